@@ -1,0 +1,6 @@
+/**
+ * MyChat's contracts, generated from proto/ by protoc-gen-es. The files under
+ * gen/ are never edited by hand: change the .proto and run `npm run generate`.
+ */
+export * as common from './gen/mychat/common/v1/errors_pb.js';
+export * as auth from './gen/mychat/auth/v1/auth_pb.js';

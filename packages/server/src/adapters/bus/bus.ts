@@ -1,0 +1,24 @@
+/** A live subscription; `unsubscribe` is idempotent. */
+export interface BusSubscription {
+  unsubscribe(): Promise<void>;
+}
+
+export type BusHandler = (payload: Uint8Array, channel: string) => void;
+
+/**
+ * The bus port: best-effort fan-out of small hints ("new at seq N", presence changes,
+ * session revoked) between processes. At-most-once: a message published while nobody
+ * is subscribed, or during a broken connection, is lost, and correctness never depends
+ * on it (clients repair through sync). Implementations: in-process, Redis pub/sub.
+ * Channels are namespaced by the caller (`u:123`); the adapter adds the global prefix.
+ */
+export interface Bus {
+  publish(channel: string, payload: Uint8Array): Promise<void>;
+  /**
+   * Delivers every later publish on `channel` to `handler`, in publish order per
+   * publisher. Several subscriptions to one channel each get every message. The
+   * promise resolves once the subscription is active (a publish after it is seen).
+   */
+  subscribe(channel: string, handler: BusHandler): Promise<BusSubscription>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,40 @@
+/**
+ * The kv port: short-lived shared state (verification codes, rate-limit counters,
+ * revoked sessions, presence). Values are strings. Every write that can leak must
+ * carry a TTL. Implementations: memory (one process) and Redis (shared).
+ * Keys are namespaced by the caller (`auth:code:...`); the adapter adds the
+ * configured global prefix so several deployments or test runs can share one Redis.
+ */
+export interface Kv {
+  get(key: string): Promise<string | null>;
+  /**
+   * Sets a value. With `ttlMs` it expires; with `ifAbsent` it is written only when
+   * the key does not exist, and the result says whether it was written.
+   */
+  set(key: string, value: string, opts?: { ttlMs?: number; ifAbsent?: boolean }): Promise<boolean>;
+  /** Deletes a key; true when it existed. */
+  del(key: string): Promise<boolean>;
+  /** Reads and deletes in one step (single use). */
+  getDel(key: string): Promise<string | null>;
+  /**
+   * Atomically adds `by` (default 1) to an integer counter and returns the new value.
+   * When the counter is created by this call and `ttlMs` is given, it expires after
+   * `ttlMs` (a fixed window); later calls never extend it.
+   */
+  incr(key: string, opts?: { by?: number; ttlMs?: number }): Promise<number>;
+  /** Remaining time to live in ms; -1 when the key has no TTL, -2 when it does not exist. */
+  pttl(key: string): Promise<number>;
+  /** Sets a TTL on an existing key; false when it does not exist. */
+  expire(key: string, ttlMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Validates a TTL the same way on every backend and rounds it up to whole milliseconds
+ * (Redis only takes integers), so a caller's mistake fails in tests on memory too.
+ */
+export function checkTtlMs(ttlMs: number): number {
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0)
+    throw new RangeError(`ttlMs must be a positive number, got ${ttlMs}`);
+  return Math.ceil(ttlMs);
+}

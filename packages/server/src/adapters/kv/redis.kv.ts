@@ -1,0 +1,58 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { checkTtlMs, type Kv } from './kv.js';
+import { closeRedis, connectRedis } from './redis-connection.js';
+
+/**
+ * INCRBY that sets the TTL only when this call created the key, in one atomic step: with a
+ * separate PEXPIRE a crash in between would leave a rate-limit counter that never resets,
+ * and a racing caller could extend the window.
+ */
+const INCR_WITH_TTL = `
+local created = redis.call('EXISTS', KEYS[1]) == 0
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+if created and tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return value`;
+
+type ScriptedRedis = Redis & {
+  mychatIncrWithTtl(key: string, by: number, ttlMs: number): Promise<number>;
+};
+
+/**
+ * The kv port on Redis (>= 6.2 for GETDEL). Every key is stored as `prefix + key`, so
+ * deployments and test runs sharing one Redis never see each other's keys.
+ */
+export async function openRedisKv(opts: { url: string; prefix: string; logger: Logger }): Promise<Kv> {
+  const redis = (await connectRedis(opts.url, opts.logger, { connectionName: 'mychat-kv' })) as ScriptedRedis;
+  // defineCommand sends EVALSHA and falls back to EVAL once, so the script is not resent each call.
+  redis.defineCommand('mychatIncrWithTtl', { numberOfKeys: 1, lua: INCR_WITH_TTL });
+  const k = (key: string) => opts.prefix + key;
+
+  return {
+    get: (key) => redis.get(k(key)),
+    async set(key, value, o = {}) {
+      const ttl = o.ttlMs === undefined ? undefined : checkTtlMs(o.ttlMs);
+      let reply: string | null;
+      if (ttl !== undefined && o.ifAbsent) reply = await redis.set(k(key), value, 'PX', ttl, 'NX');
+      else if (ttl !== undefined) reply = await redis.set(k(key), value, 'PX', ttl);
+      else if (o.ifAbsent) reply = await redis.set(k(key), value, 'NX');
+      else reply = await redis.set(k(key), value);
+      return reply === 'OK';
+    },
+    async del(key) {
+      return (await redis.del(k(key))) > 0;
+    },
+    getDel: (key) => redis.getdel(k(key)),
+    async incr(key, o = {}) {
+      const by = o.by ?? 1;
+      if (!Number.isSafeInteger(by)) throw new RangeError(`incr by must be an integer, got ${by}`);
+      if (o.ttlMs === undefined) return redis.incrby(k(key), by);
+      return redis.mychatIncrWithTtl(k(key), by, checkTtlMs(o.ttlMs));
+    },
+    pttl: (key) => redis.pttl(k(key)),
+    async expire(key, ttlMs) {
+      return (await redis.pexpire(k(key), checkTtlMs(ttlMs))) === 1;
+    },
+    close: () => closeRedis(redis),
+  };
+}

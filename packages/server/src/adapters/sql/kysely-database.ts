@@ -1,0 +1,59 @@
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import type { Logger } from 'pino';
+import type { SqlDatabase, SqlEngine } from './sql.js';
+
+/** Owners become table names (`<owner>_migrations`), so keep them plain identifiers. */
+const OWNER_PATTERN = /^[a-z][a-z0-9_]{0,40}$/;
+
+/**
+ * Wraps an engine's Kysely instance into the sql port. The engine files only build the
+ * dialect; migrations, ping and close behave the same everywhere.
+ */
+export function kyselyDatabase(
+  engine: SqlEngine,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  db: Kysely<any>,
+  logger: Logger,
+): SqlDatabase {
+  let closed: Promise<void> | undefined;
+  return {
+    engine,
+    db,
+    async migrate(owner, migrations) {
+      await runMigrations(db, owner, migrations, logger);
+    },
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close() {
+      // Idempotent: module stop and test cleanup may both close.
+      closed ??= db.destroy();
+      return closed;
+    },
+  };
+}
+
+async function runMigrations(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  db: Kysely<any>,
+  owner: string,
+  migrations: Record<string, Migration>,
+  logger: Logger,
+): Promise<void> {
+  if (!OWNER_PATTERN.test(owner)) throw new Error(`invalid migration owner "${owner}"`);
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: `${owner}_migrations`,
+    migrationLockTableName: `${owner}_migrations_lock`,
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  for (const r of results) {
+    if (r.status === 'Success') logger.info({ owner, migration: r.migrationName }, 'migration applied');
+  }
+  if (error === undefined) return;
+  const failed = results.find((r) => r.status === 'Error');
+  const what = failed ? `migration "${owner}/${failed.migrationName}"` : `migrations of "${owner}"`;
+  const reason = error instanceof Error ? error.message : String(error);
+  throw new Error(`${what} failed: ${reason}`, { cause: error });
+}

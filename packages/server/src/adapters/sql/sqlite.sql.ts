@@ -1,0 +1,57 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
+import type { Logger } from 'pino';
+import { kyselyDatabase } from './kysely-database.js';
+import type { SqlDatabase } from './sql.js';
+
+/** How long a writer waits for another process's lock before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Opens SQLite at `path` (`:memory:` for a private in-memory database), creating parent
+ * directories. One connection per process: Kysely serializes queries and transactions on it.
+ */
+export async function openSqliteSql(path: string, logger: Logger): Promise<SqlDatabase> {
+  const memory = path === ':memory:';
+  if (!memory) mkdirSync(dirname(path), { recursive: true });
+  const raw = new Database(path);
+  try {
+    // WAL lets readers in other processes (backup, `mychat migrate`) run beside the server.
+    if (!memory) raw.pragma('journal_mode = WAL');
+    raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    raw.pragma('foreign_keys = ON');
+    // Snowflake ids exceed 2^53: read every INTEGER as bigint so none loses precision.
+    raw.defaultSafeIntegers(true);
+  } catch (err) {
+    raw.close();
+    throw err;
+  }
+  const db = new Kysely({ dialect: new SqliteDialect({ database: portable(raw) }) });
+  logger.debug({ path }, 'sqlite opened');
+  return kyselyDatabase('sqlite', db, logger);
+}
+
+/**
+ * Adapts better-sqlite3 to what the other engines accept, so services write one code path:
+ * booleans bind as 0/1 (better-sqlite3 rejects them), and Kysely's `begin` becomes
+ * `begin immediate` so a transaction takes the write lock up front; a deferred one that
+ * reads then writes can fail with SQLITE_BUSY at once, ignoring busy_timeout.
+ */
+function portable(raw: Database.Database): KyselySqliteDatabase {
+  return {
+    close: () => raw.close(),
+    prepare(sqlText: string) {
+      const stmt = raw.prepare(sqlText === 'begin' ? 'begin immediate' : sqlText);
+      const bind = (params: ReadonlyArray<unknown>) =>
+        params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+      return {
+        reader: stmt.reader,
+        all: (params: ReadonlyArray<unknown>) => stmt.all(bind(params)),
+        run: (params: ReadonlyArray<unknown>) => stmt.run(bind(params)),
+        iterate: (params: ReadonlyArray<unknown>) => stmt.iterate(bind(params)),
+      };
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import type { DestinationStream } from 'pino';
+import { configSchema, type Config } from './config.schema.js';
+import { systemClock, type Clock } from './kernel/clock.js';
+import { loadConfig, type ConfigSources } from './kernel/config.js';
+import { createIdGenerator } from './kernel/ids.js';
+import { createLoggers, type Loggers } from './kernel/logger.js';
+import { ModuleRunner, resolveTargets } from './kernel/module-graph.js';
+import { META_TARGETS, MODULES, type AppContext, type ModuleName, type ModuleValues } from './modules.js';
+
+export interface AppOptions {
+  targets?: readonly string[];
+  config?: ConfigSources;
+  /** Where logs go instead of stdout (tests capture them). */
+  logDestination?: DestinationStream;
+  clock?: Clock;
+}
+
+/** One MyChat process: its config, loggers and the modules its targets resolve to. */
+export interface App {
+  config: Config;
+  loggers: Loggers;
+  runner: ModuleRunner<Config>;
+  value<N extends ModuleName>(name: N): ModuleValues[N];
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function resolveModules(targets: readonly string[]): string[] {
+  return resolveTargets(MODULES, META_TARGETS, targets);
+}
+
+export function createApp(opts: AppOptions = {}): App {
+  const config = loadConfig(configSchema, opts.config ?? { env: process.env });
+  const order = resolveModules(opts.targets ?? ['all']);
+  const loggers = createLoggers(config.log, opts.logDestination);
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const ids = createIdGenerator(config.nodeId);
+  const clock = opts.clock ?? systemClock;
+  // The context reads the runner only once modules run, after it is assigned below.
+  const ref: { runner?: ModuleRunner<Config> } = {};
+  const context = (name: string, def: { service?: boolean }): AppContext => ({
+    name,
+    config,
+    logger: loggers.forModule(name, { ownFile: def.service === true }),
+    ids,
+    clock,
+    notRunning: () => ref.runner!.notRunning(),
+    unhealthy: async () =>
+      Object.entries(await ref.runner!.health())
+        .filter(([, ok]) => !ok)
+        .map(([n]) => n),
+  });
+  const runner = new ModuleRunner(MODULES, order, context, loggers.root);
+  ref.runner = runner;
+  return {
+    config,
+    loggers,
+    runner,
+    value: (name) => runner.value(name),
+    start: () => runner.start(),
+    stop: async () => {
+      await runner.stop();
+      loggers.flush();
+    },
+  };
+}

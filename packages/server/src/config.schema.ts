@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { cfg } from './kernel/config.js';
+import { authConfigSchema } from './services/auth/auth.config.js';
+
+/**
+ * The whole config, composed from each module's part. Every field is documented in
+ * docs/operations.md; defaults run everything in one process with no external service.
+ */
+export const configSchema = z.strictObject({
+  /** Where embedded data lives: the SQLite file, the outbox, generated keys. */
+  dataDir: cfg.str('./data'),
+  /** This process's id for time-ordered ids (0-1023); unique per running process in a cluster. */
+  nodeId: cfg.int(0, 0, 1023),
+  log: cfg.group({
+    level: cfg.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
+    /** When set, each service module also logs to `<dir>/<module>.log`. */
+    dir: cfg.optStr(),
+    pretty: cfg.enum(['auto', 'true', 'false'], 'auto'),
+  }),
+  http: cfg.group({
+    host: cfg.str('127.0.0.1'),
+    port: cfg.port(8080),
+    /** Take the client address from X-Forwarded-For (only behind a trusted proxy). */
+    trustProxy: cfg.bool(false),
+    /** Largest public RPC request body, bytes. */
+    maxBodyBytes: cfg.int(64 * 1024, 1024, 16 * 1024 * 1024),
+  }),
+  rpc: cfg.group({
+    /** Internal gRPC listener; never expose it publicly. */
+    host: cfg.str('127.0.0.1'),
+    port: cfg.port(8081),
+    /** The shared internal token; when unset it is read from (or generated into) tokenFile. */
+    token: cfg.optStr(),
+    tokenFile: cfg.str('internal-token'),
+    /** Deadline for internal calls, ms. */
+    timeoutMs: cfg.int(10_000, 100, 600_000),
+    /** Where services that do not run in this process are: `auth=http://host:8081,...`. */
+    peers: z
+      .preprocess(
+        (v) =>
+          typeof v === 'string'
+            ? Object.fromEntries(
+                v
+                  .split(',')
+                  .filter(Boolean)
+                  .map((p) => p.split('=').map((s) => s.trim())),
+              )
+            : v,
+        z.record(z.string(), z.string()),
+      )
+      .default({}),
+  }),
+  sql: cfg.group({
+    /** `sqlite:<path>`, `mysql://user:pass@host/db` or `postgres://user:pass@host/db`; default SQLite in dataDir. */
+    url: cfg.optStr(),
+  }),
+  redis: cfg.group({
+    /** When set, kv and bus use Redis. */
+    url: cfg.optStr(),
+    /** Prefix of every key and channel, so deployments can share a Redis. */
+    prefix: cfg.str('mychat:'),
+  }),
+  smtp: cfg.group({
+    /** When set, mail goes over SMTP (`smtp://user:pass@host:587`, `smtps://...`); else to the outbox. */
+    url: cfg.optStr(),
+  }),
+  mail: cfg.group({
+    from: cfg.str('MyChat <no-reply@mychat.localhost>'),
+  }),
+  sms: cfg.group({
+    /** When set, texts are POSTed as JSON {to, text} to this URL; else to the outbox. */
+    httpUrl: cfg.optStr(),
+    httpToken: cfg.optStr(),
+  }),
+  jwt: cfg.group({
+    /** Ed25519 private key (PKCS#8 PEM); generated on first start when absent. Relative to dataDir. */
+    keyFile: cfg.str('jwt-ed25519.pem'),
+  }),
+  auth: authConfigSchema,
+});
+
+export type Config = z.output<typeof configSchema>;

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import type { DescService } from '@bufbuild/protobuf';
+import {
+  Code,
+  createContextKey,
+  createContextValues,
+  type ConnectRouter,
+  type HandlerContext,
+  type Interceptor,
+} from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import type { Logger } from 'pino';
+import type { Counter, Histogram } from 'prom-client';
+import { AppError, ErrorCode, toConnectError } from '../kernel/errors.js';
+import { callHeaders, type Caller } from '../rpc/call-context.js';
+import type { RpcHub } from '../rpc/rpc-hub.js';
+import type { AccessTokens } from '../shared/access-tokens.js';
+import type { SessionRevocations } from '../shared/session-revocations.js';
+import type { PublicService } from './public-api.js';
+
+const kClientIp = createContextKey<string>('');
+const kRequestId = createContextKey<string>('');
+const kCaller = createContextKey<Caller | undefined>(undefined);
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
+
+export interface ConnectEdgeOptions {
+  services: readonly PublicService[];
+  hub: RpcHub;
+  tokens: AccessTokens;
+  revocations: SessionRevocations;
+  logger: Logger;
+  trustProxy: boolean;
+  maxBodyBytes: number;
+  timeoutMs: number;
+  requests: Counter<'method' | 'code'>;
+  latency: Histogram<'method'>;
+}
+
+/**
+ * The public RPC edge: clients speak Connect (JSON or binary) to the gateway, which
+ * authenticates the bearer token, replaces any identity headers a client sent with the
+ * verified ones, and forwards the call to the service wherever it runs.
+ */
+export function connectEdge(
+  o: ConnectEdgeOptions,
+): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  const auth: Interceptor = (next) => async (req) => {
+    const started = performance.now();
+    const requestId = req.contextValues.get(kRequestId);
+    const method = `${req.service.name}/${req.method.name}`;
+    let code = 'ok';
+    try {
+      const pub = o.services.find((s) => s.service.typeName === req.service.typeName);
+      const bearer = /^Bearer (.+)$/i.exec(req.header.get('authorization') ?? '')?.[1];
+      if (bearer) {
+        req.contextValues.set(kCaller, await authenticate(bearer));
+      } else if (!pub?.anonymous.has(req.method.name)) {
+        throw new AppError(
+          ErrorCode.UNAUTHENTICATED,
+          'this call needs an access token (Authorization: Bearer ...)',
+        );
+      }
+      const res = await next(req);
+      res.header.set('x-request-id', requestId);
+      return res;
+    } catch (err) {
+      const ce = toConnectError(err);
+      code = Code[ce.code];
+      ce.metadata.set('x-request-id', requestId);
+      if (ce.code === Code.Internal || ce.code === Code.Unknown) {
+        o.logger.error({ err, request_id: requestId, rpc: method }, 'rpc failed');
+      }
+      throw ce;
+    } finally {
+      o.requests.inc({ method, code });
+      o.latency.observe({ method }, (performance.now() - started) / 1000);
+      o.logger.debug(
+        { request_id: requestId, rpc: method, code, ms: Math.round(performance.now() - started) },
+        'rpc',
+      );
+    }
+  };
+
+  async function authenticate(token: string): Promise<Caller> {
+    const claims = await o.tokens.verify(token);
+    if (await o.revocations.reason(claims.sessionId)) {
+      throw new AppError(ErrorCode.SESSION_REVOKED, 'this session has ended; log in again');
+    }
+    return {
+      userId: claims.userId,
+      sessionId: claims.sessionId,
+      clientType: claims.clientType,
+      deviceId: claims.deviceId,
+    };
+  }
+
+  const routes = (router: ConnectRouter) => {
+    for (const { service } of o.services)
+      router.service(service, proxy(service, o.hub) as never, { interceptors: [auth] });
+  };
+
+  return connectNodeAdapter({
+    routes,
+    readMaxBytes: o.maxBodyBytes,
+    contextValues(req) {
+      const forwarded = o.trustProxy
+        ? String(req.headers['x-forwarded-for'] ?? '')
+            .split(',')[0]
+            ?.trim()
+        : '';
+      const given = String(req.headers['x-request-id'] ?? '');
+      return createContextValues()
+        .set(kClientIp, forwarded || req.socket.remoteAddress || '')
+        .set(kRequestId, SAFE_REQUEST_ID.test(given) ? given : randomUUID());
+    },
+  });
+
+  /**
+   * An implementation of `service` that forwards every unary call through the hub. The
+   * forwarded headers are built here from verified values only; nothing a client sent
+   * (identity headers included) passes through.
+   */
+  function proxy(service: DescService, hub: RpcHub) {
+    const client = hub.client(service) as unknown as Record<
+      string,
+      (req: unknown, opts: object) => Promise<unknown>
+    >;
+    const impl: Record<string, (req: unknown, ctx: HandlerContext) => Promise<unknown>> = {};
+    for (const m of service.methods) {
+      if (m.methodKind !== 'unary') continue;
+      impl[m.localName] = (req, ctx) =>
+        client[m.localName]!(req, {
+          signal: ctx.signal,
+          timeoutMs: Math.min(ctx.timeoutMs() ?? o.timeoutMs, o.timeoutMs),
+          headers: callHeaders({
+            requestId: ctx.values.get(kRequestId),
+            clientIp: ctx.values.get(kClientIp),
+            caller: ctx.values.get(kCaller),
+          }),
+        });
+    }
+    return impl;
+  }
+}

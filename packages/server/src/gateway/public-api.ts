@@ -1,0 +1,16 @@
+import type { DescService } from '@bufbuild/protobuf';
+import { auth } from '@mychat/protocol';
+
+/** A service the gateway exposes to clients, and which of its methods need no access token. */
+export interface PublicService {
+  service: DescService;
+  anonymous: ReadonlySet<string>;
+}
+
+/** Everything clients may call over Connect. Internal-only services never appear here. */
+export const PUBLIC_SERVICES: readonly PublicService[] = [
+  {
+    service: auth.AuthService,
+    anonymous: new Set(['SendVerificationCode', 'Register', 'Login', 'RefreshSession', 'ResetPassword']),
+  },
+];

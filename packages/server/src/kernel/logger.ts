@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * Field names whose values never reach a log line, wherever they appear in the first
+ * two levels of a logged object. The code does not log such values in the first
+ * place; this is the second line of defence.
+ */
+const REDACT_KEYS = [
+  'password',
+  'newPassword',
+  'oldPassword',
+  'code',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'authorization',
+  'cookie',
+  'text',
+  'body',
+];
+const REDACT_PATHS = [...REDACT_KEYS, ...REDACT_KEYS.map((k) => `*.${k}`), 'req.headers.authorization'];
+
+export interface LogConfig {
+  level: string;
+  /** When set, each service module also writes to `<dir>/<module>.log`. */
+  dir?: string | undefined;
+  /** Human-readable output; `auto` means only when stdout is a terminal. */
+  pretty: 'auto' | 'true' | 'false';
+}
+
+export interface Loggers {
+  root: Logger;
+  /** The logger of one module: a child with `module`, and its own file when configured. */
+  forModule(name: string, opts?: { ownFile?: boolean }): Logger;
+  flush(): void;
+}
+
+function baseOptions(level: string): LoggerOptions {
+  return {
+    level,
+    base: { service: 'mychat', pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    formatters: { level: (label) => ({ level: label }) },
+  };
+}
+
+/**
+ * Builds the process's loggers. `destination` replaces stdout (tests capture logs this way).
+ */
+export function createLoggers(config: LogConfig, destination?: DestinationStream): Loggers {
+  const pretty =
+    config.pretty === 'true' || (config.pretty === 'auto' && !destination && process.stdout.isTTY);
+  const out: DestinationStream =
+    destination ??
+    (pretty
+      ? (pino.transport({ target: 'pino-pretty', options: { colorize: true } }) as DestinationStream)
+      : pino.destination({ dest: 1, sync: false }));
+  const root = pino(baseOptions(config.level), out);
+  const files: ReturnType<typeof pino.destination>[] = [];
+  return {
+    root,
+    forModule(name, opts = {}) {
+      if (!config.dir || !opts.ownFile) return root.child({ module: name });
+      fs.mkdirSync(config.dir, { recursive: true });
+      const file = pino.destination({ dest: path.join(config.dir, `${name}.log`), sync: false, mkdir: true });
+      files.push(file);
+      const both = pino.multistream([{ stream: out }, { stream: file }]);
+      return pino(
+        { ...baseOptions(config.level), base: { service: 'mychat', pid: process.pid, module: name } },
+        both,
+      );
+    },
+    flush() {
+      for (const f of files) f.flushSync();
+    },
+  };
+}

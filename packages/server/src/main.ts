@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+/**
+ * The `mychat` command: serve, migrate, modules, config print.
+ * Run `mychat help` for usage.
+ */
+import { parseArgs } from 'node:util';
+import { createApp, resolveModules } from './app.js';
+import { configSchema } from './config.schema.js';
+import { ConfigError, configKeys, loadConfig, printConfig } from './kernel/config.js';
+import { ModuleGraphError } from './kernel/module-graph.js';
+import { META_TARGETS, MODULES, type ModuleName } from './modules.js';
+
+const USAGE = `mychat <command> [options]
+
+Commands:
+  serve [--target=all]     run the given modules (comma-separated names or meta-targets)
+  migrate                  bring every service's tables up to date, then exit
+  modules                  list modules, their dependencies and the meta-targets
+  config print             print the resolved config (secrets masked)
+  config keys              list every config key with its environment variable
+
+Options:
+  --config=<file>          YAML config file (default ./mychat.yaml when present)
+  --<key>=<value>          set any config key by its dotted path, e.g. --http.port=9000
+`;
+
+function out(s: string) {
+  process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+}
+
+function parse(argv: string[]) {
+  const { values, positionals, tokens } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  const flags: Record<string, string> = {};
+  for (const t of tokens ?? []) {
+    if (t.kind !== 'option' || t.name === 'target' || t.name === 'config' || t.name === 'help') continue;
+    if (t.value === undefined) throw new ConfigError(`--${t.name} needs a value: --${t.name}=<value>`);
+    flags[t.name] = t.value;
+  }
+  return {
+    command: positionals,
+    target: typeof values.target === 'string' ? values.target : 'all',
+    configFile: typeof values.config === 'string' ? values.config : undefined,
+    help: values.help === true,
+    flags,
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parse(argv);
+  const [cmd, sub] = args.command;
+  const sources = { file: args.configFile, env: process.env, flags: args.flags };
+  if (!cmd || cmd === 'help' || args.help) {
+    out(USAGE);
+    return cmd || args.help ? 0 : 1;
+  }
+  if (cmd === 'modules') {
+    for (const [name, def] of Object.entries(MODULES)) {
+      out(
+        `${name.padEnd(12)} ${def.deps.length ? 'needs ' + def.deps.join(', ') : '(no dependencies)'}\n${''.padEnd(13)}${def.description}`,
+      );
+    }
+    out('\nmeta-targets:');
+    for (const [name, list] of Object.entries(META_TARGETS))
+      out(`${name.padEnd(12)} ${list.join(', ')} -> ${resolveModules([name]).join(', ')}`);
+    return 0;
+  }
+  if (cmd === 'config' && sub === 'print') {
+    out(printConfig(loadConfig(configSchema, sources)));
+    return 0;
+  }
+  if (cmd === 'config' && sub === 'keys') {
+    for (const k of configKeys(configSchema)) out(`${k.path.join('.').padEnd(36)} ${k.env}`);
+    return 0;
+  }
+  if (cmd === 'migrate') {
+    // Initialising a service module migrates its tables; nothing is served.
+    const services = (Object.keys(MODULES) as ModuleName[]).filter(
+      (n) => MODULES[n].service && n !== 'gateway',
+    );
+    const migrator = createApp({
+      targets: services,
+      config: { ...sources, flags: { ...args.flags, 'http.port': '0', 'rpc.port': '0' } },
+    });
+    await migrator.start();
+    await migrator.stop();
+    out(`migrated: ${services.join(', ')}`);
+    return 0;
+  }
+  if (cmd === 'serve') {
+    const app = createApp({
+      targets: args.target
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      config: sources,
+    });
+    const log = app.loggers.root;
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      app.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    await app.start();
+    log.info({ modules: app.runner.order }, 'mychat is running');
+    return -1; // keep running
+  }
+  out(`unknown command: ${args.command.join(' ')}\n\n${USAGE}`);
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof ModuleGraphError) {
+      process.stderr.write(`mychat: ${err.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`mychat: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,274 @@
+/**
+ * THE map of MyChat's modules: what each needs, and the meta-targets that list them.
+ * Read this first. `mychat serve --target=X` runs X and everything it depends on, in
+ * dependency order; stops run in reverse. Modules are imported lazily, so a process
+ * loads only what it runs. Topology is config: no module knows where its peers run.
+ */
+import path from 'node:path';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { Bus } from './adapters/bus/bus.js';
+import type { Kv } from './adapters/kv/kv.js';
+import type { Mailer } from './adapters/mail/mail.js';
+import type { SmsSender } from './adapters/sms/sms.js';
+import type { SqlDatabase } from './adapters/sql/sql.js';
+import type { Config } from './config.schema.js';
+import type { HttpServer } from './http/http-server.js';
+import type { Clock } from './kernel/clock.js';
+import { inDataDir } from './kernel/config.js';
+import type { IdGenerator } from './kernel/ids.js';
+import type { Logger } from './kernel/logger.js';
+import type { ModuleDefinition, ModuleInstance } from './kernel/module-graph.js';
+import type { RpcHub } from './rpc/rpc-hub.js';
+import type { RpcServer } from './rpc/rpc-server.js';
+import type { AccessTokens } from './shared/access-tokens.js';
+import type { AuthService } from './services/auth/auth.service.js';
+
+/** What each module gives to the modules that depend on it. */
+export interface ModuleValues {
+  metrics: Registry;
+  'http-server': HttpServer;
+  rpc: RpcHub;
+  'rpc-server': RpcServer;
+  tokens: AccessTokens;
+  sql: SqlDatabase;
+  kv: Kv;
+  bus: Bus;
+  mail: Mailer;
+  sms: SmsSender;
+  auth: AuthService;
+  gateway: void;
+}
+export type ModuleName = keyof ModuleValues;
+
+/** Process-wide context handed to every module besides its declared dependencies. */
+export interface AppContext {
+  name: string;
+  config: Config;
+  logger: Logger;
+  ids: IdGenerator;
+  clock: Clock;
+  /** Modules not running yet (for /readyz). */
+  notRunning(): string[];
+  /** Modules whose health check fails (for /readyz). */
+  unhealthy(): Promise<string[]>;
+}
+
+interface Spec<D extends ModuleName, N extends ModuleName> {
+  deps: readonly D[];
+  description: string;
+  service?: boolean;
+  init(deps: Pick<ModuleValues, D>, ctx: AppContext): Promise<ModuleInstance<ModuleValues[N]>>;
+}
+
+const define = <N extends ModuleName, const D extends ModuleName>(_name: N, spec: Spec<D, N>) =>
+  spec as unknown as ModuleDefinition<Config>;
+
+const dataPath = (c: Config, p: string) => inDataDir(c.dataDir, p);
+
+export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
+  metrics: define('metrics', {
+    deps: [],
+    description: 'Prometheus registry with process metrics',
+    async init() {
+      const registry = new Registry();
+      collectDefaultMetrics({ register: registry, prefix: 'mychat_' });
+      return { value: registry };
+    },
+  }),
+
+  'http-server': define('http-server', {
+    deps: ['metrics'],
+    description: 'HTTP listener: /healthz, /readyz, /metrics and the gateway routes',
+    async init({ metrics }, ctx) {
+      const { HttpServer } = await import('./http/http-server.js');
+      const server = new HttpServer({
+        host: ctx.config.http.host,
+        port: ctx.config.http.port,
+        logger: ctx.logger,
+        metrics,
+        notRunning: ctx.notRunning,
+        unhealthy: ctx.unhealthy,
+      });
+      return { value: server, start: () => server.start(), stop: () => server.stop() };
+    },
+  }),
+
+  rpc: define('rpc', {
+    deps: ['metrics'],
+    description: 'Service registry and clients: in-process calls, or gRPC to configured peers',
+    async init({ metrics }, ctx) {
+      const { RpcHub } = await import('./rpc/rpc-hub.js');
+      const { readOrCreateSecret } = await import('./kernel/secret-files.js');
+      const { randomBytes } = await import('node:crypto');
+      const token =
+        ctx.config.rpc.token ??
+        readOrCreateSecret(dataPath(ctx.config, ctx.config.rpc.tokenFile), () =>
+          randomBytes(32).toString('base64url'),
+        ).trim();
+      const rpcDuration = new Histogram({
+        name: 'mychat_rpc_server_duration_seconds',
+        help: 'Latency of RPCs handled by services in this process',
+        labelNames: ['service', 'method', 'code'] as const,
+        buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+        registers: [metrics],
+      });
+      const hub = new RpcHub({
+        internalToken: token,
+        peers: ctx.config.rpc.peers,
+        defaultTimeoutMs: ctx.config.rpc.timeoutMs,
+        logger: ctx.logger,
+        rpcDuration,
+      });
+      return { value: hub };
+    },
+  }),
+
+  'rpc-server': define('rpc-server', {
+    // http-server too: every process, a lone service included, answers /healthz, /readyz, /metrics.
+    deps: ['rpc', 'http-server'],
+    description: 'Internal gRPC listener exposing the services of this process to other processes',
+    async init({ rpc }, ctx) {
+      const { RpcServer } = await import('./rpc/rpc-server.js');
+      const server = new RpcServer(rpc, {
+        host: ctx.config.rpc.host,
+        port: ctx.config.rpc.port,
+        logger: ctx.logger,
+      });
+      return { value: server, start: () => server.start(), stop: () => server.stop() };
+    },
+  }),
+
+  tokens: define('tokens', {
+    deps: [],
+    description: 'Access-token signing and verification (Ed25519 key file)',
+    async init(_deps, ctx) {
+      const { AccessTokens } = await import('./shared/access-tokens.js');
+      return { value: AccessTokens.fromKeyFile(dataPath(ctx.config, ctx.config.jwt.keyFile)) };
+    },
+  }),
+
+  sql: define('sql', {
+    deps: [],
+    description: 'SQL database: SQLite (default), MySQL/MariaDB or PostgreSQL',
+    async init(_deps, ctx) {
+      const { openSql } = await import('./adapters/sql/open-sql.js');
+      const url = ctx.config.sql.url ?? `sqlite:${path.join(ctx.config.dataDir, 'mychat.db')}`;
+      const db = await openSql({ url, logger: ctx.logger });
+      return {
+        value: db,
+        stop: () => db.close(),
+        health: () =>
+          db.ping().then(
+            () => true,
+            () => false,
+          ),
+      };
+    },
+  }),
+
+  kv: define('kv', {
+    deps: [],
+    description: 'Key-value store with TTLs: in-memory (default) or Redis',
+    async init(_deps, ctx) {
+      const { openKv } = await import('./adapters/kv/open-kv.js');
+      const kv = await openKv({
+        redisUrl: ctx.config.redis.url,
+        prefix: ctx.config.redis.prefix,
+        logger: ctx.logger,
+      });
+      return { value: kv, stop: () => kv.close() };
+    },
+  }),
+
+  bus: define('bus', {
+    deps: [],
+    description: 'Best-effort pub/sub hints: in-process (default) or Redis',
+    async init(_deps, ctx) {
+      const { openBus } = await import('./adapters/bus/open-bus.js');
+      const bus = await openBus({
+        redisUrl: ctx.config.redis.url,
+        prefix: ctx.config.redis.prefix,
+        logger: ctx.logger,
+      });
+      return { value: bus, stop: () => bus.close() };
+    },
+  }),
+
+  mail: define('mail', {
+    deps: [],
+    description: 'Outgoing mail: the dev outbox (default) or SMTP',
+    async init(_deps, ctx) {
+      const { openMailer } = await import('./adapters/mail/open-mailer.js');
+      const mailer = await openMailer({
+        smtpUrl: ctx.config.smtp.url,
+        from: ctx.config.mail.from,
+        outboxDir: dataPath(ctx.config, 'outbox'),
+        logger: ctx.logger,
+      });
+      return { value: mailer, stop: () => mailer.close() };
+    },
+  }),
+
+  sms: define('sms', {
+    deps: [],
+    description: 'Outgoing text messages: the dev outbox (default) or an HTTP provider',
+    async init(_deps, ctx) {
+      const { openSms } = await import('./adapters/sms/open-sms.js');
+      const sms = await openSms({
+        httpUrl: ctx.config.sms.httpUrl,
+        httpToken: ctx.config.sms.httpToken,
+        outboxDir: dataPath(ctx.config, 'outbox'),
+        logger: ctx.logger,
+      });
+      return { value: sms, stop: () => sms.close() };
+    },
+  }),
+
+  auth: define('auth', {
+    deps: ['sql', 'kv', 'bus', 'mail', 'sms', 'rpc', 'rpc-server', 'tokens'],
+    service: true,
+    description: 'Accounts, verification codes and device sessions (mychat.auth.v1)',
+    async init(deps, ctx) {
+      const { initAuth } = await import('./services/auth/auth.module.js');
+      const fs = await import('node:fs');
+      return initAuth({
+        ...deps,
+        mail: deps.mail,
+        tokens: deps.tokens,
+        ids: ctx.ids,
+        clock: ctx.clock,
+        logger: ctx.logger,
+        config: ctx.config.auth,
+        keyMaterial: fs.readFileSync(dataPath(ctx.config, ctx.config.jwt.keyFile), 'utf8'),
+      });
+    },
+  }),
+
+  gateway: define('gateway', {
+    deps: ['http-server', 'rpc', 'kv', 'tokens', 'metrics'],
+    service: true,
+    description: 'The public edge: Connect RPC for clients, authentication, request ids',
+    async init(deps, ctx) {
+      const { initGateway } = await import('./gateway/gateway.module.js');
+      return initGateway({
+        http: deps['http-server'],
+        rpc: deps.rpc,
+        kv: deps.kv,
+        tokens: deps.tokens,
+        metrics: deps.metrics,
+        logger: ctx.logger,
+        config: {
+          trustProxy: ctx.config.http.trustProxy,
+          maxBodyBytes: ctx.config.http.maxBodyBytes,
+          timeoutMs: ctx.config.rpc.timeoutMs,
+          accessTokenTtlSeconds: ctx.config.auth.accessTokenTtlSeconds,
+        },
+      });
+    },
+  }),
+};
+
+/** Meta-targets only list modules. */
+export const META_TARGETS: Record<string, readonly ModuleName[]> = {
+  all: ['gateway', 'auth'],
+};

@@ -1,0 +1,141 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { DescService } from '@bufbuild/protobuf';
+import {
+  Code,
+  ConnectError,
+  createClient,
+  createRouterTransport,
+  type Client,
+  type ConnectRouter,
+  type Interceptor,
+  type ServiceImpl,
+  type Transport,
+} from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import type { Histogram } from 'prom-client';
+import type { Logger } from 'pino';
+import { AppError, toConnectError } from '../kernel/errors.js';
+import { Meta } from './call-context.js';
+
+interface Registration {
+  service: DescService;
+  impl: Partial<ServiceImpl<DescService>>;
+}
+
+export interface RpcHubOptions {
+  /** The shared secret every internal call must carry. */
+  internalToken: string;
+  /** Where services that do not run in this process are: service type name or short name -> URL. */
+  peers: Record<string, string>;
+  /** Deadline for internal calls that set none. */
+  defaultTimeoutMs: number;
+  logger: Logger;
+  rpcDuration?: Histogram<'service' | 'method' | 'code'>;
+}
+
+/**
+ * Where services meet. A service module registers its implementation here; anyone who
+ * needs a service asks for a client. The client reaches the implementation in this
+ * process over Connect's in-memory transport when it is registered here, and over gRPC
+ * (HTTP/2) to a configured peer otherwise, so no module knows where its peer runs.
+ */
+export class RpcHub {
+  private readonly registrations: Registration[] = [];
+  private local: Transport | undefined;
+  private readonly remote = new Map<string, Transport>();
+
+  constructor(private readonly opts: RpcHubOptions) {}
+
+  register<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): void {
+    if (this.local) throw new Error(`cannot register ${service.typeName} after the first call`);
+    this.registrations.push({ service, impl: impl as Partial<ServiceImpl<DescService>> });
+  }
+
+  /** True when the service runs in this process. */
+  isLocal(service: DescService): boolean {
+    return this.registrations.some((r) => r.service.typeName === service.typeName);
+  }
+
+  /** Registers every local service on a router (the internal gRPC server uses this). */
+  routes(router: ConnectRouter): ConnectRouter {
+    for (const r of this.registrations) {
+      router.service(r.service, r.impl, { interceptors: [this.serverInterceptor()] });
+    }
+    return router;
+  }
+
+  /** A client for a service, wherever it runs. The transport is chosen at the first call. */
+  client<S extends DescService>(service: S): Client<S> {
+    const lazy: Transport = {
+      unary: (...args) => this.transportFor(service).unary(...args),
+      stream: (...args) => this.transportFor(service).stream(...args),
+    };
+    return createClient(service, lazy);
+  }
+
+  private transportFor(service: DescService): Transport {
+    if (this.isLocal(service)) {
+      this.local ??= createRouterTransport((router) => this.routes(router), {
+        transport: { interceptors: [this.clientInterceptor()], defaultTimeoutMs: this.opts.defaultTimeoutMs },
+      });
+      return this.local;
+    }
+    const short = service.typeName.split('.')[1] ?? service.typeName; // mychat.auth.v1.AuthService -> auth
+    const url = this.opts.peers[service.typeName] ?? this.opts.peers[short];
+    if (!url) {
+      throw new ConnectError(
+        `service ${service.typeName} is not in this process and no peer is configured`,
+        Code.Unavailable,
+      );
+    }
+    let t = this.remote.get(url);
+    if (!t) {
+      t = createGrpcTransport({
+        baseUrl: url,
+        interceptors: [this.clientInterceptor()],
+        defaultTimeoutMs: this.opts.defaultTimeoutMs,
+      });
+      this.remote.set(url, t);
+    }
+    return t;
+  }
+
+  /** Adds the internal token to every outgoing call. */
+  private clientInterceptor(): Interceptor {
+    return (next) => (req) => {
+      req.header.set(Meta.internalToken, this.opts.internalToken);
+      return next(req);
+    };
+  }
+
+  /** Refuses calls without the internal token, maps errors to stable codes, measures. */
+  private serverInterceptor(): Interceptor {
+    const expected = Buffer.from(this.opts.internalToken);
+    return (next) => async (req) => {
+      const started = performance.now();
+      let code = 'ok';
+      try {
+        const got = Buffer.from(req.header.get(Meta.internalToken) ?? '');
+        if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+          throw new ConnectError('internal token required', Code.Unauthenticated);
+        }
+        return await next(req);
+      } catch (err) {
+        const ce = toConnectError(err);
+        code = Code[ce.code];
+        if (!(err instanceof AppError) && !(err instanceof ConnectError)) {
+          this.opts.logger.error(
+            { err, request_id: req.header.get(Meta.requestId), rpc: req.method.name },
+            'unexpected error in rpc handler',
+          );
+        }
+        throw ce;
+      } finally {
+        this.opts.rpcDuration?.observe(
+          { service: req.service.typeName, method: req.method.name, code },
+          (performance.now() - started) / 1000,
+        );
+      }
+    };
+  }
+}

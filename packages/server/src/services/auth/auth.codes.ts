@@ -1,0 +1,137 @@
+import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import type { Kv } from '../../adapters/kv/kv.js';
+import type { Clock } from '../../kernel/clock.js';
+import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
+import type { Destination } from './auth.repository.js';
+import type { Purpose } from './auth.validation.js';
+
+export interface CodeRules {
+  ttlSeconds: number;
+  maxAttempts: number;
+  cooldownSeconds: number;
+  perDestinationPerHour: number;
+  perIpPerHour: number;
+}
+
+interface StoredCode {
+  /** HMAC of the code; the code itself is never stored. */
+  h: string;
+  /** Expiry, epoch ms. */
+  e: number;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * Verification codes: 6 digits from a CSPRNG, stored only as an HMAC, valid for
+ * `ttlSeconds`, single use, and refused after `maxAttempts` tries even when right.
+ * Sending is limited per destination (a cooldown and an hourly cap) and per IP.
+ * A new code replaces the previous one for the same destination and purpose.
+ */
+export class VerificationCodes {
+  constructor(
+    private readonly kv: Kv,
+    private readonly secret: Buffer,
+    private readonly rules: CodeRules,
+    private readonly clock: Clock,
+  ) {}
+
+  private key(kind: string, purpose: Purpose, d: Destination) {
+    return `auth:${kind}:${purpose}:${d.kind}:${d.value}`;
+  }
+
+  private mac(purpose: Purpose, d: Destination, code: string): string {
+    return createHmac('sha256', this.secret)
+      .update(`${purpose}\n${d.kind}:${d.value}\n${code}`)
+      .digest('base64url');
+  }
+
+  /**
+   * Counts a send against the limits; RATE_LIMITED (with retry-after) when over.
+   * Checked before anything is generated or sent, and counted whether or not an
+   * account exists, so limits leak nothing either.
+   */
+  async admitSend(d: Destination, ip: string): Promise<void> {
+    const dest = `${d.kind}:${d.value}`;
+    if (ip) {
+      const n = await this.kv.incr(`auth:send-ip:${ip}`, { ttlMs: HOUR });
+      if (n > this.rules.perIpPerHour)
+        throw errors.rateLimited((await this.kv.pttl(`auth:send-ip:${ip}`)) / 1000);
+    }
+    if (this.rules.cooldownSeconds > 0) {
+      const fresh = await this.kv.set(`auth:send-cooldown:${dest}`, '1', {
+        ttlMs: this.rules.cooldownSeconds * 1000,
+        ifAbsent: true,
+      });
+      if (!fresh) {
+        const wait = await this.kv.pttl(`auth:send-cooldown:${dest}`);
+        throw errors.rateLimited(wait / 1000, 'a code was sent moments ago; wait before asking again');
+      }
+    }
+    const n = await this.kv.incr(`auth:send-hour:${dest}`, { ttlMs: HOUR });
+    if (n > this.rules.perDestinationPerHour) {
+      throw errors.rateLimited(
+        (await this.kv.pttl(`auth:send-hour:${dest}`)) / 1000,
+        'too many codes for this address; try again later',
+      );
+    }
+  }
+
+  /** Creates and stores a new code, resetting the attempt count. Returns the code to send. */
+  async issue(purpose: Purpose, d: Destination): Promise<string> {
+    const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
+    const ttlMs = this.rules.ttlSeconds * 1000;
+    const stored: StoredCode = { h: this.mac(purpose, d, code), e: this.clock.now() + ttlMs };
+    await this.kv.del(this.key('code-tries', purpose, d));
+    await this.kv.del(this.key('code-used', purpose, d));
+    await this.kv.set(this.key('code', purpose, d), JSON.stringify(stored), { ttlMs });
+    return code;
+  }
+
+  /**
+   * Checks and consumes a code. CODE_TOO_MANY_ATTEMPTS from the (maxAttempts+1)th try on,
+   * even for the right code; CODE_USED for a code already consumed; CODE_EXPIRED when
+   * none is live; CODE_INVALID for a wrong one.
+   */
+  async consume(purpose: Purpose, d: Destination, code: string): Promise<void> {
+    const tries = await this.kv.incr(this.key('code-tries', purpose, d), {
+      ttlMs: this.rules.ttlSeconds * 1000,
+    });
+    if (tries > this.rules.maxAttempts) {
+      throw new AppError(ErrorCode.CODE_TOO_MANY_ATTEMPTS, 'too many wrong tries; ask for a new code', {
+        field: 'code',
+      });
+    }
+    const mac = this.mac(purpose, d, code);
+    const raw = await this.kv.get(this.key('code', purpose, d));
+    const stored = raw ? (JSON.parse(raw) as StoredCode) : undefined;
+    if (!stored || stored.e <= this.clock.now()) {
+      const used = await this.kv.get(this.key('code-used', purpose, d));
+      if (used && same(used, mac)) {
+        throw new AppError(ErrorCode.CODE_USED, 'that code has already been used; ask for a new one', {
+          field: 'code',
+        });
+      }
+      throw new AppError(ErrorCode.CODE_EXPIRED, 'the code has expired; ask for a new one', {
+        field: 'code',
+      });
+    }
+    if (!same(stored.h, mac)) {
+      throw new AppError(ErrorCode.CODE_INVALID, 'the code is not right', { field: 'code' });
+    }
+    // getDel makes consumption single-use even when two requests race with one code.
+    const taken = await this.kv.getDel(this.key('code', purpose, d));
+    if (taken !== raw) {
+      throw new AppError(ErrorCode.CODE_USED, 'that code has already been used; ask for a new one', {
+        field: 'code',
+      });
+    }
+    await this.kv.set(this.key('code-used', purpose, d), mac, { ttlMs: this.rules.ttlSeconds * 1000 });
+  }
+}
+
+function same(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

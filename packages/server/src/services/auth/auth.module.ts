@@ -1,0 +1,77 @@
+import { hkdfSync } from 'node:crypto';
+import { auth } from '@mychat/protocol';
+import type { Bus } from '../../adapters/bus/bus.js';
+import type { Kv } from '../../adapters/kv/kv.js';
+import type { Mailer } from '../../adapters/mail/mail.js';
+import type { SmsSender } from '../../adapters/sms/sms.js';
+import type { SqlDatabase } from '../../adapters/sql/sql.js';
+import type { Clock } from '../../kernel/clock.js';
+import type { IdGenerator } from '../../kernel/ids.js';
+import type { ModuleInstance } from '../../kernel/module-graph.js';
+import type { Logger } from '../../kernel/logger.js';
+import type { RpcHub } from '../../rpc/rpc-hub.js';
+import type { AccessTokens } from '../../shared/access-tokens.js';
+import { SessionRevocations } from '../../shared/session-revocations.js';
+import { VerificationCodes } from './auth.codes.js';
+import type { authConfigSchema } from './auth.config.js';
+import { authMigrations } from './auth.migrations.js';
+import { PasswordHasher } from './auth.passwords.js';
+import { AuthRepository } from './auth.repository.js';
+import { authRpc } from './auth.rpc.js';
+import { AuthService } from './auth.service.js';
+
+export interface AuthModuleDeps {
+  sql: SqlDatabase;
+  kv: Kv;
+  bus: Bus;
+  mail: Mailer;
+  sms: SmsSender;
+  rpc: RpcHub;
+  tokens: AccessTokens;
+  ids: IdGenerator;
+  clock: Clock;
+  logger: Logger;
+  config: ReturnType<(typeof authConfigSchema)['parse']>;
+  /** Secret material the code HMAC key is derived from (the JWT key file's contents). */
+  keyMaterial: string;
+}
+
+/** Builds the auth service, migrates its tables and registers it with the rpc hub. */
+export async function initAuth(d: AuthModuleDeps): Promise<ModuleInstance<AuthService>> {
+  await d.sql.migrate('auth', authMigrations);
+  const c = d.config;
+  const codeKey = Buffer.from(hkdfSync('sha256', d.keyMaterial, 'mychat', 'verification-code-hmac', 32));
+  const service = new AuthService({
+    repo: new AuthRepository(d.sql),
+    codes: new VerificationCodes(
+      d.kv,
+      codeKey,
+      {
+        ttlSeconds: c.codeTtlSeconds,
+        maxAttempts: c.codeMaxAttempts,
+        cooldownSeconds: c.sendCooldownSeconds,
+        perDestinationPerHour: c.sendPerDestinationPerHour,
+        perIpPerHour: c.sendPerIpPerHour,
+      },
+      d.clock,
+    ),
+    hasher: new PasswordHasher({ memoryCostKib: c.argon2MemoryKib, timeCost: c.argon2TimeCost }),
+    tokens: d.tokens,
+    revocations: new SessionRevocations(d.kv, (c.accessTokenTtlSeconds + 60) * 1000),
+    mailer: d.mail,
+    sms: d.sms,
+    bus: d.bus,
+    ids: d.ids,
+    clock: d.clock,
+    logger: d.logger,
+    rules: c,
+    failures: {
+      hit: (key, windowMs) => d.kv.incr(`auth:login-fail:${key}`, { ttlMs: windowMs }),
+      reset: async (key) => {
+        await d.kv.del(`auth:login-fail:${key}`);
+      },
+    },
+  });
+  d.rpc.register(auth.AuthService, authRpc(service));
+  return { value: service, stop: () => service.drain() };
+}

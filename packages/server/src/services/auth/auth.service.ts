@@ -1,0 +1,351 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Bus } from '../../adapters/bus/bus.js';
+import type { Mailer } from '../../adapters/mail/mail.js';
+import type { SmsSender } from '../../adapters/sms/sms.js';
+import { isUniqueViolation } from '../../adapters/sql/open-sql.js';
+import type { Clock } from '../../kernel/clock.js';
+import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
+import type { IdGenerator } from '../../kernel/ids.js';
+import type { Caller } from '../../rpc/call-context.js';
+import type { AccessTokens } from '../../shared/access-tokens.js';
+import type { SessionRevocations } from '../../shared/session-revocations.js';
+import type { VerificationCodes } from './auth.codes.js';
+import { checkPasswordStrength, type PasswordHasher } from './auth.passwords.js';
+import type { AuthRepository, Destination, SessionRow, UserRow } from './auth.repository.js';
+import {
+  normalizeLocale,
+  renderAccountExistsMail,
+  renderAccountExistsSms,
+  renderCodeMail,
+  renderCodeSms,
+} from './auth.templates.js';
+import type { DeviceInput, Purpose } from './auth.validation.js';
+
+export interface AuthRules {
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlDays: number;
+  codeTtlSeconds: number;
+  loginFailuresPerWindow: number;
+  loginFailureWindowSeconds: number;
+}
+
+export interface AuthServiceDeps {
+  repo: AuthRepository;
+  codes: VerificationCodes;
+  hasher: PasswordHasher;
+  tokens: AccessTokens;
+  revocations: SessionRevocations;
+  mailer: Mailer;
+  sms: SmsSender;
+  bus: Bus;
+  ids: IdGenerator;
+  clock: Clock;
+  logger: Logger;
+  rules: AuthRules;
+  /** Counts failed password logins (kv-backed), to slow down guessing. */
+  failures: { hit(key: string, windowMs: number): Promise<number>; reset(key: string): Promise<void> };
+}
+
+/** What a successful register, login or refresh returns. */
+export interface IssuedSession {
+  sessionId: string;
+  accessToken: string;
+  accessExpiresAt: number;
+  refreshToken: string;
+  refreshExpiresAt: number;
+  user: UserRow;
+}
+
+/** The bus channel on which ended sessions are announced (gateways close their sockets). */
+export const SESSION_ENDED_CHANNEL = 'auth:session-ended';
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * Accounts and device sessions. Orchestration only: storage, codes, hashing, tokens and
+ * delivery are injected, so each step reads top to bottom.
+ */
+export class AuthService {
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(private readonly d: AuthServiceDeps) {}
+
+  async sendCode(
+    dest: Destination,
+    purpose: Purpose,
+    locale: string,
+    ip: string,
+  ): Promise<{ expiresIn: number; resendAfter: number }> {
+    await this.d.codes.admitSend(dest, ip);
+    const user = await this.d.repo.findUserByDestination(dest);
+    const loc = normalizeLocale(locale);
+    const ttlMinutes = Math.round(this.d.rules.codeTtlSeconds / 60);
+    // The answer is the same in every case; only what lands in the mailbox differs.
+    if (purpose === 'register' && user) {
+      this.deliver(() =>
+        dest.kind === 'email'
+          ? this.d.mailer.send({ to: dest.value, ...renderAccountExistsMail({ locale: loc }) })
+          : this.d.sms.send({ to: dest.value, text: renderAccountExistsSms({ locale: loc }) }),
+      );
+    } else if (purpose === 'register' || user) {
+      const code = await this.d.codes.issue(purpose, dest);
+      this.deliver(() =>
+        dest.kind === 'email'
+          ? this.d.mailer.send({
+              to: dest.value,
+              ...renderCodeMail({ locale: loc, purpose, code, ttlMinutes }),
+            })
+          : this.d.sms.send({
+              to: dest.value,
+              text: renderCodeSms({ locale: loc, purpose, code, ttlMinutes }),
+            }),
+      );
+    }
+    return { expiresIn: this.d.rules.codeTtlSeconds, resendAfter: 60 };
+  }
+
+  async register(input: {
+    dest: Destination;
+    code: string;
+    password: string;
+    nickname: string;
+    device: DeviceInput;
+  }): Promise<IssuedSession> {
+    checkPasswordStrength(input.password, 'password', [input.dest.value.split('@')[0]!, input.nickname]);
+    await this.d.codes.consume('register', input.dest, input.code);
+    const now = this.d.clock.now();
+    const user: UserRow = {
+      id: this.d.ids.next(),
+      email: input.dest.kind === 'email' ? input.dest.value : null,
+      phone: input.dest.kind === 'phone' ? input.dest.value : null,
+      passwordHash: await this.d.hasher.hash(input.password),
+      nickname: input.nickname,
+      signature: '',
+      avatarUrl: '',
+      createdAt: now,
+    };
+    try {
+      await this.d.repo.insertUser(user);
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw new AppError(
+          ErrorCode.ACCOUNT_EXISTS,
+          'an account with this address already exists; log in instead',
+          {
+            field: input.dest.kind,
+          },
+        );
+      }
+      throw err;
+    }
+    this.d.logger.info({ user_id: user.id }, 'account registered');
+    return this.openSession(user, input.device);
+  }
+
+  async login(input: {
+    dest: Destination;
+    credential: { kind: 'password' | 'code'; value: string };
+    device: DeviceInput;
+  }): Promise<IssuedSession> {
+    const failKey = `${input.dest.kind}:${input.dest.value}`;
+    const windowMs = this.d.rules.loginFailureWindowSeconds * 1000;
+    const user = await this.d.repo.findUserByDestination(input.dest);
+    if (input.credential.kind === 'code') {
+      if (!user) throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong account or code');
+      await this.d.codes.consume('login', input.dest, input.credential.value);
+    } else {
+      const ok = user
+        ? await this.d.hasher.verify(user.passwordHash, input.credential.value)
+        : (await this.d.hasher.verifyNothing(input.credential.value), false);
+      if (!ok) {
+        const n = await this.d.failures.hit(failKey, windowMs);
+        if (n > this.d.rules.loginFailuresPerWindow) {
+          throw errors.rateLimited(
+            this.d.rules.loginFailureWindowSeconds,
+            'too many failed logins; try later or log in with a code',
+          );
+        }
+        throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong account or password');
+      }
+      await this.d.failures.reset(failKey);
+    }
+    return this.openSession(user!, input.device);
+  }
+
+  async refresh(refreshToken: string): Promise<IssuedSession> {
+    const hash = sha256(refreshToken);
+    const row = await this.d.repo.findRefreshToken(hash);
+    if (!row) throw new AppError(ErrorCode.TOKEN_INVALID, 'refresh token is not valid');
+    const session = await this.d.repo.findSession(row.sessionId);
+    if (!session || session.revokedAt !== null) {
+      throw new AppError(ErrorCode.SESSION_REVOKED, 'this session has ended; log in again');
+    }
+    const now = this.d.clock.now();
+    if (session.expiresAt <= now)
+      throw new AppError(ErrorCode.TOKEN_EXPIRED, 'this session has expired; log in again');
+    const next = randomBytes(32).toString('base64url');
+    const expiresAt = now + this.d.rules.refreshTokenTtlDays * 86_400_000;
+    const rotated =
+      row.usedAt === null &&
+      (await this.d.repo.rotateRefreshToken(hash, sha256(next), session.id, now, expiresAt));
+    if (!rotated) {
+      // A refresh token is good once. Seeing it twice means it was copied: end the session
+      // (the whole family of tokens descended from that login) for both holders.
+      await this.endSessions(session.userId, [session.id], 'refresh-reuse');
+      this.d.logger.warn(
+        { user_id: session.userId, session_id: session.id },
+        'refresh token reuse: session revoked',
+      );
+      throw new AppError(
+        ErrorCode.REFRESH_TOKEN_REUSED,
+        'this refresh token was already used; the session has been ended',
+      );
+    }
+    const user = await this.d.repo.findUser(session.userId);
+    if (!user) throw new AppError(ErrorCode.SESSION_REVOKED, 'this account no longer exists');
+    const access = await this.signAccess(user.id, session);
+    return { sessionId: session.id, ...access, refreshToken: next, refreshExpiresAt: expiresAt, user };
+  }
+
+  async logout(caller: Caller): Promise<void> {
+    await this.endSessions(caller.userId, [caller.sessionId], 'logout');
+  }
+
+  async listDevices(caller: Caller): Promise<SessionRow[]> {
+    const now = this.d.clock.now();
+    return (await this.d.repo.activeSessions(caller.userId)).filter((s) => s.expiresAt > now);
+  }
+
+  async revokeDevice(caller: Caller, sessionId: string): Promise<void> {
+    const s = /^\d{1,20}$/.test(sessionId) ? await this.d.repo.findSession(sessionId) : undefined;
+    if (!s || s.userId !== caller.userId) throw errors.notFound('no such session');
+    await this.endSessions(caller.userId, [s.id], 'revoked');
+  }
+
+  async resetPassword(dest: Destination, code: string, newPassword: string): Promise<void> {
+    checkPasswordStrength(newPassword, 'newPassword', [dest.value.split('@')[0]!]);
+    await this.d.codes.consume('reset-password', dest, code);
+    const user = await this.d.repo.findUserByDestination(dest);
+    // A live reset code implies an account (codes are only issued for existing ones).
+    if (!user) throw new AppError(ErrorCode.CODE_INVALID, 'the code is not right', { field: 'code' });
+    await this.d.repo.setPasswordHash(user.id, await this.d.hasher.hash(newPassword), this.d.clock.now());
+    const sessions = await this.d.repo.activeSessions(user.id);
+    await this.endSessions(
+      user.id,
+      sessions.map((s) => s.id),
+      'password-reset',
+    );
+    await this.d.failures.reset(`${dest.kind}:${dest.value}`);
+    this.d.logger.info({ user_id: user.id }, 'password reset; every session ended');
+  }
+
+  async changePassword(caller: Caller, oldPassword: string, newPassword: string): Promise<void> {
+    const user = await this.requireUser(caller.userId);
+    if (!(await this.d.hasher.verify(user.passwordHash, oldPassword))) {
+      throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'the current password is not right', {
+        field: 'oldPassword',
+      });
+    }
+    checkPasswordStrength(newPassword, 'newPassword', [user.nickname, (user.email ?? '').split('@')[0]!]);
+    await this.d.repo.setPasswordHash(user.id, await this.d.hasher.hash(newPassword), this.d.clock.now());
+    const others = (await this.d.repo.activeSessions(user.id)).filter((s) => s.id !== caller.sessionId);
+    await this.endSessions(
+      user.id,
+      others.map((s) => s.id),
+      'password-changed',
+    );
+  }
+
+  getMe(caller: Caller): Promise<UserRow> {
+    return this.requireUser(caller.userId);
+  }
+
+  async updateProfile(
+    caller: Caller,
+    patch: { nickname?: string; signature?: string; avatarUrl?: string },
+  ): Promise<UserRow> {
+    await this.requireUser(caller.userId);
+    await this.d.repo.updateProfile(caller.userId, patch, this.d.clock.now());
+    return this.requireUser(caller.userId);
+  }
+
+  /** Waits for mails and texts still being handed to their transport (shutdown). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private async requireUser(id: string): Promise<UserRow> {
+    const u = await this.d.repo.findUser(id);
+    if (!u) throw errors.unauthenticated('this account no longer exists');
+    return u;
+  }
+
+  /**
+   * Starts a session for a device. An older live session of the same client type is
+   * ended first (kicked), so one account has at most one web, one pc, one ios... session.
+   */
+  private async openSession(user: UserRow, device: DeviceInput): Promise<IssuedSession> {
+    const now = this.d.clock.now();
+    const same = (await this.d.repo.activeSessions(user.id)).filter(
+      (s) => s.clientType === device.clientType,
+    );
+    if (same.length)
+      await this.endSessions(
+        user.id,
+        same.map((s) => s.id),
+        'kicked',
+      );
+    const refreshToken = randomBytes(32).toString('base64url');
+    const refreshExpiresAt = now + this.d.rules.refreshTokenTtlDays * 86_400_000;
+    const session: SessionRow = {
+      id: this.d.ids.next(),
+      userId: user.id,
+      clientType: device.clientType,
+      deviceId: device.deviceId,
+      deviceName: device.name,
+      createdAt: now,
+      lastActiveAt: now,
+      expiresAt: refreshExpiresAt,
+      revokedAt: null,
+    };
+    await this.d.repo.insertSession(session, sha256(refreshToken));
+    const access = await this.signAccess(user.id, session);
+    this.d.logger.info(
+      { user_id: user.id, session_id: session.id, client_type: device.clientType },
+      'session opened',
+    );
+    return { sessionId: session.id, ...access, refreshToken, refreshExpiresAt, user };
+  }
+
+  private async signAccess(userId: string, s: SessionRow) {
+    const { token, exp } = await this.d.tokens.sign(
+      { userId, sessionId: s.id, clientType: s.clientType, deviceId: s.deviceId },
+      this.d.rules.accessTokenTtlSeconds,
+      this.d.clock.now(),
+    );
+    return { accessToken: token, accessExpiresAt: exp * 1000 };
+  }
+
+  /** Ends sessions everywhere at once: in SQL, in the revocation list, and on the bus. */
+  private async endSessions(userId: string, ids: string[], reason: string): Promise<void> {
+    const ended = await this.d.repo.revokeSessions(ids, reason, this.d.clock.now());
+    for (const id of ended) {
+      await this.d.revocations.revoke(id, reason);
+      const note = JSON.stringify({ userId, sessionId: id, reason });
+      await this.d.bus
+        .publish(SESSION_ENDED_CHANNEL, new TextEncoder().encode(note))
+        .catch((err: unknown) => {
+          this.d.logger.warn({ err }, 'could not announce an ended session');
+        });
+    }
+  }
+
+  /** Hands a message to its transport without making the caller wait (nor leaking timing). */
+  private deliver(send: () => Promise<unknown>): void {
+    const p = send()
+      .catch((err: unknown) => this.d.logger.error({ err }, 'verification message could not be sent'))
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+}
