@@ -67,9 +67,17 @@ export function createLoggers(config: LogConfig, destination?: DestinationStream
     forModule(name, opts = {}) {
       if (!config.dir || !opts.ownFile) return root.child({ module: name });
       fs.mkdirSync(config.dir, { recursive: true });
-      const file = pino.destination({ dest: path.join(config.dir, `${name}.log`), sync: false, mkdir: true });
+      // Opened synchronously: a destination given a path opens it later, and until then
+      // flush() (run on stop) throws "sonic boom is not ready yet".
+      const fd = fs.openSync(path.join(config.dir, `${name}.log`), 'a');
+      const file = pino.destination({ dest: fd, sync: false });
       files.push(file);
-      const both = pino.multistream([{ stream: out }, { stream: file }]);
+      // Multistream entries default to level info, which would drop debug/trace lines; the
+      // logger below already filters by config.level, so the streams take every line.
+      const both = pino.multistream([
+        { stream: out, level: 'trace' },
+        { stream: file, level: 'trace' },
+      ]);
       return pino(
         { ...baseOptions(config.level), base: { service: 'mychat', pid: process.pid, module: name } },
         both,

@@ -1,6 +1,6 @@
 import { ConnectError } from '@connectrpc/connect';
 import type { Client } from '@connectrpc/connect';
-import { auth } from '@mychat/protocol';
+import { type auth } from '@mychat/protocol';
 import { expect } from 'vitest';
 import { errorInfoOf } from '../kernel/errors.js';
 import type { TestServer } from './test-server.js';
