@@ -61,7 +61,7 @@ export function createApp(opts: AppOptions = {}): App {
     start: () => runner.start(),
     stop: async () => {
       await runner.stop();
-      loggers.flush();
+      await loggers.flush();
     },
   };
 }

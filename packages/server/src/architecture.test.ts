@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const SRC = path.dirname(fileURLToPath(import.meta.url));
@@ -19,53 +20,39 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-/** Blanks out comments, keeping string literals and line numbers intact. */
-function stripComments(code: string): string {
-  let out = '';
-  for (let i = 0; i < code.length; ) {
-    const c = code[i]!;
-    if (c === '/' && code[i + 1] === '/') {
-      while (i < code.length && code[i] !== '\n') i++;
-    } else if (c === '/' && code[i + 1] === '*') {
-      const end = code.indexOf('*/', i + 2);
-      const stop = end < 0 ? code.length : end + 2;
-      out += code.slice(i, stop).replace(/[^\n]/g, ' ');
-      i = stop;
-    } else if (c === "'" || c === '"' || c === '`') {
-      let j = i + 1;
-      while (j < code.length && code[j] !== c) j += code[j] === '\\' ? 2 : 1;
-      out += code.slice(i, j + 1);
-      i = j + 1;
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out;
-}
-
 export interface ImportRef {
   specifier: string;
   line: number;
 }
 
-/** Specifiers of static imports, `export ... from`, side-effect imports, dynamic `import()` and `import x = require()`. */
-export function importsOf(code: string): ImportRef[] {
-  const text = stripComments(code);
-  const patterns = [
-    /\bimport\s+(?:type\s+)?[\w*{}\s,$]*?\bfrom\s*(['"])([^'"]+)\1/g,
-    /\bexport\s+(?:type\s+)?(?:\*(?:\s+as\s+\w+)?|\{[^}]*\})\s*from\s*(['"])([^'"]+)\1/g,
-    /\bimport\s*(['"])([^'"]+)\1/g,
-    /\bimport\s*\(\s*(['"`])([^'"`]+)\1/g,
-    /\brequire\s*\(\s*(['"])([^'"]+)\1/g,
-  ];
+/**
+ * Module specifiers of static imports, `export ... from`, dynamic `import()`, `import x =
+ * require()`, `require()` and `import('...')` types, read with the TypeScript parser so
+ * comments and strings that merely look like imports are not counted.
+ */
+export function importsOf(code: string, fileName = 'file.ts'): ImportRef[] {
+  const sf = ts.createSourceFile(fileName, code, ts.ScriptTarget.Latest, false);
   const refs: ImportRef[] = [];
-  for (const re of patterns) {
-    for (const m of text.matchAll(re)) {
-      refs.push({ specifier: m[2]!, line: text.slice(0, m.index).split('\n').length });
+  const add = (node: ts.Node | undefined) => {
+    if (node && ts.isStringLiteralLike(node)) {
+      refs.push({ specifier: node.text, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1 });
     }
-  }
-  return refs.sort((a, b) => a.line - b.line);
+  };
+  const visit = (node: ts.Node) => {
+    if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) add(node.moduleSpecifier);
+    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
+      add(node.moduleReference.expression);
+    } else if (
+      ts.isCallExpression(node) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword ||
+        (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
+    ) {
+      add(node.arguments[0]);
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) add(node.argument.literal);
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return refs.sort((x, y) => x.line - y.line);
 }
 
 /** The service a file belongs to (`services/<name>/...`), if any. */
@@ -93,11 +80,24 @@ export function crossServiceImports(file: string, code: string): string[] {
 const isTestFile = (f: string) =>
   /\.test\.ts$|\.test-helpers\.ts$/.test(f) || path.relative(SRC, f).split(path.sep)[0] === 'test';
 
-/** `console.` uses outside comments, as `file:line`. */
+/** Uses of the global `console` (any member access on it), as `file:line: code`. */
 export function consoleUses(file: string, code: string): string[] {
-  return stripComments(code)
-    .split('\n')
-    .flatMap((l, i) => (/(^|[^\w$.])console\s*\./.test(l) ? [`${path.relative(SRC, file)}:${i + 1}: ${l.trim()}`] : []));
+  const sf = ts.createSourceFile(file, code, ts.ScriptTarget.Latest, false);
+  const lines = code.split('\n');
+  const out: string[] = [];
+  const visit = (node: ts.Node) => {
+    if (
+      (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === 'console'
+    ) {
+      const line = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line;
+      out.push(`${path.relative(SRC, file)}:${line + 1}: ${lines[line]!.trim()}`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return out;
 }
 
 describe('architecture rules', () => {
@@ -114,7 +114,9 @@ describe('architecture rules', () => {
   });
 
   it('no console.* in server code (use the module logger)', () => {
-    const offences = files.filter((f) => !isTestFile(f)).flatMap((f) => consoleUses(f, readFileSync(f, 'utf8')));
+    const offences = files
+      .filter((f) => !isTestFile(f))
+      .flatMap((f) => consoleUses(f, readFileSync(f, 'utf8')));
     expect(offences, offences.join('\n')).toEqual([]);
   });
 });
@@ -138,7 +140,9 @@ describe('the rule checkers themselves', () => {
       "} from './j.js';",
       "// import { no } from './commented.js';",
       "/* import('./also-commented.js') */",
-      "const s = 'not an import from \"./x.js\"';",
+      'const s = \'not an import from "./x.js"\';',
+      "type K = typeof import('./k.js');",
+      "const l = require('./l.js');",
     ].join('\n');
     expect(importsOf(code)).toEqual([
       { specifier: './a.js', line: 1 },
@@ -150,7 +154,9 @@ describe('the rule checkers themselves', () => {
       { specifier: './g.js', line: 7 },
       { specifier: './h.js', line: 8 },
       { specifier: './i.js', line: 9 },
-      { specifier: './j.js', line: 10 },
+      { specifier: './j.js', line: 12 },
+      { specifier: './k.js', line: 16 },
+      { specifier: './l.js', line: 17 },
     ]);
   });
 
@@ -176,10 +182,18 @@ describe('the rule checkers themselves', () => {
   });
 
   it('flag console calls but not comments or look-alikes', () => {
-    const code = ["console.log('x');", '// console.log(1)', 'myconsole.log(2);', '  console .error(e);'].join('\n');
+    const code = [
+      "console.log('x');",
+      '// console.log(1)',
+      'myconsole.log(2);',
+      '  console .error(e);',
+      "const s = 'console.log(3)';",
+      "console['warn']('w');",
+    ].join('\n');
     expect(consoleUses(authFile, code)).toEqual([
       "services/auth/auth.service.ts:1: console.log('x');",
       'services/auth/auth.service.ts:4: console .error(e);',
+      "services/auth/auth.service.ts:6: console['warn']('w');",
     ]);
   });
 });

@@ -36,18 +36,7 @@ export const configSchema = z.strictObject({
     timeoutMs: cfg.int(10_000, 100, 600_000),
     /** Where services that do not run in this process are: `auth=http://host:8081,...`. */
     peers: z
-      .preprocess(
-        (v) =>
-          typeof v === 'string'
-            ? Object.fromEntries(
-                v
-                  .split(',')
-                  .filter(Boolean)
-                  .map((p) => p.split('=').map((s) => s.trim())),
-              )
-            : v,
-        z.record(z.string(), z.string()),
-      )
+      .preprocess((v) => (typeof v === 'string' ? parsePeers(v) : v), z.record(z.string(), z.url()))
       .default({}),
   }),
   sql: cfg.group({
@@ -80,3 +69,17 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.output<typeof configSchema>;
+
+/** `auth=http://a:8081, message=http://b:8081` -> { auth: ..., message: ... }; split at the first '='. */
+function parsePeers(v: string): Record<string, string> | string {
+  const out: Record<string, string> = {};
+  for (const part of v
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const at = part.indexOf('=');
+    if (at <= 0) return `bad peer entry "${part}": expected name=url`;
+    out[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+  }
+  return out;
+}

@@ -3,6 +3,7 @@ import type http from 'node:http';
 import type { DescService } from '@bufbuild/protobuf';
 import {
   Code,
+  ConnectError,
   createContextKey,
   createContextValues,
   type ConnectRouter,
@@ -10,6 +11,7 @@ import {
   type Interceptor,
 } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { common } from '@mychat/protocol';
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
 import { AppError, ErrorCode, toConnectError } from '../kernel/errors.js';
@@ -22,6 +24,20 @@ import type { PublicService } from './public-api.js';
 const kClientIp = createContextKey<string>('');
 const kRequestId = createContextKey<string>('');
 const kCaller = createContextKey<Caller | undefined>(undefined);
+
+/**
+ * What a client may see of an error. Errors with a stable code pass as they are; anything
+ * else (a peer unreachable, a transport failure) keeps its status but not its message,
+ * which may name internal hosts.
+ */
+function forClient(ce: ConnectError): ConnectError {
+  if (ce.findDetails(common.ErrorInfoSchema).length > 0) return ce;
+  const code = ce.code === Code.Unknown ? Code.Internal : ce.code;
+  return new ConnectError(
+    code === Code.Unavailable ? 'service temporarily unavailable' : Code[code].toLowerCase(),
+    code,
+  );
+}
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 
@@ -66,7 +82,7 @@ export function connectEdge(
       res.header.set('x-request-id', requestId);
       return res;
     } catch (err) {
-      const ce = toConnectError(err);
+      const ce = forClient(toConnectError(err));
       code = Code[ce.code];
       ce.metadata.set('x-request-id', requestId);
       if (ce.code === Code.Internal || ce.code === Code.Unknown) {

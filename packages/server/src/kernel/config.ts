@@ -12,13 +12,19 @@ import { z } from 'zod';
  * is MYCHAT_JWT_KEY_FILE. Flags use the dotted path: `--http.port=0`.
  */
 
+/** An integer that may arrive as a string; an empty string is an error, never 0. */
+const int = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? (v.trim() === '' ? Number.NaN : Number(v)) : v),
+    z.number().int().min(min).max(max),
+  );
+
 /** Leaf builders that also accept the strings env vars and flags carry. */
 export const cfg = {
   str: (def: string) => z.string().default(def),
   optStr: () => z.string().optional(),
-  int: (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-    z.coerce.number().int().min(min).max(max).default(def),
-  port: (def: number) => z.coerce.number().int().min(0).max(65535).default(def),
+  int: (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => int(min, max).default(def),
+  port: (def: number) => int(0, 65535).default(def),
   bool: (def: boolean) =>
     z
       .preprocess(
@@ -168,7 +174,7 @@ export function loadConfig<S extends AnySchema>(schema: S, sources: ConfigSource
   return result.data;
 }
 
-const SECRET_KEY = /(password|secret|token|credential)/i;
+const SECRET_KEY = /(password|secret|token|credential)(?!File$)/i;
 
 /** The resolved config as YAML with secrets and URL credentials masked. */
 export function printConfig(config: unknown): string {

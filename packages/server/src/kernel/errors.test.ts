@@ -3,11 +3,21 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { errorFromJson, errorToJson } from '@connectrpc/connect/protocol-connect';
 import { describe, expect, it } from 'vitest';
 
-import { AppError, connectCodeOf, ErrorCode, errorInfoOf, errors, reasonOf, toConnectError } from './errors.js';
+import {
+  AppError,
+  connectCodeOf,
+  ErrorCode,
+  errorInfoOf,
+  errors,
+  reasonOf,
+  toConnectError,
+} from './errors.js';
 
 describe('toConnectError', () => {
   it('carries code, reason and field in ErrorInfo, readable with errorInfoOf', () => {
-    const ce = toConnectError(errors.invalid(ErrorCode.INVALID_EMAIL, 'that is not an email address', 'email'));
+    const ce = toConnectError(
+      errors.invalid(ErrorCode.INVALID_EMAIL, 'that is not an email address', 'email'),
+    );
     expect(ce).toBeInstanceOf(ConnectError);
     expect(ce.code).toBe(Code.InvalidArgument);
     expect(ce.rawMessage).toBe('that is not an email address');
@@ -22,7 +32,11 @@ describe('toConnectError', () => {
   it('carries retryAfterSeconds for a rate limit, rounded up to at least 1', () => {
     const ce = toConnectError(errors.rateLimited(41.2));
     expect(ce.code).toBe(Code.ResourceExhausted);
-    expect(errorInfoOf(ce)).toMatchObject({ code: ErrorCode.RATE_LIMITED, reason: 'RATE_LIMITED', retryAfterSeconds: 42 });
+    expect(errorInfoOf(ce)).toMatchObject({
+      code: ErrorCode.RATE_LIMITED,
+      reason: 'RATE_LIMITED',
+      retryAfterSeconds: 42,
+    });
     expect(errorInfoOf(toConnectError(errors.rateLimited(0.01)))!.retryAfterSeconds).toBe(1);
   });
 

@@ -18,7 +18,7 @@ function capture() {
 }
 
 const base: LogConfig = { level: 'info', pretty: 'false' };
-const SECRET_FIELDS = ['password', 'code', 'token', 'accessToken', 'refreshToken', 'authorization'] as const;
+const SECRET_FIELDS = ['password', 'token', 'accessToken', 'refreshToken', 'authorization'] as const;
 
 describe('createLoggers', () => {
   let dir: string | undefined;
@@ -46,7 +46,11 @@ describe('createLoggers', () => {
   it.each(SECRET_FIELDS)('redacts %s at the top level and one level down', (field) => {
     const out = capture();
     const { root, forModule } = createLoggers(base, out);
-    const obj = { [field]: 'SECRET-top', nested: { [field]: 'SECRET-nested', keep: 'visible' }, other: 'visible' };
+    const obj = {
+      [field]: 'SECRET-top',
+      nested: { [field]: 'SECRET-nested', keep: 'visible' },
+      other: 'visible',
+    };
     root.info(obj, 'm');
     forModule('auth').info(obj, 'm');
     expect(out.lines).toHaveLength(2);
@@ -58,9 +62,19 @@ describe('createLoggers', () => {
     }
   });
 
+  it('redacts a top-level code but keeps an error code one level down', () => {
+    const out = capture();
+    createLoggers(base, out).root.info({ code: 'SECRET-123456', err: { code: 'ECONNREFUSED' } }, 'm');
+    expect(out.lines[0]!.code).toBe('[redacted]');
+    expect(out.lines[0]!.err).toEqual({ code: 'ECONNREFUSED' });
+  });
+
   it('redacts the authorization header of a logged request', () => {
     const out = capture();
-    createLoggers(base, out).root.info({ req: { headers: { authorization: 'Bearer SECRET', host: 'h' } } }, 'req');
+    createLoggers(base, out).root.info(
+      { req: { headers: { authorization: 'Bearer SECRET', host: 'h' } } },
+      'req',
+    );
     expect(JSON.stringify(out.lines)).not.toContain('SECRET');
     expect(out.lines[0]).toMatchObject({ req: { headers: { host: 'h' } } });
   });
@@ -72,7 +86,7 @@ describe('createLoggers', () => {
     expect(obj).toEqual({ password: 'p', nested: { token: 't' } });
   });
 
-  it('forModule adds the module name, without a file when log.dir is unset', () => {
+  it('forModule adds the module name, without a file when log.dir is unset', async () => {
     const out = capture();
     const loggers = createLoggers(base, out);
     loggers.forModule('auth', { ownFile: true }).info('a');
@@ -81,10 +95,10 @@ describe('createLoggers', () => {
       { module: 'auth', msg: 'a', service: 'mychat' },
       { module: 'sql', msg: 'b', service: 'mychat' },
     ]);
-    expect(() => loggers.flush()).not.toThrow();
+    await expect(loggers.flush()).resolves.toBeUndefined();
   });
 
-  it('with log.dir, a service module also writes <dir>/<module>.log, readable right after flush', () => {
+  it('with log.dir, a service module also writes <dir>/<module>.log, readable right after flush', async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'mychat-log-'));
     const logDir = path.join(dir, 'logs');
     const out = capture();
@@ -93,14 +107,19 @@ describe('createLoggers', () => {
     const sql = loggers.forModule('sql'); // not a service: no file of its own
     auth.info({ password: 'SECRET' }, 'signed in');
     sql.info('query');
-    loggers.flush();
+    await loggers.flush();
 
     const fileLines = readFileSync(path.join(logDir, 'auth.log'), 'utf8')
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(fileLines).toHaveLength(1);
-    expect(fileLines[0]).toMatchObject({ module: 'auth', msg: 'signed in', service: 'mychat', password: '[redacted]' });
+    expect(fileLines[0]).toMatchObject({
+      module: 'auth',
+      msg: 'signed in',
+      service: 'mychat',
+      password: '[redacted]',
+    });
     expect(existsSync(path.join(logDir, 'sql.log'))).toBe(false);
     // The main destination still gets every line.
     expect(out.lines.map((l) => [l.module, l.msg])).toEqual([
@@ -109,7 +128,7 @@ describe('createLoggers', () => {
     ]);
   });
 
-  it('with log.dir, a service module logs at the configured level (debug included) to both places', () => {
+  it('with log.dir, a service module logs at the configured level (debug included) to both places', async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'mychat-log-'));
     const out = capture();
     const loggers = createLoggers({ ...base, level: 'debug', dir }, out);
@@ -117,7 +136,7 @@ describe('createLoggers', () => {
     auth.trace('too fine');
     auth.debug('detail');
     auth.info('fact');
-    loggers.flush();
+    await loggers.flush();
     const fileMsgs = readFileSync(path.join(dir, 'auth.log'), 'utf8')
       .split('\n')
       .filter(Boolean)

@@ -22,7 +22,13 @@ const REDACT_KEYS = [
   'text',
   'body',
 ];
-const REDACT_PATHS = [...REDACT_KEYS, ...REDACT_KEYS.map((k) => `*.${k}`), 'req.headers.authorization'];
+// `code` is redacted only at the top level: one level down it is usually an error's
+// code (err.code = 'ECONNREFUSED'), which operators need to see.
+const REDACT_PATHS = [
+  ...REDACT_KEYS,
+  ...REDACT_KEYS.filter((k) => k !== 'code').map((k) => `*.${k}`),
+  'req.headers.authorization',
+];
 
 export interface LogConfig {
   level: string;
@@ -36,7 +42,8 @@ export interface Loggers {
   root: Logger;
   /** The logger of one module: a child with `module`, and its own file when configured. */
   forModule(name: string, opts?: { ownFile?: boolean }): Logger;
-  flush(): void;
+  /** Writes out buffered file lines, in order. */
+  flush(): Promise<void>;
 }
 
 function baseOptions(level: string): LoggerOptions {
@@ -70,7 +77,9 @@ export function createLoggers(config: LogConfig, destination?: DestinationStream
       // Opened synchronously: a destination given a path opens it later, and until then
       // flush() (run on stop) throws "sonic boom is not ready yet".
       const fd = fs.openSync(path.join(config.dir, `${name}.log`), 'a');
-      const file = pino.destination({ dest: fd, sync: false });
+      // Synchronous: a per-service file sees info-level lines only (not per message), and
+      // ordered, complete files on stop and crash are worth a write call per line.
+      const file = pino.destination({ dest: fd, sync: true });
       files.push(file);
       // Multistream entries default to level info, which would drop debug/trace lines; the
       // logger below already filters by config.level, so the streams take every line.
@@ -83,7 +92,7 @@ export function createLoggers(config: LogConfig, destination?: DestinationStream
         both,
       );
     },
-    flush() {
+    async flush() {
       for (const f of files) f.flushSync();
     },
   };

@@ -51,6 +51,11 @@ export class RpcHub {
     this.registrations.push({ service, impl: impl as Partial<ServiceImpl<DescService>> });
   }
 
+  /** How many services are registered in this process. */
+  get size(): number {
+    return this.registrations.length;
+  }
+
   /** True when the service runs in this process. */
   isLocal(service: DescService): boolean {
     return this.registrations.some((r) => r.service.typeName === service.typeName);

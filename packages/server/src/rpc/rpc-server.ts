@@ -22,13 +22,22 @@ export class RpcServer {
   }
 
   async start(): Promise<void> {
-    const handler = connectNodeAdapter({
-      routes: (r) => this.hub.routes(r),
-      grpc: true,
-      grpcWeb: false,
-      connect: false,
+    // This server starts before the services that depend on it register, so the router
+    // is (re)built on a request whenever the set of registered services has grown.
+    let handler: ReturnType<typeof connectNodeAdapter> | undefined;
+    let built = -1;
+    const server = http2.createServer((req, res) => {
+      if (built !== this.hub.size) {
+        built = this.hub.size;
+        handler = connectNodeAdapter({
+          routes: (r) => this.hub.routes(r),
+          grpc: true,
+          grpcWeb: false,
+          connect: false,
+        });
+      }
+      handler!(req, res);
     });
-    const server = http2.createServer(handler);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

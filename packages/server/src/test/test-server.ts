@@ -17,8 +17,8 @@ export interface TestServer {
   /** Every log line the server wrote, as raw JSON text. */
   logs: string[];
   client<S extends DescService>(service: S, opts?: { binary?: boolean }): Client<S>;
-  /** Waits for the newest mail or text to `to` carrying a code, and returns the code. */
-  codeFor(to: string, opts?: { after?: number }): Promise<string>;
+  /** Waits for a new mail or text to `to` carrying a code, and returns the code. */
+  codeFor(to: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -70,6 +70,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   await app.start();
   const baseUrl = app.value('http-server').url;
   const outboxDir = path.join(dataDir, 'outbox');
+  const lastRead = new Map<string, string>();
   return {
     app,
     baseUrl,
@@ -82,15 +83,17 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
         createConnectTransport({ baseUrl, httpVersion: '1.1', useBinaryFormat: o.binary ?? false }),
       );
     },
-    async codeFor(to, o = {}) {
-      const after = o.after ?? 0;
-      for (let i = 0; i < 100; i++) {
+    async codeFor(to) {
+      // Waits for a message newer than the last one this helper read for `to` (outbox file
+      // names are time-ordered), so a resent code is never confused with the previous one.
+      for (let i = 0; i < 250; i++) {
         const m = to.startsWith('+') ? await latestSmsTo(outboxDir, to) : await latestMailTo(outboxDir, to);
-        const body = m?.text;
-        const at = m ? fs.statSync(m.file).mtimeMs : 0;
-        if (m && body && at >= after) {
+        const seen = lastRead.get(to);
+        if (m && (!seen || path.basename(m.file) > seen)) {
           try {
-            return extractCode(body);
+            const code = extractCode(m.text);
+            lastRead.set(to, path.basename(m.file));
+            return code;
           } catch {
             /* a mail without a code (account exists): keep waiting */
           }

@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface LocalServer {
+  url: string;
+  dataDir: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the built MyChat server (all-in-one, SQLite, temp data dir) as a child process
+ * and waits until /readyz answers 200. `env` adds MYCHAT_* settings.
+ */
+export async function startLocalServer(env: Record<string, string> = {}): Promise<LocalServer> {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const main = path.resolve(here, '../../server/dist/main.js');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-bench-'));
+  const [port, rpcPort] = [await freePort(), await freePort()];
+  const child: ChildProcess = spawn(process.execPath, [main, 'serve'], {
+    env: {
+      ...process.env,
+      MYCHAT_DATA_DIR: dataDir,
+      MYCHAT_HTTP_PORT: String(port),
+      MYCHAT_RPC_PORT: String(rpcPort),
+      MYCHAT_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    dataDir,
+    pid: child.pid!,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Reads the newest code sent to `email` from a local server's outbox. */
+export async function codeFromOutbox(dataDir: string, email: string): Promise<string> {
+  const dir = path.join(dataDir, 'outbox');
+  for (let i = 0; i < 200; i++) {
+    const files = fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith('.eml'))
+          .sort()
+          .reverse()
+      : [];
+    for (const f of files) {
+      const text = fs.readFileSync(path.join(dir, f), 'utf8').replace(/\r/g, '');
+      if (!new RegExp(`^To: ${email.replace(/[.+]/g, '\\$&')}$`, 'm').test(text)) continue;
+      const m = /^ +(\d{6})$/m.exec(text);
+      if (m) return m[1]!;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`no code for ${email}`);
+}
+
+/** CPU seconds and RSS of a process, from /proc (Linux). */
+export function procStats(pid: number): { cpuSeconds: number; rssMiB: number } {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+  const rssPages = Number(fields[21]);
+  return { cpuSeconds: ticks / 100, rssMiB: Math.round(((rssPages * 4096) / 1048576) * 10) / 10 };
+}

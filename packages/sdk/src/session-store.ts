@@ -1,0 +1,32 @@
+/** What the SDK keeps of a signed-in session. */
+export interface StoredSession {
+  accessToken: string;
+  /** Access-token expiry, epoch ms. */
+  accessExpiresAt: number;
+  refreshToken: string;
+  sessionId: string;
+  userId: string;
+}
+
+/**
+ * Where the session is kept between runs. The default keeps it in memory; a browser
+ * app plugs in one over localStorage or IndexedDB, a bot one over a file.
+ */
+export interface SessionStore {
+  load(): Promise<StoredSession | undefined>;
+  save(session: StoredSession): Promise<void>;
+  clear(): Promise<void>;
+}
+
+export class MemorySessionStore implements SessionStore {
+  private session: StoredSession | undefined;
+  async load() {
+    return this.session;
+  }
+  async save(s: StoredSession) {
+    this.session = s;
+  }
+  async clear() {
+    this.session = undefined;
+  }
+}
