@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { cfg } from './kernel/config.js';
+import { wsConfigSchema } from './gateway/ws/ws.config.js';
 import { authConfigSchema } from './services/auth/auth.config.js';
+import { contactsConfigSchema } from './services/contacts/contacts.config.js';
+import { messageConfigSchema } from './services/message/message.config.js';
 
 /**
  * The whole config, composed from each module's part. Every field is documented in
@@ -66,6 +69,9 @@ export const configSchema = z.strictObject({
     keyFile: cfg.str('jwt-ed25519.pem'),
   }),
   auth: authConfigSchema,
+  contacts: contactsConfigSchema,
+  message: messageConfigSchema,
+  ws: wsConfigSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

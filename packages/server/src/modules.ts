@@ -36,6 +36,8 @@ export interface ModuleValues {
   mail: Mailer;
   sms: SmsSender;
   auth: AuthService;
+  contacts: void;
+  message: void;
   gateway: void;
 }
 export type ModuleName = keyof ModuleValues;
@@ -244,8 +246,28 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     },
   }),
 
+  contacts: define('contacts', {
+    deps: ['sql', 'kv', 'bus', 'rpc', 'rpc-server'],
+    service: true,
+    description: 'Friends, friend requests, blocking and groups (mychat.contacts.v1)',
+    async init(deps, ctx) {
+      const { initContacts } = await import('./services/contacts/contacts.module.js');
+      return initContacts({ ...deps, ids: ctx.ids, clock: ctx.clock, logger: ctx.logger, config: ctx.config.contacts });
+    },
+  }),
+
+  message: define('message', {
+    deps: ['sql', 'kv', 'bus', 'rpc', 'rpc-server', 'metrics'],
+    service: true,
+    description: 'Conversations, messages, sync and receipts (mychat.message.v1)',
+    async init(deps, ctx) {
+      const { initMessage } = await import('./services/message/message.module.js');
+      return initMessage({ ...deps, ids: ctx.ids, clock: ctx.clock, logger: ctx.logger, config: ctx.config.message });
+    },
+  }),
+
   gateway: define('gateway', {
-    deps: ['http-server', 'rpc', 'kv', 'tokens', 'metrics'],
+    deps: ['http-server', 'rpc', 'kv', 'bus', 'tokens', 'metrics'],
     service: true,
     description: 'The public edge: Connect RPC for clients, authentication, request ids',
     async init(deps, ctx) {
@@ -254,9 +276,12 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
         http: deps['http-server'],
         rpc: deps.rpc,
         kv: deps.kv,
+        bus: deps.bus,
         tokens: deps.tokens,
         metrics: deps.metrics,
         logger: ctx.logger,
+        clock: ctx.clock,
+        ws: ctx.config.ws,
         config: {
           trustProxy: ctx.config.http.trustProxy,
           maxBodyBytes: ctx.config.http.maxBodyBytes,
@@ -270,5 +295,5 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
 
 /** Meta-targets only list modules. */
 export const META_TARGETS: Record<string, readonly ModuleName[]> = {
-  all: ['gateway', 'auth'],
+  all: ['gateway', 'auth', 'contacts', 'message'],
 };

@@ -1,7 +1,9 @@
 import type { Registry } from 'prom-client';
 import { Counter, Histogram } from 'prom-client';
+import type { Bus } from '../adapters/bus/bus.js';
 import type { Kv } from '../adapters/kv/kv.js';
 import type { HttpServer } from '../http/http-server.js';
+import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import type { ModuleInstance } from '../kernel/module-graph.js';
 import type { RpcHub } from '../rpc/rpc-hub.js';
@@ -9,18 +11,22 @@ import type { AccessTokens } from '../shared/access-tokens.js';
 import { SessionRevocations } from '../shared/session-revocations.js';
 import { connectEdge } from './connect-edge.js';
 import { PUBLIC_SERVICES } from './public-api.js';
+import type { wsConfigSchema } from './ws/ws.config.js';
 
 export interface GatewayDeps {
   http: HttpServer;
   rpc: RpcHub;
   kv: Kv;
+  bus: Bus;
   tokens: AccessTokens;
   metrics: Registry;
   logger: Logger;
+  clock: Clock;
+  ws: ReturnType<(typeof wsConfigSchema)['parse']>;
   config: { trustProxy: boolean; maxBodyBytes: number; timeoutMs: number; accessTokenTtlSeconds: number };
 }
 
-/** The public edge: mounts the Connect services on the HTTP server. */
+/** The public edge: Connect services and the WebSocket on the HTTP server. */
 export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>> {
   const requests = new Counter({
     name: 'mychat_gateway_rpc_requests_total',
@@ -35,11 +41,12 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [d.metrics],
   });
+  const revocations = new SessionRevocations(d.kv, (d.config.accessTokenTtlSeconds + 60) * 1000);
   const handler = connectEdge({
     services: PUBLIC_SERVICES,
     hub: d.rpc,
     tokens: d.tokens,
-    revocations: new SessionRevocations(d.kv, (d.config.accessTokenTtlSeconds + 60) * 1000),
+    revocations,
     logger: d.logger,
     trustProxy: d.config.trustProxy,
     maxBodyBytes: d.config.maxBodyBytes,
@@ -48,5 +55,24 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
     latency,
   });
   d.http.mount('/mychat.', handler);
-  return { value: undefined };
+  const { createWsGateway } = await import('./ws/ws-gateway.js');
+  const ws = createWsGateway({
+    http: d.http,
+    hub: d.rpc,
+    tokens: d.tokens,
+    revocations,
+    bus: d.bus,
+    kv: d.kv,
+    logger: d.logger,
+    metrics: d.metrics,
+    clock: d.clock,
+    config: d.ws,
+    trustProxy: d.config.trustProxy,
+  });
+  return {
+    value: undefined,
+    start: () => ws.start(),
+    // Clients are told to reconnect elsewhere before the HTTP server (a dependency) closes.
+    stop: () => ws.stop(),
+  };
 }

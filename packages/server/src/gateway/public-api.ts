@@ -1,5 +1,5 @@
 import type { DescService } from '@bufbuild/protobuf';
-import { auth } from '@mychat/protocol';
+import { auth, contacts, message } from '@mychat/protocol';
 
 /** A service the gateway exposes to clients, and which of its methods need no access token. */
 export interface PublicService {
@@ -13,4 +13,6 @@ export const PUBLIC_SERVICES: readonly PublicService[] = [
     service: auth.AuthService,
     anonymous: new Set(['SendVerificationCode', 'Register', 'Login', 'RefreshSession', 'ResetPassword']),
   },
+  { service: contacts.ContactsService, anonymous: new Set() },
+  { service: message.MessageService, anonymous: new Set() },
 ];

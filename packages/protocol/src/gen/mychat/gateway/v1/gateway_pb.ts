@@ -26,7 +26,7 @@ import type { Message } from '@bufbuild/protobuf';
 export const file_mychat_gateway_v1_gateway: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'Ch9teWNoYXQvZ2F0ZXdheS92MS9nYXRld2F5LnByb3RvEhFteWNoYXQuZ2F0ZXdheS52MSLcAgoLQ2xpZW50RnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoDRInCgRhdXRoGAogASgLMhcubXljaGF0LmdhdGV3YXkudjEuQXV0aEgAEicKBHBpbmcYCyABKAsyFy5teWNoYXQuZ2F0ZXdheS52MS5QaW5nSAASNQoEc2VuZBgMIAEoCzIlLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVxdWVzdEgAEjwKCWRlbGl2ZXJlZBgNIAEoCzInLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRSZXF1ZXN0SAASMgoEcmVhZBgOIAEoCzIiLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtSZWFkUmVxdWVzdEgAEjYKBnR5cGluZxgPIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRUeXBpbmdSZXF1ZXN0SABCBgoEYm9keSIcCgRBdXRoEhQKDGFjY2Vzc190b2tlbhgBIAEoCSIeCgRQaW5nEhYKDmNsaWVudF90aW1lX21zGAEgASgBIoIFCgtTZXJ2ZXJGcmFtZRISCgpyZXF1ZXN0X2lkGAEgASgNEiwKB2F1dGhfb2sYCiABKAsyGS5teWNoYXQuZ2F0ZXdheS52MS5BdXRoT2tIABInCgRwb25nGAsgASgLMhcubXljaGF0LmdhdGV3YXkudjEuUG9uZ0gAEjoKCHNlbmRfYWNrGAwgASgLMiYubXljaGF0Lm1lc3NhZ2UudjEuU2VuZE1lc3NhZ2VSZXNwb25zZUgAEikKBWVycm9yGA0gASgLMhgubXljaGF0LmdhdGV3YXkudjEuRXJyb3JIABItCgdtZXNzYWdlGA4gASgLMhoubXljaGF0Lm1lc3NhZ2UudjEuTWVzc2FnZUgAEjIKB3JlY2VpcHQYDyABKAsyHy5teWNoYXQubWVzc2FnZS52MS5SZWNlaXB0RXZlbnRIABI0CghwcmVzZW5jZRgQIAEoCzIgLm15Y2hhdC5nYXRld2F5LnYxLlByZXNlbmNlRXZlbnRIABIwCgZ0eXBpbmcYESABKAsyHi5teWNoYXQubWVzc2FnZS52MS5UeXBpbmdFdmVudEgAEjwKDGNvbnZlcnNhdGlvbhgSIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLkNvbnZlcnNhdGlvbkV2ZW50SAASMQoJcmVjb25uZWN0GBMgASgLMhwubXljaGF0LmdhdGV3YXkudjEuUmVjb25uZWN0SAASOAoNc2Vzc2lvbl9lbmRlZBgUIAEoCzIfLm15Y2hhdC5nYXRld2F5LnYxLlNlc3Npb25FbmRlZEgAEiMKAm9rGBUgASgLMhUubXljaGF0LmdhdGV3YXkudjEuT2tIAEIGCgRib2R5IoIBCgZBdXRoT2sSDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgDIAEoBRIcChRoZWFydGJlYXRfdGltZW91dF9tcxgEIAEoBRIWCg5zZXJ2ZXJfdGltZV9tcxgFIAEoASI2CgRQb25nEhYKDmNsaWVudF90aW1lX21zGAEgASgBEhYKDnNlcnZlcl90aW1lX21zGAIgASgBInAKBUVycm9yEikKBGNvZGUYASABKA4yGy5teWNoYXQuY29tbW9uLnYxLkVycm9yQ29kZRIOCgZyZWFzb24YAiABKAkSDwoHbWVzc2FnZRgDIAEoCRIbChNyZXRyeV9hZnRlcl9zZWNvbmRzGAQgASgFIgQKAk9rIkYKDVByZXNlbmNlRXZlbnQSDwoHdXNlcl9pZBgBIAEoCRIOCgZvbmxpbmUYAiABKAgSFAoMbGFzdF9zZWVuX21zGAMgASgBIh0KCVJlY29ubmVjdBIQCghhZnRlcl9tcxgBIAEoBSIeCgxTZXNzaW9uRW5kZWQSDgoGcmVhc29uGAEgASgJIjgKDFB1c2hFbnZlbG9wZRINCgVmcmFtZRgBIAEoDBIZChFleGNlcHRfc2Vzc2lvbl9pZBgCIAEoCSqEAgoJQ2xvc2VDb2RlEhoKFkNMT1NFX0NPREVfVU5TUEVDSUZJRUQQABIfChpDTE9TRV9DT0RFX01FU1NBR0VfVE9PX0JJRxDxBxIfChpDTE9TRV9DT0RFX1NFUlZJQ0VfUkVTVEFSVBD0BxIeChlDTE9TRV9DT0RFX1BST1RPQ09MX0VSUk9SELAiEh8KGkNMT1NFX0NPREVfVU5BVVRIRU5USUNBVEVEELEiEiEKHENMT1NFX0NPREVfSEVBUlRCRUFUX1RJTUVPVVQQuCISFgoRQ0xPU0VfQ09ERV9LSUNLRUQQuSISHQoYQ0xPU0VfQ09ERV9TTE9XX0NPTlNVTUVSEM0iYgZwcm90bzM',
+    'Ch9teWNoYXQvZ2F0ZXdheS92MS9nYXRld2F5LnByb3RvEhFteWNoYXQuZ2F0ZXdheS52MSLcAgoLQ2xpZW50RnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoDRInCgRhdXRoGAogASgLMhcubXljaGF0LmdhdGV3YXkudjEuQXV0aEgAEicKBHBpbmcYCyABKAsyFy5teWNoYXQuZ2F0ZXdheS52MS5QaW5nSAASNQoEc2VuZBgMIAEoCzIlLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVxdWVzdEgAEjwKCWRlbGl2ZXJlZBgNIAEoCzInLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRSZXF1ZXN0SAASMgoEcmVhZBgOIAEoCzIiLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtSZWFkUmVxdWVzdEgAEjYKBnR5cGluZxgPIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRUeXBpbmdSZXF1ZXN0SABCBgoEYm9keSIcCgRBdXRoEhQKDGFjY2Vzc190b2tlbhgBIAEoCSIeCgRQaW5nEhYKDmNsaWVudF90aW1lX21zGAEgASgBIrYFCgtTZXJ2ZXJGcmFtZRISCgpyZXF1ZXN0X2lkGAEgASgNEiwKB2F1dGhfb2sYCiABKAsyGS5teWNoYXQuZ2F0ZXdheS52MS5BdXRoT2tIABInCgRwb25nGAsgASgLMhcubXljaGF0LmdhdGV3YXkudjEuUG9uZ0gAEjoKCHNlbmRfYWNrGAwgASgLMiYubXljaGF0Lm1lc3NhZ2UudjEuU2VuZE1lc3NhZ2VSZXNwb25zZUgAEikKBWVycm9yGA0gASgLMhgubXljaGF0LmdhdGV3YXkudjEuRXJyb3JIABItCgdtZXNzYWdlGA4gASgLMhoubXljaGF0Lm1lc3NhZ2UudjEuTWVzc2FnZUgAEjIKB3JlY2VpcHQYDyABKAsyHy5teWNoYXQubWVzc2FnZS52MS5SZWNlaXB0RXZlbnRIABI0CghwcmVzZW5jZRgQIAEoCzIgLm15Y2hhdC5nYXRld2F5LnYxLlByZXNlbmNlRXZlbnRIABIwCgZ0eXBpbmcYESABKAsyHi5teWNoYXQubWVzc2FnZS52MS5UeXBpbmdFdmVudEgAEjwKDGNvbnZlcnNhdGlvbhgSIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLkNvbnZlcnNhdGlvbkV2ZW50SAASMQoJcmVjb25uZWN0GBMgASgLMhwubXljaGF0LmdhdGV3YXkudjEuUmVjb25uZWN0SAASOAoNc2Vzc2lvbl9lbmRlZBgUIAEoCzIfLm15Y2hhdC5nYXRld2F5LnYxLlNlc3Npb25FbmRlZEgAEiMKAm9rGBUgASgLMhUubXljaGF0LmdhdGV3YXkudjEuT2tIABIyCgdjb250YWN0GBYgASgLMh8ubXljaGF0LmdhdGV3YXkudjEuQ29udGFjdEV2ZW50SABCBgoEYm9keSJTCgxDb250YWN0RXZlbnQSDAoEa2luZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGdyb3VwX2lkGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkiggEKBkF1dGhPaxIPCgd1c2VyX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAMgASgFEhwKFGhlYXJ0YmVhdF90aW1lb3V0X21zGAQgASgFEhYKDnNlcnZlcl90aW1lX21zGAUgASgBIjYKBFBvbmcSFgoOY2xpZW50X3RpbWVfbXMYASABKAESFgoOc2VydmVyX3RpbWVfbXMYAiABKAEicAoFRXJyb3ISKQoEY29kZRgBIAEoDjIbLm15Y2hhdC5jb21tb24udjEuRXJyb3JDb2RlEg4KBnJlYXNvbhgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEhsKE3JldHJ5X2FmdGVyX3NlY29uZHMYBCABKAUiBAoCT2siRgoNUHJlc2VuY2VFdmVudBIPCgd1c2VyX2lkGAEgASgJEg4KBm9ubGluZRgCIAEoCBIUCgxsYXN0X3NlZW5fbXMYAyABKAEiHQoJUmVjb25uZWN0EhAKCGFmdGVyX21zGAEgASgFIh4KDFNlc3Npb25FbmRlZBIOCgZyZWFzb24YASABKAkiOAoMUHVzaEVudmVsb3BlEg0KBWZyYW1lGAEgASgMEhkKEWV4Y2VwdF9zZXNzaW9uX2lkGAIgASgJKoQCCglDbG9zZUNvZGUSGgoWQ0xPU0VfQ09ERV9VTlNQRUNJRklFRBAAEh8KGkNMT1NFX0NPREVfTUVTU0FHRV9UT09fQklHEPEHEh8KGkNMT1NFX0NPREVfU0VSVklDRV9SRVNUQVJUEPQHEh4KGUNMT1NFX0NPREVfUFJPVE9DT0xfRVJST1IQsCISHwoaQ0xPU0VfQ09ERV9VTkFVVEhFTlRJQ0FURUQQsSISIQocQ0xPU0VfQ09ERV9IRUFSVEJFQVRfVElNRU9VVBC4IhIWChFDTE9TRV9DT0RFX0tJQ0tFRBC5IhIdChhDTE9TRV9DT0RFX1NMT1dfQ09OU1VNRVIQzSJiBnByb3RvMw',
     [file_mychat_common_v1_errors, file_mychat_message_v1_message],
   );
 
@@ -243,6 +243,15 @@ export type ServerFrame = Message<'mychat.gateway.v1.ServerFrame'> & {
         value: Ok;
         case: 'ok';
       }
+    | {
+        /**
+         * Friends, requests or groups changed for the user: refresh that list.
+         *
+         * @generated from field: mychat.gateway.v1.ContactEvent contact = 22;
+         */
+        value: ContactEvent;
+        case: 'contact';
+      }
     | { case: undefined; value?: undefined };
 };
 
@@ -253,6 +262,43 @@ export type ServerFrame = Message<'mychat.gateway.v1.ServerFrame'> & {
 export const ServerFrameSchema: GenMessage<ServerFrame> =
   /*@__PURE__*/
   messageDesc(file_mychat_gateway_v1_gateway, 3);
+
+/**
+ * @generated from message mychat.gateway.v1.ContactEvent
+ */
+export type ContactEvent = Message<'mychat.gateway.v1.ContactEvent'> & {
+  /**
+   * friend_request (incoming), friend_added, friend_removed, group_joined, group_left, group_changed.
+   *
+   * @generated from field: string kind = 1;
+   */
+  kind: string;
+
+  /**
+   * The other person, when there is one.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string group_id = 3;
+   */
+  groupId: string;
+
+  /**
+   * @generated from field: string request_id = 4;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message mychat.gateway.v1.ContactEvent.
+ * Use `create(ContactEventSchema)` to create a new message.
+ */
+export const ContactEventSchema: GenMessage<ContactEvent> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_gateway_v1_gateway, 4);
 
 /**
  * @generated from message mychat.gateway.v1.AuthOk
@@ -292,7 +338,7 @@ export type AuthOk = Message<'mychat.gateway.v1.AuthOk'> & {
  * Describes the message mychat.gateway.v1.AuthOk.
  * Use `create(AuthOkSchema)` to create a new message.
  */
-export const AuthOkSchema: GenMessage<AuthOk> = /*@__PURE__*/ messageDesc(file_mychat_gateway_v1_gateway, 4);
+export const AuthOkSchema: GenMessage<AuthOk> = /*@__PURE__*/ messageDesc(file_mychat_gateway_v1_gateway, 5);
 
 /**
  * @generated from message mychat.gateway.v1.Pong
@@ -313,7 +359,7 @@ export type Pong = Message<'mychat.gateway.v1.Pong'> & {
  * Describes the message mychat.gateway.v1.Pong.
  * Use `create(PongSchema)` to create a new message.
  */
-export const PongSchema: GenMessage<Pong> = /*@__PURE__*/ messageDesc(file_mychat_gateway_v1_gateway, 5);
+export const PongSchema: GenMessage<Pong> = /*@__PURE__*/ messageDesc(file_mychat_gateway_v1_gateway, 6);
 
 /**
  * @generated from message mychat.gateway.v1.Error
@@ -346,7 +392,7 @@ export type Error = Message<'mychat.gateway.v1.Error'> & {
  * Describes the message mychat.gateway.v1.Error.
  * Use `create(ErrorSchema)` to create a new message.
  */
-export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/ messageDesc(file_mychat_gateway_v1_gateway, 6);
+export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/ messageDesc(file_mychat_gateway_v1_gateway, 7);
 
 /**
  * @generated from message mychat.gateway.v1.Ok
@@ -357,7 +403,7 @@ export type Ok = Message<'mychat.gateway.v1.Ok'> & {};
  * Describes the message mychat.gateway.v1.Ok.
  * Use `create(OkSchema)` to create a new message.
  */
-export const OkSchema: GenMessage<Ok> = /*@__PURE__*/ messageDesc(file_mychat_gateway_v1_gateway, 7);
+export const OkSchema: GenMessage<Ok> = /*@__PURE__*/ messageDesc(file_mychat_gateway_v1_gateway, 8);
 
 /**
  * @generated from message mychat.gateway.v1.PresenceEvent
@@ -387,7 +433,7 @@ export type PresenceEvent = Message<'mychat.gateway.v1.PresenceEvent'> & {
  */
 export const PresenceEventSchema: GenMessage<PresenceEvent> =
   /*@__PURE__*/
-  messageDesc(file_mychat_gateway_v1_gateway, 8);
+  messageDesc(file_mychat_gateway_v1_gateway, 9);
 
 /**
  * @generated from message mychat.gateway.v1.Reconnect
@@ -407,7 +453,7 @@ export type Reconnect = Message<'mychat.gateway.v1.Reconnect'> & {
  */
 export const ReconnectSchema: GenMessage<Reconnect> =
   /*@__PURE__*/
-  messageDesc(file_mychat_gateway_v1_gateway, 9);
+  messageDesc(file_mychat_gateway_v1_gateway, 10);
 
 /**
  * @generated from message mychat.gateway.v1.SessionEnded
@@ -427,7 +473,7 @@ export type SessionEnded = Message<'mychat.gateway.v1.SessionEnded'> & {
  */
 export const SessionEndedSchema: GenMessage<SessionEnded> =
   /*@__PURE__*/
-  messageDesc(file_mychat_gateway_v1_gateway, 10);
+  messageDesc(file_mychat_gateway_v1_gateway, 11);
 
 /**
  * Internal: what services publish on the bus for gateways (never sent to clients as is).
@@ -456,7 +502,7 @@ export type PushEnvelope = Message<'mychat.gateway.v1.PushEnvelope'> & {
  */
 export const PushEnvelopeSchema: GenMessage<PushEnvelope> =
   /*@__PURE__*/
-  messageDesc(file_mychat_gateway_v1_gateway, 11);
+  messageDesc(file_mychat_gateway_v1_gateway, 12);
 
 /**
  * Named close codes (the WebSocket close status), mirroring HTTP where one fits.

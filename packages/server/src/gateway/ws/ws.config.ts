@@ -1,0 +1,25 @@
+import { cfg } from '../../kernel/config.js';
+
+/** The WebSocket gateway's settings (`ws.*`, MYCHAT_WS_*). */
+export const wsConfigSchema = cfg.group({
+  /**
+   * Origins allowed to open /ws from a browser, e.g. `https://chat.example.com`. The page's
+   * own origin (same host as the request) is always allowed; a request without an Origin
+   * header (native apps, bots) is allowed.
+   */
+  allowedOrigins: cfg.list([]),
+  /** Time to send the Auth frame after connecting, ms. */
+  authTimeoutMs: cfg.int(10_000, 100, 120_000),
+  /** How often clients should ping, ms. */
+  heartbeatIntervalMs: cfg.int(30_000, 100, 600_000),
+  /** Silence after which a socket is closed (4408), ms. */
+  heartbeatTimeoutMs: cfg.int(90_000, 300, 1_800_000),
+  /** Largest frame a client may send, bytes (bigger closes with 1009). */
+  maxFrameBytes: cfg.int(64 * 1024, 1024, 16 * 1024 * 1024),
+  /** Bytes queued to one socket before it counts as a slow consumer and is closed (4429). */
+  maxQueuedBytes: cfg.int(4 * 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
+  /** Delay before an offline transition is announced (a quick reconnect announces nothing), ms. */
+  presenceDebounceMs: cfg.int(3_000, 0, 600_000),
+  /** On SIGTERM: how long to wait for clients to leave after telling them to reconnect, ms. */
+  drainTimeoutMs: cfg.int(5_000, 0, 120_000),
+});

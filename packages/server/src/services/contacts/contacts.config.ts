@@ -1,0 +1,9 @@
+import { cfg } from '../../kernel/config.js';
+
+/** The contacts module's settings (`contacts.*`, MYCHAT_CONTACTS_*). */
+export const contactsConfigSchema = cfg.group({
+  /** Largest group, owner included. */
+  maxGroupMembers: cfg.int(2000, 2, 100_000),
+  /** Pending outgoing friend requests one user may have. */
+  maxPendingRequests: cfg.int(200, 1, 100_000),
+});

@@ -1,0 +1,13 @@
+import { cfg } from '../../kernel/config.js';
+
+/** The message module's settings (`message.*`, MYCHAT_MESSAGE_*). */
+export const messageConfigSchema = cfg.group({
+  /** Largest text message, bytes of UTF-8. */
+  maxTextBytes: cfg.int(8192, 1, 1_048_576),
+  /** How long a sender may recall a message, seconds (group owners and admins: always). */
+  recallWindowSeconds: cfg.int(120, 0, 86_400),
+  /** Sustained sends per user per second. */
+  sendRatePerSecond: cfg.int(20, 1, 100_000),
+  /** Sends per user allowed in a burst above the rate. */
+  sendBurst: cfg.int(40, 1, 100_000),
+});
