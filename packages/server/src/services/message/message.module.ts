@@ -1,4 +1,5 @@
-// Placeholder replaced by the message service implementation.
+import { message as pb } from '@mychat/protocol';
+import { Counter, type Registry } from 'prom-client';
 import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
@@ -7,8 +8,12 @@ import type { IdGenerator } from '../../kernel/ids.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { ModuleInstance } from '../../kernel/module-graph.js';
 import type { RpcHub } from '../../rpc/rpc-hub.js';
-import type { Registry } from 'prom-client';
 import type { messageConfigSchema } from './message.config.js';
+import { ConversationAdmin } from './message.membership.js';
+import { messageMigrations } from './message.migrations.js';
+import { MessageRepository } from './message.repository.js';
+import { messageInternalRpc, messageRpc } from './message.rpc.js';
+import { MessageService } from './message.service.js';
 
 export interface MessageModuleDeps {
   sql: SqlDatabase;
@@ -22,6 +27,35 @@ export interface MessageModuleDeps {
   config: ReturnType<(typeof messageConfigSchema)['parse']>;
 }
 
-export async function initMessage(_d: MessageModuleDeps): Promise<ModuleInstance<void>> {
+/** Builds the message service, migrates its tables and registers both of its APIs. */
+export async function initMessage(d: MessageModuleDeps): Promise<ModuleInstance<void>> {
+  await d.sql.migrate('msg', messageMigrations);
+  const sent = new Counter({
+    name: 'mychat_messages_sent_total',
+    help: 'Messages stored (acknowledged to their senders)',
+    registers: [d.metrics],
+  });
+  const pushed = new Counter({
+    name: 'mychat_message_pushes_total',
+    help: 'Per-recipient push hints published for new messages',
+    registers: [d.metrics],
+  });
+  const repo = new MessageRepository(d.sql);
+  const service = new MessageService({
+    repo,
+    bus: d.bus,
+    kv: d.kv,
+    ids: d.ids,
+    clock: d.clock,
+    logger: d.logger,
+    rules: d.config,
+    onSent: (_m, recipients) => {
+      sent.inc();
+      pushed.inc(recipients);
+    },
+  });
+  const admin = new ConversationAdmin({ repo, bus: d.bus, ids: d.ids, clock: d.clock, messages: service });
+  d.rpc.register(pb.MessageService, messageRpc(service, d.config.maxTextBytes));
+  d.rpc.register(pb.MessageInternalService, messageInternalRpc(admin));
   return { value: undefined };
 }

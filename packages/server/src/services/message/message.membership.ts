@@ -1,0 +1,217 @@
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { gateway, message as pb } from '@mychat/protocol';
+import { isUniqueViolation } from '../../adapters/sql/sql.js';
+import type { Clock } from '../../kernel/clock.js';
+import type { IdGenerator } from '../../kernel/ids.js';
+import { pushToUsers } from '../../shared/push.js';
+import type { Bus } from '../../adapters/bus/bus.js';
+import type { MessageRepository } from './message.repository.js';
+import type { MessageService } from './message.service.js';
+import {
+  CONV_DIRECT,
+  CONV_GROUP,
+  SEND_BLOCKED,
+  SEND_NOT_FRIENDS,
+  SEND_OK,
+  type MessageRow,
+} from './message.tables.js';
+import { encodeContent, messageView } from './message.views.js';
+
+const frame = (body: MessageInitShape<typeof gateway.ServerFrameSchema>['body']) =>
+  create(gateway.ServerFrameSchema, { body });
+
+const sendState = (can: boolean, reason: string) =>
+  can ? SEND_OK : reason === 'blocked' ? SEND_BLOCKED : SEND_NOT_FRIENDS;
+
+/**
+ * Who may talk where, as the contacts service decides it. Both calls take the complete
+ * desired state and are idempotent, so a caller that failed halfway simply calls again.
+ */
+export class ConversationAdmin {
+  constructor(
+    private readonly d: {
+      repo: MessageRepository;
+      bus: Bus;
+      ids: IdGenerator;
+      clock: Clock;
+      messages: MessageService;
+    },
+  ) {}
+
+  async applyDirect(r: pb.ApplyDirectRequest): Promise<string> {
+    const { repo } = this.d;
+    const [a, b] = [r.userA, r.userB];
+    const key = BigInt(a) < BigInt(b) ? `${a}:${b}` : `${b}:${a}`;
+    const now = this.d.clock.now();
+    let conv = await repo.directByKey(key);
+    if (!conv) {
+      try {
+        await repo.insertConversation(repo.db, {
+          id: this.d.ids.next(),
+          type: CONV_DIRECT,
+          direct_key: key,
+          name: '',
+          muted_all: 0,
+          last_seq: 0,
+          last_message_at: now,
+          created_at: now,
+        });
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err; // created concurrently: use that one
+      }
+      conv = (await repo.directByKey(key))!;
+    }
+    const convId = conv.id;
+    const states = new Map([
+      [a, sendState(r.aCanSend, r.aReason)],
+      [b, sendState(r.bCanSend, r.bReason)],
+    ]);
+    const changed: string[] = [];
+    await repo.transaction(async (tx) => {
+      for (const [userId, state] of states) {
+        const m = await repo.member(convId, userId, tx);
+        if (!m) {
+          await repo.insertMember(tx, blankMember(convId, userId, 1, state, 1));
+          changed.push(userId);
+        } else if (m.sendState !== state) {
+          await repo.updateMember(tx, convId, userId, { send_state: state });
+          changed.push(userId);
+        }
+      }
+      await repo.bumpPts(tx, convId, changed);
+    });
+    await this.announce(convId, changed);
+    return convId;
+  }
+
+  async applyGroup(r: pb.ApplyGroupRequest): Promise<void> {
+    const { repo } = this.d;
+    const now = this.d.clock.now();
+    const convId = r.conversationId;
+    const wanted = new Map(r.members.map((m) => [m.userId, m]));
+    const changed = new Set<string>();
+    let event: MessageRow | undefined;
+    await repo.transaction(async (tx) => {
+      let conv = await repo.conversation(convId, tx);
+      if (!conv) {
+        await repo.insertConversation(tx, {
+          id: convId,
+          type: CONV_GROUP,
+          direct_key: null,
+          name: r.name,
+          muted_all: r.mutedAll ? 1 : 0,
+          last_seq: 0,
+          last_message_at: now,
+          created_at: now,
+        });
+        conv = (await repo.conversation(convId, tx))!;
+      } else {
+        // Locks the conversation row first, so concurrent applies and sends serialise.
+        await repo.updateConversation(tx, convId, { name: r.name, muted_all: r.mutedAll ? 1 : 0 });
+      }
+      const renamed = conv.name !== r.name || conv.mutedAll !== r.mutedAll;
+      if (r.event) {
+        event = {
+          convId,
+          seq: await repo.nextSeq(tx, convId, now),
+          id: this.d.ids.next(),
+          senderId: r.actorId || '0',
+          clientMsgId: `system:${this.d.ids.next()}`,
+          type: pb.MessageType.SYSTEM,
+          content: encodeContent(
+            create(pb.MessageContentSchema, { body: { case: 'system', value: r.event } }),
+          ),
+          replyToSeq: 0,
+          mentions: [],
+          mentionAll: false,
+          createdAt: now,
+          recalledAt: null,
+        };
+        await repo.insertMessage(tx, event);
+      }
+      const head = event?.seq ?? conv.lastSeq;
+      // New members read from the event that announced them on (or from the next message).
+      const joinFrom = event ? event.seq : head + 1;
+      const existing = new Map((await repo.members(convId, tx)).map((m) => [m.userId, m]));
+      for (const [userId, w] of wanted) {
+        const m = existing.get(userId);
+        const mutedUntil = w.mutedUntilMs > now ? Math.floor(w.mutedUntilMs) : 0;
+        if (!m) {
+          await repo.insertMember(tx, {
+            ...blankMember(convId, userId, w.role, SEND_OK, joinFrom),
+            muted_until: mutedUntil,
+            read_seq: joinFrom - 1,
+            delivered_seq: joinFrom - 1,
+          });
+          changed.add(userId);
+        } else if (m.leftSeq !== null) {
+          await repo.updateMember(tx, convId, userId, {
+            left_seq: null,
+            role: w.role,
+            muted_until: mutedUntil,
+            first_seq: joinFrom,
+            read_seq: joinFrom - 1,
+          });
+          changed.add(userId);
+        } else if (m.role !== w.role || m.mutedUntil !== mutedUntil) {
+          await repo.updateMember(tx, convId, userId, { role: w.role, muted_until: mutedUntil });
+          changed.add(userId);
+        }
+      }
+      for (const [userId, m] of existing) {
+        if (!wanted.has(userId) && m.leftSeq === null) {
+          // Leavers keep the history they saw, up to and including the event about them.
+          await repo.updateMember(tx, convId, userId, { left_seq: head });
+          changed.add(userId);
+        }
+      }
+      if (renamed || r.event) for (const userId of wanted.keys()) changed.add(userId);
+      await repo.bumpPts(tx, convId, [...changed]);
+    });
+    await this.announce(convId, [...changed]);
+    if (event) {
+      await pushToUsers(
+        this.d.bus,
+        await repo.activeMemberIds(convId),
+        frame({ case: 'message', value: messageView(event) }),
+      );
+    }
+  }
+
+  /**
+   * Tells each affected user's devices how the conversation looks to them now. Past a
+   * handful of users (a big group renamed) the views are skipped: those clients learn it
+   * at their next Sync, which the pts bump guarantees.
+   */
+  private async announce(convId: string, userIds: string[]) {
+    if (userIds.length > 50) return;
+    for (const userId of userIds) {
+      const me = await this.d.repo.member(convId, userId);
+      if (!me) continue;
+      const [view] = await this.d.messages.views(userId, [me]);
+      if (view)
+        await pushToUsers(
+          this.d.bus,
+          [userId],
+          frame({ case: 'conversation', value: { conversation: view, pts: view.pts } }),
+        );
+    }
+  }
+}
+
+function blankMember(convId: string, userId: string, role: number, sendState: number, firstSeq: number) {
+  return {
+    conv_id: convId,
+    user_id: userId,
+    role,
+    send_state: sendState,
+    muted_until: 0,
+    first_seq: firstSeq,
+    left_seq: null,
+    read_seq: firstSeq - 1,
+    delivered_seq: firstSeq - 1,
+    muted: 0,
+    pinned: 0,
+    pts: 0,
+  };
+}

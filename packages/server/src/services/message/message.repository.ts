@@ -1,0 +1,400 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { asBool, asId, asNum, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
+import type { ConversationRow, MemberRow, MessageRow, MessageTables } from './message.tables.js';
+
+type Db = Kysely<MessageTables> | Transaction<MessageTables>;
+
+const toMember = (r: Record<string, unknown>): MemberRow => ({
+  convId: asId(r.conv_id),
+  userId: asId(r.user_id),
+  role: asNum(r.role),
+  sendState: asNum(r.send_state),
+  mutedUntil: asNum(r.muted_until),
+  firstSeq: asNum(r.first_seq),
+  leftSeq: r.left_seq === null || r.left_seq === undefined ? null : asNum(r.left_seq),
+  readSeq: asNum(r.read_seq),
+  deliveredSeq: asNum(r.delivered_seq),
+  muted: asBool(r.muted),
+  pinned: asBool(r.pinned),
+  pts: asNum(r.pts),
+});
+
+const toConversation = (r: Record<string, unknown>): ConversationRow => ({
+  id: asId(r.id),
+  type: asNum(r.type),
+  name: r.name as string,
+  mutedAll: asBool(r.muted_all),
+  lastSeq: asNum(r.last_seq),
+  lastMessageAt: asNum(r.last_message_at),
+});
+
+const toMessage = (r: Record<string, unknown>): MessageRow => ({
+  convId: asId(r.conv_id),
+  seq: asNum(r.seq),
+  id: asId(r.id),
+  senderId: asId(r.sender_id),
+  clientMsgId: r.client_msg_id as string,
+  type: asNum(r.type),
+  content: r.content as string,
+  replyToSeq: asNum(r.reply_to_seq),
+  mentions: (r.mentions as string) ? (r.mentions as string).split(',') : [],
+  mentionAll: asBool(r.mention_all),
+  createdAt: asNum(r.created_at),
+  recalledAt: r.recalled_at === null || r.recalled_at === undefined ? null : asNum(r.recalled_at),
+});
+
+/** The message service's SQL. Nothing outside this service reads these tables. */
+export class MessageRepository {
+  readonly db: Kysely<MessageTables>;
+  readonly engine: SqlEngine;
+
+  constructor(s: SqlDatabase) {
+    this.db = s.db as Kysely<MessageTables>;
+    this.engine = s.engine;
+  }
+
+  transaction<T>(fn: (tx: Transaction<MessageTables>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn);
+  }
+
+  async conversation(id: string, db: Db = this.db): Promise<ConversationRow | undefined> {
+    const r = await db.selectFrom('msg_conversations').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && toConversation(r);
+  }
+
+  async conversations(ids: string[], db: Db = this.db): Promise<ConversationRow[]> {
+    if (!ids.length) return [];
+    return (await db.selectFrom('msg_conversations').selectAll().where('id', 'in', ids).execute()).map(
+      toConversation,
+    );
+  }
+
+  async directByKey(key: string, db: Db = this.db): Promise<ConversationRow | undefined> {
+    const r = await db
+      .selectFrom('msg_conversations')
+      .selectAll()
+      .where('direct_key', '=', key)
+      .executeTakeFirst();
+    return r && toConversation(r);
+  }
+
+  async member(convId: string, userId: string, db: Db = this.db): Promise<MemberRow | undefined> {
+    const r = await db
+      .selectFrom('msg_members')
+      .selectAll()
+      .where('conv_id', '=', convId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return r && toMember(r);
+  }
+
+  async members(convId: string, db: Db = this.db): Promise<MemberRow[]> {
+    return (await db.selectFrom('msg_members').selectAll().where('conv_id', '=', convId).execute()).map(
+      toMember,
+    );
+  }
+
+  /** How many members (not left) each conversation has. */
+  async memberCounts(convIds: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (!convIds.length) return out;
+    const rows = await this.db
+      .selectFrom('msg_members')
+      .select(['conv_id', (eb) => eb.fn.countAll().as('n')])
+      .where('conv_id', 'in', convIds)
+      .where('left_seq', 'is', null)
+      .groupBy('conv_id')
+      .execute();
+    for (const r of rows) out.set(asId(r.conv_id), asNum(r.n));
+    return out;
+  }
+
+  /** For 1:1 conversations: the other member of each. */
+  async peers(convIds: string[], userId: string): Promise<Map<string, MemberRow>> {
+    const out = new Map<string, MemberRow>();
+    if (!convIds.length) return out;
+    const rows = await this.db
+      .selectFrom('msg_members')
+      .selectAll()
+      .where('conv_id', 'in', convIds)
+      .where('user_id', '!=', userId)
+      .execute();
+    for (const r of rows.map(toMember)) out.set(r.convId, r);
+    return out;
+  }
+
+  /** Ids of members who have not left (the audience of a push). */
+  async activeMemberIds(convId: string, db: Db = this.db): Promise<string[]> {
+    const rows = await db
+      .selectFrom('msg_members')
+      .select('user_id')
+      .where('conv_id', '=', convId)
+      .where('left_seq', 'is', null)
+      .execute();
+    return rows.map((r) => asId(r.user_id));
+  }
+
+  async membershipsOf(userId: string, sincePts?: number): Promise<MemberRow[]> {
+    let q = this.db.selectFrom('msg_members').selectAll().where('user_id', '=', userId);
+    if (sincePts !== undefined) q = q.where('pts', '>', sincePts);
+    return (await q.execute()).map(toMember);
+  }
+
+  /** Every conversation of a user with its head (the last seq the user may read). */
+  async heads(userId: string): Promise<{ convId: string; lastSeq: number }[]> {
+    const rows = await this.db
+      .selectFrom('msg_members as m')
+      .innerJoin('msg_conversations as c', 'c.id', 'm.conv_id')
+      .select(['m.conv_id', 'm.left_seq', 'c.last_seq'])
+      .where('m.user_id', '=', userId)
+      .execute();
+    return rows.map((r) => ({
+      convId: asId(r.conv_id),
+      lastSeq: r.left_seq === null ? asNum(r.last_seq) : Math.min(asNum(r.left_seq), asNum(r.last_seq)),
+    }));
+  }
+
+  async messageByClientId(
+    senderId: string,
+    clientMsgId: string,
+    db: Db = this.db,
+  ): Promise<MessageRow | undefined> {
+    const r = await db
+      .selectFrom('msg_messages')
+      .selectAll()
+      .where('sender_id', '=', senderId)
+      .where('client_msg_id', '=', clientMsgId)
+      .executeTakeFirst();
+    return r && toMessage(r);
+  }
+
+  async message(convId: string, seq: number, db: Db = this.db): Promise<MessageRow | undefined> {
+    const r = await db
+      .selectFrom('msg_messages')
+      .selectAll()
+      .where('conv_id', '=', convId)
+      .where('seq', '=', seq)
+      .executeTakeFirst();
+    return r && toMessage(r);
+  }
+
+  /** The last message of each conversation (for conversation lists). */
+  async lastMessages(convs: { id: string; seq: number }[]): Promise<Map<string, MessageRow>> {
+    const out = new Map<string, MessageRow>();
+    const wanted = convs.filter((c) => c.seq > 0);
+    for (let i = 0; i < wanted.length; i += 200) {
+      const chunk = wanted.slice(i, i + 200);
+      const rows = await this.db
+        .selectFrom('msg_messages')
+        .selectAll()
+        .where((eb) => eb.or(chunk.map((c) => eb.and([eb('conv_id', '=', c.id), eb('seq', '=', c.seq)]))))
+        .execute();
+      for (const r of rows.map(toMessage)) out.set(r.convId, r);
+    }
+    return out;
+  }
+
+  /** Messages by seq: after `after` ascending, or before `before` descending; `limit`+1 to detect more. */
+  async range(
+    convId: string,
+    o: { after?: number; before?: number; min: number; max: number; limit: number },
+  ): Promise<MessageRow[]> {
+    let q = this.db
+      .selectFrom('msg_messages')
+      .selectAll()
+      .where('conv_id', '=', convId)
+      .where('seq', '>=', o.min)
+      .where('seq', '<=', o.max);
+    if (o.after !== undefined) q = q.where('seq', '>', o.after).orderBy('seq', 'asc');
+    else q = q.where('seq', '<', o.before ?? Number.MAX_SAFE_INTEGER).orderBy('seq', 'desc');
+    return (await q.limit(o.limit).execute()).map(toMessage);
+  }
+
+  /** Reserves the next seq of a conversation; the row lock serialises concurrent senders. */
+  async nextSeq(tx: Db, convId: string, now: number): Promise<number> {
+    await tx
+      .updateTable('msg_conversations')
+      .set({ last_seq: sql<number>`last_seq + 1`, last_message_at: now })
+      .where('id', '=', convId)
+      .execute();
+    const r = await tx
+      .selectFrom('msg_conversations')
+      .select('last_seq')
+      .where('id', '=', convId)
+      .executeTakeFirstOrThrow();
+    return asNum(r.last_seq);
+  }
+
+  async insertMessage(tx: Db, m: MessageRow): Promise<void> {
+    await tx
+      .insertInto('msg_messages')
+      .values({
+        conv_id: m.convId,
+        seq: m.seq,
+        id: m.id,
+        sender_id: m.senderId,
+        client_msg_id: m.clientMsgId,
+        type: m.type,
+        content: m.content,
+        reply_to_seq: m.replyToSeq,
+        mentions: m.mentions.join(','),
+        mention_all: m.mentionAll ? 1 : 0,
+        created_at: m.createdAt,
+        recalled_at: null,
+      })
+      .execute();
+  }
+
+  async markRecalled(tx: Db, convId: string, seq: number, now: number): Promise<void> {
+    await tx
+      .updateTable('msg_messages')
+      .set({ recalled_at: now, content: '{}' })
+      .where('conv_id', '=', convId)
+      .where('seq', '=', seq)
+      .execute();
+  }
+
+  /** Moves cursors forward only; returns whether anything moved. */
+  async advanceCursors(
+    db: Db,
+    convId: string,
+    userId: string,
+    c: { read?: number; delivered?: number },
+  ): Promise<boolean> {
+    const set: Record<string, unknown> = {};
+    if (c.read !== undefined)
+      set.read_seq = sql`case when read_seq < ${c.read} then ${c.read} else read_seq end`;
+    const delivered = Math.max(c.delivered ?? 0, c.read ?? 0);
+    if (delivered > 0)
+      set.delivered_seq = sql`case when delivered_seq < ${delivered} then ${delivered} else delivered_seq end`;
+    const res = await db
+      .updateTable('msg_members')
+      .set(set)
+      .where('conv_id', '=', convId)
+      .where('user_id', '=', userId)
+      .where((eb) => eb.or([eb('read_seq', '<', c.read ?? -1), eb('delivered_seq', '<', delivered)]))
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async updateMember(
+    db: Db,
+    convId: string,
+    userId: string,
+    set: Partial<MessageTables['msg_members']>,
+  ): Promise<void> {
+    await db
+      .updateTable('msg_members')
+      .set(set)
+      .where('conv_id', '=', convId)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  async insertMember(db: Db, row: MessageTables['msg_members']): Promise<void> {
+    await db.insertInto('msg_members').values(row).execute();
+  }
+
+  async insertConversation(db: Db, row: MessageTables['msg_conversations']): Promise<void> {
+    await db.insertInto('msg_conversations').values(row).execute();
+  }
+
+  async updateConversation(
+    db: Db,
+    id: string,
+    set: Partial<MessageTables['msg_conversations']>,
+  ): Promise<void> {
+    await db.updateTable('msg_conversations').set(set).where('id', '=', id).execute();
+  }
+
+  /**
+   * Bumps the update counter of each user and stamps their member row of `convId` with it,
+   * so their next Sync reports the conversation. Returns the new pts per user.
+   */
+  async bumpPts(db: Db, convId: string, userIds: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (!userIds.length) return out;
+    await this.ensureUserState(db, userIds);
+    await db
+      .updateTable('msg_user_state')
+      .set({ pts: sql<number>`pts + 1` })
+      .where('user_id', 'in', userIds)
+      .execute();
+    const rows = await db
+      .selectFrom('msg_user_state')
+      .select(['user_id', 'pts'])
+      .where('user_id', 'in', userIds)
+      .execute();
+    for (const r of rows) out.set(asId(r.user_id), asNum(r.pts));
+    await db
+      .updateTable('msg_members')
+      .set({ pts: sql<number>`(select s.pts from msg_user_state s where s.user_id = msg_members.user_id)` })
+      .where('conv_id', '=', convId)
+      .where('user_id', 'in', userIds)
+      .execute();
+    return out;
+  }
+
+  async userState(userId: string, db: Db = this.db): Promise<{ pts: number; hideReadReceipts: boolean }> {
+    const r = await db
+      .selectFrom('msg_user_state')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return { pts: r ? asNum(r.pts) : 0, hideReadReceipts: r ? asBool(r.hide_read_receipts) : false };
+  }
+
+  async hidingReceipts(userIds: string[]): Promise<Set<string>> {
+    if (!userIds.length) return new Set();
+    const rows = await this.db
+      .selectFrom('msg_user_state')
+      .select('user_id')
+      .where('user_id', 'in', userIds)
+      .where('hide_read_receipts', '=', 1)
+      .execute();
+    return new Set(rows.map((r) => asId(r.user_id)));
+  }
+
+  async setHideReadReceipts(userId: string, hide: boolean): Promise<void> {
+    await this.ensureUserState(this.db, [userId]);
+    await this.db
+      .updateTable('msg_user_state')
+      .set({ hide_read_receipts: hide ? 1 : 0 })
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  /** Distinct senders of messages in (fromSeq, toSeq] other than `except`. */
+  async sendersBetween(convId: string, fromSeq: number, toSeq: number, except: string): Promise<string[]> {
+    if (toSeq <= fromSeq) return [];
+    const rows = await this.db
+      .selectFrom('msg_messages')
+      .select('sender_id')
+      .distinct()
+      .where('conv_id', '=', convId)
+      .where('seq', '>', fromSeq)
+      .where('seq', '<=', toSeq)
+      .where('sender_id', '!=', except)
+      .execute();
+    return rows.map((r) => asId(r.sender_id));
+  }
+
+  private async ensureUserState(db: Db, userIds: string[]): Promise<void> {
+    const have = new Set(
+      (await db.selectFrom('msg_user_state').select('user_id').where('user_id', 'in', userIds).execute()).map(
+        (r) => asId(r.user_id),
+      ),
+    );
+    const missing = userIds
+      .filter((u) => !have.has(u))
+      .map((user_id) => ({ user_id, pts: 0, hide_read_receipts: 0 }));
+    if (!missing.length) return;
+    if (this.engine === 'mysql') await db.insertInto('msg_user_state').ignore().values(missing).execute();
+    else
+      await db
+        .insertInto('msg_user_state')
+        .values(missing)
+        .onConflict((oc) => oc.column('user_id').doNothing())
+        .execute();
+  }
+}

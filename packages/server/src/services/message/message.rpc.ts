@@ -1,0 +1,141 @@
+import type { ServiceImpl } from '@connectrpc/connect';
+import { message as pb } from '@mychat/protocol';
+import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
+import { requireCaller } from '../../rpc/call-context.js';
+import type { ConversationAdmin } from './message.membership.js';
+import type { MessageService, SendInput } from './message.service.js';
+
+const ID = /^\d{1,20}$/;
+const CLIENT_MSG_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const utf8 = new TextEncoder();
+
+function id(v: string, field: string): string {
+  if (!ID.test(v)) throw errors.invalidArgument(`${field} is not a valid id`, field);
+  return v;
+}
+
+/** Checks a send request's shape; content rules that need no database live here. */
+export function parseSend(req: pb.SendMessageRequest, maxTextBytes: number): SendInput {
+  const conversationId = id(req.conversationId, 'conversationId');
+  if (!CLIENT_MSG_ID.test(req.clientMsgId)) {
+    throw errors.invalidArgument('clientMsgId must be 1-64 letters, digits or . _ : -', 'clientMsgId');
+  }
+  const body = req.content?.body;
+  if (!body || body.case === undefined) throw errors.invalidArgument('content is required', 'content');
+  if (body.case !== 'text') {
+    throw new AppError(ErrorCode.UNSUPPORTED_MESSAGE_TYPE, `${body.case} messages are not supported yet`, {
+      field: 'content',
+    });
+  }
+  const bytes = utf8.encode(body.value.text).length;
+  if (bytes > maxTextBytes) {
+    throw new AppError(ErrorCode.MESSAGE_TOO_LONG, `a text message is at most ${maxTextBytes} bytes`, {
+      field: 'content.text',
+    });
+  }
+  if (body.value.text.trim() === '')
+    throw errors.invalidArgument('a text message cannot be empty', 'content.text');
+  if (req.mentionUserIds.length > 50) throw errors.invalidArgument('at most 50 mentions', 'mentionUserIds');
+  return {
+    conversationId,
+    clientMsgId: req.clientMsgId,
+    content: req.content!,
+    replyToSeq: req.replyToSeq,
+    mentionUserIds: [...new Set(req.mentionUserIds.map((u) => id(u, 'mentionUserIds')))],
+    mentionAll: req.mentionAll,
+  };
+}
+
+/** MessageService over the wire: parse, call, shape. */
+export function messageRpc(
+  service: MessageService,
+  maxTextBytes: number,
+): ServiceImpl<typeof pb.MessageService> {
+  return {
+    async sendMessage(req, ctx) {
+      return service.send(requireCaller(ctx), parseSend(req, maxTextBytes));
+    },
+    async getHistory(req, ctx) {
+      const caller = requireCaller(ctx);
+      if (req.limit < 0 || req.limit > 200) throw errors.invalidArgument('limit is 1-200', 'limit');
+      return service.history(caller, id(req.conversationId, 'conversationId'), {
+        beforeSeq: req.beforeSeq,
+        afterSeq: req.afterSeq,
+        limit: req.limit,
+      });
+    },
+    async sync(req, ctx) {
+      return service.sync(requireCaller(ctx), req.sincePts);
+    },
+    async getConversation(req, ctx) {
+      return {
+        conversation: await service.conversation(
+          requireCaller(ctx),
+          id(req.conversationId, 'conversationId'),
+        ),
+      };
+    },
+    async markDelivered(req, ctx) {
+      await service.markDelivered(requireCaller(ctx), id(req.conversationId, 'conversationId'), req.seq);
+      return {};
+    },
+    async markRead(req, ctx) {
+      return {
+        unreadCount: await service.markRead(
+          requireCaller(ctx),
+          id(req.conversationId, 'conversationId'),
+          req.seq,
+        ),
+      };
+    },
+    async recallMessage(req, ctx) {
+      return {
+        message: await service.recall(requireCaller(ctx), id(req.conversationId, 'conversationId'), req.seq),
+      };
+    },
+    async getReadReceipts(req, ctx) {
+      return service.readReceipts(requireCaller(ctx), id(req.conversationId, 'conversationId'), req.seq);
+    },
+    async updateConversationSettings(req, ctx) {
+      const conversation = await service.updateSettings(
+        requireCaller(ctx),
+        id(req.conversationId, 'conversationId'),
+        {
+          ...(req.muted !== undefined && { muted: req.muted }),
+          ...(req.pinned !== undefined && { pinned: req.pinned }),
+        },
+      );
+      return { conversation };
+    },
+    async getPrivacy(_req, ctx) {
+      return service.getPrivacy(requireCaller(ctx));
+    },
+    async setPrivacy(req, ctx) {
+      await service.setPrivacy(requireCaller(ctx), req.hideReadReceipts);
+      return {};
+    },
+    async sendTyping(req, ctx) {
+      await service.typing(requireCaller(ctx), id(req.conversationId, 'conversationId'));
+      return {};
+    },
+  };
+}
+
+/** MessageInternalService: membership changes from the contacts service. */
+export function messageInternalRpc(admin: ConversationAdmin): ServiceImpl<typeof pb.MessageInternalService> {
+  return {
+    async applyDirect(req) {
+      id(req.userA, 'userA');
+      id(req.userB, 'userB');
+      if (req.userA === req.userB)
+        throw errors.invalidArgument('a 1:1 conversation needs two people', 'userB');
+      return { conversationId: await admin.applyDirect(req) };
+    },
+    async applyGroup(req) {
+      id(req.conversationId, 'conversationId');
+      for (const m of req.members) id(m.userId, 'members.userId');
+      await admin.applyGroup(req);
+      return {};
+    },
+  };
+}

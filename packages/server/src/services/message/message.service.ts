@@ -1,0 +1,437 @@
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { gateway, message as pb } from '@mychat/protocol';
+import type { Logger } from 'pino';
+import type { Bus } from '../../adapters/bus/bus.js';
+import type { Kv } from '../../adapters/kv/kv.js';
+import { isUniqueViolation } from '../../adapters/sql/sql.js';
+import type { Clock } from '../../kernel/clock.js';
+import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
+import type { IdGenerator } from '../../kernel/ids.js';
+import type { Caller } from '../../rpc/call-context.js';
+import { pushToUsers } from '../../shared/push.js';
+import type { MessageRepository } from './message.repository.js';
+import {
+  CONV_DIRECT,
+  CONV_GROUP,
+  ROLE_ADMIN,
+  type ConversationRow,
+  type MemberRow,
+  type MessageRow,
+} from './message.tables.js';
+import { conversationView, encodeContent, messageView, sendBlock, visibleHead } from './message.views.js';
+
+export interface MessageRules {
+  maxTextBytes: number;
+  recallWindowSeconds: number;
+  sendRatePerSecond: number;
+  sendBurst: number;
+}
+
+export interface MessageServiceDeps {
+  repo: MessageRepository;
+  bus: Bus;
+  kv: Kv;
+  ids: IdGenerator;
+  clock: Clock;
+  logger: Logger;
+  rules: MessageRules;
+  onSent?: (m: MessageRow, recipients: number) => void;
+}
+
+export interface SendInput {
+  conversationId: string;
+  clientMsgId: string;
+  content: pb.MessageContent;
+  replyToSeq: number;
+  mentionUserIds: string[];
+  mentionAll: boolean;
+}
+
+const frame = (body: MessageInitShape<typeof gateway.ServerFrameSchema>['body']) =>
+  create(gateway.ServerFrameSchema, { body });
+
+/**
+ * Conversations and messages: the delivery contract lives here. A message gets its seq in
+ * the same transaction that stores it, the sender's ack follows the commit, and push to
+ * members is a best-effort hint after it; clients repair anything missed through Sync.
+ */
+export class MessageService {
+  constructor(private readonly d: MessageServiceDeps) {}
+
+  async send(caller: Caller, input: SendInput): Promise<{ message: pb.Message; duplicate: boolean }> {
+    const { repo } = this.d;
+    const prior = await repo.messageByClientId(caller.userId, input.clientMsgId);
+    if (prior) return this.duplicateOf(prior, input.conversationId);
+    const { conv, me } = await this.membership(input.conversationId, caller.userId);
+    const now = this.d.clock.now();
+    const block = sendBlock(conv, me, now);
+    if (block !== 'ok') throw this.blockError(block);
+    if (input.mentionAll && (conv.type !== CONV_GROUP || me.role < ROLE_ADMIN)) {
+      throw errors.permissionDenied('only group owners and admins may mention everyone');
+    }
+    if (input.replyToSeq && (input.replyToSeq < me.firstSeq || input.replyToSeq > conv.lastSeq)) {
+      throw errors.invalidArgument('replyToSeq is not a message you can see', 'replyToSeq');
+    }
+    await this.admitSend(caller.userId);
+
+    const row: MessageRow = {
+      convId: conv.id,
+      seq: 0,
+      id: this.d.ids.next(),
+      senderId: caller.userId,
+      clientMsgId: input.clientMsgId,
+      type: pb.MessageType.TEXT,
+      content: encodeContent(input.content),
+      replyToSeq: input.replyToSeq,
+      mentions: input.mentionUserIds,
+      mentionAll: input.mentionAll,
+      createdAt: now,
+      recalledAt: null,
+    };
+    try {
+      await repo.transaction(async (tx) => {
+        row.seq = await repo.nextSeq(tx, conv.id, now);
+        await repo.insertMessage(tx, row);
+        await repo.advanceCursors(tx, conv.id, caller.userId, { read: row.seq });
+      });
+    } catch (err) {
+      // Two retries of one send raced: the loser returns the winner's row.
+      if (isUniqueViolation(err)) {
+        const winner = await repo.messageByClientId(caller.userId, input.clientMsgId);
+        if (winner) return this.duplicateOf(winner, input.conversationId);
+      }
+      throw err;
+    }
+    const message = messageView(row);
+    await this.fanOut(conv.id, frame({ case: 'message', value: message }), caller.sessionId, (n) =>
+      this.d.onSent?.(row, n),
+    );
+    return { message, duplicate: false };
+  }
+
+  async history(caller: Caller, convId: string, o: { beforeSeq: number; afterSeq?: number; limit: number }) {
+    const { conv, me } = await this.membership(convId, caller.userId);
+    const head = visibleHead(conv, me);
+    const limit = Math.min(Math.max(o.limit || 50, 1), 200);
+    const forward = o.afterSeq !== undefined;
+    const rows = forward
+      ? await this.d.repo.range(conv.id, { after: o.afterSeq, min: me.firstSeq, max: head, limit: limit + 1 })
+      : await this.d.repo.range(conv.id, {
+          before: o.beforeSeq || head + 1,
+          min: me.firstSeq,
+          max: head,
+          limit: limit + 1,
+        });
+    const hasMore = rows.length > limit;
+    const page = rows.slice(0, limit);
+    if (!forward) page.reverse();
+    return { messages: page.map(messageView), hasMore };
+  }
+
+  async sync(caller: Caller, sincePts: number) {
+    const { repo } = this.d;
+    const state = await repo.userState(caller.userId);
+    const changed = await repo.membershipsOf(caller.userId, sincePts > 0 ? sincePts : undefined);
+    const conversations = await this.views(caller.userId, changed);
+    const heads = (await repo.heads(caller.userId)).map((h) =>
+      create(pb.ConversationHeadSchema, { conversationId: h.convId, lastSeq: h.lastSeq }),
+    );
+    return { pts: state.pts, conversations, heads };
+  }
+
+  async conversation(caller: Caller, convId: string): Promise<pb.Conversation> {
+    const { me } = await this.membership(convId, caller.userId);
+    return (await this.views(caller.userId, [me]))[0]!;
+  }
+
+  async markDelivered(caller: Caller, convId: string, seq: number): Promise<void> {
+    const { conv, me } = await this.membership(convId, caller.userId);
+    const upTo = Math.min(seq, visibleHead(conv, me));
+    if (upTo <= me.deliveredSeq) return;
+    if (!(await this.d.repo.advanceCursors(this.d.repo.db, convId, caller.userId, { delivered: upTo })))
+      return;
+    if (conv.type === CONV_DIRECT)
+      await this.pushReceipt(conv, caller.userId, me.deliveredSeq, { ...me, deliveredSeq: upTo }, false);
+  }
+
+  async markRead(caller: Caller, convId: string, seq: number): Promise<number> {
+    const { repo } = this.d;
+    const { conv, me } = await this.membership(convId, caller.userId);
+    const head = visibleHead(conv, me);
+    const upTo = Math.min(seq, head);
+    if (upTo > me.readSeq && (await repo.advanceCursors(repo.db, convId, caller.userId, { read: upTo }))) {
+      const pts = await repo.transaction((tx) => repo.bumpPts(tx, convId, [caller.userId]));
+      const after = {
+        ...me,
+        readSeq: upTo,
+        deliveredSeq: Math.max(me.deliveredSeq, upTo),
+        pts: pts.get(caller.userId) ?? me.pts,
+      };
+      // The reader's other devices clear their unread badge.
+      const view = (await this.views(caller.userId, [after]))[0]!;
+      await pushToUsers(
+        this.d.bus,
+        [caller.userId],
+        frame({ case: 'conversation', value: { conversation: view, pts: after.pts } }),
+        caller.sessionId,
+      );
+      await this.pushReceipt(conv, caller.userId, me.readSeq, after, true);
+      return Math.max(0, head - upTo);
+    }
+    return Math.max(0, head - Math.max(me.readSeq, me.firstSeq - 1));
+  }
+
+  async recall(caller: Caller, convId: string, seq: number): Promise<pb.Message> {
+    const { repo } = this.d;
+    const { conv, me } = await this.membership(convId, caller.userId);
+    if (me.leftSeq !== null) throw this.blockError('left');
+    const target = seq >= me.firstSeq ? await repo.message(convId, seq) : undefined;
+    if (!target || target.type === pb.MessageType.RECALL || target.type === pb.MessageType.SYSTEM)
+      throw errors.notFound('no such message');
+    const now = this.d.clock.now();
+    const moderator = conv.type === CONV_GROUP && me.role >= ROLE_ADMIN;
+    if (!moderator) {
+      if (target.senderId !== caller.userId)
+        throw errors.permissionDenied('you can recall only your own messages');
+      if (now - target.createdAt > this.d.rules.recallWindowSeconds * 1000) {
+        throw new AppError(
+          ErrorCode.RECALL_WINDOW_PASSED,
+          `messages can be recalled within ${this.d.rules.recallWindowSeconds / 60} minutes`,
+        );
+      }
+    }
+    if (target.recalledAt !== null) throw errors.invalidArgument('that message was already recalled', 'seq');
+    const event: MessageRow = {
+      convId,
+      seq: 0,
+      id: this.d.ids.next(),
+      senderId: caller.userId,
+      clientMsgId: `recall:${target.id}`,
+      type: pb.MessageType.RECALL,
+      content: encodeContent(
+        create(pb.MessageContentSchema, {
+          body: { case: 'recall', value: { seq, byUserId: caller.userId } },
+        }),
+      ),
+      replyToSeq: 0,
+      mentions: [],
+      mentionAll: false,
+      createdAt: now,
+      recalledAt: null,
+    };
+    try {
+      await repo.transaction(async (tx) => {
+        await repo.markRecalled(tx, convId, seq, now);
+        event.seq = await repo.nextSeq(tx, convId, now);
+        await repo.insertMessage(tx, event);
+        await repo.advanceCursors(tx, convId, caller.userId, { read: event.seq });
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw errors.invalidArgument('that message was already recalled', 'seq');
+      throw err;
+    }
+    const view = messageView(event);
+    await this.fanOut(convId, frame({ case: 'message', value: view }), caller.sessionId);
+    return view;
+  }
+
+  async readReceipts(caller: Caller, convId: string, seq: number) {
+    const { repo } = this.d;
+    const { me } = await this.membership(convId, caller.userId);
+    const target = seq >= me.firstSeq ? await repo.message(convId, seq) : undefined;
+    if (!target) throw errors.notFound('no such message');
+    const others = (await repo.members(convId)).filter(
+      (m) => m.userId !== target.senderId && m.firstSeq <= seq && (m.leftSeq === null || m.leftSeq >= seq),
+    );
+    const hiding = await repo.hidingReceipts(others.map((m) => m.userId));
+    const readers = others.filter((m) => m.readSeq >= seq && !hiding.has(m.userId));
+    return {
+      readCount: readers.length,
+      deliveredCount: others.filter((m) => m.deliveredSeq >= seq).length,
+      memberCount: others.length,
+      readerIds: readers.map((m) => m.userId),
+    };
+  }
+
+  async updateSettings(
+    caller: Caller,
+    convId: string,
+    s: { muted?: boolean; pinned?: boolean },
+  ): Promise<pb.Conversation> {
+    const { repo } = this.d;
+    await this.membership(convId, caller.userId);
+    await repo.transaction(async (tx) => {
+      await repo.updateMember(tx, convId, caller.userId, {
+        ...(s.muted !== undefined && { muted: s.muted ? 1 : 0 }),
+        ...(s.pinned !== undefined && { pinned: s.pinned ? 1 : 0 }),
+      });
+      await repo.bumpPts(tx, convId, [caller.userId]);
+    });
+    const view = await this.conversation(caller, convId);
+    await pushToUsers(
+      this.d.bus,
+      [caller.userId],
+      frame({ case: 'conversation', value: { conversation: view, pts: view.pts } }),
+      caller.sessionId,
+    );
+    return view;
+  }
+
+  getPrivacy(caller: Caller) {
+    return this.d.repo.userState(caller.userId).then((s) => ({ hideReadReceipts: s.hideReadReceipts }));
+  }
+
+  setPrivacy(caller: Caller, hideReadReceipts: boolean) {
+    return this.d.repo.setHideReadReceipts(caller.userId, hideReadReceipts);
+  }
+
+  async typing(caller: Caller, convId: string): Promise<void> {
+    const { conv, me } = await this.membership(convId, caller.userId);
+    if (sendBlock(conv, me, this.d.clock.now()) !== 'ok') return;
+    // At most one typing hint per person and conversation per second; extras are dropped.
+    if (!(await this.d.kv.set(`msg:typing:${convId}:${caller.userId}`, '1', { ttlMs: 1000, ifAbsent: true })))
+      return;
+    const others = (await this.d.repo.activeMemberIds(convId)).filter((u) => u !== caller.userId);
+    await pushToUsers(
+      this.d.bus,
+      others,
+      frame({ case: 'typing', value: { conversationId: convId, userId: caller.userId } }),
+    );
+  }
+
+  /** Views of conversations for one user, with last messages and peers, in few queries. */
+  async views(userId: string, mine: MemberRow[]): Promise<pb.Conversation[]> {
+    const { repo } = this.d;
+    if (!mine.length) return [];
+    const convs = new Map((await repo.conversations(mine.map((m) => m.convId))).map((c) => [c.id, c]));
+    const lasts = await repo.lastMessages(
+      mine.map((m) => ({
+        id: m.convId,
+        seq: convs.get(m.convId) ? visibleHead(convs.get(m.convId)!, m) : 0,
+      })),
+    );
+    const now = this.d.clock.now();
+    const ids = [...convs.keys()];
+    const counts = await repo.memberCounts(ids);
+    const peers = await repo.peers(
+      ids.filter((id) => convs.get(id)!.type === CONV_DIRECT),
+      userId,
+    );
+    const hiding = await repo.hidingReceipts([...peers.values()].map((p) => p.userId));
+    const out: pb.Conversation[] = [];
+    for (const me of mine) {
+      const conv = convs.get(me.convId);
+      if (!conv) continue;
+      const peer = peers.get(conv.id);
+      out.push(
+        conversationView({
+          conv,
+          me,
+          now,
+          lastMessage: lasts.get(conv.id),
+          peer,
+          peerHidesReads: peer ? hiding.has(peer.userId) : false,
+          memberCount: counts.get(conv.id) ?? 0,
+        }),
+      );
+    }
+    return out;
+  }
+
+  /** The conversation and the caller's member row; NOT_FOUND for strangers (no existence leak). */
+  private async membership(
+    convId: string,
+    userId: string,
+  ): Promise<{ conv: ConversationRow; me: MemberRow }> {
+    if (!/^\d{1,20}$/.test(convId))
+      throw errors.invalidArgument('conversationId is not a valid id', 'conversationId');
+    const me = await this.d.repo.member(convId, userId);
+    const conv = me && (await this.d.repo.conversation(convId));
+    if (!me || !conv) throw new AppError(ErrorCode.NOT_FOUND, 'no such conversation');
+    return { conv, me };
+  }
+
+  private duplicateOf(prior: MessageRow, convId: string) {
+    if (prior.convId !== convId)
+      throw errors.invalidArgument('clientMsgId was already used for another conversation', 'clientMsgId');
+    return { message: messageView(prior), duplicate: true };
+  }
+
+  private blockError(block: ReturnType<typeof sendBlock>): AppError {
+    switch (block) {
+      case 'blocked':
+        return new AppError(ErrorCode.BLOCKED, 'you cannot message this person');
+      case 'not_friends':
+        return new AppError(ErrorCode.NOT_FRIENDS, 'you can message only your friends');
+      case 'muted':
+        return new AppError(ErrorCode.MUTED, 'you are muted in this group');
+      default:
+        return new AppError(ErrorCode.NOT_A_MEMBER, 'you are no longer a member of this group');
+    }
+  }
+
+  /** Per-user send limits: a burst per second and a sustained rate per 10 seconds. */
+  private async admitSend(userId: string): Promise<void> {
+    const sec = Math.floor(this.d.clock.now() / 1000);
+    const burst = await this.d.kv.incr(`msg:rate:1s:${userId}:${sec}`, { ttlMs: 2000 });
+    const win = Math.floor(sec / 10);
+    const sustained = await this.d.kv.incr(`msg:rate:10s:${userId}:${win}`, { ttlMs: 11_000 });
+    if (burst > this.d.rules.sendBurst || sustained > this.d.rules.sendRatePerSecond * 10) {
+      throw errors.rateLimited(
+        burst > this.d.rules.sendBurst ? 1 : 10 - (sec % 10),
+        'you are sending too fast; slow down',
+      );
+    }
+  }
+
+  private async fanOut(
+    convId: string,
+    f: gateway.ServerFrame,
+    exceptSession: string,
+    counted?: (n: number) => void,
+  ) {
+    try {
+      const members = await this.d.repo.activeMemberIds(convId);
+      await pushToUsers(this.d.bus, members, f, exceptSession);
+      counted?.(members.length);
+    } catch (err) {
+      // Push is a hint: the message is stored and acknowledged; clients repair through sync.
+      this.d.logger.warn({ err, conversation_id: convId }, 'push failed');
+    }
+  }
+
+  /** Tells senders whose messages a cursor move covers (1:1: the peer) where it is now. */
+  private async pushReceipt(
+    conv: ConversationRow,
+    userId: string,
+    fromSeq: number,
+    after: MemberRow,
+    isRead: boolean,
+  ) {
+    if (isRead && (await this.d.repo.userState(userId)).hideReadReceipts) return;
+    const audience =
+      conv.type === CONV_DIRECT
+        ? (await this.d.repo.activeMemberIds(conv.id)).filter((u) => u !== userId)
+        : await this.d.repo.sendersBetween(
+            conv.id,
+            fromSeq,
+            isRead ? after.readSeq : after.deliveredSeq,
+            userId,
+          );
+    if (!audience.length) return;
+    const hidden = isRead ? false : (await this.d.repo.userState(userId)).hideReadReceipts;
+    await pushToUsers(
+      this.d.bus,
+      audience,
+      frame({
+        case: 'receipt',
+        value: {
+          conversationId: conv.id,
+          userId,
+          deliveredSeq: after.deliveredSeq,
+          readSeq: hidden ? 0 : after.readSeq,
+        },
+      }),
+    );
+  }
+}

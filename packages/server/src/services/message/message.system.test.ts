@@ -1,0 +1,300 @@
+import { create } from '@bufbuild/protobuf';
+import { message as pb } from '@mychat/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, expectReason, signUp, type AuthClient } from '../../test/auth-helpers.js';
+import { backendAvailable, backendUrls, uniqueName } from '../../test/backends.js';
+import { createTestDatabaseUrl, dropTestDatabase } from '../../test/sql-databases.js';
+import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { auth } from '@mychat/protocol';
+
+/**
+ * The delivery contract through the public MessageService of a real server, on every SQL
+ * engine. Membership is set through the internal API the contacts service uses.
+ */
+const setups = [
+  { name: 'SQLite + memory', engine: 'sqlite' as const, redis: false },
+  { name: 'MariaDB + Redis', engine: 'mysql' as const, redis: true },
+  { name: 'PostgreSQL + Redis', engine: 'postgres' as const, redis: true },
+];
+
+const text = (t: string) => create(pb.MessageContentSchema, { body: { case: 'text', value: { text: t } } });
+
+for (const setup of setups) {
+  const ok =
+    (setup.engine === 'sqlite' || (await backendAvailable(setup.engine))) &&
+    (!setup.redis || (await backendAvailable('redis')));
+  describe.skipIf(!ok)(`messages on ${setup.name}`, () => {
+    let server: TestServer;
+    let sqlUrl: string | undefined;
+    let api: AuthClient;
+    const msgApi = () => server.client(pb.MessageService);
+    const internal = () => server.app.value('rpc').client(pb.MessageInternalService);
+
+    beforeAll(async () => {
+      sqlUrl = setup.engine === 'sqlite' ? undefined : await createTestDatabaseUrl(setup.engine);
+      server = await startTestServer({
+        sqlUrl,
+        redisUrl: setup.redis ? backendUrls.redis : undefined,
+        redisPrefix: uniqueName('msg') + ':',
+        overrides: { message: { sendBurst: 1000, sendRatePerSecond: 1000 } },
+      });
+      api = server.client(auth.AuthService);
+    });
+    afterAll(async () => {
+      await server?.stop();
+      if (sqlUrl) await dropTestDatabase(sqlUrl);
+    });
+
+    async function user() {
+      const { session } = await signUp(server, api);
+      return { id: session.user!.id, h: bearer(session.accessToken) };
+    }
+    async function pair() {
+      const [a, b] = [await user(), await user()];
+      const { conversationId } = await internal().applyDirect({
+        userA: a.id,
+        userB: b.id,
+        aCanSend: true,
+        bCanSend: true,
+      });
+      return { a, b, conv: conversationId };
+    }
+    const send = (
+      h: ReturnType<typeof bearer>,
+      conversationId: string,
+      t: string,
+      clientMsgId = `c${Math.random()}`.replace('.', ''),
+    ) => msgApi().sendMessage({ conversationId, clientMsgId, content: text(t) }, h);
+
+    it('gives gapless, strictly increasing seqs to concurrent senders', async () => {
+      const { a, b, conv } = await pair();
+      const sends = Array.from({ length: 40 }, (_, i) => send(i % 2 ? a.h : b.h, conv, `m${i}`));
+      const seqs = (await Promise.all(sends)).map((r) => r.message!.seq).sort((x, y) => x - y);
+      expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      const h = await msgApi().getHistory({ conversationId: conv, afterSeq: 0, limit: 200 }, b.h);
+      expect(h.messages.map((m) => m.seq)).toEqual(seqs);
+      expect(h.hasMore).toBe(false);
+    });
+
+    it('a retried send returns the original seq and stores one row', async () => {
+      const { a, b, conv } = await pair();
+      const first = await send(a.h, conv, 'hello', 'retry-1');
+      const again = await send(a.h, conv, 'hello', 'retry-1');
+      const raced = await Promise.all([send(a.h, conv, 'x', 'race-1'), send(a.h, conv, 'x', 'race-1')]);
+      expect(again.duplicate).toBe(true);
+      expect(again.message!.seq).toBe(first.message!.seq);
+      expect(again.message!.id).toBe(first.message!.id);
+      expect(raced[0].message!.seq).toBe(raced[1].message!.seq);
+      const h = await msgApi().getHistory({ conversationId: conv, afterSeq: 0 }, b.h);
+      expect(h.messages.map((m) => m.clientMsgId)).toEqual(['retry-1', 'race-1']);
+      // The same client id cannot name a message in another conversation.
+      await expectReason(send(a.h, (await pair()).conv, 'other conv', 'retry-1'), 'INVALID_ARGUMENT');
+    });
+
+    it('pages history in both directions', async () => {
+      const { a, b, conv } = await pair();
+      for (let i = 1; i <= 7; i++) await send(a.h, conv, `n${i}`);
+      const newest = await msgApi().getHistory({ conversationId: conv, limit: 3 }, b.h);
+      expect(newest.messages.map((m) => m.seq)).toEqual([5, 6, 7]);
+      expect(newest.hasMore).toBe(true);
+      const older = await msgApi().getHistory({ conversationId: conv, beforeSeq: 5, limit: 3 }, b.h);
+      expect(older.messages.map((m) => m.seq)).toEqual([2, 3, 4]);
+      const forward = await msgApi().getHistory({ conversationId: conv, afterSeq: 4, limit: 2 }, b.h);
+      expect(forward.messages.map((m) => m.seq)).toEqual([5, 6]);
+      expect(forward.hasMore).toBe(true);
+      expect(forward.messages[0]!.content?.body).toEqual({
+        case: 'text',
+        value: expect.objectContaining({ text: 'n5' }),
+      });
+    });
+
+    it('syncs conversations and heads, unread counts and read cursors', async () => {
+      const { a, b, conv } = await pair();
+      const s0 = await msgApi().sync({ sincePts: 0 }, b.h);
+      expect(s0.conversations.map((c) => c.id)).toContain(conv);
+      for (let i = 0; i < 3; i++) await send(a.h, conv, `u${i}`);
+      const s1 = await msgApi().sync({ sincePts: s0.pts }, b.h);
+      expect(s1.heads.find((h) => h.conversationId === conv)?.lastSeq).toBe(3);
+      const c = (await msgApi().getConversation({ conversationId: conv }, b.h)).conversation!;
+      expect(c.unreadCount).toBe(3);
+      expect(c.peerId).toBe(a.id);
+      expect(c.lastMessage?.seq).toBe(3);
+      expect((await msgApi().markRead({ conversationId: conv, seq: 2 }, b.h)).unreadCount).toBe(1);
+      // Cursors never move back.
+      await msgApi().markRead({ conversationId: conv, seq: 1 }, b.h);
+      const s2 = await msgApi().sync({ sincePts: s1.pts }, b.h);
+      expect(s2.conversations.find((x) => x.id === conv)?.readSeq).toBe(2);
+      const fromA = (await msgApi().getConversation({ conversationId: conv }, a.h)).conversation!;
+      expect(fromA.peerReadSeq).toBe(2);
+      // Hiding read receipts hides the cursor from the peer.
+      await msgApi().setPrivacy({ hideReadReceipts: true }, b.h);
+      expect((await msgApi().getConversation({ conversationId: conv }, a.h)).conversation!.peerReadSeq).toBe(
+        0,
+      );
+    });
+
+    it('recalls within the window, leaving a tombstone and a recall event', async () => {
+      const { a, b, conv } = await pair();
+      const m = await send(a.h, conv, 'oops');
+      await expectReason(
+        msgApi().recallMessage({ conversationId: conv, seq: m.message!.seq }, b.h),
+        'PERMISSION_DENIED',
+      );
+      const r = await msgApi().recallMessage({ conversationId: conv, seq: m.message!.seq }, a.h);
+      expect(r.message?.type).toBe(pb.MessageType.RECALL);
+      const h = await msgApi().getHistory({ conversationId: conv, afterSeq: 0 }, b.h);
+      expect(h.messages[0]!.recalled).toBe(true);
+      expect(h.messages[0]!.content?.body.case).toBeUndefined();
+      expect(h.messages[1]!.content?.body).toEqual({
+        case: 'recall',
+        value: expect.objectContaining({ seq: 1, byUserId: a.id }),
+      });
+      await expectReason(msgApi().recallMessage({ conversationId: conv, seq: 1 }, a.h), 'INVALID_ARGUMENT');
+    });
+
+    it('refuses sends to strangers, non-friends, blockers, and bad content', async () => {
+      const { a, b, conv } = await pair();
+      const c = await user();
+      await expectReason(send(c.h, conv, 'hi'), 'NOT_FOUND');
+      await internal().applyDirect({ userA: a.id, userB: b.id, aCanSend: false, bCanSend: false });
+      await expectReason(send(a.h, conv, 'hi'), 'NOT_FRIENDS');
+      await internal().applyDirect({
+        userA: a.id,
+        userB: b.id,
+        aCanSend: false,
+        aReason: 'blocked',
+        bCanSend: true,
+      });
+      await expectReason(send(a.h, conv, 'hi'), 'BLOCKED');
+      expect((await send(b.h, conv, 'still can')).message!.seq).toBe(1);
+      await expectReason(send(b.h, conv, 'x'.repeat(8193)), 'MESSAGE_TOO_LONG');
+      expect((await send(b.h, conv, 'é'.repeat(4096))).message!.seq).toBe(2);
+      await expectReason(send(b.h, conv, '   '), 'INVALID_ARGUMENT');
+      await expectReason(
+        msgApi().sendMessage(
+          {
+            conversationId: conv,
+            clientMsgId: 'img-1',
+            content: create(pb.MessageContentSchema, { body: { case: 'image', value: {} } }),
+          },
+          b.h,
+        ),
+        'UNSUPPORTED_MESSAGE_TYPE',
+      );
+      await expectReason(
+        msgApi().sendMessage({ conversationId: conv, clientMsgId: 'bad id!', content: text('x') }, b.h),
+        'INVALID_ARGUMENT',
+      );
+      await expectReason(
+        msgApi().sendMessage({ conversationId: 'abc', clientMsgId: 'ok', content: text('x') }, b.h),
+        'INVALID_ARGUMENT',
+      );
+      await expectReason(
+        msgApi().sendMessage({ conversationId: conv, clientMsgId: 'ok', content: text('x') }),
+        'UNAUTHENTICATED',
+      );
+    });
+
+    it('groups: members join from their join point, leavers lose sending, @all needs a role', async () => {
+      const [o, m1, m2] = [await user(), await user(), await user()];
+      const gid = server.app.value('rpc') && `9${Date.now()}${Math.floor(Math.random() * 1000)}`;
+      await internal().applyGroup({
+        conversationId: gid,
+        name: 'G',
+        members: [
+          { userId: o.id, role: 3 },
+          { userId: m1.id, role: 1 },
+        ],
+      });
+      await send(o.h, gid, 'before m2');
+      await internal().applyGroup({
+        conversationId: gid,
+        name: 'G',
+        members: [
+          { userId: o.id, role: 3 },
+          { userId: m1.id, role: 1 },
+          { userId: m2.id, role: 1 },
+        ],
+        event: { kind: 'member_joined', args: { user_id: m2.id } },
+        actorId: o.id,
+      });
+      const seen = await msgApi().getHistory({ conversationId: gid, afterSeq: 0 }, m2.h);
+      expect(seen.messages.map((x) => x.type)).toEqual([pb.MessageType.SYSTEM]);
+      await expectReason(
+        msgApi().sendMessage(
+          { conversationId: gid, clientMsgId: 'all-1', content: text('@all'), mentionAll: true },
+          m1.h,
+        ),
+        'PERMISSION_DENIED',
+      );
+      const all = await msgApi().sendMessage(
+        { conversationId: gid, clientMsgId: 'all-2', content: text('@all'), mentionAll: true },
+        o.h,
+      );
+      expect(all.message!.mentionAll).toBe(true);
+      const read = await msgApi().markRead({ conversationId: gid, seq: all.message!.seq }, m1.h);
+      expect(read.unreadCount).toBe(0);
+      const receipts = await msgApi().getReadReceipts({ conversationId: gid, seq: all.message!.seq }, o.h);
+      expect(receipts).toMatchObject({ readCount: 1, memberCount: 2, readerIds: [m1.id] });
+      await internal().applyGroup({
+        conversationId: gid,
+        name: 'G',
+        members: [
+          { userId: o.id, role: 3 },
+          { userId: m2.id, role: 1 },
+        ],
+      });
+      await expectReason(send(m1.h, gid, 'after leaving'), 'NOT_A_MEMBER');
+      // History up to leaving stays readable.
+      expect((await msgApi().getHistory({ conversationId: gid, afterSeq: 0 }, m1.h)).messages.length).toBe(3);
+      await internal().applyGroup({
+        conversationId: gid,
+        name: 'G',
+        mutedAll: true,
+        members: [
+          { userId: o.id, role: 3 },
+          { userId: m2.id, role: 1 },
+        ],
+      });
+      await expectReason(send(m2.h, gid, 'muted'), 'MUTED');
+      expect((await send(o.h, gid, 'owner speaks')).message).toBeDefined();
+    });
+  });
+}
+
+describe('message rate limit', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ overrides: { message: { sendBurst: 5, sendRatePerSecond: 5 } } });
+  });
+  afterAll(() => server?.stop());
+
+  it('refuses a flood with RATE_LIMITED and keeps every acknowledged message', async () => {
+    const api = server.client(auth.AuthService);
+    const a = await signUp(server, api);
+    const b = await signUp(server, api);
+    const { conversationId } = await server.app
+      .value('rpc')
+      .client(pb.MessageInternalService)
+      .applyDirect({ userA: a.session.user!.id, userB: b.session.user!.id, aCanSend: true, bCanSend: true });
+    const msg = server.client(pb.MessageService);
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        msg.sendMessage(
+          { conversationId, clientMsgId: `f${i}`, content: text(`f${i}`) },
+          bearer(a.session.accessToken),
+        ),
+      ),
+    );
+    const acked = results.filter((r) => r.status === 'fulfilled');
+    const limited = results.filter((r) => r.status === 'rejected');
+    expect(acked.length).toBeGreaterThan(0);
+    expect(limited.length).toBeGreaterThan(0);
+    await expectReason(Promise.reject((limited[0] as PromiseRejectedResult).reason), 'RATE_LIMITED');
+    const h = await msg.getHistory(
+      { conversationId, afterSeq: 0, limit: 200 },
+      bearer(b.session.accessToken),
+    );
+    expect(h.messages.length).toBe(acked.length);
+  });
+});

@@ -1,0 +1,97 @@
+/** Row shapes of the message service's tables (see message.migrations.ts). */
+export interface MessageTables {
+  msg_conversations: {
+    id: string;
+    type: number;
+    direct_key: string | null;
+    name: string;
+    muted_all: number;
+    last_seq: number;
+    last_message_at: number;
+    created_at: number;
+  };
+  msg_members: {
+    conv_id: string;
+    user_id: string;
+    role: number;
+    send_state: number;
+    muted_until: number;
+    first_seq: number;
+    left_seq: number | null;
+    read_seq: number;
+    delivered_seq: number;
+    muted: number;
+    pinned: number;
+    pts: number;
+  };
+  msg_messages: {
+    conv_id: string;
+    seq: number;
+    id: string;
+    sender_id: string;
+    client_msg_id: string;
+    type: number;
+    content: string;
+    reply_to_seq: number;
+    mentions: string;
+    mention_all: number;
+    created_at: number;
+    recalled_at: number | null;
+  };
+  msg_user_state: {
+    user_id: string;
+    pts: number;
+    hide_read_receipts: number;
+  };
+}
+
+export const CONV_DIRECT = 1;
+export const CONV_GROUP = 2;
+
+export const SEND_OK = 0;
+export const SEND_NOT_FRIENDS = 1;
+export const SEND_BLOCKED = 2;
+
+export const ROLE_MEMBER = 1;
+export const ROLE_ADMIN = 2;
+export const ROLE_OWNER = 3;
+
+/** A member row as the service uses it. */
+export interface MemberRow {
+  convId: string;
+  userId: string;
+  role: number;
+  sendState: number;
+  mutedUntil: number;
+  firstSeq: number;
+  leftSeq: number | null;
+  readSeq: number;
+  deliveredSeq: number;
+  muted: boolean;
+  pinned: boolean;
+  pts: number;
+}
+
+export interface ConversationRow {
+  id: string;
+  type: number;
+  name: string;
+  mutedAll: boolean;
+  lastSeq: number;
+  lastMessageAt: number;
+}
+
+export interface MessageRow {
+  convId: string;
+  seq: number;
+  id: string;
+  senderId: string;
+  clientMsgId: string;
+  type: number;
+  content: string;
+  replyToSeq: number;
+  mentions: string[];
+  mentionAll: boolean;
+  createdAt: number;
+  recalledAt: number | null;
+}

@@ -1,0 +1,89 @@
+import { create, fromJsonString, toJsonString } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import { message as pb } from '@mychat/protocol';
+import {
+  CONV_DIRECT,
+  ROLE_ADMIN,
+  SEND_OK,
+  type ConversationRow,
+  type MemberRow,
+  type MessageRow,
+} from './message.tables.js';
+
+/** Stored content (protobuf JSON) of a message. */
+export const encodeContent = (c: pb.MessageContent) => toJsonString(pb.MessageContentSchema, c);
+
+/** A stored row as the wire Message; a recalled message keeps its place but not its content. */
+export function messageView(m: MessageRow): pb.Message {
+  const recalled = m.recalledAt !== null;
+  return create(pb.MessageSchema, {
+    conversationId: m.convId,
+    seq: m.seq,
+    id: m.id,
+    senderId: m.senderId,
+    clientMsgId: m.clientMsgId,
+    type: m.type,
+    content: recalled
+      ? create(pb.MessageContentSchema, {})
+      : fromJsonString(pb.MessageContentSchema, m.content),
+    replyToSeq: m.replyToSeq,
+    mentionUserIds: m.mentions,
+    mentionAll: m.mentionAll,
+    createdAt: timestampFromMs(m.createdAt),
+    recalled,
+  });
+}
+
+/** The highest seq a member may read: the conversation's head, or where they left. */
+export const visibleHead = (conv: ConversationRow, me: MemberRow) =>
+  me.leftSeq === null ? conv.lastSeq : Math.min(me.leftSeq, conv.lastSeq);
+
+/** Whether a member may send now, and the stable reason when not. */
+export function sendBlock(
+  conv: ConversationRow,
+  me: MemberRow,
+  now: number,
+): 'ok' | 'left' | 'not_friends' | 'blocked' | 'muted' {
+  if (me.leftSeq !== null) return 'left';
+  if (conv.type === CONV_DIRECT)
+    return me.sendState === SEND_OK ? 'ok' : me.sendState === 2 ? 'blocked' : 'not_friends';
+  if (me.mutedUntil > now) return 'muted';
+  if (conv.mutedAll && me.role < ROLE_ADMIN) return 'muted';
+  return 'ok';
+}
+
+export interface ViewInput {
+  conv: ConversationRow;
+  me: MemberRow;
+  now: number;
+  lastMessage?: MessageRow;
+  /** DIRECT: the other member, and whether they hide read receipts. */
+  peer?: MemberRow;
+  peerHidesReads?: boolean;
+  memberCount: number;
+}
+
+/** One user's view of a conversation. */
+export function conversationView(v: ViewInput): pb.Conversation {
+  const head = visibleHead(v.conv, v.me);
+  return create(pb.ConversationSchema, {
+    id: v.conv.id,
+    type: v.conv.type,
+    peerId: v.peer?.userId ?? '',
+    name: v.conv.name,
+    lastSeq: head,
+    readSeq: v.me.readSeq,
+    deliveredSeq: v.me.deliveredSeq,
+    unreadCount: Math.max(0, head - Math.max(v.me.readSeq, v.me.firstSeq - 1)),
+    muted: v.me.muted,
+    pinned: v.me.pinned,
+    ...(v.lastMessage && v.lastMessage.seq <= head && { lastMessage: messageView(v.lastMessage) }),
+    peerDeliveredSeq: v.peer?.deliveredSeq ?? 0,
+    peerReadSeq: v.peer && !v.peerHidesReads ? v.peer.readSeq : 0,
+    canSend: sendBlock(v.conv, v.me, v.now) === 'ok',
+    firstSeq: v.me.firstSeq,
+    pts: v.me.pts,
+    left: v.me.leftSeq !== null,
+    memberCount: v.memberCount,
+  });
+}
