@@ -1,5 +1,5 @@
 import type { ServiceImpl } from '@connectrpc/connect';
-import { message as pb } from '@mychat/protocol';
+import { type message as pb } from '@mychat/protocol';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import { requireCaller } from '../../rpc/call-context.js';
 import type { ConversationAdmin } from './message.membership.js';
