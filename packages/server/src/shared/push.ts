@@ -18,7 +18,10 @@ export async function pushToUsers(
 ): Promise<void> {
   const envelope = toBinary(
     gateway.PushEnvelopeSchema,
-    create(gateway.PushEnvelopeSchema, { frame: toBinary(gateway.ServerFrameSchema, frame), exceptSessionId }),
+    create(gateway.PushEnvelopeSchema, {
+      frame: toBinary(gateway.ServerFrameSchema, frame),
+      exceptSessionId,
+    }),
   );
   const sends: Promise<void>[] = [];
   for (const id of userIds) sends.push(bus.publish(userChannel(id), envelope));

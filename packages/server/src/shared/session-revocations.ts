@@ -1,6 +1,12 @@
 import type { Kv } from '../adapters/kv/kv.js';
 
 /**
+ * The bus channel on which the auth service announces ended sessions (JSON
+ * `{userId, sessionId, reason}`); gateways close those sessions' sockets.
+ */
+export const SESSION_ENDED_CHANNEL = 'auth:session-ended';
+
+/**
  * Sessions ended before their access tokens expire (logout, kick, password change).
  * The auth service writes, every gateway reads on each authenticated call, so an ended
  * session stops working at once everywhere. Entries live as long as an access token can.

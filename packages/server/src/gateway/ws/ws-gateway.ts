@@ -1,14 +1,34 @@
-// Placeholder replaced by the WebSocket gateway implementation.
-import type { Bus } from '../../adapters/bus/bus.js';
+import { create } from '@bufbuild/protobuf';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { contacts, gateway } from '@mychat/protocol';
+import type { Registry } from 'prom-client';
+import { WebSocketServer } from 'ws';
+import type { Bus, BusSubscription } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
 import type { HttpServer } from '../../http/http-server.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
+import { callHeaders } from '../../rpc/call-context.js';
 import type { RpcHub } from '../../rpc/rpc-hub.js';
 import type { AccessTokens } from '../../shared/access-tokens.js';
 import type { SessionRevocations } from '../../shared/session-revocations.js';
-import type { Registry } from 'prom-client';
+import { serverFrame } from './ws-codec.js';
+import { SESSION_ENDED_CHANNEL, WsClose } from './ws-close-codes.js';
+import { WsLifecycle } from './ws-lifecycle.js';
+import { createWsMetrics } from './ws-metrics.js';
+import { PresenceTracker } from './ws-presence.js';
+import { createRequestHandler, newRequestId } from './ws-requests.js';
+import { checkUpgrade, normalizeOrigin, refuseUpgrade } from './ws-upgrade.js';
+import { LocalUsers } from './ws-users.js';
 import type { wsConfigSchema } from './ws.config.js';
+
+export { presenceOf } from './ws-presence.js';
+
+/** How long a socket may take to finish closing before its TCP connection is cut, ms. */
+const CLOSE_GRACE_MS = 3_000;
+/** Largest random delay told to draining clients, so they do not all reconnect at once. */
+const RECONNECT_SPREAD_MS = 2_000;
 
 export interface WsGatewayDeps {
   http: HttpServer;
@@ -31,6 +51,167 @@ export interface WsGateway {
   stop(): Promise<void>;
 }
 
-export function createWsGateway(_d: WsGatewayDeps): WsGateway {
-  return { start: async () => {}, stop: async () => {} };
+/**
+ * The real-time edge at /ws on the shared HTTP server: one socket per device, pushes
+ * routed by subscribing to the bus channels of the users connected here (ARCHITECTURE
+ * section 4 and 6). Deadlines (auth, heartbeat, lingering closes) and presence timing are
+ * checked by one sweep for all sockets, not by timers per socket.
+ */
+export function createWsGateway(d: WsGatewayDeps): WsGateway {
+  const c = d.config;
+  const log = d.logger.child({ component: 'ws' });
+  const now = () => performance.now();
+  const allowedOrigins = new Set(c.allowedOrigins.map(normalizeOrigin));
+  const wss = new WebSocketServer({ noServer: true, maxPayload: c.maxFrameBytes, perMessageDeflate: false });
+  const metrics = createWsMetrics(d.metrics, () => {
+    const pending = lifecycle.pending;
+    return { pending, open: lifecycle.connections.size - pending };
+  });
+  const users = new LocalUsers({ bus: d.bus, logger: log, delivered: () => metrics.pushFanout.inc() });
+  const audienceClient = d.hub.client(contacts.ContactsInternalService);
+  const presence = new PresenceTracker({
+    kv: d.kv,
+    bus: d.bus,
+    logger: log,
+    clock: d.clock,
+    now,
+    ttlMs: c.heartbeatTimeoutMs,
+    // Several refreshes per TTL, so one slow kv round trip does not let the marker lapse.
+    refreshMs: Math.min(c.heartbeatIntervalMs, Math.floor(c.heartbeatTimeoutMs / 3)),
+    debounceMs: c.presenceDebounceMs,
+    audience: async (userId) =>
+      (
+        await audienceClient.listPresenceAudience(
+          { userId },
+          { headers: callHeaders({ requestId: newRequestId() }) },
+        )
+      ).userIds,
+  });
+  const lifecycle: WsLifecycle = new WsLifecycle({
+    tokens: d.tokens,
+    revocations: d.revocations,
+    users,
+    presence,
+    handle: createRequestHandler(d.hub, d.clock),
+    metrics,
+    logger: log,
+    clock: d.clock,
+    now,
+    heartbeatIntervalMs: c.heartbeatIntervalMs,
+    heartbeatTimeoutMs: c.heartbeatTimeoutMs,
+    maxQueuedBytes: c.maxQueuedBytes,
+  });
+
+  let stopping = false;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sessionEnded: BusSubscription | undefined;
+
+  const clientIp = (req: IncomingMessage) => {
+    const fwd = d.trustProxy
+      ? String(req.headers['x-forwarded-for'] ?? '')
+          .split(',')[0]
+          ?.trim()
+      : '';
+    return fwd || req.socket.remoteAddress || '';
+  };
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refusal = checkUpgrade(req, {
+      allowedOrigins,
+      trustProxy: d.trustProxy,
+      pending: lifecycle.pending,
+      maxPending: c.maxPendingSockets,
+      stopping,
+    });
+    if (refusal) {
+      metrics.upgradesRefused.inc({ reason: refusal.reason });
+      log.debug({ reason: refusal.reason, origin: req.headers.origin }, 'upgrade refused');
+      return refuseUpgrade(socket, refusal.status, refusal.message);
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => lifecycle.onConnect(ws, clientIp(req)));
+  };
+
+  /** The one periodic check for every socket and for presence. */
+  const sweep = () => {
+    const t = now();
+    for (const conn of lifecycle.connections) {
+      switch (conn.phase) {
+        case 'awaiting-auth':
+        case 'authenticating':
+          if (t - conn.openedAt > c.authTimeoutMs) conn.close(WsClose.UNAUTHENTICATED, 'auth timeout');
+          break;
+        case 'open':
+          if (t - conn.lastFrameAt > c.heartbeatTimeoutMs)
+            conn.close(WsClose.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
+          else if (conn.overQueued()) conn.close(WsClose.SLOW_CONSUMER, 'slow consumer');
+          break;
+        case 'closing':
+          // A peer that stopped reading never answers the close frame queued behind its data.
+          if (t - conn.closingAt > CLOSE_GRACE_MS) conn.terminate();
+          break;
+      }
+    }
+    presence.tick(t);
+  };
+  const tickMs = Math.max(
+    20,
+    Math.min(1_000, Math.floor(Math.min(c.authTimeoutMs, c.heartbeatTimeoutMs) / 5)),
+  );
+
+  const onSessionEnded = (payload: Uint8Array) => {
+    let note: { userId?: unknown; sessionId?: unknown; reason?: unknown };
+    try {
+      note = JSON.parse(new TextDecoder().decode(payload)) as typeof note;
+    } catch {
+      return void log.warn('ignored an undecodable session-ended notice');
+    }
+    const { userId, sessionId, reason } = note;
+    if (typeof userId !== 'string' || typeof sessionId !== 'string') return;
+    lifecycle.onSessionEnded(userId, sessionId, typeof reason === 'string' ? reason : 'revoked');
+  };
+
+  /** Resolves when every socket has gone, or after `ms`. */
+  const allClosed = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const deadline = now() + ms;
+      const check = () => {
+        if (lifecycle.connections.size === 0 || now() >= deadline) return resolve();
+        setTimeout(check, 20);
+      };
+      check();
+    });
+
+  return {
+    async start() {
+      sessionEnded = await d.bus.subscribe(SESSION_ENDED_CHANNEL, onSessionEnded);
+      d.http.server.on('upgrade', onUpgrade);
+      sweepTimer = setInterval(sweep, tickMs);
+      sweepTimer.unref();
+      log.info({ path: '/ws', max_frame_bytes: c.maxFrameBytes }, 'websocket gateway ready');
+    },
+
+    async stop() {
+      // Upgrades arriving from now on get 503, so load balancers send them elsewhere.
+      stopping = true;
+      const draining = [...lifecycle.connections];
+      for (const conn of draining) {
+        const afterMs = Math.floor(Math.random() * RECONNECT_SPREAD_MS);
+        if (conn.phase === 'open')
+          conn.send(
+            serverFrame(0, { case: 'reconnect', value: create(gateway.ReconnectSchema, { afterMs }) }),
+          );
+        conn.close(WsClose.SERVICE_RESTART, 'server restarting');
+      }
+      if (draining.length) log.info({ sockets: draining.length }, 'draining websockets');
+      await allClosed(c.drainTimeoutMs);
+      for (const conn of lifecycle.connections) conn.terminate();
+      await allClosed(1_000); // terminate emits 'close' on the next ticks
+      clearInterval(sweepTimer);
+      d.http.server.off('upgrade', onUpgrade);
+      await presence.flush();
+      await users.clear();
+      await sessionEnded?.unsubscribe();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
 }

@@ -20,6 +20,11 @@ export const wsConfigSchema = cfg.group({
   maxQueuedBytes: cfg.int(4 * 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
   /** Delay before an offline transition is announced (a quick reconnect announces nothing), ms. */
   presenceDebounceMs: cfg.int(3_000, 0, 600_000),
+  /**
+   * Sockets allowed to be connected but not yet authenticated at once; more get HTTP 503
+   * at the upgrade, so a flood of idle connections cannot exhaust the gateway.
+   */
+  maxPendingSockets: cfg.int(10_000, 1, 1_000_000),
   /** On SIGTERM: how long to wait for clients to leave after telling them to reconnect, ms. */
   drainTimeoutMs: cfg.int(5_000, 0, 120_000),
 });

@@ -9,7 +9,7 @@ import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Caller } from '../../rpc/call-context.js';
 import type { AccessTokens } from '../../shared/access-tokens.js';
-import type { SessionRevocations } from '../../shared/session-revocations.js';
+import { SESSION_ENDED_CHANNEL, type SessionRevocations } from '../../shared/session-revocations.js';
 import type { VerificationCodes } from './auth.codes.js';
 import { checkPasswordStrength, type PasswordHasher } from './auth.passwords.js';
 import type { AuthRepository, Destination, SessionRow, UserRow } from './auth.repository.js';
@@ -57,8 +57,6 @@ export interface IssuedSession {
   user: UserRow;
 }
 
-/** The bus channel on which ended sessions are announced (gateways close their sockets). */
-export const SESSION_ENDED_CHANNEL = 'auth:session-ended';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 

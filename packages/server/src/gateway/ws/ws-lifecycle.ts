@@ -1,0 +1,234 @@
+import { create } from '@bufbuild/protobuf';
+import { gateway } from '@mychat/protocol';
+import type { RawData, WebSocket } from 'ws';
+import type { Clock } from '../../kernel/clock.js';
+import { AppError, ErrorCode } from '../../kernel/errors.js';
+import type { Logger } from '../../kernel/logger.js';
+import type { AccessTokens } from '../../shared/access-tokens.js';
+import type { SessionRevocations } from '../../shared/session-revocations.js';
+import { decodeClientFrame, errorFrame, errorFrameFrom, serverFrame } from './ws-codec.js';
+import { WsClose } from './ws-close-codes.js';
+import { WsConnection } from './ws-connection.js';
+import type { WsMetrics } from './ws-metrics.js';
+import type { PresenceTracker } from './ws-presence.js';
+import { newRequestId, type RequestBody, type RequestHandler } from './ws-requests.js';
+import type { LocalUsers } from './ws-users.js';
+
+/** Frames a client may send after Auth and before AuthOk (pipelining); more is abuse. */
+const MAX_EARLY_FRAMES = 16;
+/** Requests one socket may have in flight; more are refused with RATE_LIMITED. */
+const MAX_IN_FLIGHT = 64;
+
+export interface LifecycleDeps {
+  tokens: AccessTokens;
+  revocations: SessionRevocations;
+  users: LocalUsers;
+  presence: PresenceTracker;
+  handle: RequestHandler;
+  metrics: WsMetrics;
+  logger: Logger;
+  clock: Clock;
+  now(): number;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  maxQueuedBytes: number;
+}
+
+/**
+ * The typed life of a socket, one hook per step (after Hocuspocus): onConnect ->
+ * onAuthenticate (the first frame, nothing else is handled before it succeeds) ->
+ * onFrame for each later frame -> onDisconnect. Timeouts live in the gateway's sweep.
+ */
+export class WsLifecycle {
+  /** Every socket on this gateway, in any phase. */
+  readonly connections = new Set<WsConnection>();
+  private pendingCount = 0;
+  private readonly unauthenticated = new WeakSet<WsConnection>();
+  private nextId = 1;
+
+  constructor(private readonly d: LifecycleDeps) {}
+
+  /** Sockets not yet authenticated (the upgrade cap, the gauge); a count, so an upgrade costs O(1). */
+  get pending(): number {
+    return this.pendingCount;
+  }
+
+  private leavePending(conn: WsConnection): void {
+    if (this.unauthenticated.delete(conn)) this.pendingCount--;
+  }
+
+  onConnect(ws: WebSocket, clientIp: string): WsConnection {
+    const id = this.nextId++;
+    const conn = new WsConnection(id, ws, clientIp, this.d.logger.child({ conn_id: id }), {
+      maxQueuedBytes: this.d.maxQueuedBytes,
+      now: this.d.now,
+      sent: (type) => this.d.metrics.framesOut.inc({ type }),
+    });
+    this.connections.add(conn);
+    this.unauthenticated.add(conn);
+    this.pendingCount++;
+    const alive = () => (conn.lastFrameAt = this.d.now());
+    ws.on('message', (data, isBinary) => {
+      alive();
+      this.onFrame(conn, toBuffer(data), isBinary);
+    });
+    // Protocol-level pings from native clients count as life too.
+    ws.on('ping', alive);
+    ws.on('pong', alive);
+    ws.on('error', (err: Error & { code?: string }) => {
+      // ws closes the socket itself after a receive error (1009 too big, 1007 bad UTF-8...).
+      conn.closeCode ??= err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? WsClose.MESSAGE_TOO_BIG : 1002;
+      conn.log.debug({ err_code: err.code, err: err.message }, 'socket error');
+    });
+    ws.on('close', (code) => this.onDisconnect(conn, code));
+    conn.log.debug({ client_ip: clientIp }, 'socket connected');
+    return conn;
+  }
+
+  private onFrame(conn: WsConnection, data: Buffer, isBinary: boolean): void {
+    if (conn.phase === 'closing' || conn.phase === 'closed') return;
+    if (conn.phase === 'authenticating') {
+      if (conn.early.length >= MAX_EARLY_FRAMES)
+        return conn.close(WsClose.PROTOCOL_ERROR, 'too many frames before AuthOk');
+      conn.early.push({ data, isBinary });
+      return;
+    }
+    const decoded = decodeClientFrame(data, isBinary);
+    if (!decoded.ok) {
+      this.d.metrics.framesIn.inc({ type: 'malformed' });
+      if (conn.phase === 'awaiting-auth') conn.wire = isBinary ? 'binary' : 'text';
+      conn.send(errorFrame(0, ErrorCode.MALFORMED_FRAME, 'the frame could not be decoded as a ClientFrame'));
+      return conn.close(WsClose.PROTOCOL_ERROR, 'malformed frame');
+    }
+    const { frame } = decoded;
+    this.d.metrics.framesIn.inc({ type: frame.body.case ?? 'unknown' });
+    if (conn.phase === 'awaiting-auth') {
+      conn.wire = isBinary ? 'binary' : 'text';
+      if (frame.body.case !== 'auth') {
+        conn.send(errorFrame(frame.requestId, ErrorCode.UNAUTHENTICATED, 'the first frame must be auth'));
+        return conn.close(WsClose.UNAUTHENTICATED, 'auth required');
+      }
+      return void this.onAuthenticate(conn, frame.requestId, frame.body.value.accessToken);
+    }
+    this.onRequest(conn, frame);
+  }
+
+  private async onAuthenticate(conn: WsConnection, requestId: number, token: string): Promise<void> {
+    conn.phase = 'authenticating';
+    try {
+      const claims = await this.d.tokens.verify(token, this.d.clock.now());
+      conn.caller = {
+        userId: claims.userId,
+        sessionId: claims.sessionId,
+        clientType: claims.clientType,
+        deviceId: claims.deviceId,
+      };
+      conn.log = conn.log.child({ user_id: claims.userId, session_id: claims.sessionId });
+      // Counted under the user before the revocation check, so an ended-session notice
+      // published meanwhile finds this socket (see onSessionEnded).
+      await this.d.users.add(conn);
+      const reason = await this.d.revocations.reason(claims.sessionId);
+      if (reason) throw new AppError(ErrorCode.SESSION_REVOKED, 'this session has ended; log in again');
+    } catch (err) {
+      if (conn.phase !== 'authenticating') return; // closed meanwhile
+      const { frame } = errorFrameFrom(requestId, err);
+      // A bad token is the client's problem (4401); anything else is ours (1011, retry later).
+      const ours = !isAuthError(err);
+      if (ours) conn.log.error({ err }, 'could not authenticate a socket');
+      else conn.log.debug({ reason: (err as AppError).reason }, 'socket authentication refused');
+      conn.send(frame);
+      return conn.close(ours ? WsClose.INTERNAL_ERROR : WsClose.UNAUTHENTICATED, 'authentication failed');
+    }
+    if (conn.phase !== 'authenticating') return; // session ended or socket closed meanwhile
+    conn.phase = 'open';
+    this.leavePending(conn);
+    this.d.presence.online(conn.caller.userId);
+    conn.send(
+      serverFrame(requestId, {
+        case: 'authOk',
+        value: create(gateway.AuthOkSchema, {
+          userId: conn.caller.userId,
+          sessionId: conn.caller.sessionId,
+          heartbeatIntervalMs: this.d.heartbeatIntervalMs,
+          heartbeatTimeoutMs: this.d.heartbeatTimeoutMs,
+          serverTimeMs: this.d.clock.now(),
+        }),
+      }),
+    );
+    conn.log.debug({ wire: conn.wire }, 'socket authenticated');
+    for (const f of conn.early.splice(0)) this.onFrame(conn, f.data, f.isBinary);
+  }
+
+  private onRequest(conn: WsConnection, frame: gateway.ClientFrame): void {
+    const id = frame.requestId;
+    const body = frame.body;
+    if (body.case === undefined) {
+      // A newer client's frame type: say so and carry on, as the contract only grows.
+      conn.send(errorFrame(id, ErrorCode.UNKNOWN_FRAME, 'unknown frame type'));
+      return;
+    }
+    if (body.case === 'auth') {
+      conn.send(errorFrame(id, ErrorCode.INVALID_ARGUMENT, 'this socket is already authenticated'));
+      return;
+    }
+    if (conn.inFlight >= MAX_IN_FLIGHT) {
+      conn.send(errorFrame(id, ErrorCode.RATE_LIMITED, 'too many requests in flight on this socket', 1));
+      return;
+    }
+    void this.runRequest(conn, id, body);
+  }
+
+  /** Runs one request; answers go out as they finish, so requests on a socket overlap. */
+  private async runRequest(conn: WsConnection, id: number, body: RequestBody): Promise<void> {
+    const requestId = newRequestId();
+    conn.inFlight++;
+    try {
+      conn.send(await this.d.handle(id, body, { caller: conn.caller!, clientIp: conn.clientIp, requestId }));
+    } catch (err) {
+      const { frame, internal } = errorFrameFrom(id, err);
+      if (internal) conn.log.error({ err, request_id: requestId, frame: body.case }, 'ws request failed');
+      conn.send(frame);
+    } finally {
+      conn.inFlight--;
+    }
+  }
+
+  private onDisconnect(conn: WsConnection, peerCode: number): void {
+    const code = conn.closeCode ?? peerCode;
+    conn.phase = 'closed';
+    this.leavePending(conn);
+    this.connections.delete(conn);
+    this.d.metrics.closes.inc({ code: String(code) });
+    if (this.d.users.remove(conn)) this.d.presence.offline(conn.userId!);
+    conn.log.debug({ close_code: code }, 'socket closed');
+  }
+
+  /** Another part of the system ended a session: tell its sockets here why, and close them. */
+  onSessionEnded(userId: string, sessionId: string, reason: string): void {
+    for (const conn of this.d.users.socketsOf(userId)) {
+      if (conn.caller?.sessionId !== sessionId) continue;
+      conn.send(
+        serverFrame(0, { case: 'sessionEnded', value: create(gateway.SessionEndedSchema, { reason }) }),
+      );
+      conn.close(reason === 'kicked' ? WsClose.KICKED : WsClose.UNAUTHENTICATED, `session ended: ${reason}`);
+    }
+  }
+}
+
+function isAuthError(err: unknown): boolean {
+  return (
+    err instanceof AppError &&
+    [
+      ErrorCode.TOKEN_INVALID,
+      ErrorCode.TOKEN_EXPIRED,
+      ErrorCode.SESSION_REVOKED,
+      ErrorCode.UNAUTHENTICATED,
+    ].includes(err.code)
+  );
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
+import { gateway, message } from '@mychat/protocol';
+import type { Clock } from '../../kernel/clock.js';
+import { ErrorCode } from '../../kernel/errors.js';
+import { callHeaders, type Caller } from '../../rpc/call-context.js';
+import type { RpcHub } from '../../rpc/rpc-hub.js';
+import { errorFrame, serverFrame } from './ws-codec.js';
+
+/** The client frames that are requests (everything but `auth`). */
+export type RequestBody = Exclude<gateway.ClientFrame['body'], { case: 'auth' } | { case: undefined }>;
+
+/** Who asks, from where, and the id that traces the call through the services. */
+export interface RequestOrigin {
+  caller: Caller;
+  clientIp: string;
+  requestId: string;
+}
+
+/** Answers one request frame with the ServerFrame to send back. May throw (the caller maps errors). */
+export type RequestHandler = (
+  frameRequestId: number,
+  body: RequestBody,
+  origin: RequestOrigin,
+) => Promise<gateway.ServerFrame>;
+
+/** A request id for the internal calls one frame causes (logs and traces join on it). */
+export const newRequestId = (): string => randomUUID();
+
+const ok = () => create(gateway.OkSchema);
+
+/**
+ * The request frames, forwarded to the message service with the verified identity of the
+ * socket (never anything the client put in the frame). Ping is answered here.
+ */
+export function createRequestHandler(hub: RpcHub, clock: Clock): RequestHandler {
+  const messages = hub.client(message.MessageService);
+  return async (id, body, origin) => {
+    const opts = {
+      headers: callHeaders({ requestId: origin.requestId, clientIp: origin.clientIp, caller: origin.caller }),
+    };
+    switch (body.case) {
+      case 'ping':
+        return serverFrame(id, {
+          case: 'pong',
+          value: create(gateway.PongSchema, {
+            clientTimeMs: body.value.clientTimeMs,
+            serverTimeMs: clock.now(),
+          }),
+        });
+      case 'send':
+        return serverFrame(id, { case: 'sendAck', value: await messages.sendMessage(body.value, opts) });
+      case 'delivered':
+        await messages.markDelivered(body.value, opts);
+        return serverFrame(id, { case: 'ok', value: ok() });
+      case 'read':
+        await messages.markRead(body.value, opts);
+        return serverFrame(id, { case: 'ok', value: ok() });
+      case 'typing':
+        await messages.sendTyping(body.value, opts);
+        return serverFrame(id, { case: 'ok', value: ok() });
+      default: {
+        // A case added to the proto but not handled here yet: tell the client, keep the socket.
+        const unhandled: { case: string } = body;
+        return errorFrame(id, ErrorCode.UNKNOWN_FRAME, `frame type ${unhandled.case} is not supported`);
+      }
+    }
+  };
+}
