@@ -252,7 +252,13 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     description: 'Friends, friend requests, blocking and groups (mychat.contacts.v1)',
     async init(deps, ctx) {
       const { initContacts } = await import('./services/contacts/contacts.module.js');
-      return initContacts({ ...deps, ids: ctx.ids, clock: ctx.clock, logger: ctx.logger, config: ctx.config.contacts });
+      return initContacts({
+        ...deps,
+        ids: ctx.ids,
+        clock: ctx.clock,
+        logger: ctx.logger,
+        config: ctx.config.contacts,
+      });
     },
   }),
 
@@ -262,7 +268,13 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     description: 'Conversations, messages, sync and receipts (mychat.message.v1)',
     async init(deps, ctx) {
       const { initMessage } = await import('./services/message/message.module.js');
-      return initMessage({ ...deps, ids: ctx.ids, clock: ctx.clock, logger: ctx.logger, config: ctx.config.message });
+      return initMessage({
+        ...deps,
+        ids: ctx.ids,
+        clock: ctx.clock,
+        logger: ctx.logger,
+        config: ctx.config.message,
+      });
     },
   }),
 

@@ -18,6 +18,7 @@ import { authMigrations } from './auth.migrations.js';
 import { PasswordHasher } from './auth.passwords.js';
 import { AuthRepository } from './auth.repository.js';
 import { authRpc } from './auth.rpc.js';
+import { userDirectoryRpc } from './auth-directory.rpc.js';
 import { AuthService } from './auth.service.js';
 
 export interface AuthModuleDeps {
@@ -40,9 +41,10 @@ export interface AuthModuleDeps {
 export async function initAuth(d: AuthModuleDeps): Promise<ModuleInstance<AuthService>> {
   await d.sql.migrate('auth', authMigrations);
   const c = d.config;
+  const repo = new AuthRepository(d.sql);
   const codeKey = Buffer.from(hkdfSync('sha256', d.keyMaterial, 'mychat', 'verification-code-hmac', 32));
   const service = new AuthService({
-    repo: new AuthRepository(d.sql),
+    repo,
     codes: new VerificationCodes(
       d.kv,
       codeKey,
@@ -73,5 +75,6 @@ export async function initAuth(d: AuthModuleDeps): Promise<ModuleInstance<AuthSe
     },
   });
   d.rpc.register(auth.AuthService, authRpc(service));
+  d.rpc.register(auth.UserDirectoryService, userDirectoryRpc(repo));
   return { value: service, stop: () => service.drain() };
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { asId, asNum, type SqlDatabase } from '../../adapters/sql/sql.js';
 
 interface AuthTables {
@@ -105,6 +105,30 @@ export class AuthRepository {
   async findUser(id: string): Promise<UserRow | undefined> {
     const r = await this.db.selectFrom('auth_users').selectAll().where('id', '=', id).executeTakeFirst();
     return r && toUser(r);
+  }
+
+  /** Users by id, in no particular order; unknown ids are left out. */
+  async findUsers(ids: readonly string[]): Promise<UserRow[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.selectFrom('auth_users').selectAll().where('id', 'in', ids).execute();
+    return rows.map(toUser);
+  }
+
+  /**
+   * Users whose nickname starts with `prefix`, ignoring ASCII case on every engine
+   * (PostgreSQL's LIKE is case-sensitive, SQLite's and MariaDB's are not), oldest first.
+   */
+  async findUsersByNicknamePrefix(prefix: string, limit: number): Promise<UserRow[]> {
+    // '!' as the escape character: a backslash means different things in MariaDB literals.
+    const pattern = prefix.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`) + '%';
+    const rows = await this.db
+      .selectFrom('auth_users')
+      .selectAll()
+      .where(sql<boolean>`lower(nickname) like ${pattern} escape '!'`)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toUser);
   }
 
   /** Inserts a user; a duplicate email or phone surfaces as the engine's unique violation. */

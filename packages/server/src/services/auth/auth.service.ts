@@ -57,7 +57,6 @@ export interface IssuedSession {
   user: UserRow;
 }
 
-
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /**

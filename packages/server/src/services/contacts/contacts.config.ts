@@ -6,4 +6,9 @@ export const contactsConfigSchema = cfg.group({
   maxGroupMembers: cfg.int(2000, 2, 100_000),
   /** Pending outgoing friend requests one user may have. */
   maxPendingRequests: cfg.int(200, 1, 100_000),
+  /**
+   * How often changes the message service has not taken yet (it was down or slow) are
+   * sent again, seconds; also how old such a change must be before it is retried.
+   */
+  repairIntervalSeconds: cfg.int(10, 1, 3600),
 });

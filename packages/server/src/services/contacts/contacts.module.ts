@@ -1,4 +1,4 @@
-// Placeholder replaced by the contacts service implementation.
+import { auth, contacts, message } from '@mychat/protocol';
 import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
@@ -8,6 +8,15 @@ import type { Logger } from '../../kernel/logger.js';
 import type { ModuleInstance } from '../../kernel/module-graph.js';
 import type { RpcHub } from '../../rpc/rpc-hub.js';
 import type { contactsConfigSchema } from './contacts.config.js';
+import { contactsMigrations } from './contacts.migrations.js';
+import { ContactPush, Conversations, Directory } from './contacts.peers.js';
+import { ContactsRepository } from './contacts.repository.js';
+import { contactsInternalRpc, contactsRpc } from './contacts.rpc.js';
+import { ContactsService } from './contacts.service.js';
+import { ConversationSync } from './contacts.sync.js';
+import { GroupsRepository } from './groups.repository.js';
+import { groupsRpc } from './groups.rpc.js';
+import { GroupsService } from './groups.service.js';
 
 export interface ContactsModuleDeps {
   sql: SqlDatabase;
@@ -20,6 +29,50 @@ export interface ContactsModuleDeps {
   config: ReturnType<(typeof contactsConfigSchema)['parse']>;
 }
 
-export async function initContacts(_d: ContactsModuleDeps): Promise<ModuleInstance<void>> {
-  return { value: undefined };
+/**
+ * Builds the contacts service (friends, requests, blocks, groups), migrates its tables,
+ * registers ContactsService and ContactsInternalService, and runs the loop that re-sends
+ * to the message service what it has not taken yet.
+ */
+export async function initContacts(d: ContactsModuleDeps): Promise<ModuleInstance<void>> {
+  await d.sql.migrate('contacts', contactsMigrations);
+  const repo = ContactsRepository.of(d.sql);
+  const groupsRepo = GroupsRepository.of(d.sql);
+  const directory = new Directory(d.rpc.client(auth.UserDirectoryService));
+  const conversations = new Conversations(d.rpc.client(message.MessageInternalService), d.logger);
+  const push = new ContactPush(d.bus, d.logger);
+  const sync = new ConversationSync({
+    contacts: repo,
+    groups: groupsRepo,
+    conversations,
+    clock: d.clock,
+    logger: d.logger,
+    repairIntervalMs: d.config.repairIntervalSeconds * 1000,
+  });
+  const people = new ContactsService({
+    repo,
+    directory,
+    sync,
+    push,
+    ids: d.ids,
+    clock: d.clock,
+    rules: { maxPendingRequests: d.config.maxPendingRequests },
+  });
+  const groups = new GroupsService({
+    groups: groupsRepo,
+    contacts: repo,
+    directory,
+    sync,
+    push,
+    ids: d.ids,
+    clock: d.clock,
+    rules: { maxGroupMembers: d.config.maxGroupMembers },
+  });
+  d.rpc.register(contacts.ContactsService, { ...contactsRpc(people), ...groupsRpc(groups, d.clock) });
+  d.rpc.register(contacts.ContactsInternalService, contactsInternalRpc(people));
+  return {
+    value: undefined,
+    start: async () => sync.start(),
+    stop: () => sync.stop(),
+  };
 }

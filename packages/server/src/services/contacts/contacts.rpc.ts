@@ -1,0 +1,127 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
+import { contacts } from '@mychat/protocol';
+import { errors } from '../../kernel/errors.js';
+import { callInfo, requireCaller } from '../../rpc/call-context.js';
+import type { Actor, Card } from './contacts.peers.js';
+import type { ContactsService, RequestView } from './contacts.service.js';
+import { charCount, LIMITS, parseId, parseIds, parseResponse, parseText } from './contacts.validation.js';
+
+/** The authenticated caller and the request id of a public call. */
+export function actorOf(ctx: HandlerContext): Actor {
+  const c = requireCaller(ctx);
+  return { userId: c.userId, sessionId: c.sessionId, requestId: callInfo(ctx).requestId };
+}
+
+export function cardMsg(c: Card | undefined): contacts.UserCard | undefined {
+  return c && create(contacts.UserCardSchema, c);
+}
+
+function requestMsg(v: RequestView): contacts.FriendRequest {
+  return create(contacts.FriendRequestSchema, {
+    id: v.row.id,
+    from: cardMsg(v.from),
+    to: cardMsg(v.to),
+    note: v.row.note,
+    state: v.state,
+    createdAt: timestampFromMs(v.row.createdAt),
+  });
+}
+
+type PeopleMethods =
+  | 'searchUsers'
+  | 'getUsers'
+  | 'sendFriendRequest'
+  | 'listFriendRequests'
+  | 'respondFriendRequest'
+  | 'listFriends'
+  | 'setRemark'
+  | 'deleteFriend'
+  | 'blockUser'
+  | 'unblockUser'
+  | 'listBlocked';
+
+/** The people half of ContactsService: parse and validate, call, shape the answer. */
+export function contactsRpc(
+  service: ContactsService,
+): Pick<ServiceImpl<typeof contacts.ContactsService>, PeopleMethods> {
+  return {
+    async searchUsers(req, ctx) {
+      const actor = actorOf(ctx);
+      if (charCount(req.query) > LIMITS.searchQuery) throw errors.tooLong('query', LIMITS.searchQuery);
+      if (req.limit < 0) throw errors.invalidArgument('limit must not be negative', 'limit');
+      const users = await service.search(actor, req.query, req.limit);
+      return { users: users.map((u) => cardMsg(u)!) };
+    },
+    async getUsers(req, ctx) {
+      const actor = actorOf(ctx);
+      const users = await service.getUsers(actor, parseIds(req.userIds, 'userIds'));
+      return { users: users.map((u) => cardMsg(u)!) };
+    },
+    async sendFriendRequest(req, ctx) {
+      const actor = actorOf(ctx);
+      const to = parseId(req.userId, 'userId');
+      const note = parseText(req.note, 'note', LIMITS.note, { multiline: true });
+      const r = await service.sendRequest(actor, to, note);
+      return { request: requestMsg(r.request), becameFriends: r.becameFriends };
+    },
+    async listFriendRequests(_req, ctx) {
+      const r = await service.listRequests(actorOf(ctx));
+      return { incoming: r.incoming.map(requestMsg), outgoing: r.outgoing.map(requestMsg) };
+    },
+    async respondFriendRequest(req, ctx) {
+      const actor = actorOf(ctx);
+      const id = parseId(req.requestId, 'requestId');
+      const conversationId = await service.respond(actor, id, parseResponse(req.action));
+      return { conversationId };
+    },
+    async listFriends(_req, ctx) {
+      const friends = await service.listFriends(actorOf(ctx));
+      return {
+        friends: friends.map((f) => ({
+          user: cardMsg(f.user),
+          remark: f.remark,
+          conversationId: f.conversationId,
+          since: timestampFromMs(f.since),
+        })),
+      };
+    },
+    async setRemark(req, ctx) {
+      const actor = actorOf(ctx);
+      const id = parseId(req.userId, 'userId');
+      await service.setRemark(actor, id, parseText(req.remark, 'remark', LIMITS.remark));
+      return {};
+    },
+    async deleteFriend(req, ctx) {
+      const actor = actorOf(ctx);
+      await service.deleteFriend(actor, parseId(req.userId, 'userId'));
+      return {};
+    },
+    async blockUser(req, ctx) {
+      const actor = actorOf(ctx);
+      await service.block(actor, parseId(req.userId, 'userId'));
+      return {};
+    },
+    async unblockUser(req, ctx) {
+      const actor = actorOf(ctx);
+      await service.unblock(actor, parseId(req.userId, 'userId'));
+      return {};
+    },
+    async listBlocked(_req, ctx) {
+      const users = await service.listBlocked(actorOf(ctx));
+      return { users: users.map((u) => cardMsg(u)!) };
+    },
+  };
+}
+
+/** ContactsInternalService: for other services (presence). Never exposed by the gateway. */
+export function contactsInternalRpc(
+  service: ContactsService,
+): ServiceImpl<typeof contacts.ContactsInternalService> {
+  return {
+    async listPresenceAudience(req) {
+      return { userIds: await service.presenceAudience(parseId(req.userId, 'userId')) };
+    },
+  };
+}
