@@ -7,31 +7,8 @@ import type { Logger } from '../../kernel/logger.js';
 import { pushToUsers } from '../../shared/push.js';
 import { serverFrame } from './ws-codec.js';
 
-/** Online marker: how many gateways hold at least one socket of the user (expires unless refreshed). */
-export const presenceKey = (userId: string) => `presence:${userId}`;
-/** When the user was last seen online, epoch ms. */
-export const lastSeenKey = (userId: string) => `presence:last-seen:${userId}`;
-/** How long "last seen" is remembered. */
-export const LAST_SEEN_TTL_MS = 30 * 86_400_000;
-
-/**
- * Presence of users as a client may be shown it: online, or offline since `lastSeenMs`
- * (0 when never seen, or not for the last 30 days). Callers decide who may see whom (the
- * contacts presence audience); this only reads the shared kv.
- */
-export async function presenceOf(kv: Kv, userIds: readonly string[]): Promise<gateway.PresenceEvent[]> {
-  return Promise.all(
-    userIds.map(async (userId) => {
-      const [count, lastSeen] = await Promise.all([kv.get(presenceKey(userId)), kv.get(lastSeenKey(userId))]);
-      const online = Number(count) > 0;
-      return create(gateway.PresenceEventSchema, {
-        userId,
-        online,
-        lastSeenMs: online ? 0 : Number(lastSeen) || 0,
-      });
-    }),
-  );
-}
+export { lastSeenKey, LAST_SEEN_TTL_MS, presenceKey, presenceOf } from '../../shared/presence.js';
+import { lastSeenKey, LAST_SEEN_TTL_MS, presenceKey } from '../../shared/presence.js';
 
 export interface PresenceOptions {
   kv: Kv;

@@ -6,6 +6,7 @@ import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { ModuleInstance } from '../../kernel/module-graph.js';
+import { presenceOf } from '../../shared/presence.js';
 import type { RpcHub } from '../../rpc/rpc-hub.js';
 import type { contactsConfigSchema } from './contacts.config.js';
 import { contactsMigrations } from './contacts.migrations.js';
@@ -57,6 +58,7 @@ export async function initContacts(d: ContactsModuleDeps): Promise<ModuleInstanc
     ids: d.ids,
     clock: d.clock,
     rules: { maxPendingRequests: d.config.maxPendingRequests },
+    presence: (ids) => presenceOf(d.kv, ids),
   });
   const groups = new GroupsService({
     groups: groupsRepo,

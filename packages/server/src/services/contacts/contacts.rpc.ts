@@ -84,6 +84,8 @@ export function contactsRpc(
           remark: f.remark,
           conversationId: f.conversationId,
           since: timestampFromMs(f.since),
+          online: f.online,
+          lastSeenMs: f.lastSeenMs,
         })),
       };
     },

@@ -20,6 +20,8 @@ export interface FriendView {
   remark: string;
   conversationId: string;
   since: number;
+  online: boolean;
+  lastSeenMs: number;
 }
 
 export interface ContactsServiceDeps {
@@ -30,6 +32,8 @@ export interface ContactsServiceDeps {
   ids: IdGenerator;
   clock: Clock;
   rules: { maxPendingRequests: number };
+  /** Presence as the gateways record it (friends may see each other's). */
+  presence(userIds: string[]): Promise<{ userId: string; online: boolean; lastSeenMs: number }[]>;
 }
 
 const cannotTargetSelf = () => new AppError(ErrorCode.CANNOT_TARGET_SELF, 'you cannot do this to yourself');
@@ -143,10 +147,23 @@ export class ContactsService {
       rows.map((r) => r.friendId),
       actor.requestId,
     );
+    // Presence is shown only where the pair is not blocked (the presence audience rule).
+    const audience = await this.d.repo.presenceAudience(actor.userId);
+    const presence = new Map((await this.d.presence(audience)).map((p) => [p.userId, p]));
     return rows.flatMap((r) => {
       const user = cards.get(r.friendId);
+      const p = presence.get(r.friendId);
       return user
-        ? [{ user, remark: r.remark, conversationId: r.conversationId ?? '', since: r.createdAt }]
+        ? [
+            {
+              user,
+              remark: r.remark,
+              conversationId: r.conversationId ?? '',
+              since: r.createdAt,
+              online: p?.online ?? false,
+              lastSeenMs: p?.lastSeenMs ?? 0,
+            },
+          ]
         : [];
     });
   }
