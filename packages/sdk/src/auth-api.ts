@@ -212,7 +212,12 @@ export class AuthApi {
     return this.refreshing;
   }
 
-  private async authed<T>(fn: (opts: { headers: Record<string, string> }) => Promise<T>): Promise<T> {
+  /**
+   * Runs a call with a fresh bearer token, refreshing once and retrying when the server finds
+   * the token expired; failures come back as MyChatError.
+   * @internal Used by the SDK's other APIs.
+   */
+  async authed<T>(fn: (opts: { headers: Record<string, string> }) => Promise<T>): Promise<T> {
     const token = await this.accessToken();
     try {
       return await fn({ headers: { authorization: `Bearer ${token}` } });
@@ -223,7 +228,7 @@ export class AuthApi {
         const s = await this.refresh();
         return call(fn({ headers: { authorization: `Bearer ${s.accessToken}` } }));
       }
-      if (e.reason === 'SESSION_REVOKED') await this.forget('ended');
+      if (e.reason === 'SESSION_REVOKED' && this.current) await this.forget('ended');
       throw e;
     }
   }

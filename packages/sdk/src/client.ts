@@ -1,9 +1,34 @@
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
-import { auth } from '@mychat/protocol';
+import { auth, contacts, message, type gateway } from '@mychat/protocol';
 import { AuthApi, type DeviceInfo } from './auth-api.js';
+import type { BackoffOptions } from './backoff.js';
+import { rpcBackend, type Authed } from './chat-backend.js';
+import { MemoryChatStore, type ChatStore } from './chat-store.js';
+import { ConnectionLoop } from './connection-loop.js';
+import { ContactsApi } from './contacts-api.js';
+import { DeliveryAcker } from './delivery-acker.js';
+import { MyChatError } from './errors.js';
 import { Emitter } from './events.js';
+import { GroupsApi } from './groups-api.js';
+import { toContactEvent, toConversation, toMessage, toPresence, toReceipt, toTyping } from './mappers.js';
+import { MessagesApi } from './messages-api.js';
+import { Outbox } from './outbox.js';
 import { MemorySessionStore, type SessionStore, type StoredSession } from './session-store.js';
+import { SyncEngine } from './sync-engine.js';
+import type {
+  ChatMessage,
+  ConnectionState,
+  ContactEvent,
+  Conversation,
+  MessageMeta,
+  PresenceEvent,
+  ReceiptEvent,
+  SendStateEvent,
+  TypingEvent,
+} from './types.js';
+import { createSendLink } from './send-link.js';
+import { loadWebSocket, type WebSocketConstructor } from './web-socket.js';
 
 export interface MyChatClientOptions {
   /** Where MyChat runs, e.g. "https://chat.example.com" or "http://127.0.0.1:8080". */
@@ -12,16 +37,48 @@ export interface MyChatClientOptions {
   device?: Partial<DeviceInfo>;
   /** Where the session is kept; in memory by default. */
   sessionStore?: SessionStore;
+  /** Where conversations, messages, the sync cursor and unsent messages are kept; in memory by default. */
+  chatStore?: ChatStore;
   /** Binary protobuf instead of JSON on the wire (smaller, faster). Default true. */
   binary?: boolean;
   /** A fetch implementation (default: the global one). */
   fetch?: typeof globalThis.fetch;
+  /** A WebSocket class (default: globalThis.WebSocket, else the `ws` package in Node). */
+  WebSocket?: WebSocketConstructor;
+  /** Reconnect delays: jittered exponential from baseMs (500) to capMs (30 000). */
+  reconnect?: BackoffOptions;
+  /** How long a sent message may wait for its ack before it is retried (same clientMsgId). Default 10 000 ms. */
+  ackTimeoutMs?: number;
+  /** Acknowledge delivery of received messages automatically (batched per conversation). Default true. */
+  autoMarkDelivered?: boolean;
 }
 
-/** Events the client emits. */
+/** Events the client emits. Subscribe with `client.on(name, handler)`; it returns an unsubscribe function. */
 export interface MyChatEvents extends Record<string, unknown[]> {
   /** The session changed: signed in, token refreshed, signed out, or ended by the server. */
   session: [session: StoredSession | undefined, why: 'login' | 'refresh' | 'logout' | 'ended'];
+  /**
+   * A message new to this client, once per (conversationId, seq) and in seq order within a
+   * conversation; already in the chat store. Includes the user's own (from other devices, or
+   * source 'sent' for this one's acks).
+   */
+  message: [message: ChatMessage, meta: MessageMeta];
+  /** Someone's delivered/read cursors moved. */
+  receipt: [receipt: ReceiptEvent];
+  /** A friend came online or went offline. */
+  presence: [presence: PresenceEvent];
+  /** Someone is typing (show it for ~5 s). */
+  typing: [typing: TypingEvent];
+  /** A conversation's stored view changed (new message, cursors, settings, membership). */
+  conversation: [conversation: Conversation];
+  /** Friends, requests or groups changed: refresh that list. */
+  contact: [event: ContactEvent];
+  /** The connection/sync state machine moved (see ConnectionState). */
+  state: [state: ConnectionState, reason: string];
+  /** The server ended this connection for good: another login of the same client type, logout, revoked. */
+  kicked: [reason: string];
+  /** A message of one's own moved: pending → sent → delivered → read, or failed. */
+  sendState: [event: SendStateEvent];
 }
 
 /**
@@ -30,16 +87,33 @@ export interface MyChatEvents extends Record<string, unknown[]> {
  * ```ts
  * const client = new MyChatClient({ baseUrl: 'http://127.0.0.1:8080', device: { clientType: 'bot', deviceId: 'echo-1', name: 'Echo bot' } });
  * await client.auth.login({ to: { email: 'bot@example.com' }, password: '...' });
- * console.log(await client.auth.me());
+ * client.on('message', (m) => console.log(m.conversationId, m.seq, m.content));
+ * await client.connect();
+ * await client.messages.sendText(conversationId, 'hello');
  * ```
  */
 export class MyChatClient extends Emitter<MyChatEvents> {
   readonly auth: AuthApi;
+  /** Conversations and messages. */
+  readonly messages: MessagesApi;
+  /** People, friends, requests, blocking. */
+  readonly contacts: ContactsApi;
+  /** Groups and members. */
+  readonly groups: GroupsApi;
+  /** Where chat state is kept. */
+  readonly store: ChatStore;
+
+  private readonly loop: ConnectionLoop;
+  private readonly engine: SyncEngine;
+  private readonly outbox: Outbox;
+  private readonly acker: DeliveryAcker;
+  private userId: string | undefined;
 
   constructor(readonly options: MyChatClientOptions) {
     super();
+    const baseUrl = options.baseUrl.replace(/\/$/, '');
     const transport = createConnectTransport({
-      baseUrl: options.baseUrl.replace(/\/$/, ''),
+      baseUrl,
       useBinaryFormat: options.binary ?? true,
       ...(options.fetch && { fetch: options.fetch }),
     });
@@ -52,8 +126,146 @@ export class MyChatClient extends Emitter<MyChatEvents> {
       createClient(auth.AuthService, transport),
       options.sessionStore ?? new MemorySessionStore(),
       device,
-      (s, why) => this.emit('session', s, why),
+      (s, why) => this.sessionChanged(s, why),
     );
+    const authed: Authed = (fn) => this.auth.authed(fn);
+    const messageRpc = createClient(message.MessageService, transport);
+    const contactsRpc = createClient(contacts.ContactsService, transport);
+    this.store = options.chatStore ?? new MemoryChatStore();
+    const backend = rpcBackend(messageRpc, authed);
+    const ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+
+    this.engine = new SyncEngine(
+      backend,
+      this.store,
+      {
+        messages: (id, msgs, meta) => this.received(id, msgs, meta),
+        conversation: (c) => this.emit('conversation', c),
+        sendStates: (events) => events.forEach((e) => this.emit('sendState', e)),
+      },
+      () => this.userId,
+    );
+    this.loop = new ConnectionLoop(
+      {
+        url: `${baseUrl.replace(/^http/, 'ws')}/ws`,
+        WebSocket: () => loadWebSocket(options.WebSocket),
+        ...(options.reconnect && { backoff: options.reconnect }),
+      },
+      {
+        token: async (refresh) =>
+          refresh ? (await this.auth.refresh()).accessToken : this.auth.accessToken(),
+        synced: async () => {
+          await this.engine.catchUp();
+          void this.outbox.resume();
+        },
+        push: (f) => this.pushed(f.body),
+        state: (s, reason) => this.emit('state', s, reason),
+        kicked: (reason) => this.emit('kicked', reason),
+      },
+    );
+    this.outbox = new Outbox(
+      this.store,
+      createSendLink({ loop: this.loop, rpc: messageRpc, authed, ackTimeoutMs }),
+      {
+        sent: (m) => this.engine.push(m, 'sent'),
+        state: (e) => this.emit('sendState', e),
+      },
+    );
+    this.messages = new MessagesApi({
+      store: this.store,
+      engine: this.engine,
+      outbox: this.outbox,
+      backend,
+      rpc: messageRpc,
+      authed,
+      live: () => this.loop.live,
+      requestTimeoutMs: ackTimeoutMs,
+    });
+    this.acker = new DeliveryAcker((id, seq) => this.messages.markDelivered(id, seq));
+    this.contacts = new ContactsApi(contactsRpc, authed);
+    this.groups = new GroupsApi(contactsRpc, authed);
+  }
+
+  /** Where the connection/sync state machine is now. */
+  get state(): ConnectionState {
+    return this.loop.state;
+  }
+
+  /**
+   * Opens the real-time connection and keeps it open (reconnecting as needed) until close().
+   * Resolves the first time the client is live (authenticated and caught up); rejects with
+   * MyChatError when it stops first (not signed in, kicked, session ended).
+   */
+  async connect(): Promise<void> {
+    const s = await this.auth.session();
+    if (!s) throw new MyChatError('not signed in', 'UNAUTHENTICATED');
+    await this.adoptUser(s.userId);
+    if (this.loop.state === 'live') return;
+    const done = new Promise<void>((resolve, reject) => {
+      const off = this.on('state', (state, reason) => {
+        if (state === 'live') resolve();
+        else if (state === 'stopped') reject(new MyChatError(`stopped: ${reason}`, 'STOPPED'));
+        else return;
+        off();
+      });
+    });
+    this.loop.start();
+    return done;
+  }
+
+  /** Closes the connection and stops reconnecting. Unsent messages stay in the outbox for the next connect(). */
+  async close(): Promise<void> {
+    this.acker.flush();
+    this.loop.stop('close()');
+  }
+
+  private sessionChanged(s: StoredSession | undefined, why: 'login' | 'refresh' | 'logout' | 'ended') {
+    if (!s) {
+      this.loop.stop(why === 'logout' ? 'signed out' : 'session ended');
+      this.acker.cancel();
+    } else this.userId = s.userId;
+    this.emit('session', s, why);
+  }
+
+  /** One store holds one account's data: start afresh when someone else signs in. */
+  private async adoptUser(userId: string) {
+    this.userId = userId;
+    const state = await this.store.getState();
+    if (state.userId === userId) return;
+    if (state.userId !== undefined) await this.store.clear();
+    await this.store.setState({ userId, pts: 0 });
+  }
+
+  private received(conversationId: string, msgs: ChatMessage[], meta: MessageMeta) {
+    let top = 0;
+    for (const m of msgs) {
+      this.emit('message', m, meta);
+      if (m.senderId !== this.userId) top = m.seq;
+    }
+    if (top && meta.source !== 'sent' && this.options.autoMarkDelivered !== false)
+      this.acker.note(conversationId, top);
+  }
+
+  private pushed(body: gateway.ServerFrame['body']) {
+    const ignore = () => undefined; // a failed pull is retried by the next push or reconnect
+    switch (body.case) {
+      case 'message':
+        return void this.engine.push(toMessage(body.value)).catch(ignore);
+      case 'receipt':
+        this.emit('receipt', toReceipt(body.value));
+        return void this.engine.receipt(toReceipt(body.value)).catch(ignore);
+      case 'conversation':
+        if (!body.value.conversation) return;
+        return void this.engine
+          .conversationChanged(toConversation(body.value.conversation), body.value.pts)
+          .catch(ignore);
+      case 'presence':
+        return this.emit('presence', toPresence(body.value));
+      case 'typing':
+        return this.emit('typing', toTyping(body.value));
+      case 'contact':
+        return this.emit('contact', toContactEvent(body.value));
+    }
   }
 }
 

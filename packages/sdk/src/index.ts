@@ -11,5 +11,36 @@ export {
   type DeviceSession,
   type Profile,
 } from './auth-api.js';
-export { MyChatError } from './errors.js';
+export { MessagesApi, newClientMsgId, type ReadReceipts, type SendOptions } from './messages-api.js';
+export { ContactsApi } from './contacts-api.js';
+export { GroupsApi } from './groups-api.js';
+export type {
+  Friend,
+  FriendRequest,
+  FriendRequestState,
+  Group,
+  GroupMember,
+  GroupRole,
+  UserCard,
+} from './contacts-types.js';
+export type {
+  ChatMessage,
+  ConnectionState,
+  ContactEvent,
+  Conversation,
+  ConversationType,
+  MediaRef,
+  MessageContent,
+  MessageMeta,
+  OutboxEntry,
+  PresenceEvent,
+  ReceiptEvent,
+  SendState,
+  SendStateEvent,
+  TypingEvent,
+} from './types.js';
+export { MemoryChatStore, type ChatStore } from './chat-store.js';
+export { Backoff, type BackoffOptions } from './backoff.js';
+export type { WebSocketConstructor } from './ws-connection.js';
+export { MyChatError, toMyChatError } from './errors.js';
 export { MemorySessionStore, type SessionStore, type StoredSession } from './session-store.js';

@@ -106,6 +106,16 @@ export class MessageService {
     await this.fanOut(conv.id, frame({ case: 'message', value: message }), caller.sessionId, (n) =>
       this.d.onSent?.(row, n),
     );
+    if (me.readSeq < row.seq - 1) {
+      // Replying reads everything before the reply: tell those senders, as a read would.
+      await this.pushReceipt(
+        conv,
+        caller.userId,
+        me.readSeq,
+        { ...me, readSeq: row.seq, deliveredSeq: row.seq },
+        true,
+      ).catch((err: unknown) => this.d.logger.warn({ err, conversation_id: conv.id }, 'receipt push failed'));
+    }
     return { message, duplicate: false };
   }
 

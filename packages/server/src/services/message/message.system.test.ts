@@ -298,3 +298,40 @@ describe('message rate limit', () => {
     expect(h.messages.length).toBe(acked.length);
   });
 });
+
+describe('receipts pushed to senders', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server?.stop());
+
+  it('a reply counts as reading what came before it, and the peer is told at once', async () => {
+    const { connectAuthed } = await import('../../gateway/ws/ws.test-helpers.js');
+    const api = server.client(auth.AuthService);
+    const a = await signUp(server, api);
+    const b = await signUp(server, api);
+    const { conversationId } = await server.app
+      .value('rpc')
+      .client(pb.MessageInternalService)
+      .applyDirect({ userA: a.session.user!.id, userB: b.session.user!.id, aCanSend: true, bCanSend: true });
+    const msg = server.client(pb.MessageService);
+    const aSocket = await connectAuthed(server, a.session.accessToken);
+    await msg.sendMessage(
+      { conversationId, clientMsgId: 'a1', content: text('hi') },
+      bearer(a.session.accessToken),
+    );
+    await msg.sendMessage(
+      { conversationId, clientMsgId: 'b1', content: text('hello') },
+      bearer(b.session.accessToken),
+    );
+    const { frame } = await aSocket.next((f) => f.body.case === 'receipt');
+    expect(frame.body.value).toMatchObject({
+      conversationId,
+      userId: b.session.user!.id,
+      readSeq: 2,
+      deliveredSeq: 2,
+    });
+    aSocket.ws.close();
+  });
+});

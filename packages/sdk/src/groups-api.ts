@@ -1,0 +1,87 @@
+import type { Client } from '@connectrpc/connect';
+import type { contacts } from '@mychat/protocol';
+import type { Authed } from './chat-backend.js';
+import { fromRole, toGroup, toGroupMember, type Group, type GroupMember } from './contacts-types.js';
+import { MyChatError } from './errors.js';
+import { ms } from './mappers.js';
+
+const group = (g: contacts.Group | undefined): Group => {
+  if (!g) throw new MyChatError('the server sent no group', 'UNKNOWN');
+  return toGroup(g);
+};
+
+/** Groups and their members. A group's id is also its conversation's id. Failures reject with MyChatError. */
+export class GroupsApi {
+  /** @internal */
+  constructor(
+    private readonly rpc: Client<typeof contacts.ContactsService>,
+    private readonly authed: Authed,
+  ) {}
+
+  /** Creates a group (name: 1-64 characters) with some of the user's friends in it. */
+  async create(name: string, memberIds: string[] = []): Promise<Group> {
+    return group((await this.authed((h) => this.rpc.createGroup({ name, memberIds }, h))).group);
+  }
+
+  async get(groupId: string): Promise<Group> {
+    return group((await this.authed((h) => this.rpc.getGroup({ groupId }, h))).group);
+  }
+
+  /** The groups the user is in. */
+  async list(): Promise<Group[]> {
+    return (await this.authed((h) => this.rpc.listMyGroups({}, h))).groups.map(toGroup);
+  }
+
+  async members(groupId: string): Promise<GroupMember[]> {
+    return (await this.authed((h) => this.rpc.listGroupMembers({ groupId }, h))).members.map(toGroupMember);
+  }
+
+  /** Owners and admins invite anyone; members invite their friends. */
+  async invite(groupId: string, userIds: string[]): Promise<Group> {
+    return group((await this.authed((h) => this.rpc.inviteToGroup({ groupId, userIds }, h))).group);
+  }
+
+  /** A link token anyone can join with, valid `ttlHours` (default 7 days, at most 30). */
+  async inviteLink(groupId: string, ttlHours = 0): Promise<{ token: string; expiresAt: Date }> {
+    const r = await this.authed((h) => this.rpc.createGroupInviteLink({ groupId, ttlHours }, h));
+    return { token: r.token, expiresAt: new Date(ms(r.expiresAt)) };
+  }
+
+  async join(token: string): Promise<Group> {
+    return group((await this.authed((h) => this.rpc.joinGroupByInvite({ token }, h))).group);
+  }
+
+  async leave(groupId: string): Promise<void> {
+    await this.authed((h) => this.rpc.leaveGroup({ groupId }, h));
+  }
+
+  /** Owners and admins remove members (admins only plain members). */
+  async remove(groupId: string, userId: string): Promise<void> {
+    await this.authed((h) => this.rpc.removeGroupMember({ groupId, userId }, h));
+  }
+
+  /** Owner only: member <-> admin. */
+  async setRole(groupId: string, userId: string, role: 'member' | 'admin'): Promise<void> {
+    await this.authed((h) => this.rpc.setGroupMemberRole({ groupId, userId, role: fromRole(role) }, h));
+  }
+
+  /** Owner only: hands the group to another member (the old owner becomes an admin or member as the server decides). */
+  async transfer(groupId: string, newOwnerId: string): Promise<void> {
+    await this.authed((h) => this.rpc.transferGroupOwnership({ groupId, newOwnerId }, h));
+  }
+
+  /** Name and announcement; owners and admins. Omitted fields stay as they are. */
+  async update(groupId: string, patch: { name?: string; announcement?: string }): Promise<Group> {
+    return group((await this.authed((h) => this.rpc.updateGroup({ groupId, ...patch }, h))).group);
+  }
+
+  /** Mutes one member for `durationSeconds` (0 unmutes). */
+  async muteMember(groupId: string, userId: string, durationSeconds: number): Promise<void> {
+    await this.authed((h) => this.rpc.muteGroupMember({ groupId, userId, durationSeconds }, h));
+  }
+
+  /** Mutes everyone but owners and admins (or lifts it). */
+  async muteAll(groupId: string, muted: boolean): Promise<void> {
+    await this.authed((h) => this.rpc.muteGroup({ groupId, muted }, h));
+  }
+}

@@ -1,0 +1,130 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampMs, type Timestamp } from '@bufbuild/protobuf/wkt';
+import { message } from '@mychat/protocol';
+import type {
+  ChatMessage,
+  ContactEvent,
+  Conversation,
+  MediaRef,
+  MessageContent,
+  PresenceEvent,
+  ReceiptEvent,
+  TypingEvent,
+} from './types.js';
+import type { gateway } from '@mychat/protocol';
+
+/** Epoch ms of a protobuf timestamp (0 when unset). */
+export const ms = (t: Timestamp | undefined): number => (t ? timestampMs(t) : 0);
+
+const media = (m: message.MediaRef | undefined): MediaRef | undefined =>
+  m && {
+    mediaId: m.mediaId,
+    mime: m.mime,
+    size: m.size,
+    width: m.width,
+    height: m.height,
+    placeholder: m.placeholder,
+  };
+
+export function toContent(c: message.MessageContent | undefined): MessageContent {
+  const b = c?.body;
+  switch (b?.case) {
+    case 'text':
+      return { type: 'text', text: b.value.text };
+    case 'image':
+      return { type: 'image', images: b.value.images.map((i) => media(i)!) };
+    case 'voice':
+      return {
+        type: 'voice',
+        audio: media(b.value.audio),
+        durationMs: b.value.durationMs,
+        waveform: b.value.waveform,
+      };
+    case 'video':
+      return {
+        type: 'video',
+        video: media(b.value.video),
+        poster: media(b.value.poster),
+        durationMs: b.value.durationMs,
+      };
+    case 'file':
+      return { type: 'file', file: media(b.value.file), name: b.value.name };
+    case 'recall':
+      return { type: 'recall', seq: b.value.seq, byUserId: b.value.byUserId };
+    case 'system':
+      return { type: 'system', kind: b.value.kind, args: { ...b.value.args } };
+    default:
+      return { type: 'empty' };
+  }
+}
+
+/** The wire form of content the SDK sends (text today; media once uploads exist). */
+export function fromContent(c: MessageContent): message.MessageContent {
+  if (c.type === 'text')
+    return create(message.MessageContentSchema, { body: { case: 'text', value: { text: c.text } } });
+  return create(message.MessageContentSchema, {});
+}
+
+export function toMessage(m: message.Message): ChatMessage {
+  return {
+    conversationId: m.conversationId,
+    seq: m.seq,
+    id: m.id,
+    senderId: m.senderId,
+    clientMsgId: m.clientMsgId,
+    content: m.recalled ? { type: 'empty' } : toContent(m.content),
+    replyToSeq: m.replyToSeq,
+    mentionUserIds: [...m.mentionUserIds],
+    mentionAll: m.mentionAll,
+    createdAt: ms(m.createdAt),
+    recalled: m.recalled,
+  };
+}
+
+export function toConversation(c: message.Conversation): Conversation {
+  return {
+    id: c.id,
+    type: c.type === message.ConversationType.GROUP ? 'group' : 'direct',
+    peerId: c.peerId,
+    name: c.name,
+    lastSeq: c.lastSeq,
+    readSeq: c.readSeq,
+    deliveredSeq: c.deliveredSeq,
+    unreadCount: c.unreadCount,
+    muted: c.muted,
+    pinned: c.pinned,
+    ...(c.lastMessage && { lastMessage: toMessage(c.lastMessage) }),
+    peerDeliveredSeq: c.peerDeliveredSeq,
+    peerReadSeq: c.peerReadSeq,
+    canSend: c.canSend,
+    firstSeq: c.firstSeq || 1,
+    pts: c.pts,
+    left: c.left,
+    memberCount: c.memberCount,
+  };
+}
+
+export const toReceipt = (r: message.ReceiptEvent): ReceiptEvent => ({
+  conversationId: r.conversationId,
+  userId: r.userId,
+  deliveredSeq: r.deliveredSeq,
+  readSeq: r.readSeq,
+});
+
+export const toTyping = (t: message.TypingEvent): TypingEvent => ({
+  conversationId: t.conversationId,
+  userId: t.userId,
+});
+
+export const toPresence = (p: gateway.PresenceEvent): PresenceEvent => ({
+  userId: p.userId,
+  online: p.online,
+  lastSeenMs: p.lastSeenMs,
+});
+
+export const toContactEvent = (c: gateway.ContactEvent): ContactEvent => ({
+  kind: c.kind,
+  userId: c.userId,
+  groupId: c.groupId,
+  requestId: c.requestId,
+});

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryChatStore } from './chat-store.js';
+import { FakeChatServer } from './fake-chat-server.test-helpers.js';
+import { MessagesApi, newClientMsgId, type MessagesContext } from './messages-api.js';
+import { SyncEngine } from './sync-engine.js';
+
+async function setup() {
+  const server = new FakeChatServer();
+  const store = new MemoryChatStore();
+  await store.setState({ userId: 'me', pts: 0 });
+  const engine = new SyncEngine(
+    server,
+    store,
+    { messages: () => undefined, conversation: () => undefined, sendStates: () => undefined },
+    () => 'me',
+  );
+  const api = new MessagesApi({ store, engine, backend: server } as unknown as MessagesContext);
+  return { server, store, engine, api };
+}
+
+describe('MessagesApi', () => {
+  it('serves history from the store when it holds the range, else from the server', async () => {
+    const { server, engine, api, store } = await setup();
+    server.addConversation('a');
+    server.fill('a', 120);
+    await engine.catchUp();
+    server.calls = [];
+
+    const newest = await api.history('a', { limit: 50 });
+    expect(newest.messages.map((m) => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => 71 + i));
+    expect(newest.hasMore).toBe(true);
+    const oldest = await api.history('a', { beforeSeq: 21, limit: 50 });
+    expect(oldest.messages.map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => 1 + i));
+    expect(oldest.hasMore).toBe(false);
+    expect(server.calls).toEqual([]); // all local
+
+    // A hole in the store (e.g. evicted by a persistent store) sends the page to the server.
+    const m = (await store.getMessages('a', { afterSeq: 0, limit: 200 })).filter((x) => x.seq !== 10);
+    const holed = new MemoryChatStore();
+    await holed.putConversations([(await store.getConversation('a'))!]);
+    await holed.putMessages('a', m, 120);
+    const api2 = new MessagesApi({ store: holed, backend: server } as unknown as MessagesContext);
+    const page = await api2.history('a', { beforeSeq: 21, limit: 20 });
+    expect(page.messages.map((x) => x.seq)).toEqual(Array.from({ length: 20 }, (_, i) => 1 + i));
+    expect(server.calls).toEqual(['history(a,after=-,before=21)']);
+    expect(await holed.getMessage('a', 10)).toBeDefined();
+  });
+
+  it('asks the server for a conversation this client never synced', async () => {
+    const { server, api } = await setup();
+    server.addConversation('b');
+    server.fill('b', 3);
+    const page = await api.history('b');
+    expect(page.messages.map((m) => m.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('lists conversations pinned first, then by latest message', async () => {
+    const { server, engine, api } = await setup();
+    for (const id of ['old', 'new', 'pinned']) server.addConversation(id, { pinned: id === 'pinned' });
+    server.append('pinned');
+    server.append('old');
+    server.append('new');
+    server.convs.get('new')!.lastMessage!.createdAt += 10;
+    await engine.catchUp();
+    expect((await api.conversations()).map((c) => c.id)).toEqual(['pinned', 'new', 'old']);
+  });
+
+  it('makes random clientMsgIds of 22 url-safe characters', () => {
+    const ids = new Set(Array.from({ length: 100 }, newClientMsgId));
+    expect(ids.size).toBe(100);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+});

@@ -1,0 +1,208 @@
+import type { Client } from '@connectrpc/connect';
+import type { message } from '@mychat/protocol';
+import type { Authed, ChatBackend } from './chat-backend.js';
+import type { ChatStore } from './chat-store.js';
+import { MyChatError } from './errors.js';
+import { toConversation, toMessage } from './mappers.js';
+import type { Outbox } from './outbox.js';
+import type { SyncEngine } from './sync-engine.js';
+import type { ChatMessage, Conversation, OutboxEntry } from './types.js';
+import type { WsConnection } from './ws-connection.js';
+
+/** What MessagesApi works with (built by MyChatClient). @internal */
+export interface MessagesContext {
+  store: ChatStore;
+  engine: SyncEngine;
+  outbox: Outbox;
+  backend: ChatBackend;
+  rpc: Client<typeof message.MessageService>;
+  authed: Authed;
+  /** The socket while live. */
+  live(): WsConnection | undefined;
+  requestTimeoutMs: number;
+}
+
+export interface SendOptions {
+  /** Quote this message of the same conversation. */
+  replyToSeq?: number;
+  mentionUserIds?: string[];
+  /** Groups: owners and admins only. */
+  mentionAll?: boolean;
+  /** Your own idempotency key (1-64 characters); a random one by default. Retries reuse it. */
+  clientMsgId?: string;
+}
+
+export interface ReadReceipts {
+  readCount: number;
+  deliveredCount: number;
+  /** Members other than the sender. */
+  memberCount: number;
+  /** Who read it (members who hide their read receipts are counted but not named). */
+  readerIds: string[];
+}
+
+const TYPING_EVERY_MS = 3_000;
+
+/** Conversations and messages: sending, history, receipts, settings. */
+export class MessagesApi {
+  private readonly typingSent = new Map<string, number>();
+
+  /** @internal */
+  constructor(private readonly ctx: MessagesContext) {}
+
+  /**
+   * Sends a text message. Emits 'sendState' pending, then sent (or failed); resolves with the
+   * stored message (with its seq) once the server has it durably. A lost connection or a
+   * missing ack is retried with the same clientMsgId (never a duplicate); RATE_LIMITED waits
+   * as told. Rejects with MyChatError for permanent refusals: NOT_FRIENDS, BLOCKED,
+   * NOT_A_MEMBER, MUTED, MESSAGE_TOO_LONG, ...
+   */
+  sendText(conversationId: string, text: string, options: SendOptions = {}): Promise<ChatMessage> {
+    const entry: OutboxEntry = {
+      clientMsgId: options.clientMsgId ?? newClientMsgId(),
+      conversationId,
+      content: { type: 'text', text },
+      replyToSeq: options.replyToSeq ?? 0,
+      mentionUserIds: options.mentionUserIds ?? [],
+      mentionAll: options.mentionAll ?? false,
+      createdAt: Date.now(),
+    };
+    return this.ctx.outbox.send(entry);
+  }
+
+  /** Sends not yet acknowledged by the server (they are retried while the client runs). */
+  pending(): Promise<OutboxEntry[]> {
+    return this.ctx.store.listOutbox();
+  }
+
+  /**
+   * A page of a conversation's messages, oldest first: the newest `limit` (default 50, at most
+   * 200) before `beforeSeq` (default: from the newest). Served from the store when it holds that
+   * range without holes, otherwise from the server (and kept in the store).
+   */
+  async history(
+    conversationId: string,
+    opts: { beforeSeq?: number; limit?: number } = {},
+  ): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
+    const limit = Math.min(200, Math.max(1, opts.limit ?? 50));
+    const { store } = this.ctx;
+    const conv = await store.getConversation(conversationId);
+    const max = await store.getMaxSeq(conversationId);
+    const first = conv?.firstSeq ?? 1;
+    if (max !== undefined) {
+      const top = opts.beforeSeq ? Math.min(opts.beforeSeq - 1, max) : max;
+      const lo = Math.max(first, top - limit + 1);
+      if (top < lo) return { messages: [], hasMore: false };
+      const local = await store.getMessages(conversationId, { afterSeq: lo - 1, beforeSeq: top + 1, limit });
+      if (local.length === top - lo + 1) return { messages: local, hasMore: lo > first };
+    }
+    const page = await this.ctx.backend.history({ conversationId, beforeSeq: opts.beforeSeq ?? 0, limit });
+    if (page.messages.length) await store.putMessages(conversationId, page.messages);
+    return page;
+  }
+
+  /** The stored conversations: pinned first, then by latest message. */
+  async conversations(): Promise<Conversation[]> {
+    const list = await this.ctx.store.listConversations();
+    const at = (c: Conversation) => c.lastMessage?.createdAt ?? 0;
+    return list.sort((a, b) => Number(b.pinned) - Number(a.pinned) || at(b) - at(a) || b.lastSeq - a.lastSeq);
+  }
+
+  /** One conversation: from the store, else from the server. */
+  async conversation(conversationId: string): Promise<Conversation> {
+    const stored = await this.ctx.store.getConversation(conversationId);
+    if (stored) return stored;
+    const c = await this.ctx.backend.conversation(conversationId);
+    await this.ctx.engine.conversationFromServer(c);
+    return c;
+  }
+
+  /** Marks everything up to `seq` read (monotonic); resolves with the unread count left. */
+  async markRead(conversationId: string, seq: number): Promise<number> {
+    const r = await this.ctx.authed((h) => this.ctx.rpc.markRead({ conversationId, seq }, h));
+    await this.ctx.engine.updateConversation(conversationId, (c) => {
+      c.readSeq = Math.max(c.readSeq, seq);
+      c.deliveredSeq = Math.max(c.deliveredSeq, seq);
+      c.unreadCount = r.unreadCount;
+    });
+    return r.unreadCount;
+  }
+
+  /** Marks everything up to `seq` delivered. The client does this by itself for messages it receives. */
+  async markDelivered(conversationId: string, seq: number): Promise<void> {
+    const conn = this.ctx.live();
+    if (conn)
+      await conn.request({ case: 'delivered', value: { conversationId, seq } }, this.ctx.requestTimeoutMs);
+    else await this.ctx.authed((h) => this.ctx.rpc.markDelivered({ conversationId, seq }, h));
+    await this.ctx.engine.updateConversation(conversationId, (c) => {
+      c.deliveredSeq = Math.max(c.deliveredSeq, seq);
+    });
+  }
+
+  /**
+   * Takes a message back (its sender within 2 minutes; group owners and admins any time).
+   * Resolves with the RECALL message; the original becomes a tombstone in the store.
+   */
+  async recall(conversationId: string, seq: number): Promise<ChatMessage> {
+    const r = await this.ctx.authed((h) => this.ctx.rpc.recallMessage({ conversationId, seq }, h));
+    if (!r.message) throw new MyChatError('the server sent no message', 'UNKNOWN');
+    const m = toMessage(r.message);
+    await this.ctx.engine.push(m, 'sent');
+    return m;
+  }
+
+  /** Tells the others "typing…"; at most once per 3 seconds per conversation (extra calls are dropped). */
+  async typing(conversationId: string): Promise<void> {
+    const now = Date.now();
+    if (now - (this.typingSent.get(conversationId) ?? -Infinity) < TYPING_EVERY_MS) return;
+    this.typingSent.set(conversationId, now);
+    const conn = this.ctx.live();
+    if (conn) await conn.request({ case: 'typing', value: { conversationId } }, this.ctx.requestTimeoutMs);
+    else await this.ctx.authed((h) => this.ctx.rpc.sendTyping({ conversationId }, h));
+  }
+
+  /** Who has read a message (groups: counts, and readers who allow it). */
+  async readReceipts(conversationId: string, seq: number): Promise<ReadReceipts> {
+    const r = await this.ctx.authed((h) => this.ctx.rpc.getReadReceipts({ conversationId, seq }, h));
+    return {
+      readCount: r.readCount,
+      deliveredCount: r.deliveredCount,
+      memberCount: r.memberCount,
+      readerIds: [...r.readerIds],
+    };
+  }
+
+  /** Mutes or pins a conversation for this user; resolves with the updated conversation. */
+  async setConversationSettings(
+    conversationId: string,
+    settings: { muted?: boolean; pinned?: boolean },
+  ): Promise<Conversation> {
+    const r = await this.ctx.authed((h) =>
+      this.ctx.rpc.updateConversationSettings({ conversationId, ...settings }, h),
+    );
+    if (!r.conversation) throw new MyChatError('the server sent no conversation', 'UNKNOWN');
+    const c = toConversation(r.conversation);
+    await this.ctx.engine.conversationFromServer(c);
+    return (await this.ctx.store.getConversation(conversationId)) ?? c;
+  }
+
+  /** The user's privacy settings. */
+  async privacy(): Promise<{ hideReadReceipts: boolean }> {
+    const r = await this.ctx.authed((h) => this.ctx.rpc.getPrivacy({}, h));
+    return { hideReadReceipts: r.hideReadReceipts };
+  }
+
+  /** hideReadReceipts: others see 0 as your read cursor (and you theirs, as on WeChat). */
+  async setPrivacy(settings: { hideReadReceipts: boolean }): Promise<void> {
+    await this.ctx.authed((h) => this.ctx.rpc.setPrivacy(settings, h));
+  }
+}
+
+/** A random idempotency key: 22 characters of base64url (128 bits). */
+export function newClientMsgId(): string {
+  const b = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(b);
+  let s = '';
+  for (const x of b) s += String.fromCharCode(x);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}

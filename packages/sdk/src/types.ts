@@ -1,0 +1,155 @@
+import type { MyChatError } from './errors.js';
+
+/**
+ * The plain objects the SDK hands to apps and keeps in its ChatStore. They hold no protobuf
+ * classes, so a store can put them in IndexedDB (structured clone) or JSON as they are.
+ */
+
+/** A media file referenced by a message (uploads come with the media service). */
+export interface MediaRef {
+  mediaId: string;
+  mime: string;
+  /** Bytes, as a decimal string (64-bit). */
+  size: string;
+  width: number;
+  height: number;
+  placeholder: string;
+}
+
+/** What a message carries; `type` says which. */
+export type MessageContent =
+  | { type: 'text'; text: string }
+  | { type: 'image'; images: MediaRef[] }
+  | { type: 'voice'; audio?: MediaRef; durationMs: number; waveform: number[] }
+  | { type: 'video'; video?: MediaRef; poster?: MediaRef; durationMs: number }
+  | { type: 'file'; file?: MediaRef; name: string }
+  /** A recall: `seq` names the message it took back (which becomes a tombstone). */
+  | { type: 'recall'; seq: number; byUserId: string }
+  /** Written by the server, e.g. kind "member_joined" with args. */
+  | { type: 'system'; kind: string; args: Record<string, string> }
+  /** A tombstone (recalled) or a kind this SDK version does not know. */
+  | { type: 'empty' };
+
+/** One message of a conversation, identified by (conversationId, seq). */
+export interface ChatMessage {
+  conversationId: string;
+  /** Per conversation, strictly increasing and gapless from 1. */
+  seq: number;
+  /** Globally unique, time-ordered 64-bit id as a decimal string. */
+  id: string;
+  senderId: string;
+  clientMsgId: string;
+  content: MessageContent;
+  /** The seq this message quotes, 0 for none. */
+  replyToSeq: number;
+  mentionUserIds: string[];
+  mentionAll: boolean;
+  /** Epoch ms on the server. */
+  createdAt: number;
+  /** Taken back by its sender or an admin: the content is gone. */
+  recalled: boolean;
+}
+
+export type ConversationType = 'direct' | 'group';
+
+/** The signed-in user's view of one conversation. */
+export interface Conversation {
+  id: string;
+  type: ConversationType;
+  /** Direct: the other person. */
+  peerId: string;
+  /** Group: its name. */
+  name: string;
+  lastSeq: number;
+  readSeq: number;
+  deliveredSeq: number;
+  unreadCount: number;
+  muted: boolean;
+  pinned: boolean;
+  lastMessage?: ChatMessage;
+  /** Direct: how far the other person has received and read (0 when they hide read receipts). */
+  peerDeliveredSeq: number;
+  peerReadSeq: number;
+  /** Whether the user may send here now (friends, not blocked, a member, not muted). */
+  canSend: boolean;
+  /** The first seq the user may read (members see history from when they joined). */
+  firstSeq: number;
+  /** The user's update counter when this conversation last changed for them. */
+  pts: number;
+  /** The user has left or was removed: history stays readable up to lastSeq. */
+  left: boolean;
+  memberCount: number;
+}
+
+/**
+ * The connection and sync state machine:
+ *
+ * ```
+ * idle ─connect()→ connecting → authenticating → syncing → live
+ *                      ↑                                    │ socket lost / server draining
+ *                      └──────────── reconnecting ←─────────┘
+ * any ─close() / kicked / session ended→ stopped ─connect()→ connecting
+ * ```
+ */
+export type ConnectionState =
+  'idle' | 'connecting' | 'authenticating' | 'syncing' | 'live' | 'reconnecting' | 'stopped';
+
+/** Where a message of one's own stands. */
+export type SendState = 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface SendStateEvent {
+  conversationId: string;
+  clientMsgId: string;
+  state: SendState;
+  /** Known from 'sent' on. */
+  seq?: number;
+  /** Set with 'failed'. */
+  error?: MyChatError;
+}
+
+/** Someone's delivered/read cursors moved in a conversation. */
+export interface ReceiptEvent {
+  conversationId: string;
+  userId: string;
+  deliveredSeq: number;
+  readSeq: number;
+}
+
+export interface PresenceEvent {
+  userId: string;
+  online: boolean;
+  /** Epoch ms when last seen online (set when offline). */
+  lastSeenMs: number;
+}
+
+export interface TypingEvent {
+  conversationId: string;
+  userId: string;
+}
+
+/** Friends, requests or groups changed for the user: refresh that list. */
+export interface ContactEvent {
+  /** friend_request, friend_added, friend_removed, group_joined, group_left, group_changed. */
+  kind: string;
+  userId: string;
+  groupId: string;
+  requestId: string;
+}
+
+/** A send not yet acknowledged by the server, kept in the store so it survives restarts. */
+export interface OutboxEntry {
+  clientMsgId: string;
+  conversationId: string;
+  content: MessageContent;
+  replyToSeq: number;
+  mentionUserIds: string[];
+  mentionAll: boolean;
+  /** Epoch ms when the app asked to send. */
+  createdAt: number;
+}
+
+/** How a 'message' event's message reached the client. */
+export interface MessageMeta {
+  /** 'push' arrived live; 'sync' was pulled while catching up; 'sent' is the ack of one's own send. */
+  source: 'push' | 'sync' | 'sent';
+}
