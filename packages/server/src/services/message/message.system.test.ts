@@ -335,3 +335,52 @@ describe('receipts pushed to senders', () => {
     aSocket.ws.close();
   });
 });
+
+describe('recall window (clock under test control)', () => {
+  let server: TestServer;
+  let now = Date.now();
+  beforeAll(async () => {
+    server = await startTestServer({ clock: { now: () => now } });
+  });
+  afterAll(() => server?.stop());
+
+  it('refuses a recall after 2 minutes, but a group admin may still recall', async () => {
+    const api = server.client(auth.AuthService);
+    const [a, b] = [await signUp(server, api), await signUp(server, api)];
+    const internal = server.app.value('rpc').client(pb.MessageInternalService);
+    const { conversationId } = await internal.applyDirect({
+      userA: a.session.user!.id,
+      userB: b.session.user!.id,
+      aCanSend: true,
+      bCanSend: true,
+    });
+    const msg = server.client(pb.MessageService);
+    const ha = bearer(a.session.accessToken);
+    const sent = await msg.sendMessage(
+      { conversationId, clientMsgId: 'late-1', content: text('too late') },
+      ha,
+    );
+    now += 121_000;
+    await expectReason(
+      msg.recallMessage({ conversationId, seq: sent.message!.seq }, ha),
+      'RECALL_WINDOW_PASSED',
+    );
+
+    const gid = `7${Date.now()}`;
+    await internal.applyGroup({
+      conversationId: gid,
+      name: 'G',
+      members: [
+        { userId: a.session.user!.id, role: 1 },
+        { userId: b.session.user!.id, role: 2 },
+      ],
+    });
+    const g = await msg.sendMessage({ conversationId: gid, clientMsgId: 'g-late', content: text('old') }, ha);
+    now += 3_600_000;
+    const r = await msg.recallMessage(
+      { conversationId: gid, seq: g.message!.seq },
+      bearer(b.session.accessToken),
+    );
+    expect(r.message?.content?.body).toMatchObject({ case: 'recall', value: { seq: g.message!.seq } });
+  });
+});
