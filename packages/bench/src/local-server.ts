@@ -24,7 +24,8 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Starts the built MyChat server (all-in-one, SQLite, temp data dir) as a child process
+ * Starts the built MyChat server (set BENCH_CPU_PROF=<dir> to write a V8 CPU profile
+ * of the server there, for flame graphs) (all-in-one, SQLite, temp data dir) as a child process
  * and waits until /readyz answers 200. `env` adds MYCHAT_* settings.
  */
 export async function startLocalServer(env: Record<string, string> = {}): Promise<LocalServer> {
@@ -32,7 +33,8 @@ export async function startLocalServer(env: Record<string, string> = {}): Promis
   const main = path.resolve(here, '../../server/dist/main.js');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-bench-'));
   const [port, rpcPort] = [await freePort(), await freePort()];
-  const child: ChildProcess = spawn(process.execPath, [main, 'serve'], {
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, main, 'serve'], {
     env: {
       ...process.env,
       MYCHAT_DATA_DIR: dataDir,

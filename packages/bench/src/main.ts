@@ -5,12 +5,15 @@
  */
 import { parseArgs } from 'node:util';
 import { runAuth } from './auth-scenario.js';
+import { runChat } from './chat-scenario.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
     users: { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '4' },
+    rate: { type: 'string', default: '200' },
+    duration: { type: 'string', default: '10' },
   },
 });
 
@@ -18,7 +21,12 @@ const scenario = positionals[0];
 if (scenario === 'auth') {
   const result = await runAuth({ users: Number(values.users), concurrency: Number(values.concurrency) });
   process.stdout.write(JSON.stringify(result) + '\n');
+} else if (scenario === 'chat') {
+  const result = await runChat({ users: Number(values.users), rate: Number(values.rate), durationS: Number(values.duration) });
+  process.stdout.write(JSON.stringify(result) + '\n');
 } else {
-  process.stderr.write('usage: npm run bench -- auth [--users N] [--concurrency C]\n');
+  process.stderr.write(
+    'usage: npm run bench -- auth [--users N] [--concurrency C]\n       npm run bench -- chat [--users N] [--rate R] [--duration S]\n',
+  );
   process.exitCode = 2;
 }

@@ -45,6 +45,11 @@ export const configSchema = z.strictObject({
   sql: cfg.group({
     /** `sqlite:<path>`, `mysql://user:pass@host/db` or `postgres://user:pass@host/db`; default SQLite in dataDir. */
     url: cfg.optStr(),
+    /**
+     * SQLite durability: `normal` keeps every acknowledged commit when the process is killed
+     * (a power loss may lose the last ones); `full` fsyncs each commit (slower).
+     */
+    sqliteSynchronous: cfg.enum(['normal', 'full'], 'normal'),
   }),
   redis: cfg.group({
     /** When set, kv and bus use Redis. */

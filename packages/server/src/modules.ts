@@ -155,7 +155,11 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     async init(_deps, ctx) {
       const { openSql } = await import('./adapters/sql/open-sql.js');
       const url = ctx.config.sql.url ?? `sqlite:${path.join(ctx.config.dataDir, 'mychat.db')}`;
-      const db = await openSql({ url, logger: ctx.logger });
+      const db = await openSql({
+        url,
+        logger: ctx.logger,
+        sqliteSynchronous: ctx.config.sql.sqliteSynchronous,
+      });
       return {
         value: db,
         stop: () => db.close(),

@@ -27,13 +27,18 @@ export function parseSqlUrl(url: string): { engine: SqlEngine; path?: string } {
  * Opens the sql port for `url`. Only the named engine's driver is loaded, so an all-in-one
  * SQLite process never loads pg or mysql2 (and a MySQL one never needs the native sqlite build).
  */
-export async function openSql(opts: { url: string; logger: Logger }): Promise<SqlDatabase> {
+export async function openSql(opts: {
+  url: string;
+  logger: Logger;
+  /** SQLite only: NORMAL (default; survives a killed process) or FULL (fsync every commit). */
+  sqliteSynchronous?: 'normal' | 'full';
+}): Promise<SqlDatabase> {
   const { engine, path } = parseSqlUrl(opts.url);
   const logger = opts.logger.child({ sql: engine });
   switch (engine) {
     case 'sqlite': {
       const { openSqliteSql } = await import('./sqlite.sql.js');
-      return openSqliteSql(path ?? ':memory:', logger);
+      return openSqliteSql(path ?? ':memory:', logger, { synchronous: opts.sqliteSynchronous ?? 'normal' });
     }
     case 'mysql': {
       const { openMysqlSql } = await import('./mysql.sql.js');

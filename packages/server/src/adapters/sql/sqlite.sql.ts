@@ -9,11 +9,18 @@ import type { SqlDatabase } from './sql.js';
 /** How long a writer waits for another process's lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
 
+/** Prepared statements kept per connection (queries with IN lists vary, so it is bounded). */
+const STATEMENT_CACHE_SIZE = 500;
+
 /**
  * Opens SQLite at `path` (`:memory:` for a private in-memory database), creating parent
  * directories. One connection per process: Kysely serializes queries and transactions on it.
  */
-export async function openSqliteSql(path: string, logger: Logger): Promise<SqlDatabase> {
+export async function openSqliteSql(
+  path: string,
+  logger: Logger,
+  opts: { synchronous?: 'normal' | 'full' } = {},
+): Promise<SqlDatabase> {
   const memory = path === ':memory:';
   if (!memory) mkdirSync(dirname(path), { recursive: true });
   const raw = new Database(path);
@@ -22,6 +29,10 @@ export async function openSqliteSql(path: string, logger: Logger): Promise<SqlDa
     if (!memory) raw.pragma('journal_mode = WAL');
     raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     raw.pragma('foreign_keys = ON');
+    // NORMAL in WAL mode: a commit survives the process being killed (it is in the WAL, handed
+    // to the OS); only a power loss or OS crash may lose the last commits. FULL also fsyncs
+    // every commit, which blocks the event loop for each one.
+    raw.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     // Snowflake ids exceed 2^53: read every INTEGER as bigint so none loses precision.
     raw.defaultSafeIntegers(true);
   } catch (err) {
@@ -40,17 +51,25 @@ export async function openSqliteSql(path: string, logger: Logger): Promise<SqlDa
  * reads then writes can fail with SQLITE_BUSY at once, ignoring busy_timeout.
  */
 function portable(raw: Database.Database): KyselySqliteDatabase {
+  // Kysely prepares every query anew; the same few SQL texts repeat, so keep them prepared.
+  const cache = new Map<string, Database.Statement>();
+  const bind = (params: ReadonlyArray<unknown>) =>
+    params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
   return {
     close: () => raw.close(),
     prepare(sqlText: string) {
-      const stmt = raw.prepare(sqlText === 'begin' ? 'begin immediate' : sqlText);
-      const bind = (params: ReadonlyArray<unknown>) =>
-        params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+      let stmt = cache.get(sqlText);
+      if (!stmt) {
+        stmt = raw.prepare(sqlText === 'begin' ? 'begin immediate' : sqlText);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+        cache.set(sqlText, stmt);
+      }
+      const s = stmt;
       return {
-        reader: stmt.reader,
-        all: (params: ReadonlyArray<unknown>) => stmt.all(bind(params)),
-        run: (params: ReadonlyArray<unknown>) => stmt.run(bind(params)),
-        iterate: (params: ReadonlyArray<unknown>) => stmt.iterate(bind(params)),
+        reader: s.reader,
+        all: (params: ReadonlyArray<unknown>) => s.all(bind(params)),
+        run: (params: ReadonlyArray<unknown>) => s.run(bind(params)),
+        iterate: (params: ReadonlyArray<unknown>) => s.iterate(bind(params)),
       };
     },
   };

@@ -88,6 +88,23 @@ export class MessageRepository {
     return r && toMember(r);
   }
 
+  /** A member row and its conversation in one query. */
+  async membership(
+    convId: string,
+    userId: string,
+  ): Promise<{ conv: ConversationRow; me: MemberRow } | undefined> {
+    const r = await this.db
+      .selectFrom('msg_members as m')
+      .innerJoin('msg_conversations as c', 'c.id', 'm.conv_id')
+      .selectAll('m')
+      .select(['c.type', 'c.name', 'c.muted_all', 'c.last_seq', 'c.last_message_at'])
+      .where('m.conv_id', '=', convId)
+      .where('m.user_id', '=', userId)
+      .executeTakeFirst();
+    if (!r) return undefined;
+    return { me: toMember(r), conv: toConversation({ ...r, id: r.conv_id }) };
+  }
+
   async members(convId: string, db: Db = this.db): Promise<MemberRow[]> {
     return (await db.selectFrom('msg_members').selectAll().where('conv_id', '=', convId).execute()).map(
       toMember,

@@ -60,19 +60,31 @@ export class MessageService {
 
   async send(caller: Caller, input: SendInput): Promise<{ message: pb.Message; duplicate: boolean }> {
     const { repo } = this.d;
-    const prior = await repo.messageByClientId(caller.userId, input.clientMsgId);
-    if (prior) return this.duplicateOf(prior, input.conversationId);
-    const { conv, me } = await this.membership(input.conversationId, caller.userId);
+    // A retry of a stored message is recognised by the unique (sender, client_msg_id) index
+    // at insert time, not by a lookup first: the common case, a new message, costs one query
+    // less. A retry refused for any reason gets its original back instead of the refusal.
+    const orOriginal = async (refusal: unknown): Promise<{ message: pb.Message; duplicate: boolean }> => {
+      const prior = await repo.messageByClientId(caller.userId, input.clientMsgId);
+      if (prior) return this.duplicateOf(prior, input.conversationId);
+      throw refusal;
+    };
+    let conv: ConversationRow;
+    let me: MemberRow;
     const now = this.d.clock.now();
-    const block = sendBlock(conv, me, now);
-    if (block !== 'ok') throw this.blockError(block);
-    if (input.mentionAll && (conv.type !== CONV_GROUP || me.role < ROLE_ADMIN)) {
-      throw errors.permissionDenied('only group owners and admins may mention everyone');
+    try {
+      ({ conv, me } = await this.membership(input.conversationId, caller.userId));
+      const block = sendBlock(conv, me, now);
+      if (block !== 'ok') throw this.blockError(block);
+      if (input.mentionAll && (conv.type !== CONV_GROUP || me.role < ROLE_ADMIN)) {
+        throw errors.permissionDenied('only group owners and admins may mention everyone');
+      }
+      if (input.replyToSeq && (input.replyToSeq < me.firstSeq || input.replyToSeq > conv.lastSeq)) {
+        throw errors.invalidArgument('replyToSeq is not a message you can see', 'replyToSeq');
+      }
+      await this.admitSend(caller.userId);
+    } catch (err) {
+      return orOriginal(err);
     }
-    if (input.replyToSeq && (input.replyToSeq < me.firstSeq || input.replyToSeq > conv.lastSeq)) {
-      throw errors.invalidArgument('replyToSeq is not a message you can see', 'replyToSeq');
-    }
-    await this.admitSend(caller.userId);
 
     const row: MessageRow = {
       convId: conv.id,
@@ -95,26 +107,23 @@ export class MessageService {
         await repo.advanceCursors(tx, conv.id, caller.userId, { read: row.seq });
       });
     } catch (err) {
-      // Two retries of one send raced: the loser returns the winner's row.
-      if (isUniqueViolation(err)) {
-        const winner = await repo.messageByClientId(caller.userId, input.clientMsgId);
-        if (winner) return this.duplicateOf(winner, input.conversationId);
-      }
+      // A retry of a stored message (or two racing retries): return the original.
+      if (isUniqueViolation(err)) return orOriginal(err);
       throw err;
     }
     const message = messageView(row);
-    await this.fanOut(conv.id, frame({ case: 'message', value: message }), caller.sessionId, (n) =>
-      this.d.onSent?.(row, n),
+    const members = await this.fanOut(
+      conv.id,
+      frame({ case: 'message', value: message }),
+      caller.sessionId,
+      (n) => this.d.onSent?.(row, n),
     );
     if (me.readSeq < row.seq - 1) {
       // Replying reads everything before the reply: tell those senders, as a read would.
-      await this.pushReceipt(
-        conv,
-        caller.userId,
-        me.readSeq,
-        { ...me, readSeq: row.seq, deliveredSeq: row.seq },
-        true,
-      ).catch((err: unknown) => this.d.logger.warn({ err, conversation_id: conv.id }, 'receipt push failed'));
+      const after = { ...me, readSeq: row.seq, deliveredSeq: row.seq };
+      await this.pushReceipt(conv, caller.userId, me.readSeq, after, true, members).catch((err: unknown) =>
+        this.d.logger.warn({ err, conversation_id: conv.id }, 'receipt push failed'),
+      );
     }
     return { message, duplicate: false };
   }
@@ -355,10 +364,9 @@ export class MessageService {
   ): Promise<{ conv: ConversationRow; me: MemberRow }> {
     if (!/^\d{1,20}$/.test(convId))
       throw errors.invalidArgument('conversationId is not a valid id', 'conversationId');
-    const me = await this.d.repo.member(convId, userId);
-    const conv = me && (await this.d.repo.conversation(convId));
-    if (!me || !conv) throw new AppError(ErrorCode.NOT_FOUND, 'no such conversation');
-    return { conv, me };
+    const found = await this.d.repo.membership(convId, userId);
+    if (!found) throw new AppError(ErrorCode.NOT_FOUND, 'no such conversation');
+    return found;
   }
 
   private duplicateOf(prior: MessageRow, convId: string) {
@@ -399,14 +407,16 @@ export class MessageService {
     f: gateway.ServerFrame,
     exceptSession: string,
     counted?: (n: number) => void,
-  ) {
+  ): Promise<string[] | undefined> {
     try {
       const members = await this.d.repo.activeMemberIds(convId);
       await pushToUsers(this.d.bus, members, f, exceptSession);
       counted?.(members.length);
+      return members;
     } catch (err) {
       // Push is a hint: the message is stored and acknowledged; clients repair through sync.
       this.d.logger.warn({ err, conversation_id: convId }, 'push failed');
+      return undefined;
     }
   }
 
@@ -417,11 +427,12 @@ export class MessageService {
     fromSeq: number,
     after: MemberRow,
     isRead: boolean,
+    knownMembers?: string[],
   ) {
     if (isRead && (await this.d.repo.userState(userId)).hideReadReceipts) return;
     const audience =
       conv.type === CONV_DIRECT
-        ? (await this.d.repo.activeMemberIds(conv.id)).filter((u) => u !== userId)
+        ? (knownMembers ?? (await this.d.repo.activeMemberIds(conv.id))).filter((u) => u !== userId)
         : await this.d.repo.sendersBetween(
             conv.id,
             fromSeq,
