@@ -1,6 +1,11 @@
-import { create, toBinary } from '@bufbuild/protobuf';
+import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import { gateway } from '@mychat/protocol';
 import type { Bus } from '../adapters/bus/bus.js';
+
+/** A push frame (request_id 0) with the given body. */
+export const pushFrame = (
+  body: MessageInitShape<typeof gateway.ServerFrameSchema>['body'],
+): gateway.ServerFrame => create(gateway.ServerFrameSchema, { body });
 
 /** The bus channel of one user's live sockets, on whichever gateways they are. */
 export const userChannel = (userId: string) => `u:${userId}`;

@@ -1,9 +1,9 @@
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { gateway, message as pb } from '@mychat/protocol';
+import { create } from '@bufbuild/protobuf';
+import { message as pb } from '@mychat/protocol';
 import { isUniqueViolation } from '../../adapters/sql/sql.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
-import { pushToUsers } from '../../shared/push.js';
+import { pushFrame, pushToUsers } from '../../shared/push.js';
 import type { Bus } from '../../adapters/bus/bus.js';
 import type { MessageRepository } from './message.repository.js';
 import type { MessageService } from './message.service.js';
@@ -16,9 +16,6 @@ import {
   type MessageRow,
 } from './message.tables.js';
 import { encodeContent, messageView } from './message.views.js';
-
-const frame = (body: MessageInitShape<typeof gateway.ServerFrameSchema>['body']) =>
-  create(gateway.ServerFrameSchema, { body });
 
 const sendState = (can: boolean, reason: string) =>
   can ? SEND_OK : reason === 'blocked' ? SEND_BLOCKED : SEND_NOT_FRIENDS;
@@ -173,7 +170,7 @@ export class ConversationAdmin {
       await pushToUsers(
         this.d.bus,
         await repo.activeMemberIds(convId),
-        frame({ case: 'message', value: messageView(event) }),
+        pushFrame({ case: 'message', value: messageView(event) }),
       );
     }
   }
@@ -193,7 +190,7 @@ export class ConversationAdmin {
         await pushToUsers(
           this.d.bus,
           [userId],
-          frame({ case: 'conversation', value: { conversation: view, pts: view.pts } }),
+          pushFrame({ case: 'conversation', value: { conversation: view, pts: view.pts } }),
         );
     }
   }

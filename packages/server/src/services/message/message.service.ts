@@ -1,5 +1,5 @@
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
-import { gateway, message as pb } from '@mychat/protocol';
+import { create } from '@bufbuild/protobuf';
+import { type gateway, message as pb } from '@mychat/protocol';
 import type { Logger } from 'pino';
 import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
@@ -8,7 +8,7 @@ import type { Clock } from '../../kernel/clock.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Caller } from '../../rpc/call-context.js';
-import { pushToUsers } from '../../shared/push.js';
+import { pushFrame, pushToUsers } from '../../shared/push.js';
 import type { MessageRepository } from './message.repository.js';
 import {
   CONV_DIRECT,
@@ -46,9 +46,6 @@ export interface SendInput {
   mentionUserIds: string[];
   mentionAll: boolean;
 }
-
-const frame = (body: MessageInitShape<typeof gateway.ServerFrameSchema>['body']) =>
-  create(gateway.ServerFrameSchema, { body });
 
 /**
  * Conversations and messages: the delivery contract lives here. A message gets its seq in
@@ -112,9 +109,13 @@ export class MessageService {
       throw err;
     }
     const message = messageView(row);
+    this.d.logger.debug(
+      { conversation_id: conv.id, seq: row.seq, msg_id: row.id, user_id: caller.userId },
+      'message stored',
+    );
     const members = await this.fanOut(
       conv.id,
-      frame({ case: 'message', value: message }),
+      pushFrame({ case: 'message', value: message }),
       caller.sessionId,
       (n) => this.d.onSent?.(row, n),
     );
@@ -191,7 +192,7 @@ export class MessageService {
       await pushToUsers(
         this.d.bus,
         [caller.userId],
-        frame({ case: 'conversation', value: { conversation: view, pts: after.pts } }),
+        pushFrame({ case: 'conversation', value: { conversation: view, pts: after.pts } }),
         caller.sessionId,
       );
       await this.pushReceipt(conv, caller.userId, me.readSeq, after, true);
@@ -250,7 +251,7 @@ export class MessageService {
       throw err;
     }
     const view = messageView(event);
-    await this.fanOut(convId, frame({ case: 'message', value: view }), caller.sessionId);
+    await this.fanOut(convId, pushFrame({ case: 'message', value: view }), caller.sessionId);
     return view;
   }
 
@@ -290,7 +291,7 @@ export class MessageService {
     await pushToUsers(
       this.d.bus,
       [caller.userId],
-      frame({ case: 'conversation', value: { conversation: view, pts: view.pts } }),
+      pushFrame({ case: 'conversation', value: { conversation: view, pts: view.pts } }),
       caller.sessionId,
     );
     return view;
@@ -314,7 +315,7 @@ export class MessageService {
     await pushToUsers(
       this.d.bus,
       others,
-      frame({ case: 'typing', value: { conversationId: convId, userId: caller.userId } }),
+      pushFrame({ case: 'typing', value: { conversationId: convId, userId: caller.userId } }),
     );
   }
 
@@ -444,7 +445,7 @@ export class MessageService {
     await pushToUsers(
       this.d.bus,
       audience,
-      frame({
+      pushFrame({
         case: 'receipt',
         value: {
           conversationId: conv.id,
