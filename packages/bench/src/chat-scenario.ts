@@ -51,7 +51,12 @@ export async function runChat(opts: { users: number; rate: number; durationS: nu
       });
       clients.push(client);
       await client.auth.sendCode({ email }, 'register');
-      const me = await client.auth.register({ to: { email }, code: await codeFromOutbox(server.dataDir, email), password: PASSWORD, nickname: `u${i}` });
+      const me = await client.auth.register({
+        to: { email },
+        code: await codeFromOutbox(server.dataDir, email),
+        password: PASSWORD,
+        nickname: `u${i}`,
+      });
       users.push({ client, id: me.id });
     }
     const pairs: { a: (typeof users)[0]; b: (typeof users)[0]; conv: string }[] = [];
@@ -105,7 +110,8 @@ export async function runChat(opts: { users: number; rate: number; durationS: nu
     }
     await Promise.all(inflight);
     const end = performance.now() + 5000;
-    while ([...acked].some((k) => !seen.has(k)) && performance.now() < end) await new Promise((r) => setTimeout(r, 20));
+    while ([...acked].some((k) => !seen.has(k)) && performance.now() < end)
+      await new Promise((r) => setTimeout(r, 20));
     const elapsed = (performance.now() - started) / 1000;
     const after = procStats(server.pid);
     const gen = process.cpuUsage(genBefore);
@@ -123,7 +129,10 @@ export async function runChat(opts: { users: number; rate: number; durationS: nu
       duplicated: [...seen.values()].filter((n) => n > 1).length,
       send_to_receive_ms: summarize(latency),
       send_to_ack_ms: summarize(ackLatency),
-      server: { cpu_s: Math.round((after.cpuSeconds - before.cpuSeconds) * 100) / 100, rss_mib: after.rssMiB },
+      server: {
+        cpu_s: Math.round((after.cpuSeconds - before.cpuSeconds) * 100) / 100,
+        rss_mib: after.rssMiB,
+      },
       generator_cpu_s: Math.round(((gen.user + gen.system) / 1e6) * 100) / 100,
     };
   } finally {

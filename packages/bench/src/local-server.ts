@@ -33,7 +33,9 @@ export async function startLocalServer(env: Record<string, string> = {}): Promis
   const main = path.resolve(here, '../../server/dist/main.js');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-bench-'));
   const [port, rpcPort] = [await freePort(), await freePort()];
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
   const child: ChildProcess = spawn(process.execPath, [...profile, main, 'serve'], {
     env: {
       ...process.env,

@@ -22,7 +22,11 @@ if (scenario === 'auth') {
   const result = await runAuth({ users: Number(values.users), concurrency: Number(values.concurrency) });
   process.stdout.write(JSON.stringify(result) + '\n');
 } else if (scenario === 'chat') {
-  const result = await runChat({ users: Number(values.users), rate: Number(values.rate), durationS: Number(values.duration) });
+  const result = await runChat({
+    users: Number(values.users),
+    rate: Number(values.rate),
+    durationS: Number(values.duration),
+  });
   process.stdout.write(JSON.stringify(result) + '\n');
 } else {
   process.stderr.write(
