@@ -1,6 +1,6 @@
 import { MyChatClient } from '@mychat/sdk';
 import { WebSocket } from 'ws';
-import { codeFromOutbox, procStats, startLocalServer } from './local-server.js';
+import { codeFromOutboxDir, procStats, startLocalServer, type LocalServer } from './local-server.js';
 import { summarize, type LatencySummary } from './stats.js';
 
 export interface ChatResult {
@@ -16,7 +16,10 @@ export interface ChatResult {
   duplicated: number;
   send_to_receive_ms: LatencySummary;
   send_to_ack_ms: LatencySummary;
-  server: { cpu_s: number; rss_mib: number };
+  /** The local server's cost; absent when the target runs elsewhere (--url). */
+  server?: { cpu_s: number; rss_mib: number };
+  /** The running target driven (--url), when not a local server. */
+  target?: string;
   generator_cpu_s: number;
 }
 
@@ -28,8 +31,20 @@ const PASSWORD = 'bench-password-x1';
  * receiver measures send-to-receive latency. Lost = acked but never received; duplicated =
  * received more than once.
  */
-export async function runChat(opts: { users: number; rate: number; durationS: number }): Promise<ChatResult> {
-  const server = await startLocalServer({
+export async function runChat(opts: {
+  users: number;
+  rate: number;
+  durationS: number;
+  /** A running target (its entry URL and mail outbox) instead of a local all-in-one server. */
+  target?: { url: string; outboxDir: string };
+}): Promise<ChatResult> {
+  const local = opts.target ? undefined : await startLocalChatServer();
+  const server = opts.target ?? { url: local!.url, outboxDir: `${local!.dataDir}/outbox` };
+  return runAgainst(server, local, opts);
+}
+
+function startLocalChatServer(): Promise<LocalServer> {
+  return startLocalServer({
     MYCHAT_AUTH_SEND_COOLDOWN_SECONDS: '0',
     MYCHAT_AUTH_SEND_PER_IP_PER_HOUR: '1000000',
     MYCHAT_AUTH_ARGON2_MEMORY_KIB: '1024',
@@ -37,6 +52,13 @@ export async function runChat(opts: { users: number; rate: number; durationS: nu
     MYCHAT_MESSAGE_SEND_BURST: '100000',
     MYCHAT_MESSAGE_SEND_RATE_PER_SECOND: '100000',
   });
+}
+
+async function runAgainst(
+  server: { url: string; outboxDir: string },
+  local: LocalServer | undefined,
+  opts: { users: number; rate: number; durationS: number },
+): Promise<ChatResult> {
   const clients: MyChatClient[] = [];
   try {
     // Seed: sign everyone up, pair them as friends.
@@ -53,7 +75,7 @@ export async function runChat(opts: { users: number; rate: number; durationS: nu
       await client.auth.sendCode({ email }, 'register');
       const me = await client.auth.register({
         to: { email },
-        code: await codeFromOutbox(server.dataDir, email),
+        code: await codeFromOutboxDir(server.outboxDir, email),
         password: PASSWORD,
         nickname: `u${i}`,
       });
@@ -80,7 +102,7 @@ export async function runChat(opts: { users: number; rate: number; durationS: nu
     }
     await Promise.all(users.map((u) => u.client.connect()));
 
-    const before = procStats(server.pid);
+    const before = local && procStats(local.pid);
     const genBefore = process.cpuUsage();
     const started = performance.now();
     const acked = new Set<string>();
@@ -113,7 +135,7 @@ export async function runChat(opts: { users: number; rate: number; durationS: nu
     while ([...acked].some((k) => !seen.has(k)) && performance.now() < end)
       await new Promise((r) => setTimeout(r, 20));
     const elapsed = (performance.now() - started) / 1000;
-    const after = procStats(server.pid);
+    const after = local && procStats(local.pid);
     const gen = process.cpuUsage(genBefore);
     const delivered = [...seen.values()].reduce((a, b) => a + Math.min(b, 1), 0);
     return {
@@ -129,14 +151,18 @@ export async function runChat(opts: { users: number; rate: number; durationS: nu
       duplicated: [...seen.values()].filter((n) => n > 1).length,
       send_to_receive_ms: summarize(latency),
       send_to_ack_ms: summarize(ackLatency),
-      server: {
-        cpu_s: Math.round((after.cpuSeconds - before.cpuSeconds) * 100) / 100,
-        rss_mib: after.rssMiB,
-      },
+      ...(local && before && after
+        ? {
+            server: {
+              cpu_s: Math.round((after.cpuSeconds - before.cpuSeconds) * 100) / 100,
+              rss_mib: after.rssMiB,
+            },
+          }
+        : { target: server.url }),
       generator_cpu_s: Math.round(((gen.user + gen.system) / 1e6) * 100) / 100,
     };
   } finally {
     for (const c of clients) await c.close();
-    await server.stop();
+    await local?.stop();
   }
 }

@@ -71,7 +71,11 @@ export async function startLocalServer(env: Record<string, string> = {}): Promis
 
 /** Reads the newest code sent to `email` from a local server's outbox. */
 export async function codeFromOutbox(dataDir: string, email: string): Promise<string> {
-  const dir = path.join(dataDir, 'outbox');
+  return codeFromOutboxDir(path.join(dataDir, 'outbox'), email);
+}
+
+/** Reads the newest code sent to `email` from an outbox directory (a remote target's, shared on disk). */
+export async function codeFromOutboxDir(dir: string, email: string): Promise<string> {
   for (let i = 0; i < 200; i++) {
     const files = fs.existsSync(dir)
       ? fs

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import { cfg } from './kernel/config.js';
 import { wsConfigSchema } from './gateway/ws/ws.config.js';
+import { webConfigSchema } from './gateway/static/static.config.js';
+import { blobConfigSchema } from './adapters/blob/blob.config.js';
 import { authConfigSchema } from './services/auth/auth.config.js';
 import { contactsConfigSchema } from './services/contacts/contacts.config.js';
 import { messageConfigSchema } from './services/message/message.config.js';
+import { mediaConfigSchema, workerConfigSchema } from './services/media/media.config.js';
 
 /**
  * The whole config, composed from each module's part. Every field is documented in
@@ -57,6 +60,13 @@ export const configSchema = z.strictObject({
     /** Prefix of every key and channel, so deployments can share a Redis. */
     prefix: cfg.str('mychat:'),
   }),
+  bus: cfg.group({
+    /**
+     * When set to a `nats://host:4222` URL, the bus (push hints, presence, session ends) runs
+     * on NATS; otherwise on Redis when redis.url is set, else in-process.
+     */
+    url: cfg.optStr(),
+  }),
   smtp: cfg.group({
     /** When set, mail goes over SMTP (`smtp://user:pass@host:587`, `smtps://...`); else to the outbox. */
     url: cfg.optStr(),
@@ -76,7 +86,13 @@ export const configSchema = z.strictObject({
   auth: authConfigSchema,
   contacts: contactsConfigSchema,
   message: messageConfigSchema,
+  /** File storage (see docs/operations.md, "Media"). */
+  blob: blobConfigSchema,
+  media: mediaConfigSchema,
+  worker: workerConfigSchema,
   ws: wsConfigSchema,
+  /** The web client served at `/`. */
+  web: webConfigSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

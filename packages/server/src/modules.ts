@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { BlobStore } from './adapters/blob/blob.js';
 import type { Bus } from './adapters/bus/bus.js';
 import type { Kv } from './adapters/kv/kv.js';
 import type { Mailer } from './adapters/mail/mail.js';
@@ -22,6 +23,7 @@ import type { RpcHub } from './rpc/rpc-hub.js';
 import type { RpcServer } from './rpc/rpc-server.js';
 import type { AccessTokens } from './shared/access-tokens.js';
 import type { AuthService } from './services/auth/auth.service.js';
+import type { MediaWorker } from './services/media/media.worker.js';
 
 /** What each module gives to the modules that depend on it. */
 export interface ModuleValues {
@@ -33,11 +35,14 @@ export interface ModuleValues {
   sql: SqlDatabase;
   kv: Kv;
   bus: Bus;
+  blob: BlobStore;
   mail: Mailer;
   sms: SmsSender;
   auth: AuthService;
   contacts: void;
   message: void;
+  media: void;
+  worker: MediaWorker;
   gateway: void;
 }
 export type ModuleName = keyof ModuleValues;
@@ -188,15 +193,50 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
 
   bus: define('bus', {
     deps: [],
-    description: 'Best-effort pub/sub hints: in-process (default) or Redis',
+    description: 'Best-effort pub/sub hints: in-process (default), Redis or NATS',
     async init(_deps, ctx) {
       const { openBus } = await import('./adapters/bus/open-bus.js');
       const bus = await openBus({
+        busUrl: ctx.config.bus.url,
         redisUrl: ctx.config.redis.url,
         prefix: ctx.config.redis.prefix,
         logger: ctx.logger,
       });
       return { value: bus, stop: () => bus.close() };
+    },
+  }),
+
+  blob: define('blob', {
+    deps: [],
+    description: 'File storage: local disk (default, gateway-signed URLs) or S3-compatible',
+    async init(_deps, ctx) {
+      const { openBlob } = await import('./adapters/blob/open-blob.js');
+      const { readOrCreateSecret } = await import('./kernel/secret-files.js');
+      const { randomBytes } = await import('node:crypto');
+      const c = ctx.config.blob;
+      const secret =
+        c.backend === 'disk'
+          ? (c.signingSecret ??
+            readOrCreateSecret(dataPath(ctx.config, c.signingSecretFile), () =>
+              randomBytes(32).toString('base64url'),
+            ).trim())
+          : undefined;
+      const blob = await openBlob({
+        backend: c.backend,
+        dir: dataPath(ctx.config, c.dir),
+        ...(secret && { signingKey: Buffer.from(secret, 'utf8') }),
+        s3: {
+          bucket: c.s3Bucket ?? '',
+          region: c.s3Region,
+          ...(c.s3Endpoint && { endpoint: c.s3Endpoint }),
+          ...(c.s3AccessKeyId && { accessKeyId: c.s3AccessKeyId }),
+          ...(c.s3SecretAccessKey && { secretAccessKey: c.s3SecretAccessKey }),
+          forcePathStyle: c.s3ForcePathStyle,
+          prefix: c.s3Prefix,
+        },
+        now: () => ctx.clock.now(),
+      });
+      return { value: blob, stop: () => blob.close() };
     },
   }),
 
@@ -262,6 +302,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
         clock: ctx.clock,
         logger: ctx.logger,
         config: ctx.config.contacts,
+        callTimeoutMs: ctx.config.rpc.timeoutMs,
       });
     },
   }),
@@ -282,8 +323,42 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     },
   }),
 
+  media: define('media', {
+    deps: ['sql', 'blob', 'rpc', 'rpc-server', 'metrics'],
+    service: true,
+    description: 'Files, images, voice, video and the cloud drive (mychat.media.v1)',
+    async init(deps, ctx) {
+      const { initMedia } = await import('./services/media/media.module.js');
+      return initMedia({
+        ...deps,
+        ids: ctx.ids,
+        clock: ctx.clock,
+        logger: ctx.logger,
+        config: ctx.config.media,
+      });
+    },
+  }),
+
+  worker: define('worker', {
+    // http-server so that a lone worker answers /healthz, /readyz and /metrics.
+    deps: ['sql', 'blob', 'rpc', 'metrics', 'http-server'],
+    service: true,
+    description: 'Background media jobs (video transcodes, trims, freeing unused uploads) from the SQL queue',
+    async init(deps, ctx) {
+      const { initMediaWorker } = await import('./services/media/media.module.js');
+      return initMediaWorker({
+        ...deps,
+        ids: ctx.ids,
+        clock: ctx.clock,
+        logger: ctx.logger,
+        config: ctx.config.media,
+        worker: ctx.config.worker,
+      });
+    },
+  }),
+
   gateway: define('gateway', {
-    deps: ['http-server', 'rpc', 'kv', 'bus', 'tokens', 'metrics'],
+    deps: ['http-server', 'rpc', 'kv', 'bus', 'tokens', 'metrics', 'blob'],
     service: true,
     description: 'The public edge: Connect RPC for clients, authentication, request ids',
     async init(deps, ctx) {
@@ -298,6 +373,8 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
         logger: ctx.logger,
         clock: ctx.clock,
         ws: ctx.config.ws,
+        web: ctx.config.web,
+        media: { blob: deps.blob, dataDir: ctx.config.dataDir, config: ctx.config.media },
         config: {
           trustProxy: ctx.config.http.trustProxy,
           maxBodyBytes: ctx.config.http.maxBodyBytes,
@@ -311,5 +388,8 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
 
 /** Meta-targets only list modules. */
 export const META_TARGETS: Record<string, readonly ModuleName[]> = {
-  all: ['gateway', 'auth', 'contacts', 'message'],
+  // The gateway comes last: it starts taking client traffic only once every service of the
+  // process has registered, so a client reconnecting during a restart never reaches a
+  // half-started process (start order follows this list).
+  all: ['auth', 'contacts', 'message', 'media', 'worker', 'gateway'],
 };

@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import { Counter, Histogram } from 'prom-client';
+import type { BlobStore } from '../adapters/blob/blob.js';
 import type { Bus } from '../adapters/bus/bus.js';
 import type { Kv } from '../adapters/kv/kv.js';
 import type { HttpServer } from '../http/http-server.js';
@@ -11,6 +12,8 @@ import type { AccessTokens } from '../shared/access-tokens.js';
 import { SessionRevocations } from '../shared/session-revocations.js';
 import { connectEdge } from './connect-edge.js';
 import { PUBLIC_SERVICES } from './public-api.js';
+import type { webConfigSchema } from './static/static.config.js';
+import type { MediaRoutesOptions } from './media/media-routes.js';
 import type { wsConfigSchema } from './ws/ws.config.js';
 
 export interface GatewayDeps {
@@ -23,7 +26,10 @@ export interface GatewayDeps {
   logger: Logger;
   clock: Clock;
   ws: ReturnType<(typeof wsConfigSchema)['parse']>;
+  web: ReturnType<(typeof webConfigSchema)['parse']>;
   config: { trustProxy: boolean; maxBodyBytes: number; timeoutMs: number; accessTokenTtlSeconds: number };
+  /** The HTTP media routes (uploads, tus, signed downloads). */
+  media: { blob: BlobStore; dataDir: string; config: MediaRoutesOptions['config'] };
 }
 
 /** The public edge: Connect services and the WebSocket on the HTTP server. */
@@ -55,6 +61,26 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
     latency,
   });
   d.http.mount('/mychat.', handler);
+  const { mountMediaRoutes } = await import('./media/media-routes.js');
+  const mediaRoutes = mountMediaRoutes({
+    http: d.http,
+    hub: d.rpc,
+    blob: d.media.blob,
+    kv: d.kv,
+    tokens: d.tokens,
+    revocations,
+    logger: d.logger,
+    dataDir: d.media.dataDir,
+    trustProxy: d.config.trustProxy,
+    timeoutMs: d.config.timeoutMs,
+    config: d.media.config,
+  });
+  if (d.web.enabled) {
+    // The web app takes every other path (mounts are longest-prefix-first, so the API,
+    // /ws, /healthz, /readyz and /metrics still win).
+    const { createStaticHandler } = await import('./static/static-handler.js');
+    d.http.mount('/', createStaticHandler({ root: d.web.dir, logger: d.logger }));
+  }
   const { createWsGateway } = await import('./ws/ws-gateway.js');
   const ws = createWsGateway({
     http: d.http,
@@ -73,6 +99,9 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
     value: undefined,
     start: () => ws.start(),
     // Clients are told to reconnect elsewhere before the HTTP server (a dependency) closes.
-    stop: () => ws.stop(),
+    stop: async () => {
+      mediaRoutes.stop();
+      await ws.stop();
+    },
   };
 }

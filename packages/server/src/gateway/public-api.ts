@@ -1,5 +1,5 @@
 import type { DescService } from '@bufbuild/protobuf';
-import { auth, contacts, message } from '@mychat/protocol';
+import { auth, contacts, media, message } from '@mychat/protocol';
 
 /** A service the gateway exposes to clients, and which of its methods need no access token. */
 export interface PublicService {
@@ -15,4 +15,5 @@ export const PUBLIC_SERVICES: readonly PublicService[] = [
   },
   { service: contacts.ContactsService, anonymous: new Set() },
   { service: message.MessageService, anonymous: new Set() },
+  { service: media.MediaService, anonymous: new Set() },
 ];

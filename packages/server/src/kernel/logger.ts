@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { currentRequest } from './request-context.js';
 
 export type { Logger } from 'pino';
 
@@ -53,6 +54,12 @@ function baseOptions(level: string): LoggerOptions {
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     formatters: { level: (label) => ({ level: label }) },
+    // Every line written while serving an internal call names its request (set by the RPC
+    // hub), so one message's lines in the gateway and in each service join on request_id.
+    mixin: () => {
+      const r = currentRequest();
+      return r ? { request_id: r.requestId } : {};
+    },
   };
 }
 

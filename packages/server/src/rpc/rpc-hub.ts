@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { DescService } from '@bufbuild/protobuf';
 import {
   Code,
@@ -15,7 +15,9 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 import type { Histogram } from 'prom-client';
 import type { Logger } from 'pino';
 import { AppError, toConnectError } from '../kernel/errors.js';
+import { currentRequest, remainingMs, runInRequest, timeoutFromHeaders } from '../kernel/request-context.js';
 import { Meta } from './call-context.js';
+import { INTERNAL_SESSION_MEMORY_MB } from './rpc-server.js';
 
 interface Registration {
   service: DescService;
@@ -47,8 +49,9 @@ export class RpcHub {
   constructor(private readonly opts: RpcHubOptions) {}
 
   register<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): void {
-    if (this.local) throw new Error(`cannot register ${service.typeName} after the first call`);
     this.registrations.push({ service, impl: impl as Partial<ServiceImpl<DescService>> });
+    // A call made before this registration built the in-process transport without it.
+    this.local = undefined;
   }
 
   /** How many services are registered in this process. */
@@ -69,13 +72,40 @@ export class RpcHub {
     return router;
   }
 
-  /** A client for a service, wherever it runs. The transport is chosen at the first call. */
+  /**
+   * A client for a service, wherever it runs. The transport is chosen at the first call.
+   * A call made while serving another (a service calling a service) inherits its request id
+   * when it sets none, and never waits longer than the caller's remaining deadline.
+   */
   client<S extends DescService>(service: S): Client<S> {
     const lazy: Transport = {
-      unary: (...args) => this.transportFor(service).unary(...args),
-      stream: (...args) => this.transportFor(service).stream(...args),
+      unary: (method, signal, timeoutMs, header, input, values) =>
+        this.transportFor(service).unary(
+          method,
+          signal,
+          this.deadline(timeoutMs),
+          withRequestId(header),
+          input,
+          values,
+        ),
+      stream: (method, signal, timeoutMs, header, input, values) =>
+        this.transportFor(service).stream(
+          method,
+          signal,
+          this.deadline(timeoutMs),
+          withRequestId(header),
+          input,
+          values,
+        ),
     };
     return createClient(service, lazy);
+  }
+
+  /** The timeout of an outgoing call: its own (or the default), capped by the caller's remaining time. */
+  private deadline(timeoutMs: number | undefined): number {
+    const own = timeoutMs ?? this.opts.defaultTimeoutMs;
+    const left = remainingMs();
+    return left === undefined ? own : Math.min(own, left);
   }
 
   private transportFor(service: DescService): Transport {
@@ -97,6 +127,8 @@ export class RpcHub {
     if (!t) {
       t = createGrpcTransport({
         baseUrl: url,
+        // The client side of one connection carries every call to that peer: as on the server.
+        nodeOptions: { maxSessionMemory: INTERNAL_SESSION_MEMORY_MB },
         interceptors: [this.clientInterceptor()],
         defaultTimeoutMs: this.opts.defaultTimeoutMs,
       });
@@ -124,7 +156,12 @@ export class RpcHub {
         if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
           throw new ConnectError('internal token required', Code.Unauthenticated);
         }
-        return await next(req);
+        const timeout = timeoutFromHeaders(req.header);
+        const ctx = {
+          requestId: req.header.get(Meta.requestId) || randomUUID(),
+          deadline: timeout === undefined ? undefined : started + timeout,
+        };
+        return await runInRequest(ctx, () => next(req));
       } catch (err) {
         const ce = toConnectError(err);
         code = Code[ce.code];
@@ -136,11 +173,32 @@ export class RpcHub {
         }
         throw ce;
       } finally {
+        const seconds = (performance.now() - started) / 1000;
         this.opts.rpcDuration?.observe(
           { service: req.service.typeName, method: req.method.name, code },
-          (performance.now() - started) / 1000,
+          seconds,
+        );
+        this.opts.logger.debug(
+          {
+            request_id: req.header.get(Meta.requestId) ?? '',
+            rpc: req.method.name,
+            code,
+            ms: seconds * 1000,
+          },
+          'rpc handled',
         );
       }
     };
   }
 }
+
+/** Adds the current request's id to an outgoing call that names none. */
+function withRequestId(header: HeaderInit | undefined): HeaderInit | undefined {
+  const id = currentRequest()?.requestId;
+  if (!id) return header;
+  const h = new Headers(header);
+  if (!h.has(Meta.requestId)) h.set(Meta.requestId, id);
+  return h;
+}
+
+type HeaderInit = ConstructorParameters<typeof Headers>[0];

@@ -5,6 +5,15 @@ import type { Logger } from 'pino';
 import type { RpcHub } from './rpc-hub.js';
 
 /**
+ * The memory one HTTP/2 connection may hold, MB. Node's default (10) protects against
+ * untrusted peers; a gateway is a trusted peer that multiplexes thousands of calls on one
+ * connection, and under load (a reconnect storm after a gateway died) the default made the
+ * server refuse streams and then close the whole session (GOAWAY INTERNAL_ERROR), failing
+ * every call on it at once.
+ */
+export const INTERNAL_SESSION_MEMORY_MB = 512;
+
+/**
  * The internal gRPC server (HTTP/2 without TLS, on a port that must never be public):
  * exposes every service registered in this process to services and gateways elsewhere.
  * Each call must carry the shared internal token (checked by the hub's interceptor).
@@ -26,7 +35,7 @@ export class RpcServer {
     // is (re)built on a request whenever the set of registered services has grown.
     let handler: ReturnType<typeof connectNodeAdapter> | undefined;
     let built = -1;
-    const server = http2.createServer((req, res) => {
+    const server = http2.createServer({ maxSessionMemory: INTERNAL_SESSION_MEMORY_MB }, (req, res) => {
       if (built !== this.hub.size) {
         built = this.hub.size;
         handler = connectNodeAdapter({
@@ -38,6 +47,7 @@ export class RpcServer {
       }
       handler!(req, res);
     });
+    server.on('sessionError', (err) => this.opts.logger.warn({ err }, 'internal rpc session error'));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

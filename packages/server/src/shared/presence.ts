@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { gateway } from '@mychat/protocol';
 import type { Kv } from '../adapters/kv/kv.js';
 
-/** Online marker: how many gateways hold at least one socket of the user (expires unless refreshed). */
+/** Online marker: a kv lease set of the gateways holding at least one socket of the user. */
 export const presenceKey = (userId: string) => `presence:${userId}`;
 /** When the user was last seen online, epoch ms. */
 export const lastSeenKey = (userId: string) => `presence:last-seen:${userId}`;
@@ -17,8 +17,11 @@ export const LAST_SEEN_TTL_MS = 30 * 86_400_000;
 export async function presenceOf(kv: Kv, userIds: readonly string[]): Promise<gateway.PresenceEvent[]> {
   return Promise.all(
     userIds.map(async (userId) => {
-      const [count, lastSeen] = await Promise.all([kv.get(presenceKey(userId)), kv.get(lastSeenKey(userId))]);
-      const online = Number(count) > 0;
+      const [count, lastSeen] = await Promise.all([
+        kv.leaseCount(presenceKey(userId)),
+        kv.get(lastSeenKey(userId)),
+      ]);
+      const online = count > 0;
       return create(gateway.PresenceEventSchema, {
         userId,
         online,

@@ -9,6 +9,7 @@ export const backendUrls = {
   postgres: process.env.MYCHAT_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   mysql: process.env.MYCHAT_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
   redis: process.env.MYCHAT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  nats: process.env.MYCHAT_TEST_NATS_URL ?? 'nats://127.0.0.1:4222',
 };
 
 export type Backend = keyof typeof backendUrls;

@@ -235,6 +235,12 @@ const backends: BusBackend[] = [
       openBus({ redisUrl: backendUrls.redis, prefix, logger, clientName }),
     shared: true,
   },
+  {
+    name: 'nats',
+    available: () => backendAvailable('nats'),
+    open: (prefix, logger, clientName) => openBus({ busUrl: backendUrls.nats, prefix, logger, clientName }),
+    shared: true,
+  },
 ];
 
 for (const backend of backends) {
@@ -255,6 +261,8 @@ describe.skipIf(!(await backendAvailable('redis')))('redis bus connection loss',
     const admin = new Redis(backendUrls.redis);
     try {
       const c = collector();
+      let resumed = 0;
+      bus.onResume(() => resumed++);
       await bus.subscribe('u:1', c.handler);
       const list = (await admin.call('CLIENT', 'LIST')) as string;
       const line = list.split('\n').find((l) => l.includes(` name=${name}-sub `));
@@ -268,9 +276,57 @@ describe.skipIf(!(await backendAvailable('redis')))('redis bus connection loss',
         await sleep(50);
       }
       expect(c.texts()[0]).toBe('after-reconnect');
+      await expect.poll(() => resumed).toBe(1);
     } finally {
       await bus.close();
       await admin.quit();
+    }
+  });
+});
+
+describe('nats subjects', () => {
+  it('escapes what NATS reads as separators and wildcards, and nothing else', async () => {
+    const { natsSubject } = await import('./nats.bus.js');
+    expect(natsSubject('mychat:', 'u:123')).toBe('mychat:u:123');
+    expect(natsSubject('p.', 'a.b*c>d e%')).toBe('p%2Ea%2Eb%2Ac%3Ed%20e%25');
+  });
+});
+
+describe.skipIf(!(await backendAvailable('nats')))('nats bus connection loss', () => {
+  it('resubscribes and tells onResume after its connection is cut', async () => {
+    const { startTcpEntry } = await import('../../cluster/tcp-entry.js');
+    const nats = new URL(backendUrls.nats);
+    const cable = await startTcpEntry({
+      host: '127.0.0.1',
+      port: 0,
+      backends: [{ host: nats.hostname, port: Number(nats.port) }],
+    });
+    const name = uniqueName('mychat-bus-test');
+    const cutOff = await openBus({
+      busUrl: `nats://127.0.0.1:${cable.port}`,
+      prefix: `${name}:`,
+      clientName: name,
+      logger: silent,
+    });
+    const publisher = await openBus({ busUrl: backendUrls.nats, prefix: `${name}:`, logger: silent });
+    try {
+      const c = collector();
+      let resumed = 0;
+      cutOff.onResume(() => resumed++);
+      await cutOff.subscribe('u:1', c.handler);
+      cable.pause();
+      await publisher.publish('u:1', text('while-cut')); // lost, by contract
+      await sleep(300);
+      cable.resume();
+      const deadline = Date.now() + 5000;
+      while (resumed === 0 && Date.now() < deadline) await sleep(20);
+      expect(resumed).toBe(1);
+      await publisher.publish('u:1', text('after'));
+      await c.waitFor(1);
+      expect(c.texts()).toEqual(['after']);
+    } finally {
+      await Promise.all([cutOff.close(), publisher.close()]);
+      await cable.close();
     }
   });
 });

@@ -20,5 +20,12 @@ export interface Bus {
    * promise resolves once the subscription is active (a publish after it is seen).
    */
   subscribe(channel: string, handler: BusHandler): Promise<BusSubscription>;
+  /**
+   * Calls `listener` each time the bus comes back after losing its connection, once the
+   * subscriptions are active again. Whatever was published meanwhile is lost: a subscriber
+   * that relies on hints (a gateway) should have its clients sync now. Never called by the
+   * in-process bus, which cannot lose anything.
+   */
+  onResume(listener: () => void): void;
   close(): Promise<void>;
 }

@@ -60,6 +60,30 @@ export async function openRedisBus(opts: {
     for (const e of [...state.entries]) if (e.active) deliverSafely(e.handler, message, channel, logger);
   });
 
+  // A subscriber connection that dropped and came back missed whatever was published in
+  // between. ioredis resubscribes right after 'ready'; a PING queued behind those SUBSCRIBEs
+  // answers once they are active.
+  const resumed = new Set<() => void>();
+  let lost = false;
+  sub.on('close', () => {
+    if (!closed) lost = true;
+  });
+  sub.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    const fire = () => {
+      logger.warn('bus subscriber reconnected; hints published meanwhile are lost');
+      for (const l of resumed) {
+        try {
+          l();
+        } catch (err) {
+          logger.error({ err }, 'bus resume listener failed');
+        }
+      }
+    };
+    sub.ping().then(fire, fire);
+  });
+
   const reconcile = async (full: string, state: ChannelState) => {
     if (state.entries.size > 0 && !state.subscribed) {
       await sub.subscribe(full);
@@ -117,6 +141,10 @@ export async function openRedisBus(opts: {
           }
         },
       };
+    },
+
+    onResume(listener) {
+      resumed.add(listener);
     },
 
     async close() {

@@ -188,6 +188,39 @@ function kvConformance(backend: KvBackend): void {
     expect(await kv.get(k)).toBeNull();
   });
 
+  it('counts lease-set members, renews and removes them, and drops the key with the last', async () => {
+    const kv = await open();
+    const k = key();
+    expect(await kv.leaseCount(k)).toBe(0);
+    expect(await kv.leaseAdd(k, 'gw-a', 5_000)).toBe(1);
+    expect(await kv.leaseAdd(k, 'gw-b', 5_000)).toBe(2);
+    expect(await kv.leaseAdd(k, 'gw-a', 5_000)).toBe(2); // a renewal, not a second member
+    expect(await kv.leaseCount(k)).toBe(2);
+    const ttl = await kv.pttl(k);
+    expect(ttl).toBeGreaterThan(4_000);
+    expect(ttl).toBeLessThanOrEqual(5_000);
+    expect(await kv.leaseRemove(k, 'gw-a')).toBe(1);
+    expect(await kv.leaseRemove(k, 'gw-a')).toBe(1);
+    expect(await kv.leaseRemove(k, 'gw-b')).toBe(0);
+    expect(await kv.pttl(k)).toBe(-2);
+    expect(await kv.leaseRemove(k, 'nobody')).toBe(0);
+  });
+
+  it('lets a lease nobody renews expire while the others stay', async () => {
+    const kv = await open();
+    const k = key();
+    await kv.leaseAdd(k, 'dead-gateway', 60);
+    await kv.leaseAdd(k, 'live-gateway', 5_000);
+    expect(await kv.leaseCount(k)).toBe(2);
+    await sleep(120);
+    expect(await kv.leaseCount(k)).toBe(1);
+    expect(await kv.leaseRemove(k, 'live-gateway')).toBe(0);
+    await kv.leaseAdd(k, 'short', 60);
+    await sleep(120);
+    expect(await kv.leaseCount(k)).toBe(0);
+    expect(await kv.pttl(k)).toBe(-2);
+  });
+
   it('isolates instances with different prefixes', async () => {
     const a = await open('iso-a');
     const b = await open('iso-b');

@@ -26,6 +26,17 @@ export interface Kv {
   pttl(key: string): Promise<number>;
   /** Sets a TTL on an existing key; false when it does not exist. */
   expire(key: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Lease sets: a key holding members that expire one by one (presence: the gateways
+   * holding a user). Adds `member`, or renews it, for `ttlMs` and returns how many members
+   * are live. A member nobody renews drops out by itself, so the holder of a lease can die
+   * without leaving it behind. The key expires with its last live member.
+   */
+  leaseAdd(key: string, member: string, ttlMs: number): Promise<number>;
+  /** Removes a member from a lease set; returns how many live members remain. */
+  leaseRemove(key: string, member: string): Promise<number>;
+  /** How many live members a lease set has (0 when the key does not exist). */
+  leaseCount(key: string): Promise<number>;
   close(): Promise<void>;
 }
 

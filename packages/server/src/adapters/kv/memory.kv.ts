@@ -10,6 +10,8 @@ interface Entry {
   value: string;
   /** Epoch ms, or undefined for no TTL. */
   expiresAt?: number;
+  /** Present when the key is a lease set: member -> epoch ms it expires at. */
+  leases?: Map<string, number>;
 }
 
 const INTEGER = /^-?\d+$/;
@@ -27,6 +29,22 @@ export interface MemoryKv extends Kv {
 export function createMemoryKv(opts: MemoryKvOptions = {}): MemoryKv {
   const entries = new Map<string, Entry>();
   let closed = false;
+
+  const wrongType = (key: string) => new Error(`WRONGTYPE: ${key} holds a lease set`);
+  /** The live members of a lease set, expired ones dropped; null when the key is no lease set. */
+  const leases = (key: string): Map<string, number> | null => {
+    const e = live(key);
+    if (!e) return null;
+    if (!e.leases) throw new Error(`WRONGTYPE: ${key} does not hold a lease set`);
+    const now = Date.now();
+    for (const [m, at] of e.leases) if (at <= now) e.leases.delete(m);
+    if (e.leases.size === 0) {
+      entries.delete(key);
+      return null;
+    }
+    return e.leases;
+  };
+  const leaseExpiry = (set: Map<string, number>) => Math.max(...set.values());
 
   const live = (key: string): Entry | undefined => {
     if (closed) throw new Error('kv is closed');
@@ -50,7 +68,9 @@ export function createMemoryKv(opts: MemoryKvOptions = {}): MemoryKv {
       return entries.size;
     },
     async get(key) {
-      return live(key)?.value ?? null;
+      const e = live(key);
+      if (e?.leases) throw wrongType(key);
+      return e?.value ?? null;
     },
     async set(key, value, o = {}) {
       const expiresAt = o.ttlMs === undefined ? undefined : Date.now() + checkTtlMs(o.ttlMs);
@@ -65,6 +85,7 @@ export function createMemoryKv(opts: MemoryKvOptions = {}): MemoryKv {
     async getDel(key) {
       const e = live(key);
       if (!e) return null;
+      if (e.leases) throw wrongType(key);
       entries.delete(key);
       return e.value;
     },
@@ -78,7 +99,7 @@ export function createMemoryKv(opts: MemoryKvOptions = {}): MemoryKv {
         entries.set(key, { value: String(by), expiresAt });
         return by;
       }
-      if (!INTEGER.test(e.value)) throw new Error(`value at ${key} is not an integer`);
+      if (e.leases || !INTEGER.test(e.value)) throw new Error(`value at ${key} is not an integer`);
       const next = Number(e.value) + by;
       e.value = String(next);
       return next;
@@ -94,6 +115,28 @@ export function createMemoryKv(opts: MemoryKvOptions = {}): MemoryKv {
       if (!e) return false;
       e.expiresAt = Date.now() + ms;
       return true;
+    },
+    async leaseAdd(key, member, ttlMs) {
+      const at = Date.now() + checkTtlMs(ttlMs);
+      let set = leases(key);
+      if (!set) entries.set(key, { value: '', leases: (set = new Map()) });
+      set.set(member, at);
+      entries.get(key)!.expiresAt = leaseExpiry(set);
+      return set.size;
+    },
+    async leaseRemove(key, member) {
+      const set = leases(key);
+      if (!set) return 0;
+      set.delete(member);
+      if (set.size === 0) {
+        entries.delete(key);
+        return 0;
+      }
+      entries.get(key)!.expiresAt = leaseExpiry(set);
+      return set.size;
+    },
+    async leaseCount(key) {
+      return leases(key)?.size ?? 0;
     },
     async close() {
       closed = true;

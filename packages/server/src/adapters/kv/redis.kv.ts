@@ -14,8 +14,30 @@ local value = redis.call('INCRBY', KEYS[1], ARGV[1])
 if created and tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return value`;
 
+/**
+ * Lease sets are sorted sets scored by expiry (Redis's own clock, so gateways with skewed
+ * clocks agree). Each script drops expired members first and keeps the key's TTL at its
+ * latest member's expiry. ARGV: [mode, member, ttlMs]; mode add | remove | count.
+ */
+const LEASE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if ARGV[1] == 'add' then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
+elseif ARGV[1] == 'remove' then
+  redis.call('ZREM', KEYS[1], ARGV[2])
+end
+local n = redis.call('ZCARD', KEYS[1])
+if n > 0 and ARGV[1] ~= 'count' then
+  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  redis.call('PEXPIREAT', KEYS[1], math.floor(tonumber(last[2])))
+end
+return n`;
+
 type ScriptedRedis = Redis & {
   mychatIncrWithTtl(key: string, by: number, ttlMs: number): Promise<number>;
+  mychatLease(key: string, mode: 'add' | 'remove' | 'count', member: string, ttlMs: number): Promise<number>;
 };
 
 /**
@@ -26,6 +48,7 @@ export async function openRedisKv(opts: { url: string; prefix: string; logger: L
   const redis = (await connectRedis(opts.url, opts.logger, { connectionName: 'mychat-kv' })) as ScriptedRedis;
   // defineCommand sends EVALSHA and falls back to EVAL once, so the script is not resent each call.
   redis.defineCommand('mychatIncrWithTtl', { numberOfKeys: 1, lua: INCR_WITH_TTL });
+  redis.defineCommand('mychatLease', { numberOfKeys: 1, lua: LEASE });
   const k = (key: string) => opts.prefix + key;
 
   return {
@@ -53,6 +76,9 @@ export async function openRedisKv(opts: { url: string; prefix: string; logger: L
     async expire(key, ttlMs) {
       return (await redis.pexpire(k(key), checkTtlMs(ttlMs))) === 1;
     },
+    leaseAdd: (key, member, ttlMs) => redis.mychatLease(k(key), 'add', member, checkTtlMs(ttlMs)),
+    leaseRemove: (key, member) => redis.mychatLease(k(key), 'remove', member, 1),
+    leaseCount: (key) => redis.mychatLease(k(key), 'count', '', 1),
     close: () => closeRedis(redis),
   };
 }

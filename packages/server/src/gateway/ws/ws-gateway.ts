@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -70,6 +71,7 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
   const users = new LocalUsers({ bus: d.bus, logger: log, delivered: () => metrics.pushFanout.inc() });
   const audienceClient = d.hub.client(contacts.ContactsInternalService);
   const presence = new PresenceTracker({
+    instanceId: `gw-${randomUUID()}`,
     kv: d.kv,
     bus: d.bus,
     logger: log,
@@ -170,6 +172,32 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
     lifecycle.onSessionEnded(userId, sessionId, typeof reason === 'string' ? reason : 'revoked');
   };
 
+  /**
+   * Tells open sockets to reconnect after a random delay up to `spreadMs` and closes them
+   * (1012): on drain, and when pushes may have been missed. A reconnecting client syncs, so
+   * whatever it missed arrives, in order, exactly once.
+   */
+  const askToReconnect = (reason: string, spreadMs: number): number => {
+    const sockets = [...lifecycle.connections];
+    for (const conn of sockets) {
+      const afterMs = Math.floor(Math.random() * spreadMs);
+      if (conn.phase === 'open')
+        conn.send(serverFrame(0, { case: 'reconnect', value: create(gateway.ReconnectSchema, { afterMs }) }));
+      conn.close(WsClose.SERVICE_RESTART, reason);
+    }
+    return sockets.length;
+  };
+
+  /**
+   * The bus lost its connection and is back: pushes published meanwhile never reached
+   * this gateway's clients, and nothing else would tell them, so they resync now.
+   */
+  const onBusResumed = () => {
+    if (stopping) return;
+    const n = askToReconnect('missed pushes; reconnect and sync', RECONNECT_SPREAD_MS);
+    log.warn({ sockets: n }, 'bus connection was lost: clients told to reconnect and sync');
+  };
+
   /** Resolves when every socket has gone, or after `ms`. */
   const allClosed = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -184,6 +212,7 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
   return {
     async start() {
       sessionEnded = await d.bus.subscribe(SESSION_ENDED_CHANNEL, onSessionEnded);
+      d.bus.onResume(onBusResumed);
       d.http.server.on('upgrade', onUpgrade);
       sweepTimer = setInterval(sweep, tickMs);
       sweepTimer.unref();
@@ -193,16 +222,8 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
     async stop() {
       // Upgrades arriving from now on get 503, so load balancers send them elsewhere.
       stopping = true;
-      const draining = [...lifecycle.connections];
-      for (const conn of draining) {
-        const afterMs = Math.floor(Math.random() * RECONNECT_SPREAD_MS);
-        if (conn.phase === 'open')
-          conn.send(
-            serverFrame(0, { case: 'reconnect', value: create(gateway.ReconnectSchema, { afterMs }) }),
-          );
-        conn.close(WsClose.SERVICE_RESTART, 'server restarting');
-      }
-      if (draining.length) log.info({ sockets: draining.length }, 'draining websockets');
+      const draining = askToReconnect('server restarting', RECONNECT_SPREAD_MS);
+      if (draining) log.info({ sockets: draining }, 'draining websockets');
       await allClosed(c.drainTimeoutMs);
       for (const conn of lifecycle.connections) conn.terminate();
       await allClosed(1_000); // terminate emits 'close' on the next ticks

@@ -181,9 +181,12 @@ export class WsLifecycle {
   /** Runs one request; answers go out as they finish, so requests on a socket overlap. */
   private async runRequest(conn: WsConnection, id: number, body: RequestBody): Promise<void> {
     const requestId = newRequestId();
+    const started = this.d.now();
     conn.inFlight++;
     try {
       conn.send(await this.d.handle(id, body, { caller: conn.caller!, clientIp: conn.clientIp, requestId }));
+      // The request id travels to the services in x-request-id: their lines join on it.
+      conn.log.debug({ request_id: requestId, frame: body.case, ms: this.d.now() - started }, 'ws request');
     } catch (err) {
       const { frame, internal } = errorFrameFrom(id, err);
       if (internal) conn.log.error({ err, request_id: requestId, frame: body.case }, 'ws request failed');

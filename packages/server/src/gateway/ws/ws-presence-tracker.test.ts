@@ -16,16 +16,21 @@ describe('PresenceTracker', () => {
   const heard: gateway.PresenceEvent[] = [];
   afterEach(() => void (heard.length = 0));
 
-  const tracker = (audience: (id: string) => Promise<readonly string[]> = async () => ['friend']) =>
+  let instances = 0;
+  const tracker = (
+    audience: (id: string) => Promise<readonly string[]> = async () => ['friend'],
+    ttlMs = 10_000,
+  ) =>
     new PresenceTracker({
+      instanceId: `gw-${++instances}`,
       kv,
       bus,
       logger,
       clock: { now: () => 1_000_000 + t },
       now: () => t,
       audience,
-      ttlMs: 10_000,
-      refreshMs: 1_000,
+      ttlMs,
+      refreshMs: Math.min(1_000, ttlMs / 3),
       debounceMs: 100,
     });
   const settle = () => new Promise((r) => setTimeout(r, 20));
@@ -49,7 +54,7 @@ describe('PresenceTracker', () => {
     b.online('u1');
     await settle();
     expect(heard.map((e) => e.online)).toEqual([true]);
-    expect(await kv.get(presenceKey('u1'))).toBe('2');
+    expect(await kv.leaseCount(presenceKey('u1'))).toBe(2);
     a.offline('u1');
     t += 200;
     a.tick(t);
@@ -64,7 +69,7 @@ describe('PresenceTracker', () => {
       ['u1', true, 0],
       ['u1', false, 1_000_000 + t],
     ]);
-    expect(await kv.get(presenceKey('u1'))).toBeNull();
+    expect(await kv.leaseCount(presenceKey('u1'))).toBe(0);
     expect(await kv.get(lastSeenKey('u1'))).toBe(String(1_000_000 + t));
   });
 
@@ -80,7 +85,7 @@ describe('PresenceTracker', () => {
     a.tick(t);
     await settle();
     expect(heard.map((e) => e.online)).toEqual([true]);
-    expect(await kv.get(presenceKey('u2'))).toBe('1');
+    expect(await kv.leaseCount(presenceKey('u2'))).toBe(1);
   });
 
   it('renews the marker TTL while the user stays, and recreates a marker that vanished', async () => {
@@ -91,7 +96,7 @@ describe('PresenceTracker', () => {
     t += 1_500;
     a.tick(t);
     await settle();
-    expect(await kv.get(presenceKey('u3'))).toBe('1');
+    expect(await kv.leaseCount(presenceKey('u3'))).toBe(1);
     expect(await kv.pttl(presenceKey('u3'))).toBeGreaterThan(0);
   });
 
@@ -102,7 +107,7 @@ describe('PresenceTracker', () => {
     a.online('u4');
     await settle();
     expect(heard).toEqual([]);
-    expect(await kv.get(presenceKey('u4'))).toBe('1');
+    expect(await kv.leaseCount(presenceKey('u4'))).toBe(1);
   });
 
   it('flush (shutdown) uncounts every user without announcing', async () => {
@@ -113,6 +118,31 @@ describe('PresenceTracker', () => {
     await a.flush();
     await settle();
     expect(heard).toEqual([]);
-    expect(await kv.get(presenceKey('u5'))).toBeNull();
+    expect(await kv.leaseCount(presenceKey('u5'))).toBe(0);
+  });
+
+  it('announces offline once the lease of a gateway that died expires', async () => {
+    const dead = tracker(undefined, 150);
+    const b = tracker(undefined, 150);
+    dead.online('u6'); // this gateway is SIGKILLed: it never removes its lease
+    await settle();
+    b.online('u6');
+    await settle();
+    expect(heard.map((e) => e.online)).toEqual([true]);
+    b.offline('u6');
+    t += 200;
+    b.tick(t);
+    await settle();
+    expect(heard.map((e) => e.online)).toEqual([true]); // the dead lease still counts
+    expect(await kv.leaseCount(presenceKey('u6'))).toBe(1);
+    await new Promise((r) => setTimeout(r, 200)); // the dead lease expires (kv time)
+    t += 400;
+    b.tick(t);
+    await settle();
+    expect(heard.map((e) => [e.userId, e.online])).toEqual([
+      ['u6', true],
+      ['u6', false],
+    ]);
+    expect((await presenceOf(kv, ['u6']))[0]!.online).toBe(false);
   });
 });

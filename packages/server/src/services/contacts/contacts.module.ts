@@ -28,6 +28,8 @@ export interface ContactsModuleDeps {
   clock: Clock;
   logger: Logger;
   config: ReturnType<(typeof contactsConfigSchema)['parse']>;
+  /** The deadline of internal calls (rpc.timeoutMs). */
+  callTimeoutMs?: number;
 }
 
 /**
@@ -46,9 +48,11 @@ export async function initContacts(d: ContactsModuleDeps): Promise<ModuleInstanc
     contacts: repo,
     groups: groupsRepo,
     conversations,
+    kv: d.kv,
     clock: d.clock,
     logger: d.logger,
     repairIntervalMs: d.config.repairIntervalSeconds * 1000,
+    callTimeoutMs: d.callTimeoutMs,
   });
   const people = new ContactsService({
     repo,

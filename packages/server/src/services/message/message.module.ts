@@ -1,4 +1,4 @@
-import { message as pb } from '@mychat/protocol';
+import { media, message as pb } from '@mychat/protocol';
 import { Counter, type Registry } from 'prom-client';
 import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
@@ -41,6 +41,7 @@ export async function initMessage(d: MessageModuleDeps): Promise<ModuleInstance<
     registers: [d.metrics],
   });
   const repo = new MessageRepository(d.sql);
+  const mediaClient = d.rpc.client(media.MediaInternalService);
   const service = new MessageService({
     repo,
     bus: d.bus,
@@ -49,6 +50,7 @@ export async function initMessage(d: MessageModuleDeps): Promise<ModuleInstance<
     clock: d.clock,
     logger: d.logger,
     rules: d.config,
+    attachMedia: async (req) => (await mediaClient.attachMedia(req)).media,
     onSent: (_m, recipients) => {
       sent.inc();
       pushed.inc(recipients);
@@ -56,6 +58,6 @@ export async function initMessage(d: MessageModuleDeps): Promise<ModuleInstance<
   });
   const admin = new ConversationAdmin({ repo, bus: d.bus, ids: d.ids, clock: d.clock, messages: service });
   d.rpc.register(pb.MessageService, messageRpc(service, d.config.maxTextBytes));
-  d.rpc.register(pb.MessageInternalService, messageInternalRpc(admin));
+  d.rpc.register(pb.MessageInternalService, messageInternalRpc(admin, service));
   return { value: undefined };
 }

@@ -3,6 +3,7 @@ import { type message as pb } from '@mychat/protocol';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import { requireCaller } from '../../rpc/call-context.js';
 import type { ConversationAdmin } from './message.membership.js';
+import { mediaOf } from './message.media.js';
 import type { MessageService, SendInput } from './message.service.js';
 
 const ID = /^\d{1,20}$/;
@@ -22,10 +23,23 @@ export function parseSend(req: pb.SendMessageRequest, maxTextBytes: number): Sen
   }
   const body = req.content?.body;
   if (!body || body.case === undefined) throw errors.invalidArgument('content is required', 'content');
+  if (req.mentionUserIds.length > 50) throw errors.invalidArgument('at most 50 mentions', 'mentionUserIds');
+  const common = {
+    conversationId,
+    clientMsgId: req.clientMsgId,
+    content: req.content!,
+    replyToSeq: req.replyToSeq,
+    mentionUserIds: [...new Set(req.mentionUserIds.map((u) => id(u, 'mentionUserIds')))],
+    mentionAll: req.mentionAll,
+  };
   if (body.case !== 'text') {
-    throw new AppError(ErrorCode.UNSUPPORTED_MESSAGE_TYPE, `${body.case} messages are not supported yet`, {
-      field: 'content',
-    });
+    const media = mediaOf(body);
+    if (!media) {
+      throw new AppError(ErrorCode.UNSUPPORTED_MESSAGE_TYPE, `${body.case} messages cannot be sent`, {
+        field: 'content',
+      });
+    }
+    return { ...common, media };
   }
   const bytes = utf8.encode(body.value.text).length;
   if (bytes > maxTextBytes) {
@@ -35,15 +49,7 @@ export function parseSend(req: pb.SendMessageRequest, maxTextBytes: number): Sen
   }
   if (body.value.text.trim() === '')
     throw errors.invalidArgument('a text message cannot be empty', 'content.text');
-  if (req.mentionUserIds.length > 50) throw errors.invalidArgument('at most 50 mentions', 'mentionUserIds');
-  return {
-    conversationId,
-    clientMsgId: req.clientMsgId,
-    content: req.content!,
-    replyToSeq: req.replyToSeq,
-    mentionUserIds: [...new Set(req.mentionUserIds.map((u) => id(u, 'mentionUserIds')))],
-    mentionAll: req.mentionAll,
-  };
+  return common;
 }
 
 /** MessageService over the wire: parse, call, shape. */
@@ -121,9 +127,24 @@ export function messageRpc(
   };
 }
 
-/** MessageInternalService: membership changes from the contacts service. */
-export function messageInternalRpc(admin: ConversationAdmin): ServiceImpl<typeof pb.MessageInternalService> {
+/** MessageInternalService: membership changes from the contacts service, visibility for media. */
+export function messageInternalRpc(
+  admin: ConversationAdmin,
+  service: MessageService,
+): ServiceImpl<typeof pb.MessageInternalService> {
   return {
+    async canSeeMessage(req) {
+      id(req.userId, 'userId');
+      id(req.senderId, 'senderId');
+      return {
+        visible: await service.canSee(
+          req.userId,
+          id(req.conversationId, 'conversationId'),
+          req.senderId,
+          req.clientMsgId,
+        ),
+      };
+    },
     async applyDirect(req) {
       id(req.userA, 'userA');
       id(req.userB, 'userB');

@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { type gateway, message as pb } from '@mychat/protocol';
+import { type gateway, type media, message as pb } from '@mychat/protocol';
 import type { Logger } from 'pino';
 import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
@@ -7,8 +7,10 @@ import { isUniqueViolation } from '../../adapters/sql/sql.js';
 import type { Clock } from '../../kernel/clock.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import type { IdGenerator } from '../../kernel/ids.js';
+import { ensureTimeLeft } from '../../kernel/request-context.js';
 import type { Caller } from '../../rpc/call-context.js';
 import { pushFrame, pushToUsers } from '../../shared/push.js';
+import { canonicalContent, TYPE_OF, type MediaAttachment } from './message.media.js';
 import type { MessageRepository } from './message.repository.js';
 import {
   CONV_DIRECT,
@@ -36,6 +38,18 @@ export interface MessageServiceDeps {
   logger: Logger;
   rules: MessageRules;
   onSent?: (m: MessageRow, recipients: number) => void;
+  /**
+   * Checks the files of a media message with the media service (they exist, are ready, are
+   * the sender's or forwarded from a message the sender can see) and lets the members of
+   * the conversation download them. Returns the service's description of each file.
+   */
+  attachMedia?: (req: {
+    senderId: string;
+    conversationId: string;
+    clientMsgId: string;
+    mediaIds: string[];
+    kind: number;
+  }) => Promise<media.Media[]>;
 }
 
 export interface SendInput {
@@ -45,6 +59,8 @@ export interface SendInput {
   replyToSeq: number;
   mentionUserIds: string[];
   mentionAll: boolean;
+  /** Set for image, voice, video and file messages. */
+  media?: MediaAttachment;
 }
 
 /**
@@ -79,6 +95,17 @@ export class MessageService {
         throw errors.invalidArgument('replyToSeq is not a message you can see', 'replyToSeq');
       }
       await this.admitSend(caller.userId);
+      if (input.media) {
+        if (!this.d.attachMedia)
+          throw new AppError(ErrorCode.UNSUPPORTED_MESSAGE_TYPE, 'media messages are not available');
+        const files = await this.d.attachMedia({
+          senderId: caller.userId,
+          conversationId: conv.id,
+          clientMsgId: input.clientMsgId,
+          ...input.media,
+        });
+        input = { ...input, content: canonicalContent(input.content, files) };
+      }
     } catch (err) {
       return orOriginal(err);
     }
@@ -89,7 +116,7 @@ export class MessageService {
       id: this.d.ids.next(),
       senderId: caller.userId,
       clientMsgId: input.clientMsgId,
-      type: pb.MessageType.TEXT,
+      type: TYPE_OF[input.content.body.case ?? 'text'] ?? pb.MessageType.TEXT,
       content: encodeContent(input.content),
       replyToSeq: input.replyToSeq,
       mentions: input.mentionUserIds,
@@ -99,6 +126,7 @@ export class MessageService {
     };
     try {
       await repo.transaction(async (tx) => {
+        ensureTimeLeft(); // a connection came free only after the sender gave up: skip the work
         row.seq = await repo.nextSeq(tx, conv.id, now);
         await repo.insertMessage(tx, row);
         await repo.advanceCursors(tx, conv.id, caller.userId, { read: row.seq });
@@ -317,6 +345,19 @@ export class MessageService {
       others,
       pushFrame({ case: 'typing', value: { conversationId: convId, userId: caller.userId } }),
     );
+  }
+
+  /**
+   * Whether `userId` can see the message `senderId` stored as `clientMsgId` in `convId`: a
+   * member who joined before it (and did not leave before it), and the message not
+   * recalled. The media service asks this before serving a file the message carries.
+   */
+  async canSee(userId: string, convId: string, senderId: string, clientMsgId: string): Promise<boolean> {
+    const row = await this.d.repo.messageByClientId(senderId, clientMsgId);
+    if (!row || row.convId !== convId || row.recalledAt !== null) return false;
+    const found = await this.d.repo.membership(convId, userId);
+    if (!found) return false;
+    return row.seq >= found.me.firstSeq && row.seq <= visibleHead(found.conv, found.me);
   }
 
   /** Views of conversations for one user, with last messages and peers, in few queries. */

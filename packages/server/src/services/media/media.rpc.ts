@@ -1,0 +1,130 @@
+import type { ServiceImpl } from '@connectrpc/connect';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import type { media as pb } from '@mychat/protocol';
+import { errors } from '../../kernel/errors.js';
+import { requireCaller } from '../../rpc/call-context.js';
+import type { DriveService } from './media.drive.js';
+import type { MediaService } from './media.service.js';
+import { driveView, mediaView } from './media.views.js';
+
+const ID = /^\d{1,20}$/;
+const CLIENT_MSG_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const UPLOAD_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
+function id(v: string, field: string): string {
+  if (!ID.test(v)) throw errors.invalidArgument(`${field} is not a valid id`, field);
+  return v;
+}
+const optId = (v: string, field: string) => (v === '' || v === 'root' ? v : id(v, field));
+
+/** MediaService over the wire: parse, call, shape. */
+export function mediaRpc(service: MediaService, drive: DriveService): ServiceImpl<typeof pb.MediaService> {
+  const entryView = async (ownerId: string, entryId: string) => {
+    const e = await drive.entry(ownerId, entryId);
+    const m = e.mediaId ? await service.visible(ownerId, e.mediaId) : undefined;
+    return { entry: driveView(e, m) };
+  };
+  return {
+    async getMedia(req, ctx) {
+      return {
+        media: mediaView(await service.visible(requireCaller(ctx).userId, id(req.mediaId, 'mediaId'))),
+      };
+    },
+    async getDownloadUrl(req, ctx) {
+      const r = await service.downloadUrl(
+        requireCaller(ctx).userId,
+        id(req.mediaId, 'mediaId'),
+        req.variant,
+        req.download,
+      );
+      return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
+    },
+    async trimVideo(req, ctx) {
+      const m = await service.trim(
+        requireCaller(ctx).userId,
+        id(req.mediaId, 'mediaId'),
+        req.startMs,
+        req.endMs,
+      );
+      return { media: mediaView(m) };
+    },
+    async getQuota(_req, ctx) {
+      const u = await service.usage(requireCaller(ctx).userId);
+      return { usedBytes: String(u.usedBytes), limitBytes: String(u.limitBytes) };
+    },
+    async listDrive(req, ctx) {
+      const r = await drive.list(requireCaller(ctx).userId, optId(req.folderId, 'folderId'));
+      return {
+        entries: r.entries.map((e) => driveView(e, e.mediaId ? r.media.get(e.mediaId) : undefined)),
+        path: r.path.map((e) => driveView(e)),
+      };
+    },
+    async createFolder(req, ctx) {
+      const e = await drive.createFolder(
+        requireCaller(ctx).userId,
+        optId(req.parentId, 'parentId'),
+        req.name,
+      );
+      return { entry: driveView(e) };
+    },
+    async addToDrive(req, ctx) {
+      const userId = requireCaller(ctx).userId;
+      const m = await service.visible(userId, id(req.mediaId, 'mediaId'));
+      const e = await drive.addFile(userId, m, optId(req.folderId, 'folderId'), req.name);
+      return { entry: driveView(e, m) };
+    },
+    async renameEntry(req, ctx) {
+      const userId = requireCaller(ctx).userId;
+      await drive.rename(userId, id(req.entryId, 'entryId'), req.name);
+      return entryView(userId, req.entryId);
+    },
+    async moveEntry(req, ctx) {
+      const userId = requireCaller(ctx).userId;
+      await drive.move(userId, id(req.entryId, 'entryId'), optId(req.parentId, 'parentId'));
+      return entryView(userId, req.entryId);
+    },
+    async deleteEntry(req, ctx) {
+      await drive.remove(requireCaller(ctx).userId, id(req.entryId, 'entryId'));
+      return {};
+    },
+  };
+}
+
+/** MediaInternalService: the gateway's uploads and the message service's attachments. */
+export function mediaInternalRpc(service: MediaService): ServiceImpl<typeof pb.MediaInternalService> {
+  return {
+    async checkUpload(req) {
+      const size = Number(req.size);
+      if (!Number.isSafeInteger(size) || size <= 0)
+        throw errors.invalidArgument('size must be positive', 'size');
+      await service.checkUpload(id(req.ownerId, 'ownerId'), req.kind, size);
+      return {};
+    },
+    async finalizeUpload(req) {
+      if (!UPLOAD_ID.test(req.uploadId)) throw errors.invalidArgument('uploadId is not valid', 'uploadId');
+      const m = await service.finalize({
+        ownerId: id(req.ownerId, 'ownerId'),
+        kind: req.kind,
+        stagingKey: req.stagingKey,
+        name: req.name,
+        uploadId: req.uploadId,
+        folderId: optId(req.folderId, 'folderId'),
+      });
+      return { media: mediaView(m) };
+    },
+    async attachMedia(req) {
+      if (!CLIENT_MSG_ID.test(req.clientMsgId))
+        throw errors.invalidArgument('clientMsgId is not valid', 'clientMsgId');
+      if (req.mediaIds.length < 1 || req.mediaIds.length > 9)
+        throw errors.invalidArgument('a message carries 1-9 files', 'mediaIds');
+      const rows = await service.attach({
+        senderId: id(req.senderId, 'senderId'),
+        convId: id(req.conversationId, 'conversationId'),
+        clientMsgId: req.clientMsgId,
+        mediaIds: req.mediaIds.map((m) => id(m, 'mediaIds')),
+        kind: req.kind,
+      });
+      return { media: rows.map(mediaView) };
+    },
+  };
+}

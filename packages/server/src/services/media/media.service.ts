@@ -1,0 +1,306 @@
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { BlobNotFoundError, type BlobStore } from '../../adapters/blob/blob.js';
+import type { Clock } from '../../kernel/clock.js';
+import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
+import type { IdGenerator } from '../../kernel/ids.js';
+import type { MediaConfig } from './media.config.js';
+import type { JobQueue } from './media.jobs.js';
+import { sha256File, type MediaProcessor } from './media.processing.js';
+import type { MediaRepository } from './media.repository.js';
+import { cleanName, sniff } from './media.sniff.js';
+import {
+  KIND_FILE,
+  KIND_IMAGE,
+  KIND_VIDEO,
+  KIND_VOICE,
+  STATUS_PROCESSING,
+  STATUS_READY,
+  type GrantRow,
+  type MediaRow,
+} from './media.tables.js';
+
+/** Variants of a file a client can download (mychat.media.v1.MediaVariant). */
+export const VARIANT_ORIGINAL = 0;
+export const VARIANT_THUMBNAIL = 1;
+export const VARIANT_POSTER = 2;
+
+export interface MediaServiceDeps {
+  repo: MediaRepository;
+  queue: JobQueue;
+  blob: BlobStore;
+  processor: MediaProcessor;
+  ids: IdGenerator;
+  clock: Clock;
+  logger: Logger;
+  config: MediaConfig;
+  /** Whether a user can see the message behind a grant (asked of the message service). */
+  canSee(userId: string, grant: GrantRow): Promise<boolean>;
+  /** Called with the seconds each upload's processing took (thumbnails, transcodes), by kind. */
+  onProcessed?(kind: number, seconds: number): void;
+  /** Puts a finished upload into the owner's drive (the drive service). */
+  addToDrive?(ownerId: string, mediaId: string, folderId: string, name: string): Promise<unknown>;
+}
+
+export interface FinalizeInput {
+  ownerId: string;
+  kind: number;
+  stagingKey: string;
+  name: string;
+  uploadId: string;
+  folderId: string;
+}
+
+/** The bytes allowed for one upload of a kind. */
+export function maxBytesFor(c: MediaConfig, kind: number): number {
+  return kind === KIND_IMAGE
+    ? c.maxImageBytes
+    : kind === KIND_VOICE
+      ? c.maxVoiceBytes
+      : kind === KIND_VIDEO
+        ? c.maxVideoBytes
+        : c.maxFileBytes;
+}
+
+/** A Content-Disposition value with an ASCII fallback and the UTF-8 name (RFC 6266). */
+export function disposition(type: 'inline' | 'attachment', name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\%]/g, '_');
+  return `${type}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+/**
+ * Stored files: turning staged uploads into checked, processed files (type by magic bytes,
+ * SHA-256, one copy per owner, quota), deciding who may download what, and attaching files
+ * to messages. Bytes arrive through the blob store, never through RPC.
+ */
+export class MediaService {
+  constructor(private readonly d: MediaServiceDeps) {}
+
+  checkUpload(ownerId: string, kind: number, size: number): Promise<void> {
+    return this.admit(ownerId, kind, size);
+  }
+
+  private async admit(ownerId: string, kind: number, size: number): Promise<void> {
+    if (![KIND_IMAGE, KIND_VOICE, KIND_VIDEO, KIND_FILE].includes(kind))
+      throw errors.invalidArgument('kind must be image, voice, video or file', 'kind');
+    const max = maxBytesFor(this.d.config, kind);
+    if (size > max) {
+      throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `this kind of file can be at most ${max} bytes`, {
+        field: 'size',
+      });
+    }
+    const used = await this.d.repo.usedBytes(ownerId);
+    if (used + size > this.d.config.quotaBytes) {
+      throw new AppError(
+        ErrorCode.QUOTA_EXCEEDED,
+        `your storage is full (${used} of ${this.d.config.quotaBytes} bytes used)`,
+        { field: 'size' },
+      );
+    }
+  }
+
+  async finalize(input: FinalizeInput): Promise<MediaRow> {
+    const { repo, blob } = this.d;
+    const prior = await repo.uploadResult(input.uploadId);
+    if (prior) {
+      await blob.delete(input.stagingKey).catch(() => undefined);
+      const m = await repo.media(prior);
+      if (m && m.ownerId === input.ownerId) return m;
+      throw errors.notFound('no such upload');
+    }
+    const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'mychat-media-'));
+    try {
+      const file = path.join(work, 'upload');
+      await blob.download(input.stagingKey, file).catch((e: unknown) => {
+        throw e instanceof BlobNotFoundError ? errors.notFound('the upload is gone; upload again') : e;
+      });
+      const size = (await fsp.stat(file)).size;
+      if (size === 0) throw errors.invalidArgument('the file is empty', 'file');
+      await this.admit(input.ownerId, input.kind, size);
+      const sniffed = await sniff(file, input.kind, this.d.config.allowExecutables);
+      const sha256 = await sha256File(file);
+      const name = cleanName(input.name);
+      let media = await repo.bySha(input.ownerId, sha256, input.kind);
+      if (!media) media = await this.store(input, file, sniffed, sha256, size, name, work);
+      if (!(await repo.recordUpload(input.uploadId, media.id, this.d.clock.now()))) {
+        const other = await repo.uploadResult(input.uploadId);
+        if (other) media = (await repo.media(other)) ?? media;
+      }
+      if (input.folderId && this.d.addToDrive)
+        await this.d.addToDrive(input.ownerId, media.id, input.folderId, name);
+      return media;
+    } finally {
+      await blob
+        .delete(input.stagingKey)
+        .catch((err: unknown) =>
+          this.d.logger.warn({ err, key: input.stagingKey }, 'staged upload not deleted'),
+        );
+      await fsp.rm(work, { recursive: true, force: true });
+    }
+  }
+
+  private async store(
+    input: FinalizeInput,
+    file: string,
+    sniffed: Awaited<ReturnType<typeof sniff>>,
+    sha256: string,
+    uploadSize: number,
+    name: string,
+    work: string,
+  ): Promise<MediaRow> {
+    const { blob } = this.d;
+    const started = performance.now();
+    const p = await this.d.processor.process(file, input.kind, sniffed, work);
+    this.d.onProcessed?.(input.kind, (performance.now() - started) / 1000);
+    const id = this.d.ids.next();
+    const key = `m/${id}/${p.storedName}`;
+    const put = await blob.put(key, p.stored, { contentType: p.mime });
+    const thumbKey = p.thumbnail ? `m/${id}/thumb.webp` : null;
+    const posterKey = p.poster ? `m/${id}/poster.webp` : null;
+    if (p.thumbnail) await blob.put(thumbKey!, p.thumbnail, { contentType: 'image/webp' });
+    if (p.poster) await blob.put(posterKey!, p.poster, { contentType: 'image/webp' });
+    const row: MediaRow = {
+      id,
+      ownerId: input.ownerId,
+      kind: input.kind,
+      status: p.status,
+      mime: p.mime,
+      size: put.size || uploadSize,
+      sha256,
+      name,
+      blobKey: key,
+      thumbKey,
+      posterKey,
+      width: p.width,
+      height: p.height,
+      durationMs: p.durationMs,
+      waveform: p.waveform,
+      placeholder: p.placeholder,
+      error: '',
+      createdAt: this.d.clock.now(),
+    };
+    await this.d.repo.insertMedia(row, row.createdAt);
+    if (p.status === STATUS_PROCESSING) await this.d.queue.enqueue('transcode', id);
+    return row;
+  }
+
+  /** The file if `userId` may see it: its owner, or a member of a conversation it was sent to. */
+  async visible(userId: string, mediaId: string): Promise<MediaRow> {
+    if (!/^\d{1,20}$/.test(mediaId)) throw errors.invalidArgument('mediaId is not a valid id', 'mediaId');
+    const m = await this.d.repo.media(mediaId);
+    if (!m) throw errors.notFound('no such file');
+    if (m.ownerId === userId) return m;
+    for (const g of await this.d.repo.grants(mediaId)) {
+      if (await this.d.canSee(userId, g)) return m;
+    }
+    throw errors.permissionDenied('you cannot see this file');
+  }
+
+  async downloadUrl(userId: string, mediaId: string, variant: number, download: boolean) {
+    const m = await this.visible(userId, mediaId);
+    let key: string | null;
+    let type = 'image/webp';
+    if (variant === VARIANT_THUMBNAIL) key = m.thumbKey;
+    else if (variant === VARIANT_POSTER) key = m.posterKey;
+    else {
+      if (m.status !== STATUS_READY)
+        throw new AppError(ErrorCode.MEDIA_NOT_READY, 'the file is still being processed');
+      key = m.blobKey;
+      type = m.mime;
+    }
+    if (!key) throw errors.notFound('this file has no such variant');
+    // Only media a browser renders safely is shown inline; everything else is a download.
+    const inline = !download && m.kind !== KIND_FILE && /^(image|audio|video)\//.test(type);
+    const name = variant === VARIANT_ORIGINAL ? m.name : `${m.name.replace(/\.[^.]*$/, '')}.webp`;
+    const ttl = this.d.config.urlTtlSeconds;
+    const url = await this.d.blob.signedUrl(key, {
+      expiresInSeconds: ttl,
+      contentType: type,
+      disposition: disposition(inline ? 'inline' : 'attachment', name),
+    });
+    return { url, expiresAtMs: this.d.clock.now() + ttl * 1000 };
+  }
+
+  async usage(userId: string) {
+    return { usedBytes: await this.d.repo.usedBytes(userId), limitBytes: this.d.config.quotaBytes };
+  }
+
+  /**
+   * Checks files for a message and records that the message grants access to them. Each
+   * file must be ready and of the message's kind (a file message may carry any kind), and
+   * the sender's own or one the sender can see (forwarding reuses the stored file).
+   */
+  async attach(input: {
+    senderId: string;
+    convId: string;
+    clientMsgId: string;
+    mediaIds: string[];
+    kind: number;
+  }): Promise<MediaRow[]> {
+    const out: MediaRow[] = [];
+    for (const id of input.mediaIds) {
+      const m = await this.visible(input.senderId, id).catch((e: unknown) => {
+        throw e instanceof AppError && e.code === ErrorCode.PERMISSION_DENIED
+          ? errors.permissionDenied('you can send only your own files or files you can see')
+          : e;
+      });
+      if (input.kind !== KIND_FILE && m.kind !== input.kind)
+        throw errors.invalidArgument('a file is not of the message type', 'content');
+      if (m.status !== STATUS_READY)
+        throw new AppError(ErrorCode.MEDIA_NOT_READY, 'a file is still being processed; send it when ready');
+      out.push(m);
+    }
+    const now = this.d.clock.now();
+    for (const m of out) {
+      await this.d.repo.addGrant(
+        { mediaId: m.id, convId: input.convId, senderId: input.senderId, clientMsgId: input.clientMsgId },
+        now,
+      );
+    }
+    return out;
+  }
+
+  /** Starts cutting a video the caller owns; the new file is PROCESSING until the worker is done. */
+  async trim(userId: string, mediaId: string, startMs: number, endMs: number): Promise<MediaRow> {
+    const src = await this.visible(userId, mediaId);
+    if (src.ownerId !== userId) throw errors.permissionDenied('you can trim only your own videos');
+    if (src.kind !== KIND_VIDEO) throw errors.invalidArgument('only videos can be trimmed', 'mediaId');
+    if (src.status !== STATUS_READY) throw new AppError(ErrorCode.MEDIA_NOT_READY, 'the video is not ready');
+    if (startMs < 0 || endMs <= startMs || endMs > src.durationMs + 50 || endMs - startMs < 200)
+      throw errors.invalidArgument('choose 0 <= start < end <= the duration, at least 0.2 s apart', 'endMs');
+    await this.admit(
+      userId,
+      KIND_VIDEO,
+      Math.ceil((src.size * (endMs - startMs)) / Math.max(1, src.durationMs)),
+    );
+    const id = this.d.ids.next();
+    const now = this.d.clock.now();
+    const row: MediaRow = {
+      ...src,
+      id,
+      status: STATUS_PROCESSING,
+      size: 0,
+      sha256: '',
+      name: `${src.name.replace(/\.[^.]*$/, '')}-trim.mp4`,
+      blobKey: `m/${id}/video.mp4`,
+      thumbKey: null,
+      posterKey: null,
+      durationMs: endMs - startMs,
+      createdAt: now,
+    };
+    await this.d.repo.insertMedia(row, now);
+    await this.d.queue.enqueue('trim', id, { sourceId: src.id, startMs, endMs });
+    return row;
+  }
+
+  /** Frees a file's bytes when nothing uses it any more. */
+  async freeIfUnused(mediaId: string): Promise<boolean> {
+    const m = await this.d.repo.media(mediaId);
+    if (!m || (await this.d.repo.inUse(mediaId))) return false;
+    await this.d.repo.markDeleted(mediaId, this.d.clock.now());
+    for (const k of [m.blobKey, m.thumbKey, m.posterKey]) if (k) await this.d.blob.delete(k);
+    return true;
+  }
+}

@@ -1,0 +1,106 @@
+import { create } from '@bufbuild/protobuf';
+import { type media, message as pb } from '@mychat/protocol';
+import { errors } from '../../kernel/errors.js';
+
+/** The media a send carries: which files, and the kind every one must be (mychat.media.v1.MediaKind). */
+export interface MediaAttachment {
+  kind: number;
+  mediaIds: string[];
+}
+
+const ID = /^\d{1,20}$/;
+const KIND = { image: 1, voice: 2, video: 3, file: 4 } as const;
+
+/** Message types by content case. */
+export const TYPE_OF: Record<string, pb.MessageType> = {
+  text: pb.MessageType.TEXT,
+  image: pb.MessageType.IMAGE,
+  voice: pb.MessageType.VOICE,
+  video: pb.MessageType.VIDEO,
+  file: pb.MessageType.FILE,
+};
+
+const ref = (r: pb.MediaRef | undefined, field: string): string => {
+  if (!r || !ID.test(r.mediaId)) throw errors.invalidArgument(`${field}.mediaId is not a valid id`, field);
+  return r.mediaId;
+};
+
+/** Checks the shape of a media content and names its files; undefined for text. */
+export function mediaOf(body: pb.MessageContent['body']): MediaAttachment | undefined {
+  switch (body.case) {
+    case 'image': {
+      const n = body.value.images.length;
+      if (n < 1 || n > 9)
+        throw errors.invalidArgument('an image message has 1-9 images', 'content.image.images');
+      const ids = body.value.images.map((r) => ref(r, 'content.image.images'));
+      if (new Set(ids).size !== ids.length)
+        throw errors.invalidArgument('an image appears twice', 'content.image.images');
+      return { kind: KIND.image, mediaIds: ids };
+    }
+    case 'voice':
+      return { kind: KIND.voice, mediaIds: [ref(body.value.audio, 'content.voice.audio')] };
+    case 'video':
+      return { kind: KIND.video, mediaIds: [ref(body.value.video, 'content.video.video')] };
+    case 'file':
+      if (body.value.name.length > 255) throw errors.tooLong('content.file.name', 255);
+      return { kind: KIND.file, mediaIds: [ref(body.value.file, 'content.file.file')] };
+    default:
+      return undefined;
+  }
+}
+
+const toRef = (m: media.Media) =>
+  create(pb.MediaRefSchema, {
+    mediaId: m.id,
+    mime: m.mime,
+    size: m.size,
+    width: m.width,
+    height: m.height,
+    placeholder: m.placeholder,
+  });
+
+/**
+ * The content as stored: every MediaRef rebuilt from the media service's description, so
+ * a client cannot claim another size, type or duration than the file has.
+ */
+export function canonicalContent(content: pb.MessageContent, files: media.Media[]): pb.MessageContent {
+  const body = content.body;
+  const first = files[0]!;
+  switch (body.case) {
+    case 'image':
+      return create(pb.MessageContentSchema, {
+        body: { case: 'image', value: { images: files.map(toRef) } },
+      });
+    case 'voice':
+      return create(pb.MessageContentSchema, {
+        body: {
+          case: 'voice',
+          value: { audio: toRef(first), durationMs: first.durationMs, waveform: first.waveform },
+        },
+      });
+    case 'video':
+      return create(pb.MessageContentSchema, {
+        body: {
+          case: 'video',
+          value: {
+            video: toRef(first),
+            // The poster is a variant of the same file (GetDownloadUrl, variant POSTER).
+            poster: create(pb.MediaRefSchema, {
+              mediaId: first.id,
+              mime: 'image/webp',
+              width: first.width,
+              height: first.height,
+              placeholder: first.placeholder,
+            }),
+            durationMs: first.durationMs,
+          },
+        },
+      });
+    case 'file': {
+      const name = (body.value.name || first.name).replace(/[\\/]/g, '_').trim() || first.name;
+      return create(pb.MessageContentSchema, { body: { case: 'file', value: { file: toRef(first), name } } });
+    }
+    default:
+      return content;
+  }
+}

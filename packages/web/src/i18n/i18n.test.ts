@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { en } from './en.js';
+import { zhCN } from './zh-CN.js';
+
+function keys(o: object, prefix = ''): string[] {
+  return Object.entries(o).flatMap(([k, v]) =>
+    v && typeof v === 'object' ? keys(v as object, `${prefix}${k}.`) : [`${prefix}${k}`],
+  );
+}
+const at = (o: object, path: string) =>
+  path.split('.').reduce<unknown>((x, k) => (x as Record<string, unknown>)[k], o) as string;
+
+describe('web i18n', () => {
+  it('zh-CN and en have exactly the same keys', () => {
+    expect(keys(zhCN).sort()).toEqual(keys(en).sort());
+  });
+
+  it('every message has text and the same placeholders in both languages', () => {
+    for (const k of keys(en)) {
+      const a = at(en, k);
+      const b = at(zhCN, k);
+      expect(a.trim(), k).not.toBe('');
+      expect(b.trim(), k).not.toBe('');
+      const ph = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      expect(ph(b), k).toEqual(ph(a));
+    }
+  });
+
+  it('has a message for every error reason of the protocol', async () => {
+    const { common } = await import('@mychat/protocol');
+    const reasons = Object.keys(common.ErrorCode)
+      .filter((k) => Number.isNaN(Number(k)) && k !== 'UNSPECIFIED')
+      .filter((k) => !['UNKNOWN_FRAME', 'MALFORMED_FRAME'].includes(k));
+    for (const r of reasons) expect(Object.keys(en.errors), r).toContain(r);
+  });
+});

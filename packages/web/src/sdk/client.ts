@@ -1,0 +1,50 @@
+import { MyChatClient } from '@mychat/sdk';
+import { IdbChatStore } from './idb-chat-store.js';
+import { openDb } from './idb.js';
+import { IdbSessionStore } from './idb-session-store.js';
+
+/** A stable id for this browser installation (kept in localStorage). */
+function deviceId(): string {
+  const key = 'mychat.deviceId';
+  let id = localStorage.getItem(key);
+  if (!id) {
+    id = crypto.randomUUID().replace(/-/g, '');
+    localStorage.setItem(key, id);
+  }
+  return id;
+}
+
+/** "Chrome on Linux": what the person sees in "my devices". */
+export function deviceName(ua = navigator.userAgent): string {
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /Firefox\//.test(ua)
+      ? 'Firefox'
+      : /Chrom(e|ium)\//.test(ua)
+        ? 'Chrome'
+        : /Safari\//.test(ua)
+          ? 'Safari'
+          : 'Browser';
+  const os = /Android/.test(ua)
+    ? 'Android'
+    : /iPhone|iPad/.test(ua)
+      ? 'iOS'
+      : /Windows/.test(ua)
+        ? 'Windows'
+        : /Mac OS X/.test(ua)
+          ? 'macOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : 'web';
+  return `${browser} on ${os}`;
+}
+
+const db = openDb();
+
+/** The one SDK client of this tab; the UI reaches the server only through it. */
+export const client = new MyChatClient({
+  baseUrl: location.origin,
+  device: { clientType: 'web', deviceId: deviceId(), name: deviceName() },
+  chatStore: new IdbChatStore(db),
+  sessionStore: new IdbSessionStore(db),
+});

@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Regenerates docs/screenshots/*.png from the built web app in real Chromium:
+// sign-up, chat list, chat and contacts, light and dark, desktop and phone width.
+// Usage: npm run screenshots (builds first).
+import { spawnSync } from 'node:child_process';
+
+const r = spawnSync('npx', ['vitest', 'run', 'packages/web/e2e/screenshots.test.ts'], {
+  stdio: 'inherit',
+  env: { ...process.env, MYCHAT_SCREENSHOTS: '1' },
+});
+process.exit(r.status ?? 1);
