@@ -29,7 +29,8 @@ function requestMsg(v: RequestView): contacts.FriendRequest {
   });
 }
 
-type PeopleMethods =
+/** The ContactsService methods about people; groups.rpc.ts implements the rest. */
+export type PeopleMethods =
   | 'searchUsers'
   | 'getUsers'
   | 'sendFriendRequest'

@@ -15,6 +15,7 @@ import {
   parseText,
 } from './contacts.validation.js';
 import type { GroupsService, GroupView } from './groups.service.js';
+import type { PeopleMethods } from './contacts.rpc.js';
 
 function groupMsg(v: GroupView): contacts.Group {
   return create(contacts.GroupSchema, {
@@ -32,20 +33,7 @@ function groupMsg(v: GroupView): contacts.Group {
 
 const groupName = (raw: string) => parseText(raw, 'name', LIMITS.groupName, { required: true });
 
-type GroupMethods = Exclude<
-  keyof ServiceImpl<typeof contacts.ContactsService>,
-  | 'searchUsers'
-  | 'getUsers'
-  | 'sendFriendRequest'
-  | 'listFriendRequests'
-  | 'respondFriendRequest'
-  | 'listFriends'
-  | 'setRemark'
-  | 'deleteFriend'
-  | 'blockUser'
-  | 'unblockUser'
-  | 'listBlocked'
->;
+type GroupMethods = Exclude<keyof ServiceImpl<typeof contacts.ContactsService>, PeopleMethods>;
 
 /** The groups half of ContactsService: parse and validate, call, shape the answer. */
 export function groupsRpc(
