@@ -324,7 +324,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
   }),
 
   media: define('media', {
-    deps: ['sql', 'blob', 'rpc', 'rpc-server', 'metrics'],
+    deps: ['sql', 'kv', 'blob', 'rpc', 'rpc-server', 'metrics'],
     service: true,
     description: 'Files, images, voice, video and the cloud drive (mychat.media.v1)',
     async init(deps, ctx) {
@@ -341,7 +341,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
 
   worker: define('worker', {
     // http-server so that a lone worker answers /healthz, /readyz and /metrics.
-    deps: ['sql', 'blob', 'rpc', 'metrics', 'http-server'],
+    deps: ['sql', 'kv', 'blob', 'rpc', 'metrics', 'http-server'],
     service: true,
     description: 'Background media jobs (video transcodes, trims, freeing unused uploads) from the SQL queue',
     async init(deps, ctx) {

@@ -57,6 +57,7 @@ export function httpError(
       reason: reasonOf(info.code),
       message: ce.rawMessage,
       ...(info.field && { field: info.field }),
+      ...(info.retryAfterSeconds > 0 && { retryAfterSeconds: info.retryAfterSeconds }),
       requestId,
     },
   };
@@ -88,7 +89,11 @@ export function sendError(res: http.ServerResponse, err: unknown, requestId: str
     res.destroy();
     return;
   }
-  sendJson(res, status, body, { 'x-request-id': requestId });
+  const retry = body.retryAfterSeconds;
+  sendJson(res, status, body, {
+    'x-request-id': requestId,
+    ...(typeof retry === 'number' && { 'retry-after': String(retry) }),
+  });
 }
 
 /** Authenticates the bearer token of a media HTTP request, as the Connect edge does. */

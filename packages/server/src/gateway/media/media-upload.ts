@@ -53,12 +53,14 @@ export function uploadRoute(o: UploadRouteOptions) {
         if (!Number.isSafeInteger(declared) || declared <= 0)
           throw errors.invalidArgument('the body is empty', 'file');
         if (declared > o.maxBytes) throw tooLarge(o.maxBytes);
-        // Limits and quota before reading: a refused upload costs the client no transfer.
-        await o.internal.checkUpload(
-          { ownerId: call.caller.userId, kind, size: String(declared) },
-          onBehalfOf(call, o.timeoutMs),
-        );
       }
+      // Rate, limits and quota before reading: a refused upload costs the client no transfer. A
+      // chunked body of unknown length counts as one byte here and is checked again at its real
+      // size when it is finalized.
+      await o.internal.checkUpload(
+        { ownerId: call.caller.userId, kind, size: String(declared ?? 1) },
+        onBehalfOf(call, o.timeoutMs),
+      );
       tmp = path.join(os.tmpdir(), `mychat-upload-${randomUUID()}`);
       let received = 0;
       const counter = new Transform({

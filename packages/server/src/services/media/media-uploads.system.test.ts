@@ -305,3 +305,36 @@ describe('media: uploads, limits, video and drive', () => {
     expect(await used(a.h)).toBe(0);
   });
 });
+
+describe('media: per-user upload rate', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ overrides: { media: { uploadsPerMinute: 3 } } });
+  });
+  afterAll(() => server?.stop());
+
+  it('refuses uploads past the per-minute limit on both paths, per user, with a retry hint', async () => {
+    const api = server.client(auth.AuthService);
+    const [a, b] = [(await signUp(server, api)).session, (await signUp(server, api)).session];
+    for (let i = 0; i < 3; i++)
+      await uploadOk(server.baseUrl, a.accessToken, 'file', randomBytes(2048), `${i}.bin`);
+
+    const r = await upload(server.baseUrl, a.accessToken, 'file', randomBytes(2048), 'late.bin');
+    expect(r.status).toBe(429);
+    expect(r.json().reason).toBe('RATE_LIMITED');
+    const retry = Number(r.headers.get('retry-after'));
+    expect(retry).toBeGreaterThanOrEqual(1);
+    expect(retry).toBeLessThanOrEqual(60);
+    const t = await tus(`${server.baseUrl}/media/v1/tus`, 'POST', a.accessToken, {
+      'upload-length': '2048',
+      'upload-metadata': tusMetadata({ kind: 'file', filename: 'late.bin' }),
+    });
+    expect(t.status).toBe(429);
+
+    // Someone else's uploads are not counted against the first user.
+    expect((await upload(server.baseUrl, b.accessToken, 'file', randomBytes(2048), 'b.bin')).status).toBe(
+      201,
+    );
+  });
+});

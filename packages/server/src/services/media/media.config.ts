@@ -30,6 +30,8 @@ export const mediaConfigSchema = cfg.group({
   allowExecutables: cfg.bool(false),
   /** Largest upload in one request (`POST /media/v1/upload`); larger ones use tus. */
   smallUploadMaxBytes: cfg.int(32 * MiB, 1024, 1024 * MiB),
+  /** Uploads one user may start per minute, both paths together; more are refused with RATE_LIMITED. */
+  uploadsPerMinute: cfg.int(60, 1, 1_000_000),
   /** Unfinished resumable uploads are deleted after this many hours. */
   resumableExpiryHours: cfg.int(24, 1, 24 * 30),
   /** Uploads neither sent in a message nor kept in the drive are freed after this many hours. */

@@ -2,6 +2,7 @@ import { media as pb, message } from '@mychat/protocol';
 import type { Registry } from 'prom-client';
 import { Histogram } from 'prom-client';
 import type { BlobStore } from '../../adapters/blob/blob.js';
+import type { Kv } from '../../adapters/kv/kv.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
@@ -23,6 +24,7 @@ import { MediaWorker } from './media.worker.js';
 export interface MediaModuleDeps {
   sql: SqlDatabase;
   blob: BlobStore;
+  kv: Kv;
   rpc: RpcHub;
   metrics: Registry;
   ids: IdGenerator;
@@ -45,6 +47,7 @@ function build(d: MediaModuleDeps, onProcessed?: (kind: number, seconds: number)
     repo,
     queue,
     blob: d.blob,
+    kv: d.kv,
     processor,
     ids: d.ids,
     clock: d.clock,

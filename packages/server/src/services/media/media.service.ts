@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { BlobNotFoundError, type BlobStore } from '../../adapters/blob/blob.js';
+import type { Kv } from '../../adapters/kv/kv.js';
 import type { Clock } from '../../kernel/clock.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import type { IdGenerator } from '../../kernel/ids.js';
@@ -31,6 +32,8 @@ export interface MediaServiceDeps {
   repo: MediaRepository;
   queue: JobQueue;
   blob: BlobStore;
+  /** Per-user upload counters (the rate limit). */
+  kv: Kv;
   processor: MediaProcessor;
   ids: IdGenerator;
   clock: Clock;
@@ -78,8 +81,17 @@ export function disposition(type: 'inline' | 'attachment', name: string): string
 export class MediaService {
   constructor(private readonly d: MediaServiceDeps) {}
 
-  checkUpload(ownerId: string, kind: number, size: number): Promise<void> {
-    return this.admit(ownerId, kind, size);
+  /** Before an upload's bytes are read: the per-user upload rate, the kind's size limit and the quota. */
+  async checkUpload(ownerId: string, kind: number, size: number): Promise<void> {
+    const minute = Math.floor(this.d.clock.now() / 60_000);
+    const started = await this.d.kv.incr(`media:uploads:${ownerId}:${minute}`, { ttlMs: 61_000 });
+    if (started > this.d.config.uploadsPerMinute) {
+      throw errors.rateLimited(
+        60 - ((this.d.clock.now() / 1000) % 60),
+        'you are uploading too fast; slow down',
+      );
+    }
+    await this.admit(ownerId, kind, size);
   }
 
   private async admit(ownerId: string, kind: number, size: number): Promise<void> {
