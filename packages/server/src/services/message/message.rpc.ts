@@ -120,6 +120,9 @@ export function messageRpc(
       await service.setPrivacy(requireCaller(ctx), req.hideReadReceipts);
       return {};
     },
+    async getFileTransferConversation(_req, ctx) {
+      return { conversation: await service.fileTransfer(requireCaller(ctx)) };
+    },
     async sendTyping(req, ctx) {
       await service.typing(requireCaller(ctx), id(req.conversationId, 'conversationId'));
       return {};
