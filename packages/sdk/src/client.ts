@@ -1,6 +1,6 @@
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
-import { auth, contacts, message, type gateway } from '@mychat/protocol';
+import { auth, contacts, media, message, type gateway } from '@mychat/protocol';
 import { AuthApi, type DeviceInfo } from './auth-api.js';
 import type { BackoffOptions } from './backoff.js';
 import { rpcBackend, type Authed } from './chat-backend.js';
@@ -8,6 +8,7 @@ import { MemoryChatStore, type ChatStore } from './chat-store.js';
 import { ConnectionLoop } from './connection-loop.js';
 import { ContactsApi } from './contacts-api.js';
 import { DeliveryAcker } from './delivery-acker.js';
+import { DriveApi } from './drive-api.js';
 import { MyChatError } from './errors.js';
 import { Emitter } from './events.js';
 import { GroupsApi } from './groups-api.js';
@@ -100,6 +101,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   readonly contacts: ContactsApi;
   /** Groups and members. */
   readonly groups: GroupsApi;
+  /** "My files": the user's cloud drive. */
+  readonly drive: DriveApi;
   /** Where chat state is kept. */
   readonly store: ChatStore;
 
@@ -184,6 +187,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     this.acker = new DeliveryAcker((id, seq) => this.messages.markDelivered(id, seq));
     this.contacts = new ContactsApi(contactsRpc, authed);
     this.groups = new GroupsApi(contactsRpc, authed);
+    this.drive = new DriveApi(createClient(media.MediaService, transport), authed);
   }
 
   /** Where the connection/sync state machine is now. */

@@ -14,6 +14,13 @@ export {
 export { MessagesApi, newClientMsgId, type ReadReceipts, type SendOptions } from './messages-api.js';
 export { ContactsApi } from './contacts-api.js';
 export { GroupsApi } from './groups-api.js';
+export {
+  DriveApi,
+  type DriveEntry,
+  type DriveFile,
+  type DriveListing,
+  type DriveQuota,
+} from './drive-api.js';
 export type {
   Friend,
   FriendRequest,

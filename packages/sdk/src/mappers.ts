@@ -58,11 +58,24 @@ export function toContent(c: message.MessageContent | undefined): MessageContent
   }
 }
 
-/** The wire form of content the SDK sends (text today; media once uploads exist). */
+const ref = (r: MediaRef) => create(message.MediaRefSchema, { ...r, size: r.size || '0' });
+
+/** The wire form of content the SDK sends. Media refs need only their mediaId: the server fills the rest. */
 export function fromContent(c: MessageContent): message.MessageContent {
-  if (c.type === 'text')
-    return create(message.MessageContentSchema, { body: { case: 'text', value: { text: c.text } } });
-  return create(message.MessageContentSchema, {});
+  switch (c.type) {
+    case 'text':
+      return create(message.MessageContentSchema, { body: { case: 'text', value: { text: c.text } } });
+    case 'file':
+      return create(message.MessageContentSchema, {
+        body: { case: 'file', value: { ...(c.file && { file: ref(c.file) }), name: c.name } },
+      });
+    case 'image':
+      return create(message.MessageContentSchema, {
+        body: { case: 'image', value: { images: c.images.map(ref) } },
+      });
+    default:
+      return create(message.MessageContentSchema, {});
+  }
 }
 
 export function toMessage(m: message.Message): ChatMessage {
@@ -81,10 +94,15 @@ export function toMessage(m: message.Message): ChatMessage {
   };
 }
 
+const CONVERSATION_TYPES: Record<number, Conversation['type']> = {
+  [message.ConversationType.GROUP]: 'group',
+  [message.ConversationType.SELF]: 'self',
+};
+
 export function toConversation(c: message.Conversation): Conversation {
   return {
     id: c.id,
-    type: c.type === message.ConversationType.GROUP ? 'group' : 'direct',
+    type: CONVERSATION_TYPES[c.type] ?? 'direct',
     peerId: c.peerId,
     name: c.name,
     lastSeq: c.lastSeq,

@@ -6,7 +6,7 @@ import { MyChatError } from './errors.js';
 import { toConversation, toMessage } from './mappers.js';
 import type { Outbox } from './outbox.js';
 import type { SyncEngine } from './sync-engine.js';
-import type { ChatMessage, Conversation, OutboxEntry } from './types.js';
+import type { ChatMessage, Conversation, MediaRef, MessageContent, OutboxEntry } from './types.js';
 import type { WsConnection } from './ws-connection.js';
 
 /** What MessagesApi works with (built by MyChatClient). @internal */
@@ -68,6 +68,51 @@ export class MessagesApi {
       createdAt: Date.now(),
     };
     return this.ctx.outbox.send(entry);
+  }
+
+  /**
+   * Sends a file the user stored earlier (an upload, or a file in "My files") as a file
+   * message, without uploading it again; delivery as sendText. `name` defaults to "file".
+   */
+  sendFile(
+    conversationId: string,
+    file: { mediaId: string; name?: string },
+    options: SendOptions = {},
+  ): Promise<ChatMessage> {
+    return this.sendContent(
+      conversationId,
+      { type: 'file', file: mediaRef(file.mediaId), name: file.name || 'file' },
+      options,
+    );
+  }
+
+  /** Sends stored images (1-9) as one image message; delivery as sendText. */
+  sendImages(conversationId: string, mediaIds: string[], options: SendOptions = {}): Promise<ChatMessage> {
+    return this.sendContent(conversationId, { type: 'image', images: mediaIds.map(mediaRef) }, options);
+  }
+
+  /**
+   * The user's own "file transfer" conversation (type 'self'), created on first use: only
+   * the user is in it, and every device of theirs receives what any of them sends there.
+   */
+  async fileTransferConversation(): Promise<Conversation> {
+    const r = await this.ctx.authed((h) => this.ctx.rpc.getFileTransferConversation({}, h));
+    if (!r.conversation) throw new MyChatError('the server sent no conversation', 'UNKNOWN');
+    const c = toConversation(r.conversation);
+    await this.ctx.engine.conversationFromServer(c);
+    return (await this.ctx.store.getConversation(c.id)) ?? c;
+  }
+
+  private sendContent(conversationId: string, content: MessageContent, options: SendOptions) {
+    return this.ctx.outbox.send({
+      clientMsgId: options.clientMsgId ?? newClientMsgId(),
+      conversationId,
+      content,
+      replyToSeq: options.replyToSeq ?? 0,
+      mentionUserIds: options.mentionUserIds ?? [],
+      mentionAll: options.mentionAll ?? false,
+      createdAt: Date.now(),
+    });
   }
 
   /** Sends not yet acknowledged by the server (they are retried while the client runs). */
@@ -197,6 +242,15 @@ export class MessagesApi {
     await this.ctx.authed((h) => this.ctx.rpc.setPrivacy(settings, h));
   }
 }
+
+const mediaRef = (mediaId: string): MediaRef => ({
+  mediaId,
+  mime: '',
+  size: '0',
+  width: 0,
+  height: 0,
+  placeholder: '',
+});
 
 /** A random idempotency key: 22 characters of base64url (128 bits). */
 export function newClientMsgId(): string {
