@@ -13,10 +13,12 @@ import { MyChatError } from './errors.js';
 import { Emitter } from './events.js';
 import { GroupsApi } from './groups-api.js';
 import { toContactEvent, toConversation, toMessage, toPresence, toReceipt, toTyping } from './mappers.js';
+import { MediaApi, type MediaOptions } from './media-api.js';
 import { MessagesApi } from './messages-api.js';
 import { Outbox } from './outbox.js';
 import { MemorySessionStore, type SessionStore, type StoredSession } from './session-store.js';
 import { SyncEngine } from './sync-engine.js';
+import { MemoryUploadStore, type UploadStore } from './upload-store.js';
 import type {
   ChatMessage,
   ConnectionState,
@@ -52,6 +54,10 @@ export interface MyChatClientOptions {
   ackTimeoutMs?: number;
   /** Acknowledge delivery of received messages automatically (batched per conversation). Default true. */
   autoMarkDelivered?: boolean;
+  /** Where unfinished resumable uploads are remembered so they resume after a restart; in memory by default. */
+  uploadStore?: UploadStore;
+  /** Upload tuning: when to go resumable, chunk size, retries after a dropped connection. */
+  media?: MediaOptions;
 }
 
 /** Events the client emits. Subscribe with `client.on(name, handler)`; it returns an unsubscribe function. */
@@ -103,6 +109,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   readonly groups: GroupsApi;
   /** "My files": the user's cloud drive. */
   readonly drive: DriveApi;
+  /** Files: uploads, descriptions, download URLs. */
+  readonly media: MediaApi;
   /** Where chat state is kept. */
   readonly store: ChatStore;
 
@@ -188,6 +196,20 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     this.contacts = new ContactsApi(contactsRpc, authed);
     this.groups = new GroupsApi(contactsRpc, authed);
     this.drive = new DriveApi(createClient(media.MediaService, transport), authed);
+    this.media = new MediaApi({
+      baseUrl,
+      fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+      token: () => this.auth.accessToken(),
+      rpc: createClient(media.MediaService, transport),
+      authed,
+      uploads: options.uploadStore ?? new MemoryUploadStore(),
+      userId: async () => {
+        const s = await this.auth.session();
+        if (!s) throw new MyChatError('not signed in', 'UNAUTHENTICATED');
+        return s.userId;
+      },
+      options: options.media ?? {},
+    });
   }
 
   /** Where the connection/sync state machine is now. */

@@ -58,24 +58,36 @@ export function toContent(c: message.MessageContent | undefined): MessageContent
   }
 }
 
-const ref = (r: MediaRef) => create(message.MediaRefSchema, { ...r, size: r.size || '0' });
+const ref = (m: MediaRef | undefined) => m && { mediaId: m.mediaId };
 
-/** The wire form of content the SDK sends. Media refs need only their mediaId: the server fills the rest. */
+/**
+ * The wire form of content the SDK sends. Media references carry only the file's id: the
+ * server fills in mime, size, dimensions, duration and waveform from its own records.
+ */
 export function fromContent(c: MessageContent): message.MessageContent {
-  switch (c.type) {
-    case 'text':
-      return create(message.MessageContentSchema, { body: { case: 'text', value: { text: c.text } } });
-    case 'file':
-      return create(message.MessageContentSchema, {
-        body: { case: 'file', value: { ...(c.file && { file: ref(c.file) }), name: c.name } },
-      });
-    case 'image':
-      return create(message.MessageContentSchema, {
-        body: { case: 'image', value: { images: c.images.map(ref) } },
-      });
-    default:
-      return create(message.MessageContentSchema, {});
-  }
+  const body = ((): message.MessageContent['body'] => {
+    switch (c.type) {
+      case 'text':
+        return { case: 'text', value: create(message.TextContentSchema, { text: c.text }) };
+      case 'image':
+        return {
+          case: 'image',
+          value: create(message.ImageContentSchema, { images: c.images.map((i) => ref(i)!) }),
+        };
+      case 'voice':
+        return { case: 'voice', value: create(message.VoiceContentSchema, { audio: ref(c.audio) }) };
+      case 'video':
+        return { case: 'video', value: create(message.VideoContentSchema, { video: ref(c.video) }) };
+      case 'file':
+        return {
+          case: 'file',
+          value: create(message.FileContentSchema, { file: ref(c.file), name: c.name }),
+        };
+      default:
+        return { case: undefined };
+    }
+  })();
+  return create(message.MessageContentSchema, { body });
 }
 
 export function toMessage(m: message.Message): ChatMessage {

@@ -2,7 +2,6 @@ import { auth } from '@mychat/protocol';
 import { MyChatClient, MyChatError, type ChatMessage, type MessageMeta } from '@mychat/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, signUp, type AuthClient } from './test/auth-helpers.js';
-import { uploadOk } from './test/media-helpers.js';
 import { startTestServer, type TestServer } from './test/test-server.js';
 
 /** "My files" and the file transfer conversation through the SDK against a real server. */
@@ -68,8 +67,7 @@ describe('sdk: drive and file transfer', () => {
   it('keeps an uploaded file, counts it in the quota, and sends it to a chat without uploading again', async () => {
     const { c, id } = await user();
     const bytes = Buffer.from('%PDF-1.4\n' + 'x'.repeat(3000));
-    const token = await c.auth.accessToken();
-    const m = await uploadOk(server.baseUrl, token, 'file', bytes, 'report.pdf');
+    const m = await c.media.upload(bytes, { name: 'report.pdf', kind: 'file' });
     const before = await c.drive.quota();
     expect(before.usedBytes).toBeGreaterThanOrEqual(bytes.length);
     expect(before.limitBytes).toBeGreaterThan(before.usedBytes);
@@ -82,7 +80,7 @@ describe('sdk: drive and file transfer', () => {
     expect((await c.drive.quota()).usedBytes).toBe(before.usedBytes);
 
     const self = await c.messages.fileTransferConversation();
-    const sent = await c.messages.sendFile(self.id, { mediaId: kept.file!.mediaId, name: kept.name });
+    const sent = await c.messages.sendFile(self.id, kept.file!.mediaId, { name: kept.name });
     expect(sent.senderId).toBe(id);
     expect(sent.content).toMatchObject({
       type: 'file',
@@ -103,14 +101,8 @@ describe('sdk: drive and file transfer', () => {
     expect(conv).toMatchObject({ type: 'self', canSend: true, memberCount: 1 });
     expect((await b.messages.fileTransferConversation()).id).toBe(conv.id);
 
-    const m = await uploadOk(
-      server.baseUrl,
-      await a.c.auth.accessToken(),
-      'file',
-      Buffer.from('notes'),
-      'n.txt',
-    );
-    await a.c.messages.sendFile(conv.id, { mediaId: m.id, name: 'notes.txt' });
+    const m = await a.c.media.upload(Buffer.from('notes'), { name: 'n.txt', kind: 'file' });
+    await a.c.messages.sendFile(conv.id, m.id, { name: 'notes.txt' });
     await expect
       .poll(() => onB.find((x) => x.m.conversationId === conv.id)?.m.content, { timeout: 20_000 })
       .toMatchObject({ type: 'file', name: 'notes.txt' });
