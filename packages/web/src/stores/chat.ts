@@ -265,6 +265,13 @@ export const useChatStore = defineStore('chat', () => {
     client.messages.typing(conversationId).catch(() => undefined);
   }
 
+  /** The user's own "File transfer" conversation (created on first use); resolves with its id. */
+  async function fileTransfer(): Promise<string> {
+    const c = await client.messages.fileTransferConversation();
+    conversations[c.id] = c;
+    return c.id;
+  }
+
   async function setSettings(conversationId: string, s: { muted?: boolean; pinned?: boolean }) {
     conversations[conversationId] = await client.messages.setConversationSettings(conversationId, s);
   }
@@ -309,5 +316,6 @@ export const useChatStore = defineStore('chat', () => {
     typingIn,
     typingPing,
     setSettings,
+    fileTransfer,
   };
 });
