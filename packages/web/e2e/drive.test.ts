@@ -94,6 +94,8 @@ describe('web: my files and file transfer', { timeout: 120_000 }, () => {
       buffer: Buffer.from('Day 1: the north gate at 8:00\n'.repeat(50)),
     });
     await entries(page).getByText('trip-plan.txt').waitFor();
+    // The progress line goes once the upload is done.
+    await expect.poll(() => page.getByText('Uploading trip-plan.txt').count(), { timeout: 15_000 }).toBe(0);
     await expect
       .poll(() => meter.getAttribute('aria-valuetext'), { timeout: 15_000 })
       .toMatch(/^1\.5 KB of /);
@@ -124,6 +126,14 @@ describe('web: my files and file transfer', { timeout: 120_000 }, () => {
     await page.getByRole('link', { name: /^Chats/ }).click();
     await page.getByRole('list', { name: 'Chat list' }).getByText('[File] trip-plan.txt').waitFor();
     expect(await page.getByText('You signed in on another device').count()).toBe(0);
+
+    // The PC app keeps the file in My files (a second entry of the same stored file).
+    await messageLog(other).getByRole('article').filter({ hasText: '[File]' }).click({ button: 'right' });
+    await pc.getByRole('menuitem', { name: 'Save to My files' }).click();
+    await pc.getByText('Saved to My files.').waitFor();
+    await pc.getByRole('link', { name: 'My files' }).click();
+    await entries(pc).getByText('trip-plan (2).txt').waitFor();
+    await entries(pc).getByText('trip-plan.txt').waitFor();
     await context.close();
   });
 });

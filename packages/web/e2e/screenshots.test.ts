@@ -6,7 +6,7 @@ import type { TestServer } from '../../server/src/test/test-server.js';
 import { befriend, launch, messageLog, newPage, openChat, send, signUp, startWebServer } from './helpers.js';
 
 /**
- * Regenerates docs/screenshots/ (sign-up, chat, contacts; light and dark; desktop and phone).
+ * Regenerates docs/screenshots/ (sign-up, chat, contacts, My files; light and dark; desktop and phone).
  * Skipped in normal runs; `npm run screenshots` sets MYCHAT_SCREENSHOTS=1.
  */
 const OUT = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
@@ -123,4 +123,29 @@ describe.skipIf(!process.env.MYCHAT_SCREENSHOTS)('screenshots', { timeout: 180_0
       else await ann.page.goto('/contacts');
     });
   });
+
+  it('takes My files', async () => {
+    const eve = await signUp(browser, server, 'Eve Zhou');
+    const { page } = eve;
+    await page.getByRole('link', { name: 'My files' }).click();
+    for (const name of ['Photos 照片', 'Tax 2026', 'Work']) {
+      await page.getByRole('button', { name: 'New folder' }).click();
+      await page.getByLabel('Folder name').fill(name);
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page.getByRole('list', { name: 'Files and folders' }).getByRole('link', { name }).waitFor();
+    }
+    await page.getByLabel('Upload').setInputFiles([
+      { name: 'Quarterly report.pdf', mimeType: 'application/pdf', buffer: pdf(180_000) },
+      { name: 'meeting-notes.txt', mimeType: 'text/plain', buffer: Buffer.from('Agenda\n'.repeat(400)) },
+    ]);
+    await page.getByRole('list', { name: 'Files and folders' }).getByText('meeting-notes.txt').waitFor();
+    await shoot(page, 'files');
+  });
 });
+
+/** Bytes that start like a PDF (the server decides types from the first bytes). */
+function pdf(size: number): Buffer {
+  const b = Buffer.alloc(size, 0x20);
+  b.write('%PDF-1.7\n');
+  return b;
+}

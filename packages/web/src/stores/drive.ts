@@ -5,6 +5,7 @@ import { client } from '../sdk/client.js';
 
 /** An upload in progress (one at a time per file picked). */
 export interface DriveUpload {
+  id: number;
   name: string;
   percent: number;
 }
@@ -16,7 +17,8 @@ export const useDriveStore = defineStore('drive', () => {
   const path = shallowRef<DriveEntry[]>([]);
   const quota = shallowRef<DriveQuota | null>(null);
   const loading = ref(false);
-  const uploads = ref<DriveUpload[]>([]);
+  const uploads = shallowRef<DriveUpload[]>([]);
+  let uploadIds = 0;
 
   /** Shows a folder ("" = the root). Rejects (MyChatError) when it cannot be listed. */
   async function load(id = folderId.value) {
@@ -60,19 +62,20 @@ export const useDriveStore = defineStore('drive', () => {
   async function upload(files: File[]) {
     const into = folderId.value || 'root';
     for (const file of files) {
-      const u: DriveUpload = { name: file.name, percent: 0 };
-      uploads.value = [...uploads.value, u];
+      // Matched by id: the list holds reactive copies, never the object pushed.
+      const id = ++uploadIds;
+      uploads.value = [...uploads.value, { id, name: file.name, percent: 0 }];
       try {
         await client.media.upload(file, {
           name: file.name,
           folder: into,
           onProgress: (sent, total) => {
-            u.percent = total ? Math.round((sent / total) * 100) : 100;
-            uploads.value = [...uploads.value];
+            const percent = total ? Math.round((sent / total) * 100) : 100;
+            uploads.value = uploads.value.map((u) => (u.id === id ? { ...u, percent } : u));
           },
         });
       } finally {
-        uploads.value = uploads.value.filter((x) => x !== u);
+        uploads.value = uploads.value.filter((u) => u.id !== id);
       }
     }
     await load();
