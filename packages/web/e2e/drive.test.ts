@@ -120,7 +120,9 @@ describe('web: my files and file transfer', { timeout: 120_000 }, () => {
     await page.getByRole('status').getByText('Sent to File transfer.').waitFor();
 
     const other: Person = { context, page: pc, email: dora.email, nickname: 'Dora' };
-    await messageLog(other).getByRole('article').filter({ hasText: '[File]' }).waitFor({ timeout: 20_000 });
+    const card = messageLog(other).getByRole('article').filter({ hasText: 'trip-plan.txt' });
+    await card.waitFor({ timeout: 20_000 });
+    await card.getByRole('button', { name: 'Download trip-plan.txt' }).waitFor();
     // The chat list previews it with its name; the browser was not signed out.
     await pc.getByRole('list', { name: 'Chat list' }).getByText('[File] trip-plan.txt').waitFor();
     await page.getByRole('link', { name: /^Chats/ }).click();
@@ -128,7 +130,7 @@ describe('web: my files and file transfer', { timeout: 120_000 }, () => {
     expect(await page.getByText('You signed in on another device').count()).toBe(0);
 
     // The PC app keeps the file in My files (a second entry of the same stored file).
-    await messageLog(other).getByRole('article').filter({ hasText: '[File]' }).click({ button: 'right' });
+    await card.click({ button: 'right' });
     await pc.getByRole('menuitem', { name: 'Save to My files' }).click();
     await pc.getByText('Saved to My files.').waitFor();
     await pc.getByRole('link', { name: 'My files' }).click();

@@ -53,19 +53,6 @@ export function date(ms: number): string {
   return fmt({ dateStyle: 'medium', timeStyle: 'short' }).format(ms);
 }
 
-/** "0 B", "812 B", "1.4 KB", "23 MB", "1.2 GB" (1024-based, as file managers show sizes). */
-export function fileSize(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let n = Math.max(0, bytes);
-  let u = 0;
-  while (n >= 1024 && u < units.length - 1) {
-    n /= 1024;
-    u++;
-  }
-  const digits = u === 0 || n >= 10 ? 0 : 1;
-  return `${new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(n)} ${units[u]}`;
-}
-
 /** A date and time for lists: "Nov 27, 2026, 14:05". */
 export function dateTime(ms: number): string {
   return fmt({ dateStyle: 'medium', timeStyle: 'short' }).format(ms);

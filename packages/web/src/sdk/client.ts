@@ -1,4 +1,4 @@
-import { MyChatClient } from '@mychat/sdk';
+import { MyChatClient, type UploadStore } from '@mychat/sdk';
 import { IdbChatStore } from './idb-chat-store.js';
 import { openDb } from './idb.js';
 import { IdbSessionStore } from './idb-session-store.js';
@@ -49,6 +49,16 @@ function clientType(): 'web' | 'pc' {
   return shell?.clientType === 'pc' ? 'pc' : 'web';
 }
 
+/**
+ * Unfinished resumable uploads, in localStorage: after a reload, sending the same file again
+ * resumes where the server left off. Keys carry the SDK's "mychat-upload:" prefix.
+ */
+export const localUploadStore: UploadStore = {
+  get: async (fp) => localStorage.getItem(fp) ?? undefined,
+  set: async (fp, url) => localStorage.setItem(fp, url),
+  remove: async (fp) => localStorage.removeItem(fp),
+};
+
 const db = openDb();
 
 /** The one SDK client of this tab; the UI reaches the server only through it. */
@@ -57,4 +67,5 @@ export const client = new MyChatClient({
   device: { clientType: clientType(), deviceId: deviceId(), name: deviceName() },
   chatStore: new IdbChatStore(db),
   sessionStore: new IdbSessionStore(db),
+  uploadStore: localUploadStore,
 });
