@@ -15,10 +15,7 @@ import type { MessageRepository } from './message.repository.js';
 import {
   CONV_DIRECT,
   CONV_GROUP,
-  CONV_SELF,
   ROLE_ADMIN,
-  ROLE_MEMBER,
-  SEND_OK,
   type ConversationRow,
   type MemberRow,
   type MessageRow,
@@ -348,66 +345,6 @@ export class MessageService {
       others,
       pushFrame({ case: 'typing', value: { conversationId: convId, userId: caller.userId } }),
     );
-  }
-
-  /**
-   * The caller's own "file transfer" conversation, created on first use. Its identity is the
-   * caller's user id (key `self:{id}` under the same unique index as 1:1 keys), and its one
-   * member is the caller, so membership alone keeps everyone else out and no friendship is
-   * asked: sends fan out to the caller's other devices like any conversation's.
-   */
-  async fileTransfer(caller: Caller): Promise<pb.Conversation> {
-    const { repo } = this.d;
-    const key = `self:${caller.userId}`;
-    let conv = await repo.directByKey(key);
-    if (!conv) {
-      const now = this.d.clock.now();
-      const id = this.d.ids.next();
-      try {
-        await repo.transaction(async (tx) => {
-          await repo.insertConversation(tx, {
-            id,
-            type: CONV_SELF,
-            direct_key: key,
-            name: '',
-            muted_all: 0,
-            last_seq: 0,
-            last_message_at: now,
-            created_at: now,
-          });
-          await repo.insertMember(tx, {
-            conv_id: id,
-            user_id: caller.userId,
-            role: ROLE_MEMBER,
-            send_state: SEND_OK,
-            muted_until: 0,
-            first_seq: 1,
-            left_seq: null,
-            read_seq: 0,
-            delivered_seq: 0,
-            muted: 0,
-            pinned: 0,
-            pts: 0,
-          });
-          await repo.bumpPts(tx, id, [caller.userId]);
-        });
-      } catch (err) {
-        if (!isUniqueViolation(err)) throw err; // another device created it at the same time
-      }
-      conv = (await repo.directByKey(key))!;
-      if (conv.id === id) {
-        // The user's other devices learn of it now rather than at their next Sync.
-        const view = await this.conversation(caller, id);
-        await pushToUsers(
-          this.d.bus,
-          [caller.userId],
-          pushFrame({ case: 'conversation', value: { conversation: view, pts: view.pts } }),
-          caller.sessionId,
-        );
-        return view;
-      }
-    }
-    return this.conversation(caller, conv.id);
   }
 
   /**
