@@ -88,10 +88,11 @@ describe('web: my files and file transfer', { timeout: 120_000 }, () => {
   it('uploads a file and sends it to File transfer, where the same person’s PC app receives it', async () => {
     const { page } = dora;
     const meter = page.getByRole('meter', { name: 'Storage used' });
+    const plan = Buffer.from('Day 1: the north gate at 8:00\n'.repeat(50));
     await page.getByLabel('Upload').setInputFiles({
       name: 'trip-plan.txt',
       mimeType: 'text/plain',
-      buffer: Buffer.from('Day 1: the north gate at 8:00\n'.repeat(50)),
+      buffer: plan,
     });
     await entries(page).getByText('trip-plan.txt').waitFor();
     // The progress line goes once the upload is done.
@@ -99,6 +100,17 @@ describe('web: my files and file transfer', { timeout: 120_000 }, () => {
     await expect
       .poll(() => meter.getAttribute('aria-valuetext'), { timeout: 15_000 })
       .toMatch(/^1\.5 KB of /);
+
+    // Download saves it under its name, with its bytes.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      actions(page, 'trip-plan.txt', 'Download'),
+    ]);
+    expect(download.suggestedFilename()).toBe('trip-plan.txt');
+    const saved = await download.createReadStream();
+    let size = 0;
+    for await (const chunk of saved) size += (chunk as Buffer).length;
+    expect(size).toBe(plan.length);
 
     // The same person on their PC app (a different client type: the browser stays signed in).
     const { context, page: pc } = await newPage(browser, server);
