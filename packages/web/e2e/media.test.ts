@@ -1,5 +1,4 @@
 import type { Browser } from 'playwright-core';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../server/src/test/test-server.js';
 import {
@@ -12,18 +11,7 @@ import {
   startWebServer,
   type Person,
 } from './helpers.js';
-
-/** A small picture as a phone would send it. */
-export function sunsetPng(width = 640, height = 420): Promise<Buffer> {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
-    <defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1">
-      <stop offset="0" stop-color="#ff9a5a"/><stop offset="1" stop-color="#6a3d9a"/></linearGradient></defs>
-    <rect width="100%" height="100%" fill="url(#sky)"/>
-    <circle cx="${width / 2}" cy="${height * 0.62}" r="${height / 5}" fill="#ffd36e"/>
-    <rect y="${height * 0.7}" width="100%" height="${height * 0.3}" fill="#2b2d5c"/>
-  </svg>`;
-  return sharp(Buffer.from(svg)).png().toBuffer();
-}
+import { picture } from './pictures.js';
 
 /**
  * Media in real Chromium against a real server: a photo picked from disk and a voice clip
@@ -54,7 +42,7 @@ describe('web: media in the browser', { timeout: 120_000 }, () => {
     await ann.page.getByLabel('Choose photos or videos').setInputFiles({
       name: 'sunset.png',
       mimeType: 'image/png',
-      buffer: await sunsetPng(),
+      buffer: await picture('sunset'),
     });
     await ann.page.getByRole('list', { name: 'Ready to send' }).getByText('sunset.png').waitFor();
     await ann.page.getByRole('button', { name: 'Send (1)' }).click();
