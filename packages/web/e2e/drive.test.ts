@@ -83,6 +83,15 @@ describe('web: my files and file transfer', { timeout: 120_000 }, () => {
     await page.getByText('This folder is empty').waitFor();
     await crumbs.getByRole('link', { name: 'My files' }).click();
     await entries(page).getByRole('link', { name: 'Project notes' }).waitFor();
+
+    // A folder that is not hers (or not there): a clear message, no crash.
+    await page.goto('/files/123456789');
+    await page.getByRole('alert').getByText('Could not load this folder.').waitFor();
+    await page
+      .getByRole('navigation', { name: 'Main navigation' })
+      .getByRole('link', { name: 'My files' })
+      .click();
+    await entries(page).getByRole('link', { name: 'Project notes' }).waitFor();
   });
 
   it('uploads a file and sends it to File transfer, where the same person’s PC app receives it', async () => {
