@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Regenerates docs/screenshots/*.png from the built web app in real Chromium:
-// sign-up, chat list, chat and contacts, light and dark, desktop and phone width.
+// sign-up, chat list, chat, contacts and My files, light and dark, desktop and phone width.
 // Usage: npm run screenshots (builds first).
 import { spawnSync } from 'node:child_process';
 

@@ -1,6 +1,6 @@
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
-import { auth, contacts, message, type gateway } from '@mychat/protocol';
+import { auth, contacts, media, message, type gateway } from '@mychat/protocol';
 import { AuthApi, type DeviceInfo } from './auth-api.js';
 import type { BackoffOptions } from './backoff.js';
 import { rpcBackend, type Authed } from './chat-backend.js';
@@ -8,14 +8,17 @@ import { MemoryChatStore, type ChatStore } from './chat-store.js';
 import { ConnectionLoop } from './connection-loop.js';
 import { ContactsApi } from './contacts-api.js';
 import { DeliveryAcker } from './delivery-acker.js';
+import { DriveApi } from './drive-api.js';
 import { MyChatError } from './errors.js';
 import { Emitter } from './events.js';
 import { GroupsApi } from './groups-api.js';
 import { toContactEvent, toConversation, toMessage, toPresence, toReceipt, toTyping } from './mappers.js';
+import { MediaApi, type MediaOptions } from './media-api.js';
 import { MessagesApi } from './messages-api.js';
 import { Outbox } from './outbox.js';
 import { MemorySessionStore, type SessionStore, type StoredSession } from './session-store.js';
 import { SyncEngine } from './sync-engine.js';
+import { MemoryUploadStore, type UploadStore } from './upload-store.js';
 import type {
   ChatMessage,
   ConnectionState,
@@ -51,6 +54,10 @@ export interface MyChatClientOptions {
   ackTimeoutMs?: number;
   /** Acknowledge delivery of received messages automatically (batched per conversation). Default true. */
   autoMarkDelivered?: boolean;
+  /** Where unfinished resumable uploads are remembered so they resume after a restart; in memory by default. */
+  uploadStore?: UploadStore;
+  /** Upload tuning: when to go resumable, chunk size, retries after a dropped connection. */
+  media?: MediaOptions;
 }
 
 /** Events the client emits. Subscribe with `client.on(name, handler)`; it returns an unsubscribe function. */
@@ -100,6 +107,10 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   readonly contacts: ContactsApi;
   /** Groups and members. */
   readonly groups: GroupsApi;
+  /** "My files": the user's cloud drive. */
+  readonly drive: DriveApi;
+  /** Files: uploads, descriptions, download URLs. */
+  readonly media: MediaApi;
   /** Where chat state is kept. */
   readonly store: ChatStore;
 
@@ -184,6 +195,21 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     this.acker = new DeliveryAcker((id, seq) => this.messages.markDelivered(id, seq));
     this.contacts = new ContactsApi(contactsRpc, authed);
     this.groups = new GroupsApi(contactsRpc, authed);
+    this.drive = new DriveApi(createClient(media.MediaService, transport), authed);
+    this.media = new MediaApi({
+      baseUrl,
+      fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+      token: () => this.auth.accessToken(),
+      rpc: createClient(media.MediaService, transport),
+      authed,
+      uploads: options.uploadStore ?? new MemoryUploadStore(),
+      userId: async () => {
+        const s = await this.auth.session();
+        if (!s) throw new MyChatError('not signed in', 'UNAUTHENTICATED');
+        return s.userId;
+      },
+      options: options.media ?? {},
+    });
   }
 
   /** Where the connection/sync state machine is now. */

@@ -13,7 +13,25 @@ export {
 } from './auth-api.js';
 export { MessagesApi, newClientMsgId, type ReadReceipts, type SendOptions } from './messages-api.js';
 export { ContactsApi } from './contacts-api.js';
+export {
+  MediaApi,
+  kindOf,
+  type Media,
+  type MediaKind,
+  type MediaOptions,
+  type MediaStatus,
+  type MediaVariant,
+  type UploadOptions,
+} from './media-api.js';
+export { MemoryUploadStore, type UploadStore } from './upload-store.js';
 export { GroupsApi } from './groups-api.js';
+export {
+  DriveApi,
+  type DriveEntry,
+  type DriveFile,
+  type DriveListing,
+  type DriveQuota,
+} from './drive-api.js';
 export type {
   Friend,
   FriendRequest,

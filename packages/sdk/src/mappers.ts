@@ -58,11 +58,36 @@ export function toContent(c: message.MessageContent | undefined): MessageContent
   }
 }
 
-/** The wire form of content the SDK sends (text today; media once uploads exist). */
+const ref = (m: MediaRef | undefined) => m && { mediaId: m.mediaId };
+
+/**
+ * The wire form of content the SDK sends. Media references carry only the file's id: the
+ * server fills in mime, size, dimensions, duration and waveform from its own records.
+ */
 export function fromContent(c: MessageContent): message.MessageContent {
-  if (c.type === 'text')
-    return create(message.MessageContentSchema, { body: { case: 'text', value: { text: c.text } } });
-  return create(message.MessageContentSchema, {});
+  const body = ((): message.MessageContent['body'] => {
+    switch (c.type) {
+      case 'text':
+        return { case: 'text', value: create(message.TextContentSchema, { text: c.text }) };
+      case 'image':
+        return {
+          case: 'image',
+          value: create(message.ImageContentSchema, { images: c.images.map((i) => ref(i)!) }),
+        };
+      case 'voice':
+        return { case: 'voice', value: create(message.VoiceContentSchema, { audio: ref(c.audio) }) };
+      case 'video':
+        return { case: 'video', value: create(message.VideoContentSchema, { video: ref(c.video) }) };
+      case 'file':
+        return {
+          case: 'file',
+          value: create(message.FileContentSchema, { file: ref(c.file), name: c.name }),
+        };
+      default:
+        return { case: undefined };
+    }
+  })();
+  return create(message.MessageContentSchema, { body });
 }
 
 export function toMessage(m: message.Message): ChatMessage {
@@ -81,10 +106,15 @@ export function toMessage(m: message.Message): ChatMessage {
   };
 }
 
+const CONVERSATION_TYPES: Record<number, Conversation['type']> = {
+  [message.ConversationType.GROUP]: 'group',
+  [message.ConversationType.SELF]: 'self',
+};
+
 export function toConversation(c: message.Conversation): Conversation {
   return {
     id: c.id,
-    type: c.type === message.ConversationType.GROUP ? 'group' : 'direct',
+    type: CONVERSATION_TYPES[c.type] ?? 'direct',
     peerId: c.peerId,
     name: c.name,
     lastSeq: c.lastSeq,

@@ -6,7 +6,7 @@ import { MyChatError } from './errors.js';
 import { toConversation, toMessage } from './mappers.js';
 import type { Outbox } from './outbox.js';
 import type { SyncEngine } from './sync-engine.js';
-import type { ChatMessage, Conversation, OutboxEntry } from './types.js';
+import type { ChatMessage, Conversation, MediaRef, MessageContent, OutboxEntry } from './types.js';
 import type { WsConnection } from './ws-connection.js';
 
 /** What MessagesApi works with (built by MyChatClient). @internal */
@@ -43,6 +43,16 @@ export interface ReadReceipts {
 
 const TYPING_EVERY_MS = 3_000;
 
+/** A reference to an uploaded file by id; the server fills in the rest. */
+const refOf = (m: string | { id: string }): MediaRef => ({
+  mediaId: typeof m === 'string' ? m : m.id,
+  mime: '',
+  size: '0',
+  width: 0,
+  height: 0,
+  placeholder: '',
+});
+
 /** Conversations and messages: sending, history, receipts, settings. */
 export class MessagesApi {
   private readonly typingSent = new Map<string, number>();
@@ -58,16 +68,100 @@ export class MessagesApi {
    * NOT_A_MEMBER, MUTED, MESSAGE_TOO_LONG, ...
    */
   sendText(conversationId: string, text: string, options: SendOptions = {}): Promise<ChatMessage> {
+    return this.sendContent(conversationId, { type: 'text', text }, options);
+  }
+
+  /**
+   * Sends 1-9 uploaded images as one message (a grid). Takes media ids from `client.media.upload`
+   * (or Media objects). Same outbox, retries and send states as sendText; the server checks
+   * every file is ready, an image, and yours (or one you can see); otherwise MEDIA_NOT_READY,
+   * INVALID_ARGUMENT, NOT_FOUND or PERMISSION_DENIED.
+   */
+  sendImages(
+    conversationId: string,
+    media: readonly (string | { id: string })[],
+    options: SendOptions = {},
+  ): Promise<ChatMessage> {
+    if (media.length < 1 || media.length > 9)
+      return Promise.reject(
+        new MyChatError('an image message carries 1 to 9 images', 'INVALID_ARGUMENT', 'images'),
+      );
+    return this.sendContent(conversationId, { type: 'image', images: media.map(refOf) }, options);
+  }
+
+  /** Sends an uploaded voice clip (kind 'voice'); the server adds its duration and waveform. */
+  sendVoice(
+    conversationId: string,
+    media: string | { id: string },
+    options: SendOptions = {},
+  ): Promise<ChatMessage> {
+    return this.sendContent(
+      conversationId,
+      { type: 'voice', audio: refOf(media), durationMs: 0, waveform: [] },
+      options,
+    );
+  }
+
+  /** Sends an uploaded video (kind 'video', ready: transcoding done); the server adds its poster and duration. */
+  sendVideo(
+    conversationId: string,
+    media: string | { id: string },
+    options: SendOptions = {},
+  ): Promise<ChatMessage> {
+    return this.sendContent(conversationId, { type: 'video', video: refOf(media), durationMs: 0 }, options);
+  }
+
+  /** Sends any uploaded file as a download card, under `name` (default: the Media's name). */
+  sendFile(
+    conversationId: string,
+    media: string | { id: string; name?: string },
+    options: SendOptions & { name?: string } = {},
+  ): Promise<ChatMessage> {
+    const name = options.name ?? (typeof media === 'string' ? '' : (media.name ?? ''));
+    return this.sendContent(conversationId, { type: 'file', file: refOf(media), name }, options);
+  }
+
+  /**
+   * Sends a copy of a message to another conversation. Files are not uploaded again: the new
+   * message names the same stored files (the server checks the sender can see them). Text,
+   * image, voice, video and file messages can be forwarded; others are INVALID_ARGUMENT.
+   */
+  forward(message: ChatMessage, toConversationId: string, options: SendOptions = {}): Promise<ChatMessage> {
+    const c = message.content;
+    if (message.recalled || !['text', 'image', 'voice', 'video', 'file'].includes(c.type))
+      return Promise.reject(
+        new MyChatError('this message cannot be forwarded', 'INVALID_ARGUMENT', 'message'),
+      );
+    return this.sendContent(toConversationId, structuredClone(c), options);
+  }
+
+  private sendContent(
+    conversationId: string,
+    content: MessageContent,
+    options: SendOptions,
+  ): Promise<ChatMessage> {
     const entry: OutboxEntry = {
       clientMsgId: options.clientMsgId ?? newClientMsgId(),
       conversationId,
-      content: { type: 'text', text },
+      content,
       replyToSeq: options.replyToSeq ?? 0,
       mentionUserIds: options.mentionUserIds ?? [],
       mentionAll: options.mentionAll ?? false,
       createdAt: Date.now(),
     };
     return this.ctx.outbox.send(entry);
+  }
+
+  /**
+   * The user's own "file transfer" conversation (type 'self'), created on first use: only
+   * the user is in it, and every device of theirs receives what any of them sends there.
+   */
+  async fileTransferConversation(): Promise<Conversation> {
+    const r = await this.ctx.authed((h) => this.ctx.rpc.getFileTransferConversation({}, h));
+    if (!r.conversation) throw new MyChatError('the server sent no conversation', 'UNKNOWN');
+    const c = toConversation(r.conversation);
+    await this.ctx.engine.conversationFromServer(c);
+    return (await this.ctx.store.getConversation(c.id)) ?? c;
   }
 
   /** Sends not yet acknowledged by the server (they are retried while the client runs). */

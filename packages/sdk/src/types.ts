@@ -50,7 +50,8 @@ export interface ChatMessage {
   recalled: boolean;
 }
 
-export type ConversationType = 'direct' | 'group';
+/** `self`: the user's own "file transfer" conversation (messages.fileTransferConversation()). */
+export type ConversationType = 'direct' | 'group' | 'self';
 
 /** The signed-in user's view of one conversation. */
 export interface Conversation {

@@ -3,10 +3,22 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { TestServer } from '../../server/src/test/test-server.js';
-import { befriend, launch, messageLog, newPage, openChat, send, signUp, startWebServer } from './helpers.js';
+import {
+  befriend,
+  FAKE_MEDIA,
+  launch,
+  messageLog,
+  newPage,
+  openChat,
+  send,
+  signUp,
+  startWebServer,
+} from './helpers.js';
+import { picture } from './pictures.js';
 
 /**
- * Regenerates docs/screenshots/ (sign-up, chat, contacts; light and dark; desktop and phone).
+ * Regenerates docs/screenshots/ (sign-up, chat, chat with media, contacts, My files; light and
+ * dark; desktop and phone).
  * Skipped in normal runs; `npm run screenshots` sets MYCHAT_SCREENSHOTS=1.
  */
 const OUT = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
@@ -17,8 +29,8 @@ describe.skipIf(!process.env.MYCHAT_SCREENSHOTS)('screenshots', { timeout: 180_0
   let server: TestServer;
   let browser: Browser;
   beforeAll(async () => {
-    server = await startWebServer();
-    browser = await launch();
+    server = await startWebServer({ worker: { pollIntervalMs: 50 } });
+    browser = await launch(FAKE_MEDIA);
   });
   afterAll(async () => {
     await browser?.close();
@@ -123,4 +135,95 @@ describe.skipIf(!process.env.MYCHAT_SCREENSHOTS)('screenshots', { timeout: 180_0
       else await ann.page.goto('/contacts');
     });
   });
+
+  it('takes the chat with media', async () => {
+    const [ann, bob] = await Promise.all([
+      signUp(browser, server, 'Ann Lee'),
+      signUp(browser, server, 'Bob Chen'),
+    ]);
+    await befriend(bob, ann);
+    await openChat(bob, 'Ann Lee');
+    await openChat(ann, 'Bob Chen');
+    const log = (p: typeof ann) => messageLog(p);
+    const pick = async (
+      p: typeof ann,
+      files: { name: string; mimeType: string; buffer: Buffer }[],
+      label: string,
+    ) => {
+      await p.page.getByLabel(label).setInputFiles(files);
+      await p.page.getByRole('button', { name: `Send (${files.length})` }).click();
+    };
+
+    await send(bob, 'Photos from Saturday 🏔');
+    await pick(
+      bob,
+      await Promise.all(
+        (['sunset', 'lake', 'hills'] as const).map(async (s) => ({
+          name: `${s}.png`,
+          mimeType: 'image/png',
+          buffer: await picture(s),
+        })),
+      ),
+      'Choose photos or videos',
+    );
+    await log(ann).getByRole('button', { name: 'Open image 3' }).waitFor({ timeout: 30_000 });
+    await send(ann, 'Wow, the lake one is beautiful!');
+    await pick(
+      ann,
+      [{ name: 'night.png', mimeType: 'image/png', buffer: await picture('night', 420, 560) }],
+      'Choose photos or videos',
+    );
+    await ann.page.getByRole('button', { name: 'Record a voice message' }).click();
+    await ann.page.getByRole('timer').waitFor();
+    await ann.page.waitForTimeout(3_200);
+    await ann.page.getByRole('button', { name: 'Send voice' }).click();
+    await log(bob).getByRole('button', { name: 'Play voice message' }).waitFor({ timeout: 30_000 });
+    await pick(
+      bob,
+      [
+        {
+          name: 'Trip budget 2024.pdf',
+          mimeType: 'application/pdf',
+          buffer: Buffer.from('%PDF-1.4\n' + 'budget '.repeat(30_000)),
+        },
+      ],
+      'Choose files',
+    );
+    await log(ann)
+      .getByRole('button', { name: /^Download Trip budget/ })
+      .waitFor({ timeout: 30_000 });
+    // Every thumbnail has loaded.
+    await ann.page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>('[role="log"] img')].every(
+        (i) => i.complete && i.naturalWidth > 0,
+      ),
+    );
+    await ann.page.waitForTimeout(500);
+    await shoot(ann.page, 'chat-media');
+  });
+
+  it('takes My files', async () => {
+    const eve = await signUp(browser, server, 'Eve Zhou');
+    const { page } = eve;
+    await page.getByRole('link', { name: 'My files' }).click();
+    for (const name of ['Photos 照片', 'Tax 2026', 'Work']) {
+      await page.getByRole('button', { name: 'New folder' }).click();
+      await page.getByLabel('Folder name').fill(name);
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page.getByRole('list', { name: 'Files and folders' }).getByRole('link', { name }).waitFor();
+    }
+    await page.getByLabel('Upload').setInputFiles([
+      { name: 'Quarterly report.pdf', mimeType: 'application/pdf', buffer: pdf(180_000) },
+      { name: 'meeting-notes.txt', mimeType: 'text/plain', buffer: Buffer.from('Agenda\n'.repeat(400)) },
+    ]);
+    await page.getByRole('list', { name: 'Files and folders' }).getByText('meeting-notes.txt').waitFor();
+    await shoot(page, 'files');
+  });
 });
+
+/** Bytes that start like a PDF (the server decides types from the first bytes). */
+function pdf(size: number): Buffer {
+  const b = Buffer.alloc(size, 0x20);
+  b.write('%PDF-1.7\n');
+  return b;
+}

@@ -1,4 +1,5 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+import { useChatStore } from './stores/chat.js';
 import { useSessionStore } from './stores/session.js';
 // The chat screen is what almost every visit opens: in the main bundle, no lazy-chunk waterfall.
 import ChatView from './views/ChatView.vue';
@@ -63,6 +64,26 @@ const routes: RouteRecordRaw[] = [
           },
           { path: 'new-group', name: 'new-group', component: () => import('./views/NewGroup.vue') },
         ],
+      },
+      // "My files" is lazy: most visits never open it.
+      {
+        path: 'files/:folderId?',
+        name: 'files',
+        component: () => import('./views/DriveView.vue'),
+        props: true,
+      },
+      // The pinned "File transfer" entry: created on first use, then it is a chat like any other.
+      {
+        path: 'file-transfer',
+        name: 'file-transfer',
+        component: EmptyPane,
+        beforeEnter: async () => {
+          try {
+            return { name: 'chat', params: { id: await useChatStore().fileTransfer() }, replace: true };
+          } catch {
+            return { name: 'chats' };
+          }
+        },
       },
       { path: 'me', name: 'me', component: () => import('./views/MeView.vue') },
       { path: 'settings', name: 'settings', component: () => import('./views/SettingsView.vue') },

@@ -52,3 +52,8 @@ export function relative(ms: number, now = Date.now()): string {
 export function date(ms: number): string {
   return fmt({ dateStyle: 'medium', timeStyle: 'short' }).format(ms);
 }
+
+/** A date and time for lists: "Nov 27, 2026, 14:05". */
+export function dateTime(ms: number): string {
+  return fmt({ dateStyle: 'medium', timeStyle: 'short' }).format(ms);
+}

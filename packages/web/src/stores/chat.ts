@@ -7,6 +7,7 @@ import { useSessionStore } from './session.js';
 import { useSettingsStore } from './settings.js';
 import { errorText } from '../lib/errors.js';
 import { preview } from '../lib/preview.js';
+import { i18n } from '../i18n/index.js';
 
 /** A message of one's own that the server has not stored yet (or refused). */
 export interface PendingMessage {
@@ -265,6 +266,21 @@ export const useChatStore = defineStore('chat', () => {
     client.messages.typing(conversationId).catch(() => undefined);
   }
 
+  /** What a conversation is called: the group's name, the other person's, or "File transfer". */
+  function title(c: Conversation): string {
+    const t = i18n.global.t;
+    if (c.type === 'self') return t('fileTransfer.title');
+    if (c.type === 'group') return c.name;
+    return useContactsStore().nameOf(c.peerId) || t('common.unknownUser');
+  }
+
+  /** The user's own "File transfer" conversation (created on first use); resolves with its id. */
+  async function fileTransfer(): Promise<string> {
+    const c = await client.messages.fileTransferConversation();
+    conversations[c.id] = c;
+    return c.id;
+  }
+
   async function setSettings(conversationId: string, s: { muted?: boolean; pinned?: boolean }) {
     conversations[conversationId] = await client.messages.setConversationSettings(conversationId, s);
   }
@@ -309,5 +325,7 @@ export const useChatStore = defineStore('chat', () => {
     typingIn,
     typingPing,
     setSettings,
+    fileTransfer,
+    title,
   };
 });

@@ -9,6 +9,7 @@ import type { DriveRow, MediaRow } from './media.tables.js';
 /** The root folder's id in storage and on the wire ("" and "root" both mean it). */
 const ROOT = '0';
 const MAX_DEPTH = 32;
+const MAX_NAME = 200;
 
 const parentOf = (id: string) => (id === '' || id === 'root' ? ROOT : id);
 
@@ -130,9 +131,17 @@ export class DriveService {
     return trail;
   }
 
+  /**
+   * A name the user typed (folder, rename) is taken as it is or refused, never quietly
+   * rewritten: "../x" or 300 characters get INVALID_ARGUMENT rather than "x" or a cut name.
+   */
   private name(n: string): string {
-    const name = cleanName(n, '');
+    const name = n.trim();
     if (!name) throw errors.invalidArgument('a name is required', 'name');
+    if ([...name].length > MAX_NAME)
+      throw errors.invalidArgument(`a name is at most ${MAX_NAME} characters`, 'name');
+    if (name === '.' || name === '..' || cleanName(name, '') !== name)
+      throw errors.invalidArgument('a name cannot contain / \\ : * ? " < > | or start with a dot', 'name');
     return name;
   }
 

@@ -10,6 +10,8 @@ import type { MessageService } from './message.service.js';
 import {
   CONV_DIRECT,
   CONV_GROUP,
+  CONV_SELF,
+  ROLE_MEMBER,
   SEND_BLOCKED,
   SEND_NOT_FRIENDS,
   SEND_OK,
@@ -79,6 +81,43 @@ export class ConversationAdmin {
     });
     await this.announce(convId, changed);
     return convId;
+  }
+
+  /**
+   * A user's own "file transfer" conversation (type SELF), created on first use. Its key is
+   * `self:{userId}` under the unique index 1:1 keys use, so two devices asking at once get
+   * one; its only member is the user, so membership alone keeps everyone else out and no
+   * friendship is asked. Sends there reach the user's other devices like any message.
+   */
+  async ensureSelf(userId: string): Promise<string> {
+    const { repo } = this.d;
+    const key = `self:${userId}`;
+    const found = await repo.directByKey(key);
+    if (found) return found.id;
+    const now = this.d.clock.now();
+    const id = this.d.ids.next();
+    try {
+      await repo.transaction(async (tx) => {
+        await repo.insertConversation(tx, {
+          id,
+          type: CONV_SELF,
+          direct_key: key,
+          name: '',
+          muted_all: 0,
+          last_seq: 0,
+          last_message_at: now,
+          created_at: now,
+        });
+        await repo.insertMember(tx, blankMember(id, userId, ROLE_MEMBER, SEND_OK, 1));
+        await repo.bumpPts(tx, id, [userId]);
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err; // another device created it at the same time
+    }
+    const conv = (await repo.directByKey(key))!;
+    // The user's other devices learn of it now rather than at their next Sync.
+    if (conv.id === id) await this.announce(id, [userId]);
+    return conv.id;
   }
 
   async applyGroup(r: pb.ApplyGroupRequest): Promise<void> {

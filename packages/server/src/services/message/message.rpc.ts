@@ -55,6 +55,7 @@ export function parseSend(req: pb.SendMessageRequest, maxTextBytes: number): Sen
 /** MessageService over the wire: parse, call, shape. */
 export function messageRpc(
   service: MessageService,
+  admin: ConversationAdmin,
   maxTextBytes: number,
 ): ServiceImpl<typeof pb.MessageService> {
   return {
@@ -119,6 +120,10 @@ export function messageRpc(
     async setPrivacy(req, ctx) {
       await service.setPrivacy(requireCaller(ctx), req.hideReadReceipts);
       return {};
+    },
+    async getFileTransferConversation(_req, ctx) {
+      const caller = requireCaller(ctx);
+      return { conversation: await service.conversation(caller, await admin.ensureSelf(caller.userId)) };
     },
     async sendTyping(req, ctx) {
       await service.typing(requireCaller(ctx), id(req.conversationId, 'conversationId'));

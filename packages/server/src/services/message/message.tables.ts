@@ -47,6 +47,8 @@ export interface MessageTables {
 
 export const CONV_DIRECT = 1;
 export const CONV_GROUP = 2;
+/** A user's own "file transfer" conversation; its one member is that user. */
+export const CONV_SELF = 3;
 
 export const SEND_OK = 0;
 export const SEND_NOT_FRIENDS = 1;
