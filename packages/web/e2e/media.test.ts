@@ -42,7 +42,7 @@ describe('web: media in the browser', { timeout: 120_000 }, () => {
     await ann.page.getByLabel('Choose photos or videos').setInputFiles({
       name: 'sunset.png',
       mimeType: 'image/png',
-      buffer: await picture('sunset'),
+      buffer: await picture('sunset', 420, 560), // portrait: a tall row
     });
     await ann.page.getByRole('list', { name: 'Ready to send' }).getByText('sunset.png').waitFor();
     await ann.page.getByRole('button', { name: 'Send (1)' }).click();
@@ -60,7 +60,7 @@ describe('web: media in the browser', { timeout: 120_000 }, () => {
       .poll(() => full.evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0)), {
         timeout: 30_000,
       })
-      .toBe(640);
+      .toBe(420);
     await bob.page.keyboard.press('Escape');
     await bob.page.getByRole('dialog', { name: 'Image viewer' }).waitFor({ state: 'detached' });
 
@@ -80,6 +80,34 @@ describe('web: media in the browser', { timeout: 120_000 }, () => {
       .toBeGreaterThan(0);
     // The button now offers to pause.
     await messageLog(bob).getByRole('button', { name: 'Pause voice message' }).waitFor();
+
+    // Bob answers with three photos at once: one message, a grid whose thumbnails all load.
+    // Ann, at the bottom of the chat, stays there (no "Jump to latest").
+    await bob.page.getByLabel('Choose photos or videos').setInputFiles(
+      await Promise.all(
+        (['lake', 'hills', 'night'] as const).map(async (s) => ({
+          name: `${s}.png`,
+          mimeType: 'image/png',
+          buffer: await picture(s),
+        })),
+      ),
+    );
+    await bob.page.getByRole('button', { name: 'Send (3)' }).click();
+    const grid = messageLog(ann).getByRole('group', { name: '3 images' });
+    await grid.getByRole('button', { name: 'Open image 3' }).waitFor({ timeout: 30_000 });
+    await expect
+      .poll(
+        () =>
+          grid
+            .locator('img')
+            .evaluateAll((imgs: HTMLImageElement[]) => imgs.filter((i) => i.naturalWidth > 0).length),
+        {
+          timeout: 30_000,
+        },
+      )
+      .toBe(3);
+    await ann.page.waitForTimeout(300);
+    expect(await ann.page.getByRole('button', { name: 'Jump to latest' }).count()).toBe(0);
   });
 
   it('edits a photo before sending, sends a file, cancels an upload, and forwards a photo', async () => {
@@ -113,9 +141,12 @@ describe('web: media in the browser', { timeout: 120_000 }, () => {
     await ann.page.getByRole('button', { name: 'Send (1)' }).click();
 
     // Bob's full-size view is the edited picture: portrait, half of each side.
+    // (Ann's first photo, Bob's grid, and now this one.)
     const newest = messageLog(bob).getByRole('button', { name: 'Open image 1' }).last();
+    await expect
+      .poll(() => messageLog(bob).getByRole('button', { name: 'Open image 1' }).count(), { timeout: 30_000 })
+      .toBe(3);
     await newest.locator('img').waitFor({ timeout: 30_000 });
-    await expect.poll(() => messageLog(bob).getByRole('button', { name: 'Open image 1' }).count()).toBe(2);
     await newest.click();
     const full = bob.page.getByRole('dialog', { name: 'Image viewer' }).getByRole('img');
     const size = () =>

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../server/src/test/test-server.js';
 import {
   befriend,
@@ -199,6 +199,8 @@ describe.skipIf(!process.env.MYCHAT_SCREENSHOTS)('screenshots', { timeout: 180_0
       ),
     );
     await ann.page.waitForTimeout(500);
+    // The list stayed at the newest message while tall rows came in.
+    expect(await ann.page.getByRole('button', { name: 'Jump to latest' }).count()).toBe(0);
     await shoot(ann.page, 'chat-media');
   });
 });
