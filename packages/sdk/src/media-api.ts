@@ -2,6 +2,7 @@ import { fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import type { Client } from '@connectrpc/connect';
 import { media as pb } from '@mychat/protocol';
+import { sleep } from './backoff.js';
 import type { Authed } from './chat-backend.js';
 import { MyChatError } from './errors.js';
 import { cancelled, errorFromResponse, fetchFailure, type MediaHttp } from './media-http.js';
@@ -194,6 +195,21 @@ export class MediaApi {
       url: new URL(r.url, this.ctx.baseUrl + '/').toString(),
       expiresAt: r.expiresAt ? timestampMs(r.expiresAt) : 0,
     };
+  }
+
+  /**
+   * Waits until a file is processed (a video being transcoded, a trim) and resolves with it
+   * once `ready`. Rejects with MEDIA_NOT_READY when processing failed, CANCELLED on the signal.
+   */
+  async whenReady(mediaId: string, opts: { signal?: AbortSignal; intervalMs?: number } = {}): Promise<Media> {
+    for (;;) {
+      if (opts.signal?.aborted) throw cancelled();
+      const m = await this.get(mediaId);
+      if (m.status === 'ready') return m;
+      if (m.status === 'failed')
+        throw new MyChatError(m.error || 'the file could not be processed', 'MEDIA_NOT_READY', 'mediaId');
+      await sleep(opts.intervalMs ?? 1000, opts.signal).catch(() => undefined);
+    }
   }
 
   /** Bytes the caller's files take, and the limit. */

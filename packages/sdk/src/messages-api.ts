@@ -132,7 +132,7 @@ export class MessagesApi {
       return Promise.reject(
         new MyChatError('this message cannot be forwarded', 'INVALID_ARGUMENT', 'message'),
       );
-    return this.sendContent(toConversationId, structuredClone(c), options);
+    return this.sendContent(toConversationId, forwardedContent(c), options);
   }
 
   private sendContent(
@@ -289,6 +289,28 @@ export class MessagesApi {
   /** hideReadReceipts: others see 0 as your read cursor (and you theirs, as on WeChat). */
   async setPrivacy(settings: { hideReadReceipts: boolean }): Promise<void> {
     await this.ctx.authed((h) => this.ctx.rpc.setPrivacy(settings, h));
+  }
+}
+
+/**
+ * The content of a forwarded message: the same text or the same stored files, by id (the
+ * server fills in the rest). Built afresh, so an app's reactive proxy of the message is fine.
+ */
+function forwardedContent(c: MessageContent): MessageContent {
+  const ref = (m: MediaRef | undefined) => m && refOf(m.mediaId);
+  switch (c.type) {
+    case 'text':
+      return { type: 'text', text: c.text };
+    case 'image':
+      return { type: 'image', images: c.images.map((i) => refOf(i.mediaId)) };
+    case 'voice':
+      return { type: 'voice', audio: ref(c.audio), durationMs: c.durationMs, waveform: [...c.waveform] };
+    case 'video':
+      return { type: 'video', video: ref(c.video), durationMs: c.durationMs };
+    case 'file':
+      return { type: 'file', file: ref(c.file), name: c.name };
+    default:
+      return { type: 'empty' };
   }
 }
 

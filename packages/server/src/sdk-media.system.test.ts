@@ -4,7 +4,7 @@ import { auth } from '@mychat/protocol';
 import { MemoryUploadStore, MyChatClient, type MyChatError, type UploadStore } from '@mychat/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, signUp, type AuthClient } from './test/auth-helpers.js';
-import { noisyPng, voiceWebm } from './test/media-fixtures.js';
+import { mpeg4Mp4, noisyPng, voiceWebm } from './test/media-fixtures.js';
 import { startTestServer, type TestServer } from './test/test-server.js';
 
 const KiB = 1024;
@@ -130,7 +130,11 @@ describe('sdk: media', () => {
     return conversationId!;
   }
 
-  async function download(c: MyChatClient, mediaId: string, variant?: 'thumbnail'): Promise<Uint8Array> {
+  async function download(
+    c: MyChatClient,
+    mediaId: string,
+    variant?: 'thumbnail' | 'poster',
+  ): Promise<Uint8Array> {
     const { url } = await c.media.downloadUrl(mediaId, variant ? { variant } : {});
     const res = await fetch(url);
     expect(res.status).toBe(200);
@@ -314,5 +318,25 @@ describe('sdk: media', () => {
     expect(await reason(bob.client.messages.forward({ ...messages[0]!, recalled: true }, bc))).toBe(
       'INVALID_ARGUMENT',
     );
+  });
+
+  it('waits for a video to be transcoded, then sends it; its poster and ranges are served', async () => {
+    const alice = await user('Vid');
+    const bob = await user('Viewer');
+    const conv = await befriend(alice.client, bob.me.id, bob.client);
+    const raw = await mpeg4Mp4(2);
+    const up = await alice.client.media.upload(raw, { name: 'clip.mp4', kind: 'video' });
+    expect(up.status).toBe('processing');
+    const ready = await alice.client.media.whenReady(up.id, { intervalMs: 100 });
+    expect(ready).toMatchObject({ status: 'ready', mime: 'video/mp4', hasPoster: true });
+    expect(ready.durationMs).toBeGreaterThan(1500);
+    const sent = await alice.client.messages.sendVideo(conv, ready);
+    expect(sent.content).toMatchObject({ type: 'video', video: { mediaId: up.id } });
+    const { url } = await bob.client.media.downloadUrl(up.id);
+    const part = await fetch(url, { headers: { range: 'bytes=0-99' } });
+    expect(part.status).toBe(206);
+    expect((await part.arrayBuffer()).byteLength).toBe(100);
+    expect((await download(bob.client, up.id, 'poster')).length).toBeGreaterThan(0);
+    expect(await reason(alice.client.media.whenReady('123456789', { intervalMs: 100 }))).toBe('NOT_FOUND');
   });
 });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../server/src/test/test-server.js';
 import {
   befriend,
@@ -199,7 +199,32 @@ describe.skipIf(!process.env.MYCHAT_SCREENSHOTS)('screenshots', { timeout: 180_0
       ),
     );
     await ann.page.waitForTimeout(500);
+    // The list stayed at the newest message while tall rows came in.
+    expect(await ann.page.getByRole('button', { name: 'Jump to latest' }).count()).toBe(0);
     await shoot(ann.page, 'chat-media');
+
+    // Two photos picked and waiting in the tray, then the editor with a crop box.
+    await ann.page.getByLabel('Choose photos or videos').setInputFiles(
+      await Promise.all(
+        (['lake', 'sunset'] as const).map(async (s) => ({
+          name: `${s}.png`,
+          mimeType: 'image/png',
+          buffer: await picture(s),
+        })),
+      ),
+    );
+    await ann.page.getByRole('button', { name: 'Send (2)' }).waitFor();
+    await shoot(ann.page, 'chat-attach');
+    await ann.page.getByRole('button', { name: 'Edit lake.png' }).click();
+    const editor = ann.page.getByRole('dialog', { name: 'Edit image' });
+    await editor.getByRole('button', { name: 'Crop' }).click();
+    await shoot(ann.page, 'image-editor', async () => {
+      const box = (await editor.getByRole('img', { name: 'Image being edited' }).boundingBox())!;
+      await ann.page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.15);
+      await ann.page.mouse.down();
+      await ann.page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.85, { steps: 4 });
+      await ann.page.mouse.up();
+    });
   });
 
   it('takes My files', async () => {

@@ -116,7 +116,12 @@ export const useMediaStore = defineStore('media', () => {
           try {
             const m = await upload(item, a);
             if (a.kind === 'voice') await client.messages.sendVoice(conversationId, m);
-            else if (a.kind === 'video') await client.messages.sendVideo(conversationId, m);
+            else if (a.kind === 'video')
+              // A video the browser may not play is transcoded first.
+              await client.messages.sendVideo(
+                conversationId,
+                m.status === 'ready' ? m : await client.media.whenReady(m.id, { signal: item.ctl.signal }),
+              );
             else await client.messages.sendFile(conversationId, m, { name: a.name });
             remove(item);
           } catch (e) {
