@@ -12,6 +12,7 @@ import type { Caller } from '../../rpc/call-context.js';
 import { pushFrame, pushToUsers } from '../../shared/push.js';
 import { canonicalContent, TYPE_OF, type MediaAttachment } from './message.media.js';
 import type { MessageRepository } from './message.repository.js';
+import { MessageWriter } from './message.writer.js';
 import {
   CONV_DIRECT,
   CONV_GROUP,
@@ -69,7 +70,11 @@ export interface SendInput {
  * members is a best-effort hint after it; clients repair anything missed through Sync.
  */
 export class MessageService {
-  constructor(private readonly d: MessageServiceDeps) {}
+  private readonly writer: MessageWriter;
+
+  constructor(private readonly d: MessageServiceDeps) {
+    this.writer = new MessageWriter(d.repo);
+  }
 
   async send(caller: Caller, input: SendInput): Promise<{ message: pb.Message; duplicate: boolean }> {
     const { repo } = this.d;
@@ -125,12 +130,11 @@ export class MessageService {
       recalledAt: null,
     };
     try {
-      await repo.transaction(async (tx) => {
-        ensureTimeLeft(); // a connection came free only after the sender gave up: skip the work
-        row.seq = await repo.nextSeq(tx, conv.id, now);
-        await repo.insertMessage(tx, row);
-        await repo.advanceCursors(tx, conv.id, caller.userId, { read: row.seq });
-      });
+      ensureTimeLeft();
+      // Group commit: stored with the sends that arrive meanwhile, in one transaction that
+      // also gives it its seq; resolves after the commit (the writer skips sends whose
+      // caller stopped waiting before their transaction began).
+      await this.writer.store(row);
     } catch (err) {
       // A retry of a stored message (or two racing retries): return the original.
       if (isUniqueViolation(err)) return orOriginal(err);
