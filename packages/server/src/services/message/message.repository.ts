@@ -1,7 +1,13 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { prepared, slot } from '../../adapters/sql/prepared.js';
 import { asBool, asId, asNum, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
-import type { ConversationRow, MemberRow, MessageRow, MessageTables } from './message.tables.js';
+import {
+  CONV_DIRECT,
+  type ConversationRow,
+  type MemberRow,
+  type MessageRow,
+  type MessageTables,
+} from './message.tables.js';
 
 type Db = Kysely<MessageTables> | Transaction<MessageTables>;
 
@@ -68,6 +74,24 @@ export class MessageRepository {
           .innerJoin('msg_conversations as c', 'c.id', 'm.conv_id')
           .selectAll('m')
           .select(['c.type', 'c.name', 'c.muted_all', 'c.last_seq', 'c.last_message_at'])
+          .where('m.conv_id', '=', slot('conv'))
+          .where('m.user_id', '=', slot('user')),
+      ),
+      sendContext: prepared<{ conv: string; user: string; direct: number }>(() =>
+        db
+          .selectFrom('msg_members as m')
+          .innerJoin('msg_conversations as c', 'c.id', 'm.conv_id')
+          // The other member of a 1:1 conversation (none for groups).
+          .leftJoin('msg_members as p', (j) =>
+            j
+              .onRef('p.conv_id', '=', 'm.conv_id')
+              .onRef('p.user_id', '<>', 'm.user_id')
+              .on('c.type', '=', slot('direct')),
+          )
+          .leftJoin('msg_user_state as s', 's.user_id', 'm.user_id')
+          .selectAll('m')
+          .select(['c.type', 'c.name', 'c.muted_all', 'c.last_seq', 'c.last_message_at'])
+          .select(['p.user_id as peer_id', 'p.left_seq as peer_left_seq', 's.hide_read_receipts as hides'])
           .where('m.conv_id', '=', slot('conv'))
           .where('m.user_id', '=', slot('user')),
       ),
@@ -156,6 +180,33 @@ export class MessageRepository {
     const r = (await this.q.membership(this.db, { conv: convId, user: userId })).rows[0];
     if (!r) return undefined;
     return { me: toMember(r), conv: toConversation({ ...r, id: r.conv_id }) };
+  }
+
+  /**
+   * What a send needs in one query: the member row and its conversation, whether the
+   * sender hides read receipts, and for a 1:1 conversation the ids of its members who have
+   * not left (the push audience; groups look theirs up after the commit).
+   */
+  async sendContext(
+    convId: string,
+    userId: string,
+  ): Promise<
+    | { conv: ConversationRow; me: MemberRow; directMembers: string[] | undefined; hidesReceipts: boolean }
+    | undefined
+  > {
+    const r = (await this.q.sendContext(this.db, { conv: convId, user: userId, direct: CONV_DIRECT }))
+      .rows[0];
+    if (!r) return undefined;
+    const me = toMember(r);
+    const conv = toConversation({ ...r, id: r.conv_id });
+    let directMembers: string[] | undefined;
+    if (conv.type === CONV_DIRECT) {
+      directMembers = [];
+      if (me.leftSeq === null) directMembers.push(me.userId);
+      if (r.peer_id !== null && r.peer_id !== undefined && (r.peer_left_seq ?? null) === null)
+        directMembers.push(asId(r.peer_id));
+    }
+    return { conv, me, directMembers, hidesReceipts: r.hides != null && asBool(r.hides) };
   }
 
   async members(convId: string, db: Db = this.db): Promise<MemberRow[]> {
