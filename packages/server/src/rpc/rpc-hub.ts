@@ -12,9 +12,9 @@ import {
   type Transport,
 } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
-import type { Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import type { Logger } from 'pino';
-import { AppError, toConnectError } from '../kernel/errors.js';
+import { AppError, ErrorCode, toConnectError } from '../kernel/errors.js';
 import { currentRequest, remainingMs, runInRequest, timeoutFromHeaders } from '../kernel/request-context.js';
 import { Meta } from './call-context.js';
 import { createDirectTransport } from './direct-transport.js';
@@ -34,12 +34,20 @@ export interface RpcHubOptions {
   defaultTimeoutMs: number;
   logger: Logger;
   rpcDuration?: Histogram<'service' | 'method' | 'code'>;
+  /** Counts calls refused because too many were in flight to a peer. */
+  rpcShed?: Counter<'peer'>;
   /**
    * Route calls to services in this process through Connect's in-memory transport (each
    * request and answer encoded and decoded) instead of calling them directly. For tests
    * that want the wire's behaviour in one process; the default is the direct call.
    */
   serialiseLocalCalls?: boolean;
+  /**
+   * Most calls in flight at once on the connection to one peer. A call beyond it fails at
+   * once with UNAVAILABLE (retry after 1 s) instead of queueing on the connection, so an
+   * overloaded service sheds load at its callers instead of buffering without bound.
+   */
+  maxInFlightPerPeer?: number;
 }
 
 /**
@@ -138,16 +146,54 @@ export class RpcHub {
     }
     let t = this.remote.get(url);
     if (!t) {
-      t = createGrpcTransport({
-        baseUrl: url,
-        // The client side of one connection carries every call to that peer: as on the server.
-        nodeOptions: { maxSessionMemory: INTERNAL_SESSION_MEMORY_MB },
-        interceptors: [this.clientInterceptor()],
-        defaultTimeoutMs: this.opts.defaultTimeoutMs,
-      });
+      t = this.capped(
+        short,
+        createGrpcTransport({
+          baseUrl: url,
+          // The client side of one connection carries every call to that peer: as on the server.
+          nodeOptions: { maxSessionMemory: INTERNAL_SESSION_MEMORY_MB },
+          interceptors: [this.clientInterceptor()],
+          defaultTimeoutMs: this.opts.defaultTimeoutMs,
+        }),
+      );
       this.remote.set(url, t);
     }
     return t;
+  }
+
+  /** `t` with at most `maxInFlightPerPeer` calls in flight; more fail with UNAVAILABLE. */
+  private capped(peer: string, t: Transport): Transport {
+    const cap = this.opts.maxInFlightPerPeer ?? Number.POSITIVE_INFINITY;
+    let inFlight = 0;
+    const admit = () => {
+      if (inFlight >= cap) {
+        this.opts.rpcShed?.inc({ peer });
+        throw toConnectError(
+          new AppError(ErrorCode.UNAVAILABLE, `the ${peer} service is busy; try again shortly`, {
+            retryAfterSeconds: 1,
+          }),
+        );
+      }
+      inFlight++;
+    };
+    return {
+      async unary(...args) {
+        admit();
+        try {
+          return await t.unary(...args);
+        } finally {
+          inFlight--;
+        }
+      },
+      async stream(...args) {
+        admit();
+        try {
+          return await t.stream(...args);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
   }
 
   /** Connect's in-memory transport: every call encoded and decoded as on the wire. */
