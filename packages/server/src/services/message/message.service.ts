@@ -178,7 +178,11 @@ export class MessageService {
       if (isUniqueViolation(err)) return orOriginal(err);
       throw err;
     }
-    const message = messageView(row);
+    // The parsed content is the one just stored, unless decoding kept fields this server does
+    // not know (they are not in the stored JSON, so the view must not have them either).
+    const c = input.content;
+    const reuse = !c.$unknown?.length && c.body.case === 'text' && !c.body.value.$unknown?.length;
+    const message = messageView(row, reuse ? c : undefined);
     this.d.logger.debug(
       { conversation_id: conv.id, seq: row.seq, msg_id: row.id, user_id: caller.userId },
       'message stored',
@@ -216,7 +220,7 @@ export class MessageService {
     const hasMore = rows.length > limit;
     const page = rows.slice(0, limit);
     if (!forward) page.reverse();
-    return { messages: page.map(messageView), hasMore };
+    return { messages: page.map((r) => messageView(r)), hasMore };
   }
 
   async sync(caller: Caller, sincePts: number) {
