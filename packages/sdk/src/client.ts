@@ -50,7 +50,12 @@ export interface MyChatClientOptions {
   WebSocket?: WebSocketConstructor;
   /** Reconnect delays: jittered exponential from baseMs (500) to capMs (30 000). */
   reconnect?: BackoffOptions;
-  /** How long a sent message may wait for its ack before it is retried (same clientMsgId). Default 10 000 ms. */
+  /**
+   * How long a request (and a send over RPC, when never connected) may wait for its answer
+   * before it is retried. A send over the live socket waits for its ack as long as the socket
+   * lives (the server always answers) and is retried, with the same clientMsgId, only on the
+   * next socket. Default 10 000 ms.
+   */
   ackTimeoutMs?: number;
   /** Acknowledge delivery of received messages automatically (batched per conversation). Default true. */
   autoMarkDelivered?: boolean;

@@ -7,7 +7,8 @@ import { fromContent, toMessage } from './mappers.js';
 import type { SendLink } from './outbox.js';
 
 /**
- * Sends over the live socket (the ack comes only after the message is durable). A client that
+ * Sends over the live socket (the ack comes only after the message is durable; see below for
+ * why it has no timeout there). A client that
  * was never connected (a script that only sends) uses SendMessage over RPC instead; one that is
  * connecting or reconnecting waits until it is live again.
  */
@@ -32,7 +33,12 @@ export function createSendLink(deps: {
         r = await deps.authed((h) => deps.rpc.sendMessage(req, { ...h, timeoutMs: deps.ackTimeoutMs }));
       } else {
         const conn = await deps.loop.whenLive();
-        const f = await conn.request({ case: 'send', value: req }, deps.ackTimeoutMs);
+        // No ack timeout on the socket: the server answers every request (an error at the
+        // latest when its own deadline passes), so an ack that is late is queued there, not
+        // lost. Sending again meanwhile only added work to an overloaded server (each
+        // timeout another copy in its queue). A send is repeated only after the socket is
+        // gone (CONNECTION_LOST), on the next one.
+        const f = await conn.request({ case: 'send', value: req });
         if (f.body.case !== 'sendAck') throw new MyChatError('expected a send ack', 'PROTOCOL');
         r = f.body.value;
       }

@@ -66,7 +66,7 @@ export class WsConnection {
     {
       resolve: (f: gateway.ServerFrame) => void;
       reject: (e: unknown) => void;
-      timer: ReturnType<typeof setTimeout>;
+      timer: ReturnType<typeof setTimeout> | undefined;
     }
   >();
   private closed: SocketClosedError | undefined;
@@ -114,15 +114,22 @@ export class WsConnection {
     }
   }
 
-  /** Sends a frame and resolves with its answer; a server Error frame rejects as MyChatError. */
-  request(body: FrameBody, timeoutMs: number): Promise<gateway.ServerFrame> {
+  /**
+   * Sends a frame and resolves with its answer; a server Error frame rejects as MyChatError.
+   * Without `timeoutMs` it waits until the answer comes or the socket closes (the server
+   * answers every request, and the heartbeat closes a dead link).
+   */
+  request(body: FrameBody, timeoutMs?: number): Promise<gateway.ServerFrame> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(this.closed);
       const requestId = this.nextId++;
-      const timer = setTimeout(() => {
-        this.waiting.delete(requestId);
-        reject(new MyChatError('no answer from the server in time', 'TIMEOUT'));
-      }, timeoutMs);
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.waiting.delete(requestId);
+              reject(new MyChatError('no answer from the server in time', 'TIMEOUT'));
+            }, timeoutMs);
       this.waiting.set(requestId, { resolve, reject, timer });
       this.write(requestId, body);
     });

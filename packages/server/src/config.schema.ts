@@ -40,6 +40,11 @@ export const configSchema = z.strictObject({
     tokenFile: cfg.str('internal-token'),
     /** Deadline for internal calls, ms. */
     timeoutMs: cfg.int(10_000, 100, 600_000),
+    /**
+     * Most internal calls in flight at once on the connection to one peer; more fail at once
+     * with UNAVAILABLE (clients retry with backoff) instead of queueing without bound.
+     */
+    maxInFlightPerPeer: cfg.int(2_000, 1, 1_000_000),
     /** Where services that do not run in this process are: `auth=http://host:8081,...`. */
     peers: z
       .preprocess((v) => (typeof v === 'string' ? parsePeers(v) : v), z.record(z.string(), z.url()))

@@ -5,7 +5,7 @@
  * loads only what it runs. Topology is config: no module knows where its peers run.
  */
 import path from 'node:path';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { BlobStore } from './adapters/blob/blob.js';
 import type { Bus } from './adapters/bus/bus.js';
 import type { Kv } from './adapters/kv/kv.js';
@@ -119,12 +119,20 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
         buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
         registers: [metrics],
       });
+      const rpcShed = new Counter({
+        name: 'mychat_rpc_client_shed_total',
+        help: 'Internal calls refused with UNAVAILABLE because too many were in flight to the peer',
+        labelNames: ['peer'] as const,
+        registers: [metrics],
+      });
       const hub = new RpcHub({
         internalToken: token,
         peers: ctx.config.rpc.peers,
         defaultTimeoutMs: ctx.config.rpc.timeoutMs,
+        maxInFlightPerPeer: ctx.config.rpc.maxInFlightPerPeer,
         logger: ctx.logger,
         rpcDuration,
+        rpcShed,
       });
       return { value: hub };
     },

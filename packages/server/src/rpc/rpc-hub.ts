@@ -12,11 +12,12 @@ import {
   type Transport,
 } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
-import type { Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import type { Logger } from 'pino';
-import { AppError, toConnectError } from '../kernel/errors.js';
+import { AppError, ErrorCode, toConnectError } from '../kernel/errors.js';
 import { currentRequest, remainingMs, runInRequest, timeoutFromHeaders } from '../kernel/request-context.js';
 import { Meta } from './call-context.js';
+import { createDirectTransport } from './direct-transport.js';
 import { INTERNAL_SESSION_MEMORY_MB } from './rpc-server.js';
 
 interface Registration {
@@ -33,17 +34,42 @@ export interface RpcHubOptions {
   defaultTimeoutMs: number;
   logger: Logger;
   rpcDuration?: Histogram<'service' | 'method' | 'code'>;
+  /** Counts calls refused because too many were in flight to a peer. */
+  rpcShed?: Counter<'peer'>;
+  /**
+   * Route calls to services in this process through Connect's in-memory transport (each
+   * request and answer encoded and decoded) instead of calling them directly. For tests
+   * that want the wire's behaviour in one process; the default is the direct call.
+   */
+  serialiseLocalCalls?: boolean;
+  /**
+   * Most calls in flight at once on the connection to one peer. A call beyond it fails at
+   * once with UNAVAILABLE (retry after 1 s) instead of queueing on the connection, so an
+   * overloaded service sheds load at its callers instead of buffering without bound.
+   */
+  maxInFlightPerPeer?: number;
 }
 
 /**
  * Where services meet. A service module registers its implementation here; anyone who
  * needs a service asks for a client. The client reaches the implementation in this
- * process over Connect's in-memory transport when it is registered here, and over gRPC
+ * process as a direct function call when it is registered here (see direct-transport.ts), and over gRPC
  * (HTTP/2) to a configured peer otherwise, so no module knows where its peer runs.
  */
 export class RpcHub {
   private readonly registrations: Registration[] = [];
   private local: Transport | undefined;
+  private readonly direct: Transport = createDirectTransport({
+    implOf: (service) =>
+      this.registrations.find((r) => r.service.typeName === service.typeName)?.impl as
+        Record<string, never> | undefined,
+    observed: (service, method, code, ms, requestId) => {
+      this.opts.rpcDuration?.observe({ service: service.typeName, method: method.name, code }, ms / 1000);
+      if (this.opts.logger.isLevelEnabled('debug'))
+        this.opts.logger.debug({ request_id: requestId, rpc: method.name, code, ms }, 'rpc handled');
+    },
+    fallback: () => this.routerTransport(),
+  });
   private readonly remote = new Map<string, Transport>();
 
   constructor(private readonly opts: RpcHubOptions) {}
@@ -109,12 +135,7 @@ export class RpcHub {
   }
 
   private transportFor(service: DescService): Transport {
-    if (this.isLocal(service)) {
-      this.local ??= createRouterTransport((router) => this.routes(router), {
-        transport: { interceptors: [this.clientInterceptor()], defaultTimeoutMs: this.opts.defaultTimeoutMs },
-      });
-      return this.local;
-    }
+    if (this.isLocal(service)) return this.opts.serialiseLocalCalls ? this.routerTransport() : this.direct;
     const short = service.typeName.split('.')[1] ?? service.typeName; // mychat.auth.v1.AuthService -> auth
     const url = this.opts.peers[service.typeName] ?? this.opts.peers[short];
     if (!url) {
@@ -125,16 +146,62 @@ export class RpcHub {
     }
     let t = this.remote.get(url);
     if (!t) {
-      t = createGrpcTransport({
-        baseUrl: url,
-        // The client side of one connection carries every call to that peer: as on the server.
-        nodeOptions: { maxSessionMemory: INTERNAL_SESSION_MEMORY_MB },
-        interceptors: [this.clientInterceptor()],
-        defaultTimeoutMs: this.opts.defaultTimeoutMs,
-      });
+      t = this.capped(
+        short,
+        createGrpcTransport({
+          baseUrl: url,
+          // The client side of one connection carries every call to that peer: as on the server.
+          nodeOptions: { maxSessionMemory: INTERNAL_SESSION_MEMORY_MB },
+          interceptors: [this.clientInterceptor()],
+          defaultTimeoutMs: this.opts.defaultTimeoutMs,
+        }),
+      );
       this.remote.set(url, t);
     }
     return t;
+  }
+
+  /** `t` with at most `maxInFlightPerPeer` calls in flight; more fail with UNAVAILABLE. */
+  private capped(peer: string, t: Transport): Transport {
+    const cap = this.opts.maxInFlightPerPeer ?? Number.POSITIVE_INFINITY;
+    let inFlight = 0;
+    const admit = () => {
+      if (inFlight >= cap) {
+        this.opts.rpcShed?.inc({ peer });
+        throw toConnectError(
+          new AppError(ErrorCode.UNAVAILABLE, `the ${peer} service is busy; try again shortly`, {
+            retryAfterSeconds: 1,
+          }),
+        );
+      }
+      inFlight++;
+    };
+    return {
+      async unary(...args) {
+        admit();
+        try {
+          return await t.unary(...args);
+        } finally {
+          inFlight--;
+        }
+      },
+      async stream(...args) {
+        admit();
+        try {
+          return await t.stream(...args);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+  }
+
+  /** Connect's in-memory transport: every call encoded and decoded as on the wire. */
+  private routerTransport(): Transport {
+    this.local ??= createRouterTransport((router) => this.routes(router), {
+      transport: { interceptors: [this.clientInterceptor()], defaultTimeoutMs: this.opts.defaultTimeoutMs },
+    });
+    return this.local;
   }
 
   /** Adds the internal token to every outgoing call. */

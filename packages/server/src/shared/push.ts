@@ -1,5 +1,6 @@
 import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
-import { gateway } from '@mychat/protocol';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { gateway, message } from '@mychat/protocol';
 import type { Bus } from '../adapters/bus/bus.js';
 
 /** A push frame (request_id 0) with the given body. */
@@ -24,11 +25,53 @@ export async function pushToUsers(
   const envelope = toBinary(
     gateway.PushEnvelopeSchema,
     create(gateway.PushEnvelopeSchema, {
-      frame: toBinary(gateway.ServerFrameSchema, frame),
+      frame: encodeServerFrameBinary(frame),
       exceptSessionId,
     }),
   );
   const sends: Promise<void>[] = [];
   for (const id of userIds) sends.push(bus.publish(userChannel(id), envelope));
   await Promise.all(sends);
+}
+
+/** Encodings of Message objects, made once per object (see {@link encodeServerFrameBinary}). */
+const encodedMessages = new WeakMap<message.Message, Uint8Array>();
+
+function messageBytes(m: message.Message): Uint8Array {
+  let bytes = encodedMessages.get(m);
+  if (!bytes) {
+    bytes = toBinary(message.MessageSchema, m);
+    encodedMessages.set(m, bytes);
+  }
+  return bytes;
+}
+
+// ServerFrame and SendMessageResponse field numbers (proto/mychat/gateway/v1, message/v1).
+const F_REQUEST_ID = 1;
+const F_SEND_ACK = 12;
+const F_MESSAGE = 14;
+const F_ACK_MESSAGE = 1;
+const F_ACK_DUPLICATE = 2;
+
+/**
+ * A ServerFrame in binary, the same bytes as `toBinary`. A new message goes out twice,
+ * pushed to the members and inside the sender's ack, as the same Message object when
+ * the service runs in this process: its encoding is made once and reused for both.
+ */
+export function encodeServerFrameBinary(frame: gateway.ServerFrame): Uint8Array {
+  const body = frame.body;
+  const m = body.case === 'message' ? body.value : body.case === 'sendAck' ? body.value.message : undefined;
+  if (!m || frame.$unknown?.length || (body.case === 'sendAck' && body.value.$unknown?.length))
+    return toBinary(gateway.ServerFrameSchema, frame);
+  const w = new BinaryWriter();
+  if (frame.requestId !== 0) w.tag(F_REQUEST_ID, WireType.Varint).uint32(frame.requestId);
+  if (body.case === 'message') {
+    w.tag(F_MESSAGE, WireType.LengthDelimited).bytes(messageBytes(m));
+  } else {
+    w.tag(F_SEND_ACK, WireType.LengthDelimited).fork();
+    w.tag(F_ACK_MESSAGE, WireType.LengthDelimited).bytes(messageBytes(m));
+    if (body.case === 'sendAck' && body.value.duplicate) w.tag(F_ACK_DUPLICATE, WireType.Varint).bool(true);
+    w.join();
+  }
+  return w.finish();
 }

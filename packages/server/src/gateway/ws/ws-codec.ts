@@ -3,11 +3,12 @@
  * debugging, their protobuf JSON form in text frames. Also the mapping from any failure to
  * the Error frame a client may see (the WebSocket edge of house rule 5).
  */
-import { create, fromBinary, fromJsonString, toBinary, toJsonString } from '@bufbuild/protobuf';
+import { create, fromBinary, fromJsonString, toJsonString } from '@bufbuild/protobuf';
 import { BinaryReader, type WireType } from '@bufbuild/protobuf/wire';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { gateway } from '@mychat/protocol';
 import { AppError, ErrorCode, errorInfoOf, reasonOf } from '../../kernel/errors.js';
+import { encodeServerFrameBinary } from '../../shared/push.js';
 
 const { ClientFrameSchema, ServerFrameSchema } = gateway;
 
@@ -35,7 +36,7 @@ export function decodeClientFrame(data: Buffer, isBinary: boolean): DecodedFrame
 
 /** Encodes a ServerFrame for a socket's wire. */
 export function encodeServerFrame(frame: gateway.ServerFrame, wire: Wire): Uint8Array | string {
-  return wire === 'binary' ? toBinary(ServerFrameSchema, frame) : toJsonString(ServerFrameSchema, frame);
+  return wire === 'binary' ? encodeServerFrameBinary(frame) : toJsonString(ServerFrameSchema, frame);
 }
 
 /** An already encoded ServerFrame (a push) as JSON text, for text sockets only. */

@@ -1,6 +1,13 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { prepared, slot } from '../../adapters/sql/prepared.js';
 import { asBool, asId, asNum, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
-import type { ConversationRow, MemberRow, MessageRow, MessageTables } from './message.tables.js';
+import {
+  CONV_DIRECT,
+  type ConversationRow,
+  type MemberRow,
+  type MessageRow,
+  type MessageTables,
+} from './message.tables.js';
 
 type Db = Kysely<MessageTables> | Transaction<MessageTables>;
 
@@ -43,14 +50,91 @@ const toMessage = (r: Record<string, unknown>): MessageRow => ({
   recalledAt: r.recalled_at === null || r.recalled_at === undefined ? null : asNum(r.recalled_at),
 });
 
+/** Most rows one INSERT statement carries (a batch of sends is split into statements of this size). */
+const INSERT_ROWS = 64;
+
 /** The message service's SQL. Nothing outside this service reads these tables. */
 export class MessageRepository {
   readonly db: Kysely<MessageTables>;
   readonly engine: SqlEngine;
 
+  /** The queries every send runs, compiled once (see `prepared`). */
+  private readonly q;
+  /** INSERTs of n messages, compiled once per n. */
+  private readonly inserts = new Map<number, ReturnType<typeof prepared>>();
+
   constructor(s: SqlDatabase) {
     this.db = s.db as Kysely<MessageTables>;
     this.engine = s.engine;
+    const db = this.db;
+    this.q = {
+      membership: prepared<{ conv: string; user: string }>(() =>
+        db
+          .selectFrom('msg_members as m')
+          .innerJoin('msg_conversations as c', 'c.id', 'm.conv_id')
+          .selectAll('m')
+          .select(['c.type', 'c.name', 'c.muted_all', 'c.last_seq', 'c.last_message_at'])
+          .where('m.conv_id', '=', slot('conv'))
+          .where('m.user_id', '=', slot('user')),
+      ),
+      sendContext: prepared<{ conv: string; user: string; direct: number }>(() =>
+        db
+          .selectFrom('msg_members as m')
+          .innerJoin('msg_conversations as c', 'c.id', 'm.conv_id')
+          // The other member of a 1:1 conversation (none for groups).
+          .leftJoin('msg_members as p', (j) =>
+            j
+              .onRef('p.conv_id', '=', 'm.conv_id')
+              .onRef('p.user_id', '<>', 'm.user_id')
+              .on('c.type', '=', slot('direct')),
+          )
+          .leftJoin('msg_user_state as s', 's.user_id', 'm.user_id')
+          .selectAll('m')
+          .select(['c.type', 'c.name', 'c.muted_all', 'c.last_seq', 'c.last_message_at'])
+          .select(['p.user_id as peer_id', 'p.left_seq as peer_left_seq', 's.hide_read_receipts as hides'])
+          .where('m.conv_id', '=', slot('conv'))
+          .where('m.user_id', '=', slot('user')),
+      ),
+      activeMemberIds: prepared<{ conv: string }>(() =>
+        db
+          .selectFrom('msg_members')
+          .select('user_id')
+          .where('conv_id', '=', slot('conv'))
+          .where('left_seq', 'is', null),
+      ),
+      userState: prepared<{ user: string }>(() =>
+        db.selectFrom('msg_user_state').selectAll().where('user_id', '=', slot('user')),
+      ),
+      messageByClientId: prepared<{ sender: string; cmid: string }>(() =>
+        db
+          .selectFrom('msg_messages')
+          .selectAll()
+          .where('sender_id', '=', slot('sender'))
+          .where('client_msg_id', '=', slot('cmid')),
+      ),
+      bumpSeq: prepared<{ conv: string; n: number; now: number }>(() => {
+        const q = db
+          .updateTable('msg_conversations')
+          .set({ last_seq: sql<number>`last_seq + ${slot<number>('n')}`, last_message_at: slot('now') })
+          .where('id', '=', slot('conv'));
+        // One statement instead of two where the engine can return the updated value.
+        return this.engine === 'mysql' ? q : q.returning('last_seq');
+      }),
+      lastSeq: prepared<{ conv: string }>(() =>
+        db.selectFrom('msg_conversations').select('last_seq').where('id', '=', slot('conv')),
+      ),
+      advanceRead: prepared<{ conv: string; user: string; seq: number }>(() =>
+        db
+          .updateTable('msg_members')
+          .set({
+            read_seq: sql`case when read_seq < ${slot('seq')} then ${slot('seq')} else read_seq end`,
+            delivered_seq: sql`case when delivered_seq < ${slot('seq')} then ${slot('seq')} else delivered_seq end`,
+          })
+          .where('conv_id', '=', slot('conv'))
+          .where('user_id', '=', slot('user'))
+          .where((eb) => eb.or([eb('read_seq', '<', slot('seq')), eb('delivered_seq', '<', slot('seq'))])),
+      ),
+    };
   }
 
   transaction<T>(fn: (tx: Transaction<MessageTables>) => Promise<T>): Promise<T> {
@@ -93,16 +177,36 @@ export class MessageRepository {
     convId: string,
     userId: string,
   ): Promise<{ conv: ConversationRow; me: MemberRow } | undefined> {
-    const r = await this.db
-      .selectFrom('msg_members as m')
-      .innerJoin('msg_conversations as c', 'c.id', 'm.conv_id')
-      .selectAll('m')
-      .select(['c.type', 'c.name', 'c.muted_all', 'c.last_seq', 'c.last_message_at'])
-      .where('m.conv_id', '=', convId)
-      .where('m.user_id', '=', userId)
-      .executeTakeFirst();
+    const r = (await this.q.membership(this.db, { conv: convId, user: userId })).rows[0];
     if (!r) return undefined;
     return { me: toMember(r), conv: toConversation({ ...r, id: r.conv_id }) };
+  }
+
+  /**
+   * What a send needs in one query: the member row and its conversation, whether the
+   * sender hides read receipts, and for a 1:1 conversation the ids of its members who have
+   * not left (the push audience; groups look theirs up after the commit).
+   */
+  async sendContext(
+    convId: string,
+    userId: string,
+  ): Promise<
+    | { conv: ConversationRow; me: MemberRow; directMembers: string[] | undefined; hidesReceipts: boolean }
+    | undefined
+  > {
+    const r = (await this.q.sendContext(this.db, { conv: convId, user: userId, direct: CONV_DIRECT }))
+      .rows[0];
+    if (!r) return undefined;
+    const me = toMember(r);
+    const conv = toConversation({ ...r, id: r.conv_id });
+    let directMembers: string[] | undefined;
+    if (conv.type === CONV_DIRECT) {
+      directMembers = [];
+      if (me.leftSeq === null) directMembers.push(me.userId);
+      if (r.peer_id !== null && r.peer_id !== undefined && (r.peer_left_seq ?? null) === null)
+        directMembers.push(asId(r.peer_id));
+    }
+    return { conv, me, directMembers, hidesReceipts: r.hides != null && asBool(r.hides) };
   }
 
   async members(convId: string, db: Db = this.db): Promise<MemberRow[]> {
@@ -142,12 +246,7 @@ export class MessageRepository {
 
   /** Ids of members who have not left (the audience of a push). */
   async activeMemberIds(convId: string, db: Db = this.db): Promise<string[]> {
-    const rows = await db
-      .selectFrom('msg_members')
-      .select('user_id')
-      .where('conv_id', '=', convId)
-      .where('left_seq', 'is', null)
-      .execute();
+    const { rows } = await this.q.activeMemberIds(db, { conv: convId });
     return rows.map((r) => asId(r.user_id));
   }
 
@@ -176,12 +275,7 @@ export class MessageRepository {
     clientMsgId: string,
     db: Db = this.db,
   ): Promise<MessageRow | undefined> {
-    const r = await db
-      .selectFrom('msg_messages')
-      .selectAll()
-      .where('sender_id', '=', senderId)
-      .where('client_msg_id', '=', clientMsgId)
-      .executeTakeFirst();
+    const r = (await this.q.messageByClientId(db, { sender: senderId, cmid: clientMsgId })).rows[0];
     return r && toMessage(r);
   }
 
@@ -229,17 +323,86 @@ export class MessageRepository {
 
   /** Reserves the next seq of a conversation; the row lock serialises concurrent senders. */
   async nextSeq(tx: Db, convId: string, now: number): Promise<number> {
-    await tx
-      .updateTable('msg_conversations')
-      .set({ last_seq: sql<number>`last_seq + 1`, last_message_at: now })
-      .where('id', '=', convId)
-      .execute();
-    const r = await tx
-      .selectFrom('msg_conversations')
-      .select('last_seq')
-      .where('id', '=', convId)
-      .executeTakeFirstOrThrow();
+    return this.reserveSeqs(tx, convId, 1, now);
+  }
+
+  /**
+   * Reserves the next `n` seqs of a conversation inside the caller's transaction and
+   * returns the last of them (the reserved ones are `last - n + 1 .. last`).
+   */
+  async reserveSeqs(tx: Db, convId: string, n: number, now: number): Promise<number> {
+    const res = await this.q.bumpSeq(tx, { conv: convId, n, now });
+    const r = res.rows[0] ?? (await this.q.lastSeq(tx, { conv: convId })).rows[0];
+    if (!r) throw new Error(`conversation ${convId} vanished while sending`);
     return asNum(r.last_seq);
+  }
+
+  /**
+   * Stores new messages of any conversations in the caller's transaction (group commit):
+   * gives each its seq (per conversation in the order given, conversations in id order so
+   * concurrent writers lock rows in the same order), inserts them, and moves each sender's
+   * read cursor to their message. Sets `seq` on the rows.
+   */
+  async storeNew(tx: Db, rows: MessageRow[], now: number): Promise<void> {
+    const byConv = new Map<string, MessageRow[]>();
+    for (const r of rows) {
+      const list = byConv.get(r.convId);
+      if (list) list.push(r);
+      else byConv.set(r.convId, [r]);
+    }
+    const convIds = [...byConv.keys()].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    for (const convId of convIds) {
+      const list = byConv.get(convId)!;
+      const last = await this.reserveSeqs(tx, convId, list.length, now);
+      list.forEach((r, i) => (r.seq = last - list.length + 1 + i));
+    }
+    for (let i = 0; i < rows.length; i += INSERT_ROWS)
+      await this.insertRows(tx, rows.slice(i, i + INSERT_ROWS));
+    const cursors = new Map<string, MessageRow>();
+    for (const r of rows) cursors.set(`${r.convId}:${r.senderId}`, r); // the last one wins: the highest seq
+    for (const r of cursors.values())
+      await this.q.advanceRead(tx, { conv: r.convId, user: r.senderId, seq: r.seq });
+  }
+
+  private async insertRows(tx: Db, rows: MessageRow[]): Promise<void> {
+    let insert = this.inserts.get(rows.length);
+    if (!insert) {
+      const n = rows.length;
+      insert = prepared(() =>
+        this.db.insertInto('msg_messages').values(
+          Array.from({ length: n }, (_, i) => ({
+            conv_id: slot(`${i}c`),
+            seq: slot(`${i}s`),
+            id: slot(`${i}i`),
+            sender_id: slot(`${i}u`),
+            client_msg_id: slot(`${i}k`),
+            type: slot(`${i}t`),
+            content: slot(`${i}b`),
+            reply_to_seq: slot(`${i}r`),
+            mentions: slot(`${i}m`),
+            mention_all: slot(`${i}a`),
+            created_at: slot(`${i}d`),
+            recalled_at: null,
+          })),
+        ),
+      );
+      this.inserts.set(n, insert);
+    }
+    const args: Record<string, unknown> = {};
+    rows.forEach((m, i) => {
+      args[`${i}c`] = m.convId;
+      args[`${i}s`] = m.seq;
+      args[`${i}i`] = m.id;
+      args[`${i}u`] = m.senderId;
+      args[`${i}k`] = m.clientMsgId;
+      args[`${i}t`] = m.type;
+      args[`${i}b`] = m.content;
+      args[`${i}r`] = m.replyToSeq;
+      args[`${i}m`] = m.mentions.join(',');
+      args[`${i}a`] = m.mentionAll ? 1 : 0;
+      args[`${i}d`] = m.createdAt;
+    });
+    await insert(tx, args);
   }
 
   async insertMessage(tx: Db, m: MessageRow): Promise<void> {
@@ -353,11 +516,7 @@ export class MessageRepository {
   }
 
   async userState(userId: string, db: Db = this.db): Promise<{ pts: number; hideReadReceipts: boolean }> {
-    const r = await db
-      .selectFrom('msg_user_state')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const r = (await this.q.userState(db, { user: userId })).rows[0];
     return { pts: r ? asNum(r.pts) : 0, hideReadReceipts: r ? asBool(r.hide_read_receipts) : false };
   }
 

@@ -12,6 +12,7 @@ import type { Caller } from '../../rpc/call-context.js';
 import { pushFrame, pushToUsers } from '../../shared/push.js';
 import { canonicalContent, TYPE_OF, type MediaAttachment } from './message.media.js';
 import type { MessageRepository } from './message.repository.js';
+import { MessageWriter } from './message.writer.js';
 import {
   CONV_DIRECT,
   CONV_GROUP,
@@ -69,23 +70,65 @@ export interface SendInput {
  * members is a best-effort hint after it; clients repair anything missed through Sync.
  */
 export class MessageService {
-  constructor(private readonly d: MessageServiceDeps) {}
+  private readonly writer: MessageWriter;
+  /** Sends being worked on, by sender and client id: a retry meanwhile joins the first. */
+  private readonly sending = new Map<string, Promise<{ stored: MessageRow }>>();
 
+  constructor(private readonly d: MessageServiceDeps) {
+    this.writer = new MessageWriter(d.repo);
+  }
+
+  /**
+   * Stores a message and pushes it to the other members. A retry (same sender and client id)
+   * of a stored message gets the original back; a retry that arrives while the first
+   * attempt is still being worked on here waits for it and gets its answer, instead of
+   * queueing the same work again (a client that gave up waiting under load).
+   */
   async send(caller: Caller, input: SendInput): Promise<{ message: pb.Message; duplicate: boolean }> {
+    const key = `${caller.userId} ${input.clientMsgId}`;
+    const running = this.sending.get(key);
+    if (running) {
+      const first = await running.catch(() => undefined);
+      // The first attempt failed: this one tries on its own (the unique index still guards).
+      if (!first) return this.sendOnce(caller, input);
+      return this.duplicateOf(first.stored, input.conversationId);
+    }
+    const attempt = this.sendOnce(caller, input);
+    const tracked = attempt.then((r) => ({ stored: r.row }));
+    tracked.catch(() => undefined);
+    this.sending.set(key, tracked);
+    try {
+      const r = await attempt;
+      return { message: r.message, duplicate: r.duplicate };
+    } finally {
+      this.sending.delete(key);
+    }
+  }
+
+  private async sendOnce(
+    caller: Caller,
+    input: SendInput,
+  ): Promise<{ message: pb.Message; duplicate: boolean; row: MessageRow }> {
     const { repo } = this.d;
     // A retry of a stored message is recognised by the unique (sender, client_msg_id) index
     // at insert time, not by a lookup first: the common case, a new message, costs one query
     // less. A retry refused for any reason gets its original back instead of the refusal.
-    const orOriginal = async (refusal: unknown): Promise<{ message: pb.Message; duplicate: boolean }> => {
+    const orOriginal = async (refusal: unknown) => {
       const prior = await repo.messageByClientId(caller.userId, input.clientMsgId);
-      if (prior) return this.duplicateOf(prior, input.conversationId);
+      if (prior) return { ...this.duplicateOf(prior, input.conversationId), row: prior };
       throw refusal;
     };
     let conv: ConversationRow;
     let me: MemberRow;
+    let directMembers: string[] | undefined;
+    let hidesReceipts: boolean;
     const now = this.d.clock.now();
     try {
-      ({ conv, me } = await this.membership(input.conversationId, caller.userId));
+      if (!/^\d{1,20}$/.test(input.conversationId))
+        throw errors.invalidArgument('conversationId is not a valid id', 'conversationId');
+      const found = await repo.sendContext(input.conversationId, caller.userId);
+      if (!found) throw new AppError(ErrorCode.NOT_FOUND, 'no such conversation');
+      ({ conv, me, directMembers, hidesReceipts } = found);
       const block = sendBlock(conv, me, now);
       if (block !== 'ok') throw this.blockError(block);
       if (input.mentionAll && (conv.type !== CONV_GROUP || me.role < ROLE_ADMIN)) {
@@ -125,18 +168,21 @@ export class MessageService {
       recalledAt: null,
     };
     try {
-      await repo.transaction(async (tx) => {
-        ensureTimeLeft(); // a connection came free only after the sender gave up: skip the work
-        row.seq = await repo.nextSeq(tx, conv.id, now);
-        await repo.insertMessage(tx, row);
-        await repo.advanceCursors(tx, conv.id, caller.userId, { read: row.seq });
-      });
+      ensureTimeLeft();
+      // Group commit: stored with the sends that arrive meanwhile, in one transaction that
+      // also gives it its seq; resolves after the commit (the writer skips sends whose
+      // caller stopped waiting before their transaction began).
+      await this.writer.store(row);
     } catch (err) {
       // A retry of a stored message (or two racing retries): return the original.
       if (isUniqueViolation(err)) return orOriginal(err);
       throw err;
     }
-    const message = messageView(row);
+    // The parsed content is the one just stored, unless decoding kept fields this server does
+    // not know (they are not in the stored JSON, so the view must not have them either).
+    const c = input.content;
+    const reuse = !c.$unknown?.length && c.body.case === 'text' && !c.body.value.$unknown?.length;
+    const message = messageView(row, reuse ? c : undefined);
     this.d.logger.debug(
       { conversation_id: conv.id, seq: row.seq, msg_id: row.id, user_id: caller.userId },
       'message stored',
@@ -146,15 +192,16 @@ export class MessageService {
       pushFrame({ case: 'message', value: message }),
       caller.sessionId,
       (n) => this.d.onSent?.(row, n),
+      directMembers,
     );
-    if (me.readSeq < row.seq - 1) {
+    if (me.readSeq < row.seq - 1 && !hidesReceipts) {
       // Replying reads everything before the reply: tell those senders, as a read would.
       const after = { ...me, readSeq: row.seq, deliveredSeq: row.seq };
-      await this.pushReceipt(conv, caller.userId, me.readSeq, after, true, members).catch((err: unknown) =>
-        this.d.logger.warn({ err, conversation_id: conv.id }, 'receipt push failed'),
+      await this.pushReceipt(conv, caller.userId, me.readSeq, after, true, members, false).catch(
+        (err: unknown) => this.d.logger.warn({ err, conversation_id: conv.id }, 'receipt push failed'),
       );
     }
-    return { message, duplicate: false };
+    return { message, duplicate: false, row };
   }
 
   async history(caller: Caller, convId: string, o: { beforeSeq: number; afterSeq?: number; limit: number }) {
@@ -173,7 +220,7 @@ export class MessageService {
     const hasMore = rows.length > limit;
     const page = rows.slice(0, limit);
     if (!forward) page.reverse();
-    return { messages: page.map(messageView), hasMore };
+    return { messages: page.map((r) => messageView(r)), hasMore };
   }
 
   async sync(caller: Caller, sincePts: number) {
@@ -449,9 +496,10 @@ export class MessageService {
     f: gateway.ServerFrame,
     exceptSession: string,
     counted?: (n: number) => void,
+    known?: string[],
   ): Promise<string[] | undefined> {
     try {
-      const members = await this.d.repo.activeMemberIds(convId);
+      const members = known ?? (await this.d.repo.activeMemberIds(convId));
       await pushToUsers(this.d.bus, members, f, exceptSession);
       counted?.(members.length);
       return members;
@@ -470,8 +518,9 @@ export class MessageService {
     after: MemberRow,
     isRead: boolean,
     knownMembers?: string[],
+    knownHides?: boolean,
   ) {
-    if (isRead && (await this.d.repo.userState(userId)).hideReadReceipts) return;
+    if (isRead && (knownHides ?? (await this.d.repo.userState(userId)).hideReadReceipts)) return;
     const audience =
       conv.type === CONV_DIRECT
         ? (knownMembers ?? (await this.d.repo.activeMemberIds(conv.id))).filter((u) => u !== userId)

@@ -13,8 +13,11 @@ import {
 /** Stored content (protobuf JSON) of a message. */
 export const encodeContent = (c: pb.MessageContent) => toJsonString(pb.MessageContentSchema, c);
 
-/** A stored row as the wire Message; a recalled message keeps its place but not its content. */
-export function messageView(m: MessageRow): pb.Message {
+/**
+ * A stored row as the wire Message; a recalled message keeps its place but not its content.
+ * `content` is the row's content when the caller still has it (a send), saving the parse.
+ */
+export function messageView(m: MessageRow, content?: pb.MessageContent): pb.Message {
   const recalled = m.recalledAt !== null;
   return create(pb.MessageSchema, {
     conversationId: m.convId,
@@ -25,7 +28,7 @@ export function messageView(m: MessageRow): pb.Message {
     type: m.type,
     content: recalled
       ? create(pb.MessageContentSchema, {})
-      : fromJsonString(pb.MessageContentSchema, m.content),
+      : (content ?? fromJsonString(pb.MessageContentSchema, m.content)),
     replyToSeq: m.replyToSeq,
     mentionUserIds: m.mentions,
     mentionAll: m.mentionAll,

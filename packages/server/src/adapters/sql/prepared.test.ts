@@ -1,0 +1,65 @@
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../test/sql-databases.js';
+import { prepared, slot } from './prepared.js';
+import type { SqlDatabase } from './sql.js';
+import { openSqliteSql } from './sqlite.sql.js';
+
+interface T {
+  t_items: { id: number; name: string; n: number };
+}
+
+describe('prepared queries', () => {
+  let s: SqlDatabase;
+  let db: Kysely<T>;
+  beforeAll(async () => {
+    s = await openSqliteSql(':memory:', silentLogger());
+    db = s.db as Kysely<T>;
+    await sql`create table t_items (id integer primary key, name text not null, n integer not null)`.execute(
+      db,
+    );
+    await db
+      .insertInto('t_items')
+      .values([
+        { id: 1, name: 'a', n: 10 },
+        { id: 2, name: 'b', n: 20 },
+        { id: 3, name: 'a', n: 30 },
+      ])
+      .execute();
+  });
+  afterAll(() => s?.close());
+
+  it('compiles once and binds new arguments on every run, keeping the fixed values', async () => {
+    let builds = 0;
+    const byName = prepared<{ name: string; min: number }>(() => {
+      builds++;
+      return db
+        .selectFrom('t_items')
+        .select('id')
+        .where('name', '=', slot('name'))
+        .where('n', '>=', slot('min'))
+        .where('id', '<', 100) // a fixed parameter between the slots
+        .orderBy('id');
+    });
+    const ids = async (name: string, min: number) =>
+      (await byName(db, { name, min })).rows.map((r) => Number(r.id));
+    expect(await ids('a', 0)).toEqual([1, 3]);
+    expect(await ids('a', 20)).toEqual([3]);
+    expect(await ids('b', 0)).toEqual([2]);
+    expect(builds).toBe(1);
+  });
+
+  it('runs inside a transaction and reports changed rows', async () => {
+    const bump = prepared<{ id: number; by: number }>(() =>
+      db
+        .updateTable('t_items')
+        .set({ n: sql<number>`n + ${slot<number>('by')}` })
+        .where('id', '=', slot('id')),
+    );
+    const changed = await db
+      .transaction()
+      .execute(async (tx) => (await bump(tx, { id: 2, by: 5 })).numAffectedRows);
+    expect(changed).toBe(1n);
+    expect((await db.selectFrom('t_items').select('n').where('id', '=', 2).executeTakeFirst())?.n).toBe(25n);
+  });
+});

@@ -1,0 +1,134 @@
+import type { Transaction } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqliteSql } from '../../adapters/sql/sqlite.sql.js';
+import { isUniqueViolation, type SqlDatabase } from '../../adapters/sql/sql.js';
+import { backendAvailable } from '../../test/backends.js';
+import { openTestDatabase, silentLogger, type TestDatabase } from '../../test/sql-databases.js';
+import { messageMigrations } from './message.migrations.js';
+import { MessageRepository } from './message.repository.js';
+import { CONV_DIRECT, type MessageRow, type MessageTables } from './message.tables.js';
+import { MessageWriter } from './message.writer.js';
+
+/** The real repository, counting the transactions it opens. */
+class CountingRepository extends MessageRepository {
+  transactions = 0;
+  override transaction<T>(fn: (tx: Transaction<MessageTables>) => Promise<T>): Promise<T> {
+    this.transactions++;
+    return super.transaction(fn);
+  }
+}
+
+let nextId = 1000;
+const row = (convId: string, senderId: string, clientMsgId: string): MessageRow => ({
+  convId,
+  seq: 0,
+  id: String(nextId++),
+  senderId,
+  clientMsgId,
+  type: 1,
+  content: '{"text":"hi"}',
+  replyToSeq: 0,
+  mentions: [],
+  mentionAll: false,
+  createdAt: Date.now(),
+  recalledAt: null,
+});
+
+const engines = ['sqlite', 'mysql', 'postgres'] as const;
+
+for (const engine of engines) {
+  const ok = engine === 'sqlite' || (await backendAvailable(engine));
+  describe.skipIf(!ok)(`group commit of new messages on ${engine}`, () => {
+    let sql: SqlDatabase;
+    let testDb: TestDatabase | undefined;
+    let repo: CountingRepository;
+    let writer: MessageWriter;
+
+    beforeAll(async () => {
+      if (engine === 'sqlite') sql = await openSqliteSql(':memory:', silentLogger());
+      else sql = (testDb = await openTestDatabase(engine)).sql;
+      await sql.migrate('msg', messageMigrations);
+      repo = new CountingRepository(sql);
+      writer = new MessageWriter(repo);
+      for (const conv of ['11', '12']) {
+        await repo.insertConversation(repo.db, {
+          id: conv,
+          type: CONV_DIRECT,
+          direct_key: `k${conv}`,
+          name: '',
+          muted_all: 0,
+          last_seq: 0,
+          last_message_at: 0,
+          created_at: 0,
+        });
+        for (const user of ['1', '2'])
+          await repo.insertMember(repo.db, {
+            conv_id: conv,
+            user_id: user,
+            role: 1,
+            send_state: 0,
+            muted_until: 0,
+            first_seq: 1,
+            left_seq: null,
+            read_seq: 0,
+            delivered_seq: 0,
+            muted: 0,
+            pinned: 0,
+            pts: 0,
+          });
+      }
+    });
+    afterAll(async () => {
+      if (testDb) await testDb.dispose();
+      else await sql?.close();
+    });
+
+    it('stores sends that arrive together in one transaction, seqs gapless per conversation', async () => {
+      const before = repo.transactions;
+      const rows = Array.from({ length: 30 }, (_, i) =>
+        row(i % 3 ? '11' : '12', String((i % 2) + 1), `a${i}`),
+      );
+      await Promise.all(rows.map((r) => writer.store(r)));
+      expect(repo.transactions - before).toBe(1);
+      const seqs11 = rows.filter((r) => r.convId === '11').map((r) => r.seq);
+      const seqs12 = rows.filter((r) => r.convId === '12').map((r) => r.seq);
+      // In arrival order, no gaps, no repeats.
+      expect(seqs11).toEqual(seqs11.map((_, i) => i + 1));
+      expect(seqs12).toEqual(seqs12.map((_, i) => i + 1));
+      expect((await repo.range('11', { after: 0, min: 1, max: 100, limit: 100 })).length).toBe(seqs11.length);
+      // Each sender's read cursor is at their newest message.
+      const me = await repo.member('11', '2');
+      expect(me?.readSeq).toBe(
+        Math.max(...rows.filter((r) => r.convId === '11' && r.senderId === '2').map((r) => r.seq)),
+      );
+    });
+
+    it('a retry inside a batch gets the unique violation; the others of the batch are stored', async () => {
+      const head = (await repo.conversation('11'))!.lastSeq;
+      const retry = row('11', '2', 'a1'); // stored by the previous test (same sender and client id)
+      const fresh = [row('11', '1', 'b1'), row('11', '2', 'b2'), row('11', '1', 'b3')];
+      const results = await Promise.allSettled([
+        writer.store(fresh[0]!),
+        writer.store(retry),
+        writer.store(fresh[1]!),
+        writer.store(fresh[2]!),
+      ]);
+      expect(results[1]!.status).toBe('rejected');
+      expect(isUniqueViolation((results[1] as PromiseRejectedResult).reason)).toBe(true);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+      expect(fresh.map((r) => r.seq)).toEqual([head + 1, head + 2, head + 3]);
+      expect((await repo.conversation('11'))!.lastSeq).toBe(head + 3);
+    });
+
+    it('skips a send whose caller stopped waiting before its transaction began', async () => {
+      const { runInRequest } = await import('../../kernel/request-context.js');
+      const head = (await repo.conversation('12'))!.lastSeq;
+      const late = runInRequest({ requestId: 'r', deadline: performance.now() - 1 }, () =>
+        writer.store(row('12', '1', 'late')),
+      );
+      await expect(late).rejects.toMatchObject({ code: 4 }); // DEADLINE_EXCEEDED
+      expect((await repo.conversation('12'))!.lastSeq).toBe(head);
+      expect(await repo.messageByClientId('1', 'late')).toBeUndefined();
+    });
+  });
+}

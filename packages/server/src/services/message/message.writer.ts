@@ -1,0 +1,99 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+import { isUniqueViolation } from '../../adapters/sql/sql.js';
+import { currentRequest } from '../../kernel/request-context.js';
+import type { MessageRepository } from './message.repository.js';
+import type { MessageRow } from './message.tables.js';
+
+/** Most sends one transaction carries. */
+const MAX_BATCH = 256;
+
+interface Waiting {
+  row: MessageRow;
+  /** When the sender stops waiting (`performance.now()` clock), if it said. */
+  deadline: number | undefined;
+  done: (err?: unknown) => void;
+}
+
+/**
+ * Group commit for new messages. Sends that arrive while a transaction is being written
+ * wait for it to finish and then go into the next transaction together: one BEGIN/COMMIT
+ * (one WAL write on SQLite, one round of fsync elsewhere) and one multi-row INSERT for many
+ * messages. There is no timer: an idle writer starts on the next turn of the event loop,
+ * so a lone send waits for nothing, and the batch grows only as fast as the database is
+ * slow. The delivery contract holds per message: its seq is born in the transaction that
+ * stores it, and `store` resolves only after that transaction committed.
+ */
+export class MessageWriter {
+  private queue: Waiting[] = [];
+  private running = false;
+
+  constructor(private readonly repo: MessageRepository) {}
+
+  /** Stores a new message (setting its `seq`); resolves after the commit. */
+  store(row: MessageRow): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({
+        row,
+        deadline: currentRequest()?.deadline,
+        done: (err) => (err === undefined ? resolve() : reject(err)),
+      });
+      if (!this.running) {
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const batch = this.take(MAX_BATCH);
+        let now = 0;
+        for (const w of batch) now = Math.max(now, w.row.createdAt);
+        if (batch.length) await this.write(batch, now);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /**
+   * The next waiting sends, skipping those whose sender already gave up: under overload
+   * they would only make the queue longer (the client retries with the same id anyway).
+   */
+  private take(n: number): Waiting[] {
+    const t = performance.now();
+    const batch: Waiting[] = [];
+    let i = 0;
+    for (; i < this.queue.length && batch.length < n; i++) {
+      const w = this.queue[i]!;
+      if (w.deadline !== undefined && t >= w.deadline)
+        w.done(new ConnectError('the caller stopped waiting; nothing was done', Code.DeadlineExceeded));
+      else batch.push(w);
+    }
+    this.queue = this.queue.slice(i);
+    return batch;
+  }
+
+  private async write(batch: Waiting[], now: number): Promise<void> {
+    try {
+      await this.repo.transaction((tx) =>
+        this.repo.storeNew(
+          tx,
+          batch.map((w) => w.row),
+          now,
+        ),
+      );
+    } catch (err) {
+      // One retried send (same sender and client id as a stored message) fails the whole
+      // batch on the unique index: store the others one by one, so each gets its own answer.
+      if (batch.length > 1 && isUniqueViolation(err)) {
+        for (const w of batch) await this.write([w], now);
+        return;
+      }
+      for (const w of batch) w.done(err);
+      return;
+    }
+    for (const w of batch) w.done();
+  }
+}
