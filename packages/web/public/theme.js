@@ -5,5 +5,7 @@
     var t = localStorage.getItem('mychat.theme') || 'system';
     var dark = t === 'dark' || (t === 'system' && matchMedia('(prefers-color-scheme: dark)').matches);
     document.documentElement.dataset.theme = dark ? 'dark' : 'light';
-  } catch (e) {}
+  } catch {
+    // Storage blocked (private mode): the light default stays.
+  }
 })();
