@@ -78,6 +78,12 @@ describe('web: requests with notes, group management, password change', { timeou
 
     await info.getByLabel('Group name').fill('Trail crew');
     await info.getByLabel('Announcement').fill('Meet at the station at 8:00');
+    // Something else changes in the group before Save (the list refreshes): the typing stays.
+    await page.getByRole('combobox', { name: 'Mute Cat' }).selectOption({ label: '1 hour' });
+    await page.getByRole('button', { name: 'Unmute: Cat' }).click();
+    await page.getByRole('combobox', { name: 'Mute Cat' }).waitFor();
+    expect(await info.getByLabel('Announcement').inputValue()).toBe('Meet at the station at 8:00');
+    expect(await info.getByLabel('Group name').inputValue()).toBe('Trail crew');
     await info.getByRole('button', { name: 'Save' }).click();
     await info.getByRole('status').getByText('Saved.').waitFor();
     await page.getByRole('heading', { name: 'Trail crew' }).waitFor();
