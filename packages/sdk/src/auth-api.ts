@@ -191,15 +191,31 @@ export class AuthApi {
     return (await this.refresh()).accessToken;
   }
 
-  /** Rotates the refresh token now (single-flight). */
+  /**
+   * Rotates the refresh token now (single-flight here, and across holders of the same store
+   * when it implements `exclusive`). When another holder rotated it meanwhile, its fresh
+   * session is taken over instead of sending the old refresh token again.
+   */
   refresh(): Promise<StoredSession> {
     this.refreshing ??= (async () => {
       try {
-        const s = await this.session();
-        if (!s) throw new MyChatError('not signed in', 'UNAUTHENTICATED');
-        const r = await call(this.rpc.refreshSession({ refreshToken: s.refreshToken }));
-        await this.adopt(r.session, 'refresh');
-        return this.current!;
+        const seen = (await this.session())?.refreshToken;
+        const exclusive = this.store.exclusive?.bind(this.store) ?? ((fn) => fn());
+        return await exclusive(async () => {
+          const s = await this.store.load();
+          if (!s) {
+            if (this.current) await this.forget('ended'); // signed out elsewhere
+            throw new MyChatError('not signed in', 'UNAUTHENTICATED');
+          }
+          if (s.refreshToken !== seen && s.accessExpiresAt - Date.now() > 30_000) {
+            this.current = s;
+            this.onChange(s, 'refresh');
+            return s;
+          }
+          const r = await call(this.rpc.refreshSession({ refreshToken: s.refreshToken }));
+          await this.adopt(r.session, 'refresh');
+          return this.current!;
+        });
       } catch (err) {
         const e = toMyChatError(err);
         if (['SESSION_REVOKED', 'REFRESH_TOKEN_REUSED', 'TOKEN_INVALID', 'TOKEN_EXPIRED'].includes(e.reason))

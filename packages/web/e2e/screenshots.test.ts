@@ -71,6 +71,7 @@ describe.skipIf(!process.env.MYCHAT_SCREENSHOTS)('screenshots', { timeout: 180_0
     await cat.page.getByRole('link', { name: 'Contacts' }).click();
     await cat.page.getByRole('searchbox', { name: 'Find people' }).fill(ann.email);
     await cat.page.getByRole('button', { name: 'Search' }).click();
+    await cat.page.getByLabel('Message with your request').fill('你好，我是徒步群的小明');
     await cat.page.getByRole('button', { name: 'Add friend: Ann Lee' }).click();
 
     await ann.page.getByRole('link', { name: /^Contacts/ }).click();
@@ -80,6 +81,12 @@ describe.skipIf(!process.env.MYCHAT_SCREENSHOTS)('screenshots', { timeout: 180_0
     await ann.page.getByRole('checkbox', { name: 'Dan' }).check();
     await ann.page.getByRole('button', { name: 'Create group' }).click();
     await messageLog(ann).waitFor();
+    const groupUrl = new URL(ann.page.url()).pathname.replace('/chat/', '/contacts/group/');
+    await ann.page.goto(groupUrl);
+    await ann.page.getByLabel('Announcement').fill('Bring water and a rain jacket. 带好水和雨衣。');
+    await ann.page.getByRole('button', { name: 'Save' }).click();
+    await ann.page.getByText('Saved.').waitFor();
+    await openChat(ann, 'Weekend hiking');
     await send(ann, 'Saturday 8:00 at the north gate?');
     await openChat(dan, 'Weekend hiking');
     await send(dan, 'Works for me 👍');
@@ -134,6 +141,12 @@ describe.skipIf(!process.env.MYCHAT_SCREENSHOTS)('screenshots', { timeout: 180_0
           .click();
       else await ann.page.goto('/contacts');
     });
+    await ann.page.goto(groupUrl);
+    await ann.page.getByRole('list', { name: 'Members' }).getByText('Dan').waitFor();
+    await shoot(ann.page, 'group');
+    await ann.page.goto('/me');
+    await ann.page.getByRole('list', { name: 'My devices' }).getByText('This device').waitFor();
+    await shoot(ann.page, 'me');
   });
 
   it('takes the chat with media', async () => {

@@ -79,7 +79,10 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
     // The web app takes every other path (mounts are longest-prefix-first, so the API,
     // /ws, /healthz, /readyz and /metrics still win).
     const { createStaticHandler } = await import('./static/static-handler.js');
-    d.http.mount('/', createStaticHandler({ root: d.web.dir, logger: d.logger }));
+    d.http.mount(
+      '/',
+      createStaticHandler({ root: d.web.dir, logger: d.logger, mediaOrigins: d.web.mediaOrigins }),
+    );
   }
   const { createWsGateway } = await import('./ws/ws-gateway.js');
   const ws = createWsGateway({

@@ -6,7 +6,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStaticHandler } from './static-handler.js';
+import { contentSecurityPolicy, createStaticHandler } from './static-handler.js';
 
 /** The web app's file server, on a real socket over a temp dist dir. */
 describe('static web handler', () => {
@@ -57,6 +57,56 @@ describe('static web handler', () => {
     expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(r.headers['cache-control']).toBe('no-cache');
     expect(r.body.toString()).toContain('<title>app</title>');
+  });
+
+  it('sends the security headers with every page: CSP without inline script, nosniff, no referrer, never framed', async () => {
+    for (const p of ['/', '/chat/123']) {
+      const r = await get(p);
+      const csp = String(r.headers['content-security-policy']);
+      const directive = (name: string) =>
+        csp
+          .split(';')
+          .map((d) => d.trim())
+          .find((d) => d.startsWith(`${name} `));
+      expect(directive('script-src')).toBe("script-src 'self'");
+      expect(directive('default-src')).toBe("default-src 'self'");
+      expect(directive('img-src')).toBe("img-src 'self' blob: data:");
+      expect(directive('media-src')).toBe("media-src 'self' blob:");
+      expect(directive('connect-src')).toBe(
+        `connect-src 'self' ws://${new URL(base).host} wss://${new URL(base).host}`,
+      );
+      expect(directive('frame-ancestors')).toBe("frame-ancestors 'none'");
+      expect(directive('object-src')).toBe("object-src 'none'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(csp).not.toContain('unsafe-eval');
+      expect(r.headers['x-content-type-options']).toBe('nosniff');
+      expect(r.headers['referrer-policy']).toBe('no-referrer');
+      expect(r.headers['x-frame-options']).toBe('DENY');
+    }
+    const js = await get('/assets/index-abc123.js');
+    expect(js.headers['x-content-type-options']).toBe('nosniff');
+    expect(js.headers['referrer-policy']).toBe('no-referrer');
+    const missing = await get('/nope.js');
+    expect(missing.status).toBe(404);
+    expect(missing.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(missing.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('never echoes a crafted Host header into the policy; adds configured media origins, refusing malformed ones', () => {
+    const evil = contentSecurityPolicy("x; script-src 'unsafe-inline' evil.example", []);
+    expect(evil).not.toContain('evil.example');
+    expect(evil).toContain("connect-src 'self';");
+    const csp = contentSecurityPolicy('chat.example.com', [
+      'https://files.example.com/',
+      "https://x.example.com; script-src 'unsafe-inline'",
+    ]);
+    expect(csp).toContain("img-src 'self' blob: data: https://files.example.com;");
+    expect(csp).toContain("media-src 'self' blob: https://files.example.com;");
+    expect(csp).toContain(
+      "connect-src 'self' ws://chat.example.com wss://chat.example.com https://files.example.com;",
+    );
+    expect(csp).not.toContain('unsafe-inline');
+    expect(contentSecurityPolicy('[::1]:8080')).toContain('ws://[::1]:8080');
   });
 
   it('falls back to index.html for client routes', async () => {

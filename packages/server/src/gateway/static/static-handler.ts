@@ -38,6 +38,40 @@ Run <code>npm run build</code> at the repository root (it writes <code>packages/
 <p>The API (<code>/mychat.*</code>), the WebSocket (<code>/ws</code>) and <code>/healthz</code> work without it.</p>
 </body></html>`;
 
+/** An origin as a CSP source: scheme, host and optional port, nothing that could end the header. */
+const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/i;
+/** A Host header worth echoing into the policy; anything else gets no explicit WebSocket source. */
+const HOST = /^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i;
+
+/**
+ * The Content-Security-Policy of the app's pages: scripts and styles only from this server
+ * (no inline script), API and WebSocket calls to it, images and media from it or as blob:
+ * (previews) and data: (small images), no plugins, never framed. `ws(s)://host` is spelled
+ * out because older browsers do not count WebSockets as 'self'.
+ */
+export function contentSecurityPolicy(
+  host: string | undefined,
+  mediaOrigins: readonly string[] = [],
+): string {
+  const media = mediaOrigins.map((o) => o.replace(/\/$/, '')).filter((o) => ORIGIN.test(o));
+  const ws = host && HOST.test(host) ? [`ws://${host}`, `wss://${host}`] : [];
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    ["img-src 'self' blob: data:", ...media].join(' '),
+    ["media-src 'self' blob:", ...media].join(' '),
+    ["connect-src 'self'", ...ws, ...media].join(' '),
+    "font-src 'self'",
+    "worker-src 'self'",
+    "manifest-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
 interface Cached {
   mtimeMs: number;
   size: number;
@@ -51,7 +85,12 @@ interface Cached {
  * client routes (SPA fallback), long caching for hashed assets and none for the entry points,
  * gzip for text, ETags. A missing build answers a plain 404 page telling how to build it.
  */
-export function createStaticHandler(opts: { root: string; logger: Logger }): HttpHandler {
+export function createStaticHandler(opts: {
+  root: string;
+  logger: Logger;
+  /** Extra origins for images, media and uploads (web.mediaOrigins). */
+  mediaOrigins?: readonly string[];
+}): HttpHandler {
   const root = path.resolve(opts.root);
   const cache = new Map<string, Cached>();
   let warned = false;
@@ -93,9 +132,10 @@ export function createStaticHandler(opts: { root: string; logger: Logger }): Htt
           : 'public, max-age=3600',
     };
     if (type.startsWith('text/html')) {
+      headers['content-security-policy'] = contentSecurityPolicy(req.headers.host, opts.mediaOrigins);
       headers['x-frame-options'] = 'DENY';
-      headers['referrer-policy'] = 'no-referrer';
     }
+    headers['referrer-policy'] = 'no-referrer';
     if (rel === 'sw.js') headers['service-worker-allowed'] = '/';
     if (req.headers['if-none-match'] === f.etag) {
       res.writeHead(304, headers);
@@ -122,6 +162,9 @@ export function createStaticHandler(opts: { root: string; logger: Logger }): Htt
       'content-length': Buffer.byteLength(text),
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      // Error pages run nothing; the "not built" page only needs its inline style.
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
     });
     res.end(text);
   }

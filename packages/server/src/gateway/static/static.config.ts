@@ -13,4 +13,10 @@ export const webConfigSchema = cfg.group({
   enabled: cfg.bool(true),
   /** The built app (`npm run build` writes packages/web/dist); relative paths are from the working directory. */
   dir: cfg.str(DEFAULT_WEB_DIR),
+  /**
+   * Origins besides this server's that the app may load images, voice and video from and
+   * upload to (Content-Security-Policy), e.g. `https://files.example.com` when files are
+   * served straight from S3 or a CDN. Empty: everything comes from this server.
+   */
+  mediaOrigins: cfg.list([]),
 });
