@@ -14,13 +14,14 @@ scenarios (lean WebSocket clients; users seeded with mychat bench-seed):
   auth | media | chat --client sdk   the older SDK scenarios (see docs/performance.md)
 
 target (default: start an all-in-one server on SQLite):
-  --cluster                 start the loopback cluster (PostgreSQL + Redis, 2 gateways)
+  --cluster [--gateways N]  start the loopback cluster (PostgreSQL + Redis, N gateways, default 2)
   --url <base url> --seed <file>   a running server seeded with mychat bench-seed
   --server-pids <p1,p2>     its processes, for CPU and RSS (else reported as 0)
 
 options:
   --users N (200)  --rate R (200)  --duration S (10)  --payload BYTES (64)
   --concurrency C (200)  --messages M (200)  --p99-limit MS (100)  --steps N (12, saturate)
+  --workers N (1)           idle: generator processes (each holds at most ulimit -n sockets)
   --out <dir>               also write a Markdown report and SVG charts there
 `;
 
@@ -52,6 +53,8 @@ export function parseCli(argv: string[]): Parsed {
         messages: { type: 'string', default: '200' },
         'p99-limit': { type: 'string', default: '100' },
         steps: { type: 'string', default: '12' },
+        workers: { type: 'string', default: '1' },
+        gateways: { type: 'string', default: '2' },
         cluster: { type: 'boolean', default: false },
         url: { type: 'string' },
         seed: { type: 'string' },
@@ -96,6 +99,8 @@ export function parseCli(argv: string[]): Parsed {
       messages: int('messages', values.messages, 1, 1_000_000),
       p99LimitMs: int('p99-limit', values['p99-limit'], 1, 600_000),
       maxSteps: int('steps', values.steps, 1, 100),
+      workers: int('workers', values.workers, 1, 64),
+      gateways: int('gateways', values.gateways, 1, 32),
       ...(values.url && { url: values.url }),
       ...(values.seed && { seedFile: values.seed }),
       ...(pids && { serverPids: pids }),

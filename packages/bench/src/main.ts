@@ -11,6 +11,12 @@ import { writeReport } from './report.js';
 import { jsonLine } from './result.js';
 import { runScenario } from './scenarios.js';
 
+if (process.argv[2] === '__idle-worker') {
+  // A generator process of `idle --workers N` (idle-worker.ts), not a scenario.
+  const { idleWorkerMain } = await import('./idle-worker.js');
+  await idleWorkerMain(process.argv[3]!);
+  process.exit(0);
+}
 const parsed = parseCli(process.argv.slice(2));
 if (parsed.kind === 'error') {
   process.stderr.write(`bench: ${parsed.message}\n\n${USAGE}`);

@@ -33,6 +33,8 @@ export class Recorder {
   sent = 0;
   acked = 0;
   sendErrors = 0;
+  /** Why sends failed: reason -> count. */
+  readonly errorReasons: Record<string, number> = {};
   duplicated = 0;
   private readonly expected: number[] = [];
   private readonly ackedIdx = new Set<number>();
@@ -51,6 +53,12 @@ export class Recorder {
     const sec = Math.floor((now() - this.started) / 1000);
     this.sentPerSecond[sec] = (this.sentPerSecond[sec] ?? 0) + 1;
     return i;
+  }
+
+  sendFailed(err: unknown): void {
+    this.sendErrors++;
+    const reason = (err instanceof Error ? err.message : String(err)).slice(0, 80);
+    this.errorReasons[reason] = (this.errorReasons[reason] ?? 0) + 1;
   }
 
   ack(index: number): void {

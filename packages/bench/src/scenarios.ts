@@ -7,6 +7,7 @@ import { payloadText, Recorder } from './recorder.js';
 import { Meter, round, type RunResult } from './result.js';
 import { catchUp } from './rpc.js';
 import { summarize } from './stats.js';
+import { startIdleWorker } from './idle-worker.js';
 import { openTarget, sumStats, type Mode, type Target } from './target.js';
 
 export const SCENARIOS = ['connect', 'chat', 'group', 'offline', 'idle', 'saturate'] as const;
@@ -29,6 +30,10 @@ export interface RunOptions {
   /** saturate: p99 limit, ms, and the most rate steps to try. */
   p99LimitMs: number;
   maxSteps: number;
+  /** idle: generator processes holding the connections. */
+  workers: number;
+  /** cluster: how many gateways. */
+  gateways: number;
 }
 
 /** Connections per source address before moving to the next 127.0.0.x (ephemeral ports run out near 28 000). */
@@ -113,9 +118,11 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     mode: o.mode,
     users: seedUsers,
     groupSize: o.scenario === 'group' ? o.users : 0,
+    pairs: o.scenario !== 'connect' && o.scenario !== 'idle',
     ...(o.url && { url: o.url }),
     ...(o.seedFile && { seedFile: o.seedFile }),
     ...(o.serverPids && { serverPids: o.serverPids }),
+    gateways: o.gateways,
   });
   try {
     if (target.seed.users.length < seedUsers)
@@ -174,18 +181,40 @@ async function idle(o: RunOptions, t: Target): Promise<RunResult> {
   const gw0 = sumStats(t.gatewayPids());
   const meter = new Meter(t);
   const started = performance.now();
-  const { clients, failed, errors } = await connectMany(
-    Array.from({ length: o.users }, (_, i) => leanOptions(t, i)),
-    o.concurrency,
-  );
-  const connectS = (performance.now() - started) / 1000;
-  const stop = heartbeat(clients);
-  await new Promise((r) => setTimeout(r, o.durationS * 1000));
-  stop();
-  const open = clients.filter((c) => c?.isOpen).length;
-  const gw1 = sumStats(t.gatewayPids());
-  const m = meter.finish();
-  await closeAll(clients);
+  const all = Array.from({ length: o.users }, (_, i) => leanOptions(t, i));
+  let failed = 0;
+  let errors: string[] = [];
+  let open = 0;
+  let gw1 = gw0;
+  let connectS = 0;
+  let m: ReturnType<Meter['finish']>;
+  if (o.workers > 1) {
+    // Split over generator processes: one process holds at most `ulimit -n` sockets.
+    const per = Math.ceil(o.users / o.workers);
+    const workers = Array.from({ length: o.workers }, (_, w) =>
+      startIdleWorker({ options: all.slice(w * per, (w + 1) * per), concurrency: o.concurrency }),
+    );
+    const reports = await Promise.all(workers.map((w) => w.ready));
+    connectS = (performance.now() - started) / 1000;
+    failed = reports.reduce((a, r) => a + r.failed, 0);
+    errors = [...new Set(reports.flatMap((r) => r.errors))].slice(0, 5);
+    await new Promise((r) => setTimeout(r, o.durationS * 1000));
+    gw1 = sumStats(t.gatewayPids());
+    m = meter.finish();
+    open = (await Promise.all(workers.map((w) => w.stop()))).reduce((a, b) => a + b, 0);
+  } else {
+    const r = await connectMany(all, o.concurrency);
+    failed = r.failed;
+    errors = r.errors;
+    connectS = (performance.now() - started) / 1000;
+    const stop = heartbeat(r.clients);
+    await new Promise((res) => setTimeout(res, o.durationS * 1000));
+    stop();
+    open = r.clients.filter((c) => c?.isOpen).length;
+    gw1 = sumStats(t.gatewayPids());
+    m = meter.finish();
+    await closeAll(r.clients);
+  }
   const connected = o.users - failed;
   return {
     ...base(o, {
@@ -199,6 +228,8 @@ async function idle(o: RunOptions, t: Target): Promise<RunResult> {
         gateway_rss_before_mib: gw0.rssMiB,
         gateway_rss_after_mib: gw1.rssMiB,
         kib_per_connection: open ? round(((gw1.rssMiB - gw0.rssMiB) * 1024) / open, 1) : 0,
+        gateways: t.gatewayPids().length,
+        generator_processes: Math.max(1, o.workers),
         errors,
       },
     }),
@@ -243,8 +274,8 @@ async function flow(o: RunOptions, t: Target, rate: number, kind: 'chat' | 'grou
     try {
       await c.sendText(conv, `b${tag}-${k}`, payloadText(idx, o.payload));
       rec.ack(idx);
-    } catch {
-      rec.sendErrors++;
+    } catch (e) {
+      rec.sendFailed(e);
     }
   });
   await rec.settle(10_000);
@@ -264,6 +295,8 @@ async function flow(o: RunOptions, t: Target, rate: number, kind: 'chat' | 'grou
       extra: {
         acked: rec.acked,
         send_errors: rec.sendErrors,
+        send_error_reasons: rec.errorReasons,
+        server_cpu_ms_per_message: rec.acked ? round((m.server.cpu_s * 1000) / rec.acked) : 0,
         connect_failed: failed,
         errors,
         ...(kind === 'group' && { group_members: o.users }),
@@ -317,8 +350,8 @@ async function offline(o: RunOptions, t: Target): Promise<RunResult> {
     try {
       await c.sendText(pairs[i]!.conversationId, `o${tag}-${k}`, payloadText(idx, o.payload));
       rec.ack(idx);
-    } catch {
-      rec.sendErrors++;
+    } catch (e) {
+      rec.sendFailed(e);
     }
   });
   const back = performance.now();
@@ -370,6 +403,8 @@ async function offline(o: RunOptions, t: Target): Promise<RunResult> {
         messages_per_user: o.messages,
         all_caught_up_s: round(allS),
         sending_s: round(sending.seconds),
+        send_errors: rec.sendErrors,
+        send_error_reasons: rec.errorReasons,
         history_pages: pages,
         reconnect_failed: failed,
         push_and_history_overlap: rec.duplicated,

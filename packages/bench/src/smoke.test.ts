@@ -57,6 +57,7 @@ const SMALL: [string, string[]][] = [
   ['group', ['--users', '8', '--rate', '20', '--duration', '1']],
   ['offline', ['--users', '4', '--messages', '5', '--rate', '100']],
   ['idle', ['--users', '20', '--duration', '1']],
+  ['idle', ['--users', '20', '--duration', '1', '--workers', '2']],
   ['saturate', ['--users', '6', '--rate', '20', '--duration', '1', '--steps', '2']],
 ];
 
@@ -67,6 +68,7 @@ describe('bench scenarios, tiny runs on the all-in-one server', () => {
       const r = await bench([scenario, ...args]);
       expectWellFormed(r, scenario, 'local');
       if (scenario !== 'connect' && scenario !== 'idle') expect(r.sent as number).toBeGreaterThan(0);
+      if (scenario === 'idle') expect(r.extra).toMatchObject({ still_open: 20 });
     },
     120_000,
   );

@@ -43,10 +43,14 @@ export interface TargetOptions {
   mode: Mode;
   users: number;
   groupSize: number;
+  /** Whether the run needs friend pairs (connect and idle do not). */
+  pairs: boolean;
   /** For mode url: the base URL and the seed file made by `mychat bench-seed`, and its pids. */
   url?: string;
   seedFile?: string;
   serverPids?: number[];
+  /** cluster: how many gateways (default 2). */
+  gateways?: number;
   /** Extra MYCHAT_* settings for started servers. */
   env?: Record<string, string>;
 }
@@ -66,11 +70,12 @@ export async function seedWith(env: Record<string, string>, users: number, group
   const file = path.join(dir, 'seed.json');
   try {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MYCHAT_')));
-    await run(
+    const { stdout } = await run(
       process.execPath,
-      [SERVER_MAIN, 'bench-seed', `--out=${file}`, `--users=${users}`, `--group-size=${groupSize}`],
+      [SERVER_MAIN, 'bench-seed', `--out=${file}`, `--users=${users}`, `--group-size=${groupSize}`, `--pairs=${pairs}`],
       { env: { ...clean, ...env, MYCHAT_BENCH_SEED: 'true' }, maxBuffer: 1 << 20, timeout: 30 * 60_000 },
     );
+    process.stderr.write(`bench: ${stdout.trim()}\n`);
     return JSON.parse(fs.readFileSync(file, 'utf8')) as Seed;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -108,7 +113,7 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
   if (o.mode === 'local') {
     // Seed first, on the data dir the server then serves (SQLite allows one writer at a time).
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-bench-'));
-    const seed = await seedWith({ ...env, MYCHAT_DATA_DIR: dataDir }, o.users, o.groupSize);
+    const seed = await seedWith({ ...env, MYCHAT_DATA_DIR: dataDir }, o.users, o.groupSize, o.pairs);
     const server = await startLocalServer(env, dataDir);
     return {
       mode: 'local',
@@ -123,7 +128,12 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
   const { startCluster } = (await import(path.resolve(here, '../../server/dist/cluster/cluster.js'))) as {
     startCluster(o: object): Promise<LoopbackCluster>;
   };
-  const cluster = await startCluster({ env, logLevel: 'warn', entry: 'node' });
+  const cluster = await startCluster({
+    env,
+    logLevel: 'warn',
+    entry: 'node',
+    gateways: o.gateways ?? 2,
+  });
   try {
     const seed = await seedWith(
       {
@@ -138,6 +148,7 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
       },
       o.users,
       o.groupSize,
+      o.pairs,
     );
     return {
       mode: 'cluster',
