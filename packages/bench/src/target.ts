@@ -65,14 +65,26 @@ export const BENCH_SERVER_ENV: Record<string, string> = {
 };
 
 /** Runs `mychat bench-seed` with the given environment; returns the parsed seed. */
-export async function seedWith(env: Record<string, string>, users: number, groupSize: number): Promise<Seed> {
+export async function seedWith(
+  env: Record<string, string>,
+  users: number,
+  groupSize: number,
+  pairs = true,
+): Promise<Seed> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-seed-'));
   const file = path.join(dir, 'seed.json');
   try {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MYCHAT_')));
     const { stdout } = await run(
       process.execPath,
-      [SERVER_MAIN, 'bench-seed', `--out=${file}`, `--users=${users}`, `--group-size=${groupSize}`, `--pairs=${pairs}`],
+      [
+        SERVER_MAIN,
+        'bench-seed',
+        `--out=${file}`,
+        `--users=${users}`,
+        `--group-size=${groupSize}`,
+        `--pairs=${pairs}`,
+      ],
       { env: { ...clean, ...env, MYCHAT_BENCH_SEED: 'true' }, maxBuffer: 1 << 20, timeout: 30 * 60_000 },
     );
     process.stderr.write(`bench: ${stdout.trim()}\n`);

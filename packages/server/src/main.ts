@@ -18,7 +18,7 @@ Commands:
   modules                  list modules, their dependencies and the meta-targets
   config print             print the resolved config (secrets masked)
   config keys              list every config key with its environment variable
-  bench-seed --out=<file> [--users=1000] [--group-size=0] [--tag=<a-z0-9->]
+  bench-seed --out=<file> [--users=1000] [--group-size=0] [--pairs=false] [--tag=<a-z0-9->]
                            benchmarks only (needs bench.seed=true): create accounts, friend
                            pairs and one group without sign-up; write their access tokens to <file>
 
@@ -27,7 +27,7 @@ Options:
   --<key>=<value>          set any config key by its dotted path, e.g. --http.port=9000
 `;
 
-const SEED_OPTIONS = ['users', 'group-size', 'tag', 'out'];
+const SEED_OPTIONS = ['users', 'group-size', 'tag', 'out', 'pairs'];
 
 function out(s: string) {
   process.stdout.write(s.endsWith('\n') ? s : s + '\n');
@@ -106,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
       users: Number(args.seed.users ?? 1000),
       groupSize: Number(args.seed['group-size'] ?? 0),
       tag: args.seed.tag ?? Date.now().toString(36),
+      pairs: args.seed.pairs !== 'false',
     };
     const file = args.seed.out;
     if (!file) throw new ConfigError('bench-seed needs --out=<file> for the tokens');

@@ -59,6 +59,18 @@ describe('bench-seed when bench.seed is on', () => {
     expect(login.session!.user!.id).toBe(seed.users[5]!.id);
   });
 
+  it('leaves friendships out when asked (connection-only runs)', async () => {
+    const seed = await benchSeed(server.app, { users: 4, groupSize: 0, tag: 'nopairs', pairs: false });
+    expect(seed.users).toHaveLength(4);
+    expect(seed.pairs).toEqual([]);
+    const c0 = await server.app.value('tokens').verify(seed.users[0]!.accessToken);
+    const friends = await server.app
+      .value('rpc')
+      .client(contacts.ContactsService)
+      .listFriends({}, { headers: callHeaders({ caller: c0 }) });
+    expect(friends.friends).toEqual([]);
+  });
+
   it('refuses a bad plan', () => {
     expect(() => validatePlan({ users: 1, groupSize: 0, tag: 'a' })).toThrow(/--users/);
     expect(() => validatePlan({ users: 4, groupSize: 5, tag: 'a' })).toThrow(/--group-size/);

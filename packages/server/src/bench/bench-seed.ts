@@ -17,6 +17,8 @@ export interface SeedPlan {
   groupSize: number;
   /** Distinguishes the accounts of one seeding from another's (emails are unique). */
   tag: string;
+  /** Make friend pairs (default true); connection-only benchmarks skip them. */
+  pairs?: boolean;
 }
 
 export interface SeededUser {
@@ -93,10 +95,10 @@ export async function benchSeed(app: App, plan: SeedPlan, concurrency = 8): Prom
   };
   const pairs: SeedOutput['pairs'] = [];
   const work: [number, number][] = [];
-  for (let i = 0; i + 1 < plan.users; i += 2) work.push([i, i + 1]);
-  // The group's owner (user 0) must be friends with every member; 0-1 is already a pair.
+  if (plan.pairs !== false) for (let i = 0; i + 1 < plan.users; i += 2) work.push([i, i + 1]);
+  // The group's owner (user 0) must be friends with every member; 0-1 may already be a pair.
   const ownerFriends: [number, number][] = [];
-  for (let i = 2; i < plan.groupSize; i++) ownerFriends.push([0, i]);
+  for (let i = plan.pairs === false ? 1 : 2; i < plan.groupSize; i++) ownerFriends.push([0, i]);
   await inParallel(work, concurrency, async ([a, b]) => {
     pairs.push({ a, b, conversationId: await befriend(a, b) });
   });
