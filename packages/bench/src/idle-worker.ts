@@ -29,26 +29,33 @@ export interface WorkerReport {
 export async function idleWorkerMain(jobFile: string): Promise<void> {
   const job = JSON.parse(fs.readFileSync(jobFile, 'utf8')) as IdleJob;
   const { clients, failed, errors } = await connectMany(job.options, job.concurrency);
-  const timer = setInterval(() => clients.forEach((c) => c?.ping()), 20_000);
   process.stdout.write(
     `ready ${JSON.stringify({ connected: job.options.length - failed, failed, errors })}\n`,
   );
   const rl = readline.createInterface({ input: process.stdin });
   for await (const line of rl) {
     if (line.trim() !== 'stop') continue;
-    clearInterval(timer);
     const stillOpen = clients.filter((c) => c?.isOpen).length;
-    process.stdout.write(`done ${JSON.stringify({ stillOpen })}\n`);
+    process.stdout.write(`done ${JSON.stringify({ stillOpen, closeCodes: closeCodes(clients) })}\n`);
     for (let i = 0; i < clients.length; i += 500)
       await Promise.all(clients.slice(i, i + 500).map((c) => c?.close()));
     process.exit(0);
   }
 }
 
+/** How many sockets closed with each code (1006 = no close frame: reset or timed out). */
+export function closeCodes(
+  clients: ({ closeCode: number | undefined } | undefined)[],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of clients) if (c?.closeCode !== undefined) out[c.closeCode] = (out[c.closeCode] ?? 0) + 1;
+  return out;
+}
+
 /** A running worker: wait for it to be connected, then stop it and read what it still holds. */
 export interface IdleWorker {
   ready: Promise<WorkerReport>;
-  stop(): Promise<number>;
+  stop(): Promise<{ stillOpen: number; closeCodes: Record<string, number> }>;
 }
 
 export function startIdleWorker(job: IdleJob): IdleWorker {
@@ -79,9 +86,9 @@ export function startIdleWorker(job: IdleJob): IdleWorker {
     async stop() {
       const done = next('done');
       child.stdin.write('stop\n');
-      const { stillOpen } = JSON.parse(await done) as { stillOpen: number };
+      const report = JSON.parse(await done) as { stillOpen: number; closeCodes: Record<string, number> };
       await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(null)));
-      return stillOpen;
+      return report;
     },
   };
 }

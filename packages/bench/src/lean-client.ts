@@ -28,9 +28,35 @@ export interface LeanOptions {
   ackDelayMs?: number;
 }
 
+/** Every authenticated client of this process, pinged on the heartbeat from the moment it is in. */
+const live = new Set<LeanClient>();
+let heartbeat: NodeJS.Timeout | undefined;
+let heartbeatMs = Infinity;
+
+/** Pings at two thirds of the shortest interval any server asked for (auth_ok). */
+function track(c: LeanClient, intervalMs: number): void {
+  live.add(c);
+  const every = Math.max(50, Math.floor((intervalMs * 2) / 3));
+  if (heartbeat && every >= heartbeatMs) return;
+  clearInterval(heartbeat);
+  heartbeatMs = every;
+  heartbeat = setInterval(() => live.forEach((x) => x.ping()), every).unref();
+}
+
+function untrack(c: LeanClient): void {
+  live.delete(c);
+  if (live.size === 0 && heartbeat) {
+    clearInterval(heartbeat);
+    heartbeat = undefined;
+    heartbeatMs = Infinity;
+  }
+}
+
 /** A connected, authenticated device. */
 export class LeanClient {
   userId = '';
+  /** The close code once the socket has closed. */
+  closeCode: number | undefined;
   private ws!: WebSocket;
   private nextId = 1;
   private readonly waiting = new Map<
@@ -65,6 +91,8 @@ export class LeanClient {
       ws.once('error', fail);
       ws.once('close', (code) => {
         this.closed = true;
+        this.closeCode = code;
+        untrack(this);
         fail(new Error(`socket closed (${code})`));
       });
       ws.on('message', (data: Buffer) => this.onFrame(data));
@@ -75,6 +103,7 @@ export class LeanClient {
         }).then((f) => {
           if (f.body.case !== 'authOk') return fail(new Error(`auth refused: ${f.body.case}`));
           this.userId = f.body.value.userId;
+          track(this, f.body.value.heartbeatIntervalMs || 30_000);
           ws.off('error', fail);
           ws.on('error', () => undefined);
           resolve();

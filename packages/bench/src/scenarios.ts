@@ -7,7 +7,7 @@ import { payloadText, Recorder } from './recorder.js';
 import { Meter, round, type RunResult } from './result.js';
 import { catchUp } from './rpc.js';
 import { summarize } from './stats.js';
-import { startIdleWorker } from './idle-worker.js';
+import { closeCodes, startIdleWorker } from './idle-worker.js';
 import { openTarget, sumStats, type Mode, type Target } from './target.js';
 
 export const SCENARIOS = ['connect', 'chat', 'group', 'offline', 'idle', 'saturate'] as const;
@@ -106,12 +106,6 @@ async function closeAll(clients: (LeanClient | undefined)[]): Promise<void> {
     await Promise.all(clients.slice(i, i + 500).map((c) => c?.close()));
 }
 
-/** Pings every open client on the heartbeat while a run lasts. */
-function heartbeat(clients: (LeanClient | undefined)[]): () => void {
-  const timer = setInterval(() => clients.forEach((c) => c?.ping()), 20_000);
-  return () => clearInterval(timer);
-}
-
 export async function runScenario(o: RunOptions): Promise<RunResult> {
   const seedUsers = o.scenario === 'offline' ? o.users * 2 : o.users;
   const target = await openTarget({
@@ -188,6 +182,7 @@ async function idle(o: RunOptions, t: Target): Promise<RunResult> {
   let gw1 = gw0;
   let connectS = 0;
   let m: ReturnType<Meter['finish']>;
+  const codes: Record<string, number> = {};
   if (o.workers > 1) {
     // Split over generator processes: one process holds at most `ulimit -n` sockets.
     const per = Math.ceil(o.users / o.workers);
@@ -201,16 +196,17 @@ async function idle(o: RunOptions, t: Target): Promise<RunResult> {
     await new Promise((r) => setTimeout(r, o.durationS * 1000));
     gw1 = sumStats(t.gatewayPids());
     m = meter.finish();
-    open = (await Promise.all(workers.map((w) => w.stop()))).reduce((a, b) => a + b, 0);
+    const ends = await Promise.all(workers.map((w) => w.stop()));
+    open = ends.reduce((a, b) => a + b.stillOpen, 0);
+    for (const e of ends) for (const [k, n] of Object.entries(e.closeCodes)) codes[k] = (codes[k] ?? 0) + n;
   } else {
     const r = await connectMany(all, o.concurrency);
     failed = r.failed;
     errors = r.errors;
     connectS = (performance.now() - started) / 1000;
-    const stop = heartbeat(r.clients);
     await new Promise((res) => setTimeout(res, o.durationS * 1000));
-    stop();
     open = r.clients.filter((c) => c?.isOpen).length;
+    Object.assign(codes, closeCodes(r.clients));
     gw1 = sumStats(t.gatewayPids());
     m = meter.finish();
     await closeAll(r.clients);
@@ -228,6 +224,7 @@ async function idle(o: RunOptions, t: Target): Promise<RunResult> {
         gateway_rss_before_mib: gw0.rssMiB,
         gateway_rss_after_mib: gw1.rssMiB,
         kib_per_connection: open ? round(((gw1.rssMiB - gw0.rssMiB) * 1024) / open, 1) : 0,
+        close_codes: codes,
         gateways: t.gatewayPids().length,
         generator_processes: Math.max(1, o.workers),
         errors,
@@ -249,7 +246,6 @@ async function flow(o: RunOptions, t: Target, rate: number, kind: 'chat' | 'grou
     ),
     o.concurrency,
   );
-  const stop = heartbeat(clients);
   const pairs = t.seed.pairs.filter((p) => p.b < o.users);
   const group = t.seed.group;
   if (kind === 'group' && !group) throw new Error('the seed has no group (seed with --group-size)');
@@ -280,7 +276,6 @@ async function flow(o: RunOptions, t: Target, rate: number, kind: 'chat' | 'grou
   });
   await rec.settle(10_000);
   const m = meter.finish();
-  stop();
   await closeAll(clients);
   return {
     ...base(o, {
@@ -339,7 +334,6 @@ async function offline(o: RunOptions, t: Target): Promise<RunResult> {
     pairs.map((p) => leanOptions(t, p.b)),
     o.concurrency,
   );
-  const stop = heartbeat(online.clients);
   const total = pairs.length * o.messages;
   const meter = new Meter(t);
   const sending = await atRate(o.rate, Number.MAX_SAFE_INTEGER, total, async (k) => {
@@ -387,7 +381,6 @@ async function offline(o: RunOptions, t: Target): Promise<RunResult> {
   );
   const allS = (performance.now() - back) / 1000;
   const m = meter.finish();
-  stop();
   await closeAll(online.clients);
   await closeAll(returning);
   return {
