@@ -29,7 +29,8 @@ export interface Sample {
 }
 
 export class Recorder {
-  readonly started = now();
+  /** When sending began (charts count seconds from here); see {@link markStart}. */
+  started = now();
   sent = 0;
   acked = 0;
   sendErrors = 0;
@@ -43,6 +44,11 @@ export class Recorder {
   readonly samples: Sample[] = [];
   /** Sends per whole second since the start. */
   readonly sentPerSecond: number[] = [];
+
+  /** Starts the clock at the first send, so connecting is not part of the time axis. */
+  markStart(): void {
+    this.started = now();
+  }
 
   /** A new message expected at `receivers` devices; returns its index. */
   send(receivers: number): number {

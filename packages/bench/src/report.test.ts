@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { latencyOverTime, latencyQuantiles, lineChart, writeReport } from './report.js';
+import { latencyOverTime, latencyQuantiles, lineChart, throughput, writeReport } from './report.js';
 import type { RunResult } from './result.js';
 
 const samples = Array.from({ length: 300 }, (_, i) => ({ t: i / 100, ms: (i % 100) + 1 }));
@@ -61,6 +61,17 @@ describe('charts', () => {
     const q = latencyQuantiles(samples);
     expect(q.points[0]).toEqual([0, 1]);
     expect(q.points.at(-1)).toEqual([100, 100]);
+  });
+
+  it('draws seconds without sends as zero, not as gaps', () => {
+    const sentPerSecond: number[] = [];
+    sentPerSecond[2] = 5;
+    const [sent] = throughput({ series: { samples: [], sentPerSecond } } as unknown as RunResult);
+    expect(sent!.points).toEqual([
+      [0, 0],
+      [1, 0],
+      [2, 5],
+    ]);
   });
 
   it('writes the Markdown report, the JSON and three charts', () => {

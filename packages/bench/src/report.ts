@@ -128,7 +128,8 @@ export function latencyQuantiles(samples: Sample[]): Series {
 }
 
 export function throughput(r: RunResult): Series[] {
-  const sent = (r.series?.sentPerSecond ?? []).map((n, i): [number, number] => [i, n ?? 0]);
+  // Array.from, not map: a second without sends is a hole in the array, and map skips holes.
+  const sent = Array.from(r.series?.sentPerSecond ?? [], (n, i): [number, number] => [i, n ?? 0]);
   const got: number[] = [];
   for (const s of r.series?.samples ?? []) got[Math.floor(s.t)] = (got[Math.floor(s.t)] ?? 0) + 1;
   return [

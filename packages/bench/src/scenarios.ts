@@ -250,6 +250,7 @@ async function flow(o: RunOptions, t: Target, rate: number, kind: 'chat' | 'grou
   const group = t.seed.group;
   if (kind === 'group' && !group) throw new Error('the seed has no group (seed with --group-size)');
   const meter = new Meter(t);
+  rec.markStart();
   const sending = await atRate(rate, o.durationS, Number.MAX_SAFE_INTEGER, async (k) => {
     let from: number;
     let conv: string;
