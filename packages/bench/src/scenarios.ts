@@ -112,7 +112,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     mode: o.mode,
     users: seedUsers,
     groupSize: o.scenario === 'group' ? o.users : 0,
-    pairs: o.scenario !== 'connect' && o.scenario !== 'idle',
+    pairs: o.scenario === 'chat' || o.scenario === 'offline' || o.scenario === 'saturate',
     ...(o.url && { url: o.url }),
     ...(o.seedFile && { seedFile: o.seedFile }),
     ...(o.serverPids && { serverPids: o.serverPids }),

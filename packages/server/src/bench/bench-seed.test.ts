@@ -71,6 +71,16 @@ describe('bench-seed when bench.seed is on', () => {
     expect(friends.friends).toEqual([]);
   });
 
+  it('fills a group past the 100 ids one call may carry', async () => {
+    const seed = await benchSeed(server.app, { users: 130, groupSize: 130, tag: 'biggroup', pairs: false });
+    const c0 = await server.app.value('tokens').verify(seed.users[0]!.accessToken);
+    const group = await server.app
+      .value('rpc')
+      .client(contacts.ContactsService)
+      .getGroup({ groupId: seed.group!.id }, { headers: callHeaders({ caller: c0 }) });
+    expect(group.group!.memberCount).toBe(130);
+  }, 60_000);
+
   it('refuses a bad plan', () => {
     expect(() => validatePlan({ users: 1, groupSize: 0, tag: 'a' })).toThrow(/--users/);
     expect(() => validatePlan({ users: 4, groupSize: 5, tag: 'a' })).toThrow(/--group-size/);

@@ -38,6 +38,8 @@ export interface SeedOutput {
   group?: { id: string; members: number };
 }
 
+const IDS_PER_CALL = 100;
+
 /** The shared password of seeded accounts (they can also log in normally). */
 export const SEED_PASSWORD = 'bench-seed-password-7x';
 
@@ -108,12 +110,17 @@ export async function benchSeed(app: App, plan: SeedPlan, concurrency = 8): Prom
   pairs.sort((x, y) => x.a - y.a);
   let group: SeedOutput['group'];
   if (plan.groupSize >= 2) {
+    // CreateGroup and InviteToGroup take at most 100 ids per call: create, then invite the rest.
     const members = callers.slice(1, plan.groupSize).map((c) => c.userId);
+    const owner = { headers: callHeaders({ caller: callers[0]! }) };
     const r = await api.createGroup(
-      { name: `bench ${plan.tag}`, memberIds: members },
-      { headers: callHeaders({ caller: callers[0]! }) },
+      { name: `bench ${plan.tag}`, memberIds: members.slice(0, IDS_PER_CALL) },
+      owner,
     );
-    group = { id: r.group!.id, members: plan.groupSize };
+    const id = r.group!.id;
+    for (let i = IDS_PER_CALL; i < members.length; i += IDS_PER_CALL)
+      await api.inviteToGroup({ groupId: id, userIds: members.slice(i, i + IDS_PER_CALL) }, owner);
+    group = { id, members: plan.groupSize };
   }
   return {
     password: SEED_PASSWORD,
