@@ -36,7 +36,11 @@ export async function idleWorkerMain(jobFile: string): Promise<void> {
   for await (const line of rl) {
     if (line.trim() !== 'stop') continue;
     const stillOpen = clients.filter((c) => c?.isOpen).length;
-    process.stdout.write(`done ${JSON.stringify({ stillOpen, closeCodes: closeCodes(clients) })}\n`);
+    const cpu = process.cpuUsage();
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    process.stdout.write(
+      `done ${JSON.stringify({ stillOpen, closeCodes: closeCodes(clients), cpuSeconds })}\n`,
+    );
     for (let i = 0; i < clients.length; i += 500)
       await Promise.all(clients.slice(i, i + 500).map((c) => c?.close()));
     process.exit(0);
@@ -55,7 +59,7 @@ export function closeCodes(
 /** A running worker: wait for it to be connected, then stop it and read what it still holds. */
 export interface IdleWorker {
   ready: Promise<WorkerReport>;
-  stop(): Promise<{ stillOpen: number; closeCodes: Record<string, number> }>;
+  stop(): Promise<{ stillOpen: number; closeCodes: Record<string, number>; cpuSeconds: number }>;
 }
 
 export function startIdleWorker(job: IdleJob): IdleWorker {
@@ -86,7 +90,11 @@ export function startIdleWorker(job: IdleJob): IdleWorker {
     async stop() {
       const done = next('done');
       child.stdin.write('stop\n');
-      const report = JSON.parse(await done) as { stillOpen: number; closeCodes: Record<string, number> };
+      const report = JSON.parse(await done) as {
+        stillOpen: number;
+        closeCodes: Record<string, number>;
+        cpuSeconds: number;
+      };
       await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(null)));
       return report;
     },

@@ -198,6 +198,8 @@ async function idle(o: RunOptions, t: Target): Promise<RunResult> {
     m = meter.finish();
     const ends = await Promise.all(workers.map((w) => w.stop()));
     open = ends.reduce((a, b) => a + b.stillOpen, 0);
+    // The generator's CPU includes its worker processes.
+    m.generator_cpu_s = round(m.generator_cpu_s + ends.reduce((a, b) => a + b.cpuSeconds, 0));
     for (const e of ends) for (const [k, n] of Object.entries(e.closeCodes)) codes[k] = (codes[k] ?? 0) + n;
   } else {
     const r = await connectMany(all, o.concurrency);
