@@ -28,10 +28,12 @@ async function freePort(): Promise<number> {
  * of the server there, for flame graphs) (all-in-one, SQLite, temp data dir) as a child process
  * and waits until /readyz answers 200. `env` adds MYCHAT_* settings.
  */
-export async function startLocalServer(env: Record<string, string> = {}): Promise<LocalServer> {
+export async function startLocalServer(
+  env: Record<string, string> = {},
+  dataDir: string = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-bench-')),
+): Promise<LocalServer> {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const main = path.resolve(here, '../../server/dist/main.js');
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-bench-'));
   const [port, rpcPort] = [await freePort(), await freePort()];
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]

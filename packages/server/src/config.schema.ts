@@ -98,6 +98,14 @@ export const configSchema = z.strictObject({
   ws: wsConfigSchema,
   /** The web client served at `/`. */
   web: webConfigSchema,
+  bench: cfg.group({
+    /**
+     * Allows `mychat bench-seed` (accounts, friendships and a group created without sign-up
+     * codes, with access tokens written to a file). For benchmark deployments only; never on
+     * a server with real users.
+     */
+    seed: cfg.bool(false),
+  }),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -18,11 +18,16 @@ Commands:
   modules                  list modules, their dependencies and the meta-targets
   config print             print the resolved config (secrets masked)
   config keys              list every config key with its environment variable
+  bench-seed --out=<file> [--users=1000] [--group-size=0] [--pairs=false] [--tag=<a-z0-9->]
+                           benchmarks only (needs bench.seed=true): create accounts, friend
+                           pairs and one group without sign-up; write their access tokens to <file>
 
 Options:
   --config=<file>          YAML config file (default ./mychat.yaml when present)
   --<key>=<value>          set any config key by its dotted path, e.g. --http.port=9000
 `;
+
+const SEED_OPTIONS = ['users', 'group-size', 'tag', 'out', 'pairs'];
 
 function out(s: string) {
   process.stdout.write(s.endsWith('\n') ? s : s + '\n');
@@ -36,13 +41,17 @@ function parse(argv: string[]) {
     tokens: true,
   });
   const flags: Record<string, string> = {};
+  const seed: Record<string, string> = {};
   for (const t of tokens ?? []) {
     if (t.kind !== 'option' || t.name === 'target' || t.name === 'config' || t.name === 'help') continue;
     if (t.value === undefined) throw new ConfigError(`--${t.name} needs a value: --${t.name}=<value>`);
-    flags[t.name] = t.value;
+    // bench-seed's own options are not config keys.
+    if (positionals[0] === 'bench-seed' && SEED_OPTIONS.includes(t.name)) seed[t.name] = t.value;
+    else flags[t.name] = t.value;
   }
   return {
     command: positionals,
+    seed,
     target: typeof values.target === 'string' ? values.target : 'all',
     configFile: typeof values.config === 'string' ? values.config : undefined,
     help: values.help === true,
@@ -89,6 +98,38 @@ async function main(argv: string[]): Promise<number> {
     await migrator.start();
     await migrator.stop();
     out(`migrated: ${services.join(', ')}`);
+    return 0;
+  }
+  if (cmd === 'bench-seed') {
+    const { benchSeed, assertSeedAllowed, validatePlan } = await import('./bench/bench-seed.js');
+    const plan = {
+      users: Number(args.seed.users ?? 1000),
+      groupSize: Number(args.seed['group-size'] ?? 0),
+      tag: args.seed.tag ?? Date.now().toString(36),
+      pairs: args.seed.pairs !== 'false',
+    };
+    const file = args.seed.out;
+    if (!file) throw new ConfigError('bench-seed needs --out=<file> for the tokens');
+    const app = createApp({
+      targets: ['auth', 'contacts', 'message'],
+      config: { ...sources, flags: { ...args.flags, 'http.port': '0', 'rpc.port': '0' } },
+    });
+    assertSeedAllowed(app);
+    validatePlan(plan);
+    await app.start();
+    try {
+      const started = performance.now();
+      const seeded = await benchSeed(app, plan);
+      const fs = await import('node:fs');
+      fs.writeFileSync(file, JSON.stringify(seeded), { mode: 0o600 });
+      out(
+        `seeded ${seeded.users.length} users, ${seeded.pairs.length} friend pairs` +
+          `${seeded.group ? `, a group of ${seeded.group.members}` : ''} in ` +
+          `${((performance.now() - started) / 1000).toFixed(1)} s; tokens in ${file}`,
+      );
+    } finally {
+      await app.stop();
+    }
     return 0;
   }
   if (cmd === 'serve') {

@@ -267,6 +267,42 @@ export class AuthService {
     return this.requireUser(caller.userId);
   }
 
+  /**
+   * Benchmark seeding only (`mychat bench-seed`, refused unless `bench.seed` is on): creates
+   * accounts without verification codes, all sharing one password hashed once, each with an
+   * open session for `device` (its deviceId suffixed with the account's index).
+   */
+  async seedAccounts(
+    accounts: { email: string; nickname: string }[],
+    password: string,
+    device: DeviceInput,
+    concurrency = 8,
+  ): Promise<IssuedSession[]> {
+    const passwordHash = await this.d.hasher.hash(password);
+    const out: IssuedSession[] = new Array<IssuedSession>(accounts.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < accounts.length) {
+        const i = next++;
+        const a = accounts[i]!;
+        const user: UserRow = {
+          id: this.d.ids.next(),
+          email: a.email,
+          phone: null,
+          passwordHash,
+          nickname: a.nickname,
+          signature: '',
+          avatarUrl: '',
+          createdAt: this.d.clock.now(),
+        };
+        await this.d.repo.insertUser(user);
+        out[i] = await this.openSession(user, { ...device, deviceId: `${device.deviceId}-${i}` });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+    return out;
+  }
+
   /** Waits for mails and texts still being handed to their transport (shutdown). */
   async drain(): Promise<void> {
     await Promise.allSettled([...this.pending]);

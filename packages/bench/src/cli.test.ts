@@ -1,0 +1,58 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parseCli } from './cli.js';
+
+const run = promisify(execFile);
+const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
+
+describe('parseCli', () => {
+  it('reads a scenario with its options and picks the target', () => {
+    const p = parseCli(['chat', '--users', '1000', '--rate', '5000', '--duration', '30', '--payload', '200']);
+    expect(p).toMatchObject({
+      kind: 'run',
+      options: { scenario: 'chat', mode: 'local', users: 1000, rate: 5000, durationS: 30, payload: 200 },
+    });
+    expect(parseCli(['idle', '--cluster'])).toMatchObject({ options: { mode: 'cluster' } });
+    expect(
+      parseCli(['group', '--url', 'http://10.0.0.5:8080', '--seed', 's.json', '--server-pids', '12,13']),
+    ).toMatchObject({ options: { mode: 'url', url: 'http://10.0.0.5:8080', serverPids: [12, 13] } });
+    expect(parseCli(['chat', '--client', 'sdk'])).toMatchObject({ kind: 'legacy', scenario: 'chat-sdk' });
+  });
+
+  it.each([
+    [['nope'], 'unknown scenario "nope"'],
+    [[], 'name one scenario'],
+    [['chat', 'group'], 'name one scenario'],
+    [['chat', '--users', 'ten'], '--users must be an integer'],
+    [['chat', '--users', '1'], '--users must be an integer from 2'],
+    [['chat', '--rate=-5'], '--rate must be an integer'],
+    [['chat', '--bogus', '1'], "Unknown option '--bogus'"],
+    [['chat', '--url', 'http://x:1'], '--url needs --seed'],
+    [['chat', '--seed', 'f.json'], '--seed goes with --url'],
+    [['chat', '--cluster', '--url', 'http://x:1', '--seed', 'f'], 'exclude each other'],
+    [['chat', '--url', 'ftp://x', '--seed', 'f'], 'http(s) base URL'],
+    [['group', '--client', 'sdk'], '--client must be lean or sdk'],
+  ])('refuses %j', (argv, message) => {
+    const p = parseCli(argv);
+    expect(p.kind).toBe('error');
+    expect(p.kind === 'error' && p.message).toContain(message);
+  });
+});
+
+describe('npm run bench with bad input', () => {
+  it.each([[['nope']], [['chat', '--users', 'x']], [['chat', '--nope']]])(
+    '%j prints the usage and exits with 2',
+    async (argv) => {
+      const err = await run(process.execPath, [MAIN, ...argv]).then(
+        () => undefined,
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(err?.code).toBe(2);
+      expect(err?.stderr).toMatch(/^bench: /);
+      expect(err?.stderr).toContain('usage: npm run bench -- <scenario>');
+    },
+  );
+});

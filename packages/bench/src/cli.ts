@@ -1,0 +1,116 @@
+/** `npm run bench` arguments: parsed and checked, or a usage error (exit code 2). */
+import { parseArgs } from 'node:util';
+import { SCENARIOS, type RunOptions, type Scenario } from './scenarios.js';
+
+export const USAGE = `usage: npm run bench -- <scenario> [options]
+
+scenarios (lean WebSocket clients; users seeded with mychat bench-seed):
+  connect    connection storm: time until --users are connected, failures
+  chat       1:1 messages between friend pairs at --rate messages/s in total
+  group      one group of --users members, --rate messages/s (deliveries = rate x (users-1))
+  offline    --users stay away while friends send each --messages, then all reconnect and catch up
+  idle       --users idle connections held for --duration; memory per connection
+  saturate   chat from --rate up by 1.5x per step until p99 > --p99-limit or anything is lost
+  auth | media | chat --client sdk   the older SDK scenarios (see docs/performance.md)
+
+target (default: start an all-in-one server on SQLite):
+  --cluster [--gateways N]  start the loopback cluster (PostgreSQL + Redis, N gateways, default 2)
+  --url <base url> --seed <file>   a running server seeded with mychat bench-seed
+  --server-pids <p1,p2>     its processes, for CPU and RSS (else reported as 0)
+
+options:
+  --users N (200)  --rate R (200)  --duration S (10)  --payload BYTES (64)
+  --concurrency C (200)  --messages M (200)  --p99-limit MS (100)  --steps N (12, saturate)
+  --workers N (1)           idle: generator processes (each holds at most ulimit -n sockets)
+  --out <dir>               also write a Markdown report and SVG charts there
+`;
+
+export type Parsed =
+  | { kind: 'run'; options: RunOptions; out?: string }
+  | { kind: 'legacy'; scenario: 'auth' | 'media' | 'chat-sdk'; values: Record<string, string | undefined> }
+  | { kind: 'error'; message: string };
+
+const int = (name: string, v: string | undefined, min: number, max: number): number => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v ?? '') || n < min || n > max)
+    throw new Error(`--${name} must be an integer from ${min} to ${max}`);
+  return n;
+};
+
+export function parseCli(argv: string[]): Parsed {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        users: { type: 'string', default: '200' },
+        rate: { type: 'string', default: '200' },
+        duration: { type: 'string', default: '10' },
+        payload: { type: 'string', default: '64' },
+        concurrency: { type: 'string' },
+        messages: { type: 'string', default: '200' },
+        'p99-limit': { type: 'string', default: '100' },
+        steps: { type: 'string', default: '12' },
+        workers: { type: 'string', default: '1' },
+        gateways: { type: 'string', default: '2' },
+        cluster: { type: 'boolean', default: false },
+        url: { type: 'string' },
+        seed: { type: 'string' },
+        'server-pids': { type: 'string' },
+        out: { type: 'string' },
+        client: { type: 'string', default: 'lean' },
+        // The older scenarios' options.
+        images: { type: 'string', default: '15' },
+        voices: { type: 'string', default: '5' },
+        outbox: { type: 'string' },
+      },
+    });
+  } catch (e) {
+    return { kind: 'error', message: (e as Error).message };
+  }
+  const { positionals, values } = parsed;
+  const name = positionals[0];
+  if (positionals.length !== 1 || !name) return { kind: 'error', message: 'name one scenario' };
+  if (name === 'auth' || name === 'media') return { kind: 'legacy', scenario: name, values: strings(values) };
+  if (name === 'chat' && values.client === 'sdk')
+    return { kind: 'legacy', scenario: 'chat-sdk', values: strings(values) };
+  if (values.client !== 'lean') return { kind: 'error', message: '--client must be lean or sdk (chat only)' };
+  if (!(SCENARIOS as readonly string[]).includes(name))
+    return { kind: 'error', message: `unknown scenario "${name}"` };
+  try {
+    if (values.cluster && values.url) throw new Error('--cluster and --url exclude each other');
+    if (values.url && !values.seed) throw new Error('--url needs --seed <file written by mychat bench-seed>');
+    if (values.seed && !values.url) throw new Error('--seed goes with --url');
+    if (values.url && !/^https?:\/\/[^/]+/.test(values.url))
+      throw new Error('--url must be an http(s) base URL');
+    const pids = values['server-pids']
+      ? values['server-pids'].split(',').map((p) => int('server-pids', p.trim(), 1, 2 ** 22))
+      : undefined;
+    const options: RunOptions = {
+      scenario: name as Scenario,
+      mode: values.cluster ? 'cluster' : values.url ? 'url' : 'local',
+      users: int('users', values.users, 2, 1_000_000),
+      rate: int('rate', values.rate, 1, 10_000_000),
+      durationS: int('duration', values.duration, 1, 86_400),
+      payload: int('payload', values.payload, 0, 8000),
+      concurrency: int('concurrency', values.concurrency ?? '200', 1, 100_000),
+      messages: int('messages', values.messages, 1, 1_000_000),
+      p99LimitMs: int('p99-limit', values['p99-limit'], 1, 600_000),
+      maxSteps: int('steps', values.steps, 1, 100),
+      workers: int('workers', values.workers, 1, 64),
+      gateways: int('gateways', values.gateways, 1, 32),
+      ...(values.url && { url: values.url }),
+      ...(values.seed && { seedFile: values.seed }),
+      ...(pids && { serverPids: pids }),
+    };
+    return { kind: 'run', options, ...(values.out && { out: values.out }) };
+  } catch (e) {
+    return { kind: 'error', message: (e as Error).message };
+  }
+}
+
+function strings(v: Record<string, unknown>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? x : undefined]));
+}

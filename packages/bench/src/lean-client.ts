@@ -1,0 +1,228 @@
+/**
+ * A lean MyChat device for thousands of connections: one WebSocket, the protocol's own
+ * generated codec (binary ClientFrame/ServerFrame), auth first, pushes decoded, `delivered`
+ * cursors acknowledged in batches as docs/protocol.md asks, pings on the heartbeat. It keeps
+ * no store; the scenario gets each pushed message through `onMessage`.
+ */
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { gateway, message } from '@mychat/protocol';
+import { WebSocket } from 'ws';
+
+const { ClientFrameSchema, ServerFrameSchema } = gateway;
+
+export interface Pushed {
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  text: string;
+}
+
+export interface LeanOptions {
+  /** HTTP base URL of the gateway (ws:// is derived). */
+  url: string;
+  accessToken: string;
+  /** Source address for the TCP connection (127.0.0.x spreads ephemeral ports). */
+  localAddress?: string;
+  onMessage?: (m: Pushed) => void;
+  /** How long cursors gather before `delivered` frames go out, ms. */
+  ackDelayMs?: number;
+}
+
+/** Every authenticated client of this process, pinged on the heartbeat from the moment it is in. */
+const live = new Set<LeanClient>();
+let heartbeat: NodeJS.Timeout | undefined;
+let heartbeatMs = Infinity;
+
+/** Pings at two thirds of the shortest interval any server asked for (auth_ok). */
+function track(c: LeanClient, intervalMs: number): void {
+  live.add(c);
+  const every = Math.max(50, Math.floor((intervalMs * 2) / 3));
+  if (heartbeat && every >= heartbeatMs) return;
+  clearInterval(heartbeat);
+  heartbeatMs = every;
+  heartbeat = setInterval(() => live.forEach((x) => x.ping()), every).unref();
+}
+
+function untrack(c: LeanClient): void {
+  live.delete(c);
+  if (live.size === 0 && heartbeat) {
+    clearInterval(heartbeat);
+    heartbeat = undefined;
+    heartbeatMs = Infinity;
+  }
+}
+
+/** A connected, authenticated device. */
+export class LeanClient {
+  userId = '';
+  /** The close code once the socket has closed. */
+  closeCode: number | undefined;
+  private ws!: WebSocket;
+  private nextId = 1;
+  private readonly waiting = new Map<
+    number,
+    { ok: (f: gateway.ServerFrame) => void; fail: (e: Error) => void }
+  >();
+  private readonly cursors = new Map<string, number>();
+  private ackTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(private readonly o: LeanOptions) {}
+
+  static async connect(o: LeanOptions): Promise<LeanClient> {
+    const c = new LeanClient(o);
+    await c.open();
+    return c;
+  }
+
+  private open(): Promise<void> {
+    const wsUrl = this.o.url.replace(/^http/, 'ws') + '/ws';
+    const ws = new WebSocket(wsUrl, {
+      perMessageDeflate: false,
+      ...(this.o.localAddress && { localAddress: this.o.localAddress }),
+    });
+    this.ws = ws;
+    ws.binaryType = 'nodebuffer';
+    return new Promise((resolve, reject) => {
+      const fail = (e: Error) => {
+        this.failAll(e);
+        reject(e);
+      };
+      ws.once('error', fail);
+      ws.once('close', (code) => {
+        this.closed = true;
+        this.closeCode = code;
+        untrack(this);
+        fail(new Error(`socket closed (${code})`));
+      });
+      ws.on('message', (data: Buffer) => this.onFrame(data));
+      ws.once('open', () => {
+        this.request({
+          case: 'auth',
+          value: create(gateway.AuthSchema, { accessToken: this.o.accessToken }),
+        }).then((f) => {
+          if (f.body.case !== 'authOk') return fail(new Error(`auth refused: ${f.body.case}`));
+          this.userId = f.body.value.userId;
+          track(this, f.body.value.heartbeatIntervalMs || 30_000);
+          ws.off('error', fail);
+          ws.on('error', () => undefined);
+          resolve();
+        }, fail);
+      });
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends a text message; resolves with its seq once the server has stored it (send_ack). */
+  async sendText(conversationId: string, clientMsgId: string, text: string): Promise<number> {
+    const f = await this.request({
+      case: 'send',
+      value: create(message.SendMessageRequestSchema, {
+        conversationId,
+        clientMsgId,
+        content: { body: { case: 'text', value: { text } } },
+      }),
+    });
+    if (f.body.case === 'sendAck') return f.body.value.message?.seq ?? 0;
+    throw new Error(
+      f.body.case === 'error' ? `send refused: ${f.body.value.reason}` : `unexpected ${f.body.case}`,
+    );
+  }
+
+  ping(): void {
+    if (this.isOpen) {
+      this.write({ case: 'ping', value: create(gateway.PingSchema, { clientTimeMs: Date.now() }) }, 0);
+    }
+  }
+
+  close(): Promise<void> {
+    clearTimeout(this.ackTimer);
+    if (this.closed || this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((r) => {
+      this.ws.once('close', () => r());
+      this.ws.close(1000);
+    });
+  }
+
+  private request(body: gateway.ClientFrame['body']): Promise<gateway.ServerFrame> {
+    const id = this.nextId++;
+    return new Promise((ok, fail) => {
+      this.waiting.set(id, { ok, fail });
+      this.write(body, id);
+    });
+  }
+
+  private write(body: gateway.ClientFrame['body'], requestId: number): void {
+    this.ws.send(toBinary(ClientFrameSchema, create(ClientFrameSchema, { requestId, body })));
+  }
+
+  private onFrame(data: Buffer): void {
+    const f = fromBinary(ServerFrameSchema, data);
+    if (f.requestId) {
+      const w = this.waiting.get(f.requestId);
+      this.waiting.delete(f.requestId);
+      w?.ok(f);
+      return;
+    }
+    if (f.body.case !== 'message') return;
+    const m = f.body.value;
+    const text = m.content?.body.case === 'text' ? m.content.body.value.text : '';
+    this.o.onMessage?.({ conversationId: m.conversationId, seq: m.seq, senderId: m.senderId, text });
+    if (m.senderId !== this.userId) this.cursor(m.conversationId, m.seq);
+  }
+
+  /** Remembers the highest seq per conversation and acknowledges them together. */
+  private cursor(conversationId: string, seq: number): void {
+    if ((this.cursors.get(conversationId) ?? 0) < seq) this.cursors.set(conversationId, seq);
+    this.ackTimer ??= setTimeout(() => {
+      this.ackTimer = undefined;
+      if (!this.isOpen) return;
+      for (const [conv, s] of this.cursors) {
+        this.write(
+          {
+            case: 'delivered',
+            value: create(message.MarkDeliveredRequestSchema, { conversationId: conv, seq: s }),
+          },
+          this.nextId++,
+        );
+      }
+      this.cursors.clear();
+    }, this.o.ackDelayMs ?? 200);
+  }
+
+  private failAll(e: Error): void {
+    for (const w of this.waiting.values()) w.fail(e);
+    this.waiting.clear();
+  }
+}
+
+/** Connects many lean clients with bounded concurrency; failures are counted, not thrown. */
+export async function connectMany(
+  opts: LeanOptions[],
+  concurrency: number,
+  onConnected?: (i: number, ms: number) => void,
+): Promise<{ clients: (LeanClient | undefined)[]; failed: number; errors: string[] }> {
+  const clients: (LeanClient | undefined)[] = new Array<LeanClient | undefined>(opts.length);
+  let failed = 0;
+  const errors = new Set<string>();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(concurrency, opts.length)) }, async () => {
+      while (next < opts.length) {
+        const i = next++;
+        const t0 = performance.now();
+        try {
+          clients[i] = await LeanClient.connect(opts[i]!);
+          onConnected?.(i, performance.now() - t0);
+        } catch (e) {
+          failed++;
+          if (errors.size < 5) errors.add((e as Error).message);
+        }
+      }
+    }),
+  );
+  return { clients, failed, errors: [...errors] };
+}

@@ -1,0 +1,71 @@
+import os from 'node:os';
+import type { Sample } from './recorder.js';
+import type { LatencySummary } from './stats.js';
+import { sumStats, type Mode, type Target } from './target.js';
+
+/** The JSON line every run prints (and the report is drawn from). */
+export interface RunResult {
+  scenario: string;
+  mode: Mode;
+  users: number;
+  /** The asked send rate, messages/s (0 where nothing is sent at a rate). */
+  rate: number;
+  duration_s: number;
+  payload_bytes: number;
+  sent: number;
+  /** Sends per second achieved over the sending window. */
+  achieved_rate: number;
+  delivered: number;
+  delivered_per_s: number;
+  latency_ms: Pick<LatencySummary, 'p50' | 'p95' | 'p99' | 'max'> & { n: number; mean: number };
+  lost: number;
+  duplicated: number;
+  /** CPU seconds used by every server process during the run, and their summed RSS at the end. */
+  server: { cpu_s: number; rss_mib: number; processes: number };
+  generator_cpu_s: number;
+  machine: { cpus: number; load_avg_1m_start: number; load_avg_1m_end: number; node: string };
+  /** Scenario-specific numbers. */
+  extra: Record<string, unknown>;
+  /** Not printed: the raw samples and per-second series the charts are drawn from. */
+  series?: { samples: Sample[]; sentPerSecond: number[] };
+}
+
+/** Measures server and generator cost around a run. */
+export class Meter {
+  private readonly server0: { cpuSeconds: number };
+  private readonly gen0 = process.cpuUsage();
+  private readonly load0 = os.loadavg()[0]!;
+  readonly t0 = performance.now();
+
+  constructor(private readonly target: Target) {
+    this.server0 = sumStats(target.pids());
+  }
+
+  finish(): Pick<RunResult, 'server' | 'generator_cpu_s' | 'machine'> & { elapsed_s: number } {
+    const s = sumStats(this.target.pids());
+    const g = process.cpuUsage(this.gen0);
+    return {
+      elapsed_s: (performance.now() - this.t0) / 1000,
+      server: {
+        cpu_s: round(s.cpuSeconds - this.server0.cpuSeconds),
+        rss_mib: s.rssMiB,
+        processes: this.target.pids().length,
+      },
+      generator_cpu_s: round((g.user + g.system) / 1e6),
+      machine: {
+        cpus: os.cpus().length,
+        load_avg_1m_start: round(this.load0),
+        load_avg_1m_end: round(os.loadavg()[0]!),
+        node: process.version,
+      },
+    };
+  }
+}
+
+export const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+/** The printed form: one line of JSON, without the raw series. */
+export function jsonLine(r: RunResult): string {
+  const { series: _series, ...rest } = r;
+  return JSON.stringify(rest);
+}

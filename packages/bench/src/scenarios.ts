@@ -1,0 +1,412 @@
+/**
+ * The load scenarios of `npm run bench`: connect, chat, group, offline, idle, saturate. Each
+ * opens a seeded target, drives it with lean clients and returns one {@link RunResult}.
+ */
+import { connectMany, type LeanClient, type LeanOptions, type Pushed } from './lean-client.js';
+import { payloadText, Recorder } from './recorder.js';
+import { Meter, round, type RunResult } from './result.js';
+import { catchUp } from './rpc.js';
+import { summarize } from './stats.js';
+import { closeCodes, startIdleWorker } from './idle-worker.js';
+import { openTarget, sumStats, type Mode, type Target } from './target.js';
+
+export const SCENARIOS = ['connect', 'chat', 'group', 'offline', 'idle', 'saturate'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export interface RunOptions {
+  scenario: Scenario;
+  mode: Mode;
+  users: number;
+  rate: number;
+  durationS: number;
+  payload: number;
+  /** Connections opened at once. */
+  concurrency: number;
+  /** offline: messages each offline user misses. */
+  messages: number;
+  url?: string;
+  seedFile?: string;
+  serverPids?: number[];
+  /** saturate: p99 limit, ms, and the most rate steps to try. */
+  p99LimitMs: number;
+  maxSteps: number;
+  /** idle: generator processes holding the connections. */
+  workers: number;
+  /** cluster: how many gateways. */
+  gateways: number;
+}
+
+/** Connections per source address before moving to the next 127.0.0.x (ephemeral ports run out near 28 000). */
+const PER_SOURCE_ADDRESS = 20_000;
+
+function leanOptions(t: Target, i: number, onMessage?: (m: Pushed) => void): LeanOptions {
+  const url = t.gatewayUrls[i % t.gatewayUrls.length]!;
+  const loopback = /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url + '/');
+  const source = Math.floor(i / PER_SOURCE_ADDRESS);
+  return {
+    url,
+    accessToken: t.seed.users[i]!.accessToken,
+    ...(loopback && source > 0 && { localAddress: `127.0.0.${1 + source}` }),
+    ...(onMessage && { onMessage }),
+  };
+}
+
+const tag = Date.now().toString(36);
+
+/** Sends `count` (or for `durationS`) messages at `rate`/s through `send`; returns when all are answered. */
+async function atRate(
+  rate: number,
+  durationS: number,
+  count: number,
+  send: (k: number) => Promise<void>,
+): Promise<{ sent: number; seconds: number }> {
+  const t0 = performance.now();
+  const inflight = new Set<Promise<void>>();
+  let k = 0;
+  for (;;) {
+    const elapsed = (performance.now() - t0) / 1000;
+    if (elapsed >= durationS || k >= count) break;
+    const due = Math.min(count, Math.floor(elapsed * rate) + 1);
+    while (k < due) {
+      const p = send(k++).finally(() => inflight.delete(p));
+      inflight.add(p);
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await Promise.all(inflight);
+  return { sent: k, seconds };
+}
+
+function base(
+  o: RunOptions,
+  extra: Partial<RunResult>,
+): Omit<RunResult, 'server' | 'generator_cpu_s' | 'machine'> {
+  return {
+    scenario: o.scenario,
+    mode: o.mode,
+    users: o.users,
+    rate: o.rate,
+    duration_s: o.durationS,
+    payload_bytes: o.payload,
+    sent: 0,
+    achieved_rate: 0,
+    delivered: 0,
+    delivered_per_s: 0,
+    latency_ms: { n: 0, p50: 0, p95: 0, p99: 0, max: 0, mean: 0 },
+    lost: 0,
+    duplicated: 0,
+    extra: {},
+    ...extra,
+  };
+}
+
+async function closeAll(clients: (LeanClient | undefined)[]): Promise<void> {
+  for (let i = 0; i < clients.length; i += 500)
+    await Promise.all(clients.slice(i, i + 500).map((c) => c?.close()));
+}
+
+export async function runScenario(o: RunOptions): Promise<RunResult> {
+  const seedUsers = o.scenario === 'offline' ? o.users * 2 : o.users;
+  const target = await openTarget({
+    mode: o.mode,
+    users: seedUsers,
+    groupSize: o.scenario === 'group' ? o.users : 0,
+    pairs: o.scenario === 'chat' || o.scenario === 'offline' || o.scenario === 'saturate',
+    ...(o.url && { url: o.url }),
+    ...(o.seedFile && { seedFile: o.seedFile }),
+    ...(o.serverPids && { serverPids: o.serverPids }),
+    gateways: o.gateways,
+  });
+  try {
+    if (target.seed.users.length < seedUsers)
+      throw new Error(`the seed has ${target.seed.users.length} users; this run needs ${seedUsers}`);
+    switch (o.scenario) {
+      case 'connect':
+        return await connectStorm(o, target);
+      case 'idle':
+        return await idle(o, target);
+      case 'offline':
+        return await offline(o, target);
+      case 'group':
+        return await flow(o, target, o.rate, 'group');
+      case 'chat':
+        return await flow(o, target, o.rate, 'chat');
+      case 'saturate':
+        return await saturate(o, target);
+    }
+  } finally {
+    await target.stop();
+  }
+}
+
+async function connectStorm(o: RunOptions, t: Target): Promise<RunResult> {
+  const meter = new Meter(t);
+  const times: number[] = [];
+  const started = performance.now();
+  const { clients, failed, errors } = await connectMany(
+    Array.from({ length: o.users }, (_, i) => leanOptions(t, i)),
+    o.concurrency,
+    (_i, ms) => times.push(ms),
+  );
+  const allS = (performance.now() - started) / 1000;
+  const m = meter.finish();
+  await closeAll(clients);
+  const lat = summarize(times);
+  return {
+    ...base(o, {
+      rate: 0,
+      achieved_rate: round(times.length / allS),
+      latency_ms: lat,
+      lost: failed,
+      extra: {
+        connected: times.length,
+        failed,
+        all_connected_s: round(allS),
+        concurrency: o.concurrency,
+        errors,
+      },
+    }),
+    ...m,
+  };
+}
+
+async function idle(o: RunOptions, t: Target): Promise<RunResult> {
+  const gw0 = sumStats(t.gatewayPids());
+  const meter = new Meter(t);
+  const started = performance.now();
+  const all = Array.from({ length: o.users }, (_, i) => leanOptions(t, i));
+  let failed = 0;
+  let errors: string[] = [];
+  let open = 0;
+  let gw1 = gw0;
+  let connectS = 0;
+  let m: ReturnType<Meter['finish']>;
+  const codes: Record<string, number> = {};
+  if (o.workers > 1) {
+    // Split over generator processes: one process holds at most `ulimit -n` sockets.
+    const per = Math.ceil(o.users / o.workers);
+    const workers = Array.from({ length: o.workers }, (_, w) =>
+      startIdleWorker({ options: all.slice(w * per, (w + 1) * per), concurrency: o.concurrency }),
+    );
+    const reports = await Promise.all(workers.map((w) => w.ready));
+    connectS = (performance.now() - started) / 1000;
+    failed = reports.reduce((a, r) => a + r.failed, 0);
+    errors = [...new Set(reports.flatMap((r) => r.errors))].slice(0, 5);
+    await new Promise((r) => setTimeout(r, o.durationS * 1000));
+    gw1 = sumStats(t.gatewayPids());
+    m = meter.finish();
+    const ends = await Promise.all(workers.map((w) => w.stop()));
+    open = ends.reduce((a, b) => a + b.stillOpen, 0);
+    // The generator's CPU includes its worker processes.
+    m.generator_cpu_s = round(m.generator_cpu_s + ends.reduce((a, b) => a + b.cpuSeconds, 0));
+    for (const e of ends) for (const [k, n] of Object.entries(e.closeCodes)) codes[k] = (codes[k] ?? 0) + n;
+  } else {
+    const r = await connectMany(all, o.concurrency);
+    failed = r.failed;
+    errors = r.errors;
+    connectS = (performance.now() - started) / 1000;
+    await new Promise((res) => setTimeout(res, o.durationS * 1000));
+    open = r.clients.filter((c) => c?.isOpen).length;
+    Object.assign(codes, closeCodes(r.clients));
+    gw1 = sumStats(t.gatewayPids());
+    m = meter.finish();
+    await closeAll(r.clients);
+  }
+  const connected = o.users - failed;
+  return {
+    ...base(o, {
+      rate: 0,
+      lost: failed + (connected - open),
+      extra: {
+        connected,
+        failed,
+        still_open: open,
+        connect_s: round(connectS),
+        gateway_rss_before_mib: gw0.rssMiB,
+        gateway_rss_after_mib: gw1.rssMiB,
+        kib_per_connection: open ? round(((gw1.rssMiB - gw0.rssMiB) * 1024) / open, 1) : 0,
+        close_codes: codes,
+        gateways: t.gatewayPids().length,
+        generator_processes: Math.max(1, o.workers),
+        errors,
+      },
+    }),
+    ...m,
+  };
+}
+
+/** chat: 1:1 between the seeded pairs; group: one group of `users` members, senders in turn. */
+async function flow(o: RunOptions, t: Target, rate: number, kind: 'chat' | 'group'): Promise<RunResult> {
+  const rec = new Recorder();
+  const ids = t.seed.users.slice(0, o.users).map((u) => u.id);
+  const { clients, failed, errors } = await connectMany(
+    ids.map((_, i) =>
+      leanOptions(t, i, (m) => {
+        if (m.senderId !== ids[i]) rec.receive(String(i), m.conversationId, m.seq, m.text);
+      }),
+    ),
+    o.concurrency,
+  );
+  const pairs = t.seed.pairs.filter((p) => p.b < o.users);
+  const group = t.seed.group;
+  if (kind === 'group' && !group) throw new Error('the seed has no group (seed with --group-size)');
+  const meter = new Meter(t);
+  rec.markStart();
+  const sending = await atRate(rate, o.durationS, Number.MAX_SAFE_INTEGER, async (k) => {
+    let from: number;
+    let conv: string;
+    let receivers: number;
+    if (kind === 'chat') {
+      const p = pairs[k % pairs.length]!;
+      from = Math.floor(k / pairs.length) % 2 ? p.b : p.a;
+      conv = p.conversationId;
+      receivers = 1;
+    } else {
+      from = k % o.users;
+      conv = group!.id;
+      receivers = o.users - 1;
+    }
+    const c = clients[from];
+    if (!c) return;
+    const idx = rec.send(receivers);
+    try {
+      await c.sendText(conv, `b${tag}-${k}`, payloadText(idx, o.payload));
+      rec.ack(idx);
+    } catch (e) {
+      rec.sendFailed(e);
+    }
+  });
+  await rec.settle(10_000);
+  const m = meter.finish();
+  await closeAll(clients);
+  return {
+    ...base(o, {
+      rate,
+      sent: rec.sent,
+      achieved_rate: round(sending.sent / sending.seconds),
+      delivered: rec.delivered,
+      delivered_per_s: round(rec.delivered / m.elapsed_s),
+      latency_ms: rec.latency(),
+      lost: rec.lost,
+      duplicated: rec.duplicated,
+      extra: {
+        acked: rec.acked,
+        send_errors: rec.sendErrors,
+        send_error_reasons: rec.errorReasons,
+        server_cpu_ms_per_message: rec.acked ? round((m.server.cpu_s * 1000) / rec.acked) : 0,
+        connect_failed: failed,
+        errors,
+        ...(kind === 'group' && { group_members: o.users }),
+      },
+    }),
+    ...m,
+    series: { samples: rec.samples, sentPerSecond: rec.sentPerSecond },
+  };
+}
+
+/** Raises the chat rate by half each step until p99 passes the limit or anything is lost. */
+async function saturate(o: RunOptions, t: Target): Promise<RunResult> {
+  const steps: Record<string, number>[] = [];
+  let best: RunResult | undefined;
+  let last: RunResult | undefined;
+  for (let rate = o.rate, i = 0; i < o.maxSteps; rate = Math.round(rate * 1.5), i++) {
+    const r = await flow({ ...o, scenario: 'saturate' }, t, rate, 'chat');
+    last = r;
+    const good = r.latency_ms.p99 <= o.p99LimitMs && r.lost === 0 && r.achieved_rate >= rate * 0.95;
+    steps.push({ rate, achieved: r.achieved_rate, p99: r.latency_ms.p99, lost: r.lost, good: good ? 1 : 0 });
+    if (!good) break;
+    best = r;
+  }
+  const chosen = best ?? last!;
+  return {
+    ...chosen,
+    extra: { ...chosen.extra, best_rate: best?.rate ?? 0, p99_limit_ms: o.p99LimitMs, steps },
+  };
+}
+
+/**
+ * offline: `users` people stay away while their friends send each of them `messages`; then
+ * they all come back at once (connect, Sync, GetHistory pages) and the run times the catch-up.
+ */
+async function offline(o: RunOptions, t: Target): Promise<RunResult> {
+  const rec = new Recorder();
+  const pairs = t.seed.pairs.slice(0, o.users);
+  // Senders (b of each pair) are online; the a side is away.
+  const online = await connectMany(
+    pairs.map((p) => leanOptions(t, p.b)),
+    o.concurrency,
+  );
+  const total = pairs.length * o.messages;
+  const meter = new Meter(t);
+  const sending = await atRate(o.rate, Number.MAX_SAFE_INTEGER, total, async (k) => {
+    const i = k % pairs.length;
+    const c = online.clients[i];
+    if (!c) return;
+    const idx = rec.send(1);
+    try {
+      await c.sendText(pairs[i]!.conversationId, `o${tag}-${k}`, payloadText(idx, o.payload));
+      rec.ack(idx);
+    } catch (e) {
+      rec.sendFailed(e);
+    }
+  });
+  const back = performance.now();
+  const perUser: number[] = [];
+  let pages = 0;
+  let failed = 0;
+  const returning: (LeanClient | undefined)[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(o.concurrency, pairs.length) }, async () => {
+      while (next < pairs.length) {
+        const i = next++;
+        const a = pairs[i]!.a;
+        const user = t.seed.users[a]!;
+        const t0 = performance.now();
+        try {
+          const opts = leanOptions(t, a, (m) => {
+            if (m.senderId !== user.id) rec.receive(String(a), m.conversationId, m.seq, m.text);
+          });
+          const { clients } = await connectMany([opts], 1);
+          if (!clients[0]) throw new Error('connect failed');
+          returning.push(clients[0]);
+          const r = await catchUp(opts.url, user.accessToken, new Map(), (conv, seq, text) =>
+            rec.receive(String(a), conv, seq, text),
+          );
+          pages += r.pages;
+          perUser.push(performance.now() - t0);
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  const allS = (performance.now() - back) / 1000;
+  const m = meter.finish();
+  await closeAll(online.clients);
+  await closeAll(returning);
+  return {
+    ...base(o, {
+      sent: rec.sent,
+      achieved_rate: round(sending.sent / sending.seconds),
+      delivered: rec.delivered,
+      delivered_per_s: round(rec.delivered / allS),
+      latency_ms: summarize(perUser),
+      lost: rec.lost,
+      duplicated: 0,
+      extra: {
+        messages_per_user: o.messages,
+        all_caught_up_s: round(allS),
+        sending_s: round(sending.seconds),
+        send_errors: rec.sendErrors,
+        send_error_reasons: rec.errorReasons,
+        history_pages: pages,
+        reconnect_failed: failed,
+        push_and_history_overlap: rec.duplicated,
+        latency_is: 'per-user catch-up time (connect + Sync + GetHistory), ms',
+      },
+    }),
+    ...m,
+  };
+}
