@@ -84,12 +84,14 @@ describe('web: the app under its security headers', { timeout: 120_000 }, () => 
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByRole('radiogroup', { name: 'Theme' }).getByText('Light').click();
     await page.getByLabel('Language').selectOption({ label: '简体中文' });
-    await page.getByRole('link', { name: '我' }).waitFor();
+    await page.getByRole('link', { name: '我', exact: true }).waitFor();
     await page.reload();
-    await page.getByRole('link', { name: '我' }).waitFor();
+    await page.getByRole('link', { name: '我', exact: true }).waitFor();
     await page.getByRole('link', { name: /^通讯录/ }).click();
     await page.getByRole('link', { name: '创建群聊' }).click();
     await page.getByLabel('群名称').waitFor();
+    await page.getByRole('link', { name: '我的文件' }).click();
+    await page.getByRole('heading', { name: '我的文件' }).waitFor();
 
     expect(violations).toEqual([]);
     await ann.context.close();
