@@ -237,7 +237,11 @@ async function idle(o: RunOptions, t: Target): Promise<RunResult> {
 }
 
 /** chat: 1:1 between the seeded pairs; group: one group of `users` members, senders in turn. */
+let flows = 0;
 async function flow(o: RunOptions, t: Target, rate: number, kind: 'chat' | 'group'): Promise<RunResult> {
+  // Client message ids unique per run of a flow: saturate's later steps must not be taken for
+  // retries of the earlier ones (the server would answer them with the stored originals).
+  const run = `${tag}.${++flows}`;
   const rec = new Recorder();
   const ids = t.seed.users.slice(0, o.users).map((u) => u.id);
   const { clients, failed, errors } = await connectMany(
@@ -271,7 +275,7 @@ async function flow(o: RunOptions, t: Target, rate: number, kind: 'chat' | 'grou
     if (!c) return;
     const idx = rec.send(receivers);
     try {
-      await c.sendText(conv, `b${tag}-${k}`, payloadText(idx, o.payload));
+      await c.sendText(conv, `b${run}-${k}`, payloadText(idx, o.payload));
       rec.ack(idx);
     } catch (e) {
       rec.sendFailed(e);

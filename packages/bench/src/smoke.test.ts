@@ -58,7 +58,8 @@ const SMALL: [string, string[]][] = [
   ['offline', ['--users', '4', '--messages', '5', '--rate', '100']],
   ['idle', ['--users', '20', '--duration', '1']],
   ['idle', ['--users', '20', '--duration', '1', '--workers', '2']],
-  ['saturate', ['--users', '6', '--rate', '20', '--duration', '1', '--steps', '2']],
+  // A latency limit no step can miss: both steps run, and the second must not reuse the first's ids.
+  ['saturate', ['--users', '6', '--rate', '20', '--duration', '1', '--steps', '2', '--p99-limit', '600000']],
 ];
 
 describe('bench scenarios, tiny runs on the all-in-one server', () => {
@@ -69,6 +70,10 @@ describe('bench scenarios, tiny runs on the all-in-one server', () => {
       expectWellFormed(r, scenario, 'local');
       if (scenario !== 'connect' && scenario !== 'idle') expect(r.sent as number).toBeGreaterThan(0);
       if (scenario === 'idle') expect(r.extra).toMatchObject({ still_open: 20 });
+      if (scenario === 'saturate') {
+        const steps = (r.extra as { steps: { lost: number }[] }).steps;
+        expect(steps.map((s) => s.lost)).toEqual([0, 0]);
+      }
     },
     120_000,
   );
