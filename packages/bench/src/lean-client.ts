@@ -186,7 +186,7 @@ export class LeanClient {
             case: 'delivered',
             value: create(message.MarkDeliveredRequestSchema, { conversationId: conv, seq: s }),
           },
-          this.nextId++,
+          0, // fire and forget, as the SDK does: no answer comes
         );
       }
       this.cursors.clear();

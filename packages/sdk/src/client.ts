@@ -197,7 +197,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
       live: () => this.loop.live,
       requestTimeoutMs: ackTimeoutMs,
     });
-    this.acker = new DeliveryAcker((id, seq) => this.messages.markDelivered(id, seq));
+    this.acker = new DeliveryAcker((id, seq) => this.messages.ackDelivered(id, seq));
     this.contacts = new ContactsApi(contactsRpc, authed);
     this.groups = new GroupsApi(contactsRpc, authed);
     this.drive = new DriveApi(createClient(media.MediaService, transport), authed);

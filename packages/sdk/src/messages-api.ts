@@ -222,6 +222,19 @@ export class MessagesApi {
     return r.unreadCount;
   }
 
+  /**
+   * What the client does by itself for messages it receives: on a live socket the cursor
+   * goes out unanswered (a lost one is superseded by the next), else as `markDelivered`.
+   */
+  async ackDelivered(conversationId: string, seq: number): Promise<void> {
+    const conn = this.ctx.live();
+    if (!conn?.notify({ case: 'delivered', value: { conversationId, seq } }))
+      return this.markDelivered(conversationId, seq);
+    await this.ctx.engine.updateConversation(conversationId, (c) => {
+      c.deliveredSeq = Math.max(c.deliveredSeq, seq);
+    });
+  }
+
   /** Marks everything up to `seq` delivered. The client does this by itself for messages it receives. */
   async markDelivered(conversationId: string, seq: number): Promise<void> {
     const conn = this.ctx.live();

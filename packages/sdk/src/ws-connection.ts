@@ -135,6 +135,16 @@ export class WsConnection {
     });
   }
 
+  /**
+   * Sends a frame that wants no answer (request id 0: `delivered`, `read`, `typing`).
+   * False when the socket is closed.
+   */
+  notify(body: FrameBody): boolean {
+    if (this.closed) return false;
+    this.write(0, body);
+    return true;
+  }
+
   /** Closes the socket (and reports it through onClose at once). */
   close(code: number = LocalClose.NORMAL, reason = ''): void {
     this.terminate(code, reason);

@@ -29,9 +29,10 @@ export async function pushToUsers(
       exceptSessionId,
     }),
   );
-  const sends: Promise<void>[] = [];
-  for (const id of userIds) sends.push(bus.publish(userChannel(id), envelope));
-  await Promise.all(sends);
+  const channels: string[] = [];
+  for (const id of userIds) channels.push(userChannel(id));
+  if (channels.length === 1) await bus.publish(channels[0]!, envelope);
+  else if (channels.length) await bus.publishMany(channels, envelope);
 }
 
 /** Encodings of Message objects, made once per object (see {@link encodeServerFrameBinary}). */

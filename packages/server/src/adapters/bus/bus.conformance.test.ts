@@ -127,6 +127,32 @@ function busConformance(backend: BusBackend): void {
     expect(cs.map((c) => c.texts()[0])).toEqual(channels);
   });
 
+  it('publishMany reaches every subscriber of each channel once, in order with single publishes', async () => {
+    const bus = await open();
+    const channels = Array.from({ length: 5 }, chan);
+    const cs = channels.map(() => collector());
+    const second = collector(); // a second subscriber of the first channel
+    await Promise.all(channels.map((ch, i) => bus.subscribe(ch, cs[i]!.handler)));
+    await bus.subscribe(channels[0]!, second.handler);
+    const nobody = chan(); // no subscriber: nothing to deliver, no error
+    const buf = text('xxmanyxx');
+    await bus.publish(channels[0]!, text('before'));
+    await bus.publishMany([...channels, nobody], buf.subarray(2, 6));
+    buf.fill(0); // the publisher may reuse its buffer at once
+    await bus.publish(channels[0]!, text('after'));
+    await bus.publishMany([], text('none'));
+    await cs[0]!.waitFor(3);
+    await second.waitFor(3);
+    await Promise.all(cs.map((c) => c.waitFor(1)));
+    await sleep(50);
+    expect(cs[0]!.texts()).toEqual(['before', 'many', 'after']);
+    expect(second.texts()).toEqual(['before', 'many', 'after']);
+    for (const [i, c] of cs.slice(1).entries()) {
+      expect(c.texts()).toEqual(['many']);
+      expect(c.got[0]!.channel).toBe(channels[i + 1]);
+    }
+  });
+
   it('carries binary payloads byte for byte, including views into larger buffers', async () => {
     const bus = await open();
     const c = collector();

@@ -15,6 +15,11 @@ export type BusHandler = (payload: Uint8Array, channel: string) => void;
 export interface Bus {
   publish(channel: string, payload: Uint8Array): Promise<void>;
   /**
+   * The same payload on many channels (a push to every member of a group): as if published
+   * on each in turn, but the adapter copies and sends the bytes once where it can.
+   */
+  publishMany(channels: readonly string[], payload: Uint8Array): Promise<void>;
+  /**
    * Delivers every later publish on `channel` to `handler`, in publish order per
    * publisher. Several subscriptions to one channel each get every message. The
    * promise resolves once the subscription is active (a publish after it is seen).

@@ -32,6 +32,18 @@ export function createMemoryBus(opts: { logger: Logger }): Bus {
         for (const e of targets) if (e.active) deliverSafely(e.handler, copy, channel, opts.logger);
       });
     },
+    async publishMany(list, payload) {
+      open();
+      const targets: [Entry, string][] = [];
+      for (const channel of list) for (const e of channels.get(channel) ?? []) targets.push([e, channel]);
+      if (!targets.length) return;
+      // One copy for all: subscribers get the same bytes object (gateways decode it once).
+      const copy = new Uint8Array(payload);
+      queueMicrotask(() => {
+        for (const [e, channel] of targets)
+          if (e.active) deliverSafely(e.handler, copy, channel, opts.logger);
+      });
+    },
     async subscribe(channel, handler): Promise<BusSubscription> {
       open();
       const entry: Entry = { handler, active: true };

@@ -74,6 +74,11 @@ export async function openNatsBus(opts: {
       nc.publish(natsSubject(opts.prefix, channel), payload);
     },
 
+    async publishMany(list, payload) {
+      open();
+      for (const channel of list) nc.publish(natsSubject(opts.prefix, channel), payload);
+    },
+
     async subscribe(channel, handler: BusHandler): Promise<BusSubscription> {
       open();
       const entry = { active: true };

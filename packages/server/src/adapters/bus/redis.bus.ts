@@ -110,6 +110,17 @@ export async function openRedisBus(opts: {
       );
     },
 
+    async publishMany(list, payload) {
+      open();
+      if (!list.length) return;
+      const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+      const batch = pub.pipeline();
+      for (const channel of list) batch.publish(prefix + channel, bytes);
+      const results = await batch.exec();
+      const failed = results?.find(([err]) => err);
+      if (failed) throw failed[0];
+    },
+
     async subscribe(channel, handler): Promise<BusSubscription> {
       open();
       const full = prefix + channel;

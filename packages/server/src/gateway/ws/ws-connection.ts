@@ -1,4 +1,5 @@
 import type { gateway } from '@mychat/protocol';
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../../kernel/logger.js';
 import type { Caller } from '../../rpc/call-context.js';
@@ -44,6 +45,8 @@ export class WsConnection {
   /** Set once the socket is counted under its user (subscription and presence). */
   registered = false;
   log: Logger;
+  /** Whether this turn's frames are being gathered for one write (see `write`). */
+  private corked = false;
 
   constructor(
     readonly id: number,
@@ -103,6 +106,19 @@ export class WsConnection {
   }
 
   private write(data: Uint8Array | string, type: string): void {
+    if (!this.corked) {
+      // Frames written to this socket in the same turn of the event loop (an answer, pushes
+      // of a group commit, a receipt) leave in one system call instead of one each.
+      const socket = (this.ws as unknown as { _socket?: Socket })._socket;
+      if (socket && !socket.destroyed) {
+        socket.cork();
+        this.corked = true;
+        process.nextTick(() => {
+          this.corked = false;
+          socket.uncork();
+        });
+      }
+    }
     this.ws.send(data, { binary: typeof data !== 'string' });
     this.hooks.sent(type);
     if (this.overQueued()) {

@@ -108,6 +108,21 @@ describe('ws frames', () => {
     s.ws.close();
   });
 
+  it('answers nothing to delivered, read and typing with request id 0, not even an error', async () => {
+    const s = await connectAuthed(server, token);
+    const bad = { conversationId: 'c-nope', seq: 1 }; // refused: not a conversation id
+    s.send({ requestId: 0, body: { case: 'delivered', value: bad } });
+    s.send({ requestId: 0, body: { case: 'read', value: bad } });
+    s.send({ requestId: 0, body: { case: 'typing', value: { conversationId: 'c-nope' } } });
+    s.send({ requestId: 11, body: { case: 'delivered', value: bad } });
+    // The same request with an id is answered; the quiet ones before it are not.
+    const { frame } = await s.next();
+    expect([frame.requestId, reasonOf(frame)]).toEqual([11, 'INVALID_ARGUMENT']);
+    s.send({ requestId: 12, body: { case: 'ping', value: {} } });
+    expect((await s.next()).frame).toMatchObject({ requestId: 12, body: { case: 'pong' } });
+    s.ws.close();
+  });
+
   it('handles frames pipelined right behind the Auth frame, after AuthOk', async () => {
     const s = await connect(server);
     s.send({ requestId: 1, body: { case: 'auth', value: { accessToken: token } } });

@@ -9,7 +9,7 @@ import type { SessionRevocations } from '../../shared/session-revocations.js';
 import { decodeClientFrame, errorFrame, errorFrameFrom, serverFrame } from './ws-codec.js';
 import { WsClose } from './ws-close-codes.js';
 import { WsConnection } from './ws-connection.js';
-import type { WsMetrics } from './ws-metrics.js';
+import { countByType, type WsMetrics } from './ws-metrics.js';
 import type { PresenceTracker } from './ws-presence.js';
 import { newRequestId, type RequestBody, type RequestHandler } from './ws-requests.js';
 import type { LocalUsers } from './ws-users.js';
@@ -18,6 +18,9 @@ import type { LocalUsers } from './ws-users.js';
 const MAX_EARLY_FRAMES = 16;
 /** Requests one socket may have in flight; more are refused with RATE_LIMITED. */
 const MAX_IN_FLIGHT = 64;
+
+/** Requests that get no answer when their request id is 0 (fire and forget). */
+const QUIET_FRAMES = new Set<string>(['delivered', 'read', 'typing']);
 
 export interface LifecycleDeps {
   tokens: AccessTokens;
@@ -45,8 +48,13 @@ export class WsLifecycle {
   private pendingCount = 0;
   private readonly unauthenticated = new WeakSet<WsConnection>();
   private nextId = 1;
+  private readonly countIn: (type: string) => void;
+  private readonly countOut: (type: string) => void;
 
-  constructor(private readonly d: LifecycleDeps) {}
+  constructor(private readonly d: LifecycleDeps) {
+    this.countIn = countByType(d.metrics.framesIn);
+    this.countOut = countByType(d.metrics.framesOut);
+  }
 
   /** Sockets not yet authenticated (the upgrade cap, the gauge); a count, so an upgrade costs O(1). */
   get pending(): number {
@@ -62,7 +70,7 @@ export class WsLifecycle {
     const conn = new WsConnection(id, ws, clientIp, this.d.logger.child({ conn_id: id }), {
       maxQueuedBytes: this.d.maxQueuedBytes,
       now: this.d.now,
-      sent: (type) => this.d.metrics.framesOut.inc({ type }),
+      sent: this.countOut,
     });
     this.connections.add(conn);
     this.unauthenticated.add(conn);
@@ -101,7 +109,7 @@ export class WsLifecycle {
       return conn.close(WsClose.PROTOCOL_ERROR, 'malformed frame');
     }
     const { frame } = decoded;
-    this.d.metrics.framesIn.inc({ type: frame.body.case ?? 'unknown' });
+    this.countIn(frame.body.case ?? 'unknown');
     if (conn.phase === 'awaiting-auth') {
       conn.wire = isBinary ? 'binary' : 'text';
       if (frame.body.case !== 'auth') {
@@ -171,26 +179,35 @@ export class WsLifecycle {
       conn.send(errorFrame(id, ErrorCode.INVALID_ARGUMENT, 'this socket is already authenticated'));
       return;
     }
+    // Cursor moves and typing with request id 0 want no answer (the next one supersedes a
+    // lost one): at a high message rate that is a frame each way per message saved.
+    const quiet = id === 0 && QUIET_FRAMES.has(body.case);
     if (conn.inFlight >= MAX_IN_FLIGHT) {
-      conn.send(errorFrame(id, ErrorCode.RATE_LIMITED, 'too many requests in flight on this socket', 1));
+      if (!quiet)
+        conn.send(errorFrame(id, ErrorCode.RATE_LIMITED, 'too many requests in flight on this socket', 1));
       return;
     }
-    void this.runRequest(conn, id, body);
+    void this.runRequest(conn, id, body, quiet);
   }
 
   /** Runs one request; answers go out as they finish, so requests on a socket overlap. */
-  private async runRequest(conn: WsConnection, id: number, body: RequestBody): Promise<void> {
+  private async runRequest(conn: WsConnection, id: number, body: RequestBody, quiet: boolean): Promise<void> {
     const requestId = newRequestId();
     const started = this.d.now();
     conn.inFlight++;
     try {
-      conn.send(await this.d.handle(id, body, { caller: conn.caller!, clientIp: conn.clientIp, requestId }));
+      const answer = await this.d.handle(id, body, {
+        caller: conn.caller!,
+        clientIp: conn.clientIp,
+        requestId,
+      });
+      if (!quiet) conn.send(answer);
       // The request id travels to the services in x-request-id: their lines join on it.
       conn.log.debug({ request_id: requestId, frame: body.case, ms: this.d.now() - started }, 'ws request');
     } catch (err) {
       const { frame, internal } = errorFrameFrom(id, err);
       if (internal) conn.log.error({ err, request_id: requestId, frame: body.case }, 'ws request failed');
-      conn.send(frame);
+      if (!quiet) conn.send(frame);
     } finally {
       conn.inFlight--;
     }

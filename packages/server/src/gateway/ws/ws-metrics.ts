@@ -60,3 +60,16 @@ export function createWsMetrics(
     }),
   };
 }
+
+/**
+ * `counter.inc({ type })` for the hot paths: prom-client hashes the labels object on every
+ * call (a measurable share of a group fan-out); the child of each type is looked up once.
+ */
+export function countByType(counter: Counter<'type'>): (type: string) => void {
+  const children = new Map<string, { inc(): void }>();
+  return (type) => {
+    let child = children.get(type);
+    if (!child) children.set(type, (child = counter.labels(type)));
+    child.inc();
+  };
+}

@@ -6,6 +6,14 @@ import { userChannel } from '../../shared/push.js';
 import { peekFrameType } from './ws-codec.js';
 import { lazyJson, type WsConnection } from './ws-connection.js';
 
+/** A PushEnvelope decoded, with what every socket it goes to shares. */
+interface DecodedPush {
+  frame: Uint8Array;
+  exceptSessionId: string;
+  type: string;
+  json: () => string;
+}
+
 interface LocalUser {
   sockets: Set<WsConnection>;
   subscription: Promise<BusSubscription>;
@@ -26,6 +34,11 @@ export interface LocalUsersOptions {
  */
 export class LocalUsers {
   private readonly users = new Map<string, LocalUser>();
+  /**
+   * The in-process bus hands one payload object to every member's channel of a group push:
+   * decoded once for all of them (a payload off the network is a new object each time).
+   */
+  private readonly decoded = new WeakMap<Uint8Array, DecodedPush>();
 
   constructor(private readonly o: LocalUsersOptions) {}
 
@@ -102,16 +115,20 @@ export class LocalUsers {
   private push(userId: string, payload: Uint8Array): void {
     const user = this.users.get(userId);
     if (!user) return;
-    let envelope: gateway.PushEnvelope;
-    try {
-      envelope = fromBinary(gateway.PushEnvelopeSchema, payload);
-    } catch (err) {
-      this.o.logger.warn({ err, user_id: userId }, 'dropped an undecodable push envelope');
-      return;
+    let push = this.decoded.get(payload);
+    if (!push) {
+      let envelope: gateway.PushEnvelope;
+      try {
+        envelope = fromBinary(gateway.PushEnvelopeSchema, payload);
+      } catch (err) {
+        this.o.logger.warn({ err, user_id: userId }, 'dropped an undecodable push envelope');
+        return;
+      }
+      const { frame, exceptSessionId } = envelope;
+      push = { frame, exceptSessionId, type: peekFrameType(frame), json: lazyJson(frame) };
+      this.decoded.set(payload, push);
     }
-    const { frame, exceptSessionId } = envelope;
-    const type = peekFrameType(frame);
-    const json = lazyJson(frame);
+    const { frame, exceptSessionId, type, json } = push;
     for (const conn of user.sockets) {
       if (exceptSessionId && conn.caller?.sessionId === exceptSessionId) continue;
       try {

@@ -10,4 +10,10 @@ export const messageConfigSchema = cfg.group({
   sendRatePerSecond: cfg.int(20, 1, 100_000),
   /** Sends per user allowed in a burst above the rate. */
   sendBurst: cfg.int(40, 1, 100_000),
+  /**
+   * Groups up to this many members push a `receipt` to senders when someone reads their
+   * messages; larger groups only answer GetReadReceipts (a push per read to most of a big
+   * group is quadratic traffic).
+   */
+  groupReceiptPushMaxMembers: cfg.int(100, 0, 100_000),
 });

@@ -81,12 +81,16 @@ export class MessageRepository {
         db
           .selectFrom('msg_members as m')
           .innerJoin('msg_conversations as c', 'c.id', 'm.conv_id')
-          // The other member of a 1:1 conversation (none for groups).
+          // The other member of a 1:1 conversation (none for groups: the join key is NULL
+          // then, so a group's member rows are not even visited).
           .leftJoin('msg_members as p', (j) =>
             j
-              .onRef('p.conv_id', '=', 'm.conv_id')
-              .onRef('p.user_id', '<>', 'm.user_id')
-              .on('c.type', '=', slot('direct')),
+              .on(
+                'p.conv_id',
+                '=',
+                sql<string>`case when ${sql.ref('c.type')} = ${slot('direct')} then ${sql.ref('m.conv_id')} end`,
+              )
+              .onRef('p.user_id', '<>', 'm.user_id'),
           )
           .leftJoin('msg_user_state as s', 's.user_id', 'm.user_id')
           .selectAll('m')
@@ -122,6 +126,14 @@ export class MessageRepository {
       }),
       lastSeq: prepared<{ conv: string }>(() =>
         db.selectFrom('msg_conversations').select('last_seq').where('id', '=', slot('conv')),
+      ),
+      advanceDelivered: prepared<{ conv: string; user: string; seq: number }>(() =>
+        db
+          .updateTable('msg_members')
+          .set({ delivered_seq: slot('seq') })
+          .where('conv_id', '=', slot('conv'))
+          .where('user_id', '=', slot('user'))
+          .where('delivered_seq', '<', slot('seq')),
       ),
       advanceRead: prepared<{ conv: string; user: string; seq: number }>(() =>
         db
@@ -455,6 +467,29 @@ export class MessageRepository {
       .where((eb) => eb.or([eb('read_seq', '<', c.read ?? -1), eb('delivered_seq', '<', delivered)]))
       .executeTakeFirst();
     return Number(res.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Moves delivered cursors forward only, in the caller's transaction; returns for each
+   * whether it moved. Several moves of one member's cursor in a list: the highest wins.
+   */
+  async advanceDeliveredMany(
+    tx: Db,
+    moves: readonly { convId: string; userId: string; seq: number }[],
+  ): Promise<boolean[]> {
+    const highest = new Map<string, number>();
+    for (const m of moves) {
+      const k = `${m.convId}:${m.userId}`;
+      if ((highest.get(k) ?? -1) < m.seq) highest.set(k, m.seq);
+    }
+    const moved = new Map<string, boolean>();
+    for (const m of moves) {
+      const k = `${m.convId}:${m.userId}`;
+      if (moved.has(k)) continue;
+      const res = await this.q.advanceDelivered(tx, { conv: m.convId, user: m.userId, seq: highest.get(k)! });
+      moved.set(k, Number(res.numAffectedRows ?? 0) > 0);
+    }
+    return moves.map((m) => moved.get(`${m.convId}:${m.userId}`)!);
   }
 
   async updateMember(

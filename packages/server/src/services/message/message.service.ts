@@ -28,7 +28,14 @@ export interface MessageRules {
   recallWindowSeconds: number;
   sendRatePerSecond: number;
   sendBurst: number;
+  /**
+   * Groups up to this many members get `receipt` pushes when someone reads; larger ones
+   * only answer GetReadReceipts (every read would otherwise push to most of the group).
+   */
+  groupReceiptPushMaxMembers?: number;
 }
+
+const GROUP_RECEIPT_PUSH_MAX_MEMBERS = 100;
 
 export interface MessageServiceDeps {
   repo: MessageRepository;
@@ -239,14 +246,32 @@ export class MessageService {
     return (await this.views(caller.userId, [me]))[0]!;
   }
 
+  /**
+   * Moves the caller's delivered cursor (clients send this for everything they received, so
+   * it is as frequent as messages): one query for the member, its conversation, the 1:1
+   * peer and the receipt setting, and the cursor written with the next group commit.
+   */
   async markDelivered(caller: Caller, convId: string, seq: number): Promise<void> {
-    const { conv, me } = await this.membership(convId, caller.userId);
+    if (!/^\d{1,20}$/.test(convId))
+      throw errors.invalidArgument('conversationId is not a valid id', 'conversationId');
+    const found = await this.d.repo.sendContext(convId, caller.userId);
+    if (!found) throw new AppError(ErrorCode.NOT_FOUND, 'no such conversation');
+    const { conv, me, directMembers, hidesReceipts } = found;
     const upTo = Math.min(seq, visibleHead(conv, me));
     if (upTo <= me.deliveredSeq) return;
-    if (!(await this.d.repo.advanceCursors(this.d.repo.db, convId, caller.userId, { delivered: upTo })))
-      return;
-    if (conv.type === CONV_DIRECT)
-      await this.pushReceipt(conv, caller.userId, me.deliveredSeq, { ...me, deliveredSeq: upTo }, false);
+    if (!(await this.writer.advanceDelivered(convId, caller.userId, upTo))) return;
+    if (conv.type === CONV_DIRECT) {
+      const after = { ...me, deliveredSeq: upTo };
+      await this.pushReceipt(
+        conv,
+        caller.userId,
+        me.deliveredSeq,
+        after,
+        false,
+        directMembers,
+        hidesReceipts,
+      );
+    }
   }
 
   async markRead(caller: Caller, convId: string, seq: number): Promise<number> {
@@ -521,6 +546,11 @@ export class MessageService {
     knownHides?: boolean,
   ) {
     if (isRead && (knownHides ?? (await this.d.repo.userState(userId)).hideReadReceipts)) return;
+    if (conv.type !== CONV_DIRECT) {
+      const max = this.d.rules.groupReceiptPushMaxMembers ?? GROUP_RECEIPT_PUSH_MAX_MEMBERS;
+      const size = knownMembers?.length ?? (await this.d.repo.memberCounts([conv.id])).get(conv.id) ?? 0;
+      if (size > max) return;
+    }
     const audience =
       conv.type === CONV_DIRECT
         ? (knownMembers ?? (await this.d.repo.activeMemberIds(conv.id))).filter((u) => u !== userId)
@@ -531,7 +561,7 @@ export class MessageService {
             userId,
           );
     if (!audience.length) return;
-    const hidden = isRead ? false : (await this.d.repo.userState(userId)).hideReadReceipts;
+    const hidden = isRead ? false : (knownHides ?? (await this.d.repo.userState(userId)).hideReadReceipts);
     await pushToUsers(
       this.d.bus,
       audience,

@@ -337,6 +337,50 @@ describe('receipts pushed to senders', () => {
   });
 });
 
+describe('group read receipts: pushed in small groups only', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ overrides: { message: { groupReceiptPushMaxMembers: 2 } } });
+  });
+  afterAll(() => server?.stop());
+
+  it('a read in a group over the limit pushes nothing; GetReadReceipts still counts it', async () => {
+    const { connectAuthed } = await import('../../gateway/ws/ws.test-helpers.js');
+    const api = server.client(auth.AuthService);
+    const [a, b, c] = [await signUp(server, api), await signUp(server, api), await signUp(server, api)];
+    const internal = server.app.value('rpc').client(pb.MessageInternalService);
+    const member = (s: typeof a, role = 1) => ({ userId: s.session.user!.id, role });
+    const big = `8${Date.now()}`;
+    const small = `9${Date.now()}`;
+    await internal.applyGroup({
+      conversationId: big,
+      name: 'big',
+      members: [member(a, 2), member(b), member(c)],
+    });
+    await internal.applyGroup({ conversationId: small, name: 'small', members: [member(a, 2), member(b)] });
+    const msg = server.client(pb.MessageService);
+    const ha = bearer(a.session.accessToken);
+    const hb = bearer(b.session.accessToken);
+    const inBig = await msg.sendMessage(
+      { conversationId: big, clientMsgId: 'big-1', content: text('x') },
+      ha,
+    );
+    const inSmall = await msg.sendMessage(
+      { conversationId: small, clientMsgId: 'sm-1', content: text('y') },
+      ha,
+    );
+    const aSocket = await connectAuthed(server, a.session.accessToken);
+    await msg.markRead({ conversationId: big, seq: inBig.message!.seq }, hb);
+    await msg.markRead({ conversationId: small, seq: inSmall.message!.seq }, hb);
+    // Pushes to one user arrive in order: the first receipt is the small group's.
+    const { frame } = await aSocket.next((f) => f.body.case === 'receipt');
+    expect(frame.body.value).toMatchObject({ conversationId: small, userId: b.session.user!.id });
+    const counted = await msg.getReadReceipts({ conversationId: big, seq: inBig.message!.seq }, ha);
+    expect(counted).toMatchObject({ readCount: 1, memberCount: 2, readerIds: [b.session.user!.id] });
+    aSocket.ws.close();
+  });
+});
+
 describe('recall window (clock under test control)', () => {
   let server: TestServer;
   let now = Date.now();

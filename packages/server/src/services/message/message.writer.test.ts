@@ -120,6 +120,31 @@ for (const engine of engines) {
       expect((await repo.conversation('11'))!.lastSeq).toBe(head + 3);
     });
 
+    it('delivered cursors join the sends in one transaction, move forward only, and say whether they moved', async () => {
+      const before = repo.transactions;
+      const sent = row('12', '1', 'c1');
+      const start = (await repo.member('12', '2'))!.deliveredSeq;
+      const results = await Promise.all([
+        writer.store(sent),
+        writer.advanceDelivered('12', '2', start + 1),
+        writer.advanceDelivered('12', '2', start + 1), // the same move twice in one batch
+        writer.advanceDelivered('12', '1', 0), // behind the cursor: does not move
+        writer.advanceDelivered('99', '2', 5), // no such member: nothing moves
+      ]);
+      expect(repo.transactions - before).toBe(1);
+      expect(results.slice(1)).toEqual([true, true, false, false]);
+      expect((await repo.member('12', '2'))!.deliveredSeq).toBe(start + 1);
+      // Never backwards, alone or beside a retry that makes its batch fall back.
+      const retry = row('12', '1', 'c1');
+      const [stored, back] = await Promise.allSettled([
+        writer.store(retry),
+        writer.advanceDelivered('12', '2', start),
+      ]);
+      expect(stored.status).toBe('rejected');
+      expect(back).toEqual({ status: 'fulfilled', value: false });
+      expect((await repo.member('12', '2'))!.deliveredSeq).toBe(start + 1);
+    });
+
     it('skips a send whose caller stopped waiting before its transaction began', async () => {
       const { runInRequest } = await import('../../kernel/request-context.js');
       const head = (await repo.conversation('12'))!.lastSeq;

@@ -6,12 +6,21 @@ import type { MessageRow } from './message.tables.js';
 
 /** Most sends one transaction carries. */
 const MAX_BATCH = 256;
+/** Most delivered-cursor moves one transaction carries. */
+const MAX_CURSORS = 1024;
 
 interface Waiting {
   row: MessageRow;
   /** When the sender stops waiting (`performance.now()` clock), if it said. */
   deadline: number | undefined;
   done: (err?: unknown) => void;
+}
+
+interface CursorMove {
+  convId: string;
+  userId: string;
+  seq: number;
+  done: (moved: boolean, err?: unknown) => void;
 }
 
 /**
@@ -22,9 +31,14 @@ interface Waiting {
  * so a lone send waits for nothing, and the batch grows only as fast as the database is
  * slow. The delivery contract holds per message: its seq is born in the transaction that
  * stores it, and `store` resolves only after that transaction committed.
+ *
+ * Delivered cursors ride along: every client acknowledges what it received, so at a high
+ * rate these are as many as the sends, and one autocommit UPDATE each would be a WAL
+ * commit each. They join the same transaction as the sends.
  */
 export class MessageWriter {
   private queue: Waiting[] = [];
+  private cursors: CursorMove[] = [];
   private running = false;
 
   constructor(private readonly repo: MessageRepository) {}
@@ -37,20 +51,40 @@ export class MessageWriter {
         deadline: currentRequest()?.deadline,
         done: (err) => (err === undefined ? resolve() : reject(err)),
       });
-      if (!this.running) {
-        this.running = true;
-        setImmediate(() => void this.drain());
-      }
+      this.wake();
     });
+  }
+
+  /**
+   * Moves a member's delivered cursor forward to `seq` (never back); resolves after the
+   * commit with whether it moved.
+   */
+  advanceDelivered(convId: string, userId: string, seq: number): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.cursors.push({
+        convId,
+        userId,
+        seq,
+        done: (moved, err) => (err === undefined ? resolve(moved) : reject(err)),
+      });
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    if (this.running) return;
+    this.running = true;
+    setImmediate(() => void this.drain());
   }
 
   private async drain(): Promise<void> {
     try {
-      while (this.queue.length) {
+      while (this.queue.length || this.cursors.length) {
         const batch = this.take(MAX_BATCH);
+        const cursors = this.cursors.splice(0, MAX_CURSORS);
         let now = 0;
         for (const w of batch) now = Math.max(now, w.row.createdAt);
-        if (batch.length) await this.write(batch, now);
+        if (batch.length || cursors.length) await this.write(batch, cursors, now);
       }
     } finally {
       this.running = false;
@@ -75,25 +109,31 @@ export class MessageWriter {
     return batch;
   }
 
-  private async write(batch: Waiting[], now: number): Promise<void> {
+  private async write(batch: Waiting[], cursors: CursorMove[], now: number): Promise<void> {
+    let moved: boolean[] = [];
     try {
-      await this.repo.transaction((tx) =>
-        this.repo.storeNew(
-          tx,
-          batch.map((w) => w.row),
-          now,
-        ),
-      );
+      await this.repo.transaction(async (tx) => {
+        if (batch.length)
+          await this.repo.storeNew(
+            tx,
+            batch.map((w) => w.row),
+            now,
+          );
+        if (cursors.length) moved = await this.repo.advanceDeliveredMany(tx, cursors);
+      });
     } catch (err) {
       // One retried send (same sender and client id as a stored message) fails the whole
       // batch on the unique index: store the others one by one, so each gets its own answer.
-      if (batch.length > 1 && isUniqueViolation(err)) {
-        for (const w of batch) await this.write([w], now);
+      if (batch.length + cursors.length > 1 && isUniqueViolation(err)) {
+        for (const w of batch) await this.write([w], [], now);
+        if (cursors.length) await this.write([], cursors, now);
         return;
       }
       for (const w of batch) w.done(err);
+      for (const c of cursors) c.done(false, err);
       return;
     }
     for (const w of batch) w.done();
+    cursors.forEach((c, i) => c.done(moved[i] ?? false));
   }
 }

@@ -35,7 +35,8 @@ export const file_mychat_gateway_v1_gateway: GenFile =
  */
 export type ClientFrame = Message<'mychat.gateway.v1.ClientFrame'> & {
   /**
-   * Echoed in the ServerFrame that answers this one (0 for none).
+   * Echoed in the ServerFrame that answers this one. 0: delivered, read and typing get no
+   * answer at all (fire and forget); other requests are answered with request_id 0.
    *
    * @generated from field: uint32 request_id = 1;
    */
