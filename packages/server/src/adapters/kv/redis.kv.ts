@@ -45,7 +45,11 @@ type ScriptedRedis = Redis & {
  * deployments and test runs sharing one Redis never see each other's keys.
  */
 export async function openRedisKv(opts: { url: string; prefix: string; logger: Logger }): Promise<Kv> {
-  const redis = (await connectRedis(opts.url, opts.logger, { connectionName: 'mychat-kv' })) as ScriptedRedis;
+  const redis = (await connectRedis(opts.url, opts.logger, {
+    connectionName: 'mychat-kv',
+    // Commands of one event-loop turn leave in one write (many requests each incr a limit).
+    enableAutoPipelining: true,
+  })) as ScriptedRedis;
   // defineCommand sends EVALSHA and falls back to EVAL once, so the script is not resent each call.
   redis.defineCommand('mychatIncrWithTtl', { numberOfKeys: 1, lua: INCR_WITH_TTL });
   redis.defineCommand('mychatLease', { numberOfKeys: 1, lua: LEASE });

@@ -14,11 +14,14 @@ export function kyselyDatabase(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   db: Kysely<any>,
   logger: Logger,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  writeDb: Kysely<any> = db,
 ): SqlDatabase {
   let closed: Promise<void> | undefined;
   return {
     engine,
     db,
+    writeDb,
     async migrate(owner, migrations) {
       await runMigrations(db, owner, migrations, logger);
     },
@@ -27,7 +30,9 @@ export function kyselyDatabase(
     },
     close() {
       // Idempotent: module stop and test cleanup may both close.
-      closed ??= db.destroy();
+      closed ??= Promise.all([db.destroy(), writeDb === db ? undefined : writeDb.destroy()]).then(
+        () => undefined,
+      );
       return closed;
     },
   };

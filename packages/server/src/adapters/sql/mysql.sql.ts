@@ -5,6 +5,8 @@ import { kyselyDatabase } from './kysely-database.js';
 import type { SqlDatabase } from './sql.js';
 
 const POOL_SIZE = 10;
+/** Connections of the writers' own pool (see SqlDatabase.writeDb). */
+const WRITE_POOL_SIZE = 2;
 
 /**
  * Strict everywhere (not only transactional tables) so MySQL/MariaDB reject what PostgreSQL
@@ -16,24 +18,24 @@ const SQL_MODE =
 
 /** Opens a MySQL/MariaDB pool from a `mysql://` or `mariadb://` URL. */
 export async function openMysqlSql(url: string, logger: Logger): Promise<SqlDatabase> {
-  const pool = mysql.createPool({
-    uri: url.replace(/^mariadb:/, 'mysql:'),
-    connectionLimit: POOL_SIZE,
-    // BIGINT snowflake ids exceed 2^53: return them (and COUNTs) as exact strings.
-    supportBigNumbers: true,
-    bigNumberStrings: true,
-    charset: 'utf8mb4_unicode_ci',
-    timezone: 'Z',
-  });
-  const db = new Kysely({
-    dialect: new MysqlDialect({
-      pool,
-      onCreateConnection: async (conn) => {
-        await conn.executeQuery(CompiledQuery.raw(`set session sql_mode = '${SQL_MODE}'`));
-      },
-    }),
-  });
-  const database = kyselyDatabase('mysql', db, logger);
+  const open = (connectionLimit: number) =>
+    new Kysely({
+      dialect: new MysqlDialect({
+        pool: mysql.createPool({
+          uri: url.replace(/^mariadb:/, 'mysql:'),
+          connectionLimit,
+          // BIGINT snowflake ids exceed 2^53: return them (and COUNTs) as exact strings.
+          supportBigNumbers: true,
+          bigNumberStrings: true,
+          charset: 'utf8mb4_unicode_ci',
+          timezone: 'Z',
+        }),
+        onCreateConnection: async (conn) => {
+          await conn.executeQuery(CompiledQuery.raw(`set session sql_mode = '${SQL_MODE}'`));
+        },
+      }),
+    });
+  const database = kyselyDatabase('mysql', open(POOL_SIZE), logger, open(WRITE_POOL_SIZE));
   try {
     await warnOnNarrowCharset(database.db, logger);
   } catch (err) {

@@ -17,6 +17,12 @@ export interface SqlDatabase {
   /** The query builder. Each service narrows it to its own tables: `sql.db as Kysely<MyTables>`. */
   readonly db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /**
+   * The same database through a pool of its own (two connections) for group-commit
+   * writers: their transactions never queue behind the many reads of a busy process.
+   * The same object as `db` on SQLite (one connection).
+   */
+  readonly writeDb: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /**
    * Runs a service's migrations (written once with Kysely's schema builder) to the latest,
    * tracked in its own table `<owner>_migrations`, so services migrate independently.
    */

@@ -52,10 +52,51 @@ const toMessage = (r: Record<string, unknown>): MessageRow => ({
 
 /** Most rows one INSERT statement carries (a batch of sends is split into statements of this size). */
 const INSERT_ROWS = 64;
+/** Most rows one batched cursor or seq statement names (PostgreSQL, MariaDB). */
+const BATCH_ROWS = 400;
+
+/** A cursor move of one member: read and/or delivered up to a seq (forward only). */
+export interface CursorMove {
+  convId: string;
+  userId: string;
+  read?: number;
+  delivered?: number;
+}
+
+const memberKey = (convId: string, userId: string) => `${convId}:${userId}`;
+
+/** What sending to (or acknowledging in) a conversation needs to know; see `sendContext`. */
+export interface SendContext {
+  conv: ConversationRow;
+  me: MemberRow;
+  /** 1:1 only: the members who have not left (the push audience). */
+  directMembers: string[] | undefined;
+  hidesReceipts: boolean;
+}
+
+function toSendContext(r: Record<string, unknown>): SendContext {
+  const me = toMember(r);
+  const conv = toConversation({ ...r, id: r.conv_id });
+  let directMembers: string[] | undefined;
+  if (conv.type === CONV_DIRECT) {
+    directMembers = [];
+    if (me.leftSeq === null) directMembers.push(me.userId);
+    if (r.peer_id !== null && r.peer_id !== undefined && (r.peer_left_seq ?? null) === null)
+      directMembers.push(asId(r.peer_id));
+  }
+  return { conv, me, directMembers, hidesReceipts: r.hides != null && asBool(r.hides) };
+}
+
+function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
 
 /** The message service's SQL. Nothing outside this service reads these tables. */
 export class MessageRepository {
   readonly db: Kysely<MessageTables>;
+  private readonly writeDb: Kysely<MessageTables>;
   readonly engine: SqlEngine;
 
   /** The queries every send runs, compiled once (see `prepared`). */
@@ -65,6 +106,7 @@ export class MessageRepository {
 
   constructor(s: SqlDatabase) {
     this.db = s.db as Kysely<MessageTables>;
+    this.writeDb = s.writeDb as Kysely<MessageTables>;
     this.engine = s.engine;
     const db = this.db;
     this.q = {
@@ -78,24 +120,7 @@ export class MessageRepository {
           .where('m.user_id', '=', slot('user')),
       ),
       sendContext: prepared<{ conv: string; user: string; direct: number }>(() =>
-        db
-          .selectFrom('msg_members as m')
-          .innerJoin('msg_conversations as c', 'c.id', 'm.conv_id')
-          // The other member of a 1:1 conversation (none for groups: the join key is NULL
-          // then, so a group's member rows are not even visited).
-          .leftJoin('msg_members as p', (j) =>
-            j
-              .on(
-                'p.conv_id',
-                '=',
-                sql<string>`case when ${sql.ref('c.type')} = ${slot('direct')} then ${sql.ref('m.conv_id')} end`,
-              )
-              .onRef('p.user_id', '<>', 'm.user_id'),
-          )
-          .leftJoin('msg_user_state as s', 's.user_id', 'm.user_id')
-          .selectAll('m')
-          .select(['c.type', 'c.name', 'c.muted_all', 'c.last_seq', 'c.last_message_at'])
-          .select(['p.user_id as peer_id', 'p.left_seq as peer_left_seq', 's.hide_read_receipts as hides'])
+        this.contextSelect(slot('direct'))
           .where('m.conv_id', '=', slot('conv'))
           .where('m.user_id', '=', slot('user')),
       ),
@@ -153,6 +178,11 @@ export class MessageRepository {
     return this.db.transaction().execute(fn);
   }
 
+  /** A transaction of the group-commit writer, on the writers' own connections. */
+  groupCommit<T>(fn: (tx: Transaction<MessageTables>) => Promise<T>): Promise<T> {
+    return this.writeDb.transaction().execute(fn);
+  }
+
   async conversation(id: string, db: Db = this.db): Promise<ConversationRow | undefined> {
     const r = await db.selectFrom('msg_conversations').selectAll().where('id', '=', id).executeTakeFirst();
     return r && toConversation(r);
@@ -194,31 +224,83 @@ export class MessageRepository {
     return { me: toMember(r), conv: toConversation({ ...r, id: r.conv_id }) };
   }
 
+  /** The member rows with their conversation, 1:1 peer and receipt setting (see sendContext). */
+  private contextSelect(direct: unknown) {
+    return (
+      this.db
+        .selectFrom('msg_members as m')
+        .innerJoin('msg_conversations as c', 'c.id', 'm.conv_id')
+        // The other member of a 1:1 conversation (none for groups: the join key is NULL
+        // then, so a group's member rows are not even visited).
+        .leftJoin('msg_members as p', (j) =>
+          j
+            .on(
+              'p.conv_id',
+              '=',
+              sql<string>`case when ${sql.ref('c.type')} = ${direct} then ${sql.ref('m.conv_id')} end`,
+            )
+            .onRef('p.user_id', '<>', 'm.user_id'),
+        )
+        .leftJoin('msg_user_state as s', 's.user_id', 'm.user_id')
+        .selectAll('m')
+        .select(['c.type', 'c.name', 'c.muted_all', 'c.last_seq', 'c.last_message_at'])
+        .select(['p.user_id as peer_id', 'p.left_seq as peer_left_seq', 's.hide_read_receipts as hides'])
+    );
+  }
+
   /**
-   * What a send needs in one query: the member row and its conversation, whether the
-   * sender hides read receipts, and for a 1:1 conversation the ids of its members who have
-   * not left (the push audience; groups look theirs up after the commit).
+   * What a send (or a delivered ack) needs in one query: the member row and its
+   * conversation, whether the member hides read receipts, and for a 1:1 conversation the
+   * ids of its members who have not left (the push audience; groups look theirs up after
+   * the commit). On a networked database the lookups of one event-loop turn go out as one
+   * query (every query is a round trip through a busy event loop and a pool of ten
+   * connections: one each made the pool the limit of a message process).
    */
-  async sendContext(
-    convId: string,
-    userId: string,
-  ): Promise<
-    | { conv: ConversationRow; me: MemberRow; directMembers: string[] | undefined; hidesReceipts: boolean }
-    | undefined
-  > {
-    const r = (await this.q.sendContext(this.db, { conv: convId, user: userId, direct: CONV_DIRECT }))
-      .rows[0];
-    if (!r) return undefined;
-    const me = toMember(r);
-    const conv = toConversation({ ...r, id: r.conv_id });
-    let directMembers: string[] | undefined;
-    if (conv.type === CONV_DIRECT) {
-      directMembers = [];
-      if (me.leftSeq === null) directMembers.push(me.userId);
-      if (r.peer_id !== null && r.peer_id !== undefined && (r.peer_left_seq ?? null) === null)
-        directMembers.push(asId(r.peer_id));
+  sendContext(convId: string, userId: string): Promise<SendContext | undefined> {
+    if (this.engine === 'sqlite')
+      return this.q
+        .sendContext(this.db, { conv: convId, user: userId, direct: CONV_DIRECT })
+        .then((res) => res.rows[0] && toSendContext(res.rows[0]));
+    return new Promise((resolve, reject) => {
+      if (!this.contextWaiting.length) setImmediate(() => void this.loadContexts());
+      this.contextWaiting.push({ convId, userId, resolve, reject });
+    });
+  }
+
+  private contextWaiting: {
+    convId: string;
+    userId: string;
+    resolve: (c: SendContext | undefined) => void;
+    reject: (err: unknown) => void;
+  }[] = [];
+
+  private async loadContexts(): Promise<void> {
+    const waiting = this.contextWaiting;
+    this.contextWaiting = [];
+    const keys = [...new Set(waiting.map((w) => memberKey(w.convId, w.userId)))];
+    const found = new Map<string, SendContext>();
+    try {
+      for (const part of chunks(keys, BATCH_ROWS)) {
+        const rows = await this.contextSelect(CONV_DIRECT)
+          .where((eb) =>
+            eb.or(
+              part.map((k) => {
+                const [conv, user] = k.split(':');
+                return eb.and([eb('m.conv_id', '=', conv!), eb('m.user_id', '=', user!)]);
+              }),
+            ),
+          )
+          .execute();
+        for (const r of rows) {
+          const c = toSendContext(r);
+          found.set(memberKey(c.conv.id, c.me.userId), c);
+        }
+      }
+    } catch (err) {
+      for (const w of waiting) w.reject(err);
+      return;
     }
-    return { conv, me, directMembers, hidesReceipts: r.hides != null && asBool(r.hides) };
+    for (const w of waiting) w.resolve(found.get(memberKey(w.convId, w.userId)));
   }
 
   async members(convId: string, db: Db = this.db): Promise<MemberRow[]> {
@@ -363,17 +445,141 @@ export class MessageRepository {
       else byConv.set(r.convId, [r]);
     }
     const convIds = [...byConv.keys()].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    const lasts = await this.reserveSeqsMany(
+      tx,
+      convIds.map((id) => ({ convId: id, n: byConv.get(id)!.length })),
+      now,
+    );
     for (const convId of convIds) {
       const list = byConv.get(convId)!;
-      const last = await this.reserveSeqs(tx, convId, list.length, now);
+      const last = lasts.get(convId)!;
       list.forEach((r, i) => (r.seq = last - list.length + 1 + i));
     }
     for (let i = 0; i < rows.length; i += INSERT_ROWS)
       await this.insertRows(tx, rows.slice(i, i + INSERT_ROWS));
     const cursors = new Map<string, MessageRow>();
-    for (const r of rows) cursors.set(`${r.convId}:${r.senderId}`, r); // the last one wins: the highest seq
-    for (const r of cursors.values())
-      await this.q.advanceRead(tx, { conv: r.convId, user: r.senderId, seq: r.seq });
+    for (const r of rows) cursors.set(memberKey(r.convId, r.senderId), r); // the last one wins: the highest seq
+    if (this.engine === 'sqlite') {
+      for (const r of cursors.values())
+        await this.q.advanceRead(tx, { conv: r.convId, user: r.senderId, seq: r.seq });
+    } else {
+      await this.advanceMany(
+        tx,
+        [...cursors.values()].map((r) => ({ convId: r.convId, userId: r.senderId, read: r.seq })),
+      );
+    }
+  }
+
+  /**
+   * Reserves seqs of several conversations (ids in ascending order) in the caller's
+   * transaction; returns the last reserved seq of each. On SQLite one UPDATE ... RETURNING
+   * each (in-process, microseconds); elsewhere, where every statement is a round trip that
+   * waits for a busy event loop, two statements for the whole batch: the rows locked in id
+   * order (so concurrent writers cannot deadlock on them), then one UPDATE.
+   */
+  async reserveSeqsMany(
+    tx: Db,
+    list: readonly { convId: string; n: number }[],
+    now: number,
+  ): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (this.engine === 'sqlite') {
+      for (const { convId, n } of list) out.set(convId, await this.reserveSeqs(tx, convId, n, now));
+      return out;
+    }
+    for (const part of chunks(list, BATCH_ROWS)) {
+      const ids = part.map((p) => this.castId(p.convId));
+      const { rows } = await sql<{
+        id: unknown;
+        last_seq: unknown;
+      }>`select id, last_seq from msg_conversations
+        where id in (${sql.join(ids)}) order by id for update`.execute(tx);
+      const have = new Map(rows.map((r) => [asId(r.id), asNum(r.last_seq)]));
+      const whens = part.map((p) => {
+        const head = have.get(p.convId);
+        if (head === undefined) throw new Error(`conversation ${p.convId} vanished while sending`);
+        out.set(p.convId, head + p.n);
+        return sql`when ${this.castId(p.convId)} then ${this.castInt(head + p.n)}`;
+      });
+      await sql`update msg_conversations set last_seq = case id ${sql.join(whens, sql` `)} end,
+        last_message_at = ${this.castInt(now)} where id in (${sql.join(ids)})`.execute(tx);
+    }
+    return out;
+  }
+
+  /**
+   * Moves members' read and delivered cursors forward (a read moves delivered too) in the
+   * caller's transaction, two statements for the whole batch (PostgreSQL, MariaDB): the
+   * rows read and locked, then one UPDATE of those that move. Returns the keys
+   * (`conv:user`) whose delivered cursor moved.
+   */
+  private async advanceMany(tx: Db, moves: readonly CursorMove[]): Promise<Set<string>> {
+    const want = new Map<string, CursorMove>();
+    for (const m of moves) {
+      const k = memberKey(m.convId, m.userId);
+      const w = want.get(k);
+      if (!w) want.set(k, { ...m });
+      else {
+        w.read = Math.max(w.read ?? 0, m.read ?? 0);
+        w.delivered = Math.max(w.delivered ?? 0, m.delivered ?? 0);
+      }
+    }
+    const movedDelivered = new Set<string>();
+    const keys = [...want.keys()].sort();
+    for (const part of chunks(keys, BATCH_ROWS)) {
+      const pairs = (ks: string[]) =>
+        sql.join(
+          ks.map((k) => {
+            const w = want.get(k)!;
+            return sql`(conv_id = ${this.castId(w.convId)} and user_id = ${this.castId(w.userId)})`;
+          }),
+          sql` or `,
+        );
+      const { rows } = await sql<{
+        conv_id: unknown;
+        user_id: unknown;
+        read_seq: unknown;
+        delivered_seq: unknown;
+      }>`select conv_id, user_id, read_seq, delivered_seq from msg_members where ${pairs(part)}
+        order by conv_id, user_id for update`.execute(tx);
+      const next: { k: string; read: number; delivered: number }[] = [];
+      for (const r of rows) {
+        const k = memberKey(asId(r.conv_id), asId(r.user_id));
+        const w = want.get(k);
+        if (!w) continue;
+        const read = Math.max(asNum(r.read_seq), w.read ?? 0);
+        const delivered = Math.max(asNum(r.delivered_seq), w.delivered ?? 0, read);
+        if (delivered > asNum(r.delivered_seq)) movedDelivered.add(k);
+        if (read !== asNum(r.read_seq) || delivered !== asNum(r.delivered_seq))
+          next.push({ k, read, delivered });
+      }
+      if (!next.length) continue;
+      const when = (col: 'read' | 'delivered') =>
+        sql.join(
+          next.map((n) => {
+            const w = want.get(n.k)!;
+            return sql`when conv_id = ${this.castId(w.convId)} and user_id = ${this.castId(w.userId)} then ${this.castInt(n[col])}`;
+          }),
+          sql` `,
+        );
+      await sql`update msg_members set read_seq = case ${when('read')} else read_seq end,
+        delivered_seq = case ${when('delivered')} else delivered_seq end
+        where ${pairs(next.map((n) => n.k))}`.execute(tx);
+    }
+    return movedDelivered;
+  }
+
+  /**
+   * An id or number as a typed SQL value: PostgreSQL types an untyped CASE result as text,
+   * and a typed integer keeps snowflake ids (beyond 2^53) from ever being compared as
+   * floating point, whatever an engine makes of a string parameter in an expression.
+   */
+  private castId(v: string) {
+    return this.engine === 'mysql' ? sql`cast(${v} as signed)` : sql`cast(${v} as bigint)`;
+  }
+
+  private castInt(v: number) {
+    return this.engine === 'mysql' ? sql`cast(${v} as signed)` : sql`cast(${v} as bigint)`;
   }
 
   private async insertRows(tx: Db, rows: MessageRow[]): Promise<void> {
@@ -477,6 +683,13 @@ export class MessageRepository {
     tx: Db,
     moves: readonly { convId: string; userId: string; seq: number }[],
   ): Promise<boolean[]> {
+    if (this.engine !== 'sqlite') {
+      const moved = await this.advanceMany(
+        tx,
+        moves.map((m) => ({ convId: m.convId, userId: m.userId, delivered: m.seq })),
+      );
+      return moves.map((m) => moved.has(memberKey(m.convId, m.userId)));
+    }
     const highest = new Map<string, number>();
     for (const m of moves) {
       const k = `${m.convId}:${m.userId}`;

@@ -12,9 +12,9 @@ import { MessageWriter } from './message.writer.js';
 /** The real repository, counting the transactions it opens. */
 class CountingRepository extends MessageRepository {
   transactions = 0;
-  override transaction<T>(fn: (tx: Transaction<MessageTables>) => Promise<T>): Promise<T> {
+  override groupCommit<T>(fn: (tx: Transaction<MessageTables>) => Promise<T>): Promise<T> {
     this.transactions++;
-    return super.transaction(fn);
+    return super.groupCommit(fn);
   }
 }
 
@@ -143,6 +143,43 @@ for (const engine of engines) {
       expect(stored.status).toBe('rejected');
       expect(back).toEqual({ status: 'fulfilled', value: false });
       expect((await repo.member('12', '2'))!.deliveredSeq).toBe(start + 1);
+    });
+
+    it('keeps snowflake ids that differ only in their low bits apart (no DOUBLE comparison)', async () => {
+      const conv = '384785105459081300';
+      const [u1, u2] = ['384785105459081218', '384785105459081219'];
+      await repo.insertConversation(repo.db, {
+        id: conv,
+        type: CONV_DIRECT,
+        direct_key: 'k-big',
+        name: '',
+        muted_all: 0,
+        last_seq: 0,
+        last_message_at: 0,
+        created_at: 0,
+      });
+      for (const user of [u1, u2])
+        await repo.insertMember(repo.db, {
+          conv_id: conv,
+          user_id: user,
+          role: 1,
+          send_state: 0,
+          muted_until: 0,
+          first_seq: 1,
+          left_seq: null,
+          read_seq: 0,
+          delivered_seq: 0,
+          muted: 0,
+          pinned: 0,
+          pts: 0,
+        });
+      const sent = [row(conv, u1, 'big-1'), row(conv, u1, 'big-2')];
+      await Promise.all(sent.map((r) => writer.store(r)));
+      expect(sent.map((r) => r.seq)).toEqual([1, 2]);
+      expect(await writer.advanceDelivered(conv, u2, 1)).toBe(true);
+      const [m1, m2] = [(await repo.member(conv, u1))!, (await repo.member(conv, u2))!];
+      expect([m1.readSeq, m1.deliveredSeq]).toEqual([2, 2]);
+      expect([m2.readSeq, m2.deliveredSeq]).toEqual([0, 1]);
     });
 
     it('skips a send whose caller stopped waiting before its transaction began', async () => {

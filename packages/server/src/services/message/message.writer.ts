@@ -112,7 +112,7 @@ export class MessageWriter {
   private async write(batch: Waiting[], cursors: CursorMove[], now: number): Promise<void> {
     let moved: boolean[] = [];
     try {
-      await this.repo.transaction(async (tx) => {
+      await this.repo.groupCommit(async (tx) => {
         if (batch.length)
           await this.repo.storeNew(
             tx,
