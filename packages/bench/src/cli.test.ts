@@ -15,7 +15,8 @@ describe('parseCli', () => {
       kind: 'run',
       options: { scenario: 'chat', mode: 'local', users: 1000, rate: 5000, durationS: 30, payload: 200 },
     });
-    expect(parseCli(['idle', '--cluster'])).toMatchObject({ options: { mode: 'cluster' } });
+    expect(parseCli(['idle', '--cluster'])).toMatchObject({ options: { mode: 'cluster', warmupS: 0 } });
+    expect(parseCli(['chat', '--warmup', '5'])).toMatchObject({ options: { warmupS: 5 } });
     expect(
       parseCli(['group', '--url', 'http://10.0.0.5:8080', '--seed', 's.json', '--server-pids', '12,13']),
     ).toMatchObject({ options: { mode: 'url', url: 'http://10.0.0.5:8080', serverPids: [12, 13] } });
@@ -35,6 +36,8 @@ describe('parseCli', () => {
     [['chat', '--cluster', '--url', 'http://x:1', '--seed', 'f'], 'exclude each other'],
     [['chat', '--url', 'ftp://x', '--seed', 'f'], 'http(s) base URL'],
     [['group', '--client', 'sdk'], '--client must be lean or sdk'],
+    [['chat', '--warmup=-1'], '--warmup must be an integer'],
+    [['chat', '--warmup', '9999'], '--warmup must be an integer from 0 to 3600'],
   ])('refuses %j', (argv, message) => {
     const p = parseCli(argv);
     expect(p.kind).toBe('error');

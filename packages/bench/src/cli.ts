@@ -22,6 +22,7 @@ options:
   --users N (200)  --rate R (200)  --duration S (10)  --payload BYTES (64)
   --concurrency C (200)  --messages M (200)  --p99-limit MS (100)  --steps N (12, saturate)
   --workers N (1)           idle: generator processes (each holds at most ulimit -n sockets)
+  --warmup S (0)            chat, group, saturate: send at the rate for S s first, not counted
   --out <dir>               also write a Markdown report and SVG charts there
 `;
 
@@ -55,6 +56,7 @@ export function parseCli(argv: string[]): Parsed {
         steps: { type: 'string', default: '12' },
         workers: { type: 'string', default: '1' },
         gateways: { type: 'string', default: '2' },
+        warmup: { type: 'string', default: '0' },
         cluster: { type: 'boolean', default: false },
         url: { type: 'string' },
         seed: { type: 'string' },
@@ -101,6 +103,7 @@ export function parseCli(argv: string[]): Parsed {
       maxSteps: int('steps', values.steps, 1, 100),
       workers: int('workers', values.workers, 1, 64),
       gateways: int('gateways', values.gateways, 1, 32),
+      warmupS: int('warmup', values.warmup, 0, 3600),
       ...(values.url && { url: values.url }),
       ...(values.seed && { seedFile: values.seed }),
       ...(pids && { serverPids: pids }),

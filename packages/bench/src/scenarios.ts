@@ -34,6 +34,11 @@ export interface RunOptions {
   workers: number;
   /** cluster: how many gateways. */
   gateways: number;
+  /**
+   * chat, group, saturate: seconds of sending at the rate before the measured phase (JIT,
+   * caches and connection pools warm; those messages are not counted).
+   */
+  warmupS: number;
 }
 
 /** Connections per source address before moving to the next 127.0.0.x (ephemeral ports run out near 28 000). */
@@ -255,22 +260,24 @@ async function flow(o: RunOptions, t: Target, rate: number, kind: 'chat' | 'grou
   const pairs = t.seed.pairs.filter((p) => p.b < o.users);
   const group = t.seed.group;
   if (kind === 'group' && !group) throw new Error('the seed has no group (seed with --group-size)');
+  const pick = (k: number) => {
+    if (kind === 'chat') {
+      const p = pairs[k % pairs.length]!;
+      return { from: Math.floor(k / pairs.length) % 2 ? p.b : p.a, conv: p.conversationId, receivers: 1 };
+    }
+    return { from: k % o.users, conv: group!.id, receivers: o.users - 1 };
+  };
+  if (o.warmupS > 0) {
+    // Not counted: a text that does not start with an index is ignored by the recorder.
+    await atRate(rate, o.warmupS, Number.MAX_SAFE_INTEGER, async (k) => {
+      const { from, conv } = pick(k);
+      await clients[from]?.sendText(conv, `w${run}-${k}`, `warm-up ${k}`).catch(() => undefined);
+    });
+  }
   const meter = new Meter(t);
   rec.markStart();
   const sending = await atRate(rate, o.durationS, Number.MAX_SAFE_INTEGER, async (k) => {
-    let from: number;
-    let conv: string;
-    let receivers: number;
-    if (kind === 'chat') {
-      const p = pairs[k % pairs.length]!;
-      from = Math.floor(k / pairs.length) % 2 ? p.b : p.a;
-      conv = p.conversationId;
-      receivers = 1;
-    } else {
-      from = k % o.users;
-      conv = group!.id;
-      receivers = o.users - 1;
-    }
+    const { from, conv, receivers } = pick(k);
     const c = clients[from];
     if (!c) return;
     const idx = rec.send(receivers);
