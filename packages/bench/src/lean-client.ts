@@ -33,18 +33,41 @@ const live = new Set<LeanClient>();
 let heartbeat: NodeJS.Timeout | undefined;
 let heartbeatMs = Infinity;
 
-/** Pings at two thirds of the shortest interval any server asked for (auth_ok). */
+/** How often the heartbeat looks for clients due a ping, ms. */
+const HEARTBEAT_TICK_MS = 250;
+/** When each client pings next (performance.now() ms). */
+const pingAt = new Map<LeanClient, number>();
+
+/**
+ * Pings at two thirds of the shortest interval any server asked for (auth_ok), each client
+ * at its own phase, spread over the interval as real devices are: pinging every client in
+ * the same tick made 10 000 pings arrive at once, a stall no real population causes.
+ */
 function track(c: LeanClient, intervalMs: number): void {
   live.add(c);
   const every = Math.max(50, Math.floor((intervalMs * 2) / 3));
-  if (heartbeat && every >= heartbeatMs) return;
-  clearInterval(heartbeat);
-  heartbeatMs = every;
-  heartbeat = setInterval(() => live.forEach((x) => x.ping()), every).unref();
+  if (every < heartbeatMs) {
+    heartbeatMs = every;
+    clearInterval(heartbeat); // a shorter interval needs a faster tick
+    heartbeat = undefined;
+  }
+  pingAt.set(c, performance.now() + Math.random() * heartbeatMs);
+  heartbeat ??= setInterval(
+    () => {
+      const now = performance.now();
+      for (const [x, at] of pingAt) {
+        if (at > now) continue;
+        pingAt.set(x, now + heartbeatMs);
+        x.ping();
+      }
+    },
+    Math.min(HEARTBEAT_TICK_MS, heartbeatMs),
+  ).unref();
 }
 
 function untrack(c: LeanClient): void {
   live.delete(c);
+  pingAt.delete(c);
   if (live.size === 0 && heartbeat) {
     clearInterval(heartbeat);
     heartbeat = undefined;
