@@ -4,6 +4,7 @@ import type { Client } from '@connectrpc/connect';
 import { media as pb } from '@mychat/protocol';
 import { sleep } from './backoff.js';
 import type { Authed } from './chat-backend.js';
+import { DriveApi } from './drive-api.js';
 import { MyChatError } from './errors.js';
 import { cancelled, errorFromResponse, fetchFailure, type MediaHttp } from './media-http.js';
 import { tusUpload } from './tus-upload.js';
@@ -214,8 +215,8 @@ export class MediaApi {
 
   /** Bytes the caller's files take, and the limit. */
   async quota(): Promise<{ usedBytes: number; limitBytes: number }> {
-    const r = await this.ctx.authed((h) => this.ctx.rpc.getQuota({}, h));
-    return { usedBytes: Number(r.usedBytes), limitBytes: Number(r.limitBytes) };
+    // The same call as drive.quota(): one place maps the reply.
+    return new DriveApi(this.ctx.rpc, this.ctx.authed).quota();
   }
 
   private async uploadOnce(blob: Blob, kind: MediaKind, o: UploadOptions): Promise<Media> {

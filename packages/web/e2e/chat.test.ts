@@ -1,42 +1,24 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/test-server.js';
-import {
-  befriend,
-  launch,
-  messageLog,
-  openChat,
-  send,
-  signUp,
-  startWebServer,
-  type Person,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { befriend, messageLog, openChat, send, signUp, withBrowser, type Person } from './helpers.js';
 
 /**
  * The web client in real Chromium against a real server (every module, real sockets), used the
  * way people use it: by role and label. The tests share one server and build on each other.
  */
 describe('web: chat in the browser', { timeout: 90_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
+  const setup = withBrowser();
   let ann: Person;
   let bob: Person;
-
-  beforeAll(async () => {
-    server = await startWebServer();
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
 
   /** The delivery state shown under one's own message with this text. */
   const stateOf = (p: Person, text: string) =>
     messageLog(p).getByRole('article').filter({ hasText: text }).getByTestId('msg-state');
 
   it('two people sign up, become friends and chat both ways, seeing delivered and then read', async () => {
-    [ann, bob] = await Promise.all([signUp(browser, server, 'Ann'), signUp(browser, server, 'Bob')]);
+    [ann, bob] = await Promise.all([
+      signUp(setup.browser, setup.server, 'Ann'),
+      signUp(setup.browser, setup.server, 'Bob'),
+    ]);
     await befriend(ann, bob);
 
     // Bob writes while Ann is elsewhere in the app: delivered (her client has it), not read.
@@ -125,7 +107,7 @@ describe('web: chat in the browser', { timeout: 90_000 }, () => {
   });
 
   it('a group of three: create, mention, everyone sees everyone', async () => {
-    const cat = await signUp(browser, server, 'Cat');
+    const cat = await signUp(setup.browser, setup.server, 'Cat');
     await befriend(cat, ann);
 
     await ann.page.getByRole('link', { name: /^Contacts/ }).click();

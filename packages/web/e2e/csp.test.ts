@@ -1,7 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/test-server.js';
-import { befriend, launch, messageLog, newPage, openChat, send, signUp, startWebServer } from './helpers.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { befriend, messageLog, newPage, openChat, send, signUp, withBrowser } from './helpers.js';
 
 /**
  * The served app under its Content-Security-Policy: the headers are there, and a person can
@@ -9,18 +8,8 @@ import { befriend, launch, messageLog, newPage, openChat, send, signUp, startWeb
  * anything (no CSP violation reported, no console complaint).
  */
 describe('web: the app under its security headers', { timeout: 120_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
+  const setup = withBrowser();
   const violations: string[] = [];
-
-  beforeAll(async () => {
-    server = await startWebServer();
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
 
   /** Records CSP violations the page reports and the console's own CSP messages. */
   async function watch(page: Page) {
@@ -35,7 +24,7 @@ describe('web: the app under its security headers', { timeout: 120_000 }, () => 
   }
 
   it('the page is served with the policy and the other security headers', async () => {
-    const { page, context } = await newPage(browser, server);
+    const { page, context } = await newPage(setup.browser, setup.server);
     const res = await page.goto('/login');
     const h = res!.headers();
     expect(h['content-security-policy']).toContain("script-src 'self'");
@@ -47,7 +36,7 @@ describe('web: the app under its security headers', { timeout: 120_000 }, () => 
   });
 
   it('an inline script is really blocked (the policy is in force)', async () => {
-    const { page, context } = await newPage(browser, server);
+    const { page, context } = await newPage(setup.browser, setup.server);
     await page.goto('/login');
     await page.getByRole('button', { name: 'Log in' }).waitFor();
     const ran = await page.evaluate(async () => {
@@ -62,8 +51,8 @@ describe('web: the app under its security headers', { timeout: 120_000 }, () => 
   });
 
   it('signing up, chatting, every screen, dark theme and Chinese work with no violation', async () => {
-    const ann = await signUp(browser, server, 'Ann', { colorScheme: 'dark' });
-    const bob = await signUp(browser, server, 'Bob');
+    const ann = await signUp(setup.browser, setup.server, 'Ann', { colorScheme: 'dark' });
+    const bob = await signUp(setup.browser, setup.server, 'Bob');
     // The policy applies from the first page on; watch from a fresh load of each.
     for (const p of [ann, bob]) {
       await watch(p.page);

@@ -1,7 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/test-server.js';
-import { launch, messageLog, newPage, PASSWORD, signUp, startWebServer, type Person } from './helpers.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { messageLog, newPage, PASSWORD, signUp, withBrowser, type Person } from './helpers.js';
 
 /**
  * "My files" and the File transfer conversation in real Chromium against a real server: a
@@ -9,18 +8,8 @@ import { launch, messageLog, newPage, PASSWORD, signUp, startWebServer, type Per
  * (the same build in a desktop shell, so the browser session is not ended by the sign-in).
  */
 describe('web: my files and file transfer', { timeout: 120_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
+  const setup = withBrowser();
   let dora: Person;
-
-  beforeAll(async () => {
-    server = await startWebServer();
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
 
   const entries = (page: Page) => page.getByRole('list', { name: 'Files and folders' });
   const actions = async (page: Page, name: string, item: string) => {
@@ -29,7 +18,7 @@ describe('web: my files and file transfer', { timeout: 120_000 }, () => {
   };
 
   it('creates, renames (refusing a bad name), moves and deletes folders, with the storage used', async () => {
-    dora = await signUp(browser, server, 'Dora');
+    dora = await signUp(setup.browser, setup.server, 'Dora');
     const { page } = dora;
     await page.getByRole('link', { name: 'My files' }).click();
     await page.getByRole('heading', { name: 'My files' }).waitFor();
@@ -122,7 +111,7 @@ describe('web: my files and file transfer', { timeout: 120_000 }, () => {
     expect(size).toBe(plan.length);
 
     // The same person on their PC app (a different client type: the browser stays signed in).
-    const { context, page: pc } = await newPage(browser, server);
+    const { context, page: pc } = await newPage(setup.browser, setup.server);
     await context.addInitScript(() => {
       (globalThis as { mychatShell?: object }).mychatShell = { clientType: 'pc' };
     });

@@ -1,7 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/test-server.js';
-import { launch, newPage, PASSWORD, startWebServer, uniqueEmail } from './helpers.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { newPage, PASSWORD, withBrowser, uniqueEmail } from './helpers.js';
 
 /** Raw i18n keys ("chat.input") that leaked into the page instead of text. */
 const RAW_KEY =
@@ -12,20 +11,10 @@ async function bodyText(page: Page) {
 }
 
 describe('web: forms and languages', { timeout: 90_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startWebServer();
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const setup = withBrowser();
 
   it('bad input shows the error style: red outline, message under the field, focus on the first error', async () => {
-    const { context, page } = await newPage(browser, server);
+    const { context, page } = await newPage(setup.browser, setup.server);
     await page.goto('/register');
     await page.getByRole('button', { name: 'Sign up' }).click();
 
@@ -54,7 +43,7 @@ describe('web: forms and languages', { timeout: 90_000 }, () => {
     await page.getByLabel('Nickname').fill('Weak');
     await page.getByRole('button', { name: 'Send code' }).click();
     await page.getByRole('button', { name: /Resend in \d+ s/ }).waitFor();
-    await page.getByLabel('Verification code').fill(await server.codeFor(addr));
+    await page.getByLabel('Verification code').fill(await setup.server.codeFor(addr));
     await page.getByLabel('Password', { exact: true }).fill('password123');
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.getByText('That password is too short or too easy to guess.').waitFor();
@@ -63,7 +52,7 @@ describe('web: forms and languages', { timeout: 90_000 }, () => {
   });
 
   it('zh-CN renders fully (browser language), server errors come in Chinese, and English is one click away', async () => {
-    const { context, page } = await newPage(browser, server, { locale: 'zh-CN' });
+    const { context, page } = await newPage(setup.browser, setup.server, { locale: 'zh-CN' });
     await page.goto('/login');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
     await page.getByLabel('邮箱').fill('nobody@example.com');
@@ -77,7 +66,7 @@ describe('web: forms and languages', { timeout: 90_000 }, () => {
     await page.getByLabel('邮箱').fill(email);
     await page.getByLabel('昵称').fill('小李');
     await page.getByRole('button', { name: '获取验证码' }).click();
-    await page.getByLabel('验证码').fill(await server.codeFor(email));
+    await page.getByLabel('验证码').fill(await setup.server.codeFor(email));
     await page.getByLabel('密码', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: '注册' }).click();
     await page.getByRole('navigation', { name: '主导航' }).waitFor();

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { startTestServer, type TestServer } from '../../server/src/test/test-server.js';
 
 /** The built web app (npm run build writes it; the root `npm test` builds first). */
@@ -48,6 +49,31 @@ export function startWebServer(overrides: Record<string, unknown> = {}): Promise
       ...overrides,
     },
   });
+}
+
+/** The server and browser of one test file, set once its beforeAll has run. */
+export interface BrowserSetup {
+  server: TestServer;
+  browser: Browser;
+}
+
+/**
+ * Registers the beforeAll/afterAll of a browser test file: a web server (with these overrides)
+ * and a Chromium (with these extra flags), both closed at the end. Read the fields inside tests.
+ */
+export function withBrowser(
+  opts: { overrides?: Record<string, unknown>; args?: string[] } = {},
+): BrowserSetup {
+  const setup = {} as BrowserSetup;
+  beforeAll(async () => {
+    setup.server = await startWebServer(opts.overrides);
+    setup.browser = await launch(opts.args);
+  });
+  afterAll(async () => {
+    await setup.browser?.close();
+    await setup.server?.stop();
+  });
+  return setup;
 }
 
 let n = 0;

@@ -1,15 +1,12 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/test-server.js';
+import { describe, expect, it } from 'vitest';
 import {
   befriend,
-  launch,
   messageLog,
   newPage,
   openChat,
   PASSWORD,
   signUp,
-  startWebServer,
+  withBrowser,
   type Person,
 } from './helpers.js';
 
@@ -19,23 +16,16 @@ import {
  * and changing one's password (with the mistakes people make on the way).
  */
 describe('web: requests with notes, group management, password change', { timeout: 120_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
+  const setup = withBrowser();
   let ann: Person;
   let bob: Person;
   let cat: Person;
 
-  beforeAll(async () => {
-    server = await startWebServer();
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
   it('a friend request carries a note: the sender sees it on the pending request, the receiver on theirs', async () => {
-    [ann, bob] = await Promise.all([signUp(browser, server, 'Ann'), signUp(browser, server, 'Bob')]);
+    [ann, bob] = await Promise.all([
+      signUp(setup.browser, setup.server, 'Ann'),
+      signUp(setup.browser, setup.server, 'Bob'),
+    ]);
     await ann.page.getByRole('link', { name: 'Contacts' }).click();
     await ann.page.getByRole('searchbox', { name: 'Find people' }).fill(bob.email);
     await ann.page.getByRole('button', { name: 'Search' }).click();
@@ -56,7 +46,7 @@ describe('web: requests with notes, group management, password change', { timeou
   });
 
   it('the owner renames the group, writes an announcement (shown in the chat header), mutes, hands over and removes', async () => {
-    cat = await signUp(browser, server, 'Cat');
+    cat = await signUp(setup.browser, setup.server, 'Cat');
     await befriend(cat, ann);
     const { page } = ann;
     await page.getByRole('link', { name: /^Contacts/ }).click();
@@ -187,7 +177,7 @@ describe('web: requests with notes, group management, password change', { timeou
     await page.getByRole('link', { name: /^Chats/ }).click();
     await page.getByRole('list', { name: 'Chat list' }).waitFor();
 
-    const other = await newPage(browser, server);
+    const other = await newPage(setup.browser, setup.server);
     await other.page.goto('/login');
     await other.page.getByLabel('Email').fill(bob.email);
     await other.page.getByLabel('Password', { exact: true }).fill(PASSWORD);
@@ -200,7 +190,7 @@ describe('web: requests with notes, group management, password change', { timeou
   });
 
   it('the password form speaks Chinese, including the server’s answer', async () => {
-    const p = await newPage(browser, server, { locale: 'zh-CN' });
+    const p = await newPage(setup.browser, setup.server, { locale: 'zh-CN' });
     await p.page.goto('/login');
     await p.page.getByLabel('邮箱').fill(ann.email);
     await p.page.getByLabel('密码', { exact: true }).fill(PASSWORD);

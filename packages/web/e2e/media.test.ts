@@ -1,16 +1,5 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/test-server.js';
-import {
-  befriend,
-  FAKE_MEDIA,
-  launch,
-  messageLog,
-  openChat,
-  signUp,
-  startWebServer,
-  type Person,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { befriend, FAKE_MEDIA, messageLog, openChat, signUp, withBrowser, type Person } from './helpers.js';
 import { picture } from './pictures.js';
 
 /**
@@ -18,22 +7,18 @@ import { picture } from './pictures.js';
  * recorded with the (fake) microphone travel to a friend, who sees and hears them.
  */
 describe('web: media in the browser', { timeout: 120_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
+  const setup = withBrowser({
+    overrides: { worker: { pollIntervalMs: 50 } },
+    args: [...FAKE_MEDIA, '--autoplay-policy=no-user-gesture-required'],
+  });
   let ann: Person;
   let bob: Person;
 
-  beforeAll(async () => {
-    server = await startWebServer({ worker: { pollIntervalMs: 50 } });
-    browser = await launch([...FAKE_MEDIA, '--autoplay-policy=no-user-gesture-required']);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
   it('sends a photo and a voice clip; the friend sees the thumbnail and plays the clip', async () => {
-    [ann, bob] = await Promise.all([signUp(browser, server, 'Ann'), signUp(browser, server, 'Bob')]);
+    [ann, bob] = await Promise.all([
+      signUp(setup.browser, setup.server, 'Ann'),
+      signUp(setup.browser, setup.server, 'Bob'),
+    ]);
     await befriend(ann, bob);
     await openChat(ann, 'Bob');
     await openChat(bob, 'Ann');
@@ -111,7 +96,7 @@ describe('web: media in the browser', { timeout: 120_000 }, () => {
   });
 
   it('edits a photo before sending, sends a file, cancels an upload, and forwards a photo', async () => {
-    const cat = await signUp(browser, server, 'Cat');
+    const cat = await signUp(setup.browser, setup.server, 'Cat');
     await befriend(cat, bob);
     await openChat(bob, 'Ann');
 

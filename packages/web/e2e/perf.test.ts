@@ -2,12 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import zlib from 'node:zlib';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/test-server.js';
+import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs build script without types
 import { BUDGET_BYTES, initialJs } from '../scripts/check-size.mjs';
-import { befriend, launch, messageLog, openChat, send, signUp, startWebServer, WEB_DIST } from './helpers.js';
+import { befriend, messageLog, openChat, send, signUp, withBrowser, WEB_DIST } from './helpers.js';
 
 /**
  * The web client's budgets (docs/performance.md): initial JS, the chat screen on a warm cache,
@@ -16,20 +14,12 @@ import { befriend, launch, messageLog, openChat, send, signUp, startWebServer, W
  * What is asserted is what does not depend on the machine: bytes, DOM size, the service worker.
  */
 describe('web: performance budgets', { timeout: 120_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
+  const setup = withBrowser();
   const report: Record<string, unknown> = {};
-
-  beforeAll(async () => {
-    server = await startWebServer();
-    browser = await launch();
-  });
-  afterAll(async () => {
+  afterAll(() => {
     console.log(`web perf: ${JSON.stringify(report, null, 2)}`);
     if (process.env.MYCHAT_PERF_OUT)
       fs.writeFileSync(process.env.MYCHAT_PERF_OUT, JSON.stringify(report, null, 2));
-    await browser?.close();
-    await server?.stop();
   });
 
   it('initial JavaScript is within 200 KB gzip; the PWA manifest and service worker are served', async () => {
@@ -37,19 +27,19 @@ describe('web: performance budgets', { timeout: 120_000 }, () => {
     report.initialJsGzipKB = +(gzip / 1024).toFixed(1);
     report.initialJsFiles = files.length;
     expect(gzip).toBeLessThanOrEqual(BUDGET_BYTES);
-    const manifest = (await (await fetch(`${server.baseUrl}/manifest.webmanifest`)).json()) as {
+    const manifest = (await (await fetch(`${setup.server.baseUrl}/manifest.webmanifest`)).json()) as {
       icons: { sizes: string }[];
     };
     expect(manifest.icons.map((i) => i.sizes)).toContain('512x512');
-    const sw = await fetch(`${server.baseUrl}/sw.js`);
+    const sw = await fetch(`${setup.server.baseUrl}/sw.js`);
     expect(sw.headers.get('cache-control')).toBe('no-cache');
     expect(await sw.text()).toContain('precache');
     expect(fs.existsSync(path.join(WEB_DIST, 'icon-192.png'))).toBe(true);
   });
 
   it('the chat screen renders within 1 s on a warm cache (service worker on)', async () => {
-    const ann = await signUp(browser, server, 'Ann');
-    const bob = await signUp(browser, server, 'Bob');
+    const ann = await signUp(setup.browser, setup.server, 'Ann');
+    const bob = await signUp(setup.browser, setup.server, 'Bob');
     await befriend(ann, bob);
     await openChat(bob, 'Ann');
     for (let i = 1; i <= 40; i++) await send(bob, `message number ${i} with some text in it`);
@@ -58,8 +48,8 @@ describe('web: performance budgets', { timeout: 120_000 }, () => {
     const url = new URL(ann.page.url()).pathname;
 
     // The same person in a context with the service worker allowed: first visit (cold) ...
-    const context = await browser.newContext({
-      baseURL: server.baseUrl,
+    const context = await setup.browser.newContext({
+      baseURL: setup.server.baseUrl,
       locale: 'en-US',
       serviceWorkers: 'allow',
     });
@@ -109,8 +99,8 @@ describe('web: performance budgets', { timeout: 120_000 }, () => {
   });
 
   it('scrolling 10 000 messages keeps frames short', async () => {
-    const context = await browser.newContext({
-      baseURL: server.baseUrl,
+    const context = await setup.browser.newContext({
+      baseURL: setup.server.baseUrl,
       viewport: { width: 1200, height: 800 },
     });
     const page = await context.newPage();
@@ -126,7 +116,7 @@ describe('web: performance budgets', { timeout: 120_000 }, () => {
     // A Chromium trace of the scroll gives each main-thread task's wall time and its CPU time:
     // when they differ a lot, the page was waiting for a CPU, not doing work.
     const trace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-perf-')), 'trace.json');
-    await browser.startTracing(page, {
+    await setup.browser.startTracing(page, {
       path: trace,
       categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'],
     });
@@ -182,7 +172,7 @@ describe('web: performance budgets', { timeout: 120_000 }, () => {
         height: el.scrollHeight,
       };
     });
-    await browser.stopTracing();
+    await setup.browser.stopTracing();
     const tasks = mainThreadTasks(fs.readFileSync(trace, 'utf8'));
     if (process.env.MYCHAT_PERF_TRACE) fs.copyFileSync(trace, process.env.MYCHAT_PERF_TRACE);
     fs.rmSync(path.dirname(trace), { recursive: true, force: true });

@@ -1,19 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/test-server.js';
-import {
-  befriend,
-  FAKE_MEDIA,
-  launch,
-  messageLog,
-  newPage,
-  openChat,
-  send,
-  signUp,
-  startWebServer,
-} from './helpers.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { befriend, FAKE_MEDIA, messageLog, newPage, openChat, send, signUp, withBrowser } from './helpers.js';
 import { picture } from './pictures.js';
 
 /**
@@ -26,16 +15,7 @@ const DESKTOP = { width: 1200, height: 760 };
 const PHONE = { width: 390, height: 780 };
 
 describe.skipIf(!process.env.MYCHAT_SCREENSHOTS)('screenshots', { timeout: 180_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startWebServer({ worker: { pollIntervalMs: 50 } });
-    browser = await launch(FAKE_MEDIA);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const setup = withBrowser({ overrides: { worker: { pollIntervalMs: 50 } }, args: FAKE_MEDIA });
 
   async function shoot(page: Page, name: string, prepare?: (phone: boolean) => Promise<void>) {
     for (const scheme of ['light', 'dark'] as const) {
@@ -53,17 +33,17 @@ describe.skipIf(!process.env.MYCHAT_SCREENSHOTS)('screenshots', { timeout: 180_0
   }
 
   it('takes them', async () => {
-    const { page: guest } = await newPage(browser, server);
+    const { page: guest } = await newPage(setup.browser, setup.server);
     await guest.goto('/register');
     await guest.getByLabel('Email').fill('ann@example.com');
     await guest.getByLabel('Nickname').fill('Ann');
     await shoot(guest, 'signup');
 
     const [ann, bob, cat, dan] = await Promise.all([
-      signUp(browser, server, 'Ann Lee'),
-      signUp(browser, server, 'Bob Chen'),
-      signUp(browser, server, '王小明'),
-      signUp(browser, server, 'Dan'),
+      signUp(setup.browser, setup.server, 'Ann Lee'),
+      signUp(setup.browser, setup.server, 'Bob Chen'),
+      signUp(setup.browser, setup.server, '王小明'),
+      signUp(setup.browser, setup.server, 'Dan'),
     ]);
     await befriend(bob, ann);
     await befriend(dan, ann);
@@ -151,8 +131,8 @@ describe.skipIf(!process.env.MYCHAT_SCREENSHOTS)('screenshots', { timeout: 180_0
 
   it('takes the chat with media', async () => {
     const [ann, bob] = await Promise.all([
-      signUp(browser, server, 'Ann Lee'),
-      signUp(browser, server, 'Bob Chen'),
+      signUp(setup.browser, setup.server, 'Ann Lee'),
+      signUp(setup.browser, setup.server, 'Bob Chen'),
     ]);
     await befriend(bob, ann);
     await openChat(bob, 'Ann Lee');
@@ -242,7 +222,7 @@ describe.skipIf(!process.env.MYCHAT_SCREENSHOTS)('screenshots', { timeout: 180_0
   });
 
   it('takes My files', async () => {
-    const eve = await signUp(browser, server, 'Eve Zhou');
+    const eve = await signUp(setup.browser, setup.server, 'Eve Zhou');
     const { page } = eve;
     await page.getByRole('link', { name: 'My files' }).click();
     for (const name of ['Photos 照片', 'Tax 2026', 'Work']) {

@@ -1,7 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/test-server.js';
-import { launch, signUp, startWebServer } from './helpers.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { signUp, withBrowser } from './helpers.js';
 
 /**
  * Two tabs of one browser share the session in IndexedDB. With 30-second access tokens every
@@ -10,17 +9,7 @@ import { launch, signUp, startWebServer } from './helpers.js';
  * both. They take turns through a Web Lock and re-read the stored session, so both stay in.
  */
 describe('web: two tabs refreshing one session', { timeout: 120_000 }, () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startWebServer({ auth: { accessTokenTtlSeconds: 30 } });
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const setup = withBrowser({ overrides: { auth: { accessTokenTtlSeconds: 30 } } });
 
   /** Opens Me (the device list is an authenticated call) and goes back to Chats, `n` times. */
   async function busy(page: Page, n: number) {
@@ -33,7 +22,7 @@ describe('web: two tabs refreshing one session', { timeout: 120_000 }, () => {
   }
 
   it('both tabs refresh again and again and both stay signed in', async () => {
-    const ann = await signUp(browser, server, 'Ann');
+    const ann = await signUp(setup.browser, setup.server, 'Ann');
     const second = await ann.context.newPage();
     await second.goto('/');
     await second.getByRole('navigation', { name: 'Main navigation' }).waitFor();
