@@ -15,6 +15,11 @@ import type { SqlDatabase } from './sql.js';
 /** How long a writer waits for another process's lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
 
+/** SQLite's page cache, KiB (allocated as pages are read). */
+const CACHE_KIB = 65_536;
+/** How much of the database file SQLite reads through a memory map, bytes. */
+const MMAP_BYTES = 1024 * 1024 * 1024;
+
 /** Prepared statements kept per connection (queries with IN lists vary, so it is bounded). */
 const STATEMENT_CACHE_SIZE = 500;
 
@@ -39,6 +44,11 @@ export async function openSqliteSql(
     // to the OS); only a power loss or OS crash may lose the last commits. FULL also fsyncs
     // every commit, which blocks the event loop for each one.
     raw.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    // The default page cache is 2 MiB: once the messages outgrow it every query read its pages
+    // with system calls (a primary-key lookup took 0.1-0.4 ms under load). A 64 MiB cache,
+    // and reads straight from the memory-mapped file (the OS page cache) beyond it.
+    raw.pragma(`cache_size = -${CACHE_KIB}`);
+    if (!memory) raw.pragma(`mmap_size = ${MMAP_BYTES}`);
     // Snowflake ids exceed 2^53: read every INTEGER as bigint so none loses precision.
     raw.defaultSafeIntegers(true);
   } catch (err) {

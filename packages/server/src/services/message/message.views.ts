@@ -13,6 +13,23 @@ import {
 /** Stored content (protobuf JSON) of a message. */
 export const encodeContent = (c: pb.MessageContent) => toJsonString(pb.MessageContentSchema, c);
 
+/** Stored plain text content, exactly as `encodeContent` writes it: the text is group 1. */
+const PLAIN_TEXT = /^\{"text":\{"text":("(?:[^"\\]|\\.)*")\}\}$/;
+
+/**
+ * Stored content back as the wire message. Plain text, most of any history page, skips
+ * protobuf-es's JSON reader (a tenth of the CPU of serving history): the same result, as a
+ * test checks against `fromJsonString` for every kind of content.
+ */
+export function decodeContent(json: string): pb.MessageContent {
+  const plain = PLAIN_TEXT.exec(json);
+  if (plain)
+    return create(pb.MessageContentSchema, {
+      body: { case: 'text', value: { text: JSON.parse(plain[1]!) as string } },
+    });
+  return fromJsonString(pb.MessageContentSchema, json);
+}
+
 /**
  * A stored row as the wire Message; a recalled message keeps its place but not its content.
  * `content` is the row's content when the caller still has it (a send), saving the parse.
@@ -26,9 +43,7 @@ export function messageView(m: MessageRow, content?: pb.MessageContent): pb.Mess
     senderId: m.senderId,
     clientMsgId: m.clientMsgId,
     type: m.type,
-    content: recalled
-      ? create(pb.MessageContentSchema, {})
-      : (content ?? fromJsonString(pb.MessageContentSchema, m.content)),
+    content: recalled ? create(pb.MessageContentSchema, {}) : (content ?? decodeContent(m.content)),
     replyToSeq: m.replyToSeq,
     mentionUserIds: m.mentions,
     mentionAll: m.mentionAll,
