@@ -5,6 +5,7 @@ import type { Clock } from '../../kernel/clock.js';
 import { ErrorCode } from '../../kernel/errors.js';
 import { callHeaders, type Caller } from '../../rpc/call-context.js';
 import type { RpcHub } from '../../rpc/rpc-hub.js';
+import { MAX_DELIVERED_BATCH } from '../../services/message/message.rpc.js';
 import { errorFrame, serverFrame } from './ws-codec.js';
 
 /** The client frames that are requests (everything but `auth`). */
@@ -35,6 +36,7 @@ const ok = () => create(gateway.OkSchema);
  */
 export function createRequestHandler(hub: RpcHub, clock: Clock): RequestHandler {
   const messages = hub.client(message.MessageService);
+  const delivered = deliveredBatcher(hub);
   return async (id, body, origin) => {
     const opts = {
       headers: callHeaders({ requestId: origin.requestId, clientIp: origin.clientIp, caller: origin.caller }),
@@ -51,7 +53,10 @@ export function createRequestHandler(hub: RpcHub, clock: Clock): RequestHandler 
       case 'send':
         return serverFrame(id, { case: 'sendAck', value: await messages.sendMessage(body.value, opts) });
       case 'delivered':
-        await messages.markDelivered(body.value, opts);
+        // Fire and forget (request id 0, the clients' own acknowledgements): gathered into
+        // one internal call per event-loop turn for all users of this gateway.
+        if (id === 0) delivered(origin.caller.userId, body.value.conversationId, body.value.seq);
+        else await messages.markDelivered(body.value, opts);
         return serverFrame(id, { case: 'ok', value: ok() });
       case 'read':
         await messages.markRead(body.value, opts);
@@ -65,5 +70,30 @@ export function createRequestHandler(hub: RpcHub, clock: Clock): RequestHandler 
         return errorFrame(id, ErrorCode.UNKNOWN_FRAME, `frame type ${unhandled.case} is not supported`);
       }
     }
+  };
+}
+
+/**
+ * Gathers delivered cursors of one event-loop turn and sends them in MarkDeliveredBatch
+ * calls: at a high message rate there is one acknowledgement per message, and in the split
+ * topology each internal call costs the message service more than the cursor itself.
+ */
+function deliveredBatcher(hub: RpcHub): (userId: string, conversationId: string, seq: number) => void {
+  const internal = hub.client(message.MessageInternalService);
+  let pending: message.DeliveredCursor[] = [];
+  const flush = () => {
+    const all = pending;
+    pending = [];
+    for (let i = 0; i < all.length; i += MAX_DELIVERED_BATCH) {
+      const cursors = all.slice(i, i + MAX_DELIVERED_BATCH);
+      // A lost acknowledgement is superseded by the next one; a failed batch is dropped.
+      internal
+        .markDeliveredBatch({ cursors }, { headers: callHeaders({ requestId: newRequestId() }) })
+        .catch(() => undefined);
+    }
+  };
+  return (userId, conversationId, seq) => {
+    if (!pending.length) setImmediate(flush);
+    pending.push(create(message.DeliveredCursorSchema, { userId, conversationId, seq }));
   };
 }

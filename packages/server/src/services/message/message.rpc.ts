@@ -163,5 +163,24 @@ export function messageInternalRpc(
       await admin.applyGroup(req);
       return {};
     },
+    async markDeliveredBatch(req) {
+      if (req.cursors.length > MAX_DELIVERED_BATCH)
+        throw errors.invalidArgument(`at most ${MAX_DELIVERED_BATCH} cursors per call`, 'cursors');
+      let refused = 0;
+      await Promise.all(
+        req.cursors.map(async (c) => {
+          try {
+            const caller = { userId: id(c.userId, 'userId'), sessionId: '', clientType: '', deviceId: '' };
+            await service.markDelivered(caller, c.conversationId, c.seq);
+          } catch {
+            refused++; // the frame that carried it gets no answer either way
+          }
+        }),
+      );
+      return { refused };
+    },
   };
 }
+
+/** Cursors one MarkDeliveredBatch call may carry. */
+export const MAX_DELIVERED_BATCH = 1000;

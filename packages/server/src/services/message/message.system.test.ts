@@ -337,6 +337,53 @@ describe('receipts pushed to senders', () => {
   });
 });
 
+describe('MarkDeliveredBatch (the gateways gather fire-and-forget acknowledgements)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server?.stop());
+
+  it('moves each user cursor and tells the sender; refused ones are counted, not fatal', async () => {
+    const { connectAuthed } = await import('../../gateway/ws/ws.test-helpers.js');
+    const api = server.client(auth.AuthService);
+    const [a, b, c] = [await signUp(server, api), await signUp(server, api), await signUp(server, api)];
+    const internal = server.app.value('rpc').client(pb.MessageInternalService);
+    const { conversationId } = await internal.applyDirect({
+      userA: a.session.user!.id,
+      userB: b.session.user!.id,
+      aCanSend: true,
+      bCanSend: true,
+    });
+    const msg = server.client(pb.MessageService);
+    const sent = await msg.sendMessage(
+      { conversationId, clientMsgId: 'batch-1', content: text('hi') },
+      bearer(a.session.accessToken),
+    );
+    const aSocket = await connectAuthed(server, a.session.accessToken);
+    const seq = sent.message!.seq;
+    const r = await internal.markDeliveredBatch({
+      cursors: [
+        { userId: b.session.user!.id, conversationId, seq },
+        { userId: c.session.user!.id, conversationId, seq }, // not a member
+        { userId: b.session.user!.id, conversationId: 'nope', seq }, // not an id
+        { userId: 'x', conversationId, seq }, // not a user id
+      ],
+    });
+    expect(r.refused).toBe(3);
+    const { frame } = await aSocket.next((f) => f.body.case === 'receipt');
+    expect(frame.body.value).toMatchObject({ conversationId, userId: b.session.user!.id, deliveredSeq: seq });
+    const view = await msg.getConversation({ conversationId }, bearer(b.session.accessToken));
+    expect(view.conversation?.deliveredSeq).toBe(seq);
+    await expect(
+      internal.markDeliveredBatch({
+        cursors: Array.from({ length: 1001 }, () => ({ userId: b.session.user!.id, conversationId, seq })),
+      }),
+    ).rejects.toMatchObject({ rawMessage: expect.stringContaining('at most 1000') });
+    aSocket.ws.close();
+  });
+});
+
 describe('group read receipts: pushed in small groups only', () => {
   let server: TestServer;
   beforeAll(async () => {
