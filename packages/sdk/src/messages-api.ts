@@ -230,9 +230,7 @@ export class MessagesApi {
     const conn = this.ctx.live();
     if (!conn?.notify({ case: 'delivered', value: { conversationId, seq } }))
       return this.markDelivered(conversationId, seq);
-    await this.ctx.engine.updateConversation(conversationId, (c) => {
-      c.deliveredSeq = Math.max(c.deliveredSeq, seq);
-    });
+    await this.deliveredHere(conversationId, seq);
   }
 
   /** Marks everything up to `seq` delivered. The client does this by itself for messages it receives. */
@@ -241,6 +239,11 @@ export class MessagesApi {
     if (conn)
       await conn.request({ case: 'delivered', value: { conversationId, seq } }, this.ctx.requestTimeoutMs);
     else await this.ctx.authed((h) => this.ctx.rpc.markDelivered({ conversationId, seq }, h));
+    await this.deliveredHere(conversationId, seq);
+  }
+
+  /** The stored conversation's own delivered cursor, forward only. */
+  private async deliveredHere(conversationId: string, seq: number): Promise<void> {
     await this.ctx.engine.updateConversation(conversationId, (c) => {
       c.deliveredSeq = Math.max(c.deliveredSeq, seq);
     });

@@ -488,7 +488,7 @@ export class MessageRepository {
       return out;
     }
     for (const part of chunks(list, BATCH_ROWS)) {
-      const ids = part.map((p) => this.castId(p.convId));
+      const ids = part.map((p) => this.int(p.convId));
       const { rows } = await sql<{
         id: unknown;
         last_seq: unknown;
@@ -499,10 +499,10 @@ export class MessageRepository {
         const head = have.get(p.convId);
         if (head === undefined) throw new Error(`conversation ${p.convId} vanished while sending`);
         out.set(p.convId, head + p.n);
-        return sql`when ${this.castId(p.convId)} then ${this.castInt(head + p.n)}`;
+        return sql`when ${this.int(p.convId)} then ${this.int(head + p.n)}`;
       });
       await sql`update msg_conversations set last_seq = case id ${sql.join(whens, sql` `)} end,
-        last_message_at = ${this.castInt(now)} where id in (${sql.join(ids)})`.execute(tx);
+        last_message_at = ${this.int(now)} where id in (${sql.join(ids)})`.execute(tx);
     }
     return out;
   }
@@ -531,7 +531,7 @@ export class MessageRepository {
         sql.join(
           ks.map((k) => {
             const w = want.get(k)!;
-            return sql`(conv_id = ${this.castId(w.convId)} and user_id = ${this.castId(w.userId)})`;
+            return sql`(conv_id = ${this.int(w.convId)} and user_id = ${this.int(w.userId)})`;
           }),
           sql` or `,
         );
@@ -558,7 +558,7 @@ export class MessageRepository {
         sql.join(
           next.map((n) => {
             const w = want.get(n.k)!;
-            return sql`when conv_id = ${this.castId(w.convId)} and user_id = ${this.castId(w.userId)} then ${this.castInt(n[col])}`;
+            return sql`when conv_id = ${this.int(w.convId)} and user_id = ${this.int(w.userId)} then ${this.int(n[col])}`;
           }),
           sql` `,
         );
@@ -570,15 +570,11 @@ export class MessageRepository {
   }
 
   /**
-   * An id or number as a typed SQL value: PostgreSQL types an untyped CASE result as text,
+   * An id or number as a typed SQL integer: PostgreSQL types an untyped CASE result as text,
    * and a typed integer keeps snowflake ids (beyond 2^53) from ever being compared as
    * floating point, whatever an engine makes of a string parameter in an expression.
    */
-  private castId(v: string) {
-    return this.engine === 'mysql' ? sql`cast(${v} as signed)` : sql`cast(${v} as bigint)`;
-  }
-
-  private castInt(v: number) {
+  private int(v: string | number) {
     return this.engine === 'mysql' ? sql`cast(${v} as signed)` : sql`cast(${v} as bigint)`;
   }
 
