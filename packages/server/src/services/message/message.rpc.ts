@@ -2,6 +2,7 @@ import type { ServiceImpl } from '@connectrpc/connect';
 import { type message as pb } from '@mychat/protocol';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import { requireCaller } from '../../rpc/call-context.js';
+import { MAX_DELIVERED_BATCH } from '../../shared/delivered.js';
 import type { ConversationAdmin } from './message.membership.js';
 import { mediaOf } from './message.media.js';
 import type { MessageService, SendInput } from './message.service.js';
@@ -181,6 +182,3 @@ export function messageInternalRpc(
     },
   };
 }
-
-/** Cursors one MarkDeliveredBatch call may carry. */
-export const MAX_DELIVERED_BATCH = 1000;
