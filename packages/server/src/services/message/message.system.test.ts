@@ -335,16 +335,8 @@ describe('receipts pushed to senders', () => {
     });
     aSocket.ws.close();
   });
-});
 
-describe('MarkDeliveredBatch (the gateways gather fire-and-forget acknowledgements)', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(() => server?.stop());
-
-  it('moves each user cursor and tells the sender; refused ones are counted, not fatal', async () => {
+  it('MarkDeliveredBatch (gateways gather fire-and-forget acks) moves each user cursor and tells the sender; refused ones are counted, not fatal', async () => {
     const { connectAuthed } = await import('../../gateway/ws/ws.test-helpers.js');
     const api = server.client(auth.AuthService);
     const [a, b, c] = [await signUp(server, api), await signUp(server, api), await signUp(server, api)];
