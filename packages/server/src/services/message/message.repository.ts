@@ -679,26 +679,32 @@ export class MessageRepository {
     tx: Db,
     moves: readonly { convId: string; userId: string; seq: number }[],
   ): Promise<boolean[]> {
-    if (this.engine !== 'sqlite') {
-      const moved = await this.advanceMany(
-        tx,
-        moves.map((m) => ({ convId: m.convId, userId: m.userId, delivered: m.seq })),
-      );
-      return moves.map((m) => moved.has(memberKey(m.convId, m.userId)));
-    }
-    const highest = new Map<string, number>();
+    const moved =
+      this.engine === 'sqlite'
+        ? await this.advanceDeliveredEach(tx, moves)
+        : await this.advanceMany(
+            tx,
+            moves.map((m) => ({ convId: m.convId, userId: m.userId, delivered: m.seq })),
+          );
+    return moves.map((m) => moved.has(memberKey(m.convId, m.userId)));
+  }
+
+  /** SQLite: one prepared UPDATE per member (in-process, microseconds), the highest seq of each. */
+  private async advanceDeliveredEach(
+    tx: Db,
+    moves: readonly { convId: string; userId: string; seq: number }[],
+  ): Promise<Set<string>> {
+    const highest = new Map<string, { convId: string; userId: string; seq: number }>();
     for (const m of moves) {
-      const k = `${m.convId}:${m.userId}`;
-      if ((highest.get(k) ?? -1) < m.seq) highest.set(k, m.seq);
+      const k = memberKey(m.convId, m.userId);
+      if ((highest.get(k)?.seq ?? -1) < m.seq) highest.set(k, m);
     }
-    const moved = new Map<string, boolean>();
-    for (const m of moves) {
-      const k = `${m.convId}:${m.userId}`;
-      if (moved.has(k)) continue;
-      const res = await this.q.advanceDelivered(tx, { conv: m.convId, user: m.userId, seq: highest.get(k)! });
-      moved.set(k, Number(res.numAffectedRows ?? 0) > 0);
+    const moved = new Set<string>();
+    for (const [k, m] of highest) {
+      const res = await this.q.advanceDelivered(tx, { conv: m.convId, user: m.userId, seq: m.seq });
+      if (Number(res.numAffectedRows ?? 0) > 0) moved.add(k);
     }
-    return moves.map((m) => moved.get(`${m.convId}:${m.userId}`)!);
+    return moved;
   }
 
   async updateMember(
