@@ -64,7 +64,8 @@ export async function startContactsEnv(
       // These suites sign up many users from one IP.
       auth: { sendPerIpPerHour: 1_000_000 },
       ...overrides,
-      ...(fake && { rpc: { peers: { message: fake.url } } }),
+      // The whole rpc group is replaced here: keep port 0 (else 8081, a running MyChat's port).
+      ...(fake && { rpc: { port: 0, peers: { message: fake.url } } }),
     },
   });
   return {
