@@ -76,6 +76,24 @@ export interface SendInput {
  * the same transaction that stores it, the sender's ack follows the commit, and push to
  * members is a best-effort hint after it; clients repair anything missed through Sync.
  */
+/**
+ * Stored content one history page carries at most (it always holds one message): 200 texts
+ * of 8 KiB would be 1.6 MB in one answer, and a socket answers several pages at once within
+ * its outbound queue cap (4 MiB). A page cut short says has_more, as one cut by `limit`.
+ */
+export const HISTORY_PAGE_BYTES = 256 * 1024;
+
+/** How many of `rows` (in page order) one page holds: `limit` at most, within HISTORY_PAGE_BYTES. */
+function pageLength(rows: readonly MessageRow[], limit: number): number {
+  let bytes = 0;
+  const n = Math.min(rows.length, limit);
+  for (let i = 0; i < n; i++) {
+    bytes += Buffer.byteLength(rows[i]!.content);
+    if (bytes > HISTORY_PAGE_BYTES && i > 0) return i;
+  }
+  return n;
+}
+
 export class MessageService {
   private readonly writer: MessageWriter;
   /** Sends being worked on, by sender and client id: a retry meanwhile joins the first. */
@@ -224,8 +242,8 @@ export class MessageService {
           max: head,
           limit: limit + 1,
         });
-    const hasMore = rows.length > limit;
-    const page = rows.slice(0, limit);
+    const page = rows.slice(0, pageLength(rows, limit));
+    const hasMore = rows.length > page.length;
     if (!forward) page.reverse();
     return { messages: page.map((r) => messageView(r)), hasMore };
   }

@@ -5,6 +5,7 @@ import { bearer, expectReason, signUp, type AuthClient } from '../../test/auth-h
 import { backendAvailable, backendUrls, uniqueName } from '../../test/backends.js';
 import { createTestDatabaseUrl, dropTestDatabase } from '../../test/sql-databases.js';
 import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { HISTORY_PAGE_BYTES } from './message.service.js';
 import { auth } from '@mychat/protocol';
 
 /**
@@ -106,6 +107,28 @@ for (const setup of setups) {
         case: 'text',
         value: expect.objectContaining({ text: 'n5' }),
       });
+    });
+
+    it('cuts a page of long messages at HISTORY_PAGE_BYTES and says has_more, in both directions', async () => {
+      const { a, b, conv } = await pair();
+      const long = 'x'.repeat(8 * 1024 - 16);
+      const n = Math.ceil(HISTORY_PAGE_BYTES / long.length) + 4;
+      await Promise.all(Array.from({ length: n }, (_, i) => send(a.h, conv, `${i} ${long}`)));
+      const first = await msgApi().getHistory({ conversationId: conv, afterSeq: 0, limit: 200 }, b.h);
+      const cut = first.messages.length;
+      expect(cut).toBeLessThan(n);
+      expect(cut).toBeGreaterThanOrEqual(Math.floor(HISTORY_PAGE_BYTES / (long.length + 64)));
+      expect(first.hasMore).toBe(true);
+      const rest = await msgApi().getHistory({ conversationId: conv, afterSeq: cut, limit: 200 }, b.h);
+      expect([...first.messages, ...rest.messages].map((m) => m.seq)).toEqual(
+        Array.from({ length: n }, (_, i) => i + 1),
+      );
+      expect(rest.hasMore).toBe(false);
+      // Backward: the newest ones, closest to before_seq, stay in the page.
+      const back = await msgApi().getHistory({ conversationId: conv, limit: 200 }, b.h);
+      expect(back.messages.at(-1)!.seq).toBe(n);
+      expect(back.messages.length).toBe(cut);
+      expect(back.hasMore).toBe(true);
     });
 
     it('syncs conversations and heads, unread counts and read cursors', async () => {
