@@ -28,6 +28,11 @@ export interface LeanOptions {
   ackDelayMs?: number;
 }
 
+const refused = (what: string, f: gateway.ServerFrame) =>
+  new Error(
+    f.body.case === 'error' ? `${what} refused: ${f.body.value.reason}` : `unexpected ${f.body.case}`,
+  );
+
 /** Every authenticated client of this process, pinged on the heartbeat from the moment it is in. */
 const live = new Set<LeanClient>();
 let heartbeat: NodeJS.Timeout | undefined;
@@ -150,9 +155,28 @@ export class LeanClient {
       }),
     });
     if (f.body.case === 'sendAck') return f.body.value.message?.seq ?? 0;
-    throw new Error(
-      f.body.case === 'error' ? `send refused: ${f.body.value.reason}` : `unexpected ${f.body.case}`,
-    );
+    throw refused('send', f);
+  }
+
+  /** Sync on the socket (docs/protocol.md 4.3): the heads of every conversation. */
+  async sync(sincePts: number): Promise<message.SyncResponse> {
+    const f = await this.request({ case: 'sync', value: create(message.SyncRequestSchema, { sincePts }) });
+    if (f.body.case === 'sync') return f.body.value;
+    throw refused('sync', f);
+  }
+
+  /** One GetHistory page on the socket, oldest first from `afterSeq`. */
+  async history(
+    conversationId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<message.GetHistoryResponse> {
+    const f = await this.request({
+      case: 'history',
+      value: create(message.GetHistoryRequestSchema, { conversationId, afterSeq, limit }),
+    });
+    if (f.body.case === 'history') return f.body.value;
+    throw refused('history', f);
   }
 
   ping(): void {

@@ -5,7 +5,7 @@
 import { connectMany, type LeanClient, type LeanOptions, type Pushed } from './lean-client.js';
 import { payloadText, Recorder } from './recorder.js';
 import { Meter, round, type RunResult } from './result.js';
-import { catchUp } from './rpc.js';
+import { catchUp } from './catch-up.js';
 import { summarize } from './stats.js';
 import { closeCodes, startIdleWorker } from './idle-worker.js';
 import { openTarget, sumStats, type Mode, type Target } from './target.js';
@@ -338,7 +338,8 @@ async function saturate(o: RunOptions, t: Target): Promise<RunResult> {
 
 /**
  * offline: `users` people stay away while their friends send each of them `messages`; then
- * they all come back at once (connect, Sync, GetHistory pages) and the run times the catch-up.
+ * they all come back at once (connect, then Sync and GetHistory pages on the socket) and the run
+ * times the catch-up.
  */
 async function offline(o: RunOptions, t: Target): Promise<RunResult> {
   const rec = new Recorder();
@@ -382,7 +383,7 @@ async function offline(o: RunOptions, t: Target): Promise<RunResult> {
           const { clients } = await connectMany([opts], 1);
           if (!clients[0]) throw new Error('connect failed');
           returning.push(clients[0]);
-          const r = await catchUp(opts.url, user.accessToken, new Map(), (conv, seq, text) =>
+          const r = await catchUp(clients[0], new Map(), (conv, seq, text) =>
             rec.receive(String(a), conv, seq, text),
           );
           pages += r.pages;

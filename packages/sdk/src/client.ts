@@ -3,7 +3,7 @@ import { createConnectTransport } from '@connectrpc/connect-web';
 import { auth, contacts, media, message, type gateway } from '@mychat/protocol';
 import { AuthApi, type DeviceInfo } from './auth-api.js';
 import type { BackoffOptions } from './backoff.js';
-import { rpcBackend, type Authed } from './chat-backend.js';
+import { socketFirstBackend, type Authed } from './chat-backend.js';
 import { MemoryChatStore, type ChatStore } from './chat-store.js';
 import { ConnectionLoop } from './connection-loop.js';
 import { ContactsApi } from './contacts-api.js';
@@ -148,7 +148,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     const messageRpc = createClient(message.MessageService, transport);
     const contactsRpc = createClient(contacts.ContactsService, transport);
     this.store = options.chatStore ?? new MemoryChatStore();
-    const backend = rpcBackend(messageRpc, authed);
+    // Sync and history go on the socket once it is authenticated (this.loop is set below).
+    const backend = socketFirstBackend(messageRpc, authed, () => this.loop.authenticated);
     const ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
 
     this.engine = new SyncEngine(

@@ -62,6 +62,12 @@ export class ConnectionLoop {
     return this.current === 'live' && this.conn && !this.conn.isClosed ? this.conn : undefined;
   }
 
+  /** The authenticated socket (catching up or live), else undefined. */
+  get authenticated(): WsConnection | undefined {
+    const ok = this.current === 'live' || this.current === 'syncing';
+    return ok && this.conn && !this.conn.isClosed ? this.conn : undefined;
+  }
+
   /** Resolves with the socket the next time the loop is live (now if it is). */
   whenLive(): Promise<WsConnection> {
     const c = this.live;

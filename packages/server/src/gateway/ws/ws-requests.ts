@@ -64,6 +64,10 @@ export function createRequestHandler(hub: RpcHub, clock: Clock): RequestHandler 
       case 'typing':
         await messages.sendTyping(body.value, opts);
         return serverFrame(id, { case: 'ok', value: ok() });
+      case 'sync':
+        return serverFrame(id, { case: 'sync', value: await messages.sync(body.value, opts) });
+      case 'history':
+        return serverFrame(id, { case: 'history', value: await messages.getHistory(body.value, opts) });
       default: {
         // A case added to the proto but not handled here yet: tell the client, keep the socket.
         const unhandled: { case: string } = body;

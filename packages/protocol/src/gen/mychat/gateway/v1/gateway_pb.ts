@@ -8,6 +8,8 @@ import type { ErrorCode } from '../../common/v1/errors_pb.js';
 import { file_mychat_common_v1_errors } from '../../common/v1/errors_pb.js';
 import type {
   ConversationEvent,
+  GetHistoryRequest,
+  GetHistoryResponse,
   MarkDeliveredRequest,
   MarkReadRequest,
   Message as Message$1,
@@ -15,6 +17,8 @@ import type {
   SendMessageRequest,
   SendMessageResponse,
   SendTypingRequest,
+  SyncRequest,
+  SyncResponse,
   TypingEvent,
 } from '../../message/v1/message_pb.js';
 import { file_mychat_message_v1_message } from '../../message/v1/message_pb.js';
@@ -26,7 +30,7 @@ import type { Message } from '@bufbuild/protobuf';
 export const file_mychat_gateway_v1_gateway: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'Ch9teWNoYXQvZ2F0ZXdheS92MS9nYXRld2F5LnByb3RvEhFteWNoYXQuZ2F0ZXdheS52MSLcAgoLQ2xpZW50RnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoDRInCgRhdXRoGAogASgLMhcubXljaGF0LmdhdGV3YXkudjEuQXV0aEgAEicKBHBpbmcYCyABKAsyFy5teWNoYXQuZ2F0ZXdheS52MS5QaW5nSAASNQoEc2VuZBgMIAEoCzIlLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVxdWVzdEgAEjwKCWRlbGl2ZXJlZBgNIAEoCzInLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRSZXF1ZXN0SAASMgoEcmVhZBgOIAEoCzIiLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtSZWFkUmVxdWVzdEgAEjYKBnR5cGluZxgPIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRUeXBpbmdSZXF1ZXN0SABCBgoEYm9keSIcCgRBdXRoEhQKDGFjY2Vzc190b2tlbhgBIAEoCSIeCgRQaW5nEhYKDmNsaWVudF90aW1lX21zGAEgASgBIrYFCgtTZXJ2ZXJGcmFtZRISCgpyZXF1ZXN0X2lkGAEgASgNEiwKB2F1dGhfb2sYCiABKAsyGS5teWNoYXQuZ2F0ZXdheS52MS5BdXRoT2tIABInCgRwb25nGAsgASgLMhcubXljaGF0LmdhdGV3YXkudjEuUG9uZ0gAEjoKCHNlbmRfYWNrGAwgASgLMiYubXljaGF0Lm1lc3NhZ2UudjEuU2VuZE1lc3NhZ2VSZXNwb25zZUgAEikKBWVycm9yGA0gASgLMhgubXljaGF0LmdhdGV3YXkudjEuRXJyb3JIABItCgdtZXNzYWdlGA4gASgLMhoubXljaGF0Lm1lc3NhZ2UudjEuTWVzc2FnZUgAEjIKB3JlY2VpcHQYDyABKAsyHy5teWNoYXQubWVzc2FnZS52MS5SZWNlaXB0RXZlbnRIABI0CghwcmVzZW5jZRgQIAEoCzIgLm15Y2hhdC5nYXRld2F5LnYxLlByZXNlbmNlRXZlbnRIABIwCgZ0eXBpbmcYESABKAsyHi5teWNoYXQubWVzc2FnZS52MS5UeXBpbmdFdmVudEgAEjwKDGNvbnZlcnNhdGlvbhgSIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLkNvbnZlcnNhdGlvbkV2ZW50SAASMQoJcmVjb25uZWN0GBMgASgLMhwubXljaGF0LmdhdGV3YXkudjEuUmVjb25uZWN0SAASOAoNc2Vzc2lvbl9lbmRlZBgUIAEoCzIfLm15Y2hhdC5nYXRld2F5LnYxLlNlc3Npb25FbmRlZEgAEiMKAm9rGBUgASgLMhUubXljaGF0LmdhdGV3YXkudjEuT2tIABIyCgdjb250YWN0GBYgASgLMh8ubXljaGF0LmdhdGV3YXkudjEuQ29udGFjdEV2ZW50SABCBgoEYm9keSJTCgxDb250YWN0RXZlbnQSDAoEa2luZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGdyb3VwX2lkGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkiggEKBkF1dGhPaxIPCgd1c2VyX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAMgASgFEhwKFGhlYXJ0YmVhdF90aW1lb3V0X21zGAQgASgFEhYKDnNlcnZlcl90aW1lX21zGAUgASgBIjYKBFBvbmcSFgoOY2xpZW50X3RpbWVfbXMYASABKAESFgoOc2VydmVyX3RpbWVfbXMYAiABKAEicAoFRXJyb3ISKQoEY29kZRgBIAEoDjIbLm15Y2hhdC5jb21tb24udjEuRXJyb3JDb2RlEg4KBnJlYXNvbhgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEhsKE3JldHJ5X2FmdGVyX3NlY29uZHMYBCABKAUiBAoCT2siRgoNUHJlc2VuY2VFdmVudBIPCgd1c2VyX2lkGAEgASgJEg4KBm9ubGluZRgCIAEoCBIUCgxsYXN0X3NlZW5fbXMYAyABKAEiHQoJUmVjb25uZWN0EhAKCGFmdGVyX21zGAEgASgFIh4KDFNlc3Npb25FbmRlZBIOCgZyZWFzb24YASABKAkiOAoMUHVzaEVudmVsb3BlEg0KBWZyYW1lGAEgASgMEhkKEWV4Y2VwdF9zZXNzaW9uX2lkGAIgASgJKoQCCglDbG9zZUNvZGUSGgoWQ0xPU0VfQ09ERV9VTlNQRUNJRklFRBAAEh8KGkNMT1NFX0NPREVfTUVTU0FHRV9UT09fQklHEPEHEh8KGkNMT1NFX0NPREVfU0VSVklDRV9SRVNUQVJUEPQHEh4KGUNMT1NFX0NPREVfUFJPVE9DT0xfRVJST1IQsCISHwoaQ0xPU0VfQ09ERV9VTkFVVEhFTlRJQ0FURUQQsSISIQocQ0xPU0VfQ09ERV9IRUFSVEJFQVRfVElNRU9VVBC4IhIWChFDTE9TRV9DT0RFX0tJQ0tFRBC5IhIdChhDTE9TRV9DT0RFX1NMT1dfQ09OU1VNRVIQzSJiBnByb3RvMw',
+    'Ch9teWNoYXQvZ2F0ZXdheS92MS9nYXRld2F5LnByb3RvEhFteWNoYXQuZ2F0ZXdheS52MSLFAwoLQ2xpZW50RnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoDRInCgRhdXRoGAogASgLMhcubXljaGF0LmdhdGV3YXkudjEuQXV0aEgAEicKBHBpbmcYCyABKAsyFy5teWNoYXQuZ2F0ZXdheS52MS5QaW5nSAASNQoEc2VuZBgMIAEoCzIlLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVxdWVzdEgAEjwKCWRlbGl2ZXJlZBgNIAEoCzInLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRSZXF1ZXN0SAASMgoEcmVhZBgOIAEoCzIiLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtSZWFkUmVxdWVzdEgAEjYKBnR5cGluZxgPIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRUeXBpbmdSZXF1ZXN0SAASLgoEc3luYxgQIAEoCzIeLm15Y2hhdC5tZXNzYWdlLnYxLlN5bmNSZXF1ZXN0SAASNwoHaGlzdG9yeRgRIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLkdldEhpc3RvcnlSZXF1ZXN0SABCBgoEYm9keSIcCgRBdXRoEhQKDGFjY2Vzc190b2tlbhgBIAEoCSIeCgRQaW5nEhYKDmNsaWVudF90aW1lX21zGAEgASgBIqEGCgtTZXJ2ZXJGcmFtZRISCgpyZXF1ZXN0X2lkGAEgASgNEiwKB2F1dGhfb2sYCiABKAsyGS5teWNoYXQuZ2F0ZXdheS52MS5BdXRoT2tIABInCgRwb25nGAsgASgLMhcubXljaGF0LmdhdGV3YXkudjEuUG9uZ0gAEjoKCHNlbmRfYWNrGAwgASgLMiYubXljaGF0Lm1lc3NhZ2UudjEuU2VuZE1lc3NhZ2VSZXNwb25zZUgAEikKBWVycm9yGA0gASgLMhgubXljaGF0LmdhdGV3YXkudjEuRXJyb3JIABItCgdtZXNzYWdlGA4gASgLMhoubXljaGF0Lm1lc3NhZ2UudjEuTWVzc2FnZUgAEjIKB3JlY2VpcHQYDyABKAsyHy5teWNoYXQubWVzc2FnZS52MS5SZWNlaXB0RXZlbnRIABI0CghwcmVzZW5jZRgQIAEoCzIgLm15Y2hhdC5nYXRld2F5LnYxLlByZXNlbmNlRXZlbnRIABIwCgZ0eXBpbmcYESABKAsyHi5teWNoYXQubWVzc2FnZS52MS5UeXBpbmdFdmVudEgAEjwKDGNvbnZlcnNhdGlvbhgSIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLkNvbnZlcnNhdGlvbkV2ZW50SAASMQoJcmVjb25uZWN0GBMgASgLMhwubXljaGF0LmdhdGV3YXkudjEuUmVjb25uZWN0SAASOAoNc2Vzc2lvbl9lbmRlZBgUIAEoCzIfLm15Y2hhdC5nYXRld2F5LnYxLlNlc3Npb25FbmRlZEgAEiMKAm9rGBUgASgLMhUubXljaGF0LmdhdGV3YXkudjEuT2tIABIyCgdjb250YWN0GBYgASgLMh8ubXljaGF0LmdhdGV3YXkudjEuQ29udGFjdEV2ZW50SAASLwoEc3luYxgXIAEoCzIfLm15Y2hhdC5tZXNzYWdlLnYxLlN5bmNSZXNwb25zZUgAEjgKB2hpc3RvcnkYGCABKAsyJS5teWNoYXQubWVzc2FnZS52MS5HZXRIaXN0b3J5UmVzcG9uc2VIAEIGCgRib2R5IlMKDENvbnRhY3RFdmVudBIMCgRraW5kGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSEAoIZ3JvdXBfaWQYAyABKAkSEgoKcmVxdWVzdF9pZBgEIAEoCSKCAQoGQXV0aE9rEg8KB3VzZXJfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIdChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYAyABKAUSHAoUaGVhcnRiZWF0X3RpbWVvdXRfbXMYBCABKAUSFgoOc2VydmVyX3RpbWVfbXMYBSABKAEiNgoEUG9uZxIWCg5jbGllbnRfdGltZV9tcxgBIAEoARIWCg5zZXJ2ZXJfdGltZV9tcxgCIAEoASJwCgVFcnJvchIpCgRjb2RlGAEgASgOMhsubXljaGF0LmNvbW1vbi52MS5FcnJvckNvZGUSDgoGcmVhc29uGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSGwoTcmV0cnlfYWZ0ZXJfc2Vjb25kcxgEIAEoBSIECgJPayJGCg1QcmVzZW5jZUV2ZW50Eg8KB3VzZXJfaWQYASABKAkSDgoGb25saW5lGAIgASgIEhQKDGxhc3Rfc2Vlbl9tcxgDIAEoASIdCglSZWNvbm5lY3QSEAoIYWZ0ZXJfbXMYASABKAUiHgoMU2Vzc2lvbkVuZGVkEg4KBnJlYXNvbhgBIAEoCSI4CgxQdXNoRW52ZWxvcGUSDQoFZnJhbWUYASABKAwSGQoRZXhjZXB0X3Nlc3Npb25faWQYAiABKAkqhAIKCUNsb3NlQ29kZRIaChZDTE9TRV9DT0RFX1VOU1BFQ0lGSUVEEAASHwoaQ0xPU0VfQ09ERV9NRVNTQUdFX1RPT19CSUcQ8QcSHwoaQ0xPU0VfQ09ERV9TRVJWSUNFX1JFU1RBUlQQ9AcSHgoZQ0xPU0VfQ09ERV9QUk9UT0NPTF9FUlJPUhCwIhIfChpDTE9TRV9DT0RFX1VOQVVUSEVOVElDQVRFRBCxIhIhChxDTE9TRV9DT0RFX0hFQVJUQkVBVF9USU1FT1VUELgiEhYKEUNMT1NFX0NPREVfS0lDS0VEELkiEh0KGENMT1NFX0NPREVfU0xPV19DT05TVU1FUhDNImIGcHJvdG8z',
     [file_mychat_common_v1_errors, file_mychat_message_v1_message],
   );
 
@@ -89,6 +93,23 @@ export type ClientFrame = Message<'mychat.gateway.v1.ClientFrame'> & {
          */
         value: SendTypingRequest;
         case: 'typing';
+      }
+    | {
+        /**
+         * The same requests as MessageService.Sync and GetHistory, on the socket a client already
+         * has open: catching up after a reconnect needs no HTTP request (docs/protocol.md 4.3).
+         *
+         * @generated from field: mychat.message.v1.SyncRequest sync = 16;
+         */
+        value: SyncRequest;
+        case: 'sync';
+      }
+    | {
+        /**
+         * @generated from field: mychat.message.v1.GetHistoryRequest history = 17;
+         */
+        value: GetHistoryRequest;
+        case: 'history';
       }
     | { case: undefined; value?: undefined };
 };
@@ -252,6 +273,22 @@ export type ServerFrame = Message<'mychat.gateway.v1.ServerFrame'> & {
          */
         value: ContactEvent;
         case: 'contact';
+      }
+    | {
+        /**
+         * The answers to `sync` and `history`.
+         *
+         * @generated from field: mychat.message.v1.SyncResponse sync = 23;
+         */
+        value: SyncResponse;
+        case: 'sync';
+      }
+    | {
+        /**
+         * @generated from field: mychat.message.v1.GetHistoryResponse history = 24;
+         */
+        value: GetHistoryResponse;
+        case: 'history';
       }
     | { case: undefined; value?: undefined };
 };
