@@ -13,6 +13,8 @@ class FakeSocket {
   static heartbeatMs = 10_000;
   static answerPings = true;
   static refuse = (_token: string) => false;
+  /** Set: AuthOk says the token expires this long after the server's now (0: never). */
+  static tokenLifeMs = 0;
   binaryType = '';
   readyState = 0;
   onopen: (() => void) | null = null;
@@ -35,8 +37,18 @@ class FakeSocket {
     this.frames.push(f);
     if (f.body.case === 'auth') {
       if (FakeSocket.refuse(f.body.value.accessToken)) return this.drop(4401, 'unauthenticated');
+      const now = Date.now();
+      const expiresAtMs = FakeSocket.tokenLifeMs ? now + FakeSocket.tokenLifeMs : 0;
       this.push(
-        { case: 'authOk', value: { userId: 'u1', heartbeatIntervalMs: FakeSocket.heartbeatMs } },
+        {
+          case: 'authOk',
+          value: {
+            userId: 'u1',
+            heartbeatIntervalMs: FakeSocket.heartbeatMs,
+            serverTimeMs: now,
+            expiresAtMs,
+          },
+        },
         f.requestId,
       );
     }
@@ -102,6 +114,36 @@ describe('ConnectionLoop', () => {
     FakeSocket.heartbeatMs = 10_000;
     FakeSocket.answerPings = true;
     FakeSocket.refuse = () => false;
+    FakeSocket.tokenLifeMs = 0;
+  });
+
+  const auths = (sock: FakeSocket) =>
+    sock.frames.flatMap((f) => (f.body.case === 'auth' ? [f.body.value.accessToken] : []));
+
+  it('sends a fresh token on the live socket before its token expires (at half a short life), and stays live', async () => {
+    FakeSocket.tokenLifeMs = 2_400; // renewal due at half its life: 1.2 s after auth_ok
+    const t = setup(async (refresh) => (refresh ? 'fresh' : 'good'));
+    current = t.loop;
+    t.loop.start();
+    await until(() => t.loop.state === 'live');
+    await tick(600);
+    expect(auths(FakeSocket.all[0]!)).toEqual(['good']);
+    await until(() => auths(FakeSocket.all[0]!).length === 2, 3_000);
+    // The token at hand was the one the socket already had: a refreshed one is sent.
+    expect(auths(FakeSocket.all[0]!)).toEqual(['good', 'fresh']);
+    expect(t.refreshes).toEqual([false, false, true]);
+    expect(FakeSocket.all).toHaveLength(1);
+    expect(t.loop.state).toBe('live');
+  });
+
+  it('renews nothing when the server says the socket does not expire', async () => {
+    const t = setup();
+    current = t.loop;
+    t.loop.start();
+    await until(() => t.loop.state === 'live');
+    await tick(1_500);
+    expect(auths(FakeSocket.all[0]!)).toEqual(['good']);
+    expect(t.refreshes).toEqual([false]);
   });
 
   it('goes connecting → authenticating → syncing → live, authenticating with the first frame', async () => {

@@ -7,6 +7,11 @@ import { LocalClose, SocketClosedError, WsConnection, type WebSocketConstructor 
 /** Reasons that mean the session is over: reconnecting cannot help. */
 const SESSION_OVER = new Set(['UNAUTHENTICATED', 'SESSION_REVOKED', 'REFRESH_TOKEN_REUSED', 'TOKEN_INVALID']);
 
+/** How long before the socket's token expires a fresh one is sent on it (at most half its life). */
+const RENEW_BEFORE_EXPIRY_MS = 60_000;
+/** After a failed renewal (offline, refresh refused), the next try. */
+const RENEW_RETRY_MS = 5_000;
+
 /** What the loop needs from the client. */
 export interface LoopHooks {
   /** A valid access token; `refresh` forces a new one (after the server refused the last). */
@@ -41,6 +46,7 @@ export class ConnectionLoop {
   private gen = 0;
   private conn: WsConnection | undefined;
   private wake: AbortController | undefined;
+  private renewTimer: ReturnType<typeof setTimeout> | undefined;
   private drainAfterMs: number | undefined;
   private liveWaiters: ((c: WsConnection) => void)[] = [];
   private readonly backoff: Backoff;
@@ -88,6 +94,7 @@ export class ConnectionLoop {
   stop(reason: string): void {
     if (this.current === 'stopped' || this.current === 'idle') return;
     this.gen++;
+    clearTimeout(this.renewTimer);
     this.removeNetworkListeners?.();
     this.wake?.abort();
     this.conn?.close(LocalClose.NORMAL, reason);
@@ -128,8 +135,9 @@ export class ConnectionLoop {
             conn.close(LocalClose.NORMAL, 'server draining');
           },
         }));
-        await conn.authenticate(token, this.opts.connectTimeoutMs ?? 15_000);
+        const ok = await conn.authenticate(token, this.opts.connectTimeoutMs ?? 15_000);
         if (gen !== this.gen) return conn.close();
+        this.renewLater(conn, gen, ok, token);
         refresh = false;
         this.set('syncing', 'authenticated');
         await Promise.race([
@@ -146,6 +154,7 @@ export class ConnectionLoop {
       } catch (e) {
         err = e;
       }
+      clearTimeout(this.renewTimer);
       if (gen !== this.gen) return;
       this.conn?.close(LocalClose.NORMAL, 'reconnecting');
       this.conn = undefined;
@@ -175,6 +184,38 @@ export class ConnectionLoop {
       this.wake = new AbortController();
       await sleep(delay, this.wake.signal).catch(() => undefined);
     }
+  }
+
+  /**
+   * Sends a fresh token on the open socket a minute (at most half its life) before the one it
+   * was opened with expires (AuthOk.expires_at_ms; both times are the server's, so clock skew
+   * cancels). Without it the server ends the socket then (4401 "expired") and the loop
+   * reconnects with a fresh token: the same outcome, at the cost of a reconnect and a sync.
+   * A failed renewal is tried again a few seconds later until the socket ends.
+   */
+  private renewLater(
+    conn: WsConnection,
+    gen: number,
+    ok: gateway.AuthOk,
+    used: string,
+    delayMs?: number,
+  ): void {
+    if (!ok.expiresAtMs) return; // a server whose sockets do not expire
+    const life = ok.expiresAtMs - ok.serverTimeMs;
+    const wait = delayMs ?? Math.max(1_000, life - Math.min(RENEW_BEFORE_EXPIRY_MS, life / 2));
+    clearTimeout(this.renewTimer);
+    const timer = (this.renewTimer = setTimeout(async () => {
+      if (gen !== this.gen || conn.isClosed) return;
+      try {
+        let token = await this.hooks.token(false);
+        if (token === used) token = await this.hooks.token(true);
+        const f = await conn.request({ case: 'auth', value: { accessToken: token } }, 15_000);
+        if (f.body.case === 'authOk') this.renewLater(conn, gen, f.body.value, token);
+      } catch {
+        this.renewLater(conn, gen, ok, used, RENEW_RETRY_MS);
+      }
+    }, wait));
+    (timer as { unref?: () => void }).unref?.();
   }
 
   private end(gen: number, reason: string) {

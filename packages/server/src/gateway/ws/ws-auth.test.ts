@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../test/auth-helpers.js';
 import { startTestServer, type TestServer } from '../../test/test-server.js';
-import { connect, connectAuthed, is, newUser, type TestSocket } from './ws.test-helpers.js';
+import { closedWithin, connect, connectAuthed, is, newUser, type TestSocket } from './ws.test-helpers.js';
 
 /** onAuthenticate: nothing is handled before a valid Auth frame; everything else is 4401. */
 describe('ws authentication', () => {
@@ -33,6 +33,10 @@ describe('ws authentication', () => {
     expect(ok.heartbeatIntervalMs).toBe(server.app.config.ws.heartbeatIntervalMs);
     expect(ok.heartbeatTimeoutMs).toBe(server.app.config.ws.heartbeatTimeoutMs);
     expect(Math.abs(ok.serverTimeMs - Date.now())).toBeLessThan(5_000);
+    const ttl = server.app.config.auth.accessTokenTtlSeconds * 1000;
+    expect((frame.body.value as { expiresAtMs: number }).expiresAtMs).toBeGreaterThan(
+      Date.now() + ttl - 60_000,
+    );
     s.ws.close();
   });
 
@@ -93,5 +97,69 @@ describe('ws authentication', () => {
     const other = await newUser(server);
     await other.api.logout({}, bearer(other.token));
     await refused(other.token, 'SESSION_REVOKED');
+  });
+
+  /** A token of `user`'s session that expires `inMs` from now (tokens are signed in whole seconds). */
+  const expiringIn = async (inMs: number) => {
+    const ttlSeconds = 60;
+    const { token, exp } = await server.app
+      .value('tokens')
+      .sign(
+        { userId: user.userId, sessionId: user.sessionId, clientType: 'web', deviceId: 'dev-1' },
+        ttlSeconds,
+        Date.now() + inMs - ttlSeconds * 1000,
+      );
+    return { token, expiresAtMs: exp * 1000 };
+  };
+
+  it('ends a socket when its token expires: session_ended {expired}, then 4401', async () => {
+    const { token, expiresAtMs } = await expiringIn(1_500);
+    const s = await connectAuthed(server, token);
+    expect(s.authOk.expiresAtMs).toBe(expiresAtMs);
+    const { frame } = await s.next(is('sessionEnded'), 5_000);
+    expect(frame.body.case === 'sessionEnded' && frame.body.value.reason).toBe('expired');
+    expect((await s.closed).code).toBe(4401);
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAtMs);
+  });
+
+  it('a fresh token of the same session on the open socket moves its expiry (auth again -> auth_ok)', async () => {
+    const { token } = await expiringIn(1_500);
+    const s = await connectAuthed(server, token);
+    s.send({ requestId: 21, body: { case: 'auth', value: { accessToken: user.token } } });
+    const { frame } = await s.next((f) => f.requestId === 21);
+    expect(frame.body.case).toBe('authOk');
+    const renewed = frame.body.value as { expiresAtMs: number; sessionId: string };
+    expect(renewed.sessionId).toBe(user.sessionId);
+    expect(renewed.expiresAtMs).toBeGreaterThan(s.authOk.expiresAtMs);
+    expect(await closedWithin(s, 2_500)).toBeUndefined();
+    s.send({ requestId: 22, body: { case: 'ping', value: {} } });
+    expect((await s.next(is('pong'))).frame.requestId).toBe(22);
+    s.ws.close();
+  });
+
+  it('refuses on the open socket a token of another session, a bad or an expired one, and keeps the socket as it was', async () => {
+    const s = await connectAuthed(server, user.token);
+    const other = await newUser(server);
+    const stale = await server.app
+      .value('tokens')
+      .sign(
+        { userId: user.userId, sessionId: user.sessionId, clientType: 'web', deviceId: 'dev-1' },
+        60,
+        Date.now() - 3_600_000,
+      );
+    const cases: [string, string][] = [
+      [other.token, 'INVALID_ARGUMENT'],
+      ['not-a-jwt', 'TOKEN_INVALID'],
+      [stale.token, 'TOKEN_EXPIRED'],
+    ];
+    for (const [i, [token, reason]] of cases.entries()) {
+      s.send({ requestId: 30 + i, body: { case: 'auth', value: { accessToken: token } } });
+      const { frame } = await s.next((f) => f.requestId === 30 + i);
+      expect(frame.body.case === 'error' && frame.body.value.reason).toBe(reason);
+    }
+    s.send({ requestId: 40, body: { case: 'ping', value: {} } });
+    expect((await s.next(is('pong'))).frame.requestId).toBe(40);
+    expect(await closedWithin(s, 50)).toBeUndefined();
+    s.ws.close();
   });
 });

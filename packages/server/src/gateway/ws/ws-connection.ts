@@ -42,6 +42,8 @@ export class WsConnection {
   inFlight = 0;
   /** Frames that arrived while the Auth frame was being verified, replayed after AuthOk. */
   readonly early: { data: Buffer; isBinary: boolean }[] = [];
+  /** When the token that authenticated the socket expires, epoch ms (0: never); see the sweep. */
+  expiresAt = 0;
   /** Set once the socket is counted under its user (subscription and presence). */
   registered = false;
   log: Logger;

@@ -79,15 +79,6 @@ describe('ws frames', () => {
     expect((await s.closed).code).toBe(1009);
   });
 
-  it('answers a second Auth frame with an error and keeps the socket', async () => {
-    const s = await connectAuthed(server, token);
-    s.send({ requestId: 3, body: { case: 'auth', value: { accessToken: token } } });
-    const { frame } = await s.next(is('error'));
-    expect([frame.requestId, reasonOf(frame)]).toEqual([3, 'INVALID_ARGUMENT']);
-    expect(await closedWithin(s, 50)).toBeUndefined();
-    s.ws.close();
-  });
-
   it('answers send with a sendAck or an error, echoing the request id, and the socket survives', async () => {
     const s = await connectAuthed(server, token);
     s.send({

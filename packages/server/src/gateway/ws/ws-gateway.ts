@@ -136,6 +136,7 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
   /** The one periodic check for every socket and for presence. */
   const sweep = () => {
     const t = now();
+    const wall = d.clock.now();
     for (const conn of lifecycle.connections) {
       switch (conn.phase) {
         case 'awaiting-auth':
@@ -145,6 +146,7 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
         case 'open':
           if (t - conn.lastFrameAt > c.heartbeatTimeoutMs)
             conn.close(WsClose.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
+          else if (conn.expiresAt && wall >= conn.expiresAt) lifecycle.expire(conn);
           else if (conn.overQueued()) conn.close(WsClose.SLOW_CONSUMER, 'slow consumer');
           break;
         case 'closing':

@@ -125,6 +125,7 @@ export class WsLifecycle {
     conn.phase = 'authenticating';
     try {
       const claims = await this.d.tokens.verify(token, this.d.clock.now());
+      conn.expiresAt = claims.exp * 1000;
       conn.caller = {
         userId: claims.userId,
         sessionId: claims.sessionId,
@@ -151,20 +152,60 @@ export class WsLifecycle {
     conn.phase = 'open';
     this.leavePending(conn);
     this.d.presence.online(conn.caller.userId);
-    conn.send(
-      serverFrame(requestId, {
-        case: 'authOk',
-        value: create(gateway.AuthOkSchema, {
-          userId: conn.caller.userId,
-          sessionId: conn.caller.sessionId,
-          heartbeatIntervalMs: this.d.heartbeatIntervalMs,
-          heartbeatTimeoutMs: this.d.heartbeatTimeoutMs,
-          serverTimeMs: this.d.clock.now(),
-        }),
-      }),
-    );
+    conn.send(this.authOk(conn, requestId));
     conn.log.debug({ wire: conn.wire }, 'socket authenticated');
     for (const f of conn.early.splice(0)) this.onFrame(conn, f.data, f.isBinary);
+  }
+
+  private authOk(conn: WsConnection, requestId: number): gateway.ServerFrame {
+    return serverFrame(requestId, {
+      case: 'authOk',
+      value: create(gateway.AuthOkSchema, {
+        userId: conn.caller!.userId,
+        sessionId: conn.caller!.sessionId,
+        heartbeatIntervalMs: this.d.heartbeatIntervalMs,
+        heartbeatTimeoutMs: this.d.heartbeatTimeoutMs,
+        serverTimeMs: this.d.clock.now(),
+        expiresAtMs: conn.expiresAt,
+      }),
+    });
+  }
+
+  /**
+   * `auth` on an open socket: a fresh token of the same session moves the socket's expiry.
+   * Another session's or user's token is refused (a socket never changes identity), and so
+   * is a bad one; either way the socket stays as it was until its own token expires.
+   */
+  private async onReauthenticate(conn: WsConnection, requestId: number, token: string): Promise<void> {
+    conn.inFlight++;
+    try {
+      const claims = await this.d.tokens.verify(token, this.d.clock.now());
+      const me = conn.caller!;
+      if (claims.userId !== me.userId || claims.sessionId !== me.sessionId)
+        throw new AppError(ErrorCode.INVALID_ARGUMENT, 'this socket belongs to another session');
+      if (await this.d.revocations.reason(claims.sessionId))
+        throw new AppError(ErrorCode.SESSION_REVOKED, 'this session has ended; log in again');
+      if (conn.phase !== 'open') return;
+      conn.expiresAt = Math.max(conn.expiresAt, claims.exp * 1000);
+      conn.send(this.authOk(conn, requestId));
+    } catch (err) {
+      const { frame, internal } = errorFrameFrom(requestId, err);
+      if (internal) conn.log.error({ err }, 'could not re-authenticate a socket');
+      if (conn.phase === 'open') conn.send(frame);
+    } finally {
+      conn.inFlight--;
+    }
+  }
+
+  /** The sweep found the socket's token expired: say why, then close as for a bad token. */
+  expire(conn: WsConnection): void {
+    conn.send(
+      serverFrame(0, {
+        case: 'sessionEnded',
+        value: create(gateway.SessionEndedSchema, { reason: 'expired' }),
+      }),
+    );
+    conn.close(WsClose.UNAUTHENTICATED, 'token expired');
   }
 
   private onRequest(conn: WsConnection, frame: gateway.ClientFrame): void {
@@ -175,10 +216,6 @@ export class WsLifecycle {
       conn.send(errorFrame(id, ErrorCode.UNKNOWN_FRAME, 'unknown frame type'));
       return;
     }
-    if (body.case === 'auth') {
-      conn.send(errorFrame(id, ErrorCode.INVALID_ARGUMENT, 'this socket is already authenticated'));
-      return;
-    }
     // Cursor moves and typing with request id 0 want no answer (the next one supersedes a
     // lost one): at a high message rate that is a frame each way per message saved.
     const quiet = id === 0 && QUIET_FRAMES.has(body.case);
@@ -187,6 +224,7 @@ export class WsLifecycle {
         conn.send(errorFrame(id, ErrorCode.RATE_LIMITED, 'too many requests in flight on this socket', 1));
       return;
     }
+    if (body.case === 'auth') return void this.onReauthenticate(conn, id, body.value.accessToken);
     void this.runRequest(conn, id, body, quiet);
   }
 
