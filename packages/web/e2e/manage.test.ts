@@ -12,7 +12,8 @@ import {
 
 /**
  * Managing things in the browser, as a person does: a friend request with a note, a group's
- * owner renaming it, writing its announcement, muting, handing it over and removing someone,
+ * owner renaming it, writing its announcement, muting, handing it over and removing someone (with
+ * the notices members read in the chat and the chat list),
  * and changing one's password (with the mistakes people make on the way).
  */
 describe('web: requests with notes, group management, password change', { timeout: 120_000 }, () => {
@@ -85,6 +86,10 @@ describe('web: requests with notes, group management, password change', { timeou
     // Everyone sees the new name and the announcement above the chat.
     await openChat(bob, 'Trail crew');
     await bob.page.getByText('Meet at the station at 8:00').waitFor();
+    // One save changed both: one notice says both.
+    await messageLog(bob)
+      .getByText('The group was renamed to “Trail crew” and the announcement was updated')
+      .waitFor();
 
     // Mute Cat for 10 minutes: the owner sees it on the member, Cat cannot send.
     await page.getByRole('link', { name: /^Contacts/ }).click();
@@ -102,6 +107,8 @@ describe('web: requests with notes, group management, password change', { timeou
     await page.getByRole('button', { name: 'Unmute: Cat' }).click();
     await page.getByRole('combobox', { name: 'Mute Cat' }).waitFor();
     await cat.page.getByRole('textbox', { name: 'Message' }).waitFor({ timeout: 20_000 });
+    await messageLog(bob).getByText('Cat was muted until').waitFor();
+    await messageLog(bob).getByText('Cat can speak again').waitFor();
 
     // Mute everyone, then lift it.
     const all = page.getByRole('checkbox', { name: /Mute everyone/ });
@@ -109,6 +116,8 @@ describe('web: requests with notes, group management, password change', { timeou
     await page.getByText('Everyone is muted').waitFor();
     await all.uncheck();
     await expect.poll(() => page.getByText('Everyone is muted').count()).toBe(0);
+    await messageLog(bob).getByText('Everyone was muted except the owner and admins').waitFor();
+    await messageLog(bob).getByText('The group is no longer muted').waitFor();
 
     // Removing asks first; cancel keeps Cat, confirm removes.
     await page.getByRole('button', { name: 'Remove: Cat' }).click();
@@ -130,6 +139,14 @@ describe('web: requests with notes, group management, password change', { timeou
     await members.getByRole('listitem').filter({ hasText: 'Owner' }).filter({ hasText: 'Bob' }).waitFor();
     await members.getByRole('listitem').filter({ hasText: 'Admin' }).filter({ hasText: 'Ann' }).waitFor();
     await expect.poll(() => page.getByRole('button', { name: /^Make owner/ }).count()).toBe(0);
+    // The chat and the chat list say it the same way.
+    await messageLog(bob).getByText('Ann made Bob the owner').waitFor();
+    await page.getByRole('link', { name: /^Chats/ }).click();
+    await page
+      .getByRole('list', { name: 'Chat list' })
+      .getByRole('link', { name: /^Trail crew/ })
+      .getByText('Ann made Bob the owner')
+      .waitFor();
     await cat.context.close();
   });
 

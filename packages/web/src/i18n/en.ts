@@ -185,6 +185,7 @@ export const en = {
     unsupported: '[Unsupported message]',
     jumpToLatest: 'Jump to latest',
     newMessages: 'New messages',
+    // Keyed by the kind of group event the server sends; `kind_variant` keys are one kind's other forms.
     system: {
       member_joined: '{name} joined the group',
       member_left: '{name} left the group',
@@ -192,6 +193,14 @@ export const en = {
       group_created: '{name} created the group',
       group_renamed: 'The group was renamed to “{groupName}”',
       role_changed: '{name} is now {role}',
+      owner_transferred: '{from} made {to} the owner',
+      announcement_updated: 'The announcement was updated',
+      group_renamed_announced: 'The group was renamed to “{groupName}” and the announcement was updated',
+      member_muted: '{name} was muted until {time}',
+      member_muted_untimed: '{name} was muted',
+      member_unmuted: '{name} can speak again',
+      group_muted_on: 'Everyone was muted except the owner and admins',
+      group_muted_off: 'The group is no longer muted',
       friend_added: 'You are now friends. Say hi!',
       other: 'Group updated',
     },

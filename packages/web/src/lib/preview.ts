@@ -1,37 +1,69 @@
 import type { ChatMessage } from '@mychat/sdk';
 import { i18n } from '../i18n/index.js';
+import { clock, dateTime, dayKey } from './format.js';
 
 export type NameOf = (userId: string) => string;
 
-const SYSTEM_KINDS = [
-  'member_joined',
-  'member_left',
-  'member_removed',
-  'group_created',
-  'group_renamed',
-  'role_changed',
-];
+/** The latest instant a Date can hold: a larger until_ms would make the time formatter throw. */
+const MAX_DATE_MS = 8.64e15;
 
-/** A system notice as a sentence, with people's names. */
+/**
+ * A system notice as a sentence, with people's names. Kinds this client does not know, and
+ * events whose args are too broken to say anything true, read as the generic "Group updated".
+ */
 export function systemText(m: ChatMessage, nameOf: NameOf): string {
   if (m.content.type !== 'system') return '';
   const { kind, args } = m.content;
-  const t = i18n.global.t;
-  const names = (ids: string | undefined) =>
-    (ids ?? '')
+  const { t, te } = i18n.global;
+  const someone = () => t('common.unknownUser');
+  // One id or several, comma-separated; an id nobody knows, or none at all, reads as "Someone".
+  const names = (ids: string | undefined) => {
+    const list = (ids ?? '')
       .split(',')
       .filter(Boolean)
-      .map((id) => nameOf(id) || t('common.unknownUser'))
-      .join(i18n.global.locale.value === 'zh-CN' ? '、' : ', ');
-  if (!SYSTEM_KINDS.includes(kind)) return t('chat.system.other');
-  const name =
-    kind === 'member_joined'
-      ? names(args.user_ids)
-      : kind === 'group_created'
-        ? names(m.senderId)
-        : names(args.user_id);
-  const role = args.role ? t(`groups.roles.${args.role}`) : '';
-  return t(`chat.system.${kind}`, { name, groupName: args.name ?? '', role });
+      .map((id) => nameOf(id) || someone());
+    return list.length ? list.join(i18n.global.locale.value === 'zh-CN' ? '、' : ', ') : someone();
+  };
+  switch (kind) {
+    case 'group_created':
+      return t('chat.system.group_created', { name: names(m.senderId) });
+    case 'member_joined':
+      return t('chat.system.member_joined', { name: names(args.user_ids) });
+    case 'member_left':
+    case 'member_removed':
+    case 'member_unmuted':
+      return t(`chat.system.${kind}`, { name: names(args.user_id) });
+    case 'role_changed': {
+      const role = `groups.roles.${args.role}`;
+      if (!args.role || !te(role)) break;
+      return t('chat.system.role_changed', { name: names(args.user_id), role: t(role) });
+    }
+    case 'owner_transferred':
+      return t('chat.system.owner_transferred', { from: names(args.from), to: names(args.to) });
+    case 'group_renamed':
+      if (!args.name) break;
+      // A rename saved together with a new announcement is one event, flagged by `announcement`.
+      return t(args.announcement ? 'chat.system.group_renamed_announced' : 'chat.system.group_renamed', {
+        groupName: args.name,
+      });
+    case 'announcement_updated':
+      return t('chat.system.announcement_updated');
+    case 'member_muted': {
+      const name = names(args.user_id);
+      const until = /^\d+$/.test(args.until_ms ?? '') ? Number(args.until_ms) : 0;
+      if (until <= 0 || until > MAX_DATE_MS) return t('chat.system.member_muted_untimed', { name });
+      // The time alone when the mute ends on the day of the notice; else the date too.
+      const time = dayKey(until) === dayKey(m.createdAt) ? clock(until) : dateTime(until);
+      return t('chat.system.member_muted', { name, time });
+    }
+    case 'group_muted':
+      if (args.muted === 'true') return t('chat.system.group_muted_on');
+      if (args.muted === 'false') return t('chat.system.group_muted_off');
+      break;
+    case 'friend_added':
+      return t('chat.system.friend_added');
+  }
+  return t('chat.system.other');
 }
 
 /** One line for the chat list and notifications. */
