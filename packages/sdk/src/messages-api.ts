@@ -37,7 +37,7 @@ export interface ReadReceipts {
   deliveredCount: number;
   /** Members other than the sender. */
   memberCount: number;
-  /** Who read it (members who hide their read receipts are counted but not named). */
+  /** Who read it (members who hide their read receipts are neither counted nor named). */
   readerIds: string[];
 }
 
