@@ -11,7 +11,7 @@ vi.hoisted(() => {
 });
 
 import { i18n } from '../i18n/index.js';
-import { preview, systemText } from './preview.js';
+import { notificationText, preview, systemText } from './preview.js';
 
 const PEOPLE: Record<string, string> = { a: 'Alice', b: 'Bob', c: 'Cat' };
 const nameOf = (id: string) => PEOPLE[id] ?? '';
@@ -260,5 +260,35 @@ describe('preview: the chat list line', () => {
 
   it('shows the generic text for an unknown kind', () => {
     expect(preview(system('poll_closed'), nameOf, 'a')).toBe('Group updated');
+  });
+});
+
+describe('notificationText: the desktop notification', () => {
+  const text = (t: string): ChatMessage => ({ ...system('x'), content: { type: 'text', text: t } });
+  const group = { type: 'group', name: 'Reading club' };
+
+  it('names the group and prefixes the sender in a group, not on a group notice', () => {
+    expect(notificationText(text('hi  there'), group, nameOf, 'me')).toEqual({
+      title: 'Reading club',
+      body: 'Alice: hi there',
+    });
+    expect(
+      notificationText(system('owner_transferred', { from: 'a', to: 'b' }), group, nameOf, 'me'),
+    ).toEqual({
+      title: 'Reading club',
+      body: 'Alice made Bob the owner',
+    });
+  });
+
+  it('names the sender in a 1:1 chat, and someone it cannot name as "Someone"', () => {
+    expect(notificationText(text('hi'), { type: 'direct', name: '' }, nameOf, 'me')).toEqual({
+      title: 'Alice',
+      body: 'hi',
+    });
+    const stranger = { ...text('hi'), senderId: 'zz' };
+    expect(notificationText(stranger, undefined, nameOf, 'me').title).toBe(
+      i18n.global.t('common.unknownUser'),
+    );
+    expect(notificationText(stranger, { type: 'group', name: '' }, nameOf, 'me').title).toBe('MyChat');
   });
 });

@@ -90,3 +90,22 @@ export function preview(m: ChatMessage, nameOf: NameOf, myId: string): string {
       return t('chat.unsupported');
   }
 }
+
+/**
+ * A desktop notification: a group's name over "Sender: text", a person's name over the text.
+ * A group notice names its people itself, so it gets no sender prefix.
+ */
+export function notificationText(
+  m: ChatMessage,
+  conversation: { type: string; name: string } | undefined,
+  nameOf: NameOf,
+  myId: string,
+): { title: string; body: string } {
+  const who = nameOf(m.senderId) || i18n.global.t('common.unknownUser');
+  const text = preview(m, nameOf, myId);
+  if (conversation?.type !== 'group') return { title: who, body: text };
+  return {
+    title: conversation.name || 'MyChat',
+    body: m.content.type === 'system' ? text : `${who}: ${text}`,
+  };
+}

@@ -6,7 +6,7 @@ import { useContactsStore } from './contacts.js';
 import { useSessionStore } from './session.js';
 import { useSettingsStore } from './settings.js';
 import { errorText } from '../lib/errors.js';
-import { preview } from '../lib/preview.js';
+import { notificationText } from '../lib/preview.js';
 import { i18n } from '../i18n/index.js';
 
 /** A message of one's own that the server has not stored yet (or refused). */
@@ -290,11 +290,7 @@ export const useChatStore = defineStore('chat', () => {
     const c = conversations[m.conversationId];
     if (!settings.notifications || !document.hidden || c?.muted) return;
     if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
-    const contacts = useContactsStore();
-    const who = contacts.nameOf(m.senderId);
-    const title = c?.type === 'group' ? c.name : who;
-    const text = preview(m, contacts.nameOf, myId());
-    const body = c?.type === 'group' ? `${who}: ${text}` : text;
+    const { title, body } = notificationText(m, c, useContactsStore().nameOf, myId());
     const n = new Notification(title || 'MyChat', { body, tag: m.conversationId, icon: '/icon-192.png' });
     n.onclick = () => {
       window.focus();
