@@ -50,6 +50,36 @@ const toMessage = (r: Record<string, unknown>): MessageRow => ({
   recalledAt: r.recalled_at === null || r.recalled_at === undefined ? null : asNum(r.recalled_at),
 });
 
+/** A message row as SQLite's json_array in `range`: ids as text, the rest as numbers or text. */
+type JsonMessage = [
+  seq: number,
+  id: string,
+  senderId: string,
+  clientMsgId: string,
+  type: number,
+  content: string,
+  replyToSeq: number,
+  mentions: string,
+  mentionAll: number,
+  createdAt: number,
+  recalledAt: number | null,
+];
+
+const fromJsonRow = (convId: string, r: JsonMessage): MessageRow => ({
+  convId,
+  seq: r[0],
+  id: r[1],
+  senderId: r[2],
+  clientMsgId: r[3],
+  type: r[4],
+  content: r[5],
+  replyToSeq: r[6],
+  mentions: r[7] ? r[7].split(',') : [],
+  mentionAll: r[8] !== 0,
+  createdAt: r[9],
+  recalledAt: r[10],
+});
+
 /** Most rows one INSERT statement carries (a batch of sends is split into statements of this size). */
 const INSERT_ROWS = 64;
 /** Most rows one batched cursor or seq statement names (PostgreSQL, MariaDB). */
@@ -410,9 +440,23 @@ export class MessageRepository {
       .where('conv_id', '=', convId)
       .where('seq', '>=', o.min)
       .where('seq', '<=', o.max);
-    if (o.after !== undefined) q = q.where('seq', '>', o.after).orderBy('seq', 'asc');
+    const forward = o.after !== undefined;
+    if (forward) q = q.where('seq', '>', o.after!).orderBy('seq', 'asc');
     else q = q.where('seq', '<', o.before ?? Number.MAX_SAFE_INTEGER).orderBy('seq', 'desc');
-    return (await q.limit(o.limit).execute()).map(toMessage);
+    q = q.limit(o.limit);
+    if (this.engine !== 'sqlite') return (await q.execute()).map(toMessage);
+    // SQLite: the page as one JSON array built in SQLite and parsed by JSON.parse. better-sqlite3
+    // makes a JS object with a BigInt per integer column for every row (~5 us a row: most of
+    // serving history, and of a returning user's catch-up); one string is a few us in all.
+    const page = await this.db
+      .selectFrom(q.as('m'))
+      .select(
+        sql<string>`json_group_array(json_array(m.seq, cast(m.id as text), cast(m.sender_id as text),
+          m.client_msg_id, m.type, m.content, m.reply_to_seq, m.mentions, m.mention_all, m.created_at,
+          m.recalled_at) order by m.seq ${sql.raw(forward ? 'asc' : 'desc')})`.as('page'),
+      )
+      .executeTakeFirst();
+    return (JSON.parse(page?.page ?? '[]') as JsonMessage[]).map((r) => fromJsonRow(convId, r));
   }
 
   /** Reserves the next seq of a conversation; the row lock serialises concurrent senders. */

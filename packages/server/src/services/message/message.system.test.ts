@@ -109,6 +109,62 @@ for (const setup of setups) {
       });
     });
 
+    it('history gives back every field as stored: escapes, unicode, mentions, replies, recalls', async () => {
+      const [o, m1] = [await user(), await user()];
+      const gid = `8${Date.now()}${Math.floor(Math.random() * 1000)}`;
+      await internal().applyGroup({
+        conversationId: gid,
+        name: 'G',
+        members: [
+          { userId: o.id, role: 3 },
+          { userId: m1.id, role: 1 },
+        ],
+      });
+      const texts = [
+        'quote " backslash \\ slash /',
+        'line\nbreak\ttab',
+        '你好 😀 \u2028',
+        '{"text":"json-looking"}',
+        '</script>',
+      ];
+      const acks = [];
+      for (const [i, t] of texts.entries())
+        acks.push(
+          await msgApi().sendMessage(
+            {
+              conversationId: gid,
+              clientMsgId: `f-${i}`,
+              content: text(t),
+              mentionUserIds: i === 0 ? [m1.id] : [],
+              mentionAll: i === 1,
+              replyToSeq: i === 2 ? 1 : 0,
+            },
+            o.h,
+          ),
+        );
+      await msgApi().recallMessage({ conversationId: gid, seq: acks[3]!.message!.seq }, o.h);
+      const sent = acks.map((a) => a.message!);
+      const fwd = await msgApi().getHistory({ conversationId: gid, afterSeq: 0, limit: 50 }, m1.h);
+      const back = await msgApi().getHistory({ conversationId: gid, limit: 50 }, m1.h);
+      for (const page of [fwd, back]) {
+        const mine = page.messages.filter((m) => m.senderId === o.id && m.clientMsgId.startsWith('f-'));
+        expect(mine.map((m) => m.seq)).toEqual(sent.map((m) => m.seq));
+        for (const [i, m] of mine.entries()) {
+          const want = sent[i]!;
+          expect(m.id).toBe(want.id);
+          expect(m.clientMsgId).toBe(want.clientMsgId);
+          expect(m.mentionUserIds).toEqual(want.mentionUserIds);
+          expect(m.mentionAll).toBe(want.mentionAll);
+          expect(m.replyToSeq).toBe(want.replyToSeq);
+          expect(m.createdAt).toEqual(want.createdAt);
+          expect(m.recalled).toBe(i === 3);
+          expect(m.content?.body.value).toEqual(
+            i === 3 ? undefined : expect.objectContaining({ text: texts[i] }),
+          );
+        }
+      }
+    });
+
     it('cuts a page of long messages at HISTORY_PAGE_BYTES and says has_more, in both directions', async () => {
       const { a, b, conv } = await pair();
       const long = 'x'.repeat(8 * 1024 - 16);
