@@ -60,6 +60,15 @@ for (const setup of setups) {
       });
       return { a, b, conv: conversationId };
     }
+    /** A group with an owner and members (through the internal API the contacts service uses). */
+    async function group(gid: string, owner: { id: string }, ...members: { id: string }[]) {
+      await internal().applyGroup({
+        conversationId: gid,
+        name: 'G',
+        members: [{ userId: owner.id, role: 3 }, ...members.map((m) => ({ userId: m.id, role: 1 }))],
+      });
+      return gid;
+    }
     const send = (
       h: ReturnType<typeof bearer>,
       conversationId: string,
@@ -111,15 +120,7 @@ for (const setup of setups) {
 
     it('history gives back every field as stored: escapes, unicode, mentions, replies, recalls', async () => {
       const [o, m1] = [await user(), await user()];
-      const gid = `8${Date.now()}${Math.floor(Math.random() * 1000)}`;
-      await internal().applyGroup({
-        conversationId: gid,
-        name: 'G',
-        members: [
-          { userId: o.id, role: 3 },
-          { userId: m1.id, role: 1 },
-        ],
-      });
+      const gid = await group(`8${Date.now()}${Math.floor(Math.random() * 1000)}`, o, m1);
       const texts = [
         'quote " backslash \\ slash /',
         'line\nbreak\ttab',
@@ -277,15 +278,7 @@ for (const setup of setups) {
 
     it('groups: members join from their join point, leavers lose sending, @all needs a role', async () => {
       const [o, m1, m2] = [await user(), await user(), await user()];
-      const gid = server.app.value('rpc') && `9${Date.now()}${Math.floor(Math.random() * 1000)}`;
-      await internal().applyGroup({
-        conversationId: gid,
-        name: 'G',
-        members: [
-          { userId: o.id, role: 3 },
-          { userId: m1.id, role: 1 },
-        ],
-      });
+      const gid = await group(`9${Date.now()}${Math.floor(Math.random() * 1000)}`, o, m1);
       await send(o.h, gid, 'before m2');
       await internal().applyGroup({
         conversationId: gid,
