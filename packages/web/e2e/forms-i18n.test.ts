@@ -21,7 +21,10 @@ describe('web: forms and languages', { timeout: 90_000 }, () => {
     const email = page.getByLabel('Email');
     expect(await email.getAttribute('aria-invalid')).toBe('true');
     expect(await email.evaluate((el) => el === document.activeElement)).toBe(true);
-    expect(await email.evaluate((el) => getComputedStyle(el).borderTopColor)).toBe('rgb(217, 48, 38)');
+    // The outline eases into red (a CSS transition): read it once it has settled.
+    await expect
+      .poll(() => email.evaluate((el) => getComputedStyle(el).borderTopColor), { timeout: 3_000 })
+      .toBe('rgb(217, 48, 38)');
     // The message is tied to the field (aria-describedby), so screen readers read it too.
     const described = await email.getAttribute('aria-describedby');
     expect(await page.locator(`#${described}`).innerText()).toBe('This field is required.');
