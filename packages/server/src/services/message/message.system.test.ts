@@ -20,6 +20,17 @@ const setups = [
 
 const text = (t: string) => create(pb.MessageContentSchema, { body: { case: 'text', value: { text: t } } });
 
+/** Two new accounts and their 1:1 conversation (opened through the internal API, both may send). */
+async function directChat(server: TestServer) {
+  const api = server.client(auth.AuthService);
+  const [a, b] = [await signUp(server, api), await signUp(server, api)];
+  const { conversationId } = await server.app
+    .value('rpc')
+    .client(pb.MessageInternalService)
+    .applyDirect({ userA: a.session.user!.id, userB: b.session.user!.id, aCanSend: true, bCanSend: true });
+  return { api, a, b, conversationId };
+}
+
 for (const setup of setups) {
   const ok =
     (setup.engine === 'sqlite' || (await backendAvailable(setup.engine))) &&
@@ -343,13 +354,7 @@ describe('message rate limit', () => {
   afterAll(() => server?.stop());
 
   it('refuses a flood with RATE_LIMITED and keeps every acknowledged message', async () => {
-    const api = server.client(auth.AuthService);
-    const a = await signUp(server, api);
-    const b = await signUp(server, api);
-    const { conversationId } = await server.app
-      .value('rpc')
-      .client(pb.MessageInternalService)
-      .applyDirect({ userA: a.session.user!.id, userB: b.session.user!.id, aCanSend: true, bCanSend: true });
+    const { a, b, conversationId } = await directChat(server);
     const msg = server.client(pb.MessageService);
     const results = await Promise.allSettled(
       Array.from({ length: 12 }, (_, i) =>
@@ -381,13 +386,7 @@ describe('receipts pushed to senders', () => {
 
   it('a reply counts as reading what came before it, and the peer is told at once', async () => {
     const { connectAuthed } = await import('../../gateway/ws/ws.test-helpers.js');
-    const api = server.client(auth.AuthService);
-    const a = await signUp(server, api);
-    const b = await signUp(server, api);
-    const { conversationId } = await server.app
-      .value('rpc')
-      .client(pb.MessageInternalService)
-      .applyDirect({ userA: a.session.user!.id, userB: b.session.user!.id, aCanSend: true, bCanSend: true });
+    const { a, b, conversationId } = await directChat(server);
     const msg = server.client(pb.MessageService);
     const aSocket = await connectAuthed(server, a.session.accessToken);
     await msg.sendMessage(
@@ -410,15 +409,9 @@ describe('receipts pushed to senders', () => {
 
   it('MarkDeliveredBatch (gateways gather fire-and-forget acks) moves each user cursor and tells the sender; refused ones are counted, not fatal', async () => {
     const { connectAuthed } = await import('../../gateway/ws/ws.test-helpers.js');
-    const api = server.client(auth.AuthService);
-    const [a, b, c] = [await signUp(server, api), await signUp(server, api), await signUp(server, api)];
+    const { api, a, b, conversationId } = await directChat(server);
+    const c = await signUp(server, api);
     const internal = server.app.value('rpc').client(pb.MessageInternalService);
-    const { conversationId } = await internal.applyDirect({
-      userA: a.session.user!.id,
-      userB: b.session.user!.id,
-      aCanSend: true,
-      bCanSend: true,
-    });
     const msg = server.client(pb.MessageService);
     const sent = await msg.sendMessage(
       { conversationId, clientMsgId: 'batch-1', content: text('hi') },
@@ -501,15 +494,8 @@ describe('recall window (clock under test control)', () => {
   afterAll(() => server?.stop());
 
   it('refuses a recall after 2 minutes, but a group admin may still recall', async () => {
-    const api = server.client(auth.AuthService);
-    const [a, b] = [await signUp(server, api), await signUp(server, api)];
+    const { a, b, conversationId } = await directChat(server);
     const internal = server.app.value('rpc').client(pb.MessageInternalService);
-    const { conversationId } = await internal.applyDirect({
-      userA: a.session.user!.id,
-      userB: b.session.user!.id,
-      aCanSend: true,
-      bCanSend: true,
-    });
     const msg = server.client(pb.MessageService);
     const ha = bearer(a.session.accessToken);
     const sent = await msg.sendMessage(
