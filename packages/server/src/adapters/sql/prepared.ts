@@ -1,4 +1,5 @@
-import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
+import type { QueryRunner } from './sql.js';
 
 /** A named placeholder in a query built once (see {@link prepared}). */
 class Slot {
@@ -14,18 +15,16 @@ export function slot<T = never>(name: string): T {
   return new Slot(name) as unknown as T;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyDb = Kysely<any>;
-
 /**
  * A query built and compiled to SQL once, then run with new arguments: the hot paths skip
  * Kysely's build and compile work on every call (the SQL text is the same each time, so
  * the driver's statement cache hits too). Build the query with {@link slot} placeholders;
- * run it on the database or inside a transaction (a Transaction is a Kysely).
+ * run it on the database, inside a transaction (a Transaction is a Kysely), or on SQLite's
+ * direct runner (see SqliteDirect).
  */
 export function prepared<A extends Record<string, unknown>>(
   build: () => Compilable,
-): (db: AnyDb, args: A) => Promise<QueryResult<Record<string, unknown>>> {
+): (db: QueryRunner, args: A) => Promise<QueryResult<Record<string, unknown>>> {
   let compiled: CompiledQuery | undefined;
   let slots: (string | undefined)[] = [];
   return (db, args) => {

@@ -1,6 +1,15 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { prepared, slot } from '../../adapters/sql/prepared.js';
-import { asBool, asId, asNum, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
+import {
+  asBool,
+  asId,
+  asNum,
+  type QueryRunner,
+  type SqlDatabase,
+  type SqlEngine,
+  type SqliteDirect,
+} from '../../adapters/sql/sql.js';
+import { ContextCache } from './message.context-cache.js';
 import {
   CONV_DIRECT,
   type ConversationRow,
@@ -10,6 +19,17 @@ import {
 } from './message.tables.js';
 
 type Db = Kysely<MessageTables> | Transaction<MessageTables>;
+/**
+ * The transaction of the send path's statements: a Kysely transaction, or on SQLite the
+ * direct runner's (see `groupCommit`), which runs only prepared queries.
+ */
+export type CommitTx = Db | QueryRunner;
+
+/** The Kysely transaction behind `tx`: the statements built per call exist only outside SQLite. */
+function builder(tx: CommitTx): Db {
+  if (!('selectFrom' in tx)) throw new Error('a query builder is needed here, not the SQLite direct runner');
+  return tx;
+}
 
 const toMember = (r: Record<string, unknown>): MemberRow => ({
   convId: asId(r.conv_id),
@@ -128,6 +148,14 @@ export class MessageRepository {
   readonly db: Kysely<MessageTables>;
   private readonly writeDb: Kysely<MessageTables>;
   readonly engine: SqlEngine;
+  private readonly direct: SqliteDirect | undefined;
+  /** SQLite: send contexts in memory (see ContextCache); undefined on networked engines. */
+  private readonly contexts: ContextCache | undefined;
+  /** SQLite's data_version when last looked at, and whether it was looked at this turn. */
+  private dataVersion = 0;
+  private versionChecked = false;
+  /** The cache changes of each open group commit, applied once it committed. */
+  private readonly pendingHot = new WeakMap<QueryRunner, (() => void)[]>();
 
   /** The queries every send runs, compiled once (see `prepared`). */
   private readonly q;
@@ -138,6 +166,11 @@ export class MessageRepository {
     this.db = s.db as Kysely<MessageTables>;
     this.writeDb = s.writeDb as Kysely<MessageTables>;
     this.engine = s.engine;
+    this.direct = s.direct;
+    if (this.direct) {
+      this.contexts = new ContextCache();
+      this.dataVersion = this.direct.dataVersion();
+    }
     const db = this.db;
     this.q = {
       membership: prepared<{ conv: string; user: string }>(() =>
@@ -208,9 +241,50 @@ export class MessageRepository {
     return this.db.transaction().execute(fn);
   }
 
-  /** A transaction of the group-commit writer, on the writers' own connections. */
-  groupCommit<T>(fn: (tx: Transaction<MessageTables>) => Promise<T>): Promise<T> {
-    return this.writeDb.transaction().execute(fn);
+  /**
+   * A transaction of the group-commit writer, on the writers' own connections; on SQLite on
+   * the direct runner (it runs only the prepared statements of `storeNew` and
+   * `advanceDeliveredMany`, without Kysely's per-query promise chain).
+   */
+  async groupCommit<T>(fn: (tx: CommitTx) => Promise<T>): Promise<T> {
+    if (!this.direct) return this.writeDb.transaction().execute(fn);
+    const hot: (() => void)[] = [];
+    const out = await this.direct.transaction((tx) => {
+      this.pendingHot.set(tx, hot);
+      // Reads that ran before this transaction must not fill the cache any more.
+      this.contexts?.written();
+      return fn(tx);
+    });
+    for (const apply of hot) apply();
+    return out;
+  }
+
+  /**
+   * Notes a change of the send context made in `tx`: applied in place when `tx` is a
+   * group commit on SQLite's direct runner (once it commits), otherwise the conversation's
+   * cached contexts are dropped.
+   */
+  private touched(tx: CommitTx, convId: string, apply: (c: ContextCache) => void): void {
+    const c = this.contexts;
+    if (!c) return;
+    const hot = this.pendingHot.get(tx as QueryRunner);
+    if (hot) hot.push(() => apply(c));
+    else c.dropConversation(convId);
+  }
+
+  /**
+   * Drops every cached context when another process committed to the SQLite file (a seed
+   * or maintenance command beside the server); looked at once per event-loop turn.
+   */
+  private checkOtherWriters(): void {
+    if (this.versionChecked || !this.direct || !this.contexts) return;
+    this.versionChecked = true;
+    setImmediate(() => (this.versionChecked = false));
+    const v = this.direct.dataVersion();
+    if (v !== this.dataVersion) {
+      this.dataVersion = v;
+      this.contexts.dropAll();
+    }
   }
 
   async conversation(id: string, db: Db = this.db): Promise<ConversationRow | undefined> {
@@ -287,6 +361,24 @@ export class MessageRepository {
    * connections: one each made the pool the limit of a message process).
    */
   sendContext(convId: string, userId: string): Promise<SendContext | undefined> {
+    if (this.direct && this.contexts) {
+      const cache = this.contexts;
+      this.checkOtherWriters();
+      const hit = cache.get(convId, userId);
+      if (hit) return Promise.resolve(hit);
+      const args = { conv: convId, user: userId, direct: CONV_DIRECT };
+      let epoch = 0;
+      return this.direct
+        .read((db) => {
+          epoch = cache.epoch(); // the query runs now, synchronously, under the lock
+          return this.q.sendContext(db, args);
+        })
+        .then((res) => {
+          const ctx = res.rows[0] && toSendContext(res.rows[0]);
+          if (ctx) cache.fill(ctx, epoch);
+          return ctx;
+        });
+    }
     if (this.engine === 'sqlite')
       return this.q
         .sendContext(this.db, { conv: convId, user: userId, direct: CONV_DIRECT })
@@ -460,7 +552,7 @@ export class MessageRepository {
   }
 
   /** Reserves the next seq of a conversation; the row lock serialises concurrent senders. */
-  async nextSeq(tx: Db, convId: string, now: number): Promise<number> {
+  async nextSeq(tx: CommitTx, convId: string, now: number): Promise<number> {
     return this.reserveSeqs(tx, convId, 1, now);
   }
 
@@ -468,11 +560,13 @@ export class MessageRepository {
    * Reserves the next `n` seqs of a conversation inside the caller's transaction and
    * returns the last of them (the reserved ones are `last - n + 1 .. last`).
    */
-  async reserveSeqs(tx: Db, convId: string, n: number, now: number): Promise<number> {
+  async reserveSeqs(tx: CommitTx, convId: string, n: number, now: number): Promise<number> {
     const res = await this.q.bumpSeq(tx, { conv: convId, n, now });
     const r = res.rows[0] ?? (await this.q.lastSeq(tx, { conv: convId })).rows[0];
     if (!r) throw new Error(`conversation ${convId} vanished while sending`);
-    return asNum(r.last_seq);
+    const last = asNum(r.last_seq);
+    this.touched(tx, convId, (c) => c.headMoved(convId, last, now));
+    return last;
   }
 
   /**
@@ -481,7 +575,7 @@ export class MessageRepository {
    * concurrent writers lock rows in the same order), inserts them, and moves each sender's
    * read cursor to their message. Sets `seq` on the rows.
    */
-  async storeNew(tx: Db, rows: MessageRow[], now: number): Promise<void> {
+  async storeNew(tx: CommitTx, rows: MessageRow[], now: number): Promise<void> {
     const byConv = new Map<string, MessageRow[]>();
     for (const r of rows) {
       const list = byConv.get(r.convId);
@@ -504,11 +598,13 @@ export class MessageRepository {
     const cursors = new Map<string, MessageRow>();
     for (const r of rows) cursors.set(memberKey(r.convId, r.senderId), r); // the last one wins: the highest seq
     if (this.engine === 'sqlite') {
-      for (const r of cursors.values())
+      for (const r of cursors.values()) {
         await this.q.advanceRead(tx, { conv: r.convId, user: r.senderId, seq: r.seq });
+        this.touched(tx, r.convId, (c) => c.cursorMoved(r.convId, r.senderId, { read: r.seq }));
+      }
     } else {
       await this.advanceMany(
-        tx,
+        builder(tx),
         [...cursors.values()].map((r) => ({ convId: r.convId, userId: r.senderId, read: r.seq })),
       );
     }
@@ -522,7 +618,7 @@ export class MessageRepository {
    * order (so concurrent writers cannot deadlock on them), then one UPDATE.
    */
   async reserveSeqsMany(
-    tx: Db,
+    tx: CommitTx,
     list: readonly { convId: string; n: number }[],
     now: number,
   ): Promise<Map<string, number>> {
@@ -537,7 +633,7 @@ export class MessageRepository {
         id: unknown;
         last_seq: unknown;
       }>`select id, last_seq from msg_conversations
-        where id in (${sql.join(ids)}) order by id for update`.execute(tx);
+        where id in (${sql.join(ids)}) order by id for update`.execute(builder(tx));
       const have = new Map(rows.map((r) => [asId(r.id), asNum(r.last_seq)]));
       const whens = part.map((p) => {
         const head = have.get(p.convId);
@@ -546,7 +642,7 @@ export class MessageRepository {
         return sql`when ${this.int(p.convId)} then ${this.int(head + p.n)}`;
       });
       await sql`update msg_conversations set last_seq = case id ${sql.join(whens, sql` `)} end,
-        last_message_at = ${this.int(now)} where id in (${sql.join(ids)})`.execute(tx);
+        last_message_at = ${this.int(now)} where id in (${sql.join(ids)})`.execute(builder(tx));
     }
     return out;
   }
@@ -622,7 +718,7 @@ export class MessageRepository {
     return this.engine === 'mysql' ? sql`cast(${v} as signed)` : sql`cast(${v} as bigint)`;
   }
 
-  private async insertRows(tx: Db, rows: MessageRow[]): Promise<void> {
+  private async insertRows(tx: CommitTx, rows: MessageRow[]): Promise<void> {
     let insert = this.inserts.get(rows.length);
     if (!insert) {
       const n = rows.length;
@@ -712,6 +808,7 @@ export class MessageRepository {
       .where('user_id', '=', userId)
       .where((eb) => eb.or([eb('read_seq', '<', c.read ?? -1), eb('delivered_seq', '<', delivered)]))
       .executeTakeFirst();
+    this.contexts?.dropConversation(convId);
     return Number(res.numUpdatedRows) > 0;
   }
 
@@ -720,14 +817,14 @@ export class MessageRepository {
    * whether it moved. Several moves of one member's cursor in a list: the highest wins.
    */
   async advanceDeliveredMany(
-    tx: Db,
+    tx: CommitTx,
     moves: readonly { convId: string; userId: string; seq: number }[],
   ): Promise<boolean[]> {
     const moved =
       this.engine === 'sqlite'
         ? await this.advanceDeliveredEach(tx, moves)
         : await this.advanceMany(
-            tx,
+            builder(tx),
             moves.map((m) => ({ convId: m.convId, userId: m.userId, delivered: m.seq })),
           );
     return moves.map((m) => moved.has(memberKey(m.convId, m.userId)));
@@ -735,7 +832,7 @@ export class MessageRepository {
 
   /** SQLite: one prepared UPDATE per member (in-process, microseconds), the highest seq of each. */
   private async advanceDeliveredEach(
-    tx: Db,
+    tx: CommitTx,
     moves: readonly { convId: string; userId: string; seq: number }[],
   ): Promise<Set<string>> {
     const highest = new Map<string, { convId: string; userId: string; seq: number }>();
@@ -746,7 +843,10 @@ export class MessageRepository {
     const moved = new Set<string>();
     for (const [k, m] of highest) {
       const res = await this.q.advanceDelivered(tx, { conv: m.convId, user: m.userId, seq: m.seq });
-      if (Number(res.numAffectedRows ?? 0) > 0) moved.add(k);
+      if (Number(res.numAffectedRows ?? 0) > 0) {
+        moved.add(k);
+        this.touched(tx, m.convId, (c) => c.cursorMoved(m.convId, m.userId, { delivered: m.seq }));
+      }
     }
     return moved;
   }
@@ -763,14 +863,17 @@ export class MessageRepository {
       .where('conv_id', '=', convId)
       .where('user_id', '=', userId)
       .execute();
+    this.contexts?.dropConversation(convId);
   }
 
   async insertMember(db: Db, row: MessageTables['msg_members']): Promise<void> {
     await db.insertInto('msg_members').values(row).execute();
+    this.contexts?.dropConversation(row.conv_id);
   }
 
   async insertConversation(db: Db, row: MessageTables['msg_conversations']): Promise<void> {
     await db.insertInto('msg_conversations').values(row).execute();
+    this.contexts?.dropConversation(row.id);
   }
 
   async updateConversation(
@@ -779,6 +882,7 @@ export class MessageRepository {
     set: Partial<MessageTables['msg_conversations']>,
   ): Promise<void> {
     await db.updateTable('msg_conversations').set(set).where('id', '=', id).execute();
+    this.contexts?.dropConversation(id);
   }
 
   /**
@@ -806,6 +910,7 @@ export class MessageRepository {
       .where('conv_id', '=', convId)
       .where('user_id', 'in', userIds)
       .execute();
+    this.contexts?.dropConversation(convId);
     return out;
   }
 
@@ -832,6 +937,8 @@ export class MessageRepository {
       .set({ hide_read_receipts: hide ? 1 : 0 })
       .where('user_id', '=', userId)
       .execute();
+    // Rare (a setting): every cached context of the user would carry it.
+    this.contexts?.dropAll();
   }
 
   /** Distinct senders of messages in (fromSeq, toSeq] other than `except`. */

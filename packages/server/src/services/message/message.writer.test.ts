@@ -1,18 +1,17 @@
-import type { Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteSql } from '../../adapters/sql/sqlite.sql.js';
 import { isUniqueViolation, type SqlDatabase } from '../../adapters/sql/sql.js';
 import { backendAvailable } from '../../test/backends.js';
 import { openTestDatabase, silentLogger, type TestDatabase } from '../../test/sql-databases.js';
 import { messageMigrations } from './message.migrations.js';
-import { MessageRepository } from './message.repository.js';
-import { CONV_DIRECT, type MessageRow, type MessageTables } from './message.tables.js';
+import { MessageRepository, type CommitTx } from './message.repository.js';
+import { CONV_DIRECT, type MessageRow } from './message.tables.js';
 import { MessageWriter } from './message.writer.js';
 
 /** The real repository, counting the transactions it opens. */
 class CountingRepository extends MessageRepository {
   transactions = 0;
-  override groupCommit<T>(fn: (tx: Transaction<MessageTables>) => Promise<T>): Promise<T> {
+  override groupCommit<T>(fn: (tx: CommitTx) => Promise<T>): Promise<T> {
     this.transactions++;
     return super.groupCommit(fn);
   }
