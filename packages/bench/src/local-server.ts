@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,17 +9,6 @@ export interface LocalServer {
   dataDir: string;
   pid: number;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -34,6 +22,10 @@ export async function startLocalServer(
 ): Promise<LocalServer> {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const main = path.resolve(here, '../../server/dist/main.js');
+  // The server's own choice of ports: below the ephemeral range, where no client's source port lands.
+  const { freePort } = (await import(path.resolve(here, '../../server/dist/cluster/cluster.js'))) as {
+    freePort(): Promise<number>;
+  };
   const [port, rpcPort] = [await freePort(), await freePort()];
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]

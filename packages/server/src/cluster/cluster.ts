@@ -69,14 +69,49 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-/** A TCP port free on loopback right now (for processes started next). */
+/**
+ * A TCP port free on loopback right now (for processes started next), taken below the
+ * kernel's ephemeral range where it can tell it: a port handed out by `listen(0)` comes
+ * from that range, and any outgoing connection made meanwhile (by another test, say) may
+ * take it as its source port before the process that should listen on it starts.
+ */
 export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  if (low !== undefined && low > 12_000) {
+    for (let i = 0; i < 50; i++) {
+      const port = 10_000 + Math.floor(Math.random() * (low - 10_000));
+      if (await canListen(port)) return port;
+    }
+  }
+  return listenOnce(0);
+}
+
+/** The first port of Linux's ephemeral range, or undefined elsewhere. */
+function ephemeralLow(): number | undefined {
+  try {
+    const low = Number(
+      fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
+    return Number.isInteger(low) ? low : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return listenOnce(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
+    s.listen(port, '127.0.0.1', () => {
+      const bound = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(bound));
     });
   });
 }
