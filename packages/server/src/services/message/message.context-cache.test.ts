@@ -121,8 +121,8 @@ describe('send contexts on SQLite stay true with the cache', () => {
     createdAt: 1000 + nextId,
     recalledAt: null,
   });
-  /** Lets the repository look at SQLite's data_version again (once per event-loop turn). */
-  const nextTurn = () => new Promise((r) => setImmediate(r));
+  /** Lets the repository look at SQLite's data_version again (at most every 20 ms). */
+  const versionCheckDue = () => new Promise((r) => setTimeout(r, 25));
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-ctx-'));
@@ -210,7 +210,7 @@ describe('send contexts on SQLite stay true with the cache', () => {
     } finally {
       await other.close();
     }
-    await nextTurn();
+    await versionCheckDue();
     expect((await repo.sendContext('21', '1'))!.me.mutedUntil).toBe(123);
   });
 });
