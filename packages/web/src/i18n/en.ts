@@ -197,8 +197,13 @@ export const en = {
     // Keyed by the kind of group event the server sends; `kind_variant` keys are one kind's other forms.
     system: {
       member_joined: '{name} joined the group',
+      member_joined_invited: '{by} invited {name} to the group',
+      member_joined_link: '{name} joined the group via an invite link',
       member_left: '{name} left the group',
       member_removed: '{name} was removed from the group',
+      member_removed_by: '{by} removed {name} from the group',
+      group_dissolved: '{name} dissolved the group',
+      group_dissolved_unnamed: 'The group was dissolved',
       group_created: '{name} created the group',
       group_renamed: 'The group was renamed to “{groupName}”',
       role_changed: '{name} is now {role}',

@@ -198,8 +198,13 @@ export const zhCN: Messages = {
     newMessages: '新消息',
     system: {
       member_joined: '“{name}”加入了群聊',
+      member_joined_invited: '“{by}”邀请“{name}”加入了群聊',
+      member_joined_link: '“{name}”通过邀请链接加入了群聊',
       member_left: '“{name}”退出了群聊',
       member_removed: '“{name}”被移出了群聊',
+      member_removed_by: '“{name}”被“{by}”移出了群聊',
+      group_dissolved: '“{name}”解散了群聊',
+      group_dissolved_unnamed: '群聊已解散',
       group_created: '“{name}”创建了群聊',
       group_renamed: '群名已修改为“{groupName}”',
       role_changed: '“{name}”现在是{role}',

@@ -27,12 +27,27 @@ export function systemText(m: ChatMessage, nameOf: NameOf): string {
   switch (kind) {
     case 'group_created':
       return t('chat.system.group_created', { name: names(m.senderId) });
-    case 'member_joined':
-      return t('chat.system.member_joined', { name: names(args.user_ids) });
-    case 'member_left':
+    case 'member_joined': {
+      const name = names(args.user_ids);
+      if (args.via === 'invite_link') return t('chat.system.member_joined_link', { name });
+      // Added by someone else; joining on one's own (or an unknown actor) reads as plain "joined".
+      const joined = (args.user_ids ?? '').split(',');
+      if (args.by && !joined.includes(args.by))
+        return t('chat.system.member_joined_invited', { by: names(args.by), name });
+      return t('chat.system.member_joined', { name });
+    }
     case 'member_removed':
+      if (args.by && args.by !== args.user_id)
+        return t('chat.system.member_removed_by', { by: names(args.by), name: names(args.user_id) });
+      return t('chat.system.member_removed', { name: names(args.user_id) });
+    case 'member_left':
     case 'member_unmuted':
       return t(`chat.system.${kind}`, { name: names(args.user_id) });
+    case 'group_dissolved': {
+      // The sender of a group event is who caused it ("0" when the server did).
+      const by = m.senderId !== '0' ? nameOf(m.senderId) : '';
+      return by ? t('chat.system.group_dissolved', { name: by }) : t('chat.system.group_dissolved_unnamed');
+    }
     case 'role_changed': {
       const role = `groups.roles.${args.role}`;
       if (!args.role || !te(role)) break;
