@@ -89,6 +89,36 @@ describe('sdk: drive and file transfer', () => {
     });
   });
 
+  it('keeps a file a friend sent as one own copy, counted in the quota and readable', async () => {
+    const [a, b] = [await user(), await user()];
+    const { request } = await a.c.contacts.request(b.id, 'hi');
+    const { conversationId } = await b.c.contacts.respond(request.id, 'accept');
+    const bytes = Buffer.from('%PDF-1.4\n' + 'y'.repeat(5000));
+    const sent = await a.c.media.upload(bytes, { name: 'plan.pdf', kind: 'file' });
+    await a.c.messages.sendFile(conversationId!, sent.id, { name: 'plan.pdf' });
+    const before = await b.c.drive.quota();
+
+    const kept = await b.c.drive.addToDrive(sent.id);
+    expect(kept).toMatchObject({ name: 'plan.pdf', isFolder: false });
+    expect(kept.file).toMatchObject({ kind: 'file', size: bytes.length, ready: true });
+    expect(kept.file!.mediaId).not.toBe(sent.id);
+    expect((await b.c.drive.quota()).usedBytes).toBe(before.usedBytes + bytes.length);
+    // Kept again: another entry of the same copy, counted once.
+    const again = await b.c.drive.addToDrive(sent.id);
+    expect([again.name, again.file!.mediaId]).toEqual(['plan (2).pdf', kept.file!.mediaId]);
+    expect((await b.c.drive.quota()).usedBytes).toBe(before.usedBytes + bytes.length);
+
+    // The copy is the keeper's to read (its own bytes: the sender's file is another).
+    const { url } = await b.c.media.downloadUrl(kept.file!.mediaId);
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+
+    // Someone who cannot see the file cannot keep it.
+    const stranger = await user();
+    expect(await reason(stranger.c.drive.addToDrive(sent.id))).toBe('PERMISSION_DENIED');
+  });
+
   it('carries a file from one device to the other through the file transfer conversation', async () => {
     const a = await user('web');
     const b = client(`u${a.n}-pc`, 'pc');

@@ -160,6 +160,10 @@ describe('web: media in the browser', { timeout: 120_000 }, () => {
     const chunks: Buffer[] = [];
     for await (const c of stream) chunks.push(c as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe(notes);
+    // Bob keeps Ann's file in his own My files (a copy of his own).
+    await messageLog(bob).getByRole('article').filter({ hasText: 'notes.txt' }).click({ button: 'right' });
+    await bob.page.getByRole('menuitem', { name: 'Save to My files' }).click();
+    await bob.page.getByText('Saved to My files.').waitFor();
 
     // A large upload over a slow uplink (1 MB/s) shows its progress and can be cancelled.
     const cdp = await ann.context.newCDPSession(ann.page);

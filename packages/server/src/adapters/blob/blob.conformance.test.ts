@@ -48,6 +48,22 @@ function blobConformance(backend: BlobBackend): void {
       expect((await store.stat('t/file.bin'))?.contentType).toBe('application/octet-stream');
     });
 
+    it('copies an object with its type; a missing source is not found', async () => {
+      const bytes = randomBytes(50_000);
+      await store.put('t/copy/src.bin', bytes, { contentType: 'video/mp4' });
+      expect(await store.copy('t/copy/src.bin', 't/copy/dst.bin')).toEqual({
+        size: 50_000,
+        contentType: 'video/mp4',
+      });
+      expect(await store.stat('t/copy/dst.bin')).toEqual({ size: 50_000, contentType: 'video/mp4' });
+      expect((await readAll(await store.get('t/copy/dst.bin'))).equals(bytes)).toBe(true);
+      await store.delete('t/copy/src.bin');
+      expect((await readAll(await store.get('t/copy/dst.bin'))).equals(bytes)).toBe(true);
+      await expect(store.copy('t/copy/none.bin', 't/copy/x.bin')).rejects.toBeInstanceOf(BlobNotFoundError);
+      expect(await store.stat('t/copy/x.bin')).toBeUndefined();
+      await expect(store.copy('t/copy/dst.bin', '../escape')).rejects.toThrow();
+    });
+
     it('reads byte ranges, both ends inclusive', async () => {
       const bytes = Buffer.from('0123456789abcdef');
       await store.put('t/range.txt', bytes, { contentType: 'text/plain' });

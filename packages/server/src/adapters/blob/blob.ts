@@ -41,6 +41,11 @@ export interface BlobStore {
   download(key: string, file: string): Promise<void>;
   /** Size and type, or undefined when absent. */
   stat(key: string): Promise<BlobStat | undefined>;
+  /**
+   * Copies an object, type included, to another key inside the store (replacing what is
+   * there); {@link BlobNotFoundError} when the source is absent.
+   */
+  copy(from: string, to: string): Promise<BlobStat>;
   /** Deletes an object; deleting an absent key is not an error. */
   delete(key: string): Promise<void>;
   /**

@@ -91,6 +91,15 @@ export class DiskBlobStore implements BlobStore {
     }
   }
 
+  async copy(from: string, to: string): Promise<BlobStat> {
+    const st = await this.stat(from);
+    if (!st) throw new BlobNotFoundError(from);
+    // Through put: a temp file renamed into place, so a reader never sees half a copy.
+    return this.put(to, { file: this.file(from) }, { contentType: st.contentType }).catch((e: unknown) => {
+      throw isMissing(e) ? new BlobNotFoundError(from) : e;
+    });
+  }
+
   async delete(key: string): Promise<void> {
     await fsp.rm(this.file(key), { force: true });
     await fsp.rm(this.file(key, 'meta'), { force: true });

@@ -3,6 +3,7 @@ import fsp from 'node:fs/promises';
 import { type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -111,6 +112,27 @@ export class S3BlobStore implements BlobStore {
       if (isNotFound(e)) return undefined;
       throw e;
     }
+  }
+
+  async copy(from: string, to: string): Promise<BlobStat> {
+    const st = await this.stat(from);
+    if (!st) throw new BlobNotFoundError(from);
+    try {
+      // Server-side: the bytes never pass through this process. The source key is a path of
+      // letters, digits and `. _ - /` (checkKey), so it needs no escaping.
+      await this.s3.send(
+        new CopyObjectCommand({
+          Bucket: this.o.bucket,
+          Key: this.key(to),
+          CopySource: `${this.o.bucket}/${this.key(from)}`,
+          MetadataDirective: 'COPY',
+        }),
+      );
+    } catch (e) {
+      if (isNotFound(e)) throw new BlobNotFoundError(from);
+      throw e;
+    }
+    return st;
   }
 
   async delete(key: string): Promise<void> {

@@ -69,7 +69,9 @@ export function mediaRpc(service: MediaService, drive: DriveService): ServiceImp
     },
     async addToDrive(req, ctx) {
       const userId = requireCaller(ctx).userId;
-      const m = await service.visible(userId, id(req.mediaId, 'mediaId'));
+      const seen = await service.visible(userId, id(req.mediaId, 'mediaId'));
+      // Someone else's file (sent in a chat) is kept as the caller's own copy.
+      const m = await service.ownCopy(userId, seen);
       const e = await drive.addFile(userId, m, optId(req.folderId, 'folderId'), req.name);
       return { entry: driveView(e, m) };
     },

@@ -307,6 +307,51 @@ export class MediaService {
     return row;
   }
 
+  /**
+   * The caller's own file with the contents of `m` (a file they can see): `m` itself when it
+   * is theirs, their earlier copy of the same bytes, or a new copy (the bytes copied inside
+   * the blob store, counted against their quota). Keeping someone else's file in My files
+   * goes through here: the copy stays when the sender deletes theirs.
+   */
+  async ownCopy(userId: string, m: MediaRow): Promise<MediaRow> {
+    if (m.ownerId === userId) return m;
+    if (m.status !== STATUS_READY)
+      throw new AppError(ErrorCode.MEDIA_NOT_READY, 'the file is still being processed');
+    const mine = await this.d.repo.bySha(userId, m.sha256, m.kind);
+    if (mine && mine.status === STATUS_READY) return mine;
+    await this.admit(userId, m.kind, m.size);
+    const id = this.d.ids.next();
+    const renamed = (key: string | null) => (key ? `m/${id}/${key.slice(key.lastIndexOf('/') + 1)}` : null);
+    const row: MediaRow = {
+      ...m,
+      id,
+      ownerId: userId,
+      blobKey: renamed(m.blobKey)!,
+      thumbKey: renamed(m.thumbKey),
+      posterKey: renamed(m.posterKey),
+      createdAt: this.d.clock.now(),
+    };
+    const copied: string[] = [];
+    try {
+      for (const [from, to] of [
+        [m.blobKey, row.blobKey],
+        [m.thumbKey, row.thumbKey],
+        [m.posterKey, row.posterKey],
+      ] as const) {
+        if (!from || !to) continue;
+        await this.d.blob.copy(from, to).catch((e: unknown) => {
+          throw e instanceof BlobNotFoundError ? errors.notFound('the file is gone') : e;
+        });
+        copied.push(to);
+      }
+      await this.d.repo.insertMedia(row, row.createdAt);
+    } catch (err) {
+      for (const k of copied) await this.d.blob.delete(k).catch(() => undefined);
+      throw err;
+    }
+    return row;
+  }
+
   /** Frees a file's bytes when nothing uses it any more. */
   async freeIfUnused(mediaId: string): Promise<boolean> {
     const m = await this.d.repo.media(mediaId);

@@ -945,7 +945,8 @@ export const MediaService: GenService<{
     output: typeof CreateFolderResponseSchema;
   };
   /**
-   * Puts a file the caller owns into the drive (uploads can also name a folder directly).
+   * Puts a file the caller can see into the drive (uploads can also name a folder directly);
+   * someone else's file becomes the caller's own copy, counted against their quota.
    *
    * @generated from rpc mychat.media.v1.MediaService.AddToDrive
    */
