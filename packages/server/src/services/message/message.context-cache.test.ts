@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteSql } from '../../adapters/sql/sqlite.sql.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
+import { directConversation } from '../../test/message-fixtures.js';
 import { silentLogger } from '../../test/sql-databases.js';
 import { ContextCache } from './message.context-cache.js';
 import { messageMigrations } from './message.migrations.js';
@@ -130,31 +131,7 @@ describe('send contexts on SQLite stay true with the cache', () => {
     await sql.migrate('msg', messageMigrations);
     repo = new MessageRepository(sql);
     writer = new MessageWriter(repo);
-    await repo.insertConversation(repo.db, {
-      id: '21',
-      type: CONV_DIRECT,
-      direct_key: 'k21',
-      name: '',
-      muted_all: 0,
-      last_seq: 0,
-      last_message_at: 0,
-      created_at: 0,
-    });
-    for (const user of ['1', '2'])
-      await repo.insertMember(repo.db, {
-        conv_id: '21',
-        user_id: user,
-        role: 1,
-        send_state: 0,
-        muted_until: 0,
-        first_seq: 1,
-        left_seq: null,
-        read_seq: 0,
-        delivered_seq: 0,
-        muted: 0,
-        pinned: 0,
-        pts: 0,
-      });
+    await directConversation(repo, '21', ['1', '2']);
   });
   afterAll(async () => {
     await sql?.close();

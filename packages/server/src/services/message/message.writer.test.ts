@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteSql } from '../../adapters/sql/sqlite.sql.js';
 import { isUniqueViolation, type SqlDatabase } from '../../adapters/sql/sql.js';
 import { backendAvailable } from '../../test/backends.js';
+import { directConversation } from '../../test/message-fixtures.js';
 import { openTestDatabase, silentLogger, type TestDatabase } from '../../test/sql-databases.js';
 import { messageMigrations } from './message.migrations.js';
 import { MessageRepository, type CommitTx } from './message.repository.js';
-import { CONV_DIRECT, type MessageRow } from './message.tables.js';
+import type { MessageRow } from './message.tables.js';
 import { MessageWriter } from './message.writer.js';
 
 /** The real repository, counting the transactions it opens. */
@@ -49,38 +50,10 @@ for (const engine of engines) {
       await sql.migrate('msg', messageMigrations);
       repo = new CountingRepository(sql);
       writer = new MessageWriter(repo);
-      await directConversation('11', ['1', '2']);
-      await directConversation('12', ['1', '2']);
+      await directConversation(repo, '11', ['1', '2']);
+      await directConversation(repo, '12', ['1', '2']);
     });
 
-    /** A 1:1 conversation with its two members, cursors at 0. */
-    async function directConversation(conv: string, users: string[]): Promise<void> {
-      await repo.insertConversation(repo.db, {
-        id: conv,
-        type: CONV_DIRECT,
-        direct_key: `k${conv}`,
-        name: '',
-        muted_all: 0,
-        last_seq: 0,
-        last_message_at: 0,
-        created_at: 0,
-      });
-      for (const user of users)
-        await repo.insertMember(repo.db, {
-          conv_id: conv,
-          user_id: user,
-          role: 1,
-          send_state: 0,
-          muted_until: 0,
-          first_seq: 1,
-          left_seq: null,
-          read_seq: 0,
-          delivered_seq: 0,
-          muted: 0,
-          pinned: 0,
-          pts: 0,
-        });
-    }
     afterAll(async () => {
       if (testDb) await testDb.dispose();
       else await sql?.close();
@@ -151,7 +124,7 @@ for (const engine of engines) {
     it('keeps snowflake ids that differ only in their low bits apart (no DOUBLE comparison)', async () => {
       const conv = '384785105459081300';
       const [u1, u2] = ['384785105459081218', '384785105459081219'];
-      await directConversation(conv, [u1, u2]);
+      await directConversation(repo, conv, [u1, u2]);
       const sent = [row(conv, u1, 'big-1'), row(conv, u1, 'big-2')];
       await Promise.all(sent.map((r) => writer.store(r)));
       expect(sent.map((r) => r.seq)).toEqual([1, 2]);
