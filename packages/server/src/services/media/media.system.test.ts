@@ -103,6 +103,45 @@ describe('media: images, voice and chat', () => {
     expect((await uploadOk(server.baseUrl, b.token, 'image', photo)).id).not.toBe(first.id);
   });
 
+  it('keeps a friend’s photo as an own copy with its thumbnail; a copy failing half-way leaves nothing', async () => {
+    const [a, b] = [await user(), await user()];
+    const conv = await pair(a, b);
+    const m = await uploadOk(server.baseUrl, a.token, 'image', await photoWithGps(300, 200), 'p.jpg');
+    await msgApi().sendMessage(
+      {
+        conversationId: conv,
+        clientMsgId: cid(),
+        content: create(pb.MessageContentSchema, {
+          body: { case: 'image', value: { images: [{ mediaId: m.id }] } },
+        }),
+      },
+      a.h,
+    );
+    const blob = server.app.value('blob');
+    const copy = blob.copy.bind(blob);
+    const copied: string[] = [];
+    // The second copy (the thumbnail) fails: the original's copy must go again.
+    blob.copy = async (from, to) => {
+      copied.push(to);
+      if (copied.length === 2) throw new Error('disk full');
+      return copy(from, to);
+    };
+    try {
+      await expect(mediaApi().addToDrive({ mediaId: m.id }, b.h)).rejects.toThrow();
+    } finally {
+      blob.copy = copy;
+    }
+    expect(copied).toHaveLength(2);
+    for (const key of copied) expect(await blob.stat(key)).toBeUndefined();
+    expect((await mediaApi().getQuota({}, b.h)).usedBytes).toBe('0');
+
+    const kept = await mediaApi().addToDrive({ mediaId: m.id }, b.h);
+    const mine = kept.entry!.media!.id;
+    expect(mine).not.toBe(m.id);
+    expect((await fetchUrl(b, mine, media.MediaVariant.THUMBNAIL)).status).toBe(200);
+    expect((await fetchUrl(b, mine)).body.length).toBe(Number(m.size));
+  });
+
   it('sends an image in a 1:1 chat that the other member fetches; strangers get 403', async () => {
     const [a, b, stranger] = [await user(), await user(), await user()];
     const conv = await pair(a, b);
