@@ -178,3 +178,44 @@ describe('sdk: drive and file transfer', () => {
     expect(await reason(c.messages.fileTransferConversation())).toBe('UNAUTHENTICATED');
   });
 });
+
+describe('sdk: keeping someone else’s file counts against one’s own quota', () => {
+  let server: TestServer;
+  const clients: MyChatClient[] = [];
+  beforeAll(async () => {
+    server = await startTestServer({ overrides: { media: { quotaBytes: 8000 } } });
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.close();
+    await server?.stop();
+  });
+
+  it('refuses the copy with QUOTA_EXCEEDED when it does not fit', async () => {
+    const api = server.client(auth.AuthService);
+    const [a, b] = await Promise.all(
+      ['a', 'b'].map(async (name) => {
+        const { email } = await signUp(server, api);
+        const c = new MyChatClient({
+          baseUrl: server.baseUrl,
+          device: { clientType: 'web', deviceId: name, name },
+        });
+        clients.push(c);
+        return { c, id: (await c.auth.login({ to: { email }, password: PASSWORD })).id };
+      }),
+    );
+    const { request } = await a.c.contacts.request(b.id, 'hi');
+    const { conversationId } = await b.c.contacts.respond(request.id, 'accept');
+    const big = await a.c.media.upload(Buffer.from('%PDF-1.4\n' + 'a'.repeat(6000)), {
+      name: 'big.pdf',
+      kind: 'file',
+    });
+    await a.c.messages.sendFile(conversationId!, big.id, { name: 'big.pdf' });
+    await b.c.media.upload(Buffer.from('%PDF-1.4\n' + 'b'.repeat(3000)), { name: 'own.pdf', kind: 'file' });
+    const err = await b.c.drive.addToDrive(big.id).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as MyChatError).reason).toBe('QUOTA_EXCEEDED');
+    expect((await b.c.drive.list()).entries.map((e) => e.name)).toEqual([]);
+  });
+});
