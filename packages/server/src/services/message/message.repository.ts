@@ -361,9 +361,10 @@ export class MessageRepository {
    * What a send (or a delivered ack) needs in one query: the member row and its
    * conversation, whether the member hides read receipts, and for a 1:1 conversation the
    * ids of its members who have not left (the push audience; groups look theirs up after
-   * the commit). On a networked database the lookups of one event-loop turn go out as one
-   * query (every query is a round trip through a busy event loop and a pool of ten
-   * connections: one each made the pool the limit of a message process).
+   * the commit). On SQLite it comes from the ContextCache or one query on the direct runner;
+   * on a networked database the lookups of one event-loop turn go out as one query (every
+   * query is a round trip through a busy event loop and a pool of ten connections: one each
+   * made the pool the limit of a message process).
    */
   sendContext(convId: string, userId: string): Promise<SendContext | undefined> {
     if (this.direct && this.contexts) {
@@ -384,10 +385,6 @@ export class MessageRepository {
           return ctx;
         });
     }
-    if (this.engine === 'sqlite')
-      return this.q
-        .sendContext(this.db, { conv: convId, user: userId, direct: CONV_DIRECT })
-        .then((res) => res.rows[0] && toSendContext(res.rows[0]));
     return new Promise((resolve, reject) => {
       if (!this.contextWaiting.length) setImmediate(() => void this.loadContexts());
       this.contextWaiting.push({ convId, userId, resolve, reject });
