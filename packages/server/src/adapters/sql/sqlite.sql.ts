@@ -12,6 +12,7 @@ import {
 } from 'kysely';
 import type { Logger } from 'pino';
 import { kyselyDatabase } from './kysely-database.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import type { QueryRunner, SqlDatabase, SqliteDirect } from './sql.js';
 
 /** How long a writer waits for another process's lock before SQLITE_BUSY. */
@@ -60,8 +61,21 @@ export async function openSqliteSql(
   const database = portable(raw);
   const lock = new FifoLock();
   const db = new Kysely({ dialect: new FairSqliteDialect({ database }, lock) });
+  const checkpointer = memory
+    ? undefined
+    : new SqliteCheckpointer(raw, path, (fn) => lock.exclusive(fn), logger);
   logger.debug({ path }, 'sqlite opened');
-  return { ...kyselyDatabase('sqlite', db, logger), direct: new Direct(database, lock) };
+  const base = kyselyDatabase('sqlite', db, logger);
+  let closed: Promise<void> | undefined;
+  return {
+    ...base,
+    direct: new Direct(database, lock),
+    close() {
+      // The checkpoint thread closes its connection first; the last one to close checkpoints.
+      closed ??= (checkpointer?.stop() ?? Promise.resolve()).then(() => base.close());
+      return closed;
+    },
+  };
 }
 
 /** First come, first served: who holds the one connection (Kysely's queries or `Direct`). */
@@ -83,6 +97,16 @@ class FifoLock {
     if (next)
       next(); // handed over: stays held
     else this.held = false;
+  }
+
+  /** Runs `fn` while holding the lock. */
+  async exclusive(fn: () => void): Promise<void> {
+    await this.acquire();
+    try {
+      fn();
+    } finally {
+      this.release();
+    }
   }
 }
 
