@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { toConnectError } from '../kernel/errors.js';
 import { runInRequest } from '../kernel/request-context.js';
 import { Meta } from './call-context.js';
+import { LightHeaders } from './light-headers.js';
 
 /** A registered implementation: method local name -> handler. */
 type Impl = Record<string, ((req: unknown, ctx: HandlerContext) => unknown) | undefined>;
@@ -60,7 +61,7 @@ export function createDirectTransport(o: DirectTransportOptions): Transport {
       const impl = o.implOf(service);
       const fn = impl?.[method.localName];
       const started = performance.now();
-      const requestHeader = new Headers(header);
+      const requestHeader = new LightHeaders(header);
       const requestId = requestHeader.get(Meta.requestId) || randomUUID();
       let code = 'ok';
       try {
@@ -114,10 +115,10 @@ function handlerContext(
     timeoutMs: () => (deadline === undefined ? undefined : deadline - performance.now()),
     requestHeader,
     get responseHeader() {
-      return (responseHeader ??= new Headers());
+      return (responseHeader ??= new LightHeaders());
     },
     get responseTrailer() {
-      return (responseTrailer ??= new Headers());
+      return (responseTrailer ??= new LightHeaders());
     },
     values: values ?? createContextValues(),
   } as HandlerContext;

@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import { AppError, ErrorCode, toConnectError } from '../kernel/errors.js';
 import { currentRequest, remainingMs, runInRequest, timeoutFromHeaders } from '../kernel/request-context.js';
 import { Meta } from './call-context.js';
+import { LightHeaders } from './light-headers.js';
 import { createDirectTransport } from './direct-transport.js';
 import { INTERNAL_SESSION_MEMORY_MB } from './rpc-server.js';
 
@@ -263,7 +264,7 @@ export class RpcHub {
 function withRequestId(header: HeaderInit | undefined): HeaderInit | undefined {
   const id = currentRequest()?.requestId;
   if (!id) return header;
-  const h = new Headers(header);
+  const h = new LightHeaders(header);
   if (!h.has(Meta.requestId)) h.set(Meta.requestId, id);
   return h;
 }
