@@ -12,9 +12,22 @@ export interface LocalServer {
 }
 
 /**
- * Starts the built MyChat server (set BENCH_CPU_PROF=<dir> to write a V8 CPU profile
- * of the server there, for flame graphs) (all-in-one, SQLite, temp data dir) as a child process
- * and waits until /readyz answers 200. `env` adds MYCHAT_* settings.
+ * Node flags for the started server, from the environment: BENCH_CPU_PROF=<dir> writes a V8
+ * CPU profile of the server there (for flame graphs); BENCH_SERVER_NODE_ARGS adds flags of
+ * its own, space-separated (`--max-semi-space-size=64`, `--trace-gc`), for trying the
+ * runtime settings docs/operations.md discusses without touching the generator.
+ */
+export function serverNodeArgs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const profile = env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF}`] : [];
+  const own = (env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  for (const a of own) if (!a.startsWith('--')) throw new Error(`BENCH_SERVER_NODE_ARGS: ${a} is not a flag`);
+  return [...profile, ...own];
+}
+
+/**
+ * Starts the built MyChat server (all-in-one, SQLite, temp data dir; Node flags from
+ * {@link serverNodeArgs}) as a child process and waits until /readyz answers 200. `env`
+ * adds MYCHAT_* settings.
  */
 export async function startLocalServer(
   env: Record<string, string> = {},
@@ -27,10 +40,7 @@ export async function startLocalServer(
     freePort(): Promise<number>;
   };
   const [port, rpcPort] = [await freePort(), await freePort()];
-  const profile = process.env.BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
-    : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, main, 'serve'], {
+  const child: ChildProcess = spawn(process.execPath, [...serverNodeArgs(), main, 'serve'], {
     env: {
       ...process.env,
       MYCHAT_DATA_DIR: dataDir,
