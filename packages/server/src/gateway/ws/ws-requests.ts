@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { gateway, message } from '@mychat/protocol';
 import type { Clock } from '../../kernel/clock.js';
@@ -25,8 +25,16 @@ export type RequestHandler = (
   origin: RequestOrigin,
 ) => Promise<gateway.ServerFrame>;
 
-/** A request id for the internal calls one frame causes (logs and traces join on it). */
-export const newRequestId = (): string => randomUUID();
+/** This process's part of its request ids: random, so ids of gateways and restarts differ. */
+const REQUEST_ID_PREFIX = randomBytes(6).toString('base64url');
+let requestCount = 0;
+
+/**
+ * A request id for the internal calls one frame causes (logs and traces join on it): the
+ * process's prefix and a counter. One is made per frame; a random UUID each was a tenth of
+ * what outlived the young generation at 4 500 messages per second.
+ */
+export const newRequestId = (): string => `${REQUEST_ID_PREFIX}-${(++requestCount).toString(36)}`;
 
 const ok = () => create(gateway.OkSchema);
 
