@@ -90,7 +90,7 @@ describe('charts', () => {
       latency_ms: { n: 300, p50: 50, p95: 95, p99: 99, max: 100, mean: 50.5 },
       lost: 0,
       duplicated: 0,
-      server: { cpu_s: 1, rss_mib: 100, processes: 1 },
+      server: { cpu_s: 1, main_thread_cpu_s: 0.8, rss_mib: 100, processes: 1 },
       generator_cpu_s: 0.5,
       machine: { cpus: 2, load_avg_1m_start: 1, load_avg_1m_end: 1, node: 'v20' },
       extra: { a: 1 },

@@ -152,7 +152,10 @@ export function markdown(r: RunResult, charts: string[]): string {
     ['delivered per s', String(r.delivered_per_s)],
     ['latency p50 / p95 / p99 / max ms', `${l.p50} / ${l.p95} / ${l.p99} / ${l.max}`],
     ['lost / duplicated', `${r.lost} / ${r.duplicated}`],
-    ['server CPU s / RSS MiB (processes)', `${r.server.cpu_s} / ${r.server.rss_mib} (${r.server.processes})`],
+    [
+      'server CPU s (busiest main thread) / RSS MiB (processes)',
+      `${r.server.cpu_s} (${r.server.main_thread_cpu_s}) / ${r.server.rss_mib} (${r.server.processes})`,
+    ],
     ['generator CPU s', String(r.generator_cpu_s)],
     [
       'machine',

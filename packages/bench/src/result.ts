@@ -20,8 +20,12 @@ export interface RunResult {
   latency_ms: Pick<LatencySummary, 'p50' | 'p95' | 'p99' | 'max'> & { n: number; mean: number };
   lost: number;
   duplicated: number;
-  /** CPU seconds used by every server process during the run, and their summed RSS at the end. */
-  server: { cpu_s: number; rss_mib: number; processes: number };
+  /**
+   * CPU seconds used by every server process during the run, and their summed RSS at the
+   * end; `main_thread_cpu_s`: the busiest process's event-loop thread alone (one thread is
+   * what saturates first).
+   */
+  server: { cpu_s: number; main_thread_cpu_s: number; rss_mib: number; processes: number };
   generator_cpu_s: number;
   machine: { cpus: number; load_avg_1m_start: number; load_avg_1m_end: number; node: string };
   /** Scenario-specific numbers. */
@@ -32,7 +36,7 @@ export interface RunResult {
 
 /** Measures server and generator cost around a run. */
 export class Meter {
-  private readonly server0: { cpuSeconds: number };
+  private readonly server0: { cpuSeconds: number; mainThread: Map<number, number> };
   private readonly gen0 = process.cpuUsage();
   private readonly load0 = os.loadavg()[0]!;
   readonly t0 = performance.now();
@@ -44,10 +48,14 @@ export class Meter {
   finish(): Pick<RunResult, 'server' | 'generator_cpu_s' | 'machine'> & { elapsed_s: number } {
     const s = sumStats(this.target.pids());
     const g = process.cpuUsage(this.gen0);
+    let mainThread = 0;
+    for (const [pid, cpu] of s.mainThread)
+      mainThread = Math.max(mainThread, cpu - (this.server0.mainThread.get(pid) ?? 0));
     return {
       elapsed_s: (performance.now() - this.t0) / 1000,
       server: {
         cpu_s: round(s.cpuSeconds - this.server0.cpuSeconds),
+        main_thread_cpu_s: round(mainThread),
         rss_mib: s.rssMiB,
         processes: this.target.pids().length,
       },

@@ -177,18 +177,27 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
   }
 }
 
-/** CPU seconds and RSS summed over processes (a process that is gone counts as zero). */
-export function sumStats(pids: number[]): { cpuSeconds: number; rssMiB: number } {
+/**
+ * CPU seconds and RSS summed over processes (a process that is gone counts as zero), and
+ * each process's main-thread CPU seconds by pid.
+ */
+export function sumStats(pids: number[]): {
+  cpuSeconds: number;
+  rssMiB: number;
+  mainThread: Map<number, number>;
+} {
   let cpu = 0;
   let rss = 0;
+  const mainThread = new Map<number, number>();
   for (const pid of pids) {
     try {
       const s = procStats(pid);
       cpu += s.cpuSeconds;
       rss += s.rssMiB;
+      mainThread.set(pid, s.mainThreadCpuSeconds);
     } catch {
       // exited
     }
   }
-  return { cpuSeconds: cpu, rssMiB: Math.round(rss * 10) / 10 };
+  return { cpuSeconds: cpu, rssMiB: Math.round(rss * 10) / 10, mainThread };
 }
