@@ -49,4 +49,14 @@ describe('ServerFrame encoding with the message encoded once', () => {
     const decoded = fromBinary(gateway.ServerFrameSchema, ack);
     expect(decoded.body.case === 'sendAck' && decoded.body.value.message?.seq).toBe(7);
   });
+
+  it('keeps the encoding out of sight: the message still equals a fresh one, same keys, same JSON', () => {
+    const m = msg();
+    encodeServerFrameBinary(create(gateway.ServerFrameSchema, { body: { case: 'message', value: m } }));
+    expect(m).toEqual(msg());
+    expect(Object.keys(m)).toEqual(Object.keys(msg()));
+    expect(JSON.stringify(m, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).toBe(
+      JSON.stringify(msg(), (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
+    );
+  });
 });

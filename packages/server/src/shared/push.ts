@@ -35,14 +35,21 @@ export async function pushToUsers(
   else if (channels.length) await bus.publishMany(channels, envelope);
 }
 
-/** Encodings of Message objects, made once per object (see {@link encodeServerFrameBinary}). */
-const encodedMessages = new WeakMap<message.Message, Uint8Array>();
+/**
+ * Where a Message object keeps its encoding, made once per object (see
+ * {@link encodeServerFrameBinary}): a non-enumerable property of the object itself, not a
+ * WeakMap. A WeakMap lives in the old generation, and V8's scavenges keep the young entries
+ * of an old WeakMap alive: at 4 000 messages per second that promoted a third more objects
+ * per scavenge, and filled the old generation sooner.
+ */
+const ENCODED = Symbol('mychat.encoded');
 
 function messageBytes(m: message.Message): Uint8Array {
-  let bytes = encodedMessages.get(m);
+  const holder = m as message.Message & { [ENCODED]?: Uint8Array };
+  let bytes = holder[ENCODED];
   if (!bytes) {
     bytes = toBinary(message.MessageSchema, m);
-    encodedMessages.set(m, bytes);
+    Object.defineProperty(holder, ENCODED, { value: bytes, writable: true });
   }
   return bytes;
 }

@@ -35,10 +35,12 @@ export interface LocalUsersOptions {
 export class LocalUsers {
   private readonly users = new Map<string, LocalUser>();
   /**
-   * The in-process bus hands one payload object to every member's channel of a group push:
-   * decoded once for all of them (a payload off the network is a new object each time).
+   * The in-process bus hands one payload object to every member's channel of a group push,
+   * one after another: the last one decoded serves them all (a payload off the network is a
+   * new object each time). Not a WeakMap of payloads: the young entries of an old WeakMap
+   * survive V8's scavenges, and they were a good part of what the server promoted.
    */
-  private readonly decoded = new WeakMap<Uint8Array, DecodedPush>();
+  private last: { payload: Uint8Array; push: DecodedPush } | undefined;
 
   constructor(private readonly o: LocalUsersOptions) {}
 
@@ -115,7 +117,7 @@ export class LocalUsers {
   private push(userId: string, payload: Uint8Array): void {
     const user = this.users.get(userId);
     if (!user) return;
-    let push = this.decoded.get(payload);
+    let push = this.last?.payload === payload ? this.last.push : undefined;
     if (!push) {
       let envelope: gateway.PushEnvelope;
       try {
@@ -126,7 +128,7 @@ export class LocalUsers {
       }
       const { frame, exceptSessionId } = envelope;
       push = { frame, exceptSessionId, type: peekFrameType(frame), json: lazyJson(frame) };
-      this.decoded.set(payload, push);
+      this.last = { payload, push };
     }
     const { frame, exceptSessionId, type, json } = push;
     for (const conn of user.sockets) {
