@@ -157,8 +157,12 @@ export class MessageRepository {
   /** SQLite's data_version when last looked at, and when (`performance.now()`). */
   private dataVersion = 0;
   private versionCheckedAt = -Infinity;
-  /** The cache changes of each open group commit, applied once it committed. */
-  private readonly pendingHot = new WeakMap<QueryRunner, (() => void)[]>();
+  /**
+   * The open group commit on SQLite (one at a time: it holds the connection) and its cache
+   * changes, applied once it committed. A slot, not a WeakMap by transaction: V8's scavenges
+   * keep the young entries of an old WeakMap alive, and this one took two per commit.
+   */
+  private openCommit: { tx: QueryRunner; hot: (() => void)[] } | undefined;
 
   /** The queries every send runs, compiled once (see `prepared`). */
   private readonly q;
@@ -252,11 +256,15 @@ export class MessageRepository {
   async groupCommit<T>(fn: (tx: CommitTx) => Promise<T>): Promise<T> {
     if (!this.direct) return this.writeDb.transaction().execute(fn);
     const hot: (() => void)[] = [];
-    const out = await this.direct.transaction((tx) => {
-      this.pendingHot.set(tx, hot);
+    const out = await this.direct.transaction(async (tx) => {
+      this.openCommit = { tx, hot };
       // Reads that ran before this transaction must not fill the cache any more.
       this.contexts?.written();
-      return fn(tx);
+      try {
+        return await fn(tx);
+      } finally {
+        this.openCommit = undefined;
+      }
     });
     for (const apply of hot) apply();
     return out;
@@ -270,8 +278,8 @@ export class MessageRepository {
   private touched(tx: CommitTx, convId: string, apply: (c: ContextCache) => void): void {
     const c = this.contexts;
     if (!c) return;
-    const hot = this.pendingHot.get(tx as QueryRunner);
-    if (hot) hot.push(() => apply(c));
+    const open = this.openCommit;
+    if (open && open.tx === tx) open.hot.push(() => apply(c));
     else c.dropConversation(convId);
   }
 
