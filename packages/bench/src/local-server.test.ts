@@ -13,7 +13,7 @@ describe('serverNodeArgs', () => {
 
   it('refuses what is not a flag (it would be taken for the script to run)', () => {
     expect(() => serverNodeArgs({ BENCH_SERVER_NODE_ARGS: '--trace-gc other.js' })).toThrow(
-      'other.js is not a flag',
+      'other.js is not a flag (give values as --flag=value)',
     );
   });
 });

@@ -14,13 +14,15 @@ export interface LocalServer {
 /**
  * Node flags for the started server, from the environment: BENCH_CPU_PROF=<dir> writes a V8
  * CPU profile of the server there (for flame graphs); BENCH_SERVER_NODE_ARGS adds flags of
- * its own, space-separated (`--max-semi-space-size=64`, `--trace-gc`), for trying the
+ * its own, space-separated, values joined by `=` (`--max-semi-space-size=64`, `--trace-gc`), for trying the
  * runtime settings docs/operations.md discusses without touching the generator.
  */
 export function serverNodeArgs(env: NodeJS.ProcessEnv = process.env): string[] {
   const profile = env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF}`] : [];
   const own = (env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  for (const a of own) if (!a.startsWith('--')) throw new Error(`BENCH_SERVER_NODE_ARGS: ${a} is not a flag`);
+  for (const a of own)
+    if (!a.startsWith('--'))
+      throw new Error(`BENCH_SERVER_NODE_ARGS: ${a} is not a flag (give values as --flag=value)`);
   return [...profile, ...own];
 }
 
