@@ -122,6 +122,8 @@ export class SqliteCheckpointer {
     }
     this.stopped = true;
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    // Unref'd so an idle thread never keeps the process alive; while it closes, it must.
+    this.worker.ref();
     this.worker.postMessage('stop');
     await exited;
   }
