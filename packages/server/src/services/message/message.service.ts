@@ -523,9 +523,12 @@ export class MessageService {
   /** Per-user send limits: a burst per second and a sustained rate per 10 seconds. */
   private async admitSend(userId: string): Promise<void> {
     const sec = Math.floor(this.d.clock.now() / 1000);
-    const burst = await this.d.kv.incr(`msg:rate:1s:${userId}:${sec}`, { ttlMs: 2000 });
     const win = Math.floor(sec / 10);
-    const sustained = await this.d.kv.incr(`msg:rate:10s:${userId}:${win}`, { ttlMs: 11_000 });
+    // Both at once: on Redis they leave in one pipeline, one round trip per send instead of two.
+    const [burst, sustained] = await Promise.all([
+      this.d.kv.incr(`msg:rate:1s:${userId}:${sec}`, { ttlMs: 2000 }),
+      this.d.kv.incr(`msg:rate:10s:${userId}:${win}`, { ttlMs: 11_000 }),
+    ]);
     if (burst > this.d.rules.sendBurst || sustained > this.d.rules.sendRatePerSecond * 10) {
       throw errors.rateLimited(
         burst > this.d.rules.sendBurst ? 1 : 10 - (sec % 10),

@@ -377,6 +377,31 @@ describe('message rate limit', () => {
   });
 });
 
+describe('message rate limit over ten seconds', () => {
+  let server: TestServer;
+  // A clock that stands still: the ten-second window cannot roll over during the test.
+  const at = Math.floor(Date.now() / 10_000) * 10_000 + 2_000;
+  beforeAll(async () => {
+    server = await startTestServer({
+      clock: { now: () => at },
+      overrides: { message: { sendBurst: 100, sendRatePerSecond: 1 } },
+    });
+  });
+  afterAll(() => server?.stop());
+
+  it('refuses the 11th message in ten seconds when the burst would still allow it', async () => {
+    const { a, conversationId } = await directChat(server);
+    const msg = server.client(pb.MessageService);
+    const send = (i: number) =>
+      msg.sendMessage(
+        { conversationId, clientMsgId: `s${i}`, content: text(`s${i}`) },
+        bearer(a.session.accessToken),
+      );
+    for (let i = 0; i < 10; i++) expect((await send(i)).message?.seq).toBeGreaterThan(0);
+    await expectReason(send(10), 'RATE_LIMITED');
+  });
+});
+
 describe('receipts pushed to senders', () => {
   let server: TestServer;
   beforeAll(async () => {
