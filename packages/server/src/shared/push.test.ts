@@ -2,9 +2,9 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { gateway, message as pb } from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
-import { encodeServerFrameBinary } from './push.js';
+import { decodePushEnvelope, encodePushEnvelope, encodeServerFrameBinary } from './push.js';
 
-const msg = () =>
+const msg = (text = '你好, hello') =>
   create(pb.MessageSchema, {
     conversationId: '42',
     seq: 7,
@@ -12,7 +12,7 @@ const msg = () =>
     senderId: '9',
     clientMsgId: 'c-1',
     type: pb.MessageType.TEXT,
-    content: { body: { case: 'text', value: { text: '你好, hello' } } },
+    content: { body: { case: 'text', value: { text } } },
     mentionUserIds: ['3'],
     createdAt: timestampFromMs(1_700_000_000_123),
   });
@@ -58,5 +58,55 @@ describe('ServerFrame encoding with the message encoded once', () => {
     expect(JSON.stringify(m, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).toBe(
       JSON.stringify(msg(), (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
     );
+  });
+});
+
+describe('PushEnvelope encoding', () => {
+  const envelope = (frame: gateway.ServerFrame, exceptSessionId: string) =>
+    toBinary(
+      gateway.PushEnvelopeSchema,
+      create(gateway.PushEnvelopeSchema, {
+        frame: toBinary(gateway.ServerFrameSchema, frame),
+        exceptSessionId,
+      }),
+    );
+  const frames = () => [
+    create(gateway.ServerFrameSchema, { body: { case: 'message', value: msg() } }),
+    create(gateway.ServerFrameSchema, {
+      requestId: 4_294_967_295,
+      body: { case: 'sendAck', value: { message: msg(), duplicate: true } },
+    }),
+    create(gateway.ServerFrameSchema, { body: { case: 'message', value: msg('x'.repeat(20_000)) } }),
+    create(gateway.ServerFrameSchema, {
+      body: { case: 'typing', value: { conversationId: '42', userId: '9' } },
+    }),
+  ];
+
+  it('gives the same bytes as toBinary, with and without a session to skip, and reads them back', () => {
+    for (const except of ['', 's-1', '会话-é']) {
+      for (const f of frames()) {
+        const bytes = encodePushEnvelope(f, except);
+        expect(bytes).toEqual(envelope(f, except));
+        const back = decodePushEnvelope(bytes);
+        expect(back.exceptSessionId).toBe(except);
+        expect(fromBinary(gateway.ServerFrameSchema, back.frame)).toEqual(f);
+      }
+    }
+  });
+
+  it('reads envelopes written another way (fields reordered, unknown fields) through the generated decoder', () => {
+    const frame = toBinary(gateway.ServerFrameSchema, frames()[0]!);
+    const reordered = new Uint8Array([0x12, 0x01, 0x73, 0x0a, frame.length, ...frame]);
+    expect(decodePushEnvelope(reordered)).toMatchObject({ exceptSessionId: 's' });
+    expect(decodePushEnvelope(reordered).frame).toEqual(frame);
+    const unknown = new Uint8Array([0x0a, frame.length, ...frame, 0x18, 0x05]);
+    expect(decodePushEnvelope(unknown)).toMatchObject({ exceptSessionId: '' });
+    expect(decodePushEnvelope(unknown).frame).toEqual(frame);
+  });
+
+  it('refuses a truncated envelope instead of reading past its end', () => {
+    const bytes = encodePushEnvelope(frames()[0]!, 's-1');
+    expect(() => decodePushEnvelope(bytes.subarray(0, bytes.length - 2))).toThrow();
+    expect(() => decodePushEnvelope(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0xff]))).toThrow();
   });
 });

@@ -1,5 +1,5 @@
-import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
-import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { WireType } from '@bufbuild/protobuf/wire';
 import { gateway, message } from '@mychat/protocol';
 import type { Bus } from '../adapters/bus/bus.js';
 
@@ -22,17 +22,85 @@ export async function pushToUsers(
   frame: gateway.ServerFrame,
   exceptSessionId = '',
 ): Promise<void> {
-  const envelope = toBinary(
-    gateway.PushEnvelopeSchema,
-    create(gateway.PushEnvelopeSchema, {
-      frame: encodeServerFrameBinary(frame),
-      exceptSessionId,
-    }),
-  );
+  const envelope = encodePushEnvelope(frame, exceptSessionId);
   const channels: string[] = [];
   for (const id of userIds) channels.push(userChannel(id));
   if (channels.length === 1) await bus.publish(channels[0]!, envelope);
   else if (channels.length) await bus.publishMany(channels, envelope);
+}
+
+// PushEnvelope field numbers (proto/mychat/gateway/v1).
+const F_ENV_FRAME = 1;
+const F_ENV_EXCEPT = 2;
+
+/**
+ * A PushEnvelope in binary (the same bytes as `toBinary`), the frame written in place: one
+ * buffer of the exact size, from Node's pool of small buffers, instead of a writer that
+ * grows its own buffer twice for the frame and twice more for the envelope around it.
+ */
+export function encodePushEnvelope(frame: gateway.ServerFrame, exceptSessionId = ''): Uint8Array {
+  const l = frameLayout(frame);
+  const inner = l ? l.size : toBinary(gateway.ServerFrameSchema, frame);
+  const frameSize = typeof inner === 'number' ? inner : inner.length;
+  const exceptSize = exceptSessionId ? Buffer.byteLength(exceptSessionId) : 0;
+  const size =
+    1 + varintSize(frameSize) + frameSize + (exceptSize ? 1 + varintSize(exceptSize) + exceptSize : 0);
+  const buf = pooled(size);
+  let pos = putTag(buf, 0, F_ENV_FRAME, WireType.LengthDelimited);
+  pos = putVarint(buf, pos, frameSize);
+  if (typeof inner === 'number') pos = writeFrame(l!, buf, pos);
+  else {
+    buf.set(inner, pos);
+    pos += frameSize;
+  }
+  if (exceptSize) {
+    pos = putTag(buf, pos, F_ENV_EXCEPT, WireType.LengthDelimited);
+    pos = putVarint(buf, pos, exceptSize);
+    Buffer.from(buf.buffer, buf.byteOffset, buf.length).write(exceptSessionId, pos, 'utf8');
+  }
+  return buf;
+}
+
+/**
+ * Reads a PushEnvelope as {@link encodePushEnvelope} writes it (what every publisher of this
+ * version sends): the frame as a view of `bytes`, no copy, no message object. Anything else
+ * (fields in another order, unknown fields) goes to the generated decoder.
+ */
+export function decodePushEnvelope(bytes: Uint8Array): { frame: Uint8Array; exceptSessionId: string } {
+  const frame = readField(bytes, 0, F_ENV_FRAME);
+  if (frame) {
+    if (frame.end === bytes.length)
+      return { frame: bytes.subarray(frame.start, frame.end), exceptSessionId: '' };
+    const except = readField(bytes, frame.end, F_ENV_EXCEPT);
+    if (except && except.end === bytes.length)
+      return {
+        frame: bytes.subarray(frame.start, frame.end),
+        exceptSessionId: Buffer.from(
+          bytes.buffer,
+          bytes.byteOffset + except.start,
+          except.end - except.start,
+        ).toString('utf8'),
+      };
+  }
+  const e = fromBinary(gateway.PushEnvelopeSchema, bytes);
+  return { frame: e.frame, exceptSessionId: e.exceptSessionId };
+}
+
+/** A length-delimited field `no` at `pos` (its tag in one byte): where its value starts and ends. */
+function readField(bytes: Uint8Array, pos: number, no: number): { start: number; end: number } | undefined {
+  if (bytes[pos] !== ((no << 3) | WireType.LengthDelimited)) return undefined;
+  let len = 0;
+  let shift = 0;
+  let i = pos + 1;
+  for (; i < bytes.length && shift < 35; shift += 7) {
+    const b = bytes[i++]!;
+    len += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) {
+      const end = i + len;
+      return end <= bytes.length ? { start: i, end } : undefined;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -61,25 +129,94 @@ const F_MESSAGE = 14;
 const F_ACK_MESSAGE = 1;
 const F_ACK_DUPLICATE = 2;
 
-/**
- * A ServerFrame in binary, the same bytes as `toBinary`. A new message goes out twice,
- * pushed to the members and inside the sender's ack, as the same Message object when
- * the service runs in this process: its encoding is made once and reused for both.
- */
-export function encodeServerFrameBinary(frame: gateway.ServerFrame): Uint8Array {
+/** What a frame carrying a Message holds, and its encoded size. */
+interface FrameLayout {
+  requestId: number;
+  /** The message's own bytes (encoded once per Message object). */
+  msg: Uint8Array;
+  /** A send ack (the message inside SendMessageResponse), or a push of the message. */
+  ack: boolean;
+  duplicate: boolean;
+  /** Size of the SendMessageResponse (acks). */
+  inner: number;
+  size: number;
+}
+
+/** The layout of a frame carrying a Message, or undefined for any other frame. */
+function frameLayout(frame: gateway.ServerFrame): FrameLayout | undefined {
   const body = frame.body;
   const m = body.case === 'message' ? body.value : body.case === 'sendAck' ? body.value.message : undefined;
   if (!m || frame.$unknown?.length || (body.case === 'sendAck' && body.value.$unknown?.length))
-    return toBinary(gateway.ServerFrameSchema, frame);
-  const w = new BinaryWriter();
-  if (frame.requestId !== 0) w.tag(F_REQUEST_ID, WireType.Varint).uint32(frame.requestId);
-  if (body.case === 'message') {
-    w.tag(F_MESSAGE, WireType.LengthDelimited).bytes(messageBytes(m));
-  } else {
-    w.tag(F_SEND_ACK, WireType.LengthDelimited).fork();
-    w.tag(F_ACK_MESSAGE, WireType.LengthDelimited).bytes(messageBytes(m));
-    if (body.case === 'sendAck' && body.value.duplicate) w.tag(F_ACK_DUPLICATE, WireType.Varint).bool(true);
-    w.join();
+    return undefined;
+  const msg = messageBytes(m);
+  const ack = body.case === 'sendAck';
+  const duplicate = ack && body.value.duplicate;
+  const head = frame.requestId !== 0 ? 1 + varintSize(frame.requestId) : 0;
+  const carried = 1 + varintSize(msg.length) + msg.length;
+  const inner = ack ? carried + (duplicate ? 2 : 0) : 0;
+  const size = head + (ack ? 1 + varintSize(inner) + inner : carried);
+  return { requestId: frame.requestId, msg, ack, duplicate, inner, size };
+}
+
+/** Writes the frame of `l` at `pos` in field order, as protobuf-es does; returns the end. */
+function writeFrame(l: FrameLayout, buf: Uint8Array, pos: number): number {
+  if (l.requestId !== 0) {
+    pos = putTag(buf, pos, F_REQUEST_ID, WireType.Varint);
+    pos = putVarint(buf, pos, l.requestId);
   }
-  return w.finish();
+  if (l.ack) {
+    pos = putTag(buf, pos, F_SEND_ACK, WireType.LengthDelimited);
+    pos = putVarint(buf, pos, l.inner);
+    pos = putTag(buf, pos, F_ACK_MESSAGE, WireType.LengthDelimited);
+  } else pos = putTag(buf, pos, F_MESSAGE, WireType.LengthDelimited);
+  pos = putVarint(buf, pos, l.msg.length);
+  buf.set(l.msg, pos);
+  pos += l.msg.length;
+  if (l.duplicate) {
+    pos = putTag(buf, pos, F_ACK_DUPLICATE, WireType.Varint);
+    buf[pos++] = 1;
+  }
+  return pos;
+}
+
+/**
+ * `size` bytes from Node's pool of small buffers (slices of one 8 KiB block: no buffer of
+ * its own to allocate and free per frame), as a plain Uint8Array like toBinary's.
+ */
+function pooled(size: number): Uint8Array {
+  const b = Buffer.allocUnsafe(size);
+  return new Uint8Array(b.buffer, b.byteOffset, size);
+}
+
+/** A tag of a field numbered below 16 (one byte). */
+function putTag(buf: Uint8Array, pos: number, no: number, wire: WireType): number {
+  buf[pos] = (no << 3) | wire;
+  return pos + 1;
+}
+
+/** An unsigned 32-bit varint. */
+function putVarint(buf: Uint8Array, pos: number, n: number): number {
+  while (n > 0x7f) {
+    buf[pos++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  buf[pos++] = n;
+  return pos;
+}
+
+const varintSize = (n: number): number =>
+  n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+
+/**
+ * A ServerFrame in binary, the same bytes as `toBinary`. A new message goes out twice,
+ * pushed to the members and inside the sender's ack, as the same Message object when
+ * the service runs in this process: its encoding is made once and reused for both, and
+ * the frame around it is written into one buffer of the exact size from Node's pool.
+ */
+export function encodeServerFrameBinary(frame: gateway.ServerFrame): Uint8Array {
+  const l = frameLayout(frame);
+  if (!l) return toBinary(gateway.ServerFrameSchema, frame);
+  const buf = pooled(l.size);
+  writeFrame(l, buf, 0);
+  return buf;
 }

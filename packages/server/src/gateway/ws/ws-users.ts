@@ -1,8 +1,6 @@
-import { fromBinary } from '@bufbuild/protobuf';
-import { gateway } from '@mychat/protocol';
 import type { Bus, BusSubscription } from '../../adapters/bus/bus.js';
 import type { Logger } from '../../kernel/logger.js';
-import { userChannel } from '../../shared/push.js';
+import { decodePushEnvelope, userChannel } from '../../shared/push.js';
 import { peekFrameType } from './ws-codec.js';
 import { lazyJson, type WsConnection } from './ws-connection.js';
 
@@ -119,9 +117,9 @@ export class LocalUsers {
     if (!user) return;
     let push = this.last?.payload === payload ? this.last.push : undefined;
     if (!push) {
-      let envelope: gateway.PushEnvelope;
+      let envelope: { frame: Uint8Array; exceptSessionId: string };
       try {
-        envelope = fromBinary(gateway.PushEnvelopeSchema, payload);
+        envelope = decodePushEnvelope(payload);
       } catch (err) {
         this.o.logger.warn({ err, user_id: userId }, 'dropped an undecodable push envelope');
         return;
