@@ -12,23 +12,28 @@ export interface LocalServer {
 }
 
 /**
- * Node flags for the started server, from the environment: BENCH_CPU_PROF=<dir> writes a V8
- * CPU profile of the server there (for flame graphs); BENCH_SERVER_NODE_ARGS adds flags of
- * its own, space-separated, values joined by `=` (`--max-semi-space-size=64`, `--trace-gc`), for trying the
- * runtime settings docs/operations.md discusses without touching the generator.
+ * Node flags for the started server: first those it is started with in production
+ * (`serveFlags`: the server's nodeFlagsFor('all'), V8's young generation), then from the
+ * environment: BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the server there (for flame
+ * graphs); BENCH_SERVER_NODE_ARGS adds flags of its own, space-separated, values joined by
+ * `=` (`--max-semi-space-size=16`, `--trace-gc`); a V8 flag given twice takes the last value,
+ * so these override the production ones.
  */
-export function serverNodeArgs(env: NodeJS.ProcessEnv = process.env): string[] {
+export function serverNodeArgs(
+  env: NodeJS.ProcessEnv = process.env,
+  serveFlags: readonly string[] = [],
+): string[] {
   const profile = env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_CPU_PROF}`] : [];
   const own = (env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   for (const a of own)
     if (!a.startsWith('--'))
       throw new Error(`BENCH_SERVER_NODE_ARGS: ${a} is not a flag (give values as --flag=value)`);
-  return [...profile, ...own];
+  return [...serveFlags, ...profile, ...own];
 }
 
 /**
- * Starts the built MyChat server (all-in-one, SQLite, temp data dir; Node flags from
- * {@link serverNodeArgs}) as a child process and waits until /readyz answers 200. `env`
+ * Starts the built MyChat server (all-in-one, SQLite, temp data dir; Node flags as in
+ * production, and from {@link serverNodeArgs}) as a child process and waits until /readyz answers 200. `env`
  * adds MYCHAT_* settings.
  */
 export async function startLocalServer(
@@ -41,8 +46,12 @@ export async function startLocalServer(
   const { freePort } = (await import(path.resolve(here, '../../server/dist/cluster/cluster.js'))) as {
     freePort(): Promise<number>;
   };
+  const { nodeFlagsFor } = (await import(path.resolve(here, '../../server/dist/kernel/node-flags.js'))) as {
+    nodeFlagsFor(targets: string): string[];
+  };
   const [port, rpcPort] = [await freePort(), await freePort()];
-  const child: ChildProcess = spawn(process.execPath, [...serverNodeArgs(), main, 'serve'], {
+  const flags = serverNodeArgs(process.env, nodeFlagsFor('all'));
+  const child: ChildProcess = spawn(process.execPath, [...flags, main, 'serve'], {
     env: {
       ...process.env,
       MYCHAT_DATA_DIR: dataDir,

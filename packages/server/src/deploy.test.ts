@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { configKeys } from './kernel/config.js';
 import { configSchema } from './config.schema.js';
+import { YOUNG_GENERATION_FLAG } from './kernel/node-flags.js';
 import { META_TARGETS, MODULES } from './modules.js';
 
 /**
@@ -196,6 +197,26 @@ describe('deploy/', () => {
       }
     const [prom] = load(path.join(DEPLOY, 'prometheus/prometheus.yml'));
     expect((prom!.scrape_configs as Doc[]).every((s) => s.metrics_path === '/metrics')).toBe(true);
+  });
+
+  it('message-carrying processes start with the young generation of node-flags.ts, gateways without', () => {
+    const flag = YOUNG_GENERATION_FLAG;
+    const docker = fs.readFileSync(path.join(DEPLOY, 'Dockerfile'), 'utf8');
+    expect(docker).toContain(`NODE_OPTIONS=${flag}`);
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.scripts.start).toContain(`node ${flag} packages/server/dist/main.js serve`);
+    const [compose] = load(path.join(DEPLOY, 'compose/split.yaml'));
+    for (const [name, s] of Object.entries(compose!.services as Record<string, Doc>)) {
+      if (s.image !== 'mychat:latest') continue;
+      const gateway = (s.command ?? []).join(' ').includes('--target=gateway');
+      expect(s.environment.NODE_OPTIONS, name).toBe(gateway ? '' : undefined);
+    }
+    for (const { doc, file } of workloads()) {
+      const [c] = doc.spec.template.spec.containers as Doc[];
+      const gateway = [...(c!.args ?? []), ...(c!.command ?? [])].join(' ').includes('--target=gateway');
+      const nodeOptions = (c!.env ?? []).find((e: Doc) => e.name === 'NODE_OPTIONS');
+      expect(nodeOptions?.value, file).toBe(gateway ? '' : undefined);
+    }
   });
 
   it('the Dockerfile builds on Node 22, runs as a non-root user and checks /healthz', () => {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeFlagsFor } from '../kernel/node-flags.js';
 
 /** The built server binary (dist/main.js), found the same way from src/ and dist/. */
 export const MAIN_JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/main.js');
@@ -47,10 +48,14 @@ export class ClusterProcess {
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('MYCHAT_')) env[k] = v;
     const log = fs.openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, [MAIN_JS, 'serve', `--target=${this.targets}`], {
-      env: { ...env, ...this.env },
-      stdio: ['ignore', log, log],
-    });
+    const child = spawn(
+      process.execPath,
+      [...nodeFlagsFor(this.targets), MAIN_JS, 'serve', `--target=${this.targets}`],
+      {
+        env: { ...env, ...this.env },
+        stdio: ['ignore', log, log],
+      },
+    );
     fs.closeSync(log);
     this.child = child;
     const end = Date.now() + timeoutMs;
