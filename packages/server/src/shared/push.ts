@@ -2,6 +2,7 @@ import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/p
 import { WireType } from '@bufbuild/protobuf/wire';
 import { gateway, message } from '@mychat/protocol';
 import type { Bus } from '../adapters/bus/bus.js';
+import { pooledBytes } from './pooled-bytes.js';
 
 /** A push frame (request_id 0) with the given body. */
 export const pushFrame = (
@@ -45,7 +46,7 @@ export function encodePushEnvelope(frame: gateway.ServerFrame, exceptSessionId =
   const exceptSize = exceptSessionId ? Buffer.byteLength(exceptSessionId) : 0;
   const size =
     1 + varintSize(frameSize) + frameSize + (exceptSize ? 1 + varintSize(exceptSize) + exceptSize : 0);
-  const buf = pooled(size);
+  const buf = pooledBytes(size);
   let pos = putTag(buf, 0, F_ENV_FRAME, WireType.LengthDelimited);
   pos = putVarint(buf, pos, frameSize);
   if (typeof inner === 'number') pos = writeFrame(l!, buf, pos);
@@ -179,15 +180,6 @@ function writeFrame(l: FrameLayout, buf: Uint8Array, pos: number): number {
   return pos;
 }
 
-/**
- * `size` bytes from Node's pool of small buffers (slices of one 8 KiB block: no buffer of
- * its own to allocate and free per frame), as a plain Uint8Array like toBinary's.
- */
-function pooled(size: number): Uint8Array {
-  const b = Buffer.allocUnsafe(size);
-  return new Uint8Array(b.buffer, b.byteOffset, size);
-}
-
 /** A tag of a field numbered below 16 (one byte). */
 function putTag(buf: Uint8Array, pos: number, no: number, wire: WireType): number {
   buf[pos] = (no << 3) | wire;
@@ -216,7 +208,7 @@ const varintSize = (n: number): number =>
 export function encodeServerFrameBinary(frame: gateway.ServerFrame): Uint8Array {
   const l = frameLayout(frame);
   if (!l) return toBinary(gateway.ServerFrameSchema, frame);
-  const buf = pooled(l.size);
+  const buf = pooledBytes(l.size);
   writeFrame(l, buf, 0);
   return buf;
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Bus, BusHandler, BusSubscription } from './bus.js';
+import { pooledCopy } from '../../shared/pooled-bytes.js';
 import { deliverSafely } from './deliver.js';
 
 interface Entry {
@@ -25,7 +26,7 @@ export function createMemoryBus(opts: { logger: Logger }): Bus {
       const entries = channels.get(channel);
       if (!entries || entries.size === 0) return;
       // A copy, as the network would make: the publisher may reuse its buffer at once.
-      const copy = new Uint8Array(payload);
+      const copy = pooledCopy(payload);
       const targets = [...entries];
       queueMicrotask(() => {
         // Checked at delivery so an unsubscribe right after publish stops it, as on Redis.
@@ -38,7 +39,7 @@ export function createMemoryBus(opts: { logger: Logger }): Bus {
       for (const channel of list) for (const e of channels.get(channel) ?? []) targets.push([e, channel]);
       if (!targets.length) return;
       // One copy for all: subscribers get the same bytes object (gateways decode it once).
-      const copy = new Uint8Array(payload);
+      const copy = pooledCopy(payload);
       queueMicrotask(() => {
         for (const [e, channel] of targets)
           if (e.active) deliverSafely(e.handler, copy, channel, opts.logger);

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../test/sql-databases.js';
-import { prepared, slot } from './prepared.js';
+import { prepared, preparedRows, slot } from './prepared.js';
 import type { SqlDatabase } from './sql.js';
 import { openSqliteSql } from './sqlite.sql.js';
 
@@ -61,5 +61,31 @@ describe('prepared queries', () => {
       .execute(async (tx) => (await bump(tx, { id: 2, by: 5 })).numAffectedRows);
     expect(changed).toBe(1n);
     expect((await db.selectFrom('t_items').select('n').where('id', '=', 2).executeTakeFirst())?.n).toBe(25n);
+  });
+
+  it('inserts rows of any count, each column from its getter, fixed columns kept, compiled once per count', async () => {
+    let builds = 0;
+    const insert = preparedRows<{ id: number; label: string }>(
+      { id: (r) => r.id, name: (r) => r.label.toUpperCase() },
+      (values) => {
+        builds++;
+        return db.insertInto('t_items').values(values.map((v) => ({ ...v, n: 7 }) as T['t_items']));
+      },
+    );
+    await insert(db, [{ id: 10, label: 'x' }]);
+    await insert(db, [
+      { id: 11, label: 'y' },
+      { id: 12, label: 'z' },
+    ]);
+    await insert(db, [{ id: 13, label: 'w' }]);
+    const rows = await db.selectFrom('t_items').selectAll().where('id', '>=', 10).orderBy('id').execute();
+    expect(rows.map((r) => [Number(r.id), r.name, Number(r.n)])).toEqual([
+      [10, 'X', 7],
+      [11, 'Y', 7],
+      [12, 'Z', 7],
+      [13, 'W', 7],
+    ]);
+    expect(builds).toBe(2);
+    await expect(insert(db, [{ id: 10, label: 'again' }])).rejects.toThrow(/UNIQUE|PRIMARY/i);
   });
 });

@@ -37,3 +37,47 @@ export function prepared<A extends Record<string, unknown>>(
     return db.executeQuery<Record<string, unknown>>({ ...compiled, parameters });
   };
 }
+
+/**
+ * A multi-row statement (an INSERT of n rows) compiled once per row count, its parameters
+ * filled straight from the rows: `columns` names each column's value of a row, `build`
+ * makes the statement from one values object per row (the columns as slots; add fixed
+ * columns there). No arguments object and no slot names per row on the hot path: with
+ * {@link prepared} an INSERT of many rows spent more on naming its arguments than SQLite
+ * spent on the rows.
+ */
+export function preparedRows<R>(
+  columns: Readonly<Record<string, (row: R) => unknown>>,
+  build: (values: Record<string, unknown>[]) => Compilable,
+): (db: QueryRunner, rows: readonly R[]) => Promise<QueryResult<Record<string, unknown>>> {
+  const names = Object.keys(columns);
+  const getters = names.map((n) => columns[n]!);
+  const plans = new Map<number, { compiled: CompiledQuery; row: Int32Array; column: Int32Array }>();
+  const planFor = (n: number) => {
+    let plan = plans.get(n);
+    if (!plan) {
+      const values = Array.from({ length: n }, (_, i) =>
+        Object.fromEntries(names.map((c, k) => [c, slot(`${i}:${k}`)])),
+      );
+      const compiled = build(values).compile();
+      const row = new Int32Array(compiled.parameters.length).fill(-1);
+      const column = new Int32Array(compiled.parameters.length);
+      compiled.parameters.forEach((p, j) => {
+        if (!(p instanceof Slot)) return;
+        const [i, k] = p.name.split(':').map(Number);
+        row[j] = i!;
+        column[j] = k!;
+      });
+      plans.set(n, (plan = { compiled, row, column }));
+    }
+    return plan;
+  };
+  return (db, rows) => {
+    const { compiled, row, column } = planFor(rows.length);
+    const fixed = compiled.parameters;
+    const parameters = new Array<unknown>(fixed.length);
+    for (let j = 0; j < fixed.length; j++)
+      parameters[j] = row[j]! < 0 ? fixed[j] : getters[column[j]!]!(rows[row[j]!]!);
+    return db.executeQuery<Record<string, unknown>>({ ...compiled, parameters });
+  };
+}

@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import { prepared, slot } from '../../adapters/sql/prepared.js';
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import { prepared, preparedRows, slot } from '../../adapters/sql/prepared.js';
 import {
   asBool,
   asId,
@@ -166,8 +166,6 @@ export class MessageRepository {
 
   /** The queries every send runs, compiled once (see `prepared`). */
   private readonly q;
-  /** INSERTs of n messages, compiled once per n. */
-  private readonly inserts = new Map<number, ReturnType<typeof prepared>>();
 
   constructor(s: SqlDatabase) {
     this.db = s.db as Kysely<MessageTables>;
@@ -728,46 +726,32 @@ export class MessageRepository {
     return this.engine === 'mysql' ? sql`cast(${v} as signed)` : sql`cast(${v} as bigint)`;
   }
 
-  private async insertRows(tx: CommitTx, rows: MessageRow[]): Promise<void> {
-    let insert = this.inserts.get(rows.length);
-    if (!insert) {
-      const n = rows.length;
-      insert = prepared(() =>
-        this.db.insertInto('msg_messages').values(
-          Array.from({ length: n }, (_, i) => ({
-            conv_id: slot(`${i}c`),
-            seq: slot(`${i}s`),
-            id: slot(`${i}i`),
-            sender_id: slot(`${i}u`),
-            client_msg_id: slot(`${i}k`),
-            type: slot(`${i}t`),
-            content: slot(`${i}b`),
-            reply_to_seq: slot(`${i}r`),
-            mentions: slot(`${i}m`),
-            mention_all: slot(`${i}a`),
-            created_at: slot(`${i}d`),
-            recalled_at: null,
-          })),
-        ),
-      );
-      this.inserts.set(n, insert);
-    }
-    const args: Record<string, unknown> = {};
-    rows.forEach((m, i) => {
-      args[`${i}c`] = m.convId;
-      args[`${i}s`] = m.seq;
-      args[`${i}i`] = m.id;
-      args[`${i}u`] = m.senderId;
-      args[`${i}k`] = m.clientMsgId;
-      args[`${i}t`] = m.type;
-      args[`${i}b`] = m.content;
-      args[`${i}r`] = m.replyToSeq;
-      args[`${i}m`] = m.mentions.join(',');
-      args[`${i}a`] = m.mentionAll ? 1 : 0;
-      args[`${i}d`] = m.createdAt;
-    });
-    await insert(tx, args);
+  private insertRows(tx: CommitTx, rows: MessageRow[]): Promise<unknown> {
+    return this.insert(tx, rows);
   }
+
+  /** INSERTs of n messages, compiled once per n (see `preparedRows`). */
+  private readonly insert = preparedRows<MessageRow>(
+    {
+      conv_id: (m) => m.convId,
+      seq: (m) => m.seq,
+      id: (m) => m.id,
+      sender_id: (m) => m.senderId,
+      client_msg_id: (m) => m.clientMsgId,
+      type: (m) => m.type,
+      content: (m) => m.content,
+      reply_to_seq: (m) => m.replyToSeq,
+      mentions: (m) => m.mentions.join(','),
+      mention_all: (m) => (m.mentionAll ? 1 : 0),
+      created_at: (m) => m.createdAt,
+    },
+    (values) =>
+      this.db
+        .insertInto('msg_messages')
+        .values(
+          values.map((v) => ({ ...v, recalled_at: null }) as Insertable<MessageTables['msg_messages']>),
+        ),
+  );
 
   async insertMessage(tx: Db, m: MessageRow): Promise<void> {
     await tx
