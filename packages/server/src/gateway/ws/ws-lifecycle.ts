@@ -9,7 +9,7 @@ import type { SessionRevocations } from '../../shared/session-revocations.js';
 import { decodeClientFrame, errorFrame, errorFrameFrom, serverFrame } from './ws-codec.js';
 import { WsClose } from './ws-close-codes.js';
 import { WsConnection } from './ws-connection.js';
-import { countByType, type WsMetrics } from './ws-metrics.js';
+import type { WsMetrics } from './ws-metrics.js';
 import type { PresenceTracker } from './ws-presence.js';
 import { newRequestId, type RequestBody, type RequestHandler } from './ws-requests.js';
 import type { LocalUsers } from './ws-users.js';
@@ -52,8 +52,8 @@ export class WsLifecycle {
   private readonly countOut: (type: string) => void;
 
   constructor(private readonly d: LifecycleDeps) {
-    this.countIn = countByType(d.metrics.framesIn);
-    this.countOut = countByType(d.metrics.framesOut);
+    this.countIn = (type) => d.metrics.framesIn.incBy(type);
+    this.countOut = (type) => d.metrics.framesOut.incBy(type);
   }
 
   /** Sockets not yet authenticated (the upgrade cap, the gauge); a count, so an upgrade costs O(1). */
@@ -103,7 +103,7 @@ export class WsLifecycle {
     }
     const decoded = decodeClientFrame(data, isBinary);
     if (!decoded.ok) {
-      this.d.metrics.framesIn.inc({ type: 'malformed' });
+      this.d.metrics.framesIn.incBy('malformed');
       if (conn.phase === 'awaiting-auth') conn.wire = isBinary ? 'binary' : 'text';
       conn.send(errorFrame(0, ErrorCode.MALFORMED_FRAME, 'the frame could not be decoded as a ClientFrame'));
       return conn.close(WsClose.PROTOCOL_ERROR, 'malformed frame');

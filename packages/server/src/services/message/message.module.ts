@@ -1,9 +1,10 @@
 import { media, message as pb } from '@mychat/protocol';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
 import type { Clock } from '../../kernel/clock.js';
+import { HotCounter } from '../../kernel/hot-counter.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { ModuleInstance } from '../../kernel/module-graph.js';
@@ -30,12 +31,12 @@ export interface MessageModuleDeps {
 /** Builds the message service, migrates its tables and registers both of its APIs. */
 export async function initMessage(d: MessageModuleDeps): Promise<ModuleInstance<void>> {
   await d.sql.migrate('msg', messageMigrations);
-  const sent = new Counter({
+  const sent = new HotCounter({
     name: 'mychat_messages_sent_total',
     help: 'Messages stored (acknowledged to their senders)',
     registers: [d.metrics],
   });
-  const pushed = new Counter({
+  const pushed = new HotCounter({
     name: 'mychat_message_pushes_total',
     help: 'Per-recipient push hints published for new messages',
     registers: [d.metrics],
