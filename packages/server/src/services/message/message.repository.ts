@@ -118,6 +118,14 @@ const VERSION_CHECK_MS = 20;
 
 const memberKey = (convId: string, userId: string) => `${convId}:${userId}`;
 
+/**
+ * A history page's rows (`[seq, ...]`, as SQLite's json_array gives them) by seq, ascending
+ * or descending, whatever order they came in (in place; one pass when already in order).
+ */
+export function pageInOrder<R extends readonly [number, ...unknown[]]>(rows: R[], ascending: boolean): R[] {
+  return rows.sort(ascending ? (a, b) => a[0] - b[0] : (a, b) => b[0] - a[0]);
+}
+
 /** What sending to (or acknowledging in) a conversation needs to know; see `sendContext`. */
 export interface SendContext {
   conv: ConversationRow;
@@ -548,15 +556,19 @@ export class MessageRepository {
     // SQLite: the page as one JSON array built in SQLite and parsed by JSON.parse. better-sqlite3
     // makes a JS object with a BigInt per integer column for every row (~5 us a row: most of
     // serving history, and of a returning user's catch-up); one string is a few us in all.
+    // SQL does not promise that the aggregate sees the rows in the subquery's order, and an
+    // ORDER BY inside the aggregate sorts them again in SQLite (half of the query's time for a
+    // page of 200): they are put in order here instead, where an ordered page costs one pass.
     const page = await this.db
       .selectFrom(q.as('m'))
       .select(
         sql<string>`json_group_array(json_array(m.seq, cast(m.id as text), cast(m.sender_id as text),
           m.client_msg_id, m.type, m.content, m.reply_to_seq, m.mentions, m.mention_all, m.created_at,
-          m.recalled_at) order by m.seq ${sql.raw(forward ? 'asc' : 'desc')})`.as('page'),
+          m.recalled_at))`.as('page'),
       )
       .executeTakeFirst();
-    return (JSON.parse(page?.page ?? '[]') as JsonMessage[]).map((r) => fromJsonRow(convId, r));
+    const rows = pageInOrder(JSON.parse(page?.page ?? '[]') as JsonMessage[], forward);
+    return rows.map((r) => fromJsonRow(convId, r));
   }
 
   /** Reserves the next seq of a conversation; the row lock serialises concurrent senders. */
