@@ -9,11 +9,14 @@ import { MessageRepository, type CommitTx } from './message.repository.js';
 import type { MessageRow } from './message.tables.js';
 import { MessageWriter } from './message.writer.js';
 
-/** The real repository, counting the transactions it opens. */
+/** The real repository, counting the transactions it opens (and in which event-loop turn). */
 class CountingRepository extends MessageRepository {
   transactions = 0;
+  turns: number[] = [];
+  turn = 0;
   override groupCommit<T>(fn: (tx: CommitTx) => Promise<T>): Promise<T> {
     this.transactions++;
+    this.turns.push(this.turn);
     return super.groupCommit(fn);
   }
 }
@@ -78,6 +81,30 @@ for (const engine of engines) {
         Math.max(...rows.filter((r) => r.convId === '11' && r.senderId === '2').map((r) => r.seq)),
       );
     });
+
+    it.skipIf(engine !== 'sqlite')(
+      'starts the next transaction as soon as one ends, in the same event-loop turn',
+      async () => {
+        // More sends than one transaction carries. A writer that waited a turn between its
+        // transactions would fall further behind with every long turn of a busy server.
+        let ticking = true;
+        const tick = () => {
+          repo.turn++;
+          if (ticking) setImmediate(tick);
+        };
+        setImmediate(tick);
+        try {
+          const from = repo.turns.length;
+          const rows = Array.from({ length: 600 }, (_, i) => row('11', String((i % 2) + 1), `t${i}`));
+          await Promise.all(rows.map((r) => writer.store(r)));
+          const used = repo.turns.slice(from);
+          expect(used.length).toBeGreaterThanOrEqual(3);
+          expect(new Set(used).size).toBe(1);
+        } finally {
+          ticking = false;
+        }
+      },
+    );
 
     it('a retry inside a batch gets the unique violation; the others of the batch are stored', async () => {
       const head = (await repo.conversation('11'))!.lastSeq;

@@ -79,6 +79,9 @@ export class MessageWriter {
 
   private async drain(): Promise<void> {
     try {
+      // The next transaction starts as soon as one ends, with what queued meanwhile; never
+      // a turn later: under a backlog turns are long, and a writer held to one transaction
+      // per turn falls further behind with each (measured: docs/performance.md).
       while (this.queue.length || this.cursors.length) {
         const batch = this.take(MAX_BATCH);
         const cursors = this.cursors.splice(0, MAX_CURSORS);
