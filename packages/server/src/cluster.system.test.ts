@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { Meta } from './rpc/call-context.js';
 import { PASSWORD, uniqueEmail } from './test/auth-helpers.js';
 import { backendAvailable, backendUrls } from './test/backends.js';
 import { clusterTestEnv } from './test/cluster-env.js';
+import { tus, tusMetadata } from './test/media-helpers.js';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -145,6 +147,31 @@ describe.skipIf(!ready)('split deployment on loopback (MariaDB + Redis)', () => 
           .map((l) => [l.msg, l.frame]),
       )
       .toEqual([['ws request', 'send']]);
+  });
+
+  it('a resumable upload started through one gateway resumes through the other', async () => {
+    const { client } = await person('uploader');
+    const token = await client.auth.accessToken();
+    const [g1, g2] = cluster.gateways.map((g) => `${g.httpUrl}/media/v1/tus`);
+    const bytes = randomBytes(300_000);
+    const created = await tus(g1!, 'POST', token, {
+      'upload-length': String(bytes.length),
+      'upload-metadata': tusMetadata({ kind: 'file', filename: 'split.bin' }),
+    });
+    expect(created.status).toBe(201);
+    const id = created.headers.get('location')!.split('/').at(-1)!;
+    const chunk = (offset: number) => ({
+      'upload-offset': String(offset),
+      'content-type': 'application/offset+octet-stream',
+    });
+    expect((await tus(`${g1}/${id}`, 'PATCH', token, chunk(0), bytes.subarray(0, 100_000))).status).toBe(204);
+    // The connection to the first gateway is gone; the next request lands on the second.
+    const head = await tus(`${g2}/${id}`, 'HEAD', token);
+    expect(head.status).toBe(200);
+    expect(head.headers.get('upload-offset')).toBe('100000');
+    const done = await tus(`${g2}/${id}`, 'PATCH', token, chunk(100_000), bytes.subarray(100_000));
+    expect(done.status).toBe(204);
+    expect(done.headers.get('x-media-id')).toMatch(/^\d+$/);
   });
 
   it('every internal service refuses a call without the internal token, or with a wrong one', async () => {

@@ -179,6 +179,17 @@ describe('deploy/', () => {
       expect(services[infra], infra).toBeDefined();
     const nodeIds = mychat.map(([, s]) => s.environment.MYCHAT_NODE_ID);
     expect(new Set(nodeIds).size).toBe(nodeIds.length);
+    // A resumed upload may reach either gateway: both keep unfinished uploads on one volume,
+    // mounted where the default media.resumableDir puts them (the image creates it for node).
+    const tusMounts = mychat
+      .filter(([, s]) => targetOf(s) === 'gateway')
+      .map(([, s]) => (s.volumes as string[] | undefined)?.find((v) => v.endsWith(':/data/tus')));
+    expect(tusMounts[0]).toMatch(/^[\w-]+:\/data\/tus$/);
+    expect(new Set(tusMounts).size).toBe(1);
+    expect(compose!.volumes).toHaveProperty(tusMounts[0]!.split(':')[0]!);
+    expect(fs.readFileSync(path.join(DEPLOY, 'Dockerfile'), 'utf8')).toMatch(
+      /mkdir -p \/data\/tus && chown -R node:node \/data/,
+    );
   });
 
   it('the Grafana dashboard and Prometheus config use metrics the server exports', () => {

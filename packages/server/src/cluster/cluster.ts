@@ -149,6 +149,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   // Files on disk that every process must see alike (a split deployment on disk shares them).
   const shared: Record<string, string> = {
     MYCHAT_BLOB_DIR: path.join(dir, 'blobs'),
+    // Unfinished resumable uploads: a resume may reach another gateway than the start did.
+    MYCHAT_MEDIA_RESUMABLE_DIR: path.join(dir, 'tus'),
     MYCHAT_BLOB_SIGNING_SECRET: randomBytes(32).toString('base64url'),
   };
   for (const k of Object.keys(shared)) if (!KNOWN_ENV.has(k)) delete shared[k];

@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { inDataDir } from '../../kernel/config.js';
 import { media } from '@mychat/protocol';
 import type { Logger } from 'pino';
 import type { BlobStore } from '../../adapters/blob/blob.js';
@@ -28,6 +28,7 @@ export interface MediaRoutesOptions {
     maxFileBytes: number;
     maxVideoBytes: number;
     resumableExpiryHours: number;
+    resumableDir: string;
   };
 }
 
@@ -58,7 +59,7 @@ export function mountMediaRoutes(o: MediaRoutesOptions): { stop(): void } {
     blob: o.blob,
     kv: o.kv,
     logger,
-    dir: path.join(o.dataDir, 'tus'),
+    dir: inDataDir(o.dataDir, o.config.resumableDir),
     maxBytes: Math.max(o.config.maxFileBytes, o.config.maxVideoBytes),
     expiryHours: o.config.resumableExpiryHours,
     timeoutMs,

@@ -34,6 +34,12 @@ export const mediaConfigSchema = cfg.group({
   uploadsPerMinute: cfg.int(60, 1, 1_000_000),
   /** Unfinished resumable uploads are deleted after this many hours. */
   resumableExpiryHours: cfg.int(24, 1, 24 * 30),
+  /**
+   * Where gateways keep unfinished resumable (tus) uploads, relative to the data directory.
+   * Gateways behind one load balancer must share it (one volume): a resumed upload may reach
+   * any of them.
+   */
+  resumableDir: cfg.str('tus'),
   /** Uploads neither sent in a message nor kept in the drive are freed after this many hours. */
   orphanHours: cfg.int(24, 1, 24 * 365),
   /** Deadline of one ffmpeg or ffprobe run, seconds. */
