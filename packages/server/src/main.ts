@@ -9,7 +9,7 @@ import { createApp, resolveModules } from './app.js';
 import { configSchema } from './config.schema.js';
 import { ConfigError, configKeys, loadConfig, printConfig } from './kernel/config.js';
 import { ModuleGraphError } from './kernel/module-graph.js';
-import { runtimeV8FlagsFor } from './kernel/node-flags.js';
+import { HEAP_GROWING_FLAG } from './kernel/node-flags.js';
 import { META_TARGETS, MODULES, type ModuleName } from './modules.js';
 
 const USAGE = `mychat <command> [options]
@@ -135,7 +135,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === 'serve') {
-    for (const flag of runtimeV8FlagsFor(args.target)) v8.setFlagsFromString(flag);
+    v8.setFlagsFromString(HEAP_GROWING_FLAG);
     const app = createApp({
       targets: args.target
         .split(',')
