@@ -68,14 +68,30 @@ describe('SQLite checkpoints off the event loop', () => {
     }
   });
 
-  it('keeps the WAL bounded when the writer never pauses (the writer copies the last frames)', async () => {
+  /** Counts checkpoints run on the writer's own connection. */
+  function writerCheckpoints(): () => number {
+    let n = 0;
+    const pragma = raw.pragma.bind(raw);
+    raw.pragma = ((source: string, options?: Database.PragmaOptions) => {
+      if (source.startsWith('wal_checkpoint')) n++;
+      return pragma(source, options);
+    }) as typeof raw.pragma;
+    return () => n;
+  }
+
+  it('keeps the WAL bounded when the writer never pauses (the thread copies the last frames while the writer waits)', async () => {
+    const onWriter = writerCheckpoints();
     let exclusive = 0;
+    // The writer's lock: while the thread copies the last frames, no transaction starts.
+    let held: Promise<void> | undefined;
     const c = new SqliteCheckpointer(
       raw,
       file,
       async (fn) => {
         exclusive++;
-        fn();
+        held = fn();
+        await held;
+        held = undefined;
       },
       silentLogger(),
       { intervalMs: 10, restartFrames: 1_000 },
@@ -86,6 +102,7 @@ describe('SQLite checkpoints off the event loop', () => {
       // in all, many times the restart mark (1 000 frames here); the WAL file must be
       // restarted, not grown.
       for (let i = 0; i < 6_000; i++) {
+        if (held) await held;
         insert(4);
         largest = Math.max(largest, sizeOf(`${file}-wal`));
         await turn();
@@ -95,7 +112,36 @@ describe('SQLite checkpoints off the event loop', () => {
       expect(largest).toBeLessThan(32 * 1024 * 1024);
       expect(c.stats.tails).toBeGreaterThan(0);
       expect(exclusive).toBe(c.stats.tails);
+      // The copy and its fsync happened on the thread; the writer only waited.
+      expect(onWriter()).toBe(0);
       expect(raw.prepare('select count(*) as n from t').get()).toEqual({ n: 24_000 });
+    } finally {
+      await c.stop();
+    }
+  });
+
+  it('a thread that dies during a tail checkpoint lets the writer go on', async () => {
+    let tailStarted!: () => void;
+    const started = new Promise<void>((r) => (tailStarted = r));
+    let released = false;
+    const c = new SqliteCheckpointer(
+      raw,
+      file,
+      async (fn) => {
+        const p = fn();
+        tailStarted();
+        await p;
+        released = true;
+      },
+      silentLogger(),
+      { intervalMs: 10, restartFrames: 10 },
+    );
+    try {
+      insert(20);
+      await started;
+      // The thread is gone before it answers (as if it crashed): the lock must not stay held.
+      await c['worker'].terminate();
+      await until(() => released, 'the writer to be released');
     } finally {
       await c.stop();
     }

@@ -99,11 +99,11 @@ class FifoLock {
     else this.held = false;
   }
 
-  /** Runs `fn` while holding the lock. */
-  async exclusive(fn: () => void): Promise<void> {
+  /** Runs `fn` while holding the lock, until what it returns settles. */
+  async exclusive(fn: () => Promise<void>): Promise<void> {
     await this.acquire();
     try {
-      fn();
+      await fn();
     } finally {
       this.release();
     }
