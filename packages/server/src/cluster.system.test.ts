@@ -120,7 +120,9 @@ describe.skipIf(!ready)('split deployment on loopback (MariaDB + Redis)', () => 
     expect(
       await served('contacts', 'mychat.contacts.v1.ContactsInternalService', 'ListPresenceAudience'),
     ).toBeGreaterThan(0);
-    expect(await served('message', 'mychat.message.v1.MessageService', 'SendMessage')).toBe(1);
+    // The gateway's sends go in one SendMessageBatch call per event-loop turn.
+    expect(await served('message', 'mychat.message.v1.MessageInternalService', 'SendMessageBatch')).toBe(1);
+    expect(await served('message', 'mychat.message.v1.MessageService', 'SendMessage')).toBe(0);
     expect(await served('auth', 'mychat.auth.v1.AuthService', 'Register')).toBe(2);
   });
 
@@ -276,4 +278,25 @@ describe.skipIf(!ready)('split deployment on loopback (MariaDB + Redis)', () => 
       fs.rmSync(stubs, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('sends of one turn share a SendMessageBatch call and each gets its own answer', async () => {
+    const before = await served('message', 'mychat.message.v1.MessageInternalService', 'SendMessageBatch');
+    // Written to the socket together, read by the gateway in one turn.
+    const [good, bad, good2] = await Promise.allSettled([
+      alice.client.messages.sendText(conv, 'one'),
+      alice.client.messages.sendText('123456789', 'not a conversation of hers'),
+      alice.client.messages.sendText(conv, 'two'),
+    ]);
+    expect(good).toMatchObject({ status: 'fulfilled' });
+    expect(good2).toMatchObject({ status: 'fulfilled' });
+    const [s1, s2] = [good, good2].map((r) => (r as PromiseFulfilledResult<{ seq: number }>).value.seq);
+    expect(s2).toBe(s1! + 1);
+    expect(bad.status).toBe('rejected');
+    // What SendMessage answers a stranger: no such conversation (its existence is not told).
+    expect((bad as PromiseRejectedResult).reason).toMatchObject({ reason: 'NOT_FOUND' });
+    const calls =
+      (await served('message', 'mychat.message.v1.MessageInternalService', 'SendMessageBatch')) - before;
+    expect(calls).toBeGreaterThanOrEqual(1);
+    expect(calls).toBeLessThan(3);
+  });
 });

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
-import { gateway, message } from '@mychat/protocol';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { common, gateway, message } from '@mychat/protocol';
 import type { Clock } from '../../kernel/clock.js';
 import { ErrorCode } from '../../kernel/errors.js';
 import { callHeaders, type Caller } from '../../rpc/call-context.js';
 import type { RpcHub } from '../../rpc/rpc-hub.js';
 import { MAX_DELIVERED_BATCH } from '../../shared/delivered.js';
+import { MAX_SEND_BATCH } from '../../shared/send-batch.js';
 import { errorFrame, serverFrame } from './ws-codec.js';
 
 /** The client frames that are requests (everything but `auth`). */
@@ -44,7 +46,21 @@ const ok = () => create(gateway.OkSchema);
  */
 export function createRequestHandler(hub: RpcHub, clock: Clock): RequestHandler {
   const messages = hub.client(message.MessageService);
+  const internal = hub.client(message.MessageInternalService);
   const delivered = deliveredBatcher(hub);
+  // Sends to a message service in another process go in one call per event-loop turn; in
+  // this process a call is a function call, and a turn's wait would only add latency.
+  let batched: SendBatcher | undefined | null;
+  const send = (req: message.SendMessageRequest, origin: RequestOrigin) => {
+    batched ??= hub.isLocal(message.MessageInternalService)
+      ? null
+      : sendBatcher({
+          batch: (sends) =>
+            internal.sendMessageBatch({ sends }, { headers: callHeaders({ requestId: newRequestId() }) }),
+          single: (r, o) => messages.sendMessage(r, { headers: callHeaders(o) }),
+        });
+    return batched ? batched(req, origin) : messages.sendMessage(req, { headers: callHeaders(origin) });
+  };
   return async (id, body, origin) => {
     const opts = {
       headers: callHeaders({ requestId: origin.requestId, clientIp: origin.clientIp, caller: origin.caller }),
@@ -59,7 +75,7 @@ export function createRequestHandler(hub: RpcHub, clock: Clock): RequestHandler 
           }),
         });
       case 'send':
-        return serverFrame(id, { case: 'sendAck', value: await messages.sendMessage(body.value, opts) });
+        return serverFrame(id, { case: 'sendAck', value: await send(body.value, origin) });
       case 'delivered':
         // Fire and forget (request id 0, the clients' own acknowledgements): gathered into
         // one internal call per event-loop turn for all users of this gateway.
@@ -108,4 +124,84 @@ function deliveredBatcher(hub: RpcHub): (userId: string, conversationId: string,
     if (!pending.length) setImmediate(flush);
     pending.push(create(message.DeliveredCursorSchema, { userId, conversationId, seq }));
   };
+}
+
+export type SendBatcher = (
+  req: message.SendMessageRequest,
+  origin: RequestOrigin,
+) => Promise<message.SendMessageResponse>;
+
+/** How a {@link sendBatcher} reaches the message service. */
+export interface SendCalls {
+  /** One SendMessageBatch call. */
+  batch(sends: message.BatchedSend[]): Promise<message.SendMessageBatchResponse>;
+  /** One SendMessage call on behalf of the socket's caller. */
+  single(req: message.SendMessageRequest, origin: RequestOrigin): Promise<message.SendMessageResponse>;
+}
+
+/** How long a gateway sends one by one after a message service said it has no SendMessageBatch, ms. */
+const UNBATCHED_FOR_MS = 60_000;
+
+/**
+ * Gathers the sends of one event-loop turn, from every socket of this gateway, into
+ * SendMessageBatch calls: in the split topology each internal call costs both processes
+ * more than the send it carries (HTTP/2 stream, headers, deadline signal). Each send still
+ * gets its own answer or error, the same as SendMessage would give; a call that fails as a
+ * whole fails every send in it with that error (UNAVAILABLE when the message service is
+ * shedding load), and the clients retry with the same client message id. A message service
+ * of an older release (UNIMPLEMENTED, during a rolling upgrade) gets the sends one by one.
+ */
+export function sendBatcher(calls: SendCalls, now: () => number = () => performance.now()): SendBatcher {
+  interface Pending {
+    req: message.SendMessageRequest;
+    origin: RequestOrigin;
+    resolve: (r: message.SendMessageResponse) => void;
+    reject: (err: unknown) => void;
+  }
+  let pending: Pending[] = [];
+  let unbatchedUntil = Number.NEGATIVE_INFINITY;
+  const one = (p: Pending) => calls.single(p.req, p.origin).then(p.resolve, p.reject);
+  const flush = () => {
+    const all = pending;
+    pending = [];
+    for (let i = 0; i < all.length; i += MAX_SEND_BATCH) {
+      const part = all.slice(i, i + MAX_SEND_BATCH);
+      const sends = part.map(({ req, origin }) => {
+        const { userId, sessionId, clientType, deviceId } = origin.caller;
+        const requestId = origin.requestId;
+        return create(message.BatchedSendSchema, {
+          userId,
+          sessionId,
+          clientType,
+          deviceId,
+          requestId,
+          request: req,
+        });
+      });
+      calls.batch(sends).then(
+        (res) => part.forEach((p, j) => settle(p, res.results[j])),
+        (err: unknown) => {
+          if (err instanceof ConnectError && err.code === Code.Unimplemented) {
+            unbatchedUntil = now() + UNBATCHED_FOR_MS;
+            part.forEach(one);
+          } else part.forEach((p) => p.reject(err));
+        },
+      );
+    }
+  };
+  const settle = (p: Pending, r: message.BatchedSendResult | undefined) => {
+    if (r?.result.case === 'ack') return p.resolve(r.result.value);
+    if (r?.result.case === 'error') {
+      const e = r.result.value;
+      const details = e.info ? [{ desc: common.ErrorInfoSchema, value: e.info }] : [];
+      return p.reject(new ConnectError(e.message, e.status as Code, undefined, details));
+    }
+    p.reject(new ConnectError('the message service gave no answer for this send', Code.Internal));
+  };
+  return (req, origin) =>
+    new Promise((resolve, reject) => {
+      if (now() < unbatchedUntil) return void one({ req, origin, resolve, reject });
+      if (!pending.length) setImmediate(flush);
+      pending.push({ req, origin, resolve, reject });
+    });
 }

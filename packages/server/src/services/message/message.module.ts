@@ -59,6 +59,9 @@ export async function initMessage(d: MessageModuleDeps): Promise<ModuleInstance<
   });
   const admin = new ConversationAdmin({ repo, bus: d.bus, ids: d.ids, clock: d.clock, messages: service });
   d.rpc.register(pb.MessageService, messageRpc(service, admin, d.config.maxTextBytes));
-  d.rpc.register(pb.MessageInternalService, messageInternalRpc(admin, service));
+  d.rpc.register(
+    pb.MessageInternalService,
+    messageInternalRpc(admin, service, d.config.maxTextBytes, d.logger),
+  );
   return { value: undefined };
 }

@@ -1,8 +1,12 @@
-import type { ServiceImpl } from '@connectrpc/connect';
-import { type message as pb } from '@mychat/protocol';
-import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
+import { create } from '@bufbuild/protobuf';
+import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
+import { message as pb } from '@mychat/protocol';
+import type { Logger } from 'pino';
+import { AppError, ErrorCode, errorInfoOf, errors, toConnectError } from '../../kernel/errors.js';
+import { currentRequest, runInRequest } from '../../kernel/request-context.js';
 import { requireCaller } from '../../rpc/call-context.js';
 import { MAX_DELIVERED_BATCH } from '../../shared/delivered.js';
+import { MAX_SEND_BATCH } from '../../shared/send-batch.js';
 import type { ConversationAdmin } from './message.membership.js';
 import { mediaOf } from './message.media.js';
 import type { MessageService, SendInput } from './message.service.js';
@@ -137,8 +141,48 @@ export function messageRpc(
 export function messageInternalRpc(
   admin: ConversationAdmin,
   service: MessageService,
+  maxTextBytes: number,
+  log: Logger,
 ): ServiceImpl<typeof pb.MessageInternalService> {
   return {
+    async sendMessageBatch(req) {
+      if (req.sends.length > MAX_SEND_BATCH)
+        throw errors.invalidArgument(`at most ${MAX_SEND_BATCH} sends per call`, 'sends');
+      // Each send in its own request context (its request id in log lines, the call's
+      // deadline), started in order so the group commit sees them in the order given.
+      const deadline = currentRequest()?.deadline;
+      const results = await Promise.all(
+        req.sends.map((s) =>
+          runInRequest({ requestId: s.requestId, deadline }, async () => {
+            const started = performance.now();
+            let result: pb.BatchedSendResult;
+            try {
+              if (!s.userId || !s.sessionId) throw errors.unauthenticated();
+              const caller = {
+                userId: id(s.userId, 'userId'),
+                sessionId: s.sessionId,
+                clientType: s.clientType,
+                deviceId: s.deviceId,
+              };
+              const input = parseSend(s.request ?? create(pb.SendMessageRequestSchema), maxTextBytes);
+              const ack = await service.send(caller, input);
+              result = create(pb.BatchedSendResultSchema, { result: { case: 'ack', value: ack } });
+            } catch (err) {
+              if (!(err instanceof AppError) && !(err instanceof ConnectError))
+                log.error({ err, rpc: 'SendMessageBatch' }, 'unexpected error in a batched send');
+              result = batchedError(err);
+            }
+            // As the RPC hub logs a call: this send's own line, under its own request id.
+            if (log.isLevelEnabled('debug')) {
+              const code = result.result.case === 'error' ? Code[result.result.value.status as Code] : 'ok';
+              log.debug({ rpc: 'SendMessageBatch', code, ms: performance.now() - started }, 'rpc handled');
+            }
+            return result;
+          }),
+        ),
+      );
+      return { results };
+    },
     async canSeeMessage(req) {
       id(req.userId, 'userId');
       id(req.senderId, 'senderId');
@@ -181,4 +225,19 @@ export function messageInternalRpc(
       return { refused };
     },
   };
+}
+
+/** A send's error as SendMessage would have ended with it (the gateway turns it back into one). */
+function batchedError(err: unknown): pb.BatchedSendResult {
+  const ce = toConnectError(err);
+  return create(pb.BatchedSendResultSchema, {
+    result: {
+      case: 'error',
+      value: create(pb.BatchedSendErrorSchema, {
+        status: ce.code,
+        message: ce.rawMessage,
+        info: errorInfoOf(ce),
+      }),
+    },
+  });
 }

@@ -5,6 +5,7 @@ import { bearer, expectReason, signUp, type AuthClient } from '../../test/auth-h
 import { backendAvailable, backendUrls, uniqueName } from '../../test/backends.js';
 import { createTestDatabaseUrl, dropTestDatabase } from '../../test/sql-databases.js';
 import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { errorInfoOf } from '../../kernel/errors.js';
 import { HISTORY_PAGE_BYTES } from './message.service.js';
 import { auth } from '@mychat/protocol';
 
@@ -374,6 +375,105 @@ describe('message rate limit', () => {
       bearer(b.session.accessToken),
     );
     expect(h.messages.length).toBe(acked.length);
+  });
+});
+
+describe("SendMessageBatch: a gateway's sends of one turn in one internal call", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ overrides: { message: { sendBurst: 3, sendRatePerSecond: 1 } } });
+  });
+  afterAll(() => server?.stop());
+
+  const who = (s: Awaited<ReturnType<typeof signUp>>) => ({
+    userId: s.session.user!.id,
+    sessionId: s.session.sessionId,
+    clientType: 'web',
+    deviceId: 'dev-1',
+  });
+
+  it('answers each send as SendMessage would, in order: stored, retried, refused, malformed, anonymous', async () => {
+    const { api, a, b, conversationId } = await directChat(server);
+    const outsider = await signUp(server, api);
+    const internal = server.app.value('rpc').client(pb.MessageInternalService);
+    const msg = server.client(pb.MessageService);
+    const send = (clientMsgId: string, t = 'hi', conv = conversationId) =>
+      create(pb.SendMessageRequestSchema, { conversationId: conv, clientMsgId, content: text(t) });
+    const { results } = await internal.sendMessageBatch({
+      sends: [
+        { ...who(a), requestId: 'r-1', request: send('b-1') },
+        { ...who(a), requestId: 'r-2', request: send('b-1') }, // a retry of the one before
+        { ...who(outsider), requestId: 'r-3', request: send('b-2') }, // not a member
+        { ...who(b), requestId: 'r-4', request: send('b-3', 'x', 'not-an-id') },
+        { ...who(b), requestId: 'r-5', request: send('b-4', '   ') }, // empty text
+        { userId: '', sessionId: '', clientType: '', deviceId: '', requestId: 'r-6', request: send('b-5') },
+        { ...who(b), requestId: 'r-7', request: send('b-6', 'back') },
+      ],
+    });
+    expect(results.map((r) => r.result.case)).toEqual([
+      'ack',
+      'ack',
+      'error',
+      'error',
+      'error',
+      'error',
+      'ack',
+    ]);
+    const ack = (i: number) => results[i]!.result.value as pb.SendMessageResponse;
+    expect(ack(0).message).toMatchObject({ seq: 1, clientMsgId: 'b-1', senderId: a.session.user!.id });
+    expect(ack(1)).toMatchObject({ duplicate: true, message: { seq: 1 } });
+    expect(ack(6).message).toMatchObject({ seq: 2, senderId: b.session.user!.id });
+
+    // The same reasons SendMessage gives for the same sends.
+    const reason = (i: number) => (results[i]!.result.value as pb.BatchedSendError).info?.reason;
+    const viaUnary = async (s: Awaited<ReturnType<typeof signUp>>, req: pb.SendMessageRequest) => {
+      try {
+        await msg.sendMessage(req, bearer(s.session.accessToken));
+        return 'stored';
+      } catch (err) {
+        return errorInfoOf(err)?.reason;
+      }
+    };
+    expect(reason(2)).toBe(await viaUnary(outsider, send('u-2')));
+    expect(reason(3)).toBe('INVALID_ARGUMENT');
+    expect(reason(3)).toBe(await viaUnary(b, send('u-3', 'x', 'not-an-id')));
+    expect((results[3]!.result.value as pb.BatchedSendError).info?.field).toBe('conversationId');
+    expect(reason(4)).toBe(await viaUnary(b, send('u-4', '   ')));
+    expect(reason(5)).toBe('UNAUTHENTICATED');
+
+    const h = await msg.getHistory({ conversationId, afterSeq: 0, limit: 50 }, bearer(b.session.accessToken));
+    expect(h.messages.map((m) => m.clientMsgId)).toEqual(['b-1', 'b-6']);
+  });
+
+  it("applies each sender's rate limit to the sends of a batch", async () => {
+    const { a, conversationId } = await directChat(server);
+    const internal = server.app.value('rpc').client(pb.MessageInternalService);
+    const { results } = await internal.sendMessageBatch({
+      sends: Array.from({ length: 5 }, (_, i) => ({
+        ...who(a),
+        requestId: `rl-${i}`,
+        request: create(pb.SendMessageRequestSchema, {
+          conversationId,
+          clientMsgId: `rl-${i}`,
+          content: text('x'),
+        }),
+      })),
+    });
+    const errs = results.filter((r) => r.result.case === 'error');
+    expect(results.length - errs.length).toBe(3); // the burst
+    expect(errs.map((r) => (r.result.value as pb.BatchedSendError).info?.reason)).toEqual([
+      'RATE_LIMITED',
+      'RATE_LIMITED',
+    ]);
+  });
+
+  it('refuses more than 256 sends in one call', async () => {
+    const internal = server.app.value('rpc').client(pb.MessageInternalService);
+    await expect(
+      internal.sendMessageBatch({
+        sends: Array.from({ length: 257 }, (_, i) => ({ requestId: `o-${i}` })),
+      }),
+    ).rejects.toMatchObject({ rawMessage: expect.stringContaining('at most 256') });
   });
 });
 

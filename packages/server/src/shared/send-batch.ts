@@ -1,0 +1,6 @@
+/**
+ * Sends one MessageInternalService.SendMessageBatch call may carry: the contract between the
+ * gateways that gather them and the message service that refuses more. The message
+ * service's group commit takes up to as many in one transaction.
+ */
+export const MAX_SEND_BATCH = 256;
