@@ -634,8 +634,9 @@ export class MessageRepository {
    * Reserves seqs of several conversations (ids in ascending order) in the caller's
    * transaction; returns the last reserved seq of each. On SQLite one UPDATE ... RETURNING
    * each (in-process, microseconds); elsewhere, where every statement is a round trip that
-   * waits for a busy event loop, two statements for the whole batch: the rows locked in id
-   * order (so concurrent writers cannot deadlock on them), then one UPDATE.
+   * waits for a busy event loop, one statement for the whole batch on PostgreSQL (UPDATE ...
+   * FROM a locking subquery ... RETURNING) and two on MariaDB (no UPDATE ... RETURNING): the
+   * rows locked in id order (so concurrent writers cannot deadlock on them), then updated.
    */
   async reserveSeqsMany(
     tx: CommitTx,
@@ -645,6 +646,27 @@ export class MessageRepository {
     const out = new Map<string, number>();
     if (this.engine === 'sqlite') {
       for (const { convId, n } of list) out.set(convId, await this.reserveSeqs(tx, convId, n, now));
+      return out;
+    }
+    if (this.engine === 'postgres') {
+      // One round trip: the rows locked in id order by the subquery, then updated, and the
+      // new heads returned.
+      for (const part of chunks(list, BATCH_ROWS)) {
+        const ids = part.map((p) => this.int(p.convId));
+        const values = sql.join(part.map((p) => sql`(${this.int(p.convId)}, ${this.int(p.n)})`));
+        const { rows } = await sql<{ id: unknown; last_seq: unknown }>`update msg_conversations c
+          set last_seq = c.last_seq + v.n, last_message_at = ${this.int(now)}
+          from (select id from msg_conversations where id in (${sql.join(ids)}) order by id for update) l,
+            (values ${values}) as v(id, n)
+          where c.id = l.id and v.id = l.id
+          returning c.id, c.last_seq`.execute(builder(tx));
+        const heads = new Map(rows.map((r) => [asId(r.id), asNum(r.last_seq)]));
+        for (const p of part) {
+          const head = heads.get(p.convId);
+          if (head === undefined) throw new Error(`conversation ${p.convId} vanished while sending`);
+          out.set(p.convId, head);
+        }
+      }
       return out;
     }
     for (const part of chunks(list, BATCH_ROWS)) {
@@ -669,8 +691,8 @@ export class MessageRepository {
 
   /**
    * Moves members' read and delivered cursors forward (a read moves delivered too) in the
-   * caller's transaction, two statements for the whole batch (PostgreSQL, MariaDB): the
-   * rows read and locked, then one UPDATE of those that move. Returns the keys
+   * caller's transaction for the whole batch: the rows read and locked in key order, then
+   * one UPDATE of those that move; one statement on PostgreSQL, two on MariaDB. Returns the keys
    * (`conv:user`) whose delivered cursor moved.
    */
   private async advanceMany(tx: Db, moves: readonly CursorMove[]): Promise<Set<string>> {
@@ -695,6 +717,35 @@ export class MessageRepository {
           }),
           sql` or `,
         );
+      if (this.engine === 'postgres') {
+        // One round trip: the rows read and locked in key order by the subquery (l: the
+        // values before), updated where a cursor moves, old and new delivered returned.
+        const values = sql.join(
+          part.map((k) => {
+            const w = want.get(k)!;
+            return sql`(${this.int(w.convId)}, ${this.int(w.userId)}, ${this.int(w.read ?? 0)}, ${this.int(w.delivered ?? 0)})`;
+          }),
+        );
+        const { rows } = await sql<{
+          conv_id: unknown;
+          user_id: unknown;
+          before: unknown;
+          delivered_seq: unknown;
+        }>`update msg_members m
+          set read_seq = greatest(l.read_seq, v.rd),
+            delivered_seq = greatest(l.delivered_seq, v.dl, l.read_seq, v.rd)
+          from (select conv_id, user_id, read_seq, delivered_seq from msg_members where ${pairs(part)}
+            order by conv_id, user_id for update) l,
+            (values ${values}) as v(conv_id, user_id, rd, dl)
+          where m.conv_id = l.conv_id and m.user_id = l.user_id
+            and v.conv_id = l.conv_id and v.user_id = l.user_id
+            and (v.rd > l.read_seq or greatest(v.dl, v.rd, l.read_seq) > l.delivered_seq)
+          returning m.conv_id, m.user_id, l.delivered_seq as before, m.delivered_seq`.execute(tx);
+        for (const r of rows)
+          if (asNum(r.delivered_seq) > asNum(r.before))
+            movedDelivered.add(memberKey(asId(r.conv_id), asId(r.user_id)));
+        continue;
+      }
       const { rows } = await sql<{
         conv_id: unknown;
         user_id: unknown;

@@ -98,6 +98,26 @@ for (const setup of setups) {
       expect(h.hasMore).toBe(false);
     });
 
+    it('cursors in the group commit: a sender has read its own sends, delivered moves forward only', async () => {
+      const { a, b, conv } = await pair();
+      for (let i = 0; i < 3; i++) await send(a.h, conv, `d${i}`);
+      const view = async (who: typeof a) =>
+        (await msgApi().getConversation({ conversationId: conv }, who.h)).conversation!;
+      expect(await view(a)).toMatchObject({ readSeq: 3, deliveredSeq: 3 });
+      const delivered = (seq: number) =>
+        internal().markDeliveredBatch({ cursors: [{ userId: b.id, conversationId: conv, seq }] });
+      await delivered(2);
+      expect(await view(a)).toMatchObject({ peerDeliveredSeq: 2, peerReadSeq: 0 });
+      await delivered(1); // behind: nothing moves
+      expect((await view(b)).deliveredSeq).toBe(2);
+      await delivered(3);
+      expect(await view(b)).toMatchObject({ deliveredSeq: 3, readSeq: 0 });
+      // b answers: its read cursor follows its own send, and delivered with it.
+      await send(b.h, conv, 'back');
+      expect(await view(b)).toMatchObject({ readSeq: 4, deliveredSeq: 4 });
+      expect(await view(a)).toMatchObject({ peerReadSeq: 4, peerDeliveredSeq: 4, readSeq: 3 });
+    });
+
     it('a retried send returns the original seq and stores one row', async () => {
       const { a, b, conv } = await pair();
       const first = await send(a.h, conv, 'hello', 'retry-1');
