@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { procStats, startLocalServer } from './local-server.js';
+import { procStats, serverNodeArgs, startLocalServer } from './local-server.js';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -145,6 +145,8 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
     logLevel: 'warn',
     entry: 'node',
     gateways: o.gateways ?? 2,
+    // BENCH_CPU_PROF and BENCH_SERVER_NODE_ARGS, as for the all-in-one server: a profile per process.
+    nodeArgs: serverNodeArgs(process.env),
   });
   try {
     const seed = await seedWith(

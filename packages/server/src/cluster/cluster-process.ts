@@ -23,7 +23,14 @@ export class ClusterProcess {
     readonly rpcPort: number,
     readonly logFile: string,
     private readonly env: Record<string, string>,
+    /** Node flags after the production ones (`--cpu-prof`, `--trace-gc`, ...). */
+    private readonly nodeArgs: readonly string[] = [],
   ) {}
+
+  /** The command line the process is started with (after the Node binary). */
+  get argv(): string[] {
+    return [...nodeFlagsFor(this.targets), ...this.nodeArgs, MAIN_JS, 'serve', `--target=${this.targets}`];
+  }
 
   get httpUrl(): string {
     return `http://127.0.0.1:${this.httpPort}`;
@@ -48,14 +55,10 @@ export class ClusterProcess {
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('MYCHAT_')) env[k] = v;
     const log = fs.openSync(this.logFile, 'a');
-    const child = spawn(
-      process.execPath,
-      [...nodeFlagsFor(this.targets), MAIN_JS, 'serve', `--target=${this.targets}`],
-      {
-        env: { ...env, ...this.env },
-        stdio: ['ignore', log, log],
-      },
-    );
+    const child = spawn(process.execPath, this.argv, {
+      env: { ...env, ...this.env },
+      stdio: ['ignore', log, log],
+    });
     fs.closeSync(log);
     this.child = child;
     const end = Date.now() + timeoutMs;

@@ -43,6 +43,8 @@ export interface ClusterOptions {
   dir?: string;
   /** Keep the database, the Redis keys and the directory on stop (default false). */
   keep?: boolean;
+  /** Node flags for every process, after the production ones (say `--cpu-prof`). */
+  nodeArgs?: readonly string[];
 }
 
 /** A split MyChat on loopback: gateways behind a round-robin entry, one process per service. */
@@ -181,7 +183,15 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       ...opts.env,
       ...opts.envFor?.[name],
     };
-    const proc = new ClusterProcess(name, targets, p.http, p.rpc, path.join(dir, 'logs', `${name}.log`), env);
+    const proc = new ClusterProcess(
+      name,
+      targets,
+      p.http,
+      p.rpc,
+      path.join(dir, 'logs', `${name}.log`),
+      env,
+      opts.nodeArgs,
+    );
     processes.push(proc);
     return proc;
   };
