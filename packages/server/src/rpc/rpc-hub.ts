@@ -86,6 +86,11 @@ export class RpcHub {
     return this.registrations.length;
   }
 
+  /** Most calls in flight to one peer (`rpc.maxInFlightPerPeer`); unbounded when unset. */
+  get maxInFlightPerPeer(): number {
+    return this.opts.maxInFlightPerPeer ?? Number.POSITIVE_INFINITY;
+  }
+
   /** True when the service runs in this process. */
   isLocal(service: DescService): boolean {
     return this.registrations.some((r) => r.service.typeName === service.typeName);

@@ -135,3 +135,41 @@ describe('sendBatcher (the split topology: sends of one turn in one SendMessageB
     expect(f.batches).toHaveLength(2);
   });
 });
+
+describe('sendBatcher back-pressure', () => {
+  it('refuses sends beyond maxInFlight at once with UNAVAILABLE, and takes them again once answers come', async () => {
+    let answer!: () => void;
+    const calls: SendCalls = {
+      batch: (sends) =>
+        new Promise((resolve) => {
+          answer = () =>
+            resolve(
+              create(message.SendMessageBatchResponseSchema, {
+                results: sends.map(() => ({ result: { case: 'ack', value: {} } })),
+              }),
+            );
+        }),
+      single: () => Promise.reject(new Error('not used')),
+      maxInFlight: 2,
+    };
+    const send = sendBatcher(calls);
+    const o = {
+      caller: { userId: '1', sessionId: 's', clientType: 'web', deviceId: 'd' },
+      clientIp: '',
+      requestId: 'r',
+    };
+    const r = (id: string) =>
+      create(message.SendMessageRequestSchema, { conversationId: '42', clientMsgId: id });
+    const first = [send(r('a'), o), send(r('b'), o)];
+    const refused = await send(r('c'), o).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: ErrorCode.UNAVAILABLE, details: { retryAfterSeconds: 1 } });
+    await new Promise((res) => setImmediate(res));
+    answer();
+    await Promise.all(first);
+    await new Promise((res) => setImmediate(res));
+    const again = send(r('d'), o);
+    await new Promise((res) => setImmediate(res));
+    answer();
+    await expect(again).resolves.toBeDefined();
+  });
+});

@@ -3,7 +3,7 @@ import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { common, gateway, message } from '@mychat/protocol';
 import type { Clock } from '../../kernel/clock.js';
-import { ErrorCode } from '../../kernel/errors.js';
+import { AppError, ErrorCode } from '../../kernel/errors.js';
 import { callHeaders, type Caller } from '../../rpc/call-context.js';
 import type { RpcHub } from '../../rpc/rpc-hub.js';
 import { MAX_DELIVERED_BATCH } from '../../shared/delivered.js';
@@ -58,6 +58,7 @@ export function createRequestHandler(hub: RpcHub, clock: Clock): RequestHandler 
           batch: (sends) =>
             internal.sendMessageBatch({ sends }, { headers: callHeaders({ requestId: newRequestId() }) }),
           single: (r, o) => messages.sendMessage(r, { headers: callHeaders(o) }),
+          maxInFlight: hub.maxInFlightPerPeer,
         });
     return batched ? batched(req, origin) : messages.sendMessage(req, { headers: callHeaders(origin) });
   };
@@ -137,6 +138,12 @@ export interface SendCalls {
   batch(sends: message.BatchedSend[]): Promise<message.SendMessageBatchResponse>;
   /** One SendMessage call on behalf of the socket's caller. */
   single(req: message.SendMessageRequest, origin: RequestOrigin): Promise<message.SendMessageResponse>;
+  /**
+   * Most sends waiting on the message service at once (in calls or about to be): beyond it a
+   * send is refused at once with UNAVAILABLE, as `rpc.maxInFlightPerPeer` refuses calls, so a
+   * batch counting as one call does not let a backlog grow unbounded.
+   */
+  maxInFlight?: number;
 }
 
 /** How long a gateway sends one by one after a message service said it has no SendMessageBatch, ms. */
@@ -160,6 +167,9 @@ export function sendBatcher(calls: SendCalls, now: () => number = () => performa
   }
   let pending: Pending[] = [];
   let unbatchedUntil = Number.NEGATIVE_INFINITY;
+  const cap = calls.maxInFlight ?? Number.POSITIVE_INFINITY;
+  /** Sends pending or in calls not yet answered. */
+  let waiting = 0;
   const one = (p: Pending) => calls.single(p.req, p.origin).then(p.resolve, p.reject);
   const flush = () => {
     const all = pending;
@@ -198,10 +208,18 @@ export function sendBatcher(calls: SendCalls, now: () => number = () => performa
     }
     p.reject(new ConnectError('the message service gave no answer for this send', Code.Internal));
   };
-  return (req, origin) =>
-    new Promise((resolve, reject) => {
+  return (req, origin) => {
+    if (waiting >= cap)
+      return Promise.reject(
+        new AppError(ErrorCode.UNAVAILABLE, 'the message service is busy; try again shortly', {
+          retryAfterSeconds: 1,
+        }),
+      );
+    waiting++;
+    return new Promise<message.SendMessageResponse>((resolve, reject) => {
       if (now() < unbatchedUntil) return void one({ req, origin, resolve, reject });
       if (!pending.length) setImmediate(flush);
       pending.push({ req, origin, resolve, reject });
-    });
+    }).finally(() => waiting--);
+  };
 }
