@@ -91,6 +91,11 @@ export class RpcHub {
     return this.opts.maxInFlightPerPeer ?? Number.POSITIVE_INFINITY;
   }
 
+  /** Counts a call (or a batched send) refused because too much was in flight to `peer`. */
+  countShed(peer: string): void {
+    this.opts.rpcShed?.inc({ peer });
+  }
+
   /** True when the service runs in this process. */
   isLocal(service: DescService): boolean {
     return this.registrations.some((r) => r.service.typeName === service.typeName);
@@ -173,7 +178,7 @@ export class RpcHub {
     let inFlight = 0;
     const admit = () => {
       if (inFlight >= cap) {
-        this.opts.rpcShed?.inc({ peer });
+        this.countShed(peer);
         throw toConnectError(
           new AppError(ErrorCode.UNAVAILABLE, `the ${peer} service is busy; try again shortly`, {
             retryAfterSeconds: 1,

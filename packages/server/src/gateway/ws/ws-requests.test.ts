@@ -139,6 +139,7 @@ describe('sendBatcher (the split topology: sends of one turn in one SendMessageB
 describe('sendBatcher back-pressure', () => {
   it('refuses sends beyond maxInFlight at once with UNAVAILABLE, and takes them again once answers come', async () => {
     let answer!: () => void;
+    let shed = 0;
     const calls: SendCalls = {
       batch: (sends) =>
         new Promise((resolve) => {
@@ -151,6 +152,7 @@ describe('sendBatcher back-pressure', () => {
         }),
       single: () => Promise.reject(new Error('not used')),
       maxInFlight: 2,
+      onShed: () => shed++,
     };
     const send = sendBatcher(calls);
     const o = {
@@ -163,6 +165,7 @@ describe('sendBatcher back-pressure', () => {
     const first = [send(r('a'), o), send(r('b'), o)];
     const refused = await send(r('c'), o).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: ErrorCode.UNAVAILABLE, details: { retryAfterSeconds: 1 } });
+    expect(shed).toBe(1);
     await new Promise((res) => setImmediate(res));
     answer();
     await Promise.all(first);

@@ -59,6 +59,7 @@ export function createRequestHandler(hub: RpcHub, clock: Clock): RequestHandler 
             internal.sendMessageBatch({ sends }, { headers: callHeaders({ requestId: newRequestId() }) }),
           single: (r, o) => messages.sendMessage(r, { headers: callHeaders(o) }),
           maxInFlight: hub.maxInFlightPerPeer,
+          onShed: () => hub.countShed('message'),
         });
     return batched ? batched(req, origin) : messages.sendMessage(req, { headers: callHeaders(origin) });
   };
@@ -144,6 +145,8 @@ export interface SendCalls {
    * batch counting as one call does not let a backlog grow unbounded.
    */
   maxInFlight?: number;
+  /** Called for each send refused that way (the shed counter). */
+  onShed?: () => void;
 }
 
 /** How long a gateway sends one by one after a message service said it has no SendMessageBatch, ms. */
@@ -209,12 +212,14 @@ export function sendBatcher(calls: SendCalls, now: () => number = () => performa
     p.reject(new ConnectError('the message service gave no answer for this send', Code.Internal));
   };
   return (req, origin) => {
-    if (waiting >= cap)
+    if (waiting >= cap) {
+      calls.onShed?.();
       return Promise.reject(
         new AppError(ErrorCode.UNAVAILABLE, 'the message service is busy; try again shortly', {
           retryAfterSeconds: 1,
         }),
       );
+    }
     waiting++;
     return new Promise<message.SendMessageResponse>((resolve, reject) => {
       if (now() < unbatchedUntil) return void one({ req, origin, resolve, reject });
