@@ -207,11 +207,35 @@ describe.skipIf(!ready)('split deployment on loopback (MariaDB + Redis)', () => 
       const transport = createGrpcTransport({ baseUrl: cluster.process(proc).rpcUrl });
       if (service === contacts.ContactsInternalService)
         await refused(createClient(service, transport).listPresenceAudience({ userId: alice.me.id }));
-      else
+      else {
+        const internal = createClient(message.MessageInternalService, transport);
+        await refused(internal.applyDirect({ userA: '1', userB: '2' }));
+        // The call that carries a sender's identity in its body above all.
         await refused(
-          createClient(message.MessageInternalService, transport).applyDirect({ userA: '1', userB: '2' }),
+          internal.sendMessageBatch({
+            sends: [
+              {
+                userId: alice.me.id,
+                sessionId: 'forged',
+                request: { conversationId: conv, clientMsgId: 'x' },
+              },
+            ],
+          }),
         );
+      }
     }
+    // Nor is it reachable through the public edge, even with a valid access token.
+    const edge = await fetch(`${cluster.baseUrl}/mychat.message.v1.MessageInternalService/SendMessageBatch`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await alice.client.auth.accessToken()}`,
+      },
+      body: JSON.stringify({
+        sends: [{ userId: alice.me.id, sessionId: 'x', request: { conversationId: conv } }],
+      }),
+    });
+    expect(edge.status).toBe(404);
     // Gateways serve no internal port at all.
     for (const g of cluster.gateways) expect(g.rpcPort).toBe(0);
   });
