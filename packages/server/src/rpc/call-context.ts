@@ -36,21 +36,26 @@ export interface CallInfo {
 
 export function callInfo(ctx: HandlerContext): CallInfo {
   const h = ctx.requestHeader;
-  const userId = h.get(Meta.userId);
-  const sessionId = h.get(Meta.sessionId);
   return {
     requestId: h.get(Meta.requestId) ?? '',
     clientIp: h.get(Meta.clientIp) ?? '',
-    caller:
-      userId && sessionId
-        ? {
-            userId,
-            sessionId,
-            clientType: h.get(Meta.clientType) ?? '',
-            deviceId: h.get(Meta.deviceId) ?? '',
-          }
-        : undefined,
+    caller: callerOf({
+      userId: h.get(Meta.userId) ?? '',
+      sessionId: h.get(Meta.sessionId) ?? '',
+      clientType: h.get(Meta.clientType) ?? '',
+      deviceId: h.get(Meta.deviceId) ?? '',
+    }),
   };
+}
+
+/**
+ * The caller the gateway vouched for, from the identity fields it set (headers of a call, or
+ * a BatchedSend); undefined without a user and a session.
+ */
+export function callerOf(f: Caller): Caller | undefined {
+  return f.userId && f.sessionId
+    ? { userId: f.userId, sessionId: f.sessionId, clientType: f.clientType, deviceId: f.deviceId }
+    : undefined;
 }
 
 /** The caller of a method that needs one; UNAUTHENTICATED when the call has none. */

@@ -179,11 +179,7 @@ export class RpcHub {
     const admit = () => {
       if (inFlight >= cap) {
         this.countShed(peer);
-        throw toConnectError(
-          new AppError(ErrorCode.UNAVAILABLE, `the ${peer} service is busy; try again shortly`, {
-            retryAfterSeconds: 1,
-          }),
-        );
+        throw toConnectError(peerBusy(peer));
       }
       inFlight++;
     };
@@ -268,6 +264,13 @@ export class RpcHub {
       }
     };
   }
+}
+
+/** What a caller gets when too much is in flight to `peer` already: try again in a second. */
+export function peerBusy(peer: string): AppError {
+  return new AppError(ErrorCode.UNAVAILABLE, `the ${peer} service is busy; try again shortly`, {
+    retryAfterSeconds: 1,
+  });
 }
 
 /** Adds the current request's id to an outgoing call that names none. */

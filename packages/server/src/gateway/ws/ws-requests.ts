@@ -3,9 +3,9 @@ import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { common, gateway, message } from '@mychat/protocol';
 import type { Clock } from '../../kernel/clock.js';
-import { AppError, ErrorCode } from '../../kernel/errors.js';
+import { ErrorCode } from '../../kernel/errors.js';
 import { callHeaders, type Caller } from '../../rpc/call-context.js';
-import type { RpcHub } from '../../rpc/rpc-hub.js';
+import { peerBusy, type RpcHub } from '../../rpc/rpc-hub.js';
 import { MAX_DELIVERED_BATCH } from '../../shared/delivered.js';
 import { MAX_SEND_BATCH } from '../../shared/send-batch.js';
 import { errorFrame, serverFrame } from './ws-codec.js';
@@ -51,7 +51,11 @@ export function createRequestHandler(hub: RpcHub, clock: Clock): RequestHandler 
   // Sends to a message service in another process go in one call per event-loop turn; in
   // this process a call is a function call, and a turn's wait would only add latency.
   let batched: SendBatcher | undefined | null;
-  const send = (req: message.SendMessageRequest, origin: RequestOrigin) => {
+  const send = (
+    req: message.SendMessageRequest,
+    origin: RequestOrigin,
+    opts: { headers: Record<string, string> },
+  ) => {
     batched ??= hub.isLocal(message.MessageInternalService)
       ? null
       : sendBatcher({
@@ -61,7 +65,7 @@ export function createRequestHandler(hub: RpcHub, clock: Clock): RequestHandler 
           maxInFlight: hub.maxInFlightPerPeer,
           onShed: () => hub.countShed('message'),
         });
-    return batched ? batched(req, origin) : messages.sendMessage(req, { headers: callHeaders(origin) });
+    return batched ? batched(req, origin) : messages.sendMessage(req, opts);
   };
   return async (id, body, origin) => {
     const opts = {
@@ -77,7 +81,7 @@ export function createRequestHandler(hub: RpcHub, clock: Clock): RequestHandler 
           }),
         });
       case 'send':
-        return serverFrame(id, { case: 'sendAck', value: await send(body.value, origin) });
+        return serverFrame(id, { case: 'sendAck', value: await send(body.value, origin, opts) });
       case 'delivered':
         // Fire and forget (request id 0, the clients' own acknowledgements): gathered into
         // one internal call per event-loop turn for all users of this gateway.
@@ -214,11 +218,7 @@ export function sendBatcher(calls: SendCalls, now: () => number = () => performa
   return (req, origin) => {
     if (waiting >= cap) {
       calls.onShed?.();
-      return Promise.reject(
-        new AppError(ErrorCode.UNAVAILABLE, 'the message service is busy; try again shortly', {
-          retryAfterSeconds: 1,
-        }),
-      );
+      return Promise.reject(peerBusy('message'));
     }
     waiting++;
     return new Promise<message.SendMessageResponse>((resolve, reject) => {

@@ -4,7 +4,7 @@ import { message as pb } from '@mychat/protocol';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode, errorInfoOf, errors, toConnectError } from '../../kernel/errors.js';
 import { currentRequest, runInRequest } from '../../kernel/request-context.js';
-import { requireCaller } from '../../rpc/call-context.js';
+import { callerOf, requireCaller } from '../../rpc/call-context.js';
 import { MAX_DELIVERED_BATCH } from '../../shared/delivered.js';
 import { MAX_SEND_BATCH } from '../../shared/send-batch.js';
 import type { ConversationAdmin } from './message.membership.js';
@@ -157,13 +157,9 @@ export function messageInternalRpc(
             const started = performance.now();
             let result: pb.BatchedSendResult;
             try {
-              if (!s.userId || !s.sessionId) throw errors.unauthenticated();
-              const caller = {
-                userId: id(s.userId, 'userId'),
-                sessionId: s.sessionId,
-                clientType: s.clientType,
-                deviceId: s.deviceId,
-              };
+              const caller = callerOf(s);
+              if (!caller) throw errors.unauthenticated();
+              id(caller.userId, 'userId');
               const input = parseSend(s.request ?? create(pb.SendMessageRequestSchema), maxTextBytes);
               const ack = await service.send(caller, input);
               result = create(pb.BatchedSendResultSchema, { result: { case: 'ack', value: ack } });
