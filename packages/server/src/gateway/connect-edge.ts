@@ -14,12 +14,13 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { common } from '@mychat/protocol';
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
-import { AppError, ErrorCode, toConnectError } from '../kernel/errors.js';
+import { AppError, ErrorCode, errors, toConnectError } from '../kernel/errors.js';
 import { callHeaders, type Caller } from '../rpc/call-context.js';
 import type { RpcHub } from '../rpc/rpc-hub.js';
 import type { AccessTokens } from '../shared/access-tokens.js';
 import type { SessionRevocations } from '../shared/session-revocations.js';
 import type { PublicService } from './public-api.js';
+import type { ReadBudget } from './read-budget.js';
 
 const kClientIp = createContextKey<string>('');
 const kRequestId = createContextKey<string>('');
@@ -52,6 +53,8 @@ export interface ConnectEdgeOptions {
   timeoutMs: number;
   requests: Counter<'method' | 'code'>;
   latency: Histogram<'method'>;
+  /** Methods (`package.Service/Method`) paid from the caller's read budget, shared with the WebSocket. */
+  reads?: { methods: ReadonlySet<string>; budget: ReadBudget };
 }
 
 /**
@@ -71,7 +74,12 @@ export function connectEdge(
       const pub = o.services.find((s) => s.service.typeName === req.service.typeName);
       const bearer = /^Bearer (.+)$/i.exec(req.header.get('authorization') ?? '')?.[1];
       if (bearer) {
-        req.contextValues.set(kCaller, await authenticate(bearer));
+        const caller = await authenticate(bearer);
+        req.contextValues.set(kCaller, caller);
+        const waitSeconds = o.reads?.methods.has(`${req.service.typeName}/${req.method.name}`)
+          ? o.reads.budget.take(caller.userId)
+          : 0;
+        if (waitSeconds) throw errors.rateLimited(waitSeconds, 'too many reads; slow down');
       } else if (!pub?.anonymous.has(req.method.name)) {
         throw new AppError(
           ErrorCode.UNAUTHENTICATED,

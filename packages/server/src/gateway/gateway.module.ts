@@ -11,6 +11,7 @@ import type { RpcHub } from '../rpc/rpc-hub.js';
 import type { AccessTokens } from '../shared/access-tokens.js';
 import { SessionRevocations } from '../shared/session-revocations.js';
 import { connectEdge } from './connect-edge.js';
+import { ReadBudget } from './read-budget.js';
 import { PUBLIC_SERVICES } from './public-api.js';
 import type { webConfigSchema } from './static/static.config.js';
 import type { MediaRoutesOptions } from './media/media-routes.js';
@@ -32,6 +33,12 @@ export interface GatewayDeps {
   media: { blob: BlobStore; dataDir: string; config: MediaRoutesOptions['config'] };
 }
 
+/** The public RPCs that are the WebSocket's sync and history frames: one budget pays for both. */
+const READ_METHODS: ReadonlySet<string> = new Set([
+  'mychat.message.v1.MessageService/Sync',
+  'mychat.message.v1.MessageService/GetHistory',
+]);
+
 /** The public edge: Connect services and the WebSocket on the HTTP server. */
 export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>> {
   const requests = new Counter({
@@ -47,6 +54,12 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [d.metrics],
   });
+  // One budget for a user's reads over HTTP and every socket of this gateway.
+  const reads = new ReadBudget({
+    ratePerSecond: d.ws.readRatePerSecond,
+    burst: d.ws.readBurst,
+    now: () => performance.now(),
+  });
   const revocations = new SessionRevocations(d.kv, (d.config.accessTokenTtlSeconds + 60) * 1000);
   const handler = connectEdge({
     services: PUBLIC_SERVICES,
@@ -59,6 +72,7 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
     timeoutMs: d.config.timeoutMs,
     requests,
     latency,
+    reads: { methods: READ_METHODS, budget: reads },
   });
   d.http.mount('/mychat.', handler);
   const { mountMediaRoutes } = await import('./media/media-routes.js');
@@ -97,6 +111,7 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
     clock: d.clock,
     config: d.ws,
     trustProxy: d.config.trustProxy,
+    reads,
   });
   return {
     value: undefined,

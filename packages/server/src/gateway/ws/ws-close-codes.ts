@@ -17,6 +17,7 @@ export const WsClose = {
   HEARTBEAT_TIMEOUT: C.HEARTBEAT_TIMEOUT,
   KICKED: C.KICKED,
   SLOW_CONSUMER: C.SLOW_CONSUMER,
+  TOO_MANY_SOCKETS: C.TOO_MANY_SOCKETS,
 } as const;
 
 export { SESSION_ENDED_CHANNEL } from '../../shared/session-revocations.js';

@@ -14,6 +14,7 @@ import { callHeaders } from '../../rpc/call-context.js';
 import type { RpcHub } from '../../rpc/rpc-hub.js';
 import type { AccessTokens } from '../../shared/access-tokens.js';
 import type { SessionRevocations } from '../../shared/session-revocations.js';
+import type { ReadBudget } from '../read-budget.js';
 import { serverFrame } from './ws-codec.js';
 import { SESSION_ENDED_CHANNEL, WsClose } from './ws-close-codes.js';
 import { WsLifecycle } from './ws-lifecycle.js';
@@ -43,6 +44,8 @@ export interface WsGatewayDeps {
   clock: Clock;
   config: ReturnType<(typeof wsConfigSchema)['parse']>;
   trustProxy: boolean;
+  /** The per-user read budget this gateway's HTTP edge spends from too. */
+  reads: ReadBudget;
 }
 
 export interface WsGateway {
@@ -102,6 +105,10 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
     heartbeatIntervalMs: c.heartbeatIntervalMs,
     heartbeatTimeoutMs: c.heartbeatTimeoutMs,
     maxQueuedBytes: c.maxQueuedBytes,
+    maxFrameBytes: c.maxFrameBytes,
+    reads: d.reads,
+    maxSocketsPerSession: c.maxSocketsPerSession,
+    maxSocketsPerUser: c.maxSocketsPerUser,
   });
 
   let stopping = false;
@@ -118,11 +125,14 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
   };
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const ip = clientIp(req);
     const refusal = checkUpgrade(req, {
       allowedOrigins,
       trustProxy: d.trustProxy,
       pending: lifecycle.pending,
       maxPending: c.maxPendingSockets,
+      pendingFromIp: lifecycle.pendingFrom(ip),
+      maxPendingPerIp: c.maxPendingSocketsPerIp,
       stopping,
     });
     if (refusal) {
@@ -130,7 +140,7 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
       log.debug({ reason: refusal.reason, origin: req.headers.origin }, 'upgrade refused');
       return refuseUpgrade(socket, refusal.status, refusal.message);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => lifecycle.onConnect(ws, clientIp(req)));
+    wss.handleUpgrade(req, socket, head, (ws) => lifecycle.onConnect(ws, ip));
   };
 
   /** The one periodic check for every socket and for presence. */

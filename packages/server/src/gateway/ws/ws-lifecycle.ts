@@ -6,6 +6,7 @@ import { AppError, ErrorCode } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { AccessTokens } from '../../shared/access-tokens.js';
 import type { SessionRevocations } from '../../shared/session-revocations.js';
+import type { ReadBudget } from '../read-budget.js';
 import { decodeClientFrame, errorFrame, errorFrameFrom, serverFrame } from './ws-codec.js';
 import { WsClose } from './ws-close-codes.js';
 import { WsConnection } from './ws-connection.js';
@@ -22,6 +23,9 @@ const MAX_IN_FLIGHT = 64;
 /** Requests that get no answer when their request id is 0 (fire and forget). */
 const QUIET_FRAMES = new Set<string>(['delivered', 'read', 'typing']);
 
+/** Requests a client can repeat at will that cost the server a read: paid from the user's ReadBudget. */
+const READ_FRAMES = new Set<string>(['sync', 'history', 'ping']);
+
 export interface LifecycleDeps {
   tokens: AccessTokens;
   revocations: SessionRevocations;
@@ -35,6 +39,13 @@ export interface LifecycleDeps {
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   maxQueuedBytes: number;
+  /** Told to clients in AuthOk, so they can refuse to send what the socket would not take. */
+  maxFrameBytes: number;
+  /** The per-user read budget, shared with the HTTP edge of this gateway. */
+  reads: ReadBudget;
+  /** Open sockets per session and per user; the oldest over either cap is closed with 4430. */
+  maxSocketsPerSession: number;
+  maxSocketsPerUser: number;
 }
 
 /**
@@ -46,6 +57,8 @@ export class WsLifecycle {
   /** Every socket on this gateway, in any phase. */
   readonly connections = new Set<WsConnection>();
   private pendingCount = 0;
+  /** Unauthenticated sockets by client address (each address gets a share of the pool). */
+  private readonly pendingByIp = new Map<string, number>();
   private readonly unauthenticated = new WeakSet<WsConnection>();
   private nextId = 1;
   private readonly countIn: (type: string) => void;
@@ -61,8 +74,17 @@ export class WsLifecycle {
     return this.pendingCount;
   }
 
+  /** Unauthenticated sockets from `clientIp` now. */
+  pendingFrom(clientIp: string): number {
+    return this.pendingByIp.get(clientIp) ?? 0;
+  }
+
   private leavePending(conn: WsConnection): void {
-    if (this.unauthenticated.delete(conn)) this.pendingCount--;
+    if (!this.unauthenticated.delete(conn)) return;
+    this.pendingCount--;
+    const n = this.pendingFrom(conn.clientIp) - 1;
+    if (n > 0) this.pendingByIp.set(conn.clientIp, n);
+    else this.pendingByIp.delete(conn.clientIp);
   }
 
   onConnect(ws: WebSocket, clientIp: string): WsConnection {
@@ -75,6 +97,7 @@ export class WsLifecycle {
     this.connections.add(conn);
     this.unauthenticated.add(conn);
     this.pendingCount++;
+    this.pendingByIp.set(clientIp, this.pendingFrom(clientIp) + 1);
     const alive = () => (conn.lastFrameAt = this.d.now());
     ws.on('message', (data, isBinary) => {
       alive();
@@ -153,6 +176,7 @@ export class WsLifecycle {
     this.leavePending(conn);
     this.d.presence.online(conn.caller.userId);
     conn.send(this.authOk(conn, requestId));
+    this.enforceSocketCaps(conn);
     conn.log.debug({ wire: conn.wire }, 'socket authenticated');
     for (const f of conn.early.splice(0)) this.onFrame(conn, f.data, f.isBinary);
   }
@@ -167,6 +191,7 @@ export class WsLifecycle {
         heartbeatTimeoutMs: this.d.heartbeatTimeoutMs,
         serverTimeMs: this.d.clock.now(),
         expiresAtMs: conn.expiresAt,
+        maxFrameBytes: this.d.maxFrameBytes,
       }),
     });
   }
@@ -197,6 +222,32 @@ export class WsLifecycle {
     }
   }
 
+  /**
+   * A socket just opened: when its session or its user now has more open sockets than
+   * allowed, the oldest ones are closed (4430), so one token cannot hold thousands of
+   * sockets and the newest (the one a person is looking at) keeps working.
+   */
+  private enforceSocketCaps(conn: WsConnection): void {
+    const { userId, sessionId } = conn.caller!;
+    // Connection ids grow with connect order: sorted, the oldest come first.
+    const others = () =>
+      this.d.users
+        .socketsOf(userId)
+        .filter((c) => c !== conn && c.phase === 'open')
+        .sort((a, b) => a.id - b.id);
+    const shed = (older: WsConnection[], cap: number, why: string) => {
+      // `conn` itself counts, and stays: older sockets make room for it.
+      for (const old of older.slice(0, Math.max(0, older.length + 1 - cap)))
+        old.close(WsClose.TOO_MANY_SOCKETS, why);
+    };
+    shed(
+      others().filter((c) => c.caller!.sessionId === sessionId),
+      this.d.maxSocketsPerSession,
+      'too many sockets for this session',
+    );
+    shed(others(), this.d.maxSocketsPerUser, 'too many sockets for this account');
+  }
+
   /** The sweep found the socket's token expired: say why, then close as for a bad token. */
   expire(conn: WsConnection): void {
     conn.send(
@@ -225,6 +276,13 @@ export class WsLifecycle {
       return;
     }
     if (body.case === 'auth') return void this.onReauthenticate(conn, id, body.value.accessToken);
+    if (READ_FRAMES.has(body.case)) {
+      const waitSeconds = this.d.reads.take(conn.caller!.userId);
+      if (waitSeconds) {
+        conn.send(errorFrame(id, ErrorCode.RATE_LIMITED, 'too many reads; slow down', waitSeconds));
+        return;
+      }
+    }
     void this.runRequest(conn, id, body, quiet);
   }
 

@@ -12,13 +12,16 @@ export interface UpgradePolicy {
   /** Sockets connected but not yet authenticated, and how many may be. */
   pending: number;
   maxPending: number;
+  /** Of those, the ones from this request's client address, and that address's share. */
+  pendingFromIp: number;
+  maxPendingPerIp: number;
   stopping: boolean;
 }
 
 /** Why an upgrade was refused; `reason` labels the metric. */
 export interface UpgradeRefusal {
   status: number;
-  reason: 'path' | 'origin' | 'busy' | 'stopping';
+  reason: 'path' | 'origin' | 'busy' | 'source' | 'stopping';
   message: string;
 }
 
@@ -29,7 +32,8 @@ export function normalizeOrigin(origin: string): string {
 
 /**
  * The checks made before any 101: right path, an allowed Origin, room for one more
- * unauthenticated socket, not draining. A request without Origin comes from a native app
+ * unauthenticated socket in the pool and in this client address's share of it (so one
+ * source holding sockets open without authenticating cannot keep others out), not draining. A request without Origin comes from a native app
  * or a bot (browsers always send it on WebSocket upgrades), so it passes: Origin guards
  * against cross-site WebSocket hijacking in browsers, not against non-browser clients,
  * which must authenticate anyway.
@@ -39,6 +43,12 @@ export function checkUpgrade(req: IncomingMessage, p: UpgradePolicy): UpgradeRef
   if (path !== WS_PATH) return { status: 404, reason: 'path', message: `no WebSocket endpoint at ${path}` };
   if (p.stopping) return { status: 503, reason: 'stopping', message: 'server is restarting' };
   if (!originAllowed(req, p)) return { status: 403, reason: 'origin', message: 'origin not allowed' };
+  if (p.pendingFromIp >= p.maxPendingPerIp)
+    return {
+      status: 429,
+      reason: 'source',
+      message: 'too many unauthenticated connections from this address',
+    };
   if (p.pending >= p.maxPending) return { status: 503, reason: 'busy', message: 'too many connections' };
   return undefined;
 }
@@ -68,7 +78,7 @@ function originAllowed(req: IncomingMessage, p: UpgradePolicy): boolean {
 export function refuseUpgrade(socket: Duplex, status: number, message: string): void {
   socket.on('error', () => {}); // the peer may already be gone; nothing to report
   if (!socket.writable) return void socket.destroy();
-  const extra = status === 503 ? 'Retry-After: 5\r\n' : '';
+  const extra = status === 503 || status === 429 ? 'Retry-After: 5\r\n' : '';
   socket.once('finish', () => socket.destroy());
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +

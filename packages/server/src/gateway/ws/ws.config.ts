@@ -25,6 +25,28 @@ export const wsConfigSchema = cfg.group({
    * at the upgrade, so a flood of idle connections cannot exhaust the gateway.
    */
   maxPendingSockets: cfg.int(10_000, 1, 1_000_000),
+  /**
+   * The share of `maxPendingSockets` one client address may hold; more get HTTP 429 at the
+   * upgrade, so one source cannot keep everyone else out. The address is the peer's, or
+   * the forwarded one when `server.trustProxy` is set: behind a proxy without it, every
+   * client shares the proxy's address and this share.
+   */
+  maxPendingSocketsPerIp: cfg.int(256, 1, 1_000_000),
+  /**
+   * Open sockets one session (one login on one device) may have on this gateway. Over it,
+   * the session's oldest socket is closed with 4430.
+   */
+  maxSocketsPerSession: cfg.int(8, 1, 10_000),
+  /** Open sockets one account may have on this gateway, all sessions; over it, the oldest gets 4430. */
+  maxSocketsPerUser: cfg.int(32, 1, 100_000),
+  /**
+   * Reads one account may make per second on this gateway, its sockets and HTTP together:
+   * sync, history and ping frames, and the Sync and GetHistory RPCs. Beyond the burst,
+   * RATE_LIMITED with retry_after_seconds.
+   */
+  readRatePerSecond: cfg.int(20, 1, 1_000_000),
+  /** Reads one account may make at once above the rate (a client catching up after a reconnect). */
+  readBurst: cfg.int(200, 1, 1_000_000),
   /** On SIGTERM: how long to wait for clients to leave after telling them to reconnect, ms. */
   drainTimeoutMs: cfg.int(5_000, 0, 120_000),
 });
