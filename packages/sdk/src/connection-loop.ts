@@ -7,6 +7,9 @@ import { LocalClose, SocketClosedError, WsConnection, type WebSocketConstructor 
 /** Reasons that mean the session is over: reconnecting cannot help. */
 const SESSION_OVER = new Set(['UNAUTHENTICATED', 'SESSION_REVOKED', 'REFRESH_TOKEN_REUSED', 'TOKEN_INVALID']);
 
+/** Close code: this socket was the oldest over the per-session or per-account socket cap. */
+const TOO_MANY_SOCKETS = 4430;
+
 /** How long before the socket's token expires a fresh one is sent on it (at most half its life). */
 const RENEW_BEFORE_EXPIRY_MS = 60_000;
 /** After a failed renewal (offline, refresh refused), the next try. */
@@ -39,7 +42,8 @@ export interface ConnectionLoopOptions {
 /**
  * The connection state machine: connecting → authenticating → syncing → live, and on a lost
  * socket reconnecting (jittered exponential backoff, or the server's reconnect{afterMs}) until
- * stopped. 4409 (kicked) stops for good; 4401 refreshes the token once and retries.
+ * stopped. 4409 (kicked) and 4430 (too many sockets) stop for good; 4401 refreshes the token
+ * once and retries.
  */
 export class ConnectionLoop {
   private current: ConnectionState = 'idle';
@@ -163,6 +167,9 @@ export class ConnectionLoop {
       const closedBy = err instanceof SocketClosedError ? err : undefined;
       const e = closedBy ?? toMyChatError(err);
       if (closedBy?.code === 4409) return this.end(gen, closedBy.ended || 'kicked');
+      // 4430: newer sockets of this session or account took our place. Reconnecting would
+      // close the oldest of them, which would reconnect in turn: a fight nobody wins.
+      if (closedBy?.code === TOO_MANY_SOCKETS) return this.end(gen, 'too_many_sockets');
       if (closedBy?.code === 4401 || SESSION_OVER.has(e.reason) || e.reason === 'TOKEN_EXPIRED') {
         if (authRetried || (closedBy?.ended && closedBy.ended !== 'expired'))
           return this.end(gen, closedBy?.ended || e.reason.toLowerCase());

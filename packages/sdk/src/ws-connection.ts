@@ -29,6 +29,24 @@ export const LocalClose = {
   ABNORMAL: 1006,
 } as const;
 
+/** The server's frame size limit when AuthOk does not say (servers before max_frame_bytes). */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
+
+/** The close code a server sends after a frame over its size limit. */
+export const MESSAGE_TOO_BIG = 1009;
+
+/**
+ * The stable reason for a request that can never go out on the socket (its frame is over the
+ * server's limit): resending it would only close the socket again.
+ */
+export const FRAME_TOO_LARGE_REASON = 'PAYLOAD_TOO_LARGE';
+
+const tooLarge = (bytes: number, limit: number) =>
+  new MyChatError(
+    `this request is ${bytes} bytes; the server takes at most ${limit} per frame`,
+    FRAME_TOO_LARGE_REASON,
+  );
+
 /** The socket closed: `code` is the WebSocket close code, `ended` the server's SessionEnded reason. */
 export class SocketClosedError extends MyChatError {
   constructor(
@@ -67,8 +85,12 @@ export class WsConnection {
       resolve: (f: gateway.ServerFrame) => void;
       reject: (e: unknown) => void;
       timer: ReturnType<typeof setTimeout> | undefined;
+      /** The request's encoded size: on a 1009 close the biggest one is the culprit. */
+      bytes: number;
     }
   >();
+  /** The server's frame limit, from AuthOk (requests over it are refused before sending). */
+  private maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
   private closed: SocketClosedError | undefined;
   private ended: string | undefined;
   private lastFrameAt = 0;
@@ -107,6 +129,7 @@ export class WsConnection {
       });
       const f = await this.request({ case: 'auth', value: { accessToken } }, timeoutMs);
       if (f.body.case !== 'authOk') throw new MyChatError('expected AuthOk', 'PROTOCOL');
+      if (f.body.value.maxFrameBytes > 0) this.maxFrameBytes = f.body.value.maxFrameBytes;
       this.startHeartbeat(f.body.value);
       return f.body.value;
     } finally {
@@ -117,12 +140,15 @@ export class WsConnection {
   /**
    * Sends a frame and resolves with its answer; a server Error frame rejects as MyChatError.
    * Without `timeoutMs` it waits until the answer comes or the socket closes (the server
-   * answers every request, and the heartbeat closes a dead link).
+   * answers every request, and the heartbeat closes a dead link). A frame over the server's
+   * size limit is not sent: it rejects with PAYLOAD_TOO_LARGE and the socket stays open.
    */
   request(body: FrameBody, timeoutMs?: number): Promise<gateway.ServerFrame> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(this.closed);
       const requestId = this.nextId++;
+      const bytes = encode(requestId, body);
+      if (bytes.length > this.maxFrameBytes) return reject(tooLarge(bytes.length, this.maxFrameBytes));
       const timer =
         timeoutMs === undefined
           ? undefined
@@ -130,8 +156,8 @@ export class WsConnection {
               this.waiting.delete(requestId);
               reject(new MyChatError('no answer from the server in time', 'TIMEOUT'));
             }, timeoutMs);
-      this.waiting.set(requestId, { resolve, reject, timer });
-      this.write(requestId, body);
+      this.waiting.set(requestId, { resolve, reject, timer, bytes: bytes.length });
+      this.write(bytes);
     });
   }
 
@@ -141,7 +167,7 @@ export class WsConnection {
    */
   notify(body: FrameBody): boolean {
     if (this.closed) return false;
-    this.write(0, body);
+    this.write(encode(0, body));
     return true;
   }
 
@@ -152,11 +178,9 @@ export class WsConnection {
 
   private whenClosed: ((e: SocketClosedError) => void) | undefined;
 
-  private write(requestId: number, body: FrameBody) {
+  private write(bytes: Uint8Array) {
     try {
-      this.ws.send(
-        toBinary(gateway.ClientFrameSchema, create(gateway.ClientFrameSchema, { requestId, body })),
-      );
+      this.ws.send(bytes);
     } catch {
       this.terminate(LocalClose.ABNORMAL, 'send failed');
     }
@@ -199,7 +223,7 @@ export class WsConnection {
       if (this.lastPingAt && this.lastFrameAt < this.lastPingAt)
         return this.terminate(LocalClose.DEAD, 'no pong');
       this.lastPingAt = Date.now();
-      this.write(0, { case: 'ping', value: { clientTimeMs: this.lastPingAt } });
+      this.write(encode(0, { case: 'ping', value: { clientTimeMs: this.lastPingAt } }));
     }, every);
   }
 
@@ -208,9 +232,24 @@ export class WsConnection {
     if (this.closed) return;
     const err = (this.closed = new SocketClosedError(code, reason, this.ended));
     clearInterval(this.heartbeat);
-    for (const w of this.waiting.values()) {
+    // 1009: the server's limit is below what it told us (or it never told us). The biggest
+    // request in flight is the one it refused: it fails for good, so a resend rule cannot
+    // loop on it; the rest are plain connection losses.
+    let culprit: number | undefined;
+    if (code === MESSAGE_TOO_BIG) {
+      let biggest = 0;
+      for (const [id, w] of this.waiting) if (w.bytes > biggest) [culprit, biggest] = [id, w.bytes];
+    }
+    for (const [id, w] of this.waiting) {
       clearTimeout(w.timer);
-      w.reject(err);
+      w.reject(
+        id === culprit
+          ? new MyChatError(
+              `the server closed the connection (1009): this request of ${w.bytes} bytes is over its frame limit`,
+              FRAME_TOO_LARGE_REASON,
+            )
+          : err,
+      );
     }
     this.waiting.clear();
     this.whenClosed?.(err);
@@ -231,4 +270,8 @@ export class WsConnection {
     }
     this.finish(code, reason);
   }
+}
+
+function encode(requestId: number, body: FrameBody): Uint8Array {
+  return toBinary(gateway.ClientFrameSchema, create(gateway.ClientFrameSchema, { requestId, body }));
 }
