@@ -235,12 +235,12 @@ export class AuthRepository {
     return liveIds;
   }
 
-  /** Sessions ended at or after `since` (epoch ms), with when and why: to refill the kv. */
+  /** Sessions ended after `since` (epoch ms), with when and why: to refill the kv. */
   async revokedSince(since: number): Promise<{ id: string; revokedAt: number; reason: string }[]> {
     const rows = await this.db
       .selectFrom('auth_sessions')
       .select(['id', 'revoked_at', 'revoke_reason'])
-      .where('revoked_at', '>=', since)
+      .where('revoked_at', '>', since)
       .execute();
     return rows.map((r) => ({
       id: asId(r.id),
