@@ -1,3 +1,4 @@
+import { hasFreeSpace } from './kernel/disk-space.js';
 import fs from 'node:fs';
 import type { DestinationStream } from 'pino';
 import { configSchema, type Config } from './config.schema.js';
@@ -46,10 +47,13 @@ export function createApp(opts: AppOptions = {}): App {
     ids,
     clock,
     notRunning: () => ref.runner!.notRunning(),
-    unhealthy: async () =>
-      Object.entries(await ref.runner!.health())
+    unhealthy: async () => {
+      const failing = Object.entries(await ref.runner!.health())
         .filter(([, ok]) => !ok)
-        .map(([n]) => n),
+        .map(([n]) => n);
+      if (!(await hasFreeSpace(config.dataDir, config.disk.minFreeMb * 1024 * 1024))) failing.push('disk');
+      return failing;
+    },
   });
   const runner = new ModuleRunner(MODULES, order, context, loggers.root);
   ref.runner = runner;

@@ -64,6 +64,18 @@ export const configSchema = z.strictObject({
     url: cfg.optStr(),
     /** Prefix of every key and channel, so deployments can share a Redis. */
     prefix: cfg.str('mychat:'),
+    /**
+     * Longest wait for one Redis command, ms. While Redis is unreachable commands fail at
+     * once (no offline queue); this bounds one sent just before a connection silently died.
+     */
+    commandTimeoutMs: cfg.int(2000, 50, 60_000),
+  }),
+  disk: cfg.group({
+    /**
+     * /readyz turns 503 (`unhealthy: ["disk"]`) when the file system of dataDir has less
+     * free space than this, MiB: SQLite, uploads and logs there would start failing.
+     */
+    minFreeMb: cfg.int(256, 0, 1_073_741_824),
   }),
   bus: cfg.group({
     /**

@@ -194,8 +194,17 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
         redisUrl: ctx.config.redis.url,
         prefix: ctx.config.redis.prefix,
         logger: ctx.logger,
+        commandTimeoutMs: ctx.config.redis.commandTimeoutMs,
       });
-      return { value: kv, stop: () => kv.close() };
+      return {
+        value: kv,
+        stop: () => kv.close(),
+        health: () =>
+          kv.ping().then(
+            () => true,
+            () => false,
+          ),
+      };
     },
   }),
 
@@ -209,8 +218,9 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
         redisUrl: ctx.config.redis.url,
         prefix: ctx.config.redis.prefix,
         logger: ctx.logger,
+        commandTimeoutMs: ctx.config.redis.commandTimeoutMs,
       });
-      return { value: bus, stop: () => bus.close() };
+      return { value: bus, stop: () => bus.close(), health: async () => bus.connected() };
     },
   }),
 

@@ -101,7 +101,7 @@ export function connectEdge(
       o.requests.inc({ method, code });
       o.latency.observe({ method }, (performance.now() - started) / 1000);
       o.logger.debug(
-        { request_id: requestId, rpc: method, code, ms: Math.round(performance.now() - started) },
+        { request_id: requestId, rpc: method, status: code, ms: Math.round(performance.now() - started) },
         'rpc',
       );
     }

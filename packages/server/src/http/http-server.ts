@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+
+/** The request ids a client may choose (else the server makes one). */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 
 export type HttpHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -74,8 +78,32 @@ export class HttpServer {
     if (path === '/readyz') return void this.ready(res);
     if (path === '/metrics') return void this.metrics(res);
     const m = this.mounts.find((x) => path.startsWith(x.prefix));
-    if (m) return m.handler(req, res);
+    if (m) return this.guarded(m.handler, req, res);
     json(res, 404, { code: 'not_found', message: `no route for ${path}` });
+  }
+
+  /**
+   * Runs a mounted handler so that whatever escapes it (a throw, a rejected promise) is a
+   * logged 500 naming the request id, never a crashed process or a request left hanging.
+   */
+  private guarded(handler: HttpHandler, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const fail = (err: unknown) => {
+      const given = String(req.headers['x-request-id'] ?? '');
+      const requestId = SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+      this.opts.logger.error(
+        { err, request_id: requestId, path: req.url?.split('?')[0] },
+        'http route failed',
+      );
+      if (res.headersSent) return void res.destroy();
+      res.setHeader('x-request-id', requestId);
+      json(res, 500, { reason: 'INTERNAL', message: 'internal error', requestId });
+    };
+    try {
+      const out = handler(req, res) as unknown;
+      if (out instanceof Promise) out.catch(fail);
+    } catch (err) {
+      fail(err);
+    }
   }
 
   private async ready(res: http.ServerResponse) {

@@ -24,7 +24,8 @@ const REDACT_KEYS = [
   'body',
 ];
 // `code` is redacted only at the top level: one level down it is usually an error's
-// code (err.code = 'ECONNREFUSED'), which operators need to see.
+// code (err.code = 'ECONNREFUSED'), which operators need to see. A status code therefore
+// never goes in a top-level `code` field: rpc lines call it `status`.
 const REDACT_PATHS = [
   ...REDACT_KEYS,
   ...REDACT_KEYS.filter((k) => k !== 'code').map((k) => `*.${k}`),

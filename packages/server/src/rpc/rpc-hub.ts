@@ -67,7 +67,7 @@ export class RpcHub {
     observed: (service, method, code, ms, requestId) => {
       this.opts.rpcDuration?.observe({ service: service.typeName, method: method.name, code }, ms / 1000);
       if (this.opts.logger.isLevelEnabled('debug'))
-        this.opts.logger.debug({ request_id: requestId, rpc: method.name, code, ms }, 'rpc handled');
+        this.opts.logger.debug({ request_id: requestId, rpc: method.name, status: code, ms }, 'rpc handled');
     },
     fallback: () => this.routerTransport(),
   });

@@ -32,5 +32,7 @@ export interface Bus {
    * in-process bus, which cannot lose anything.
    */
   onResume(listener: () => void): void;
+  /** Whether the bus is connected now (readiness): false while a broker is unreachable. */
+  connected(): boolean;
   close(): Promise<void>;
 }

@@ -62,6 +62,7 @@ export function createMemoryBus(opts: { logger: Logger }): Bus {
     onResume() {
       // In one process nothing is ever lost, so there is nothing to resume from.
     },
+    connected: () => !closed,
     async close() {
       closed = true;
       for (const entries of channels.values()) for (const e of entries) e.active = false;

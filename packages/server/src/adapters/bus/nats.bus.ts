@@ -42,8 +42,11 @@ export async function openNatsBus(opts: {
     throw new Error(`cannot connect to nats at ${redactNatsUrl(opts.url)}: ${reason}`, { cause: err });
   }
   const resumed = new Set<() => void>();
+  let down = false;
   void (async () => {
     for await (const s of nc.status()) {
+      if (s.type === 'disconnect') down = true;
+      if (s.type === 'reconnect') down = false;
       if (s.type === 'disconnect') logger.warn({ server: s.data }, 'nats connection lost');
       else if (s.type === 'error') logger.warn({ err: { message: String(s.data) } }, 'nats error');
       else if (s.type === 'reconnect') {
@@ -110,6 +113,8 @@ export async function openNatsBus(opts: {
     onResume(listener) {
       resumed.add(listener);
     },
+
+    connected: () => !closed && !down && !nc.isClosed(),
 
     async close() {
       if (closed) return;

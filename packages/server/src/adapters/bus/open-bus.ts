@@ -17,6 +17,8 @@ export async function openBus(opts: {
   prefix?: string;
   clientName?: string;
   logger: Logger;
+  /** Bound on one Redis command (config redis.commandTimeoutMs). */
+  commandTimeoutMs?: number;
 }): Promise<Bus> {
   const prefix = opts.prefix ?? DEFAULT_BUS_PREFIX;
   const clientName = opts.clientName ?? 'mychat-bus';
@@ -33,5 +35,6 @@ export async function openBus(opts: {
     prefix,
     clientName,
     logger: opts.logger.child({ bus: 'redis' }),
+    commandTimeoutMs: opts.commandTimeoutMs ?? 2_000,
   });
 }

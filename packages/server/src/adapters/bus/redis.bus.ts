@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { closeRedis, connectRedis } from '../kv/redis-connection.js';
+import { closeRedis, connectRedis, failFast } from '../kv/redis-connection.js';
 import type { Bus, BusHandler, BusSubscription } from './bus.js';
 import { deliverSafely } from './deliver.js';
 
@@ -31,12 +31,15 @@ export async function openRedisBus(opts: {
   prefix: string;
   clientName: string;
   logger: Logger;
+  /** Bound on one command; see failFast. */
+  commandTimeoutMs: number;
 }): Promise<Bus> {
   const { prefix, logger } = opts;
   const pub = await connectRedis(opts.url, logger, {
     connectionName: `${opts.clientName}-pub`,
     // Publishes of one event-loop turn (a group push) leave in one write.
     enableAutoPipelining: true,
+    ...failFast(opts.commandTimeoutMs),
   });
   let sub: Redis;
   try {
@@ -161,6 +164,8 @@ export async function openRedisBus(opts: {
     onResume(listener) {
       resumed.add(listener);
     },
+
+    connected: () => !closed && pub.status === 'ready' && sub.status === 'ready',
 
     async close() {
       if (closed) return;

@@ -37,6 +37,8 @@ export interface Kv {
   leaseRemove(key: string, member: string): Promise<number>;
   /** How many live members a lease set has (0 when the key does not exist). */
   leaseCount(key: string): Promise<number>;
+  /** Resolves when the store answers (readiness); rejects when it is unreachable. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -138,6 +138,9 @@ export function createMemoryKv(opts: MemoryKvOptions = {}): MemoryKv {
     async leaseCount(key) {
       return leases(key)?.size ?? 0;
     },
+    async ping() {
+      if (closed) throw new Error('kv is closed');
+    },
     async close() {
       closed = true;
       clearInterval(sweep);

@@ -1,6 +1,19 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 
+/**
+ * For clients that answer requests (kv, bus publishes): while Redis is unreachable a
+ * command fails at once instead of waiting in ioredis's offline queue through reconnect
+ * attempts (tens of seconds), and one sent on a connection that silently died fails after
+ * `commandTimeoutMs`. Callers turn the failure into UNAVAILABLE; the client keeps reconnecting
+ * in the background and commands work again as soon as it is back.
+ */
+export const failFast = (commandTimeoutMs: number): RedisOptions => ({
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  commandTimeout: commandTimeoutMs,
+});
+
 /** The URL without its password, for logs and error messages. */
 export function redactRedisUrl(url: string): string {
   try {

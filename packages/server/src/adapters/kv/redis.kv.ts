@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
+import { ReplyError, type Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { checkTtlMs, type Kv } from './kv.js';
-import { closeRedis, connectRedis } from './redis-connection.js';
+import { AppError, ErrorCode } from '../../kernel/errors.js';
+import { closeRedis, connectRedis, failFast } from './redis-connection.js';
 
 /**
  * INCRBY that sets the TTL only when this call created the key, in one atomic step: with a
@@ -44,18 +45,25 @@ type ScriptedRedis = Redis & {
  * The kv port on Redis (>= 6.2 for GETDEL). Every key is stored as `prefix + key`, so
  * deployments and test runs sharing one Redis never see each other's keys.
  */
-export async function openRedisKv(opts: { url: string; prefix: string; logger: Logger }): Promise<Kv> {
+export async function openRedisKv(opts: {
+  url: string;
+  prefix: string;
+  logger: Logger;
+  /** Bound on one command; see failFast. */
+  commandTimeoutMs: number;
+}): Promise<Kv> {
   const redis = (await connectRedis(opts.url, opts.logger, {
     connectionName: 'mychat-kv',
     // Commands of one event-loop turn leave in one write (many requests each incr a limit).
     enableAutoPipelining: true,
+    ...failFast(opts.commandTimeoutMs),
   })) as ScriptedRedis;
   // defineCommand sends EVALSHA and falls back to EVAL once, so the script is not resent each call.
   redis.defineCommand('mychatIncrWithTtl', { numberOfKeys: 1, lua: INCR_WITH_TTL });
   redis.defineCommand('mychatLease', { numberOfKeys: 1, lua: LEASE });
   const k = (key: string) => opts.prefix + key;
 
-  return {
+  const kv: Kv = {
     get: (key) => redis.get(k(key)),
     async set(key, value, o = {}) {
       const ttl = o.ttlMs === undefined ? undefined : checkTtlMs(o.ttlMs);
@@ -83,6 +91,28 @@ export async function openRedisKv(opts: { url: string; prefix: string; logger: L
     leaseAdd: (key, member, ttlMs) => redis.mychatLease(k(key), 'add', member, checkTtlMs(ttlMs)),
     leaseRemove: (key, member) => redis.mychatLease(k(key), 'remove', member, 1),
     leaseCount: (key) => redis.mychatLease(k(key), 'count', '', 1),
+    async ping() {
+      await redis.ping();
+    },
     close: () => closeRedis(redis),
   };
+  return unavailableWhenDown(kv);
+}
+
+/**
+ * Every call's failure to reach Redis (not connected, timed out, connection lost) becomes
+ * UNAVAILABLE, which clients retry, rather than an internal error. An error Redis itself
+ * answered (a script or type error: a bug) stays as it is.
+ */
+function unavailableWhenDown(kv: Kv): Kv {
+  const wrapped = { ...kv } as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(kv)) {
+    if (typeof fn !== 'function' || name === 'close') continue;
+    wrapped[name] = (...args: unknown[]) =>
+      (fn as (...a: unknown[]) => Promise<unknown>)(...args).catch((err: unknown) => {
+        if (err instanceof ReplyError || err instanceof RangeError) throw err;
+        throw new AppError(ErrorCode.UNAVAILABLE, 'the shared store (Redis) is unreachable; retry shortly');
+      });
+  }
+  return wrapped as unknown as Kv;
 }

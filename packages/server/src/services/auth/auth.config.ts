@@ -19,6 +19,12 @@ export const authConfigSchema = cfg.group({
   /** Failed password logins per address before logins are refused for the window. */
   loginFailuresPerWindow: cfg.int(10, 1, 10_000),
   loginFailureWindowSeconds: cfg.int(900, 1, 86_400),
+  /**
+   * How often the auth service checks that the kv still holds the session revocations
+   * (it refills them from SQL when the kv lost them), ms. Authenticated calls answer
+   * UNAVAILABLE for at most about this long after Redis restarts empty.
+   */
+  revocationCheckMs: cfg.int(1000, 100, 60_000),
   /** argon2id memory, KiB (OWASP: 19456). */
   argon2MemoryKib: cfg.int(19_456, 1024, 1_048_576),
   /** argon2id passes (OWASP: 2). */

@@ -61,4 +61,18 @@ export const authMigrations: Record<string, Migration> = {
       await db.schema.dropTable('auth_users').execute();
     },
   },
+  // Refilling the kv's revocation list reads the sessions ended within the last access-token
+  // lifetime, at every start and after the kv lost its contents: a range on revoked_at.
+  '0002_sessions_revoked_at_idx': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createIndex('auth_sessions_revoked_idx')
+        .on('auth_sessions')
+        .column('revoked_at')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex('auth_sessions_revoked_idx').on('auth_sessions').execute();
+    },
+  },
 };

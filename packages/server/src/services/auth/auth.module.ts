@@ -19,6 +19,7 @@ import { PasswordHasher } from './auth.passwords.js';
 import { AuthRepository } from './auth.repository.js';
 import { authRpc } from './auth.rpc.js';
 import { userDirectoryRpc } from './auth-directory.rpc.js';
+import { RevocationRefill } from './auth.revocations.js';
 import { AuthService } from './auth.service.js';
 
 export interface AuthModuleDeps {
@@ -42,6 +43,12 @@ export async function initAuth(d: AuthModuleDeps): Promise<ModuleInstance<AuthSe
   await d.sql.migrate('auth', authMigrations);
   const c = d.config;
   const repo = new AuthRepository(d.sql);
+  const revocations = new SessionRevocations(d.kv, (c.accessTokenTtlSeconds + 60) * 1000);
+  // Before serving: a restart on the in-memory kv (or a Redis that came back empty) must
+  // not bring ended sessions back to life.
+  const refill = new RevocationRefill({ repo, revocations, clock: d.clock, logger: d.logger });
+  await refill.refill();
+  refill.watch(c.revocationCheckMs);
   const codeKey = Buffer.from(hkdfSync('sha256', d.keyMaterial, 'mychat', 'verification-code-hmac', 32));
   const service = new AuthService({
     repo,
@@ -59,7 +66,7 @@ export async function initAuth(d: AuthModuleDeps): Promise<ModuleInstance<AuthSe
     ),
     hasher: new PasswordHasher({ memoryCostKib: c.argon2MemoryKib, timeCost: c.argon2TimeCost }),
     tokens: d.tokens,
-    revocations: new SessionRevocations(d.kv, (c.accessTokenTtlSeconds + 60) * 1000),
+    revocations,
     mailer: d.mail,
     sms: d.sms,
     bus: d.bus,
@@ -76,5 +83,11 @@ export async function initAuth(d: AuthModuleDeps): Promise<ModuleInstance<AuthSe
   });
   d.rpc.register(auth.AuthService, authRpc(service));
   d.rpc.register(auth.UserDirectoryService, userDirectoryRpc(repo));
-  return { value: service, stop: () => service.drain() };
+  return {
+    value: service,
+    stop: async () => {
+      await refill.stop();
+      await service.drain();
+    },
+  };
 }

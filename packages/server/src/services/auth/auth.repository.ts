@@ -235,6 +235,20 @@ export class AuthRepository {
     return liveIds;
   }
 
+  /** Sessions ended after `since` (epoch ms), with when and why: to refill the kv. */
+  async revokedSince(since: number): Promise<{ id: string; revokedAt: number; reason: string }[]> {
+    const rows = await this.db
+      .selectFrom('auth_sessions')
+      .select(['id', 'revoked_at', 'revoke_reason'])
+      .where('revoked_at', '>', since)
+      .execute();
+    return rows.map((r) => ({
+      id: asId(r.id),
+      revokedAt: asNum(r.revoked_at),
+      reason: r.revoke_reason ?? 'revoked',
+    }));
+  }
+
   async findRefreshToken(hash: string): Promise<{ sessionId: string; usedAt: number | null } | undefined> {
     const r = await this.db
       .selectFrom('auth_refresh_tokens')
