@@ -122,6 +122,7 @@ export const en = {
     reconnecting: 'Connection lost. Reconnecting…',
     stopped: 'Disconnected.',
     kicked: 'You signed in on another device, so this one was signed out.',
+    tooManySockets: 'MyChat is open in too many windows or devices, so this one was disconnected.',
     loginAgain: 'Log in again',
     reconnectNow: 'Reconnect now',
   },

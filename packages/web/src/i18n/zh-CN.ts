@@ -124,6 +124,7 @@ export const zhCN: Messages = {
     reconnecting: '连接已断开，正在重新连接…',
     stopped: '已断开连接。',
     kicked: '你的账号已在其他设备登录，此设备已退出。',
+    tooManySockets: 'MyChat 打开的窗口或设备过多，此窗口已断开连接。',
     loginAgain: '重新登录',
     reconnectNow: '立即重连',
   },
