@@ -95,6 +95,10 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
         metrics,
         notRunning: ctx.notRunning,
         unhealthy: ctx.unhealthy,
+        trustedProxies: ctx.config.http.trustedProxies,
+        maxConnections: ctx.config.http.maxConnections,
+        headersTimeoutMs: ctx.config.http.headersTimeoutMs,
+        metricsAllowedFrom: ctx.config.http.metricsAllowedFrom,
       });
       return { value: server, start: () => server.start(), stop: () => server.stop() };
     },
@@ -384,7 +388,6 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
         web: ctx.config.web,
         media: { blob: deps.blob, dataDir: ctx.config.dataDir, config: ctx.config.media },
         config: {
-          trustProxy: ctx.config.http.trustProxy,
           maxBodyBytes: ctx.config.http.maxBodyBytes,
           timeoutMs: ctx.config.rpc.timeoutMs,
           accessTokenTtlSeconds: ctx.config.auth.accessTokenTtlSeconds,

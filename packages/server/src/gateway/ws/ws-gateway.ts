@@ -1,3 +1,4 @@
+import type { ProxyTrust } from '../../http/proxy-trust.js';
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import type { IncomingMessage } from 'node:http';
@@ -42,7 +43,8 @@ export interface WsGatewayDeps {
   metrics: Registry;
   clock: Clock;
   config: ReturnType<(typeof wsConfigSchema)['parse']>;
-  trustProxy: boolean;
+  /** Which peers may name the client (X-Forwarded-For) and host (X-Forwarded-Host). */
+  proxies: ProxyTrust;
 }
 
 export interface WsGateway {
@@ -108,19 +110,10 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
   let sweepTimer: NodeJS.Timeout | undefined;
   let sessionEnded: BusSubscription | undefined;
 
-  const clientIp = (req: IncomingMessage) => {
-    const fwd = d.trustProxy
-      ? String(req.headers['x-forwarded-for'] ?? '')
-          .split(',')[0]
-          ?.trim()
-      : '';
-    return fwd || req.socket.remoteAddress || '';
-  };
-
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = checkUpgrade(req, {
       allowedOrigins,
-      trustProxy: d.trustProxy,
+      forwardedHost: d.proxies.forwardedHeader(req, 'host'),
       pending: lifecycle.pending,
       maxPending: c.maxPendingSockets,
       stopping,
@@ -130,7 +123,7 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
       log.debug({ reason: refusal.reason, origin: req.headers.origin }, 'upgrade refused');
       return refuseUpgrade(socket, refusal.status, refusal.message);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => lifecycle.onConnect(ws, clientIp(req)));
+    wss.handleUpgrade(req, socket, head, (ws) => lifecycle.onConnect(ws, d.proxies.clientAddress(req)));
   };
 
   /** The one periodic check for every socket and for presence. */
