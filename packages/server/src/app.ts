@@ -45,6 +45,7 @@ export function createApp(opts: AppOptions = {}): App {
     logger: loggers.forModule(name, { ownFile: def.service === true }),
     ids,
     clock,
+    modules: order,
     notRunning: () => ref.runner!.notRunning(),
     unhealthy: async () =>
       Object.entries(await ref.runner!.health())

@@ -74,7 +74,15 @@ export const configSchema = z.strictObject({
   rpc: cfg.group({
     /** Internal gRPC listener; never expose it publicly. */
     host: cfg.str('127.0.0.1'),
-    port: cfg.port(8081),
+    /**
+     * Its port. Unset: 8081, except in a self-contained process (runs the gateway and has
+     * no rpc.peers), where nothing else calls it and a free port is taken, so a second
+     * instance on one machine cannot collide on it.
+     */
+    port: z.preprocess(
+      (v) => (typeof v === 'string' ? (v.trim() === '' ? Number.NaN : Number(v)) : v),
+      z.number().int().min(0).max(65535).optional(),
+    ),
     /** The shared internal token; when unset it is read from (or generated into) tokenFile. */
     token: cfg.optStr(),
     tokenFile: cfg.str('internal-token'),

@@ -45,7 +45,8 @@ describe('loadConfig defaults', () => {
     expect(c.http.host).toBe('127.0.0.1');
     expect(c.http.trustedProxies).toEqual([]);
     expect(c.dataDir).toBe('./data');
-    expect(c.rpc.port).toBe(8081);
+    // Unset: the process picks (see rpcPort in modules.ts).
+    expect(c.rpc.port).toBeUndefined();
     expect(c.rpc.peers).toEqual({});
     expect(c.rpc.token).toBeUndefined();
     expect(c.sql.url).toBeUndefined();
