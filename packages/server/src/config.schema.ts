@@ -54,8 +54,12 @@ export const configSchema = z.strictObject({
         message:
           'was replaced by http.trustedProxies (MYCHAT_HTTP_TRUSTED_PROXIES): list the addresses or CIDR blocks of your proxies, e.g. 127.0.0.1,10.0.0.0/8',
       }),
-    /** Most open TCP connections (WebSockets included); more are refused at once. */
-    maxConnections: cfg.int(10_000, 1, 1_000_000),
+    /**
+     * Most open TCP connections (WebSockets included); more are refused at once. 0 (auto): the
+     * process's open-file limit less 512 descriptors kept for everything else (10 000 where the
+     * limit cannot be read).
+     */
+    maxConnections: cfg.int(0, 0, 10_000_000),
     /**
      * A connection must deliver a request's complete headers within this many ms of opening
      * (or of its previous request); else it is closed. Bodies (uploads) and WebSockets are

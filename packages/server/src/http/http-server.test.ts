@@ -2,6 +2,7 @@ import net from 'node:net';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { descriptorLimit } from './connection-cap.js';
 import { HttpServer, json, type HttpServerOptions } from './http-server.js';
 
 /** A real listener on port 0 with one echo route that reads the whole body. */
@@ -146,5 +147,14 @@ describe('HttpServer: while modules start', () => {
     expect((await fetch(`${s.url}/readyz`)).status).toBe(503);
     notRunning = [];
     expect((await upgradeStatus(s)).status).toBe(404);
+  });
+});
+
+describe('HttpServer: default connection cap', () => {
+  it.runIf(process.platform === 'linux')('is set below the open-file limit when not configured', async () => {
+    const s = await start({});
+    const limit = descriptorLimit()!;
+    expect(s.server.maxConnections).toBeGreaterThan(0);
+    expect(s.server.maxConnections).toBeLessThan(limit);
   });
 });

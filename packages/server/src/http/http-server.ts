@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { connectionCap, descriptorLimit } from './connection-cap.js';
 import { ProxyTrust } from './proxy-trust.js';
 
 export type HttpHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -17,7 +18,7 @@ export interface HttpServerOptions {
   unhealthy: () => Promise<string[]>;
   /** Reverse proxies whose X-Forwarded-* headers are believed (config http.trustedProxies). */
   trustedProxies?: readonly string[];
-  /** Most open connections; more are closed as soon as they connect. */
+  /** Most open connections; more are closed as soon as they connect. 0 or absent: auto. */
   maxConnections?: number;
   /** How long a connection may take to send a request's headers, ms. */
   headersTimeoutMs?: number;
@@ -51,7 +52,7 @@ export class HttpServer {
     );
     // Above the cap node closes new sockets at once, so idle connections cannot use up every
     // file descriptor; open ones (WebSockets included) are untouched.
-    this.server.maxConnections = opts.maxConnections ?? 10_000;
+    this.server.maxConnections = connectionCap(opts.maxConnections ?? 0, descriptorLimit());
     this.server.keepAliveTimeout = 65_000;
     // A connection that dribbles its headers is closed after this; bodies and upgraded
     // sockets are not bound by it.
@@ -88,7 +89,7 @@ export class HttpServer {
         resolve();
       });
     });
-    this.opts.logger.info({ url: this.url }, 'http listening');
+    this.opts.logger.info({ max_connections: this.server.maxConnections, url: this.url }, 'http listening');
   }
 
   /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts the rest. */
