@@ -9,13 +9,16 @@ import { configSchema } from './config.schema.js';
 import { rpcPort } from './modules.js';
 
 const apps: App[] = [];
+const dirs: string[] = [];
 afterAll(async () => {
   for (const a of apps) await a.stop();
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
 /** An all-in-one process as `mychat serve` starts it, with only the HTTP port moved. */
 function allInOne(): App {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-rpcport-'));
+  dirs.push(dataDir);
   const app = createApp({
     logDestination: new Writable({ write: (_c, _e, cb) => cb() }),
     config: {
