@@ -46,6 +46,7 @@ export function createApp(opts: AppOptions = {}): App {
     logger: loggers.forModule(name, { ownFile: def.service === true }),
     ids,
     clock,
+    modules: order,
     notRunning: () => ref.runner!.notRunning(),
     unhealthy: async () => {
       const failing = Object.entries(await ref.runner!.health())

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cfg } from './kernel/config.js';
+import { parseProxyEntry } from './http/proxy-trust.js';
 import { wsConfigSchema } from './gateway/ws/ws.config.js';
 import { webConfigSchema } from './gateway/static/static.config.js';
 import { blobConfigSchema } from './adapters/blob/blob.config.js';
@@ -7,6 +8,15 @@ import { authConfigSchema } from './services/auth/auth.config.js';
 import { contactsConfigSchema } from './services/contacts/contacts.config.js';
 import { messageConfigSchema } from './services/message/message.config.js';
 import { mediaConfigSchema, workerConfigSchema } from './services/media/media.config.js';
+
+/** A list of IP addresses and CIDR blocks; each entry is checked when the config loads. */
+const addressList = (def: string[]) =>
+  cfg.list(def).superRefine((list, ctx) => {
+    for (const e of list) {
+      const p = parseProxyEntry(e);
+      if (typeof p === 'string') ctx.addIssue({ code: 'custom', message: p });
+    }
+  });
 
 /**
  * The whole config, composed from each module's part. Every field is documented in
@@ -26,15 +36,57 @@ export const configSchema = z.strictObject({
   http: cfg.group({
     host: cfg.str('127.0.0.1'),
     port: cfg.port(8080),
-    /** Take the client address from X-Forwarded-For (only behind a trusted proxy). */
-    trustProxy: cfg.bool(false),
+    /**
+     * Addresses or CIDR blocks of your own reverse proxies (IPv4/IPv6). Only a request whose
+     * socket peer is listed may name the client in X-Forwarded-For (walked from the right,
+     * past every listed proxy) or the host in X-Forwarded-Host. Empty: forwarded headers are
+     * ignored and the socket peer is the client.
+     */
+    trustedProxies: addressList([]),
+    /**
+     * Removed: a yes/no trust let any client forge its address. Setting it is refused with a
+     * message pointing at trustedProxies.
+     */
+    trustProxy: z
+      .unknown()
+      .optional()
+      .refine((v) => v === undefined, {
+        message:
+          'was replaced by http.trustedProxies (MYCHAT_HTTP_TRUSTED_PROXIES): list the addresses or CIDR blocks of your proxies, e.g. 127.0.0.1,10.0.0.0/8',
+      }),
+    /**
+     * Most open TCP connections (WebSockets included); more are refused at once. 0 (auto): the
+     * process's open-file limit less 512 descriptors kept for everything else (10 000 where the
+     * limit cannot be read).
+     */
+    maxConnections: cfg.int(0, 0, 10_000_000),
+    /**
+     * A connection must deliver a request's complete headers within this many ms of opening
+     * (or of its previous request); else it is closed. Bodies (uploads) and WebSockets are
+     * not bound by it.
+     */
+    headersTimeoutMs: cfg.int(10_000, 100, 60_000),
+    /**
+     * Clients that may read /metrics on this port: addresses or CIDR blocks, matched against
+     * a direct request's socket peer (a request that came through a proxy, i.e. carries
+     * forwarding headers, is refused). Empty: /metrics is not served.
+     */
+    metricsAllowedFrom: addressList(['127.0.0.0/8', '::1']),
     /** Largest public RPC request body, bytes. */
     maxBodyBytes: cfg.int(64 * 1024, 1024, 16 * 1024 * 1024),
   }),
   rpc: cfg.group({
     /** Internal gRPC listener; never expose it publicly. */
     host: cfg.str('127.0.0.1'),
-    port: cfg.port(8081),
+    /**
+     * Its port. Unset: 8081, except in a self-contained process (runs the gateway and has
+     * no rpc.peers), where nothing else calls it and a free port is taken, so a second
+     * instance on one machine cannot collide on it.
+     */
+    port: z.preprocess(
+      (v) => (typeof v === 'string' ? (v.trim() === '' ? Number.NaN : Number(v)) : v),
+      z.number().int().min(0).max(65535).optional(),
+    ),
     /** The shared internal token; when unset it is read from (or generated into) tokenFile. */
     token: cfg.optStr(),
     tokenFile: cfg.str('internal-token'),

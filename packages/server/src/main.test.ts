@@ -118,6 +118,16 @@ describe('mychat config', () => {
     expect(r.stdout).toMatch(/^http\.port\s+MYCHAT_HTTP_PORT$/m);
     expect(r.stdout).toMatch(/^jwt\.keyFile\s+MYCHAT_JWT_KEY_FILE$/m);
   });
+
+  it('runs as `npx mychat config keys` from the repository root, as the README says', async () => {
+    const { stdout } = await execFileAsync('npx', ['--no-install', 'mychat', 'config', 'keys'], {
+      cwd: ROOT,
+      env: childEnv(),
+      timeout: 60_000,
+    });
+    expect(stdout).toMatch(/^rpc\.port\s+MYCHAT_RPC_PORT$/m);
+    expect(stdout).toMatch(/^http\.trustedProxies\s+MYCHAT_HTTP_TRUSTED_PROXIES$/m);
+  });
 });
 
 describe('mychat errors', () => {

@@ -54,6 +54,8 @@ export interface AppContext {
   logger: Logger;
   ids: IdGenerator;
   clock: Clock;
+  /** Every module this process runs, in start order. */
+  modules: readonly string[];
   /** Modules not running yet (for /readyz). */
   notRunning(): string[];
   /** Modules whose health check fails (for /readyz). */
@@ -71,6 +73,17 @@ const define = <N extends ModuleName, const D extends ModuleName>(_name: N, spec
   spec as unknown as ModuleDefinition<Config>;
 
 const dataPath = (c: Config, p: string) => inDataDir(c.dataDir, p);
+
+/**
+ * The internal gRPC port when rpc.port is unset. A self-contained process (it runs the
+ * gateway and calls no peer) is never called by another, so it takes a free loopback port
+ * and two such instances on one machine do not collide; any other keeps the well-known 8081.
+ */
+export function rpcPort(ctx: Pick<AppContext, 'config' | 'modules'>): number {
+  if (ctx.config.rpc.port !== undefined) return ctx.config.rpc.port;
+  const selfContained = ctx.modules.includes('gateway') && Object.keys(ctx.config.rpc.peers).length === 0;
+  return selfContained ? 0 : 8081;
+}
 
 export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
   metrics: define('metrics', {
@@ -95,6 +108,10 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
         metrics,
         notRunning: ctx.notRunning,
         unhealthy: ctx.unhealthy,
+        trustedProxies: ctx.config.http.trustedProxies,
+        maxConnections: ctx.config.http.maxConnections,
+        headersTimeoutMs: ctx.config.http.headersTimeoutMs,
+        metricsAllowedFrom: ctx.config.http.metricsAllowedFrom,
       });
       return { value: server, start: () => server.start(), stop: () => server.stop() };
     },
@@ -146,7 +163,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
       const { RpcServer } = await import('./rpc/rpc-server.js');
       const server = new RpcServer(rpc, {
         host: ctx.config.rpc.host,
-        port: ctx.config.rpc.port,
+        port: rpcPort(ctx),
         logger: ctx.logger,
       });
       return { value: server, start: () => server.start(), stop: () => server.stop() };
@@ -394,7 +411,6 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
         web: ctx.config.web,
         media: { blob: deps.blob, dataDir: ctx.config.dataDir, config: ctx.config.media },
         config: {
-          trustProxy: ctx.config.http.trustProxy,
           maxBodyBytes: ctx.config.http.maxBodyBytes,
           timeoutMs: ctx.config.rpc.timeoutMs,
           accessTokenTtlSeconds: ctx.config.auth.accessTokenTtlSeconds,

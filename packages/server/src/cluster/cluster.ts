@@ -198,7 +198,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   for (const s of CLUSTER_SERVICES) make(s, s, {});
   const gateways: ClusterProcess[] = [];
   for (let i = 1; i <= gatewayCount; i++)
-    gateways.push(make(`gateway-${i}`, 'gateway', { MYCHAT_HTTP_TRUST_PROXY: 'true' }));
+    gateways.push(make(`gateway-${i}`, 'gateway', { MYCHAT_HTTP_TRUSTED_PROXIES: '127.0.0.1,::1' }));
 
   let entryStop: () => Promise<void> = async () => undefined;
   const stopAll = async () => {

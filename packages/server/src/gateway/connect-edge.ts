@@ -1,3 +1,4 @@
+import type { ProxyTrust } from '../http/proxy-trust.js';
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { DescService } from '@bufbuild/protobuf';
@@ -48,7 +49,8 @@ export interface ConnectEdgeOptions {
   tokens: AccessTokens;
   revocations: SessionRevocations;
   logger: Logger;
-  trustProxy: boolean;
+  /** Which peers may name the client in X-Forwarded-For. */
+  proxies: ProxyTrust;
   maxBodyBytes: number;
   timeoutMs: number;
   requests: Counter<'method' | 'code'>;
@@ -129,14 +131,9 @@ export function connectEdge(
     routes,
     readMaxBytes: o.maxBodyBytes,
     contextValues(req) {
-      const forwarded = o.trustProxy
-        ? String(req.headers['x-forwarded-for'] ?? '')
-            .split(',')[0]
-            ?.trim()
-        : '';
       const given = String(req.headers['x-request-id'] ?? '');
       return createContextValues()
-        .set(kClientIp, forwarded || req.socket.remoteAddress || '')
+        .set(kClientIp, o.proxies.clientAddress(req))
         .set(kRequestId, SAFE_REQUEST_ID.test(given) ? given : randomUUID());
     },
   });

@@ -28,7 +28,7 @@ export interface GatewayDeps {
   clock: Clock;
   ws: ReturnType<(typeof wsConfigSchema)['parse']>;
   web: ReturnType<(typeof webConfigSchema)['parse']>;
-  config: { trustProxy: boolean; maxBodyBytes: number; timeoutMs: number; accessTokenTtlSeconds: number };
+  config: { maxBodyBytes: number; timeoutMs: number; accessTokenTtlSeconds: number };
   /** The HTTP media routes (uploads, tus, signed downloads). */
   media: { blob: BlobStore; dataDir: string; config: MediaRoutesOptions['config'] };
 }
@@ -67,7 +67,7 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
     tokens: d.tokens,
     revocations,
     logger: d.logger,
-    trustProxy: d.config.trustProxy,
+    proxies: d.http.proxies,
     maxBodyBytes: d.config.maxBodyBytes,
     timeoutMs: d.config.timeoutMs,
     requests,
@@ -85,7 +85,7 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
     revocations,
     logger: d.logger,
     dataDir: d.media.dataDir,
-    trustProxy: d.config.trustProxy,
+    proxies: d.http.proxies,
     timeoutMs: d.config.timeoutMs,
     config: d.media.config,
   });
@@ -110,7 +110,7 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
     metrics: d.metrics,
     clock: d.clock,
     config: d.ws,
-    trustProxy: d.config.trustProxy,
+    proxies: d.http.proxies,
     reads,
   });
   return {

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { connectionCap, descriptorLimit } from './connection-cap.js';
+import { ProxyTrust } from './proxy-trust.js';
 
 /** The request ids a client may choose (else the server makes one). */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
@@ -18,7 +20,18 @@ export interface HttpServerOptions {
   notRunning: () => string[];
   /** Modules whose health check fails. */
   unhealthy: () => Promise<string[]>;
+  /** Reverse proxies whose X-Forwarded-* headers are believed (config http.trustedProxies). */
+  trustedProxies?: readonly string[];
+  /** Most open connections; more are closed as soon as they connect. 0 or absent: auto. */
+  maxConnections?: number;
+  /** How long a connection may take to send a request's headers, ms. */
+  headersTimeoutMs?: number;
+  /** Direct callers (no forwarding headers) allowed to read /metrics; empty: not served. */
+  metricsAllowedFrom?: readonly string[];
 }
+
+/** Headers a proxy adds; a request carrying one did not come straight from a scraper. */
+const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip', 'x-forwarded-host'];
 
 /**
  * The HTTP server every process runs: /healthz (alive), /readyz (every module running and
@@ -26,13 +39,34 @@ export interface HttpServerOptions {
  */
 export class HttpServer {
   readonly server: http.Server;
+  /** The one place a client address is derived from (see ProxyTrust.clientAddress). */
+  readonly proxies: ProxyTrust;
+  private readonly metricsReaders: ProxyTrust;
   private readonly mounts: { prefix: string; handler: HttpHandler }[] = [];
 
   constructor(private readonly opts: HttpServerOptions) {
-    this.server = http.createServer((req, res) => this.route(req, res));
+    this.proxies = new ProxyTrust(opts.trustedProxies ?? []);
+    this.metricsReaders = new ProxyTrust(opts.metricsAllowedFrom ?? ['127.0.0.0/8', '::1']);
+    const headersTimeout = opts.headersTimeoutMs ?? 10_000;
+    this.server = http.createServer(
+      // Node checks the header deadline on this interval; the default (30 s) would let a
+      // silent connection live well past a short deadline.
+      { connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeout / 4))) },
+      (req, res) => this.route(req, res),
+    );
+    // Above the cap node closes new sockets at once, so idle connections cannot use up every
+    // file descriptor; open ones (WebSockets included) are untouched.
+    this.server.maxConnections = connectionCap(opts.maxConnections ?? 0, descriptorLimit());
     this.server.keepAliveTimeout = 65_000;
-    this.server.headersTimeout = 66_000;
+    // A connection that dribbles its headers is closed after this; bodies and upgraded
+    // sockets are not bound by it.
+    this.server.headersTimeout = headersTimeout;
     this.server.requestTimeout = 60_000;
+    // Node's header deadline starts only with the first byte, so a connection that sends
+    // nothing would hold its descriptor until keepAliveTimeout or longer. Its socket gets the
+    // same deadline (node destroys a socket whose timeout nobody handles); the first request
+    // clears it, and node drops its timeout handling on an upgrade (ws clears the timer).
+    this.server.on('connection', (socket: Socket) => socket.setTimeout(headersTimeout));
   }
 
   /** Routes every request whose path starts with `prefix` to `handler` (longest prefix wins). */
@@ -59,7 +93,7 @@ export class HttpServer {
         resolve();
       });
     });
-    this.opts.logger.info({ url: this.url }, 'http listening');
+    this.opts.logger.info({ max_connections: this.server.maxConnections, url: this.url }, 'http listening');
   }
 
   /** Stops accepting, lets in-flight requests finish for up to `graceMs`, then cuts the rest. */
@@ -73,12 +107,24 @@ export class HttpServer {
   }
 
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (req.socket.timeout) req.socket.setTimeout(0);
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/healthz') return void json(res, 200, { status: 'ok' });
     if (path === '/readyz') return void this.ready(res);
-    if (path === '/metrics') return void this.metrics(res);
+    if (path === '/metrics') return void this.metrics(req, res);
     const m = this.mounts.find((x) => path.startsWith(x.prefix));
     if (m) return this.guarded(m.handler, req, res);
+    // While modules start (or stop), a route may not be mounted yet: /ws, the API. A client
+    // should retry, not conclude the endpoint does not exist.
+    const starting = this.opts.notRunning();
+    if (starting.length) {
+      res.setHeader('retry-after', '1');
+      return void json(res, 503, {
+        code: 'unavailable',
+        message: 'server is starting',
+        notRunning: starting,
+      });
+    }
     json(res, 404, { code: 'not_found', message: `no route for ${path}` });
   }
 
@@ -116,7 +162,12 @@ export class HttpServer {
     }
   }
 
-  private async metrics(res: http.ServerResponse) {
+  private async metrics(req: http.IncomingMessage, res: http.ServerResponse) {
+    // Metrics name every route, module and count; the public only ever sees a 404.
+    const direct = !FORWARDING_HEADERS.some((h) => req.headers[h] !== undefined);
+    if (!direct || !this.metricsReaders.trusts(req.socket.remoteAddress)) {
+      return void json(res, 404, { code: 'not_found', message: 'no route for /metrics' });
+    }
     try {
       const body = await this.opts.metrics.metrics();
       res.writeHead(200, { 'content-type': this.opts.metrics.contentType });

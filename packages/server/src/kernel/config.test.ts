@@ -43,9 +43,10 @@ describe('loadConfig defaults', () => {
     const c = loadConfig(configSchema, { env: {} });
     expect(c.http.port).toBe(8080);
     expect(c.http.host).toBe('127.0.0.1');
-    expect(c.http.trustProxy).toBe(false);
+    expect(c.http.trustedProxies).toEqual([]);
     expect(c.dataDir).toBe('./data');
-    expect(c.rpc.port).toBe(8081);
+    // Unset: the process picks (see rpcPort in modules.ts).
+    expect(c.rpc.port).toBeUndefined();
     expect(c.rpc.peers).toEqual({});
     expect(c.rpc.token).toBeUndefined();
     expect(c.sql.url).toBeUndefined();
@@ -189,12 +190,12 @@ describe('environment variables', () => {
     ['1', true],
     ['0', false],
   ])('reads boolean %s', (text, value) => {
-    expect(load({ env: { MYCHAT_HTTP_TRUST_PROXY: text } }).http.trustProxy).toBe(value);
-    expect(load({ flags: { 'http.trustProxy': text } }).http.trustProxy).toBe(value);
+    expect(load({ env: { MYCHAT_BENCH_SEED: text } }).bench.seed).toBe(value);
+    expect(load({ flags: { 'bench.seed': text } }).bench.seed).toBe(value);
   });
 
   it('rejects a boolean it cannot read, naming the key', () => {
-    expect(configError({ env: { MYCHAT_HTTP_TRUST_PROXY: 'maybe' } }).message).toContain('http.trustProxy');
+    expect(configError({ env: { MYCHAT_BENCH_SEED: 'maybe' } }).message).toContain('bench.seed');
   });
 });
 

@@ -1,3 +1,4 @@
+import type { ProxyTrust } from '../../http/proxy-trust.js';
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { Code } from '@connectrpc/connect';
@@ -100,7 +101,7 @@ export function sendError(res: http.ServerResponse, err: unknown, requestId: str
 export function mediaAuthenticator(o: {
   tokens: AccessTokens;
   revocations: SessionRevocations;
-  trustProxy: boolean;
+  proxies: ProxyTrust;
 }) {
   return {
     requestId(req: http.IncomingMessage): string {
@@ -114,11 +115,6 @@ export function mediaAuthenticator(o: {
       const claims = await o.tokens.verify(bearer);
       if (await o.revocations.reason(claims.sessionId))
         throw new AppError(ErrorCode.SESSION_REVOKED, 'this session has ended; log in again');
-      const forwarded = o.trustProxy
-        ? String(req.headers['x-forwarded-for'] ?? '')
-            .split(',')[0]
-            ?.trim()
-        : '';
       return {
         caller: {
           userId: claims.userId,
@@ -127,7 +123,7 @@ export function mediaAuthenticator(o: {
           deviceId: claims.deviceId,
         },
         requestId,
-        clientIp: forwarded || req.socket.remoteAddress || '',
+        clientIp: o.proxies.clientAddress(req),
       };
     },
   };

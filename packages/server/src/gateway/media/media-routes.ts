@@ -1,3 +1,4 @@
+import type { ProxyTrust } from '../../http/proxy-trust.js';
 import { inDataDir } from '../../kernel/config.js';
 import { media } from '@mychat/protocol';
 import type { Logger } from 'pino';
@@ -21,7 +22,7 @@ export interface MediaRoutesOptions {
   revocations: SessionRevocations;
   logger: Logger;
   dataDir: string;
-  trustProxy: boolean;
+  proxies: ProxyTrust;
   timeoutMs: number;
   config: {
     smallUploadMaxBytes: number;
@@ -63,7 +64,6 @@ export function mountMediaRoutes(o: MediaRoutesOptions): { stop(): void } {
     maxBytes: Math.max(o.config.maxFileBytes, o.config.maxVideoBytes),
     expiryHours: o.config.resumableExpiryHours,
     timeoutMs,
-    trustProxy: o.trustProxy,
   });
   o.http.mount(TUS_PATH, (req, res) => void tus.handle(req, res));
   if (o.blob.verifier)

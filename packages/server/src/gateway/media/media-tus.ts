@@ -34,7 +34,6 @@ export interface TusRouteOptions {
   maxBytes: number;
   expiryHours: number;
   timeoutMs: number;
-  trustProxy: boolean;
 }
 
 const UPLOAD_ID = /^[a-f0-9]{32}$/;
@@ -73,7 +72,9 @@ export function tusRoute(o: TusRouteOptions) {
     path: TUS_PATH,
     datastore: store,
     relativeLocation: true,
-    respectForwardedHeaders: o.trustProxy,
+    // Locations are relative, so no host or scheme is ever needed; forwarded headers from
+    // anyone (trusted or not) are not read.
+    respectForwardedHeaders: false,
     maxSize: o.maxBytes,
     exposedHeaders: ['X-Media-Id'],
     namingFunction: () => randomUUID().replaceAll('-', ''),

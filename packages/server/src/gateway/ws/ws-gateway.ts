@@ -1,3 +1,4 @@
+import type { ProxyTrust } from '../../http/proxy-trust.js';
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import type { IncomingMessage } from 'node:http';
@@ -43,7 +44,8 @@ export interface WsGatewayDeps {
   metrics: Registry;
   clock: Clock;
   config: ReturnType<(typeof wsConfigSchema)['parse']>;
-  trustProxy: boolean;
+  /** Which peers may name the client (X-Forwarded-For) and host (X-Forwarded-Host). */
+  proxies: ProxyTrust;
   /** The per-user read budget this gateway's HTTP edge spends from too. */
   reads: ReadBudget;
 }
@@ -115,20 +117,11 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
   let sweepTimer: NodeJS.Timeout | undefined;
   let sessionEnded: BusSubscription | undefined;
 
-  const clientIp = (req: IncomingMessage) => {
-    const fwd = d.trustProxy
-      ? String(req.headers['x-forwarded-for'] ?? '')
-          .split(',')[0]
-          ?.trim()
-      : '';
-    return fwd || req.socket.remoteAddress || '';
-  };
-
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const ip = clientIp(req);
+    const ip = d.proxies.clientAddress(req);
     const refusal = checkUpgrade(req, {
       allowedOrigins,
-      trustProxy: d.trustProxy,
+      forwardedHost: d.proxies.forwardedHeader(req, 'host'),
       pending: lifecycle.pending,
       maxPending: c.maxPendingSockets,
       pendingFromIp: lifecycle.pendingFrom(ip),

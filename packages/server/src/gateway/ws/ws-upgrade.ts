@@ -7,8 +7,8 @@ export const WS_PATH = '/ws';
 export interface UpgradePolicy {
   /** Exact origins allowed besides the request's own host (config ws.allowedOrigins). */
   allowedOrigins: ReadonlySet<string>;
-  /** Whether X-Forwarded-Host may stand for the Host the browser used. */
-  trustProxy: boolean;
+  /** X-Forwarded-Host, only when a trusted proxy sent the request: the Host the browser used. */
+  forwardedHost?: string;
   /** Sockets connected but not yet authenticated, and how many may be. */
   pending: number;
   maxPending: number;
@@ -64,13 +64,7 @@ function originAllowed(req: IncomingMessage, p: UpgradePolicy): boolean {
   } catch {
     return false;
   }
-  const hosts = [req.headers.host];
-  if (p.trustProxy)
-    hosts.push(
-      String(req.headers['x-forwarded-host'] ?? '')
-        .split(',')[0]
-        ?.trim(),
-    );
+  const hosts = [req.headers.host, p.forwardedHost];
   return hosts.some((h) => !!h && h.toLowerCase() === host);
 }
 

@@ -28,7 +28,7 @@ export const wsConfigSchema = cfg.group({
   /**
    * The share of `maxPendingSockets` one client address may hold; more get HTTP 429 at the
    * upgrade, so one source cannot keep everyone else out. The address is the peer's, or
-   * the forwarded one when `server.trustProxy` is set: behind a proxy without it, every
+   * the forwarded one when the peer is in `http.trustedProxies`: behind a proxy not listed, every
    * client shares the proxy's address and this share.
    */
   maxPendingSocketsPerIp: cfg.int(256, 1, 1_000_000),
