@@ -250,13 +250,13 @@ export class MessageService {
 
   async sync(caller: Caller, sincePts: number) {
     const { repo } = this.d;
-    const state = await repo.userState(caller.userId);
+    const pts = await repo.stampMovedHeads(caller.userId);
     const changed = await repo.membershipsOf(caller.userId, sincePts > 0 ? sincePts : undefined);
     const conversations = await this.views(caller.userId, changed);
     const heads = (await repo.heads(caller.userId)).map((h) =>
       create(pb.ConversationHeadSchema, { conversationId: h.convId, lastSeq: h.lastSeq }),
     );
-    return { pts: state.pts, conversations, heads };
+    return { pts, conversations, heads };
   }
 
   async conversation(caller: Caller, convId: string): Promise<pb.Conversation> {
