@@ -6,6 +6,7 @@ import type { Kv } from '../../adapters/kv/kv.js';
 import { isUniqueViolation } from '../../adapters/sql/sql.js';
 import type { Clock } from '../../kernel/clock.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
+import { formatDuration } from '../../kernel/durations.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import { ensureTimeLeft } from '../../kernel/request-context.js';
 import type { Caller } from '../../rpc/call-context.js';
@@ -334,7 +335,7 @@ export class MessageService {
       if (now - target.createdAt > this.d.rules.recallWindowSeconds * 1000) {
         throw new AppError(
           ErrorCode.RECALL_WINDOW_PASSED,
-          `messages can be recalled within ${this.d.rules.recallWindowSeconds / 60} minutes`,
+          `messages can be recalled within ${formatDuration(this.d.rules.recallWindowSeconds)}`,
         );
       }
     }
