@@ -7,6 +7,7 @@ import { isUniqueViolation } from '../../adapters/sql/sql.js';
 import type { Clock } from '../../kernel/clock.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import { formatDuration } from '../../kernel/durations.js';
+import { isResendOf } from './message.resend.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import { ensureTimeLeft } from '../../kernel/request-context.js';
 import type { Caller } from '../../rpc/call-context.js';
@@ -117,7 +118,7 @@ export class MessageService {
       const first = await running.catch(() => undefined);
       // The first attempt failed: this one tries on its own (the unique index still guards).
       if (!first) return this.sendOnce(caller, input);
-      return this.duplicateOf(first.stored, input.conversationId);
+      return this.duplicateOf(first.stored, input);
     }
     const attempt = this.sendOnce(caller, input);
     const tracked = attempt.then((r) => ({ stored: r.row }));
@@ -141,7 +142,7 @@ export class MessageService {
     // less. A retry refused for any reason gets its original back instead of the refusal.
     const orOriginal = async (refusal: unknown) => {
       const prior = await repo.messageByClientId(caller.userId, input.clientMsgId);
-      if (prior) return { ...this.duplicateOf(prior, input.conversationId), row: prior };
+      if (prior) return { ...this.duplicateOf(prior, input), row: prior };
       throw refusal;
     };
     let conv: ConversationRow;
@@ -502,9 +503,14 @@ export class MessageService {
     return found;
   }
 
-  private duplicateOf(prior: MessageRow, convId: string) {
-    if (prior.convId !== convId)
+  private duplicateOf(prior: MessageRow, input: SendInput) {
+    if (prior.convId !== input.conversationId)
       throw errors.invalidArgument('clientMsgId was already used for another conversation', 'clientMsgId');
+    if (!isResendOf(prior, input.content))
+      throw errors.invalidArgument(
+        'clientMsgId was already used for a different message; pick a new one per message',
+        'clientMsgId',
+      );
     return { message: messageView(prior), duplicate: true };
   }
 
