@@ -1,5 +1,7 @@
 import { fromBinary, toBinary, create } from '@bufbuild/protobuf';
 import { auth, common, contacts, message as pb } from '@mychat/protocol';
+import { createClient } from '@connectrpc/connect';
+import { createGrpcWebTransport } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp } from '../test/auth-helpers.js';
 import { backendAvailable } from '../test/backends.js';
@@ -133,6 +135,16 @@ describe('public RPC edge errors', () => {
     expect(anon.status).toBe(401);
     expect(anon.type).toContain('application/json');
     expect(infoOf(anon.body)?.reason).toBe('UNAUTHENTICATED');
+  });
+
+  it('gRPC-Web calls pass untouched: they still work, and their errors keep the gRPC-Web shape', async () => {
+    const transport = createGrpcWebTransport({ baseUrl: server.baseUrl, httpVersion: '1.1' });
+    const client = createClient(pb.MessageService, transport);
+    const headers = { authorization: `Bearer ${token}` };
+    expect((await client.sync({ sincePts: 0 }, { headers })).pts).toBeGreaterThanOrEqual(0);
+    await expect(client.getHistory({ conversationId: 'abc' }, { headers })).rejects.toMatchObject({
+      code: 3, // invalid_argument, read from gRPC-Web trailers
+    });
   });
 });
 

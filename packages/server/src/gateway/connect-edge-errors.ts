@@ -33,6 +33,8 @@ export function withEdgeErrors(
 ): UniversalHandler {
   const input = handler.method.input;
   const wrapped = async (req: Parameters<UniversalHandler>[0]) => {
+    // gRPC and gRPC-Web carry errors in trailers, in their own shape: Connect answers them.
+    if (!CONNECT_UNARY.test(req.header.get('content-type') ?? '')) return handler(req);
     const { reached, requestId } = o.state(req);
     let body: Uint8Array;
     try {
@@ -88,6 +90,9 @@ export function withEdgeErrors(
     supportedContentType: handler.supportedContentType,
   });
 }
+
+/** The content types of Connect's unary protocol, the one whose errors are shaped here. */
+const CONNECT_UNARY = /^application\/(json|proto|protobuf)\b/i;
 
 /** Why `body` is not a `desc` in the request's encoding, for the client; undefined if it is. */
 function undecodable(desc: DescMessage, contentType: string, body: Uint8Array): string | undefined {
