@@ -1,12 +1,13 @@
 import { fromBinary, toBinary, create } from '@bufbuild/protobuf';
 import { auth, common, contacts, message as pb } from '@mychat/protocol';
-import { createClient } from '@connectrpc/connect';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcWebTransport } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp } from '../test/auth-helpers.js';
 import { backendAvailable } from '../test/backends.js';
 import { createTestDatabaseUrl, dropTestDatabase } from '../test/sql-databases.js';
 import { startTestServer, type TestServer } from '../test/test-server.js';
+import { forClient } from './connect-edge-errors.js';
 
 /**
  * Every refusal of the public RPC edge, including those Connect makes before our code runs
@@ -46,6 +47,24 @@ async function post(
       : ({} as ErrorBody),
   };
 }
+
+describe('forClient', () => {
+  it.each([
+    [Code.Unavailable, 'UNAVAILABLE', 'service temporarily unavailable'],
+    [Code.DeadlineExceeded, 'DEADLINE_EXCEEDED', 'deadlineexceeded'],
+    [Code.Unknown, 'INTERNAL', 'internal'],
+    [Code.Internal, 'INTERNAL', 'internal'],
+    [Code.Aborted, 'INTERNAL', 'aborted'],
+  ])(
+    'an error of status %s without ErrorInfo gets reason %s and loses its internal text',
+    (code, reason, text) => {
+      const out = forClient(new ConnectError('connect ECONNREFUSED 10.0.0.7:9090', code));
+      expect(out.code).toBe(code === Code.Unknown ? Code.Internal : code);
+      expect(out.findDetails(common.ErrorInfoSchema)[0]?.reason).toBe(reason);
+      expect(out.rawMessage).toBe(text);
+    },
+  );
+});
 
 const SEND = 'mychat.message.v1.MessageService/SendMessage';
 const SYNC = 'mychat.message.v1.MessageService/Sync';

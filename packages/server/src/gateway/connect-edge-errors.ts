@@ -1,9 +1,40 @@
 import { fromBinary, fromJsonString, type DescMessage } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
+import { common } from '@mychat/protocol';
+import { create } from '@bufbuild/protobuf';
 import { createAsyncIterable, readAllBytes, type UniversalHandler } from '@connectrpc/connect/protocol';
 import { codeToHttpStatus, errorToJsonBytes } from '@connectrpc/connect/protocol-connect';
 import type { Logger } from 'pino';
-import { AppError, ErrorCode, toConnectError } from '../kernel/errors.js';
+import { AppError, ErrorCode, reasonOf, toConnectError } from '../kernel/errors.js';
+
+/** The stable code given to an error that arrives without one, by its status. */
+const CODE_OF_STATUS: Partial<Record<Code, ErrorCode>> = {
+  [Code.Unavailable]: ErrorCode.UNAVAILABLE,
+  [Code.DeadlineExceeded]: ErrorCode.DEADLINE_EXCEEDED,
+  [Code.Unauthenticated]: ErrorCode.UNAUTHENTICATED,
+  [Code.PermissionDenied]: ErrorCode.PERMISSION_DENIED,
+  [Code.NotFound]: ErrorCode.NOT_FOUND,
+  [Code.InvalidArgument]: ErrorCode.INVALID_ARGUMENT,
+};
+
+/**
+ * What a client may see of an error. Errors with a stable code pass as they are; anything
+ * else (a peer unreachable, a transport failure) keeps its status but not its message,
+ * which may name internal hosts, and gets the ErrorInfo its status implies (INTERNAL when
+ * none fits), so a client always has a reason to switch on.
+ */
+export function forClient(ce: ConnectError): ConnectError {
+  if (ce.findDetails(common.ErrorInfoSchema).length > 0) return ce;
+  const code = ce.code === Code.Unknown ? Code.Internal : ce.code;
+  const stable = CODE_OF_STATUS[code] ?? ErrorCode.INTERNAL;
+  const info = create(common.ErrorInfoSchema, { code: stable, reason: reasonOf(stable) });
+  return new ConnectError(
+    code === Code.Unavailable ? 'service temporarily unavailable' : Code[code].toLowerCase(),
+    code,
+    undefined,
+    [{ desc: common.ErrorInfoSchema, value: info }],
+  );
+}
 
 /** Set by the edge's interceptor: the request was read and decoded, so Connect never refused it. */
 export interface Reached {

@@ -16,7 +16,6 @@ import {
   universalRequestFromNodeRequest,
   universalResponseToNodeResponse,
 } from '@connectrpc/connect-node';
-import { common } from '@mychat/protocol';
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
 import { AppError, ErrorCode, errors, toConnectError } from '../kernel/errors.js';
@@ -25,27 +24,13 @@ import { callHeaders, type Caller } from '../rpc/call-context.js';
 import type { RpcHub } from '../rpc/rpc-hub.js';
 import type { AccessTokens } from '../shared/access-tokens.js';
 import type { SessionRevocations } from '../shared/session-revocations.js';
-import { withEdgeErrors, type Reached } from './connect-edge-errors.js';
+import { forClient, withEdgeErrors, type Reached } from './connect-edge-errors.js';
 import type { PublicService } from './public-api.js';
 
 const kClientIp = createContextKey<string>('');
 const kRequestId = createContextKey<string>('');
 const kCaller = createContextKey<Caller | undefined>(undefined);
 const kReached = createContextKey<Reached>({ reached: false });
-
-/**
- * What a client may see of an error. Errors with a stable code pass as they are; anything
- * else (a peer unreachable, a transport failure) keeps its status but not its message,
- * which may name internal hosts.
- */
-function forClient(ce: ConnectError): ConnectError {
-  if (ce.findDetails(common.ErrorInfoSchema).length > 0) return ce;
-  const code = ce.code === Code.Unknown ? Code.Internal : ce.code;
-  return new ConnectError(
-    code === Code.Unavailable ? 'service temporarily unavailable' : Code[code].toLowerCase(),
-    code,
-  );
-}
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 
