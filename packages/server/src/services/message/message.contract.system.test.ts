@@ -67,6 +67,32 @@ describe('message contract as documented', () => {
     expect(late).toMatchObject({ duplicate: true, message: { seq: first.message!.seq, recalled: true } });
   });
 
+  it('over the WebSocket too: NUL in text and a reused client_msg_id with other text are refused', async () => {
+    const { conversationId, ha, token } = await chat();
+    const { connectAuthed } = await import('../../gateway/ws/ws.test-helpers.js');
+    const socket = await connectAuthed(server, token);
+    try {
+      const sendFrame = (requestId: number, clientMsgId: string, t: string) => {
+        socket.send({
+          requestId,
+          body: { case: 'send', value: { conversationId, clientMsgId, content: text(t) } },
+        });
+        return socket.next((f) => f.requestId === requestId);
+      };
+      const nul = (await sendFrame(2, 'ws-nul', 'a\0b')).frame.body;
+      expect(nul).toMatchObject({ case: 'error', value: { reason: 'INVALID_ARGUMENT' } });
+      expect((await sendFrame(3, 'ws-1', 'first')).frame.body.case).toBe('sendAck');
+      const reused = (await sendFrame(4, 'ws-1', 'second')).frame.body;
+      expect(reused).toMatchObject({ case: 'error', value: { reason: 'INVALID_ARGUMENT' } });
+      const h = await msg().getHistory({ conversationId, afterSeq: 0 }, ha);
+      expect(h.messages.map((m) => m.content?.body.value)).toEqual([
+        expect.objectContaining({ text: 'first' }),
+      ]);
+    } finally {
+      socket.ws.close();
+    }
+  });
+
   it('GetHistory in JSON: afterSeq 0 reads forward from the start; afterSeq omitted reads back from the newest', async () => {
     const { conversationId, ha, token } = await chat();
     for (let i = 1; i <= 5; i++)
