@@ -111,6 +111,24 @@ describe('SyncEngine', () => {
     expect(seqs('a')).toEqual(range(1, 25));
   });
 
+  it('saves the pts of a Sync only after its conversations are stored (a crash in between re-reads)', async () => {
+    server.addConversation('a');
+    server.fill('a', 2);
+    await engine.catchUp();
+    const before = (await store.getState()).pts;
+    server.fill('a', 1);
+    // The store fails while applying the changed conversations (the process dies there).
+    const put = store.putConversations.bind(store);
+    store.putConversations = () => Promise.reject(new Error('disk full'));
+    await expect(engine.catchUp()).rejects.toThrow('disk full');
+    expect((await store.getState()).pts).toBe(before);
+
+    store.putConversations = put;
+    await engine.catchUp();
+    expect((await store.getState()).pts).toBeGreaterThan(before);
+    expect(seqs('a')).toEqual(range(1, 3));
+  });
+
   it('live pushes: next seq is applied, duplicates dropped, a gap pulls the missing range', async () => {
     server.addConversation('a');
     server.fill('a', 2);

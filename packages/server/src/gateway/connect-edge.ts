@@ -5,41 +5,34 @@ import type { DescService } from '@bufbuild/protobuf';
 import {
   Code,
   ConnectError,
+  createConnectRouter,
   createContextKey,
   createContextValues,
-  type ConnectRouter,
   type HandlerContext,
   type Interceptor,
 } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
-import { common } from '@mychat/protocol';
+import {
+  compressionBrotli,
+  compressionGzip,
+  universalRequestFromNodeRequest,
+  universalResponseToNodeResponse,
+} from '@connectrpc/connect-node';
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
 import { AppError, ErrorCode, errors, toConnectError } from '../kernel/errors.js';
+import { nulField } from '../kernel/text-nul.js';
 import { callHeaders, type Caller } from '../rpc/call-context.js';
 import type { RpcHub } from '../rpc/rpc-hub.js';
 import type { AccessTokens } from '../shared/access-tokens.js';
 import type { SessionRevocations } from '../shared/session-revocations.js';
+import { forClient, withEdgeErrors, type Reached } from './connect-edge-errors.js';
 import type { PublicService } from './public-api.js';
 import type { ReadBudget } from './read-budget.js';
 
 const kClientIp = createContextKey<string>('');
 const kRequestId = createContextKey<string>('');
 const kCaller = createContextKey<Caller | undefined>(undefined);
-
-/**
- * What a client may see of an error. Errors with a stable code pass as they are; anything
- * else (a peer unreachable, a transport failure) keeps its status but not its message,
- * which may name internal hosts.
- */
-function forClient(ce: ConnectError): ConnectError {
-  if (ce.findDetails(common.ErrorInfoSchema).length > 0) return ce;
-  const code = ce.code === Code.Unknown ? Code.Internal : ce.code;
-  return new ConnectError(
-    code === Code.Unavailable ? 'service temporarily unavailable' : Code[code].toLowerCase(),
-    code,
-  );
-}
+const kReached = createContextKey<Reached>({ reached: false });
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 
@@ -72,6 +65,7 @@ export function connectEdge(
     const requestId = req.contextValues.get(kRequestId);
     const method = `${req.service.name}/${req.method.name}`;
     let code = 'ok';
+    req.contextValues.get(kReached).reached = true;
     try {
       const pub = o.services.find((s) => s.service.typeName === req.service.typeName);
       const bearer = /^Bearer (.+)$/i.exec(req.header.get('authorization') ?? '')?.[1];
@@ -87,6 +81,10 @@ export function connectEdge(
           ErrorCode.UNAUTHENTICATED,
           'this call needs an access token (Authorization: Bearer ...)',
         );
+      }
+      const nul = req.stream ? undefined : nulField(req.method.input, req.message);
+      if (nul !== undefined) {
+        throw errors.invalidArgument(`${nul} contains a NUL character, which text may not hold`, nul);
       }
       const res = await next(req);
       res.header.set('x-request-id', requestId);
@@ -122,21 +120,47 @@ export function connectEdge(
     };
   }
 
-  const routes = (router: ConnectRouter) => {
-    for (const { service } of o.services)
-      router.service(service, proxy(service, o.hub) as never, { interceptors: [auth] });
-  };
-
-  return connectNodeAdapter({
-    routes,
+  const router = createConnectRouter({
+    // Enforced (with a stable code) by withEdgeErrors; kept here for compressed bodies.
     readMaxBytes: o.maxBodyBytes,
-    contextValues(req) {
-      const given = String(req.headers['x-request-id'] ?? '');
-      return createContextValues()
-        .set(kClientIp, o.proxies.clientAddress(req))
-        .set(kRequestId, SAFE_REQUEST_ID.test(given) ? given : randomUUID());
-    },
+    acceptCompression: [compressionGzip, compressionBrotli],
   });
+  for (const { service } of o.services)
+    router.service(service, proxy(service, o.hub) as never, { interceptors: [auth] });
+  const paths = new Map(
+    router.handlers.map((h) => [
+      h.requestPath,
+      withEdgeErrors(h, {
+        maxBodyBytes: o.maxBodyBytes,
+        logger: o.logger,
+        state: (req) => ({
+          reached: req.contextValues?.get(kReached) ?? { reached: false },
+          requestId: req.contextValues?.get(kRequestId) ?? '',
+        }),
+      }),
+    ]),
+  );
+
+  return (req, res) => {
+    const handler = paths.get(req.url?.split('?', 2)[0] ?? '');
+    if (!handler) {
+      res.writeHead(404).end();
+      return;
+    }
+    const given = String(req.headers['x-request-id'] ?? '');
+    const values = createContextValues()
+      .set(kClientIp, o.proxies.clientAddress(req))
+      .set(kRequestId, SAFE_REQUEST_ID.test(given) ? given : randomUUID())
+      .set(kReached, { reached: false });
+    handler(universalRequestFromNodeRequest(req, res, undefined, values))
+      .then((uRes) => universalResponseToNodeResponse(uRes, res))
+      .catch((err: unknown) => {
+        // Aborted: the client left mid-request; there is nobody to answer.
+        if (ConnectError.from(err).code === Code.Aborted) return;
+        o.logger.warn({ err, rpc: handler.method.name }, 'rpc edge failed to answer');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+  };
 
   /**
    * An implementation of `service` that forwards every unary call through the hub. The

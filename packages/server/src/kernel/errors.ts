@@ -81,6 +81,10 @@ export function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.CODE_EXPIRED:
     case ErrorCode.CODE_USED:
       return Code.FailedPrecondition;
+    // Not resource_exhausted: that reads as rate limiting, and resending cannot help.
+    case ErrorCode.PAYLOAD_TOO_LARGE:
+    case ErrorCode.MALFORMED_REQUEST:
+      return Code.InvalidArgument;
     default:
       return Code.InvalidArgument;
   }

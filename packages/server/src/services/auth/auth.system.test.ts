@@ -458,8 +458,9 @@ for (const setup of setups) {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ email: 'a@example.com', password: 'x'.repeat(70_000) }),
         });
-        expect(res.status).toBe(429);
-        expect(((await res.json()) as { code: string }).code).toBe('resource_exhausted');
+        // Not resource_exhausted (429), which reads as rate limiting: see connect-edge-errors.test.ts.
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as { code: string }).code).toBe('invalid_argument');
         const bad = await fetch(`${server.baseUrl}/mychat.auth.v1.AuthService/Login`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },

@@ -41,6 +41,11 @@ export interface GroupsServiceDeps {
 
 const notAMember = (who = 'you are') =>
   new AppError(ErrorCode.NOT_A_MEMBER, `${who} not a member of this group`);
+/**
+ * The answer to a caller outside a group, the same as for an id that names no group: group
+ * ids are time-ordered, so a different answer would let anyone list every group that exists.
+ */
+const noSuchGroup = () => errors.notFound('no such group');
 const groupFull = (max: number) => new AppError(ErrorCode.GROUP_FULL, `a group has at most ${max} members`);
 const inviteInvalid = () =>
   new AppError(ErrorCode.INVITE_INVALID, 'this invite link is not valid or has expired');
@@ -91,9 +96,8 @@ export class GroupsService {
 
   async get(actor: Actor, groupId: string): Promise<GroupView> {
     const g = await this.d.groups.group(groupId);
-    if (!g) throw errors.notFound('no such group');
-    const me = await this.d.groups.member(groupId, actor.userId);
-    if (!me) throw notAMember();
+    const me = g && (await this.d.groups.member(groupId, actor.userId));
+    if (!g || !me) throw noSuchGroup();
     const counts = await this.d.groups.memberCounts([groupId]);
     return this.view(g, me.role, counts.get(groupId) ?? 0);
   }
@@ -309,10 +313,10 @@ export class GroupsService {
   ): Promise<void> {
     const { effect, token } = await this.d.groups.transaction(async (tx) => {
       const now = this.d.clock.now();
-      if (!(await tx.lock(groupId, now))) throw (opts.missing ?? (() => errors.notFound('no such group')))();
+      if (!(await tx.lock(groupId, now))) throw (opts.missing ?? noSuchGroup)();
       const g = (await tx.group(groupId))!;
       const mine = await tx.member(groupId, actor.userId);
-      if (!mine && opts.memberOnly !== false) throw notAMember();
+      if (!mine && opts.memberOnly !== false) throw noSuchGroup();
       const effect = await fn(tx, g, mine as never);
       return { effect, token: await new ContactsRepository(tx.db).markSync(`g:${groupId}`, now) };
     });

@@ -69,8 +69,8 @@ for (const setup of CONTACTS_SETUPS) {
 
       const stranger = await user();
       await expectReason(api.createGroup({ name: 'x', memberIds: [stranger.id] }, owner.h), 'NOT_FRIENDS');
-      await expectReason(api.getGroup({ groupId: id }, stranger.h), 'NOT_A_MEMBER');
-      await expectReason(api.listGroupMembers({ groupId: id }, stranger.h), 'NOT_A_MEMBER');
+      await expectReason(api.getGroup({ groupId: id }, stranger.h), 'NOT_FOUND');
+      await expectReason(api.listGroupMembers({ groupId: id }, stranger.h), 'NOT_FOUND');
       await expectReason(api.getGroup({ groupId: '777777' }, owner.h), 'NOT_FOUND');
       await expectReason(api.createGroup({ name: '  ', memberIds: [] }, owner.h), 'INVALID_ARGUMENT');
       await expectReason(api.createGroup({ name: 'n'.repeat(65), memberIds: [] }, owner.h), 'FIELD_TOO_LONG');
@@ -105,7 +105,7 @@ for (const setup of CONTACTS_SETUPS) {
       await expectReason(api.inviteToGroup({ groupId: id, userIds: [] }, owner.h), 'INVALID_ARGUMENT');
       await expectReason(
         api.inviteToGroup({ groupId: id, userIds: [other.id] }, (await user()).h),
-        'NOT_A_MEMBER',
+        'NOT_FOUND',
       );
       await api.blockUser({ userId: owner.id }, other.h);
       await expectReason(api.inviteToGroup({ groupId: id, userIds: [other.id] }, owner.h), 'BLOCKED');
@@ -141,8 +141,8 @@ for (const setup of CONTACTS_SETUPS) {
     it('leaving: members leave, the owner must transfer first, the last one ends the group', async () => {
       const { owner, others, id } = await groupOf(2);
       await api.leaveGroup({ groupId: id }, others[0]!.h);
-      await expectReason(api.getGroup({ groupId: id }, others[0]!.h), 'NOT_A_MEMBER');
-      await expectReason(api.leaveGroup({ groupId: id }, others[0]!.h), 'NOT_A_MEMBER');
+      await expectReason(api.getGroup({ groupId: id }, others[0]!.h), 'NOT_FOUND');
+      await expectReason(api.leaveGroup({ groupId: id }, others[0]!.h), 'NOT_FOUND');
       await expectReason(api.leaveGroup({ groupId: id }, owner.h), 'PERMISSION_DENIED');
 
       await api.transferGroupOwnership({ groupId: id, newOwnerId: others[1]!.id }, owner.h);
@@ -291,6 +291,51 @@ for (const setup of CONTACTS_SETUPS) {
       await api.muteGroup({ groupId: id, muted: false }, owner.h);
       expect((await api.getGroup({ groupId: id }, member.h)).group?.muted).toBe(false);
       if (realMessages) await sendText(env, member, id);
+    });
+
+    it('answers an outsider the same for a real group as for a made-up id (no existence probe)', async () => {
+      const { owner, others, id } = await groupOf(1);
+      const outsider = await user('Outsider');
+      await befriend(api, outsider, owner);
+      // Group ids are time-ordered: the next id over is a plausible guess that names nothing.
+      const fake = String(BigInt(id) + 1n);
+      const calls: [string, (g: string) => Promise<unknown>][] = [
+        ['getGroup', (g) => api.getGroup({ groupId: g }, outsider.h)],
+        ['listGroupMembers', (g) => api.listGroupMembers({ groupId: g }, outsider.h)],
+        ['inviteToGroup', (g) => api.inviteToGroup({ groupId: g, userIds: [owner.id] }, outsider.h)],
+        ['createGroupInviteLink', (g) => api.createGroupInviteLink({ groupId: g, ttlHours: 1 }, outsider.h)],
+        ['leaveGroup', (g) => api.leaveGroup({ groupId: g }, outsider.h)],
+        [
+          'removeGroupMember',
+          (g) => api.removeGroupMember({ groupId: g, userId: others[0]!.id }, outsider.h),
+        ],
+        [
+          'setGroupMemberRole',
+          (g) => api.setGroupMemberRole({ groupId: g, userId: others[0]!.id, role: R.ADMIN }, outsider.h),
+        ],
+        [
+          'transferGroupOwnership',
+          (g) => api.transferGroupOwnership({ groupId: g, newOwnerId: others[0]!.id }, outsider.h),
+        ],
+        ['updateGroup', (g) => api.updateGroup({ groupId: g, name: 'Mine now' }, outsider.h)],
+        [
+          'muteGroupMember',
+          (g) => api.muteGroupMember({ groupId: g, userId: others[0]!.id, durationSeconds: 60 }, outsider.h),
+        ],
+        ['muteGroup', (g) => api.muteGroup({ groupId: g, muted: true }, outsider.h)],
+      ];
+      const answer = async (p: Promise<unknown>) => {
+        const err = await expectReason(p, 'NOT_FOUND');
+        return { code: err.code, message: err.rawMessage };
+      };
+      for (const [name, call] of calls) {
+        expect({ name, ...(await answer(call(id))) }).toEqual({ name, ...(await answer(call(fake))) });
+      }
+      // The group is untouched.
+      expect((await api.getGroup({ groupId: id }, owner.h)).group).toMatchObject({
+        name: 'Team',
+        memberCount: 2,
+      });
     });
 
     it('rejects malformed group input', async () => {

@@ -86,4 +86,16 @@ export const messageMigrations: Record<string, Migration> = {
         await db.schema.dropTable(t).execute();
     },
   },
+  // Sync reports a conversation whose head moved past the head its member row was stamped at.
+  '0002_member_synced_seq': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('msg_members')
+        .addColumn('synced_seq', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('msg_members').dropColumn('synced_seq').execute();
+    },
+  },
 };

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import { sql, type Insertable, type Updateable, type Kysely, type Transaction } from 'kysely';
 import { prepared, preparedRows, slot } from '../../adapters/sql/prepared.js';
 import {
   asBool,
@@ -488,18 +488,51 @@ export class MessageRepository {
     return (await q.execute()).map(toMember);
   }
 
-  /** Every conversation of a user with its head (the last seq the user may read). */
-  async heads(userId: string): Promise<{ convId: string; lastSeq: number }[]> {
-    const rows = await this.db
+  /**
+   * Every conversation of a user with its head (the last seq the user may read) and the head
+   * its member row was last stamped at (`syncedSeq`).
+   */
+  async heads(
+    userId: string,
+    db: Db = this.db,
+  ): Promise<{ convId: string; lastSeq: number; syncedSeq: number }[]> {
+    const rows = await db
       .selectFrom('msg_members as m')
       .innerJoin('msg_conversations as c', 'c.id', 'm.conv_id')
-      .select(['m.conv_id', 'm.left_seq', 'c.last_seq'])
+      .select(['m.conv_id', 'm.left_seq', 'm.synced_seq', 'c.last_seq'])
       .where('m.user_id', '=', userId)
       .execute();
     return rows.map((r) => ({
       convId: asId(r.conv_id),
       lastSeq: r.left_seq === null ? asNum(r.last_seq) : Math.min(asNum(r.left_seq), asNum(r.last_seq)),
+      syncedSeq: asNum(r.synced_seq),
     }));
+  }
+
+  /**
+   * Stamps the member rows of conversations whose head moved since their last stamp with one
+   * new pts of the user (messages do not bump pts on the send path: that would be a write per
+   * member per message). Returns the user's pts afterwards.
+   */
+  async stampMovedHeads(userId: string): Promise<number> {
+    const stamped: string[] = [];
+    const pts = await this.db.transaction().execute(async (tx) => {
+      const moved = (await this.heads(userId, tx)).filter((h) => h.lastSeq > h.syncedSeq);
+      if (!moved.length) return (await this.userState(userId, tx)).pts;
+      const next = (await this.bumpUserPts(tx, [userId])).get(userId) ?? 0;
+      for (const h of moved) {
+        await tx
+          .updateTable('msg_members')
+          .set({ pts: next, synced_seq: h.lastSeq })
+          .where('conv_id', '=', h.convId)
+          .where('user_id', '=', userId)
+          .execute();
+        stamped.push(h.convId);
+      }
+      return next;
+    });
+    for (const convId of stamped) this.contexts?.dropConversation(convId);
+    return pts;
   }
 
   async messageByClientId(
@@ -912,7 +945,7 @@ export class MessageRepository {
     db: Db,
     convId: string,
     userId: string,
-    set: Partial<MessageTables['msg_members']>,
+    set: Updateable<MessageTables['msg_members']>,
   ): Promise<void> {
     await db
       .updateTable('msg_members')
@@ -923,7 +956,7 @@ export class MessageRepository {
     this.contexts?.dropConversation(convId);
   }
 
-  async insertMember(db: Db, row: MessageTables['msg_members']): Promise<void> {
+  async insertMember(db: Db, row: Insertable<MessageTables['msg_members']>): Promise<void> {
     await db.insertInto('msg_members').values(row).execute();
     this.contexts?.dropConversation(row.conv_id);
   }
@@ -947,8 +980,21 @@ export class MessageRepository {
    * so their next Sync reports the conversation. Returns the new pts per user.
    */
   async bumpPts(db: Db, convId: string, userIds: string[]): Promise<Map<string, number>> {
+    if (!userIds.length) return new Map<string, number>();
+    const out = await this.bumpUserPts(db, userIds);
+    await db
+      .updateTable('msg_members')
+      .set({ pts: sql<number>`(select s.pts from msg_user_state s where s.user_id = msg_members.user_id)` })
+      .where('conv_id', '=', convId)
+      .where('user_id', 'in', userIds)
+      .execute();
+    this.contexts?.dropConversation(convId);
+    return out;
+  }
+
+  /** Adds one to each user's pts; returns the new values. */
+  private async bumpUserPts(db: Db, userIds: string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    if (!userIds.length) return out;
     await this.ensureUserState(db, userIds);
     await db
       .updateTable('msg_user_state')
@@ -961,13 +1007,6 @@ export class MessageRepository {
       .where('user_id', 'in', userIds)
       .execute();
     for (const r of rows) out.set(asId(r.user_id), asNum(r.pts));
-    await db
-      .updateTable('msg_members')
-      .set({ pts: sql<number>`(select s.pts from msg_user_state s where s.user_id = msg_members.user_id)` })
-      .where('conv_id', '=', convId)
-      .where('user_id', 'in', userIds)
-      .execute();
-    this.contexts?.dropConversation(convId);
     return out;
   }
 

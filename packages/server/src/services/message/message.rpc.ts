@@ -3,6 +3,7 @@ import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import { message as pb } from '@mychat/protocol';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode, errorInfoOf, errors, toConnectError } from '../../kernel/errors.js';
+import { nulField } from '../../kernel/text-nul.js';
 import { currentRequest, runInRequest } from '../../kernel/request-context.js';
 import { callerOf, requireCaller } from '../../rpc/call-context.js';
 import { MAX_DELIVERED_BATCH } from '../../shared/delivered.js';
@@ -28,6 +29,9 @@ export function parseSend(req: pb.SendMessageRequest, maxTextBytes: number): Sen
   }
   const body = req.content?.body;
   if (!body || body.case === undefined) throw errors.invalidArgument('content is required', 'content');
+  // Sends over the WebSocket do not pass the RPC edge's check.
+  const nul = nulField(pb.SendMessageRequestSchema, req);
+  if (nul !== undefined) throw errors.invalidArgument(`${nul} contains a NUL character`, nul);
   if (req.mentionUserIds.length > 50) throw errors.invalidArgument('at most 50 mentions', 'mentionUserIds');
   const common = {
     conversationId,

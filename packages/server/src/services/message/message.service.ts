@@ -6,6 +6,8 @@ import type { Kv } from '../../adapters/kv/kv.js';
 import { isUniqueViolation } from '../../adapters/sql/sql.js';
 import type { Clock } from '../../kernel/clock.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
+import { formatDuration } from '../../kernel/durations.js';
+import { isResendOf } from './message.resend.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import { ensureTimeLeft } from '../../kernel/request-context.js';
 import type { Caller } from '../../rpc/call-context.js';
@@ -116,7 +118,7 @@ export class MessageService {
       const first = await running.catch(() => undefined);
       // The first attempt failed: this one tries on its own (the unique index still guards).
       if (!first) return this.sendOnce(caller, input);
-      return this.duplicateOf(first.stored, input.conversationId);
+      return this.duplicateOf(first.stored, input);
     }
     const attempt = this.sendOnce(caller, input);
     const tracked = attempt.then((r) => ({ stored: r.row }));
@@ -140,7 +142,7 @@ export class MessageService {
     // less. A retry refused for any reason gets its original back instead of the refusal.
     const orOriginal = async (refusal: unknown) => {
       const prior = await repo.messageByClientId(caller.userId, input.clientMsgId);
-      if (prior) return { ...this.duplicateOf(prior, input.conversationId), row: prior };
+      if (prior) return { ...this.duplicateOf(prior, input), row: prior };
       throw refusal;
     };
     let conv: ConversationRow;
@@ -250,13 +252,13 @@ export class MessageService {
 
   async sync(caller: Caller, sincePts: number) {
     const { repo } = this.d;
-    const state = await repo.userState(caller.userId);
+    const pts = await repo.stampMovedHeads(caller.userId);
     const changed = await repo.membershipsOf(caller.userId, sincePts > 0 ? sincePts : undefined);
     const conversations = await this.views(caller.userId, changed);
     const heads = (await repo.heads(caller.userId)).map((h) =>
       create(pb.ConversationHeadSchema, { conversationId: h.convId, lastSeq: h.lastSeq }),
     );
-    return { pts: state.pts, conversations, heads };
+    return { pts, conversations, heads };
   }
 
   async conversation(caller: Caller, convId: string): Promise<pb.Conversation> {
@@ -334,7 +336,7 @@ export class MessageService {
       if (now - target.createdAt > this.d.rules.recallWindowSeconds * 1000) {
         throw new AppError(
           ErrorCode.RECALL_WINDOW_PASSED,
-          `messages can be recalled within ${this.d.rules.recallWindowSeconds / 60} minutes`,
+          `messages can be recalled within ${formatDuration(this.d.rules.recallWindowSeconds)}`,
         );
       }
     }
@@ -501,9 +503,14 @@ export class MessageService {
     return found;
   }
 
-  private duplicateOf(prior: MessageRow, convId: string) {
-    if (prior.convId !== convId)
+  private duplicateOf(prior: MessageRow, input: SendInput) {
+    if (prior.convId !== input.conversationId)
       throw errors.invalidArgument('clientMsgId was already used for another conversation', 'clientMsgId');
+    if (!isResendOf(prior, input.content))
+      throw errors.invalidArgument(
+        'clientMsgId was already used for a different message; pick a new one per message',
+        'clientMsgId',
+      );
     return { message: messageView(prior), duplicate: true };
   }
 

@@ -1,3 +1,5 @@
+import type { ColumnType } from 'kysely';
+
 /** Row shapes of the message service's tables (see message.migrations.ts). */
 export interface MessageTables {
   msg_conversations: {
@@ -23,6 +25,12 @@ export interface MessageTables {
     muted: number;
     pinned: number;
     pts: number;
+    /**
+     * The head (last seq the member may read) when the member's pts last stamped this row;
+     * a Sync that finds the head past it stamps the row again, so new messages show in Sync
+     * without a pts write per member on the send path. Defaults to 0 on insert.
+     */
+    synced_seq: ColumnType<number, number | undefined, number>;
   };
   msg_messages: {
     conv_id: string;
