@@ -143,6 +143,19 @@ export class MediaService {
       if (input.folderId && this.d.addToDrive)
         await this.d.addToDrive(input.ownerId, media.id, input.folderId, name);
       return media;
+    } catch (err) {
+      // The client gets the stable code; the operator gets the decoder's reason.
+      if (err instanceof AppError && err.code === ErrorCode.MEDIA_CORRUPT) {
+        this.d.logger.info(
+          {
+            ownerId: input.ownerId,
+            kind: input.kind,
+            cause: String((err.cause as Error)?.message ?? err.cause),
+          },
+          'upload refused: the file cannot be decoded',
+        );
+      }
+      throw err;
     } finally {
       await blob
         .delete(input.stagingKey)
