@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { toJson } from '@bufbuild/protobuf';
@@ -55,6 +56,9 @@ const nodeReq = (r: unknown) =>
  */
 export function tusRoute(o: TusRouteOptions) {
   const callers = new WeakMap<http.IncomingMessage, MediaCall>();
+  // The file store would create its folder 0755 and each upload 0644: half-sent files are as
+  // private as finished ones.
+  fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   const store = new FileStore({
     directory: o.dir,
     expirationPeriodInMilliseconds: o.expiryHours * 3_600_000,
@@ -137,6 +141,13 @@ export function tusRoute(o: TusRouteOptions) {
         throw refuse(err, call.requestId);
       }
     },
+  });
+
+  tus.on('POST_CREATE', (_req: unknown, upload: { id: string }) => {
+    for (const f of [upload.id, `${upload.id}.json`])
+      fs.promises.chmod(path.join(o.dir, f), 0o600).catch((err: unknown) => {
+        o.logger.warn({ err }, 'an unfinished upload could not be made private');
+      });
   });
 
   return {
