@@ -117,7 +117,7 @@ export class GroupsService {
     }));
   }
 
-  /** Adds people at once (no acceptance step). Owners and admins add anyone; members their friends. */
+  /** Adds people at once (no acceptance step), so each must be the adder's friend (NOT_FRIENDS). */
   async invite(actor: Actor, groupId: string, userIds: string[]): Promise<GroupView> {
     const me = actor.userId;
     const cards = await this.d.directory.lookup(userIds, actor.requestId);
@@ -126,10 +126,10 @@ export class GroupsService {
       throw new AppError(ErrorCode.BLOCKED, 'someone on the list cannot be added by you');
     }
     const friends = await this.d.contacts.friendsAmong(me, userIds);
-    await this.change(actor, groupId, async (tx, _g, mine) => {
+    await this.change(actor, groupId, async (tx) => {
       const current = new Set((await tx.members(groupId)).map((m) => m.userId));
       const added = userIds.filter((id) => !current.has(id));
-      for (const id of added) groupRules.invite(mine.role, friends.has(id));
+      for (const id of added) groupRules.invite(friends.has(id));
       if (current.size + added.length > this.d.rules.maxGroupMembers)
         throw groupFull(this.d.rules.maxGroupMembers);
       await tx.addMembers(

@@ -1421,7 +1421,8 @@ export const ContactsService: GenService<{
     output: typeof ListGroupMembersResponseSchema;
   };
   /**
-   * Owners and admins invite anyone; members invite their friends.
+   * Adds people without asking them, so only the caller's friends (any role), else
+   * NOT_FRIENDS; others join with an invite link.
    *
    * @generated from rpc mychat.contacts.v1.ContactsService.InviteToGroup
    */
