@@ -90,8 +90,14 @@ export function tusRoute(o: TusRouteOptions) {
         const folder = upload.metadata?.folder ?? '';
         if (!/^(\d{1,20}|root)?$/.test(folder))
           throw errors.invalidArgument('folder is not a valid id', 'folder');
+        // Its declared length is held against the quota until it finishes, is deleted or expires.
         await o.internal.checkUpload(
-          { ownerId: call.caller.userId, kind, size: String(upload.size) },
+          {
+            ownerId: call.caller.userId,
+            kind,
+            size: String(upload.size),
+            reserveUploadId: `tus-${upload.id}`,
+          },
           onBehalfOf(call, o.timeoutMs),
         );
         // What the server trusts later is what it wrote here, never what a client sends.
@@ -138,6 +144,12 @@ export function tusRoute(o: TusRouteOptions) {
       } catch (err) {
         // A refused file (wrong type, over quota) is not kept for a retry that cannot succeed.
         await store.remove(upload.id).catch(() => undefined);
+        await o.internal
+          .releaseUpload(
+            { ownerId: call.caller.userId, uploadId: `tus-${upload.id}` },
+            onBehalfOf(call, o.timeoutMs),
+          )
+          .catch(() => undefined);
         throw refuse(err, call.requestId);
       }
     },
@@ -169,6 +181,14 @@ export function tusRoute(o: TusRouteOptions) {
         }
         callers.set(req, call);
         await tus.handle(req, res);
+        if (req.method === 'DELETE' && res.statusCode === 204) {
+          await o.internal
+            .releaseUpload(
+              { ownerId: call.caller.userId, uploadId: `tus-${id}` },
+              onBehalfOf(call, o.timeoutMs),
+            )
+            .catch((err: unknown) => o.logger.warn({ err }, 'deleted upload not released; it expires'));
+        }
       } catch (err) {
         sendError(res, err, requestId, o.logger);
       }
