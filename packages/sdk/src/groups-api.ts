@@ -5,6 +5,16 @@ import { fromRole, toGroup, toGroupMember, type Group, type GroupMember } from '
 import { MyChatError } from './errors.js';
 import { ms } from './mappers.js';
 
+/** An invite link as owners and admins see it (its token is shown only when it is made). */
+export interface GroupInviteLink {
+  /** Names the link for {@link GroupsApi.revokeInviteLink}; it cannot be used to join. */
+  id: string;
+  /** The owner or admin who made it. */
+  createdBy: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
 const group = (g: contacts.Group | undefined): Group => {
   if (!g) throw new MyChatError('the server sent no group', 'UNKNOWN');
   return toGroup(g);
@@ -36,15 +46,37 @@ export class GroupsApi {
     return (await this.authed((h) => this.rpc.listGroupMembers({ groupId }, h))).members.map(toGroupMember);
   }
 
-  /** Owners and admins invite anyone; members invite their friends. */
+  /** Adds some of the user's friends (only friends, whatever the role: NOT_FRIENDS otherwise). */
   async invite(groupId: string, userIds: string[]): Promise<Group> {
     return group((await this.authed((h) => this.rpc.inviteToGroup({ groupId, userIds }, h))).group);
   }
 
-  /** A link token anyone can join with, valid `ttlHours` (default 7 days, at most 30). */
-  async inviteLink(groupId: string, ttlHours = 0): Promise<{ token: string; expiresAt: Date }> {
+  /**
+   * A link token anyone can join with, valid `ttlHours` (default 7 days, at most 30), until an
+   * owner or admin revokes it or its maker stops being one. `linkId` names it in {@link inviteLinks}.
+   */
+  async inviteLink(
+    groupId: string,
+    ttlHours = 0,
+  ): Promise<{ token: string; expiresAt: Date; linkId: string }> {
     const r = await this.authed((h) => this.rpc.createGroupInviteLink({ groupId, ttlHours }, h));
-    return { token: r.token, expiresAt: new Date(ms(r.expiresAt)) };
+    return { token: r.token, expiresAt: new Date(ms(r.expiresAt)), linkId: r.linkId };
+  }
+
+  /** Owners and admins: the group's links that still work, newest first (ids, not tokens). */
+  async inviteLinks(groupId: string): Promise<GroupInviteLink[]> {
+    const r = await this.authed((h) => this.rpc.listGroupInviteLinks({ groupId }, h));
+    return r.links.map((l) => ({
+      id: l.id,
+      createdBy: l.createdBy,
+      createdAt: new Date(ms(l.createdAt)),
+      expiresAt: new Date(ms(l.expiresAt)),
+    }));
+  }
+
+  /** Owners and admins: the link stops working at once. */
+  async revokeInviteLink(groupId: string, linkId: string): Promise<void> {
+    await this.authed((h) => this.rpc.revokeGroupInviteLink({ groupId, linkId }, h));
   }
 
   async join(token: string): Promise<Group> {

@@ -24,7 +24,7 @@ export {
   type UploadOptions,
 } from './media-api.js';
 export { MemoryUploadStore, type UploadStore } from './upload-store.js';
-export { GroupsApi } from './groups-api.js';
+export { GroupsApi, type GroupInviteLink } from './groups-api.js';
 export {
   DriveApi,
   type DriveEntry,

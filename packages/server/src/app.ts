@@ -35,7 +35,8 @@ export function createApp(opts: AppOptions = {}): App {
   const config = loadConfig(configSchema, opts.config ?? { env: process.env });
   const order = resolveModules(opts.targets ?? ['all']);
   const loggers = createLoggers(config.log, opts.logDestination);
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  // Messages, keys and uploads live here: nobody but the server's own user may read them.
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const ids = createIdGenerator(config.nodeId);
   const clock = opts.clock ?? systemClock;
   // The context reads the runner only once modules run, after it is assigned below.

@@ -206,6 +206,21 @@ describe('sdk: chat', () => {
       'member',
       'owner',
     ]);
+    // Invite links: made, listed and revoked by the owner; a member may not list them.
+    const link = await alice.client.groups.inviteLink(group.id, 1);
+    expect(await alice.client.groups.inviteLinks(group.id)).toEqual([
+      { id: link.linkId, createdBy: alice.me.id, createdAt: expect.any(Date), expiresAt: link.expiresAt },
+    ]);
+    await expect(bob.client.groups.inviteLinks(group.id)).rejects.toMatchObject({
+      reason: 'PERMISSION_DENIED',
+    });
+    await alice.client.groups.revokeInviteLink(group.id, link.linkId);
+    expect(await alice.client.groups.inviteLinks(group.id)).toEqual([]);
+    const carol = await user('Carol');
+    await expect(carol.client.groups.join(link.token)).rejects.toMatchObject({ reason: 'INVITE_INVALID' });
+    await expect(alice.client.groups.revokeInviteLink(group.id, link.linkId)).rejects.toMatchObject({
+      reason: 'NOT_FOUND',
+    });
     await alice.client.messages.sendText(group.id, 'hello team');
     await until(() => bob.texts(group.id).includes('hello team'), 'group message');
     const receipts = await alice.client.messages.readReceipts(

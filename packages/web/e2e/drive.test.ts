@@ -93,6 +93,10 @@ describe('web: my files and file transfer', { timeout: 120_000 }, () => {
       buffer: plan,
     });
     await entries(page).getByText('trip-plan.txt').waitFor();
+    // A name is laid out on its own, so right-to-left text in it cannot reorder what is around it.
+    const isolation = (l: ReturnType<Page['getByText']>) =>
+      l.evaluate((e) => getComputedStyle(e).unicodeBidi);
+    expect(await isolation(entries(page).getByText('trip-plan.txt'))).toBe('isolate');
     // The progress line goes once the upload is done.
     await expect.poll(() => page.getByText('Uploading trip-plan.txt').count(), { timeout: 15_000 }).toBe(0);
     await expect
@@ -133,6 +137,7 @@ describe('web: my files and file transfer', { timeout: 120_000 }, () => {
     const card = messageLog(other).getByRole('article').filter({ hasText: 'trip-plan.txt' });
     await card.waitFor({ timeout: 20_000 });
     await card.getByRole('button', { name: 'Download trip-plan.txt' }).waitFor();
+    expect(await isolation(card.getByText('trip-plan.txt', { exact: true }))).toBe('isolate');
     // The chat list previews it with its name; the browser was not signed out.
     await pc.getByRole('list', { name: 'Chat list' }).getByText('[File] trip-plan.txt').waitFor();
     await page.getByRole('link', { name: /^Chats/ }).click();

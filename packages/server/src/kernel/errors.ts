@@ -71,6 +71,7 @@ export function connectCodeOf(code: ErrorCode): Code {
       return Code.NotFound;
     case ErrorCode.RATE_LIMITED:
     case ErrorCode.CODE_TOO_MANY_ATTEMPTS:
+    case ErrorCode.TOO_MANY_UPLOADS:
       return Code.ResourceExhausted;
     case ErrorCode.UNAVAILABLE:
       return Code.Unavailable;

@@ -12,7 +12,7 @@ export function readOrCreateSecret(file: string, make: () => string): string {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   try {
     fs.writeFileSync(file, make(), { flag: 'wx', mode: 0o600 });
   } catch (e) {

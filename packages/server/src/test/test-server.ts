@@ -26,6 +26,8 @@ export interface TestServerOptions {
   sqlUrl?: string;
   redisUrl?: string;
   redisPrefix?: string;
+  /** Let the server create its data directory (a subdirectory of a fresh temp dir). */
+  dataDirAbsent?: boolean;
   /** Config overrides by path, e.g. { auth: { codeTtlSeconds: 2 } }. */
   overrides?: Record<string, unknown>;
   clock?: Clock;
@@ -37,7 +39,10 @@ export interface TestServerOptions {
  * a temp data dir, logs captured for inspection.
  */
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-test-'));
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-test-'));
+  // mkdtemp makes a private directory; a test of how the server creates its own asks for one
+  // that does not exist yet.
+  const dataDir = opts.dataDirAbsent ? path.join(root, 'data') : root;
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -104,7 +109,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     },
     async stop() {
       await app.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(root, { recursive: true, force: true });
     },
   };
 }

@@ -38,7 +38,9 @@ export class DiskBlobStore implements BlobStore {
   constructor(private readonly o: DiskBlobOptions) {
     if (o.signingKey.length < 32) throw new RangeError('the blob signing key needs at least 32 bytes');
     this.now = o.now ?? Date.now;
-    for (const d of ['objects', 'meta', 'tmp']) fs.mkdirSync(path.join(o.dir, d), { recursive: true });
+    // Uploads are private to their owners and who they sent them to: files 0600, folders 0700.
+    for (const d of ['objects', 'meta', 'tmp'])
+      fs.mkdirSync(path.join(o.dir, d), { recursive: true, mode: 0o700 });
     this.verifier = { prefix: o.urlPrefix, verify: (key, q) => this.verify(key, q) };
   }
 
@@ -51,12 +53,13 @@ export class DiskBlobStore implements BlobStore {
     const meta = this.file(key, 'meta');
     const tmp = path.join(this.o.dir, 'tmp', randomBytes(12).toString('hex'));
     try {
-      if (Buffer.isBuffer(source)) await fsp.writeFile(tmp, source);
-      else await fsp.copyFile(source.file, tmp);
+      if (Buffer.isBuffer(source)) await fsp.writeFile(tmp, source, { mode: 0o600 });
+      // copyFile gives the copy the source's mode, whatever that was.
+      else await fsp.copyFile(source.file, tmp).then(() => fsp.chmod(tmp, 0o600));
       const contentType = opts.contentType ?? 'application/octet-stream';
-      await fsp.mkdir(path.dirname(target), { recursive: true });
-      await fsp.mkdir(path.dirname(meta), { recursive: true });
-      await fsp.writeFile(meta, JSON.stringify({ contentType }));
+      await fsp.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+      await fsp.mkdir(path.dirname(meta), { recursive: true, mode: 0o700 });
+      await fsp.writeFile(meta, JSON.stringify({ contentType }), { mode: 0o600 });
       await fsp.rename(tmp, target);
       return { size: (await fsp.stat(target)).size, contentType };
     } finally {

@@ -34,7 +34,7 @@ export async function writeOutboxFile(
   ext: string,
   content: string | Uint8Array,
 ): Promise<{ file: string; stem: string }> {
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const stem = outboxFileStem();
   const file = path.join(dir, `${stem}.${ext}`);
   const temp = path.join(dir, `.${stem}.${ext}.tmp`);

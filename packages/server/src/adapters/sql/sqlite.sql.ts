@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -36,7 +36,12 @@ export async function openSqliteSql(
   opts: { synchronous?: 'normal' | 'full' } = {},
 ): Promise<SqlDatabase> {
   const memory = path === ':memory:';
-  if (!memory) mkdirSync(dirname(path), { recursive: true });
+  if (!memory) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // SQLite creates a database 0644 (less the umask) and gives its -wal and -shm the mode of
+    // the database, so creating the empty file private first keeps all three private.
+    closeSync(openSync(path, 'a', 0o600));
+  }
   const raw = new Database(path);
   try {
     // WAL lets readers in other processes (backup, `mychat migrate`) run beside the server.

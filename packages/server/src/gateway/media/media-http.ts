@@ -24,6 +24,8 @@ const HTTP_BY_CODE: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.MEDIA_TYPE_NOT_ALLOWED]: 415,
   [ErrorCode.MEDIA_TOO_LARGE]: 422,
   [ErrorCode.MEDIA_NOT_READY]: 409,
+  [ErrorCode.MEDIA_CORRUPT]: 422,
+  [ErrorCode.TOO_MANY_UPLOADS]: 429,
 };
 
 const HTTP_BY_CONNECT: Partial<Record<Code, number>> = {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { toJson } from '@bufbuild/protobuf';
@@ -54,6 +55,9 @@ const nodeReq = (r: unknown) =>
  */
 export function tusRoute(o: TusRouteOptions) {
   const callers = new WeakMap<http.IncomingMessage, MediaCall>();
+  // The file store would create its folder 0755 and each upload 0644: half-sent files are as
+  // private as finished ones.
+  fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   const store = new FileStore({
     directory: o.dir,
     expirationPeriodInMilliseconds: o.expiryHours * 3_600_000,
@@ -87,8 +91,14 @@ export function tusRoute(o: TusRouteOptions) {
         const folder = upload.metadata?.folder ?? '';
         if (!/^(\d{1,20}|root)?$/.test(folder))
           throw errors.invalidArgument('folder is not a valid id', 'folder');
+        // Its declared length is held against the quota until it finishes, is deleted or expires.
         await o.internal.checkUpload(
-          { ownerId: call.caller.userId, kind, size: String(upload.size) },
+          {
+            ownerId: call.caller.userId,
+            kind,
+            size: String(upload.size),
+            reserveUploadId: `tus-${upload.id}`,
+          },
           onBehalfOf(call, o.timeoutMs),
         );
         // What the server trusts later is what it wrote here, never what a client sends.
@@ -135,9 +145,22 @@ export function tusRoute(o: TusRouteOptions) {
       } catch (err) {
         // A refused file (wrong type, over quota) is not kept for a retry that cannot succeed.
         await store.remove(upload.id).catch(() => undefined);
+        await o.internal
+          .releaseUpload(
+            { ownerId: call.caller.userId, uploadId: `tus-${upload.id}` },
+            onBehalfOf(call, o.timeoutMs),
+          )
+          .catch(() => undefined);
         throw refuse(err, call.requestId);
       }
     },
+  });
+
+  tus.on('POST_CREATE', (_req: unknown, upload: { id: string }) => {
+    for (const f of [upload.id, `${upload.id}.json`])
+      fs.promises.chmod(path.join(o.dir, f), 0o600).catch((err: unknown) => {
+        o.logger.warn({ err }, 'an unfinished upload could not be made private');
+      });
   });
 
   return {
@@ -159,6 +182,14 @@ export function tusRoute(o: TusRouteOptions) {
         }
         callers.set(req, call);
         await tus.handle(req, res);
+        if (req.method === 'DELETE' && res.statusCode === 204) {
+          await o.internal
+            .releaseUpload(
+              { ownerId: call.caller.userId, uploadId: `tus-${id}` },
+              onBehalfOf(call, o.timeoutMs),
+            )
+            .catch((err: unknown) => o.logger.warn({ err }, 'deleted upload not released; it expires'));
+        }
       } catch (err) {
         sendError(res, err, requestId, o.logger);
       }

@@ -69,7 +69,7 @@ export function uploadRoute(o: UploadRouteOptions) {
           cb(received > o.maxBytes ? tooLarge(o.maxBytes) : null, chunk);
         },
       });
-      await pipeline(req, counter, fs.createWriteStream(tmp));
+      await pipeline(req, counter, fs.createWriteStream(tmp, { mode: 0o600 }));
       if (declared !== undefined && received !== declared)
         throw errors.invalidArgument('the body ended before its declared length', 'file');
       const uploadId = randomUUID().replaceAll('-', '');

@@ -120,4 +120,20 @@ export const contactsMigrations: Record<string, Migration> = {
       }
     },
   },
+  '0002_group_removals': {
+    async up(db: Kysely<unknown>) {
+      // When each person was last removed from a group: an invite link made before that
+      // does not let them back in (the admins removed them knowing the links they had made).
+      await db.schema
+        .createTable('contacts_group_removals')
+        .addColumn('group_id', 'bigint', (c) => c.notNull())
+        .addColumn('user_id', 'bigint', (c) => c.notNull())
+        .addColumn('removed_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('contacts_group_removals_pk', ['group_id', 'user_id'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('contacts_group_removals').execute();
+    },
+  },
 };

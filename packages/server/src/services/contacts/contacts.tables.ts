@@ -40,5 +40,6 @@ export interface ContactsTables {
     created_at: number;
     expires_at: number;
   };
+  contacts_group_removals: { group_id: string; user_id: string; removed_at: number };
   contacts_pending_sync: { sync_key: string; token: string; created_at: number };
 }

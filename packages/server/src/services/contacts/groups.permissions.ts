@@ -12,10 +12,14 @@ export const groupRules = {
     if (actorRole < GroupRole.ADMIN) throw errors.permissionDenied('only the owner and admins may do this');
   },
 
-  /** Owners and admins invite anyone; members invite their friends only. */
-  invite(actorRole: number, inviteeIsFriend: boolean): void {
-    if (actorRole >= GroupRole.ADMIN || inviteeIsFriend) return;
-    throw errors.permissionDenied('members may invite their friends only');
+  /**
+   * Anyone adds their friends only, whatever their role: adding is without the added
+   * person's consent, and a friendship is that consent (as in WeChat). Everyone else joins
+   * through an invite link, which is their own choice.
+   */
+  invite(inviteeIsFriend: boolean): void {
+    if (inviteeIsFriend) return;
+    throw new AppError(ErrorCode.NOT_FRIENDS, 'you can add only your friends; send others an invite link');
   },
 
   /** The owner removes or mutes anyone else; an admin removes or mutes members only. */

@@ -36,6 +36,22 @@ const toMember = (r: Record<string, unknown>): MemberRow => ({
   joinedAt: asNum(r.joined_at),
 });
 
+export interface InviteRow {
+  tokenHash: string;
+  groupId: string;
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+const toInvite = (r: Record<string, unknown>): InviteRow => ({
+  tokenHash: r.token_hash as string,
+  groupId: asId(r.group_id),
+  createdBy: asId(r.created_by),
+  createdAt: asNum(r.created_at),
+  expiresAt: asNum(r.expires_at),
+});
+
 /**
  * Groups, their members and invite links. Bound to the database or to one transaction.
  * Every change to a group runs in a transaction that first {@link GroupsRepository.lock}s
@@ -105,6 +121,7 @@ export class GroupsRepository {
   /** Removes the group, its members and its invite links. */
   async deleteGroup(id: string): Promise<void> {
     await this.db.deleteFrom('contacts_group_invites').where('group_id', '=', id).execute();
+    await this.db.deleteFrom('contacts_group_removals').where('group_id', '=', id).execute();
     await this.db.deleteFrom('contacts_group_members').where('group_id', '=', id).execute();
     await this.db.deleteFrom('contacts_groups').where('id', '=', id).execute();
   }
@@ -211,13 +228,67 @@ export class GroupsRepository {
       .execute();
   }
 
-  async invite(tokenHash: string): Promise<{ groupId: string; expiresAt: number } | undefined> {
+  async invite(tokenHash: string): Promise<InviteRow | undefined> {
     const r = await this.db
       .selectFrom('contacts_group_invites')
       .selectAll()
       .where('token_hash', '=', tokenHash)
       .executeTakeFirst();
-    return r && { groupId: asId(r.group_id), expiresAt: asNum(r.expires_at) };
+    return r && toInvite(r);
+  }
+
+  /** A group's links that have not expired, newest first. */
+  async invites(groupId: string, now: number): Promise<InviteRow[]> {
+    const rows = await this.db
+      .selectFrom('contacts_group_invites')
+      .selectAll()
+      .where('group_id', '=', groupId)
+      .where('expires_at', '>', now)
+      .orderBy('created_at', 'desc')
+      .execute();
+    return rows.map(toInvite);
+  }
+
+  /** Deletes one link of the group; false when there was none. */
+  async deleteInvite(groupId: string, tokenHash: string): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom('contacts_group_invites')
+      .where('group_id', '=', groupId)
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  /** Deletes every link `userId` made in the group (they are no longer an owner or admin). */
+  async deleteInvitesBy(groupId: string, userId: string): Promise<void> {
+    await this.db
+      .deleteFrom('contacts_group_invites')
+      .where('group_id', '=', groupId)
+      .where('created_by', '=', userId)
+      .execute();
+  }
+
+  async recordRemoval(groupId: string, userId: string, at: number): Promise<void> {
+    await this.db
+      .deleteFrom('contacts_group_removals')
+      .where('group_id', '=', groupId)
+      .where('user_id', '=', userId)
+      .execute();
+    await this.db
+      .insertInto('contacts_group_removals')
+      .values({ group_id: groupId, user_id: userId, removed_at: at })
+      .execute();
+  }
+
+  /** When `userId` was last removed from the group, if ever. */
+  async removedAt(groupId: string, userId: string): Promise<number | undefined> {
+    const r = await this.db
+      .selectFrom('contacts_group_removals')
+      .select('removed_at')
+      .where('group_id', '=', groupId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return r && asNum(r.removed_at);
   }
 
   /** Drops a group's expired links (called when a new one is made, so they do not pile up). */

@@ -3,6 +3,7 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
 import { contacts } from '@mychat/protocol';
 import type { Clock } from '../../kernel/clock.js';
+import { errors } from '../../kernel/errors.js';
 import { actorOf, cardMsg } from './contacts.rpc.js';
 import {
   LIMITS,
@@ -16,6 +17,9 @@ import {
 } from './contacts.validation.js';
 import type { GroupsService, GroupView } from './groups.service.js';
 import type { PeopleMethods } from './contacts.rpc.js';
+
+/** A link's id: the SHA-256 of its token, in hex. */
+const LINK_ID = /^[0-9a-f]{64}$/;
 
 function groupMsg(v: GroupView): contacts.Group {
   return create(contacts.GroupSchema, {
@@ -74,7 +78,23 @@ export function groupsRpc(
     async createGroupInviteLink(req, ctx) {
       const actor = actorOf(ctx);
       const link = await service.createInviteLink(actor, gid(req.groupId), parseInviteTtlHours(req.ttlHours));
-      return { token: link.token, expiresAt: timestampFromMs(link.expiresAt) };
+      return { token: link.token, expiresAt: timestampFromMs(link.expiresAt), linkId: link.linkId };
+    },
+    async listGroupInviteLinks(req, ctx) {
+      const links = await service.inviteLinks(actorOf(ctx), gid(req.groupId));
+      return {
+        links: links.map((l) => ({
+          id: l.tokenHash,
+          createdBy: l.createdBy,
+          createdAt: timestampFromMs(l.createdAt),
+          expiresAt: timestampFromMs(l.expiresAt),
+        })),
+      };
+    },
+    async revokeGroupInviteLink(req, ctx) {
+      if (!LINK_ID.test(req.linkId)) throw errors.invalidArgument('linkId is not a valid link id', 'linkId');
+      await service.revokeInviteLink(actorOf(ctx), gid(req.groupId), req.linkId);
+      return {};
     },
     async joinGroupByInvite(req, ctx) {
       const actor = actorOf(ctx);

@@ -7,7 +7,7 @@ import { ContactsRepository } from './contacts.repository.js';
 import type { ConversationSync } from './contacts.sync.js';
 import { GroupRole } from './contacts.validation.js';
 import { groupRules } from './groups.permissions.js';
-import type { GroupRow, GroupsRepository, MemberRow } from './groups.repository.js';
+import type { GroupRow, GroupsRepository, InviteRow, MemberRow } from './groups.repository.js';
 
 export interface GroupView {
   group: GroupRow;
@@ -121,7 +121,7 @@ export class GroupsService {
     }));
   }
 
-  /** Adds people at once (no acceptance step). Owners and admins add anyone; members their friends. */
+  /** Adds people at once (no acceptance step), so each must be the adder's friend (NOT_FRIENDS). */
   async invite(actor: Actor, groupId: string, userIds: string[]): Promise<GroupView> {
     const me = actor.userId;
     const cards = await this.d.directory.lookup(userIds, actor.requestId);
@@ -130,10 +130,10 @@ export class GroupsService {
       throw new AppError(ErrorCode.BLOCKED, 'someone on the list cannot be added by you');
     }
     const friends = await this.d.contacts.friendsAmong(me, userIds);
-    await this.change(actor, groupId, async (tx, _g, mine) => {
+    await this.change(actor, groupId, async (tx) => {
       const current = new Set((await tx.members(groupId)).map((m) => m.userId));
       const added = userIds.filter((id) => !current.has(id));
-      for (const id of added) groupRules.invite(mine.role, friends.has(id));
+      for (const id of added) groupRules.invite(friends.has(id));
       if (current.size + added.length > this.d.rules.maxGroupMembers)
         throw groupFull(this.d.rules.maxGroupMembers);
       await tx.addMembers(
@@ -153,25 +153,33 @@ export class GroupsService {
     actor: Actor,
     groupId: string,
     ttlHours: number,
-  ): Promise<{ token: string; expiresAt: number }> {
+  ): Promise<{ token: string; expiresAt: number; linkId: string }> {
     const view = await this.get(actor, groupId);
     groupRules.manage(view.role);
     const token = randomBytes(16).toString('base64url');
     const now = this.d.clock.now();
     const expiresAt = now + ttlHours * 3_600_000;
+    const tokenHash = hashToken(token);
     await this.d.groups.deleteExpiredInvites(groupId, now);
-    await this.d.groups.insertInvite({
-      tokenHash: hashToken(token),
-      groupId,
-      createdBy: actor.userId,
-      now,
-      expiresAt,
-    });
-    return { token, expiresAt };
+    await this.d.groups.insertInvite({ tokenHash, groupId, createdBy: actor.userId, now, expiresAt });
+    // The hash names the link: it is not the token, so it cannot be used to join.
+    return { token, expiresAt, linkId: tokenHash };
+  }
+
+  /** The group's working links, for its owner and admins (who may revoke any of them). */
+  async inviteLinks(actor: Actor, groupId: string): Promise<InviteRow[]> {
+    groupRules.manage((await this.get(actor, groupId)).role);
+    return this.d.groups.invites(groupId, this.d.clock.now());
+  }
+
+  async revokeInviteLink(actor: Actor, groupId: string, linkId: string): Promise<void> {
+    groupRules.manage((await this.get(actor, groupId)).role);
+    if (!(await this.d.groups.deleteInvite(groupId, linkId))) throw errors.notFound('no such invite link');
   }
 
   async joinByInvite(actor: Actor, token: string): Promise<GroupView> {
-    const invite = await this.d.groups.invite(hashToken(token));
+    const tokenHash = hashToken(token);
+    const invite = await this.d.groups.invite(tokenHash);
     if (!invite || invite.expiresAt <= this.d.clock.now()) throw inviteInvalid();
     const groupId = invite.groupId;
     await this.change(
@@ -179,6 +187,13 @@ export class GroupsService {
       groupId,
       async (tx, _g, mine) => {
         if (mine) return {}; // already in: joining again changes nothing
+        // Under the group's lock: revoked meanwhile, its maker no longer an admin, or made
+        // before this person was removed (the admins did not mean to let them back).
+        if (!(await tx.invite(tokenHash))) throw inviteInvalid();
+        const maker = await tx.member(groupId, invite.createdBy);
+        if (!maker || maker.role < GroupRole.ADMIN) throw inviteInvalid();
+        const removed = await tx.removedAt(groupId, actor.userId);
+        if (removed !== undefined && invite.createdAt <= removed) throw inviteInvalid();
         const count = (await tx.members(groupId)).length;
         if (count + 1 > this.d.rules.maxGroupMembers) throw groupFull(this.d.rules.maxGroupMembers);
         await tx.addMembers(groupId, [{ userId: actor.userId, role: GroupRole.MEMBER }], this.d.clock.now());
@@ -202,6 +217,7 @@ export class GroupsService {
         return { left: [actor.userId], dissolved: { name: g.name } };
       }
       await tx.removeMember(groupId, actor.userId);
+      await tx.deleteInvitesBy(groupId, actor.userId);
       return { left: [actor.userId], event: { kind: 'member_left', args: { user_id: actor.userId } } };
     });
   }
@@ -211,6 +227,8 @@ export class GroupsService {
       const target = await this.target(tx, groupId, userId);
       groupRules.moderate({ id: actor.userId, role: mine.role }, { id: userId, role: target.role });
       await tx.removeMember(groupId, userId);
+      await tx.deleteInvitesBy(groupId, userId);
+      await tx.recordRemoval(groupId, userId, this.d.clock.now());
       return {
         left: [userId],
         event: { kind: 'member_removed', args: { user_id: userId, by: actor.userId } },
@@ -224,6 +242,8 @@ export class GroupsService {
       const target = await this.target(tx, groupId, userId);
       if (target.role === role) return {};
       await tx.setMember(groupId, userId, { role });
+      // Links live only as long as their maker may make links.
+      if (role < GroupRole.ADMIN) await tx.deleteInvitesBy(groupId, userId);
       return { event: { kind: 'role_changed', args: { user_id: userId, role: roleName(role) } } };
     });
   }

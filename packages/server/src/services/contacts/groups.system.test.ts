@@ -88,17 +88,26 @@ for (const setup of CONTACTS_SETUPS) {
       await expectReason(sendText(env, await user(), id), 'NOT_FOUND');
     });
 
-    it('members invite friends; owners and admins invite anyone; blockers cannot be added', async () => {
+    it('everyone adds friends only (owners and admins too); strangers join by link; blockers cannot be added', async () => {
       const { owner, others, id } = await groupOf(1);
       const member = others[0]!;
       const [friendOfMember, stranger, other] = [await user(), await user(), await user()];
       await befriend(api, member, friendOfMember);
-      await expectReason(
-        api.inviteToGroup({ groupId: id, userIds: [stranger.id] }, member.h),
-        'PERMISSION_DENIED',
-      );
+      await expectReason(api.inviteToGroup({ groupId: id, userIds: [stranger.id] }, member.h), 'NOT_FRIENDS');
       const g = await api.inviteToGroup({ groupId: id, userIds: [friendOfMember.id] }, member.h);
       expect(g.group?.memberCount).toBe(3);
+      // Being the owner (or an admin) does not make a stranger's consent unnecessary, not even
+      // hidden in a list with a friend: nobody on the list is added.
+      await api.setGroupMemberRole({ groupId: id, userId: member.id, role: R.ADMIN }, owner.h);
+      for (const adder of [owner, member])
+        await expectReason(
+          api.inviteToGroup({ groupId: id, userIds: [friendOfMember.id, stranger.id] }, adder.h),
+          'NOT_FRIENDS',
+        );
+      expect(Object.keys(await roles(id, owner))).toHaveLength(3);
+      const link = await api.createGroupInviteLink({ groupId: id, ttlHours: 1 }, owner.h);
+      await api.joinGroupByInvite({ token: link.token }, stranger.h);
+      // Already-members on the list are skipped, not checked.
       await api.inviteToGroup({ groupId: id, userIds: [stranger.id, member.id] }, owner.h);
       expect(Object.keys(await roles(id, owner))).toHaveLength(4);
       await expectReason(api.inviteToGroup({ groupId: id, userIds: ['55555555'] }, owner.h), 'NOT_FOUND');

@@ -32,6 +32,12 @@ export const mediaConfigSchema = cfg.group({
   smallUploadMaxBytes: cfg.int(32 * MiB, 1024, 1024 * MiB),
   /** Uploads one user may start per minute, both paths together; more are refused with RATE_LIMITED. */
   uploadsPerMinute: cfg.int(60, 1, 1_000_000),
+  /**
+   * Unfinished resumable uploads one user may have at once; more are refused with
+   * TOO_MANY_UPLOADS. Each holds its declared length against the quota until it finishes,
+   * is deleted or expires.
+   */
+  maxOpenUploads: cfg.int(10, 1, 10_000),
   /** Unfinished resumable uploads are deleted after this many hours. */
   resumableExpiryHours: cfg.int(24, 1, 24 * 30),
   /**

@@ -12,6 +12,22 @@ export interface ProcessedImage {
   placeholder: string;
 }
 
+/**
+ * A decoder failure on bytes whose magic said "image" (a truncated or damaged file) is the
+ * uploader's problem, not the server's: a stable code instead of a 500. libvips' message
+ * names only the decoder's complaint, so it is kept as the cause for the log.
+ */
+export function corruptImage(cause: unknown): AppError {
+  const err = new AppError(ErrorCode.MEDIA_CORRUPT, 'the image is damaged or incomplete', { field: 'file' });
+  err.cause = cause;
+  return err;
+}
+
+const decoding = <T>(p: Promise<T>): Promise<T> =>
+  p.catch((e: unknown) => {
+    throw e instanceof AppError ? e : corruptImage(e);
+  });
+
 /** Small WebP preview as a data: URL. */
 export async function placeholderOf(input: Buffer | string): Promise<string> {
   const tiny = await sharp(input, { failOn: 'none' })
@@ -66,17 +82,19 @@ export class ImageTool {
             : mime === 'image/avif'
               ? img.avif({ quality: 70 })
               : img.jpeg({ quality: 90 });
-      const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
+      const { data, info } = await decoding(encoded.toBuffer({ resolveWithObject: true }));
       normalized = data;
       width = info.width;
       height = info.height;
     }
     const source = normalized ?? file;
-    const thumbnail = await sharp(source, limit)
-      .rotate()
-      .resize(this.o.thumbnailSize, this.o.thumbnailSize, { fit: 'inside', withoutEnlargement: true })
-      .webp({ quality: 75 })
-      .toBuffer();
+    const thumbnail = await decoding(
+      sharp(source, limit)
+        .rotate()
+        .resize(this.o.thumbnailSize, this.o.thumbnailSize, { fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: 75 })
+        .toBuffer(),
+    );
     return {
       ...(normalized && { normalized }),
       width,

@@ -20,6 +20,7 @@ import { MediaRepository } from './media.repository.js';
 import { mediaInternalRpc, mediaRpc } from './media.rpc.js';
 import { MediaService } from './media.service.js';
 import { MediaWorker } from './media.worker.js';
+import { UploadReservations } from './media.reservations.js';
 
 export interface MediaModuleDeps {
   sql: SqlDatabase;
@@ -49,6 +50,12 @@ function build(d: MediaModuleDeps, onProcessed?: (kind: number, seconds: number)
     blob: d.blob,
     kv: d.kv,
     processor,
+    reservations: new UploadReservations({
+      kv: d.kv,
+      clock: d.clock,
+      ttlMs: d.config.resumableExpiryHours * 3_600_000,
+      maxOpen: d.config.maxOpenUploads,
+    }),
     ids: d.ids,
     clock: d.clock,
     logger: d.logger,

@@ -99,7 +99,14 @@ export function mediaInternalRpc(service: MediaService): ServiceImpl<typeof pb.M
       const size = Number(req.size);
       if (!Number.isSafeInteger(size) || size <= 0)
         throw errors.invalidArgument('size must be positive', 'size');
-      await service.checkUpload(id(req.ownerId, 'ownerId'), req.kind, size);
+      if (req.reserveUploadId && !UPLOAD_ID.test(req.reserveUploadId))
+        throw errors.invalidArgument('reserveUploadId is not valid', 'reserveUploadId');
+      await service.checkUpload(id(req.ownerId, 'ownerId'), req.kind, size, req.reserveUploadId);
+      return {};
+    },
+    async releaseUpload(req) {
+      if (!UPLOAD_ID.test(req.uploadId)) throw errors.invalidArgument('uploadId is not valid', 'uploadId');
+      await service.release(id(req.ownerId, 'ownerId'), req.uploadId);
       return {};
     },
     async finalizeUpload(req) {

@@ -11,6 +11,7 @@ import type { MediaConfig } from './media.config.js';
 import type { JobQueue } from './media.jobs.js';
 import { sha256File, type MediaProcessor } from './media.processing.js';
 import type { MediaRepository } from './media.repository.js';
+import type { UploadReservations } from './media.reservations.js';
 import { cleanName, sniff } from './media.sniff.js';
 import {
   KIND_FILE,
@@ -35,6 +36,8 @@ export interface MediaServiceDeps {
   /** Per-user upload counters (the rate limit). */
   kv: Kv;
   processor: MediaProcessor;
+  /** Bytes held for unfinished resumable uploads (counted against the quota). */
+  reservations: UploadReservations;
   ids: IdGenerator;
   clock: Clock;
   logger: Logger;
@@ -81,8 +84,12 @@ export function disposition(type: 'inline' | 'attachment', name: string): string
 export class MediaService {
   constructor(private readonly d: MediaServiceDeps) {}
 
-  /** Before an upload's bytes are read: the per-user upload rate, the kind's size limit and the quota. */
-  async checkUpload(ownerId: string, kind: number, size: number): Promise<void> {
+  /**
+   * Before an upload's bytes are read: the per-user upload rate, the kind's size limit and the
+   * quota. With `reserveId` (a resumable upload) the size stays reserved until that upload is
+   * finalized, released or expires, and the owner's open uploads are capped.
+   */
+  async checkUpload(ownerId: string, kind: number, size: number, reserveId = ''): Promise<void> {
     const minute = Math.floor(this.d.clock.now() / 60_000);
     const started = await this.d.kv.incr(`media:uploads:${ownerId}:${minute}`, { ttlMs: 61_000 });
     if (started > this.d.config.uploadsPerMinute) {
@@ -91,10 +98,19 @@ export class MediaService {
         'you are uploading too fast; slow down',
       );
     }
-    await this.admit(ownerId, kind, size);
+    if (!reserveId) return this.admit(ownerId, kind, size);
+    await this.d.reservations.reserve(ownerId, reserveId, size, (reserved) =>
+      this.admit(ownerId, kind, size, reserved),
+    );
   }
 
-  private async admit(ownerId: string, kind: number, size: number): Promise<void> {
+  /** Frees a resumable upload's reservation (deleted by its owner). */
+  release(ownerId: string, uploadId: string): Promise<void> {
+    return this.d.reservations.release(ownerId, uploadId);
+  }
+
+  /** Whether `size` more bytes fit; `reserved`: bytes held for other unfinished uploads. */
+  private async admit(ownerId: string, kind: number, size: number, reserved?: number): Promise<void> {
     if (![KIND_IMAGE, KIND_VOICE, KIND_VIDEO, KIND_FILE].includes(kind))
       throw errors.invalidArgument('kind must be image, voice, video or file', 'kind');
     const max = maxBytesFor(this.d.config, kind);
@@ -104,10 +120,12 @@ export class MediaService {
       });
     }
     const used = await this.d.repo.usedBytes(ownerId);
-    if (used + size > this.d.config.quotaBytes) {
+    const held = reserved ?? (await this.d.reservations.reservedBytes(ownerId));
+    if (used + held + size > this.d.config.quotaBytes) {
       throw new AppError(
         ErrorCode.QUOTA_EXCEEDED,
-        `your storage is full (${used} of ${this.d.config.quotaBytes} bytes used)`,
+        `your storage is full (${used} of ${this.d.config.quotaBytes} bytes used` +
+          (held ? `, ${held} held for unfinished uploads)` : ')'),
         { field: 'size' },
       );
     }
@@ -130,7 +148,9 @@ export class MediaService {
       });
       const size = (await fsp.stat(file)).size;
       if (size === 0) throw errors.invalidArgument('the file is empty', 'file');
-      await this.admit(input.ownerId, input.kind, size);
+      // Its own reservation is what makes room for it, so it is not counted twice.
+      const held = await this.d.reservations.reservedBytes(input.ownerId, input.uploadId);
+      await this.admit(input.ownerId, input.kind, size, held);
       const sniffed = await sniff(file, input.kind, this.d.config.allowExecutables);
       const sha256 = await sha256File(file);
       const name = cleanName(input.name);
@@ -143,7 +163,24 @@ export class MediaService {
       if (input.folderId && this.d.addToDrive)
         await this.d.addToDrive(input.ownerId, media.id, input.folderId, name);
       return media;
+    } catch (err) {
+      // The client gets the stable code; the operator gets the decoder's reason.
+      if (err instanceof AppError && err.code === ErrorCode.MEDIA_CORRUPT) {
+        this.d.logger.info(
+          {
+            ownerId: input.ownerId,
+            kind: input.kind,
+            cause: String((err.cause as Error)?.message ?? err.cause),
+          },
+          'upload refused: the file cannot be decoded',
+        );
+      }
+      throw err;
     } finally {
+      // Stored or refused, the upload is over: its bytes are counted as used or not at all.
+      await this.d.reservations
+        .release(input.ownerId, input.uploadId)
+        .catch((err: unknown) => this.d.logger.warn({ err }, 'upload reservation not released'));
       await blob
         .delete(input.stagingKey)
         .catch((err: unknown) =>

@@ -2,6 +2,7 @@ import fsp from 'node:fs/promises';
 import { fileTypeFromFile } from 'file-type';
 import { AppError, ErrorCode } from '../../kernel/errors.js';
 import { KIND_FILE, KIND_IMAGE, KIND_VIDEO, KIND_VOICE } from './media.tables.js';
+import { stripUnsafeNameChars } from '../../shared/file-names.js';
 
 /** What the bytes are, decided from magic numbers only (never from a name or a header). */
 export interface Sniffed {
@@ -99,9 +100,8 @@ export async function sniff(file: string, kind: number, allowExecutables: boolea
  */
 export function cleanName(name: string, fallback = 'file'): string {
   const last = name.split(/[\\/]/).pop() ?? '';
-  const cleaned = last
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f"<>|:*?]/g, '')
+  const cleaned = stripUnsafeNameChars(last)
+    .replace(/["<>|:*?]/g, '')
     .replace(/^[.\s]+/, '')
     .trim()
     .slice(0, 200);

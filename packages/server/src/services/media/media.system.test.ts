@@ -55,6 +55,22 @@ describe('media: images, voice and chat', () => {
   let n = 0;
   const cid = () => `c${Date.now()}${n++}`;
 
+  it('answers a truncated PNG with 422 MEDIA_CORRUPT and logs the decoder reason, not a 500', async () => {
+    const a = await user();
+    const png = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#3a7' } })
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    const cut = png.subarray(0, Math.floor(png.length / 2));
+    const r = await upload(server.baseUrl, a.token, 'image', cut, 'cut.png');
+    expect(r.status).toBe(422);
+    expect(r.json()).toMatchObject({ reason: 'MEDIA_CORRUPT', field: 'file' });
+    const line = server.logs.find((l) => l.includes('the file cannot be decoded'));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line!)).toMatchObject({ ownerId: a.id, cause: expect.stringMatching(/\S/) });
+    // The whole file still goes through.
+    expect((await upload(server.baseUrl, a.token, 'image', png, 'whole.png')).status).toBe(201);
+  });
+
   it('stores a photo upright, without its GPS position, with a WebP thumbnail and a placeholder', async () => {
     const a = await user();
     const photo = await photoWithGps(600, 400);

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { type media, message as pb } from '@mychat/protocol';
 import { errors } from '../../kernel/errors.js';
+import { stripUnsafeNameChars } from '../../shared/file-names.js';
 
 /** The media a send carries: which files, and the kind every one must be (mychat.media.v1.MediaKind). */
 export interface MediaAttachment {
@@ -97,7 +98,11 @@ export function canonicalContent(content: pb.MessageContent, files: media.Media[
         },
       });
     case 'file': {
-      const name = (body.value.name || first.name).replace(/[\\/]/g, '_').trim() || first.name;
+      // The same rule as stored names: no controls or bidi overrides reach another member's screen.
+      const name =
+        stripUnsafeNameChars(body.value.name || first.name)
+          .replace(/[\\/]/g, '_')
+          .trim() || first.name;
       return create(pb.MessageContentSchema, { body: { case: 'file', value: { file: toRef(first), name } } });
     }
     default:
