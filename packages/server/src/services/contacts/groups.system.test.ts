@@ -332,6 +332,11 @@ for (const setup of CONTACTS_SETUPS) {
           (g) => api.muteGroupMember({ groupId: g, userId: others[0]!.id, durationSeconds: 60 }, outsider.h),
         ],
         ['muteGroup', (g) => api.muteGroup({ groupId: g, muted: true }, outsider.h)],
+        ['listGroupInviteLinks', (g) => api.listGroupInviteLinks({ groupId: g }, outsider.h)],
+        [
+          'revokeGroupInviteLink',
+          (g) => api.revokeGroupInviteLink({ groupId: g, linkId: 'a'.repeat(64) }, outsider.h),
+        ],
       ];
       const answer = async (p: Promise<unknown>) => {
         const err = await expectReason(p, 'NOT_FOUND');
