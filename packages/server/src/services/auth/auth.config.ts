@@ -16,9 +16,22 @@ export const authConfigSchema = cfg.group({
   sendPerDestinationPerHour: cfg.int(5, 1, 10_000),
   /** Codes requested from one IP per hour. */
   sendPerIpPerHour: cfg.int(30, 1, 1_000_000),
-  /** Failed password logins per address before logins are refused for the window. */
+  /**
+   * Password tries per address (Login) or per user (ChangePassword's old password) in one
+   * window; beyond it every try, right or wrong, is refused until the window ends. A right
+   * password gives back only its own try. Kept in SQL, so a pause survives a restart.
+   */
   loginFailuresPerWindow: cfg.int(10, 1, 10_000),
+  /** That window, seconds, counted from the first try. */
   loginFailureWindowSeconds: cfg.int(900, 1, 86_400),
+  /** Login calls (password or code, any account) from one client IP per IP window. */
+  loginPerIpPerWindow: cfg.int(60, 1, 1_000_000),
+  /** That window, seconds. */
+  loginIpWindowSeconds: cfg.int(600, 1, 86_400),
+  /** argon2 hashes computed at the same time (each holds a libuv thread and its memory). */
+  hashConcurrency: cfg.int(2, 1, 64),
+  /** Hashes that may wait for a slot; more are refused with UNAVAILABLE and a retry-after. */
+  hashQueueMax: cfg.int(32, 0, 100_000),
   /** argon2id memory, KiB (OWASP: 19456). */
   argon2MemoryKib: cfg.int(19_456, 1024, 1_048_576),
   /** argon2id passes (OWASP: 2). */

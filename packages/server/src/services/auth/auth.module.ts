@@ -12,6 +12,8 @@ import type { Logger } from '../../kernel/logger.js';
 import type { RpcHub } from '../../rpc/rpc-hub.js';
 import type { AccessTokens } from '../../shared/access-tokens.js';
 import { SessionRevocations } from '../../shared/session-revocations.js';
+import { WindowLimit } from '../../shared/window-limit.js';
+import { PasswordAttempts } from './auth.attempts.js';
 import { VerificationCodes } from './auth.codes.js';
 import type { authConfigSchema } from './auth.config.js';
 import { authMigrations } from './auth.migrations.js';
@@ -57,7 +59,12 @@ export async function initAuth(d: AuthModuleDeps): Promise<ModuleInstance<AuthSe
       },
       d.clock,
     ),
-    hasher: new PasswordHasher({ memoryCostKib: c.argon2MemoryKib, timeCost: c.argon2TimeCost }),
+    hasher: new PasswordHasher({
+      memoryCostKib: c.argon2MemoryKib,
+      timeCost: c.argon2TimeCost,
+      concurrency: c.hashConcurrency,
+      maxQueue: c.hashQueueMax,
+    }),
     tokens: d.tokens,
     revocations: new SessionRevocations(d.kv, (c.accessTokenTtlSeconds + 60) * 1000),
     mailer: d.mail,
@@ -67,12 +74,11 @@ export async function initAuth(d: AuthModuleDeps): Promise<ModuleInstance<AuthSe
     clock: d.clock,
     logger: d.logger,
     rules: c,
-    failures: {
-      hit: (key, windowMs) => d.kv.incr(`auth:login-fail:${key}`, { ttlMs: windowMs }),
-      reset: async (key) => {
-        await d.kv.del(`auth:login-fail:${key}`);
-      },
-    },
+    attempts: new PasswordAttempts(d.sql, d.clock, {
+      limit: c.loginFailuresPerWindow,
+      windowMs: c.loginFailureWindowSeconds * 1000,
+    }),
+    loginsPerIp: new WindowLimit(d.kv, 'auth:login-ip', c.loginPerIpPerWindow, c.loginIpWindowSeconds * 1000),
   });
   d.rpc.register(auth.AuthService, authRpc(service));
   d.rpc.register(auth.UserDirectoryService, userDirectoryRpc(repo));

@@ -69,7 +69,7 @@ export function authRpc(service: AuthService): ServiceImpl<typeof auth.AuthServi
       });
       return { session: sessionMsg(s) };
     },
-    async login(req) {
+    async login(req, ctx) {
       const dest = destinationOf(req.destination);
       const device = parseDevice(req.device);
       const c = req.credential;
@@ -78,7 +78,8 @@ export function authRpc(service: AuthService): ServiceImpl<typeof auth.AuthServi
         c.case === 'code'
           ? { kind: 'code' as const, value: parseCode(c.value) }
           : { kind: 'password' as const, value: password(c.value, 'password') };
-      return { session: sessionMsg(await service.login({ dest, credential, device })) };
+      const ip = callInfo(ctx).clientIp;
+      return { session: sessionMsg(await service.login({ dest, credential, device, ip })) };
     },
     async refreshSession(req) {
       if (!req.refreshToken) throw errors.invalidArgument('refreshToken is required', 'refreshToken');

@@ -13,6 +13,8 @@ import { SESSION_ENDED_CHANNEL, type SessionRevocations } from '../../shared/ses
 import type { VerificationCodes } from './auth.codes.js';
 import { checkPasswordStrength, type PasswordHasher } from './auth.passwords.js';
 import type { AuthRepository, Destination, SessionRow, UserRow } from './auth.repository.js';
+import type { PasswordAttempts } from './auth.attempts.js';
+import type { WindowLimit } from '../../shared/window-limit.js';
 import {
   normalizeLocale,
   renderAccountExistsMail,
@@ -43,8 +45,10 @@ export interface AuthServiceDeps {
   clock: Clock;
   logger: Logger;
   rules: AuthRules;
-  /** Counts failed password logins (kv-backed), to slow down guessing. */
-  failures: { hit(key: string, windowMs: number): Promise<number>; reset(key: string): Promise<void> };
+  /** Password tries per address and per user, charged before each check (SQL-backed). */
+  attempts: PasswordAttempts;
+  /** Login calls per client IP, across accounts; checked before any lookup or hash. */
+  loginsPerIp: WindowLimit;
 }
 
 /** What a successful register, login or refresh returns. */
@@ -58,6 +62,9 @@ export interface IssuedSession {
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Names an address in logs without writing it: a short hash that still groups one address's lines. */
+const addressHash = (d: Destination) => sha256(`${d.kind}:${d.value}`).slice(0, 16);
 
 /**
  * Accounts and device sessions. Orchestration only: storage, codes, hashing, tokens and
@@ -144,29 +151,58 @@ export class AuthService {
     dest: Destination;
     credential: { kind: 'password' | 'code'; value: string };
     device: DeviceInput;
+    ip: string;
   }): Promise<IssuedSession> {
-    const failKey = `${input.dest.kind}:${input.dest.value}`;
-    const windowMs = this.d.rules.loginFailureWindowSeconds * 1000;
-    const user = await this.d.repo.findUserByDestination(input.dest);
-    if (input.credential.kind === 'code') {
-      if (!user) throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong account or code');
-      await this.d.codes.consume('login', input.dest, input.credential.value);
-    } else {
-      const ok = user
-        ? await this.d.hasher.verify(user.passwordHash, input.credential.value)
-        : (await this.d.hasher.verifyNothing(input.credential.value), false);
-      if (!ok) {
-        const n = await this.d.failures.hit(failKey, windowMs);
-        if (n > this.d.rules.loginFailuresPerWindow) {
-          throw errors.rateLimited(
-            this.d.rules.loginFailureWindowSeconds,
-            'too many failed logins; try later or log in with a code',
-          );
-        }
-        throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong account or password');
-      }
-      await this.d.failures.reset(failKey);
+    const { dest, ip } = input;
+    const failed = (reason: string, userId?: string) =>
+      this.d.logger.warn(
+        {
+          user_id: userId,
+          address_hash: addressHash(dest),
+          client_ip: ip,
+          method: input.credential.kind,
+          reason,
+        },
+        'login failed',
+      );
+    // Per IP first, before any lookup or hash: a flood from one address never reaches the hasher.
+    const ipWait = ip ? await this.d.loginsPerIp.hit(ip) : undefined;
+    if (ipWait !== undefined) {
+      failed('ip-rate-limited');
+      throw errors.rateLimited(ipWait, 'too many logins from this network; try again later');
     }
+    const user = await this.d.repo.findUserByDestination(dest);
+    if (input.credential.kind === 'code') {
+      try {
+        await this.d.codes.consume('login', dest, input.credential.value);
+      } catch (err) {
+        if (err instanceof AppError) failed(err.reason, user?.id);
+        throw err;
+      }
+      if (!user) {
+        failed('no-account');
+        throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong account or code');
+      }
+      return this.openSession(user, input.device);
+    }
+    const subject = `login:${dest.kind}:${dest.value}`;
+    // Charged before the check: during a pause the right password is refused like a wrong one.
+    const charge = await this.d.attempts.charge(subject);
+    if (!charge.ok) {
+      failed('paused', user?.id);
+      throw errors.rateLimited(
+        charge.retryAfterSeconds,
+        'too many failed logins; try later or log in with a code',
+      );
+    }
+    const ok = user
+      ? await this.d.hasher.verify(user.passwordHash, input.credential.value)
+      : (await this.d.hasher.verifyNothing(input.credential.value), false);
+    if (!ok) {
+      failed(user ? 'wrong-password' : 'no-account', user?.id);
+      throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong account or password');
+    }
+    await this.d.attempts.refund(subject);
     return this.openSession(user!, input.device);
   }
 
@@ -233,17 +269,27 @@ export class AuthService {
       sessions.map((s) => s.id),
       'password-reset',
     );
-    await this.d.failures.reset(`${dest.kind}:${dest.value}`);
+    // The owner proved control of the address: the password pause has no reason to stay.
+    await this.d.attempts.clear(`login:${dest.kind}:${dest.value}`);
     this.d.logger.info({ user_id: user.id }, 'password reset; every session ended');
   }
 
   async changePassword(caller: Caller, oldPassword: string, newPassword: string): Promise<void> {
     const user = await this.requireUser(caller.userId);
+    // A stolen access token must not become a way to guess the password: same rule as Login.
+    const subject = `user:${user.id}`;
+    const charge = await this.d.attempts.charge(subject);
+    if (!charge.ok) {
+      this.d.logger.warn({ user_id: user.id, reason: 'paused' }, 'password change refused');
+      throw errors.rateLimited(charge.retryAfterSeconds, 'too many wrong passwords; try again later');
+    }
     if (!(await this.d.hasher.verify(user.passwordHash, oldPassword))) {
+      this.d.logger.warn({ user_id: user.id, reason: 'wrong-password' }, 'password change refused');
       throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'the current password is not right', {
         field: 'oldPassword',
       });
     }
+    await this.d.attempts.refund(subject);
     checkPasswordStrength(newPassword, 'newPassword', [user.nickname, (user.email ?? '').split('@')[0]!]);
     await this.d.repo.setPasswordHash(user.id, await this.d.hasher.hash(newPassword), this.d.clock.now());
     const others = (await this.d.repo.activeSessions(user.id)).filter((s) => s.id !== caller.sessionId);
