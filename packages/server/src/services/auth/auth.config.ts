@@ -8,8 +8,15 @@ export const authConfigSchema = cfg.group({
   refreshTokenTtlDays: cfg.int(30, 1, 365),
   /** Lifetime of a verification code, seconds. */
   codeTtlSeconds: cfg.int(300, 1, 3600),
-  /** Tries per code; the next one is refused even when right. */
+  /** Tries per code from one client IP; the next one is refused even when right. */
   codeMaxAttempts: cfg.int(5, 1, 20),
+  /**
+   * Tries per code from everyone together, so guesses spread over many IPs stay bounded;
+   * tries refused by a per-IP limit do not count here.
+   */
+  codeMaxAttemptsTotal: cfg.int(20, 1, 1000),
+  /** Code tries (Register, Login with a code, ResetPassword) from one client IP per hour. */
+  codeTriesPerIpPerHour: cfg.int(60, 1, 1_000_000),
   /** Minimum time between two codes to one address, seconds. */
   sendCooldownSeconds: cfg.int(60, 0, 3600),
   /** Codes per address per hour. */

@@ -53,6 +53,8 @@ export async function initAuth(d: AuthModuleDeps): Promise<ModuleInstance<AuthSe
       {
         ttlSeconds: c.codeTtlSeconds,
         maxAttempts: c.codeMaxAttempts,
+        maxAttemptsTotal: c.codeMaxAttemptsTotal,
+        triesPerIpPerHour: c.codeTriesPerIpPerHour,
         cooldownSeconds: c.sendCooldownSeconds,
         perDestinationPerHour: c.sendPerDestinationPerHour,
         perIpPerHour: c.sendPerIpPerHour,

@@ -56,7 +56,7 @@ export function authRpc(service: AuthService): ServiceImpl<typeof auth.AuthServi
       const r = await service.sendCode(dest, purpose, req.locale, callInfo(ctx).clientIp);
       return { expiresInSeconds: r.expiresIn, resendAfterSeconds: r.resendAfter };
     },
-    async register(req) {
+    async register(req, ctx) {
       const dest = destinationOf(req.destination);
       const nickname = parseNickname(req.nickname);
       const device = parseDevice(req.device);
@@ -66,6 +66,7 @@ export function authRpc(service: AuthService): ServiceImpl<typeof auth.AuthServi
         password: password(req.password, 'password'),
         nickname,
         device,
+        ip: callInfo(ctx).clientIp,
       });
       return { session: sessionMsg(s) };
     },
@@ -110,9 +111,14 @@ export function authRpc(service: AuthService): ServiceImpl<typeof auth.AuthServi
       await service.revokeDevice(caller, req.sessionId);
       return {};
     },
-    async resetPassword(req) {
+    async resetPassword(req, ctx) {
       const dest = destinationOf(req.destination);
-      await service.resetPassword(dest, parseCode(req.code), password(req.newPassword, 'newPassword'));
+      await service.resetPassword(
+        dest,
+        parseCode(req.code),
+        password(req.newPassword, 'newPassword'),
+        callInfo(ctx).clientIp,
+      );
       return {};
     },
     async changePassword(req, ctx) {

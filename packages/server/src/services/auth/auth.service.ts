@@ -85,7 +85,11 @@ export class AuthService {
     const user = await this.d.repo.findUserByDestination(dest);
     const loc = normalizeLocale(locale);
     const ttlMinutes = Math.round(this.d.rules.codeTtlSeconds / 60);
-    // The answer is the same in every case; only what lands in the mailbox differs.
+    // A code is stored in every case, even one nobody will receive (a login or reset code for
+    // an unknown address, a register code for a taken one): then a later Register, Login or
+    // ResetPassword answers exactly the same (CODE_INVALID, CODE_EXPIRED) whether an account
+    // exists or not. Only what lands in the mailbox differs.
+    const code = await this.d.codes.issue(purpose, dest);
     if (purpose === 'register' && user) {
       this.deliver(() =>
         dest.kind === 'email'
@@ -93,7 +97,6 @@ export class AuthService {
           : this.d.sms.send({ to: dest.value, text: renderAccountExistsSms({ locale: loc }) }),
       );
     } else if (purpose === 'register' || user) {
-      const code = await this.d.codes.issue(purpose, dest);
       this.deliver(() =>
         dest.kind === 'email'
           ? this.d.mailer.send({
@@ -115,9 +118,10 @@ export class AuthService {
     password: string;
     nickname: string;
     device: DeviceInput;
+    ip: string;
   }): Promise<IssuedSession> {
     checkPasswordStrength(input.password, 'password', [input.dest.value.split('@')[0]!, input.nickname]);
-    await this.d.codes.consume('register', input.dest, input.code);
+    await this.d.codes.consume('register', input.dest, input.code, input.ip);
     const now = this.d.clock.now();
     const user: UserRow = {
       id: this.d.ids.next(),
@@ -174,14 +178,15 @@ export class AuthService {
     const user = await this.d.repo.findUserByDestination(dest);
     if (input.credential.kind === 'code') {
       try {
-        await this.d.codes.consume('login', dest, input.credential.value);
+        await this.d.codes.consume('login', dest, input.credential.value, ip);
       } catch (err) {
         if (err instanceof AppError) failed(err.reason, user?.id);
         throw err;
       }
       if (!user) {
+        // Only a guessed never-sent code gets here; it is answered like any wrong code.
         failed('no-account');
-        throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong account or code');
+        throw new AppError(ErrorCode.CODE_INVALID, 'the code is not right', { field: 'code' });
       }
       return this.openSession(user, input.device);
     }
@@ -256,11 +261,11 @@ export class AuthService {
     await this.endSessions(caller.userId, [s.id], 'revoked');
   }
 
-  async resetPassword(dest: Destination, code: string, newPassword: string): Promise<void> {
+  async resetPassword(dest: Destination, code: string, newPassword: string, ip: string): Promise<void> {
     checkPasswordStrength(newPassword, 'newPassword', [dest.value.split('@')[0]!]);
-    await this.d.codes.consume('reset-password', dest, code);
+    await this.d.codes.consume('reset-password', dest, code, ip);
     const user = await this.d.repo.findUserByDestination(dest);
-    // A live reset code implies an account (codes are only issued for existing ones).
+    // Only a guessed never-sent code (stored for an unknown address) gets here without one.
     if (!user) throw new AppError(ErrorCode.CODE_INVALID, 'the code is not right', { field: 'code' });
     await this.d.repo.setPasswordHash(user.id, await this.d.hasher.hash(newPassword), this.d.clock.now());
     const sessions = await this.d.repo.activeSessions(user.id);
