@@ -22,6 +22,7 @@ export async function runAuth(opts: { users: number; concurrency: number }): Pro
     MYCHAT_AUTH_SEND_COOLDOWN_SECONDS: '0',
     MYCHAT_AUTH_SEND_PER_IP_PER_HOUR: '1000000',
     MYCHAT_AUTH_LOGIN_PER_IP_PER_WINDOW: '1000000',
+    MYCHAT_AUTH_CODE_TRIES_PER_IP_PER_HOUR: '1000000',
   });
   const register: number[] = [];
   const login: number[] = [];
