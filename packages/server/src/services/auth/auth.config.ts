@@ -35,6 +35,11 @@ export const authConfigSchema = cfg.group({
   loginPerIpPerWindow: cfg.int(60, 1, 1_000_000),
   /** That window, seconds. */
   loginIpWindowSeconds: cfg.int(600, 1, 86_400),
+  /**
+   * Login calls one client IP may have in flight in one auth process; more are refused at once
+   * (RATE_LIMITED, retry after 1 s), so a burst from one address holds few hasher places.
+   */
+  loginInFlightPerIp: cfg.int(4, 1, 10_000),
   /** argon2 hashes computed at the same time (each holds a libuv thread and its memory). */
   hashConcurrency: cfg.int(2, 1, 64),
   /** Hashes that may wait for a slot; more are refused with UNAVAILABLE and a retry-after. */

@@ -12,6 +12,7 @@ import type { Logger } from '../../kernel/logger.js';
 import type { RpcHub } from '../../rpc/rpc-hub.js';
 import type { AccessTokens } from '../../shared/access-tokens.js';
 import { SessionRevocations } from '../../shared/session-revocations.js';
+import { InFlightLimit } from '../../shared/in-flight-limit.js';
 import { WindowLimit } from '../../shared/window-limit.js';
 import { PasswordAttempts } from './auth.attempts.js';
 import { VerificationCodes } from './auth.codes.js';
@@ -80,6 +81,7 @@ export async function initAuth(d: AuthModuleDeps): Promise<ModuleInstance<AuthSe
       limit: c.loginFailuresPerWindow,
       windowMs: c.loginFailureWindowSeconds * 1000,
     }),
+    loginsInFlightPerIp: new InFlightLimit(c.loginInFlightPerIp),
     loginsPerIp: new WindowLimit(d.kv, 'auth:login-ip', c.loginPerIpPerWindow, c.loginIpWindowSeconds * 1000),
   });
   d.rpc.register(auth.AuthService, authRpc(service));

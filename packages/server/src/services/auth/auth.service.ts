@@ -14,6 +14,7 @@ import type { VerificationCodes } from './auth.codes.js';
 import { checkPasswordStrength, type PasswordHasher } from './auth.passwords.js';
 import type { AuthRepository, Destination, SessionRow, UserRow } from './auth.repository.js';
 import type { PasswordAttempts } from './auth.attempts.js';
+import type { InFlightLimit } from '../../shared/in-flight-limit.js';
 import type { WindowLimit } from '../../shared/window-limit.js';
 import {
   normalizeLocale,
@@ -49,6 +50,16 @@ export interface AuthServiceDeps {
   attempts: PasswordAttempts;
   /** Login calls per client IP, across accounts; checked before any lookup or hash. */
   loginsPerIp: WindowLimit;
+  /** Login calls in flight per client IP, so one address never holds more than a few hasher places. */
+  loginsInFlightPerIp: InFlightLimit;
+}
+
+export interface LoginInput {
+  dest: Destination;
+  credential: { kind: 'password' | 'code'; value: string };
+  device: DeviceInput;
+  /** The client's IP as the edge saw it ('' for an internal caller). */
+  ip: string;
 }
 
 /** What a successful register, login or refresh returns. */
@@ -151,12 +162,7 @@ export class AuthService {
     return this.openSession(user, input.device);
   }
 
-  async login(input: {
-    dest: Destination;
-    credential: { kind: 'password' | 'code'; value: string };
-    device: DeviceInput;
-    ip: string;
-  }): Promise<IssuedSession> {
+  async login(input: LoginInput): Promise<IssuedSession> {
     const { dest, ip } = input;
     const failed = (reason: string, userId?: string) =>
       this.d.logger.warn(
@@ -170,11 +176,30 @@ export class AuthService {
         'login failed',
       );
     // Per IP first, before any lookup or hash: a flood from one address never reaches the hasher.
-    const ipWait = ip ? await this.d.loginsPerIp.hit(ip) : undefined;
-    if (ipWait !== undefined) {
-      failed('ip-rate-limited');
-      throw errors.rateLimited(ipWait, 'too many logins from this network; try again later');
+    // (Every public edge sets the IP; only an internal caller may have none.)
+    if (!ip) return this.checkLogin(input, failed);
+    if (!this.d.loginsInFlightPerIp.enter(ip)) {
+      failed('ip-busy');
+      throw errors.rateLimited(1, 'too many logins at once from this network; try again in a moment');
     }
+    try {
+      const ipWait = await this.d.loginsPerIp.hit(ip);
+      if (ipWait !== undefined) {
+        failed('ip-rate-limited');
+        throw errors.rateLimited(ipWait, 'too many logins from this network; try again later');
+      }
+      return await this.checkLogin(input, failed);
+    } finally {
+      this.d.loginsInFlightPerIp.leave(ip);
+    }
+  }
+
+  /** Login after the per-IP limits: the account's own rules and the credential check. */
+  private async checkLogin(
+    input: LoginInput,
+    failed: (reason: string, userId?: string) => void,
+  ): Promise<IssuedSession> {
+    const { dest, ip } = input;
     const user = await this.d.repo.findUserByDestination(dest);
     if (input.credential.kind === 'code') {
       try {
