@@ -299,8 +299,9 @@ export class AuthService {
       sessions.map((s) => s.id),
       'password-reset',
     );
-    // The owner proved control of the address: the password pause has no reason to stay.
+    // The owner proved control of the address: the password pauses have no reason to stay.
     await this.d.attempts.clear(`login:${dest.kind}:${dest.value}`);
+    await this.d.attempts.clear(`user:${user.id}`);
     this.d.logger.info({ user_id: user.id }, 'password reset; every session ended');
   }
 
