@@ -33,7 +33,10 @@ for (const engine of engines) {
 
     beforeAll(async () => {
       sqlUrl = engine === 'sqlite' ? undefined : await createTestDatabaseUrl(engine);
-      server = await startTestServer({ sqlUrl, overrides: { auth: { loginFailuresPerWindow: 3 } } });
+      server = await startTestServer({
+        sqlUrl,
+        overrides: { auth: { loginFailuresPerWindow: 3, sendCooldownSeconds: 0 } },
+      });
       api = server.client(auth.AuthService);
     });
     afterAll(async () => {
@@ -80,8 +83,26 @@ for (const engine of engines) {
       for (let i = 0; i < 3; i++) await expectReason(change('guess-guess-1'), 'INVALID_CREDENTIALS');
       await expectReason(change(PASSWORD), 'RATE_LIMITED');
       // Nothing was changed: the old password still logs in.
-      const again = await login(session.user!.email, PASSWORD);
+      const email = session.user!.email;
+      const again = await login(email, PASSWORD);
       expect(again.session?.user?.id).toBe(session.user?.id);
+      // A reset by code proves control of the account and lifts the pause.
+      await api.sendVerificationCode({
+        destination: { case: 'email', value: email },
+        purpose: 'reset-password',
+      });
+      const code = await server.codeFor(email);
+      await api.resetPassword({
+        destination: { case: 'email', value: email },
+        code,
+        newPassword: 'quartz-meadow-31',
+      });
+      const fresh = await login(email, 'quartz-meadow-31');
+      await api.changePassword(
+        { oldPassword: 'quartz-meadow-31', newPassword: 'lantern-orchid-88' },
+        bearer(fresh.session!.accessToken),
+      );
+      expect((await login(email, 'lantern-orchid-88')).session?.user?.id).toBe(session.user?.id);
     });
   });
 }
