@@ -93,3 +93,93 @@ describe('password hashing under a flood of anonymous logins', () => {
     expect(answers[20]).toMatch(/^RATE_LIMITED:\d+$/);
   });
 });
+
+/** A call shed for load must not cost the caller anything: not the code, not a try. */
+describe('what a call shed for load leaves behind', () => {
+  let server: TestServer;
+  let api: AuthClient;
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      overrides: {
+        http: { trustProxy: true },
+        auth: {
+          argon2MemoryKib: 65_536,
+          argon2TimeCost: 3,
+          hashConcurrency: 1,
+          hashQueueMax: 0,
+          loginFailuresPerWindow: 1,
+        },
+      },
+    });
+    api = server.client(auth.AuthService);
+  });
+  afterAll(() => server?.stop());
+
+  let ip = 0;
+  /** Logins from other hosts that take the one hashing place for a while. */
+  const busy = () =>
+    Array.from({ length: 4 }, () =>
+      api
+        .login(
+          {
+            destination: { case: 'email', value: uniqueEmail('busy') },
+            credential: { case: 'password', value: 'guess-guess-1' },
+            device: device(),
+          },
+          { headers: { 'x-forwarded-for': `198.51.100.${++ip}` } },
+        )
+        .catch(() => undefined),
+    );
+
+  it('a Register shed with UNAVAILABLE keeps its code for the retry', async () => {
+    let shed = 0;
+    for (let round = 0; round < 10 && shed === 0; round++) {
+      const email = uniqueEmail('shed');
+      const dest = { case: 'email' as const, value: email };
+      await api.sendVerificationCode({ destination: dest, purpose: 'register' });
+      const code = await server.codeFor(email);
+      // The busy logins take the one hashing place, then the Register comes.
+      const flood = busy();
+      await new Promise((r) => setTimeout(r, 30));
+      const register = () =>
+        api.register({ destination: dest, code, password: PASSWORD, nickname: 'N', device: device() });
+      const first = await register().catch((e: unknown) => e);
+      await Promise.all(flood);
+      if (errorInfoOf(first)?.reason !== 'UNAVAILABLE') continue;
+      shed++;
+      expect(errorInfoOf(first)!.retryAfterSeconds).toBeGreaterThan(0);
+      expect((await register()).session?.user?.email).toBe(email);
+    }
+    expect(shed, 'no Register was shed in 10 rounds').toBe(1);
+  });
+
+  it('a Login shed with UNAVAILABLE gives its password try back', async () => {
+    // One try per window here: a shed Login that kept its charge would pause the account.
+    const { email } = await signUp(server, api);
+    const login = () =>
+      api.login(
+        {
+          destination: { case: 'email', value: email },
+          credential: { case: 'password', value: PASSWORD },
+          device: device(),
+        },
+        { headers: { 'x-forwarded-for': '192.0.2.20' } },
+      );
+    let shed = 0;
+    for (let round = 0; round < 10 && shed === 0; round++) {
+      const flood = busy();
+      await new Promise((r) => setTimeout(r, 30));
+      const first = await login().catch((e: unknown) => e);
+      await Promise.all(flood);
+      if (errorInfoOf(first)?.reason !== 'UNAVAILABLE') {
+        // It was checked and succeeded (its try given back): try another round.
+        expect(first).not.toBeInstanceOf(Error);
+        continue;
+      }
+      shed++;
+      expect((await login()).session?.user?.email).toBe(email);
+    }
+    expect(shed, 'no Login was shed in 10 rounds').toBe(1);
+  });
+});

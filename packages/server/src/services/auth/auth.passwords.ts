@@ -38,6 +38,17 @@ export class PasswordHasher {
     return this.slot(() => this.rawHash(password));
   }
 
+  /**
+   * Takes a hashing place, runs `first`, then hashes. A call shed for load fails before
+   * `first` runs, so its side effects (consuming a one-time code) never happen for nothing.
+   */
+  hashAfter(first: () => Promise<void>, password: string): Promise<string> {
+    return this.slot(async () => {
+      await first();
+      return this.rawHash(password);
+    });
+  }
+
   verify(hashed: string, password: string): Promise<boolean> {
     return this.slot(() => this.rawVerify(hashed, password));
   }

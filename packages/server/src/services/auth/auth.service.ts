@@ -132,13 +132,17 @@ export class AuthService {
     ip: string;
   }): Promise<IssuedSession> {
     checkPasswordStrength(input.password, 'password', [input.dest.value.split('@')[0]!, input.nickname]);
-    await this.d.codes.consume('register', input.dest, input.code, input.ip);
+    // The code is consumed only once a hashing place is held: a call shed for load keeps it.
+    const passwordHash = await this.d.hasher.hashAfter(
+      () => this.d.codes.consume('register', input.dest, input.code, input.ip),
+      input.password,
+    );
     const now = this.d.clock.now();
     const user: UserRow = {
       id: this.d.ids.next(),
       email: input.dest.kind === 'email' ? input.dest.value : null,
       phone: input.dest.kind === 'phone' ? input.dest.value : null,
-      passwordHash: await this.d.hasher.hash(input.password),
+      passwordHash,
       nickname: input.nickname,
       signature: '',
       avatarUrl: '',
@@ -225,9 +229,11 @@ export class AuthService {
         'too many failed logins; try later or log in with a code',
       );
     }
-    const ok = user
-      ? await this.d.hasher.verify(user.passwordHash, input.credential.value)
-      : (await this.d.hasher.verifyNothing(input.credential.value), false);
+    const ok = await this.unlessShed(subject, () =>
+      user
+        ? this.d.hasher.verify(user.passwordHash, input.credential.value)
+        : this.d.hasher.verifyNothing(input.credential.value).then(() => false),
+    );
     if (!ok) {
       failed(user ? 'wrong-password' : 'no-account', user?.id);
       throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong account or password');
@@ -288,11 +294,16 @@ export class AuthService {
 
   async resetPassword(dest: Destination, code: string, newPassword: string, ip: string): Promise<void> {
     checkPasswordStrength(newPassword, 'newPassword', [dest.value.split('@')[0]!]);
-    await this.d.codes.consume('reset-password', dest, code, ip);
-    const user = await this.d.repo.findUserByDestination(dest);
-    // Only a guessed never-sent code (stored for an unknown address) gets here without one.
-    if (!user) throw new AppError(ErrorCode.CODE_INVALID, 'the code is not right', { field: 'code' });
-    await this.d.repo.setPasswordHash(user.id, await this.d.hasher.hash(newPassword), this.d.clock.now());
+    let found: UserRow | undefined;
+    // The code is consumed only once a hashing place is held: a call shed for load keeps it.
+    const hash = await this.d.hasher.hashAfter(async () => {
+      await this.d.codes.consume('reset-password', dest, code, ip);
+      found = await this.d.repo.findUserByDestination(dest);
+      // Only a guessed never-sent code (stored for an unknown address) gets here without one.
+      if (!found) throw new AppError(ErrorCode.CODE_INVALID, 'the code is not right', { field: 'code' });
+    }, newPassword);
+    const user = found!;
+    await this.d.repo.setPasswordHash(user.id, hash, this.d.clock.now());
     const sessions = await this.d.repo.activeSessions(user.id);
     await this.endSessions(
       user.id,
@@ -314,7 +325,7 @@ export class AuthService {
       this.d.logger.warn({ user_id: user.id, reason: 'paused' }, 'password change refused');
       throw errors.rateLimited(charge.retryAfterSeconds, 'too many wrong passwords; try again later');
     }
-    if (!(await this.d.hasher.verify(user.passwordHash, oldPassword))) {
+    if (!(await this.unlessShed(subject, () => this.d.hasher.verify(user.passwordHash, oldPassword)))) {
       this.d.logger.warn({ user_id: user.id, reason: 'wrong-password' }, 'password change refused');
       throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'the current password is not right', {
         field: 'oldPassword',
@@ -383,6 +394,17 @@ export class AuthService {
   /** Waits for mails and texts still being handed to their transport (shutdown). */
   async drain(): Promise<void> {
     await Promise.allSettled([...this.pending]);
+  }
+
+  /** Runs a password check; a check shed for load (UNAVAILABLE) gives its try back. */
+  private async unlessShed<T>(subject: string, check: () => Promise<T>): Promise<T> {
+    try {
+      return await check();
+    } catch (err) {
+      if (err instanceof AppError && err.code === ErrorCode.UNAVAILABLE)
+        await this.d.attempts.refund(subject);
+      throw err;
+    }
   }
 
   private async requireUser(id: string): Promise<UserRow> {
