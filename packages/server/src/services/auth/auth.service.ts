@@ -13,24 +13,17 @@ import { SESSION_ENDED_CHANNEL, type SessionRevocations } from '../../shared/ses
 import type { VerificationCodes } from './auth.codes.js';
 import { checkPasswordStrength, type PasswordHasher } from './auth.passwords.js';
 import type { AuthRepository, Destination, SessionRow, UserRow } from './auth.repository.js';
-import type { PasswordAttempts } from './auth.attempts.js';
 import type { InFlightLimit } from '../../shared/in-flight-limit.js';
 import type { WindowLimit } from '../../shared/window-limit.js';
-import {
-  normalizeLocale,
-  renderAccountExistsMail,
-  renderAccountExistsSms,
-  renderCodeMail,
-  renderCodeSms,
-} from './auth.templates.js';
+import type { PasswordAttempts } from './auth.attempts.js';
+import { CodeSender } from './auth.code-sender.js';
+import { LoginChecks, type LoginInput } from './auth.login-checks.js';
 import type { DeviceInput, Purpose } from './auth.validation.js';
 
 export interface AuthRules {
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   codeTtlSeconds: number;
-  loginFailuresPerWindow: number;
-  loginFailureWindowSeconds: number;
 }
 
 export interface AuthServiceDeps {
@@ -54,14 +47,6 @@ export interface AuthServiceDeps {
   loginsInFlightPerIp: InFlightLimit;
 }
 
-export interface LoginInput {
-  dest: Destination;
-  credential: { kind: 'password' | 'code'; value: string };
-  device: DeviceInput;
-  /** The client's IP as the edge saw it ('' for an internal caller). */
-  ip: string;
-}
-
 /** What a successful register, login or refresh returns. */
 export interface IssuedSession {
   sessionId: string;
@@ -74,53 +59,27 @@ export interface IssuedSession {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** Names an address in logs without writing it: a short hash that still groups one address's lines. */
-const addressHash = (d: Destination) => sha256(`${d.kind}:${d.value}`).slice(0, 16);
-
 /**
  * Accounts and device sessions. Orchestration only: storage, codes, hashing, tokens and
  * delivery are injected, so each step reads top to bottom.
  */
 export class AuthService {
-  private readonly pending = new Set<Promise<unknown>>();
+  private readonly sender: CodeSender;
+  private readonly logins: LoginChecks;
 
-  constructor(private readonly d: AuthServiceDeps) {}
+  constructor(private readonly d: AuthServiceDeps) {
+    this.sender = new CodeSender({ ...d, codeTtlSeconds: d.rules.codeTtlSeconds });
+    this.logins = new LoginChecks(d);
+  }
 
-  async sendCode(
+  /** Sends a verification code (or an account-exists notice); see {@link CodeSender}. */
+  sendCode(
     dest: Destination,
     purpose: Purpose,
     locale: string,
     ip: string,
   ): Promise<{ expiresIn: number; resendAfter: number }> {
-    await this.d.codes.admitSend(dest, ip);
-    const user = await this.d.repo.findUserByDestination(dest);
-    const loc = normalizeLocale(locale);
-    const ttlMinutes = Math.round(this.d.rules.codeTtlSeconds / 60);
-    // A code is stored in every case, even one nobody will receive (a login or reset code for
-    // an unknown address, a register code for a taken one): then a later Register, Login or
-    // ResetPassword answers exactly the same (CODE_INVALID, CODE_EXPIRED) whether an account
-    // exists or not. Only what lands in the mailbox differs.
-    const code = await this.d.codes.issue(purpose, dest);
-    if (purpose === 'register' && user) {
-      this.deliver(() =>
-        dest.kind === 'email'
-          ? this.d.mailer.send({ to: dest.value, ...renderAccountExistsMail({ locale: loc }) })
-          : this.d.sms.send({ to: dest.value, text: renderAccountExistsSms({ locale: loc }) }),
-      );
-    } else if (purpose === 'register' || user) {
-      this.deliver(() =>
-        dest.kind === 'email'
-          ? this.d.mailer.send({
-              to: dest.value,
-              ...renderCodeMail({ locale: loc, purpose, code, ttlMinutes }),
-            })
-          : this.d.sms.send({
-              to: dest.value,
-              text: renderCodeSms({ locale: loc, purpose, code, ttlMinutes }),
-            }),
-      );
-    }
-    return { expiresIn: this.d.rules.codeTtlSeconds, resendAfter: 60 };
+    return this.sender.send(dest, purpose, locale, ip);
   }
 
   async register(input: {
@@ -167,79 +126,7 @@ export class AuthService {
   }
 
   async login(input: LoginInput): Promise<IssuedSession> {
-    const { dest, ip } = input;
-    const failed = (reason: string, userId?: string) =>
-      this.d.logger.warn(
-        {
-          user_id: userId,
-          address_hash: addressHash(dest),
-          client_ip: ip,
-          method: input.credential.kind,
-          reason,
-        },
-        'login failed',
-      );
-    // Per IP first, before any lookup or hash: a flood from one address never reaches the hasher.
-    // (Every public edge sets the IP; only an internal caller may have none.)
-    if (!ip) return this.checkLogin(input, failed);
-    if (!this.d.loginsInFlightPerIp.enter(ip)) {
-      failed('ip-busy');
-      throw errors.rateLimited(1, 'too many logins at once from this network; try again in a moment');
-    }
-    try {
-      const ipWait = await this.d.loginsPerIp.hit(ip);
-      if (ipWait !== undefined) {
-        failed('ip-rate-limited');
-        throw errors.rateLimited(ipWait, 'too many logins from this network; try again later');
-      }
-      return await this.checkLogin(input, failed);
-    } finally {
-      this.d.loginsInFlightPerIp.leave(ip);
-    }
-  }
-
-  /** Login after the per-IP limits: the account's own rules and the credential check. */
-  private async checkLogin(
-    input: LoginInput,
-    failed: (reason: string, userId?: string) => void,
-  ): Promise<IssuedSession> {
-    const { dest, ip } = input;
-    const user = await this.d.repo.findUserByDestination(dest);
-    if (input.credential.kind === 'code') {
-      try {
-        await this.d.codes.consume('login', dest, input.credential.value, ip);
-      } catch (err) {
-        if (err instanceof AppError) failed(err.reason, user?.id);
-        throw err;
-      }
-      if (!user) {
-        // Only a guessed never-sent code gets here; it is answered like any wrong code.
-        failed('no-account');
-        throw new AppError(ErrorCode.CODE_INVALID, 'the code is not right', { field: 'code' });
-      }
-      return this.openSession(user, input.device);
-    }
-    const subject = `login:${dest.kind}:${dest.value}`;
-    // Charged before the check: during a pause the right password is refused like a wrong one.
-    const charge = await this.d.attempts.charge(subject);
-    if (!charge.ok) {
-      failed('paused', user?.id);
-      throw errors.rateLimited(
-        charge.retryAfterSeconds,
-        'too many failed logins; try later or log in with a code',
-      );
-    }
-    const ok = await this.unlessShed(subject, () =>
-      user
-        ? this.d.hasher.verify(user.passwordHash, input.credential.value)
-        : this.d.hasher.verifyNothing(input.credential.value).then(() => false),
-    );
-    if (!ok) {
-      failed(user ? 'wrong-password' : 'no-account', user?.id);
-      throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong account or password');
-    }
-    await this.d.attempts.refund(subject);
-    return this.openSession(user!, input.device);
+    return this.openSession(await this.logins.check(input), input.device);
   }
 
   async refresh(refreshToken: string): Promise<IssuedSession> {
@@ -311,27 +198,13 @@ export class AuthService {
       'password-reset',
     );
     // The owner proved control of the address: the password pauses have no reason to stay.
-    await this.d.attempts.clear(`login:${dest.kind}:${dest.value}`);
-    await this.d.attempts.clear(`user:${user.id}`);
+    await this.logins.forgive(dest, user.id);
     this.d.logger.info({ user_id: user.id }, 'password reset; every session ended');
   }
 
   async changePassword(caller: Caller, oldPassword: string, newPassword: string): Promise<void> {
     const user = await this.requireUser(caller.userId);
-    // A stolen access token must not become a way to guess the password: same rule as Login.
-    const subject = `user:${user.id}`;
-    const charge = await this.d.attempts.charge(subject);
-    if (!charge.ok) {
-      this.d.logger.warn({ user_id: user.id, reason: 'paused' }, 'password change refused');
-      throw errors.rateLimited(charge.retryAfterSeconds, 'too many wrong passwords; try again later');
-    }
-    if (!(await this.unlessShed(subject, () => this.d.hasher.verify(user.passwordHash, oldPassword)))) {
-      this.d.logger.warn({ user_id: user.id, reason: 'wrong-password' }, 'password change refused');
-      throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'the current password is not right', {
-        field: 'oldPassword',
-      });
-    }
-    await this.d.attempts.refund(subject);
+    await this.logins.checkOldPassword(user, oldPassword);
     checkPasswordStrength(newPassword, 'newPassword', [user.nickname, (user.email ?? '').split('@')[0]!]);
     await this.d.repo.setPasswordHash(user.id, await this.d.hasher.hash(newPassword), this.d.clock.now());
     const others = (await this.d.repo.activeSessions(user.id)).filter((s) => s.id !== caller.sessionId);
@@ -392,19 +265,8 @@ export class AuthService {
   }
 
   /** Waits for mails and texts still being handed to their transport (shutdown). */
-  async drain(): Promise<void> {
-    await Promise.allSettled([...this.pending]);
-  }
-
-  /** Runs a password check; a check shed for load (UNAVAILABLE) gives its try back. */
-  private async unlessShed<T>(subject: string, check: () => Promise<T>): Promise<T> {
-    try {
-      return await check();
-    } catch (err) {
-      if (err instanceof AppError && err.code === ErrorCode.UNAVAILABLE)
-        await this.d.attempts.refund(subject);
-      throw err;
-    }
+  drain(): Promise<void> {
+    return this.sender.drain();
   }
 
   private async requireUser(id: string): Promise<UserRow> {
@@ -471,13 +333,5 @@ export class AuthService {
           this.d.logger.warn({ err }, 'could not announce an ended session');
         });
     }
-  }
-
-  /** Hands a message to its transport without making the caller wait (nor leaking timing). */
-  private deliver(send: () => Promise<unknown>): void {
-    const p = send()
-      .catch((err: unknown) => this.d.logger.error({ err }, 'verification message could not be sent'))
-      .finally(() => this.pending.delete(p));
-    this.pending.add(p);
   }
 }
