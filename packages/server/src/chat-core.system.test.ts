@@ -22,7 +22,7 @@ for (const s of setups) {
       redisUrl: s.redis ? backendUrls.redis : undefined,
       redisPrefix: uniqueName('chat') + ':',
       overrides: {
-        auth: { sendPerIpPerHour: 100_000 },
+        auth: { sendPerIpPerHour: 100_000, codeTriesPerIpPerHour: 100_000, loginPerIpPerWindow: 100_000 },
         message: { sendBurst: 1000, sendRatePerSecond: 1000 },
         ws: { presenceDebounceMs: 200 },
       },

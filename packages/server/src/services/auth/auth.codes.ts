@@ -1,5 +1,6 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Kv } from '../../adapters/kv/kv.js';
+import { WindowLimit } from '../../shared/window-limit.js';
 import type { Clock } from '../../kernel/clock.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import type { Destination } from './auth.repository.js';
@@ -7,7 +8,12 @@ import type { Purpose } from './auth.validation.js';
 
 export interface CodeRules {
   ttlSeconds: number;
+  /** Tries per code from one client IP. */
   maxAttempts: number;
+  /** Tries per code from everyone together. */
+  maxAttemptsTotal: number;
+  /** Tries at any code from one client IP per hour. */
+  triesPerIpPerHour: number;
   cooldownSeconds: number;
   perDestinationPerHour: number;
   perIpPerHour: number;
@@ -18,23 +24,34 @@ interface StoredCode {
   h: string;
   /** Expiry, epoch ms. */
   e: number;
+  /** This code's generation: a new code gives every requester fresh tries. */
+  g: string;
 }
 
 const HOUR = 3_600_000;
 
 /**
  * Verification codes: 6 digits from a CSPRNG, stored only as an HMAC, valid for
- * `ttlSeconds`, single use, and refused after `maxAttempts` tries even when right.
- * Sending is limited per destination (a cooldown and an hourly cap) and per IP.
- * A new code replaces the previous one for the same destination and purpose.
+ * `ttlSeconds`, single use. Sending is limited per destination (a cooldown and an hourly
+ * cap) and per IP. A new code replaces the previous one for the same destination and purpose.
+ *
+ * Tries are limited per requester so a stranger cannot burn the owner's code: `maxAttempts`
+ * per code from one IP (the next is refused even when right), `triesPerIpPerHour` from one IP
+ * at any code, and a bounded `maxAttemptsTotal` per code from everyone, which keeps guesses
+ * from many addresses within a fixed budget. Tries refused by a per-IP limit never count
+ * against the code's total.
  */
 export class VerificationCodes {
+  private readonly triesPerIp: WindowLimit;
+
   constructor(
     private readonly kv: Kv,
     private readonly secret: Buffer,
     private readonly rules: CodeRules,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.triesPerIp = new WindowLimit(kv, 'auth:code-ip', rules.triesPerIpPerHour, HOUR);
+  }
 
   private key(kind: string, purpose: Purpose, d: Destination) {
     return `auth:${kind}:${purpose}:${d.kind}:${d.value}`;
@@ -81,7 +98,11 @@ export class VerificationCodes {
   async issue(purpose: Purpose, d: Destination): Promise<string> {
     const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
     const ttlMs = this.rules.ttlSeconds * 1000;
-    const stored: StoredCode = { h: this.mac(purpose, d, code), e: this.clock.now() + ttlMs };
+    const stored: StoredCode = {
+      h: this.mac(purpose, d, code),
+      e: this.clock.now() + ttlMs,
+      g: randomBytes(9).toString('base64url'),
+    };
     await this.kv.del(this.key('code-tries', purpose, d));
     await this.kv.del(this.key('code-used', purpose, d));
     await this.kv.set(this.key('code', purpose, d), JSON.stringify(stored), { ttlMs });
@@ -89,22 +110,30 @@ export class VerificationCodes {
   }
 
   /**
-   * Checks and consumes a code. CODE_TOO_MANY_ATTEMPTS from the (maxAttempts+1)th try on,
-   * even for the right code; CODE_USED for a code already consumed; CODE_EXPIRED when
-   * none is live; CODE_INVALID for a wrong one.
+   * Checks and consumes a code presented from `ip`. RATE_LIMITED past the per-IP hourly cap;
+   * CODE_TOO_MANY_ATTEMPTS past the tries of this IP or of everyone for this code, even for the
+   * right code; CODE_USED for a code already consumed; CODE_EXPIRED when none is live;
+   * CODE_INVALID for a wrong one.
    */
-  async consume(purpose: Purpose, d: Destination, code: string): Promise<void> {
-    const tries = await this.kv.incr(this.key('code-tries', purpose, d), {
-      ttlMs: this.rules.ttlSeconds * 1000,
-    });
-    if (tries > this.rules.maxAttempts) {
+  async consume(purpose: Purpose, d: Destination, code: string, ip: string): Promise<void> {
+    const requester = ip || 'unknown';
+    const raw = await this.kv.get(this.key('code', purpose, d));
+    const stored = raw ? (JSON.parse(raw) as StoredCode) : undefined;
+    const ttlMs = this.rules.ttlSeconds * 1000;
+    const ipWait = await this.triesPerIp.hit(requester);
+    if (ipWait !== undefined) throw errors.rateLimited(ipWait, 'too many code tries; try again later');
+    const mine = await this.kv.incr(
+      `${this.key('code-tries-ip', purpose, d)}:${stored?.g ?? '-'}:${requester}`,
+      { ttlMs },
+    );
+    const total =
+      mine > this.rules.maxAttempts ? 0 : await this.kv.incr(this.key('code-tries', purpose, d), { ttlMs });
+    if (mine > this.rules.maxAttempts || total > this.rules.maxAttemptsTotal) {
       throw new AppError(ErrorCode.CODE_TOO_MANY_ATTEMPTS, 'too many wrong tries; ask for a new code', {
         field: 'code',
       });
     }
     const mac = this.mac(purpose, d, code);
-    const raw = await this.kv.get(this.key('code', purpose, d));
-    const stored = raw ? (JSON.parse(raw) as StoredCode) : undefined;
     if (!stored || stored.e <= this.clock.now()) {
       const used = await this.kv.get(this.key('code-used', purpose, d));
       if (used && same(used, mac)) {
@@ -126,7 +155,7 @@ export class VerificationCodes {
         field: 'code',
       });
     }
-    await this.kv.set(this.key('code-used', purpose, d), mac, { ttlMs: this.rules.ttlSeconds * 1000 });
+    await this.kv.set(this.key('code-used', purpose, d), mac, { ttlMs });
   }
 }
 

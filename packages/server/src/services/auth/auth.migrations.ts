@@ -75,4 +75,19 @@ export const authMigrations: Record<string, Migration> = {
       await db.schema.dropIndex('auth_sessions_revoked_idx').on('auth_sessions').execute();
     },
   },
+  // Password tries per address or user (hashed), in SQL so a pause survives a restart of an
+  // all-in-one server, whose kv is in memory.
+  '0003_attempts': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('auth_attempts')
+        .addColumn('key_hash', 'char(64)', (c) => c.primaryKey())
+        .addColumn('tries', 'integer', (c) => c.notNull())
+        .addColumn('window_ends', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('auth_attempts').execute();
+    },
+  },
 };

@@ -12,6 +12,9 @@ import type { Logger } from '../../kernel/logger.js';
 import type { RpcHub } from '../../rpc/rpc-hub.js';
 import type { AccessTokens } from '../../shared/access-tokens.js';
 import { SessionRevocations } from '../../shared/session-revocations.js';
+import { InFlightLimit } from '../../shared/in-flight-limit.js';
+import { WindowLimit } from '../../shared/window-limit.js';
+import { PasswordAttempts } from './auth.attempts.js';
 import { VerificationCodes } from './auth.codes.js';
 import type { authConfigSchema } from './auth.config.js';
 import { authMigrations } from './auth.migrations.js';
@@ -58,13 +61,20 @@ export async function initAuth(d: AuthModuleDeps): Promise<ModuleInstance<AuthSe
       {
         ttlSeconds: c.codeTtlSeconds,
         maxAttempts: c.codeMaxAttempts,
+        maxAttemptsTotal: c.codeMaxAttemptsTotal,
+        triesPerIpPerHour: c.codeTriesPerIpPerHour,
         cooldownSeconds: c.sendCooldownSeconds,
         perDestinationPerHour: c.sendPerDestinationPerHour,
         perIpPerHour: c.sendPerIpPerHour,
       },
       d.clock,
     ),
-    hasher: new PasswordHasher({ memoryCostKib: c.argon2MemoryKib, timeCost: c.argon2TimeCost }),
+    hasher: new PasswordHasher({
+      memoryCostKib: c.argon2MemoryKib,
+      timeCost: c.argon2TimeCost,
+      concurrency: c.hashConcurrency,
+      maxQueue: c.hashQueueMax,
+    }),
     tokens: d.tokens,
     revocations,
     mailer: d.mail,
@@ -74,12 +84,12 @@ export async function initAuth(d: AuthModuleDeps): Promise<ModuleInstance<AuthSe
     clock: d.clock,
     logger: d.logger,
     rules: c,
-    failures: {
-      hit: (key, windowMs) => d.kv.incr(`auth:login-fail:${key}`, { ttlMs: windowMs }),
-      reset: async (key) => {
-        await d.kv.del(`auth:login-fail:${key}`);
-      },
-    },
+    attempts: new PasswordAttempts(d.sql, d.clock, {
+      limit: c.loginFailuresPerWindow,
+      windowMs: c.loginFailureWindowSeconds * 1000,
+    }),
+    loginsInFlightPerIp: new InFlightLimit(c.loginInFlightPerIp),
+    loginsPerIp: new WindowLimit(d.kv, 'auth:login-ip', c.loginPerIpPerWindow, c.loginIpWindowSeconds * 1000),
   });
   d.rpc.register(auth.AuthService, authRpc(service));
   d.rpc.register(auth.UserDirectoryService, userDirectoryRpc(repo));

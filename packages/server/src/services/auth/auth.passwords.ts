@@ -9,18 +9,62 @@ import { charCount, LIMITS } from './auth.validation.js';
 export interface PasswordHasherOptions {
   memoryCostKib: number;
   timeCost: number;
+  /** Hashes computed at once (each holds a libuv thread and `memoryCostKib`). */
+  concurrency: number;
+  /** Hashes allowed to wait for a free slot; more are shed with UNAVAILABLE. */
+  maxQueue: number;
 }
+
+/** How long a shed caller is asked to wait: about one queue's worth of hashing. */
+const BUSY_RETRY_SECONDS = 1;
 
 /**
  * argon2id password hashing (OWASP's recommended parameters by default) and the
  * strength rule: 8 to 128 characters and not a well-known password.
+ *
+ * Hashing is slow on purpose, so it runs through a bounded queue: at most `concurrency` at
+ * once and `maxQueue` waiting. Beyond that a call fails at once with UNAVAILABLE (and a
+ * retry-after) instead of queueing without end, so a flood of anonymous logins cannot make
+ * every real login wait behind it.
  */
 export class PasswordHasher {
   private dummy: Promise<string> | undefined;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly opts: PasswordHasherOptions) {}
 
   hash(password: string): Promise<string> {
+    return this.slot(() => this.rawHash(password));
+  }
+
+  /**
+   * Takes a hashing place, runs `first`, then hashes. A call shed for load fails before
+   * `first` runs, so its side effects (consuming a one-time code) never happen for nothing.
+   */
+  hashAfter(first: () => Promise<void>, password: string): Promise<string> {
+    return this.slot(async () => {
+      await first();
+      return this.rawHash(password);
+    });
+  }
+
+  verify(hashed: string, password: string): Promise<boolean> {
+    return this.slot(() => this.rawVerify(hashed, password));
+  }
+
+  /**
+   * Spends the same time as a real verification, for logins to unknown accounts, so
+   * response time does not tell whether an account exists.
+   */
+  async verifyNothing(password: string): Promise<void> {
+    await this.slot(async () => {
+      this.dummy ??= this.rawHash('mychat-timing-equaliser');
+      return this.rawVerify(await this.dummy, password);
+    });
+  }
+
+  private rawHash(password: string): Promise<string> {
     return hash(password, {
       algorithm: ARGON2ID,
       memoryCost: this.opts.memoryCostKib,
@@ -29,7 +73,7 @@ export class PasswordHasher {
     });
   }
 
-  async verify(hashed: string, password: string): Promise<boolean> {
+  private async rawVerify(hashed: string, password: string): Promise<boolean> {
     try {
       return await verify(hashed, password);
     } catch {
@@ -37,13 +81,25 @@ export class PasswordHasher {
     }
   }
 
-  /**
-   * Spends the same time as a real verification, for logins to unknown accounts, so
-   * response time does not tell whether an account exists.
-   */
-  async verifyNothing(password: string): Promise<void> {
-    this.dummy ??= this.hash('mychat-timing-equaliser');
-    await this.verify(await this.dummy, password);
+  private async slot<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running < this.opts.concurrency) {
+      this.running++;
+    } else {
+      if (this.waiting.length >= this.opts.maxQueue) {
+        throw new AppError(ErrorCode.UNAVAILABLE, 'the server is busy; try again in a moment', {
+          retryAfterSeconds: BUSY_RETRY_SECONDS,
+        });
+      }
+      // The finishing call hands its slot over, so `running` stays as it is.
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
   }
 }
 

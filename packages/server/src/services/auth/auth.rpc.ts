@@ -56,7 +56,7 @@ export function authRpc(service: AuthService): ServiceImpl<typeof auth.AuthServi
       const r = await service.sendCode(dest, purpose, req.locale, callInfo(ctx).clientIp);
       return { expiresInSeconds: r.expiresIn, resendAfterSeconds: r.resendAfter };
     },
-    async register(req) {
+    async register(req, ctx) {
       const dest = destinationOf(req.destination);
       const nickname = parseNickname(req.nickname);
       const device = parseDevice(req.device);
@@ -66,10 +66,11 @@ export function authRpc(service: AuthService): ServiceImpl<typeof auth.AuthServi
         password: password(req.password, 'password'),
         nickname,
         device,
+        ip: callInfo(ctx).clientIp,
       });
       return { session: sessionMsg(s) };
     },
-    async login(req) {
+    async login(req, ctx) {
       const dest = destinationOf(req.destination);
       const device = parseDevice(req.device);
       const c = req.credential;
@@ -78,7 +79,8 @@ export function authRpc(service: AuthService): ServiceImpl<typeof auth.AuthServi
         c.case === 'code'
           ? { kind: 'code' as const, value: parseCode(c.value) }
           : { kind: 'password' as const, value: password(c.value, 'password') };
-      return { session: sessionMsg(await service.login({ dest, credential, device })) };
+      const ip = callInfo(ctx).clientIp;
+      return { session: sessionMsg(await service.login({ dest, credential, device, ip })) };
     },
     async refreshSession(req) {
       if (!req.refreshToken) throw errors.invalidArgument('refreshToken is required', 'refreshToken');
@@ -109,9 +111,14 @@ export function authRpc(service: AuthService): ServiceImpl<typeof auth.AuthServi
       await service.revokeDevice(caller, req.sessionId);
       return {};
     },
-    async resetPassword(req) {
+    async resetPassword(req, ctx) {
       const dest = destinationOf(req.destination);
-      await service.resetPassword(dest, parseCode(req.code), password(req.newPassword, 'newPassword'));
+      await service.resetPassword(
+        dest,
+        parseCode(req.code),
+        password(req.newPassword, 'newPassword'),
+        callInfo(ctx).clientIp,
+      );
       return {};
     },
     async changePassword(req, ctx) {

@@ -13,21 +13,17 @@ import { SESSION_ENDED_CHANNEL, type SessionRevocations } from '../../shared/ses
 import type { VerificationCodes } from './auth.codes.js';
 import { checkPasswordStrength, type PasswordHasher } from './auth.passwords.js';
 import type { AuthRepository, Destination, SessionRow, UserRow } from './auth.repository.js';
-import {
-  normalizeLocale,
-  renderAccountExistsMail,
-  renderAccountExistsSms,
-  renderCodeMail,
-  renderCodeSms,
-} from './auth.templates.js';
+import type { InFlightLimit } from '../../shared/in-flight-limit.js';
+import type { WindowLimit } from '../../shared/window-limit.js';
+import type { PasswordAttempts } from './auth.attempts.js';
+import { CodeSender } from './auth.code-sender.js';
+import { LoginChecks, type LoginInput } from './auth.login-checks.js';
 import type { DeviceInput, Purpose } from './auth.validation.js';
 
 export interface AuthRules {
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   codeTtlSeconds: number;
-  loginFailuresPerWindow: number;
-  loginFailureWindowSeconds: number;
 }
 
 export interface AuthServiceDeps {
@@ -43,8 +39,12 @@ export interface AuthServiceDeps {
   clock: Clock;
   logger: Logger;
   rules: AuthRules;
-  /** Counts failed password logins (kv-backed), to slow down guessing. */
-  failures: { hit(key: string, windowMs: number): Promise<number>; reset(key: string): Promise<void> };
+  /** Password tries per address and per user, charged before each check (SQL-backed). */
+  attempts: PasswordAttempts;
+  /** Login calls per client IP, across accounts; checked before any lookup or hash. */
+  loginsPerIp: WindowLimit;
+  /** Login calls in flight per client IP, so one address never holds more than a few hasher places. */
+  loginsInFlightPerIp: InFlightLimit;
 }
 
 /** What a successful register, login or refresh returns. */
@@ -64,42 +64,22 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
  * delivery are injected, so each step reads top to bottom.
  */
 export class AuthService {
-  private readonly pending = new Set<Promise<unknown>>();
+  private readonly sender: CodeSender;
+  private readonly logins: LoginChecks;
 
-  constructor(private readonly d: AuthServiceDeps) {}
+  constructor(private readonly d: AuthServiceDeps) {
+    this.sender = new CodeSender({ ...d, codeTtlSeconds: d.rules.codeTtlSeconds });
+    this.logins = new LoginChecks(d);
+  }
 
-  async sendCode(
+  /** Sends a verification code (or an account-exists notice); see {@link CodeSender}. */
+  sendCode(
     dest: Destination,
     purpose: Purpose,
     locale: string,
     ip: string,
   ): Promise<{ expiresIn: number; resendAfter: number }> {
-    await this.d.codes.admitSend(dest, ip);
-    const user = await this.d.repo.findUserByDestination(dest);
-    const loc = normalizeLocale(locale);
-    const ttlMinutes = Math.round(this.d.rules.codeTtlSeconds / 60);
-    // The answer is the same in every case; only what lands in the mailbox differs.
-    if (purpose === 'register' && user) {
-      this.deliver(() =>
-        dest.kind === 'email'
-          ? this.d.mailer.send({ to: dest.value, ...renderAccountExistsMail({ locale: loc }) })
-          : this.d.sms.send({ to: dest.value, text: renderAccountExistsSms({ locale: loc }) }),
-      );
-    } else if (purpose === 'register' || user) {
-      const code = await this.d.codes.issue(purpose, dest);
-      this.deliver(() =>
-        dest.kind === 'email'
-          ? this.d.mailer.send({
-              to: dest.value,
-              ...renderCodeMail({ locale: loc, purpose, code, ttlMinutes }),
-            })
-          : this.d.sms.send({
-              to: dest.value,
-              text: renderCodeSms({ locale: loc, purpose, code, ttlMinutes }),
-            }),
-      );
-    }
-    return { expiresIn: this.d.rules.codeTtlSeconds, resendAfter: 60 };
+    return this.sender.send(dest, purpose, locale, ip);
   }
 
   async register(input: {
@@ -108,15 +88,20 @@ export class AuthService {
     password: string;
     nickname: string;
     device: DeviceInput;
+    ip: string;
   }): Promise<IssuedSession> {
     checkPasswordStrength(input.password, 'password', [input.dest.value.split('@')[0]!, input.nickname]);
-    await this.d.codes.consume('register', input.dest, input.code);
+    // The code is consumed only once a hashing place is held: a call shed for load keeps it.
+    const passwordHash = await this.d.hasher.hashAfter(
+      () => this.d.codes.consume('register', input.dest, input.code, input.ip),
+      input.password,
+    );
     const now = this.d.clock.now();
     const user: UserRow = {
       id: this.d.ids.next(),
       email: input.dest.kind === 'email' ? input.dest.value : null,
       phone: input.dest.kind === 'phone' ? input.dest.value : null,
-      passwordHash: await this.d.hasher.hash(input.password),
+      passwordHash,
       nickname: input.nickname,
       signature: '',
       avatarUrl: '',
@@ -140,34 +125,8 @@ export class AuthService {
     return this.openSession(user, input.device);
   }
 
-  async login(input: {
-    dest: Destination;
-    credential: { kind: 'password' | 'code'; value: string };
-    device: DeviceInput;
-  }): Promise<IssuedSession> {
-    const failKey = `${input.dest.kind}:${input.dest.value}`;
-    const windowMs = this.d.rules.loginFailureWindowSeconds * 1000;
-    const user = await this.d.repo.findUserByDestination(input.dest);
-    if (input.credential.kind === 'code') {
-      if (!user) throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong account or code');
-      await this.d.codes.consume('login', input.dest, input.credential.value);
-    } else {
-      const ok = user
-        ? await this.d.hasher.verify(user.passwordHash, input.credential.value)
-        : (await this.d.hasher.verifyNothing(input.credential.value), false);
-      if (!ok) {
-        const n = await this.d.failures.hit(failKey, windowMs);
-        if (n > this.d.rules.loginFailuresPerWindow) {
-          throw errors.rateLimited(
-            this.d.rules.loginFailureWindowSeconds,
-            'too many failed logins; try later or log in with a code',
-          );
-        }
-        throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'wrong account or password');
-      }
-      await this.d.failures.reset(failKey);
-    }
-    return this.openSession(user!, input.device);
+  async login(input: LoginInput): Promise<IssuedSession> {
+    return this.openSession(await this.logins.check(input), input.device);
   }
 
   async refresh(refreshToken: string): Promise<IssuedSession> {
@@ -220,30 +179,32 @@ export class AuthService {
     await this.endSessions(caller.userId, [s.id], 'revoked');
   }
 
-  async resetPassword(dest: Destination, code: string, newPassword: string): Promise<void> {
+  async resetPassword(dest: Destination, code: string, newPassword: string, ip: string): Promise<void> {
     checkPasswordStrength(newPassword, 'newPassword', [dest.value.split('@')[0]!]);
-    await this.d.codes.consume('reset-password', dest, code);
-    const user = await this.d.repo.findUserByDestination(dest);
-    // A live reset code implies an account (codes are only issued for existing ones).
-    if (!user) throw new AppError(ErrorCode.CODE_INVALID, 'the code is not right', { field: 'code' });
-    await this.d.repo.setPasswordHash(user.id, await this.d.hasher.hash(newPassword), this.d.clock.now());
+    let found: UserRow | undefined;
+    // The code is consumed only once a hashing place is held: a call shed for load keeps it.
+    const hash = await this.d.hasher.hashAfter(async () => {
+      await this.d.codes.consume('reset-password', dest, code, ip);
+      found = await this.d.repo.findUserByDestination(dest);
+      // Only a guessed never-sent code (stored for an unknown address) gets here without one.
+      if (!found) throw new AppError(ErrorCode.CODE_INVALID, 'the code is not right', { field: 'code' });
+    }, newPassword);
+    const user = found!;
+    await this.d.repo.setPasswordHash(user.id, hash, this.d.clock.now());
     const sessions = await this.d.repo.activeSessions(user.id);
     await this.endSessions(
       user.id,
       sessions.map((s) => s.id),
       'password-reset',
     );
-    await this.d.failures.reset(`${dest.kind}:${dest.value}`);
+    // The owner proved control of the address: the password pauses have no reason to stay.
+    await this.logins.forgive(dest, user.id);
     this.d.logger.info({ user_id: user.id }, 'password reset; every session ended');
   }
 
   async changePassword(caller: Caller, oldPassword: string, newPassword: string): Promise<void> {
     const user = await this.requireUser(caller.userId);
-    if (!(await this.d.hasher.verify(user.passwordHash, oldPassword))) {
-      throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'the current password is not right', {
-        field: 'oldPassword',
-      });
-    }
+    await this.logins.checkOldPassword(user, oldPassword);
     checkPasswordStrength(newPassword, 'newPassword', [user.nickname, (user.email ?? '').split('@')[0]!]);
     await this.d.repo.setPasswordHash(user.id, await this.d.hasher.hash(newPassword), this.d.clock.now());
     const others = (await this.d.repo.activeSessions(user.id)).filter((s) => s.id !== caller.sessionId);
@@ -304,8 +265,8 @@ export class AuthService {
   }
 
   /** Waits for mails and texts still being handed to their transport (shutdown). */
-  async drain(): Promise<void> {
-    await Promise.allSettled([...this.pending]);
+  drain(): Promise<void> {
+    return this.sender.drain();
   }
 
   private async requireUser(id: string): Promise<UserRow> {
@@ -372,13 +333,5 @@ export class AuthService {
           this.d.logger.warn({ err }, 'could not announce an ended session');
         });
     }
-  }
-
-  /** Hands a message to its transport without making the caller wait (nor leaking timing). */
-  private deliver(send: () => Promise<unknown>): void {
-    const p = send()
-      .catch((err: unknown) => this.d.logger.error({ err }, 'verification message could not be sent'))
-      .finally(() => this.pending.delete(p));
-    this.pending.add(p);
   }
 }

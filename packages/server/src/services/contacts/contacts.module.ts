@@ -8,6 +8,7 @@ import type { Logger } from '../../kernel/logger.js';
 import type { ModuleInstance } from '../../kernel/module-graph.js';
 import { presenceOf } from '../../shared/presence.js';
 import type { RpcHub } from '../../rpc/rpc-hub.js';
+import { WindowLimit } from '../../shared/window-limit.js';
 import type { contactsConfigSchema } from './contacts.config.js';
 import { contactsMigrations } from './contacts.migrations.js';
 import { ContactPush, Conversations, Directory } from './contacts.peers.js';
@@ -62,6 +63,7 @@ export async function initContacts(d: ContactsModuleDeps): Promise<ModuleInstanc
     ids: d.ids,
     clock: d.clock,
     rules: { maxPendingRequests: d.config.maxPendingRequests },
+    exactSearches: new WindowLimit(d.kv, 'contacts:exact-search', d.config.exactSearchesPerHour, 3_600_000),
     presence: (ids) => presenceOf(d.kv, ids),
   });
   const groups = new GroupsService({

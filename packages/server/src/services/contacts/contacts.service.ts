@@ -1,6 +1,7 @@
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
+import type { WindowLimit } from '../../shared/window-limit.js';
 import type { Actor, Card, ContactPush, Directory } from './contacts.peers.js';
 import { pairKey, RequestState, type ContactsRepository, type RequestRow } from './contacts.repository.js';
 import type { ConversationSync } from './contacts.sync.js';
@@ -32,6 +33,8 @@ export interface ContactsServiceDeps {
   ids: IdGenerator;
   clock: Clock;
   rules: { maxPendingRequests: number };
+  /** Exact email/phone searches per user, so the directory cannot be used to test addresses in bulk. */
+  exactSearches: WindowLimit;
   /** Presence as the gateways record it (friends may see each other's). */
   presence(userIds: string[]): Promise<{ userId: string; online: boolean; lastSeenMs: number }[]>;
 }
@@ -47,8 +50,19 @@ const notFriends = () => new AppError(ErrorCode.NOT_FRIENDS, 'you are not friend
 export class ContactsService {
   constructor(private readonly d: ContactsServiceDeps) {}
 
-  /** Directory search, minus anyone who blocks the caller. */
+  /**
+   * Directory search, minus anyone who blocks the caller. A query that reads as an exact email
+   * or phone (the directory's own rule: it holds '@' or starts with '+') tells whether that
+   * address has an account, so those are counted per user, found or not.
+   */
   async search(actor: Actor, query: string, limit: number): Promise<Card[]> {
+    const q = query.trim();
+    if (q.includes('@') || q.startsWith('+')) {
+      const wait = await this.d.exactSearches.hit(actor.userId);
+      if (wait !== undefined) {
+        throw errors.rateLimited(wait, 'too many searches by email or phone; try again later');
+      }
+    }
     const found = await this.d.directory.find(query, limit, actor.requestId);
     const blockers = await this.d.repo.blockersAmong(
       actor.userId,
