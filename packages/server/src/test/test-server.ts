@@ -66,6 +66,10 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
           redis: { url: opts.redisUrl, prefix: opts.redisPrefix ?? `t${process.pid}${Date.now()}:` },
         }),
         ...opts.overrides,
+        // An override of `http` or `rpc` keeps port 0: a fixed default port would make two
+        // servers of one test file share a port (and a client's pooled keep-alive sockets).
+        http: { port: 0, ...(opts.overrides?.http as object) },
+        rpc: { port: 0, ...(opts.overrides?.rpc as object) },
         // Hashing at OWASP strength makes every register/login take ~50 ms; tests use
         // argon2id with small memory unless they ask otherwise.
         auth: { argon2MemoryKib: 1024, argon2TimeCost: 1, ...(opts.overrides?.auth as object) },
