@@ -73,6 +73,7 @@ export const en = {
     NOT_FOUND: 'Not found.',
     RATE_LIMITED: 'Too many attempts. Try again in {s} s.',
     PAYLOAD_TOO_LARGE: 'That is too large.',
+    MALFORMED_REQUEST: 'This app sent a request the server could not read. Please reload the page.',
     FIELD_TOO_LONG: 'That is too long.',
     INVALID_EMAIL: 'That is not a valid email address.',
     INVALID_PHONE: 'Enter the number in international form, e.g. +8613800138000.',

@@ -75,6 +75,7 @@ export const zhCN: Messages = {
     NOT_FOUND: '未找到。',
     RATE_LIMITED: '操作过于频繁，请 {s} 秒后再试。',
     PAYLOAD_TOO_LARGE: '内容太大。',
+    MALFORMED_REQUEST: '应用发出的请求无法被服务器读取，请刷新页面。',
     FIELD_TOO_LONG: '内容太长。',
     INVALID_EMAIL: '邮箱格式不正确。',
     INVALID_PHONE: '请输入带国家代码的手机号，例如 +8613800138000。',

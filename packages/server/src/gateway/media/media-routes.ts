@@ -65,7 +65,7 @@ export function mountMediaRoutes(o: MediaRoutesOptions): { stop(): void } {
     expiryHours: o.config.resumableExpiryHours,
     timeoutMs,
   });
-  o.http.mount(TUS_PATH, (req, res) => void tus.handle(req, res));
+  o.http.mount(TUS_PATH, (req, res) => tus.handle(req, res));
   if (o.blob.verifier)
     o.http.mount(o.blob.verifier.prefix, downloadRoute({ blob: o.blob, verifier: o.blob.verifier, logger }));
   const sweep = setInterval(

@@ -78,9 +78,17 @@ describe('media: file names without controls or bidi overrides', () => {
     const m = await uploadOk(server.baseUrl, a.token, 'file', Buffer.from('minutes\n'), 'minutes.txt');
     const conv = (await msgApi().getFileTransferConversation({}, a.h)).conversation!.id;
     const content = create(pb.MessageContentSchema, {
-      body: { case: 'file', value: { file: { mediaId: m.id }, name: `${SPOOF}\u0000\u001b[31m` } },
+      body: { case: 'file', value: { file: { mediaId: m.id }, name: `${SPOOF}\u001b[31m\u0085` } },
     });
     await msgApi().sendMessage({ conversationId: conv, clientMsgId: `fn${Date.now()}`, content }, a.h);
+    // NUL is refused outright at the edge (as in every text field), never stored.
+    const nul = create(pb.MessageContentSchema, {
+      body: { case: 'file', value: { file: { mediaId: m.id }, name: 'a\u0000b.txt' } },
+    });
+    await expectReason(
+      msgApi().sendMessage({ conversationId: conv, clientMsgId: `fz${Date.now()}`, content: nul }, a.h),
+      'INVALID_ARGUMENT',
+    );
     const h = await msgApi().getHistory({ conversationId: conv, afterSeq: 0, limit: 10 }, a.h);
     const body = h.messages[0]!.content!.body;
     expect(body.case === 'file' && body.value.name).toBe('invoicefdp.exe[31m');
