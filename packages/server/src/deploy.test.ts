@@ -241,3 +241,24 @@ describe('deploy/', () => {
     expect(fs.existsSync(path.join(ROOT, '.dockerignore'))).toBe(true);
   });
 });
+
+describe('install', () => {
+  it('every locked package runs on the Node versions the README promises, so npm ci warns of none', async () => {
+    const semver = await import('semver');
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string; engines?: { node?: string }; os?: string[] }>;
+    };
+    // The README's "20.19+ or 22 LTS" (22.13 and later are the LTS releases of that line).
+    const promised = ['20.19.0', '22.13.0'];
+    // Binaries for other systems (sharp for win32, ...) are never installed here.
+    const installable = (os?: string[]) => !os || os.includes(process.platform);
+    const refusing = Object.entries(lock.packages)
+      .filter(([, p]) => p.engines?.node && installable(p.os))
+      .flatMap(([name, p]) =>
+        promised
+          .filter((v) => !semver.satisfies(v, p.engines!.node!))
+          .map((v) => `${name}@${p.version} wants node ${p.engines!.node} (not ${v})`),
+      );
+    expect(refusing).toEqual([]);
+  });
+});
