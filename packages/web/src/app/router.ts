@@ -1,0 +1,114 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+import { useChatStore } from '../features/chat/chat.store.js';
+import { useSessionStore } from '../features/auth/session.store.js';
+// The chat screen is what almost every visit opens: in the main bundle, no lazy-chunk waterfall.
+import ChatView from '../features/chat/ChatView.vue';
+import ChatsView from '../features/chat/ChatsView.vue';
+import EmptyPane from './EmptyPane.vue';
+import MainLayout from './MainLayout.vue';
+
+const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    component: () => import('../features/auth/AuthView.vue'),
+    props: { mode: 'login' },
+    meta: { guest: true },
+  },
+  {
+    path: '/register',
+    component: () => import('../features/auth/AuthView.vue'),
+    props: { mode: 'register' },
+    meta: { guest: true },
+  },
+  {
+    path: '/forgot',
+    component: () => import('../features/auth/AuthView.vue'),
+    props: { mode: 'forgot' },
+    meta: { guest: true },
+  },
+  // A performance test page: the real message list with 10 000 generated messages (no server).
+  { path: '/dev/scroll', component: () => import('./ScrollBench.vue'), meta: { open: true } },
+  {
+    path: '/',
+    component: MainLayout,
+    children: [
+      {
+        path: '',
+        component: ChatsView,
+        children: [
+          { path: '', name: 'chats', component: EmptyPane, props: { kind: 'chats' } },
+          { path: 'chat/:id', name: 'chat', component: ChatView, props: true },
+        ],
+      },
+      {
+        path: 'contacts',
+        component: () => import('../features/contacts/ContactsView.vue'),
+        children: [
+          {
+            path: '',
+            name: 'contacts',
+            component: () => import('./EmptyPane.vue'),
+            props: { kind: 'contacts' },
+          },
+          {
+            path: 'user/:id',
+            name: 'friend',
+            component: () => import('../features/contacts/FriendDetail.vue'),
+            props: true,
+          },
+          {
+            path: 'group/:id',
+            name: 'group',
+            component: () => import('../features/contacts/GroupDetail.vue'),
+            props: true,
+          },
+          {
+            path: 'new-group',
+            name: 'new-group',
+            component: () => import('../features/contacts/NewGroup.vue'),
+          },
+        ],
+      },
+      // "My files" is lazy: most visits never open it.
+      {
+        path: 'files/:folderId?',
+        name: 'files',
+        component: () => import('../features/drive/DriveView.vue'),
+        props: true,
+      },
+      // The pinned "File transfer" entry: created on first use, then it is a chat like any other.
+      {
+        path: 'file-transfer',
+        name: 'file-transfer',
+        component: EmptyPane,
+        beforeEnter: async () => {
+          try {
+            return { name: 'chat', params: { id: await useChatStore().fileTransfer() }, replace: true };
+          } catch {
+            return { name: 'chats' };
+          }
+        },
+      },
+      { path: 'me', name: 'me', component: () => import('../features/me/MeView.vue') },
+      { path: 'settings', name: 'settings', component: () => import('../features/me/SettingsView.vue') },
+      {
+        path: 'join/:token',
+        name: 'join',
+        component: () => import('../features/contacts/JoinView.vue'),
+        props: true,
+      },
+    ],
+  },
+  { path: '/:rest(.*)*', redirect: '/' },
+];
+
+export const router = createRouter({ history: createWebHistory(), routes });
+
+router.beforeEach(async (to) => {
+  const session = useSessionStore();
+  if (!session.checked) await session.restore();
+  if (to.meta.open) return true;
+  if (to.meta.guest) return session.signedIn ? '/' : true;
+  if (!session.signedIn) return { path: '/login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} };
+  return true;
+});

@@ -1,0 +1,121 @@
+import type { CodePurpose, ConnectionState, Destination, Profile } from '@mychat/sdk';
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { i18n } from '../../i18n/index.js';
+import { client } from '../../sdk/client.js';
+
+const ME_KEY = 'mychat.me';
+
+/** Who is signed in, and the connection to the server: wraps client.auth and the state machine. */
+export const useSessionStore = defineStore('session', () => {
+  const cached = localStorage.getItem(ME_KEY);
+  const me = ref<Profile | null>(cached ? (JSON.parse(cached) as Profile) : null);
+  const signedIn = ref(false);
+  const checked = ref(false);
+  const state = ref<ConnectionState>(client.state);
+  const online = ref(navigator.onLine);
+  const kicked = ref<string | null>(null);
+  const connectError = ref<unknown>(null);
+
+  client.on('state', (s) => {
+    state.value = s;
+    if (s === 'live') connectError.value = null;
+  });
+  client.on('kicked', (reason) => (kicked.value = reason));
+  client.on('session', (s, why) => {
+    if (!s && why === 'ended') {
+      signedIn.value = false;
+      kicked.value ??= why;
+    }
+  });
+  addEventListener('online', () => (online.value = true));
+  addEventListener('offline', () => (online.value = false));
+
+  /** What the banner says: honest about the socket, not just navigator.onLine. */
+  const connection = computed<'online' | 'connecting' | 'syncing' | 'offline' | 'reconnecting' | 'stopped'>(
+    () => {
+      if (state.value === 'live') return 'online';
+      if (!online.value) return 'offline';
+      if (state.value === 'syncing') return 'syncing';
+      if (state.value === 'reconnecting') return 'reconnecting';
+      if (state.value === 'stopped') return 'stopped';
+      return 'connecting';
+    },
+  );
+
+  function remember(p: Profile) {
+    me.value = p;
+    localStorage.setItem(ME_KEY, JSON.stringify(p));
+  }
+
+  /** Called once at start: a stored session signs in without a round trip. */
+  async function restore(): Promise<void> {
+    const s = await client.auth.session();
+    signedIn.value = !!s;
+    checked.value = true;
+    if (s && me.value?.id !== s.userId) me.value = null;
+  }
+
+  /** Opens the live connection (reconnecting as needed) and refreshes the profile. */
+  function start(): void {
+    kicked.value = null;
+    client.connect().catch((e: unknown) => (connectError.value = e));
+    client.auth.me().then(remember, () => undefined);
+  }
+
+  const locale = () => i18n.global.locale.value;
+
+  async function sendCode(to: Destination, purpose: CodePurpose) {
+    return client.auth.sendCode(to, purpose, locale());
+  }
+
+  async function register(input: { to: Destination; code: string; password: string; nickname: string }) {
+    remember(await client.auth.register(input));
+    signedIn.value = true;
+  }
+
+  async function login(input: { to: Destination; password: string } | { to: Destination; code: string }) {
+    remember(await client.auth.login(input));
+    signedIn.value = true;
+  }
+
+  async function resetPassword(input: { to: Destination; code: string; newPassword: string }) {
+    await client.auth.resetPassword(input);
+  }
+
+  async function updateProfile(patch: { nickname?: string; signature?: string }) {
+    remember(await client.auth.updateProfile(patch));
+  }
+
+  async function logout() {
+    try {
+      await client.auth.logout();
+    } catch {
+      /* signed out locally either way */
+    }
+    await client.close();
+    await client.store.clear();
+    localStorage.removeItem(ME_KEY);
+    me.value = null;
+    signedIn.value = false;
+  }
+
+  return {
+    me,
+    signedIn,
+    checked,
+    state,
+    online,
+    kicked,
+    connectError,
+    connection,
+    restore,
+    start,
+    sendCode,
+    register,
+    login,
+    resetPassword,
+    updateProfile,
+    logout,
+  };
+});
