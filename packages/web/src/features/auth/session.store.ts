@@ -1,13 +1,14 @@
-import type { CodePurpose, ConnectionState, Destination, Profile } from '@mychat/sdk';
+import type { CodePurpose, ConnectionState, DeviceSession, Destination, Profile } from '@mychat/sdk';
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { i18n } from '../../i18n/index.js';
-import { client } from '../../sdk/client.js';
+import { sdkClient } from '../../sdk/current-client.js';
 
 const ME_KEY = 'mychat.me';
 
 /** Who is signed in, and the connection to the server: wraps client.auth and the state machine. */
 export const useSessionStore = defineStore('session', () => {
+  const client = sdkClient();
   const cached = localStorage.getItem(ME_KEY);
   const me = ref<Profile | null>(cached ? (JSON.parse(cached) as Profile) : null);
   const signedIn = ref(false);
@@ -87,6 +88,19 @@ export const useSessionStore = defineStore('session', () => {
     remember(await client.auth.updateProfile(patch));
   }
 
+  async function changePassword(current: string, next: string) {
+    await client.auth.changePassword(current, next);
+  }
+
+  /** The account's signed-in devices, this one first. */
+  async function devices(): Promise<DeviceSession[]> {
+    return (await client.auth.devices()).sort((a, b) => Number(b.current) - Number(a.current));
+  }
+
+  async function revokeDevice(sessionId: string) {
+    await client.auth.revokeDevice(sessionId);
+  }
+
   async function logout() {
     try {
       await client.auth.logout();
@@ -116,6 +130,9 @@ export const useSessionStore = defineStore('session', () => {
     login,
     resetPassword,
     updateProfile,
+    changePassword,
+    devices,
+    revokeDevice,
     logout,
   };
 });

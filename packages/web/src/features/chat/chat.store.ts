@@ -1,7 +1,7 @@
 import type { ChatMessage, Conversation, SendOptions, SendState } from '@mychat/sdk';
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowReactive } from 'vue';
-import { client } from '../../sdk/client.js';
+import { sdkClient } from '../../sdk/current-client.js';
 import { useContactsStore } from '../contacts/contacts.store.js';
 import { useSessionStore } from '../auth/session.store.js';
 import { useSettingsStore } from '../me/settings.store.js';
@@ -35,6 +35,7 @@ const TYPING_MS = 5_000;
 
 /** Conversations, messages, sending and receipts: wraps client.messages and the chat events. */
 export const useChatStore = defineStore('chat', () => {
+  const client = sdkClient();
   const conversations = reactive<Record<string, Conversation>>({});
   // Message arrays are replaced, never mutated, and not deeply reactive: 10 000 messages stay cheap.
   const threads = shallowReactive<Record<string, Thread>>({});

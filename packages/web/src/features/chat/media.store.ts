@@ -2,7 +2,7 @@ import type { ChatMessage, MediaKind, MediaVariant } from '@mychat/sdk';
 import { defineStore } from 'pinia';
 import { reactive } from 'vue';
 import { errorText } from '../../lib/errors.js';
-import { client } from '../../sdk/client.js';
+import { sdkClient } from '../../sdk/current-client.js';
 
 /** A file on its way: uploading (with progress), then sent as a message; or failed. */
 export interface UploadItem {
@@ -32,6 +32,7 @@ const URL_MARGIN_MS = 30_000;
 
 /** Uploads and media messages, and the short-lived download URLs the message list shows. */
 export const useMediaStore = defineStore('media', () => {
+  const client = sdkClient();
   const uploads = reactive<Record<string, UploadItem[]>>({});
   const urls = new Map<string, Promise<{ url: string; expiresAt: number }>>();
 

@@ -2,7 +2,7 @@ import { MyChatError, type ReadReceipts } from '@mychat/sdk';
 import { defineStore } from 'pinia';
 import { shallowReactive } from 'vue';
 import { ReadReceiptCache } from './read-receipts.js';
-import { client } from '../../sdk/client.js';
+import { sdkClient } from '../../sdk/current-client.js';
 import { useSessionStore } from '../auth/session.store.js';
 
 /** Answers that asking again will not change: the message or the membership is gone. */
@@ -16,6 +16,7 @@ const FRONT_DEBOUNCE_MS = 1_000;
  * when the page comes back to the front, and when the connection is live again.
  */
 export const useReadsStore = defineStore('reads', () => {
+  const client = sdkClient();
   const known = shallowReactive(new Map<string, ReadReceipts>());
   const cache = new ReadReceiptCache({
     fetch: (conversationId, seq) => client.messages.readReceipts(conversationId, seq),

@@ -1,12 +1,13 @@
 import type { Friend, FriendRequest, Group, GroupMember, UserCard } from '@mychat/sdk';
 import { defineStore } from 'pinia';
 import { computed, reactive, ref } from 'vue';
-import { client } from '../../sdk/client.js';
+import { sdkClient } from '../../sdk/current-client.js';
 
 const USERS_KEY = 'mychat.users';
 
 /** Friends, requests, groups, blocked people, presence and a cache of user cards (names for the UI). */
 export const useContactsStore = defineStore('contacts', () => {
+  const client = sdkClient();
   const users = reactive<Record<string, UserCard>>(JSON.parse(localStorage.getItem(USERS_KEY) ?? '{}'));
   const remarks = reactive<Record<string, string>>({});
   const friends = ref<Friend[]>([]);

@@ -1,7 +1,7 @@
 import type { ChatMessage, DriveEntry, DriveQuota } from '@mychat/sdk';
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
-import { client } from '../../sdk/client.js';
+import { sdkClient } from '../../sdk/current-client.js';
 
 /** An upload in progress (one at a time per file picked). */
 export interface DriveUpload {
@@ -12,6 +12,7 @@ export interface DriveUpload {
 
 /** "My files": wraps client.drive (folders, files, quota) and client.media.upload. */
 export const useDriveStore = defineStore('drive', () => {
+  const client = sdkClient();
   const folderId = ref('');
   const entries = shallowRef<DriveEntry[]>([]);
   const path = shallowRef<DriveEntry[]>([]);

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref, watch } from 'vue';
 import { i18n, setLocale, type Locale } from '../../i18n/index.js';
-import { client } from '../../sdk/client.js';
+import { sdkClient } from '../../sdk/current-client.js';
 
 export type Theme = 'system' | 'light' | 'dark';
 const THEME_KEY = 'mychat.theme';
@@ -11,6 +11,7 @@ const dark = matchMedia('(prefers-color-scheme: dark)');
 
 /** Language, theme, notifications (this browser) and read-receipt privacy (the account). */
 export const useSettingsStore = defineStore('settings', () => {
+  const client = sdkClient();
   const theme = ref<Theme>((localStorage.getItem(THEME_KEY) as Theme | null) ?? 'system');
   const locale = ref<Locale>(i18n.global.locale.value as Locale);
   const notifications = ref(localStorage.getItem(NOTIFY_KEY) === 'on');
