@@ -1,0 +1,72 @@
+import type { MyChatClient, MyChatEvents } from '@mychat/sdk';
+import { vi } from 'vitest';
+
+type Handler = (...args: never[]) => void;
+type Api = Record<string, (...args: never[]) => unknown>;
+
+/**
+ * A stand-in for the SDK client in store unit tests: real event wiring (`on` / `emit`), and the
+ * API methods a test supplies, each recording its calls. No network, no IndexedDB.
+ */
+export class FakeClient {
+  readonly calls: string[] = [];
+  state = 'offline';
+  private readonly handlers = new Map<string, Set<Handler>>();
+  messages: Api = {};
+  contacts: Api = {};
+  groups: Api = {};
+  auth: Api = {};
+
+  on(event: string, fn: Handler): () => void {
+    let set = this.handlers.get(event);
+    if (!set) this.handlers.set(event, (set = new Set()));
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  emit<K extends keyof MyChatEvents>(event: K, ...args: MyChatEvents[K]): void {
+    for (const fn of this.handlers.get(String(event)) ?? []) (fn as (...a: unknown[]) => void)(...args);
+  }
+
+  /** Gives an API area its methods; each call is logged as "area.method(args as JSON)". */
+  provide(
+    area: 'messages' | 'contacts' | 'groups' | 'auth',
+    methods: Record<string, (...args: never[]) => unknown>,
+  ) {
+    const wrapped: Api = {};
+    for (const [name, fn] of Object.entries(methods)) {
+      wrapped[name] = (...args: never[]) => {
+        this.calls.push(`${area}.${name}(${JSON.stringify(args).slice(1, -1)})`);
+        return fn(...args);
+      };
+    }
+    this[area] = { ...this[area], ...wrapped };
+  }
+
+  asClient(): MyChatClient {
+    return this as unknown as MyChatClient;
+  }
+}
+
+/** The few browser globals the stores and i18n touch at start-up, for a test run under Node. */
+export function installBrowserGlobals(): void {
+  const data = new Map<string, string>();
+  vi.stubGlobal('localStorage', {
+    getItem: (k: string) => data.get(k) ?? null,
+    setItem: (k: string, v: string) => void data.set(k, String(v)),
+    removeItem: (k: string) => void data.delete(k),
+    clear: () => data.clear(),
+  });
+  vi.stubGlobal('navigator', { language: 'en', languages: ['en'] });
+  vi.stubGlobal('document', {
+    documentElement: { lang: '', dataset: {} },
+    visibilityState: 'visible',
+    hidden: false,
+    addEventListener: () => undefined,
+  });
+  vi.stubGlobal('addEventListener', () => undefined);
+  vi.stubGlobal('matchMedia', () => ({ matches: false, addEventListener: () => undefined }));
+}
+
+/** Lets the promise callbacks a store started settle. */
+export const settle = () => new Promise<void>((r) => setTimeout(r, 0));
