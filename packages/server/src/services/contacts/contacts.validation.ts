@@ -1,3 +1,4 @@
+import { contacts } from '@mychat/protocol';
 import { ErrorCode, errors } from '../../kernel/errors.js';
 import { parseId } from '../../kernel/ids.js';
 
@@ -15,7 +16,12 @@ export const LIMITS = {
   listRequests: 200,
 } as const;
 
-export const GroupRole = { MEMBER: 1, ADMIN: 2, OWNER: 3 } as const;
+/** mychat.contacts.v1.GroupRole, as stored in the `role` column (ordered: a higher role may more). */
+export const GroupRole = {
+  MEMBER: contacts.GroupRole.MEMBER,
+  ADMIN: contacts.GroupRole.ADMIN,
+  OWNER: contacts.GroupRole.OWNER,
+} as const;
 
 export const RESPONSES = ['accept', 'decline', 'ignore'] as const;
 export type Response = (typeof RESPONSES)[number];

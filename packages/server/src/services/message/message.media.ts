@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { type media, message as pb } from '@mychat/protocol';
+import { media, message as pb } from '@mychat/protocol';
 import { errors } from '../../kernel/errors.js';
 import { isId } from '../../kernel/ids.js';
 import { stripUnsafeNameChars } from '../../shared/file-names.js';
@@ -10,7 +10,8 @@ export interface MediaAttachment {
   mediaIds: string[];
 }
 
-const KIND = { image: 1, voice: 2, video: 3, file: 4 } as const;
+const K = media.MediaKind;
+const KIND = { image: K.IMAGE, voice: K.VOICE, video: K.VIDEO, file: K.FILE } as const;
 
 /** Message types by content case. */
 export const TYPE_OF: Record<string, pb.MessageType> = {
