@@ -8,6 +8,9 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { gateway, message } from '@mychat/protocol';
 import { WebSocket } from 'ws';
 
+/** RFC 6455 normal closure: the benchmark is done with this socket. */
+const NORMAL_CLOSURE = 1000;
+
 const { ClientFrameSchema, ServerFrameSchema } = gateway;
 
 export interface Pushed {
@@ -190,7 +193,7 @@ export class LeanClient {
     if (this.closed || this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
     return new Promise((r) => {
       this.ws.once('close', () => r());
-      this.ws.close(1000);
+      this.ws.close(NORMAL_CLOSURE);
     });
   }
 

@@ -1,4 +1,4 @@
-import type { gateway } from '@mychat/protocol';
+import { gateway } from '@mychat/protocol';
 import { atLeast, Backoff, sleep, type BackoffOptions } from './backoff.js';
 import { toMyChatError } from './errors.js';
 import type { ConnectionState } from './types.js';
@@ -7,8 +7,7 @@ import { LocalClose, SocketClosedError, WsConnection, type WebSocketConstructor 
 /** Reasons that mean the session is over: reconnecting cannot help. */
 const SESSION_OVER = new Set(['UNAUTHENTICATED', 'SESSION_REVOKED', 'REFRESH_TOKEN_REUSED', 'TOKEN_INVALID']);
 
-/** Close code: this socket was the oldest over the per-session or per-account socket cap. */
-const TOO_MANY_SOCKETS = 4430;
+const CloseCode = gateway.CloseCode;
 
 /** How long before the socket's token expires a fresh one is sent on it (at most half its life). */
 const RENEW_BEFORE_EXPIRY_MS = 60_000;
@@ -166,11 +165,15 @@ export class ConnectionLoop {
       // Decide: stop for good, retry at once with a new token, or wait.
       const closedBy = err instanceof SocketClosedError ? err : undefined;
       const e = closedBy ?? toMyChatError(err);
-      if (closedBy?.code === 4409) return this.end(gen, closedBy.ended || 'kicked');
+      if (closedBy?.code === CloseCode.KICKED) return this.end(gen, closedBy.ended || 'kicked');
       // 4430: newer sockets of this session or account took our place. Reconnecting would
       // close the oldest of them, which would reconnect in turn: a fight nobody wins.
-      if (closedBy?.code === TOO_MANY_SOCKETS) return this.end(gen, 'too_many_sockets');
-      if (closedBy?.code === 4401 || SESSION_OVER.has(e.reason) || e.reason === 'TOKEN_EXPIRED') {
+      if (closedBy?.code === CloseCode.TOO_MANY_SOCKETS) return this.end(gen, 'too_many_sockets');
+      if (
+        closedBy?.code === CloseCode.UNAUTHENTICATED ||
+        SESSION_OVER.has(e.reason) ||
+        e.reason === 'TOKEN_EXPIRED'
+      ) {
         if (authRetried || (closedBy?.ended && closedBy.ended !== 'expired'))
           return this.end(gen, closedBy?.ended || e.reason.toLowerCase());
         authRetried = refresh = true;

@@ -33,7 +33,7 @@ export const LocalClose = {
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
 
 /** The close code a server sends after a frame over its size limit. */
-export const MESSAGE_TOO_BIG = 1009;
+export const MESSAGE_TOO_BIG = gateway.CloseCode.MESSAGE_TOO_BIG;
 
 /**
  * The stable reason for a request that can never go out on the socket (its frame is over the
@@ -194,7 +194,7 @@ export class WsConnection {
           ? fromJsonString(gateway.ServerFrameSchema, data, { ignoreUnknownFields: true })
           : fromBinary(gateway.ServerFrameSchema, new Uint8Array(data as ArrayBuffer));
     } catch {
-      return this.terminate(4400, 'undecodable frame');
+      return this.terminate(gateway.CloseCode.PROTOCOL_ERROR, 'undecodable frame');
     }
     this.lastFrameAt = Date.now();
     if (frame.body.case === 'sessionEnded') this.ended = frame.body.value.reason;

@@ -1,6 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 import { describe, expect, it } from 'vitest';
 
-import { createIdGenerator, ID_EPOCH_MS, idTime } from './ids.js';
+import { AppError, ErrorCode } from './errors.js';
+import { createIdGenerator, ID_EPOCH_MS, ID_MAX, idTime, isId, parseId } from './ids.js';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
@@ -109,5 +114,71 @@ describe('idTime', () => {
 
   it('is the epoch plus the top bits', () => {
     expect(idTime(((123n << 22n) | (4n << 12n) | 7n).toString())).toBe(ID_EPOCH_MS + 123);
+  });
+});
+
+describe('parseId', () => {
+  const refusal = (raw: unknown) => {
+    try {
+      parseId(raw, 'userId');
+    } catch (e) {
+      return e instanceof AppError ? { code: e.code, field: e.details.field } : e;
+    }
+    return 'accepted';
+  };
+
+  it('takes what the generator issues and the ends of the BIGINT range', () => {
+    const gen = createIdGenerator(1023, () => Date.UTC(2080, 0, 1));
+    for (const id of ['1', '9', '10', gen.next(), ID_MAX.toString()]) {
+      expect(parseId(id, 'userId')).toBe(id);
+      expect(isId(id)).toBe(true);
+    }
+  });
+
+  it.each([
+    ['empty', ''],
+    ['zero', '0'],
+    ['a leading zero', '07'],
+    ['a sign', '+7'],
+    ['a negative', '-7'],
+    ['non-digits', '12a'],
+    ['spaces', ' 12'],
+    ['a trailing newline', '12\n'],
+    ['a decimal point', '1.0'],
+    ['an exponent', '1e5'],
+    ['non-ASCII digits', '\u0661\u0662'],
+    ['one over the BIGINT maximum', (ID_MAX + 1n).toString()],
+    ['20 digits', '1'.repeat(20)],
+    ['21 digits', '9'.repeat(21)],
+    ['a megabyte of digits', '9'.repeat(1 << 20)],
+    ['a number, not a string', 7],
+    ['undefined', undefined],
+  ])('refuses %s with INVALID_ARGUMENT naming the field', (_name, raw) => {
+    expect(isId(raw)).toBe(false);
+    expect(refusal(raw)).toEqual({ code: ErrorCode.INVALID_ARGUMENT, field: 'userId' });
+  });
+});
+
+describe('one id parser', () => {
+  it('no server or SDK source checks an id with its own regular expression', () => {
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+    // The shapes the copies took: \d{1,20}, [0-9]{1,20}, a digit run anchored as a whole id.
+    const idPattern = /\\d\{1,(19|20)\}|\[0-9\]\{1,(19|20)\}|\[1-9\]\[0-9\]\{0,18\}/;
+    const own = path.join('packages', 'server', 'src', 'kernel', 'ids.ts');
+    const found: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of readdirSync(path.join(root, dir), { withFileTypes: true })) {
+        const rel = path.join(dir, e.name);
+        if (e.isDirectory()) walk(rel);
+        else if (/\.(ts|vue)$/.test(e.name) && !/\.test\.ts$/.test(e.name) && rel !== own) {
+          readFileSync(path.join(root, rel), 'utf8')
+            .split('\n')
+            .forEach((line, i) => idPattern.test(line) && found.push(`${rel}:${i + 1}: ${line.trim()}`));
+        }
+      }
+    };
+    for (const pkg of ['server', 'sdk', 'web']) walk(path.join('packages', pkg, 'src'));
+    expect(found).toEqual([]);
+    expect(idPattern.test(readFileSync(path.join(root, own), 'utf8'))).toBe(true); // the pattern sees the parser
   });
 });

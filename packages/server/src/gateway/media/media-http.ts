@@ -2,6 +2,7 @@ import type { ProxyTrust } from '../../http/proxy-trust.js';
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { Code } from '@connectrpc/connect';
+import { media } from '@mychat/protocol';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode, errorInfoOf, errors, reasonOf, toConnectError } from '../../kernel/errors.js';
 import { callHeaders, type Caller } from '../../rpc/call-context.js';
@@ -139,7 +140,8 @@ export const onBehalfOf = (c: MediaCall, timeoutMs: number) => ({
 
 /** `kind` as the MediaKind number, or an error. */
 export function parseKind(v: string | null | undefined): number {
-  const kinds: Record<string, number> = { image: 1, voice: 2, video: 3, file: 4 };
+  const K = media.MediaKind;
+  const kinds: Record<string, number> = { image: K.IMAGE, voice: K.VOICE, video: K.VIDEO, file: K.FILE };
   const k = kinds[(v ?? '').toLowerCase()];
   if (!k) throw errors.invalidArgument('kind must be image, voice, video or file', 'kind');
   return k;

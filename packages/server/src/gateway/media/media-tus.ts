@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { BlobStore } from '../../adapters/blob/blob.js';
 import type { Kv } from '../../adapters/kv/kv.js';
 import { errors } from '../../kernel/errors.js';
+import { parseId } from '../../kernel/ids.js';
 import { cleanNameForMetadata } from './media-names.js';
 import {
   httpError,
@@ -89,8 +90,7 @@ export function tusRoute(o: TusRouteOptions) {
           throw errors.invalidArgument('Upload-Length is required', 'size');
         const kind = parseKind(upload.metadata?.kind);
         const folder = upload.metadata?.folder ?? '';
-        if (!/^(\d{1,20}|root)?$/.test(folder))
-          throw errors.invalidArgument('folder is not a valid id', 'folder');
+        if (folder !== '' && folder !== 'root') parseId(folder, 'folder');
         // Its declared length is held against the quota until it finishes, is deleted or expires.
         await o.internal.checkUpload(
           {

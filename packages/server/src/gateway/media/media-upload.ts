@@ -12,6 +12,7 @@ import { media } from '@mychat/protocol';
 import type { Logger } from 'pino';
 import type { BlobStore } from '../../adapters/blob/blob.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
+import { parseId } from '../../kernel/ids.js';
 import { onBehalfOf, parseKind, sendError, sendJson, type mediaAuthenticator } from './media-http.js';
 
 export interface UploadRouteOptions {
@@ -23,8 +24,6 @@ export interface UploadRouteOptions {
   maxBytes: number;
   timeoutMs: number;
 }
-
-const FOLDER = /^(\d{1,20}|root)?$/;
 
 /**
  * `POST /media/v1/upload?kind=image&name=cat.jpg[&folder=<id>]` with the file as the body
@@ -46,7 +45,7 @@ export function uploadRoute(o: UploadRouteOptions) {
       const q = new URL(req.url ?? '/', 'http://x').searchParams;
       const kind = parseKind(q.get('kind'));
       const folder = q.get('folder') ?? '';
-      if (!FOLDER.test(folder)) throw errors.invalidArgument('folder is not a valid id', 'folder');
+      if (folder !== '' && folder !== 'root') parseId(folder, 'folder');
       const declared =
         req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
       if (declared !== undefined) {

@@ -8,6 +8,8 @@ const C = gateway.CloseCode;
  */
 export const WsClose = {
   NORMAL: 1000,
+  /** A frame ws could not take (bad UTF-8, a reserved opcode...): RFC 6455's protocol error. */
+  PROTOCOL_VIOLATION: 1002,
   /** Our own failure (a bus subscription that could not be made). */
   INTERNAL_ERROR: 1011,
   MESSAGE_TOO_BIG: C.MESSAGE_TOO_BIG,

@@ -108,7 +108,10 @@ export class WsLifecycle {
     ws.on('pong', alive);
     ws.on('error', (err: Error & { code?: string }) => {
       // ws closes the socket itself after a receive error (1009 too big, 1007 bad UTF-8...).
-      conn.closeCode ??= err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? WsClose.MESSAGE_TOO_BIG : 1002;
+      conn.closeCode ??=
+        err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+          ? WsClose.MESSAGE_TOO_BIG
+          : WsClose.PROTOCOL_VIOLATION;
       conn.log.debug({ err_code: err.code, err: err.message }, 'socket error');
     });
     ws.on('close', (code) => this.onDisconnect(conn, code));

@@ -3,6 +3,7 @@ import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
 import { auth } from '@mychat/protocol';
 import { AppError, errors } from '../../kernel/errors.js';
+import { parseId } from '../../kernel/ids.js';
 import type { AuthRepository, UserRow } from './auth.repository.js';
 import { charCount, normalizeEmail, normalizePhone } from './auth.validation.js';
 
@@ -14,16 +15,6 @@ export const DIRECTORY_LIMITS = {
   maxResults: 50,
   minNicknamePrefix: 2,
 } as const;
-
-const INT64_MAX = 9_223_372_036_854_775_807n;
-
-/** A user id as the API carries it: 1-20 digits within BIGINT, normalised (no leading zeros). */
-function parseId(raw: string, field: string): string {
-  if (!/^\d{1,20}$/.test(raw)) throw errors.invalidArgument(`${field} must be a numeric id`, field);
-  const n = BigInt(raw);
-  if (n < 1n || n > INT64_MAX) throw errors.invalidArgument(`${field} must be a numeric id`, field);
-  return n.toString();
-}
 
 /** The public face of a user: never the email or phone. */
 function publicUser(u: UserRow): auth.User {

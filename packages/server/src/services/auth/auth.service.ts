@@ -6,7 +6,7 @@ import type { SmsSender } from '../../adapters/sms/sms.js';
 import { isUniqueViolation } from '../../adapters/sql/open-sql.js';
 import type { Clock } from '../../kernel/clock.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
-import type { IdGenerator } from '../../kernel/ids.js';
+import { isId, type IdGenerator } from '../../kernel/ids.js';
 import type { Caller } from '../../rpc/call-context.js';
 import type { AccessTokens } from '../../shared/access-tokens.js';
 import { SESSION_ENDED_CHANNEL, type SessionRevocations } from '../../shared/session-revocations.js';
@@ -174,7 +174,7 @@ export class AuthService {
   }
 
   async revokeDevice(caller: Caller, sessionId: string): Promise<void> {
-    const s = /^\d{1,20}$/.test(sessionId) ? await this.d.repo.findSession(sessionId) : undefined;
+    const s = isId(sessionId) ? await this.d.repo.findSession(sessionId) : undefined;
     if (!s || s.userId !== caller.userId) throw errors.notFound('no such session');
     await this.endSessions(caller.userId, [s.id], 'revoked');
   }

@@ -6,7 +6,8 @@ import { errors } from '../../kernel/errors.js';
 import { callInfo, requireCaller } from '../../rpc/call-context.js';
 import type { Actor, Card } from './contacts.peers.js';
 import type { ContactsService, RequestView } from './contacts.service.js';
-import { charCount, LIMITS, parseId, parseIds, parseResponse, parseText } from './contacts.validation.js';
+import { parseId } from '../../kernel/ids.js';
+import { charCount, LIMITS, parseIds, parseResponse, parseText } from './contacts.validation.js';
 
 /** The authenticated caller and the request id of a public call. */
 export function actorOf(ctx: HandlerContext): Actor {

@@ -1,4 +1,6 @@
+import { contacts } from '@mychat/protocol';
 import { ErrorCode, errors } from '../../kernel/errors.js';
+import { parseId } from '../../kernel/ids.js';
 
 /** Input limits of the contacts API (characters are code points, as a person counts them). */
 export const LIMITS = {
@@ -14,25 +16,19 @@ export const LIMITS = {
   listRequests: 200,
 } as const;
 
-export const GroupRole = { MEMBER: 1, ADMIN: 2, OWNER: 3 } as const;
+/** mychat.contacts.v1.GroupRole, as stored in the `role` column (ordered: a higher role may more). */
+export const GroupRole = {
+  MEMBER: contacts.GroupRole.MEMBER,
+  ADMIN: contacts.GroupRole.ADMIN,
+  OWNER: contacts.GroupRole.OWNER,
+} as const;
 
 export const RESPONSES = ['accept', 'decline', 'ignore'] as const;
 export type Response = (typeof RESPONSES)[number];
 
-const INT64_MAX = 9_223_372_036_854_775_807n;
 const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 
 export const charCount = (s: string) => [...s].length;
-
-/** An id as the API carries it: 1-20 digits within BIGINT, normalised (no leading zeros). */
-export function parseId(raw: string, field: string): string {
-  if (typeof raw !== 'string' || !/^\d{1,20}$/.test(raw)) {
-    throw errors.invalidArgument(`${field} must be a numeric id`, field);
-  }
-  const n = BigInt(raw);
-  if (n < 1n || n > INT64_MAX) throw errors.invalidArgument(`${field} must be a numeric id`, field);
-  return n.toString();
-}
 
 /** A list of ids, de-duplicated, at most {@link LIMITS.idsPerCall}. */
 export function parseIds(raw: readonly string[], field: string, allowEmpty = true): string[] {

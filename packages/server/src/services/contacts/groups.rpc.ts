@@ -4,10 +4,10 @@ import type { ServiceImpl } from '@connectrpc/connect';
 import { contacts } from '@mychat/protocol';
 import type { Clock } from '../../kernel/clock.js';
 import { errors } from '../../kernel/errors.js';
+import { parseId } from '../../kernel/ids.js';
 import { actorOf, cardMsg } from './contacts.rpc.js';
 import {
   LIMITS,
-  parseId,
   parseIds,
   parseInviteToken,
   parseInviteTtlHours,

@@ -1,7 +1,7 @@
 import { isUniqueViolation } from '../../adapters/sql/sql.js';
 import type { Clock } from '../../kernel/clock.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
-import type { IdGenerator } from '../../kernel/ids.js';
+import { parseId, type IdGenerator } from '../../kernel/ids.js';
 import type { MediaRepository } from './media.repository.js';
 import { cleanName } from './media.sniff.js';
 import type { DriveRow, MediaRow } from './media.tables.js';
@@ -107,7 +107,7 @@ export class DriveService {
   }
 
   async entry(ownerId: string, id: string): Promise<DriveRow> {
-    if (!/^\d{1,20}$/.test(id)) throw errors.invalidArgument('not a valid entry id', 'entryId');
+    parseId(id, 'entryId');
     const e = await this.d.repo.driveEntry(ownerId, id);
     if (!e) throw errors.notFound('no such file or folder');
     return e;

@@ -2,19 +2,15 @@ import type { ServiceImpl } from '@connectrpc/connect';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { media as pb } from '@mychat/protocol';
 import { errors } from '../../kernel/errors.js';
+import { parseId as id } from '../../kernel/ids.js';
 import { requireCaller } from '../../rpc/call-context.js';
 import type { DriveService } from './media.drive.js';
 import type { MediaService } from './media.service.js';
 import { driveView, mediaView } from './media.views.js';
 
-const ID = /^\d{1,20}$/;
 const CLIENT_MSG_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const UPLOAD_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
-function id(v: string, field: string): string {
-  if (!ID.test(v)) throw errors.invalidArgument(`${field} is not a valid id`, field);
-  return v;
-}
 const optId = (v: string, field: string) => (v === '' || v === 'root' ? v : id(v, field));
 
 /** MediaService over the wire: parse, call, shape. */

@@ -6,7 +6,7 @@ import { BlobNotFoundError, type BlobStore } from '../../adapters/blob/blob.js';
 import type { Kv } from '../../adapters/kv/kv.js';
 import type { Clock } from '../../kernel/clock.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
-import type { IdGenerator } from '../../kernel/ids.js';
+import { parseId, type IdGenerator } from '../../kernel/ids.js';
 import type { MediaConfig } from './media.config.js';
 import type { JobQueue } from './media.jobs.js';
 import { sha256File, type MediaProcessor } from './media.processing.js';
@@ -237,7 +237,7 @@ export class MediaService {
 
   /** The file if `userId` may see it: its owner, or a member of a conversation it was sent to. */
   async visible(userId: string, mediaId: string): Promise<MediaRow> {
-    if (!/^\d{1,20}$/.test(mediaId)) throw errors.invalidArgument('mediaId is not a valid id', 'mediaId');
+    parseId(mediaId, 'mediaId');
     const m = await this.d.repo.media(mediaId);
     if (!m) throw errors.notFound('no such file');
     if (m.ownerId === userId) return m;

@@ -1,3 +1,5 @@
+import { media } from '@mychat/protocol';
+
 /** Row shapes of the media service's tables (see media.migrations.ts). */
 export interface MediaTables {
   media_files: {
@@ -55,16 +57,16 @@ export interface MediaTables {
   };
 }
 
-/** mychat.media.v1.MediaKind values. */
-export const KIND_IMAGE = 1;
-export const KIND_VOICE = 2;
-export const KIND_VIDEO = 3;
-export const KIND_FILE = 4;
+/** mychat.media.v1.MediaKind values, as stored in the `kind` column. */
+export const KIND_IMAGE = media.MediaKind.IMAGE;
+export const KIND_VOICE = media.MediaKind.VOICE;
+export const KIND_VIDEO = media.MediaKind.VIDEO;
+export const KIND_FILE = media.MediaKind.FILE;
 
-/** mychat.media.v1.MediaStatus values. */
-export const STATUS_PROCESSING = 1;
-export const STATUS_READY = 2;
-export const STATUS_FAILED = 3;
+/** mychat.media.v1.MediaStatus values, as stored in the `status` column. */
+export const STATUS_PROCESSING = media.MediaStatus.PROCESSING;
+export const STATUS_READY = media.MediaStatus.READY;
+export const STATUS_FAILED = media.MediaStatus.FAILED;
 
 /** A stored file as the service uses it. */
 export interface MediaRow {

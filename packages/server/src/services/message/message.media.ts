@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
-import { type media, message as pb } from '@mychat/protocol';
+import { media, message as pb } from '@mychat/protocol';
 import { errors } from '../../kernel/errors.js';
+import { isId } from '../../kernel/ids.js';
 import { stripUnsafeNameChars } from '../../shared/file-names.js';
 
 /** The media a send carries: which files, and the kind every one must be (mychat.media.v1.MediaKind). */
@@ -9,8 +10,8 @@ export interface MediaAttachment {
   mediaIds: string[];
 }
 
-const ID = /^\d{1,20}$/;
-const KIND = { image: 1, voice: 2, video: 3, file: 4 } as const;
+const K = media.MediaKind;
+const KIND = { image: K.IMAGE, voice: K.VOICE, video: K.VIDEO, file: K.FILE } as const;
 
 /** Message types by content case. */
 export const TYPE_OF: Record<string, pb.MessageType> = {
@@ -22,7 +23,7 @@ export const TYPE_OF: Record<string, pb.MessageType> = {
 };
 
 const ref = (r: pb.MediaRef | undefined, field: string): string => {
-  if (!r || !ID.test(r.mediaId)) throw errors.invalidArgument(`${field}.mediaId is not a valid id`, field);
+  if (!r || !isId(r.mediaId)) throw errors.invalidArgument(`${field}.mediaId is not a valid id`, field);
   return r.mediaId;
 };
 

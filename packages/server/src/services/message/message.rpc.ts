@@ -3,6 +3,7 @@ import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import { message as pb } from '@mychat/protocol';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode, errorInfoOf, errors, toConnectError } from '../../kernel/errors.js';
+import { parseId as id } from '../../kernel/ids.js';
 import { nulField } from '../../kernel/text-nul.js';
 import { currentRequest, runInRequest } from '../../kernel/request-context.js';
 import { callerOf, requireCaller } from '../../rpc/call-context.js';
@@ -12,14 +13,8 @@ import type { ConversationAdmin } from './message.membership.js';
 import { mediaOf } from './message.media.js';
 import type { MessageService, SendInput } from './message.service.js';
 
-const ID = /^\d{1,20}$/;
 const CLIENT_MSG_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const utf8 = new TextEncoder();
-
-function id(v: string, field: string): string {
-  if (!ID.test(v)) throw errors.invalidArgument(`${field} is not a valid id`, field);
-  return v;
-}
 
 /** Checks a send request's shape; content rules that need no database live here. */
 export function parseSend(req: pb.SendMessageRequest, maxTextBytes: number): SendInput {

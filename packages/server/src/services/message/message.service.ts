@@ -8,7 +8,7 @@ import type { Clock } from '../../kernel/clock.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import { formatDuration } from '../../kernel/durations.js';
 import { isResendOf } from './message.resend.js';
-import type { IdGenerator } from '../../kernel/ids.js';
+import { parseId, type IdGenerator } from '../../kernel/ids.js';
 import { ensureTimeLeft } from '../../kernel/request-context.js';
 import type { Caller } from '../../rpc/call-context.js';
 import { pushFrame, pushToUsers } from '../../shared/push.js';
@@ -151,8 +151,7 @@ export class MessageService {
     let hidesReceipts: boolean;
     const now = this.d.clock.now();
     try {
-      if (!/^\d{1,20}$/.test(input.conversationId))
-        throw errors.invalidArgument('conversationId is not a valid id', 'conversationId');
+      parseId(input.conversationId, 'conversationId');
       const found = await repo.sendContext(input.conversationId, caller.userId);
       if (!found) throw new AppError(ErrorCode.NOT_FOUND, 'no such conversation');
       ({ conv, me, directMembers, hidesReceipts } = found);
@@ -272,8 +271,7 @@ export class MessageService {
    * peer and the receipt setting, and the cursor written with the next group commit.
    */
   async markDelivered(caller: Caller, convId: string, seq: number): Promise<void> {
-    if (!/^\d{1,20}$/.test(convId))
-      throw errors.invalidArgument('conversationId is not a valid id', 'conversationId');
+    parseId(convId, 'conversationId');
     const found = await this.d.repo.sendContext(convId, caller.userId);
     if (!found) throw new AppError(ErrorCode.NOT_FOUND, 'no such conversation');
     const { conv, me, directMembers, hidesReceipts } = found;
@@ -496,8 +494,7 @@ export class MessageService {
     convId: string,
     userId: string,
   ): Promise<{ conv: ConversationRow; me: MemberRow }> {
-    if (!/^\d{1,20}$/.test(convId))
-      throw errors.invalidArgument('conversationId is not a valid id', 'conversationId');
+    parseId(convId, 'conversationId');
     const found = await this.d.repo.membership(convId, userId);
     if (!found) throw new AppError(ErrorCode.NOT_FOUND, 'no such conversation');
     return found;
