@@ -38,6 +38,29 @@ describe('docs/operations.md', () => {
       .filter(({ key, env }) => !operations.includes(`\`${key}\``) || !operations.includes(`\`${env}\``));
     expect(missing).toEqual([]);
   });
+
+  it('has one row per config key, whose default is the schema default', () => {
+    const defaults = configSchema.parse({}) as Record<string, unknown>;
+    const rows = table(operations, '| key | variable | default |');
+    const wrong = configKeys(configSchema).flatMap(({ path }) => {
+      const key = path.join('.');
+      const mine = rows.filter((r) => r[0] === `\`${key}\``);
+      if (mine.length !== 1) return [`${key}: ${mine.length} rows`];
+      const def = path.reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], defaults);
+      const cell = mine[0]![2]!;
+      // A default the process works out (a path beside the package, a free port) is prose.
+      if (def === undefined || (typeof def === 'string' && def.startsWith('/'))) return [];
+      const empty = typeof def === 'object' && def !== null && Object.keys(def).length === 0;
+      if (empty) return /^(none|empty)$/.test(cell) ? [] : [`${key}: ${cell}`];
+      const lit = /^`([^`]*)`/.exec(cell)?.[1];
+      const units: Record<string, number> = { MiB: 2 ** 20, GiB: 2 ** 30 };
+      const [, n, unit] = /^(\d+) (MiB|GiB)$/.exec(lit ?? '') ?? [];
+      const said = n && unit ? String(Number(n) * units[unit]!) : lit;
+      const want = Array.isArray(def) ? def.join(',') : String(def);
+      return said === want || (def === '' && cell === 'empty') ? [] : [`${key}: doc ${cell}, schema ${want}`];
+    });
+    expect(wrong).toEqual([]);
+  });
 });
 
 describe('docs/protocol.md', () => {
