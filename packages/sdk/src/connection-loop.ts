@@ -42,7 +42,7 @@ export interface ConnectionLoopOptions {
  * The connection state machine: connecting → authenticating → syncing → live, and on a lost
  * socket reconnecting (jittered exponential backoff, or the server's reconnect{afterMs}) until
  * stopped. 4409 (kicked) and 4430 (too many sockets) stop for good; 4401 refreshes the token
- * once and retries.
+ * once and retries; a catch-up refused with RATE_LIMITED waits its retry-after.
  */
 export class ConnectionLoop {
   private current: ConnectionState = 'idle';
@@ -186,6 +186,12 @@ export class ConnectionLoop {
         delay = atLeast(this.drainAfterMs);
         why = 'server draining';
         this.drainAfterMs = undefined;
+      } else if (!closedBy && e.reason === 'RATE_LIMITED' && e.retryAfterSeconds) {
+        // The catch-up ran into the account's read budget (the socket stays open on the server
+        // side): coming back before the bucket refills would only be refused again, round after
+        // round. Wait what the server named; the backoff still grows for the next failure.
+        delay = Math.max(atLeast(e.retryAfterSeconds * 1000), this.backoff.next());
+        why = `${e.reason}: ${e.message}`;
       } else {
         delay = this.backoff.next();
         why = closedBy ? `closed ${closedBy.code}` : `${e.reason}: ${e.message}`;

@@ -1,7 +1,7 @@
-import { auth } from '@mychat/protocol';
+import { auth, message } from '@mychat/protocol';
 import { MyChatClient, type ConnectionState, type SendStateEvent } from '@mychat/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PASSWORD, signUp } from './test/auth-helpers.js';
+import { bearer, PASSWORD, signUp } from './test/auth-helpers.js';
 import { startTestServer, type TestServer } from './test/test-server.js';
 
 /** The SDK against a real server's socket limits: what it does with what it can never send or hold. */
@@ -14,9 +14,10 @@ describe('sdk: socket limits', () => {
     await server?.stop();
   });
 
-  async function client(email: string, clientType: 'pc' | 'web') {
+  async function client(email: string, clientType: 'pc' | 'web', reconnect = {}) {
     const c = new MyChatClient({
       baseUrl: server!.baseUrl,
+      ...reconnect,
       device: { clientType, deviceId: `dev-${clientType}`, name: 'vitest' },
     });
     clients.push(c);
@@ -24,10 +25,14 @@ describe('sdk: socket limits', () => {
     const states: ConnectionState[] = [];
     const sendStates: SendStateEvent[] = [];
     const kicked: string[] = [];
-    c.on('state', (s) => states.push(s));
+    const reasons: [ConnectionState, string][] = [];
+    c.on('state', (s, why) => {
+      states.push(s);
+      reasons.push([s, why]);
+    });
     c.on('sendState', (e) => sendStates.push(e));
     c.on('kicked', (r) => kicked.push(r));
-    return { c, states, sendStates, kicked };
+    return { c, states, reasons, sendStates, kicked };
   }
 
   it('fails a message whose frame is over the limit at once (PAYLOAD_TOO_LARGE), keeps the socket, sends the next', async () => {
@@ -64,5 +69,22 @@ describe('sdk: socket limits', () => {
     await newer.c.messages.sendText(conv.id, 'still here');
     expect(newer.states).not.toContain('reconnecting');
     expect(older.states.slice(older.states.indexOf('stopped'))).toEqual(['stopped']);
+  });
+
+  it('a catch-up refused by the read budget (RATE_LIMITED) waits its retry-after before trying again', async () => {
+    // One read a second, none in reserve: the RPC Sync below empties the account's bucket.
+    server = await startTestServer({ overrides: { ws: { readBurst: 1, readRatePerSecond: 1 } } });
+    const { email, session } = await signUp(server, server.client(auth.AuthService));
+    await server.client(message.MessageService).sync({ sincePts: 0 }, bearer(session.accessToken));
+    // A short backoff: retried on it, the catch-up would come back long before the bucket refills.
+    const me = await client(email, 'pc', { reconnect: { baseMs: 50, capMs: 100 } });
+    await me.c.connect();
+    const waits = me.reasons.filter(([s]) => s === 'reconnecting').map(([, why]) => why);
+    // Refused once (the socket's sync frame), then one wait of the server's second, then live.
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toMatch(/^RATE_LIMITED: /);
+    const ms = Number(/retrying in (\d+) ms/.exec(waits[0]!)?.[1]);
+    expect(ms).toBeGreaterThanOrEqual(1000);
+    expect(me.c.state).toBe('live');
   });
 });

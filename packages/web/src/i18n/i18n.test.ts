@@ -33,4 +33,15 @@ describe('web i18n', () => {
       .filter((k) => !['UNKNOWN_FRAME', 'MALFORMED_FRAME'].includes(k));
     for (const r of reasons) expect(Object.keys(en.errors), r).toContain(r);
   });
+
+  it('NOT_FRIENDS reads right for a 1:1 send and for adding a non-friend to a group', () => {
+    // The server answers NOT_FRIENDS to both; "not friends any more" was wrong for a person
+    // who never was a friend and said nothing about the group.
+    expect(en.errors.NOT_FRIENDS).toMatch(/group/i);
+    expect(en.errors.NOT_FRIENDS).toMatch(/message/i);
+    expect(en.errors.NOT_FRIENDS).not.toMatch(/any more|anymore/i);
+    expect(zhCN.errors.NOT_FRIENDS).toMatch(/群/);
+    expect(zhCN.errors.NOT_FRIENDS).toMatch(/消息/);
+    expect(zhCN.errors.NOT_FRIENDS).not.toMatch(/已不是/);
+  });
 });

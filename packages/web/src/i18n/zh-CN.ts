@@ -93,7 +93,7 @@ export const zhCN: Messages = {
     INVALID_PURPOSE: '出了点问题，请重试。',
     INVALID_DEVICE: '无法将此浏览器登记为设备。',
     INVALID_NICKNAME: '该昵称不可用。',
-    NOT_FRIENDS: '你们已不是好友。',
+    NOT_FRIENDS: '对方不是你的好友：只能给好友发消息，也只能把好友拉进群。',
     BLOCKED: '无法给对方发消息。',
     NOT_A_MEMBER: '你不是该群成员。',
     MUTED: '你已被禁言。',

@@ -60,6 +60,8 @@ describe('session revocations survive a restart (all-in-one, SQLite, memory kv)'
       MYCHAT_LOG_LEVEL: 'warn',
       MYCHAT_AUTH_ARGON2_MEMORY_KIB: '1024',
       MYCHAT_AUTH_ARGON2_TIME_COST: '1',
+      // A reset code goes to an address that got its sign-up code a moment before.
+      MYCHAT_AUTH_SEND_COOLDOWN_SECONDS: '0',
     });
     await server.start();
     target = asTarget(server.url, dataDir);
@@ -104,6 +106,66 @@ describe('session revocations survive a restart (all-in-one, SQLite, memory kv)'
     expect((await after.getMe({}, bearer(live.token))).user?.id).toBe(live.userId);
     await sync.sync({ sincePts: 0 }, bearer(live.token));
     (await connectAuthed(target, live.token)).ws.close();
+  }, 60_000);
+
+  it('a password change ends the other sessions, a reset ends all, and they stay ended after a restart', async () => {
+    const api = target.client(auth.AuthService);
+    const NEW = 'amber-lantern-93';
+    const loginAs = async (email: string, password: string, type: string) =>
+      (
+        await api.login({
+          destination: { case: 'email', value: email },
+          credential: { case: 'password', value: password },
+          device: device(type, `${type}-dev`),
+        })
+      ).session!;
+
+    // Carol changes her password from the web; her pc session is the other one.
+    const carol = await newUser(target, { deviceId: 'carol-web' });
+    const carolPc = await loginAs(carol.email, PASSWORD, 'pc');
+    const pcSocket = await connectAuthed(target, carolPc.accessToken);
+    await api.changePassword({ oldPassword: PASSWORD, newPassword: NEW }, bearer(carol.token));
+    const ended = await pcSocket.next((f) => f.body.case === 'sessionEnded');
+    expect(ended.frame.body.value).toMatchObject({ reason: 'password-changed' });
+    expect((await pcSocket.closed).code).toBe(4401);
+
+    // Dave forgot his: the reset (a code to the address) ends every session, the web one too.
+    const dave = await newUser(target, { deviceId: 'dave-web' });
+    const davePc = await loginAs(dave.email, PASSWORD, 'pc');
+    const signUpCode = await target.codeFor(dave.email);
+    await api.sendVerificationCode({
+      destination: { case: 'email', value: dave.email },
+      purpose: 'reset-password',
+      locale: 'en',
+    });
+    let code = signUpCode;
+    while (code === signUpCode) {
+      await new Promise((r) => setTimeout(r, 25));
+      code = await target.codeFor(dave.email); // the reset mail's
+    }
+    await api.resetPassword({ destination: { case: 'email', value: dave.email }, code, newPassword: NEW });
+
+    await server.kill();
+    await server.start();
+
+    const after = target.client(auth.AuthService);
+    const sync = target.client(message.MessageService);
+    for (const token of [carolPc.accessToken, dave.token, davePc.accessToken]) {
+      await expectReason(after.getMe({}, bearer(token)), 'SESSION_REVOKED');
+      await expectReason(sync.sync({ sincePts: 0 }, bearer(token)), 'SESSION_REVOKED');
+      await wsRefused(target, token, 'SESSION_REVOKED');
+    }
+    // A refresh token kept from an ended session (a stolen copy) mints nothing after the restart.
+    for (const refreshToken of [carolPc.refreshToken, davePc.refreshToken]) {
+      await expectReason(after.refreshSession({ refreshToken }), 'SESSION_REVOKED');
+    }
+    // The session that changed the password keeps working, and the new passwords are the ones.
+    expect((await after.getMe({}, bearer(carol.token))).user?.id).toBe(carol.userId);
+    await expectReason(loginAs(carol.email, PASSWORD, 'ios'), 'INVALID_CREDENTIALS');
+    for (const email of [carol.email, dave.email]) {
+      const s = await loginAs(email, NEW, 'android');
+      (await connectAuthed(target, s.accessToken)).ws.close();
+    }
   }, 60_000);
 });
 

@@ -517,7 +517,8 @@ export const ReconnectSchema: GenMessage<Reconnect> =
  */
 export type SessionEnded = Message<'mychat.gateway.v1.SessionEnded'> & {
   /**
-   * kicked, logout, revoked, password-reset, password-changed, refresh-reuse.
+   * kicked, logout, revoked, password-reset, password-changed, refresh-reuse, expired (the
+   * socket's access token ran out without a renewal).
    *
    * @generated from field: string reason = 1;
    */
