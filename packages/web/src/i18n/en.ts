@@ -91,8 +91,6 @@ export const en = {
     INVALID_PURPOSE: 'Something went wrong. Please try again.',
     INVALID_DEVICE: 'This browser could not be registered as a device.',
     INVALID_NICKNAME: 'That nickname cannot be used.',
-    // One text for both places it comes from: a 1:1 send after an unfriending, and adding
-    // someone who is not (or never was) a friend to a group.
     NOT_FRIENDS: 'That person is not your friend: you can message, and add to a group, only your friends.',
     BLOCKED: 'You cannot message this person.',
     NOT_A_MEMBER: 'You are not a member of this group.',
