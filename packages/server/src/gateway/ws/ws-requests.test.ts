@@ -4,7 +4,8 @@ import { message } from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, errorInfoOf } from '../../kernel/errors.js';
 import { errorFrameFrom } from './ws-codec.js';
-import { newRequestId, sendBatcher, type SendCalls } from './ws-requests.js';
+import { sendBatcher, type SendCalls } from '../../wiring/send-batching.js';
+import { newRequestId } from './ws-requests.js';
 
 describe('newRequestId', () => {
   it('is unique, and passes the request-id check of the HTTP edges', () => {
