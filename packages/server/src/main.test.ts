@@ -70,6 +70,17 @@ describe('mychat modules', () => {
     expect(resolved).toEqual(expect.arrayContaining(['auth', 'gateway', 'sql', 'http-server']));
     expect(resolved.indexOf('sql')).toBeLessThan(resolved.indexOf('auth'));
   });
+
+  it('lists the services each module calls (its peers) under it', async () => {
+    const r = await mychat(['modules']);
+    const block = (name: string) =>
+      new RegExp(`^${name}\\s+needs[^\\n]*\\n((?: {13}.*\\n)+)`, 'm').exec(r.stdout)?.[1] ?? '';
+    expect(block('gateway')).toMatch(/^\s+calls auth, contacts, message, media$/m);
+    expect(block('contacts')).toMatch(/^\s+calls auth, message$/m);
+    expect(block('message')).toMatch(/^\s+calls media$/m);
+    expect(block('media')).toMatch(/^\s+calls back message \(a cycle to break\)$/m);
+    expect(block('auth')).not.toMatch(/calls/);
+  });
 });
 
 describe('mychat config', () => {

@@ -22,7 +22,6 @@ import type { Counter, Histogram } from 'prom-client';
 import { AppError, ErrorCode, errors, toConnectError } from '../kernel/errors.js';
 import { nulField } from '../kernel/text-nul.js';
 import { callHeaders, type Caller } from '../rpc/call-context.js';
-import type { RpcHub } from '../rpc/rpc-hub.js';
 import type { AccessTokens } from '../shared/access-tokens.js';
 import type { SessionRevocations } from '../shared/session-revocations.js';
 import { forClient, withEdgeErrors, type Reached } from './connect-edge-errors.js';
@@ -36,9 +35,13 @@ const kReached = createContextKey<Reached>({ reached: false });
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 
+/** A public service and the client that forwards its calls to wherever it runs. */
+export interface ForwardedService extends PublicService {
+  client: object;
+}
+
 export interface ConnectEdgeOptions {
-  services: readonly PublicService[];
-  hub: RpcHub;
+  services: readonly ForwardedService[];
   tokens: AccessTokens;
   revocations: SessionRevocations;
   logger: Logger;
@@ -125,8 +128,8 @@ export function connectEdge(
     readMaxBytes: o.maxBodyBytes,
     acceptCompression: [compressionGzip, compressionBrotli],
   });
-  for (const { service } of o.services)
-    router.service(service, proxy(service, o.hub) as never, { interceptors: [auth] });
+  for (const { service, client } of o.services)
+    router.service(service, proxy(service, client) as never, { interceptors: [auth] });
   const paths = new Map(
     router.handlers.map((h) => [
       h.requestPath,
@@ -163,15 +166,12 @@ export function connectEdge(
   };
 
   /**
-   * An implementation of `service` that forwards every unary call through the hub. The
+   * An implementation of `service` that forwards every unary call through its client. The
    * forwarded headers are built here from verified values only; nothing a client sent
    * (identity headers included) passes through.
    */
-  function proxy(service: DescService, hub: RpcHub) {
-    const client = hub.client(service) as unknown as Record<
-      string,
-      (req: unknown, opts: object) => Promise<unknown>
-    >;
+  function proxy(service: DescService, peerClient: object) {
+    const client = peerClient as Record<string, (req: unknown, opts: object) => Promise<unknown>>;
     const impl: Record<string, (req: unknown, ctx: HandlerContext) => Promise<unknown>> = {};
     for (const m of service.methods) {
       if (m.methodKind !== 'unary') continue;

@@ -7,19 +7,23 @@ import type { HttpServer } from '../http/http-server.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import type { ModuleInstance } from '../kernel/module-graph.js';
-import type { RpcHub } from '../rpc/rpc-hub.js';
 import type { AccessTokens } from '../shared/access-tokens.js';
 import { SessionRevocations } from '../shared/session-revocations.js';
 import { connectEdge } from './connect-edge.js';
 import { ReadBudget } from './read-budget.js';
 import { PUBLIC_SERVICES } from './public-api.js';
+import type { Peers } from '../wiring/peers.js';
 import type { webConfigSchema } from './static/static.config.js';
 import type { MediaRoutesOptions } from './media/media-routes.js';
 import type { wsConfigSchema } from './ws/ws.config.js';
+import type { SocketMessages } from './ws/ws-requests.js';
 
 export interface GatewayDeps {
   http: HttpServer;
-  rpc: RpcHub;
+  /** The services the gateway forwards to (its peers in the module map). */
+  peers: Peers<'auth' | 'contacts' | 'message' | 'media'>;
+  /** The message client for socket requests (the wiring batches sends when message is remote). */
+  socketMessages: SocketMessages['public'];
   kv: Kv;
   bus: Bus;
   tokens: AccessTokens;
@@ -62,8 +66,7 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
   });
   const revocations = new SessionRevocations(d.kv, (d.config.accessTokenTtlSeconds + 60) * 1000);
   const handler = connectEdge({
-    services: PUBLIC_SERVICES,
-    hub: d.rpc,
+    services: PUBLIC_SERVICES.map((p) => ({ ...p, client: d.peers[p.peer].public })),
     tokens: d.tokens,
     revocations,
     logger: d.logger,
@@ -78,7 +81,7 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
   const { mountMediaRoutes } = await import('./media/media-routes.js');
   const mediaRoutes = mountMediaRoutes({
     http: d.http,
-    hub: d.rpc,
+    media: d.peers.media.internal,
     blob: d.media.blob,
     kv: d.kv,
     tokens: d.tokens,
@@ -101,7 +104,8 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
   const { createWsGateway } = await import('./ws/ws-gateway.js');
   const ws = createWsGateway({
     http: d.http,
-    hub: d.rpc,
+    messages: { public: d.socketMessages, internal: d.peers.message.internal },
+    contacts: d.peers.contacts.internal,
     tokens: d.tokens,
     revocations,
     bus: d.bus,

@@ -1,9 +1,13 @@
 import type { DescService } from '@bufbuild/protobuf';
 import { auth, contacts, media, message } from '@mychat/protocol';
 
-/** A service the gateway exposes to clients, and which of its methods need no access token. */
+/**
+ * A service the gateway exposes to clients, the peer (in the module map) that serves it, and
+ * which of its methods need no access token.
+ */
 export interface PublicService {
   service: DescService;
+  peer: 'auth' | 'contacts' | 'message' | 'media';
   anonymous: ReadonlySet<string>;
 }
 
@@ -11,9 +15,10 @@ export interface PublicService {
 export const PUBLIC_SERVICES: readonly PublicService[] = [
   {
     service: auth.AuthService,
+    peer: 'auth',
     anonymous: new Set(['SendVerificationCode', 'Register', 'Login', 'RefreshSession', 'ResetPassword']),
   },
-  { service: contacts.ContactsService, anonymous: new Set() },
-  { service: message.MessageService, anonymous: new Set() },
-  { service: media.MediaService, anonymous: new Set() },
+  { service: contacts.ContactsService, peer: 'contacts', anonymous: new Set() },
+  { service: message.MessageService, peer: 'message', anonymous: new Set() },
+  { service: media.MediaService, peer: 'media', anonymous: new Set() },
 ];

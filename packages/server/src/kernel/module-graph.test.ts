@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ModuleGraphError,
   ModuleRunner,
+  checkGraph,
   resolveTargets,
   type ModuleDefinition,
   type ModuleInstance,
@@ -116,6 +117,53 @@ describe('resolveTargets', () => {
     const err = thrown(() => resolveTargets(graph, metas, []));
     expect(err).toBeInstanceOf(ModuleGraphError);
     expect(err.message).toMatch(/no target/);
+  });
+});
+
+describe('resolveTargets with peers (services that call services)', () => {
+  const graph = {
+    sql: { deps: [] },
+    rpc: { deps: [] },
+    auth: { deps: ['sql', 'rpc'] },
+    media: { deps: ['sql', 'rpc'] },
+    message: { deps: ['sql', 'rpc'], peers: ['media'] },
+    contacts: { deps: ['sql', 'rpc'], peers: ['auth', 'message'] },
+    gateway: { deps: ['rpc'], peers: ['auth', 'contacts', 'message', 'media'] },
+  };
+
+  it('starts a peer that runs in this process before the module that calls it', () => {
+    // Listed callers first: without the peer edges this order would start them first.
+    const order = resolveTargets(graph, { all: ['gateway', 'contacts', 'message', 'auth', 'media'] }, [
+      'all',
+    ]);
+    for (const [name, def] of Object.entries(graph)) {
+      for (const p of 'peers' in def ? def.peers : []) {
+        expect(order.indexOf(p), `${p} must start before ${name}`).toBeLessThan(order.indexOf(name));
+      }
+    }
+  });
+
+  it('does not start a peer outside the targets (it is reached over RPC)', () => {
+    expect(resolveTargets(graph, {}, ['contacts'])).toEqual(['sql', 'rpc', 'contacts']);
+    expect(resolveTargets(graph, {}, ['gateway'])).toEqual(['rpc', 'gateway']);
+  });
+
+  it('refuses a cycle through peers even when the process runs only one side of it', () => {
+    const cyclic = { ...graph, media: { deps: ['sql', 'rpc'], peers: ['message'] } };
+    const err = thrown(() => resolveTargets(cyclic, {}, ['media']));
+    expect(err).toBeInstanceOf(ModuleGraphError);
+    expect(err.message).toMatch(/media -> message -> media|message -> media -> message/);
+  });
+
+  it('refuses a cycle mixing a dependency and a peer', () => {
+    const err = thrown(() => checkGraph({ a: { deps: ['b'] }, b: { deps: [], peers: ['a'] } }));
+    expect(err).toBeInstanceOf(ModuleGraphError);
+    expect(err.message).toContain('a -> b -> a');
+  });
+
+  it('refuses a peer that is not a module, naming the caller', () => {
+    const err = thrown(() => checkGraph({ a: { deps: [], peers: ['ghost'] } }));
+    expect(err.message).toContain('"ghost" (required by a)');
   });
 });
 

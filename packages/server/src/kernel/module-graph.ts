@@ -20,6 +20,17 @@ export interface ModuleContext<C> {
 
 export interface ModuleDefinition<C> {
   deps: readonly string[];
+  /**
+   * Service modules this one calls over RPC. One in this process's targets starts before
+   * this module (as a dependency would); one outside them is reached over gRPC and is not
+   * started here. Peers count in the cycle check like dependencies.
+   */
+  peers?: readonly string[];
+  /**
+   * Peers this module calls that also call it: a cycle the map shows but does not order or
+   * refuse until it is broken. Each entry is design debt; a test lists them all.
+   */
+  cyclicPeers?: readonly string[];
   /** A service module: gets its own log file when log.dir is set. */
   service?: boolean;
   description: string;
@@ -32,16 +43,18 @@ export class ModuleGraphError extends Error {
   override readonly name = 'ModuleGraphError';
 }
 
+/** What the graph functions read of a definition. */
+export type GraphNode = Pick<ModuleDefinition<unknown>, 'deps' | 'peers'>;
+
 /**
- * Expands targets (module names and meta-targets) into the modules to run, dependencies
- * included, ordered so that each module comes after everything it depends on.
+ * Depth-first walk over `edges`, calling `done` for each module after everything it points
+ * to; throws on an unknown name or a cycle (the message names the whole loop).
  */
-export function resolveTargets(
-  definitions: Record<string, { deps: readonly string[] }>,
-  metaTargets: Record<string, readonly string[]>,
-  targets: readonly string[],
-): string[] {
-  const order: string[] = [];
+function walker(
+  definitions: Record<string, GraphNode>,
+  edges: (def: GraphNode) => readonly string[],
+  done: (name: string) => void,
+): (name: string, chain: string[]) => void {
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (name: string, chain: string[]) => {
     const def = definitions[name];
@@ -56,16 +69,57 @@ export function resolveTargets(
       throw new ModuleGraphError(`module dependency cycle: ${cycle}`);
     }
     state.set(name, 'visiting');
-    for (const dep of def.deps) visit(dep, [...chain, name]);
+    for (const next of edges(def)) visit(next, [...chain, name]);
     state.set(name, 'done');
-    order.push(name);
+    done(name);
   };
+  return visit;
+}
+
+/**
+ * Refuses a cycle over dependencies and peers of every definition, whatever a process runs:
+ * a split deployment must not be able to hide a loop that one process would reveal.
+ */
+export function checkGraph(definitions: Record<string, GraphNode>): void {
+  const visit = walker(
+    definitions,
+    (d) => [...d.deps, ...(d.peers ?? [])],
+    () => undefined,
+  );
+  for (const name of Object.keys(definitions)) visit(name, []);
+}
+
+/**
+ * Expands targets (module names and meta-targets) into the modules to run, dependencies
+ * included, ordered so that each module comes after everything it depends on and after its
+ * peers that run in this process too. Peers outside the targets are not added: they are
+ * reached over RPC.
+ */
+export function resolveTargets(
+  definitions: Record<string, GraphNode>,
+  metaTargets: Record<string, readonly string[]>,
+  targets: readonly string[],
+): string[] {
+  checkGraph(definitions);
   if (targets.length === 0) throw new ModuleGraphError('no target given');
-  for (const t of targets) {
-    const members = metaTargets[t];
-    if (members) for (const m of members) visit(m, [t]);
-    else visit(t, []);
-  }
+  const expand = (fn: (name: string, chain: string[]) => void) => {
+    for (const t of targets) {
+      const members = metaTargets[t];
+      if (members) for (const m of members) fn(m, [t]);
+      else fn(t, []);
+    }
+  };
+  const running = new Set<string>();
+  expand(
+    walker(
+      definitions,
+      (d) => d.deps,
+      (name) => running.add(name),
+    ),
+  );
+  const order: string[] = [];
+  const localPeers = (d: GraphNode) => [...d.deps, ...(d.peers ?? []).filter((p) => running.has(p))];
+  expand(walker(definitions, localPeers, (name) => order.push(name)));
   return order;
 }
 

@@ -49,6 +49,23 @@ export function callInfo(ctx: HandlerContext): CallInfo {
 }
 
 /**
+ * The call info of headers built by {@link callHeaders} (a plain record), read back without
+ * a Headers object: the gateway's send batching does this for every socket send.
+ */
+export function callInfoOfRecord(h: Readonly<Record<string, string | undefined>>): CallInfo {
+  return {
+    requestId: h[Meta.requestId] ?? '',
+    clientIp: h[Meta.clientIp] ?? '',
+    caller: callerOf({
+      userId: h[Meta.userId] ?? '',
+      sessionId: h[Meta.sessionId] ?? '',
+      clientType: h[Meta.clientType] ?? '',
+      deviceId: h[Meta.deviceId] ?? '',
+    }),
+  };
+}
+
+/**
  * The caller the gateway vouched for, from the identity fields it set (headers of a call, or
  * a BatchedSend); undefined without a user and a session.
  */

@@ -1,11 +1,11 @@
 import type { ProxyTrust } from '../../http/proxy-trust.js';
 import { inDataDir } from '../../kernel/config.js';
-import { media } from '@mychat/protocol';
+import { type media } from '@mychat/protocol';
 import type { Logger } from 'pino';
 import type { BlobStore } from '../../adapters/blob/blob.js';
 import type { Kv } from '../../adapters/kv/kv.js';
 import type { HttpServer } from '../../http/http-server.js';
-import type { RpcHub } from '../../rpc/rpc-hub.js';
+import type { Client } from '@connectrpc/connect';
 import type { AccessTokens } from '../../shared/access-tokens.js';
 import type { SessionRevocations } from '../../shared/session-revocations.js';
 import { downloadRoute } from './media-download.js';
@@ -15,7 +15,8 @@ import { uploadRoute } from './media-upload.js';
 
 export interface MediaRoutesOptions {
   http: HttpServer;
-  hub: RpcHub;
+  /** The media service's internal API (upload checks and finishing). */
+  media: Client<typeof media.MediaInternalService>;
   blob: BlobStore;
   kv: Kv;
   tokens: AccessTokens;
@@ -41,7 +42,7 @@ export function mountMediaRoutes(o: MediaRoutesOptions): { stop(): void } {
   const auth = mediaAuthenticator(o);
   // Finishing an upload hashes, checks and processes it (a voice transcode, a video's poster).
   const timeoutMs = Math.max(o.timeoutMs, 300_000);
-  const internal = o.hub.client(media.MediaInternalService);
+  const internal = o.media;
   const logger = o.logger.child({ route: 'media' });
   o.http.mount(
     '/media/v1/upload',

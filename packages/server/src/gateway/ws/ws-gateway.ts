@@ -1,9 +1,10 @@
 import type { ProxyTrust } from '../../http/proxy-trust.js';
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
+import type { Client } from '@connectrpc/connect';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { contacts, gateway } from '@mychat/protocol';
+import { type contacts, gateway } from '@mychat/protocol';
 import type { Registry } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import type { Bus, BusSubscription } from '../../adapters/bus/bus.js';
@@ -12,7 +13,6 @@ import type { HttpServer } from '../../http/http-server.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import { callHeaders } from '../../rpc/call-context.js';
-import type { RpcHub } from '../../rpc/rpc-hub.js';
 import type { AccessTokens } from '../../shared/access-tokens.js';
 import type { SessionRevocations } from '../../shared/session-revocations.js';
 import type { ReadBudget } from '../read-budget.js';
@@ -21,7 +21,7 @@ import { SESSION_ENDED_CHANNEL, WsClose } from './ws-close-codes.js';
 import { WsLifecycle } from './ws-lifecycle.js';
 import { createWsMetrics } from './ws-metrics.js';
 import { PresenceTracker } from './ws-presence.js';
-import { createRequestHandler, newRequestId } from './ws-requests.js';
+import { createRequestHandler, newRequestId, type SocketMessages } from './ws-requests.js';
 import { checkUpgrade, normalizeOrigin, refuseUpgrade } from './ws-upgrade.js';
 import { LocalUsers } from './ws-users.js';
 import type { wsConfigSchema } from './ws.config.js';
@@ -35,7 +35,10 @@ const RECONNECT_SPREAD_MS = 2_000;
 
 export interface WsGatewayDeps {
   http: HttpServer;
-  hub: RpcHub;
+  /** The message service for the sockets' requests (sends batched when it is remote). */
+  messages: SocketMessages;
+  /** Who sees a user's presence. */
+  contacts: Client<typeof contacts.ContactsInternalService>;
   tokens: AccessTokens;
   revocations: SessionRevocations;
   bus: Bus;
@@ -74,7 +77,7 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
     return { pending, open: lifecycle.connections.size - pending };
   });
   const users = new LocalUsers({ bus: d.bus, logger: log, delivered: () => metrics.pushFanout.inc() });
-  const audienceClient = d.hub.client(contacts.ContactsInternalService);
+  const audienceClient = d.contacts;
   const presence = new PresenceTracker({
     instanceId: `gw-${randomUUID()}`,
     kv: d.kv,
@@ -99,7 +102,7 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
     revocations: d.revocations,
     users,
     presence,
-    handle: createRequestHandler(d.hub, d.clock),
+    handle: createRequestHandler(d.messages, d.clock),
     metrics,
     logger: log,
     clock: d.clock,

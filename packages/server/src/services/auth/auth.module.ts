@@ -7,9 +7,8 @@ import type { SmsSender } from '../../adapters/sms/sms.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
-import type { ModuleInstance } from '../../kernel/module-graph.js';
 import type { Logger } from '../../kernel/logger.js';
-import type { RpcHub } from '../../rpc/rpc-hub.js';
+import { serves, type ServiceInstance } from '../../rpc/rpc-impl.js';
 import type { AccessTokens } from '../../shared/access-tokens.js';
 import { SessionRevocations } from '../../shared/session-revocations.js';
 import { InFlightLimit } from '../../shared/in-flight-limit.js';
@@ -31,7 +30,6 @@ export interface AuthModuleDeps {
   bus: Bus;
   mail: Mailer;
   sms: SmsSender;
-  rpc: RpcHub;
   tokens: AccessTokens;
   ids: IdGenerator;
   clock: Clock;
@@ -41,8 +39,8 @@ export interface AuthModuleDeps {
   keyMaterial: string;
 }
 
-/** Builds the auth service, migrates its tables and registers it with the rpc hub. */
-export async function initAuth(d: AuthModuleDeps): Promise<ModuleInstance<AuthService>> {
+/** Builds the auth service and migrates its tables; returns its two APIs for the wiring to serve. */
+export async function initAuth(d: AuthModuleDeps): Promise<ServiceInstance<AuthService>> {
   await d.sql.migrate('auth', authMigrations);
   const c = d.config;
   const repo = new AuthRepository(d.sql);
@@ -91,10 +89,12 @@ export async function initAuth(d: AuthModuleDeps): Promise<ModuleInstance<AuthSe
     loginsInFlightPerIp: new InFlightLimit(c.loginInFlightPerIp),
     loginsPerIp: new WindowLimit(d.kv, 'auth:login-ip', c.loginPerIpPerWindow, c.loginIpWindowSeconds * 1000),
   });
-  d.rpc.register(auth.AuthService, authRpc(service));
-  d.rpc.register(auth.UserDirectoryService, userDirectoryRpc(repo));
   return {
     value: service,
+    rpc: [
+      serves(auth.AuthService, authRpc(service)),
+      serves(auth.UserDirectoryService, userDirectoryRpc(repo)),
+    ],
     stop: async () => {
       await refill.stop();
       await service.drain();

@@ -1,13 +1,13 @@
-import { auth, contacts, message } from '@mychat/protocol';
+import { contacts } from '@mychat/protocol';
 import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Logger } from '../../kernel/logger.js';
-import type { ModuleInstance } from '../../kernel/module-graph.js';
+import { serves, type ServiceInstance } from '../../rpc/rpc-impl.js';
 import { presenceOf } from '../../shared/presence.js';
-import type { RpcHub } from '../../rpc/rpc-hub.js';
+import type { Peers } from '../../wiring/peers.js';
 import { WindowLimit } from '../../shared/window-limit.js';
 import type { contactsConfigSchema } from './contacts.config.js';
 import { contactsMigrations } from './contacts.migrations.js';
@@ -24,7 +24,8 @@ export interface ContactsModuleDeps {
   sql: SqlDatabase;
   kv: Kv;
   bus: Bus;
-  rpc: RpcHub;
+  /** User lookups (auth) and the conversations of friends and groups (message). */
+  peers: Peers<'auth' | 'message'>;
   ids: IdGenerator;
   clock: Clock;
   logger: Logger;
@@ -35,15 +36,15 @@ export interface ContactsModuleDeps {
 
 /**
  * Builds the contacts service (friends, requests, blocks, groups), migrates its tables,
- * registers ContactsService and ContactsInternalService, and runs the loop that re-sends
- * to the message service what it has not taken yet.
+ * returns ContactsService and ContactsInternalService for the wiring to serve, and runs the
+ * loop that re-sends to the message service what it has not taken yet.
  */
-export async function initContacts(d: ContactsModuleDeps): Promise<ModuleInstance<void>> {
+export async function initContacts(d: ContactsModuleDeps): Promise<ServiceInstance<void>> {
   await d.sql.migrate('contacts', contactsMigrations);
   const repo = ContactsRepository.of(d.sql);
   const groupsRepo = GroupsRepository.of(d.sql);
-  const directory = new Directory(d.rpc.client(auth.UserDirectoryService));
-  const conversations = new Conversations(d.rpc.client(message.MessageInternalService), d.logger);
+  const directory = new Directory(d.peers.auth.directory);
+  const conversations = new Conversations(d.peers.message.internal, d.logger);
   const push = new ContactPush(d.bus, d.logger);
   const sync = new ConversationSync({
     contacts: repo,
@@ -76,10 +77,12 @@ export async function initContacts(d: ContactsModuleDeps): Promise<ModuleInstanc
     clock: d.clock,
     rules: { maxGroupMembers: d.config.maxGroupMembers },
   });
-  d.rpc.register(contacts.ContactsService, { ...contactsRpc(people), ...groupsRpc(groups, d.clock) });
-  d.rpc.register(contacts.ContactsInternalService, contactsInternalRpc(people));
   return {
     value: undefined,
+    rpc: [
+      serves(contacts.ContactsService, { ...contactsRpc(people), ...groupsRpc(groups, d.clock) }),
+      serves(contacts.ContactsInternalService, contactsInternalRpc(people)),
+    ],
     start: async () => sync.start(),
     stop: () => sync.stop(),
   };

@@ -1,4 +1,4 @@
-import { media as pb, message } from '@mychat/protocol';
+import { media as pb } from '@mychat/protocol';
 import type { Registry } from 'prom-client';
 import { Histogram } from 'prom-client';
 import type { BlobStore } from '../../adapters/blob/blob.js';
@@ -8,7 +8,8 @@ import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { ModuleInstance } from '../../kernel/module-graph.js';
-import type { RpcHub } from '../../rpc/rpc-hub.js';
+import { serves, type ServiceInstance } from '../../rpc/rpc-impl.js';
+import type { Peers } from '../../wiring/peers.js';
 import { AvTool } from './media.av.js';
 import type { MediaConfig, WorkerConfig } from './media.config.js';
 import { DriveService } from './media.drive.js';
@@ -26,7 +27,6 @@ export interface MediaModuleDeps {
   sql: SqlDatabase;
   blob: BlobStore;
   kv: Kv;
-  rpc: RpcHub;
   metrics: Registry;
   ids: IdGenerator;
   clock: Clock;
@@ -34,7 +34,10 @@ export interface MediaModuleDeps {
   config: MediaConfig;
 }
 
-function build(d: MediaModuleDeps, onProcessed?: (kind: number, seconds: number) => void) {
+/** Asks the message service whether a user sees the message behind a grant (a cyclic peer). */
+type CanSee = ConstructorParameters<typeof MediaService>[0]['canSee'];
+
+function build(d: MediaModuleDeps, canSee: CanSee, onProcessed?: (kind: number, seconds: number) => void) {
   const repo = new MediaRepository(d.sql);
   const queue = new JobQueue(d.sql, d.ids, d.clock);
   const processor = new MediaProcessor(
@@ -42,7 +45,6 @@ function build(d: MediaModuleDeps, onProcessed?: (kind: number, seconds: number)
     new AvTool({ timeoutMs: d.config.toolTimeoutSeconds * 1000 }),
     d.config,
   );
-  const messages = d.rpc.client(message.MessageInternalService);
   const ref: { drive?: DriveService } = {};
   const service = new MediaService({
     repo,
@@ -60,15 +62,7 @@ function build(d: MediaModuleDeps, onProcessed?: (kind: number, seconds: number)
     clock: d.clock,
     logger: d.logger,
     config: d.config,
-    canSee: async (userId, g) =>
-      (
-        await messages.canSeeMessage({
-          userId,
-          conversationId: g.convId,
-          senderId: g.senderId,
-          clientMsgId: g.clientMsgId,
-        })
-      ).visible,
+    canSee,
     ...(onProcessed && { onProcessed }),
     addToDrive: async (ownerId, mediaId, folderId, name) => {
       const m = await repo.media(mediaId);
@@ -84,8 +78,10 @@ function build(d: MediaModuleDeps, onProcessed?: (kind: number, seconds: number)
   return { repo, queue, processor, service, drive: ref.drive };
 }
 
-/** Builds the media service, migrates its tables and registers both of its APIs. */
-export async function initMedia(d: MediaModuleDeps): Promise<ModuleInstance<void>> {
+/** Builds the media service and migrates its tables; returns both APIs for the wiring to serve. */
+export async function initMedia(
+  d: MediaModuleDeps & { peers: Peers<'message'> },
+): Promise<ServiceInstance<void>> {
   await d.sql.migrate('media', mediaMigrations);
   const kinds = ['', 'image', 'voice', 'video', 'file'];
   const processing = new Histogram({
@@ -95,10 +91,26 @@ export async function initMedia(d: MediaModuleDeps): Promise<ModuleInstance<void
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [d.metrics],
   });
-  const { service, drive } = build(d, (kind, s) => processing.observe({ kind: kinds[kind] ?? 'other' }, s));
-  d.rpc.register(pb.MediaService, mediaRpc(service, drive));
-  d.rpc.register(pb.MediaInternalService, mediaInternalRpc(service));
-  return { value: undefined };
+  const messages = d.peers.message.internal;
+  const canSee: CanSee = async (userId, g) =>
+    (
+      await messages.canSeeMessage({
+        userId,
+        conversationId: g.convId,
+        senderId: g.senderId,
+        clientMsgId: g.clientMsgId,
+      })
+    ).visible;
+  const { service, drive } = build(d, canSee, (kind, s) =>
+    processing.observe({ kind: kinds[kind] ?? 'other' }, s),
+  );
+  return {
+    value: undefined,
+    rpc: [
+      serves(pb.MediaService, mediaRpc(service, drive)),
+      serves(pb.MediaInternalService, mediaInternalRpc(service)),
+    ],
+  };
 }
 
 /** Builds the media worker (the `worker` module): it runs the media jobs from the SQL queue. */
@@ -106,7 +118,8 @@ export async function initMediaWorker(
   d: MediaModuleDeps & { worker: WorkerConfig },
 ): Promise<ModuleInstance<MediaWorker>> {
   await d.sql.migrate('media', mediaMigrations);
-  const { repo, queue, processor, service } = build(d);
+  // The worker serves no downloads, so it never asks who may see a file.
+  const { repo, queue, processor, service } = build(d, async () => false);
   const seconds = new Histogram({
     name: 'mychat_media_job_duration_seconds',
     help: 'Background media jobs by kind and outcome',

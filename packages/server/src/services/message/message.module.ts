@@ -1,4 +1,4 @@
-import { media, message as pb } from '@mychat/protocol';
+import { message as pb } from '@mychat/protocol';
 import type { Registry } from 'prom-client';
 import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
@@ -7,8 +7,8 @@ import type { Clock } from '../../kernel/clock.js';
 import { HotCounter } from '../../kernel/hot-counter.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Logger } from '../../kernel/logger.js';
-import type { ModuleInstance } from '../../kernel/module-graph.js';
-import type { RpcHub } from '../../rpc/rpc-hub.js';
+import { serves, type ServiceInstance } from '../../rpc/rpc-impl.js';
+import type { Peers } from '../../wiring/peers.js';
 import type { messageConfigSchema } from './message.config.js';
 import { ConversationAdmin } from './message.membership.js';
 import { messageMigrations } from './message.migrations.js';
@@ -20,7 +20,8 @@ export interface MessageModuleDeps {
   sql: SqlDatabase;
   kv: Kv;
   bus: Bus;
-  rpc: RpcHub;
+  /** Media: checks and records the files a message carries. */
+  peers: Peers<'media'>;
   metrics: Registry;
   ids: IdGenerator;
   clock: Clock;
@@ -28,8 +29,8 @@ export interface MessageModuleDeps {
   config: ReturnType<(typeof messageConfigSchema)['parse']>;
 }
 
-/** Builds the message service, migrates its tables and registers both of its APIs. */
-export async function initMessage(d: MessageModuleDeps): Promise<ModuleInstance<void>> {
+/** Builds the message service and migrates its tables; returns both APIs for the wiring to serve. */
+export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance<void>> {
   await d.sql.migrate('msg', messageMigrations);
   const sent = new HotCounter({
     name: 'mychat_messages_sent_total',
@@ -42,7 +43,7 @@ export async function initMessage(d: MessageModuleDeps): Promise<ModuleInstance<
     registers: [d.metrics],
   });
   const repo = new MessageRepository(d.sql);
-  const mediaClient = d.rpc.client(media.MediaInternalService);
+  const mediaClient = d.peers.media.internal;
   const service = new MessageService({
     repo,
     bus: d.bus,
@@ -58,10 +59,11 @@ export async function initMessage(d: MessageModuleDeps): Promise<ModuleInstance<
     },
   });
   const admin = new ConversationAdmin({ repo, bus: d.bus, ids: d.ids, clock: d.clock, messages: service });
-  d.rpc.register(pb.MessageService, messageRpc(service, admin, d.config.maxTextBytes));
-  d.rpc.register(
-    pb.MessageInternalService,
-    messageInternalRpc(admin, service, d.config.maxTextBytes, d.logger),
-  );
-  return { value: undefined };
+  return {
+    value: undefined,
+    rpc: [
+      serves(pb.MessageService, messageRpc(service, admin, d.config.maxTextBytes)),
+      serves(pb.MessageInternalService, messageInternalRpc(admin, service, d.config.maxTextBytes, d.logger)),
+    ],
+  };
 }

@@ -1,0 +1,64 @@
+/**
+ * The module map tells the truth about who calls whom: every service-to-service call is a
+ * declared peer (services get typed clients, never the RPC hub), and the map has no cycle.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkGraph, ModuleGraphError, resolveTargets } from '../kernel/module-graph.js';
+import { META_TARGETS, MODULES } from '../modules.js';
+import { SERVICE_APIS } from './peers.js';
+
+const SRC = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return sources(p);
+    return e.name.endsWith('.ts') && !e.name.includes('.test') ? [p] : [];
+  });
+}
+
+describe('the module map (modules.ts)', () => {
+  it('has no cycle over the dependencies and peers of all modules', () => {
+    expect(() => checkGraph(MODULES)).not.toThrow();
+  });
+
+  it('admits exactly one known cycle, media calling back message, and no other', () => {
+    const cyclic = Object.entries(MODULES)
+      .filter(([, d]) => d.cyclicPeers?.length)
+      .map(([name, d]) => `${name} -> ${d.cyclicPeers!.join(',')}`);
+    expect(cyclic).toEqual(['media -> message']);
+    // Declared as a plain peer, the same edge is refused at start.
+    const declared = { ...MODULES, media: { ...MODULES.media, peers: ['message'] } };
+    expect(() => resolveTargets(declared, META_TARGETS, ['media'])).toThrow(ModuleGraphError);
+  });
+
+  it('names only service modules as peers, each with typed clients', () => {
+    for (const [name, def] of Object.entries(MODULES)) {
+      for (const p of [...(def.peers ?? []), ...(def.cyclicPeers ?? [])]) {
+        expect(MODULES[p as keyof typeof MODULES]?.service, `${name} calls ${p}`).toBe(true);
+        expect(Object.keys(SERVICE_APIS), `${name} calls ${p}`).toContain(p);
+        expect(def.deps, `${name} needs rpc for its peer clients`).toContain('rpc');
+      }
+    }
+  });
+
+  it('starts the services of `all` after the peers they call', () => {
+    const order = resolveTargets(MODULES, META_TARGETS, ['all']);
+    for (const [name, def] of Object.entries(MODULES)) {
+      for (const p of def.peers ?? [])
+        expect(order.indexOf(p), `${p} before ${name}`).toBeLessThan(order.indexOf(name));
+    }
+  });
+
+  it('no service or gateway file holds the RPC hub or asks it for a client', () => {
+    const offenders = ['services', 'gateway'].flatMap((dir) =>
+      sources(path.join(SRC, dir)).filter((f) =>
+        /RpcHub|rpc-hub\.js|rpc\.client\(|hub\.client\(/.test(readFileSync(f, 'utf8')),
+      ),
+    );
+    expect(offenders.map((f) => path.relative(SRC, f))).toEqual([]);
+  });
+});
