@@ -11,8 +11,8 @@ import { ClusterProcess } from './cluster-process.js';
 import { NGINX_BINARY, startNginxEntry } from './nginx-entry.js';
 import { startTcpEntry } from './tcp-entry.js';
 
-/** The services of the split topology, one process each: every target of `all` but the gateway. */
-export const CLUSTER_SERVICES: readonly ModuleName[] = META_TARGETS.all!.filter((n) => n !== 'gateway');
+/** The services of the split topology, one process each: the `core` meta-target. */
+export const CLUSTER_SERVICES: readonly ModuleName[] = META_TARGETS.core!;
 
 /** Services that serve internal gRPC (the others, such as a queue worker, only call out). */
 const servesRpc = (name: ModuleName) => MODULES[name].deps.includes('rpc-server');

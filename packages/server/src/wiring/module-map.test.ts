@@ -21,6 +21,17 @@ function sources(dir: string): string[] {
 }
 
 describe('the module map (modules.ts)', () => {
+  it('is the map alone: the wiring lives beside it, and it stays short', () => {
+    const map = readFileSync(path.join(SRC, 'modules.ts'), 'utf8');
+    expect(map.split('\n').length).toBeLessThan(200);
+    expect(map).not.toMatch(/await import\(/);
+  });
+
+  it('splits all into core (the services) and edge (the gateway), as the split topology runs them', () => {
+    expect([...META_TARGETS.core!, ...META_TARGETS.edge!].sort()).toEqual([...META_TARGETS.all!].sort());
+    expect(META_TARGETS.edge).toEqual(['gateway']);
+  });
+
   it('has no cycle over the dependencies and peers of all modules', () => {
     expect(() => checkGraph(MODULES)).not.toThrow();
   });
