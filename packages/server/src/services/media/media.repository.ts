@@ -212,6 +212,19 @@ export class MediaRepository {
     }
   }
 
+  /** Whether exactly this message was granted the file. */
+  async hasGrant(g: GrantRow): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('media_grants')
+      .select('media_id')
+      .where('media_id', '=', g.mediaId)
+      .where('conv_id', '=', g.convId)
+      .where('sender_id', '=', g.senderId)
+      .where('client_msg_id', '=', g.clientMsgId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async grants(mediaId: string, limit = 50): Promise<GrantRow[]> {
     const rows = await this.db
       .selectFrom('media_grants')

@@ -131,5 +131,20 @@ export function mediaInternalRpc(service: MediaService): ServiceImpl<typeof pb.M
       });
       return { media: rows.map(mediaView) };
     },
+    async signUrl(req) {
+      if (!CLIENT_MSG_ID.test(req.clientMsgId))
+        throw errors.invalidArgument('clientMsgId is not valid', 'clientMsgId');
+      const r = await service.signForMessage(
+        {
+          mediaId: id(req.mediaId, 'mediaId'),
+          convId: id(req.conversationId, 'conversationId'),
+          senderId: id(req.senderId, 'senderId'),
+          clientMsgId: req.clientMsgId,
+        },
+        req.variant,
+        req.download,
+      );
+      return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
+    },
   };
 }

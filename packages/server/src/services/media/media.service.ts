@@ -248,7 +248,21 @@ export class MediaService {
   }
 
   async downloadUrl(userId: string, mediaId: string, variant: number, download: boolean) {
-    const m = await this.visible(userId, mediaId);
+    return this.sign(await this.visible(userId, mediaId), variant, download);
+  }
+
+  /**
+   * A URL for a file that a message carries, once the message service decided the user sees
+   * that message. The grant must match the message exactly (AttachMedia recorded it), so a
+   * caller cannot reach a file through a message that never carried it.
+   */
+  async signForMessage(grant: GrantRow, variant: number, download: boolean) {
+    const m = (await this.d.repo.hasGrant(grant)) ? await this.d.repo.media(grant.mediaId) : undefined;
+    if (!m) throw errors.notFound('no such file in this message');
+    return this.sign(m, variant, download);
+  }
+
+  private async sign(m: MediaRow, variant: number, download: boolean) {
     let key: string | null;
     let type = 'image/webp';
     if (variant === VARIANT_THUMBNAIL) key = m.thumbKey;

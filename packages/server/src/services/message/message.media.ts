@@ -110,3 +110,20 @@ export function canonicalContent(content: pb.MessageContent, files: media.Media[
       return content;
   }
 }
+
+/** The files a stored message carries (none for text and system messages). */
+export function mediaIdsOf(content: pb.MessageContent): string[] {
+  const b = content.body;
+  switch (b.case) {
+    case 'image':
+      return b.value.images.map((r) => r.mediaId);
+    case 'voice':
+      return b.value.audio ? [b.value.audio.mediaId] : [];
+    case 'video':
+      return b.value.video ? [b.value.video.mediaId] : [];
+    case 'file':
+      return b.value.file ? [b.value.file.mediaId] : [];
+    default:
+      return [];
+  }
+}

@@ -1,3 +1,4 @@
+import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { message as pb } from '@mychat/protocol';
 import type { Registry } from 'prom-client';
 import type { Bus } from '../../adapters/bus/bus.js';
@@ -20,7 +21,7 @@ export interface MessageModuleDeps {
   sql: SqlDatabase;
   kv: Kv;
   bus: Bus;
-  /** Media: checks and records the files a message carries. */
+  /** Media: checks and records the files a message carries, and signs their download URLs. */
   peers: Peers<'media'>;
   metrics: Registry;
   ids: IdGenerator;
@@ -53,6 +54,10 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
     logger: d.logger,
     rules: d.config,
     attachMedia: async (req) => (await mediaClient.attachMedia(req)).media,
+    signUrl: async (req) => {
+      const r = await mediaClient.signUrl(req);
+      return { url: r.url, expiresAtMs: r.expiresAt ? timestampMs(r.expiresAt) : 0 };
+    },
     onSent: (_m, recipients) => {
       sent.inc();
       pushed.inc(recipients);

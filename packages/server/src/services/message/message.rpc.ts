@@ -1,4 +1,5 @@
 import { create } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import { message as pb } from '@mychat/protocol';
 import type { Logger } from 'pino';
@@ -128,6 +129,16 @@ export function messageRpc(
     async getFileTransferConversation(_req, ctx) {
       const caller = requireCaller(ctx);
       return { conversation: await service.conversation(caller, await admin.ensureSelf(caller.userId)) };
+    },
+    async getAttachmentUrl(req, ctx) {
+      const r = await service.attachmentUrl(requireCaller(ctx), {
+        convId: id(req.conversationId, 'conversationId'),
+        seq: req.seq,
+        mediaId: id(req.mediaId, 'mediaId'),
+        variant: req.variant,
+        download: req.download,
+      });
+      return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
     },
     async sendTyping(req, ctx) {
       await service.typing(requireCaller(ctx), id(req.conversationId, 'conversationId'));

@@ -12,7 +12,7 @@ import { parseId, type IdGenerator } from '../../kernel/ids.js';
 import { ensureTimeLeft } from '../../kernel/request-context.js';
 import type { Caller } from '../../rpc/call-context.js';
 import { pushFrame, pushToUsers } from '../../shared/push.js';
-import { canonicalContent, TYPE_OF, type MediaAttachment } from './message.media.js';
+import { canonicalContent, mediaIdsOf, TYPE_OF, type MediaAttachment } from './message.media.js';
 import type { MessageRepository } from './message.repository.js';
 import { MessageWriter } from './message.writer.js';
 import {
@@ -23,7 +23,14 @@ import {
   type MemberRow,
   type MessageRow,
 } from './message.tables.js';
-import { conversationView, encodeContent, messageView, sendBlock, visibleHead } from './message.views.js';
+import {
+  conversationView,
+  decodeContent,
+  encodeContent,
+  messageView,
+  sendBlock,
+  visibleHead,
+} from './message.views.js';
 
 export interface MessageRules {
   maxTextBytes: number;
@@ -60,6 +67,15 @@ export interface MessageServiceDeps {
     mediaIds: string[];
     kind: number;
   }) => Promise<media.Media[]>;
+  /** A URL for a file of a message the user was found to see (the media service signs it). */
+  signUrl?: (req: {
+    mediaId: string;
+    variant: number;
+    download: boolean;
+    conversationId: string;
+    senderId: string;
+    clientMsgId: string;
+  }) => Promise<{ url: string; expiresAtMs: number }>;
 }
 
 export interface SendInput {
@@ -448,6 +464,32 @@ export class MessageService {
     const found = await this.d.repo.membership(convId, userId);
     if (!found) return false;
     return row.seq >= found.me.firstSeq && row.seq <= visibleHead(found.conv, found.me);
+  }
+
+  /**
+   * A download URL for a file the message at `seq` carries, if the caller sees that message.
+   * Message is the one authority on this: media only signs. Every refusal is the same
+   * NOT_FOUND, so a caller cannot probe which seqs or files exist.
+   */
+  async attachmentUrl(
+    caller: Caller,
+    req: { convId: string; seq: number; mediaId: string; variant: number; download: boolean },
+  ): Promise<{ url: string; expiresAtMs: number }> {
+    const hidden = () => errors.notFound('no such file in a message you can see');
+    const found = await this.d.repo.membership(req.convId, caller.userId);
+    if (!found || req.seq < found.me.firstSeq || req.seq > visibleHead(found.conv, found.me)) throw hidden();
+    const row = await this.d.repo.message(req.convId, req.seq);
+    if (!row || row.recalledAt !== null) throw hidden();
+    if (!mediaIdsOf(decodeContent(row.content)).includes(req.mediaId)) throw hidden();
+    if (!this.d.signUrl) throw hidden();
+    return this.d.signUrl({
+      mediaId: req.mediaId,
+      variant: req.variant,
+      download: req.download,
+      conversationId: row.convId,
+      senderId: row.senderId,
+      clientMsgId: row.clientMsgId,
+    });
   }
 
   /** Views of conversations for one user, with last messages and peers, in few queries. */
