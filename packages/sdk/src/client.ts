@@ -207,6 +207,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       token: () => this.auth.accessToken(),
       rpc: createClient(media.MediaService, transport),
+      attachmentUrl: (req, h) => messageRpc.getAttachmentUrl(req, h),
       authed,
       uploads: options.uploadStore ?? new MemoryUploadStore(),
       userId: async () => {

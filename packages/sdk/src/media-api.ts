@@ -1,7 +1,7 @@
 import { fromJson, type JsonValue } from '@bufbuild/protobuf';
-import { timestampMs } from '@bufbuild/protobuf/wkt';
+import { timestampMs, type Timestamp } from '@bufbuild/protobuf/wkt';
 import type { Client } from '@connectrpc/connect';
-import { media as pb } from '@mychat/protocol';
+import { media as pb, type message } from '@mychat/protocol';
 import { sleep } from './backoff.js';
 import type { Authed } from './chat-backend.js';
 import { DriveApi } from './drive-api.js';
@@ -70,6 +70,8 @@ export interface MediaOptions {
 /** What MediaApi works with (built by MyChatClient). @internal */
 export interface MediaContext extends MediaHttp {
   rpc: Client<typeof pb.MediaService>;
+  /** MessageService.GetAttachmentUrl: the message service decides who sees a chat's files. */
+  attachmentUrl: Client<typeof message.MessageService>['getAttachmentUrl'];
   authed: Authed;
   uploads: UploadStore;
   userId(): Promise<string>;
@@ -180,17 +182,20 @@ export class MediaApi {
   /**
    * A short-lived absolute URL of a file (default the original) for `<img>`, `<audio>`,
    * `<video>` or a download link; no token needed. Ask again once it expires (about 5 minutes).
-   * `download: true` makes the browser save it instead of showing it.
+   * `download: true` makes the browser save it instead of showing it. For a file seen in a
+   * chat, name the message that carries it (`conversationId` and `seq`): the message service
+   * checks the caller sees that message. Without them only the caller's own files (the drive).
    */
   async downloadUrl(
     mediaId: string,
-    opts: { variant?: MediaVariant; download?: boolean } = {},
+    opts: { variant?: MediaVariant; download?: boolean; conversationId?: string; seq?: number } = {},
   ): Promise<{ url: string; expiresAt: number }> {
-    const r = await this.ctx.authed((h) =>
-      this.ctx.rpc.getDownloadUrl(
-        { mediaId, variant: VARIANTS[opts.variant ?? 'original'], download: opts.download ?? false },
-        h,
-      ),
+    const req = { mediaId, variant: VARIANTS[opts.variant ?? 'original'], download: opts.download ?? false };
+    const { conversationId, seq } = opts;
+    const r = await this.ctx.authed<{ url: string; expiresAt?: Timestamp }>((h) =>
+      conversationId && seq
+        ? this.ctx.attachmentUrl({ ...req, conversationId, seq }, h)
+        : this.ctx.rpc.getDownloadUrl(req, h),
     );
     return {
       url: new URL(r.url, this.ctx.baseUrl + '/').toString(),

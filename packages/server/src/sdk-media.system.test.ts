@@ -297,6 +297,13 @@ describe('sdk: media', () => {
     const { messages } = await bob.client.messages.history(ab);
     expect(messages.map((m) => m.content.type)).toEqual(['image', 'voice', 'file']);
     expect(sha256(await download(bob.client, imgs[0]!.id))).toBe(sha256(pngs[0]!));
+    // Naming the message asks the message service, which decides who sees a chat's files.
+    const inChat = { conversationId: ab, seq: messages[0]!.seq };
+    const viaMessage = await bob.client.media.downloadUrl(imgs[1]!.id, inChat);
+    expect(sha256(new Uint8Array(await (await fetch(viaMessage.url)).arrayBuffer()))).toBe(sha256(pngs[1]!));
+    expect(viaMessage.expiresAt).toBeGreaterThan(Date.now());
+    // A file that message does not carry is refused, though Bob can see it elsewhere.
+    expect(await reason(bob.client.media.downloadUrl(doc.id, inChat))).toBe('NOT_FOUND');
 
     // Bob forwards the images to Carol: same files, nothing uploaded, nothing counted for Bob.
     const fwd = await bob.client.messages.forward(messages[0]!, bc);
@@ -310,6 +317,7 @@ describe('sdk: media', () => {
     // Dave is in neither conversation.
     expect(await reason(dave.client.media.downloadUrl(imgs[0]!.id))).toBe('PERMISSION_DENIED');
     expect(await reason(dave.client.media.get(doc.id))).toBe('PERMISSION_DENIED');
+    expect(await reason(dave.client.media.downloadUrl(imgs[0]!.id, inChat))).toBe('NOT_FOUND');
     // Nor can he forward what he cannot see.
     const stolen = { ...messages[0]!, conversationId: 'x' };
     const daveFriend = await befriend(dave.client, carol.me.id, carol.client);

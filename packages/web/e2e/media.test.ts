@@ -20,6 +20,15 @@ describe('web: media in the browser', { timeout: 120_000 }, () => {
       signUp(setup.browser, setup.server, 'Bob'),
     ]);
     await befriend(ann, bob);
+    // Which API Bob's page asks for download URLs (files seen in a chat name their message);
+    // watched on the context, which also sees what the service worker fetches.
+    const asked: string[] = [];
+    bob.page.context().on('request', (r) => {
+      const m = /\.(MessageService\/GetAttachmentUrl|MediaService\/GetDownloadUrl)$/.exec(
+        new URL(r.url()).pathname,
+      );
+      if (m) asked.push(m[1]!);
+    });
     await openChat(ann, 'Bob');
     await openChat(bob, 'Ann');
 
@@ -48,6 +57,8 @@ describe('web: media in the browser', { timeout: 120_000 }, () => {
       .toBe(420);
     await bob.page.keyboard.press('Escape');
     await bob.page.getByRole('dialog', { name: 'Image viewer' }).waitFor({ state: 'detached' });
+    expect(asked.length).toBeGreaterThan(0);
+    expect(new Set(asked)).toEqual(new Set(['MessageService/GetAttachmentUrl']));
 
     // Ann records about two seconds of voice and sends it.
     await ann.page.getByRole('button', { name: 'Record a voice message' }).click();

@@ -20,6 +20,12 @@ export interface UploadItem {
 }
 
 /** What the person picked: a file and what to send it as. */
+/** The message a file was seen in (seq 0: not stored yet, so it is the user's own file). */
+export interface MessageAt {
+  conversationId: string;
+  seq: number;
+}
+
 export interface Attachment {
   blob: Blob;
   name: string;
@@ -140,18 +146,22 @@ export const useMediaStore = defineStore('media', () => {
     remove(item);
   }
 
-  /** A URL for a file, cached until shortly before it expires (`fresh`: ask again anyway). */
+  /**
+   * A URL for a file, cached until shortly before it expires (`fresh`: ask again anyway).
+   * `from` names the message the file was seen in: the server checks the user sees it.
+   */
   async function url(
     mediaId: string,
     variant: MediaVariant = 'original',
-    opts: { download?: boolean; fresh?: boolean } = {},
+    opts: { download?: boolean; fresh?: boolean; from?: MessageAt } = {},
   ): Promise<string> {
     const download = opts.download ?? false;
-    const key = `${mediaId}:${variant}:${download}`;
+    const from = opts.from?.seq ? opts.from : undefined;
+    const key = `${mediaId}:${variant}:${download}:${from ? `${from.conversationId}/${from.seq}` : ''}`;
     let p = urls.get(key);
     const cached = p && (await p.catch(() => undefined));
     if (opts.fresh || !cached || cached.expiresAt - Date.now() < URL_MARGIN_MS) {
-      p = client.media.downloadUrl(mediaId, { variant, download });
+      p = client.media.downloadUrl(mediaId, { variant, download, ...from });
       urls.set(key, p);
       p.catch(() => urls.delete(key));
     }
