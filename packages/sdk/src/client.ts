@@ -201,7 +201,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     this.acker = new DeliveryAcker((id, seq) => this.messages.ackDelivered(id, seq));
     this.contacts = new ContactsApi(contactsRpc, authed);
     this.groups = new GroupsApi(contactsRpc, authed);
-    this.drive = new DriveApi(createClient(media.MediaService, transport), authed);
+    this.drive = new DriveApi(createClient(media.MediaService, transport), authed, messageRpc);
     this.media = new MediaApi({
       baseUrl,
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),

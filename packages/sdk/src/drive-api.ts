@@ -1,5 +1,5 @@
 import type { Client } from '@connectrpc/connect';
-import { media } from '@mychat/protocol';
+import { media, type message } from '@mychat/protocol';
 import type { Authed } from './chat-backend.js';
 import { MyChatError } from './errors.js';
 import { ms } from './mappers.js';
@@ -93,6 +93,7 @@ export class DriveApi {
   constructor(
     private readonly rpc: Client<typeof media.MediaService>,
     private readonly authed: Authed,
+    private readonly messages: Client<typeof message.MessageService>,
   ) {}
 
   /** One folder's entries (folders first, then by name) and the path to it from the root. */
@@ -113,6 +114,21 @@ export class DriveApi {
     return toEntry((await this.authed((h) => this.rpc.addToDrive({ mediaId, folderId, name }, h))).entry);
   }
 
+  /**
+   * Keeps a file seen in a chat: `at` names the message that carries it. Someone else's file
+   * becomes the user's own copy, counted against their quota. NOT_FOUND when the user cannot
+   * see that message (or it does not carry the file).
+   */
+  async saveAttachment(
+    at: { conversationId: string; seq: number },
+    mediaId: string,
+    folderId = '',
+    name = '',
+  ): Promise<DriveEntry> {
+    const req = { conversationId: at.conversationId, seq: at.seq, mediaId, folderId, name };
+    return toEntry((await this.authed((h) => this.messages.saveAttachment(req, h))).entry);
+  }
+
   async rename(entryId: string, name: string): Promise<DriveEntry> {
     return toEntry((await this.authed((h) => this.rpc.renameEntry({ entryId, name }, h))).entry);
   }
@@ -129,7 +145,12 @@ export class DriveApi {
 
   /** Bytes the user's files take, and the limit. */
   async quota(): Promise<DriveQuota> {
-    const r = await this.authed((h) => this.rpc.getQuota({}, h));
-    return { usedBytes: Number(r.usedBytes), limitBytes: Number(r.limitBytes) };
+    return quotaOf(this.rpc, this.authed);
   }
+}
+
+/** The caller's usage and limit (drive.quota() and media.quota()). @internal */
+export async function quotaOf(rpc: Client<typeof media.MediaService>, authed: Authed): Promise<DriveQuota> {
+  const r = await authed((h) => rpc.getQuota({}, h));
+  return { usedBytes: Number(r.usedBytes), limitBytes: Number(r.limitBytes) };
 }

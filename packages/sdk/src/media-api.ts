@@ -4,7 +4,7 @@ import type { Client } from '@connectrpc/connect';
 import { media as pb, type message } from '@mychat/protocol';
 import { sleep } from './backoff.js';
 import type { Authed } from './chat-backend.js';
-import { DriveApi } from './drive-api.js';
+import { quotaOf } from './drive-api.js';
 import { MyChatError } from './errors.js';
 import { cancelled, errorFromResponse, fetchFailure, type MediaHttp } from './media-http.js';
 import { tusUpload } from './tus-upload.js';
@@ -221,7 +221,7 @@ export class MediaApi {
   /** Bytes the caller's files take, and the limit. */
   async quota(): Promise<{ usedBytes: number; limitBytes: number }> {
     // The same call as drive.quota(): one place maps the reply.
-    return new DriveApi(this.ctx.rpc, this.ctx.authed).quota();
+    return quotaOf(this.ctx.rpc, this.ctx.authed);
   }
 
   private async uploadOnce(blob: Blob, kind: MediaKind, o: UploadOptions): Promise<Media> {

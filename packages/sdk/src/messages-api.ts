@@ -123,7 +123,8 @@ export class MessagesApi {
 
   /**
    * Sends a copy of a message to another conversation. Files are not uploaded again: the new
-   * message names the same stored files (the server checks the sender can see them). Text,
+   * message names the same stored files and the message they come from (the server checks
+   * the sender can see that message and that it carries them). Text,
    * image, voice, video and file messages can be forwarded; others are INVALID_ARGUMENT.
    */
   forward(message: ChatMessage, toConversationId: string, options: SendOptions = {}): Promise<ChatMessage> {
@@ -132,13 +133,15 @@ export class MessagesApi {
       return Promise.reject(
         new MyChatError('this message cannot be forwarded', 'INVALID_ARGUMENT', 'message'),
       );
-    return this.sendContent(toConversationId, forwardedContent(c), options);
+    const from = c.type === 'text' ? undefined : { conversationId: message.conversationId, seq: message.seq };
+    return this.sendContent(toConversationId, forwardedContent(c), options, from);
   }
 
   private sendContent(
     conversationId: string,
     content: MessageContent,
     options: SendOptions,
+    forwardedFrom?: OutboxEntry['forwardedFrom'],
   ): Promise<ChatMessage> {
     const entry: OutboxEntry = {
       clientMsgId: options.clientMsgId ?? newClientMsgId(),
@@ -147,6 +150,7 @@ export class MessagesApi {
       replyToSeq: options.replyToSeq ?? 0,
       mentionUserIds: options.mentionUserIds ?? [],
       mentionAll: options.mentionAll ?? false,
+      ...(forwardedFrom && { forwardedFrom }),
       createdAt: Date.now(),
     };
     return this.ctx.outbox.send(entry);

@@ -27,6 +27,7 @@ export function createSendLink(deps: {
         replyToSeq: entry.replyToSeq,
         mentionUserIds: entry.mentionUserIds,
         mentionAll: entry.mentionAll,
+        ...(entry.forwardedFrom && { forwardedFrom: entry.forwardedFrom }),
       };
       let r: message.SendMessageResponse;
       if (deps.loop.state === 'idle') {

@@ -145,6 +145,8 @@ export interface OutboxEntry {
   replyToSeq: number;
   mentionUserIds: string[];
   mentionAll: boolean;
+  /** Forwarding: the message whose files this one reuses (the server checks the sender sees it). */
+  forwardedFrom?: { conversationId: string; seq: number };
   /** Epoch ms when the app asked to send. */
   createdAt: number;
 }

@@ -74,8 +74,6 @@ async function main(argv: string[]): Promise<number> {
       out(`${name.padEnd(12)} ${def.deps.length ? 'needs ' + def.deps.join(', ') : '(no dependencies)'}`);
       // Who calls whom: the services this one reaches over RPC (local or remote).
       if (def.peers?.length) out(`${''.padEnd(13)}calls ${def.peers.join(', ')}`);
-      if (def.cyclicPeers?.length)
-        out(`${''.padEnd(13)}calls back ${def.cyclicPeers.join(', ')} (a cycle to break)`);
       out(`${''.padEnd(13)}${def.description}`);
     }
     out('\nmeta-targets:');

@@ -125,9 +125,8 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
 
   media: define('media', {
     deps: ['sql', 'kv', 'blob', 'rpc', 'rpc-server', 'metrics'],
-    // Media asks message whether a user may see the message that grants a file: the one
-    // cycle left (message attaches files through media). Step 2 of issue 19 breaks it.
-    cyclicPeers: ['message'],
+    // No peers: message decides who sees a message's files and asks media only to attach
+    // and sign (media never calls back).
     service: true,
     description: 'Files, images, voice, video and the cloud drive (mychat.media.v1)',
     init: initMediaModule,

@@ -95,16 +95,18 @@ describe('sdk: drive and file transfer', () => {
     const { conversationId } = await b.c.contacts.respond(request.id, 'accept');
     const bytes = Buffer.from('%PDF-1.4\n' + 'y'.repeat(5000));
     const sent = await a.c.media.upload(bytes, { name: 'plan.pdf', kind: 'file' });
-    await a.c.messages.sendFile(conversationId!, sent.id, { name: 'plan.pdf' });
+    const msg = await a.c.messages.sendFile(conversationId!, sent.id, { name: 'plan.pdf' });
     const before = await b.c.drive.quota();
 
-    const kept = await b.c.drive.addToDrive(sent.id);
+    // Someone else's file is kept through the message that carries it.
+    expect(await reason(b.c.drive.addToDrive(sent.id))).toBe('PERMISSION_DENIED');
+    const kept = await b.c.drive.saveAttachment(msg, sent.id);
     expect(kept).toMatchObject({ name: 'plan.pdf', isFolder: false });
     expect(kept.file).toMatchObject({ kind: 'file', size: bytes.length, ready: true });
     expect(kept.file!.mediaId).not.toBe(sent.id);
     expect((await b.c.drive.quota()).usedBytes).toBe(before.usedBytes + bytes.length);
     // Kept again: another entry of the same copy, counted once.
-    const again = await b.c.drive.addToDrive(sent.id);
+    const again = await b.c.drive.saveAttachment(msg, sent.id);
     expect([again.name, again.file!.mediaId]).toEqual(['plan (2).pdf', kept.file!.mediaId]);
     expect((await b.c.drive.quota()).usedBytes).toBe(before.usedBytes + bytes.length);
 
@@ -117,6 +119,7 @@ describe('sdk: drive and file transfer', () => {
     // Someone who cannot see the file cannot keep it.
     const stranger = await user();
     expect(await reason(stranger.c.drive.addToDrive(sent.id))).toBe('PERMISSION_DENIED');
+    expect(await reason(stranger.c.drive.saveAttachment(msg, sent.id))).toBe('NOT_FOUND');
   });
 
   it('carries a file from one device to the other through the file transfer conversation', async () => {
@@ -209,9 +212,9 @@ describe('sdk: keeping someone else’s file counts against one’s own quota', 
       name: 'big.pdf',
       kind: 'file',
     });
-    await a.c.messages.sendFile(conversationId!, big.id, { name: 'big.pdf' });
+    const msg = await a.c.messages.sendFile(conversationId!, big.id, { name: 'big.pdf' });
     await b.c.media.upload(Buffer.from('%PDF-1.4\n' + 'b'.repeat(3000)), { name: 'own.pdf', kind: 'file' });
-    const err = await b.c.drive.addToDrive(big.id).then(
+    const err = await b.c.drive.saveAttachment(msg, big.id).then(
       () => undefined,
       (e: unknown) => e,
     );

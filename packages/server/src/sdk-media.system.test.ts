@@ -130,12 +130,15 @@ describe('sdk: media', () => {
     return conversationId!;
   }
 
+  /** One's own file, or (`at`) one seen in a chat: the message that carries it. */
   async function download(
     c: MyChatClient,
     mediaId: string,
     variant?: 'thumbnail' | 'poster',
+    at?: { conversationId: string; seq: number },
   ): Promise<Uint8Array> {
-    const { url } = await c.media.downloadUrl(mediaId, variant ? { variant } : {});
+    const where = at ? { conversationId: at.conversationId, seq: at.seq } : {};
+    const { url } = await c.media.downloadUrl(mediaId, variant ? { variant, ...where } : where);
     const res = await fetch(url);
     expect(res.status).toBe(200);
     return new Uint8Array(await res.arrayBuffer());
@@ -296,7 +299,7 @@ describe('sdk: media', () => {
     // Bob sees them and can download what he was sent.
     const { messages } = await bob.client.messages.history(ab);
     expect(messages.map((m) => m.content.type)).toEqual(['image', 'voice', 'file']);
-    expect(sha256(await download(bob.client, imgs[0]!.id))).toBe(sha256(pngs[0]!));
+    expect(sha256(await download(bob.client, imgs[0]!.id, undefined, messages[0]))).toBe(sha256(pngs[0]!));
     // Naming the message asks the message service, which decides who sees a chat's files.
     const inChat = { conversationId: ab, seq: messages[0]!.seq };
     const viaMessage = await bob.client.media.downloadUrl(imgs[1]!.id, inChat);
@@ -312,16 +315,15 @@ describe('sdk: media', () => {
       imgs.map((i) => i.id),
     );
     expect((await bob.client.media.quota()).usedBytes).toBe(0);
-    expect(sha256(await download(carol.client, imgs[1]!.id))).toBe(sha256(pngs[1]!));
+    expect(sha256(await download(carol.client, imgs[1]!.id, undefined, fwd))).toBe(sha256(pngs[1]!));
 
     // Dave is in neither conversation.
     expect(await reason(dave.client.media.downloadUrl(imgs[0]!.id))).toBe('PERMISSION_DENIED');
     expect(await reason(dave.client.media.get(doc.id))).toBe('PERMISSION_DENIED');
     expect(await reason(dave.client.media.downloadUrl(imgs[0]!.id, inChat))).toBe('NOT_FOUND');
-    // Nor can he forward what he cannot see.
-    const stolen = { ...messages[0]!, conversationId: 'x' };
+    // Nor can he forward what he cannot see: the forward names its source, which he does not see.
     const daveFriend = await befriend(dave.client, carol.me.id, carol.client);
-    expect(await reason(dave.client.messages.forward(stolen, daveFriend))).toBe('PERMISSION_DENIED');
+    expect(await reason(dave.client.messages.forward(messages[0]!, daveFriend))).toBe('PERMISSION_DENIED');
     // A recall cannot be forwarded.
     expect(await reason(bob.client.messages.forward({ ...messages[0]!, recalled: true }, bc))).toBe(
       'INVALID_ARGUMENT',
@@ -340,11 +342,11 @@ describe('sdk: media', () => {
     expect(ready.durationMs).toBeGreaterThan(1500);
     const sent = await alice.client.messages.sendVideo(conv, ready);
     expect(sent.content).toMatchObject({ type: 'video', video: { mediaId: up.id } });
-    const { url } = await bob.client.media.downloadUrl(up.id);
+    const { url } = await bob.client.media.downloadUrl(up.id, sent);
     const part = await fetch(url, { headers: { range: 'bytes=0-99' } });
     expect(part.status).toBe(206);
     expect((await part.arrayBuffer()).byteLength).toBe(100);
-    expect((await download(bob.client, up.id, 'poster')).length).toBeGreaterThan(0);
+    expect((await download(bob.client, up.id, 'poster', sent)).length).toBeGreaterThan(0);
     expect(await reason(alice.client.media.whenReady('123456789', { intervalMs: 100 }))).toBe('NOT_FOUND');
   });
 });

@@ -26,11 +26,6 @@ export interface ModuleDefinition<C> {
    * started here. Peers count in the cycle check like dependencies.
    */
   peers?: readonly string[];
-  /**
-   * Peers this module calls that also call it: a cycle the map shows but does not order or
-   * refuse until it is broken. Each entry is design debt; a test lists them all.
-   */
-  cyclicPeers?: readonly string[];
   /** A service module: gets its own log file when log.dir is set. */
   service?: boolean;
   description: string;

@@ -66,8 +66,6 @@ interface Spec<D extends ModuleName, N extends ModuleName, P extends ServiceName
   deps: readonly D[];
   /** The services this module calls: it gets a typed client for each, never the hub. */
   peers?: readonly P[];
-  /** Peers that also call this module: a cycle shown here, not yet broken (see ModuleDefinition). */
-  cyclicPeers?: readonly P[];
   description: string;
   service?: boolean;
   init(
@@ -85,7 +83,7 @@ export const define = <N extends ModuleName, const D extends ModuleName, const P
   name: N,
   spec: Spec<D, N, P>,
 ) => {
-  const peers = [...(spec.peers ?? []), ...(spec.cyclicPeers ?? [])];
+  const peers = spec.peers ?? [];
   const hubless = () => new Error(`module ${name} has peers or serves RPC but does not depend on rpc`);
   const init = async (deps: Record<string, unknown>, ctx: AppContext) => {
     const hub = deps.rpc as RpcHub | undefined;

@@ -60,12 +60,10 @@ export async function initMessageModule(
 export async function initMediaModule(
   deps: Pick<ModuleValues, 'sql' | 'kv' | 'blob' | 'rpc' | 'rpc-server' | 'metrics'>,
   ctx: AppContext,
-  peers: Peers<'message'>,
 ): Promise<ServiceInstance<ModuleValues['media']>> {
   const { initMedia } = await import('../services/media/media.module.js');
   return initMedia({
     ...deps,
-    peers,
     ids: ctx.ids,
     clock: ctx.clock,
     logger: ctx.logger,

@@ -9,7 +9,6 @@ import type { IdGenerator } from '../../kernel/ids.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { ModuleInstance } from '../../kernel/module-graph.js';
 import { serves, type ServiceInstance } from '../../rpc/rpc-impl.js';
-import type { Peers } from '../../wiring/peers.js';
 import { AvTool } from './media.av.js';
 import type { MediaConfig, WorkerConfig } from './media.config.js';
 import { DriveService } from './media.drive.js';
@@ -34,10 +33,7 @@ export interface MediaModuleDeps {
   config: MediaConfig;
 }
 
-/** Asks the message service whether a user sees the message behind a grant (a cyclic peer). */
-type CanSee = ConstructorParameters<typeof MediaService>[0]['canSee'];
-
-function build(d: MediaModuleDeps, canSee: CanSee, onProcessed?: (kind: number, seconds: number) => void) {
+function build(d: MediaModuleDeps, onProcessed?: (kind: number, seconds: number) => void) {
   const repo = new MediaRepository(d.sql);
   const queue = new JobQueue(d.sql, d.ids, d.clock);
   const processor = new MediaProcessor(
@@ -62,7 +58,6 @@ function build(d: MediaModuleDeps, canSee: CanSee, onProcessed?: (kind: number, 
     clock: d.clock,
     logger: d.logger,
     config: d.config,
-    canSee,
     ...(onProcessed && { onProcessed }),
     addToDrive: async (ownerId, mediaId, folderId, name) => {
       const m = await repo.media(mediaId);
@@ -79,9 +74,7 @@ function build(d: MediaModuleDeps, canSee: CanSee, onProcessed?: (kind: number, 
 }
 
 /** Builds the media service and migrates its tables; returns both APIs for the wiring to serve. */
-export async function initMedia(
-  d: MediaModuleDeps & { peers: Peers<'message'> },
-): Promise<ServiceInstance<void>> {
+export async function initMedia(d: MediaModuleDeps): Promise<ServiceInstance<void>> {
   await d.sql.migrate('media', mediaMigrations);
   const kinds = ['', 'image', 'voice', 'video', 'file'];
   const processing = new Histogram({
@@ -91,24 +84,12 @@ export async function initMedia(
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [d.metrics],
   });
-  const messages = d.peers.message.internal;
-  const canSee: CanSee = async (userId, g) =>
-    (
-      await messages.canSeeMessage({
-        userId,
-        conversationId: g.convId,
-        senderId: g.senderId,
-        clientMsgId: g.clientMsgId,
-      })
-    ).visible;
-  const { service, drive } = build(d, canSee, (kind, s) =>
-    processing.observe({ kind: kinds[kind] ?? 'other' }, s),
-  );
+  const { service, drive } = build(d, (kind, s) => processing.observe({ kind: kinds[kind] ?? 'other' }, s));
   return {
     value: undefined,
     rpc: [
       serves(pb.MediaService, mediaRpc(service, drive)),
-      serves(pb.MediaInternalService, mediaInternalRpc(service)),
+      serves(pb.MediaInternalService, mediaInternalRpc(service, drive)),
     ],
   };
 }
@@ -118,8 +99,7 @@ export async function initMediaWorker(
   d: MediaModuleDeps & { worker: WorkerConfig },
 ): Promise<ModuleInstance<MediaWorker>> {
   await d.sql.migrate('media', mediaMigrations);
-  // The worker serves no downloads, so it never asks who may see a file.
-  const { repo, queue, processor, service } = build(d, async () => false);
+  const { repo, queue, processor, service } = build(d);
   const seconds = new Histogram({
     name: 'mychat_media_job_duration_seconds',
     help: 'Background media jobs by kind and outcome',

@@ -17,13 +17,13 @@ const optId = (v: string, field: string) => (v === '' || v === 'root' ? v : id(v
 export function mediaRpc(service: MediaService, drive: DriveService): ServiceImpl<typeof pb.MediaService> {
   const entryView = async (ownerId: string, entryId: string) => {
     const e = await drive.entry(ownerId, entryId);
-    const m = e.mediaId ? await service.visible(ownerId, e.mediaId) : undefined;
+    const m = e.mediaId ? await service.own(ownerId, e.mediaId) : undefined;
     return { entry: driveView(e, m) };
   };
   return {
     async getMedia(req, ctx) {
       return {
-        media: mediaView(await service.visible(requireCaller(ctx).userId, id(req.mediaId, 'mediaId'))),
+        media: mediaView(await service.own(requireCaller(ctx).userId, id(req.mediaId, 'mediaId'))),
       };
     },
     async getDownloadUrl(req, ctx) {
@@ -65,9 +65,7 @@ export function mediaRpc(service: MediaService, drive: DriveService): ServiceImp
     },
     async addToDrive(req, ctx) {
       const userId = requireCaller(ctx).userId;
-      const seen = await service.visible(userId, id(req.mediaId, 'mediaId'));
-      // Someone else's file (sent in a chat) is kept as the caller's own copy.
-      const m = await service.ownCopy(userId, seen);
+      const m = await service.own(userId, id(req.mediaId, 'mediaId'));
       const e = await drive.addFile(userId, m, optId(req.folderId, 'folderId'), req.name);
       return { entry: driveView(e, m) };
     },
@@ -89,7 +87,10 @@ export function mediaRpc(service: MediaService, drive: DriveService): ServiceImp
 }
 
 /** MediaInternalService: the gateway's uploads and the message service's attachments. */
-export function mediaInternalRpc(service: MediaService): ServiceImpl<typeof pb.MediaInternalService> {
+export function mediaInternalRpc(
+  service: MediaService,
+  drive: DriveService,
+): ServiceImpl<typeof pb.MediaInternalService> {
   return {
     async checkUpload(req) {
       const size = Number(req.size);
@@ -128,6 +129,13 @@ export function mediaInternalRpc(service: MediaService): ServiceImpl<typeof pb.M
         clientMsgId: req.clientMsgId,
         mediaIds: req.mediaIds.map((m) => id(m, 'mediaIds')),
         kind: req.kind,
+        ...(req.viaConversationId && {
+          via: {
+            convId: id(req.viaConversationId, 'viaConversationId'),
+            senderId: id(req.viaSenderId, 'viaSenderId'),
+            clientMsgId: req.viaClientMsgId,
+          },
+        }),
       });
       return { media: rows.map(mediaView) };
     },
@@ -145,6 +153,21 @@ export function mediaInternalRpc(service: MediaService): ServiceImpl<typeof pb.M
         req.download,
       );
       return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
+    },
+    async saveToDrive(req) {
+      if (!CLIENT_MSG_ID.test(req.clientMsgId))
+        throw errors.invalidArgument('clientMsgId is not valid', 'clientMsgId');
+      const userId = id(req.userId, 'userId');
+      const seen = await service.granted({
+        mediaId: id(req.mediaId, 'mediaId'),
+        convId: id(req.conversationId, 'conversationId'),
+        senderId: id(req.senderId, 'senderId'),
+        clientMsgId: req.clientMsgId,
+      });
+      // Someone else's file (sent in a chat) is kept as the caller's own copy.
+      const m = await service.ownCopy(userId, seen);
+      const e = await drive.addFile(userId, m, optId(req.folderId, 'folderId'), req.name);
+      return { entry: driveView(e, m) };
     },
   };
 }

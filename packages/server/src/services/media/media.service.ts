@@ -42,8 +42,6 @@ export interface MediaServiceDeps {
   clock: Clock;
   logger: Logger;
   config: MediaConfig;
-  /** Whether a user can see the message behind a grant (asked of the message service). */
-  canSee(userId: string, grant: GrantRow): Promise<boolean>;
   /** Called with the seconds each upload's processing took (thumbnails, transcodes), by kind. */
   onProcessed?(kind: number, seconds: number): void;
   /** Puts a finished upload into the owner's drive (the drive service). */
@@ -235,20 +233,27 @@ export class MediaService {
     return row;
   }
 
-  /** The file if `userId` may see it: its owner, or a member of a conversation it was sent to. */
-  async visible(userId: string, mediaId: string): Promise<MediaRow> {
+  /**
+   * The file if `userId` owns it. Who else may see a file is the message service's decision
+   * (it knows the conversations); it asks for URLs through signForMessage.
+   */
+  async own(userId: string, mediaId: string): Promise<MediaRow> {
     parseId(mediaId, 'mediaId');
     const m = await this.d.repo.media(mediaId);
     if (!m) throw errors.notFound('no such file');
-    if (m.ownerId === userId) return m;
-    for (const g of await this.d.repo.grants(mediaId)) {
-      if (await this.d.canSee(userId, g)) return m;
-    }
-    throw errors.permissionDenied('you cannot see this file');
+    if (m.ownerId !== userId) throw errors.permissionDenied('this is not your file');
+    return m;
+  }
+
+  /** The file a message was granted (AttachMedia recorded it), or NOT_FOUND. */
+  async granted(grant: GrantRow): Promise<MediaRow> {
+    const m = (await this.d.repo.hasGrant(grant)) ? await this.d.repo.media(grant.mediaId) : undefined;
+    if (!m) throw errors.notFound('no such file in this message');
+    return m;
   }
 
   async downloadUrl(userId: string, mediaId: string, variant: number, download: boolean) {
-    return this.sign(await this.visible(userId, mediaId), variant, download);
+    return this.sign(await this.own(userId, mediaId), variant, download);
   }
 
   /**
@@ -257,9 +262,7 @@ export class MediaService {
    * caller cannot reach a file through a message that never carried it.
    */
   async signForMessage(grant: GrantRow, variant: number, download: boolean) {
-    const m = (await this.d.repo.hasGrant(grant)) ? await this.d.repo.media(grant.mediaId) : undefined;
-    if (!m) throw errors.notFound('no such file in this message');
-    return this.sign(m, variant, download);
+    return this.sign(await this.granted(grant), variant, download);
   }
 
   private async sign(m: MediaRow, variant: number, download: boolean) {
@@ -293,7 +296,8 @@ export class MediaService {
   /**
    * Checks files for a message and records that the message grants access to them. Each
    * file must be ready and of the message's kind (a file message may carry any kind), and
-   * the sender's own or one the sender can see (forwarding reuses the stored file).
+   * the sender's own or one granted to the message it is forwarded from (`via`, which the
+   * message service checked the sender sees): forwarding reuses the stored file.
    */
   async attach(input: {
     senderId: string;
@@ -301,14 +305,20 @@ export class MediaService {
     clientMsgId: string;
     mediaIds: string[];
     kind: number;
+    via?: Omit<GrantRow, 'mediaId'>;
   }): Promise<MediaRow[]> {
     const out: MediaRow[] = [];
     for (const id of input.mediaIds) {
-      const m = await this.visible(input.senderId, id).catch((e: unknown) => {
-        throw e instanceof AppError && e.code === ErrorCode.PERMISSION_DENIED
-          ? errors.permissionDenied('you can send only your own files or files you can see')
-          : e;
-      });
+      parseId(id, 'mediaIds');
+      const row = await this.d.repo.media(id);
+      if (!row) throw errors.notFound('no such file');
+      const m =
+        row.ownerId === input.senderId ||
+        (input.via && (await this.d.repo.hasGrant({ ...input.via, mediaId: id })))
+          ? row
+          : undefined;
+      if (!m)
+        throw errors.permissionDenied('you can send only your own files or files of a message you forward');
       if (input.kind !== KIND_FILE && m.kind !== input.kind)
         throw errors.invalidArgument('a file is not of the message type', 'content');
       if (m.status !== STATUS_READY)
@@ -327,8 +337,11 @@ export class MediaService {
 
   /** Starts cutting a video the caller owns; the new file is PROCESSING until the worker is done. */
   async trim(userId: string, mediaId: string, startMs: number, endMs: number): Promise<MediaRow> {
-    const src = await this.visible(userId, mediaId);
-    if (src.ownerId !== userId) throw errors.permissionDenied('you can trim only your own videos');
+    const src = await this.own(userId, mediaId).catch((e: unknown) => {
+      throw e instanceof AppError && e.code === ErrorCode.PERMISSION_DENIED
+        ? errors.permissionDenied('you can trim only your own videos')
+        : e;
+    });
     if (src.kind !== KIND_VIDEO) throw errors.invalidArgument('only videos can be trimmed', 'mediaId');
     if (src.status !== STATUS_READY) throw new AppError(ErrorCode.MEDIA_NOT_READY, 'the video is not ready');
     if (startMs < 0 || endMs <= startMs || endMs > src.durationMs + 50 || endMs - startMs < 200)

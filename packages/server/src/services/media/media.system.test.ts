@@ -52,6 +52,16 @@ describe('media: images, voice and chat', () => {
     const { url } = await mediaApi().getDownloadUrl({ mediaId, variant, download }, u.h);
     return get(server.baseUrl + url);
   };
+  /** A file seen in a chat: the message service checks the caller sees the message at seq. */
+  const fetchAt = async (
+    u: User,
+    at: { conversationId: string; seq: number },
+    mediaId: string,
+    variant = media.MediaVariant.ORIGINAL,
+  ) => {
+    const { url } = await msgApi().getAttachmentUrl({ ...at, mediaId, variant }, u.h);
+    return get(server.baseUrl + url);
+  };
   let n = 0;
   const cid = () => `c${Date.now()}${n++}`;
 
@@ -123,7 +133,7 @@ describe('media: images, voice and chat', () => {
     const [a, b] = [await user(), await user()];
     const conv = await pair(a, b);
     const m = await uploadOk(server.baseUrl, a.token, 'image', await photoWithGps(300, 200), 'p.jpg');
-    await msgApi().sendMessage(
+    const { message: sent } = await msgApi().sendMessage(
       {
         conversationId: conv,
         clientMsgId: cid(),
@@ -142,8 +152,9 @@ describe('media: images, voice and chat', () => {
       if (copied.length === 2) throw new Error('disk full');
       return copy(from, to);
     };
+    const at = { conversationId: conv, seq: sent!.seq, mediaId: m.id };
     try {
-      await expect(mediaApi().addToDrive({ mediaId: m.id }, b.h)).rejects.toThrow();
+      await expect(msgApi().saveAttachment(at, b.h)).rejects.toThrow();
     } finally {
       blob.copy = copy;
     }
@@ -151,7 +162,9 @@ describe('media: images, voice and chat', () => {
     for (const key of copied) expect(await blob.stat(key)).toBeUndefined();
     expect((await mediaApi().getQuota({}, b.h)).usedBytes).toBe('0');
 
-    const kept = await mediaApi().addToDrive({ mediaId: m.id }, b.h);
+    // Media's own AddToDrive is for one's own files: who sees a chat's file is message's call.
+    await expectReason(mediaApi().addToDrive({ mediaId: m.id }, b.h), 'PERMISSION_DENIED');
+    const kept = await msgApi().saveAttachment(at, b.h);
     const mine = kept.entry!.media!.id;
     expect(mine).not.toBe(m.id);
     expect((await fetchUrl(b, mine, media.MediaVariant.THUMBNAIL)).status).toBe(200);
@@ -184,10 +197,13 @@ describe('media: images, voice and chat', () => {
     expect(ref).toMatchObject({ mediaId: m.id, size: m.size, width: 300, height: 500, mime: 'image/jpeg' });
     expect(ref!.placeholder).toBe(m.placeholder);
 
-    const got = await fetchUrl(b, m.id);
+    const at = { conversationId: conv, seq: sent.message!.seq };
+    const got = await fetchAt(b, at, m.id);
     expect(got.status).toBe(200);
     expect(got.body.length).toBe(Number(m.size));
-    expect((await mediaApi().getMedia({ mediaId: m.id }, b.h)).media!.id).toBe(m.id);
+    // Media answers only the owner; the member has the file's description in the message.
+    await expectReason(mediaApi().getMedia({ mediaId: m.id }, b.h), 'PERMISSION_DENIED');
+    await expectReason(mediaApi().getDownloadUrl({ mediaId: m.id }, b.h), 'PERMISSION_DENIED');
 
     // A stranger: 403 through the Connect API (HTTP status and stable reason).
     await expectReason(
@@ -216,20 +232,62 @@ describe('media: images, voice and chat', () => {
       'PERMISSION_DENIED',
     );
 
-    // Forwarding: b sends the same stored file on to c, who can then fetch it.
+    // Nor forward it by naming a message he cannot see.
+    await expectReason(
+      msgApi().sendMessage(
+        {
+          conversationId: sc,
+          clientMsgId: cid(),
+          content: create(pb.MessageContentSchema, {
+            body: { case: 'image', value: { images: [{ mediaId: m.id }] } },
+          }),
+          forwardedFrom: at,
+        },
+        stranger.h,
+      ),
+      'PERMISSION_DENIED',
+    );
+
+    // Forwarding: b sends the same stored file on to c, naming where it came from; c can
+    // then fetch it through the new message.
     const c = await user();
     const bc = await pair(b, c);
-    await msgApi().sendMessage(
+    const image = create(pb.MessageContentSchema, {
+      body: { case: 'image', value: { images: [{ mediaId: m.id }] } },
+    });
+    // Without the source, someone else's file is refused.
+    await expectReason(
+      msgApi().sendMessage({ conversationId: bc, clientMsgId: cid(), content: image }, b.h),
+      'PERMISSION_DENIED',
+    );
+    // A source b sees that does not carry the file is refused too.
+    const textOnly = await msgApi().sendMessage(
       {
-        conversationId: bc,
+        conversationId: conv,
         clientMsgId: cid(),
-        content: create(pb.MessageContentSchema, {
-          body: { case: 'image', value: { images: [{ mediaId: m.id }] } },
-        }),
+        content: create(pb.MessageContentSchema, { body: { case: 'text', value: { text: 'hi' } } }),
       },
+      a.h,
+    );
+    await expectReason(
+      msgApi().sendMessage(
+        {
+          conversationId: bc,
+          clientMsgId: cid(),
+          content: image,
+          forwardedFrom: { conversationId: conv, seq: textOnly.message!.seq },
+        },
+        b.h,
+      ),
+      'PERMISSION_DENIED',
+    );
+    const fwd = await msgApi().sendMessage(
+      { conversationId: bc, clientMsgId: cid(), content: image, forwardedFrom: at },
       b.h,
     );
-    expect((await fetchUrl(c, m.id)).status).toBe(200);
+    expect((await fetchAt(c, { conversationId: bc, seq: fwd.message!.seq }, m.id)).status).toBe(200);
+    // c cannot reach the file through the first conversation.
+    await expectReason(msgApi().getAttachmentUrl({ ...at, mediaId: m.id }, c.h), 'NOT_FOUND');
     // A recalled message stops granting access.
     const r = await msgApi().sendMessage(
       {
@@ -238,6 +296,7 @@ describe('media: images, voice and chat', () => {
         content: create(pb.MessageContentSchema, {
           body: { case: 'file', value: { file: { mediaId: m.id }, name: 'x.jpg' } },
         }),
+        forwardedFrom: at,
       },
       b.h,
     );
@@ -270,7 +329,7 @@ describe('media: images, voice and chat', () => {
       d: m.durationMs,
       w: 64,
     });
-    const got = await fetchUrl(b, m.id);
+    const got = await fetchAt(b, { conversationId: conv, seq: msg!.seq }, m.id);
     expect(got.headers.get('content-type')).toBe('audio/ogg; codecs=opus');
     const probe = await ffprobe(got.body);
     expect(probe.codec).toBe('opus');

@@ -53,7 +53,18 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
     clock: d.clock,
     logger: d.logger,
     rules: d.config,
-    attachMedia: async (req) => (await mediaClient.attachMedia(req)).media,
+    attachMedia: async ({ via, ...req }) =>
+      (
+        await mediaClient.attachMedia({
+          ...req,
+          ...(via && {
+            viaConversationId: via.conversationId,
+            viaSenderId: via.senderId,
+            viaClientMsgId: via.clientMsgId,
+          }),
+        })
+      ).media,
+    saveToDrive: async (req) => (await mediaClient.saveToDrive(req)).entry,
     signUrl: async (req) => {
       const r = await mediaClient.signUrl(req);
       return { url: r.url, expiresAtMs: r.expiresAt ? timestampMs(r.expiresAt) : 0 };

@@ -36,6 +36,12 @@ export function parseSend(req: pb.SendMessageRequest, maxTextBytes: number): Sen
     replyToSeq: req.replyToSeq,
     mentionUserIds: [...new Set(req.mentionUserIds.map((u) => id(u, 'mentionUserIds')))],
     mentionAll: req.mentionAll,
+    ...(req.forwardedFrom && {
+      forwardedFrom: {
+        convId: id(req.forwardedFrom.conversationId, 'forwardedFrom.conversationId'),
+        seq: req.forwardedFrom.seq,
+      },
+    }),
   };
   if (body.case !== 'text') {
     const media = mediaOf(body);
@@ -139,6 +145,17 @@ export function messageRpc(
         download: req.download,
       });
       return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
+    },
+    async saveAttachment(req, ctx) {
+      const entry = await service.saveAttachment(requireCaller(ctx), {
+        convId: id(req.conversationId, 'conversationId'),
+        seq: req.seq,
+        mediaId: id(req.mediaId, 'mediaId'),
+        folderId:
+          req.folderId === '' || req.folderId === 'root' ? req.folderId : id(req.folderId, 'folderId'),
+        name: req.name,
+      });
+      return { entry };
     },
     async sendTyping(req, ctx) {
       await service.typing(requireCaller(ctx), id(req.conversationId, 'conversationId'));

@@ -45,6 +45,8 @@ export interface MessageRules {
 }
 
 const GROUP_RECEIPT_PUSH_MAX_MEMBERS = 100;
+/** Every refusal of a message's file is this one answer: nothing tells what exists. */
+const NO_ATTACHMENT = () => errors.notFound('no such file in a message you can see');
 
 export interface MessageServiceDeps {
   repo: MessageRepository;
@@ -66,6 +68,8 @@ export interface MessageServiceDeps {
     clientMsgId: string;
     mediaIds: string[];
     kind: number;
+    /** Forwarding: the message the files come from, checked to be one the sender sees. */
+    via?: { conversationId: string; senderId: string; clientMsgId: string };
   }) => Promise<media.Media[]>;
   /** A URL for a file of a message the user was found to see (the media service signs it). */
   signUrl?: (req: {
@@ -76,6 +80,16 @@ export interface MessageServiceDeps {
     senderId: string;
     clientMsgId: string;
   }) => Promise<{ url: string; expiresAtMs: number }>;
+  /** Keeps a file of a message the user was found to see in their drive (media copies it). */
+  saveToDrive?: (req: {
+    userId: string;
+    mediaId: string;
+    folderId: string;
+    name: string;
+    conversationId: string;
+    senderId: string;
+    clientMsgId: string;
+  }) => Promise<media.DriveEntry | undefined>;
 }
 
 export interface SendInput {
@@ -87,6 +101,8 @@ export interface SendInput {
   mentionAll: boolean;
   /** Set for image, voice, video and file messages. */
   media?: MediaAttachment;
+  /** Forwarding: the message whose files this one reuses. */
+  forwardedFrom?: { convId: string; seq: number };
 }
 
 /**
@@ -183,11 +199,21 @@ export class MessageService {
       if (input.media) {
         if (!this.d.attachMedia)
           throw new AppError(ErrorCode.UNSUPPORTED_MESSAGE_TYPE, 'media messages are not available');
+        const from = input.forwardedFrom;
+        const source = from && (await this.seenMessage(caller.userId, from.convId, from.seq));
+        if (from && !source) throw errors.permissionDenied('you can forward only messages you can see');
         const files = await this.d.attachMedia({
           senderId: caller.userId,
           conversationId: conv.id,
           clientMsgId: input.clientMsgId,
           ...input.media,
+          ...(source && {
+            via: {
+              conversationId: source.convId,
+              senderId: source.senderId,
+              clientMsgId: source.clientMsgId,
+            },
+          }),
         });
         input = { ...input, content: canonicalContent(input.content, files) };
       }
@@ -456,7 +482,8 @@ export class MessageService {
   /**
    * Whether `userId` can see the message `senderId` stored as `clientMsgId` in `convId`: a
    * member who joined before it (and did not leave before it), and the message not
-   * recalled. The media service asks this before serving a file the message carries.
+   * recalled. Served as CanSeeMessage to media services of the previous release only (this
+   * release's media never asks: message decides, see attachmentUrl).
    */
   async canSee(userId: string, convId: string, senderId: string, clientMsgId: string): Promise<boolean> {
     const row = await this.d.repo.messageByClientId(senderId, clientMsgId);
@@ -475,13 +502,8 @@ export class MessageService {
     caller: Caller,
     req: { convId: string; seq: number; mediaId: string; variant: number; download: boolean },
   ): Promise<{ url: string; expiresAtMs: number }> {
-    const hidden = () => errors.notFound('no such file in a message you can see');
-    const found = await this.d.repo.membership(req.convId, caller.userId);
-    if (!found || req.seq < found.me.firstSeq || req.seq > visibleHead(found.conv, found.me)) throw hidden();
-    const row = await this.d.repo.message(req.convId, req.seq);
-    if (!row || row.recalledAt !== null) throw hidden();
-    if (!mediaIdsOf(decodeContent(row.content)).includes(req.mediaId)) throw hidden();
-    if (!this.d.signUrl) throw hidden();
+    const row = await this.carrying(caller.userId, req.convId, req.seq, req.mediaId);
+    if (!this.d.signUrl) throw NO_ATTACHMENT();
     return this.d.signUrl({
       mediaId: req.mediaId,
       variant: req.variant,
@@ -490,6 +512,39 @@ export class MessageService {
       senderId: row.senderId,
       clientMsgId: row.clientMsgId,
     });
+  }
+
+  /** Keeps a file of a message the caller sees in their drive, as their own copy. */
+  async saveAttachment(
+    caller: Caller,
+    req: { convId: string; seq: number; mediaId: string; folderId: string; name: string },
+  ): Promise<media.DriveEntry | undefined> {
+    const row = await this.carrying(caller.userId, req.convId, req.seq, req.mediaId);
+    if (!this.d.saveToDrive) throw NO_ATTACHMENT();
+    return this.d.saveToDrive({
+      userId: caller.userId,
+      mediaId: req.mediaId,
+      folderId: req.folderId,
+      name: req.name,
+      conversationId: row.convId,
+      senderId: row.senderId,
+      clientMsgId: row.clientMsgId,
+    });
+  }
+
+  /** The message at `seq` if `userId` can read it (a member at that seq) and it is not recalled. */
+  private async seenMessage(userId: string, convId: string, seq: number): Promise<MessageRow | undefined> {
+    const found = await this.d.repo.membership(convId, userId);
+    if (!found || seq < found.me.firstSeq || seq > visibleHead(found.conv, found.me)) return undefined;
+    const row = await this.d.repo.message(convId, seq);
+    return row && row.recalledAt === null ? row : undefined;
+  }
+
+  /** The message at `seq` if the user sees it and it carries the file; one NOT_FOUND otherwise. */
+  private async carrying(userId: string, convId: string, seq: number, mediaId: string): Promise<MessageRow> {
+    const row = await this.seenMessage(userId, convId, seq);
+    if (!row || !mediaIdsOf(decodeContent(row.content)).includes(mediaId)) throw NO_ATTACHMENT();
+    return row;
   }
 
   /** Views of conversations for one user, with last messages and peers, in few queries. */

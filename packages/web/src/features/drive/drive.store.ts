@@ -91,9 +91,12 @@ export const useDriveStore = defineStore('drive', () => {
       : client.messages.sendFile(conversationId, f.mediaId, { name: entry.name });
   }
 
-  /** Keeps a file the user sent (e.g. in File transfer) in the root of My files. */
-  async function save(mediaId: string, name: string) {
-    const e = await client.drive.addToDrive(mediaId, '', name);
+  /**
+   * Keeps a file seen in a chat (anyone's, e.g. in File transfer) in the root of My files;
+   * `at` is the message that carries it, which the server checks the user sees.
+   */
+  async function save(at: { conversationId: string; seq: number }, mediaId: string, name: string) {
+    const e = await client.drive.saveAttachment(at, mediaId, '', name);
     if (folderId.value === '') await load('').catch(() => undefined);
     return e;
   }

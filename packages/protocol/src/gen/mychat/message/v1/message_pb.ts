@@ -8,7 +8,7 @@ import type { Timestamp } from '@bufbuild/protobuf/wkt';
 import { file_google_protobuf_timestamp } from '@bufbuild/protobuf/wkt';
 import type { ErrorInfo } from '../../common/v1/errors_pb.js';
 import { file_mychat_common_v1_errors } from '../../common/v1/errors_pb.js';
-import type { MediaVariant } from '../../media/v1/media_pb.js';
+import type { DriveEntry, MediaVariant } from '../../media/v1/media_pb.js';
 import { file_mychat_media_v1_media } from '../../media/v1/media_pb.js';
 import type { Message as Message$1 } from '@bufbuild/protobuf';
 
@@ -18,7 +18,7 @@ import type { Message as Message$1 } from '@bufbuild/protobuf';
 export const file_mychat_message_v1_message: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'Ch9teWNoYXQvbWVzc2FnZS92MS9tZXNzYWdlLnByb3RvEhFteWNoYXQubWVzc2FnZS52MSIbCgtUZXh0Q29udGVudBIMCgR0ZXh0GAEgASgJInAKCE1lZGlhUmVmEhAKCG1lZGlhX2lkGAEgASgJEgwKBG1pbWUYAiABKAkSEAoEc2l6ZRgDIAEoA0ICMAESDQoFd2lkdGgYBCABKAUSDgoGaGVpZ2h0GAUgASgFEhMKC3BsYWNlaG9sZGVyGAYgASgJIjsKDEltYWdlQ29udGVudBIrCgZpbWFnZXMYASADKAsyGy5teWNoYXQubWVzc2FnZS52MS5NZWRpYVJlZiJhCgxWb2ljZUNvbnRlbnQSKgoFYXVkaW8YASABKAsyGy5teWNoYXQubWVzc2FnZS52MS5NZWRpYVJlZhITCgtkdXJhdGlvbl9tcxgCIAEoBRIQCgh3YXZlZm9ybRgDIAMoBSJ8CgxWaWRlb0NvbnRlbnQSKgoFdmlkZW8YASABKAsyGy5teWNoYXQubWVzc2FnZS52MS5NZWRpYVJlZhIrCgZwb3N0ZXIYAiABKAsyGy5teWNoYXQubWVzc2FnZS52MS5NZWRpYVJlZhITCgtkdXJhdGlvbl9tcxgDIAEoBSJGCgtGaWxlQ29udGVudBIpCgRmaWxlGAEgASgLMhsubXljaGF0Lm1lc3NhZ2UudjEuTWVkaWFSZWYSDAoEbmFtZRgCIAEoCSIwCg1SZWNhbGxDb250ZW50EgsKA3NlcRgBIAEoDRISCgpieV91c2VyX2lkGAIgASgJIoQBCg1TeXN0ZW1Db250ZW50EgwKBGtpbmQYASABKAkSOAoEYXJncxgCIAMoCzIqLm15Y2hhdC5tZXNzYWdlLnYxLlN5c3RlbUNvbnRlbnQuQXJnc0VudHJ5GisKCUFyZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIvYCCg5NZXNzYWdlQ29udGVudBIuCgR0ZXh0GAEgASgLMh4ubXljaGF0Lm1lc3NhZ2UudjEuVGV4dENvbnRlbnRIABIwCgVpbWFnZRgCIAEoCzIfLm15Y2hhdC5tZXNzYWdlLnYxLkltYWdlQ29udGVudEgAEjAKBXZvaWNlGAMgASgLMh8ubXljaGF0Lm1lc3NhZ2UudjEuVm9pY2VDb250ZW50SAASMAoFdmlkZW8YBCABKAsyHy5teWNoYXQubWVzc2FnZS52MS5WaWRlb0NvbnRlbnRIABIuCgRmaWxlGAUgASgLMh4ubXljaGF0Lm1lc3NhZ2UudjEuRmlsZUNvbnRlbnRIABIyCgZyZWNhbGwYFCABKAsyIC5teWNoYXQubWVzc2FnZS52MS5SZWNhbGxDb250ZW50SAASMgoGc3lzdGVtGBUgASgLMiAubXljaGF0Lm1lc3NhZ2UudjEuU3lzdGVtQ29udGVudEgAQgYKBGJvZHkizgIKB01lc3NhZ2USFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgsKA3NlcRgCIAEoDRIKCgJpZBgDIAEoCRIRCglzZW5kZXJfaWQYBCABKAkSFQoNY2xpZW50X21zZ19pZBgFIAEoCRIsCgR0eXBlGAYgASgOMh4ubXljaGF0Lm1lc3NhZ2UudjEuTWVzc2FnZVR5cGUSMgoHY29udGVudBgHIAEoCzIhLm15Y2hhdC5tZXNzYWdlLnYxLk1lc3NhZ2VDb250ZW50EhQKDHJlcGx5X3RvX3NlcRgIIAEoDRIYChBtZW50aW9uX3VzZXJfaWRzGAkgAygJEhMKC21lbnRpb25fYWxsGAogASgIEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHJlY2FsbGVkGAwgASgIIpcDCgxDb252ZXJzYXRpb24SCgoCaWQYASABKAkSMQoEdHlwZRgCIAEoDjIjLm15Y2hhdC5tZXNzYWdlLnYxLkNvbnZlcnNhdGlvblR5cGUSDwoHcGVlcl9pZBgDIAEoCRIMCgRuYW1lGAQgASgJEhAKCGxhc3Rfc2VxGAUgASgNEhAKCHJlYWRfc2VxGAYgASgNEhUKDWRlbGl2ZXJlZF9zZXEYByABKA0SFAoMdW5yZWFkX2NvdW50GAggASgNEg0KBW11dGVkGAkgASgIEg4KBnBpbm5lZBgKIAEoCBIwCgxsYXN0X21lc3NhZ2UYCyABKAsyGi5teWNoYXQubWVzc2FnZS52MS5NZXNzYWdlEhoKEnBlZXJfZGVsaXZlcmVkX3NlcRgMIAEoDRIVCg1wZWVyX3JlYWRfc2VxGA0gASgNEhAKCGNhbl9zZW5kGA4gASgIEhEKCWZpcnN0X3NlcRgPIAEoDRILCgNwdHMYECABKA0SDAoEbGVmdBgRIAEoCBIUCgxtZW1iZXJfY291bnQYEiABKAUiPQoQQ29udmVyc2F0aW9uSGVhZBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEAoIbGFzdF9zZXEYAiABKA0ivQEKElNlbmRNZXNzYWdlUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSFQoNY2xpZW50X21zZ19pZBgCIAEoCRIyCgdjb250ZW50GAMgASgLMiEubXljaGF0Lm1lc3NhZ2UudjEuTWVzc2FnZUNvbnRlbnQSFAoMcmVwbHlfdG9fc2VxGAQgASgNEhgKEG1lbnRpb25fdXNlcl9pZHMYBSADKAkSEwoLbWVudGlvbl9hbGwYBiABKAgiVQoTU2VuZE1lc3NhZ2VSZXNwb25zZRIrCgdtZXNzYWdlGAEgASgLMhoubXljaGF0Lm1lc3NhZ2UudjEuTWVzc2FnZRIRCglkdXBsaWNhdGUYAiABKAgidQoRR2V0SGlzdG9yeVJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEhIKCmJlZm9yZV9zZXEYAiABKA0SFgoJYWZ0ZXJfc2VxGAMgASgNSACIAQESDQoFbGltaXQYBCABKAVCDAoKX2FmdGVyX3NlcSJUChJHZXRIaXN0b3J5UmVzcG9uc2USLAoIbWVzc2FnZXMYASADKAsyGi5teWNoYXQubWVzc2FnZS52MS5NZXNzYWdlEhAKCGhhc19tb3JlGAIgASgIIiAKC1N5bmNSZXF1ZXN0EhEKCXNpbmNlX3B0cxgBIAEoDSKHAQoMU3luY1Jlc3BvbnNlEgsKA3B0cxgBIAEoDRI2Cg1jb252ZXJzYXRpb25zGAIgAygLMh8ubXljaGF0Lm1lc3NhZ2UudjEuQ29udmVyc2F0aW9uEjIKBWhlYWRzGAMgAygLMiMubXljaGF0Lm1lc3NhZ2UudjEuQ29udmVyc2F0aW9uSGVhZCIxChZHZXRDb252ZXJzYXRpb25SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCSJQChdHZXRDb252ZXJzYXRpb25SZXNwb25zZRI1Cgxjb252ZXJzYXRpb24YASABKAsyHy5teWNoYXQubWVzc2FnZS52MS5Db252ZXJzYXRpb24iPAoUTWFya0RlbGl2ZXJlZFJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgsKA3NlcRgCIAEoDSIXChVNYXJrRGVsaXZlcmVkUmVzcG9uc2UiNwoPTWFya1JlYWRSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRILCgNzZXEYAiABKA0iKAoQTWFya1JlYWRSZXNwb25zZRIUCgx1bnJlYWRfY291bnQYASABKA0iPAoUUmVjYWxsTWVzc2FnZVJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgsKA3NlcRgCIAEoDSJEChVSZWNhbGxNZXNzYWdlUmVzcG9uc2USKwoHbWVzc2FnZRgBIAEoCzIaLm15Y2hhdC5tZXNzYWdlLnYxLk1lc3NhZ2UiPgoWR2V0UmVhZFJlY2VpcHRzUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSCwoDc2VxGAIgASgNInAKF0dldFJlYWRSZWNlaXB0c1Jlc3BvbnNlEhIKCnJlYWRfY291bnQYASABKAUSFwoPZGVsaXZlcmVkX2NvdW50GAIgASgFEhQKDG1lbWJlcl9jb3VudBgDIAEoBRISCgpyZWFkZXJfaWRzGAQgAygJInoKIVVwZGF0ZUNvbnZlcnNhdGlvblNldHRpbmdzUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEgoFbXV0ZWQYAiABKAhIAIgBARITCgZwaW5uZWQYAyABKAhIAYgBAUIICgZfbXV0ZWRCCQoHX3Bpbm5lZCJbCiJVcGRhdGVDb252ZXJzYXRpb25TZXR0aW5nc1Jlc3BvbnNlEjUKDGNvbnZlcnNhdGlvbhgBIAEoCzIfLm15Y2hhdC5tZXNzYWdlLnYxLkNvbnZlcnNhdGlvbiITChFHZXRQcml2YWN5UmVxdWVzdCIwChJHZXRQcml2YWN5UmVzcG9uc2USGgoSaGlkZV9yZWFkX3JlY2VpcHRzGAEgASgIIi8KEVNldFByaXZhY3lSZXF1ZXN0EhoKEmhpZGVfcmVhZF9yZWNlaXB0cxgBIAEoCCIUChJTZXRQcml2YWN5UmVzcG9uc2UiLAoRU2VuZFR5cGluZ1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJIhQKElNlbmRUeXBpbmdSZXNwb25zZSIkCiJHZXRGaWxlVHJhbnNmZXJDb252ZXJzYXRpb25SZXF1ZXN0IlwKI0dldEZpbGVUcmFuc2ZlckNvbnZlcnNhdGlvblJlc3BvbnNlEjUKDGNvbnZlcnNhdGlvbhgBIAEoCzIfLm15Y2hhdC5tZXNzYWdlLnYxLkNvbnZlcnNhdGlvbiKTAQoXR2V0QXR0YWNobWVudFVybFJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgsKA3NlcRgCIAEoDRIQCghtZWRpYV9pZBgDIAEoCRIuCgd2YXJpYW50GAQgASgOMh0ubXljaGF0Lm1lZGlhLnYxLk1lZGlhVmFyaWFudBIQCghkb3dubG9hZBgFIAEoCCJXChhHZXRBdHRhY2htZW50VXJsUmVzcG9uc2USCwoDdXJsGAEgASgJEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImEKDFJlY2VpcHRFdmVudBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIVCg1kZWxpdmVyZWRfc2VxGAMgASgNEhAKCHJlYWRfc2VxGAQgASgNIjcKC1R5cGluZ0V2ZW50EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJIlcKEUNvbnZlcnNhdGlvbkV2ZW50EjUKDGNvbnZlcnNhdGlvbhgBIAEoCzIfLm15Y2hhdC5tZXNzYWdlLnYxLkNvbnZlcnNhdGlvbhILCgNwdHMYAiABKA0igAEKEkFwcGx5RGlyZWN0UmVxdWVzdBIOCgZ1c2VyX2EYASABKAkSDgoGdXNlcl9iGAIgASgJEhIKCmFfY2FuX3NlbmQYAyABKAgSEgoKYl9jYW5fc2VuZBgEIAEoCBIQCghhX3JlYXNvbhgFIAEoCRIQCghiX3JlYXNvbhgGIAEoCSIuChNBcHBseURpcmVjdFJlc3BvbnNlEhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCSJJChBHcm91cE1lbWJlclN0YXRlEg8KB3VzZXJfaWQYASABKAkSDAoEcm9sZRgCIAEoBRIWCg5tdXRlZF91bnRpbF9tcxgDIAEoASLGAQoRQXBwbHlHcm91cFJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgwKBG5hbWUYAiABKAkSEQoJbXV0ZWRfYWxsGAMgASgIEjQKB21lbWJlcnMYBCADKAsyIy5teWNoYXQubWVzc2FnZS52MS5Hcm91cE1lbWJlclN0YXRlEi8KBWV2ZW50GAUgASgLMiAubXljaGF0Lm1lc3NhZ2UudjEuU3lzdGVtQ29udGVudBIQCghhY3Rvcl9pZBgGIAEoCSIUChJBcHBseUdyb3VwUmVzcG9uc2UiagoUQ2FuU2VlTWVzc2FnZVJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSEQoJc2VuZGVyX2lkGAMgASgJEhUKDWNsaWVudF9tc2dfaWQYBCABKAkiKAoVQ2FuU2VlTWVzc2FnZVJlc3BvbnNlEg8KB3Zpc2libGUYASABKAgiSAoPRGVsaXZlcmVkQ3Vyc29yEg8KB3VzZXJfaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEgsKA3NlcRgDIAEoDSJQChlNYXJrRGVsaXZlcmVkQmF0Y2hSZXF1ZXN0EjMKB2N1cnNvcnMYASADKAsyIi5teWNoYXQubWVzc2FnZS52MS5EZWxpdmVyZWRDdXJzb3IiLQoaTWFya0RlbGl2ZXJlZEJhdGNoUmVzcG9uc2USDwoHcmVmdXNlZBgBIAEoBSKmAQoLQmF0Y2hlZFNlbmQSDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEhMKC2NsaWVudF90eXBlGAMgASgJEhEKCWRldmljZV9pZBgEIAEoCRISCgpyZXF1ZXN0X2lkGAUgASgJEjYKB3JlcXVlc3QYBiABKAsyJS5teWNoYXQubWVzc2FnZS52MS5TZW5kTWVzc2FnZVJlcXVlc3QiSAoXU2VuZE1lc3NhZ2VCYXRjaFJlcXVlc3QSLQoFc2VuZHMYASADKAsyHi5teWNoYXQubWVzc2FnZS52MS5CYXRjaGVkU2VuZCJeChBCYXRjaGVkU2VuZEVycm9yEg4KBnN0YXR1cxgBIAEoBRIPCgdtZXNzYWdlGAIgASgJEikKBGluZm8YAyABKAsyGy5teWNoYXQuY29tbW9uLnYxLkVycm9ySW5mbyKKAQoRQmF0Y2hlZFNlbmRSZXN1bHQSNQoDYWNrGAEgASgLMiYubXljaGF0Lm1lc3NhZ2UudjEuU2VuZE1lc3NhZ2VSZXNwb25zZUgAEjQKBWVycm9yGAIgASgLMiMubXljaGF0Lm1lc3NhZ2UudjEuQmF0Y2hlZFNlbmRFcnJvckgAQggKBnJlc3VsdCJRChhTZW5kTWVzc2FnZUJhdGNoUmVzcG9uc2USNQoHcmVzdWx0cxgBIAMoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLkJhdGNoZWRTZW5kUmVzdWx0KowBChBDb252ZXJzYXRpb25UeXBlEiEKHUNPTlZFUlNBVElPTl9UWVBFX1VOU1BFQ0lGSUVEEAASHAoYQ09OVkVSU0FUSU9OX1RZUEVfRElSRUNUEAESGwoXQ09OVkVSU0FUSU9OX1RZUEVfR1JPVVAQAhIaChZDT05WRVJTQVRJT05fVFlQRV9TRUxGEAMq0wEKC01lc3NhZ2VUeXBlEhwKGE1FU1NBR0VfVFlQRV9VTlNQRUNJRklFRBAAEhUKEU1FU1NBR0VfVFlQRV9URVhUEAESFgoSTUVTU0FHRV9UWVBFX0lNQUdFEAISFgoSTUVTU0FHRV9UWVBFX1ZPSUNFEAMSFgoSTUVTU0FHRV9UWVBFX1ZJREVPEAQSFQoRTUVTU0FHRV9UWVBFX0ZJTEUQBRIXChNNRVNTQUdFX1RZUEVfUkVDQUxMEBQSFwoTTUVTU0FHRV9UWVBFX1NZU1RFTRAVMpwLCg5NZXNzYWdlU2VydmljZRJcCgtTZW5kTWVzc2FnZRIlLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVxdWVzdBomLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVzcG9uc2USWQoKR2V0SGlzdG9yeRIkLm15Y2hhdC5tZXNzYWdlLnYxLkdldEhpc3RvcnlSZXF1ZXN0GiUubXljaGF0Lm1lc3NhZ2UudjEuR2V0SGlzdG9yeVJlc3BvbnNlEkcKBFN5bmMSHi5teWNoYXQubWVzc2FnZS52MS5TeW5jUmVxdWVzdBofLm15Y2hhdC5tZXNzYWdlLnYxLlN5bmNSZXNwb25zZRJoCg9HZXRDb252ZXJzYXRpb24SKS5teWNoYXQubWVzc2FnZS52MS5HZXRDb252ZXJzYXRpb25SZXF1ZXN0GioubXljaGF0Lm1lc3NhZ2UudjEuR2V0Q29udmVyc2F0aW9uUmVzcG9uc2USYgoNTWFya0RlbGl2ZXJlZBInLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRSZXF1ZXN0GigubXljaGF0Lm1lc3NhZ2UudjEuTWFya0RlbGl2ZXJlZFJlc3BvbnNlElMKCE1hcmtSZWFkEiIubXljaGF0Lm1lc3NhZ2UudjEuTWFya1JlYWRSZXF1ZXN0GiMubXljaGF0Lm1lc3NhZ2UudjEuTWFya1JlYWRSZXNwb25zZRJiCg1SZWNhbGxNZXNzYWdlEicubXljaGF0Lm1lc3NhZ2UudjEuUmVjYWxsTWVzc2FnZVJlcXVlc3QaKC5teWNoYXQubWVzc2FnZS52MS5SZWNhbGxNZXNzYWdlUmVzcG9uc2USaAoPR2V0UmVhZFJlY2VpcHRzEikubXljaGF0Lm1lc3NhZ2UudjEuR2V0UmVhZFJlY2VpcHRzUmVxdWVzdBoqLm15Y2hhdC5tZXNzYWdlLnYxLkdldFJlYWRSZWNlaXB0c1Jlc3BvbnNlEokBChpVcGRhdGVDb252ZXJzYXRpb25TZXR0aW5ncxI0Lm15Y2hhdC5tZXNzYWdlLnYxLlVwZGF0ZUNvbnZlcnNhdGlvblNldHRpbmdzUmVxdWVzdBo1Lm15Y2hhdC5tZXNzYWdlLnYxLlVwZGF0ZUNvbnZlcnNhdGlvblNldHRpbmdzUmVzcG9uc2USWQoKR2V0UHJpdmFjeRIkLm15Y2hhdC5tZXNzYWdlLnYxLkdldFByaXZhY3lSZXF1ZXN0GiUubXljaGF0Lm1lc3NhZ2UudjEuR2V0UHJpdmFjeVJlc3BvbnNlElkKClNldFByaXZhY3kSJC5teWNoYXQubWVzc2FnZS52MS5TZXRQcml2YWN5UmVxdWVzdBolLm15Y2hhdC5tZXNzYWdlLnYxLlNldFByaXZhY3lSZXNwb25zZRJZCgpTZW5kVHlwaW5nEiQubXljaGF0Lm1lc3NhZ2UudjEuU2VuZFR5cGluZ1JlcXVlc3QaJS5teWNoYXQubWVzc2FnZS52MS5TZW5kVHlwaW5nUmVzcG9uc2USjAEKG0dldEZpbGVUcmFuc2ZlckNvbnZlcnNhdGlvbhI1Lm15Y2hhdC5tZXNzYWdlLnYxLkdldEZpbGVUcmFuc2ZlckNvbnZlcnNhdGlvblJlcXVlc3QaNi5teWNoYXQubWVzc2FnZS52MS5HZXRGaWxlVHJhbnNmZXJDb252ZXJzYXRpb25SZXNwb25zZRJrChBHZXRBdHRhY2htZW50VXJsEioubXljaGF0Lm1lc3NhZ2UudjEuR2V0QXR0YWNobWVudFVybFJlcXVlc3QaKy5teWNoYXQubWVzc2FnZS52MS5HZXRBdHRhY2htZW50VXJsUmVzcG9uc2UylQQKFk1lc3NhZ2VJbnRlcm5hbFNlcnZpY2USXAoLQXBwbHlEaXJlY3QSJS5teWNoYXQubWVzc2FnZS52MS5BcHBseURpcmVjdFJlcXVlc3QaJi5teWNoYXQubWVzc2FnZS52MS5BcHBseURpcmVjdFJlc3BvbnNlElkKCkFwcGx5R3JvdXASJC5teWNoYXQubWVzc2FnZS52MS5BcHBseUdyb3VwUmVxdWVzdBolLm15Y2hhdC5tZXNzYWdlLnYxLkFwcGx5R3JvdXBSZXNwb25zZRJiCg1DYW5TZWVNZXNzYWdlEicubXljaGF0Lm1lc3NhZ2UudjEuQ2FuU2VlTWVzc2FnZVJlcXVlc3QaKC5teWNoYXQubWVzc2FnZS52MS5DYW5TZWVNZXNzYWdlUmVzcG9uc2UScQoSTWFya0RlbGl2ZXJlZEJhdGNoEiwubXljaGF0Lm1lc3NhZ2UudjEuTWFya0RlbGl2ZXJlZEJhdGNoUmVxdWVzdBotLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRCYXRjaFJlc3BvbnNlEmsKEFNlbmRNZXNzYWdlQmF0Y2gSKi5teWNoYXQubWVzc2FnZS52MS5TZW5kTWVzc2FnZUJhdGNoUmVxdWVzdBorLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlQmF0Y2hSZXNwb25zZWIGcHJvdG8z',
+    'Ch9teWNoYXQvbWVzc2FnZS92MS9tZXNzYWdlLnByb3RvEhFteWNoYXQubWVzc2FnZS52MSIbCgtUZXh0Q29udGVudBIMCgR0ZXh0GAEgASgJInAKCE1lZGlhUmVmEhAKCG1lZGlhX2lkGAEgASgJEgwKBG1pbWUYAiABKAkSEAoEc2l6ZRgDIAEoA0ICMAESDQoFd2lkdGgYBCABKAUSDgoGaGVpZ2h0GAUgASgFEhMKC3BsYWNlaG9sZGVyGAYgASgJIjsKDEltYWdlQ29udGVudBIrCgZpbWFnZXMYASADKAsyGy5teWNoYXQubWVzc2FnZS52MS5NZWRpYVJlZiJhCgxWb2ljZUNvbnRlbnQSKgoFYXVkaW8YASABKAsyGy5teWNoYXQubWVzc2FnZS52MS5NZWRpYVJlZhITCgtkdXJhdGlvbl9tcxgCIAEoBRIQCgh3YXZlZm9ybRgDIAMoBSJ8CgxWaWRlb0NvbnRlbnQSKgoFdmlkZW8YASABKAsyGy5teWNoYXQubWVzc2FnZS52MS5NZWRpYVJlZhIrCgZwb3N0ZXIYAiABKAsyGy5teWNoYXQubWVzc2FnZS52MS5NZWRpYVJlZhITCgtkdXJhdGlvbl9tcxgDIAEoBSJGCgtGaWxlQ29udGVudBIpCgRmaWxlGAEgASgLMhsubXljaGF0Lm1lc3NhZ2UudjEuTWVkaWFSZWYSDAoEbmFtZRgCIAEoCSIwCg1SZWNhbGxDb250ZW50EgsKA3NlcRgBIAEoDRISCgpieV91c2VyX2lkGAIgASgJIoQBCg1TeXN0ZW1Db250ZW50EgwKBGtpbmQYASABKAkSOAoEYXJncxgCIAMoCzIqLm15Y2hhdC5tZXNzYWdlLnYxLlN5c3RlbUNvbnRlbnQuQXJnc0VudHJ5GisKCUFyZ3NFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIvYCCg5NZXNzYWdlQ29udGVudBIuCgR0ZXh0GAEgASgLMh4ubXljaGF0Lm1lc3NhZ2UudjEuVGV4dENvbnRlbnRIABIwCgVpbWFnZRgCIAEoCzIfLm15Y2hhdC5tZXNzYWdlLnYxLkltYWdlQ29udGVudEgAEjAKBXZvaWNlGAMgASgLMh8ubXljaGF0Lm1lc3NhZ2UudjEuVm9pY2VDb250ZW50SAASMAoFdmlkZW8YBCABKAsyHy5teWNoYXQubWVzc2FnZS52MS5WaWRlb0NvbnRlbnRIABIuCgRmaWxlGAUgASgLMh4ubXljaGF0Lm1lc3NhZ2UudjEuRmlsZUNvbnRlbnRIABIyCgZyZWNhbGwYFCABKAsyIC5teWNoYXQubWVzc2FnZS52MS5SZWNhbGxDb250ZW50SAASMgoGc3lzdGVtGBUgASgLMiAubXljaGF0Lm1lc3NhZ2UudjEuU3lzdGVtQ29udGVudEgAQgYKBGJvZHkizgIKB01lc3NhZ2USFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgsKA3NlcRgCIAEoDRIKCgJpZBgDIAEoCRIRCglzZW5kZXJfaWQYBCABKAkSFQoNY2xpZW50X21zZ19pZBgFIAEoCRIsCgR0eXBlGAYgASgOMh4ubXljaGF0Lm1lc3NhZ2UudjEuTWVzc2FnZVR5cGUSMgoHY29udGVudBgHIAEoCzIhLm15Y2hhdC5tZXNzYWdlLnYxLk1lc3NhZ2VDb250ZW50EhQKDHJlcGx5X3RvX3NlcRgIIAEoDRIYChBtZW50aW9uX3VzZXJfaWRzGAkgAygJEhMKC21lbnRpb25fYWxsGAogASgIEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHJlY2FsbGVkGAwgASgIIpcDCgxDb252ZXJzYXRpb24SCgoCaWQYASABKAkSMQoEdHlwZRgCIAEoDjIjLm15Y2hhdC5tZXNzYWdlLnYxLkNvbnZlcnNhdGlvblR5cGUSDwoHcGVlcl9pZBgDIAEoCRIMCgRuYW1lGAQgASgJEhAKCGxhc3Rfc2VxGAUgASgNEhAKCHJlYWRfc2VxGAYgASgNEhUKDWRlbGl2ZXJlZF9zZXEYByABKA0SFAoMdW5yZWFkX2NvdW50GAggASgNEg0KBW11dGVkGAkgASgIEg4KBnBpbm5lZBgKIAEoCBIwCgxsYXN0X21lc3NhZ2UYCyABKAsyGi5teWNoYXQubWVzc2FnZS52MS5NZXNzYWdlEhoKEnBlZXJfZGVsaXZlcmVkX3NlcRgMIAEoDRIVCg1wZWVyX3JlYWRfc2VxGA0gASgNEhAKCGNhbl9zZW5kGA4gASgIEhEKCWZpcnN0X3NlcRgPIAEoDRILCgNwdHMYECABKA0SDAoEbGVmdBgRIAEoCBIUCgxtZW1iZXJfY291bnQYEiABKAUiPQoQQ29udmVyc2F0aW9uSGVhZBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEAoIbGFzdF9zZXEYAiABKA0i8wEKElNlbmRNZXNzYWdlUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSFQoNY2xpZW50X21zZ19pZBgCIAEoCRIyCgdjb250ZW50GAMgASgLMiEubXljaGF0Lm1lc3NhZ2UudjEuTWVzc2FnZUNvbnRlbnQSFAoMcmVwbHlfdG9fc2VxGAQgASgNEhgKEG1lbnRpb25fdXNlcl9pZHMYBSADKAkSEwoLbWVudGlvbl9hbGwYBiABKAgSNAoOZm9yd2FyZGVkX2Zyb20YByABKAsyHC5teWNoYXQubWVzc2FnZS52MS5NZXNzYWdlQXQiMQoJTWVzc2FnZUF0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRILCgNzZXEYAiABKA0iVQoTU2VuZE1lc3NhZ2VSZXNwb25zZRIrCgdtZXNzYWdlGAEgASgLMhoubXljaGF0Lm1lc3NhZ2UudjEuTWVzc2FnZRIRCglkdXBsaWNhdGUYAiABKAgidQoRR2V0SGlzdG9yeVJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEhIKCmJlZm9yZV9zZXEYAiABKA0SFgoJYWZ0ZXJfc2VxGAMgASgNSACIAQESDQoFbGltaXQYBCABKAVCDAoKX2FmdGVyX3NlcSJUChJHZXRIaXN0b3J5UmVzcG9uc2USLAoIbWVzc2FnZXMYASADKAsyGi5teWNoYXQubWVzc2FnZS52MS5NZXNzYWdlEhAKCGhhc19tb3JlGAIgASgIIiAKC1N5bmNSZXF1ZXN0EhEKCXNpbmNlX3B0cxgBIAEoDSKHAQoMU3luY1Jlc3BvbnNlEgsKA3B0cxgBIAEoDRI2Cg1jb252ZXJzYXRpb25zGAIgAygLMh8ubXljaGF0Lm1lc3NhZ2UudjEuQ29udmVyc2F0aW9uEjIKBWhlYWRzGAMgAygLMiMubXljaGF0Lm1lc3NhZ2UudjEuQ29udmVyc2F0aW9uSGVhZCIxChZHZXRDb252ZXJzYXRpb25SZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCSJQChdHZXRDb252ZXJzYXRpb25SZXNwb25zZRI1Cgxjb252ZXJzYXRpb24YASABKAsyHy5teWNoYXQubWVzc2FnZS52MS5Db252ZXJzYXRpb24iPAoUTWFya0RlbGl2ZXJlZFJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgsKA3NlcRgCIAEoDSIXChVNYXJrRGVsaXZlcmVkUmVzcG9uc2UiNwoPTWFya1JlYWRSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRILCgNzZXEYAiABKA0iKAoQTWFya1JlYWRSZXNwb25zZRIUCgx1bnJlYWRfY291bnQYASABKA0iPAoUUmVjYWxsTWVzc2FnZVJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgsKA3NlcRgCIAEoDSJEChVSZWNhbGxNZXNzYWdlUmVzcG9uc2USKwoHbWVzc2FnZRgBIAEoCzIaLm15Y2hhdC5tZXNzYWdlLnYxLk1lc3NhZ2UiPgoWR2V0UmVhZFJlY2VpcHRzUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSCwoDc2VxGAIgASgNInAKF0dldFJlYWRSZWNlaXB0c1Jlc3BvbnNlEhIKCnJlYWRfY291bnQYASABKAUSFwoPZGVsaXZlcmVkX2NvdW50GAIgASgFEhQKDG1lbWJlcl9jb3VudBgDIAEoBRISCgpyZWFkZXJfaWRzGAQgAygJInoKIVVwZGF0ZUNvbnZlcnNhdGlvblNldHRpbmdzUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEgoFbXV0ZWQYAiABKAhIAIgBARITCgZwaW5uZWQYAyABKAhIAYgBAUIICgZfbXV0ZWRCCQoHX3Bpbm5lZCJbCiJVcGRhdGVDb252ZXJzYXRpb25TZXR0aW5nc1Jlc3BvbnNlEjUKDGNvbnZlcnNhdGlvbhgBIAEoCzIfLm15Y2hhdC5tZXNzYWdlLnYxLkNvbnZlcnNhdGlvbiITChFHZXRQcml2YWN5UmVxdWVzdCIwChJHZXRQcml2YWN5UmVzcG9uc2USGgoSaGlkZV9yZWFkX3JlY2VpcHRzGAEgASgIIi8KEVNldFByaXZhY3lSZXF1ZXN0EhoKEmhpZGVfcmVhZF9yZWNlaXB0cxgBIAEoCCIUChJTZXRQcml2YWN5UmVzcG9uc2UiLAoRU2VuZFR5cGluZ1JlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJIhQKElNlbmRUeXBpbmdSZXNwb25zZSIkCiJHZXRGaWxlVHJhbnNmZXJDb252ZXJzYXRpb25SZXF1ZXN0IlwKI0dldEZpbGVUcmFuc2ZlckNvbnZlcnNhdGlvblJlc3BvbnNlEjUKDGNvbnZlcnNhdGlvbhgBIAEoCzIfLm15Y2hhdC5tZXNzYWdlLnYxLkNvbnZlcnNhdGlvbiKTAQoXR2V0QXR0YWNobWVudFVybFJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgsKA3NlcRgCIAEoDRIQCghtZWRpYV9pZBgDIAEoCRIuCgd2YXJpYW50GAQgASgOMh0ubXljaGF0Lm1lZGlhLnYxLk1lZGlhVmFyaWFudBIQCghkb3dubG9hZBgFIAEoCCJwChVTYXZlQXR0YWNobWVudFJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEgsKA3NlcRgCIAEoDRIQCghtZWRpYV9pZBgDIAEoCRIRCglmb2xkZXJfaWQYBCABKAkSDAoEbmFtZRgFIAEoCSJEChZTYXZlQXR0YWNobWVudFJlc3BvbnNlEioKBWVudHJ5GAEgASgLMhsubXljaGF0Lm1lZGlhLnYxLkRyaXZlRW50cnkiVwoYR2V0QXR0YWNobWVudFVybFJlc3BvbnNlEgsKA3VybBgBIAEoCRIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJhCgxSZWNlaXB0RXZlbnQSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSFQoNZGVsaXZlcmVkX3NlcRgDIAEoDRIQCghyZWFkX3NlcRgEIAEoDSI3CgtUeXBpbmdFdmVudBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCSJXChFDb252ZXJzYXRpb25FdmVudBI1Cgxjb252ZXJzYXRpb24YASABKAsyHy5teWNoYXQubWVzc2FnZS52MS5Db252ZXJzYXRpb24SCwoDcHRzGAIgASgNIoABChJBcHBseURpcmVjdFJlcXVlc3QSDgoGdXNlcl9hGAEgASgJEg4KBnVzZXJfYhgCIAEoCRISCgphX2Nhbl9zZW5kGAMgASgIEhIKCmJfY2FuX3NlbmQYBCABKAgSEAoIYV9yZWFzb24YBSABKAkSEAoIYl9yZWFzb24YBiABKAkiLgoTQXBwbHlEaXJlY3RSZXNwb25zZRIXCg9jb252ZXJzYXRpb25faWQYASABKAkiSQoQR3JvdXBNZW1iZXJTdGF0ZRIPCgd1c2VyX2lkGAEgASgJEgwKBHJvbGUYAiABKAUSFgoObXV0ZWRfdW50aWxfbXMYAyABKAEixgEKEUFwcGx5R3JvdXBSZXF1ZXN0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCW11dGVkX2FsbBgDIAEoCBI0CgdtZW1iZXJzGAQgAygLMiMubXljaGF0Lm1lc3NhZ2UudjEuR3JvdXBNZW1iZXJTdGF0ZRIvCgVldmVudBgFIAEoCzIgLm15Y2hhdC5tZXNzYWdlLnYxLlN5c3RlbUNvbnRlbnQSEAoIYWN0b3JfaWQYBiABKAkiFAoSQXBwbHlHcm91cFJlc3BvbnNlImoKFENhblNlZU1lc3NhZ2VSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSFwoPY29udmVyc2F0aW9uX2lkGAIgASgJEhEKCXNlbmRlcl9pZBgDIAEoCRIVCg1jbGllbnRfbXNnX2lkGAQgASgJIigKFUNhblNlZU1lc3NhZ2VSZXNwb25zZRIPCgd2aXNpYmxlGAEgASgIIkgKD0RlbGl2ZXJlZEN1cnNvchIPCgd1c2VyX2lkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRILCgNzZXEYAyABKA0iUAoZTWFya0RlbGl2ZXJlZEJhdGNoUmVxdWVzdBIzCgdjdXJzb3JzGAEgAygLMiIubXljaGF0Lm1lc3NhZ2UudjEuRGVsaXZlcmVkQ3Vyc29yIi0KGk1hcmtEZWxpdmVyZWRCYXRjaFJlc3BvbnNlEg8KB3JlZnVzZWQYASABKAUipgEKC0JhdGNoZWRTZW5kEg8KB3VzZXJfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRITCgtjbGllbnRfdHlwZRgDIAEoCRIRCglkZXZpY2VfaWQYBCABKAkSEgoKcmVxdWVzdF9pZBgFIAEoCRI2CgdyZXF1ZXN0GAYgASgLMiUubXljaGF0Lm1lc3NhZ2UudjEuU2VuZE1lc3NhZ2VSZXF1ZXN0IkgKF1NlbmRNZXNzYWdlQmF0Y2hSZXF1ZXN0Ei0KBXNlbmRzGAEgAygLMh4ubXljaGF0Lm1lc3NhZ2UudjEuQmF0Y2hlZFNlbmQiXgoQQmF0Y2hlZFNlbmRFcnJvchIOCgZzdGF0dXMYASABKAUSDwoHbWVzc2FnZRgCIAEoCRIpCgRpbmZvGAMgASgLMhsubXljaGF0LmNvbW1vbi52MS5FcnJvckluZm8iigEKEUJhdGNoZWRTZW5kUmVzdWx0EjUKA2FjaxgBIAEoCzImLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVzcG9uc2VIABI0CgVlcnJvchgCIAEoCzIjLm15Y2hhdC5tZXNzYWdlLnYxLkJhdGNoZWRTZW5kRXJyb3JIAEIICgZyZXN1bHQiUQoYU2VuZE1lc3NhZ2VCYXRjaFJlc3BvbnNlEjUKB3Jlc3VsdHMYASADKAsyJC5teWNoYXQubWVzc2FnZS52MS5CYXRjaGVkU2VuZFJlc3VsdCqMAQoQQ29udmVyc2F0aW9uVHlwZRIhCh1DT05WRVJTQVRJT05fVFlQRV9VTlNQRUNJRklFRBAAEhwKGENPTlZFUlNBVElPTl9UWVBFX0RJUkVDVBABEhsKF0NPTlZFUlNBVElPTl9UWVBFX0dST1VQEAISGgoWQ09OVkVSU0FUSU9OX1RZUEVfU0VMRhADKtMBCgtNZXNzYWdlVHlwZRIcChhNRVNTQUdFX1RZUEVfVU5TUEVDSUZJRUQQABIVChFNRVNTQUdFX1RZUEVfVEVYVBABEhYKEk1FU1NBR0VfVFlQRV9JTUFHRRACEhYKEk1FU1NBR0VfVFlQRV9WT0lDRRADEhYKEk1FU1NBR0VfVFlQRV9WSURFTxAEEhUKEU1FU1NBR0VfVFlQRV9GSUxFEAUSFwoTTUVTU0FHRV9UWVBFX1JFQ0FMTBAUEhcKE01FU1NBR0VfVFlQRV9TWVNURU0QFTKDDAoOTWVzc2FnZVNlcnZpY2USXAoLU2VuZE1lc3NhZ2USJS5teWNoYXQubWVzc2FnZS52MS5TZW5kTWVzc2FnZVJlcXVlc3QaJi5teWNoYXQubWVzc2FnZS52MS5TZW5kTWVzc2FnZVJlc3BvbnNlElkKCkdldEhpc3RvcnkSJC5teWNoYXQubWVzc2FnZS52MS5HZXRIaXN0b3J5UmVxdWVzdBolLm15Y2hhdC5tZXNzYWdlLnYxLkdldEhpc3RvcnlSZXNwb25zZRJHCgRTeW5jEh4ubXljaGF0Lm1lc3NhZ2UudjEuU3luY1JlcXVlc3QaHy5teWNoYXQubWVzc2FnZS52MS5TeW5jUmVzcG9uc2USaAoPR2V0Q29udmVyc2F0aW9uEikubXljaGF0Lm1lc3NhZ2UudjEuR2V0Q29udmVyc2F0aW9uUmVxdWVzdBoqLm15Y2hhdC5tZXNzYWdlLnYxLkdldENvbnZlcnNhdGlvblJlc3BvbnNlEmIKDU1hcmtEZWxpdmVyZWQSJy5teWNoYXQubWVzc2FnZS52MS5NYXJrRGVsaXZlcmVkUmVxdWVzdBooLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRSZXNwb25zZRJTCghNYXJrUmVhZBIiLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtSZWFkUmVxdWVzdBojLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtSZWFkUmVzcG9uc2USYgoNUmVjYWxsTWVzc2FnZRInLm15Y2hhdC5tZXNzYWdlLnYxLlJlY2FsbE1lc3NhZ2VSZXF1ZXN0GigubXljaGF0Lm1lc3NhZ2UudjEuUmVjYWxsTWVzc2FnZVJlc3BvbnNlEmgKD0dldFJlYWRSZWNlaXB0cxIpLm15Y2hhdC5tZXNzYWdlLnYxLkdldFJlYWRSZWNlaXB0c1JlcXVlc3QaKi5teWNoYXQubWVzc2FnZS52MS5HZXRSZWFkUmVjZWlwdHNSZXNwb25zZRKJAQoaVXBkYXRlQ29udmVyc2F0aW9uU2V0dGluZ3MSNC5teWNoYXQubWVzc2FnZS52MS5VcGRhdGVDb252ZXJzYXRpb25TZXR0aW5nc1JlcXVlc3QaNS5teWNoYXQubWVzc2FnZS52MS5VcGRhdGVDb252ZXJzYXRpb25TZXR0aW5nc1Jlc3BvbnNlElkKCkdldFByaXZhY3kSJC5teWNoYXQubWVzc2FnZS52MS5HZXRQcml2YWN5UmVxdWVzdBolLm15Y2hhdC5tZXNzYWdlLnYxLkdldFByaXZhY3lSZXNwb25zZRJZCgpTZXRQcml2YWN5EiQubXljaGF0Lm1lc3NhZ2UudjEuU2V0UHJpdmFjeVJlcXVlc3QaJS5teWNoYXQubWVzc2FnZS52MS5TZXRQcml2YWN5UmVzcG9uc2USWQoKU2VuZFR5cGluZxIkLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRUeXBpbmdSZXF1ZXN0GiUubXljaGF0Lm1lc3NhZ2UudjEuU2VuZFR5cGluZ1Jlc3BvbnNlEowBChtHZXRGaWxlVHJhbnNmZXJDb252ZXJzYXRpb24SNS5teWNoYXQubWVzc2FnZS52MS5HZXRGaWxlVHJhbnNmZXJDb252ZXJzYXRpb25SZXF1ZXN0GjYubXljaGF0Lm1lc3NhZ2UudjEuR2V0RmlsZVRyYW5zZmVyQ29udmVyc2F0aW9uUmVzcG9uc2USawoQR2V0QXR0YWNobWVudFVybBIqLm15Y2hhdC5tZXNzYWdlLnYxLkdldEF0dGFjaG1lbnRVcmxSZXF1ZXN0GisubXljaGF0Lm1lc3NhZ2UudjEuR2V0QXR0YWNobWVudFVybFJlc3BvbnNlEmUKDlNhdmVBdHRhY2htZW50EigubXljaGF0Lm1lc3NhZ2UudjEuU2F2ZUF0dGFjaG1lbnRSZXF1ZXN0GikubXljaGF0Lm1lc3NhZ2UudjEuU2F2ZUF0dGFjaG1lbnRSZXNwb25zZTKVBAoWTWVzc2FnZUludGVybmFsU2VydmljZRJcCgtBcHBseURpcmVjdBIlLm15Y2hhdC5tZXNzYWdlLnYxLkFwcGx5RGlyZWN0UmVxdWVzdBomLm15Y2hhdC5tZXNzYWdlLnYxLkFwcGx5RGlyZWN0UmVzcG9uc2USWQoKQXBwbHlHcm91cBIkLm15Y2hhdC5tZXNzYWdlLnYxLkFwcGx5R3JvdXBSZXF1ZXN0GiUubXljaGF0Lm1lc3NhZ2UudjEuQXBwbHlHcm91cFJlc3BvbnNlEmIKDUNhblNlZU1lc3NhZ2USJy5teWNoYXQubWVzc2FnZS52MS5DYW5TZWVNZXNzYWdlUmVxdWVzdBooLm15Y2hhdC5tZXNzYWdlLnYxLkNhblNlZU1lc3NhZ2VSZXNwb25zZRJxChJNYXJrRGVsaXZlcmVkQmF0Y2gSLC5teWNoYXQubWVzc2FnZS52MS5NYXJrRGVsaXZlcmVkQmF0Y2hSZXF1ZXN0Gi0ubXljaGF0Lm1lc3NhZ2UudjEuTWFya0RlbGl2ZXJlZEJhdGNoUmVzcG9uc2USawoQU2VuZE1lc3NhZ2VCYXRjaBIqLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlQmF0Y2hSZXF1ZXN0GisubXljaGF0Lm1lc3NhZ2UudjEuU2VuZE1lc3NhZ2VCYXRjaFJlc3BvbnNlYgZwcm90bzM',
     [file_google_protobuf_timestamp, file_mychat_common_v1_errors, file_mychat_media_v1_media],
   );
 
@@ -560,6 +560,14 @@ export type SendMessageRequest = Message$1<'mychat.message.v1.SendMessageRequest
    * @generated from field: bool mention_all = 6;
    */
   mentionAll: boolean;
+
+  /**
+   * Forwarding: the message whose files this one reuses. Files that are not the sender's own
+   * are accepted only when that message carries them and the sender can see it.
+   *
+   * @generated from field: mychat.message.v1.MessageAt forwarded_from = 7;
+   */
+  forwardedFrom?: MessageAt | undefined;
 };
 
 /**
@@ -569,6 +577,31 @@ export type SendMessageRequest = Message$1<'mychat.message.v1.SendMessageRequest
 export const SendMessageRequestSchema: GenMessage<SendMessageRequest> =
   /*@__PURE__*/
   messageDesc(file_mychat_message_v1_message, 12);
+
+/**
+ * One message of a conversation.
+ *
+ * @generated from message mychat.message.v1.MessageAt
+ */
+export type MessageAt = Message$1<'mychat.message.v1.MessageAt'> & {
+  /**
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * @generated from field: uint32 seq = 2;
+   */
+  seq: number;
+};
+
+/**
+ * Describes the message mychat.message.v1.MessageAt.
+ * Use `create(MessageAtSchema)` to create a new message.
+ */
+export const MessageAtSchema: GenMessage<MessageAt> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_message_v1_message, 13);
 
 /**
  * @generated from message mychat.message.v1.SendMessageResponse
@@ -593,7 +626,7 @@ export type SendMessageResponse = Message$1<'mychat.message.v1.SendMessageRespon
  */
 export const SendMessageResponseSchema: GenMessage<SendMessageResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 13);
+  messageDesc(file_mychat_message_v1_message, 14);
 
 /**
  * @generated from message mychat.message.v1.GetHistoryRequest
@@ -632,7 +665,7 @@ export type GetHistoryRequest = Message$1<'mychat.message.v1.GetHistoryRequest'>
  */
 export const GetHistoryRequestSchema: GenMessage<GetHistoryRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 14);
+  messageDesc(file_mychat_message_v1_message, 15);
 
 /**
  * @generated from message mychat.message.v1.GetHistoryResponse
@@ -659,7 +692,7 @@ export type GetHistoryResponse = Message$1<'mychat.message.v1.GetHistoryResponse
  */
 export const GetHistoryResponseSchema: GenMessage<GetHistoryResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 15);
+  messageDesc(file_mychat_message_v1_message, 16);
 
 /**
  * @generated from message mychat.message.v1.SyncRequest
@@ -679,7 +712,7 @@ export type SyncRequest = Message$1<'mychat.message.v1.SyncRequest'> & {
  */
 export const SyncRequestSchema: GenMessage<SyncRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 16);
+  messageDesc(file_mychat_message_v1_message, 17);
 
 /**
  * @generated from message mychat.message.v1.SyncResponse
@@ -711,7 +744,7 @@ export type SyncResponse = Message$1<'mychat.message.v1.SyncResponse'> & {
  */
 export const SyncResponseSchema: GenMessage<SyncResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 17);
+  messageDesc(file_mychat_message_v1_message, 18);
 
 /**
  * @generated from message mychat.message.v1.GetConversationRequest
@@ -729,7 +762,7 @@ export type GetConversationRequest = Message$1<'mychat.message.v1.GetConversatio
  */
 export const GetConversationRequestSchema: GenMessage<GetConversationRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 18);
+  messageDesc(file_mychat_message_v1_message, 19);
 
 /**
  * @generated from message mychat.message.v1.GetConversationResponse
@@ -747,7 +780,7 @@ export type GetConversationResponse = Message$1<'mychat.message.v1.GetConversati
  */
 export const GetConversationResponseSchema: GenMessage<GetConversationResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 19);
+  messageDesc(file_mychat_message_v1_message, 20);
 
 /**
  * @generated from message mychat.message.v1.MarkDeliveredRequest
@@ -770,7 +803,7 @@ export type MarkDeliveredRequest = Message$1<'mychat.message.v1.MarkDeliveredReq
  */
 export const MarkDeliveredRequestSchema: GenMessage<MarkDeliveredRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 20);
+  messageDesc(file_mychat_message_v1_message, 21);
 
 /**
  * @generated from message mychat.message.v1.MarkDeliveredResponse
@@ -783,7 +816,7 @@ export type MarkDeliveredResponse = Message$1<'mychat.message.v1.MarkDeliveredRe
  */
 export const MarkDeliveredResponseSchema: GenMessage<MarkDeliveredResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 21);
+  messageDesc(file_mychat_message_v1_message, 22);
 
 /**
  * @generated from message mychat.message.v1.MarkReadRequest
@@ -806,7 +839,7 @@ export type MarkReadRequest = Message$1<'mychat.message.v1.MarkReadRequest'> & {
  */
 export const MarkReadRequestSchema: GenMessage<MarkReadRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 22);
+  messageDesc(file_mychat_message_v1_message, 23);
 
 /**
  * @generated from message mychat.message.v1.MarkReadResponse
@@ -824,7 +857,7 @@ export type MarkReadResponse = Message$1<'mychat.message.v1.MarkReadResponse'> &
  */
 export const MarkReadResponseSchema: GenMessage<MarkReadResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 23);
+  messageDesc(file_mychat_message_v1_message, 24);
 
 /**
  * @generated from message mychat.message.v1.RecallMessageRequest
@@ -847,7 +880,7 @@ export type RecallMessageRequest = Message$1<'mychat.message.v1.RecallMessageReq
  */
 export const RecallMessageRequestSchema: GenMessage<RecallMessageRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 24);
+  messageDesc(file_mychat_message_v1_message, 25);
 
 /**
  * @generated from message mychat.message.v1.RecallMessageResponse
@@ -867,7 +900,7 @@ export type RecallMessageResponse = Message$1<'mychat.message.v1.RecallMessageRe
  */
 export const RecallMessageResponseSchema: GenMessage<RecallMessageResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 25);
+  messageDesc(file_mychat_message_v1_message, 26);
 
 /**
  * @generated from message mychat.message.v1.GetReadReceiptsRequest
@@ -890,7 +923,7 @@ export type GetReadReceiptsRequest = Message$1<'mychat.message.v1.GetReadReceipt
  */
 export const GetReadReceiptsRequestSchema: GenMessage<GetReadReceiptsRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 26);
+  messageDesc(file_mychat_message_v1_message, 27);
 
 /**
  * @generated from message mychat.message.v1.GetReadReceiptsResponse
@@ -927,7 +960,7 @@ export type GetReadReceiptsResponse = Message$1<'mychat.message.v1.GetReadReceip
  */
 export const GetReadReceiptsResponseSchema: GenMessage<GetReadReceiptsResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 27);
+  messageDesc(file_mychat_message_v1_message, 28);
 
 /**
  * @generated from message mychat.message.v1.UpdateConversationSettingsRequest
@@ -956,7 +989,7 @@ export type UpdateConversationSettingsRequest =
  */
 export const UpdateConversationSettingsRequestSchema: GenMessage<UpdateConversationSettingsRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 28);
+  messageDesc(file_mychat_message_v1_message, 29);
 
 /**
  * @generated from message mychat.message.v1.UpdateConversationSettingsResponse
@@ -975,7 +1008,7 @@ export type UpdateConversationSettingsResponse =
  */
 export const UpdateConversationSettingsResponseSchema: GenMessage<UpdateConversationSettingsResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 29);
+  messageDesc(file_mychat_message_v1_message, 30);
 
 /**
  * @generated from message mychat.message.v1.GetPrivacyRequest
@@ -988,7 +1021,7 @@ export type GetPrivacyRequest = Message$1<'mychat.message.v1.GetPrivacyRequest'>
  */
 export const GetPrivacyRequestSchema: GenMessage<GetPrivacyRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 30);
+  messageDesc(file_mychat_message_v1_message, 31);
 
 /**
  * @generated from message mychat.message.v1.GetPrivacyResponse
@@ -1006,7 +1039,7 @@ export type GetPrivacyResponse = Message$1<'mychat.message.v1.GetPrivacyResponse
  */
 export const GetPrivacyResponseSchema: GenMessage<GetPrivacyResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 31);
+  messageDesc(file_mychat_message_v1_message, 32);
 
 /**
  * @generated from message mychat.message.v1.SetPrivacyRequest
@@ -1024,7 +1057,7 @@ export type SetPrivacyRequest = Message$1<'mychat.message.v1.SetPrivacyRequest'>
  */
 export const SetPrivacyRequestSchema: GenMessage<SetPrivacyRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 32);
+  messageDesc(file_mychat_message_v1_message, 33);
 
 /**
  * @generated from message mychat.message.v1.SetPrivacyResponse
@@ -1037,7 +1070,7 @@ export type SetPrivacyResponse = Message$1<'mychat.message.v1.SetPrivacyResponse
  */
 export const SetPrivacyResponseSchema: GenMessage<SetPrivacyResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 33);
+  messageDesc(file_mychat_message_v1_message, 34);
 
 /**
  * @generated from message mychat.message.v1.SendTypingRequest
@@ -1055,7 +1088,7 @@ export type SendTypingRequest = Message$1<'mychat.message.v1.SendTypingRequest'>
  */
 export const SendTypingRequestSchema: GenMessage<SendTypingRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 34);
+  messageDesc(file_mychat_message_v1_message, 35);
 
 /**
  * @generated from message mychat.message.v1.SendTypingResponse
@@ -1068,7 +1101,7 @@ export type SendTypingResponse = Message$1<'mychat.message.v1.SendTypingResponse
  */
 export const SendTypingResponseSchema: GenMessage<SendTypingResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 35);
+  messageDesc(file_mychat_message_v1_message, 36);
 
 /**
  * @generated from message mychat.message.v1.GetFileTransferConversationRequest
@@ -1082,7 +1115,7 @@ export type GetFileTransferConversationRequest =
  */
 export const GetFileTransferConversationRequestSchema: GenMessage<GetFileTransferConversationRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 36);
+  messageDesc(file_mychat_message_v1_message, 37);
 
 /**
  * @generated from message mychat.message.v1.GetFileTransferConversationResponse
@@ -1101,7 +1134,7 @@ export type GetFileTransferConversationResponse =
  */
 export const GetFileTransferConversationResponseSchema: GenMessage<GetFileTransferConversationResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 37);
+  messageDesc(file_mychat_message_v1_message, 38);
 
 /**
  * @generated from message mychat.message.v1.GetAttachmentUrlRequest
@@ -1141,7 +1174,65 @@ export type GetAttachmentUrlRequest = Message$1<'mychat.message.v1.GetAttachment
  */
 export const GetAttachmentUrlRequestSchema: GenMessage<GetAttachmentUrlRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 38);
+  messageDesc(file_mychat_message_v1_message, 39);
+
+/**
+ * @generated from message mychat.message.v1.SaveAttachmentRequest
+ */
+export type SaveAttachmentRequest = Message$1<'mychat.message.v1.SaveAttachmentRequest'> & {
+  /**
+   * @generated from field: string conversation_id = 1;
+   */
+  conversationId: string;
+
+  /**
+   * @generated from field: uint32 seq = 2;
+   */
+  seq: number;
+
+  /**
+   * @generated from field: string media_id = 3;
+   */
+  mediaId: string;
+
+  /**
+   * As MediaService.AddToDrive: "" for the root; the name defaults to the file's.
+   *
+   * @generated from field: string folder_id = 4;
+   */
+  folderId: string;
+
+  /**
+   * @generated from field: string name = 5;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message mychat.message.v1.SaveAttachmentRequest.
+ * Use `create(SaveAttachmentRequestSchema)` to create a new message.
+ */
+export const SaveAttachmentRequestSchema: GenMessage<SaveAttachmentRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_message_v1_message, 40);
+
+/**
+ * @generated from message mychat.message.v1.SaveAttachmentResponse
+ */
+export type SaveAttachmentResponse = Message$1<'mychat.message.v1.SaveAttachmentResponse'> & {
+  /**
+   * @generated from field: mychat.media.v1.DriveEntry entry = 1;
+   */
+  entry?: DriveEntry | undefined;
+};
+
+/**
+ * Describes the message mychat.message.v1.SaveAttachmentResponse.
+ * Use `create(SaveAttachmentResponseSchema)` to create a new message.
+ */
+export const SaveAttachmentResponseSchema: GenMessage<SaveAttachmentResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_message_v1_message, 41);
 
 /**
  * @generated from message mychat.message.v1.GetAttachmentUrlResponse
@@ -1166,7 +1257,7 @@ export type GetAttachmentUrlResponse = Message$1<'mychat.message.v1.GetAttachmen
  */
 export const GetAttachmentUrlResponseSchema: GenMessage<GetAttachmentUrlResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 39);
+  messageDesc(file_mychat_message_v1_message, 42);
 
 /**
  * Pushed to members when someone's cursor moves (see the gateway's ServerFrame).
@@ -1201,7 +1292,7 @@ export type ReceiptEvent = Message$1<'mychat.message.v1.ReceiptEvent'> & {
  */
 export const ReceiptEventSchema: GenMessage<ReceiptEvent> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 40);
+  messageDesc(file_mychat_message_v1_message, 43);
 
 /**
  * @generated from message mychat.message.v1.TypingEvent
@@ -1224,7 +1315,7 @@ export type TypingEvent = Message$1<'mychat.message.v1.TypingEvent'> & {
  */
 export const TypingEventSchema: GenMessage<TypingEvent> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 41);
+  messageDesc(file_mychat_message_v1_message, 44);
 
 /**
  * The caller's view of a conversation changed (settings, membership, own cursors on another device).
@@ -1249,7 +1340,7 @@ export type ConversationEvent = Message$1<'mychat.message.v1.ConversationEvent'>
  */
 export const ConversationEventSchema: GenMessage<ConversationEvent> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 42);
+  messageDesc(file_mychat_message_v1_message, 45);
 
 /**
  * @generated from message mychat.message.v1.ApplyDirectRequest
@@ -1294,7 +1385,7 @@ export type ApplyDirectRequest = Message$1<'mychat.message.v1.ApplyDirectRequest
  */
 export const ApplyDirectRequestSchema: GenMessage<ApplyDirectRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 43);
+  messageDesc(file_mychat_message_v1_message, 46);
 
 /**
  * @generated from message mychat.message.v1.ApplyDirectResponse
@@ -1312,7 +1403,7 @@ export type ApplyDirectResponse = Message$1<'mychat.message.v1.ApplyDirectRespon
  */
 export const ApplyDirectResponseSchema: GenMessage<ApplyDirectResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 44);
+  messageDesc(file_mychat_message_v1_message, 47);
 
 /**
  * @generated from message mychat.message.v1.GroupMemberState
@@ -1344,7 +1435,7 @@ export type GroupMemberState = Message$1<'mychat.message.v1.GroupMemberState'> &
  */
 export const GroupMemberStateSchema: GenMessage<GroupMemberState> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 45);
+  messageDesc(file_mychat_message_v1_message, 48);
 
 /**
  * @generated from message mychat.message.v1.ApplyGroupRequest
@@ -1391,7 +1482,7 @@ export type ApplyGroupRequest = Message$1<'mychat.message.v1.ApplyGroupRequest'>
  */
 export const ApplyGroupRequestSchema: GenMessage<ApplyGroupRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 46);
+  messageDesc(file_mychat_message_v1_message, 49);
 
 /**
  * @generated from message mychat.message.v1.ApplyGroupResponse
@@ -1404,7 +1495,7 @@ export type ApplyGroupResponse = Message$1<'mychat.message.v1.ApplyGroupResponse
  */
 export const ApplyGroupResponseSchema: GenMessage<ApplyGroupResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 47);
+  messageDesc(file_mychat_message_v1_message, 50);
 
 /**
  * @generated from message mychat.message.v1.CanSeeMessageRequest
@@ -1437,7 +1528,7 @@ export type CanSeeMessageRequest = Message$1<'mychat.message.v1.CanSeeMessageReq
  */
 export const CanSeeMessageRequestSchema: GenMessage<CanSeeMessageRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 48);
+  messageDesc(file_mychat_message_v1_message, 51);
 
 /**
  * @generated from message mychat.message.v1.CanSeeMessageResponse
@@ -1455,7 +1546,7 @@ export type CanSeeMessageResponse = Message$1<'mychat.message.v1.CanSeeMessageRe
  */
 export const CanSeeMessageResponseSchema: GenMessage<CanSeeMessageResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 49);
+  messageDesc(file_mychat_message_v1_message, 52);
 
 /**
  * @generated from message mychat.message.v1.DeliveredCursor
@@ -1483,7 +1574,7 @@ export type DeliveredCursor = Message$1<'mychat.message.v1.DeliveredCursor'> & {
  */
 export const DeliveredCursorSchema: GenMessage<DeliveredCursor> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 50);
+  messageDesc(file_mychat_message_v1_message, 53);
 
 /**
  * @generated from message mychat.message.v1.MarkDeliveredBatchRequest
@@ -1503,7 +1594,7 @@ export type MarkDeliveredBatchRequest = Message$1<'mychat.message.v1.MarkDeliver
  */
 export const MarkDeliveredBatchRequestSchema: GenMessage<MarkDeliveredBatchRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 51);
+  messageDesc(file_mychat_message_v1_message, 54);
 
 /**
  * @generated from message mychat.message.v1.MarkDeliveredBatchResponse
@@ -1523,7 +1614,7 @@ export type MarkDeliveredBatchResponse = Message$1<'mychat.message.v1.MarkDelive
  */
 export const MarkDeliveredBatchResponseSchema: GenMessage<MarkDeliveredBatchResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 52);
+  messageDesc(file_mychat_message_v1_message, 55);
 
 /**
  * One send of a SendMessageBatch with the verified identity of the socket it came from
@@ -1571,7 +1662,7 @@ export type BatchedSend = Message$1<'mychat.message.v1.BatchedSend'> & {
  */
 export const BatchedSendSchema: GenMessage<BatchedSend> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 53);
+  messageDesc(file_mychat_message_v1_message, 56);
 
 /**
  * @generated from message mychat.message.v1.SendMessageBatchRequest
@@ -1591,7 +1682,7 @@ export type SendMessageBatchRequest = Message$1<'mychat.message.v1.SendMessageBa
  */
 export const SendMessageBatchRequestSchema: GenMessage<SendMessageBatchRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 54);
+  messageDesc(file_mychat_message_v1_message, 57);
 
 /**
  * What SendMessage would have ended with, when it is an error.
@@ -1625,7 +1716,7 @@ export type BatchedSendError = Message$1<'mychat.message.v1.BatchedSendError'> &
  */
 export const BatchedSendErrorSchema: GenMessage<BatchedSendError> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 55);
+  messageDesc(file_mychat_message_v1_message, 58);
 
 /**
  * @generated from message mychat.message.v1.BatchedSendResult
@@ -1658,7 +1749,7 @@ export type BatchedSendResult = Message$1<'mychat.message.v1.BatchedSendResult'>
  */
 export const BatchedSendResultSchema: GenMessage<BatchedSendResult> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 56);
+  messageDesc(file_mychat_message_v1_message, 59);
 
 /**
  * @generated from message mychat.message.v1.SendMessageBatchResponse
@@ -1678,7 +1769,7 @@ export type SendMessageBatchResponse = Message$1<'mychat.message.v1.SendMessageB
  */
 export const SendMessageBatchResponseSchema: GenMessage<SendMessageBatchResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_message_v1_message, 57);
+  messageDesc(file_mychat_message_v1_message, 60);
 
 /**
  * @generated from enum mychat.message.v1.ConversationType
@@ -1913,6 +2004,17 @@ export const MessageService: GenService<{
     input: typeof GetAttachmentUrlRequestSchema;
     output: typeof GetAttachmentUrlResponseSchema;
   };
+  /**
+   * Keeps a file that the message at (conversation_id, seq) carries in the caller's drive, as
+   * their own copy (counted against their quota). Visibility as GetAttachmentUrl (NOT_FOUND).
+   *
+   * @generated from rpc mychat.message.v1.MessageService.SaveAttachment
+   */
+  saveAttachment: {
+    methodKind: 'unary';
+    input: typeof SaveAttachmentRequestSchema;
+    output: typeof SaveAttachmentResponseSchema;
+  };
 }> = /*@__PURE__*/ serviceDesc(file_mychat_message_v1_message, 0);
 
 /**
@@ -1939,8 +2041,8 @@ export const MessageInternalService: GenService<{
     output: typeof ApplyGroupResponseSchema;
   };
   /**
-   * The media service, before serving a file: whether a user can see the message a sender
-   * stored under client_msg_id in a conversation (a member since before it, not recalled).
+   * Unused since media stopped asking (message decides who sees a chat's files, see
+   * GetAttachmentUrl); kept for one release for media services of the previous version.
    *
    * @generated from rpc mychat.message.v1.MessageInternalService.CanSeeMessage
    */
