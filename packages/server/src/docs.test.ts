@@ -5,9 +5,26 @@ import { configSchema } from './config.schema.js';
 import { WsClose } from './gateway/ws/ws-close-codes.js';
 import { configKeys } from './kernel/config.js';
 
-const read = (name: string) => fs.readFileSync(new URL(`../../../docs/${name}`, import.meta.url), 'utf8');
+const ROOT = new URL('../../../', import.meta.url);
+const read = (name: string) => fs.readFileSync(new URL(`docs/${name}`, ROOT), 'utf8');
 const operations = read('operations.md');
 const protocol = read('protocol.md');
+
+/**
+ * The inline code spans of a markdown text that name a repository path: a `/` and a file
+ * extension, or a trailing `/`. Fenced blocks are examples (a service not written yet), and
+ * URLs, globs and spans with spaces are not paths.
+ */
+function repositoryPaths(doc: string): string[] {
+  const prose = doc.replace(/^[ \t]*```[^\n]*\n[\s\S]*?^[ \t]*```[^\n]*$/gm, '');
+  return [...prose.matchAll(/`([^`\n]+)`/g)]
+    .map((m) => m[1]!)
+    .filter((s) => /^[\w.-][\w./-]*$/.test(s) && s.includes('/'))
+    .filter((s) => s.endsWith('/') || /\.[a-z0-9]+$/i.test(s));
+}
+
+/** Those paths that do not exist in the repository. */
+const missingPaths = (doc: string) => repositoryPaths(doc).filter((p) => !fs.existsSync(new URL(p, ROOT)));
 
 /** The rows of the markdown table whose header line starts with `header`, as cell arrays. */
 function table(doc: string, header: string): string[][] {
@@ -102,5 +119,36 @@ describe('docs/protocol.md', () => {
       s.methods.map((m) => m.name).filter((name) => !new RegExp(`\`(\\w+\\.)?${name}\\b`).test(protocol)),
     );
     expect(missing).toEqual([]);
+  });
+});
+
+describe('docs/architecture.md', () => {
+  it('finds paths in inline code, not in fenced examples, URLs, globs or prose', () => {
+    const doc = [
+      'See `packages/server/src/modules.ts`, `packages/web/src/ui/` and `docs/nowhere.md`.',
+      'Not paths: `/healthz`, `mychat.auth.v1`, `@mychat/protocol`, `packages/web/src/**/*.store.ts`,',
+      '`a b/c.ts`, `peers.message.internal` and packages/server/src/unquoted.ts.',
+      '   ```ts',
+      "import x from 'packages/server/src/services/moments/moments.module.ts';",
+      '   `packages/server/src/in-a-fence.ts`',
+      '   ```',
+    ].join('\n');
+    expect(repositoryPaths(doc)).toEqual([
+      'packages/server/src/modules.ts',
+      'packages/web/src/ui/',
+      'docs/nowhere.md',
+    ]);
+    expect(missingPaths(doc)).toEqual(['docs/nowhere.md']);
+  });
+
+  it('names only paths that exist', () => {
+    const doc = read('architecture.md');
+    expect(repositoryPaths(doc).length).toBeGreaterThan(20);
+    expect(missingPaths(doc)).toEqual([]);
+  });
+
+  it('is linked from the README', () => {
+    const readme = fs.readFileSync(new URL('README.md', ROOT), 'utf8');
+    expect(readme).toContain('(docs/architecture.md)');
   });
 });
