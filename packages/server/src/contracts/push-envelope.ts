@@ -2,7 +2,7 @@ import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/p
 import { WireType } from '@bufbuild/protobuf/wire';
 import { gateway, message } from '@mychat/protocol';
 import type { Bus } from '../adapters/bus/bus.js';
-import { pooledBytes } from './pooled-bytes.js';
+import { pooledBytes } from '../kernel/pooled-bytes.js';
 
 /** A push frame (request_id 0) with the given body. */
 export const pushFrame = (
