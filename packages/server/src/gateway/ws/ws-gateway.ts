@@ -14,7 +14,8 @@ import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import { callHeaders } from '../../rpc/call-context.js';
 import type { AccessTokens } from '../../adapters/tokens/access-tokens.js';
-import { SESSION_ENDED_CHANNEL, type SessionRevocations } from '../../contracts/sessions.js';
+import type { SessionRevocations } from '../../contracts/sessions.js';
+import { decodeSessionEndedNotice, SESSION_ENDED_CHANNEL } from '../../contracts/session-ended-notice.js';
 import type { ReadBudget } from '../read-budget.js';
 import { serverFrame } from './ws-codec.js';
 import { WsClose } from './ws-close-codes.js';
@@ -167,15 +168,9 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
   );
 
   const onSessionEnded = (payload: Uint8Array) => {
-    let note: { userId?: unknown; sessionId?: unknown; reason?: unknown };
-    try {
-      note = JSON.parse(new TextDecoder().decode(payload)) as typeof note;
-    } catch {
-      return void log.warn('ignored an undecodable session-ended notice');
-    }
-    const { userId, sessionId, reason } = note;
-    if (typeof userId !== 'string' || typeof sessionId !== 'string') return;
-    lifecycle.onSessionEnded(userId, sessionId, typeof reason === 'string' ? reason : 'revoked');
+    const ended = decodeSessionEndedNotice(payload);
+    if (!ended) return void log.warn('ignored an undecodable session-ended notice');
+    lifecycle.onSessionEnded(ended.userId, ended.sessionId, ended.reason);
   };
 
   /**

@@ -9,7 +9,8 @@ import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import { isId, type IdGenerator } from '../../kernel/ids.js';
 import type { Caller } from '../../rpc/call-context.js';
 import type { AccessTokens } from '../../adapters/tokens/access-tokens.js';
-import { SESSION_ENDED_CHANNEL, type SessionRevocations } from '../../contracts/sessions.js';
+import type { SessionRevocations } from '../../contracts/sessions.js';
+import { encodeSessionEndedNotice, SESSION_ENDED_CHANNEL } from '../../contracts/session-ended-notice.js';
 import type { VerificationCodes } from './auth.codes.js';
 import { checkPasswordStrength, type PasswordHasher } from './auth.passwords.js';
 import type { AuthRepository, Destination, SessionRow, UserRow } from './auth.repository.js';
@@ -326,9 +327,8 @@ export class AuthService {
     const ended = await this.d.repo.revokeSessions(ids, reason, this.d.clock.now());
     for (const id of ended) {
       await this.d.revocations.revoke(id, reason);
-      const note = JSON.stringify({ userId, sessionId: id, reason });
       await this.d.bus
-        .publish(SESSION_ENDED_CHANNEL, new TextEncoder().encode(note))
+        .publish(SESSION_ENDED_CHANNEL, encodeSessionEndedNotice({ userId, sessionId: id, reason }))
         .catch((err: unknown) => {
           this.d.logger.warn({ err }, 'could not announce an ended session');
         });
