@@ -99,7 +99,7 @@ export async function initTokens(
   _deps: unknown,
   ctx: AppContext,
 ): Promise<ServiceInstance<ModuleValues['tokens']>> {
-  const { AccessTokens } = await import('../shared/access-tokens.js');
+  const { AccessTokens } = await import('../adapters/tokens/access-tokens.js');
   return { value: AccessTokens.fromKeyFile(dataPath(ctx.config, ctx.config.jwt.keyFile)) };
 }
 

@@ -20,7 +20,7 @@ import type { ModuleDefinition } from '../kernel/module-graph.js';
 import type { RpcHub } from '../rpc/rpc-hub.js';
 import type { ServiceInstance } from '../rpc/rpc-impl.js';
 import type { RpcServer } from '../rpc/rpc-server.js';
-import type { AccessTokens } from '../shared/access-tokens.js';
+import type { AccessTokens } from '../adapters/tokens/access-tokens.js';
 import type { AuthService } from '../services/auth/auth.service.js';
 import type { MediaWorker } from '../services/media/media.worker.js';
 import { peerClients, type Peers, type ServiceName } from './peers.js';

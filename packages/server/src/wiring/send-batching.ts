@@ -4,7 +4,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { common, message } from '@mychat/protocol';
 import { callHeaders, callInfoOfRecord, type Caller } from '../rpc/call-context.js';
 import { peerBusy, type RpcHub } from '../rpc/rpc-hub.js';
-import { MAX_SEND_BATCH } from '../shared/send-batch.js';
+import { MAX_SEND_BATCH } from '../contracts/limits.js';
 import type { PeerClient } from './peers.js';
 
 /** Who a batched send is for: the verified caller, and the request id that traces it. */

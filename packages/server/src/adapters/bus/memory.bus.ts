@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Bus, BusHandler, BusSubscription } from './bus.js';
-import { pooledCopy } from '../../shared/pooled-bytes.js';
+import { pooledCopy } from '../../kernel/pooled-bytes.js';
 import { deliverSafely } from './deliver.js';
 
 interface Entry {

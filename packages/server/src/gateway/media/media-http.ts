@@ -6,8 +6,8 @@ import { media } from '@mychat/protocol';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode, errorInfoOf, errors, reasonOf, toConnectError } from '../../kernel/errors.js';
 import { callHeaders, type Caller } from '../../rpc/call-context.js';
-import type { AccessTokens } from '../../shared/access-tokens.js';
-import type { SessionRevocations } from '../../shared/session-revocations.js';
+import type { AccessTokens } from '../../adapters/tokens/access-tokens.js';
+import type { SessionRevocations } from '../../contracts/sessions.js';
 
 /** Who is calling and from where, for an HTTP media route. */
 export interface MediaCall {

@@ -21,5 +21,3 @@ export const WsClose = {
   SLOW_CONSUMER: C.SLOW_CONSUMER,
   TOO_MANY_SOCKETS: C.TOO_MANY_SOCKETS,
 } as const;
-
-export { SESSION_ENDED_CHANNEL } from '../../shared/session-revocations.js';

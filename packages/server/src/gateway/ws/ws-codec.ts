@@ -8,7 +8,7 @@ import { BinaryReader, type WireType } from '@bufbuild/protobuf/wire';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { gateway } from '@mychat/protocol';
 import { AppError, ErrorCode, errorInfoOf, reasonOf } from '../../kernel/errors.js';
-import { encodeServerFrameBinary } from '../../shared/push.js';
+import { encodeServerFrameBinary } from '../../contracts/push-envelope.js';
 
 const { ClientFrameSchema, ServerFrameSchema } = gateway;
 

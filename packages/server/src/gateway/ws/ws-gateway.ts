@@ -13,11 +13,12 @@ import type { HttpServer } from '../../http/http-server.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import { callHeaders } from '../../rpc/call-context.js';
-import type { AccessTokens } from '../../shared/access-tokens.js';
-import type { SessionRevocations } from '../../shared/session-revocations.js';
+import type { AccessTokens } from '../../adapters/tokens/access-tokens.js';
+import type { SessionRevocations } from '../../contracts/sessions.js';
+import { decodeSessionEndedNotice, SESSION_ENDED_CHANNEL } from '../../contracts/session-ended-notice.js';
 import type { ReadBudget } from '../read-budget.js';
 import { serverFrame } from './ws-codec.js';
-import { SESSION_ENDED_CHANNEL, WsClose } from './ws-close-codes.js';
+import { WsClose } from './ws-close-codes.js';
 import { WsLifecycle } from './ws-lifecycle.js';
 import { createWsMetrics } from './ws-metrics.js';
 import { PresenceTracker } from './ws-presence.js';
@@ -25,8 +26,6 @@ import { createRequestHandler, newRequestId, type SocketMessages } from './ws-re
 import { checkUpgrade, normalizeOrigin, refuseUpgrade } from './ws-upgrade.js';
 import { LocalUsers } from './ws-users.js';
 import type { wsConfigSchema } from './ws.config.js';
-
-export { presenceOf } from './ws-presence.js';
 
 /** How long a socket may take to finish closing before its TCP connection is cut, ms. */
 const CLOSE_GRACE_MS = 3_000;
@@ -169,15 +168,9 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
   );
 
   const onSessionEnded = (payload: Uint8Array) => {
-    let note: { userId?: unknown; sessionId?: unknown; reason?: unknown };
-    try {
-      note = JSON.parse(new TextDecoder().decode(payload)) as typeof note;
-    } catch {
-      return void log.warn('ignored an undecodable session-ended notice');
-    }
-    const { userId, sessionId, reason } = note;
-    if (typeof userId !== 'string' || typeof sessionId !== 'string') return;
-    lifecycle.onSessionEnded(userId, sessionId, typeof reason === 'string' ? reason : 'revoked');
+    const ended = decodeSessionEndedNotice(payload);
+    if (!ended) return void log.warn('ignored an undecodable session-ended notice');
+    lifecycle.onSessionEnded(ended.userId, ended.sessionId, ended.reason);
   };
 
   /**

@@ -4,8 +4,9 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../../adapters/bus/memory.bus.js';
 import { createMemoryKv } from '../../adapters/kv/memory.kv.js';
-import { userChannel } from '../../shared/push.js';
-import { lastSeenKey, presenceKey, presenceOf, PresenceTracker } from './ws-presence.js';
+import { userChannel } from '../../contracts/push-envelope.js';
+import { lastSeenKey, presenceKey, presenceOf } from '../../contracts/presence-keys.js';
+import { PresenceTracker } from './ws-presence.js';
 
 /** The presence rules without sockets: two trackers on one kv stand for two gateways. */
 describe('PresenceTracker', () => {

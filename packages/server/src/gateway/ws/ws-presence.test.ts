@@ -2,7 +2,7 @@ import { contacts, type gateway } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer } from '../../test/auth-helpers.js';
 import { startTestServer, type TestServer } from '../../test/test-server.js';
-import { presenceKey, presenceOf } from './ws-presence.js';
+import { presenceKey, presenceOf } from '../../contracts/presence-keys.js';
 import { connectAuthed, newUser, sleep } from './ws.test-helpers.js';
 
 const DEBOUNCE = 200;

@@ -4,11 +4,10 @@ import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
-import { pushToUsers } from '../../shared/push.js';
+import { pushToUsers } from '../../contracts/push-envelope.js';
 import { serverFrame } from './ws-codec.js';
 
-export { lastSeenKey, LAST_SEEN_TTL_MS, presenceKey, presenceOf } from '../../shared/presence.js';
-import { lastSeenKey, LAST_SEEN_TTL_MS, presenceKey } from '../../shared/presence.js';
+import { lastSeenKey, LAST_SEEN_TTL_MS, presenceKey } from '../../contracts/presence-keys.js';
 
 export interface PresenceOptions {
   kv: Kv;

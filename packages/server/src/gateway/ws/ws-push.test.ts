@@ -3,7 +3,7 @@ import { gateway } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { device, PASSWORD } from '../../test/auth-helpers.js';
 import { startTestServer, type TestServer } from '../../test/test-server.js';
-import { pushToUsers, userChannel } from '../../shared/push.js';
+import { pushToUsers, userChannel } from '../../contracts/push-envelope.js';
 import { connectAuthed, is, newUser, sleep, type TestSocket } from './ws.test-helpers.js';
 
 const typingFrame = (conversationId: string) =>

@@ -5,7 +5,7 @@ import { gateway, message } from '@mychat/protocol';
 import type { Clock } from '../../kernel/clock.js';
 import { ErrorCode } from '../../kernel/errors.js';
 import { callHeaders, type Caller } from '../../rpc/call-context.js';
-import { MAX_DELIVERED_BATCH } from '../../shared/delivered.js';
+import { MAX_DELIVERED_BATCH } from '../../contracts/limits.js';
 import { errorFrame, serverFrame } from './ws-codec.js';
 
 /** The client frames that are requests (everything but `auth`). */

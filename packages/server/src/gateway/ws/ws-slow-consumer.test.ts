@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { gateway } from '@mychat/protocol';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushToUsers } from '../../shared/push.js';
+import { pushToUsers } from '../../contracts/push-envelope.js';
 import { startTestServer, type TestServer } from '../../test/test-server.js';
 import { connectAuthed, is, newUser, sleep } from './ws.test-helpers.js';
 

@@ -1,6 +1,6 @@
 import type { Bus, BusSubscription } from '../../adapters/bus/bus.js';
 import type { Logger } from '../../kernel/logger.js';
-import { decodePushEnvelope, userChannel } from '../../shared/push.js';
+import { decodePushEnvelope, userChannel } from '../../contracts/push-envelope.js';
 import { peekFrameType } from './ws-codec.js';
 import { lazyJson, type WsConnection } from './ws-connection.js';
 

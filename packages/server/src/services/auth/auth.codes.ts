@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Kv } from '../../adapters/kv/kv.js';
-import { WindowLimit } from '../../shared/window-limit.js';
+import { WindowLimit } from '../../adapters/kv/window-limit.js';
 import type { Clock } from '../../kernel/clock.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import type { Destination } from './auth.repository.js';

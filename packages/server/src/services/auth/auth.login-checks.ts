@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
-import type { InFlightLimit } from '../../shared/in-flight-limit.js';
-import type { WindowLimit } from '../../shared/window-limit.js';
+import type { InFlightLimit } from '../../kernel/in-flight-limit.js';
+import type { WindowLimit } from '../../adapters/kv/window-limit.js';
 import type { PasswordAttempts } from './auth.attempts.js';
 import type { VerificationCodes } from './auth.codes.js';
 import type { PasswordHasher } from './auth.passwords.js';

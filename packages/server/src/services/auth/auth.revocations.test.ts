@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryKv } from '../../adapters/kv/memory.kv.js';
 import { manualClock } from '../../kernel/clock.js';
-import { SessionRevocations } from '../../shared/session-revocations.js';
+import { SessionRevocations } from '../../contracts/sessions.js';
 import { backendAvailable } from '../../test/backends.js';
 import { openTestDatabase, type TestDatabase } from '../../test/sql-databases.js';
 import { authMigrations } from './auth.migrations.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.js';
-import type { SessionRevocations } from '../../shared/session-revocations.js';
+import type { SessionRevocations } from '../../contracts/sessions.js';
 import type { AuthRepository } from './auth.repository.js';
 
 /**

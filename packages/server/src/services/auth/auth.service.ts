@@ -8,13 +8,14 @@ import type { Clock } from '../../kernel/clock.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import { isId, type IdGenerator } from '../../kernel/ids.js';
 import type { Caller } from '../../rpc/call-context.js';
-import type { AccessTokens } from '../../shared/access-tokens.js';
-import { SESSION_ENDED_CHANNEL, type SessionRevocations } from '../../shared/session-revocations.js';
+import type { AccessTokens } from '../../adapters/tokens/access-tokens.js';
+import type { SessionRevocations } from '../../contracts/sessions.js';
+import { encodeSessionEndedNotice, SESSION_ENDED_CHANNEL } from '../../contracts/session-ended-notice.js';
 import type { VerificationCodes } from './auth.codes.js';
 import { checkPasswordStrength, type PasswordHasher } from './auth.passwords.js';
 import type { AuthRepository, Destination, SessionRow, UserRow } from './auth.repository.js';
-import type { InFlightLimit } from '../../shared/in-flight-limit.js';
-import type { WindowLimit } from '../../shared/window-limit.js';
+import type { InFlightLimit } from '../../kernel/in-flight-limit.js';
+import type { WindowLimit } from '../../adapters/kv/window-limit.js';
 import type { PasswordAttempts } from './auth.attempts.js';
 import { CodeSender } from './auth.code-sender.js';
 import { LoginChecks, type LoginInput } from './auth.login-checks.js';
@@ -326,9 +327,8 @@ export class AuthService {
     const ended = await this.d.repo.revokeSessions(ids, reason, this.d.clock.now());
     for (const id of ended) {
       await this.d.revocations.revoke(id, reason);
-      const note = JSON.stringify({ userId, sessionId: id, reason });
       await this.d.bus
-        .publish(SESSION_ENDED_CHANNEL, new TextEncoder().encode(note))
+        .publish(SESSION_ENDED_CHANNEL, encodeSessionEndedNotice({ userId, sessionId: id, reason }))
         .catch((err: unknown) => {
           this.d.logger.warn({ err }, 'could not announce an ended session');
         });

@@ -5,7 +5,7 @@ import type { Bus } from '../../adapters/bus/bus.js';
 import { AppError, ErrorCode } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/logger.js';
 import { callHeaders } from '../../rpc/call-context.js';
-import { pushToUsers } from '../../shared/push.js';
+import { pushToUsers } from '../../contracts/push-envelope.js';
 
 /** Who is acting, and the request id that follows the call into other services and logs. */
 export interface Actor {

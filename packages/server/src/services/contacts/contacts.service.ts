@@ -1,7 +1,7 @@
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
-import type { WindowLimit } from '../../shared/window-limit.js';
+import type { WindowLimit } from '../../adapters/kv/window-limit.js';
 import type { Actor, Card, ContactPush, Directory } from './contacts.peers.js';
 import { pairKey, RequestState, type ContactsRepository, type RequestRow } from './contacts.repository.js';
 import type { ConversationSync } from './contacts.sync.js';

@@ -1,6 +1,6 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { contacts, gateway } from '@mychat/protocol';
-import { userChannel } from '../../shared/push.js';
+import { userChannel } from '../../contracts/push-envelope.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectReason } from '../../test/auth-helpers.js';
 import {

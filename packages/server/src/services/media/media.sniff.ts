@@ -2,7 +2,7 @@ import fsp from 'node:fs/promises';
 import { fileTypeFromFile } from 'file-type';
 import { AppError, ErrorCode } from '../../kernel/errors.js';
 import { KIND_FILE, KIND_IMAGE, KIND_VIDEO, KIND_VOICE } from './media.tables.js';
-import { stripUnsafeNameChars } from '../../shared/file-names.js';
+import { stripUnsafeNameChars } from '../../kernel/file-names.js';
 
 /** What the bytes are, decided from magic numbers only (never from a name or a header). */
 export interface Sniffed {

@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { media, message as pb } from '@mychat/protocol';
 import { errors } from '../../kernel/errors.js';
 import { isId } from '../../kernel/ids.js';
-import { stripUnsafeNameChars } from '../../shared/file-names.js';
+import { stripUnsafeNameChars } from '../../kernel/file-names.js';
 
 /** The media a send carries: which files, and the kind every one must be (mychat.media.v1.MediaKind). */
 export interface MediaAttachment {

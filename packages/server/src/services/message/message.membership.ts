@@ -3,7 +3,7 @@ import { message as pb } from '@mychat/protocol';
 import { isUniqueViolation } from '../../adapters/sql/sql.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
-import { pushFrame, pushToUsers } from '../../shared/push.js';
+import { pushFrame, pushToUsers } from '../../contracts/push-envelope.js';
 import type { Bus } from '../../adapters/bus/bus.js';
 import type { MessageRepository } from './message.repository.js';
 import type { MessageService } from './message.service.js';

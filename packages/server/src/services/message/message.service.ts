@@ -11,7 +11,7 @@ import { isResendOf } from './message.resend.js';
 import { parseId, type IdGenerator } from '../../kernel/ids.js';
 import { ensureTimeLeft } from '../../kernel/request-context.js';
 import type { Caller } from '../../rpc/call-context.js';
-import { pushFrame, pushToUsers } from '../../shared/push.js';
+import { pushFrame, pushToUsers } from '../../contracts/push-envelope.js';
 import { canonicalContent, mediaIdsOf, TYPE_OF, type MediaAttachment } from './message.media.js';
 import type { MessageRepository } from './message.repository.js';
 import { MessageWriter } from './message.writer.js';

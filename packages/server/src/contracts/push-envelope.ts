@@ -2,7 +2,7 @@ import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/p
 import { WireType } from '@bufbuild/protobuf/wire';
 import { gateway, message } from '@mychat/protocol';
 import type { Bus } from '../adapters/bus/bus.js';
-import { pooledBytes } from './pooled-bytes.js';
+import { pooledBytes } from '../kernel/pooled-bytes.js';
 
 /** A push frame (request_id 0) with the given body. */
 export const pushFrame = (
@@ -30,9 +30,25 @@ export async function pushToUsers(
   else if (channels.length) await bus.publishMany(channels, envelope);
 }
 
-// PushEnvelope field numbers (proto/mychat/gateway/v1).
-const F_ENV_FRAME = 1;
-const F_ENV_EXCEPT = 2;
+/**
+ * Every field the hand-written writer below puts on the wire, by message, with its number.
+ * A field of these messages missing here would be silently dropped on the fast path, so
+ * push-envelope.test.ts checks this list against the generated schemas: a field added to the
+ * .proto fails that test until the writer writes it (or hands the frame to `toBinary`).
+ * `otherCasesOf`: the oneof whose cases not listed go to the generated encoder whole.
+ */
+export const WRITTEN_FIELDS = {
+  'mychat.gateway.v1.PushEnvelope': { fields: { frame: 1, exceptSessionId: 2 } },
+  'mychat.gateway.v1.ServerFrame': {
+    fields: { requestId: 1, sendAck: 12, message: 14 },
+    otherCasesOf: 'body',
+  },
+  'mychat.message.v1.SendMessageResponse': { fields: { message: 1, duplicate: 2 } },
+} as const;
+
+const ENV = WRITTEN_FIELDS['mychat.gateway.v1.PushEnvelope'].fields;
+const F_ENV_FRAME = ENV.frame;
+const F_ENV_EXCEPT = ENV.exceptSessionId;
 
 /**
  * A PushEnvelope in binary (the same bytes as `toBinary`), the frame written in place: one
@@ -123,12 +139,13 @@ function messageBytes(m: message.Message): Uint8Array {
   return bytes;
 }
 
-// ServerFrame and SendMessageResponse field numbers (proto/mychat/gateway/v1, message/v1).
-const F_REQUEST_ID = 1;
-const F_SEND_ACK = 12;
-const F_MESSAGE = 14;
-const F_ACK_MESSAGE = 1;
-const F_ACK_DUPLICATE = 2;
+const FRAME = WRITTEN_FIELDS['mychat.gateway.v1.ServerFrame'].fields;
+const F_REQUEST_ID = FRAME.requestId;
+const F_SEND_ACK = FRAME.sendAck;
+const F_MESSAGE = FRAME.message;
+const ACK = WRITTEN_FIELDS['mychat.message.v1.SendMessageResponse'].fields;
+const F_ACK_MESSAGE = ACK.message;
+const F_ACK_DUPLICATE = ACK.duplicate;
 
 /** What a frame carrying a Message holds, and its encoded size. */
 interface FrameLayout {

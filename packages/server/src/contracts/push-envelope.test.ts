@@ -2,7 +2,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { gateway, message as pb } from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
-import { decodePushEnvelope, encodePushEnvelope, encodeServerFrameBinary } from './push.js';
+import { decodePushEnvelope, encodePushEnvelope, encodeServerFrameBinary } from './push-envelope.js';
 
 const msg = (text = '你好, hello') =>
   create(pb.MessageSchema, {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../kernel/errors.js';
+import { ErrorCode } from '../../kernel/errors.js';
 import { AccessTokens } from './access-tokens.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mychat-tokens-'));

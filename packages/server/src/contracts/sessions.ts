@@ -2,12 +2,6 @@ import type { Kv } from '../adapters/kv/kv.js';
 import { AppError, ErrorCode } from '../kernel/errors.js';
 
 /**
- * The bus channel on which the auth service announces ended sessions (JSON
- * `{userId, sessionId, reason}`); gateways close those sessions' sockets.
- */
-export const SESSION_ENDED_CHANNEL = 'auth:session-ended';
-
-/**
  * Set (without TTL) once the auth service has copied the recent revocations from SQL into
  * the kv. A kv that lost its contents (process restart on the memory kv, Redis restarted
  * empty or flushed) lost this key too, so its absence says the list is incomplete.

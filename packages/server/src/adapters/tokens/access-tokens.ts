@@ -6,8 +6,8 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import { AppError, ErrorCode } from '../kernel/errors.js';
-import { readOrCreateSecret } from '../kernel/secret-files.js';
+import { AppError, ErrorCode } from '../../kernel/errors.js';
+import { readOrCreateSecret } from '../../kernel/secret-files.js';
 
 /** Who an access token speaks for. */
 export interface AccessClaims {

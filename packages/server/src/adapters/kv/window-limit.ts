@@ -1,4 +1,4 @@
-import type { Kv } from '../adapters/kv/kv.js';
+import type { Kv } from './kv.js';
 
 /**
  * At most `limit` events per id in a fixed window of `windowMs` (counted from the first),
