@@ -15,6 +15,7 @@ import { ConversationAdmin } from './message.membership.js';
 import { messageMigrations } from './message.migrations.js';
 import { MessageRepository } from './message.repository.js';
 import { messageInternalRpc, messageRpc } from './message.rpc.js';
+import { MessageAttachments } from './message.attachments.js';
 import { MessageService } from './message.service.js';
 
 export interface MessageModuleDeps {
@@ -64,22 +65,28 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
           }),
         })
       ).media,
+    onSent: (_m, recipients) => {
+      sent.inc();
+      pushed.inc(recipients);
+    },
+  });
+  const attachments = new MessageAttachments({
+    repo,
     saveToDrive: async (req) => (await mediaClient.saveToDrive(req)).entry,
     signUrl: async (req) => {
       const r = await mediaClient.signUrl(req);
       return { url: r.url, expiresAtMs: r.expiresAt ? timestampMs(r.expiresAt) : 0 };
-    },
-    onSent: (_m, recipients) => {
-      sent.inc();
-      pushed.inc(recipients);
     },
   });
   const admin = new ConversationAdmin({ repo, bus: d.bus, ids: d.ids, clock: d.clock, messages: service });
   return {
     value: undefined,
     rpc: [
-      serves(pb.MessageService, messageRpc(service, admin, d.config.maxTextBytes)),
-      serves(pb.MessageInternalService, messageInternalRpc(admin, service, d.config.maxTextBytes, d.logger)),
+      serves(pb.MessageService, messageRpc(service, admin, attachments, d.config.maxTextBytes)),
+      serves(
+        pb.MessageInternalService,
+        messageInternalRpc(admin, service, attachments, d.config.maxTextBytes, d.logger),
+      ),
     ],
   };
 }

@@ -11,6 +11,7 @@ import { callerOf, requireCaller } from '../../rpc/call-context.js';
 import { MAX_DELIVERED_BATCH, MAX_SEND_BATCH } from '../../contracts/limits.js';
 import type { ConversationAdmin } from './message.membership.js';
 import { mediaOf } from './message.media.js';
+import type { MessageAttachments } from './message.attachments.js';
 import type { MessageService, SendInput } from './message.service.js';
 
 const CLIENT_MSG_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -66,6 +67,7 @@ export function parseSend(req: pb.SendMessageRequest, maxTextBytes: number): Sen
 export function messageRpc(
   service: MessageService,
   admin: ConversationAdmin,
+  attachments: MessageAttachments,
   maxTextBytes: number,
 ): ServiceImpl<typeof pb.MessageService> {
   return {
@@ -136,7 +138,7 @@ export function messageRpc(
       return { conversation: await service.conversation(caller, await admin.ensureSelf(caller.userId)) };
     },
     async getAttachmentUrl(req, ctx) {
-      const r = await service.attachmentUrl(requireCaller(ctx), {
+      const r = await attachments.attachmentUrl(requireCaller(ctx), {
         convId: id(req.conversationId, 'conversationId'),
         seq: req.seq,
         mediaId: id(req.mediaId, 'mediaId'),
@@ -146,7 +148,7 @@ export function messageRpc(
       return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
     },
     async saveAttachment(req, ctx) {
-      const entry = await service.saveAttachment(requireCaller(ctx), {
+      const entry = await attachments.saveAttachment(requireCaller(ctx), {
         convId: id(req.conversationId, 'conversationId'),
         seq: req.seq,
         mediaId: id(req.mediaId, 'mediaId'),
@@ -167,6 +169,7 @@ export function messageRpc(
 export function messageInternalRpc(
   admin: ConversationAdmin,
   service: MessageService,
+  attachments: MessageAttachments,
   maxTextBytes: number,
   log: Logger,
 ): ServiceImpl<typeof pb.MessageInternalService> {
@@ -209,7 +212,7 @@ export function messageInternalRpc(
       id(req.userId, 'userId');
       id(req.senderId, 'senderId');
       return {
-        visible: await service.canSee(
+        visible: await attachments.canSee(
           req.userId,
           id(req.conversationId, 'conversationId'),
           req.senderId,

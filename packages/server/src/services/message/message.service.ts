@@ -8,11 +8,12 @@ import type { Clock } from '../../kernel/clock.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import { formatDuration } from '../../kernel/durations.js';
 import { isResendOf } from './message.resend.js';
+import { seenMessage } from './message.attachments.js';
 import { parseId, type IdGenerator } from '../../kernel/ids.js';
 import { ensureTimeLeft } from '../../kernel/request-context.js';
 import type { Caller } from '../../rpc/call-context.js';
 import { pushFrame, pushToUsers } from '../../contracts/push-envelope.js';
-import { canonicalContent, mediaIdsOf, TYPE_OF, type MediaAttachment } from './message.media.js';
+import { canonicalContent, TYPE_OF, type MediaAttachment } from './message.media.js';
 import type { MessageRepository } from './message.repository.js';
 import { MessageWriter } from './message.writer.js';
 import {
@@ -25,7 +26,6 @@ import {
 } from './message.tables.js';
 import {
   conversationView,
-  decodeContent,
   encodeContent,
   messageView,
   sendBlock,
@@ -46,7 +46,6 @@ export interface MessageRules {
 
 const GROUP_RECEIPT_PUSH_MAX_MEMBERS = 100;
 /** Every refusal of a message's file is this one answer: nothing tells what exists. */
-const NO_ATTACHMENT = () => errors.notFound('no such file in a message you can see');
 
 export interface MessageServiceDeps {
   repo: MessageRepository;
@@ -71,25 +70,6 @@ export interface MessageServiceDeps {
     /** Forwarding: the message the files come from, checked to be one the sender sees. */
     via?: { conversationId: string; senderId: string; clientMsgId: string };
   }) => Promise<media.Media[]>;
-  /** A URL for a file of a message the user was found to see (the media service signs it). */
-  signUrl?: (req: {
-    mediaId: string;
-    variant: number;
-    download: boolean;
-    conversationId: string;
-    senderId: string;
-    clientMsgId: string;
-  }) => Promise<{ url: string; expiresAtMs: number }>;
-  /** Keeps a file of a message the user was found to see in their drive (media copies it). */
-  saveToDrive?: (req: {
-    userId: string;
-    mediaId: string;
-    folderId: string;
-    name: string;
-    conversationId: string;
-    senderId: string;
-    clientMsgId: string;
-  }) => Promise<media.DriveEntry | undefined>;
 }
 
 export interface SendInput {
@@ -200,7 +180,7 @@ export class MessageService {
         if (!this.d.attachMedia)
           throw new AppError(ErrorCode.UNSUPPORTED_MESSAGE_TYPE, 'media messages are not available');
         const from = input.forwardedFrom;
-        const source = from && (await this.seenMessage(caller.userId, from.convId, from.seq));
+        const source = from && (await seenMessage(this.d.repo, caller.userId, from.convId, from.seq));
         if (from && !source) throw errors.permissionDenied('you can forward only messages you can see');
         const files = await this.d.attachMedia({
           senderId: caller.userId,
@@ -477,74 +457,6 @@ export class MessageService {
       others,
       pushFrame({ case: 'typing', value: { conversationId: convId, userId: caller.userId } }),
     );
-  }
-
-  /**
-   * Whether `userId` can see the message `senderId` stored as `clientMsgId` in `convId`: a
-   * member who joined before it (and did not leave before it), and the message not
-   * recalled. Served as CanSeeMessage to media services of the previous release only (this
-   * release's media never asks: message decides, see attachmentUrl).
-   */
-  async canSee(userId: string, convId: string, senderId: string, clientMsgId: string): Promise<boolean> {
-    const row = await this.d.repo.messageByClientId(senderId, clientMsgId);
-    if (!row || row.convId !== convId || row.recalledAt !== null) return false;
-    const found = await this.d.repo.membership(convId, userId);
-    if (!found) return false;
-    return row.seq >= found.me.firstSeq && row.seq <= visibleHead(found.conv, found.me);
-  }
-
-  /**
-   * A download URL for a file the message at `seq` carries, if the caller sees that message.
-   * Message is the one authority on this: media only signs. Every refusal is the same
-   * NOT_FOUND, so a caller cannot probe which seqs or files exist.
-   */
-  async attachmentUrl(
-    caller: Caller,
-    req: { convId: string; seq: number; mediaId: string; variant: number; download: boolean },
-  ): Promise<{ url: string; expiresAtMs: number }> {
-    const row = await this.carrying(caller.userId, req.convId, req.seq, req.mediaId);
-    if (!this.d.signUrl) throw NO_ATTACHMENT();
-    return this.d.signUrl({
-      mediaId: req.mediaId,
-      variant: req.variant,
-      download: req.download,
-      conversationId: row.convId,
-      senderId: row.senderId,
-      clientMsgId: row.clientMsgId,
-    });
-  }
-
-  /** Keeps a file of a message the caller sees in their drive, as their own copy. */
-  async saveAttachment(
-    caller: Caller,
-    req: { convId: string; seq: number; mediaId: string; folderId: string; name: string },
-  ): Promise<media.DriveEntry | undefined> {
-    const row = await this.carrying(caller.userId, req.convId, req.seq, req.mediaId);
-    if (!this.d.saveToDrive) throw NO_ATTACHMENT();
-    return this.d.saveToDrive({
-      userId: caller.userId,
-      mediaId: req.mediaId,
-      folderId: req.folderId,
-      name: req.name,
-      conversationId: row.convId,
-      senderId: row.senderId,
-      clientMsgId: row.clientMsgId,
-    });
-  }
-
-  /** The message at `seq` if `userId` can read it (a member at that seq) and it is not recalled. */
-  private async seenMessage(userId: string, convId: string, seq: number): Promise<MessageRow | undefined> {
-    const found = await this.d.repo.membership(convId, userId);
-    if (!found || seq < found.me.firstSeq || seq > visibleHead(found.conv, found.me)) return undefined;
-    const row = await this.d.repo.message(convId, seq);
-    return row && row.recalledAt === null ? row : undefined;
-  }
-
-  /** The message at `seq` if the user sees it and it carries the file; one NOT_FOUND otherwise. */
-  private async carrying(userId: string, convId: string, seq: number, mediaId: string): Promise<MessageRow> {
-    const row = await this.seenMessage(userId, convId, seq);
-    if (!row || !mediaIdsOf(decodeContent(row.content)).includes(mediaId)) throw NO_ATTACHMENT();
-    return row;
   }
 
   /** Views of conversations for one user, with last messages and peers, in few queries. */
