@@ -24,13 +24,7 @@ import {
   type MemberRow,
   type MessageRow,
 } from './message.tables.js';
-import {
-  conversationView,
-  encodeContent,
-  messageView,
-  sendBlock,
-  visibleHead,
-} from './message.views.js';
+import { conversationView, encodeContent, messageView, sendBlock, visibleHead } from './message.views.js';
 
 export interface MessageRules {
   maxTextBytes: number;
