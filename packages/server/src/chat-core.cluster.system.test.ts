@@ -1,4 +1,4 @@
-import { startCluster } from './cluster/cluster.js';
+import { startCluster } from '@mychat/server/dev/cluster';
 import { backendAvailable, backendUrls } from './test/backends.js';
 import { chatCoreSuite } from './test/chat-core.suite.js';
 import { clusterTestEnv } from './test/cluster-env.js';

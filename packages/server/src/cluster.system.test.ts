@@ -11,7 +11,7 @@ import { auth, contacts, message } from '@mychat/protocol';
 import { MyChatClient } from '@mychat/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startCluster, type Cluster } from './cluster/cluster.js';
+import { startCluster, type Cluster } from '@mychat/server/dev/cluster';
 import { Meta } from './rpc/call-context.js';
 import { PASSWORD, uniqueEmail } from './test/auth-helpers.js';
 import { backendAvailable, backendUrls } from './test/backends.js';

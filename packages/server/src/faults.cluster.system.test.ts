@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type Cluster } from './cluster/cluster.js';
-import { startTcpEntry, type TcpEntry } from './cluster/tcp-entry.js';
+import { startCluster, startTcpEntry, type Cluster, type TcpEntry } from '@mychat/server/dev/cluster';
 import { backendAvailable, backendUrls } from './test/backends.js';
 import {
   expectIntact,

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/main.js');
 
-export { freePort } from '../cluster/cluster.js';
+export { freePort } from '@mychat/server/dev/cluster';
 
 /** The built server as its own process (for crash tests): start, SIGKILL, start again. */
 export class ChildServer {

@@ -320,7 +320,7 @@ describe('nats subjects', () => {
 
 describe.skipIf(!(await backendAvailable('nats')))('nats bus connection loss', () => {
   it('resubscribes and tells onResume after its connection is cut', async () => {
-    const { startTcpEntry } = await import('../../cluster/tcp-entry.js');
+    const { startTcpEntry } = await import('@mychat/server/dev/cluster');
     const nats = new URL(backendUrls.nats);
     const cable = await startTcpEntry({
       host: '127.0.0.1',

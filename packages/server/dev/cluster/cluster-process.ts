@@ -1,11 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { nodeFlagsFor } from '../kernel/node-flags.js';
+import { nodeFlagsFor } from '@mychat/server/kernel/node-flags';
 
-/** The built server binary (dist/main.js), found the same way from src/ and dist/. */
-export const MAIN_JS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/main.js');
+/**
+ * The built server binary (`dist/main.js` of `@mychat/server`), found through the package, so the
+ * same from this source and from its build in `dev/dist/`.
+ */
+export const MAIN_JS = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('@mychat/server/package.json')),
+  'dist/main.js',
+);
 
 /**
  * One `mychat serve --target=...` process of the loopback cluster: its own data dir, ports

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { YOUNG_GENERATION_FLAG } from '../kernel/node-flags.js';
+import { YOUNG_GENERATION_FLAG } from '@mychat/server/kernel/node-flags';
 import { ClusterProcess } from './cluster-process.js';
 
 describe('ClusterProcess command line', () => {
