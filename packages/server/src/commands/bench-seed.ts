@@ -5,10 +5,48 @@
  * message service about the new conversations exactly as in production. Nothing here touches
  * a table: each service writes its own.
  */
+import fs from 'node:fs';
 import { contacts } from '@mychat/protocol';
-import type { App } from '../app.js';
+import { createApp, type App } from '../app.js';
 import { ConfigError } from '../kernel/config.js';
 import { callHeaders, type Caller } from '../rpc/call-context.js';
+import { oneShot, type CommandContext } from './command.js';
+
+/**
+ * The command: seeds through auth, contacts and message started in this process (ports 0) on
+ * the configured database, and writes the seeded accounts and their tokens to `--out` (0600).
+ */
+export async function benchSeedCommand(
+  { sources, out }: CommandContext,
+  /** Its own options: users, group-size, tag, out, pairs. */
+  options: Record<string, string | undefined>,
+): Promise<number> {
+  const plan = {
+    users: Number(options.users ?? 1000),
+    groupSize: Number(options['group-size'] ?? 0),
+    tag: options.tag ?? Date.now().toString(36),
+    pairs: options.pairs !== 'false',
+  };
+  const file = options.out;
+  if (!file) throw new ConfigError('bench-seed needs --out=<file> for the tokens');
+  const app = createApp({ targets: ['auth', 'contacts', 'message'], config: oneShot(sources) });
+  assertSeedAllowed(app);
+  validatePlan(plan);
+  await app.start();
+  try {
+    const started = performance.now();
+    const seeded = await benchSeed(app, plan);
+    fs.writeFileSync(file, JSON.stringify(seeded), { mode: 0o600 });
+    out(
+      `seeded ${seeded.users.length} users, ${seeded.pairs.length} friend pairs` +
+        `${seeded.group ? `, a group of ${seeded.group.members}` : ''} in ` +
+        `${((performance.now() - started) / 1000).toFixed(1)} s; tokens in ${file}`,
+    );
+  } finally {
+    await app.stop();
+  }
+  return 0;
+}
 
 export interface SeedPlan {
   /** Accounts to create (paired as friends 0-1, 2-3, ...). */
