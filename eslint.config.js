@@ -58,7 +58,7 @@ export default tseslint.config(
   {
     // Server code logs through pino only.
     files: ['packages/server/src/**/*.ts'],
-    ignores: ['**/*.test.ts', 'packages/server/src/test/**'],
+    ignores: ['**/*.test.ts'],
     rules: { 'no-console': 'error' },
   },
 );

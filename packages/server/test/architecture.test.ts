@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
-const SRC = path.dirname(fileURLToPath(import.meta.url));
+const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src');
 const SERVICES = path.join(SRC, 'services');
 
 function tsFiles(dir: string): string[] {

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { configKeys } from './kernel/config.js';
-import { configSchema } from './config.schema.js';
-import { YOUNG_GENERATION_FLAG } from './kernel/node-flags.js';
-import { META_TARGETS, MODULES } from './modules.js';
+import { configKeys } from '../src/kernel/config.js';
+import { configSchema } from '../src/config.schema.js';
+import { YOUNG_GENERATION_FLAG } from '../src/kernel/node-flags.js';
+import { META_TARGETS, MODULES } from '../src/modules.js';
 
 /**
  * deploy/ is code too: every manifest parses, and the invariants an operator relies on hold

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { auth, common, contacts, gateway, media, message } from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
-import { configSchema } from './config.schema.js';
-import { WsClose } from './gateway/ws/ws-close-codes.js';
-import { configKeys } from './kernel/config.js';
+import { configSchema } from '../src/config.schema.js';
+import { WsClose } from '../src/gateway/ws/ws-close-codes.js';
+import { configKeys } from '../src/kernel/config.js';
 
 const ROOT = new URL('../../../', import.meta.url);
 const read = (name: string) => fs.readFileSync(new URL(`docs/${name}`, ROOT), 'utf8');

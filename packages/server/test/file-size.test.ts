@@ -55,14 +55,20 @@ export function sizeViolations(
   return out;
 }
 
-/** Source files under packages/<name>/src, minus generated code and tests, with their line counts. */
+/** The folders of a package that hold code of ours: the product (`src`), tools (`dev`) and test helpers. */
+const CODE_DIRS = ['src', 'dev', 'test'];
+
+/**
+ * Source files under packages/<name>/{src,dev,test}, minus generated code, build output and
+ * tests, with their line counts.
+ */
 function sourceSizes(): Map<string, number> {
   const sizes = new Map<string, number>();
   const walk = (dir: string) => {
     for (const e of readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
       const rel = `${dir}/${e.name}`;
       if (e.isDirectory()) {
-        if (e.name !== 'node_modules' && e.name !== 'gen') walk(rel);
+        if (e.name !== 'node_modules' && e.name !== 'gen' && e.name !== 'dist') walk(rel);
       } else if (
         e.isFile() &&
         SOURCE.test(e.name) &&
@@ -74,8 +80,9 @@ function sourceSizes(): Map<string, number> {
     }
   };
   for (const pkg of readdirSync(path.join(ROOT, 'packages'), { withFileTypes: true })) {
-    if (pkg.isDirectory() && readdirSync(path.join(ROOT, 'packages', pkg.name)).includes('src'))
-      walk(`packages/${pkg.name}/src`);
+    if (!pkg.isDirectory()) continue;
+    const present = readdirSync(path.join(ROOT, 'packages', pkg.name));
+    for (const dir of CODE_DIRS) if (present.includes(dir)) walk(`packages/${pkg.name}/${dir}`);
   }
   return sizes;
 }

@@ -8,7 +8,7 @@ import { auth, contacts } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../kernel/config.js';
 import { callHeaders } from '../rpc/call-context.js';
-import { startTestServer, type TestServer } from '../test/test-server.js';
+import { startTestServer, type TestServer } from '../../test/helpers/test-server.js';
 import { benchSeed, SEED_PASSWORD, validatePlan } from './bench-seed.js';
 
 const run = promisify(execFile);

@@ -2,7 +2,7 @@ import { ConnectError } from '@connectrpc/connect';
 import type { Client } from '@connectrpc/connect';
 import { type auth } from '@mychat/protocol';
 import { expect } from 'vitest';
-import { errorInfoOf } from '../kernel/errors.js';
+import { errorInfoOf } from '../../src/kernel/errors.js';
 import type { TestServer } from './test-server.js';
 
 export type AuthClient = Client<typeof auth.AuthService>;

@@ -4,7 +4,7 @@ import { message } from '@mychat/protocol';
 import { MyChatClient, type ChatMessage } from '@mychat/sdk';
 import { expect } from 'vitest';
 import { WebSocket } from 'ws';
-import { Meta } from '../rpc/call-context.js';
+import { Meta } from '../../src/rpc/call-context.js';
 import { PASSWORD } from './auth-helpers.js';
 
 /** One person of a pair, and what their device saw. */

@@ -1,7 +1,7 @@
 import type { Client } from '@connectrpc/connect';
 import { auth, contacts, message } from '@mychat/protocol';
 import { expect } from 'vitest';
-import type { Clock } from '../kernel/clock.js';
+import type { Clock } from '../../src/kernel/clock.js';
 import { backendAvailable, backendUrls, uniqueName } from './backends.js';
 import { bearer, signUp, uniqueEmail, type AuthClient } from './auth-helpers.js';
 import { startFakeMessagePeer, type FakeMessagePeer } from './fake-message-peer.js';

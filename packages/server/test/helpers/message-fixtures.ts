@@ -1,5 +1,5 @@
-import type { MessageRepository } from '../services/message/message.repository.js';
-import { CONV_DIRECT } from '../services/message/message.tables.js';
+import type { MessageRepository } from '../../src/services/message/message.repository.js';
+import { CONV_DIRECT } from '../../src/services/message/message.tables.js';
 
 /** A 1:1 conversation `conv` with its members, straight into the message tables, cursors at 0. */
 export async function directConversation(

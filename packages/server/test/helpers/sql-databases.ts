@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { openSql } from '../adapters/sql/open-sql.js';
-import type { SqlDatabase, SqlEngine } from '../adapters/sql/sql.js';
+import { openSql } from '../../src/adapters/sql/open-sql.js';
+import type { SqlDatabase, SqlEngine } from '../../src/adapters/sql/sql.js';
 import { backendUrls, uniqueName } from './backends.js';
 
 /**

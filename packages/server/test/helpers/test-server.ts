@@ -5,8 +5,8 @@ import { Writable } from 'node:stream';
 import type { DescService } from '@bufbuild/protobuf';
 import { createClient, type Client } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
-import { createApp, type App } from '../app.js';
-import type { Clock } from '../kernel/clock.js';
+import { createApp, type App } from '../../src/app.js';
+import type { Clock } from '../../src/kernel/clock.js';
 import { latestMailTo, latestSmsTo, extractCode } from './outbox.js';
 
 export interface TestServer {

@@ -1,7 +1,7 @@
 import { startCluster } from '@mychat/server/dev/cluster';
-import { backendAvailable, backendUrls } from './test/backends.js';
-import { chatCoreSuite } from './test/chat-core.suite.js';
-import { clusterTestEnv } from './test/cluster-env.js';
+import { backendAvailable, backendUrls } from '../helpers/backends.js';
+import { chatCoreSuite } from '../helpers/chat-core.suite.js';
+import { clusterTestEnv } from '../helpers/cluster-env.js';
 
 /**
  * The chat core again, split: auth, contacts and message each in their own process, two

@@ -1,7 +1,7 @@
-import { backendAvailable, backendUrls, uniqueName } from './test/backends.js';
-import { chatCoreSuite } from './test/chat-core.suite.js';
-import { createTestDatabaseUrl, dropTestDatabase } from './test/sql-databases.js';
-import { startTestServer } from './test/test-server.js';
+import { backendAvailable, backendUrls, uniqueName } from '../helpers/backends.js';
+import { chatCoreSuite } from '../helpers/chat-core.suite.js';
+import { createTestDatabaseUrl, dropTestDatabase } from '../helpers/sql-databases.js';
+import { startTestServer } from '../helpers/test-server.js';
 
 /** The chat core, all-in-one, on each SQL engine (with Redis for kv and bus beside the real ones). */
 const setups = [

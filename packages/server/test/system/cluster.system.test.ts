@@ -12,15 +12,15 @@ import { MyChatClient } from '@mychat/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startCluster, type Cluster } from '@mychat/server/dev/cluster';
-import { Meta } from './rpc/call-context.js';
-import { PASSWORD, uniqueEmail } from './test/auth-helpers.js';
-import { backendAvailable, backendUrls } from './test/backends.js';
-import { clusterTestEnv } from './test/cluster-env.js';
-import { tus, tusMetadata } from './test/media-helpers.js';
+import { Meta } from '../../src/rpc/call-context.js';
+import { PASSWORD, uniqueEmail } from '../helpers/auth-helpers.js';
+import { backendAvailable, backendUrls } from '../helpers/backends.js';
+import { clusterTestEnv } from '../helpers/cluster-env.js';
+import { tus, tusMetadata } from '../helpers/media-helpers.js';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const PROTO_DIR = path.resolve(here, '../../../proto');
+const PROTO_DIR = path.resolve(here, '../../../../proto');
 const PYTHON = '/usr/bin/python3';
 
 /** Whether Debian's python3-grpcio and python3-grpc-tools are there (CI installs them). */
@@ -280,7 +280,7 @@ describe.skipIf(!ready)('split deployment on loopback (MariaDB + Redis)', () => 
         conversationId: conv,
       };
       const { stdout } = await run(PYTHON, [
-        path.join(here, 'test/grpc-python/client.py'),
+        path.join(here, '../helpers/grpc-python/client.py'),
         stubs,
         JSON.stringify(args),
       ]);

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { auth } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUp } from './test/auth-helpers.js';
-import { tus, tusMetadata, uploadOk } from './test/media-helpers.js';
-import { startTestServer, type TestServer } from './test/test-server.js';
+import { signUp } from '../helpers/auth-helpers.js';
+import { tus, tusMetadata, uploadOk } from '../helpers/media-helpers.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /** Every path under `dir` with its permission bits, e.g. ["blobs/objects/m/1/x", 0o600]. */
 function modes(dir: string): [string, number, boolean][] {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, startTcpEntry, type Cluster, type TcpEntry } from '@mychat/server/dev/cluster';
-import { backendAvailable, backendUrls } from './test/backends.js';
+import { backendAvailable, backendUrls } from '../helpers/backends.js';
 import {
   expectIntact,
   inBatches,
@@ -8,9 +8,9 @@ import {
   sendSeries,
   serverHistory,
   type Pair,
-} from './test/chat-pairs.js';
-import { clusterTestEnv } from './test/cluster-env.js';
-import { RedisProcess } from './test/redis-process.js';
+} from '../helpers/chat-pairs.js';
+import { clusterTestEnv } from '../helpers/cluster-env.js';
+import { RedisProcess } from '../helpers/redis-process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const closeAll = (pairs: Pair[]) =>

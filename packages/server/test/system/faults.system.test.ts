@@ -4,9 +4,9 @@ import path from 'node:path';
 import { MyChatClient, type ChatMessage } from '@mychat/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { PASSWORD, uniqueEmail } from './test/auth-helpers.js';
-import { ChildServer, freePort } from './test/child-server.js';
-import { extractCode, latestMailTo } from './test/outbox.js';
+import { PASSWORD, uniqueEmail } from '../helpers/auth-helpers.js';
+import { ChildServer, freePort } from '../helpers/child-server.js';
+import { extractCode, latestMailTo } from '../helpers/outbox.js';
 
 /**
  * Crash safety: the server is SIGKILLed in the middle of a conversation and started again

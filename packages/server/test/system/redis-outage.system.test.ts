@@ -1,11 +1,11 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { auth } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorInfoOf } from './kernel/errors.js';
-import { bearer, uniqueEmail } from './test/auth-helpers.js';
-import { RedisProcess } from './test/redis-process.js';
-import { startTestServer, type TestServer } from './test/test-server.js';
-import { newUser } from './gateway/ws/ws.test-helpers.js';
+import { errorInfoOf } from '../../src/kernel/errors.js';
+import { bearer, uniqueEmail } from '../helpers/auth-helpers.js';
+import { RedisProcess } from '../helpers/redis-process.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { newUser } from '../../src/gateway/ws/ws.test-helpers.js';
 
 const readyz = async (s: TestServer) => {
   const res = await fetch(`${s.baseUrl}/readyz`);

@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from './app.js';
-import { loadConfig } from './kernel/config.js';
-import { configSchema } from './config.schema.js';
-import { rpcPort } from './modules.js';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/kernel/config.js';
+import { configSchema } from '../../src/config.schema.js';
+import { rpcPort } from '../../src/modules.js';
 
 const apps: App[] = [];
 const dirs: string[] = [];

@@ -1,7 +1,7 @@
 import { MyChatClient, MyChatError, type StoredSession } from '@mychat/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, uniqueEmail } from './test/auth-helpers.js';
-import { startTestServer, type TestServer } from './test/test-server.js';
+import { PASSWORD, uniqueEmail } from '../helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /** The SDK's account API against a real server, as an app would use it. */
 describe('sdk: accounts', () => {

@@ -9,8 +9,8 @@ import {
 } from '@mychat/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { PASSWORD, signUp, type AuthClient } from './test/auth-helpers.js';
-import { startTestServer, type TestServer } from './test/test-server.js';
+import { PASSWORD, signUp, type AuthClient } from '../helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /** Chat through the SDK against a real server (all modules, real sockets), as an app would. */
 describe('sdk: chat', () => {

@@ -1,8 +1,8 @@
 import { auth } from '@mychat/protocol';
 import { MyChatClient, MyChatError, type ChatMessage, type MessageMeta } from '@mychat/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, signUp, type AuthClient } from './test/auth-helpers.js';
-import { startTestServer, type TestServer } from './test/test-server.js';
+import { PASSWORD, signUp, type AuthClient } from '../helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /** "My files" and the file transfer conversation through the SDK against a real server. */
 describe('sdk: drive and file transfer', () => {

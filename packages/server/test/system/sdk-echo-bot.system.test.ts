@@ -5,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { auth } from '@mychat/protocol';
 import { MyChatClient } from '@mychat/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, signUp } from './test/auth-helpers.js';
-import { startTestServer, type TestServer } from './test/test-server.js';
+import { PASSWORD, signUp } from '../helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
-const bot = fileURLToPath(new URL('../../sdk/dist/examples/echo-bot.js', import.meta.url));
+const bot = fileURLToPath(new URL('../../../sdk/dist/examples/echo-bot.js', import.meta.url));
 
 /** The SDK's example bot, built and run as a user would run it, against a real server. */
 describe.skipIf(!fs.existsSync(bot))('sdk: the echo bot example', () => {

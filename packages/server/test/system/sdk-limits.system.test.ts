@@ -1,8 +1,8 @@
 import { auth, message } from '@mychat/protocol';
 import { MyChatClient, type ConnectionState, type SendStateEvent } from '@mychat/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bearer, PASSWORD, signUp } from './test/auth-helpers.js';
-import { startTestServer, type TestServer } from './test/test-server.js';
+import { bearer, PASSWORD, signUp } from '../helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /** The SDK against a real server's socket limits: what it does with what it can never send or hold. */
 describe('sdk: socket limits', () => {

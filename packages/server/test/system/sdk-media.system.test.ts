@@ -3,9 +3,9 @@ import net from 'node:net';
 import { auth } from '@mychat/protocol';
 import { MemoryUploadStore, MyChatClient, type MyChatError, type UploadStore } from '@mychat/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, signUp, type AuthClient } from './test/auth-helpers.js';
-import { mpeg4Mp4, noisyPng, voiceWebm } from './test/media-fixtures.js';
-import { startTestServer, type TestServer } from './test/test-server.js';
+import { PASSWORD, signUp, type AuthClient } from '../helpers/auth-helpers.js';
+import { mpeg4Mp4, noisyPng, voiceWebm } from '../helpers/media-fixtures.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

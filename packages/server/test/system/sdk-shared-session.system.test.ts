@@ -1,7 +1,7 @@
 import { MemorySessionStore, MyChatClient, type StoredSession } from '@mychat/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, uniqueEmail } from './test/auth-helpers.js';
-import { startTestServer, type TestServer } from './test/test-server.js';
+import { PASSWORD, uniqueEmail } from '../helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /**
  * Two SDK clients sharing one stored session, as the tabs of one browser do. A refresh token

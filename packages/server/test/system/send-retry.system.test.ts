@@ -3,8 +3,8 @@ import { auth, message as pb } from '@mychat/protocol';
 import { MyChatClient } from '@mychat/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { bearer, PASSWORD, signUp, type AuthClient } from './test/auth-helpers.js';
-import { startTestServer, type TestServer } from './test/test-server.js';
+import { bearer, PASSWORD, signUp, type AuthClient } from '../helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /**
  * A send whose first attempt is slow (queued behind the database) must not be worked on

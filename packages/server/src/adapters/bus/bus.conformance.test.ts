@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { backendAvailable, backendUrls, uniqueName } from '../../test/backends.js';
+import { backendAvailable, backendUrls, uniqueName } from '../../../test/helpers/backends.js';
 import type { Bus, BusHandler } from './bus.js';
 import { openBus } from './open-bus.js';
 
