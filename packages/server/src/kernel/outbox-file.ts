@@ -2,6 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
+/*
+ * The development outboxes of the mail and sms adapters write through this (here in the kernel:
+ * an adapter imports only its own folder and the kernel).
+ */
+
 let lastMs = 0;
 let sameMsSeq = 0;
 

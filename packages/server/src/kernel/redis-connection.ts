@@ -28,7 +28,8 @@ export function redactRedisUrl(url: string): string {
 /**
  * Connects one ioredis client and waits until it is ready, so a wrong URL fails at boot
  * rather than at the first request. ioredis is imported here, lazily: processes on the
- * embedded defaults never load it. Shared by the kv and bus adapters.
+ * embedded defaults never load it. Shared by the kv and bus adapters (here in the kernel: an
+ * adapter imports only its own folder and the kernel).
  */
 export async function connectRedis(url: string, logger: Logger, options: RedisOptions = {}): Promise<Redis> {
   const { Redis } = await import('ioredis');
