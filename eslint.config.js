@@ -32,33 +32,9 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
-    // Only stores talk to the SDK: views and components call a store, which wraps the client.
-    // app/main.ts builds the client and hands it to the stores (sdk/current-client.ts).
-    files: ['packages/web/src/**/*.{ts,vue}'],
-    ignores: ['packages/web/src/**/*.store.ts', 'packages/web/src/sdk/**', 'packages/web/src/app/main.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '**/sdk/client',
-                '**/sdk/client.js',
-                '**/sdk/current-client',
-                '**/sdk/current-client.js',
-              ],
-              message: 'Only stores (*.store.ts) talk to the SDK client: call a store instead.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
     // Server code logs through pino only.
     files: ['packages/server/src/**/*.ts'],
-    ignores: ['**/*.test.ts', 'packages/server/src/test/**'],
+    ignores: ['**/*.test.ts'],
     rules: { 'no-console': 'error' },
   },
 );

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { freePort, MAIN_JS } from '@mychat/server/dev/cluster';
+import { nodeFlagsFor } from '@mychat/server/kernel/node-flags';
 
 export interface LocalServer {
   url: string;
@@ -40,18 +41,10 @@ export async function startLocalServer(
   env: Record<string, string> = {},
   dataDir: string = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-bench-')),
 ): Promise<LocalServer> {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const main = path.resolve(here, '../../server/dist/main.js');
   // The server's own choice of ports: below the ephemeral range, where no client's source port lands.
-  const { freePort } = (await import(path.resolve(here, '../../server/dist/cluster/cluster.js'))) as {
-    freePort(): Promise<number>;
-  };
-  const { nodeFlagsFor } = (await import(path.resolve(here, '../../server/dist/kernel/node-flags.js'))) as {
-    nodeFlagsFor(targets: string): string[];
-  };
   const [port, rpcPort] = [await freePort(), await freePort()];
   const flags = serverNodeArgs(process.env, nodeFlagsFor('all'));
-  const child: ChildProcess = spawn(process.execPath, [...flags, main, 'serve'], {
+  const child: ChildProcess = spawn(process.execPath, [...flags, MAIN_JS, 'serve'], {
     env: {
       ...process.env,
       MYCHAT_DATA_DIR: dataDir,

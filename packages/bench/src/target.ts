@@ -7,13 +7,11 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { MAIN_JS as SERVER_MAIN, startCluster } from '@mychat/server/dev/cluster';
 import { procStats, serverNodeArgs, startLocalServer } from './local-server.js';
 
 const run = promisify(execFile);
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SERVER_MAIN = path.resolve(here, '../../server/dist/main.js');
 
 /** `mychat bench-seed`'s output file. */
 export interface Seed {
@@ -94,18 +92,6 @@ export async function seedWith(
   }
 }
 
-/** What the bench uses of the server's loopback cluster (packages/server/src/cluster). */
-interface LoopbackCluster {
-  baseUrl: string;
-  dir: string;
-  sqlUrl: string;
-  redisUrl: string;
-  redisPrefix: string;
-  gateways: readonly { httpUrl: string; pid: number | undefined }[];
-  processes: readonly { pid: number | undefined }[];
-  stop(): Promise<void>;
-}
-
 export async function openTarget(o: TargetOptions): Promise<Target> {
   const env = { ...BENCH_SERVER_ENV, ...o.env };
   if (o.mode === 'url') {
@@ -137,9 +123,6 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
       stop: () => server.stop(),
     };
   }
-  const { startCluster } = (await import(path.resolve(here, '../../server/dist/cluster/cluster.js'))) as {
-    startCluster(o: object): Promise<LoopbackCluster>;
-  };
   const cluster = await startCluster({
     env,
     logLevel: 'warn',

@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 /**
- * The `mychat` command: serve, migrate, modules, config print.
+ * The `mychat` command: parses the command line and hands it to one of `commands/`.
  * Run `mychat help` for usage.
  */
 import { parseArgs } from 'node:util';
-import v8 from 'node:v8';
-import { createApp, resolveModules } from './app.js';
-import { configSchema } from './config.schema.js';
-import { ConfigError, configKeys, loadConfig, printConfig } from './kernel/config.js';
+import type { CommandContext } from './commands/command.js';
+import { configKeysCommand, configPrintCommand } from './commands/config.js';
+import { migrateCommand } from './commands/migrate.js';
+import { modulesCommand } from './commands/modules.js';
+import { serveCommand } from './commands/serve.js';
+import { ConfigError } from './kernel/config.js';
 import { ModuleGraphError } from './kernel/module-graph.js';
-import { HEAP_GROWING_FLAG } from './kernel/node-flags.js';
-import { META_TARGETS, MODULES, type ModuleName } from './modules.js';
 
 const USAGE = `mychat <command> [options]
 
@@ -29,6 +29,7 @@ Options:
   --<key>=<value>          set any config key by its dotted path, e.g. --http.port=9000
 `;
 
+/** bench-seed's own options: not config keys. */
 const SEED_OPTIONS = ['users', 'group-size', 'tag', 'out', 'pairs'];
 
 function out(s: string) {
@@ -47,7 +48,6 @@ function parse(argv: string[]) {
   for (const t of tokens ?? []) {
     if (t.kind !== 'option' || t.name === 'target' || t.name === 'config' || t.name === 'help') continue;
     if (t.value === undefined) throw new ConfigError(`--${t.name} needs a value: --${t.name}=<value>`);
-    // bench-seed's own options are not config keys.
     if (positionals[0] === 'bench-seed' && SEED_OPTIONS.includes(t.name)) seed[t.name] = t.value;
     else flags[t.name] = t.value;
   }
@@ -61,109 +61,27 @@ function parse(argv: string[]) {
   };
 }
 
+/** The exit code, or -1 for a command that keeps running (serve). */
 async function main(argv: string[]): Promise<number> {
   const args = parse(argv);
   const [cmd, sub] = args.command;
-  const sources = { file: args.configFile, env: process.env, flags: args.flags };
+  const ctx: CommandContext = {
+    sources: { file: args.configFile, env: process.env, flags: args.flags },
+    out,
+  };
   if (!cmd || cmd === 'help' || args.help) {
     out(USAGE);
     return cmd || args.help ? 0 : 1;
   }
-  if (cmd === 'modules') {
-    for (const [name, def] of Object.entries(MODULES)) {
-      out(`${name.padEnd(12)} ${def.deps.length ? 'needs ' + def.deps.join(', ') : '(no dependencies)'}`);
-      // Who calls whom: the services this one reaches over RPC (local or remote).
-      if (def.peers?.length) out(`${''.padEnd(13)}calls ${def.peers.join(', ')}`);
-      out(`${''.padEnd(13)}${def.description}`);
-    }
-    out('\nmeta-targets:');
-    for (const [name, list] of Object.entries(META_TARGETS))
-      out(`${name.padEnd(12)} ${list.join(', ')} -> ${resolveModules([name]).join(', ')}`);
-    return 0;
-  }
-  if (cmd === 'config' && sub === 'print') {
-    out(printConfig(loadConfig(configSchema, sources)));
-    return 0;
-  }
-  if (cmd === 'config' && sub === 'keys') {
-    for (const k of configKeys(configSchema)) out(`${k.path.join('.').padEnd(36)} ${k.env}`);
-    return 0;
-  }
-  if (cmd === 'migrate') {
-    // Initialising a service module migrates its tables; nothing is served.
-    const services = (Object.keys(MODULES) as ModuleName[]).filter(
-      (n) => MODULES[n].service && n !== 'gateway',
-    );
-    const migrator = createApp({
-      targets: services,
-      config: { ...sources, flags: { ...args.flags, 'http.port': '0', 'rpc.port': '0' } },
-    });
-    await migrator.start();
-    await migrator.stop();
-    out(`migrated: ${services.join(', ')}`);
-    return 0;
-  }
+  if (cmd === 'modules') return modulesCommand(ctx);
+  if (cmd === 'config' && sub === 'print') return configPrintCommand(ctx);
+  if (cmd === 'config' && sub === 'keys') return configKeysCommand(ctx);
+  if (cmd === 'migrate') return migrateCommand(ctx);
   if (cmd === 'bench-seed') {
-    const { benchSeed, assertSeedAllowed, validatePlan } = await import('./bench/bench-seed.js');
-    const plan = {
-      users: Number(args.seed.users ?? 1000),
-      groupSize: Number(args.seed['group-size'] ?? 0),
-      tag: args.seed.tag ?? Date.now().toString(36),
-      pairs: args.seed.pairs !== 'false',
-    };
-    const file = args.seed.out;
-    if (!file) throw new ConfigError('bench-seed needs --out=<file> for the tokens');
-    const app = createApp({
-      targets: ['auth', 'contacts', 'message'],
-      config: { ...sources, flags: { ...args.flags, 'http.port': '0', 'rpc.port': '0' } },
-    });
-    assertSeedAllowed(app);
-    validatePlan(plan);
-    await app.start();
-    try {
-      const started = performance.now();
-      const seeded = await benchSeed(app, plan);
-      const fs = await import('node:fs');
-      fs.writeFileSync(file, JSON.stringify(seeded), { mode: 0o600 });
-      out(
-        `seeded ${seeded.users.length} users, ${seeded.pairs.length} friend pairs` +
-          `${seeded.group ? `, a group of ${seeded.group.members}` : ''} in ` +
-          `${((performance.now() - started) / 1000).toFixed(1)} s; tokens in ${file}`,
-      );
-    } finally {
-      await app.stop();
-    }
-    return 0;
+    const { benchSeedCommand } = await import('./commands/bench-seed.js');
+    return benchSeedCommand(ctx, args.seed);
   }
-  if (cmd === 'serve') {
-    v8.setFlagsFromString(HEAP_GROWING_FLAG);
-    const app = createApp({
-      targets: args.target
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-      config: sources,
-    });
-    const log = app.loggers.root;
-    let stopping = false;
-    const shutdown = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal }, 'shutting down');
-      app.stop().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
-    process.on('SIGINT', () => shutdown('SIGINT'));
-    await app.start();
-    log.info({ modules: app.runner.order }, 'mychat is running');
-    return -1; // keep running
-  }
+  if (cmd === 'serve') return serveCommand(ctx, args.target);
   out(`unknown command: ${args.command.join(' ')}\n\n${USAGE}`);
   return 1;
 }

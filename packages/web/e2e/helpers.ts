@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { startTestServer, type TestServer } from '../../server/src/test/test-server.js';
+import { startTestServer, type TestServer } from '../../server/test/helpers/test-server.js';
 
 /** The built web app (npm run build writes it; the root `npm test` builds first). */
 export const WEB_DIST = fileURLToPath(new URL('../dist', import.meta.url));

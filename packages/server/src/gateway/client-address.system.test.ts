@@ -1,8 +1,8 @@
 import http from 'node:http';
 import { auth } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectReason, uniqueEmail, type AuthClient } from '../test/auth-helpers.js';
-import { startTestServer, type TestServer } from '../test/test-server.js';
+import { expectReason, uniqueEmail, type AuthClient } from '../../test/helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../../test/helpers/test-server.js';
 
 /**
  * Per-IP limits key on the client address the gateway derives. A client that writes its own

@@ -3,10 +3,10 @@ import { auth, common, contacts, message as pb } from '@mychat/protocol';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcWebTransport } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUp } from '../test/auth-helpers.js';
-import { backendAvailable } from '../test/backends.js';
-import { createTestDatabaseUrl, dropTestDatabase } from '../test/sql-databases.js';
-import { startTestServer, type TestServer } from '../test/test-server.js';
+import { signUp } from '../../test/helpers/auth-helpers.js';
+import { backendAvailable } from '../../test/helpers/backends.js';
+import { createTestDatabaseUrl, dropTestDatabase } from '../../test/helpers/sql-databases.js';
+import { startTestServer, type TestServer } from '../../test/helpers/test-server.js';
 import { forClient } from './connect-edge-errors.js';
 
 /**

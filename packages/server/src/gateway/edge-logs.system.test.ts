@@ -4,9 +4,9 @@ import { Registry } from 'prom-client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpServer } from '../http/http-server.js';
-import { bearer, uniqueEmail } from '../test/auth-helpers.js';
-import { upload } from '../test/media-helpers.js';
-import { startTestServer, type TestServer } from '../test/test-server.js';
+import { bearer, uniqueEmail } from '../../test/helpers/auth-helpers.js';
+import { upload } from '../../test/helpers/media-helpers.js';
+import { startTestServer, type TestServer } from '../../test/helpers/test-server.js';
 import { newUser } from './ws/ws.test-helpers.js';
 
 const parsed = (logs: string[]) => logs.map((l) => JSON.parse(l) as Record<string, unknown>);

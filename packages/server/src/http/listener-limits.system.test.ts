@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAuthed, is, newUser, sleep } from '../gateway/ws/ws.test-helpers.js';
-import { startTestServer, type TestServer } from '../test/test-server.js';
+import { startTestServer, type TestServer } from '../../test/helpers/test-server.js';
 
 /**
  * The short header deadline of the public listener must not touch what legitimately stays

@@ -19,7 +19,7 @@ import { currentRequest, remainingMs, runInRequest, timeoutFromHeaders } from '.
 import { Meta } from './call-context.js';
 import { LightHeaders } from './light-headers.js';
 import { createDirectTransport } from './direct-transport.js';
-import { INTERNAL_SESSION_MEMORY_MB } from './rpc-server.js';
+import { INTERNAL_SESSION_MEMORY_MB } from './http2-session.js';
 
 interface Registration {
   service: DescService;

@@ -2,7 +2,7 @@ import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { auth } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../test/test-server.js';
+import { startTestServer, type TestServer } from '../../test/helpers/test-server.js';
 
 /** The internal gRPC port serves services only to callers holding the internal token. */
 describe('internal rpc server', () => {

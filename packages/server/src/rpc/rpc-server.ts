@@ -2,16 +2,8 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Logger } from 'pino';
+import { INTERNAL_SESSION_MEMORY_MB } from './http2-session.js';
 import type { RpcHub } from './rpc-hub.js';
-
-/**
- * The memory one HTTP/2 connection may hold, MB. Node's default (10) protects against
- * untrusted peers; a gateway is a trusted peer that multiplexes thousands of calls on one
- * connection, and under load (a reconnect storm after a gateway died) the default made the
- * server refuse streams and then close the whole session (GOAWAY INTERNAL_ERROR), failing
- * every call on it at once.
- */
-export const INTERNAL_SESSION_MEMORY_MB = 512;
 
 /**
  * The internal gRPC server (HTTP/2 without TLS, on a port that must never be public):

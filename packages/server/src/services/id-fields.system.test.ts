@@ -2,11 +2,11 @@ import { auth, contacts, media, message } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorInfoOf } from '../kernel/errors.js';
 import { ID_MAX } from '../kernel/ids.js';
-import { backendAvailable } from '../test/backends.js';
-import { bearer, expectReason, signUp } from '../test/auth-helpers.js';
-import { upload, uploadOk } from '../test/media-helpers.js';
-import { createTestDatabaseUrl, dropTestDatabase } from '../test/sql-databases.js';
-import { startTestServer, type TestServer } from '../test/test-server.js';
+import { backendAvailable } from '../../test/helpers/backends.js';
+import { bearer, expectReason, signUp } from '../../test/helpers/auth-helpers.js';
+import { upload, uploadOk } from '../../test/helpers/media-helpers.js';
+import { createTestDatabaseUrl, dropTestDatabase } from '../../test/helpers/sql-databases.js';
+import { startTestServer, type TestServer } from '../../test/helpers/test-server.js';
 
 /**
  * Every id field goes through the kernel's one parser: an id has one spelling (no leading

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../../kernel/clock.js';
-import { startS3rver } from '../../test/s3rver.js';
+import { startS3rver } from '../../../test/helpers/s3rver.js';
 import { BlobNotFoundError, checkKey, readAll, type BlobStore } from './blob.js';
 import { openBlob } from './open-blob.js';
 

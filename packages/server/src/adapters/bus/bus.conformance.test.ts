@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { backendAvailable, backendUrls, uniqueName } from '../../test/backends.js';
+import { backendAvailable, backendUrls, uniqueName } from '../../../test/helpers/backends.js';
 import type { Bus, BusHandler } from './bus.js';
 import { openBus } from './open-bus.js';
 
@@ -320,7 +320,7 @@ describe('nats subjects', () => {
 
 describe.skipIf(!(await backendAvailable('nats')))('nats bus connection loss', () => {
   it('resubscribes and tells onResume after its connection is cut', async () => {
-    const { startTcpEntry } = await import('../../cluster/tcp-entry.js');
+    const { startTcpEntry } = await import('@mychat/server/dev/cluster');
     const nats = new URL(backendUrls.nats);
     const cable = await startTcpEntry({
       host: '127.0.0.1',

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { closeRedis, connectRedis, failFast } from '../kv/redis-connection.js';
+import { closeRedis, connectRedis, failFast } from '../../kernel/redis-connection.js';
 import type { Bus, BusHandler, BusSubscription } from './bus.js';
 import { deliverSafely } from './deliver.js';
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { backendAvailable, backendUrls, uniqueName } from '../../test/backends.js';
+import { backendAvailable, backendUrls, uniqueName } from '../../../test/helpers/backends.js';
 import type { Kv } from './kv.js';
 import { createMemoryKv } from './memory.kv.js';
 import { openKv } from './open-kv.js';

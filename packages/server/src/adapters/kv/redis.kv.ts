@@ -2,7 +2,7 @@ import { ReplyError, type Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { checkTtlMs, type Kv } from './kv.js';
 import { AppError, ErrorCode } from '../../kernel/errors.js';
-import { closeRedis, connectRedis, failFast } from './redis-connection.js';
+import { closeRedis, connectRedis, failFast } from '../../kernel/redis-connection.js';
 
 /**
  * INCRBY that sets the TTL only when this call created the key, in one atomic step: with a

@@ -6,7 +6,7 @@ import { simpleParser } from 'mailparser';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { readOutboxMails } from '../../test/outbox.js';
+import { readOutboxMails } from '../../../test/helpers/outbox.js';
 import { maskEmail } from './mask-email.js';
 import { createOutboxMailer } from './outbox.mail.js';
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 
 import type { Mailer, MailMessage } from './mail.js';
 import { maskEmail } from './mask-email.js';
-import { writeOutboxFile } from './outbox-file.js';
+import { writeOutboxFile } from '../../kernel/outbox-file.js';
 
 /** Options of {@link createOutboxMailer}. */
 export interface OutboxMailerOptions {

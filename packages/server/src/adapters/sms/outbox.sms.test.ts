@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { latestSmsTo } from '../../test/outbox.js';
+import { latestSmsTo } from '../../../test/helpers/outbox.js';
 import { maskPhone } from './mask-phone.js';
 import { createOutboxSms } from './outbox.sms.js';
 import { openSms } from './open-sms.js';

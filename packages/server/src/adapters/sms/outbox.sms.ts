@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 
-import { writeOutboxFile } from '../mail/outbox-file.js';
+import { writeOutboxFile } from '../../kernel/outbox-file.js';
 import { maskPhone } from './mask-phone.js';
 import type { SmsMessage, SmsSender } from './sms.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { sql as rawSql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../test/sql-databases.js';
+import { silentLogger } from '../../../test/helpers/sql-databases.js';
 import { openSql, parseSqlUrl } from './open-sql.js';
 
 describe('parseSqlUrl', () => {

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../test/sql-databases.js';
+import { silentLogger } from '../../../test/helpers/sql-databases.js';
 import { prepared, preparedRows, slot } from './prepared.js';
 import type { SqlDatabase } from './sql.js';
 import { openSqliteSql } from './sqlite.sql.js';

@@ -1,7 +1,7 @@
 import { sql as rawSql, type Kysely, type Migration } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendAvailable, type Backend } from '../../test/backends.js';
-import { openTestDatabase, type TestDatabase } from '../../test/sql-databases.js';
+import { backendAvailable, type Backend } from '../../../test/helpers/backends.js';
+import { openTestDatabase, type TestDatabase } from '../../../test/helpers/sql-databases.js';
 import { asBool, asId, asNum, isUniqueViolation, type SqlDatabase, type SqlEngine } from './sql.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

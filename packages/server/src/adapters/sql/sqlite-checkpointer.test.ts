@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../test/sql-databases.js';
+import { silentLogger } from '../../../test/helpers/sql-databases.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { openSqliteSql } from './sqlite.sql.js';
 

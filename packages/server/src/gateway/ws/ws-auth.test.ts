@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer } from '../../test/auth-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer } from '../../../test/helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { closedWithin, connect, connectAuthed, is, newUser, type TestSocket } from './ws.test-helpers.js';
 
 /** onAuthenticate: nothing is handled before a valid Auth frame; everything else is 4401. */

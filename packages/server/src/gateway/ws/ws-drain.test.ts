@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { startTestServer } from '../../test/test-server.js';
+import { startTestServer } from '../../../test/helpers/test-server.js';
 import { connect, connectAuthed, is, newUser } from './ws.test-helpers.js';
 
 /** Shutdown: clients are told to reconnect elsewhere, then closed 1012; stragglers are cut. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { closedWithin, connect, connectAuthed, is, newUser } from './ws.test-helpers.js';
 
 const reasonOf = (f: { body: { case?: string; value?: unknown } }) =>

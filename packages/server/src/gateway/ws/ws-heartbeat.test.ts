@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { closedWithin, connectAuthed, newUser, sleep } from './ws.test-helpers.js';
 
 /** Liveness: any frame counts; silence past heartbeatTimeoutMs closes 4408. */

@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { gateway } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushToUsers } from '../../contracts/push-envelope.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { connect, connectAuthed, is, newUser } from './ws.test-helpers.js';
 
 /** What operators see on /metrics. */

@@ -2,7 +2,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { gateway } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { is, newUser, wsUrl } from './ws.test-helpers.js';
 
 const SHARE = 5;

@@ -1,7 +1,7 @@
 import { contacts, type gateway } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer } from '../../test/auth-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer } from '../../../test/helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { presenceKey, presenceOf } from '../../contracts/presence-keys.js';
 import { connectAuthed, newUser, sleep } from './ws.test-helpers.js';
 

@@ -1,8 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { gateway } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { device, PASSWORD } from '../../test/auth-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { device, PASSWORD } from '../../../test/helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { pushToUsers, userChannel } from '../../contracts/push-envelope.js';
 import { connectAuthed, is, newUser, sleep, type TestSocket } from './ws.test-helpers.js';
 

@@ -2,8 +2,8 @@ import type { gateway } from '@mychat/protocol';
 import { message } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorInfoOf } from '../../kernel/errors.js';
-import { bearer, expectReason } from '../../test/auth-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer, expectReason } from '../../../test/helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { connectAuthed, is, newUser, type TestSocket } from './ws.test-helpers.js';
 
 const BURST = 20;

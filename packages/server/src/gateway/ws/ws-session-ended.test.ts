@@ -1,8 +1,8 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { gateway } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, device, PASSWORD } from '../../test/auth-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer, device, PASSWORD } from '../../../test/helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { SESSION_ENDED_CHANNEL } from '../../contracts/session-ended-notice.js';
 import { WsClose } from './ws-close-codes.js';
 import { connectAuthed, is, newUser, type TestSocket } from './ws.test-helpers.js';

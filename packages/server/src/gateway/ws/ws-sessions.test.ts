@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, device, PASSWORD } from '../../test/auth-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer, device, PASSWORD } from '../../../test/helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { closedWithin, connectAuthed, is, newUser } from './ws.test-helpers.js';
 
 /** Sessions ended elsewhere (kick, logout) end their sockets here at once. */

@@ -3,7 +3,7 @@ import { gateway } from '@mychat/protocol';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pushToUsers } from '../../contracts/push-envelope.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { connectAuthed, is, newUser, sleep } from './ws.test-helpers.js';
 
 const bigFrame = (n: number) =>

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { device, PASSWORD } from '../../test/auth-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { device, PASSWORD } from '../../../test/helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { closedWithin, connectAuthed, is, newUser, type TestSocket } from './ws.test-helpers.js';
 
 const PER_SESSION = 4;

@@ -1,7 +1,7 @@
 import { contacts, type gateway, message } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer } from '../../test/auth-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer } from '../../../test/helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { closedWithin, connect, connectAuthed, newUser, type TestSocket } from './ws.test-helpers.js';
 
 type Frame = gateway.ServerFrame;

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { connect, connectAuthed, is, newUser } from './ws.test-helpers.js';
 
 /** A raw upgrade request: the status line the server answers with, and its headers. */

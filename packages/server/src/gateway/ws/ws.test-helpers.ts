@@ -12,8 +12,8 @@ import {
 } from '@bufbuild/protobuf';
 import { auth, gateway } from '@mychat/protocol';
 import { WebSocket } from 'ws';
-import { signUp } from '../../test/auth-helpers.js';
-import type { TestServer } from '../../test/test-server.js';
+import { signUp } from '../../../test/helpers/auth-helpers.js';
+import type { TestServer } from '../../../test/helpers/test-server.js';
 
 export type ClientFrameInit = MessageInitShape<typeof gateway.ClientFrameSchema>;
 

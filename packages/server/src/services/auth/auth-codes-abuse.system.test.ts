@@ -8,8 +8,8 @@ import {
   signUp,
   uniqueEmail,
   type AuthClient,
-} from '../../test/auth-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+} from '../../../test/helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 
 /**
  * Code tries are limited per requester (client IP, from X-Forwarded-For behind a trusted

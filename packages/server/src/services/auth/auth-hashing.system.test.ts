@@ -1,8 +1,14 @@
 import { auth } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorInfoOf } from '../../kernel/errors.js';
-import { device, PASSWORD, signUp, uniqueEmail, type AuthClient } from '../../test/auth-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import {
+  device,
+  PASSWORD,
+  signUp,
+  uniqueEmail,
+  type AuthClient,
+} from '../../../test/helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 
 /**
  * The bounded hashing queue: one hash at a time and three waiting, with a hash slow enough

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { auth } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorInfoOf } from '../../kernel/errors.js';
-import { backendAvailable } from '../../test/backends.js';
+import { backendAvailable } from '../../../test/helpers/backends.js';
 import {
   bearer,
   device,
@@ -13,9 +13,9 @@ import {
   signUp,
   uniqueEmail,
   type AuthClient,
-} from '../../test/auth-helpers.js';
-import { createTestDatabaseUrl, dropTestDatabase } from '../../test/sql-databases.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+} from '../../../test/helpers/auth-helpers.js';
+import { createTestDatabaseUrl, dropTestDatabase } from '../../../test/helpers/sql-databases.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 
 /**
  * The password pause: every try is charged before the password is checked, a success gives

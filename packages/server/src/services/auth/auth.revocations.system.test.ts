@@ -8,11 +8,11 @@ import { auth, message } from '@mychat/protocol';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorInfoOf } from '../../kernel/errors.js';
-import { bearer, device, expectReason, PASSWORD } from '../../test/auth-helpers.js';
-import { ChildServer, freePort } from '../../test/child-server.js';
-import { extractCode, latestMailTo } from '../../test/outbox.js';
-import { RedisProcess } from '../../test/redis-process.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer, device, expectReason, PASSWORD } from '../../../test/helpers/auth-helpers.js';
+import { ChildServer, freePort } from '../../../test/helpers/child-server.js';
+import { extractCode, latestMailTo } from '../../../test/helpers/outbox.js';
+import { RedisProcess } from '../../../test/helpers/redis-process.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { connect, connectAuthed, newUser } from '../../gateway/ws/ws.test-helpers.js';
 
 /** What the ws helpers need of a server: its URL, clients and its outbox. */

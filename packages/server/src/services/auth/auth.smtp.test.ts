@@ -3,9 +3,9 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { auth } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { device, PASSWORD, uniqueEmail } from '../../test/auth-helpers.js';
-import { extractCode } from '../../test/outbox.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { device, PASSWORD, uniqueEmail } from '../../../test/helpers/auth-helpers.js';
+import { extractCode } from '../../../test/helpers/outbox.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 
 /** Verification mail through a real SMTP server, read back and used to sign up. */
 describe('auth over a real SMTP server', () => {

@@ -1,6 +1,6 @@
 import { auth } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendAvailable, backendUrls, uniqueName } from '../../test/backends.js';
+import { backendAvailable, backendUrls, uniqueName } from '../../../test/helpers/backends.js';
 import {
   bearer,
   device,
@@ -10,10 +10,10 @@ import {
   uniqueEmail,
   uniquePhone,
   type AuthClient,
-} from '../../test/auth-helpers.js';
-import { createTestDatabaseUrl, dropTestDatabase } from '../../test/sql-databases.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
-import { latestMailTo, readOutboxMails } from '../../test/outbox.js';
+} from '../../../test/helpers/auth-helpers.js';
+import { createTestDatabaseUrl, dropTestDatabase } from '../../../test/helpers/sql-databases.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
+import { latestMailTo, readOutboxMails } from '../../../test/helpers/outbox.js';
 
 /**
  * The account suite, run through the public Connect edge of a real server on every

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { extractCode } from '../../test/outbox.js';
+import { extractCode } from '../../../test/helpers/outbox.js';
 import {
   escapeHtml,
   normalizeLocale,

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorInfoOf } from '../../kernel/errors.js';
-import { expectReason, uniqueEmail, uniquePhone } from '../../test/auth-helpers.js';
+import { expectReason, uniqueEmail, uniquePhone } from '../../../test/helpers/auth-helpers.js';
 import {
   CONTACTS_SETUPS,
   newUser,
   setupAvailable,
   startContactsEnv,
   type ContactsEnv,
-} from '../../test/contacts-helpers.js';
+} from '../../../test/helpers/contacts-helpers.js';
 
 /**
  * SearchUsers by exact email or phone says whether an account exists, so those lookups are

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendAvailable } from '../../test/backends.js';
-import { openTestDatabase, type TestDatabase } from '../../test/sql-databases.js';
+import { backendAvailable } from '../../../test/helpers/backends.js';
+import { openTestDatabase, type TestDatabase } from '../../../test/helpers/sql-databases.js';
 import { contactsMigrations } from './contacts.migrations.js';
 import { ContactsRepository, pairKey, RequestState } from './contacts.repository.js';
 import { GroupsRepository } from './groups.repository.js';

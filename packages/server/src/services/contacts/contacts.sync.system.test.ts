@@ -2,7 +2,7 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { contacts, gateway } from '@mychat/protocol';
 import { userChannel } from '../../contracts/push-envelope.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectReason } from '../../test/auth-helpers.js';
+import { expectReason } from '../../../test/helpers/auth-helpers.js';
 import {
   befriend,
   CONTACTS_SETUPS,
@@ -11,8 +11,8 @@ import {
   type ContactsClient,
   type ContactsEnv,
   type TestUser,
-} from '../../test/contacts-helpers.js';
-import type { FakeMessagePeer } from '../../test/fake-message-peer.js';
+} from '../../../test/helpers/contacts-helpers.js';
+import type { FakeMessagePeer } from '../../../test/helpers/fake-message-peer.js';
 
 const { GroupRole: R } = contacts;
 const split = CONTACTS_SETUPS.find((s) => s.fakeMessage)!;

@@ -1,7 +1,13 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { auth, contacts } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { device, expectReason, PASSWORD, uniqueEmail, uniquePhone } from '../../test/auth-helpers.js';
+import {
+  device,
+  expectReason,
+  PASSWORD,
+  uniqueEmail,
+  uniquePhone,
+} from '../../../test/helpers/auth-helpers.js';
 import {
   befriend,
   CONTACTS_SETUPS,
@@ -12,7 +18,7 @@ import {
   startContactsEnv,
   type ContactsClient,
   type ContactsEnv,
-} from '../../test/contacts-helpers.js';
+} from '../../../test/helpers/contacts-helpers.js';
 
 const { FriendRequestState: S } = contacts;
 

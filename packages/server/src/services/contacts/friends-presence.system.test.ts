@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAuthed } from '../../gateway/ws/ws.test-helpers.js';
-import { befriend, newUser, startContactsEnv, type ContactsEnv } from '../../test/contacts-helpers.js';
+import {
+  befriend,
+  newUser,
+  startContactsEnv,
+  type ContactsEnv,
+} from '../../../test/helpers/contacts-helpers.js';
 
 /** ListFriends shows who is online now; blocked pairs see no presence. */
 describe('friends with presence', () => {

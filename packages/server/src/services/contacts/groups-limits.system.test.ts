@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../../kernel/clock.js';
-import { bearer, device, expectReason, PASSWORD } from '../../test/auth-helpers.js';
+import { bearer, device, expectReason, PASSWORD } from '../../../test/helpers/auth-helpers.js';
 import {
   befriend,
   CONTACTS_SETUPS,
@@ -9,7 +9,7 @@ import {
   startContactsEnv,
   type ContactsClient,
   type ContactsEnv,
-} from '../../test/contacts-helpers.js';
+} from '../../../test/helpers/contacts-helpers.js';
 
 /** Group size limits and invite-link expiry, with a small configured maximum and a hand-moved clock. */
 for (const setup of CONTACTS_SETUPS.filter((s) => !s.fakeMessage)) {

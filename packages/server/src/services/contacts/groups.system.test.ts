@@ -1,6 +1,6 @@
 import { contacts } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectReason } from '../../test/auth-helpers.js';
+import { expectReason } from '../../../test/helpers/auth-helpers.js';
 import {
   befriend,
   CONTACTS_SETUPS,
@@ -11,7 +11,7 @@ import {
   type ContactsClient,
   type ContactsEnv,
   type TestUser,
-} from '../../test/contacts-helpers.js';
+} from '../../../test/helpers/contacts-helpers.js';
 
 const { GroupRole: R } = contacts;
 

@@ -1,9 +1,9 @@
 import { create } from '@bufbuild/protobuf';
 import { auth, media, message as pb } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, expectReason, signUp, type AuthClient } from '../../test/auth-helpers.js';
-import { tus, tusMetadata, uploadOk } from '../../test/media-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer, expectReason, signUp, type AuthClient } from '../../../test/helpers/auth-helpers.js';
+import { tus, tusMetadata, uploadOk } from '../../../test/helpers/media-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 
 /** "invoice<RLO>fdp.exe" is shown as "invoiceexe.pdf" by any bidi-aware renderer. */
 const SPOOF = 'invoice\u202Efdp.exe';

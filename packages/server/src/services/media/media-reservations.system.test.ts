@@ -1,9 +1,9 @@
 import { auth, media } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, signUp, type AuthClient } from '../../test/auth-helpers.js';
-import { backendAvailable, backendUrls, uniqueName } from '../../test/backends.js';
-import { tus, tusMetadata, upload } from '../../test/media-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer, signUp, type AuthClient } from '../../../test/helpers/auth-helpers.js';
+import { backendAvailable, backendUrls, uniqueName } from '../../../test/helpers/backends.js';
+import { tus, tusMetadata, upload } from '../../../test/helpers/media-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 
 const QUOTA = 100_000;
 const MAX_OPEN = 5;

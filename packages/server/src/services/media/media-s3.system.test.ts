@@ -2,11 +2,11 @@ import { create } from '@bufbuild/protobuf';
 import { auth, message as pb } from '@mychat/protocol';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, signUp } from '../../test/auth-helpers.js';
-import { photoWithGps, voiceWebm } from '../../test/media-fixtures.js';
-import { get, uploadOk } from '../../test/media-helpers.js';
-import { startS3rver } from '../../test/s3rver.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer, signUp } from '../../../test/helpers/auth-helpers.js';
+import { photoWithGps, voiceWebm } from '../../../test/helpers/media-fixtures.js';
+import { get, uploadOk } from '../../../test/helpers/media-helpers.js';
+import { startS3rver } from '../../../test/helpers/s3rver.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 
 /** The same media paths on the S3 backend (s3rver): staging, processing, pre-signed downloads. */
 describe('media on S3 (s3rver)', () => {

@@ -5,10 +5,16 @@ import path from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { auth, media, message as pb } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, expectReason, signUp, type AuthClient } from '../../test/auth-helpers.js';
-import { bombPng, h264Mp4, mpeg4Mp4, noisyPng, windowsExecutable } from '../../test/media-fixtures.js';
-import { cutOff, get, tus, tusMetadata, upload, uploadOk } from '../../test/media-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer, expectReason, signUp, type AuthClient } from '../../../test/helpers/auth-helpers.js';
+import {
+  bombPng,
+  h264Mp4,
+  mpeg4Mp4,
+  noisyPng,
+  windowsExecutable,
+} from '../../../test/helpers/media-fixtures.js';
+import { cutOff, get, tus, tusMetadata, upload, uploadOk } from '../../../test/helpers/media-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 
 const MiB = 1024 * 1024;
 const rawStatus = (base: string, p: string) =>

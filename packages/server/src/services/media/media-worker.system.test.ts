@@ -2,10 +2,10 @@ import { auth, media } from '@mychat/protocol';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../app.js';
-import { bearer, signUp } from '../../test/auth-helpers.js';
-import { mpeg4Mp4 } from '../../test/media-fixtures.js';
-import { uploadOk } from '../../test/media-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer, signUp } from '../../../test/helpers/auth-helpers.js';
+import { mpeg4Mp4 } from '../../../test/helpers/media-fixtures.js';
+import { uploadOk } from '../../../test/helpers/media-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 
 /**
  * The worker as its own target: a server without one leaves a transcode queued; a process

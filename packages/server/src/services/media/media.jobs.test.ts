@@ -7,8 +7,8 @@ import { openSql } from '../../adapters/sql/open-sql.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
 import { manualClock } from '../../kernel/clock.js';
 import { createIdGenerator } from '../../kernel/ids.js';
-import { backendAvailable } from '../../test/backends.js';
-import { createTestDatabaseUrl, dropTestDatabase } from '../../test/sql-databases.js';
+import { backendAvailable } from '../../../test/helpers/backends.js';
+import { createTestDatabaseUrl, dropTestDatabase } from '../../../test/helpers/sql-databases.js';
 import { JobQueue } from './media.jobs.js';
 import { mediaMigrations } from './media.migrations.js';
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../kernel/errors.js';
-import { photoWithGps, windowsExecutable } from '../../test/media-fixtures.js';
+import { photoWithGps, windowsExecutable } from '../../../test/helpers/media-fixtures.js';
 import { disposition } from './media.service.js';
 import { cleanName, sniff } from './media.sniff.js';
 import { KIND_FILE, KIND_IMAGE, KIND_VIDEO, KIND_VOICE } from './media.tables.js';

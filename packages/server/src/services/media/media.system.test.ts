@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, expectReason, signUp, type AuthClient } from '../../test/auth-helpers.js';
-import { photoWithGps, voiceWebm, toneWav } from '../../test/media-fixtures.js';
-import { get, upload, uploadOk } from '../../test/media-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer, expectReason, signUp, type AuthClient } from '../../../test/helpers/auth-helpers.js';
+import { photoWithGps, voiceWebm, toneWav } from '../../../test/helpers/media-fixtures.js';
+import { get, upload, uploadOk } from '../../../test/helpers/media-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 
 /**
  * Images and voice through a real server: uploaded over HTTP, processed, sent in a 1:1

@@ -1,10 +1,10 @@
 import { create } from '@bufbuild/protobuf';
 import { auth, media, message as pb } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, expectReason, signUp, type AuthClient } from '../../test/auth-helpers.js';
-import { photoWithGps } from '../../test/media-fixtures.js';
-import { get, uploadOk } from '../../test/media-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer, expectReason, signUp, type AuthClient } from '../../../test/helpers/auth-helpers.js';
+import { photoWithGps } from '../../../test/helpers/media-fixtures.js';
+import { get, uploadOk } from '../../../test/helpers/media-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 
 /**
  * MessageService.GetAttachmentUrl through a real server: the message service decides who

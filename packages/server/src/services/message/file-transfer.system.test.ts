@@ -1,11 +1,18 @@
 import { create } from '@bufbuild/protobuf';
 import { auth, media, message as pb } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, device, expectReason, PASSWORD, signUp, type AuthClient } from '../../test/auth-helpers.js';
-import { backendAvailable, backendUrls, uniqueName } from '../../test/backends.js';
-import { get, uploadOk } from '../../test/media-helpers.js';
-import { createTestDatabaseUrl, dropTestDatabase } from '../../test/sql-databases.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import {
+  bearer,
+  device,
+  expectReason,
+  PASSWORD,
+  signUp,
+  type AuthClient,
+} from '../../../test/helpers/auth-helpers.js';
+import { backendAvailable, backendUrls, uniqueName } from '../../../test/helpers/backends.js';
+import { get, uploadOk } from '../../../test/helpers/media-helpers.js';
+import { createTestDatabaseUrl, dropTestDatabase } from '../../../test/helpers/sql-databases.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 
 /**
  * The "file transfer" conversation: a user's conversation with themself, on every SQL

@@ -2,8 +2,8 @@ import { create } from '@bufbuild/protobuf';
 import { auth, common, message as pb } from '@mychat/protocol';
 import { fromBinary } from '@bufbuild/protobuf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, expectReason, signUp } from '../../test/auth-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer, expectReason, signUp } from '../../../test/helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { errorInfoOf } from '../../kernel/errors.js';
 
 /**

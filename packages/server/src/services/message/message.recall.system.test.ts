@@ -1,8 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { auth, message as pb } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, expectReason, signUp } from '../../test/auth-helpers.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer, expectReason, signUp } from '../../../test/helpers/auth-helpers.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 
 /** The recall refusal as a person reads it, for a window that is not a whole number of minutes. */
 describe('recall window text', () => {

@@ -1,10 +1,10 @@
 import { create } from '@bufbuild/protobuf';
 import { auth, message as pb } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, signUp } from '../../test/auth-helpers.js';
-import { backendAvailable, backendUrls, uniqueName } from '../../test/backends.js';
-import { createTestDatabaseUrl, dropTestDatabase } from '../../test/sql-databases.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer, signUp } from '../../../test/helpers/auth-helpers.js';
+import { backendAvailable, backendUrls, uniqueName } from '../../../test/helpers/backends.js';
+import { createTestDatabaseUrl, dropTestDatabase } from '../../../test/helpers/sql-databases.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 
 /**
  * Sync as a client builds its chat list from it: new messages alone (no read, no setting)

@@ -1,10 +1,10 @@
 import { create } from '@bufbuild/protobuf';
 import { message as pb } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, expectReason, signUp, type AuthClient } from '../../test/auth-helpers.js';
-import { backendAvailable, backendUrls, uniqueName } from '../../test/backends.js';
-import { createTestDatabaseUrl, dropTestDatabase } from '../../test/sql-databases.js';
-import { startTestServer, type TestServer } from '../../test/test-server.js';
+import { bearer, expectReason, signUp, type AuthClient } from '../../../test/helpers/auth-helpers.js';
+import { backendAvailable, backendUrls, uniqueName } from '../../../test/helpers/backends.js';
+import { createTestDatabaseUrl, dropTestDatabase } from '../../../test/helpers/sql-databases.js';
+import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { errorInfoOf } from '../../kernel/errors.js';
 import { HISTORY_PAGE_BYTES } from './message.service.js';
 import { auth } from '@mychat/protocol';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteSql } from '../../adapters/sql/sqlite.sql.js';
 import { isUniqueViolation, type SqlDatabase } from '../../adapters/sql/sql.js';
-import { backendAvailable } from '../../test/backends.js';
-import { directConversation } from '../../test/message-fixtures.js';
-import { openTestDatabase, silentLogger, type TestDatabase } from '../../test/sql-databases.js';
+import { backendAvailable } from '../../../test/helpers/backends.js';
+import { directConversation } from '../../../test/helpers/message-fixtures.js';
+import { openTestDatabase, silentLogger, type TestDatabase } from '../../../test/helpers/sql-databases.js';
 import { messageMigrations } from './message.migrations.js';
 import { MessageRepository, type CommitTx } from './message.repository.js';
 import type { MessageRow } from './message.tables.js';

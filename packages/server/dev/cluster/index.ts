@@ -1,0 +1,8 @@
+/**
+ * `@mychat/server/dev/cluster`: the loopback cluster, a development tool beside the product (the
+ * system tests and the benchmark start it; `npm run cluster` runs it by hand). Nothing in `src/`
+ * imports it, and the Docker image does not ship it.
+ */
+export { CLUSTER_SERVICES, freePort, startCluster, type Cluster, type ClusterOptions } from './cluster.js';
+export { ClusterProcess, MAIN_JS } from './cluster-process.js';
+export { startTcpEntry, type TcpEntry } from './tcp-entry.js';
