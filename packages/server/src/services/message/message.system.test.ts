@@ -6,7 +6,7 @@ import { backendAvailable, backendUrls, uniqueName } from '../../test/backends.j
 import { createTestDatabaseUrl, dropTestDatabase } from '../../test/sql-databases.js';
 import { startTestServer, type TestServer } from '../../test/test-server.js';
 import { errorInfoOf } from '../../kernel/errors.js';
-import { HISTORY_PAGE_BYTES } from './message.service.js';
+import { HISTORY_PAGE_BYTES } from './message.conversations.js';
 import { auth } from '@mychat/protocol';
 
 /**
