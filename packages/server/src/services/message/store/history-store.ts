@@ -77,7 +77,8 @@ export class HistoryStore extends UserStateStore {
       .where('seq', '>=', o.min)
       .where('seq', '<=', o.max);
     if (o.after !== undefined) q = q.where('seq', '>', o.after).orderBy('seq', 'asc');
-    else q = q.where('seq', '<', o.before ?? Number.MAX_SAFE_INTEGER).orderBy('seq', 'desc');
+    // No `before`: from the top (MAX_SAFE_INTEGER overflows PostgreSQL's integer seq column).
+    else q = q.where('seq', '<', o.before ?? o.max + 1).orderBy('seq', 'desc');
     return q.limit(o.limit);
   }
 
