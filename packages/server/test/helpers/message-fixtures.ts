@@ -1,12 +1,8 @@
-import type { MessageRepository } from '../../src/services/message/message.repository.js';
+import type { MessageStore } from '../../src/services/message/store/message-store.js';
 import { CONV_DIRECT } from '../../src/services/message/message.tables.js';
 
 /** A 1:1 conversation `conv` with its members, straight into the message tables, cursors at 0. */
-export async function directConversation(
-  repo: MessageRepository,
-  conv: string,
-  users: string[],
-): Promise<void> {
+export async function directConversation(repo: MessageStore, conv: string, users: string[]): Promise<void> {
   await repo.insertConversation(repo.db, {
     id: conv,
     type: CONV_DIRECT,

@@ -1,5 +1,6 @@
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import type { Logger } from 'pino';
+import { withHotPaths } from './hot-path.js';
 import type { SqlDatabase, SqlEngine } from './sql.js';
 
 /** Owners become table names (`<owner>_migrations`), so keep them plain identifiers. */
@@ -7,7 +8,8 @@ const OWNER_PATTERN = /^[a-z][a-z0-9_]{0,40}$/;
 
 /**
  * Wraps an engine's Kysely instance into the sql port. The engine files only build the
- * dialect; migrations, ping and close behave the same everywhere.
+ * dialect; migrations, ping and close behave the same everywhere. `writeDb` is the
+ * group-commit writers' own pool (see hot-path.ts), closed with the rest.
  */
 export function kyselyDatabase(
   engine: SqlEngine,
@@ -18,10 +20,9 @@ export function kyselyDatabase(
   writeDb: Kysely<any> = db,
 ): SqlDatabase {
   let closed: Promise<void> | undefined;
-  return {
+  const database: SqlDatabase = {
     engine,
     db,
-    writeDb,
     async migrate(owner, migrations) {
       await runMigrations(db, owner, migrations, logger);
     },
@@ -36,6 +37,7 @@ export function kyselyDatabase(
       return closed;
     },
   };
+  return writeDb === db ? database : withHotPaths(database, { writeDb });
 }
 
 async function runMigrations(

@@ -5,7 +5,7 @@ import { kyselyDatabase } from './kysely-database.js';
 import type { SqlDatabase } from './sql.js';
 
 const POOL_SIZE = 10;
-/** Connections of the writers' own pool (see SqlDatabase.writeDb). */
+/** Connections of the writers' own pool (see writePoolOf in hot-path.ts). */
 const WRITE_POOL_SIZE = 2;
 
 /**

@@ -17,12 +17,6 @@ export interface SqlDatabase {
   /** The query builder. Each service narrows it to its own tables: `sql.db as Kysely<MyTables>`. */
   readonly db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /**
-   * The same database through a pool of its own (two connections) for group-commit
-   * writers: their transactions never queue behind the many reads of a busy process.
-   * The same object as `db` on SQLite (one connection).
-   */
-  readonly writeDb: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  /**
    * Runs a service's migrations (written once with Kysely's schema builder) to the latest,
    * tracked in its own table `<owner>_migrations`, so services migrate independently.
    */
@@ -30,34 +24,11 @@ export interface SqlDatabase {
   /** Round-trips a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
-  /** SQLite only: compiled queries run on its connection without Kysely's layers (hot paths). */
-  readonly direct?: SqliteDirect;
 }
 
-/** What runs a compiled query: a Kysely instance or transaction, or {@link SqliteDirect}'s. */
+/** What runs a compiled query: a Kysely instance or transaction, or SQLite's direct runner (hot-path.ts). */
 export interface QueryRunner {
   executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
-}
-
-/**
- * SQLite's one connection used directly, in turn with Kysely's queries (one lock): a
- * compiled query is a synchronous call into SQLite wrapped in one promise instead of
- * Kysely's chain of about ten. For the few statements every message runs; anything else
- * goes through Kysely.
- */
-export interface SqliteDirect {
-  /** Runs `fn`'s queries outside a transaction (each its own, as through Kysely). */
-  read<T>(fn: (db: QueryRunner) => Promise<T>): Promise<T>;
-  /**
-   * Runs `fn`'s queries in one write transaction (BEGIN IMMEDIATE), committed if it
-   * resolves; `tx` is a runner of this transaction only.
-   */
-  transaction<T>(fn: (tx: QueryRunner) => Promise<T>): Promise<T>;
-  /**
-   * SQLite's `data_version`: changes when another connection (another process) committed
-   * since the last call, never for this connection's own commits.
-   */
-  dataVersion(): number;
 }
 
 /** A BIGINT id as read from any engine, as the decimal string the code uses. */

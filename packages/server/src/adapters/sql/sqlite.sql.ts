@@ -13,7 +13,8 @@ import {
 import type { Logger } from 'pino';
 import { kyselyDatabase } from './kysely-database.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
-import type { QueryRunner, SqlDatabase, SqliteDirect } from './sql.js';
+import { withHotPaths, type SqliteDirect } from './hot-path.js';
+import type { QueryRunner, SqlDatabase } from './sql.js';
 
 /** How long a writer waits for another process's lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -72,15 +73,15 @@ export async function openSqliteSql(
   logger.debug({ path }, 'sqlite opened');
   const base = kyselyDatabase('sqlite', db, logger);
   let closed: Promise<void> | undefined;
-  return {
+  const sqlite: SqlDatabase = {
     ...base,
-    direct: new Direct(database, lock),
     close() {
       // The checkpoint thread closes its connection first; the last one to close checkpoints.
       closed ??= (checkpointer?.stop() ?? Promise.resolve()).then(() => base.close());
       return closed;
     },
   };
+  return withHotPaths(sqlite, { direct: new Direct(database, lock) });
 }
 
 /** First come, first served: who holds the one connection (Kysely's queries or `Direct`). */

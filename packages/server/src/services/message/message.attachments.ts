@@ -2,7 +2,7 @@ import type { media } from '@mychat/protocol';
 import { errors } from '../../kernel/errors.js';
 import type { Caller } from '../../rpc/call-context.js';
 import { mediaIdsOf } from './message.media.js';
-import type { MessageRepository } from './message.repository.js';
+import type { MessageStore } from './store/message-store.js';
 import type { MessageRow } from './message.tables.js';
 import { decodeContent, visibleHead } from './message.views.js';
 
@@ -12,7 +12,7 @@ import { decodeContent, visibleHead } from './message.views.js';
  * NOT_FOUND, so a caller cannot probe which seqs or files exist.
  */
 export interface MessageAttachmentsDeps {
-  repo: MessageRepository;
+  store: MessageStore;
   /** A URL for a file of a message the user was found to see (the media service signs it). */
   signUrl?: (req: {
     mediaId: string;
@@ -38,14 +38,14 @@ const NO_ATTACHMENT = () => errors.notFound('no such file in a message you can s
 
 /** The message at `seq` if `userId` can read it (a member at that seq) and it is not recalled. */
 export async function seenMessage(
-  repo: MessageRepository,
+  store: MessageStore,
   userId: string,
   convId: string,
   seq: number,
 ): Promise<MessageRow | undefined> {
-  const found = await repo.membership(convId, userId);
+  const found = await store.membership(convId, userId);
   if (!found || seq < found.me.firstSeq || seq > visibleHead(found.conv, found.me)) return undefined;
-  const row = await repo.message(convId, seq);
+  const row = await store.message(convId, seq);
   return row && row.recalledAt === null ? row : undefined;
 }
 
@@ -59,9 +59,9 @@ export class MessageAttachments {
    * release's media never asks: message decides, see attachmentUrl).
    */
   async canSee(userId: string, convId: string, senderId: string, clientMsgId: string): Promise<boolean> {
-    const row = await this.d.repo.messageByClientId(senderId, clientMsgId);
+    const row = await this.d.store.messageByClientId(senderId, clientMsgId);
     if (!row || row.convId !== convId || row.recalledAt !== null) return false;
-    const found = await this.d.repo.membership(convId, userId);
+    const found = await this.d.store.membership(convId, userId);
     if (!found) return false;
     return row.seq >= found.me.firstSeq && row.seq <= visibleHead(found.conv, found.me);
   }
@@ -107,7 +107,7 @@ export class MessageAttachments {
 
   /** The message at `seq` if the user sees it and it carries the file; one NOT_FOUND otherwise. */
   private async carrying(userId: string, convId: string, seq: number, mediaId: string): Promise<MessageRow> {
-    const row = await seenMessage(this.d.repo, userId, convId, seq);
+    const row = await seenMessage(this.d.store, userId, convId, seq);
     if (!row || !mediaIdsOf(decodeContent(row.content)).includes(mediaId)) throw NO_ATTACHMENT();
     return row;
   }

@@ -5,8 +5,8 @@ import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import { pushFrame, pushToUsers } from '../../contracts/push-envelope.js';
 import type { Bus } from '../../adapters/bus/bus.js';
-import type { MessageRepository } from './message.repository.js';
-import type { MessageService } from './message.service.js';
+import { conversationViews } from './message.conversations.js';
+import type { MessageStore } from './store/message-store.js';
 import {
   CONV_DIRECT,
   CONV_GROUP,
@@ -29,23 +29,22 @@ const sendState = (can: boolean, reason: string) =>
 export class ConversationAdmin {
   constructor(
     private readonly d: {
-      repo: MessageRepository;
+      store: MessageStore;
       bus: Bus;
       ids: IdGenerator;
       clock: Clock;
-      messages: MessageService;
     },
   ) {}
 
   async applyDirect(r: pb.ApplyDirectRequest): Promise<string> {
-    const { repo } = this.d;
+    const { store } = this.d;
     const [a, b] = [r.userA, r.userB];
     const key = BigInt(a) < BigInt(b) ? `${a}:${b}` : `${b}:${a}`;
     const now = this.d.clock.now();
-    let conv = await repo.directByKey(key);
+    let conv = await store.directByKey(key);
     if (!conv) {
       try {
-        await repo.insertConversation(repo.db, {
+        await store.insertConversation(store.db, {
           id: this.d.ids.next(),
           type: CONV_DIRECT,
           direct_key: key,
@@ -58,7 +57,7 @@ export class ConversationAdmin {
       } catch (err) {
         if (!isUniqueViolation(err)) throw err; // created concurrently: use that one
       }
-      conv = (await repo.directByKey(key))!;
+      conv = (await store.directByKey(key))!;
     }
     const convId = conv.id;
     const states = new Map([
@@ -66,18 +65,18 @@ export class ConversationAdmin {
       [b, sendState(r.bCanSend, r.bReason)],
     ]);
     const changed: string[] = [];
-    await repo.transaction(async (tx) => {
+    await store.transaction(async (tx) => {
       for (const [userId, state] of states) {
-        const m = await repo.member(convId, userId, tx);
+        const m = await store.member(convId, userId, tx);
         if (!m) {
-          await repo.insertMember(tx, blankMember(convId, userId, 1, state, 1));
+          await store.insertMember(tx, blankMember(convId, userId, 1, state, 1));
           changed.push(userId);
         } else if (m.sendState !== state) {
-          await repo.updateMember(tx, convId, userId, { send_state: state });
+          await store.updateMember(tx, convId, userId, { send_state: state });
           changed.push(userId);
         }
       }
-      await repo.bumpPts(tx, convId, changed);
+      await store.bumpPts(tx, convId, changed);
     });
     await this.announce(convId, changed);
     return convId;
@@ -90,15 +89,15 @@ export class ConversationAdmin {
    * friendship is asked. Sends there reach the user's other devices like any message.
    */
   async ensureSelf(userId: string): Promise<string> {
-    const { repo } = this.d;
+    const { store } = this.d;
     const key = `self:${userId}`;
-    const found = await repo.directByKey(key);
+    const found = await store.directByKey(key);
     if (found) return found.id;
     const now = this.d.clock.now();
     const id = this.d.ids.next();
     try {
-      await repo.transaction(async (tx) => {
-        await repo.insertConversation(tx, {
+      await store.transaction(async (tx) => {
+        await store.insertConversation(tx, {
           id,
           type: CONV_SELF,
           direct_key: key,
@@ -108,29 +107,29 @@ export class ConversationAdmin {
           last_message_at: now,
           created_at: now,
         });
-        await repo.insertMember(tx, blankMember(id, userId, ROLE_MEMBER, SEND_OK, 1));
-        await repo.bumpPts(tx, id, [userId]);
+        await store.insertMember(tx, blankMember(id, userId, ROLE_MEMBER, SEND_OK, 1));
+        await store.bumpPts(tx, id, [userId]);
       });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err; // another device created it at the same time
     }
-    const conv = (await repo.directByKey(key))!;
+    const conv = (await store.directByKey(key))!;
     // The user's other devices learn of it now rather than at their next Sync.
     if (conv.id === id) await this.announce(id, [userId]);
     return conv.id;
   }
 
   async applyGroup(r: pb.ApplyGroupRequest): Promise<void> {
-    const { repo } = this.d;
+    const { store } = this.d;
     const now = this.d.clock.now();
     const convId = r.conversationId;
     const wanted = new Map(r.members.map((m) => [m.userId, m]));
     const changed = new Set<string>();
     let event: MessageRow | undefined;
-    await repo.transaction(async (tx) => {
-      let conv = await repo.conversation(convId, tx);
+    await store.transaction(async (tx) => {
+      let conv = await store.conversation(convId, tx);
       if (!conv) {
-        await repo.insertConversation(tx, {
+        await store.insertConversation(tx, {
           id: convId,
           type: CONV_GROUP,
           direct_key: null,
@@ -140,16 +139,16 @@ export class ConversationAdmin {
           last_message_at: now,
           created_at: now,
         });
-        conv = (await repo.conversation(convId, tx))!;
+        conv = (await store.conversation(convId, tx))!;
       } else {
         // Locks the conversation row first, so concurrent applies and sends serialise.
-        await repo.updateConversation(tx, convId, { name: r.name, muted_all: r.mutedAll ? 1 : 0 });
+        await store.updateConversation(tx, convId, { name: r.name, muted_all: r.mutedAll ? 1 : 0 });
       }
       const renamed = conv.name !== r.name || conv.mutedAll !== r.mutedAll;
       if (r.event) {
         event = {
           convId,
-          seq: await repo.nextSeq(tx, convId, now),
+          seq: await store.nextSeq(tx, convId, now),
           id: this.d.ids.next(),
           senderId: r.actorId || '0',
           clientMsgId: `system:${this.d.ids.next()}`,
@@ -163,17 +162,17 @@ export class ConversationAdmin {
           createdAt: now,
           recalledAt: null,
         };
-        await repo.insertMessage(tx, event);
+        await store.insertMessage(tx, event);
       }
       const head = event?.seq ?? conv.lastSeq;
       // New members read from the event that announced them on (or from the next message).
       const joinFrom = event ? event.seq : head + 1;
-      const existing = new Map((await repo.members(convId, tx)).map((m) => [m.userId, m]));
+      const existing = new Map((await store.members(convId, tx)).map((m) => [m.userId, m]));
       for (const [userId, w] of wanted) {
         const m = existing.get(userId);
         const mutedUntil = w.mutedUntilMs > now ? Math.floor(w.mutedUntilMs) : 0;
         if (!m) {
-          await repo.insertMember(tx, {
+          await store.insertMember(tx, {
             ...blankMember(convId, userId, w.role, SEND_OK, joinFrom),
             muted_until: mutedUntil,
             read_seq: joinFrom - 1,
@@ -181,7 +180,7 @@ export class ConversationAdmin {
           });
           changed.add(userId);
         } else if (m.leftSeq !== null) {
-          await repo.updateMember(tx, convId, userId, {
+          await store.updateMember(tx, convId, userId, {
             left_seq: null,
             role: w.role,
             muted_until: mutedUntil,
@@ -190,25 +189,25 @@ export class ConversationAdmin {
           });
           changed.add(userId);
         } else if (m.role !== w.role || m.mutedUntil !== mutedUntil) {
-          await repo.updateMember(tx, convId, userId, { role: w.role, muted_until: mutedUntil });
+          await store.updateMember(tx, convId, userId, { role: w.role, muted_until: mutedUntil });
           changed.add(userId);
         }
       }
       for (const [userId, m] of existing) {
         if (!wanted.has(userId) && m.leftSeq === null) {
           // Leavers keep the history they saw, up to and including the event about them.
-          await repo.updateMember(tx, convId, userId, { left_seq: head });
+          await store.updateMember(tx, convId, userId, { left_seq: head });
           changed.add(userId);
         }
       }
       if (renamed || r.event) for (const userId of wanted.keys()) changed.add(userId);
-      await repo.bumpPts(tx, convId, [...changed]);
+      await store.bumpPts(tx, convId, [...changed]);
     });
     await this.announce(convId, [...changed]);
     if (event) {
       await pushToUsers(
         this.d.bus,
-        await repo.activeMemberIds(convId),
+        await store.activeMemberIds(convId),
         pushFrame({ case: 'message', value: messageView(event) }),
       );
     }
@@ -222,9 +221,9 @@ export class ConversationAdmin {
   private async announce(convId: string, userIds: string[]) {
     if (userIds.length > 50) return;
     for (const userId of userIds) {
-      const me = await this.d.repo.member(convId, userId);
+      const me = await this.d.store.member(convId, userId);
       if (!me) continue;
-      const [view] = await this.d.messages.views(userId, [me]);
+      const [view] = await conversationViews(this.d, userId, [me]);
       if (view)
         await pushToUsers(
           this.d.bus,

@@ -13,10 +13,15 @@ import type { Peers } from '../../wiring/peers.js';
 import type { messageConfigSchema } from './message.config.js';
 import { ConversationAdmin } from './message.membership.js';
 import { messageMigrations } from './message.migrations.js';
-import { MessageRepository } from './message.repository.js';
 import { messageInternalRpc, messageRpc } from './message.rpc.js';
 import { MessageAttachments } from './message.attachments.js';
-import { MessageService } from './message.service.js';
+import { MessageConversations } from './message.conversations.js';
+import { MessageCursors } from './message.cursors.js';
+import type { MessageServiceDeps } from './message.deps.js';
+import { MessageRecall } from './message.recall.js';
+import { MessageSender } from './message.send.js';
+import { MessageWriter } from './message.writer.js';
+import { createMessageStore } from './store/create-message-store.js';
 
 export interface MessageModuleDeps {
   sql: SqlDatabase;
@@ -44,10 +49,11 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
     help: 'Per-recipient push hints published for new messages',
     registers: [d.metrics],
   });
-  const repo = new MessageRepository(d.sql);
+  const store = createMessageStore(d.sql);
   const mediaClient = d.peers.media.internal;
-  const service = new MessageService({
-    repo,
+  const deps: MessageServiceDeps = {
+    store,
+    writer: new MessageWriter(store),
     bus: d.bus,
     kv: d.kv,
     ids: d.ids,
@@ -69,23 +75,29 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
       sent.inc();
       pushed.inc(recipients);
     },
-  });
+  };
+  const parts = {
+    sender: new MessageSender(deps),
+    recall: new MessageRecall(deps),
+    cursors: new MessageCursors(deps),
+    conversations: new MessageConversations(deps),
+  };
   const attachments = new MessageAttachments({
-    repo,
+    store,
     saveToDrive: async (req) => (await mediaClient.saveToDrive(req)).entry,
     signUrl: async (req) => {
       const r = await mediaClient.signUrl(req);
       return { url: r.url, expiresAtMs: r.expiresAt ? timestampMs(r.expiresAt) : 0 };
     },
   });
-  const admin = new ConversationAdmin({ repo, bus: d.bus, ids: d.ids, clock: d.clock, messages: service });
+  const admin = new ConversationAdmin({ store, bus: d.bus, ids: d.ids, clock: d.clock });
   return {
     value: undefined,
     rpc: [
-      serves(pb.MessageService, messageRpc(service, admin, attachments, d.config.maxTextBytes)),
+      serves(pb.MessageService, messageRpc(parts, admin, attachments, d.config.maxTextBytes)),
       serves(
         pb.MessageInternalService,
-        messageInternalRpc(admin, service, attachments, d.config.maxTextBytes, d.logger),
+        messageInternalRpc(admin, parts, attachments, d.config.maxTextBytes, d.logger),
       ),
     ],
   };

@@ -12,7 +12,18 @@ import { MAX_DELIVERED_BATCH, MAX_SEND_BATCH } from '../../contracts/limits.js';
 import type { ConversationAdmin } from './message.membership.js';
 import { mediaOf } from './message.media.js';
 import type { MessageAttachments } from './message.attachments.js';
-import type { MessageService, SendInput } from './message.service.js';
+import type { MessageConversations } from './message.conversations.js';
+import type { MessageCursors } from './message.cursors.js';
+import type { MessageRecall } from './message.recall.js';
+import type { MessageSender, SendInput } from './message.send.js';
+
+/** The parts of the public MessageService, each a file of its own. */
+export interface MessageParts {
+  sender: MessageSender;
+  recall: MessageRecall;
+  cursors: MessageCursors;
+  conversations: MessageConversations;
+}
 
 const CLIENT_MSG_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const utf8 = new TextEncoder();
@@ -65,42 +76,42 @@ export function parseSend(req: pb.SendMessageRequest, maxTextBytes: number): Sen
 
 /** MessageService over the wire: parse, call, shape. */
 export function messageRpc(
-  service: MessageService,
+  { sender, recall, cursors, conversations }: MessageParts,
   admin: ConversationAdmin,
   attachments: MessageAttachments,
   maxTextBytes: number,
 ): ServiceImpl<typeof pb.MessageService> {
   return {
     async sendMessage(req, ctx) {
-      return service.send(requireCaller(ctx), parseSend(req, maxTextBytes));
+      return sender.send(requireCaller(ctx), parseSend(req, maxTextBytes));
     },
     async getHistory(req, ctx) {
       const caller = requireCaller(ctx);
       if (req.limit < 0 || req.limit > 200) throw errors.invalidArgument('limit is 1-200', 'limit');
-      return service.history(caller, id(req.conversationId, 'conversationId'), {
+      return conversations.history(caller, id(req.conversationId, 'conversationId'), {
         beforeSeq: req.beforeSeq,
         afterSeq: req.afterSeq,
         limit: req.limit,
       });
     },
     async sync(req, ctx) {
-      return service.sync(requireCaller(ctx), req.sincePts);
+      return conversations.sync(requireCaller(ctx), req.sincePts);
     },
     async getConversation(req, ctx) {
       return {
-        conversation: await service.conversation(
+        conversation: await conversations.conversation(
           requireCaller(ctx),
           id(req.conversationId, 'conversationId'),
         ),
       };
     },
     async markDelivered(req, ctx) {
-      await service.markDelivered(requireCaller(ctx), id(req.conversationId, 'conversationId'), req.seq);
+      await cursors.markDelivered(requireCaller(ctx), id(req.conversationId, 'conversationId'), req.seq);
       return {};
     },
     async markRead(req, ctx) {
       return {
-        unreadCount: await service.markRead(
+        unreadCount: await cursors.markRead(
           requireCaller(ctx),
           id(req.conversationId, 'conversationId'),
           req.seq,
@@ -109,14 +120,14 @@ export function messageRpc(
     },
     async recallMessage(req, ctx) {
       return {
-        message: await service.recall(requireCaller(ctx), id(req.conversationId, 'conversationId'), req.seq),
+        message: await recall.recall(requireCaller(ctx), id(req.conversationId, 'conversationId'), req.seq),
       };
     },
     async getReadReceipts(req, ctx) {
-      return service.readReceipts(requireCaller(ctx), id(req.conversationId, 'conversationId'), req.seq);
+      return cursors.readReceipts(requireCaller(ctx), id(req.conversationId, 'conversationId'), req.seq);
     },
     async updateConversationSettings(req, ctx) {
-      const conversation = await service.updateSettings(
+      const conversation = await conversations.updateSettings(
         requireCaller(ctx),
         id(req.conversationId, 'conversationId'),
         {
@@ -127,15 +138,17 @@ export function messageRpc(
       return { conversation };
     },
     async getPrivacy(_req, ctx) {
-      return service.getPrivacy(requireCaller(ctx));
+      return conversations.getPrivacy(requireCaller(ctx));
     },
     async setPrivacy(req, ctx) {
-      await service.setPrivacy(requireCaller(ctx), req.hideReadReceipts);
+      await conversations.setPrivacy(requireCaller(ctx), req.hideReadReceipts);
       return {};
     },
     async getFileTransferConversation(_req, ctx) {
       const caller = requireCaller(ctx);
-      return { conversation: await service.conversation(caller, await admin.ensureSelf(caller.userId)) };
+      return {
+        conversation: await conversations.conversation(caller, await admin.ensureSelf(caller.userId)),
+      };
     },
     async getAttachmentUrl(req, ctx) {
       const r = await attachments.attachmentUrl(requireCaller(ctx), {
@@ -159,7 +172,7 @@ export function messageRpc(
       return { entry };
     },
     async sendTyping(req, ctx) {
-      await service.typing(requireCaller(ctx), id(req.conversationId, 'conversationId'));
+      await conversations.typing(requireCaller(ctx), id(req.conversationId, 'conversationId'));
       return {};
     },
   };
@@ -168,7 +181,7 @@ export function messageRpc(
 /** MessageInternalService: membership changes from the contacts service, visibility for media. */
 export function messageInternalRpc(
   admin: ConversationAdmin,
-  service: MessageService,
+  { sender, cursors }: Pick<MessageParts, 'sender' | 'cursors'>,
   attachments: MessageAttachments,
   maxTextBytes: number,
   log: Logger,
@@ -190,7 +203,7 @@ export function messageInternalRpc(
               if (!caller) throw errors.unauthenticated();
               id(caller.userId, 'userId');
               const input = parseSend(s.request ?? create(pb.SendMessageRequestSchema), maxTextBytes);
-              const ack = await service.send(caller, input);
+              const ack = await sender.send(caller, input);
               result = create(pb.BatchedSendResultSchema, { result: { case: 'ack', value: ack } });
             } catch (err) {
               if (!(err instanceof AppError) && !(err instanceof ConnectError))
@@ -241,7 +254,7 @@ export function messageInternalRpc(
         req.cursors.map(async (c) => {
           try {
             const caller = { userId: id(c.userId, 'userId'), sessionId: '', clientType: '', deviceId: '' };
-            await service.markDelivered(caller, c.conversationId, c.seq);
+            await cursors.markDelivered(caller, c.conversationId, c.seq);
           } catch {
             refused++; // the frame that carried it gets no answer either way
           }

@@ -6,7 +6,7 @@ import { backendAvailable, backendUrls, uniqueName } from '../../../test/helpers
 import { createTestDatabaseUrl, dropTestDatabase } from '../../../test/helpers/sql-databases.js';
 import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 import { errorInfoOf } from '../../kernel/errors.js';
-import { HISTORY_PAGE_BYTES } from './message.service.js';
+import { HISTORY_PAGE_BYTES } from './message.conversations.js';
 import { auth } from '@mychat/protocol';
 
 /**

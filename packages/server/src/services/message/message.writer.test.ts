@@ -5,20 +5,22 @@ import { backendAvailable } from '../../../test/helpers/backends.js';
 import { directConversation } from '../../../test/helpers/message-fixtures.js';
 import { openTestDatabase, silentLogger, type TestDatabase } from '../../../test/helpers/sql-databases.js';
 import { messageMigrations } from './message.migrations.js';
-import { MessageRepository, type CommitTx } from './message.repository.js';
 import type { MessageRow } from './message.tables.js';
 import { MessageWriter } from './message.writer.js';
+import { createMessageStore } from './store/create-message-store.js';
+import type { MessageStore } from './store/message-store.js';
+import type { CommitTx } from './store/rows.js';
 
-/** The real repository, counting the transactions it opens (and in which event-loop turn). */
-class CountingRepository extends MessageRepository {
-  transactions = 0;
-  turns: number[] = [];
-  turn = 0;
-  override groupCommit<T>(fn: (tx: CommitTx) => Promise<T>): Promise<T> {
-    this.transactions++;
-    this.turns.push(this.turn);
-    return super.groupCommit(fn);
-  }
+/** The engine's real store, counting the transactions it opens (and in which event-loop turn). */
+function counting(store: MessageStore) {
+  const counted = Object.assign(store, { transactions: 0, turns: [] as number[], turn: 0 });
+  const groupCommit = store.groupCommit.bind(store);
+  counted.groupCommit = <T>(fn: (tx: CommitTx) => Promise<T>): Promise<T> => {
+    counted.transactions++;
+    counted.turns.push(counted.turn);
+    return groupCommit(fn);
+  };
+  return counted;
 }
 
 let nextId = 1000;
@@ -44,14 +46,14 @@ for (const engine of engines) {
   describe.skipIf(!ok)(`group commit of new messages on ${engine}`, () => {
     let sql: SqlDatabase;
     let testDb: TestDatabase | undefined;
-    let repo: CountingRepository;
+    let repo: ReturnType<typeof counting>;
     let writer: MessageWriter;
 
     beforeAll(async () => {
       if (engine === 'sqlite') sql = await openSqliteSql(':memory:', silentLogger());
       else sql = (testDb = await openTestDatabase(engine)).sql;
       await sql.migrate('msg', messageMigrations);
-      repo = new CountingRepository(sql);
+      repo = counting(createMessageStore(sql));
       writer = new MessageWriter(repo);
       await directConversation(repo, '11', ['1', '2']);
       await directConversation(repo, '12', ['1', '2']);

@@ -1,7 +1,7 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { isUniqueViolation } from '../../adapters/sql/sql.js';
 import { currentRequest } from '../../kernel/request-context.js';
-import type { MessageRepository } from './message.repository.js';
+import type { MessageStore } from './store/message-store.js';
 import type { MessageRow } from './message.tables.js';
 
 /** Most sends one transaction carries. */
@@ -41,7 +41,7 @@ export class MessageWriter {
   private cursors: CursorMove[] = [];
   private running = false;
 
-  constructor(private readonly repo: MessageRepository) {}
+  constructor(private readonly messages: MessageStore) {}
 
   /** Stores a new message (setting its `seq`); resolves after the commit. */
   store(row: MessageRow): Promise<void> {
@@ -115,14 +115,14 @@ export class MessageWriter {
   private async write(batch: Waiting[], cursors: CursorMove[], now: number): Promise<void> {
     let moved: boolean[] = [];
     try {
-      await this.repo.groupCommit(async (tx) => {
+      await this.messages.groupCommit(async (tx) => {
         if (batch.length)
-          await this.repo.storeNew(
+          await this.messages.storeNew(
             tx,
             batch.map((w) => w.row),
             now,
           );
-        if (cursors.length) moved = await this.repo.advanceDeliveredMany(tx, cursors);
+        if (cursors.length) moved = await this.messages.advanceDeliveredMany(tx, cursors);
       });
     } catch (err) {
       // One retried send (same sender and client id as a stored message) fails the whole

@@ -1,5 +1,5 @@
-import type { SendContext } from './message.repository.js';
-import type { ConversationRow, MemberRow } from './message.tables.js';
+import type { SendContext } from './rows.js';
+import type { ConversationRow, MemberRow } from '../message.tables.js';
 
 /** Member entries kept at most (about 300 bytes each); the oldest go first. */
 const MAX_MEMBERS = 200_000;
@@ -23,7 +23,7 @@ interface MemberEntry {
  * The send context (member row, conversation, 1:1 audience, receipt setting) of recent
  * senders, in memory: every message reads it twice (the send and the recipient's delivered
  * ack), and on SQLite that read was the largest single cost of a message. Only for a
- * database this process alone writes (the repository checks SQLite's `data_version` and
+ * database this process alone writes (the SQLite store checks SQLite's `data_version` and
  * drops everything when another connection committed).
  *
  * How it stays true:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pageInOrder } from './message.repository.js';
+import { pageInOrder } from './rows.js';
 
 describe('pageInOrder', () => {
   const rows = (seqs: number[]) => seqs.map((s) => [s, `id${s}`] as [number, string]);

@@ -2,15 +2,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteSql } from '../../adapters/sql/sqlite.sql.js';
-import type { SqlDatabase } from '../../adapters/sql/sql.js';
-import { directConversation } from '../../../test/helpers/message-fixtures.js';
-import { silentLogger } from '../../../test/helpers/sql-databases.js';
-import { ContextCache } from './message.context-cache.js';
-import { messageMigrations } from './message.migrations.js';
-import { MessageRepository, type SendContext } from './message.repository.js';
-import { CONV_DIRECT, type MessageRow } from './message.tables.js';
-import { MessageWriter } from './message.writer.js';
+import { openSqliteSql } from '../../../adapters/sql/sqlite.sql.js';
+import type { SqlDatabase } from '../../../adapters/sql/sql.js';
+import { directConversation } from '../../../../test/helpers/message-fixtures.js';
+import { silentLogger } from '../../../../test/helpers/sql-databases.js';
+import { messageMigrations } from '../message.migrations.js';
+import { CONV_DIRECT, type MessageRow } from '../message.tables.js';
+import { MessageWriter } from '../message.writer.js';
+import { createMessageStore } from './create-message-store.js';
+import type { MessageStore } from './message-store.js';
+import type { SendContext } from './rows.js';
+import { ContextCache } from './sqlite-context-cache.js';
 
 const context = (
   convId: string,
@@ -105,7 +107,7 @@ describe('ContextCache', () => {
 describe('send contexts on SQLite stay true with the cache', () => {
   let dir: string;
   let sql: SqlDatabase;
-  let repo: MessageRepository;
+  let repo: MessageStore;
   let writer: MessageWriter;
   let nextId = 5000;
   const message = (convId: string, senderId: string): MessageRow => ({
@@ -122,14 +124,14 @@ describe('send contexts on SQLite stay true with the cache', () => {
     createdAt: 1000 + nextId,
     recalledAt: null,
   });
-  /** Lets the repository look at SQLite's data_version again (at most every 20 ms). */
+  /** Lets the store look at SQLite's data_version again (at most every 20 ms). */
   const versionCheckDue = () => new Promise((r) => setTimeout(r, 25));
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-ctx-'));
     sql = await openSqliteSql(path.join(dir, 'm.db'), silentLogger());
     await sql.migrate('msg', messageMigrations);
-    repo = new MessageRepository(sql);
+    repo = createMessageStore(sql);
     writer = new MessageWriter(repo);
     await directConversation(repo, '21', ['1', '2']);
   });

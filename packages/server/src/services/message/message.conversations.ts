@@ -1,0 +1,162 @@
+import { create } from '@bufbuild/protobuf';
+import { message as pb } from '@mychat/protocol';
+import { pushFrame, pushToUsers } from '../../contracts/push-envelope.js';
+import type { Caller } from '../../rpc/call-context.js';
+import { membershipOf, type MessageServiceDeps } from './message.deps.js';
+import { CONV_DIRECT, type MemberRow, type MessageRow } from './message.tables.js';
+import { conversationView, messageView, sendBlock, visibleHead } from './message.views.js';
+
+/**
+ * Stored content one history page carries at most (it always holds one message): 200 texts
+ * of 8 KiB would be 1.6 MB in one answer, and a socket answers several pages at once within
+ * its outbound queue cap (4 MiB). A page cut short says has_more, as one cut by `limit`.
+ */
+export const HISTORY_PAGE_BYTES = 256 * 1024;
+
+/** How many of `rows` (in page order) one page holds: `limit` at most, within HISTORY_PAGE_BYTES. */
+function pageLength(rows: readonly MessageRow[], limit: number): number {
+  let bytes = 0;
+  const n = Math.min(rows.length, limit);
+  for (let i = 0; i < n; i++) {
+    bytes += Buffer.byteLength(rows[i]!.content);
+    if (bytes > HISTORY_PAGE_BYTES && i > 0) return i;
+  }
+  return n;
+}
+
+/**
+ * Conversations as one user sees them, their history, Sync, per-conversation settings,
+ * privacy and typing hints: part of the public MessageService.
+ */
+export class MessageConversations {
+  constructor(private readonly d: MessageServiceDeps) {}
+
+  async history(caller: Caller, convId: string, o: { beforeSeq: number; afterSeq?: number; limit: number }) {
+    const { conv, me } = await membershipOf(this.d.store, convId, caller.userId);
+    const head = visibleHead(conv, me);
+    const limit = Math.min(Math.max(o.limit || 50, 1), 200);
+    const forward = o.afterSeq !== undefined;
+    const rows = forward
+      ? await this.d.store.range(conv.id, {
+          after: o.afterSeq,
+          min: me.firstSeq,
+          max: head,
+          limit: limit + 1,
+        })
+      : await this.d.store.range(conv.id, {
+          before: o.beforeSeq || head + 1,
+          min: me.firstSeq,
+          max: head,
+          limit: limit + 1,
+        });
+    const page = rows.slice(0, pageLength(rows, limit));
+    const hasMore = rows.length > page.length;
+    if (!forward) page.reverse();
+    return { messages: page.map((r) => messageView(r)), hasMore };
+  }
+
+  async sync(caller: Caller, sincePts: number) {
+    const { store } = this.d;
+    const pts = await store.stampMovedHeads(caller.userId);
+    const changed = await store.membershipsOf(caller.userId, sincePts > 0 ? sincePts : undefined);
+    const conversations = await conversationViews(this.d, caller.userId, changed);
+    const heads = (await store.heads(caller.userId)).map((h) =>
+      create(pb.ConversationHeadSchema, { conversationId: h.convId, lastSeq: h.lastSeq }),
+    );
+    return { pts, conversations, heads };
+  }
+
+  async conversation(caller: Caller, convId: string): Promise<pb.Conversation> {
+    const { me } = await membershipOf(this.d.store, convId, caller.userId);
+    return (await conversationViews(this.d, caller.userId, [me]))[0]!;
+  }
+
+  async updateSettings(
+    caller: Caller,
+    convId: string,
+    s: { muted?: boolean; pinned?: boolean },
+  ): Promise<pb.Conversation> {
+    const { store } = this.d;
+    await membershipOf(store, convId, caller.userId);
+    await store.transaction(async (tx) => {
+      await store.updateMember(tx, convId, caller.userId, {
+        ...(s.muted !== undefined && { muted: s.muted ? 1 : 0 }),
+        ...(s.pinned !== undefined && { pinned: s.pinned ? 1 : 0 }),
+      });
+      await store.bumpPts(tx, convId, [caller.userId]);
+    });
+    const view = await this.conversation(caller, convId);
+    await pushToUsers(
+      this.d.bus,
+      [caller.userId],
+      pushFrame({ case: 'conversation', value: { conversation: view, pts: view.pts } }),
+      caller.sessionId,
+    );
+    return view;
+  }
+
+  getPrivacy(caller: Caller) {
+    return this.d.store.userState(caller.userId).then((s) => ({ hideReadReceipts: s.hideReadReceipts }));
+  }
+
+  setPrivacy(caller: Caller, hideReadReceipts: boolean) {
+    return this.d.store.setHideReadReceipts(caller.userId, hideReadReceipts);
+  }
+
+  async typing(caller: Caller, convId: string): Promise<void> {
+    const { conv, me } = await membershipOf(this.d.store, convId, caller.userId);
+    if (sendBlock(conv, me, this.d.clock.now()) !== 'ok') return;
+    // At most one typing hint per person and conversation per second; extras are dropped.
+    if (!(await this.d.kv.set(`msg:typing:${convId}:${caller.userId}`, '1', { ttlMs: 1000, ifAbsent: true })))
+      return;
+    const others = (await this.d.store.activeMemberIds(convId)).filter((u) => u !== caller.userId);
+    await pushToUsers(
+      this.d.bus,
+      others,
+      pushFrame({ case: 'typing', value: { conversationId: convId, userId: caller.userId } }),
+    );
+  }
+}
+
+/** Views of conversations for one user, with last messages and peers, in few queries. */
+export async function conversationViews(
+  d: Pick<MessageServiceDeps, 'store' | 'clock'>,
+  userId: string,
+  mine: MemberRow[],
+): Promise<pb.Conversation[]> {
+  const { store } = d;
+  if (!mine.length) return [];
+  const convs = new Map((await store.conversations(mine.map((m) => m.convId))).map((c) => [c.id, c]));
+  const lasts = await store.lastMessages(
+    mine.map((m) => ({
+      id: m.convId,
+      seq: convs.get(m.convId) ? visibleHead(convs.get(m.convId)!, m) : 0,
+    })),
+  );
+  const now = d.clock.now();
+  const ids = [...convs.keys()];
+  const counts = await store.memberCounts(ids);
+  const peers = await store.peers(
+    ids.filter((id) => convs.get(id)!.type === CONV_DIRECT),
+    userId,
+  );
+  const hiding = await store.hidingReceipts([...peers.values()].map((p) => p.userId));
+  const out: pb.Conversation[] = [];
+  for (const me of mine) {
+    const conv = convs.get(me.convId);
+    if (!conv) continue;
+    const peer = peers.get(conv.id);
+    out.push(
+      conversationView({
+        conv,
+        me,
+        now,
+        lastMessage: lasts.get(conv.id),
+        peer,
+        peerHidesReads: peer ? hiding.has(peer.userId) : false,
+        memberCount: counts.get(conv.id) ?? 0,
+      }),
+    );
+  }
+  return out;
+}

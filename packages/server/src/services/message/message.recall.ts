@@ -1,0 +1,72 @@
+import { create } from '@bufbuild/protobuf';
+import { message as pb } from '@mychat/protocol';
+import { isUniqueViolation } from '../../adapters/sql/sql.js';
+import { pushFrame } from '../../contracts/push-envelope.js';
+import { formatDuration } from '../../kernel/durations.js';
+import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
+import type { Caller } from '../../rpc/call-context.js';
+import { blockError, fanOut, membershipOf, type MessageServiceDeps } from './message.deps.js';
+import { CONV_GROUP, ROLE_ADMIN, type MessageRow } from './message.tables.js';
+import { encodeContent, messageView } from './message.views.js';
+
+/**
+ * Recalling a message: its content goes, its place stays, and a RECALL event message tells
+ * the members. Part of the public MessageService.
+ */
+export class MessageRecall {
+  constructor(private readonly d: MessageServiceDeps) {}
+
+  async recall(caller: Caller, convId: string, seq: number): Promise<pb.Message> {
+    const { store } = this.d;
+    const { conv, me } = await membershipOf(store, convId, caller.userId);
+    if (me.leftSeq !== null) throw blockError('left');
+    const target = seq >= me.firstSeq ? await store.message(convId, seq) : undefined;
+    if (!target || target.type === pb.MessageType.RECALL || target.type === pb.MessageType.SYSTEM)
+      throw errors.notFound('no such message');
+    const now = this.d.clock.now();
+    const moderator = conv.type === CONV_GROUP && me.role >= ROLE_ADMIN;
+    if (!moderator) {
+      if (target.senderId !== caller.userId)
+        throw errors.permissionDenied('you can recall only your own messages');
+      if (now - target.createdAt > this.d.rules.recallWindowSeconds * 1000) {
+        throw new AppError(
+          ErrorCode.RECALL_WINDOW_PASSED,
+          `messages can be recalled within ${formatDuration(this.d.rules.recallWindowSeconds)}`,
+        );
+      }
+    }
+    if (target.recalledAt !== null) throw errors.invalidArgument('that message was already recalled', 'seq');
+    const event: MessageRow = {
+      convId,
+      seq: 0,
+      id: this.d.ids.next(),
+      senderId: caller.userId,
+      clientMsgId: `recall:${target.id}`,
+      type: pb.MessageType.RECALL,
+      content: encodeContent(
+        create(pb.MessageContentSchema, {
+          body: { case: 'recall', value: { seq, byUserId: caller.userId } },
+        }),
+      ),
+      replyToSeq: 0,
+      mentions: [],
+      mentionAll: false,
+      createdAt: now,
+      recalledAt: null,
+    };
+    try {
+      await store.transaction(async (tx) => {
+        await store.markRecalled(tx, convId, seq, now);
+        event.seq = await store.nextSeq(tx, convId, now);
+        await store.insertMessage(tx, event);
+        await store.advanceCursors(tx, convId, caller.userId, { read: event.seq });
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw errors.invalidArgument('that message was already recalled', 'seq');
+      throw err;
+    }
+    const view = messageView(event);
+    await fanOut(this.d, convId, pushFrame({ case: 'message', value: view }), caller.sessionId);
+    return view;
+  }
+}
