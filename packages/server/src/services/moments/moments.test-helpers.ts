@@ -63,6 +63,11 @@ export async function allFriends(env: MomentsEnv, ...users: TestUser[]): Promise
     for (let j = i + 1; j < users.length; j++) await befriend(env.api, users[i]!, users[j]!);
 }
 
+/** Makes `u` friends with each of `others` (and nobody else with anyone). */
+export async function friendsWith(env: MomentsEnv, u: TestUser, ...others: TestUser[]): Promise<void> {
+  for (const o of others) await befriend(env.api, u, o);
+}
+
 export type PublishShape = MessageInitShape<typeof moments.PublishMomentRequestSchema>;
 
 export async function publish(env: MomentsEnv, u: TestUser, req: PublishShape): Promise<moments.Moment> {
