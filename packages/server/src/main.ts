@@ -20,16 +20,17 @@ Commands:
   modules                  list modules, their dependencies and the meta-targets
   config print             print the resolved config (secrets masked)
   config keys              list every config key with its environment variable
-  bench-seed --out=<file> [--users=1000] [--group-size=0] [--pairs=false] [--tag=<a-z0-9->]
+  bench-seed --out=<file> [--users=1000] [--group-size=0] [--pairs=false] [--friends=0] [--tag=<a-z0-9->]
                            benchmarks only (needs bench.seed=true): create accounts, friend
-                           pairs and one group without sign-up; write their access tokens to <file>
+                           pairs, one group and a ring of --friends friends each without sign-up;
+                           write their access tokens to <file>
 
 Options:
   --config=<file>          YAML config file (default ./mychat.yaml when present)
   --<key>=<value>          set any config key by its dotted path, e.g. --http.port=9000
 `;
 
-const SEED_OPTIONS = ['users', 'group-size', 'tag', 'out', 'pairs'];
+const SEED_OPTIONS = ['users', 'group-size', 'tag', 'out', 'pairs', 'friends'];
 
 function out(s: string) {
   process.stdout.write(s.endsWith('\n') ? s : s + '\n');
@@ -110,6 +111,7 @@ async function main(argv: string[]): Promise<number> {
       groupSize: Number(args.seed['group-size'] ?? 0),
       tag: args.seed.tag ?? Date.now().toString(36),
       pairs: args.seed.pairs !== 'false',
+      friends: Number(args.seed.friends ?? 0),
     };
     const file = args.seed.out;
     if (!file) throw new ConfigError('bench-seed needs --out=<file> for the tokens');
@@ -127,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
       fs.writeFileSync(file, JSON.stringify(seeded), { mode: 0o600 });
       out(
         `seeded ${seeded.users.length} users, ${seeded.pairs.length} friend pairs` +
+          `${seeded.friends ? `, ${seeded.friends} friends each` : ''}` +
           `${seeded.group ? `, a group of ${seeded.group.members}` : ''} in ` +
           `${((performance.now() - started) / 1000).toFixed(1)} s; tokens in ${file}`,
       );

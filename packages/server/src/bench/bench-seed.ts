@@ -19,6 +19,12 @@ export interface SeedPlan {
   tag: string;
   /** Make friend pairs (default true); connection-only benchmarks skip them. */
   pairs?: boolean;
+  /**
+   * Friends per user on a ring (the moments benchmark): user i befriends users i+1 .. i+friends/2
+   * (modulo users), so each has `friends` friends (an even number). 0 (default): none beyond
+   * the pairs and the group.
+   */
+  friends?: number;
 }
 
 export interface SeededUser {
@@ -36,6 +42,15 @@ export interface SeedOutput {
   /** Friend pairs by user index, with their 1:1 conversation. */
   pairs: { a: number; b: number; conversationId: string }[];
   group?: { id: string; members: number };
+  /** Friends per user on the ring (see {@link SeedPlan.friends}); 0 when none. */
+  friends: number;
+}
+
+/** The friends of user `i` on the seed's ring of `users` with `friends` each (SeedPlan.friends). */
+export function ringFriends(i: number, users: number, friends: number): number[] {
+  const out: number[] = [];
+  for (let k = 1; k <= friends / 2; k++) out.push((i + k) % users, (i - k + users) % users);
+  return out;
 }
 
 const IDS_PER_CALL = 100;
@@ -59,6 +74,9 @@ export function validatePlan(plan: SeedPlan): void {
   if (!Number.isInteger(plan.groupSize) || plan.groupSize < 0 || plan.groupSize > plan.users)
     throw new ConfigError('--group-size must be an integer from 0 to --users');
   if (!/^[a-z0-9-]{1,32}$/.test(plan.tag)) throw new ConfigError('--tag must be 1-32 of [a-z0-9-]');
+  const f = plan.friends ?? 0;
+  if (!Number.isInteger(f) || f < 0 || f % 2 !== 0 || f >= plan.users)
+    throw new ConfigError('--friends must be an even integer from 0 to below --users');
 }
 
 /** Seeds into a started app running auth, contacts and message. */
@@ -107,6 +125,19 @@ export async function benchSeed(app: App, plan: SeedPlan, concurrency = 8): Prom
   await inParallel(ownerFriends, concurrency, async ([a, b]) => {
     await befriend(a, b);
   });
+  // The ring, less the edges already made (a pair, the group owner's).
+  const made = new Set([...work, ...ownerFriends].map(([a, b]) => `${Math.min(a, b)}:${Math.max(a, b)}`));
+  const ring: [number, number][] = [];
+  for (let i = 0; i < plan.users; i++)
+    for (let k = 1; k <= (plan.friends ?? 0) / 2; k++) {
+      const j = (i + k) % plan.users;
+      const key = `${Math.min(i, j)}:${Math.max(i, j)}`;
+      if (!made.has(key)) ring.push([i, j]);
+      made.add(key);
+    }
+  await inParallel(ring, concurrency, async ([a, b]) => {
+    await befriend(a, b);
+  });
   pairs.sort((x, y) => x.a - y.a);
   let group: SeedOutput['group'];
   if (plan.groupSize >= 2) {
@@ -132,6 +163,7 @@ export async function benchSeed(app: App, plan: SeedPlan, concurrency = 8): Prom
     })),
     pairs,
     ...(group && { group }),
+    friends: plan.friends ?? 0,
   };
 }
 
