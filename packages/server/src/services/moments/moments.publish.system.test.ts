@@ -108,6 +108,12 @@ describe('publishing moments with files', () => {
     await env.api.blockUser({ userId: kim.id }, ann.h);
     await expectReason(coverUrl(kim), 'NOT_FOUND');
     expect((await env.moments.getAlbum({ userId: ann.id }, kim.h)).cover).toBeUndefined();
+    // Nor does someone Ann hides her moments from.
+    await env.moments.updateMomentSettings({ hideFromAdd: [ben.id] }, ann.h);
+    await expectReason(coverUrl(ben), 'NOT_FOUND');
+    expect((await env.moments.getAlbum({ userId: ann.id }, ben.h)).cover).toBeUndefined();
+    await env.moments.updateMomentSettings({ hideFromRemove: [ben.id] }, ann.h);
+    expect((await get(new URL((await coverUrl(ben)).url, env.server.baseUrl).toString())).status).toBe(200);
     // A new cover lets go of the old one.
     const next = await image(ann);
     await env.moments.updateMomentSettings({ coverMediaId: next }, ann.h);

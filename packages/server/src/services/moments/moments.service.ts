@@ -144,9 +144,9 @@ export class MomentsService {
     const own = ownerId === actor.userId;
     const friend = circle.friends.has(ownerId);
     const empty = { moments: [], users: [], nextCursor: '', strangerView: !own && !friend };
-    if (circle.blocked.has(ownerId)) return empty;
+    // Someone in a block relation, or hidden from, sees neither posts nor the cover.
+    if (circle.blocked.has(ownerId) || circle.hiddenBy.has(ownerId)) return empty;
     const cover = settings?.cover ?? undefined;
-    if (circle.hiddenBy.has(ownerId)) return { ...empty, ...(cover && { cover }) };
     const since = own ? 0 : windowStart(rules, now);
     // Posts outside the caller's audience are skipped: read on until the page is full.
     const { seen, nextCursor } = await fillPage(
