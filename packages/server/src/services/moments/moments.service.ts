@@ -172,8 +172,8 @@ export class MomentsService {
   ): Promise<{ url: string; expiresAtMs: number }> {
     const noFile = () => errors.notFound('no such file in a moment you can see');
     if (req.momentId) {
-      const { seen } = await this.d.feed.seen(actor, req.momentId).catch(() => {
-        throw noFile();
+      const { seen } = await this.d.feed.seen(actor, req.momentId).catch((err: unknown) => {
+        throw err instanceof AppError && err.code === ErrorCode.NOT_FOUND ? noFile() : err;
       });
       if (!seen.post.media.some((m) => m.id === req.mediaId)) throw noFile();
       return this.d.media.sign(
