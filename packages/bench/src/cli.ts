@@ -11,6 +11,9 @@ scenarios (lean WebSocket clients; users seeded with mychat bench-seed):
   offline    --users stay away while friends send each --messages, then all reconnect and catch up
   idle       --users idle connections held for --duration; memory per connection
   saturate   chat from --rate up by 1.5x per step until p99 > --p99-limit or anything is lost
+  moments    --users with --friends each post --post-rate posts/s and read their feed every
+             --read-every s (friends like and comment), chat at --rate beside it: fan-out lag,
+             GetTimeline latency, every post in every friend's feed
   auth | media | chat --client sdk   the older SDK scenarios (see docs/performance.md)
 
 target (default: start an all-in-one server on SQLite):
@@ -23,6 +26,7 @@ options:
   --concurrency C (200)  --messages M (200)  --p99-limit MS (100)  --steps N (12, saturate)
   --workers N (1)           idle: generator processes (each holds at most ulimit -n sockets)
   --warmup S (0)            chat, group, saturate: send at the rate for S s first, not counted
+  --friends N (200)  --post-rate R (20)  --read-every S (5)   moments
   --out <dir>               also write a Markdown report and SVG charts there
 `;
 
@@ -57,6 +61,9 @@ export function parseCli(argv: string[]): Parsed {
         workers: { type: 'string', default: '1' },
         gateways: { type: 'string', default: '2' },
         warmup: { type: 'string', default: '0' },
+        friends: { type: 'string', default: '200' },
+        'post-rate': { type: 'string', default: '20' },
+        'read-every': { type: 'string', default: '5' },
         cluster: { type: 'boolean', default: false },
         url: { type: 'string' },
         seed: { type: 'string' },
@@ -104,6 +111,9 @@ export function parseCli(argv: string[]): Parsed {
       workers: int('workers', values.workers, 1, 64),
       gateways: int('gateways', values.gateways, 1, 32),
       warmupS: int('warmup', values.warmup, 0, 3600),
+      friends: int('friends', values.friends, 0, 100_000),
+      postRate: int('post-rate', values['post-rate'], 1, 100_000),
+      readEveryS: int('read-every', values['read-every'], 1, 3600),
       ...(values.url && { url: values.url }),
       ...(values.seed && { seedFile: values.seed }),
       ...(pids && { serverPids: pids }),

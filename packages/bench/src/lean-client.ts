@@ -27,6 +27,8 @@ export interface LeanOptions {
   /** Source address for the TCP connection (127.0.0.x spreads ephemeral ports). */
   localAddress?: string;
   onMessage?: (m: Pushed) => void;
+  /** Every other push (moment hints and notices, presence, ...), decoded. */
+  onPush?: (f: gateway.ServerFrame) => void;
   /** How long cursors gather before `delivered` frames go out, ms. */
   ackDelayMs?: number;
 }
@@ -217,7 +219,7 @@ export class LeanClient {
       w?.ok(f);
       return;
     }
-    if (f.body.case !== 'message') return;
+    if (f.body.case !== 'message') return this.o.onPush?.(f);
     const m = f.body.value;
     const text = m.content?.body.case === 'text' ? m.content.body.value.text : '';
     this.o.onMessage?.({ conversationId: m.conversationId, seq: m.seq, senderId: m.senderId, text });

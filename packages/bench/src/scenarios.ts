@@ -1,5 +1,5 @@
 /**
- * The load scenarios of `npm run bench`: connect, chat, group, offline, idle, saturate. Each
+ * The load scenarios of `npm run bench`: connect, chat, group, offline, idle, saturate, moments. Each
  * opens a seeded target, drives it with lean clients and returns one {@link RunResult}.
  */
 import { connectMany, type LeanClient, type LeanOptions, type Pushed } from './lean-client.js';
@@ -8,43 +8,17 @@ import { Meter, round, type RunResult } from './result.js';
 import { catchUp } from './catch-up.js';
 import { summarize } from './stats.js';
 import { closeCodes, startIdleWorker } from './idle-worker.js';
-import { openTarget, sumStats, type Mode, type Target } from './target.js';
+import { openTarget, sumStats, type Target } from './target.js';
+import { atRate } from './rate.js';
+import { runMoments } from './moments-scenario.js';
+import type { RunOptions } from './run-options.js';
 
-export const SCENARIOS = ['connect', 'chat', 'group', 'offline', 'idle', 'saturate'] as const;
-export type Scenario = (typeof SCENARIOS)[number];
-
-export interface RunOptions {
-  scenario: Scenario;
-  mode: Mode;
-  users: number;
-  rate: number;
-  durationS: number;
-  payload: number;
-  /** Connections opened at once. */
-  concurrency: number;
-  /** offline: messages each offline user misses. */
-  messages: number;
-  url?: string;
-  seedFile?: string;
-  serverPids?: number[];
-  /** saturate: p99 limit, ms, and the most rate steps to try. */
-  p99LimitMs: number;
-  maxSteps: number;
-  /** idle: generator processes holding the connections. */
-  workers: number;
-  /** cluster: how many gateways. */
-  gateways: number;
-  /**
-   * chat, group, saturate: seconds of sending at the rate before the measured phase (JIT,
-   * caches and connection pools warm; those messages are not counted).
-   */
-  warmupS: number;
-}
+export { SCENARIOS, type RunOptions, type Scenario } from './run-options.js';
 
 /** Connections per source address before moving to the next 127.0.0.x (ephemeral ports run out near 28 000). */
 const PER_SOURCE_ADDRESS = 20_000;
 
-function leanOptions(t: Target, i: number, onMessage?: (m: Pushed) => void): LeanOptions {
+export function leanOptions(t: Target, i: number, onMessage?: (m: Pushed) => void): LeanOptions {
   const url = t.gatewayUrls[i % t.gatewayUrls.length]!;
   const loopback = /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url + '/');
   const source = Math.floor(i / PER_SOURCE_ADDRESS);
@@ -58,32 +32,7 @@ function leanOptions(t: Target, i: number, onMessage?: (m: Pushed) => void): Lea
 
 const tag = Date.now().toString(36);
 
-/** Sends `count` (or for `durationS`) messages at `rate`/s through `send`; returns when all are answered. */
-async function atRate(
-  rate: number,
-  durationS: number,
-  count: number,
-  send: (k: number) => Promise<void>,
-): Promise<{ sent: number; seconds: number }> {
-  const t0 = performance.now();
-  const inflight = new Set<Promise<void>>();
-  let k = 0;
-  for (;;) {
-    const elapsed = (performance.now() - t0) / 1000;
-    if (elapsed >= durationS || k >= count) break;
-    const due = Math.min(count, Math.floor(elapsed * rate) + 1);
-    while (k < due) {
-      const p = send(k++).finally(() => inflight.delete(p));
-      inflight.add(p);
-    }
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  await Promise.all(inflight);
-  return { sent: k, seconds };
-}
-
-function base(
+export function base(
   o: RunOptions,
   extra: Partial<RunResult>,
 ): Omit<RunResult, 'server' | 'generator_cpu_s' | 'machine'> {
@@ -106,7 +55,7 @@ function base(
   };
 }
 
-async function closeAll(clients: (LeanClient | undefined)[]): Promise<void> {
+export async function closeAll(clients: (LeanClient | undefined)[]): Promise<void> {
   for (let i = 0; i < clients.length; i += 500)
     await Promise.all(clients.slice(i, i + 500).map((c) => c?.close()));
 }
@@ -117,7 +66,8 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     mode: o.mode,
     users: seedUsers,
     groupSize: o.scenario === 'group' ? o.users : 0,
-    pairs: o.scenario === 'chat' || o.scenario === 'offline' || o.scenario === 'saturate',
+    pairs: ['chat', 'offline', 'saturate', 'moments'].includes(o.scenario),
+    friends: o.scenario === 'moments' ? o.friends : 0,
     ...(o.url && { url: o.url }),
     ...(o.seedFile && { seedFile: o.seedFile }),
     ...(o.serverPids && { serverPids: o.serverPids }),
@@ -139,6 +89,8 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
         return await flow(o, target, o.rate, 'chat');
       case 'saturate':
         return await saturate(o, target);
+      case 'moments':
+        return await runMoments(o, target, { flow, base, leanOptions, closeAll });
     }
   } finally {
     await target.stop();
@@ -243,7 +195,12 @@ async function idle(o: RunOptions, t: Target): Promise<RunResult> {
 
 /** chat: 1:1 between the seeded pairs; group: one group of `users` members, senders in turn. */
 let flows = 0;
-async function flow(o: RunOptions, t: Target, rate: number, kind: 'chat' | 'group'): Promise<RunResult> {
+export async function flow(
+  o: RunOptions,
+  t: Target,
+  rate: number,
+  kind: 'chat' | 'group',
+): Promise<RunResult> {
   // Client message ids unique per run of a flow: saturate's later steps must not be taken for
   // retries of the earlier ones (the server would answer them with the stored originals).
   const run = `${tag}.${++flows}`;

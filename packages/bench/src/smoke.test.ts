@@ -65,6 +65,23 @@ const SMALL: [string, string[]][] = [
   ['idle', ['--users', '20', '--duration', '1', '--workers', '2']],
   // A latency limit no step can miss: both steps run, and the second must not reuse the first's ids.
   ['saturate', ['--users', '6', '--rate', '20', '--duration', '1', '--steps', '2', '--p99-limit', '600000']],
+  [
+    'moments',
+    [
+      '--users',
+      '12',
+      '--friends',
+      '4',
+      '--post-rate',
+      '4',
+      '--duration',
+      '1',
+      '--rate',
+      '10',
+      '--read-every',
+      '1',
+    ],
+  ],
 ];
 
 describe('bench scenarios, tiny runs on the all-in-one server', () => {
@@ -76,6 +93,8 @@ describe('bench scenarios, tiny runs on the all-in-one server', () => {
       if (scenario !== 'connect' && scenario !== 'idle') expect(r.sent as number).toBeGreaterThan(0);
       if (scenario === 'idle') expect(r.extra).toMatchObject({ still_open: 20 });
       if (args.includes('--warmup')) expect(r).toMatchObject({ sent: 50, delivered: 50, lost: 0 });
+      if (scenario === 'moments')
+        expect(r.extra).toMatchObject({ timeline_pointers_missing: 0, read_errors: 0, publish_errors: 0 });
       if (scenario === 'saturate') {
         const steps = (r.extra as { steps: { lost: number }[] }).steps;
         expect(steps.map((s) => s.lost)).toEqual([0, 0]);

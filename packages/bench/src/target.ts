@@ -19,6 +19,8 @@ export interface Seed {
   users: { id: string; email: string; accessToken: string; accessExpiresAt: number }[];
   pairs: { a: number; b: number; conversationId: string }[];
   group?: { id: string; members: number };
+  /** Friends per user on the seed's ring (bench-seed --friends); 0 or absent when none. */
+  friends?: number;
 }
 
 export type Mode = 'local' | 'cluster' | 'url';
@@ -43,6 +45,8 @@ export interface TargetOptions {
   groupSize: number;
   /** Whether the run needs friend pairs (connect and idle do not). */
   pairs: boolean;
+  /** Friends per user on a ring (moments); 0 for none. */
+  friends?: number;
   /** For mode url: the base URL and the seed file made by `mychat bench-seed`, and its pids. */
   url?: string;
   seedFile?: string;
@@ -68,6 +72,7 @@ export async function seedWith(
   users: number,
   groupSize: number,
   pairs = true,
+  friends = 0,
 ): Promise<Seed> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-seed-'));
   const file = path.join(dir, 'seed.json');
@@ -82,6 +87,7 @@ export async function seedWith(
         `--users=${users}`,
         `--group-size=${groupSize}`,
         `--pairs=${pairs}`,
+        `--friends=${friends}`,
       ],
       { env: { ...clean, ...env, MYCHAT_BENCH_SEED: 'true' }, maxBuffer: 1 << 20, timeout: 30 * 60_000 },
     );
@@ -111,7 +117,13 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
   if (o.mode === 'local') {
     // Seed first, on the data dir the server then serves (SQLite allows one writer at a time).
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-bench-'));
-    const seed = await seedWith({ ...env, MYCHAT_DATA_DIR: dataDir }, o.users, o.groupSize, o.pairs);
+    const seed = await seedWith(
+      { ...env, MYCHAT_DATA_DIR: dataDir },
+      o.users,
+      o.groupSize,
+      o.pairs,
+      o.friends,
+    );
     const server = await startLocalServer(env, dataDir);
     return {
       mode: 'local',
@@ -146,6 +158,7 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
       o.users,
       o.groupSize,
       o.pairs,
+      o.friends,
     );
     return {
       mode: 'cluster',

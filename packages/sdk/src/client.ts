@@ -1,6 +1,6 @@
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
-import { auth, contacts, media, message, type gateway } from '@mychat/protocol';
+import { auth, contacts, media, message, moments, type gateway } from '@mychat/protocol';
 import { AuthApi, type DeviceInfo } from './auth-api.js';
 import type { BackoffOptions } from './backoff.js';
 import { socketFirstBackend, type Authed } from './chat-backend.js';
@@ -15,6 +15,7 @@ import { GroupsApi } from './groups-api.js';
 import { toContactEvent, toConversation, toMessage, toPresence, toReceipt, toTyping } from './mappers.js';
 import { MediaApi, type MediaOptions } from './media-api.js';
 import { MessagesApi } from './messages-api.js';
+import { MomentsApi } from './moments-api.js';
 import { Outbox } from './outbox.js';
 import { MemorySessionStore, type SessionStore, type StoredSession } from './session-store.js';
 import { SyncEngine } from './sync-engine.js';
@@ -116,6 +117,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   readonly drive: DriveApi;
   /** Files: uploads, descriptions, download URLs. */
   readonly media: MediaApi;
+  /** Moments (朋友圈): posts, the feed, albums, likes, comments, notices; `hint`/`notice` events. */
+  readonly moments: MomentsApi;
   /** Where chat state is kept. */
   readonly store: ChatStore;
 
@@ -202,6 +205,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     this.contacts = new ContactsApi(contactsRpc, authed);
     this.groups = new GroupsApi(contactsRpc, authed);
     this.drive = new DriveApi(createClient(media.MediaService, transport), authed, messageRpc);
+    this.moments = new MomentsApi(createClient(moments.MomentsService, transport), authed, baseUrl);
     this.media = new MediaApi({
       baseUrl,
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
@@ -298,6 +302,9 @@ export class MyChatClient extends Emitter<MyChatEvents> {
         return this.emit('typing', toTyping(body.value));
       case 'contact':
         return this.emit('contact', toContactEvent(body.value));
+      case 'momentHint':
+      case 'momentNotice':
+        return this.moments.pushed(body);
     }
   }
 }

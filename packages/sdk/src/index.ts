@@ -24,6 +24,26 @@ export {
   type UploadOptions,
 } from './media-api.js';
 export { MemoryUploadStore, type UploadStore } from './upload-store.js';
+export { MomentsApi, type MomentsEvents, type PublishOptions, type SettingsChange } from './moments-api.js';
+export type {
+  AlbumPage,
+  AlbumWindow,
+  Audience,
+  Moment,
+  MomentComment,
+  MomentHint,
+  MomentLike,
+  MomentMedia,
+  MomentNotice,
+  MomentPage,
+  MomentsBadge,
+  MomentSettings,
+  MomentUser,
+  MomentUsers,
+  NoticeKind,
+  NoticePage,
+  StrangerAccess,
+} from './moments-types.js';
 export { GroupsApi, type GroupInviteLink } from './groups-api.js';
 export {
   DriveApi,

@@ -8,6 +8,7 @@ import { authConfigSchema } from './services/auth/auth.config.js';
 import { contactsConfigSchema } from './services/contacts/contacts.config.js';
 import { messageConfigSchema } from './services/message/message.config.js';
 import { mediaConfigSchema, workerConfigSchema } from './services/media/media.config.js';
+import { momentsConfigSchema } from './services/moments/moments.config.js';
 
 /** A list of IP addresses and CIDR blocks; each entry is checked when the config loads. */
 const addressList = (def: string[]) =>
@@ -158,6 +159,7 @@ export const configSchema = z.strictObject({
   /** File storage (see docs/operations.md, "Media"). */
   blob: blobConfigSchema,
   media: mediaConfigSchema,
+  moments: momentsConfigSchema,
   worker: workerConfigSchema,
   ws: wsConfigSchema,
   /** The web client served at `/`. */

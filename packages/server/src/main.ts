@@ -20,9 +20,10 @@ Commands:
   modules                  list modules, their dependencies and the meta-targets
   config print             print the resolved config (secrets masked)
   config keys              list every config key with its environment variable
-  bench-seed --out=<file> [--users=1000] [--group-size=0] [--pairs=false] [--tag=<a-z0-9->]
+  bench-seed --out=<file> [--users=1000] [--group-size=0] [--pairs=false] [--friends=0] [--tag=<a-z0-9->]
                            benchmarks only (needs bench.seed=true): create accounts, friend
-                           pairs and one group without sign-up; write their access tokens to <file>
+                           pairs, one group and a ring of --friends friends each without sign-up;
+                           write their access tokens to <file>
 
 Options:
   --config=<file>          YAML config file (default ./mychat.yaml when present)
@@ -30,7 +31,7 @@ Options:
 `;
 
 /** bench-seed's own options: not config keys. */
-const SEED_OPTIONS = ['users', 'group-size', 'tag', 'out', 'pairs'];
+const SEED_OPTIONS = ['users', 'group-size', 'tag', 'out', 'pairs', 'friends'];
 
 function out(s: string) {
   process.stdout.write(s.endsWith('\n') ? s : s + '\n');

@@ -25,6 +25,7 @@ import {
   initContactsModule,
   initMessageModule,
   initMediaModule,
+  initMomentsModule,
   initWorkerModule,
   initGatewayModule,
 } from './wiring/service-modules.js';
@@ -132,17 +133,28 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     init: initMediaModule,
   }),
 
-  worker: define('worker', {
-    // http-server so that a lone worker answers /healthz, /readyz and /metrics.
-    deps: ['sql', 'kv', 'blob', 'metrics', 'http-server'],
+  moments: define('moments', {
+    deps: ['sql', 'kv', 'bus', 'rpc', 'rpc-server'],
+    peers: ['contacts', 'media'],
     service: true,
-    description: 'Background media jobs (video transcodes, trims, freeing unused uploads) from the SQL queue',
+    description: 'Moments: posts, likes and comments among friends (mychat.moments.v1)',
+    init: initMomentsModule,
+  }),
+
+  worker: define('worker', {
+    // http-server so that a lone worker answers /healthz, /readyz and /metrics; rpc for the
+    // fan-out's friend lists (contacts), bus for its wake-ups and hints.
+    deps: ['sql', 'kv', 'blob', 'bus', 'rpc', 'metrics', 'http-server'],
+    peers: ['contacts'],
+    service: true,
+    description:
+      'Background jobs: media (video transcodes, trims, freeing unused uploads) from the SQL queue, and the moments fan-out',
     init: initWorkerModule,
   }),
 
   gateway: define('gateway', {
     deps: ['http-server', 'rpc', 'kv', 'bus', 'tokens', 'metrics', 'blob'],
-    peers: ['auth', 'contacts', 'message', 'media'],
+    peers: ['auth', 'contacts', 'message', 'media', 'moments'],
     service: true,
     description: 'The public edge: Connect RPC for clients, authentication, request ids',
     init: initGatewayModule,
@@ -154,8 +166,8 @@ export const META_TARGETS: Record<string, readonly ModuleName[]> = {
   // The gateway comes last: it starts taking client traffic only once every service of the
   // process has registered, so a client reconnecting during a restart never reaches a
   // half-started process (start order follows this list).
-  all: ['auth', 'contacts', 'message', 'media', 'worker', 'gateway'],
+  all: ['auth', 'contacts', 'message', 'media', 'moments', 'worker', 'gateway'],
   // The split topology's two kinds of process: the services, and the public edge in front.
-  core: ['auth', 'contacts', 'message', 'media', 'worker'],
+  core: ['auth', 'contacts', 'message', 'media', 'moments', 'worker'],
   edge: ['gateway'],
 };

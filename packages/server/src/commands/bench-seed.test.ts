@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../kernel/config.js';
 import { callHeaders } from '../rpc/call-context.js';
 import { startTestServer, type TestServer } from '../../test/helpers/test-server.js';
-import { benchSeed, SEED_PASSWORD, validatePlan } from './bench-seed.js';
+import { benchSeed, ringFriends, SEED_PASSWORD, validatePlan } from './bench-seed.js';
 
 const run = promisify(execFile);
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/main.js');
@@ -81,7 +81,30 @@ describe('bench-seed when bench.seed is on', () => {
     expect(group.group!.memberCount).toBe(130);
   }, 60_000);
 
+  it('makes a ring of friends beside the pairs, each user with --friends friends', async () => {
+    const seed = await benchSeed(server.app, { users: 7, groupSize: 0, tag: 'ring', friends: 4 });
+    expect(seed.friends).toBe(4);
+    const list = async (i: number) => {
+      const c = await server.app.value('tokens').verify(seed.users[i]!.accessToken);
+      const r = await server.app
+        .value('rpc')
+        .client(contacts.ContactsService)
+        .listFriends({}, { headers: callHeaders({ caller: c }) });
+      return r.friends.map((f) => f.user!.id).sort();
+    };
+    for (const i of [0, 3, 6]) {
+      // The ring (i±1, i±2), plus the pair partner when it is not on it already (0-1, 2-3, 4-5).
+      const ids = new Set(ringFriends(i, 7, 4));
+      const pair = seed.pairs.find((p) => p.a === i || p.b === i);
+      if (pair) ids.add(pair.a === i ? pair.b : pair.a);
+      expect(await list(i)).toEqual([...ids].map((j) => seed.users[j]!.id).sort());
+    }
+    expect(ringFriends(0, 7, 4).sort()).toEqual([1, 2, 5, 6]);
+  });
+
   it('refuses a bad plan', () => {
+    expect(() => validatePlan({ users: 4, groupSize: 0, tag: 'a', friends: 3 })).toThrow(/--friends/);
+    expect(() => validatePlan({ users: 4, groupSize: 0, tag: 'a', friends: 4 })).toThrow(/--friends/);
     expect(() => validatePlan({ users: 1, groupSize: 0, tag: 'a' })).toThrow(/--users/);
     expect(() => validatePlan({ users: 4, groupSize: 5, tag: 'a' })).toThrow(/--group-size/);
     expect(() => validatePlan({ users: 4, groupSize: 0, tag: 'A B' })).toThrow(/--tag/);

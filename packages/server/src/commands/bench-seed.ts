@@ -18,7 +18,7 @@ import { oneShot, type CommandContext } from './command.js';
  */
 export async function benchSeedCommand(
   { sources, out }: CommandContext,
-  /** Its own options: users, group-size, tag, out, pairs. */
+  /** Its own options: users, group-size, tag, out, pairs, friends. */
   options: Record<string, string | undefined>,
 ): Promise<number> {
   const plan = {
@@ -26,6 +26,7 @@ export async function benchSeedCommand(
     groupSize: Number(options['group-size'] ?? 0),
     tag: options.tag ?? Date.now().toString(36),
     pairs: options.pairs !== 'false',
+    friends: Number(options.friends ?? 0),
   };
   const file = options.out;
   if (!file) throw new ConfigError('bench-seed needs --out=<file> for the tokens');
@@ -39,6 +40,7 @@ export async function benchSeedCommand(
     fs.writeFileSync(file, JSON.stringify(seeded), { mode: 0o600 });
     out(
       `seeded ${seeded.users.length} users, ${seeded.pairs.length} friend pairs` +
+        `${seeded.friends ? `, ${seeded.friends} friends each` : ''}` +
         `${seeded.group ? `, a group of ${seeded.group.members}` : ''} in ` +
         `${((performance.now() - started) / 1000).toFixed(1)} s; tokens in ${file}`,
     );
@@ -57,6 +59,12 @@ export interface SeedPlan {
   tag: string;
   /** Make friend pairs (default true); connection-only benchmarks skip them. */
   pairs?: boolean;
+  /**
+   * Friends per user on a ring (the moments benchmark): user i befriends users i+1 .. i+friends/2
+   * (modulo users), so each has `friends` friends (an even number). 0 (default): none beyond
+   * the pairs and the group.
+   */
+  friends?: number;
 }
 
 export interface SeededUser {
@@ -74,6 +82,15 @@ export interface SeedOutput {
   /** Friend pairs by user index, with their 1:1 conversation. */
   pairs: { a: number; b: number; conversationId: string }[];
   group?: { id: string; members: number };
+  /** Friends per user on the ring (see {@link SeedPlan.friends}); 0 when none. */
+  friends: number;
+}
+
+/** The friends of user `i` on the seed's ring of `users` with `friends` each (SeedPlan.friends). */
+export function ringFriends(i: number, users: number, friends: number): number[] {
+  const out: number[] = [];
+  for (let k = 1; k <= friends / 2; k++) out.push((i + k) % users, (i - k + users) % users);
+  return out;
 }
 
 const IDS_PER_CALL = 100;
@@ -97,6 +114,9 @@ export function validatePlan(plan: SeedPlan): void {
   if (!Number.isInteger(plan.groupSize) || plan.groupSize < 0 || plan.groupSize > plan.users)
     throw new ConfigError('--group-size must be an integer from 0 to --users');
   if (!/^[a-z0-9-]{1,32}$/.test(plan.tag)) throw new ConfigError('--tag must be 1-32 of [a-z0-9-]');
+  const f = plan.friends ?? 0;
+  if (!Number.isInteger(f) || f < 0 || f % 2 !== 0 || f >= plan.users)
+    throw new ConfigError('--friends must be an even integer from 0 to below --users');
 }
 
 /** Seeds into a started app running auth, contacts and message. */
@@ -145,6 +165,19 @@ export async function benchSeed(app: App, plan: SeedPlan, concurrency = 8): Prom
   await inParallel(ownerFriends, concurrency, async ([a, b]) => {
     await befriend(a, b);
   });
+  // The ring, less the edges already made (a pair, the group owner's).
+  const made = new Set([...work, ...ownerFriends].map(([a, b]) => `${Math.min(a, b)}:${Math.max(a, b)}`));
+  const ring: [number, number][] = [];
+  for (let i = 0; i < plan.users; i++)
+    for (let k = 1; k <= (plan.friends ?? 0) / 2; k++) {
+      const j = (i + k) % plan.users;
+      const key = `${Math.min(i, j)}:${Math.max(i, j)}`;
+      if (!made.has(key)) ring.push([i, j]);
+      made.add(key);
+    }
+  await inParallel(ring, concurrency, async ([a, b]) => {
+    await befriend(a, b);
+  });
   pairs.sort((x, y) => x.a - y.a);
   let group: SeedOutput['group'];
   if (plan.groupSize >= 2) {
@@ -170,6 +203,7 @@ export async function benchSeed(app: App, plan: SeedPlan, concurrency = 8): Prom
     })),
     pairs,
     ...(group && { group }),
+    friends: plan.friends ?? 0,
   };
 }
 

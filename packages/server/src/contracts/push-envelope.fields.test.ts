@@ -6,7 +6,7 @@ import {
   FileDescriptorProtoSchema,
 } from '@bufbuild/protobuf/wkt';
 import { create } from '@bufbuild/protobuf';
-import { common, gateway, message as pb } from '@mychat/protocol';
+import { common, gateway, message as pb, moments } from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
 import { WRITTEN_FIELDS } from './push-envelope.js';
 
@@ -58,7 +58,11 @@ describe('push fast path field set', () => {
       });
     msg('ServerFrame').field.push(field('trace_id', 30), field('notice', 31, 0));
     msg('PushEnvelope').field.push(field('origin', 3));
-    const deps = [common.file_mychat_common_v1_errors, pb.file_mychat_message_v1_message];
+    const deps = [
+      common.file_mychat_common_v1_errors,
+      pb.file_mychat_message_v1_message,
+      moments.file_mychat_moments_v1_moments,
+    ];
     const registry = createFileRegistry(file, (name) => deps.find((d) => d.proto.name === name));
     const frame = registry.getMessage('mychat.gateway.v1.ServerFrame')!;
     const envelope = registry.getMessage('mychat.gateway.v1.PushEnvelope')!;

@@ -64,6 +64,9 @@ describe('toConnectError', () => {
     [ErrorCode.DEADLINE_EXCEEDED, Code.DeadlineExceeded],
     [ErrorCode.ACCOUNT_EXISTS, Code.AlreadyExists],
     [ErrorCode.CODE_EXPIRED, Code.FailedPrecondition],
+    [ErrorCode.MOMENT_ALREADY_LIKED, Code.AlreadyExists],
+    [ErrorCode.MOMENT_TOO_MANY_COMMENTS, Code.FailedPrecondition],
+    [ErrorCode.MOMENT_EMPTY, Code.InvalidArgument],
   ])('maps %s to Connect code %s', (code, status) => {
     expect(connectCodeOf(code)).toBe(status);
     const ce = toConnectError(new AppError(code, 'x'));

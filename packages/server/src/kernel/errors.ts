@@ -78,9 +78,11 @@ export function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.DEADLINE_EXCEEDED:
       return Code.DeadlineExceeded;
     case ErrorCode.ACCOUNT_EXISTS:
+    case ErrorCode.MOMENT_ALREADY_LIKED:
       return Code.AlreadyExists;
     case ErrorCode.CODE_EXPIRED:
     case ErrorCode.CODE_USED:
+    case ErrorCode.MOMENT_TOO_MANY_COMMENTS:
       return Code.FailedPrecondition;
     // Not resource_exhausted: that reads as rate limiting, and resending cannot help.
     case ErrorCode.PAYLOAD_TOO_LARGE:

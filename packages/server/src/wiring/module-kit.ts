@@ -23,6 +23,7 @@ import type { RpcServer } from '../rpc/rpc-server.js';
 import type { AccessTokens } from '../adapters/tokens/access-tokens.js';
 import type { AuthService } from '../services/auth/auth.service.js';
 import type { MediaWorker } from '../services/media/media.worker.js';
+import type { MomentsFanout } from '../services/moments/moments.fanout.js';
 import { peerClients, type Peers, type ServiceName } from './peers.js';
 
 /** What each module gives to the modules that depend on it. */
@@ -42,7 +43,9 @@ export interface ModuleValues {
   contacts: void;
   message: void;
   media: void;
-  worker: MediaWorker;
+  moments: void;
+  /** The background jobs of this process: media's queue and the moments fan-out. */
+  worker: { media: MediaWorker; moments: MomentsFanout };
   gateway: void;
 }
 export type ModuleName = keyof ModuleValues;

@@ -71,12 +71,32 @@ export async function initMediaModule(
   });
 }
 
-export async function initWorkerModule(
-  deps: Pick<ModuleValues, 'sql' | 'kv' | 'blob' | 'metrics' | 'http-server'>,
+export async function initMomentsModule(
+  deps: Pick<ModuleValues, 'sql' | 'kv' | 'bus' | 'rpc' | 'rpc-server'>,
   ctx: AppContext,
+  peers: Peers<'contacts' | 'media'>,
+): Promise<ServiceInstance<ModuleValues['moments']>> {
+  const { initMoments } = await import('../services/moments/moments.module.js');
+  return initMoments({
+    sql: deps.sql,
+    bus: deps.bus,
+    peers,
+    ids: ctx.ids,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    config: ctx.config.moments,
+  });
+}
+
+/** The worker runs every service's background jobs: media's queue and the moments fan-out. */
+export async function initWorkerModule(
+  deps: Pick<ModuleValues, 'sql' | 'kv' | 'blob' | 'bus' | 'rpc' | 'metrics' | 'http-server'>,
+  ctx: AppContext,
+  peers: Peers<'contacts'>,
 ): Promise<ServiceInstance<ModuleValues['worker']>> {
   const { initMediaWorker } = await import('../services/media/media.module.js');
-  return initMediaWorker({
+  const { initMomentsFanout } = await import('../services/moments/moments.module.js');
+  const media = await initMediaWorker({
     ...deps,
     ids: ctx.ids,
     clock: ctx.clock,
@@ -84,12 +104,32 @@ export async function initWorkerModule(
     config: ctx.config.media,
     worker: ctx.config.worker,
   });
+  const moments = await initMomentsFanout({
+    sql: deps.sql,
+    bus: deps.bus,
+    metrics: deps.metrics,
+    peers,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    config: ctx.config.moments,
+  });
+  return {
+    value: { media: media.value, moments: moments.value },
+    start: async () => {
+      await media.start?.();
+      await moments.start?.();
+    },
+    stop: async () => {
+      await moments.stop?.();
+      await media.stop?.();
+    },
+  };
 }
 
 export async function initGatewayModule(
   deps: Pick<ModuleValues, 'http-server' | 'rpc' | 'kv' | 'bus' | 'tokens' | 'metrics' | 'blob'>,
   ctx: AppContext,
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media'>,
+  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments'>,
 ): Promise<ServiceInstance<ModuleValues['gateway']>> {
   const { initGateway } = await import('../gateway/gateway.module.js');
   const { batchRemoteSends } = await import('./send-batching.js');

@@ -126,6 +126,29 @@ describe.skipIf(!ready)('split deployment on loopback (MariaDB + Redis)', () => 
     expect(await served('auth', 'mychat.auth.v1.AuthService', 'Register')).toBe(2);
   });
 
+  it('moments cross processes: the worker fans a post out with contacts over gRPC and the hint reaches a socket', async () => {
+    const ann = await person('ann');
+    const ben = await person('ben');
+    const { request } = await ann.client.contacts.request(ben.me.id);
+    await ben.client.contacts.respond(request.id, 'accept');
+    await ben.client.connect();
+    expect((await ben.client.moments.timeline()).moments).toEqual([]); // Ben reads: active
+    const hints: string[] = [];
+    ben.client.moments.on('hint', (h) => hints.push(h.momentId));
+    const { moment } = await ann.client.moments.publish({ text: 'from the moments process' });
+    await expect.poll(() => hints, { timeout: 15_000 }).toEqual([moment.id]);
+    expect((await ben.client.moments.timeline()).moments.map((m) => m.text)).toEqual([
+      'from the moments process',
+    ]);
+    // The pointer was written by the worker process (its fan-out metric), which asked contacts.
+    const workerMetrics = await (await fetch(`${cluster.process('worker').httpUrl}/metrics`)).text();
+    expect(workerMetrics).toMatch(/^mychat_moments_fanout_lag_seconds_count\S* [1-9]/m);
+    expect(
+      await served('contacts', 'mychat.contacts.v1.ContactsInternalService', 'GetFriendGraph'),
+    ).toBeGreaterThan(0);
+    expect(await served('moments', 'mychat.moments.v1.MomentsService', 'PublishMoment')).toBe(1);
+  });
+
   it("one message's log lines in the gateway and in the message service carry the same request id", async () => {
     const m = await alice.client.messages.sendText(conv, 'trace me');
     const lines = (name: string) =>

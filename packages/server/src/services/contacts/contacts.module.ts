@@ -11,6 +11,7 @@ import type { Peers } from '../../wiring/peers.js';
 import { WindowLimit } from '../../adapters/kv/window-limit.js';
 import type { contactsConfigSchema } from './contacts.config.js';
 import { contactsMigrations } from './contacts.migrations.js';
+import { FriendGraph } from './contacts.graph.js';
 import { ContactPush, Conversations, Directory } from './contacts.peers.js';
 import { ContactsRepository } from './contacts.repository.js';
 import { contactsInternalRpc, contactsRpc } from './contacts.rpc.js';
@@ -81,7 +82,10 @@ export async function initContacts(d: ContactsModuleDeps): Promise<ServiceInstan
     value: undefined,
     rpc: [
       serves(contacts.ContactsService, { ...contactsRpc(people), ...groupsRpc(groups, d.clock) }),
-      serves(contacts.ContactsInternalService, contactsInternalRpc(people)),
+      serves(
+        contacts.ContactsInternalService,
+        contactsInternalRpc(people, new FriendGraph(d.sql, directory)),
+      ),
     ],
     start: async () => sync.start(),
     stop: () => sync.stop(),

@@ -4,6 +4,7 @@ import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import { contacts } from '@mychat/protocol';
 import { errors } from '../../kernel/errors.js';
 import { callInfo, requireCaller } from '../../rpc/call-context.js';
+import type { FriendGraph } from './contacts.graph.js';
 import type { Actor, Card } from './contacts.peers.js';
 import type { ContactsService, RequestView } from './contacts.service.js';
 import { parseId } from '../../kernel/ids.js';
@@ -119,13 +120,42 @@ export function contactsRpc(
   };
 }
 
-/** ContactsInternalService: for other services (presence). Never exposed by the gateway. */
+const INTERNAL_IDS_MAX = 1000;
+
+function internalIds(raw: string[], field: string): string[] {
+  if (raw.length > INTERNAL_IDS_MAX) throw errors.invalidArgument(`at most ${INTERNAL_IDS_MAX} ids`, field);
+  return raw.map((id) => parseId(id, field));
+}
+
+/** ContactsInternalService: for other services (presence, moments). Never exposed by the gateway. */
 export function contactsInternalRpc(
   service: ContactsService,
+  graph: FriendGraph,
 ): ServiceImpl<typeof contacts.ContactsInternalService> {
   return {
     async listPresenceAudience(req) {
       return { userIds: await service.presenceAudience(parseId(req.userId, 'userId')) };
+    },
+    async getFriendGraph(req) {
+      const userId = parseId(req.userId, 'userId');
+      const check = internalIds(req.checkUserIds, 'checkUserIds');
+      const [friends, blocked] = await Promise.all([
+        graph.friends(userId),
+        graph.blockRelations(userId, check),
+      ]);
+      return {
+        friends: friends.map((f) => ({ userId: f.userId, sinceMs: f.since })),
+        blockedUserIds: [...blocked],
+      };
+    },
+    async lookupUsers(req, ctx) {
+      const viewerId = parseId(req.viewerId, 'viewerId');
+      const found = await graph.lookup(
+        viewerId,
+        internalIds(req.userIds, 'userIds'),
+        callInfo(ctx).requestId,
+      );
+      return { users: found.map((f) => ({ user: cardMsg(f.user), remark: f.remark })) };
     },
   };
 }

@@ -20,6 +20,7 @@ import { MediaRepository } from './media.repository.js';
 import { mediaInternalRpc, mediaRpc } from './media.rpc.js';
 import { MediaService } from './media.service.js';
 import { MediaWorker } from './media.worker.js';
+import { MomentFiles } from './media.moments.js';
 import { UploadReservations } from './media.reservations.js';
 
 export interface MediaModuleDeps {
@@ -84,12 +85,14 @@ export async function initMedia(d: MediaModuleDeps): Promise<ServiceInstance<voi
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [d.metrics],
   });
-  const { service, drive } = build(d, (kind, s) => processing.observe({ kind: kinds[kind] ?? 'other' }, s));
+  const { service, drive, repo } = build(d, (kind, s) =>
+    processing.observe({ kind: kinds[kind] ?? 'other' }, s),
+  );
   return {
     value: undefined,
     rpc: [
       serves(pb.MediaService, mediaRpc(service, drive)),
-      serves(pb.MediaInternalService, mediaInternalRpc(service, drive)),
+      serves(pb.MediaInternalService, mediaInternalRpc(service, drive, new MomentFiles(service, repo))),
     ],
   };
 }

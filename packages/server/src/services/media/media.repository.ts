@@ -212,6 +212,16 @@ export class MediaRepository {
     }
   }
 
+  async removeGrant(g: GrantRow): Promise<void> {
+    await this.db
+      .deleteFrom('media_grants')
+      .where('media_id', '=', g.mediaId)
+      .where('conv_id', '=', g.convId)
+      .where('sender_id', '=', g.senderId)
+      .where('client_msg_id', '=', g.clientMsgId)
+      .execute();
+  }
+
   /** Whether exactly this message was granted the file. */
   async hasGrant(g: GrantRow): Promise<boolean> {
     const row = await this.db

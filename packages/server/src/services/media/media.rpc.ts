@@ -5,6 +5,7 @@ import { errors } from '../../kernel/errors.js';
 import { parseId as id } from '../../kernel/ids.js';
 import { requireCaller } from '../../rpc/call-context.js';
 import type { DriveService } from './media.drive.js';
+import type { MomentFiles, MomentHolder } from './media.moments.js';
 import type { MediaService } from './media.service.js';
 import { driveView, mediaView } from './media.views.js';
 
@@ -87,9 +88,25 @@ export function mediaRpc(service: MediaService, drive: DriveService): ServiceImp
 }
 
 /** MediaInternalService: the gateway's uploads and the message service's attachments. */
+/** The holder of a moments call: an owner, and a post or (empty) their cover. */
+function holderOf(h: pb.MomentHolder | undefined): MomentHolder {
+  return {
+    ownerId: id(h?.ownerId, 'holder.ownerId'),
+    momentId: h?.momentId ? id(h.momentId, 'holder.momentId') : '',
+  };
+}
+
+function momentMediaIds(raw: string[]): string[] {
+  if (raw.length < 1 || raw.length > 9) throw errors.invalidArgument('1-9 files', 'mediaIds');
+  const ids = raw.map((m) => id(m, 'mediaIds'));
+  if (new Set(ids).size !== ids.length) throw errors.invalidArgument('a file appears twice', 'mediaIds');
+  return ids;
+}
+
 export function mediaInternalRpc(
   service: MediaService,
   drive: DriveService,
+  moments: MomentFiles,
 ): ServiceImpl<typeof pb.MediaInternalService> {
   return {
     async checkUpload(req) {
@@ -168,6 +185,23 @@ export function mediaInternalRpc(
       const m = await service.ownCopy(userId, seen);
       const e = await drive.addFile(userId, m, optId(req.folderId, 'folderId'), req.name);
       return { entry: driveView(e, m) };
+    },
+    async attachMomentMedia(req) {
+      const rows = await moments.attach(holderOf(req.holder), momentMediaIds(req.mediaIds), req.kind);
+      return { media: rows.map(mediaView) };
+    },
+    async signMomentUrl(req) {
+      const r = await moments.sign(
+        holderOf(req.holder),
+        id(req.mediaId, 'mediaId'),
+        req.variant,
+        req.download,
+      );
+      return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
+    },
+    async detachMomentMedia(req) {
+      await moments.detach(holderOf(req.holder), momentMediaIds(req.mediaIds));
+      return {};
     },
   };
 }

@@ -1,0 +1,37 @@
+/** What one bench run is asked to do: the scenario and its knobs, as the command line gives them. */
+import type { Mode } from './target.js';
+
+export const SCENARIOS = ['connect', 'chat', 'group', 'offline', 'idle', 'saturate', 'moments'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export interface RunOptions {
+  scenario: Scenario;
+  mode: Mode;
+  users: number;
+  rate: number;
+  durationS: number;
+  payload: number;
+  /** Connections opened at once. */
+  concurrency: number;
+  /** offline: messages each offline user misses. */
+  messages: number;
+  url?: string;
+  seedFile?: string;
+  serverPids?: number[];
+  /** saturate: p99 limit, ms, and the most rate steps to try. */
+  p99LimitMs: number;
+  maxSteps: number;
+  /** idle: generator processes holding the connections. */
+  workers: number;
+  /** cluster: how many gateways. */
+  gateways: number;
+  /**
+   * chat, group, saturate: seconds of sending at the rate before the measured phase (JIT,
+   * caches and connection pools warm; those messages are not counted).
+   */
+  warmupS: number;
+  /** moments: friends per user (the seed's ring), posts/s, and seconds between each user's feed reads. */
+  friends: number;
+  postRate: number;
+  readEveryS: number;
+}

@@ -1,0 +1,92 @@
+import type { Kysely } from 'kysely';
+import { asId, asNum, type SqlDatabase } from '../../adapters/sql/sql.js';
+import type { Card, Directory } from './contacts.peers.js';
+import type { ContactsTables } from './contacts.tables.js';
+
+/** Ids per IN list, so a long friend list never makes one huge statement. */
+const CHUNK = 500;
+
+/**
+ * What other services ask contacts about a person's circle (the moments service: whose posts
+ * a viewer may see, whose likes and comments, who gets the fan-out): friends with when each
+ * friendship began, block relations, and profiles with the viewer's remarks.
+ */
+export class FriendGraph {
+  private readonly db: Kysely<ContactsTables>;
+
+  constructor(
+    sql: SqlDatabase,
+    private readonly directory: Directory,
+  ) {
+    this.db = sql.db as Kysely<ContactsTables>;
+  }
+
+  /** The user's friends and when each friendship began, anyone in a block relation left out. */
+  async friends(userId: string): Promise<{ userId: string; since: number }[]> {
+    const rows = await this.db
+      .selectFrom('contacts_friends as f')
+      .select(['f.friend_id', 'f.created_at'])
+      .where('f.user_id', '=', userId)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('contacts_blocks as b')
+              .select('b.user_id')
+              .where((w) =>
+                w.or([
+                  w.and([w('b.user_id', '=', userId), w('b.blocked_id', '=', w.ref('f.friend_id'))]),
+                  w.and([w('b.user_id', '=', w.ref('f.friend_id')), w('b.blocked_id', '=', userId)]),
+                ]),
+              ),
+          ),
+        ),
+      )
+      .execute();
+    return rows.map((r) => ({ userId: asId(r.friend_id), since: asNum(r.created_at) }));
+  }
+
+  /** Of `candidates`, those in a block relation with `userId` in either direction. */
+  async blockRelations(userId: string, candidates: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < candidates.length; i += CHUNK) {
+      const part = candidates.slice(i, i + CHUNK);
+      const rows = await this.db
+        .selectFrom('contacts_blocks')
+        .select(['user_id', 'blocked_id'])
+        .where((w) =>
+          w.or([
+            w.and([w('user_id', '=', userId), w('blocked_id', 'in', part)]),
+            w.and([w('blocked_id', '=', userId), w('user_id', 'in', part)]),
+          ]),
+        )
+        .execute();
+      for (const r of rows) out.add(asId(r.user_id) === userId ? asId(r.blocked_id) : asId(r.user_id));
+    }
+    return out;
+  }
+
+  /** Profiles of `ids` in the order asked (unknown ids left out), with the viewer's remarks. */
+  async lookup(
+    viewerId: string,
+    ids: readonly string[],
+    requestId: string,
+  ): Promise<{ user: Card; remark: string }[]> {
+    const unique = [...new Set(ids)];
+    const cards = await this.directory.lookup(unique, requestId);
+    const remarks = new Map<string, string>();
+    for (let i = 0; i < unique.length; i += CHUNK) {
+      const rows = await this.db
+        .selectFrom('contacts_friends')
+        .select(['friend_id', 'remark'])
+        .where('user_id', '=', viewerId)
+        .where('friend_id', 'in', unique.slice(i, i + CHUNK))
+        .where('remark', '!=', '')
+        .execute();
+      for (const r of rows) remarks.set(asId(r.friend_id), r.remark);
+    }
+    return unique.flatMap((id) => {
+      const user = cards.get(id);
+      return user ? [{ user, remark: remarks.get(id) ?? '' }] : [];
+    });
+  }
+}

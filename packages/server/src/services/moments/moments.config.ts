@@ -1,0 +1,20 @@
+import { cfg } from '../../kernel/config.js';
+
+/** The moments module's settings (`moments.*`, MYCHAT_MOMENTS_*). */
+export const momentsConfigSchema = cfg.group({
+  /**
+   * Friends who have not opened their feed for this many days get no timeline pointers when
+   * someone posts; they pull the posts they missed when they come back.
+   */
+  activeDays: cfg.int(30, 1, 3650),
+  /** Timeline pointers the fan-out writes per statement. */
+  fanoutBatchSize: cfg.int(500, 1, 10_000),
+  /** Posts one worker process writes out at once. */
+  fanoutConcurrency: cfg.int(2, 1, 64),
+  /** How often an idle fan-out worker looks for posts when no wake-up came over the bus, ms. */
+  fanoutPollMs: cfg.int(1000, 10, 60_000),
+  /** Most posts one pull adds to a returning reader's feed. */
+  pullLimit: cfg.int(500, 10, 100_000),
+});
+
+export type MomentsConfig = ReturnType<(typeof momentsConfigSchema)['parse']>;

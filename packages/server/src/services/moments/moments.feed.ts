@@ -1,0 +1,192 @@
+import { moments as pb } from '@mychat/protocol';
+import type { Clock } from '../../kernel/clock.js';
+import { errors } from '../../kernel/errors.js';
+import type { Actor, Contacts } from './moments.peers.js';
+import { FILTER_HIDE_FROM, FILTER_MUTE } from './moments.people.repository.js';
+import type { MomentsStore, PostRow } from './moments.repository.js';
+import type { CommentRow, LikeRow } from './moments.social.repository.js';
+import { momentMsg, personMsg } from './moments.views.js';
+import {
+  accessTo,
+  interactionVisible,
+  rulesOf,
+  STRANGER_POSTS,
+  windowStart,
+  type Access,
+  type AuthorRules,
+  type Circle,
+} from './moments.visibility.js';
+
+/** A post and how one viewer may see it. */
+export interface Seen {
+  post: PostRow;
+  access: Access;
+  /** The post's only/except list (read for the author's own view and the audience rule). */
+  list: ReadonlySet<string> | undefined;
+}
+
+export interface FeedDeps {
+  store: MomentsStore;
+  contacts: Contacts;
+  clock: Clock;
+}
+
+const LISTED = [pb.Audience.ONLY, pb.Audience.EXCEPT];
+const notFound = () => errors.notFound('no such moment');
+
+/**
+ * Reading posts for a viewer: how they stand to everyone (their {@link Circle}), how they may
+ * see each post, decided from the state now, and the answer with the likes and comments they
+ * may see and everyone it names. Used by every read of the moments service.
+ */
+export class Feed {
+  constructor(private readonly d: FeedDeps) {}
+
+  /** The viewer's friends, blocks among `check`, who hides from them and whom they muted. */
+  async circle(actor: Actor, check: readonly string[] = []): Promise<Circle> {
+    const { people } = this.d.store;
+    const [graph, hiddenBy, muted] = await Promise.all([
+      this.d.contacts.graph(actor.userId, check, actor.requestId),
+      people.filteredBy(actor.userId, FILTER_HIDE_FROM),
+      people.filters(actor.userId, FILTER_MUTE),
+    ]);
+    return {
+      viewerId: actor.userId,
+      friends: graph.friends,
+      blocked: graph.blocked,
+      hiddenBy,
+      muted: new Set(muted),
+    };
+  }
+
+  async rules(authorIds: Iterable<string>): Promise<Map<string, AuthorRules>> {
+    const ids = [...new Set(authorIds)];
+    const stored = await this.d.store.people.settings(ids);
+    return new Map(ids.map((id) => [id, rulesOf(stored.get(id))]));
+  }
+
+  /** How the viewer may see each post (in the order given). */
+  async judge(posts: readonly PostRow[], circle: Circle, now: number): Promise<Seen[]> {
+    if (posts.length === 0) return [];
+    const rules = await this.rules(posts.map((p) => p.authorId));
+    const lists = await this.d.store.posts.audiences(posts, LISTED);
+    // Strangers see only the newest posts an author shares with all friends: which ones they
+    // are is looked up per author, and only for authors who are neither the viewer nor a friend.
+    const strangerIds = new Map<string, Set<string>>();
+    for (const author of new Set(posts.map((p) => p.authorId))) {
+      if (author === circle.viewerId || circle.friends.has(author)) continue;
+      strangerIds.set(author, await this.strangerView(author, rules.get(author)!, now));
+    }
+    return posts.map((post) => {
+      const list = lists.get(post.id);
+      const r = rules.get(post.authorId)!;
+      return { post, list, access: accessTo(post, list, circle, r, now, strangerIds.get(post.authorId)) };
+    });
+  }
+
+  /** The ids of the posts a stranger may see of an author (none when the author allows none). */
+  async strangerView(authorId: string, rules: AuthorRules, now: number): Promise<Set<string>> {
+    if (rules.strangerAccess === pb.StrangerAccess.NONE) return new Set();
+    const posts = await this.d.store.posts.newestShared(
+      authorId,
+      pb.Audience.FRIENDS,
+      windowStart(rules, now),
+      STRANGER_POSTS,
+    );
+    return new Set(posts.map((p) => p.id));
+  }
+
+  /** One post the viewer may see, with their circle; NOT_FOUND otherwise (as for no post). */
+  async seen(actor: Actor, momentId: string): Promise<{ seen: Seen; circle: Circle }> {
+    const post = await this.d.store.posts.get(momentId);
+    if (!post) throw notFound();
+    const circle = await this.circle(actor, [post.authorId]);
+    const [seen] = await this.judge([post], circle, this.d.clock.now());
+    if (!seen || seen.access === 'none') throw notFound();
+    return { seen, circle };
+  }
+
+  /**
+   * The answer for posts the viewer may see: each with the likes and comments WeChat's rule
+   * lets them see, and everyone named (authors, likers, commenters, people replied to) as the
+   * viewer sees them.
+   */
+  async present(
+    actor: Actor,
+    circle: Circle,
+    seen: readonly Seen[],
+  ): Promise<{ moments: pb.Moment[]; users: pb.MomentUser[] }> {
+    const visible = seen.filter((s) => s.access !== 'none');
+    const ids = visible.map((s) => s.post.id);
+    const [likes, comments] = await Promise.all([
+      this.d.store.social.likesOf(ids),
+      this.d.store.social.commentsOf(ids),
+    ]);
+    const byPost = new Map(visible.map((s) => [s.post.id, s.post]));
+    const likesOf = new Map<string, LikeRow[]>();
+    const commentsOf = new Map<string, CommentRow[]>();
+    const named = new Set<string>(visible.map((s) => s.post.authorId));
+    for (const l of likes) {
+      if (!interactionVisible(l.userId, byPost.get(l.momentId)!, circle)) continue;
+      push(likesOf, l.momentId, l);
+      named.add(l.userId);
+    }
+    for (const c of comments) {
+      if (!interactionVisible(c.authorId, byPost.get(c.momentId)!, circle)) continue;
+      push(commentsOf, c.momentId, c);
+      named.add(c.authorId);
+      if (c.replyToUserId) named.add(c.replyToUserId);
+    }
+    const people = await this.d.contacts.people(actor.userId, named, actor.requestId);
+    return {
+      moments: visible.map((s) =>
+        momentMsg(s.post, {
+          viewerId: actor.userId,
+          access: s.access,
+          list: s.list,
+          likes: likesOf.get(s.post.id) ?? [],
+          comments: commentsOf.get(s.post.id) ?? [],
+        }),
+      ),
+      users: [...people.values()].map(personMsg),
+    };
+  }
+}
+
+/** Batches read per page at most: a page of posts mostly hidden from the viewer ends early. */
+const MAX_ROUNDS = 5;
+
+/**
+ * Reads rows newest first in batches and keeps the posts the viewer may see, until `limit`
+ * are kept; the cursor continues after the last row read ("" when there is nothing older).
+ */
+export async function fillPage<R>(
+  cursor: string,
+  limit: number,
+  fetch: (before: string, n: number) => Promise<R[]>,
+  idOf: (r: R) => string,
+  judge: (rows: R[]) => Promise<(Seen | undefined)[]>,
+): Promise<{ seen: Seen[]; nextCursor: string }> {
+  const seen: Seen[] = [];
+  let before = cursor;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const want = Math.min(100, (limit - seen.length) * 2 + 5);
+    const rows = await fetch(before, want);
+    const judged = await judge(rows);
+    for (let i = 0; i < rows.length; i++) {
+      before = idOf(rows[i]!);
+      const s = judged[i];
+      if (s && s.access !== 'none') seen.push(s);
+      if (seen.length === limit)
+        return { seen, nextCursor: i < rows.length - 1 || rows.length === want ? before : '' };
+    }
+    if (rows.length < want) return { seen, nextCursor: '' };
+  }
+  return { seen, nextCursor: before };
+}
+
+function push<T>(m: Map<string, T[]>, k: string, v: T): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}

@@ -1,0 +1,100 @@
+import type { Clock } from '../../kernel/clock.js';
+import { fillPage, type Feed } from './moments.feed.js';
+import type { Actor } from './moments.peers.js';
+import type { MomentsStore, TimelineRow } from './moments.repository.js';
+import type { Page } from './moments.service.js';
+import type { Circle } from './moments.visibility.js';
+
+const DAY = 86_400_000;
+/** A read refreshes its reader's `active_at` at most this often (one write per hour, not per read). */
+const ACTIVE_REFRESH_MS = 3_600_000;
+/** Friendships this close before the last pull are pulled again (clocks of two processes differ). */
+const PULL_MARGIN_MS = 10_000;
+
+export interface TimelineDeps {
+  store: MomentsStore;
+  feed: Feed;
+  clock: Clock;
+  /** Readers idle this long get no fan-out; they pull when they come back. */
+  activeDays: number;
+  /** Most posts one pull adds to a feed. */
+  pullLimit: number;
+}
+
+/**
+ * The feed: the viewer's own posts and their friends' they may see, newest first. Push and
+ * pull: the fan-out worker writes pointers for active readers; a reader it skipped (idle for
+ * `activeDays`, or reading for the first time) and a reader with new friends fill their feed
+ * by pulling from those friends' albums when they read. Every pointer is checked again on
+ * read, so unfriending, blocking, "don't show me" and narrower audiences or windows hide a post
+ * at once; pointers to deleted posts are dropped as they are met.
+ */
+export class Timeline {
+  constructor(private readonly d: TimelineDeps) {}
+
+  async page(actor: Actor, cursor: string, limit: number): Promise<Page> {
+    const { store, feed } = this.d;
+    const me = actor.userId;
+    const started = this.d.clock.now();
+    const circle = await feed.circle(actor);
+    if (!cursor) await this.pullIfNeeded(me, circle, started);
+    const now = this.d.clock.now();
+    const { seen, nextCursor } = await fillPage(
+      cursor,
+      limit,
+      (before, n) => store.posts.timeline(me, before, n),
+      (r) => r.momentId,
+      async (rows) => {
+        const shown = rows.filter((r) => this.followed(r, circle));
+        const posts = await store.posts.many(shown.map((r) => r.momentId));
+        const gone = shown.filter((r) => !posts.has(r.momentId)).map((r) => r.momentId);
+        if (gone.length) await store.posts.dropPointers(me, gone);
+        const judged = new Map(
+          (await feed.judge([...posts.values()], circle, now)).map((s) => [s.post.id, s] as const),
+        );
+        // A friend's post seen through the feed: never as a stranger.
+        return rows.map((r) => {
+          const s = judged.get(r.momentId);
+          return s && s.access !== 'stranger' && this.followed(r, circle) ? s : undefined;
+        });
+      },
+    );
+    return { ...(await feed.present(actor, circle, seen)), nextCursor };
+  }
+
+  /** Whose pointers the feed shows at all: the viewer's own and unmuted friends'. */
+  private followed(r: TimelineRow, c: Circle): boolean {
+    return r.authorId === c.viewerId || (c.friends.has(r.authorId) && !c.muted.has(r.authorId));
+  }
+
+  /**
+   * Fills the feed from friends' albums where the fan-out may have skipped it: everything
+   * since the reader went idle (or everything recent on a first read), and every post of
+   * friends made since the last pull. Pointers already there are kept.
+   */
+  private async pullIfNeeded(me: string, circle: Circle, now: number): Promise<void> {
+    const { store } = this.d;
+    const reader = await store.people.reader(me);
+    const idleMs = this.d.activeDays * DAY;
+    const rows: TimelineRow[] = [];
+    const friends = [...circle.friends.keys()];
+    let pulled = false;
+    if (!reader || reader.activeAt < now - idleMs) {
+      // The fan-out skipped this reader from `activeAt + idleMs` on (a day of slack for its lag).
+      const since = reader && reader.activeAt > 0 ? reader.activeAt + idleMs - DAY : 0;
+      const recent = await store.posts.recentOf([me, ...friends], since, this.d.pullLimit);
+      for (const p of recent) rows.push({ viewerId: me, momentId: p.id, authorId: p.authorId });
+      pulled = true;
+    } else {
+      const fresh = friends.filter((f) => circle.friends.get(f)! > reader.pulledAt - PULL_MARGIN_MS);
+      if (fresh.length) {
+        const recent = await store.posts.recentOf(fresh, 0, this.d.pullLimit);
+        for (const p of recent) rows.push({ viewerId: me, momentId: p.id, authorId: p.authorId });
+        pulled = true;
+      }
+    }
+    if (rows.length) await store.posts.addPointers(rows);
+    if (pulled || !reader || now - reader.activeAt > ACTIVE_REFRESH_MS)
+      await store.people.touch(me, now, pulled ? now : undefined);
+  }
+}
