@@ -26,6 +26,8 @@ import {
   initMessageModule,
   initMediaModule,
   initWorkerModule,
+  initPushModule,
+  initPushSenderModule,
   initGatewayModule,
 } from './wiring/service-modules.js';
 
@@ -132,9 +134,26 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     init: initMediaModule,
   }),
 
+  push: define('push', {
+    deps: ['sql', 'kv', 'bus', 'rpc', 'rpc-server', 'metrics'],
+    service: true,
+    description: 'Web Push subscriptions per session, preview and do-not-disturb settings (mychat.push.v1)',
+    init: initPushModule,
+  }),
+
+  'push-sender': define('push-sender', {
+    // Listens on the bus as gateways do; message is never told about push (no call on the send path).
+    deps: ['sql', 'kv', 'bus', 'rpc', 'metrics'],
+    peers: ['message', 'auth'],
+    service: true,
+    description: 'Sends Web Push (VAPID, aes128gcm) to users with no live socket; part of the worker target',
+    init: initPushSenderModule,
+  }),
+
   worker: define('worker', {
-    // http-server so that a lone worker answers /healthz, /readyz and /metrics.
-    deps: ['sql', 'kv', 'blob', 'metrics', 'http-server'],
+    // http-server so that a lone worker answers /healthz, /readyz and /metrics; push-sender so
+    // that the background work of a split deployment (media jobs, pushes) runs in workers.
+    deps: ['sql', 'kv', 'blob', 'metrics', 'http-server', 'push-sender'],
     service: true,
     description: 'Background media jobs (video transcodes, trims, freeing unused uploads) from the SQL queue',
     init: initWorkerModule,
@@ -142,7 +161,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
 
   gateway: define('gateway', {
     deps: ['http-server', 'rpc', 'kv', 'bus', 'tokens', 'metrics', 'blob'],
-    peers: ['auth', 'contacts', 'message', 'media'],
+    peers: ['auth', 'contacts', 'message', 'media', 'push'],
     service: true,
     description: 'The public edge: Connect RPC for clients, authentication, request ids',
     init: initGatewayModule,
@@ -154,8 +173,8 @@ export const META_TARGETS: Record<string, readonly ModuleName[]> = {
   // The gateway comes last: it starts taking client traffic only once every service of the
   // process has registered, so a client reconnecting during a restart never reaches a
   // half-started process (start order follows this list).
-  all: ['auth', 'contacts', 'message', 'media', 'worker', 'gateway'],
+  all: ['auth', 'contacts', 'message', 'media', 'push', 'worker', 'gateway'],
   // The split topology's two kinds of process: the services, and the public edge in front.
-  core: ['auth', 'contacts', 'message', 'media', 'worker'],
+  core: ['auth', 'contacts', 'message', 'media', 'push', 'worker'],
   edge: ['gateway'],
 };

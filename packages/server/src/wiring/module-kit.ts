@@ -23,6 +23,7 @@ import type { RpcServer } from '../rpc/rpc-server.js';
 import type { AccessTokens } from '../adapters/tokens/access-tokens.js';
 import type { AuthService } from '../services/auth/auth.service.js';
 import type { MediaWorker } from '../services/media/media.worker.js';
+import type { PushSenderValue } from '../services/push/push.module.js';
 import { peerClients, type Peers, type ServiceName } from './peers.js';
 
 /** What each module gives to the modules that depend on it. */
@@ -43,6 +44,8 @@ export interface ModuleValues {
   message: void;
   media: void;
   worker: MediaWorker;
+  push: void;
+  'push-sender': PushSenderValue;
   gateway: void;
 }
 export type ModuleName = keyof ModuleValues;
