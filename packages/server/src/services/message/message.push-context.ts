@@ -1,5 +1,5 @@
 import type { ServiceImpl } from '@connectrpc/connect';
-import { message as pb } from '@mychat/protocol';
+import { type message as pb } from '@mychat/protocol';
 import { sql, type Kysely } from 'kysely';
 import { asBool, asId, asNum } from '../../adapters/sql/sql.js';
 import { errors } from '../../kernel/errors.js';

@@ -49,7 +49,9 @@ export function checkKeys(p256dh: string, auth: string): void {
     throw keysInvalid('p256dh', 'p256dh must be an uncompressed P-256 point');
   try {
     // Refuses a point that is not on the curve.
-    createECDH('prime256v1').computeSecret(point);
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    ecdh.computeSecret(point);
   } catch {
     throw keysInvalid('p256dh', 'p256dh is not a point of P-256');
   }
