@@ -75,7 +75,8 @@ describe('mychat modules', () => {
     const r = await mychat(['modules']);
     const block = (name: string) =>
       new RegExp(`^${name}\\s+needs[^\\n]*\\n((?: {13}.*\\n)+)`, 'm').exec(r.stdout)?.[1] ?? '';
-    expect(block('gateway')).toMatch(/^\s+calls auth, contacts, message, media$/m);
+    expect(block('gateway')).toMatch(/^\s+calls auth, contacts, message, media, push$/m);
+    expect(block('push-sender')).toMatch(/^\s+calls message, auth$/m);
     expect(block('contacts')).toMatch(/^\s+calls auth, message$/m);
     expect(block('message')).toMatch(/^\s+calls media$/m);
     expect(block('media')).not.toMatch(/calls/);
