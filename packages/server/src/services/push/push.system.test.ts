@@ -22,6 +22,8 @@ import {
 } from '../../test/fake-push-service.js';
 import type { Kv } from '../../adapters/kv/kv.js';
 import type { PushSenderValue } from './push.module.js';
+import { MyChatClient } from '@mychat/sdk';
+import { PASSWORD } from '../../test/auth-helpers.js';
 
 type PushClient = Client<typeof push.PushService>;
 
@@ -269,5 +271,35 @@ describe('push notifications', () => {
     await expectReason(sub({ endpoint: 'https://10.1.2.3/x' }), 'PUSH_ENDPOINT_REFUSED');
     await expectReason(sub({ endpoint: `https://x${'a'.repeat(1100)}.com/` }), 'FIELD_TOO_LONG');
     await expectReason(sub({ deviceName: 'd'.repeat(65) }), 'FIELD_TOO_LONG');
+  });
+
+  it('works through the SDK: client.push', async () => {
+    const u = await newUser(env, 'Sdk');
+    const client = new MyChatClient({
+      baseUrl: env.server.baseUrl,
+      device: { clientType: 'pc', deviceId: 'sdk-1', name: 'SDK' },
+    });
+    await client.auth.login({ to: { email: u.email }, password: PASSWORD });
+    const c = await client.push.config();
+    expect(c).toMatchObject({
+      enabled: true,
+      subscribed: false,
+      settings: { preview: false, timeZone: 'UTC' },
+    });
+    const s = fake.subscription();
+    const d = await client.push.subscribe(
+      { endpoint: s.endpoint, keys: { p256dh: s.p256dh, auth: s.auth } },
+      'Laptop',
+    );
+    expect(d).toMatchObject({ deviceName: 'Laptop', clientType: 'pc', current: true });
+    expect((await client.push.devices()).map((x) => x.deviceName)).toEqual(['Laptop']);
+    expect(await client.push.updateSettings({ preview: true, timeZone: 'Europe/Berlin' })).toMatchObject({
+      preview: true,
+      timeZone: 'Europe/Berlin',
+    });
+    expect(await client.push.sendTest()).toBe(true);
+    expect(await client.push.unsubscribe()).toBe(true);
+    expect(await client.push.devices()).toEqual([]);
+    client.close();
   });
 });
