@@ -411,7 +411,7 @@ export const en = {
     preview: 'Show message preview',
     previewHint: 'Off: notifications only say who wrote. Never for end-to-end encrypted chats.',
     dnd: 'Do not disturb',
-    dndHint: 'Group messages wait until the end; direct messages and @mentions still ring.',
+    dndHint: "Group messages wait until the end; direct messages and {'@'}mentions still ring.",
     from: 'From',
     until: 'Until',
     timeZone: 'Time zone',

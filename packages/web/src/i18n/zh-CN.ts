@@ -410,7 +410,7 @@ export const zhCN: Messages = {
     preview: '显示消息预览',
     previewHint: '关闭时，通知只显示是谁发来的。端到端加密的聊天从不显示内容。',
     dnd: '免打扰',
-    dndHint: '群消息会等到结束后再提醒；单聊消息和 @我 仍会提醒。',
+    dndHint: "群消息会等到结束后再提醒；单聊消息和 {'@'}我 仍会提醒。",
     from: '开始',
     until: '结束',
     timeZone: '时区',
