@@ -1,3 +1,4 @@
+import { push, pushErrors, settings } from './settings.en.js';
 /** English. zh-CN.ts must have exactly the same keys (a unit test checks). */
 export const en = {
   app: { name: 'MyChat', tagline: 'Chat with friends and groups, on any device.' },
@@ -59,9 +60,7 @@ export const en = {
     passwordSame: 'Choose a password different from the current one.',
   },
   errors: {
-    PUSH_ENDPOINT_REFUSED: 'This browser’s push service cannot be used with this server.',
-    PUSH_KEYS_INVALID: 'This browser sent a subscription the server cannot use.',
-    PUSH_DISABLED: 'This server does not send notifications.',
+    ...pushErrors,
     UNKNOWN: 'Something went wrong. Please try again.',
     INTERNAL: 'The server had a problem. Please try again.',
     NETWORK: 'Cannot reach the server. Check your connection.',
@@ -378,49 +377,8 @@ export const en = {
     oldPasswordWrong: 'The current password is not right.',
     passwordChanged: 'Your password has been changed. Your other devices were signed out.',
   },
-  settings: {
-    title: 'Settings',
-    language: 'Language',
-    theme: 'Theme',
-    themes: { system: 'Same as system', light: 'Light', dark: 'Dark' },
-    hideReadReceipts: 'Hide my read receipts',
-    hideReadReceiptsHint:
-      'Others will not see when you have read their messages (and you will not see theirs).',
-    notifications: 'Desktop notifications',
-    notificationsHint: 'Show a notification for new messages while MyChat is in the background.',
-    notificationsDenied: 'Notifications are blocked in this browser’s settings.',
-    about: 'About',
-    version: 'Version {v}',
-  },
-  push: {
-    title: 'Notifications when MyChat is closed',
-    permission: {
-      granted: 'This browser may show notifications.',
-      default: 'This browser has not been asked yet.',
-      denied: 'Notifications are blocked in this browser’s settings.',
-      unsupported:
-        'This browser cannot receive notifications while closed (on iPhone and iPad: add MyChat to the Home Screen first).',
-    },
-    serverOff: 'This server does not send notifications.',
-    thisDevice: 'Notify this device',
-    thisDeviceHint: 'New messages ring here even when no MyChat tab is open.',
-    test: 'Test notification',
-    testButton: 'Send a test',
-    testSent: 'Sent. It should appear in a moment.',
-    testFailed: 'The push service did not take it. Try turning notifications off and on.',
-    preview: 'Show message preview',
-    previewHint: 'Off: notifications only say who wrote. Never for end-to-end encrypted chats.',
-    dnd: 'Do not disturb',
-    dndHint: "Group messages wait until the end; direct messages and {'@'}mentions still ring.",
-    from: 'From',
-    until: 'Until',
-    timeZone: 'Time zone',
-    devices: 'Devices that ring',
-    thisOne: 'this device',
-    lastOk: 'last delivered {at}',
-    neverYet: 'nothing delivered yet',
-    noDevices: 'No device rings yet.',
-  },
+  settings,
+  push,
   drive: {
     title: 'My files',
     path: 'Folder path',
