@@ -2,7 +2,10 @@
  * The load scenarios of `npm run bench`: connect, chat, group, offline, idle, saturate. Each
  * opens a seeded target, drives it with lean clients and returns one {@link RunResult}.
  */
-import { connectMany, type LeanClient, type LeanOptions, type Pushed } from './lean-client.js';
+import { closeAll, connectMany, type LeanClient } from './lean-client.js';
+import { makeSinkCert, sinkServerEnv, type SinkCert } from './push-sink.js';
+import { pushFlow } from './push-scenario.js';
+import { leanOptions } from './lean-options.js';
 import { payloadText, Recorder } from './recorder.js';
 import { Meter, round, type RunResult } from './result.js';
 import { catchUp } from './catch-up.js';
@@ -10,7 +13,7 @@ import { summarize } from './stats.js';
 import { closeCodes, startIdleWorker } from './idle-worker.js';
 import { openTarget, sumStats, type Mode, type Target } from './target.js';
 
-export const SCENARIOS = ['connect', 'chat', 'group', 'offline', 'idle', 'saturate'] as const;
+export const SCENARIOS = ['connect', 'chat', 'group', 'offline', 'idle', 'saturate', 'push'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface RunOptions {
@@ -30,6 +33,8 @@ export interface RunOptions {
   /** saturate: p99 limit, ms, and the most rate steps to try. */
   p99LimitMs: number;
   maxSteps: number;
+  /** push: group members who stay offline with a push subscription. */
+  subscribed: number;
   /** idle: generator processes holding the connections. */
   workers: number;
   /** cluster: how many gateways. */
@@ -39,21 +44,6 @@ export interface RunOptions {
    * caches and connection pools warm; those messages are not counted).
    */
   warmupS: number;
-}
-
-/** Connections per source address before moving to the next 127.0.0.x (ephemeral ports run out near 28 000). */
-const PER_SOURCE_ADDRESS = 20_000;
-
-function leanOptions(t: Target, i: number, onMessage?: (m: Pushed) => void): LeanOptions {
-  const url = t.gatewayUrls[i % t.gatewayUrls.length]!;
-  const loopback = /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url + '/');
-  const source = Math.floor(i / PER_SOURCE_ADDRESS);
-  return {
-    url,
-    accessToken: t.seed.users[i]!.accessToken,
-    ...(loopback && source > 0 && { localAddress: `127.0.0.${1 + source}` }),
-    ...(onMessage && { onMessage }),
-  };
 }
 
 const tag = Date.now().toString(36);
@@ -106,17 +96,14 @@ function base(
   };
 }
 
-async function closeAll(clients: (LeanClient | undefined)[]): Promise<void> {
-  for (let i = 0; i < clients.length; i += 500)
-    await Promise.all(clients.slice(i, i + 500).map((c) => c?.close()));
-}
-
 export async function runScenario(o: RunOptions): Promise<RunResult> {
   const seedUsers = o.scenario === 'offline' ? o.users * 2 : o.users;
+  const cert: SinkCert | undefined = o.scenario === 'push' ? makeSinkCert() : undefined;
   const target = await openTarget({
     mode: o.mode,
     users: seedUsers,
-    groupSize: o.scenario === 'group' ? o.users : 0,
+    groupSize: o.scenario === 'group' || cert ? o.users : 0,
+    ...(cert && { env: sinkServerEnv(cert) }),
     pairs: o.scenario === 'chat' || o.scenario === 'offline' || o.scenario === 'saturate',
     ...(o.url && { url: o.url }),
     ...(o.seedFile && { seedFile: o.seedFile }),
@@ -139,6 +126,8 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
         return await flow(o, target, o.rate, 'chat');
       case 'saturate':
         return await saturate(o, target);
+      case 'push':
+        return await pushFlow(o, target, cert!);
     }
   } finally {
     await target.stop();
