@@ -1,4 +1,7 @@
-import { push } from '@mychat/protocol';
+import { auth, message, push } from '@mychat/protocol';
+import { ConnectError } from '@connectrpc/connect';
+import type { RpcHub } from '../../rpc/rpc-hub.js';
+import { errorInfoOf } from '../../kernel/errors.js';
 import type { Client } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
@@ -135,5 +138,58 @@ describe('push subscriptions end with their session', () => {
     await sender.notifier.idle();
     expect(fake.for(s.id)).toEqual([]);
     expect(await repo.bySession(b.sessionId)).toBeUndefined();
+  });
+
+  it('the peers it asks (auth LiveSessions, message GetPushContext) answer only what they should', async () => {
+    const hub = env.server.app.value<RpcHub>('rpc');
+    const directory = hub.client(auth.UserDirectoryService);
+    const internal = hub.client(message.MessageInternalService);
+    const a = await newUser(env, 'Alice');
+    const b = await newUser(env, 'Bob');
+    const conv = await befriend(env.api, a, b);
+    const live = await directory.liveSessions({ sessionIds: [a.sessionId, b.sessionId, '123'] });
+    expect(live.sessionIds.sort()).toEqual([a.sessionId, b.sessionId].sort());
+    await env.authApi.logout({}, b.h);
+    expect((await directory.liveSessions({ sessionIds: [a.sessionId, b.sessionId] })).sessionIds).toEqual([
+      a.sessionId,
+    ]);
+    await env.messages.updateConversationSettings({ conversationId: conv, muted: true }, a.h);
+    await sendText(env, b, conv).catch(() => undefined);
+    const ctx = await internal.getPushContext({ conversationId: conv, userIds: [a.id, b.id, '999'] });
+    expect(ctx.type).toBe(message.ConversationType.DIRECT);
+    expect(ctx.recipients.map((r) => [r.userId, r.muted]).sort()).toEqual(
+      [
+        [a.id, true],
+        [b.id, false],
+      ].sort(),
+    );
+    const reason = async (p: Promise<unknown>) => {
+      try {
+        await p;
+        return 'ok';
+      } catch (e) {
+        return e instanceof ConnectError ? errorInfoOf(e)?.reason : String(e);
+      }
+    };
+    expect(await reason(directory.liveSessions({ sessionIds: ['x'] }))).toBe('INVALID_ARGUMENT');
+    expect(
+      await reason(
+        directory.liveSessions({ sessionIds: Array.from({ length: 1001 }, (_, i) => String(i + 1)) }),
+      ),
+    ).toBe('INVALID_ARGUMENT');
+    expect(await reason(internal.getPushContext({ conversationId: 'x', userIds: [] }))).toBe(
+      'INVALID_ARGUMENT',
+    );
+    expect(
+      await reason(
+        internal.getPushContext({
+          conversationId: conv,
+          userIds: Array.from({ length: 1001 }, (_, i) => String(i + 1)),
+        }),
+      ),
+    ).toBe('INVALID_ARGUMENT');
+    expect(await internal.getPushContext({ conversationId: '77', userIds: [a.id] })).toMatchObject({
+      recipients: [],
+    });
   });
 });
