@@ -47,6 +47,13 @@ export function onWorkerOpen(open: (url: string) => void): void {
   });
 }
 
+/** Calls `fn` when the service worker says the browser replaced the push subscription. */
+export function onWorkerResubscribe(fn: () => void): void {
+  sw()?.addEventListener('message', (e: MessageEvent) => {
+    if ((e.data as { type?: string } | null)?.type === 'mychat:resubscribe') fn();
+  });
+}
+
 /**
  * Shows a notification from the page: through the service worker where there is one (Chrome
  * on Android refuses `new Notification`), else with the constructor.

@@ -110,6 +110,16 @@ self.addEventListener('notificationclick', (e) => {
   if (e.isTrusted) e.waitUntil(done);
 });
 
+// The browser replaced the subscription (expiry, key rotation): an open window subscribes again
+// (it holds the session; the worker does not).
+self.addEventListener('pushsubscriptionchange', (e) => {
+  (e as ExtendableEvent).waitUntil(
+    self.clients
+      .matchAll({ type: 'window', includeUncontrolled: true })
+      .then((ws) => ws.forEach((w) => w.postMessage({ type: 'mychat:resubscribe' }))),
+  );
+});
+
 self.addEventListener('message', (e) => {
   const m = e.data as { type?: string; locale?: string; conversationId?: string } | null;
   if (m?.type === 'mychat:locale' && m.locale) {

@@ -6,6 +6,9 @@ import { sdkClient } from '../../sdk/current-client.js';
 
 export type Permission = 'granted' | 'denied' | 'default' | 'unsupported';
 
+/** The user whose subscription this browser holds (set when they turn it on, cleared when off). */
+const OWNER_KEY = 'mychat.push.user';
+
 const supported = () =>
   typeof window !== 'undefined' &&
   'serviceWorker' in navigator &&
@@ -61,7 +64,23 @@ export const usePushStore = defineStore('push', () => {
     const json = sub.toJSON() as { endpoint: string; keys: { p256dh: string; auth: string } };
     await client.push.subscribe(json, browserName());
     subscribed.value = true;
+    localStorage.setItem(OWNER_KEY, (await client.auth.session())?.userId ?? '');
     devices.value = await client.push.devices();
+  }
+
+  /**
+   * At start, and when the browser replaced the subscription (pushsubscriptionchange): if this
+   * browser rang for this user before and the server no longer has the session's subscription
+   * (a new session, or the push service answered 410), subscribe again, without asking anyone
+   * (permission is already granted).
+   */
+  async function resume(): Promise<void> {
+    if (!supported() || Notification.permission !== 'granted') return;
+    const owner = localStorage.getItem(OWNER_KEY);
+    if (!owner || owner !== (await client.auth.session())?.userId) return;
+    const c = await client.push.config();
+    vapidKey = c.vapidPublicKey;
+    if (c.enabled && !c.subscribed) await enable();
   }
 
   async function disable(): Promise<void> {
@@ -76,6 +95,7 @@ export const usePushStore = defineStore('push', () => {
       /* the browser keeps it; the server no longer has it */
     }
     subscribed.value = false;
+    localStorage.removeItem(OWNER_KEY);
     devices.value = await client.push.devices();
   }
 
@@ -96,5 +116,17 @@ export const usePushStore = defineStore('push', () => {
     }
   }
 
-  return { permission, enabled, subscribed, devices, settings, load, enable, disable, sendTest, update };
+  return {
+    permission,
+    enabled,
+    subscribed,
+    devices,
+    settings,
+    load,
+    enable,
+    disable,
+    resume,
+    sendTest,
+    update,
+  };
 });
