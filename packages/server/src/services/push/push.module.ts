@@ -76,6 +76,7 @@ export async function initPush(d: CommonDeps & { ids: IdGenerator }): Promise<Se
     vapidPublicKey: keys.publicKey,
     ttlSeconds: d.config.ttlSeconds,
     testPushes: new WindowLimit(d.kv, 'push:test', 5, 60_000),
+    subscribes: new WindowLimit(d.kv, 'push:subscribe', 30, 3_600_000),
   });
   let ended: BusSubscription | undefined;
   return {

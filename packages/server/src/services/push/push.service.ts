@@ -32,6 +32,8 @@ export interface PushServiceDeps {
   vapidPublicKey: string;
   ttlSeconds: number;
   testPushes: WindowLimit;
+  /** SubscribePush calls per user (each resolves a host name the caller chose). */
+  subscribes: WindowLimit;
 }
 
 const keysInvalid = (field: string, message: string) =>
@@ -87,6 +89,8 @@ export class PushService {
     input: { endpoint: string; p256dh: string; auth: string; deviceName: string },
   ): Promise<SubscriptionRow> {
     this.requireEnabled();
+    const wait = await this.d.subscribes.hit(caller.userId);
+    if (wait !== undefined) throw errors.rateLimited(wait, 'too many push subscriptions; try again later');
     const deviceName = input.deviceName.replace(CONTROL, '').trim();
     if ([...deviceName].length > 64) throw errors.tooLong('deviceName', 64);
     checkKeys(input.p256dh, input.auth);

@@ -271,6 +271,9 @@ describe('push notifications', () => {
     await expectReason(sub({ endpoint: 'https://10.1.2.3/x' }), 'PUSH_ENDPOINT_REFUSED');
     await expectReason(sub({ endpoint: `https://x${'a'.repeat(1100)}.com/` }), 'FIELD_TOO_LONG');
     await expectReason(sub({ deviceName: 'd'.repeat(65) }), 'FIELD_TOO_LONG');
+    // Each call resolves a host name the caller chose: at most 30 an hour.
+    for (let i = 0; i < 30; i++) await sub({ endpoint: `https://10.9.9.${i}/x` }).catch(() => undefined);
+    await expectReason(sub({}), 'RATE_LIMITED');
   });
 
   it('works through the SDK: client.push', async () => {
