@@ -32,6 +32,8 @@ export interface FakePushService {
   /** The PEM of the self-signed certificate (for push.caFile). */
   certPem: string;
   certFile: string;
+  /** Its private key (PEM), for another test server with the same certificate. */
+  keyPem: string;
   subscription(): TestSubscription;
   received: ReceivedPush[];
   /** Answers every later push to `id` with this status (201 by default). */
@@ -176,6 +178,7 @@ export async function startFakePushService(): Promise<FakePushService> {
     origin,
     certPem: fs.readFileSync(certFile, 'utf8'),
     certFile,
+    keyPem: fs.readFileSync(keyFile, 'utf8'),
     received,
     subscription() {
       const ecdh = createECDH('prime256v1');

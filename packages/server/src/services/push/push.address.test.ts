@@ -165,6 +165,45 @@ describe('PushSender against a fake push service', () => {
     sender.close();
   });
 
+  it('gives up on a push service that does not answer in time, and reads at most 4 KiB of an answer', async () => {
+    const https = await import('node:https');
+    let mode: 'hang' | 'flood' = 'hang';
+    let sentBytes = 0;
+    const slow = https.createServer({ key: fake.keyPem, cert: fake.certPem }, (req, res) => {
+      req.resume();
+      if (mode === 'hang') return;
+      res.writeHead(201);
+      const chunk = Buffer.alloc(64 * 1024, 120);
+      const pump = () => {
+        while (sentBytes < 64 * 1024 * 1024 && res.write(chunk)) sentBytes += chunk.length;
+      };
+      res.on('drain', pump);
+      pump();
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const port = (slow.address() as { port: number }).port;
+    const s = fake.subscription();
+    const sender = new PushSender({
+      policy: new EndpointPolicy(['127.0.0.1/32']),
+      vapid: new VapidSigner(loadVapidKeys(path.join(dir, 'v.pem')), 'mailto:a@example.com', Date.now),
+      timeoutMs: 300,
+      concurrency: 4,
+      ca: fake.certPem,
+      logger,
+      metrics: new PushMetrics(new Registry()),
+    });
+    const target = { id: 't', endpoint: `https://127.0.0.1:${port}/x`, p256dh: s.p256dh, auth: s.auth };
+    const t0 = Date.now();
+    expect(await sender.send(target, '{}', { urgency: 'normal', ttlSeconds: 60 })).toBe('failed');
+    expect(Date.now() - t0).toBeLessThan(3000);
+    mode = 'flood';
+    expect(await sender.send(target, '{}', { urgency: 'normal', ttlSeconds: 60 })).toBe('ok');
+    expect(sentBytes).toBeLessThan(64 * 1024 * 1024);
+    sender.close();
+    slow.closeAllConnections();
+    await new Promise((r) => slow.close(r));
+  });
+
   it('says gone on 404 and 410, failed on other answers', async () => {
     const sender = senderWith(new EndpointPolicy(['127.0.0.1/32']));
     for (const [status, want] of [
