@@ -2,9 +2,6 @@ import vue from '@vitejs/plugin-vue';
 import { defineConfig, defaultClientConditions } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
-/** Paths the server answers itself: never served from the service worker's app shell. */
-const SERVER_PATHS = [/^\/mychat\./, /^\/ws/, /^\/healthz/, /^\/readyz/, /^\/metrics/];
-
 export default defineConfig({
   // The sdk and protocol are compiled from their TypeScript sources ("source" export condition).
   resolve: { conditions: ['source', ...defaultClientConditions] },
@@ -28,6 +25,10 @@ export default defineConfig({
   plugins: [
     vue(),
     VitePWA({
+      // Our own service worker (src/sw/sw.ts): the precached app shell plus Web Push.
+      strategies: 'injectManifest',
+      srcDir: 'src/sw',
+      filename: 'sw.ts',
       registerType: 'autoUpdate',
       injectRegister: 'script-defer',
       includeAssets: ['favicon-32.png', 'apple-touch-icon.png'],
@@ -47,11 +48,8 @@ export default defineConfig({
           { src: '/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
         ],
       },
-      workbox: {
+      injectManifest: {
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
-        navigateFallback: '/index.html',
-        navigateFallbackDenylist: SERVER_PATHS,
-        cleanupOutdatedCaches: true,
       },
     }),
   ],

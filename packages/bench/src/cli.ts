@@ -14,6 +14,8 @@ scenarios (lean WebSocket clients; users seeded with mychat bench-seed):
   moments    --users with --friends each post --post-rate posts/s and read their feed every
              --read-every s (friends like and comment), chat at --rate beside it: fan-out lag,
              GetTimeline latency, every post in every friend's feed
+  push       one group of --users members, --subscribed of them offline with Web Push (to a
+             push service on loopback): chat latency online, time until each message's pushes left
   auth | media | chat --client sdk   the older SDK scenarios (see docs/performance.md)
 
 target (default: start an all-in-one server on SQLite):
@@ -24,6 +26,7 @@ target (default: start an all-in-one server on SQLite):
 options:
   --users N (200)  --rate R (200)  --duration S (10)  --payload BYTES (64)
   --concurrency C (200)  --messages M (200)  --p99-limit MS (100)  --steps N (12, saturate)
+  --subscribed N (users*4/5)  push: members offline with a push subscription (local target)
   --workers N (1)           idle: generator processes (each holds at most ulimit -n sockets)
   --warmup S (0)            chat, group, saturate: send at the rate for S s first, not counted
   --friends N (200)  --post-rate R (20)  --read-every S (5)   moments
@@ -59,6 +62,7 @@ export function parseCli(argv: string[]): Parsed {
         'p99-limit': { type: 'string', default: '100' },
         steps: { type: 'string', default: '12' },
         workers: { type: 'string', default: '1' },
+        subscribed: { type: 'string' },
         gateways: { type: 'string', default: '2' },
         warmup: { type: 'string', default: '0' },
         friends: { type: 'string', default: '200' },
@@ -109,6 +113,9 @@ export function parseCli(argv: string[]): Parsed {
       p99LimitMs: int('p99-limit', values['p99-limit'], 1, 600_000),
       maxSteps: int('steps', values.steps, 1, 100),
       workers: int('workers', values.workers, 1, 64),
+      subscribed: values.subscribed
+        ? int('subscribed', values.subscribed, 0, 1_000_000)
+        : Math.floor((Number(values.users) * 4) / 5),
       gateways: int('gateways', values.gateways, 1, 32),
       warmupS: int('warmup', values.warmup, 0, 3600),
       friends: int('friends', values.friends, 0, 100_000),

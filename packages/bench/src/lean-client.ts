@@ -252,6 +252,12 @@ export class LeanClient {
 }
 
 /** Connects many lean clients with bounded concurrency; failures are counted, not thrown. */
+/** Closes clients, 500 at a time. */
+export async function closeAll(clients: (LeanClient | undefined)[]): Promise<void> {
+  for (let i = 0; i < clients.length; i += 500)
+    await Promise.all(clients.slice(i, i + 500).map((c) => c?.close()));
+}
+
 export async function connectMany(
   opts: LeanOptions[],
   concurrency: number,

@@ -1,7 +1,16 @@
 /** What one bench run is asked to do: the scenario and its knobs, as the command line gives them. */
 import type { Mode } from './target.js';
 
-export const SCENARIOS = ['connect', 'chat', 'group', 'offline', 'idle', 'saturate', 'moments'] as const;
+export const SCENARIOS = [
+  'connect',
+  'chat',
+  'group',
+  'offline',
+  'idle',
+  'saturate',
+  'moments',
+  'push',
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface RunOptions {
@@ -21,6 +30,8 @@ export interface RunOptions {
   /** saturate: p99 limit, ms, and the most rate steps to try. */
   p99LimitMs: number;
   maxSteps: number;
+  /** push: group members who stay offline with a push subscription. */
+  subscribed: number;
   /** idle: generator processes holding the connections. */
   workers: number;
   /** cluster: how many gateways. */

@@ -1,8 +1,11 @@
 /**
- * The load scenarios of `npm run bench`: connect, chat, group, offline, idle, saturate, moments. Each
+ * The load scenarios of `npm run bench`: connect, chat, group, offline, idle, saturate, moments, push. Each
  * opens a seeded target, drives it with lean clients and returns one {@link RunResult}.
  */
-import { connectMany, type LeanClient, type LeanOptions, type Pushed } from './lean-client.js';
+import { closeAll, connectMany, type LeanClient } from './lean-client.js';
+import { makeSinkCert, sinkServerEnv, type SinkCert } from './push-sink.js';
+import { pushFlow } from './push-scenario.js';
+import { leanOptions } from './lean-options.js';
 import { payloadText, Recorder } from './recorder.js';
 import { Meter, round, type RunResult } from './result.js';
 import { catchUp } from './catch-up.js';
@@ -14,21 +17,6 @@ import { runMoments } from './moments-scenario.js';
 import type { RunOptions } from './run-options.js';
 
 export { SCENARIOS, type RunOptions, type Scenario } from './run-options.js';
-
-/** Connections per source address before moving to the next 127.0.0.x (ephemeral ports run out near 28 000). */
-const PER_SOURCE_ADDRESS = 20_000;
-
-export function leanOptions(t: Target, i: number, onMessage?: (m: Pushed) => void): LeanOptions {
-  const url = t.gatewayUrls[i % t.gatewayUrls.length]!;
-  const loopback = /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url + '/');
-  const source = Math.floor(i / PER_SOURCE_ADDRESS);
-  return {
-    url,
-    accessToken: t.seed.users[i]!.accessToken,
-    ...(loopback && source > 0 && { localAddress: `127.0.0.${1 + source}` }),
-    ...(onMessage && { onMessage }),
-  };
-}
 
 const tag = Date.now().toString(36);
 
@@ -55,17 +43,14 @@ export function base(
   };
 }
 
-export async function closeAll(clients: (LeanClient | undefined)[]): Promise<void> {
-  for (let i = 0; i < clients.length; i += 500)
-    await Promise.all(clients.slice(i, i + 500).map((c) => c?.close()));
-}
-
 export async function runScenario(o: RunOptions): Promise<RunResult> {
   const seedUsers = o.scenario === 'offline' ? o.users * 2 : o.users;
+  const cert: SinkCert | undefined = o.scenario === 'push' ? makeSinkCert() : undefined;
   const target = await openTarget({
     mode: o.mode,
     users: seedUsers,
-    groupSize: o.scenario === 'group' ? o.users : 0,
+    groupSize: o.scenario === 'group' || cert ? o.users : 0,
+    ...(cert && { env: sinkServerEnv(cert) }),
     pairs: ['chat', 'offline', 'saturate', 'moments'].includes(o.scenario),
     friends: o.scenario === 'moments' ? o.friends : 0,
     ...(o.url && { url: o.url }),
@@ -91,6 +76,8 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
         return await saturate(o, target);
       case 'moments':
         return await runMoments(o, target, { flow, base, leanOptions, closeAll });
+      case 'push':
+        return await pushFlow(o, target, cert!);
     }
   } finally {
     await target.stop();

@@ -61,6 +61,7 @@ const SMALL: [string, string[]][] = [
   // Warm-up messages are sent but not counted: sent stays what the measured second sent.
   ['chat', ['--users', '10', '--rate', '50', '--duration', '1', '--warmup', '1']],
   ['offline', ['--users', '4', '--messages', '5', '--rate', '100']],
+  ['push', ['--users', '8', '--subscribed', '5', '--rate', '2', '--duration', '1']],
   ['idle', ['--users', '20', '--duration', '1']],
   ['idle', ['--users', '20', '--duration', '1', '--workers', '2']],
   // A latency limit no step can miss: both steps run, and the second must not reuse the first's ids.
@@ -92,6 +93,7 @@ describe('bench scenarios, tiny runs on the all-in-one server', () => {
       expectWellFormed(r, scenario, 'local');
       if (scenario !== 'connect' && scenario !== 'idle') expect(r.sent as number).toBeGreaterThan(0);
       if (scenario === 'idle') expect(r.extra).toMatchObject({ still_open: 20 });
+      if (scenario === 'push') expect((r.extra as { pushes: number }).pushes).toBeGreaterThan(0);
       if (args.includes('--warmup')) expect(r).toMatchObject({ sent: 50, delivered: 50, lost: 0 });
       if (scenario === 'moments')
         expect(r.extra).toMatchObject({ timeline_pointers_missing: 0, read_errors: 0, publish_errors: 0 });

@@ -1,6 +1,6 @@
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
-import { auth, contacts, media, message, moments, type gateway } from '@mychat/protocol';
+import { auth, contacts, media, message, moments, push, type gateway } from '@mychat/protocol';
 import { AuthApi, type DeviceInfo } from './auth-api.js';
 import type { BackoffOptions } from './backoff.js';
 import { socketFirstBackend, type Authed } from './chat-backend.js';
@@ -17,6 +17,7 @@ import { MediaApi, type MediaOptions } from './media-api.js';
 import { MessagesApi } from './messages-api.js';
 import { MomentsApi } from './moments-api.js';
 import { Outbox } from './outbox.js';
+import { PushApi } from './push-api.js';
 import { MemorySessionStore, type SessionStore, type StoredSession } from './session-store.js';
 import { SyncEngine } from './sync-engine.js';
 import { MemoryUploadStore, type UploadStore } from './upload-store.js';
@@ -119,6 +120,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   readonly media: MediaApi;
   /** Moments (朋友圈): posts, the feed, albums, likes, comments, notices; `hint`/`notice` events. */
   readonly moments: MomentsApi;
+  /** Web Push: notifications while no tab is open. */
+  readonly push: PushApi;
   /** Where chat state is kept. */
   readonly store: ChatStore;
 
@@ -206,6 +209,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     this.groups = new GroupsApi(contactsRpc, authed);
     this.drive = new DriveApi(createClient(media.MediaService, transport), authed, messageRpc);
     this.moments = new MomentsApi(createClient(moments.MomentsService, transport), authed, baseUrl);
+    this.push = new PushApi(createClient(push.PushService, transport), authed);
     this.media = new MediaApi({
       baseUrl,
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),

@@ -77,6 +77,13 @@ export type {
   SendStateEvent,
   TypingEvent,
 } from './types.js';
+export {
+  PushApi,
+  type BrowserSubscription,
+  type PushConfig,
+  type PushDevice,
+  type PushSettings,
+} from './push-api.js';
 export { MemoryChatStore, type ChatStore } from './chat-store.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export type { WebSocketConstructor } from './ws-connection.js';

@@ -9,6 +9,7 @@ import { contactsConfigSchema } from './services/contacts/contacts.config.js';
 import { messageConfigSchema } from './services/message/message.config.js';
 import { mediaConfigSchema, workerConfigSchema } from './services/media/media.config.js';
 import { momentsConfigSchema } from './services/moments/moments.config.js';
+import { pushConfigSchema } from './services/push/push.config.js';
 
 /** A list of IP addresses and CIDR blocks; each entry is checked when the config loads. */
 const addressList = (def: string[]) =>
@@ -161,6 +162,8 @@ export const configSchema = z.strictObject({
   media: mediaConfigSchema,
   moments: momentsConfigSchema,
   worker: workerConfigSchema,
+  /** Web Push (see docs/operations.md, "Push notifications"). */
+  push: pushConfigSchema,
   ws: wsConfigSchema,
   /** The web client served at `/`. */
   web: webConfigSchema,

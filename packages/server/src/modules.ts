@@ -27,6 +27,8 @@ import {
   initMediaModule,
   initMomentsModule,
   initWorkerModule,
+  initPushModule,
+  initPushSenderModule,
   initGatewayModule,
 } from './wiring/service-modules.js';
 
@@ -133,6 +135,22 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     init: initMediaModule,
   }),
 
+  push: define('push', {
+    deps: ['sql', 'kv', 'bus', 'rpc', 'rpc-server', 'metrics'],
+    service: true,
+    description: 'Web Push subscriptions per session, preview and do-not-disturb settings (mychat.push.v1)',
+    init: initPushModule,
+  }),
+
+  'push-sender': define('push-sender', {
+    // Listens on the bus as gateways do; message is never told about push (no call on the send path).
+    deps: ['sql', 'kv', 'bus', 'rpc', 'metrics'],
+    peers: ['message', 'auth'],
+    service: true,
+    description: 'Sends Web Push (VAPID, aes128gcm) to users with no live socket; part of the worker target',
+    init: initPushSenderModule,
+  }),
+
   moments: define('moments', {
     deps: ['sql', 'kv', 'bus', 'rpc', 'rpc-server'],
     peers: ['contacts', 'media'],
@@ -143,18 +161,19 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
 
   worker: define('worker', {
     // http-server so that a lone worker answers /healthz, /readyz and /metrics; rpc for the
-    // fan-out's friend lists (contacts), bus for its wake-ups and hints.
-    deps: ['sql', 'kv', 'blob', 'bus', 'rpc', 'metrics', 'http-server'],
+    // fan-out's friend lists (contacts), bus for its wake-ups and hints; push-sender so that the
+    // background work of a split deployment (media jobs, fan-out, pushes) runs in workers.
+    deps: ['sql', 'kv', 'blob', 'bus', 'rpc', 'metrics', 'http-server', 'push-sender'],
     peers: ['contacts'],
     service: true,
     description:
-      'Background jobs: media (video transcodes, trims, freeing unused uploads) from the SQL queue, and the moments fan-out',
+      'Background jobs: media (video transcodes, trims, freeing unused uploads) from the SQL queue, the moments fan-out, and Web Push sends',
     init: initWorkerModule,
   }),
 
   gateway: define('gateway', {
     deps: ['http-server', 'rpc', 'kv', 'bus', 'tokens', 'metrics', 'blob'],
-    peers: ['auth', 'contacts', 'message', 'media', 'moments'],
+    peers: ['auth', 'contacts', 'message', 'media', 'moments', 'push'],
     service: true,
     description: 'The public edge: Connect RPC for clients, authentication, request ids',
     init: initGatewayModule,
@@ -166,8 +185,8 @@ export const META_TARGETS: Record<string, readonly ModuleName[]> = {
   // The gateway comes last: it starts taking client traffic only once every service of the
   // process has registered, so a client reconnecting during a restart never reaches a
   // half-started process (start order follows this list).
-  all: ['auth', 'contacts', 'message', 'media', 'moments', 'worker', 'gateway'],
+  all: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'worker', 'gateway'],
   // The split topology's two kinds of process: the services, and the public edge in front.
-  core: ['auth', 'contacts', 'message', 'media', 'moments', 'worker'],
+  core: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'worker'],
   edge: ['gateway'],
 };

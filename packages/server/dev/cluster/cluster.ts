@@ -134,6 +134,15 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' });
     fs.writeFileSync(jwtKeyFile, pem, { mode: 0o600 });
   }
+  // Web Push: the push service hands out the public key the workers sign with (one file).
+  const vapidKeyFile = path.join(secrets, 'vapid-p256.pem');
+  if (!fs.existsSync(vapidKeyFile)) {
+    const pem = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({
+      format: 'pem',
+      type: 'pkcs8',
+    });
+    fs.writeFileSync(vapidKeyFile, pem, { mode: 0o600 });
+  }
   const internalToken = randomBytes(32).toString('base64url');
   const redisUrl = opts.redisUrl ?? 'redis://127.0.0.1:6379';
   const redisPrefix = `mychat-cluster-${randomBytes(4).toString('hex')}:`;
@@ -154,6 +163,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
     // Unfinished resumable uploads: a resume may reach another gateway than the start did.
     MYCHAT_MEDIA_RESUMABLE_DIR: path.join(dir, 'tus'),
     MYCHAT_BLOB_SIGNING_SECRET: randomBytes(32).toString('base64url'),
+    MYCHAT_PUSH_VAPID_KEY_FILE: vapidKeyFile,
   };
   for (const k of Object.keys(shared)) if (!KNOWN_ENV.has(k)) delete shared[k];
 

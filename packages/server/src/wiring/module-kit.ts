@@ -24,6 +24,7 @@ import type { AccessTokens } from '../adapters/tokens/access-tokens.js';
 import type { AuthService } from '../services/auth/auth.service.js';
 import type { MediaWorker } from '../services/media/media.worker.js';
 import type { MomentsFanout } from '../services/moments/moments.fanout.js';
+import type { PushSenderValue } from '../services/push/push.module.js';
 import { peerClients, type Peers, type ServiceName } from './peers.js';
 
 /** What each module gives to the modules that depend on it. */
@@ -46,6 +47,8 @@ export interface ModuleValues {
   moments: void;
   /** The background jobs of this process: media's queue and the moments fan-out. */
   worker: { media: MediaWorker; moments: MomentsFanout };
+  push: void;
+  'push-sender': PushSenderValue;
   gateway: void;
 }
 export type ModuleName = keyof ModuleValues;

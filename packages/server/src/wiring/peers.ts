@@ -1,6 +1,6 @@
 import type { DescService } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
-import { auth, contacts, media, message, moments } from '@mychat/protocol';
+import { auth, contacts, media, message, moments, push } from '@mychat/protocol';
 import type { RpcHub } from '../rpc/rpc-hub.js';
 
 /**
@@ -13,6 +13,7 @@ export const SERVICE_APIS = {
   message: { public: message.MessageService, internal: message.MessageInternalService },
   media: { public: media.MediaService, internal: media.MediaInternalService },
   moments: { public: moments.MomentsService },
+  push: { public: push.PushService },
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_APIS;

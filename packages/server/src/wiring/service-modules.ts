@@ -126,10 +126,41 @@ export async function initWorkerModule(
   };
 }
 
+export async function initPushModule(
+  deps: Pick<ModuleValues, 'sql' | 'kv' | 'bus' | 'rpc' | 'rpc-server' | 'metrics'>,
+  ctx: AppContext,
+): Promise<ServiceInstance<ModuleValues['push']>> {
+  const { initPush } = await import('../services/push/push.module.js');
+  return initPush({
+    ...deps,
+    ids: ctx.ids,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    config: ctx.config.push,
+    dataDir: ctx.config.dataDir,
+  });
+}
+
+export async function initPushSenderModule(
+  deps: Pick<ModuleValues, 'sql' | 'kv' | 'bus' | 'rpc' | 'metrics'>,
+  ctx: AppContext,
+  peers: Peers<'message' | 'auth'>,
+): Promise<ServiceInstance<ModuleValues['push-sender']>> {
+  const { initPushSender } = await import('../services/push/push.module.js');
+  return initPushSender({
+    ...deps,
+    peers,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    config: ctx.config.push,
+    dataDir: ctx.config.dataDir,
+  });
+}
+
 export async function initGatewayModule(
   deps: Pick<ModuleValues, 'http-server' | 'rpc' | 'kv' | 'bus' | 'tokens' | 'metrics' | 'blob'>,
   ctx: AppContext,
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments'>,
+  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push'>,
 ): Promise<ServiceInstance<ModuleValues['gateway']>> {
   const { initGateway } = await import('../gateway/gateway.module.js');
   const { batchRemoteSends } = await import('./send-batching.js');

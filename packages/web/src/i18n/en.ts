@@ -1,3 +1,4 @@
+import { push, pushErrors, settings } from './settings.en.js';
 /** English. zh-CN.ts must have exactly the same keys (a unit test checks). */
 export const en = {
   app: { name: 'MyChat', tagline: 'Chat with friends and groups, on any device.' },
@@ -59,6 +60,7 @@ export const en = {
     passwordSame: 'Choose a password different from the current one.',
   },
   errors: {
+    ...pushErrors,
     UNKNOWN: 'Something went wrong. Please try again.',
     INTERNAL: 'The server had a problem. Please try again.',
     NETWORK: 'Cannot reach the server. Check your connection.',
@@ -375,20 +377,8 @@ export const en = {
     oldPasswordWrong: 'The current password is not right.',
     passwordChanged: 'Your password has been changed. Your other devices were signed out.',
   },
-  settings: {
-    title: 'Settings',
-    language: 'Language',
-    theme: 'Theme',
-    themes: { system: 'Same as system', light: 'Light', dark: 'Dark' },
-    hideReadReceipts: 'Hide my read receipts',
-    hideReadReceiptsHint:
-      'Others will not see when you have read their messages (and you will not see theirs).',
-    notifications: 'Desktop notifications',
-    notificationsHint: 'Show a notification for new messages while MyChat is in the background.',
-    notificationsDenied: 'Notifications are blocked in this browser’s settings.',
-    about: 'About',
-    version: 'Version {v}',
-  },
+  settings,
+  push,
   drive: {
     title: 'My files',
     path: 'Folder path',

@@ -26,6 +26,12 @@ describe('web i18n', () => {
     }
   });
 
+  it('escapes @ before a letter, . or : (vue-i18n reads it as a linked message and fails to compile)', () => {
+    for (const k of keys(en))
+      for (const m of [at(en, k), at(zhCN, k)])
+        expect(m.replaceAll("{'@'}", ''), k).not.toMatch(/@[A-Za-z.:]/);
+  });
+
   it('has a message for every error reason of the protocol', async () => {
     const { common } = await import('@mychat/protocol');
     const reasons = Object.keys(common.ErrorCode)

@@ -1,4 +1,5 @@
 import type { Messages } from './en.js';
+import { push, pushErrors, settings } from './settings.zh-CN.js';
 
 /** 简体中文。Keys must match en.ts exactly (a unit test checks). */
 export const zhCN: Messages = {
@@ -61,6 +62,7 @@ export const zhCN: Messages = {
     passwordSame: '新密码不能与当前密码相同。',
   },
   errors: {
+    ...pushErrors,
     UNKNOWN: '出了点问题，请重试。',
     INTERNAL: '服务器出现问题，请重试。',
     NETWORK: '无法连接服务器，请检查网络。',
@@ -376,19 +378,8 @@ export const zhCN: Messages = {
     oldPasswordWrong: '当前密码不正确。',
     passwordChanged: '密码已修改，你的其他设备已退出登录。',
   },
-  settings: {
-    title: '设置',
-    language: '语言',
-    theme: '主题',
-    themes: { system: '跟随系统', light: '浅色', dark: '深色' },
-    hideReadReceipts: '隐藏我的已读回执',
-    hideReadReceiptsHint: '对方将看不到你是否已读（你也看不到对方的）。',
-    notifications: '桌面通知',
-    notificationsHint: 'MyChat 在后台时，收到新消息显示通知。',
-    notificationsDenied: '通知已在浏览器设置中被禁止。',
-    about: '关于',
-    version: '版本 {v}',
-  },
+  settings,
+  push,
   drive: {
     title: '我的文件',
     path: '文件夹路径',

@@ -10,6 +10,7 @@ import { charCount, normalizeEmail, normalizePhone } from './auth.validation.js'
 /** Limits of the directory's inputs. */
 export const DIRECTORY_LIMITS = {
   lookupIds: 500,
+  liveSessionIds: 1000,
   query: 254,
   defaultResults: 20,
   maxResults: 50,
@@ -68,8 +69,21 @@ async function find(repo: AuthRepository, query: string, limit: number): Promise
  * (the gateway never exposes it); still, it answers public fields only, so a caller that
  * relays its answers to clients cannot leak an email or phone by mistake.
  */
-export function userDirectoryRpc(repo: AuthRepository): ServiceImpl<typeof auth.UserDirectoryService> {
+export function userDirectoryRpc(
+  repo: AuthRepository,
+  now: () => number = Date.now,
+): ServiceImpl<typeof auth.UserDirectoryService> {
   return {
+    async liveSessions(req) {
+      if (req.sessionIds.length > DIRECTORY_LIMITS.liveSessionIds) {
+        throw errors.invalidArgument(
+          `at most ${DIRECTORY_LIMITS.liveSessionIds} sessions per call`,
+          'sessionIds',
+        );
+      }
+      const ids = [...new Set(req.sessionIds.map((id) => parseId(id, 'sessionIds')))];
+      return { sessionIds: await repo.liveSessionIds(ids, now()) };
+    },
     async lookupUsers(req) {
       if (req.userIds.length > DIRECTORY_LIMITS.lookupIds) {
         throw errors.invalidArgument(`at most ${DIRECTORY_LIMITS.lookupIds} ids per lookup`, 'userIds');

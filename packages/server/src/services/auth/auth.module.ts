@@ -93,7 +93,10 @@ export async function initAuth(d: AuthModuleDeps): Promise<ServiceInstance<AuthS
     value: service,
     rpc: [
       serves(auth.AuthService, authRpc(service)),
-      serves(auth.UserDirectoryService, userDirectoryRpc(repo)),
+      serves(
+        auth.UserDirectoryService,
+        userDirectoryRpc(repo, () => d.clock.now()),
+      ),
     ],
     stop: async () => {
       await refill.stop();

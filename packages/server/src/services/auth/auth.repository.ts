@@ -203,6 +203,19 @@ export class AuthRepository {
     return r && toSession(r);
   }
 
+  /** Those of `ids` that are live at `now` (not ended, not expired). */
+  async liveSessionIds(ids: readonly string[], now: number): Promise<string[]> {
+    if (!ids.length) return [];
+    const rows = await this.db
+      .selectFrom('auth_sessions')
+      .select('id')
+      .where('id', 'in', [...ids])
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .execute();
+    return rows.map((r) => asId(r.id));
+  }
+
   async activeSessions(userId: string): Promise<SessionRow[]> {
     const rows = await this.db
       .selectFrom('auth_sessions')

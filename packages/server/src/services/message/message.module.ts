@@ -22,6 +22,7 @@ import { MessageRecall } from './message.recall.js';
 import { MessageSender } from './message.send.js';
 import { MessageWriter } from './message.writer.js';
 import { createMessageStore } from './store/create-message-store.js';
+import { pushContextRpc } from './message.push-context.js';
 
 export interface MessageModuleDeps {
   sql: SqlDatabase;
@@ -95,10 +96,10 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
     value: undefined,
     rpc: [
       serves(pb.MessageService, messageRpc(parts, admin, attachments, d.config.maxTextBytes)),
-      serves(
-        pb.MessageInternalService,
-        messageInternalRpc(admin, parts, attachments, d.config.maxTextBytes, d.logger),
-      ),
+      serves(pb.MessageInternalService, {
+        ...messageInternalRpc(admin, parts, attachments, d.config.maxTextBytes, d.logger),
+        ...pushContextRpc(store.db),
+      }),
     ],
   };
 }

@@ -185,7 +185,7 @@ export function messageInternalRpc(
   attachments: MessageAttachments,
   maxTextBytes: number,
   log: Logger,
-): ServiceImpl<typeof pb.MessageInternalService> {
+): Omit<ServiceImpl<typeof pb.MessageInternalService>, 'getPushContext'> {
   return {
     async sendMessageBatch(req) {
       if (req.sends.length > MAX_SEND_BATCH)

@@ -7,6 +7,11 @@ import { useSessionStore } from '../auth/session.store.js';
 import { useSettingsStore } from '../me/settings.store.js';
 import { errorText } from '../../lib/errors.js';
 import { notificationText } from './preview.js';
+import {
+  closeConversationNotifications,
+  conversationTag,
+  showPageNotification,
+} from '../../lib/notifications.js';
 import { i18n } from '../../i18n/index.js';
 
 /** A message of one's own that the server has not stored yet (or refused). */
@@ -252,6 +257,7 @@ export const useChatStore = defineStore('chat', () => {
     const c = conversations[conversationId];
     if (!c || activeId.value !== conversationId || document.visibilityState !== 'visible') return;
     if (c.readSeq >= c.lastSeq && !c.unreadCount) return;
+    void closeConversationNotifications(conversationId);
     try {
       await client.messages.markRead(conversationId, c.lastSeq);
     } catch {
@@ -292,12 +298,14 @@ export const useChatStore = defineStore('chat', () => {
     if (!settings.notifications || !document.hidden || c?.muted) return;
     if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
     const { title, body } = notificationText(m, c, useContactsStore().nameOf, myId());
-    const n = new Notification(title || 'MyChat', { body, tag: m.conversationId, icon: '/icon-192.png' });
-    n.onclick = () => {
-      window.focus();
-      window.dispatchEvent(new CustomEvent('mychat:open', { detail: m.conversationId }));
-      n.close();
-    };
+    void showPageNotification(title || 'MyChat', {
+      body,
+      tag: conversationTag(m.conversationId),
+      onClick: () => {
+        window.focus();
+        window.dispatchEvent(new CustomEvent('mychat:open', { detail: m.conversationId }));
+      },
+    });
   }
 
   return {

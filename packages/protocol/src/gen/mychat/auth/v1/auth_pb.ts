@@ -14,9 +14,47 @@ import type { Message } from '@bufbuild/protobuf';
 export const file_mychat_auth_v1_auth: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'ChlteWNoYXQvYXV0aC92MS9hdXRoLnByb3RvEg5teWNoYXQuYXV0aC52MSImChJMb29rdXBVc2Vyc1JlcXVlc3QSEAoIdXNlcl9pZHMYASADKAkiOgoTTG9va3VwVXNlcnNSZXNwb25zZRIjCgV1c2VycxgBIAMoCzIULm15Y2hhdC5hdXRoLnYxLlVzZXIiMAoQRmluZFVzZXJzUmVxdWVzdBINCgVxdWVyeRgBIAEoCRINCgVsaW1pdBgCIAEoBSI4ChFGaW5kVXNlcnNSZXNwb25zZRIjCgV1c2VycxgBIAMoCzIULm15Y2hhdC5hdXRoLnYxLlVzZXIiPgoGRGV2aWNlEhMKC2NsaWVudF90eXBlGAEgASgJEhEKCWRldmljZV9pZBgCIAEoCRIMCgRuYW1lGAMgASgJIpkBCgRVc2VyEgoKAmlkGAEgASgJEhAKCG5pY2tuYW1lGAIgASgJEg0KBWVtYWlsGAMgASgJEg0KBXBob25lGAQgASgJEhIKCmF2YXRhcl91cmwYBSABKAkSEQoJc2lnbmF0dXJlGAYgASgJEi4KCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItYBCgdTZXNzaW9uEhQKDGFjY2Vzc190b2tlbhgBIAEoCRIVCg1yZWZyZXNoX3Rva2VuGAIgASgJEi4KCmV4cGlyZXNfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiIKBHVzZXIYBCABKAsyFC5teWNoYXQuYXV0aC52MS5Vc2VyEhIKCnNlc3Npb25faWQYBSABKAkSNgoScmVmcmVzaF9leHBpcmVzX2F0GAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJvChtTZW5kVmVyaWZpY2F0aW9uQ29kZVJlcXVlc3QSDwoFZW1haWwYASABKAlIABIPCgVwaG9uZRgCIAEoCUgAEg8KB3B1cnBvc2UYAyABKAkSDgoGbG9jYWxlGAQgASgJQg0KC2Rlc3RpbmF0aW9uIlgKHFNlbmRWZXJpZmljYXRpb25Db2RlUmVzcG9uc2USGgoSZXhwaXJlc19pbl9zZWNvbmRzGAEgASgFEhwKFHJlc2VuZF9hZnRlcl9zZWNvbmRzGAIgASgFIpwBCg9SZWdpc3RlclJlcXVlc3QSDwoFZW1haWwYASABKAlIABIPCgVwaG9uZRgCIAEoCUgAEgwKBGNvZGUYAyABKAkSEAoIcGFzc3dvcmQYBCABKAkSEAoIbmlja25hbWUYBSABKAkSJgoGZGV2aWNlGAYgASgLMhYubXljaGF0LmF1dGgudjEuRGV2aWNlQg0KC2Rlc3RpbmF0aW9uIjwKEFJlZ2lzdGVyUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLm15Y2hhdC5hdXRoLnYxLlNlc3Npb24imQEKDExvZ2luUmVxdWVzdBIPCgVlbWFpbBgBIAEoCUgAEg8KBXBob25lGAIgASgJSAASEgoIcGFzc3dvcmQYAyABKAlIARIOCgRjb2RlGAQgASgJSAESJgoGZGV2aWNlGAUgASgLMhYubXljaGF0LmF1dGgudjEuRGV2aWNlQg0KC2Rlc3RpbmF0aW9uQgwKCmNyZWRlbnRpYWwiOQoNTG9naW5SZXNwb25zZRIoCgdzZXNzaW9uGAEgASgLMhcubXljaGF0LmF1dGgudjEuU2Vzc2lvbiIuChVSZWZyZXNoU2Vzc2lvblJlcXVlc3QSFQoNcmVmcmVzaF90b2tlbhgBIAEoCSJCChZSZWZyZXNoU2Vzc2lvblJlc3BvbnNlEigKB3Nlc3Npb24YASABKAsyFy5teWNoYXQuYXV0aC52MS5TZXNzaW9uIg8KDUxvZ291dFJlcXVlc3QiEAoOTG9nb3V0UmVzcG9uc2UiwAEKDURldmljZVNlc3Npb24SEgoKc2Vzc2lvbl9pZBgBIAEoCRImCgZkZXZpY2UYAiABKAsyFi5teWNoYXQuYXV0aC52MS5EZXZpY2USLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoObGFzdF9hY3RpdmVfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2N1cnJlbnQYBSABKAgiFAoSTGlzdERldmljZXNSZXF1ZXN0IkUKE0xpc3REZXZpY2VzUmVzcG9uc2USLgoHZGV2aWNlcxgBIAMoCzIdLm15Y2hhdC5hdXRoLnYxLkRldmljZVNlc3Npb24iKQoTUmV2b2tlRGV2aWNlUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJIhYKFFJldm9rZURldmljZVJlc3BvbnNlImsKFFJlc2V0UGFzc3dvcmRSZXF1ZXN0Eg8KBWVtYWlsGAEgASgJSAASDwoFcGhvbmUYAiABKAlIABIMCgRjb2RlGAMgASgJEhQKDG5ld19wYXNzd29yZBgEIAEoCUINCgtkZXN0aW5hdGlvbiIXChVSZXNldFBhc3N3b3JkUmVzcG9uc2UiQwoVQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0EhQKDG9sZF9wYXNzd29yZBgBIAEoCRIUCgxuZXdfcGFzc3dvcmQYAiABKAkiGAoWQ2hhbmdlUGFzc3dvcmRSZXNwb25zZSIOCgxHZXRNZVJlcXVlc3QiMwoNR2V0TWVSZXNwb25zZRIiCgR1c2VyGAEgASgLMhQubXljaGF0LmF1dGgudjEuVXNlciKIAQoUVXBkYXRlUHJvZmlsZVJlcXVlc3QSFQoIbmlja25hbWUYASABKAlIAIgBARIWCglzaWduYXR1cmUYAiABKAlIAYgBARIXCgphdmF0YXJfdXJsGAMgASgJSAKIAQFCCwoJX25pY2tuYW1lQgwKCl9zaWduYXR1cmVCDQoLX2F2YXRhcl91cmwiOwoVVXBkYXRlUHJvZmlsZVJlc3BvbnNlEiIKBHVzZXIYASABKAsyFC5teWNoYXQuYXV0aC52MS5Vc2VyMtUHCgtBdXRoU2VydmljZRJxChRTZW5kVmVyaWZpY2F0aW9uQ29kZRIrLm15Y2hhdC5hdXRoLnYxLlNlbmRWZXJpZmljYXRpb25Db2RlUmVxdWVzdBosLm15Y2hhdC5hdXRoLnYxLlNlbmRWZXJpZmljYXRpb25Db2RlUmVzcG9uc2USTQoIUmVnaXN0ZXISHy5teWNoYXQuYXV0aC52MS5SZWdpc3RlclJlcXVlc3QaIC5teWNoYXQuYXV0aC52MS5SZWdpc3RlclJlc3BvbnNlEkQKBUxvZ2luEhwubXljaGF0LmF1dGgudjEuTG9naW5SZXF1ZXN0Gh0ubXljaGF0LmF1dGgudjEuTG9naW5SZXNwb25zZRJfCg5SZWZyZXNoU2Vzc2lvbhIlLm15Y2hhdC5hdXRoLnYxLlJlZnJlc2hTZXNzaW9uUmVxdWVzdBomLm15Y2hhdC5hdXRoLnYxLlJlZnJlc2hTZXNzaW9uUmVzcG9uc2USRwoGTG9nb3V0Eh0ubXljaGF0LmF1dGgudjEuTG9nb3V0UmVxdWVzdBoeLm15Y2hhdC5hdXRoLnYxLkxvZ291dFJlc3BvbnNlElYKC0xpc3REZXZpY2VzEiIubXljaGF0LmF1dGgudjEuTGlzdERldmljZXNSZXF1ZXN0GiMubXljaGF0LmF1dGgudjEuTGlzdERldmljZXNSZXNwb25zZRJZCgxSZXZva2VEZXZpY2USIy5teWNoYXQuYXV0aC52MS5SZXZva2VEZXZpY2VSZXF1ZXN0GiQubXljaGF0LmF1dGgudjEuUmV2b2tlRGV2aWNlUmVzcG9uc2USXAoNUmVzZXRQYXNzd29yZBIkLm15Y2hhdC5hdXRoLnYxLlJlc2V0UGFzc3dvcmRSZXF1ZXN0GiUubXljaGF0LmF1dGgudjEuUmVzZXRQYXNzd29yZFJlc3BvbnNlEl8KDkNoYW5nZVBhc3N3b3JkEiUubXljaGF0LmF1dGgudjEuQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0GiYubXljaGF0LmF1dGgudjEuQ2hhbmdlUGFzc3dvcmRSZXNwb25zZRJECgVHZXRNZRIcLm15Y2hhdC5hdXRoLnYxLkdldE1lUmVxdWVzdBodLm15Y2hhdC5hdXRoLnYxLkdldE1lUmVzcG9uc2USXAoNVXBkYXRlUHJvZmlsZRIkLm15Y2hhdC5hdXRoLnYxLlVwZGF0ZVByb2ZpbGVSZXF1ZXN0GiUubXljaGF0LmF1dGgudjEuVXBkYXRlUHJvZmlsZVJlc3BvbnNlMsABChRVc2VyRGlyZWN0b3J5U2VydmljZRJWCgtMb29rdXBVc2VycxIiLm15Y2hhdC5hdXRoLnYxLkxvb2t1cFVzZXJzUmVxdWVzdBojLm15Y2hhdC5hdXRoLnYxLkxvb2t1cFVzZXJzUmVzcG9uc2USUAoJRmluZFVzZXJzEiAubXljaGF0LmF1dGgudjEuRmluZFVzZXJzUmVxdWVzdBohLm15Y2hhdC5hdXRoLnYxLkZpbmRVc2Vyc1Jlc3BvbnNlYgZwcm90bzM',
+    'ChlteWNoYXQvYXV0aC92MS9hdXRoLnByb3RvEg5teWNoYXQuYXV0aC52MSIqChNMaXZlU2Vzc2lvbnNSZXF1ZXN0EhMKC3Nlc3Npb25faWRzGAEgAygJIisKFExpdmVTZXNzaW9uc1Jlc3BvbnNlEhMKC3Nlc3Npb25faWRzGAEgAygJIiYKEkxvb2t1cFVzZXJzUmVxdWVzdBIQCgh1c2VyX2lkcxgBIAMoCSI6ChNMb29rdXBVc2Vyc1Jlc3BvbnNlEiMKBXVzZXJzGAEgAygLMhQubXljaGF0LmF1dGgudjEuVXNlciIwChBGaW5kVXNlcnNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEg0KBWxpbWl0GAIgASgFIjgKEUZpbmRVc2Vyc1Jlc3BvbnNlEiMKBXVzZXJzGAEgAygLMhQubXljaGF0LmF1dGgudjEuVXNlciI+CgZEZXZpY2USEwoLY2xpZW50X3R5cGUYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEgwKBG5hbWUYAyABKAkimQEKBFVzZXISCgoCaWQYASABKAkSEAoIbmlja25hbWUYAiABKAkSDQoFZW1haWwYAyABKAkSDQoFcGhvbmUYBCABKAkSEgoKYXZhdGFyX3VybBgFIAEoCRIRCglzaWduYXR1cmUYBiABKAkSLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi1gEKB1Nlc3Npb24SFAoMYWNjZXNzX3Rva2VuGAEgASgJEhUKDXJlZnJlc2hfdG9rZW4YAiABKAkSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIgoEdXNlchgEIAEoCzIULm15Y2hhdC5hdXRoLnYxLlVzZXISEgoKc2Vzc2lvbl9pZBgFIAEoCRI2ChJyZWZyZXNoX2V4cGlyZXNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIm8KG1NlbmRWZXJpZmljYXRpb25Db2RlUmVxdWVzdBIPCgVlbWFpbBgBIAEoCUgAEg8KBXBob25lGAIgASgJSAASDwoHcHVycG9zZRgDIAEoCRIOCgZsb2NhbGUYBCABKAlCDQoLZGVzdGluYXRpb24iWAocU2VuZFZlcmlmaWNhdGlvbkNvZGVSZXNwb25zZRIaChJleHBpcmVzX2luX3NlY29uZHMYASABKAUSHAoUcmVzZW5kX2FmdGVyX3NlY29uZHMYAiABKAUinAEKD1JlZ2lzdGVyUmVxdWVzdBIPCgVlbWFpbBgBIAEoCUgAEg8KBXBob25lGAIgASgJSAASDAoEY29kZRgDIAEoCRIQCghwYXNzd29yZBgEIAEoCRIQCghuaWNrbmFtZRgFIAEoCRImCgZkZXZpY2UYBiABKAsyFi5teWNoYXQuYXV0aC52MS5EZXZpY2VCDQoLZGVzdGluYXRpb24iPAoQUmVnaXN0ZXJSZXNwb25zZRIoCgdzZXNzaW9uGAEgASgLMhcubXljaGF0LmF1dGgudjEuU2Vzc2lvbiKZAQoMTG9naW5SZXF1ZXN0Eg8KBWVtYWlsGAEgASgJSAASDwoFcGhvbmUYAiABKAlIABISCghwYXNzd29yZBgDIAEoCUgBEg4KBGNvZGUYBCABKAlIARImCgZkZXZpY2UYBSABKAsyFi5teWNoYXQuYXV0aC52MS5EZXZpY2VCDQoLZGVzdGluYXRpb25CDAoKY3JlZGVudGlhbCI5Cg1Mb2dpblJlc3BvbnNlEigKB3Nlc3Npb24YASABKAsyFy5teWNoYXQuYXV0aC52MS5TZXNzaW9uIi4KFVJlZnJlc2hTZXNzaW9uUmVxdWVzdBIVCg1yZWZyZXNoX3Rva2VuGAEgASgJIkIKFlJlZnJlc2hTZXNzaW9uUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLm15Y2hhdC5hdXRoLnYxLlNlc3Npb24iDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSLAAQoNRGV2aWNlU2Vzc2lvbhISCgpzZXNzaW9uX2lkGAEgASgJEiYKBmRldmljZRgCIAEoCzIWLm15Y2hhdC5hdXRoLnYxLkRldmljZRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5sYXN0X2FjdGl2ZV9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHY3VycmVudBgFIAEoCCIUChJMaXN0RGV2aWNlc1JlcXVlc3QiRQoTTGlzdERldmljZXNSZXNwb25zZRIuCgdkZXZpY2VzGAEgAygLMh0ubXljaGF0LmF1dGgudjEuRGV2aWNlU2Vzc2lvbiIpChNSZXZva2VEZXZpY2VSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiFgoUUmV2b2tlRGV2aWNlUmVzcG9uc2UiawoUUmVzZXRQYXNzd29yZFJlcXVlc3QSDwoFZW1haWwYASABKAlIABIPCgVwaG9uZRgCIAEoCUgAEgwKBGNvZGUYAyABKAkSFAoMbmV3X3Bhc3N3b3JkGAQgASgJQg0KC2Rlc3RpbmF0aW9uIhcKFVJlc2V0UGFzc3dvcmRSZXNwb25zZSJDChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSFAoMb2xkX3Bhc3N3b3JkGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIg4KDEdldE1lUmVxdWVzdCIzCg1HZXRNZVJlc3BvbnNlEiIKBHVzZXIYASABKAsyFC5teWNoYXQuYXV0aC52MS5Vc2VyIogBChRVcGRhdGVQcm9maWxlUmVxdWVzdBIVCghuaWNrbmFtZRgBIAEoCUgAiAEBEhYKCXNpZ25hdHVyZRgCIAEoCUgBiAEBEhcKCmF2YXRhcl91cmwYAyABKAlIAogBAUILCglfbmlja25hbWVCDAoKX3NpZ25hdHVyZUINCgtfYXZhdGFyX3VybCI7ChVVcGRhdGVQcm9maWxlUmVzcG9uc2USIgoEdXNlchgBIAEoCzIULm15Y2hhdC5hdXRoLnYxLlVzZXIy1QcKC0F1dGhTZXJ2aWNlEnEKFFNlbmRWZXJpZmljYXRpb25Db2RlEisubXljaGF0LmF1dGgudjEuU2VuZFZlcmlmaWNhdGlvbkNvZGVSZXF1ZXN0GiwubXljaGF0LmF1dGgudjEuU2VuZFZlcmlmaWNhdGlvbkNvZGVSZXNwb25zZRJNCghSZWdpc3RlchIfLm15Y2hhdC5hdXRoLnYxLlJlZ2lzdGVyUmVxdWVzdBogLm15Y2hhdC5hdXRoLnYxLlJlZ2lzdGVyUmVzcG9uc2USRAoFTG9naW4SHC5teWNoYXQuYXV0aC52MS5Mb2dpblJlcXVlc3QaHS5teWNoYXQuYXV0aC52MS5Mb2dpblJlc3BvbnNlEl8KDlJlZnJlc2hTZXNzaW9uEiUubXljaGF0LmF1dGgudjEuUmVmcmVzaFNlc3Npb25SZXF1ZXN0GiYubXljaGF0LmF1dGgudjEuUmVmcmVzaFNlc3Npb25SZXNwb25zZRJHCgZMb2dvdXQSHS5teWNoYXQuYXV0aC52MS5Mb2dvdXRSZXF1ZXN0Gh4ubXljaGF0LmF1dGgudjEuTG9nb3V0UmVzcG9uc2USVgoLTGlzdERldmljZXMSIi5teWNoYXQuYXV0aC52MS5MaXN0RGV2aWNlc1JlcXVlc3QaIy5teWNoYXQuYXV0aC52MS5MaXN0RGV2aWNlc1Jlc3BvbnNlElkKDFJldm9rZURldmljZRIjLm15Y2hhdC5hdXRoLnYxLlJldm9rZURldmljZVJlcXVlc3QaJC5teWNoYXQuYXV0aC52MS5SZXZva2VEZXZpY2VSZXNwb25zZRJcCg1SZXNldFBhc3N3b3JkEiQubXljaGF0LmF1dGgudjEuUmVzZXRQYXNzd29yZFJlcXVlc3QaJS5teWNoYXQuYXV0aC52MS5SZXNldFBhc3N3b3JkUmVzcG9uc2USXwoOQ2hhbmdlUGFzc3dvcmQSJS5teWNoYXQuYXV0aC52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaJi5teWNoYXQuYXV0aC52MS5DaGFuZ2VQYXNzd29yZFJlc3BvbnNlEkQKBUdldE1lEhwubXljaGF0LmF1dGgudjEuR2V0TWVSZXF1ZXN0Gh0ubXljaGF0LmF1dGgudjEuR2V0TWVSZXNwb25zZRJcCg1VcGRhdGVQcm9maWxlEiQubXljaGF0LmF1dGgudjEuVXBkYXRlUHJvZmlsZVJlcXVlc3QaJS5teWNoYXQuYXV0aC52MS5VcGRhdGVQcm9maWxlUmVzcG9uc2UymwIKFFVzZXJEaXJlY3RvcnlTZXJ2aWNlElYKC0xvb2t1cFVzZXJzEiIubXljaGF0LmF1dGgudjEuTG9va3VwVXNlcnNSZXF1ZXN0GiMubXljaGF0LmF1dGgudjEuTG9va3VwVXNlcnNSZXNwb25zZRJQCglGaW5kVXNlcnMSIC5teWNoYXQuYXV0aC52MS5GaW5kVXNlcnNSZXF1ZXN0GiEubXljaGF0LmF1dGgudjEuRmluZFVzZXJzUmVzcG9uc2USWQoMTGl2ZVNlc3Npb25zEiMubXljaGF0LmF1dGgudjEuTGl2ZVNlc3Npb25zUmVxdWVzdBokLm15Y2hhdC5hdXRoLnYxLkxpdmVTZXNzaW9uc1Jlc3BvbnNlYgZwcm90bzM',
     [file_google_protobuf_timestamp],
   );
+
+/**
+ * @generated from message mychat.auth.v1.LiveSessionsRequest
+ */
+export type LiveSessionsRequest = Message<'mychat.auth.v1.LiveSessionsRequest'> & {
+  /**
+   * At most 1 000.
+   *
+   * @generated from field: repeated string session_ids = 1;
+   */
+  sessionIds: string[];
+};
+
+/**
+ * Describes the message mychat.auth.v1.LiveSessionsRequest.
+ * Use `create(LiveSessionsRequestSchema)` to create a new message.
+ */
+export const LiveSessionsRequestSchema: GenMessage<LiveSessionsRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 0);
+
+/**
+ * @generated from message mychat.auth.v1.LiveSessionsResponse
+ */
+export type LiveSessionsResponse = Message<'mychat.auth.v1.LiveSessionsResponse'> & {
+  /**
+   * @generated from field: repeated string session_ids = 1;
+   */
+  sessionIds: string[];
+};
+
+/**
+ * Describes the message mychat.auth.v1.LiveSessionsResponse.
+ * Use `create(LiveSessionsResponseSchema)` to create a new message.
+ */
+export const LiveSessionsResponseSchema: GenMessage<LiveSessionsResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 1);
 
 /**
  * @generated from message mychat.auth.v1.LookupUsersRequest
@@ -34,7 +72,7 @@ export type LookupUsersRequest = Message<'mychat.auth.v1.LookupUsersRequest'> & 
  */
 export const LookupUsersRequestSchema: GenMessage<LookupUsersRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 0);
+  messageDesc(file_mychat_auth_v1_auth, 2);
 
 /**
  * @generated from message mychat.auth.v1.LookupUsersResponse
@@ -54,7 +92,7 @@ export type LookupUsersResponse = Message<'mychat.auth.v1.LookupUsersResponse'> 
  */
 export const LookupUsersResponseSchema: GenMessage<LookupUsersResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 1);
+  messageDesc(file_mychat_auth_v1_auth, 3);
 
 /**
  * @generated from message mychat.auth.v1.FindUsersRequest
@@ -77,7 +115,7 @@ export type FindUsersRequest = Message<'mychat.auth.v1.FindUsersRequest'> & {
  */
 export const FindUsersRequestSchema: GenMessage<FindUsersRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 2);
+  messageDesc(file_mychat_auth_v1_auth, 4);
 
 /**
  * @generated from message mychat.auth.v1.FindUsersResponse
@@ -95,7 +133,7 @@ export type FindUsersResponse = Message<'mychat.auth.v1.FindUsersResponse'> & {
  */
 export const FindUsersResponseSchema: GenMessage<FindUsersResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 3);
+  messageDesc(file_mychat_auth_v1_auth, 5);
 
 /**
  * A client's description of itself.
@@ -129,7 +167,7 @@ export type Device = Message<'mychat.auth.v1.Device'> & {
  * Describes the message mychat.auth.v1.Device.
  * Use `create(DeviceSchema)` to create a new message.
  */
-export const DeviceSchema: GenMessage<Device> = /*@__PURE__*/ messageDesc(file_mychat_auth_v1_auth, 4);
+export const DeviceSchema: GenMessage<Device> = /*@__PURE__*/ messageDesc(file_mychat_auth_v1_auth, 6);
 
 /**
  * @generated from message mychat.auth.v1.User
@@ -175,7 +213,7 @@ export type User = Message<'mychat.auth.v1.User'> & {
  * Describes the message mychat.auth.v1.User.
  * Use `create(UserSchema)` to create a new message.
  */
-export const UserSchema: GenMessage<User> = /*@__PURE__*/ messageDesc(file_mychat_auth_v1_auth, 5);
+export const UserSchema: GenMessage<User> = /*@__PURE__*/ messageDesc(file_mychat_auth_v1_auth, 7);
 
 /**
  * @generated from message mychat.auth.v1.Session
@@ -222,7 +260,7 @@ export type Session = Message<'mychat.auth.v1.Session'> & {
  * Describes the message mychat.auth.v1.Session.
  * Use `create(SessionSchema)` to create a new message.
  */
-export const SessionSchema: GenMessage<Session> = /*@__PURE__*/ messageDesc(file_mychat_auth_v1_auth, 6);
+export const SessionSchema: GenMessage<Session> = /*@__PURE__*/ messageDesc(file_mychat_auth_v1_auth, 8);
 
 /**
  * @generated from message mychat.auth.v1.SendVerificationCodeRequest
@@ -271,7 +309,7 @@ export type SendVerificationCodeRequest = Message<'mychat.auth.v1.SendVerificati
  */
 export const SendVerificationCodeRequestSchema: GenMessage<SendVerificationCodeRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 7);
+  messageDesc(file_mychat_auth_v1_auth, 9);
 
 /**
  * @generated from message mychat.auth.v1.SendVerificationCodeResponse
@@ -294,7 +332,7 @@ export type SendVerificationCodeResponse = Message<'mychat.auth.v1.SendVerificat
  */
 export const SendVerificationCodeResponseSchema: GenMessage<SendVerificationCodeResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 8);
+  messageDesc(file_mychat_auth_v1_auth, 10);
 
 /**
  * @generated from message mychat.auth.v1.RegisterRequest
@@ -347,7 +385,7 @@ export type RegisterRequest = Message<'mychat.auth.v1.RegisterRequest'> & {
  */
 export const RegisterRequestSchema: GenMessage<RegisterRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 9);
+  messageDesc(file_mychat_auth_v1_auth, 11);
 
 /**
  * @generated from message mychat.auth.v1.RegisterResponse
@@ -365,7 +403,7 @@ export type RegisterResponse = Message<'mychat.auth.v1.RegisterResponse'> & {
  */
 export const RegisterResponseSchema: GenMessage<RegisterResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 10);
+  messageDesc(file_mychat_auth_v1_auth, 12);
 
 /**
  * @generated from message mychat.auth.v1.LoginRequest
@@ -423,7 +461,7 @@ export type LoginRequest = Message<'mychat.auth.v1.LoginRequest'> & {
  */
 export const LoginRequestSchema: GenMessage<LoginRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 11);
+  messageDesc(file_mychat_auth_v1_auth, 13);
 
 /**
  * @generated from message mychat.auth.v1.LoginResponse
@@ -441,7 +479,7 @@ export type LoginResponse = Message<'mychat.auth.v1.LoginResponse'> & {
  */
 export const LoginResponseSchema: GenMessage<LoginResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 12);
+  messageDesc(file_mychat_auth_v1_auth, 14);
 
 /**
  * @generated from message mychat.auth.v1.RefreshSessionRequest
@@ -459,7 +497,7 @@ export type RefreshSessionRequest = Message<'mychat.auth.v1.RefreshSessionReques
  */
 export const RefreshSessionRequestSchema: GenMessage<RefreshSessionRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 13);
+  messageDesc(file_mychat_auth_v1_auth, 15);
 
 /**
  * @generated from message mychat.auth.v1.RefreshSessionResponse
@@ -477,7 +515,7 @@ export type RefreshSessionResponse = Message<'mychat.auth.v1.RefreshSessionRespo
  */
 export const RefreshSessionResponseSchema: GenMessage<RefreshSessionResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 14);
+  messageDesc(file_mychat_auth_v1_auth, 16);
 
 /**
  * @generated from message mychat.auth.v1.LogoutRequest
@@ -490,7 +528,7 @@ export type LogoutRequest = Message<'mychat.auth.v1.LogoutRequest'> & {};
  */
 export const LogoutRequestSchema: GenMessage<LogoutRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 15);
+  messageDesc(file_mychat_auth_v1_auth, 17);
 
 /**
  * @generated from message mychat.auth.v1.LogoutResponse
@@ -503,7 +541,7 @@ export type LogoutResponse = Message<'mychat.auth.v1.LogoutResponse'> & {};
  */
 export const LogoutResponseSchema: GenMessage<LogoutResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 16);
+  messageDesc(file_mychat_auth_v1_auth, 18);
 
 /**
  * @generated from message mychat.auth.v1.DeviceSession
@@ -543,7 +581,7 @@ export type DeviceSession = Message<'mychat.auth.v1.DeviceSession'> & {
  */
 export const DeviceSessionSchema: GenMessage<DeviceSession> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 17);
+  messageDesc(file_mychat_auth_v1_auth, 19);
 
 /**
  * @generated from message mychat.auth.v1.ListDevicesRequest
@@ -556,7 +594,7 @@ export type ListDevicesRequest = Message<'mychat.auth.v1.ListDevicesRequest'> & 
  */
 export const ListDevicesRequestSchema: GenMessage<ListDevicesRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 18);
+  messageDesc(file_mychat_auth_v1_auth, 20);
 
 /**
  * @generated from message mychat.auth.v1.ListDevicesResponse
@@ -574,7 +612,7 @@ export type ListDevicesResponse = Message<'mychat.auth.v1.ListDevicesResponse'> 
  */
 export const ListDevicesResponseSchema: GenMessage<ListDevicesResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 19);
+  messageDesc(file_mychat_auth_v1_auth, 21);
 
 /**
  * @generated from message mychat.auth.v1.RevokeDeviceRequest
@@ -592,7 +630,7 @@ export type RevokeDeviceRequest = Message<'mychat.auth.v1.RevokeDeviceRequest'> 
  */
 export const RevokeDeviceRequestSchema: GenMessage<RevokeDeviceRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 20);
+  messageDesc(file_mychat_auth_v1_auth, 22);
 
 /**
  * @generated from message mychat.auth.v1.RevokeDeviceResponse
@@ -605,7 +643,7 @@ export type RevokeDeviceResponse = Message<'mychat.auth.v1.RevokeDeviceResponse'
  */
 export const RevokeDeviceResponseSchema: GenMessage<RevokeDeviceResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 21);
+  messageDesc(file_mychat_auth_v1_auth, 23);
 
 /**
  * @generated from message mychat.auth.v1.ResetPasswordRequest
@@ -648,7 +686,7 @@ export type ResetPasswordRequest = Message<'mychat.auth.v1.ResetPasswordRequest'
  */
 export const ResetPasswordRequestSchema: GenMessage<ResetPasswordRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 22);
+  messageDesc(file_mychat_auth_v1_auth, 24);
 
 /**
  * @generated from message mychat.auth.v1.ResetPasswordResponse
@@ -661,7 +699,7 @@ export type ResetPasswordResponse = Message<'mychat.auth.v1.ResetPasswordRespons
  */
 export const ResetPasswordResponseSchema: GenMessage<ResetPasswordResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 23);
+  messageDesc(file_mychat_auth_v1_auth, 25);
 
 /**
  * @generated from message mychat.auth.v1.ChangePasswordRequest
@@ -684,7 +722,7 @@ export type ChangePasswordRequest = Message<'mychat.auth.v1.ChangePasswordReques
  */
 export const ChangePasswordRequestSchema: GenMessage<ChangePasswordRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 24);
+  messageDesc(file_mychat_auth_v1_auth, 26);
 
 /**
  * @generated from message mychat.auth.v1.ChangePasswordResponse
@@ -697,7 +735,7 @@ export type ChangePasswordResponse = Message<'mychat.auth.v1.ChangePasswordRespo
  */
 export const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 25);
+  messageDesc(file_mychat_auth_v1_auth, 27);
 
 /**
  * @generated from message mychat.auth.v1.GetMeRequest
@@ -710,7 +748,7 @@ export type GetMeRequest = Message<'mychat.auth.v1.GetMeRequest'> & {};
  */
 export const GetMeRequestSchema: GenMessage<GetMeRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 26);
+  messageDesc(file_mychat_auth_v1_auth, 28);
 
 /**
  * @generated from message mychat.auth.v1.GetMeResponse
@@ -728,7 +766,7 @@ export type GetMeResponse = Message<'mychat.auth.v1.GetMeResponse'> & {
  */
 export const GetMeResponseSchema: GenMessage<GetMeResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 27);
+  messageDesc(file_mychat_auth_v1_auth, 29);
 
 /**
  * @generated from message mychat.auth.v1.UpdateProfileRequest
@@ -756,7 +794,7 @@ export type UpdateProfileRequest = Message<'mychat.auth.v1.UpdateProfileRequest'
  */
 export const UpdateProfileRequestSchema: GenMessage<UpdateProfileRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 28);
+  messageDesc(file_mychat_auth_v1_auth, 30);
 
 /**
  * @generated from message mychat.auth.v1.UpdateProfileResponse
@@ -774,7 +812,7 @@ export type UpdateProfileResponse = Message<'mychat.auth.v1.UpdateProfileRespons
  */
 export const UpdateProfileResponseSchema: GenMessage<UpdateProfileResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 29);
+  messageDesc(file_mychat_auth_v1_auth, 31);
 
 /**
  * AuthService: verification codes, accounts and device sessions. Public through
@@ -921,5 +959,16 @@ export const UserDirectoryService: GenService<{
     methodKind: 'unary';
     input: typeof FindUsersRequestSchema;
     output: typeof FindUsersResponseSchema;
+  };
+  /**
+   * Which of these sessions are still live (not ended, not expired); the push worker asks
+   * before it sends, so a device whose session ended never rings even if the notice was lost.
+   *
+   * @generated from rpc mychat.auth.v1.UserDirectoryService.LiveSessions
+   */
+  liveSessions: {
+    methodKind: 'unary';
+    input: typeof LiveSessionsRequestSchema;
+    output: typeof LiveSessionsResponseSchema;
   };
 }> = /*@__PURE__*/ serviceDesc(file_mychat_auth_v1_auth, 1);

@@ -1450,8 +1450,8 @@ export const MediaInternalService: GenService<{
     output: typeof SignMomentUrlResponseSchema;
   };
   /**
-   * The moments service, when a post is deleted or a cover replaced: the post no longer holds
-   * these files (all of them when none are named); each is freed once nothing else uses it.
+   * The moments service, when a post is deleted or a cover replaced: the post (or the cover)
+   * no longer holds these files; each is freed once nothing else uses it.
    *
    * @generated from rpc mychat.media.v1.MediaInternalService.DetachMomentMedia
    */

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { notificationFor } from './push-text.js';
+
+describe('notificationFor', () => {
+  const base = { v: 1, conversationId: '42', url: '/chat/42', at: 1 };
+
+  it('words a content-less 1:1 message, a group burst and a mention, in English and Chinese', () => {
+    expect(
+      notificationFor({ ...base, kind: 'message', direct: true, from: 'Alice', count: 1 }, 'en'),
+    ).toMatchObject({
+      title: 'Alice',
+      body: 'New message from Alice',
+      tag: 'c:42',
+      url: '/chat/42',
+    });
+    expect(
+      notificationFor({ ...base, kind: 'message', from: 'Alice', group: 'Climbers', count: 5 }, 'en'),
+    ).toMatchObject({
+      title: 'Climbers',
+      body: 'Alice: 5 new messages',
+    });
+    expect(
+      notificationFor({ ...base, kind: 'message', from: '小明', group: '徒步', mention: true }, 'zh-CN'),
+    ).toMatchObject({
+      title: '徒步',
+      body: '小明 提到了你',
+    });
+    expect(
+      notificationFor({ ...base, kind: 'message', direct: true, from: 'A', media: 'image' }, 'zh-CN')?.body,
+    ).toBe('[图片]');
+  });
+
+  it('shows the preview only when the payload carries it', () => {
+    expect(notificationFor({ ...base, kind: 'message', from: 'A', group: 'G', text: 'hi' }, 'en')?.body).toBe(
+      'A: hi',
+    );
+  });
+
+  it('shows nothing for a clear, and never opens another origin', () => {
+    expect(notificationFor({ ...base, kind: 'clear' }, 'en')).toBeUndefined();
+    expect(notificationFor({ ...base, kind: 'test', url: 'https://evil.example/' }, 'en')?.url).toBe('/');
+    expect(notificationFor({ ...base, kind: 'test', url: '//evil.example/' }, 'en')?.url).toBe('/');
+    expect(
+      notificationFor({ ...base, kind: 'friend_request', from: 'Bob', url: '/contacts' }, 'en'),
+    ).toMatchObject({
+      title: 'Friend request',
+      body: 'Bob wants to be your friend',
+      url: '/contacts',
+    });
+  });
+});
