@@ -90,7 +90,9 @@ for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
       expect(await repo.due(150)).toEqual([]);
       const [due] = await repo.due(200);
       expect(due).toEqual({ ...h, payload: '{"a":2}', releaseAt: 200 });
-      expect(await Promise.all([repo.take(due!), repo.take(due!)])).toEqual([true, false]);
+      // Two takers at once (two pool connections on a server engine): exactly one wins, either.
+      const taken = await Promise.all([repo.take(due!), repo.take(due!)]);
+      expect(taken.filter(Boolean)).toHaveLength(1);
       await repo.hold(h, 3);
       await repo.dropHeld(h.userId, h.topic);
       expect(await repo.due(1000)).toEqual([]);
