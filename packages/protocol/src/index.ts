@@ -8,3 +8,4 @@ export * as contacts from './gen/mychat/contacts/v1/contacts_pb.js';
 export * as message from './gen/mychat/message/v1/message_pb.js';
 export * as gateway from './gen/mychat/gateway/v1/gateway_pb.js';
 export * as media from './gen/mychat/media/v1/media_pb.js';
+export * as search from './gen/mychat/search/v1/search_pb.js';

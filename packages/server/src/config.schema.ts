@@ -8,6 +8,7 @@ import { authConfigSchema } from './services/auth/auth.config.js';
 import { contactsConfigSchema } from './services/contacts/contacts.config.js';
 import { messageConfigSchema } from './services/message/message.config.js';
 import { mediaConfigSchema, workerConfigSchema } from './services/media/media.config.js';
+import { searchConfigSchema } from './services/search/search.config.js';
 
 /** A list of IP addresses and CIDR blocks; each entry is checked when the config loads. */
 const addressList = (def: string[]) =>
@@ -159,6 +160,8 @@ export const configSchema = z.strictObject({
   blob: blobConfigSchema,
   media: mediaConfigSchema,
   worker: workerConfigSchema,
+  /** Message, contact and file search (see docs/operations.md, "Search"). */
+  search: searchConfigSchema,
   ws: wsConfigSchema,
   /** The web client served at `/`. */
   web: webConfigSchema,

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { auth, common, contacts, gateway, media, message } from '@mychat/protocol';
+import { auth, common, contacts, gateway, media, message, search } from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from './config.schema.js';
 import { WsClose } from './gateway/ws/ws-close-codes.js';
@@ -114,7 +114,13 @@ describe('docs/protocol.md', () => {
   });
 
   it('names every method of the public services', () => {
-    const services = [auth.AuthService, contacts.ContactsService, message.MessageService, media.MediaService];
+    const services = [
+      auth.AuthService,
+      contacts.ContactsService,
+      message.MessageService,
+      media.MediaService,
+      search.SearchService,
+    ];
     const missing = services.flatMap((s) =>
       s.methods.map((m) => m.name).filter((name) => !new RegExp(`\`(\\w+\\.)?${name}\\b`).test(protocol)),
     );

@@ -75,7 +75,9 @@ describe('mychat modules', () => {
     const r = await mychat(['modules']);
     const block = (name: string) =>
       new RegExp(`^${name}\\s+needs[^\\n]*\\n((?: {13}.*\\n)+)`, 'm').exec(r.stdout)?.[1] ?? '';
-    expect(block('gateway')).toMatch(/^\s+calls auth, contacts, message, media$/m);
+    expect(block('gateway')).toMatch(/^\s+calls auth, contacts, message, media, search$/m);
+    expect(block('search')).toMatch(/^\s+calls message, contacts, media$/m);
+    expect(block('worker')).toMatch(/^\s+calls message$/m);
     expect(block('contacts')).toMatch(/^\s+calls auth, message$/m);
     expect(block('message')).toMatch(/^\s+calls media$/m);
     expect(block('media')).not.toMatch(/calls/);

@@ -20,6 +20,7 @@ Commands:
   modules                  list modules, their dependencies and the meta-targets
   config print             print the resolved config (secrets masked)
   config keys              list every config key with its environment variable
+  search reindex           rebuild the message search index from every stored message
   bench-seed --out=<file> [--users=1000] [--group-size=0] [--pairs=false] [--tag=<a-z0-9->]
                            benchmarks only (needs bench.seed=true): create accounts, friend
                            pairs and one group without sign-up; write their access tokens to <file>
@@ -89,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
     for (const k of configKeys(configSchema)) out(`${k.path.join('.').padEnd(36)} ${k.env}`);
     return 0;
   }
+  if (cmd === 'search') return (await import('./commands/search.js')).searchCommand(sub, sources, out);
   if (cmd === 'migrate') {
     // Initialising a service module migrates its tables; nothing is served.
     const services = (Object.keys(MODULES) as ModuleName[]).filter(

@@ -25,6 +25,7 @@ import {
   initContactsModule,
   initMessageModule,
   initMediaModule,
+  initSearchModule,
   initWorkerModule,
   initGatewayModule,
 } from './wiring/service-modules.js';
@@ -132,17 +133,28 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     init: initMediaModule,
   }),
 
+  search: define('search', {
+    deps: ['sql', 'rpc', 'rpc-server'],
+    peers: ['message', 'contacts', 'media'],
+    service: true,
+    description: 'Search of messages, contacts (with pinyin) and files (mychat.search.v1)',
+    init: initSearchModule,
+  }),
+
   worker: define('worker', {
     // http-server so that a lone worker answers /healthz, /readyz and /metrics.
-    deps: ['sql', 'kv', 'blob', 'metrics', 'http-server'],
+    deps: ['sql', 'kv', 'blob', 'metrics', 'http-server', 'rpc'],
+    // The search indexer reads the message feed.
+    peers: ['message'],
     service: true,
-    description: 'Background media jobs (video transcodes, trims, freeing unused uploads) from the SQL queue',
+    description:
+      'Background jobs: media (video transcodes, trims, freeing unused uploads) from the SQL queue, and the search indexer',
     init: initWorkerModule,
   }),
 
   gateway: define('gateway', {
     deps: ['http-server', 'rpc', 'kv', 'bus', 'tokens', 'metrics', 'blob'],
-    peers: ['auth', 'contacts', 'message', 'media'],
+    peers: ['auth', 'contacts', 'message', 'media', 'search'],
     service: true,
     description: 'The public edge: Connect RPC for clients, authentication, request ids',
     init: initGatewayModule,
@@ -154,8 +166,8 @@ export const META_TARGETS: Record<string, readonly ModuleName[]> = {
   // The gateway comes last: it starts taking client traffic only once every service of the
   // process has registered, so a client reconnecting during a restart never reaches a
   // half-started process (start order follows this list).
-  all: ['auth', 'contacts', 'message', 'media', 'worker', 'gateway'],
+  all: ['auth', 'contacts', 'message', 'media', 'search', 'worker', 'gateway'],
   // The split topology's two kinds of process: the services, and the public edge in front.
-  core: ['auth', 'contacts', 'message', 'media', 'worker'],
+  core: ['auth', 'contacts', 'message', 'media', 'search', 'worker'],
   edge: ['gateway'],
 };

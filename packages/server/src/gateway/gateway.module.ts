@@ -21,7 +21,7 @@ import type { SocketMessages } from './ws/ws-requests.js';
 export interface GatewayDeps {
   http: HttpServer;
   /** The services the gateway forwards to (its peers in the module map). */
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media'>;
+  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'search'>;
   /** The message client for socket requests (the wiring batches sends when message is remote). */
   socketMessages: SocketMessages['public'];
   kv: Kv;

@@ -1,5 +1,5 @@
 import type { DescService } from '@bufbuild/protobuf';
-import { auth, contacts, media, message } from '@mychat/protocol';
+import { auth, contacts, media, message, search } from '@mychat/protocol';
 
 /**
  * A service the gateway exposes to clients, the peer (in the module map) that serves it, and
@@ -7,7 +7,7 @@ import { auth, contacts, media, message } from '@mychat/protocol';
  */
 export interface PublicService {
   service: DescService;
-  peer: 'auth' | 'contacts' | 'message' | 'media';
+  peer: 'auth' | 'contacts' | 'message' | 'media' | 'search';
   anonymous: ReadonlySet<string>;
 }
 
@@ -21,4 +21,5 @@ export const PUBLIC_SERVICES: readonly PublicService[] = [
   { service: contacts.ContactsService, peer: 'contacts', anonymous: new Set() },
   { service: message.MessageService, peer: 'message', anonymous: new Set() },
   { service: media.MediaService, peer: 'media', anonymous: new Set() },
+  { service: search.SearchService, peer: 'search', anonymous: new Set() },
 ];

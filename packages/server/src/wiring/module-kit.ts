@@ -42,6 +42,7 @@ export interface ModuleValues {
   contacts: void;
   message: void;
   media: void;
+  search: void;
   worker: MediaWorker;
   gateway: void;
 }

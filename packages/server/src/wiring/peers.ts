@@ -1,6 +1,6 @@
 import type { DescService } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
-import { auth, contacts, media, message } from '@mychat/protocol';
+import { auth, contacts, media, message, search } from '@mychat/protocol';
 import type { RpcHub } from '../rpc/rpc-hub.js';
 
 /**
@@ -12,6 +12,7 @@ export const SERVICE_APIS = {
   contacts: { public: contacts.ContactsService, internal: contacts.ContactsInternalService },
   message: { public: message.MessageService, internal: message.MessageInternalService },
   media: { public: media.MediaService, internal: media.MediaInternalService },
+  search: { public: search.SearchService },
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_APIS;

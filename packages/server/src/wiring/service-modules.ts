@@ -71,12 +71,31 @@ export async function initMediaModule(
   });
 }
 
-export async function initWorkerModule(
-  deps: Pick<ModuleValues, 'sql' | 'kv' | 'blob' | 'metrics' | 'http-server'>,
+export async function initSearchModule(
+  deps: Pick<ModuleValues, 'sql' | 'rpc' | 'rpc-server'>,
   ctx: AppContext,
+  peers: Peers<'message' | 'contacts' | 'media'>,
+): Promise<ServiceInstance<ModuleValues['search']>> {
+  const { initSearch } = await import('../services/search/search.module.js');
+  const { searchDatabase } = await import('./search-database.js');
+  const database = await searchDatabase(deps.sql, ctx.config, ctx.logger);
+  try {
+    const instance = await initSearch({ sql: database.db, peers, clock: ctx.clock, logger: ctx.logger });
+    return { ...instance, stop: () => database.release() };
+  } catch (err) {
+    await database.release();
+    throw err;
+  }
+}
+
+/** The worker: media jobs, and the search indexer unless `search.indexer` is off. */
+export async function initWorkerModule(
+  deps: Pick<ModuleValues, 'sql' | 'kv' | 'blob' | 'metrics' | 'http-server' | 'rpc'>,
+  ctx: AppContext,
+  peers: Peers<'message'>,
 ): Promise<ServiceInstance<ModuleValues['worker']>> {
   const { initMediaWorker } = await import('../services/media/media.module.js');
-  return initMediaWorker({
+  const media = await initMediaWorker({
     ...deps,
     ids: ctx.ids,
     clock: ctx.clock,
@@ -84,12 +103,45 @@ export async function initWorkerModule(
     config: ctx.config.media,
     worker: ctx.config.worker,
   });
+  if (!ctx.config.search.indexer) return media;
+  const { initSearchIndexer } = await import('../services/search/search.module.js');
+  const { searchDatabase } = await import('./search-database.js');
+  const database = await searchDatabase(deps.sql, ctx.config, ctx.logger);
+  const { search } = ctx.config;
+  const indexer = await initSearchIndexer({
+    sql: database.db,
+    peers,
+    metrics: deps.metrics,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    instanceId: `${ctx.config.nodeId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    config: {
+      pollIntervalMs: search.pollIntervalMs,
+      batchSize: search.batchSize,
+      settleSeconds: search.settleSeconds,
+    },
+  }).catch(async (err: unknown) => {
+    await database.release();
+    throw err;
+  });
+  return {
+    value: media.value,
+    start: async () => {
+      await media.start?.();
+      await indexer.start?.();
+    },
+    stop: async () => {
+      await indexer.stop?.();
+      await database.release();
+      await media.stop?.();
+    },
+  };
 }
 
 export async function initGatewayModule(
   deps: Pick<ModuleValues, 'http-server' | 'rpc' | 'kv' | 'bus' | 'tokens' | 'metrics' | 'blob'>,
   ctx: AppContext,
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media'>,
+  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'search'>,
 ): Promise<ServiceInstance<ModuleValues['gateway']>> {
   const { initGateway } = await import('../gateway/gateway.module.js');
   const { batchRemoteSends } = await import('./send-batching.js');

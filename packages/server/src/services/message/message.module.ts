@@ -16,6 +16,7 @@ import { messageMigrations } from './message.migrations.js';
 import { MessageRepository } from './message.repository.js';
 import { messageInternalRpc, messageRpc } from './message.rpc.js';
 import { MessageAttachments } from './message.attachments.js';
+import { indexFeedRpc } from './message.index-feed.js';
 import { MessageService } from './message.service.js';
 
 export interface MessageModuleDeps {
@@ -83,10 +84,10 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
     value: undefined,
     rpc: [
       serves(pb.MessageService, messageRpc(service, admin, attachments, d.config.maxTextBytes)),
-      serves(
-        pb.MessageInternalService,
-        messageInternalRpc(admin, service, attachments, d.config.maxTextBytes, d.logger),
-      ),
+      serves(pb.MessageInternalService, {
+        ...messageInternalRpc(admin, service, attachments, d.config.maxTextBytes, d.logger),
+        ...indexFeedRpc(d.sql),
+      }),
     ],
   };
 }

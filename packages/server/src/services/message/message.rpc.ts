@@ -172,7 +172,8 @@ export function messageInternalRpc(
   attachments: MessageAttachments,
   maxTextBytes: number,
   log: Logger,
-): ServiceImpl<typeof pb.MessageInternalService> {
+  // The search feed is served beside these (message.index-feed.ts).
+): Omit<ServiceImpl<typeof pb.MessageInternalService>, 'listMessagesForIndex' | 'listReadableWindows'> {
   return {
     async sendMessageBatch(req) {
       if (req.sends.length > MAX_SEND_BATCH)

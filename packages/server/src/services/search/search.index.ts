@@ -65,6 +65,7 @@ export class SqlSearchIndex implements SearchIndex {
           created_at: d.createdAt,
           body: d.text,
           folded: fold(d.text),
+          content: d.content ?? '',
         })),
       );
       await this.insertIgnore(
@@ -116,6 +117,7 @@ export class SqlSearchIndex implements SearchIndex {
       type: asNum(r.type),
       createdAt: asNum(r.created_at),
       text: String(r.body),
+      content: String(r.content),
     }));
   }
 

@@ -34,6 +34,8 @@ export function searchMigrations(engine: SqlEngine): Record<string, Migration> {
           .addColumn('created_at', 'bigint', (c) => c.notNull())
           .addColumn('body', 'text', (c) => c.notNull())
           .addColumn('folded', exact('text'), (c) => c.notNull())
+          // Media messages: their content (protobuf JSON), so a file hit can be shown and opened.
+          .addColumn('content', 'text', (c) => c.notNull())
           .addPrimaryKeyConstraint('search_docs_pk', ['conv_id', 'seq'])
           .execute();
         let postings = db.schema

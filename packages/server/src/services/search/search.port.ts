@@ -15,6 +15,8 @@ export interface IndexDoc {
   createdAt: number;
   /** The text searched and shown: a text message's text, a file's name ("" for images). */
   text: string;
+  /** Media messages: the MessageContent as protobuf JSON; "" otherwise. */
+  content?: string;
 }
 
 export interface DocKey {
