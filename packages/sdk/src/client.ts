@@ -1,6 +1,6 @@
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
-import { auth, contacts, media, message, type gateway } from '@mychat/protocol';
+import { auth, contacts, media, message, search, type gateway } from '@mychat/protocol';
 import { AuthApi, type DeviceInfo } from './auth-api.js';
 import type { BackoffOptions } from './backoff.js';
 import { socketFirstBackend, type Authed } from './chat-backend.js';
@@ -16,6 +16,7 @@ import { toContactEvent, toConversation, toMessage, toPresence, toReceipt, toTyp
 import { MediaApi, type MediaOptions } from './media-api.js';
 import { MessagesApi } from './messages-api.js';
 import { Outbox } from './outbox.js';
+import { SearchApi } from './search-api.js';
 import { MemorySessionStore, type SessionStore, type StoredSession } from './session-store.js';
 import { SyncEngine } from './sync-engine.js';
 import { MemoryUploadStore, type UploadStore } from './upload-store.js';
@@ -116,6 +117,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   readonly drive: DriveApi;
   /** Files: uploads, descriptions, download URLs. */
   readonly media: MediaApi;
+  /** Search: chat history, contacts (with pinyin) and files. */
+  readonly search: SearchApi;
   /** Where chat state is kept. */
   readonly store: ChatStore;
 
@@ -202,6 +205,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     this.contacts = new ContactsApi(contactsRpc, authed);
     this.groups = new GroupsApi(contactsRpc, authed);
     this.drive = new DriveApi(createClient(media.MediaService, transport), authed, messageRpc);
+    this.search = new SearchApi(createClient(search.SearchService, transport), authed);
     this.media = new MediaApi({
       baseUrl,
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),

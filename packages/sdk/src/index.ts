@@ -24,6 +24,20 @@ export {
   type UploadOptions,
 } from './media-api.js';
 export { MemoryUploadStore, type UploadStore } from './upload-store.js';
+export {
+  SearchApi,
+  type ChatFileHit,
+  type ConversationHits,
+  type DriveFileHit,
+  type FileKind,
+  type FileSearchResult,
+  type FriendHit,
+  type GroupHit,
+  type Highlight,
+  type MessageHit,
+  type MessageSearchOptions,
+  type MessageSearchResult,
+} from './search-api.js';
 export { GroupsApi, type GroupInviteLink } from './groups-api.js';
 export {
   DriveApi,
