@@ -16,6 +16,7 @@ export class FakeClient {
   contacts: Api = {};
   groups: Api = {};
   auth: Api = {};
+  search: Api = {};
 
   on(event: string, fn: Handler): () => void {
     let set = this.handlers.get(event);
@@ -30,7 +31,7 @@ export class FakeClient {
 
   /** Gives an API area its methods; each call is logged as "area.method(args as JSON)". */
   provide(
-    area: 'messages' | 'contacts' | 'groups' | 'auth',
+    area: 'messages' | 'contacts' | 'groups' | 'auth' | 'search',
     methods: Record<string, (...args: never[]) => unknown>,
   ) {
     const wrapped: Api = {};
