@@ -38,6 +38,12 @@ export function searchMigrations(engine: SqlEngine): Record<string, Migration> {
           .addColumn('content', 'text', (c) => c.notNull())
           .addPrimaryKeyConstraint('search_docs_pk', ['conv_id', 'seq'])
           .execute();
+        // The time of each candidate without reading its text: the order of cross-chat results.
+        await db.schema
+          .createIndex('search_docs_at')
+          .on('search_docs')
+          .columns(['conv_id', 'seq', 'created_at'])
+          .execute();
         let postings = db.schema
           .createTable('search_postings')
           .addColumn('token', exact('varchar(64)'), (c) => c.notNull())

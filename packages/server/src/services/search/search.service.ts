@@ -41,8 +41,6 @@ export interface Page<T> {
   next?: HitCursor;
 }
 
-const TEXT_TYPES = [msg.MessageType.TEXT, msg.MessageType.FILE];
-
 /**
  * Message and file search over the index. The scope is the caller's read windows, asked of
  * the message service on every search, so a hit is always something GetHistory would show
@@ -66,7 +64,8 @@ export class MessageSearch {
     const scope: SearchScope = {
       windows,
       ...(input.senderId && { senderId: input.senderId }),
-      types: input.type ? [input.type] : TEXT_TYPES,
+      // Unset: every type with text (text messages and file names; images have none).
+      ...(input.type && { types: [input.type] }),
       ...(input.sinceMs !== undefined && { fromMs: input.sinceMs }),
       ...(input.untilMs !== undefined && { toMs: input.untilMs }),
     };
