@@ -22,7 +22,7 @@ type ContactsClient = Pick<
  * nickname, groups by name or by a member's nickname; each by text or pinyin.
  */
 export class ContactSearch {
-  private readonly members = new Map<string, { at: number; names: string[] }>();
+  private readonly members = new Map<string, { at: number; names: { id: string; name: string }[] }>();
 
   constructor(
     private readonly d: {
@@ -54,7 +54,10 @@ export class ContactSearch {
         groupHits.push(create(pb.GroupHitSchema, { group: g, field: 'name', byPinyin: by === 'pinyin' }));
         continue;
       }
-      const names = await this.memberNames(g.id, opts);
+      // Other members only: one's own name would find every group one is in.
+      const names = (await this.memberNames(g.id, opts))
+        .filter((m) => m.id !== caller.userId)
+        .map((m) => m.name);
       const matched = names.filter((n) => matchName(q, n));
       if (matched.length)
         groupHits.push(
@@ -96,12 +99,17 @@ export class ContactSearch {
     return undefined;
   }
 
-  private async memberNames(groupId: string, opts: { headers: Record<string, string> }): Promise<string[]> {
+  private async memberNames(
+    groupId: string,
+    opts: { headers: Record<string, string> },
+  ): Promise<{ id: string; name: string }[]> {
     const now = this.d.now();
     const cached = this.members.get(groupId);
     if (cached && now - cached.at < MEMBERS_TTL_MS) return cached.names;
     const { members } = await this.d.contacts.listGroupMembers({ groupId }, opts);
-    const names = members.map((m) => m.user?.nickname ?? '').filter(Boolean);
+    const names = members.flatMap((m) =>
+      m.user?.nickname ? [{ id: m.user.id, name: m.user.nickname }] : [],
+    );
     this.members.delete(groupId);
     this.members.set(groupId, { at: now, names });
     // Oldest first in a Map: drop from the front past the bound.

@@ -171,6 +171,8 @@ for (const setup of CONTACTS_SETUPS.filter((s) => !s.fakeMessage)) {
       const byMember = await api.searchContacts({ query: 'lixiaolong' }, a.h);
       expect(byMember.groups.map((g) => [g.field, g.memberNames])).toEqual([['member', ['李小龙']]]);
       expect((await api.searchContacts({ query: 'zs' }, stranger.h)).friends).toEqual([]);
+      // One's own name does not list every group one is in.
+      expect((await api.searchContacts({ query: 'zhangsan' }, a.h)).groups).toEqual([]);
     });
 
     it('finds files by name and kind, in chats and in the drive', async () => {
