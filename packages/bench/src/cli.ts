@@ -1,6 +1,7 @@
 /** `npm run bench` arguments: parsed and checked, or a usage error (exit code 2). */
 import { parseArgs } from 'node:util';
 import { SCENARIOS, type RunOptions, type Scenario } from './scenarios.js';
+import type { SearchOptions } from './search-scenario.js';
 
 export const USAGE = `usage: npm run bench -- <scenario> [options]
 
@@ -17,6 +18,8 @@ scenarios (lean WebSocket clients; users seeded with mychat bench-seed):
   push       one group of --users members, --subscribed of them offline with Web Push (to a
              push service on loopback): chat latency online, time until each message's pushes left
   auth | media | chat --client sdk   the older SDK scenarios (see docs/performance.md)
+  search     --messages of mixed Chinese/English text, then --queries searches per query class,
+             index lag while chatting at --rate for --duration, index size (search-scenario.ts)
 
 target (default: start an all-in-one server on SQLite):
   --cluster [--gateways N]  start the loopback cluster (PostgreSQL + Redis, N gateways, default 2)
@@ -31,11 +34,14 @@ options:
   --warmup S (0)            chat, group, saturate: send at the rate for S s first, not counted
   --friends N (200)  --post-rate R (20)  --read-every S (5)   moments
   --out <dir>               also write a Markdown report and SVG charts there
+  --queries Q (100)         search: searches per query class
+  --sql sqlite|postgres     search: the all-in-one server's engine (sqlite)
 `;
 
 export type Parsed =
   | { kind: 'run'; options: RunOptions; out?: string }
   | { kind: 'legacy'; scenario: 'auth' | 'media' | 'chat-sdk'; values: Record<string, string | undefined> }
+  | { kind: 'search'; options: SearchOptions }
   | { kind: 'error'; message: string };
 
 const int = (name: string, v: string | undefined, min: number, max: number): number => {
@@ -78,6 +84,8 @@ export function parseCli(argv: string[]): Parsed {
         images: { type: 'string', default: '15' },
         voices: { type: 'string', default: '5' },
         outbox: { type: 'string' },
+        queries: { type: 'string', default: '100' },
+        sql: { type: 'string', default: 'sqlite' },
       },
     });
   } catch (e) {
@@ -87,6 +95,7 @@ export function parseCli(argv: string[]): Parsed {
   const name = positionals[0];
   if (positionals.length !== 1 || !name) return { kind: 'error', message: 'name one scenario' };
   if (name === 'auth' || name === 'media') return { kind: 'legacy', scenario: name, values: strings(values) };
+  if (name === 'search') return searchOptions(values);
   if (name === 'chat' && values.client === 'sdk')
     return { kind: 'legacy', scenario: 'chat-sdk', values: strings(values) };
   if (values.client !== 'lean') return { kind: 'error', message: '--client must be lean or sdk (chat only)' };
@@ -133,4 +142,27 @@ export function parseCli(argv: string[]): Parsed {
 
 function strings(v: Record<string, unknown>): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' ? x : undefined]));
+}
+
+function searchOptions(v: Record<string, string | boolean | undefined>): Parsed {
+  try {
+    if (v.sql !== 'sqlite' && v.sql !== 'postgres') throw new Error('--sql must be sqlite or postgres');
+    if (v.cluster || v.url) throw new Error('search runs on the all-in-one server it starts');
+    const users = int('users', v.users as string, 2, 10_000);
+    return {
+      kind: 'search',
+      options: {
+        // 200 users is the other scenarios' default; a search corpus needs far fewer senders.
+        users: v.users === '200' ? 20 : users,
+        messages: int('messages', v.messages as string, 1, 100_000_000),
+        queries: int('queries', v.queries as string, 1, 1_000_000),
+        rate: int('rate', v.rate as string, 1, 1_000_000),
+        durationS: int('duration', v.duration as string, 1, 86_400),
+        concurrency: int('concurrency', (v.concurrency as string | undefined) ?? '200', 1, 100_000),
+        sql: v.sql,
+      },
+    };
+  } catch (e) {
+    return { kind: 'error', message: (e as Error).message };
+  }
 }

@@ -22,7 +22,10 @@ if (parsed.kind === 'error') {
   process.stderr.write(`bench: ${parsed.message}\n\n${USAGE}`);
   process.exit(2);
 }
-if (parsed.kind === 'legacy') {
+if (parsed.kind === 'search') {
+  const { runSearch } = await import('./search-scenario.js');
+  process.stdout.write(JSON.stringify(await runSearch(parsed.options)) + '\n');
+} else if (parsed.kind === 'legacy') {
   const v = parsed.values;
   if (parsed.scenario === 'auth') {
     const result = await runAuth({ users: Number(v.users), concurrency: Number(v.concurrency ?? 4) });

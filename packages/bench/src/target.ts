@@ -32,6 +32,8 @@ export interface Target {
   /** Where WebSockets may also go directly (a cluster's gateways); [url] otherwise. */
   gatewayUrls: string[];
   seed: Seed;
+  /** The started all-in-one server's data directory (local mode). */
+  dataDir?: string;
   /** Every server process (empty when unknown). */
   pids(): number[];
   /** The processes that hold WebSockets (for memory per connection). */
@@ -130,6 +132,7 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
       url: server.url,
       gatewayUrls: [server.url],
       seed,
+      dataDir,
       pids: () => [server.pid],
       gatewayPids: () => [server.pid],
       stop: () => server.stop(),

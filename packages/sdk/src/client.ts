@@ -1,6 +1,6 @@
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
-import { auth, contacts, media, message, moments, push, type gateway } from '@mychat/protocol';
+import { auth, contacts, media, message, moments, push, search, type gateway } from '@mychat/protocol';
 import { AuthApi, type DeviceInfo } from './auth-api.js';
 import type { BackoffOptions } from './backoff.js';
 import { socketFirstBackend, type Authed } from './chat-backend.js';
@@ -18,6 +18,7 @@ import { MessagesApi } from './messages-api.js';
 import { MomentsApi } from './moments-api.js';
 import { Outbox } from './outbox.js';
 import { PushApi } from './push-api.js';
+import { SearchApi } from './search-api.js';
 import { MemorySessionStore, type SessionStore, type StoredSession } from './session-store.js';
 import { SyncEngine } from './sync-engine.js';
 import { MemoryUploadStore, type UploadStore } from './upload-store.js';
@@ -122,6 +123,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   readonly moments: MomentsApi;
   /** Web Push: notifications while no tab is open. */
   readonly push: PushApi;
+  /** Search: chat history, contacts (with pinyin) and files. */
+  readonly search: SearchApi;
   /** Where chat state is kept. */
   readonly store: ChatStore;
 
@@ -210,6 +213,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     this.drive = new DriveApi(createClient(media.MediaService, transport), authed, messageRpc);
     this.moments = new MomentsApi(createClient(moments.MomentsService, transport), authed, baseUrl);
     this.push = new PushApi(createClient(push.PushService, transport), authed);
+    this.search = new SearchApi(createClient(search.SearchService, transport), authed);
     this.media = new MediaApi({
       baseUrl,
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),

@@ -54,7 +54,8 @@ const KINDS: Record<number, DriveFile['kind']> = {
   [media.MediaKind.VIDEO]: 'video',
 };
 
-function toEntry(e: media.DriveEntry | undefined): DriveEntry {
+/** A drive entry as the SDK gives it. @internal */
+export function toEntry(e: media.DriveEntry | undefined): DriveEntry {
   if (!e) throw new MyChatError('the server sent no entry', 'UNKNOWN');
   const m = e.media;
   return {

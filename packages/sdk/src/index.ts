@@ -44,6 +44,20 @@ export type {
   NoticePage,
   StrangerAccess,
 } from './moments-types.js';
+export {
+  SearchApi,
+  type ChatFileHit,
+  type ConversationHits,
+  type DriveFileHit,
+  type FileKind,
+  type FileSearchResult,
+  type FriendHit,
+  type GroupHit,
+  type Highlight,
+  type MessageHit,
+  type MessageSearchOptions,
+  type MessageSearchResult,
+} from './search-api.js';
 export { GroupsApi, type GroupInviteLink } from './groups-api.js';
 export {
   DriveApi,

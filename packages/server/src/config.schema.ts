@@ -10,6 +10,7 @@ import { messageConfigSchema } from './services/message/message.config.js';
 import { mediaConfigSchema, workerConfigSchema } from './services/media/media.config.js';
 import { momentsConfigSchema } from './services/moments/moments.config.js';
 import { pushConfigSchema } from './services/push/push.config.js';
+import { searchConfigSchema } from './services/search/search.config.js';
 
 /** A list of IP addresses and CIDR blocks; each entry is checked when the config loads. */
 const addressList = (def: string[]) =>
@@ -164,6 +165,8 @@ export const configSchema = z.strictObject({
   worker: workerConfigSchema,
   /** Web Push (see docs/operations.md, "Push notifications"). */
   push: pushConfigSchema,
+  /** Message, contact and file search (see docs/operations.md, "Search"). */
+  search: searchConfigSchema,
   ws: wsConfigSchema,
   /** The web client served at `/`. */
   web: webConfigSchema,

@@ -20,6 +20,7 @@ Commands:
   modules                  list modules, their dependencies and the meta-targets
   config print             print the resolved config (secrets masked)
   config keys              list every config key with its environment variable
+  search reindex           rebuild the message search index from every stored message
   bench-seed --out=<file> [--users=1000] [--group-size=0] [--pairs=false] [--friends=0] [--tag=<a-z0-9->]
                            benchmarks only (needs bench.seed=true): create accounts, friend
                            pairs, one group and a ring of --friends friends each without sign-up;
@@ -78,6 +79,8 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'config' && sub === 'print') return configPrintCommand(ctx);
   if (cmd === 'config' && sub === 'keys') return configKeysCommand(ctx);
   if (cmd === 'migrate') return migrateCommand(ctx);
+  if (cmd === 'search')
+    return (await import('./commands/search.js')).searchCommand(sub, ctx.sources, ctx.out);
   if (cmd === 'bench-seed') {
     const { benchSeedCommand } = await import('./commands/bench-seed.js');
     return benchSeedCommand(ctx, args.seed);

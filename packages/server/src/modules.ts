@@ -26,6 +26,7 @@ import {
   initMessageModule,
   initMediaModule,
   initMomentsModule,
+  initSearchModule,
   initWorkerModule,
   initPushModule,
   initPushSenderModule,
@@ -135,6 +136,14 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     init: initMediaModule,
   }),
 
+  search: define('search', {
+    deps: ['sql', 'rpc', 'rpc-server'],
+    peers: ['message', 'contacts', 'media'],
+    service: true,
+    description: 'Search of messages, contacts (with pinyin) and files (mychat.search.v1)',
+    init: initSearchModule,
+  }),
+
   push: define('push', {
     deps: ['sql', 'kv', 'bus', 'rpc', 'rpc-server', 'metrics'],
     service: true,
@@ -161,19 +170,20 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
 
   worker: define('worker', {
     // http-server so that a lone worker answers /healthz, /readyz and /metrics; rpc for the
-    // fan-out's friend lists (contacts), bus for its wake-ups and hints; push-sender so that the
-    // background work of a split deployment (media jobs, fan-out, pushes) runs in workers.
+    // fan-out's friend lists (contacts) and the search indexer's message feed, bus for the
+    // fan-out's wake-ups and hints; push-sender so that the background work of a split
+    // deployment (media jobs, fan-out, indexing, pushes) runs in workers.
     deps: ['sql', 'kv', 'blob', 'bus', 'rpc', 'metrics', 'http-server', 'push-sender'],
-    peers: ['contacts'],
+    peers: ['contacts', 'message'],
     service: true,
     description:
-      'Background jobs: media (video transcodes, trims, freeing unused uploads) from the SQL queue, the moments fan-out, and Web Push sends',
+      'Background jobs: media (video transcodes, trims, freeing unused uploads) from the SQL queue, the moments fan-out, the search indexer, and Web Push sends',
     init: initWorkerModule,
   }),
 
   gateway: define('gateway', {
     deps: ['http-server', 'rpc', 'kv', 'bus', 'tokens', 'metrics', 'blob'],
-    peers: ['auth', 'contacts', 'message', 'media', 'moments', 'push'],
+    peers: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search'],
     service: true,
     description: 'The public edge: Connect RPC for clients, authentication, request ids',
     init: initGatewayModule,
@@ -185,8 +195,8 @@ export const META_TARGETS: Record<string, readonly ModuleName[]> = {
   // The gateway comes last: it starts taking client traffic only once every service of the
   // process has registered, so a client reconnecting during a restart never reaches a
   // half-started process (start order follows this list).
-  all: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'worker', 'gateway'],
+  all: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'worker', 'gateway'],
   // The split topology's two kinds of process: the services, and the public edge in front.
-  core: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'worker'],
+  core: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'worker'],
   edge: ['gateway'],
 };

@@ -21,7 +21,7 @@ import type { SocketMessages } from './ws/ws-requests.js';
 export interface GatewayDeps {
   http: HttpServer;
   /** The services the gateway forwards to (its peers in the module map). */
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push'>;
+  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search'>;
   /** The message client for socket requests (the wiring batches sends when message is remote). */
   socketMessages: SocketMessages['public'];
   kv: Kv;
@@ -37,10 +37,16 @@ export interface GatewayDeps {
   media: { blob: BlobStore; dataDir: string; config: MediaRoutesOptions['config'] };
 }
 
-/** The public RPCs that are the WebSocket's sync and history frames: one budget pays for both. */
+/**
+ * The public RPCs that are the WebSocket's sync and history frames, and the searches (each a
+ * scan of an index): one budget pays for all.
+ */
 const READ_METHODS: ReadonlySet<string> = new Set([
   'mychat.message.v1.MessageService/Sync',
   'mychat.message.v1.MessageService/GetHistory',
+  'mychat.search.v1.SearchService/SearchMessages',
+  'mychat.search.v1.SearchService/SearchContacts',
+  'mychat.search.v1.SearchService/SearchFiles',
 ]);
 
 /** The public edge: Connect services and the WebSocket on the HTTP server. */

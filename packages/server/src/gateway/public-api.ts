@@ -1,5 +1,5 @@
 import type { DescService } from '@bufbuild/protobuf';
-import { auth, contacts, media, message, moments, push } from '@mychat/protocol';
+import { auth, contacts, media, message, moments, push, search } from '@mychat/protocol';
 
 /**
  * A service the gateway exposes to clients, the peer (in the module map) that serves it, and
@@ -7,7 +7,7 @@ import { auth, contacts, media, message, moments, push } from '@mychat/protocol'
  */
 export interface PublicService {
   service: DescService;
-  peer: 'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push';
+  peer: 'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search';
   anonymous: ReadonlySet<string>;
 }
 
@@ -23,4 +23,5 @@ export const PUBLIC_SERVICES: readonly PublicService[] = [
   { service: media.MediaService, peer: 'media', anonymous: new Set() },
   { service: moments.MomentsService, peer: 'moments', anonymous: new Set() },
   { service: push.PushService, peer: 'push', anonymous: new Set() },
+  { service: search.SearchService, peer: 'search', anonymous: new Set() },
 ];

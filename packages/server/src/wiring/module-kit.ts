@@ -49,6 +49,7 @@ export interface ModuleValues {
   worker: { media: MediaWorker; moments: MomentsFanout };
   push: void;
   'push-sender': PushSenderValue;
+  search: void;
   gateway: void;
 }
 export type ModuleName = keyof ModuleValues;

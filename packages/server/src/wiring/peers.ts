@@ -1,6 +1,6 @@
 import type { DescService } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
-import { auth, contacts, media, message, moments, push } from '@mychat/protocol';
+import { auth, contacts, media, message, moments, push, search } from '@mychat/protocol';
 import type { RpcHub } from '../rpc/rpc-hub.js';
 
 /**
@@ -14,6 +14,7 @@ export const SERVICE_APIS = {
   media: { public: media.MediaService, internal: media.MediaInternalService },
   moments: { public: moments.MomentsService },
   push: { public: push.PushService },
+  search: { public: search.SearchService },
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_APIS;

@@ -88,11 +88,31 @@ export async function initMomentsModule(
   });
 }
 
-/** The worker runs every service's background jobs: media's queue and the moments fan-out. */
+export async function initSearchModule(
+  deps: Pick<ModuleValues, 'sql' | 'rpc' | 'rpc-server'>,
+  ctx: AppContext,
+  peers: Peers<'message' | 'contacts' | 'media'>,
+): Promise<ServiceInstance<ModuleValues['search']>> {
+  const { initSearch } = await import('../services/search/search.module.js');
+  const { searchDatabase } = await import('./search-database.js');
+  const database = await searchDatabase(deps.sql, ctx.config, ctx.logger);
+  try {
+    const instance = await initSearch({ sql: database.db, peers, clock: ctx.clock, logger: ctx.logger });
+    return { ...instance, stop: () => database.release() };
+  } catch (err) {
+    await database.release();
+    throw err;
+  }
+}
+
+/**
+ * The worker runs every service's background jobs: media's queue, the moments fan-out, and the
+ * search indexer unless `search.indexer` is off.
+ */
 export async function initWorkerModule(
   deps: Pick<ModuleValues, 'sql' | 'kv' | 'blob' | 'bus' | 'rpc' | 'metrics' | 'http-server'>,
   ctx: AppContext,
-  peers: Peers<'contacts'>,
+  peers: Peers<'contacts' | 'message'>,
 ): Promise<ServiceInstance<ModuleValues['worker']>> {
   const { initMediaWorker } = await import('../services/media/media.module.js');
   const { initMomentsFanout } = await import('../services/moments/moments.module.js');
@@ -113,15 +133,55 @@ export async function initWorkerModule(
     logger: ctx.logger,
     config: ctx.config.moments,
   });
+  const indexer = ctx.config.search.indexer ? await initWorkerSearchIndexer(deps, ctx, peers) : undefined;
   return {
     value: { media: media.value, moments: moments.value },
     start: async () => {
       await media.start?.();
       await moments.start?.();
+      await indexer?.start();
     },
     stop: async () => {
+      await indexer?.stop();
       await moments.stop?.();
       await media.stop?.();
+    },
+  };
+}
+
+/** The search indexer of a worker, on the search database (its own SQLite file, or the shared one). */
+async function initWorkerSearchIndexer(
+  deps: Pick<ModuleValues, 'sql' | 'metrics'>,
+  ctx: AppContext,
+  peers: Peers<'message'>,
+): Promise<{ start(): Promise<void>; stop(): Promise<void> }> {
+  const { initSearchIndexer } = await import('../services/search/search.module.js');
+  const { searchDatabase } = await import('./search-database.js');
+  const database = await searchDatabase(deps.sql, ctx.config, ctx.logger);
+  const { search } = ctx.config;
+  const indexer = await initSearchIndexer({
+    sql: database.db,
+    peers,
+    metrics: deps.metrics,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    instanceId: `${ctx.config.nodeId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    config: {
+      pollIntervalMs: search.pollIntervalMs,
+      batchSize: search.batchSize,
+      settleSeconds: search.settleSeconds,
+    },
+  }).catch(async (err: unknown) => {
+    await database.release();
+    throw err;
+  });
+  return {
+    start: async () => {
+      await indexer.start?.();
+    },
+    stop: async () => {
+      await indexer.stop?.();
+      await database.release();
     },
   };
 }
@@ -160,7 +220,7 @@ export async function initPushSenderModule(
 export async function initGatewayModule(
   deps: Pick<ModuleValues, 'http-server' | 'rpc' | 'kv' | 'bus' | 'tokens' | 'metrics' | 'blob'>,
   ctx: AppContext,
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push'>,
+  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search'>,
 ): Promise<ServiceInstance<ModuleValues['gateway']>> {
   const { initGateway } = await import('../gateway/gateway.module.js');
   const { batchRemoteSends } = await import('./send-batching.js');

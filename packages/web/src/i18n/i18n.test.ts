@@ -51,3 +51,15 @@ describe('web i18n', () => {
     expect(zhCN.errors.NOT_FRIENDS).not.toMatch(/已不是/);
   });
 });
+
+describe('search texts (i18n/search.ts)', () => {
+  it('has the same keys and placeholders in both languages', async () => {
+    const { searchEn, searchZhCN } = await import('./search.js');
+    expect(Object.keys(searchZhCN).sort()).toEqual(Object.keys(searchEn).sort());
+    const ph = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const [k, v] of Object.entries(searchEn)) {
+      expect(searchZhCN[k as keyof typeof searchEn].trim(), k).not.toBe('');
+      expect(ph(searchZhCN[k as keyof typeof searchEn]), k).toEqual(ph(v));
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { createI18n } from 'vue-i18n';
 import { en } from './en.js';
+import { searchEn, searchZhCN } from './search.js';
 import { zhCN } from './zh-CN.js';
 
 export const LOCALES = [
@@ -25,7 +26,7 @@ export const i18n = createI18n({
   legacy: false,
   locale: initialLocale(),
   fallbackLocale: 'en',
-  messages: { en, 'zh-CN': zhCN },
+  messages: { en: { ...en, search: searchEn }, 'zh-CN': { ...zhCN, search: searchZhCN } },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: import.meta.env.DEV,
 });

@@ -17,6 +17,7 @@ export class FakeClient {
   groups: Api = {};
   auth: Api = {};
   push: Api = {};
+  search: Api = {};
 
   on(event: string, fn: Handler): () => void {
     let set = this.handlers.get(event);
@@ -31,7 +32,7 @@ export class FakeClient {
 
   /** Gives an API area its methods; each call is logged as "area.method(args as JSON)". */
   provide(
-    area: 'messages' | 'contacts' | 'groups' | 'auth' | 'push',
+    area: 'messages' | 'contacts' | 'groups' | 'auth' | 'push' | 'search',
     methods: Record<string, (...args: never[]) => unknown>,
   ) {
     const wrapped: Api = {};

@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { messagesByIdMigration } from './message.index-feed.js';
 
 /** The message service's tables. Written once with Kysely's schema builder; runs on every engine. */
 export const messageMigrations: Record<string, Migration> = {
@@ -98,4 +99,6 @@ export const messageMigrations: Record<string, Migration> = {
       await db.schema.alterTable('msg_members').dropColumn('synced_seq').execute();
     },
   },
+  // Messages by id, for the search indexer's feed (message.index-feed.ts).
+  '0003_messages_by_id': messagesByIdMigration,
 };

@@ -23,6 +23,7 @@ import { MessageSender } from './message.send.js';
 import { MessageWriter } from './message.writer.js';
 import { createMessageStore } from './store/create-message-store.js';
 import { pushContextRpc } from './message.push-context.js';
+import { indexFeedRpc } from './message.index-feed.js';
 
 export interface MessageModuleDeps {
   sql: SqlDatabase;
@@ -99,6 +100,7 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
       serves(pb.MessageInternalService, {
         ...messageInternalRpc(admin, parts, attachments, d.config.maxTextBytes, d.logger),
         ...pushContextRpc(store.db),
+        ...indexFeedRpc(d.sql),
       }),
     ],
   };

@@ -185,7 +185,12 @@ export function messageInternalRpc(
   attachments: MessageAttachments,
   maxTextBytes: number,
   log: Logger,
-): Omit<ServiceImpl<typeof pb.MessageInternalService>, 'getPushContext'> {
+  // The push context and the search feed are served beside these (message.push-context.ts,
+  // message.index-feed.ts).
+): Omit<
+  ServiceImpl<typeof pb.MessageInternalService>,
+  'getPushContext' | 'listMessagesForIndex' | 'listReadableWindows'
+> {
   return {
     async sendMessageBatch(req) {
       if (req.sends.length > MAX_SEND_BATCH)

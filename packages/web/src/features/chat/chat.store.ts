@@ -13,6 +13,9 @@ import {
   showPageNotification,
 } from '../../lib/notifications.js';
 import { i18n } from '../../i18n/index.js';
+import { threadWindows, type Focus, type Thread } from './chat.window.js';
+
+export type { Focus, Thread } from './chat.window.js';
 
 /** A message of one's own that the server has not stored yet (or refused). */
 export interface PendingMessage {
@@ -27,14 +30,11 @@ export interface PendingMessage {
   error?: string;
 }
 
-/** The loaded part of one conversation: a window of its newest messages, grown on scroll up. */
-export interface Thread {
-  items: ChatMessage[];
-  hasMore: boolean;
-  loading: boolean;
-  loaded: boolean;
-}
-
+/**
+ * The loaded part of one conversation: a window of its newest messages, grown on scroll up; or,
+ * after a jump to an older message (a search hit), a window around it, grown both ways until it
+ * meets the newest (`hasNewer` false again).
+ */
 const PAGE = 50;
 const TYPING_MS = 5_000;
 
@@ -49,6 +49,7 @@ export const useChatStore = defineStore('chat', () => {
   const drafts = reactive<Record<string, string>>({});
   const activeId = ref<string | null>(null);
   const ready = ref(false);
+  const focus = ref<Focus | null>(null);
 
   const myId = () => useSessionStore().me?.id ?? '';
 
@@ -120,7 +121,8 @@ export const useChatStore = defineStore('chat', () => {
 
   client.on('message', (m, { source }) => {
     const t = threads[m.conversationId];
-    if (t?.loaded) merge(t, [m]);
+    // A window around an older message takes new ones only once it reaches the newest.
+    if (t?.loaded && !t.hasNewer) merge(t, [m]);
     if (m.content.type === 'recall' && t) recallIn(t, m.content.seq);
     const mine = m.senderId === myId();
     if (mine) dropPending(m.conversationId, m.clientMsgId);
@@ -199,6 +201,17 @@ export const useChatStore = defineStore('chat', () => {
       t.loading = false;
     }
   }
+
+  // Opening a search hit: a window around an older message (chat.window.ts).
+  const { openAt, loadNewer, latest } = threadWindows({
+    client,
+    conversations,
+    thread,
+    merge,
+    open,
+    focus,
+    page: PAGE,
+  });
 
   function send(conversationId: string, text: string, opts: SendOptions = {}) {
     const p: PendingMessage = {
@@ -316,6 +329,7 @@ export const useChatStore = defineStore('chat', () => {
     drafts,
     activeId,
     ready,
+    focus,
     sorted,
     totalUnread,
     thread,
@@ -323,6 +337,9 @@ export const useChatStore = defineStore('chat', () => {
     open,
     close,
     loadOlder,
+    openAt,
+    loadNewer,
+    latest,
     send,
     retry,
     recall,

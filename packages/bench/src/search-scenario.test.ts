@@ -1,0 +1,59 @@
+/**
+ * A tiny run of `npm run bench -- search` through the built entry against a real all-in-one
+ * server: it completes and prints one well-formed JSON line (the numbers are never asserted).
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseCli } from './cli.js';
+import { corpusText } from './search-scenario.js';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+describe('bench search', () => {
+  beforeAll(async () => {
+    await run('npx', ['tsc', '-b', 'packages/server', 'packages/bench'], { cwd: ROOT, timeout: 120_000 });
+  }, 120_000);
+
+  it('parses its options and refuses what it cannot do', () => {
+    expect(parseCli(['search', '--messages', '50', '--queries', '3'])).toMatchObject({
+      kind: 'search',
+      options: { messages: 50, queries: 3, users: 20, sql: 'sqlite' },
+    });
+    expect(parseCli(['search', '--sql', 'oracle'])).toMatchObject({ kind: 'error' });
+    expect(parseCli(['search', '--cluster'])).toMatchObject({ kind: 'error' });
+  });
+
+  it('makes mixed Chinese and English text', () => {
+    let s = 1;
+    const r = () => (s = (s * 48271) % 2147483647) / 2147483647;
+    const texts = Array.from({ length: 50 }, () => corpusText(r));
+    expect(texts.some((t) => /\p{Script=Han}/u.test(t))).toBe(true);
+    expect(texts.some((t) => /[a-z]{4}/.test(t))).toBe(true);
+  });
+
+  it('runs end to end at a tiny size', async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MYCHAT_')));
+    const { stdout } = await run(
+      process.execPath,
+      [
+        path.join(ROOT, 'packages/bench/dist/main.js'),
+        'search',
+        '--messages=200',
+        '--queries=3',
+        '--duration=1',
+        '--rate=20',
+        '--users=4',
+      ],
+      { env, timeout: 110_000 },
+    );
+    const r = JSON.parse(stdout.trim()) as Record<string, unknown>;
+    expect(r).toMatchObject({ scenario: 'search', sql: 'sqlite' });
+    for (const k of ['load_s', 'index_catch_up_s', 'queries_ms', 'lag_ms', 'index_bytes_per_message'])
+      expect(r, k).toHaveProperty(k);
+    expect(Object.keys(r.queries_ms as object).sort()).toEqual(['cjk1', 'cjk2', 'cjk3', 'en']);
+  }, 120_000);
+});

@@ -1,0 +1,318 @@
+/**
+ * `npm run bench -- search`: message search on a corpus of mixed Chinese/English text.
+ *
+ * 1. Load: --messages messages from seeded users over the WebSocket (half in one group every
+ *    user is in, half in 1:1 chats), as fast as --concurrency sends in flight allow; then wait
+ *    until the indexer has taken the last one (index build time).
+ * 2. Queries: --queries SearchMessages calls per class (1, 2 and 3+ Chinese characters, an
+ *    English word prefix) by a group member, who can read at least half the corpus; latency
+ *    percentiles per class.
+ * 3. Lag: chat at --rate messages/s for --duration s; every 20th message carries a unique word,
+ *    searched for until found: the time from its send_ack to being found (index lag).
+ * 4. Size: the index's bytes per message (SQLite: search.db; PostgreSQL: its tables).
+ *
+ * Runs on the all-in-one server, on SQLite (default) or PostgreSQL (--sql postgres). The
+ * saturation rate with indexing on and off is `saturate` run twice, the second time with
+ * MYCHAT_SEARCH_INDEXER=false (docs/performance.md).
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LeanClient } from './lean-client.js';
+import { summarize, type LatencySummary } from './stats.js';
+import { openTarget, type Target } from './target.js';
+
+export interface SearchOptions {
+  users: number;
+  messages: number;
+  queries: number;
+  rate: number;
+  durationS: number;
+  concurrency: number;
+  sql: 'sqlite' | 'postgres';
+}
+
+const ZH = [
+  '我们',
+  '周末',
+  '公园',
+  '散步',
+  '吃饭',
+  '开会',
+  '项目',
+  '进度',
+  '明天',
+  '下午',
+  '天气',
+  '不错',
+  '晚上',
+  '电影',
+  '地铁',
+  '加班',
+  '周报',
+  '预算',
+  '客户',
+  '需求',
+  '测试',
+  '上线',
+  '数据库',
+  '服务器',
+  '天安门',
+  '火车站',
+  '咖啡馆',
+  '图书馆',
+  '生日快乐',
+  '新年快乐',
+  '注意安全',
+  '辛苦了',
+  '收到',
+  '没问题',
+  '好的',
+  '谢谢',
+  '麻烦你',
+  '老师',
+  '同学',
+  '孩子',
+  '学校',
+  '医院',
+  '超市',
+  '快递',
+  '资料',
+  '文件',
+  '合同',
+  '发票',
+  '报销',
+  '出差',
+  '机票',
+  '酒店',
+  '会议室',
+  '消耗',
+  '模型',
+  '效果',
+];
+const EN = [
+  'meeting',
+  'project',
+  'deadline',
+  'review',
+  'release',
+  'server',
+  'database',
+  'token',
+  'model',
+  'budget',
+  'report',
+  'weekend',
+  'lunch',
+  'coffee',
+  'ticket',
+  'invoice',
+  'contract',
+  'design',
+  'feedback',
+  'update',
+  'schedule',
+  'status',
+  'build',
+  'deploy',
+  'search',
+  'index',
+  'query',
+];
+const QUERIES = {
+  cjk1: ['园', '会', '饭', '车', '书', '天', '票', '报', '客', '站'],
+  cjk2: ['公园', '开会', '项目', '预算', '快递', '合同', '出差', '模型', '天气', '客户'],
+  cjk3: ['天安门', '图书馆', '数据库', '会议室', '生日快乐', '火车站', '咖啡馆', '辛苦了'],
+  en: ['meet', 'proj', 'dead', 'rev', 'budg', 'tok', 'deploy', 'sched', 'invo', 'cof'],
+};
+
+/** A deterministic generator: the same corpus for the same seed. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** One message of 4-16 words: mostly Chinese, some English and numbers, now and then an emoji. */
+export function corpusText(r: () => number): string {
+  const n = 4 + Math.floor(r() * 13);
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = r();
+    if (x < 0.65) parts.push(ZH[Math.floor(r() * ZH.length)]!);
+    else if (x < 0.9) parts.push(` ${EN[Math.floor(r() * EN.length)]!} `);
+    else if (x < 0.97) parts.push(String(Math.floor(r() * 100000)));
+    else parts.push('😀');
+  }
+  return parts.join('').trim() || '好的';
+}
+
+export async function runSearch(o: SearchOptions): Promise<Record<string, unknown>> {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  let database: { url: string; drop(): Promise<void> } | undefined;
+  if (o.sql === 'postgres') {
+    const { createClusterDatabase } = (await import(
+      path.resolve(here, '../../server/dist/cluster/cluster-database.js')
+    )) as { createClusterDatabase(sql: string): Promise<{ url: string; drop(): Promise<void> }> };
+    database = await createClusterDatabase('postgres');
+  }
+  const target = await openTarget({
+    mode: 'local',
+    users: o.users,
+    groupSize: o.users,
+    pairs: true,
+    env: {
+      ...(database && { MYCHAT_SQL_URL: database.url }),
+      MYCHAT_SEARCH_POLL_INTERVAL_MS: '100',
+      // One user searches back to back: the per-account read budget would refuse that.
+      MYCHAT_WS_READ_RATE_PER_SECOND: '1000000',
+      MYCHAT_WS_READ_BURST: '1000000',
+    },
+  });
+  const clients: LeanClient[] = [];
+  try {
+    for (const u of target.seed.users)
+      clients.push(await LeanClient.connect({ url: target.url, accessToken: u.accessToken }));
+    const convs = [...target.seed.pairs.map((p) => ({ conv: p.conversationId, senders: [p.a, p.b] }))];
+    const group = target.seed.group?.id;
+    if (!group) throw new Error('the seed has no group');
+    const r = rng(22);
+    let cmid = 0;
+    const tag = Date.now().toString(36);
+    const sendOne = (i: number) => {
+      const inGroup = i % 2 === 0 || convs.length === 0;
+      const pair = convs[i % Math.max(1, convs.length)]!;
+      const sender = inGroup ? i % clients.length : pair.senders[i % 2]!;
+      const conv = inGroup ? group : pair.conv;
+      return clients[sender]!.sendText(conv, `s${tag}-${++cmid}`, corpusText(r));
+    };
+
+    // 1. Load.
+    const loadStart = performance.now();
+    let next = 0;
+    await Promise.all(
+      // A socket takes at most 64 requests in flight: at most 32 per sender.
+      Array.from({ length: Math.min(o.concurrency, o.messages, clients.length * 32) }, async () => {
+        while (next < o.messages) await sendOne(next++);
+      }),
+    );
+    const loadS = (performance.now() - loadStart) / 1000;
+    const searcher = target.seed.users[0]!.accessToken;
+    const marker = `zzmarker${tag}`;
+    await clients[0]!.sendText(group, `s${tag}-marker`, marker);
+    const indexStart = performance.now();
+    while ((await searchOnce(target, searcher, marker)).hits < 1) await sleep(100);
+    const catchUpS = (performance.now() - indexStart) / 1000;
+
+    // 2. Queries.
+    const queries: Record<string, LatencySummary & { avg_hits: number }> = {};
+    for (const [cls, pool] of Object.entries(QUERIES)) {
+      const ms: number[] = [];
+      let hits = 0;
+      for (let i = 0; i < o.queries; i++) {
+        const t0 = performance.now();
+        hits += (await searchOnce(target, searcher, pool[i % pool.length]!)).hits;
+        ms.push(performance.now() - t0);
+      }
+      queries[cls] = { ...summarize(ms), avg_hits: Math.round(hits / o.queries) };
+    }
+
+    // 3. Lag under chat at --rate.
+    const lags: number[] = [];
+    const waiting: Promise<void>[] = [];
+    const lagStart = performance.now();
+    let sent = 0;
+    const total = o.rate * o.durationS;
+    while (sent < total) {
+      const due = lagStart + (sent / o.rate) * 1000;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      const i = sent++;
+      if (i % 20 === 0) {
+        const word = `lag${tag}x${i}`;
+        waiting.push(
+          clients[i % clients.length]!.sendText(group, `l${tag}-${i}`, `${word} 延迟测试`).then(async () => {
+            const acked = performance.now();
+            for (let k = 0; k < 600; k++) {
+              if ((await searchOnce(target, searcher, word)).hits > 0)
+                return void lags.push(performance.now() - acked);
+              await sleep(50);
+            }
+          }),
+        );
+      } else waiting.push(sendOne(o.messages + i).then(() => undefined));
+    }
+    await Promise.all(waiting);
+
+    // 4. Size.
+    const bytes = await indexBytes(target, database?.url);
+    const stored = o.messages + total + 1;
+    return {
+      scenario: 'search',
+      mode: 'local',
+      sql: o.sql,
+      users: o.users,
+      messages: stored,
+      load_s: round(loadS),
+      load_rate: Math.round(o.messages / loadS),
+      index_catch_up_s: round(catchUpS),
+      queries_ms: queries,
+      lag_rate: o.rate,
+      lag_ms: summarize(lags),
+      index_bytes: bytes,
+      index_bytes_per_message: Math.round(bytes / stored),
+    };
+  } finally {
+    for (const c of clients) await c.close();
+    await target.stop();
+    await database?.drop();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (x: number) => Math.round(x * 100) / 100;
+
+async function searchOnce(t: Target, token: string, query: string): Promise<{ hits: number }> {
+  const res = await fetch(`${t.url}/mychat.search.v1.SearchService/SearchMessages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, limit: 20 }),
+  });
+  if (!res.ok) throw new Error(`search "${query}" failed: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { hits?: unknown[] };
+  return { hits: body.hits?.length ?? 0 };
+}
+
+/** The index's size on disk: search.db and its WAL on SQLite, its three tables on PostgreSQL. */
+async function indexBytes(t: Target, pgUrl: string | undefined): Promise<number> {
+  if (!pgUrl) {
+    const dir = t.dataDir;
+    if (!dir) return 0;
+    return ['search.db', 'search.db-wal']
+      .map((f) => path.join(dir, f))
+      .filter((f) => fs.existsSync(f))
+      .reduce((n, f) => n + fs.statSync(f).size, 0);
+  }
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  // The server's own driver (the bench has no SQL dependency of its own).
+  const pg = createRequire(path.resolve(here, '../../server/package.json'))('pg') as {
+    Client: new (o: { connectionString: string }) => {
+      connect(): Promise<void>;
+      query(q: string): Promise<{ rows: { n: string | null }[] }>;
+      end(): Promise<void>;
+    };
+  };
+  const client = new pg.Client({ connectionString: pgUrl });
+  await client.connect();
+  try {
+    const r = await client.query(
+      `select sum(pg_total_relation_size(c)) as n from unnest(array['search_docs','search_postings','search_state']::regclass[]) c`,
+    );
+    return Number(r.rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * `mychat search reindex`: empties the search index and builds it again from every stored
+ * message. It runs the message service in this process (on the configured database) and an
+ * indexer beside it; a server running meanwhile keeps serving search from what is rebuilt so
+ * far, and its own indexer takes over where this one stops.
+ */
+import { createApp } from '../app.js';
+import { systemClock } from '../kernel/clock.js';
+import { ConfigError, type ConfigSources } from '../kernel/config.js';
+import { openIndex } from '../services/search/search.module.js';
+import { SearchIndexer } from '../services/search/search.indexer.js';
+import { peerClients } from '../wiring/peers.js';
+import { searchDatabase } from '../wiring/search-database.js';
+
+export const SEARCH_USAGE =
+  'mychat search reindex     rebuild the message search index from every stored message';
+
+export async function searchCommand(
+  sub: string | undefined,
+  sources: ConfigSources,
+  out: (line: string) => void,
+): Promise<number> {
+  if (sub !== 'reindex') throw new ConfigError(`usage: ${SEARCH_USAGE}`);
+  const app = createApp({
+    targets: ['message'],
+    config: { ...sources, flags: { ...sources.flags, 'http.port': '0', 'rpc.port': '0' } },
+  });
+  await app.start();
+  try {
+    const logger = app.loggers.root;
+    const database = await searchDatabase(app.value('sql'), app.config, logger);
+    try {
+      const index = await openIndex(database.db);
+      const started = performance.now();
+      await index.clear();
+      const { search } = app.config;
+      const indexer = new SearchIndexer({
+        index,
+        feed: peerClients(app.value('rpc'), ['message']).message.internal,
+        clock: systemClock,
+        logger,
+        instanceId: `reindex-${process.pid}`,
+        config: {
+          pollIntervalMs: search.pollIntervalMs,
+          batchSize: 1000,
+          settleSeconds: search.settleSeconds,
+        },
+      });
+      if (!(await indexer.catchUp())) {
+        out('search index emptied; a running worker holds the indexer lease and rebuilds it');
+        return 0;
+      }
+      const size = await index.size();
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      out(`search index rebuilt: ${size.docs} documents, ${size.postings} postings in ${seconds} s`);
+      return 0;
+    } finally {
+      await database.release();
+    }
+  } finally {
+    await app.stop();
+  }
+}

@@ -1,0 +1,81 @@
+import { sql, type Kysely } from 'kysely';
+import { asBool, asId, asNum, type SqlDatabase } from '../../adapters/sql/sql.js';
+import type { MessageRow, MessageTables } from './message.tables.js';
+
+/** A conversation's readable seqs for one user: [firstSeq, lastSeq]. */
+export interface WindowRow {
+  convId: string;
+  type: number;
+  firstSeq: number;
+  lastSeq: number;
+  left: boolean;
+}
+
+/**
+ * A stored message row as the service's MessageRow (as the repository maps it; kept here so
+ * the search feed does not reach into the repository).
+ */
+const toMessageRow = (r: Record<string, unknown>): MessageRow => ({
+  convId: asId(r.conv_id),
+  seq: asNum(r.seq),
+  id: asId(r.id),
+  senderId: asId(r.sender_id),
+  clientMsgId: r.client_msg_id as string,
+  type: asNum(r.type),
+  content: r.content as string,
+  replyToSeq: asNum(r.reply_to_seq),
+  mentions: (r.mentions as string) ? (r.mentions as string).split(',') : [],
+  mentionAll: asBool(r.mention_all),
+  createdAt: asNum(r.created_at),
+  recalledAt: r.recalled_at === null || r.recalled_at === undefined ? null : asNum(r.recalled_at),
+});
+
+/**
+ * The reads the search service needs from the message store: messages in id order (the
+ * index `msg_messages_id_idx` from migration 0003), and a user's read windows.
+ */
+export class IndexFeedQueries {
+  private readonly db: Kysely<MessageTables>;
+
+  constructor(private readonly sql: SqlDatabase) {
+    this.db = sql.db as Kysely<MessageTables>;
+  }
+
+  /** Messages with after < id <= until (until optional), by id, at most `limit`. */
+  async messagesAfter(after: string, until: string | undefined, limit: number): Promise<MessageRow[]> {
+    let q = this.db.selectFrom('msg_messages').selectAll().where('id', '>', this.int(after));
+    if (until !== undefined) q = q.where('id', '<=', this.int(until));
+    const rows = await q.orderBy('id').limit(limit).execute();
+    return rows.map((r) => toMessageRow(r as unknown as Record<string, unknown>));
+  }
+
+  /** Every conversation `userId` is or was in (or just `convId`), with what they may read there. */
+  async windows(userId: string, convId?: string): Promise<WindowRow[]> {
+    let q = this.db
+      .selectFrom('msg_members as m')
+      .innerJoin('msg_conversations as c', 'c.id', 'm.conv_id')
+      .select(['m.conv_id', 'c.type', 'm.first_seq', 'm.left_seq', 'c.last_seq'])
+      .where('m.user_id', '=', this.int(userId));
+    if (convId !== undefined) q = q.where('m.conv_id', '=', this.int(convId));
+    const rows = await q.execute();
+    return rows.map((r) => {
+      const head = asNum(r.last_seq);
+      const left = r.left_seq === null || r.left_seq === undefined ? undefined : asNum(r.left_seq);
+      return {
+        convId: asId(r.conv_id),
+        type: asNum(r.type),
+        firstSeq: asNum(r.first_seq),
+        // As GetHistory: the head, or where they left (visibleHead).
+        lastSeq: left === undefined ? head : Math.min(left, head),
+        left: left !== undefined,
+      };
+    });
+  }
+
+  /** An id as a typed integer, never compared as text or floating point. */
+  private int(v: string) {
+    return this.sql.engine === 'mysql'
+      ? sql<string>`cast(${v} as signed)`
+      : sql<string>`cast(${v} as bigint)`;
+  }
+}

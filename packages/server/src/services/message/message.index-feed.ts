@@ -1,0 +1,68 @@
+/**
+ * What the search service reads from the message store (issue 22), served on
+ * MessageInternalService: the feed its indexer follows, and the read windows that make search
+ * results exactly what GetHistory would show. Reads only; the send path does not know it.
+ */
+import type { Kysely, Migration } from 'kysely';
+import type { ServiceImpl } from '@connectrpc/connect';
+import { type message as pb } from '@mychat/protocol';
+import type { SqlDatabase } from '../../adapters/sql/sql.js';
+import { errors } from '../../kernel/errors.js';
+import { isId, parseId } from '../../kernel/ids.js';
+import { IndexFeedQueries } from './message.index-feed.queries.js';
+import { messageView } from './message.views.js';
+
+/** Most messages one ListMessagesForIndex call returns. */
+export const MAX_INDEX_FEED = 1000;
+
+/**
+ * Migration 0003: messages by id, so the feed reads "after this id" as an index range. Ids
+ * are time-ordered, so new rows land at the end of this index.
+ */
+export const messagesByIdMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createIndex('msg_messages_id_idx').on('msg_messages').column('id').execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex('msg_messages_id_idx').on('msg_messages').execute();
+  },
+};
+
+const cursor = (raw: string, field: string): string | undefined => {
+  if (raw === '') return undefined;
+  if (!isId(raw)) throw errors.invalidArgument(`${field} is not a cursor this service gave`, field);
+  return raw;
+};
+
+export function indexFeedRpc(
+  database: SqlDatabase,
+): Pick<ServiceImpl<typeof pb.MessageInternalService>, 'listMessagesForIndex' | 'listReadableWindows'> {
+  const queries = new IndexFeedQueries(database);
+  return {
+    async listMessagesForIndex(req) {
+      const after = cursor(req.afterCursor, 'afterCursor') ?? '0';
+      const until = cursor(req.untilCursor, 'untilCursor');
+      if (req.limit < 0 || req.limit > MAX_INDEX_FEED)
+        throw errors.invalidArgument(`limit is 1-${MAX_INDEX_FEED}`, 'limit');
+      const rows = await queries.messagesAfter(after, until, req.limit || 500);
+      return {
+        messages: rows.map((r) => messageView(r)),
+        nextCursor: rows.length ? rows[rows.length - 1]!.id : req.afterCursor,
+      };
+    },
+    async listReadableWindows(req) {
+      const userId = parseId(req.userId, 'userId');
+      const convId = req.conversationId === '' ? undefined : parseId(req.conversationId, 'conversationId');
+      const rows = await queries.windows(userId, convId);
+      return {
+        windows: rows.map((w) => ({
+          conversationId: w.convId,
+          type: w.type,
+          firstSeq: w.firstSeq,
+          lastSeq: w.lastSeq,
+          left: w.left,
+        })),
+      };
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { cfg } from '../../kernel/config.js';
+
+/** The search module's settings (`search.*`, MYCHAT_SEARCH_*). */
+export const searchConfigSchema = cfg.group({
+  /**
+   * Where the index lives. Unset: beside the messages (the same database), except on SQLite,
+   * where it is its own file `search.db` in dataDir so that indexing never holds the lock
+   * that sends wait for.
+   */
+  sqlUrl: cfg.optStr(),
+  /** Whether the worker follows new messages into the index (search still answers from what is indexed). */
+  indexer: cfg.bool(true),
+  /** How often an indexer that is caught up looks for new messages, ms. */
+  pollIntervalMs: cfg.int(250, 10, 60_000),
+  /** Messages the indexer takes per step (and per transaction). */
+  batchSize: cfg.int(500, 1, 1000),
+  /**
+   * How long after a message's id was made it may still be committed (a slow transaction, a
+   * second message process): the indexer reads every message again once it is this old, so a
+   * late commit is indexed too, seconds.
+   */
+  settleSeconds: cfg.int(60, 1, 3600),
+});
+
+/** The search settings as the code sees them. */
+export type SearchConfig = ReturnType<(typeof searchConfigSchema)['parse']>;

@@ -1,0 +1,227 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendAvailable } from '../../../test/helpers/backends.js';
+import { openTestDatabase, type TestDatabase } from '../../../test/helpers/sql-databases.js';
+import { SqlSearchIndex } from './search.index.js';
+import type { IndexDoc, ReadWindow, SearchIndex } from './search.port.js';
+import { searchMigrations } from './search.migrations.js';
+import { matches, parseQuery } from './search.text.js';
+
+/**
+ * The conformance suite of the search index: one corpus, the same answers on SQLite,
+ * PostgreSQL and MariaDB. Ids past 2^53 prove they travel exactly on every driver.
+ */
+const big = (n: number) => (9_007_199_254_740_993n + BigInt(n)).toString();
+const [A, B, C] = [big(1), big(2), big(3)];
+const [ALICE, BOB] = [big(100), big(101)];
+const TEXT = 1;
+const IMAGE = 2;
+const FILE = 5;
+
+const texts: [string, number, string, string][] = [
+  // conversation, seq, sender, text
+  [A, 1, ALICE, '我们周末去公园散步吧'],
+  [A, 2, BOB, 'Token消耗太大了，得换个便宜的模型'],
+  [A, 3, ALICE, '這份資料很重要，請保存'],
+  [A, 4, BOB, 'Meeting at 3pm tomorrow about the roadmap'],
+  [A, 5, ALICE, '订单号 20240518 已发货'],
+  [A, 6, BOB, '今天好开心😀🎉'],
+  [A, 7, ALICE, '你好，世界！'],
+  [A, 8, BOB, '天安 北京 安门'],
+  [B, 1, ALICE, '公园门口见'],
+  [B, 2, BOB, 'meetings are long'],
+  [B, 3, ALICE, '去天安门广场'],
+  [C, 1, BOB, '公园里人很多'],
+];
+const corpus: IndexDoc[] = texts.map(([convId, seq, senderId, text], i) => ({
+  convId,
+  seq,
+  msgId: big(1000 + i),
+  senderId,
+  type: TEXT,
+  createdAt: 1_700_000_000_000 + i * 1000,
+  text,
+}));
+corpus.push({
+  convId: B,
+  seq: 4,
+  msgId: big(2000),
+  senderId: BOB,
+  type: FILE,
+  createdAt: 1_700_000_100_000,
+  text: '季度报告.pdf',
+});
+corpus.push({
+  convId: B,
+  seq: 5,
+  msgId: big(2001),
+  senderId: BOB,
+  type: IMAGE,
+  createdAt: 1_700_000_101_000,
+  text: '',
+});
+
+const everywhere: ReadWindow[] = [A, B, C].map((convId) => ({ convId, firstSeq: 1 }));
+const key = (d: { convId: string; seq: number }) =>
+  `${d.convId === A ? 'A' : d.convId === B ? 'B' : 'C'}${d.seq}`;
+
+for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
+  const ok = engine === 'sqlite' || (await backendAvailable(engine));
+
+  describe.skipIf(!ok)(`search index on ${engine}`, () => {
+    let t: TestDatabase;
+    let index: SearchIndex;
+    const find = async (query: string, windows = everywhere, extra = {}) => {
+      const q = parseQuery(query);
+      const hits = await index.find(q, { windows, ...extra }, { order: 'time', limit: 50 });
+      // The final check the service makes: it must never remove anything the index returned
+      // for a one- or two-character run, and it removes nothing here either.
+      return hits.filter((h) => matches(q, h.text)).map(key);
+    };
+
+    beforeAll(async () => {
+      t = await openTestDatabase(engine);
+      await t.sql.migrate('search', searchMigrations(engine));
+      index = new SqlSearchIndex(t.sql);
+      expect(await index.write({ add: corpus, remove: [] })).toBe(true);
+    });
+    afterAll(() => t?.dispose());
+
+    it('finds 1-, 2- and 3+-character Chinese, newest first', async () => {
+      expect(await find('园')).toEqual(['C1', 'B1', 'A1']);
+      expect(await find('公园')).toEqual(['C1', 'B1', 'A1']);
+      expect(await find('去公园散步')).toEqual(['A1']);
+      expect(await find('门口')).toEqual(['B1']);
+    });
+
+    it('answers a pair chain only where the run is really there', async () => {
+      // A8 holds 天安 and 安门 apart: the index itself leaves it out (folded-text check).
+      const raw = await index.find(
+        parseQuery('天安门'),
+        { windows: everywhere },
+        { order: 'time', limit: 50 },
+      );
+      expect(raw.map(key)).toEqual(['B3']);
+    });
+
+    it('finds mixed text, Traditional by Simplified, words by prefix and numbers', async () => {
+      expect(await find('Token消耗')).toEqual(['A2']);
+      expect(await find('资料')).toEqual(['A3']);
+      expect(await find('資料')).toEqual(['A3']);
+      expect(await find('meet')).toEqual(['B2', 'A4']);
+      expect(await find('MEETINGS')).toEqual(['B2']);
+      expect(await find('tomorrow roadmap')).toEqual(['A4']);
+      expect(await find('map')).toEqual([]);
+      expect(await find('2024')).toEqual(['A5']);
+      expect(await find('季度')).toEqual(['B4']);
+      expect(await find('pdf')).toEqual(['B4']);
+    });
+
+    it('finds nothing for an emoji-only query or punctuation', async () => {
+      expect(await find('😀')).toEqual([]);
+      expect(await find('，！')).toEqual([]);
+      expect(await find('开心😀')).toEqual(['A6']);
+      expect(await find('你好，世界')).toEqual(['A7']);
+    });
+
+    it('keeps to the read windows: joined later, left, never there', async () => {
+      const joinedLater: ReadWindow[] = [{ convId: A, firstSeq: 3 }];
+      expect(await find('公园', joinedLater)).toEqual([]);
+      expect(await find('资料', joinedLater)).toEqual(['A3']);
+      const left: ReadWindow[] = [{ convId: A, firstSeq: 1, lastSeq: 2 }];
+      expect(await find('资料', left)).toEqual([]);
+      expect(await find('token', left)).toEqual(['A2']);
+      expect(await find('公园', [{ convId: C, firstSeq: 1 }])).toEqual(['C1']);
+      expect(await find('公园', [])).toEqual([]);
+    });
+
+    it('filters by sender, type and time', async () => {
+      expect(await find('公园', everywhere, { senderId: BOB })).toEqual(['C1']);
+      expect(await find('meet', everywhere, { types: [TEXT] })).toEqual(['B2', 'A4']);
+      expect(await find('报告', everywhere, { types: [TEXT] })).toEqual([]);
+      expect(await find('公园', everywhere, { fromMs: corpus[8]!.createdAt })).toEqual(['C1', 'B1']);
+      expect(await find('公园', everywhere, { toMs: corpus[8]!.createdAt })).toEqual(['A1']);
+    });
+
+    it('lists documents of one type by its type token', async () => {
+      const q = { folded: '', runs: [], lookups: [{ exact: ['~2'] }] };
+      const hits = await index.find(q, { windows: everywhere }, { order: 'time', limit: 10 });
+      expect(hits.map(key)).toEqual(['B5']);
+    });
+
+    it('pages by time across conversations and by seq in one', async () => {
+      const q = parseQuery('公园');
+      const first = await index.find(q, { windows: everywhere }, { order: 'time', limit: 2 });
+      expect(first.map(key)).toEqual(['C1', 'B1']);
+      const last = first[1]!;
+      const next = await index.find(q, { windows: everywhere }, { order: 'time', limit: 2, after: last });
+      expect(next.map(key)).toEqual(['A1']);
+      const inA = parseQuery('a');
+      const seqPage = await index.find(
+        inA,
+        { windows: [{ convId: A, firstSeq: 1 }] },
+        { order: 'seq', limit: 1, after: { convId: A, seq: 5, createdAt: 0 } },
+      );
+      expect(seqPage.map(key)).toEqual(['A4']);
+    });
+
+    it('counts hits per conversation, newest conversation first', async () => {
+      const counts = await index.count(parseQuery('公园'), { windows: everywhere });
+      expect(counts.map((c) => [key({ convId: c.convId, seq: c.lastSeq }), c.count])).toEqual([
+        ['C1', 1],
+        ['B1', 1],
+        ['A1', 1],
+      ]);
+      const meet = await index.count(parseQuery('meet'), { windows: everywhere });
+      expect(meet.map((c) => c.count)).toEqual([1, 1]);
+      expect(await index.count(parseQuery('天安门'), { windows: everywhere })).toHaveLength(1);
+    });
+
+    it('removes documents with their postings, and adds each document once', async () => {
+      expect(await index.write({ add: [corpus[0]!, corpus[0]!], remove: [] })).toBe(true);
+      expect(await find('散步')).toEqual(['A1']);
+      const before = await index.size();
+      await index.write({
+        add: [],
+        remove: [
+          { convId: A, seq: 1 },
+          { convId: A, seq: 99 },
+        ],
+      });
+      expect(await find('散步')).toEqual([]);
+      expect(await find('公园')).toEqual(['C1', 'B1']);
+      const after = await index.size();
+      expect(after.docs).toBe(before.docs - 1);
+      expect(after.postings).toBeLessThan(before.postings);
+      expect([
+        ...(await index.existing([
+          { convId: A, seq: 1 },
+          { convId: A, seq: 2 },
+        ])),
+      ]).toEqual([`${A}:2`]);
+      await index.write({ add: [corpus[0]!], remove: [] });
+    });
+
+    it('moves a cursor only from the value it expects, with the batch or not at all', async () => {
+      expect(await index.state('cursor')).toBeUndefined();
+      expect(await index.swapState('cursor', '', '10')).toBe(true);
+      expect(await index.swapState('cursor', '', '11')).toBe(false);
+      const extra: IndexDoc = { ...corpus[0]!, convId: C, seq: 2, text: '新的公园' };
+      expect(
+        await index.write({ add: [extra], remove: [] }, { name: 'cursor', expect: '9', next: '12' }),
+      ).toBe(false);
+      expect(await find('新的')).toEqual([]);
+      expect(
+        await index.write({ add: [extra], remove: [] }, { name: 'cursor', expect: '10', next: '12' }),
+      ).toBe(true);
+      expect(await find('新的')).toEqual(['C2']);
+      expect(await index.state('cursor')).toBe('12');
+    });
+
+    it('empties everything on clear', async () => {
+      await index.clear();
+      expect(await index.size()).toEqual({ docs: 0, postings: 0 });
+      expect(await index.state('cursor')).toBeUndefined();
+      expect(await find('公园')).toEqual([]);
+    });
+  });
+}

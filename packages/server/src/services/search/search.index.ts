@@ -1,0 +1,207 @@
+import { type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
+import { asId, asNum, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
+import { IndexQueries } from './search.index-query.js';
+import { fold, type ParsedQuery } from './search.text.js';
+import {
+  docKey,
+  docTokens,
+  type ConversationCount,
+  type DocKey,
+  type HitCursor,
+  type IndexDoc,
+  type SearchIndex,
+  type SearchScope,
+} from './search.port.js';
+
+/** Rows per multi-row INSERT (3 parameters each: far below every engine's limit). */
+const ROWS_PER_INSERT = 500;
+/** Keys per lookup. */
+const KEYS_PER_QUERY = 200;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Db = Kysely<any> | Transaction<any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Eb = ExpressionBuilder<any, any>;
+
+/**
+ * The index on SQL, one portable schema for SQLite, PostgreSQL and MariaDB/MySQL (see
+ * search.migrations.ts): a postings table of (token, conversation, seq) and the documents.
+ */
+export class SqlSearchIndex implements SearchIndex {
+  private readonly db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  private readonly engine: SqlEngine;
+  private readonly queries: IndexQueries;
+
+  constructor(database: SqlDatabase) {
+    this.db = database.db;
+    this.engine = database.engine;
+    this.queries = new IndexQueries(database.db, database.engine);
+  }
+
+  async write(
+    batch: { add: readonly IndexDoc[]; remove: readonly DocKey[] },
+    cursor?: { name: string; expect: string; next: string },
+  ): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      // The state first: on PostgreSQL and MariaDB its row lock orders two indexers.
+      if (cursor && !(await this.swap(tx, cursor.name, cursor.expect, cursor.next))) return false;
+      await this.removeDocs(tx, batch.remove);
+      const have = await this.existingIn(tx, batch.add);
+      const fresh = dedupe(batch.add).filter((d) => !have.has(docKey(d)));
+      await this.insertIgnore(
+        tx,
+        'search_docs',
+        fresh.map((d) => ({
+          conv_id: d.convId,
+          seq: d.seq,
+          msg_id: d.msgId,
+          sender_id: d.senderId,
+          type: d.type,
+          created_at: d.createdAt,
+          body: d.text,
+          folded: fold(d.text),
+          content: d.content ?? '',
+        })),
+      );
+      // In key order: each B-tree page of the postings is visited once per batch, not once per row.
+      const postings = fresh.flatMap((d) =>
+        docTokens(d).map((token) => ({ token, conv_id: d.convId, seq: d.seq })),
+      );
+      postings.sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : 0));
+      await this.insertIgnore(tx, 'search_postings', postings);
+      return true;
+    });
+  }
+
+  existing(keys: readonly DocKey[]): Promise<Set<string>> {
+    return this.existingIn(this.db, keys);
+  }
+
+  find(
+    q: ParsedQuery,
+    scope: SearchScope,
+    page: { order: 'time' | 'seq'; after?: HitCursor; limit: number },
+  ): Promise<IndexDoc[]> {
+    return this.queries.find(q, scope, page);
+  }
+
+  count(q: ParsedQuery, scope: SearchScope): Promise<ConversationCount[]> {
+    return this.queries.count(q, scope);
+  }
+
+  async state(name: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('search_state')
+      .select('value')
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row ? String(row.value) : undefined;
+  }
+
+  swapState(name: string, expect: string, next: string): Promise<boolean> {
+    return this.db.transaction().execute((tx) => this.swap(tx, name, expect, next));
+  }
+
+  async clear(): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (const t of ['search_postings', 'search_docs', 'search_state']) await tx.deleteFrom(t).execute();
+    });
+  }
+
+  async size(): Promise<{ docs: number; postings: number }> {
+    const n = async (t: string) =>
+      asNum(
+        (
+          await this.db
+            .selectFrom(t)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    return { docs: await n('search_docs'), postings: await n('search_postings') };
+  }
+
+  /** An id as a typed integer (see IndexQueries). */
+  private int(v: string) {
+    return this.queries.int(v);
+  }
+
+  private async swap(tx: Db, name: string, expect: string, next: string): Promise<boolean> {
+    if (expect === '') {
+      const row = await tx
+        .selectFrom('search_state')
+        .select('value')
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (row) return false;
+      await this.insertIgnore(tx, 'search_state', [{ name, value: next }]);
+      const now = await tx
+        .selectFrom('search_state')
+        .select('value')
+        .where('name', '=', name)
+        .executeTakeFirst();
+      return now?.value === next;
+    }
+    const r = await tx
+      .updateTable('search_state')
+      .set({ value: next })
+      .where('name', '=', name)
+      .where('value', '=', expect)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  private async existingIn(db: Db, keys: readonly DocKey[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
+      const part = keys.slice(i, i + KEYS_PER_QUERY);
+      const rows = await db
+        .selectFrom('search_docs')
+        .select(['conv_id', 'seq'])
+        .where((eb) =>
+          eb.or(part.map((k) => eb.and([eb('conv_id', '=', this.int(k.convId)), eb('seq', '=', k.seq)]))),
+        )
+        .execute();
+      for (const r of rows) out.add(`${asId(r.conv_id)}:${asNum(r.seq)}`);
+    }
+    return out;
+  }
+
+  private async removeDocs(tx: Db, keys: readonly DocKey[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
+      const part = keys.slice(i, i + KEYS_PER_QUERY);
+      const inPart = (eb: Eb) =>
+        eb.or(part.map((k) => eb.and([eb('conv_id', '=', this.int(k.convId)), eb('seq', '=', k.seq)])));
+      const docs = await tx
+        .selectFrom('search_docs')
+        .select(['conv_id', 'seq', 'type', 'body'])
+        .where(inPart)
+        .execute();
+      // Postings are keyed by token first: the document's own tokens find them.
+      for (const d of docs) {
+        const tokens = docTokens({ type: asNum(d.type), text: String(d.body) });
+        for (let j = 0; j < tokens.length; j += KEYS_PER_QUERY)
+          await tx
+            .deleteFrom('search_postings')
+            .where('token', 'in', tokens.slice(j, j + KEYS_PER_QUERY))
+            .where('conv_id', '=', this.int(asId(d.conv_id)))
+            .where('seq', '=', asNum(d.seq))
+            .execute();
+      }
+      if (docs.length) await tx.deleteFrom('search_docs').where(inPart).execute();
+    }
+  }
+
+  private async insertIgnore(db: Db, table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      const values = rows.slice(i, i + ROWS_PER_INSERT);
+      const q = db.insertInto(table).values(values);
+      await (this.engine === 'mysql' ? q.ignore() : q.onConflict((oc) => oc.doNothing())).execute();
+    }
+  }
+}
+
+/** The last of each key (a batch may carry one message twice). */
+function dedupe(docs: readonly IndexDoc[]): IndexDoc[] {
+  return [...new Map(docs.map((d) => [docKey(d), d])).values()];
+}

@@ -1,0 +1,162 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import { message as pb } from '@mychat/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ID_EPOCH_MS } from '../../kernel/ids.js';
+import { openTestDatabase, silentLogger, type TestDatabase } from '../../../test/helpers/sql-databases.js';
+import { SqlSearchIndex } from './search.index.js';
+import { SearchIndexer, idAt } from './search.indexer.js';
+import { searchMigrations } from './search.migrations.js';
+import { parseQuery } from './search.text.js';
+
+/**
+ * The indexer against a fake message feed (the real index on SQLite): it catches up after
+ * being stopped, takes recalls out, picks up a message committed after newer ones were read,
+ * and starts over after a rebuild.
+ */
+const CONV = '1000';
+let clockMs = ID_EPOCH_MS + 10 * 86_400_000;
+const clock = { now: () => clockMs };
+
+class FakeFeed {
+  messages: pb.Message[] = [];
+  private nextSeq = 1;
+
+  /** Stores a message made `ageMs` ago (its id from then), visible from now on. */
+  add(t: string, ageMs = 0): pb.Message {
+    const at = clockMs - ageMs;
+    const id = (BigInt(idAt(at)) + BigInt(this.messages.length)).toString();
+    const m = create(pb.MessageSchema, {
+      conversationId: CONV,
+      seq: this.nextSeq++,
+      id,
+      senderId: '7',
+      type: pb.MessageType.TEXT,
+      content: { body: { case: 'text', value: { text: t } } },
+      createdAt: timestampFromMs(at),
+    });
+    this.messages.push(m);
+    return m;
+  }
+
+  recall(m: pb.Message): void {
+    m.recalled = true;
+    m.content = create(pb.MessageContentSchema, {});
+    const event = this.add('');
+    event.type = pb.MessageType.RECALL;
+    event.content = create(pb.MessageContentSchema, { body: { case: 'recall', value: { seq: m.seq } } });
+  }
+
+  async listMessagesForIndex(req: { afterCursor: string; untilCursor?: string; limit: number }) {
+    const after = BigInt(req.afterCursor || '0');
+    const until = req.untilCursor ? BigInt(req.untilCursor) : undefined;
+    const page = this.messages
+      .filter((m) => BigInt(m.id) > after && (until === undefined || BigInt(m.id) <= until))
+      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
+      .slice(0, req.limit);
+    return { messages: page, nextCursor: page.length ? page[page.length - 1]!.id : req.afterCursor };
+  }
+}
+
+describe('search indexer', () => {
+  let t: TestDatabase;
+  let index: SqlSearchIndex;
+  let feed: FakeFeed;
+  const indexer = (id = 'one', batchSize = 3) =>
+    new SearchIndexer({
+      index,
+      feed: feed as never,
+      clock,
+      logger: silentLogger(),
+      instanceId: id,
+      config: { pollIntervalMs: 10, batchSize, settleSeconds: 60 },
+    });
+  const found = async (q: string) =>
+    (
+      await index.find(
+        parseQuery(q),
+        { windows: [{ convId: CONV, firstSeq: 1 }] },
+        { order: 'seq', limit: 50 },
+      )
+    ).map((d) => d.seq);
+
+  beforeEach(async () => {
+    t = await openTestDatabase('sqlite');
+    await t.sql.migrate('search', searchMigrations('sqlite'));
+    index = new SqlSearchIndex(t.sql);
+    feed = new FakeFeed();
+  });
+  afterEach(() => t?.dispose());
+
+  it('indexes everything in batches, and catches up after being stopped', async () => {
+    for (let i = 0; i < 7; i++) feed.add(`公园 第${i}条`, 120_000);
+    expect(await indexer().catchUp()).toBe(true);
+    expect(await found('公园')).toEqual([7, 6, 5, 4, 3, 2, 1]);
+    // Stopped: messages keep coming; a new indexer (a restart) continues where it was.
+    feed.add('停机时的公园');
+    feed.add('还有一条');
+    const running = indexer();
+    running.start();
+    for (let i = 0; i < 100 && (await found('停机')).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    await running.stop();
+    expect(await found('停机')).toEqual([8]);
+    expect(await found('公园')).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
+    expect((await index.size()).docs).toBe(9);
+  });
+
+  it('takes recalled messages out, and never indexes one that is already recalled', async () => {
+    const a = feed.add('要撤回的消息');
+    const b = feed.add('早就撤回的消息');
+    feed.recall(b);
+    await indexer().catchUp();
+    expect(await found('撤回')).toEqual([a.seq]);
+    feed.recall(a);
+    await indexer().catchUp();
+    expect(await found('撤回')).toEqual([]);
+    expect((await index.size()).docs).toBe(0);
+  });
+
+  it('indexes a message whose commit came after newer ones were read', async () => {
+    feed.add('先到的消息');
+    await indexer().catchUp();
+    // A message whose id is older than what was read: a slow transaction committing late.
+    const late = feed.add('迟到的消息', 5_000);
+    await indexer().catchUp();
+    expect(await found('迟到')).toEqual([]);
+    // Once it is settleSeconds old, the second pass reads its range again.
+    clockMs += 61_000;
+    await indexer().catchUp();
+    expect(await found('迟到')).toEqual([late.seq]);
+  });
+
+  it('starts over after the index is emptied (mychat search reindex)', async () => {
+    for (let i = 0; i < 4; i++) feed.add(`重建 ${i}`, 120_000);
+    const first = indexer();
+    await first.catchUp();
+    await index.clear();
+    expect(await found('重建')).toEqual([]);
+    // The same indexer (a running worker) notices: its cursor is gone, so it reads from the start.
+    await first.catchUp();
+    expect(await found('重建')).toEqual([4, 3, 2, 1]);
+  });
+
+  it('lets one indexer at a time write (the lease)', async () => {
+    feed.add('租约');
+    expect(await indexer('one').catchUp()).toBe(true);
+    feed.add('租约 二');
+    expect(await indexer('two').catchUp()).toBe(false);
+    expect(await found('租约')).toEqual([1]);
+    clockMs += 31_000;
+    expect(await indexer('two').catchUp()).toBe(true);
+    expect(await found('租约')).toEqual([2, 1]);
+    // A stopped indexer hands the lease back at once: a restart (a new id) goes on.
+    const three = indexer('three');
+    clockMs += 31_000;
+    three.start();
+    await three.stop();
+    feed.add('租约 三');
+    expect(await indexer('four').catchUp()).toBe(true);
+    expect(await found('租约')).toEqual([3, 2, 1]);
+  });
+});

@@ -1,0 +1,224 @@
+import { timestampMs } from '@bufbuild/protobuf/wkt';
+import { toJsonString } from '@bufbuild/protobuf';
+import type { Client } from '@connectrpc/connect';
+import { message as pb } from '@mychat/protocol';
+import type { Clock } from '../../kernel/clock.js';
+import { ID_EPOCH_MS } from '../../kernel/ids.js';
+import type { Logger } from '../../kernel/logger.js';
+import { docKey, type DocKey, type IndexDoc, type SearchIndex } from './search.port.js';
+
+/** The message types the index holds, and the text each is found by. */
+export const INDEXED_TYPES: readonly number[] = [
+  pb.MessageType.TEXT,
+  pb.MessageType.FILE,
+  pb.MessageType.IMAGE,
+  pb.MessageType.VIDEO,
+];
+
+/** The indexer's place in the message feed: `hot` read, `settled` read again (see below). */
+export interface FeedState {
+  hot: string;
+  settled: string;
+}
+
+const STATE = 'cursor';
+const LEASE = 'lease';
+const LEASE_MS = 30_000;
+
+export const encodeState = (s: FeedState) => (s.hot || s.settled ? `${s.hot} ${s.settled}` : '');
+export function decodeState(v: string | undefined): FeedState {
+  const [hot = '', settled = ''] = (v ?? '').split(' ');
+  return { hot, settled };
+}
+
+/** The smallest id made at `ms` (ids are time-ordered: see kernel/ids.ts). */
+export const idAt = (ms: number) => (BigInt(Math.max(0, ms - ID_EPOCH_MS)) << 22n).toString();
+const big = (id: string) => (id === '' ? 0n : BigInt(id));
+
+/** What one feed message does to the index: a document to add, one to remove, or nothing. */
+export function changeOf(m: pb.Message): { add?: IndexDoc; remove?: DocKey } {
+  const key = { convId: m.conversationId, seq: m.seq };
+  if (m.recalled) return { remove: key };
+  const body = m.content?.body;
+  if (m.type === pb.MessageType.RECALL && body?.case === 'recall')
+    return { remove: { convId: m.conversationId, seq: body.value.seq } };
+  if (!INDEXED_TYPES.includes(m.type) || !body) return {};
+  const doc: IndexDoc = {
+    ...key,
+    msgId: m.id,
+    senderId: m.senderId,
+    type: m.type,
+    createdAt: m.createdAt ? timestampMs(m.createdAt) : 0,
+    text: '',
+  };
+  if (body.case === 'text') return body.value.text.trim() ? { add: { ...doc, text: body.value.text } } : {};
+  const content = toJsonString(pb.MessageContentSchema, m.content!);
+  if (body.case === 'file') return { add: { ...doc, text: body.value.name, content } };
+  if (body.case === 'image' || body.case === 'video') return { add: { ...doc, content } };
+  return {};
+}
+
+export interface IndexerDeps {
+  index: SearchIndex;
+  feed: Pick<Client<typeof pb.MessageInternalService>, 'listMessagesForIndex'>;
+  clock: Clock;
+  logger: Logger;
+  /** Names this indexer in the lease (several workers: one indexes at a time). */
+  instanceId: string;
+  config: { pollIntervalMs: number; batchSize: number; settleSeconds: number };
+  /** Each indexed batch: how many messages, and how old the newest was, ms. */
+  onBatch?(messages: number, lagMs: number): void;
+}
+
+/**
+ * The search indexer: follows the message store through MessageInternalService's feed,
+ * asynchronously (sends never wait for it), and keeps the index in step: new messages in,
+ * recalled ones out. Its place is saved in the index with every batch, in the same
+ * transaction, so a stopped indexer continues where it was and `mychat search reindex`
+ * (which empties the index) makes it start over.
+ *
+ * Ids are made before the transaction that stores a message commits, so a message may
+ * become visible after a newer one was read (a slow transaction, a second message process).
+ * The `hot` pass reads each message as soon as it is there; the `settled` cursor follows
+ * `settleSeconds` behind and reads again what was young when read, adding what came late.
+ * Messages that were already that old when first read are settled at once (a rebuild reads
+ * each message once).
+ */
+export class SearchIndexer {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private leaseUntil = 0;
+  private lease = '';
+  private lastError = 0;
+
+  constructor(private readonly d: IndexerDeps) {}
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after the current step and hands the lease back (a restarted worker goes on at once). */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    if (this.lease) {
+      await this.d.index.swapState(LEASE, this.lease, `${this.d.instanceId} 0`).catch(() => false);
+      this.lease = '';
+      this.leaseUntil = 0;
+    }
+  }
+
+  /**
+   * Steps until there is nothing left to read (a rebuild, tests); false when another indexer
+   * (a running worker) holds the lease and does the work instead.
+   */
+  async catchUp(): Promise<boolean> {
+    for (;;) {
+      const read = await this.step();
+      if (read < 0) return false;
+      if (read === 0) return true;
+    }
+  }
+
+  /** One hot batch, else one settle batch: how many messages it read; -1 without the lease. */
+  async step(): Promise<number> {
+    const now = this.d.clock.now();
+    if (!(await this.holdLease(now))) return -1;
+    const state = decodeState(await this.d.index.state(STATE));
+    return (await this.hot(state, now)) || (await this.settle(state, now));
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let read = 0;
+      try {
+        read = await this.step();
+      } catch (err) {
+        // The message service restarting, the database away: try again after a pause.
+        const now = this.d.clock.now();
+        if (now - this.lastError > 60_000) this.d.logger.warn({ err }, 'search indexer step failed');
+        this.lastError = now;
+      }
+      if (read < this.d.config.batchSize && this.running) await this.sleep(this.d.config.pollIntervalMs);
+    }
+  }
+
+  private async hot(state: FeedState, now: number): Promise<number> {
+    const page = await this.d.feed.listMessagesForIndex({
+      afterCursor: state.hot,
+      limit: this.d.config.batchSize,
+    });
+    if (!page.messages.length) return 0;
+    // What was already settleSeconds old when read can come late no more: settled with it,
+    // unless younger reads wait before it.
+    const horizon = idAt(now - this.d.config.settleSeconds * 1000);
+    const settled =
+      state.settled === state.hot
+        ? big(page.nextCursor) <= big(horizon)
+          ? page.nextCursor
+          : state.settled
+        : state.settled;
+    await this.apply(page.messages, state, { hot: page.nextCursor, settled });
+    const newest = page.messages[page.messages.length - 1]!;
+    this.d.onBatch?.(page.messages.length, newest.createdAt ? now - timestampMs(newest.createdAt) : 0);
+    return page.messages.length;
+  }
+
+  private async settle(state: FeedState, now: number): Promise<number> {
+    const horizon = idAt(now - this.d.config.settleSeconds * 1000);
+    const until = big(state.hot) < big(horizon) ? state.hot : horizon;
+    if (big(state.settled) >= big(until)) return 0;
+    const page = await this.d.feed.listMessagesForIndex({
+      afterCursor: state.settled,
+      untilCursor: until,
+      limit: this.d.config.batchSize,
+    });
+    const full = page.messages.length === this.d.config.batchSize;
+    await this.apply(page.messages, state, { hot: state.hot, settled: full ? page.nextCursor : until });
+    // An empty range still moved the cursor: worth another step at once only when full.
+    return page.messages.length;
+  }
+
+  private async apply(messages: readonly pb.Message[], from: FeedState, to: FeedState): Promise<void> {
+    const add: IndexDoc[] = [];
+    const remove: DocKey[] = [];
+    for (const m of messages) {
+      const c = changeOf(m);
+      if (c.add) add.push(c.add);
+      if (c.remove) remove.push(c.remove);
+    }
+    const gone = new Set(remove.map(docKey));
+    const ok = await this.d.index.write(
+      { add: add.filter((d) => !gone.has(docKey(d))), remove },
+      { name: STATE, expect: encodeState(from), next: encodeState(to) },
+    );
+    // Another writer moved the cursor (a rebuild started): the next step reads it again.
+    if (!ok) this.d.logger.info('search index cursor moved by someone else; reading it again');
+  }
+
+  /** Whether this indexer may write: it holds (or took) the lease, renewed at half time. */
+  private async holdLease(now: number): Promise<boolean> {
+    if (now < this.leaseUntil - LEASE_MS / 2) return true;
+    const current = await this.d.index.state(LEASE);
+    const [holder = '', until = '0'] = (current ?? '').split(' ');
+    if (current !== undefined && holder !== this.d.instanceId && Number(until) > now) return false;
+    const mine = `${this.d.instanceId} ${now + LEASE_MS}`;
+    if (!(await this.d.index.swapState(LEASE, current ?? '', mine))) return false;
+    this.lease = mine;
+    this.leaseUntil = now + LEASE_MS;
+    return true;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+}

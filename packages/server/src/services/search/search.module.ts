@@ -1,0 +1,92 @@
+import { search as pb } from '@mychat/protocol';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { SqlDatabase } from '../../adapters/sql/sql.js';
+import type { Clock } from '../../kernel/clock.js';
+import type { Logger } from '../../kernel/logger.js';
+import type { ModuleInstance } from '../../kernel/module-graph.js';
+import { serves, type ServiceInstance } from '../../rpc/rpc-impl.js';
+import type { Peers } from '../../wiring/peers.js';
+import { ContactSearch } from './search.contacts.js';
+import { DriveSearch } from './search.drive.js';
+import { SqlSearchIndex } from './search.index.js';
+import { SearchIndexer } from './search.indexer.js';
+import { searchMigrations } from './search.migrations.js';
+import { searchRpc } from './search.rpc.js';
+import { MessageSearch, type WindowSource } from './search.service.js';
+
+export interface SearchModuleDeps {
+  /** The index's database (see search.config.ts, `sqlUrl`). */
+  sql: SqlDatabase;
+  /** Read windows (message), friends and groups (contacts), the drive (media). */
+  peers: Peers<'message' | 'contacts' | 'media'>;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** The index on `sql`, migrated. */
+export async function openIndex(sql: SqlDatabase): Promise<SqlSearchIndex> {
+  await sql.migrate('search', searchMigrations(sql.engine));
+  return new SqlSearchIndex(sql);
+}
+
+/** Builds the search service (mychat.search.v1) over the index; returns SearchService to serve. */
+export async function initSearch(d: SearchModuleDeps): Promise<ServiceInstance<void>> {
+  const index = await openIndex(d.sql);
+  const windows: WindowSource = async (userId, conversationId) => {
+    const { windows } = await d.peers.message.internal.listReadableWindows({
+      userId,
+      conversationId: conversationId ?? '',
+    });
+    // A member now reads on to the head; one who left, up to where they left.
+    return windows.map((w) => ({
+      convId: w.conversationId,
+      firstSeq: w.firstSeq,
+      ...(w.left && { lastSeq: w.lastSeq }),
+    }));
+  };
+  const rpc = searchRpc({
+    messages: new MessageSearch({ index, windows }),
+    contacts: new ContactSearch({ contacts: d.peers.contacts.public, now: () => d.clock.now() }),
+    drive: new DriveSearch({ media: d.peers.media.public }),
+  });
+  return { value: undefined, rpc: [serves(pb.SearchService, rpc)] };
+}
+
+export interface IndexerModuleDeps {
+  sql: SqlDatabase;
+  peers: Peers<'message'>;
+  metrics: Registry;
+  clock: Clock;
+  logger: Logger;
+  instanceId: string;
+  config: { pollIntervalMs: number; batchSize: number; settleSeconds: number };
+}
+
+/** Builds the indexer the worker runs (it follows the message service's feed into the index). */
+export async function initSearchIndexer(d: IndexerModuleDeps): Promise<ModuleInstance<SearchIndexer>> {
+  const index = await openIndex(d.sql);
+  const indexed = new Counter({
+    name: 'mychat_search_indexed_messages_total',
+    help: 'Messages the search indexer read from the message feed (each is read once, young ones twice)',
+    registers: [d.metrics],
+  });
+  const lag = new Histogram({
+    name: 'mychat_search_index_lag_seconds',
+    help: 'Age of the newest message of each batch when the search indexer committed it',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [d.metrics],
+  });
+  const indexer = new SearchIndexer({
+    index,
+    feed: d.peers.message.internal,
+    clock: d.clock,
+    logger: d.logger.child({ component: 'search-indexer' }),
+    instanceId: d.instanceId,
+    config: d.config,
+    onBatch: (n, lagMs) => {
+      indexed.inc(n);
+      lag.observe(lagMs / 1000);
+    },
+  });
+  return { value: indexer, start: async () => indexer.start(), stop: () => indexer.stop() };
+}

@@ -1,0 +1,53 @@
+import { create } from '@bufbuild/protobuf';
+import { message as msg, search } from '@mychat/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { searchCommand } from '../../commands/search.js';
+import {
+  befriend,
+  newUser,
+  startContactsEnv,
+  type ContactsEnv,
+} from '../../../test/helpers/contacts-helpers.js';
+
+/**
+ * `mychat search reindex` builds the index from every stored message: here for a server whose
+ * worker does not index (search.indexer=false), so only the rebuild can find anything.
+ */
+describe('mychat search reindex', () => {
+  let env: ContactsEnv;
+  beforeAll(async () => {
+    env = await startContactsEnv(
+      { name: 'SQLite', engine: 'sqlite', redis: false, fakeMessage: false },
+      { search: { indexer: false } },
+    );
+  });
+  afterAll(() => env?.stop());
+
+  it('rebuilds the index from the stored messages', async () => {
+    const [a, b] = [await newUser(env, 'A'), await newUser(env, 'B')];
+    const conversationId = await befriend(env.api, a, b);
+    const text = (t: string) =>
+      create(msg.MessageContentSchema, { body: { case: 'text', value: { text: t } } });
+    for (const [i, t] of ['去公园散步', '公园门口见', '不相关'].entries())
+      await env.messages.sendMessage({ conversationId, clientMsgId: `reindex-${i}`, content: text(t) }, a.h);
+    const api = env.server.client(search.SearchService);
+    expect((await api.searchMessages({ query: '公园' }, b.h)).hits).toEqual([]);
+
+    const lines: string[] = [];
+    const code = await searchCommand(
+      'reindex',
+      { env: {}, overrides: { dataDir: env.server.dataDir, log: { level: 'warn' } } },
+      (l) => lines.push(l),
+    );
+    expect(code).toBe(0);
+    expect(lines.join('\n')).toMatch(/search index rebuilt: 3 documents/);
+    const r = await api.searchMessages({ query: '公园' }, b.h);
+    expect(r.hits.map((h) => h.snippet)).toEqual(['公园门口见', '去公园散步']);
+  });
+
+  it('names its one subcommand when given another', async () => {
+    await expect(searchCommand('nonsense', { env: {} }, () => undefined)).rejects.toThrow(
+      /mychat search reindex/,
+    );
+  });
+});
