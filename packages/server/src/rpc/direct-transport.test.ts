@@ -104,3 +104,35 @@ describe('in-process calls (direct transport)', () => {
     expect(res.message?.seq).toBe(3);
   });
 });
+
+describe('in-process calls that fail with a bug', () => {
+  it('log the cause with the request id; the caller gets only "internal error"', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const h = new RpcHub({ internalToken: 't', peers: {}, defaultTimeoutMs: 5_000, logger });
+    h.register(pb.MessageService, {
+      async getPrivacy() {
+        throw new TypeError('cannot read properties of undefined (reading "seq")');
+      },
+      async sendTyping() {
+        throw new AppError(ErrorCode.NOT_FRIENDS, 'you can message only your friends');
+      },
+    });
+    const client = h.client(pb.MessageService);
+    const err = await client
+      .getPrivacy({}, { headers: callHeaders({ requestId: 'req-bug-1', caller }) })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as ConnectError).code).toBe(Code.Internal);
+    expect((err as ConnectError).rawMessage).toBe('internal error');
+    const logged = lines.filter((l) => l.msg === 'unexpected error in rpc handler');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ request_id: 'req-bug-1', rpc: 'GetPrivacy', level: 50 });
+    expect(JSON.stringify(logged[0]!.err)).toContain('reading \\"seq\\"');
+    // An expected error (AppError) is an answer, not a bug: nothing logged at error level.
+    await client
+      .sendTyping({}, { headers: callHeaders({ requestId: 'req-ok-2', caller }) })
+      .catch(() => undefined);
+    expect(lines.filter((l) => l.level === 50)).toHaveLength(1);
+  });
+});

@@ -16,7 +16,7 @@ import {
   type UnaryResponse,
 } from '@connectrpc/connect';
 import { randomUUID } from 'node:crypto';
-import { toConnectError } from '../kernel/errors.js';
+import { AppError, toConnectError } from '../kernel/errors.js';
 import { runInRequest } from '../kernel/request-context.js';
 import { Meta } from './call-context.js';
 import { LightHeaders } from './light-headers.js';
@@ -29,6 +29,11 @@ export interface DirectTransportOptions {
   implOf(service: DescService): Impl | undefined;
   /** Called after every call, with its outcome (metrics, debug log). */
   observed(service: DescService, method: DescMethod, code: string, ms: number, requestId: string): void;
+  /**
+   * Called with an error that is neither an AppError nor a ConnectError (a bug): the caller
+   * gets only "internal error", so its cause must be logged here, with the request id.
+   */
+  unexpected(err: unknown, service: DescService, method: DescMethod, requestId: string): void;
   /** Handles what the direct path does not (streaming methods). */
   fallback: () => Transport;
 }
@@ -84,6 +89,8 @@ export function createDirectTransport(o: DirectTransportOptions): Transport {
       } catch (err) {
         const ce = toConnectError(err);
         code = Code[ce.code];
+        if (!(err instanceof AppError) && !(err instanceof ConnectError))
+          o.unexpected(err, service, method, requestId);
         throw ce;
       } finally {
         o.observed(service, method, code, performance.now() - started, requestId);

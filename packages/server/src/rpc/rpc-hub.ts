@@ -69,6 +69,11 @@ export class RpcHub {
       if (this.opts.logger.isLevelEnabled('debug'))
         this.opts.logger.debug({ request_id: requestId, rpc: method.name, status: code, ms }, 'rpc handled');
     },
+    unexpected: (err, _service, method, requestId) =>
+      this.opts.logger.error(
+        { err, request_id: requestId, rpc: method.name },
+        'unexpected error in rpc handler',
+      ),
     fallback: () => this.routerTransport(),
   });
   private readonly remote = new Map<string, Transport>();
