@@ -104,6 +104,24 @@ describe('deploy/', () => {
     }
   });
 
+  it('each StatefulSet mints nodeIds from its own base, so no two replicas of any two services share one', () => {
+    const bases = workloads()
+      .filter(({ doc }) => doc.kind === 'StatefulSet')
+      .flatMap(({ file, doc }) => {
+        const text = JSON.stringify(doc.spec.template.spec.containers);
+        return [...text.matchAll(/MYCHAT_NODE_ID=\$\(\((\d+) \+/g)].map((m) => ({
+          file,
+          base: Number(m[1]),
+        }));
+      });
+    expect(bases.length).toBeGreaterThanOrEqual(5);
+    // Bases 100 apart (room for 100 replicas each), all below the 1 024 nodeIds there are.
+    const sorted = bases.map((b) => b.base).sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++)
+      expect(sorted[i]! - sorted[i - 1]!, JSON.stringify(bases)).toBeGreaterThanOrEqual(100);
+    expect(sorted.at(-1)!).toBeLessThanOrEqual(923);
+  });
+
   it('Services, PodDisruptionBudgets and the HPA point at workloads that exist', () => {
     const labels = podLabels();
     const all = manifests();
