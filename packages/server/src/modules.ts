@@ -6,32 +6,9 @@
  */
 import type { Config } from './config.schema.js';
 import type { ModuleDefinition } from './kernel/module-graph.js';
-import {
-  initMetrics,
-  initHttpServer,
-  initRpcHub,
-  initRpcServer,
-  initTokens,
-  initSql,
-  initKv,
-  initBus,
-  initBlob,
-  initMail,
-  initSms,
-} from './wiring/infrastructure.js';
+import * as infra from './wiring/infrastructure.js';
 import { define, type ModuleName } from './wiring/module-kit.js';
-import {
-  initAuthModule,
-  initContactsModule,
-  initMessageModule,
-  initMediaModule,
-  initMomentsModule,
-  initSearchModule,
-  initWorkerModule,
-  initPushModule,
-  initPushSenderModule,
-  initGatewayModule,
-} from './wiring/service-modules.js';
+import * as services from './wiring/service-modules.js';
 
 export type { AppContext, ModuleName, ModuleValues } from './wiring/module-kit.js';
 export { rpcPort } from './wiring/infrastructure.js';
@@ -40,75 +17,75 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
   metrics: define('metrics', {
     deps: [],
     description: 'Prometheus registry with process metrics',
-    init: initMetrics,
+    init: infra.initMetrics,
   }),
 
   'http-server': define('http-server', {
     deps: ['metrics'],
     description: 'HTTP listener: /healthz, /readyz, /metrics and the gateway routes',
-    init: initHttpServer,
+    init: infra.initHttpServer,
   }),
 
   rpc: define('rpc', {
     deps: ['metrics'],
     description: 'Service registry and clients: in-process calls, or gRPC to configured peers',
-    init: initRpcHub,
+    init: infra.initRpcHub,
   }),
 
   'rpc-server': define('rpc-server', {
     // http-server too: every process, a lone service included, answers /healthz, /readyz, /metrics.
     deps: ['rpc', 'http-server'],
     description: 'Internal gRPC listener exposing the services of this process to other processes',
-    init: initRpcServer,
+    init: infra.initRpcServer,
   }),
 
   tokens: define('tokens', {
     deps: [],
     description: 'Access-token signing and verification (Ed25519 key file)',
-    init: initTokens,
+    init: infra.initTokens,
   }),
 
   sql: define('sql', {
     deps: [],
     description: 'SQL database: SQLite (default), MySQL/MariaDB or PostgreSQL',
-    init: initSql,
+    init: infra.initSql,
   }),
 
   kv: define('kv', {
     deps: [],
     description: 'Key-value store with TTLs: in-memory (default) or Redis',
-    init: initKv,
+    init: infra.initKv,
   }),
 
   bus: define('bus', {
     deps: [],
     description: 'Best-effort pub/sub hints: in-process (default), Redis or NATS',
-    init: initBus,
+    init: infra.initBus,
   }),
 
   blob: define('blob', {
     deps: [],
     description: 'File storage: local disk (default, gateway-signed URLs) or S3-compatible',
-    init: initBlob,
+    init: infra.initBlob,
   }),
 
   mail: define('mail', {
     deps: [],
     description: 'Outgoing mail: the dev outbox (default) or SMTP',
-    init: initMail,
+    init: infra.initMail,
   }),
 
   sms: define('sms', {
     deps: [],
     description: 'Outgoing text messages: the dev outbox (default) or an HTTP provider',
-    init: initSms,
+    init: infra.initSms,
   }),
 
   auth: define('auth', {
     deps: ['sql', 'kv', 'bus', 'mail', 'sms', 'rpc', 'rpc-server', 'tokens'],
     service: true,
     description: 'Accounts, verification codes and device sessions (mychat.auth.v1)',
-    init: initAuthModule,
+    init: services.initAuthModule,
   }),
 
   contacts: define('contacts', {
@@ -116,7 +93,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     peers: ['auth', 'message'],
     service: true,
     description: 'Friends, friend requests, blocking and groups (mychat.contacts.v1)',
-    init: initContactsModule,
+    init: services.initContactsModule,
   }),
 
   message: define('message', {
@@ -124,7 +101,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     peers: ['media'],
     service: true,
     description: 'Conversations, messages, sync and receipts (mychat.message.v1)',
-    init: initMessageModule,
+    init: services.initMessageModule,
   }),
 
   media: define('media', {
@@ -133,7 +110,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     // and sign (media never calls back).
     service: true,
     description: 'Files, images, voice, video and the cloud drive (mychat.media.v1)',
-    init: initMediaModule,
+    init: services.initMediaModule,
   }),
 
   search: define('search', {
@@ -141,14 +118,14 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     peers: ['message', 'contacts', 'media'],
     service: true,
     description: 'Search of messages, contacts (with pinyin) and files (mychat.search.v1)',
-    init: initSearchModule,
+    init: services.initSearchModule,
   }),
 
   push: define('push', {
     deps: ['sql', 'kv', 'bus', 'rpc', 'rpc-server', 'metrics'],
     service: true,
     description: 'Web Push subscriptions per session, preview and do-not-disturb settings (mychat.push.v1)',
-    init: initPushModule,
+    init: services.initPushModule,
   }),
 
   'push-sender': define('push-sender', {
@@ -157,7 +134,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     peers: ['message', 'auth'],
     service: true,
     description: 'Sends Web Push (VAPID, aes128gcm) to users with no live socket; part of the worker target',
-    init: initPushSenderModule,
+    init: services.initPushSenderModule,
   }),
 
   moments: define('moments', {
@@ -165,7 +142,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     peers: ['contacts', 'media'],
     service: true,
     description: 'Moments: posts, likes and comments among friends (mychat.moments.v1)',
-    init: initMomentsModule,
+    init: services.initMomentsModule,
   }),
 
   worker: define('worker', {
@@ -178,7 +155,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     service: true,
     description:
       'Background jobs: media (video transcodes, trims, freeing unused uploads) from the SQL queue, the moments fan-out, the search indexer, and Web Push sends',
-    init: initWorkerModule,
+    init: services.initWorkerModule,
   }),
 
   gateway: define('gateway', {
@@ -186,7 +163,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     peers: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search'],
     service: true,
     description: 'The public edge: Connect RPC for clients, authentication, request ids',
-    init: initGatewayModule,
+    init: services.initGatewayModule,
   }),
 };
 
