@@ -15,7 +15,9 @@ import { META_TARGETS, MODULES, type ModuleName } from './modules.js';
 const USAGE = `mychat <command> [options]
 
 Commands:
-  serve [--target=all]     run the given modules (comma-separated names or meta-targets)
+  serve [--target=all] [--workers=auto|N]
+                           run the given modules (comma-separated names or meta-targets);
+                           --workers: processes for the socket work (server.workers)
   migrate                  bring every service's tables up to date, then exit
   modules                  list modules, their dependencies and the meta-targets
   config print             print the resolved config (secrets masked)
@@ -49,7 +51,7 @@ function parse(argv: string[]) {
     if (t.value === undefined) throw new ConfigError(`--${t.name} needs a value: --${t.name}=<value>`);
     // bench-seed's own options are not config keys.
     if (positionals[0] === 'bench-seed' && SEED_OPTIONS.includes(t.name)) seed[t.name] = t.value;
-    else flags[t.name] = t.value;
+    else flags[t.name === 'workers' ? 'server.workers' : t.name] = t.value;
   }
   return {
     command: positionals,
@@ -137,13 +139,14 @@ async function main(argv: string[]): Promise<number> {
   }
   if (cmd === 'serve') {
     v8.setFlagsFromString(HEAP_GROWING_FLAG);
-    const app = createApp({
-      targets: args.target
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-      config: sources,
-    });
+    const targets = args.target
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    // --workers=N: a primary and N socket workers (workers/serve-workers.ts).
+    const split = (await import('./workers/serve-workers.js')).splitServe(targets, sources);
+    if (split) return split();
+    const app = createApp({ targets, config: sources });
     const log = app.loggers.root;
     let stopping = false;
     const shutdown = (signal: string) => {

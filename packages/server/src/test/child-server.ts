@@ -14,6 +14,11 @@ export class ChildServer {
 
   constructor(private readonly env: Record<string, string>) {}
 
+  /** The server process's id (the primary's, with socket workers). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.env.MYCHAT_HTTP_PORT}`;
   }

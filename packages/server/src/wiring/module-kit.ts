@@ -23,6 +23,7 @@ import type { RpcServer } from '../rpc/rpc-server.js';
 import type { AccessTokens } from '../adapters/tokens/access-tokens.js';
 import type { AuthService } from '../services/auth/auth.service.js';
 import type { MediaWorker } from '../services/media/media.worker.js';
+import type { WorkerUplink } from '../workers/worker-link.js';
 import { peerClients, type Peers, type ServiceName } from './peers.js';
 
 /** What each module gives to the modules that depend on it. */
@@ -47,8 +48,16 @@ export interface ModuleValues {
 }
 export type ModuleName = keyof ModuleValues;
 
+/**
+ * What this process is in `mychat serve --workers=N`: the only one (the default), the primary
+ * (every module but the gateway; its workers take the public port), or a socket worker (the
+ * gateway, reaching services, kv and bus through its primary's link).
+ */
+export type ProcessRole = { kind: 'single' } | { kind: 'primary' } | { kind: 'worker'; uplink: WorkerUplink };
+
 /** Process-wide context handed to every module besides its declared dependencies. */
 export interface AppContext {
+  role: ProcessRole;
   name: string;
   config: Config;
   logger: Logger;
