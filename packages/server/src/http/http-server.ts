@@ -33,7 +33,11 @@ export interface HttpServerOptions {
    * primary for every process's metrics, aggregated.
    */
   metricsText?: () => Promise<string>;
-  /** False: never listens (the primary of socket workers, whose workers take the port). */
+  /**
+   * False: `start` does not listen; the owner calls `listen` when it is ready (a socket
+   * worker, once its gateway runs, so the shared port never hands it a connection early) or
+   * never (the primary of socket workers, whose workers take the port).
+   */
   listen?: boolean;
   /** A socket worker's number, sent on every answer as `x-mychat-worker`. */
   workerId?: number;
@@ -95,7 +99,11 @@ export class HttpServer {
   }
 
   async start(): Promise<void> {
-    if (this.opts.listen === false) return;
+    if (this.opts.listen !== false) await this.listen();
+  }
+
+  /** Starts accepting connections (what `start` does unless told not to). */
+  async listen(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.opts.port, this.opts.host, () => {

@@ -19,6 +19,11 @@ export class ChildServer {
     return this.child?.pid;
   }
 
+  /** The exit code once the process has ended (null while it runs or when a signal ended it). */
+  get exitCode(): number | null | undefined {
+    return this.child?.exitCode;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.env.MYCHAT_HTTP_PORT}`;
   }

@@ -48,8 +48,9 @@ export async function initHttpServer(
     maxConnections: ctx.config.http.maxConnections,
     headersTimeoutMs: ctx.config.http.headersTimeoutMs,
     metricsAllowedFrom: ctx.config.http.metricsAllowedFrom,
-    // The primary of socket workers takes no connections; its workers share the public port.
-    listen: ctx.role.kind !== 'primary',
+    // The primary of socket workers takes no connections; its workers share the public port
+    // and listen once their gateway runs (serve-workers.ts).
+    listen: ctx.role.kind === 'single',
     ...(ctx.role.kind === 'worker' && {
       workerId: ctx.role.uplink.id,
       metricsText: ctx.role.uplink.metrics,

@@ -147,11 +147,19 @@ export class Link {
         });
       };
       const reply: Reply = {
-        ok: (write) =>
-          answer((w) => {
-            w.u8(0);
-            write?.(w);
-          }),
+        ok: (write) => {
+          try {
+            answer((w) => {
+              w.u8(0);
+              write?.(w);
+            });
+          } catch (err) {
+            // The answer could not be written (say, a message that does not encode): the
+            // asker gets that error rather than waiting for ever.
+            done = false;
+            reply.fail(err);
+          }
+        },
         fail: (err) =>
           answer((w) => {
             w.u8(1);

@@ -157,6 +157,8 @@ async function runWorker(sources: ConfigSources): Promise<number> {
   process.on('SIGINT', stop);
   try {
     await app.start();
+    // Only now: the shared port hands a worker connections as soon as it listens.
+    await app.value('http-server').listen();
   } catch (err) {
     // The link and the IPC channel would keep the process up: a worker that cannot start ends.
     stopping = true;

@@ -115,12 +115,12 @@ export async function waitForWorkers(server: ChildServer, count: number): Promis
   return [...seen];
 }
 
-/** The worker that answers a request on a new connection (0 when none answers). */
+/** The worker that answers a request on a new connection with 200 (0 when none does). */
 export function workerOf(url: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve) => {
     const req = http.get(url, { agent: false, headers }, (res) => {
       res.resume();
-      res.on('end', () => resolve(Number(res.headers['x-mychat-worker'] ?? 0)));
+      res.on('end', () => resolve(res.statusCode === 200 ? Number(res.headers['x-mychat-worker'] ?? 0) : 0));
     });
     req.on('error', () => resolve(0));
   });
