@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { contacts, gateway } from '@mychat/protocol';
+import { contacts, type gateway } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WsClose } from './gateway/ws/ws-close-codes.js';
 import { is, type TestSocket } from './gateway/ws/ws.test-helpers.js';

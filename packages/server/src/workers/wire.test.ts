@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameSplitter, Reader, Writer } from './wire.js';
+import { FrameSplitter, type Reader, Writer } from './wire.js';
 
 /** Every frame of `bytes`, split by a FrameSplitter fed `chunks` pieces at a time. */
 function split(bytes: Buffer, cuts: number[]): { type: number; body: Reader }[] {
