@@ -13,10 +13,12 @@ import type { ServiceInstance } from '../rpc/rpc-impl.js';
  * gateway and calls no peer) is never called by another, so it takes a free loopback port
  * and two such instances on one machine do not collide; any other keeps the well-known 8081.
  */
-export function rpcPort(ctx: Pick<AppContext, 'config' | 'modules' | 'role'>): number {
+export function rpcPort(
+  ctx: Pick<AppContext, 'config' | 'modules'> & Partial<Pick<AppContext, 'role'>>,
+): number {
   if (ctx.config.rpc.port !== undefined) return ctx.config.rpc.port;
   // A primary's gateway runs in its socket workers: the process is as self-contained as one that runs it.
-  const gateway = ctx.modules.includes('gateway') || ctx.role.kind === 'primary';
+  const gateway = ctx.modules.includes('gateway') || ctx.role?.kind === 'primary';
   const selfContained = gateway && Object.keys(ctx.config.rpc.peers).length === 0;
   return selfContained ? 0 : 8081;
 }
