@@ -27,6 +27,8 @@ export interface RunOptions {
   url?: string;
   seedFile?: string;
   serverPids?: number[];
+  /** The started all-in-one's socket workers (`server.workers`); the server's default when absent. */
+  serverWorkers?: number;
   /** saturate: p99 limit, ms, and the most rate steps to try. */
   p99LimitMs: number;
   maxSteps: number;
@@ -121,6 +123,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     ...(o.url && { url: o.url }),
     ...(o.seedFile && { seedFile: o.seedFile }),
     ...(o.serverPids && { serverPids: o.serverPids }),
+    ...(o.serverWorkers && { env: { MYCHAT_SERVER_WORKERS: String(o.serverWorkers) } }),
     gateways: o.gateways,
   });
   try {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { procStats, serverNodeArgs, startLocalServer } from './local-server.js';
+import { descendantPids, procStats, serverNodeArgs, startLocalServer } from './local-server.js';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -127,13 +127,15 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-bench-'));
     const seed = await seedWith({ ...env, MYCHAT_DATA_DIR: dataDir }, o.users, o.groupSize, o.pairs);
     const server = await startLocalServer(env, dataDir);
+    // With socket workers the server is its primary and the workers it forked: count them all.
+    const all = () => [server.pid, ...descendantPids(server.pid)];
     return {
       mode: 'local',
       url: server.url,
       gatewayUrls: [server.url],
       seed,
-      pids: () => [server.pid],
-      gatewayPids: () => [server.pid],
+      pids: all,
+      gatewayPids: all,
       stop: () => server.stop(),
     };
   }
