@@ -183,25 +183,29 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
 
 /**
  * CPU seconds and RSS summed over processes (a process that is gone counts as zero), and
- * each process's main-thread CPU seconds by pid.
+ * each process's CPU and main-thread CPU seconds by pid.
  */
 export function sumStats(pids: number[]): {
   cpuSeconds: number;
   rssMiB: number;
   mainThread: Map<number, number>;
+  /** Each process's CPU seconds, by pid. */
+  cpu: Map<number, number>;
 } {
-  let cpu = 0;
+  let total = 0;
   let rss = 0;
   const mainThread = new Map<number, number>();
+  const cpu = new Map<number, number>();
   for (const pid of pids) {
     try {
       const s = procStats(pid);
-      cpu += s.cpuSeconds;
+      total += s.cpuSeconds;
       rss += s.rssMiB;
       mainThread.set(pid, s.mainThreadCpuSeconds);
+      cpu.set(pid, s.cpuSeconds);
     } catch {
       // exited
     }
   }
-  return { cpuSeconds: cpu, rssMiB: Math.round(rss * 10) / 10, mainThread };
+  return { cpuSeconds: total, rssMiB: Math.round(rss * 10) / 10, mainThread, cpu };
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { contacts, type gateway } from '@mychat/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { WsClose } from './gateway/ws/ws-close-codes.js';
 import { is, type TestSocket } from './gateway/ws/ws.test-helpers.js';
 import { bearer, device, PASSWORD } from './test/auth-helpers.js';
@@ -269,6 +269,7 @@ describe('socket workers keep the semantics of one process', () => {
 describe('socket workers on a graceful stop', () => {
   it('drain every worker (clients told to reconnect), then the primary stops', async () => {
     const s = await startWorkersServer(2, { MYCHAT_WS_DRAIN_TIMEOUT_MS: '1000' });
+    onTestFinished(() => s.server.kill()); // whatever happens below, nothing is left running
     const kai = await signUpOver(s);
     const socks: Socket[] = [];
     for (const worker of [1, 2]) {

@@ -120,7 +120,7 @@ export class RpcHub {
   call<I extends DescMessage, O extends DescMessage>(
     method: DescMethodUnary<I, O>,
     timeoutMs: number | undefined,
-    header: Headers,
+    header: HeaderInit,
     input: MessageShape<I>,
   ): Promise<UnaryResponse<I, O>> {
     return this.transportFor(method.parent).unary(

@@ -5,10 +5,19 @@ import {
   type DescMessage,
   type DescMethodUnary,
   type DescService,
+  type Message,
   type MessageInitShape,
+  type MessageShape,
 } from '@bufbuild/protobuf';
+import { message } from '@mychat/protocol';
+import {
+  decodeSendMessageResponse,
+  encodeSendMessageResponse,
+  knownEncoding,
+} from '../contracts/push-envelope.js';
 import { Code, ConnectError, type Transport, type UnaryResponse } from '@connectrpc/connect';
 import { toConnectError } from '../kernel/errors.js';
+import { Meta } from '../rpc/call-context.js';
 import { LightHeaders } from '../rpc/light-headers.js';
 import type { RpcHub } from '../rpc/rpc-hub.js';
 import { SERVICE_APIS } from '../wiring/peers.js';
@@ -38,7 +47,8 @@ export function linkTransport(link: Link): Transport {
       input: MessageInitShape<I>,
     ): Promise<UnaryResponse<I, O>> {
       if (signal?.aborted) throw new ConnectError('the call was cancelled', Code.Canceled);
-      const bytes = toBinary(method.input, create(method.input, input));
+      // A socket's send comes with the bytes the client sent (ws-codec.ts): they go as they are.
+      const bytes = knownEncoding(input) ?? toBinary(method.input, create(method.input, input));
       const answer = link.request(Ask.call, (w) => {
         w.str(method.parent.typeName).str(method.name);
         w.u32(timeoutMs === undefined ? NO_DEADLINE : Math.max(0, Math.ceil(timeoutMs)));
@@ -51,7 +61,7 @@ export function linkTransport(link: Link): Transport {
         service: method.parent,
         method,
         header: new LightHeaders(),
-        message: fromBinary(method.output, body.bytes()),
+        message: decodeOutput(method.output, body.bytes()),
         trailer: new LightHeaders(),
       };
     },
@@ -70,23 +80,37 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+/** Header names every call carries (call-context.ts), sent as their index instead of their text. */
+const KNOWN_HEADERS: readonly string[] = Object.values(Meta);
+const HEADER_INDEX = new Map(KNOWN_HEADERS.map((h, i) => [h, i + 1]));
+
 function writeHeaders(w: Writer, header: HeaderInit | undefined): void {
-  if (!header) return void w.u32(0);
-  if (Array.isArray(header)) {
-    w.u32(header.length);
-    for (const [k, v] of header as [string, string][]) w.str(k).str(v);
-    return;
-  }
-  if (typeof (header as Partial<Headers>).forEach === 'function') {
-    const list: [string, string][] = [];
+  let list: [string, string][];
+  if (!header) list = [];
+  else if (Array.isArray(header)) list = header as [string, string][];
+  else if (typeof (header as Partial<Headers>).forEach === 'function') {
+    list = [];
     (header as Headers).forEach((v, k) => list.push([k, v]));
-    w.u32(list.length);
-    for (const [k, v] of list) w.str(k).str(v);
-    return;
+  } else list = Object.entries(header as Record<string, string>);
+  w.u32(list.length);
+  for (const [k, v] of list) {
+    const known = HEADER_INDEX.get(k.toLowerCase());
+    if (known) w.u8(known);
+    else w.u8(0).str(k);
+    w.str(v);
   }
-  const entries = Object.entries(header as Record<string, string>);
-  w.u32(entries.length);
-  for (const [k, v] of entries) w.str(k).str(v);
+}
+
+function readHeaders(r: Reader): Record<string, string> {
+  // A plain record: the hub's transport makes its own headers object from it.
+  const header: Record<string, string> = {};
+  for (let n = r.u32(); n > 0; n--) {
+    const known = r.u8();
+    const k = known ? KNOWN_HEADERS[known - 1] : r.str();
+    if (k === undefined) throw new Error(`unknown header index ${known}`);
+    header[k] = r.str();
+  }
+  return header;
 }
 
 /** The primary's side: runs the calls its workers send, on its hub. */
@@ -104,14 +128,29 @@ export class CallServer {
     const service = r.str();
     const name = r.str();
     const timeout = r.u32();
-    const header = new LightHeaders();
-    for (let n = r.u32(); n > 0; n--) header.append(r.str(), r.str());
+    const header = readHeaders(r);
     const method = this.methods.get(`${service}/${name}`);
     if (!method) throw new ConnectError(`${service}.${name} is not implemented`, Code.Unimplemented);
     const input = fromBinary(method.input, r.bytes());
     this.hub.call(method, timeout === NO_DEADLINE ? undefined : timeout, header, input).then(
-      (res) => reply.ok((w) => w.bytes(toBinary(method.output, res.message))),
+      (res) => reply.ok((w) => w.bytes(encodeOutput(method.output, res.message))),
       (err: unknown) => reply.fail(toConnectError(err)),
     );
   }
+}
+
+/** The answer of a call in binary: a send's answer reuses its message's encoding (push-envelope.ts). */
+function encodeOutput(schema: DescMessage, m: Message): Uint8Array {
+  return schema === message.SendMessageResponseSchema
+    ? encodeSendMessageResponse(m as message.SendMessageResponse)
+    : toBinary(schema, m);
+}
+
+/** The answer read back; a send's keeps its message's bytes for the ack frame. */
+function decodeOutput<O extends DescMessage>(schema: O, bytes: Uint8Array): MessageShape<O> {
+  return (
+    (schema as DescMessage) === message.SendMessageResponseSchema
+      ? decodeSendMessageResponse(bytes)
+      : fromBinary(schema, bytes)
+  ) as MessageShape<O>;
 }

@@ -145,11 +145,17 @@ export class Writer {
     return this.u8(v ? TRUE : FALSE);
   }
 
-  /** Everything written so far (whole frames only), and a fresh buffer for what follows. */
+  /**
+   * A copy of everything written so far (whole frames only); the writer starts over in the
+   * same buffer. One exact-size allocation per take (from Node's pool when small), not a new
+   * working buffer: a buffer that once grew would otherwise be allocated at its full size on
+   * every turn. A buffer grown past 1 MiB (a large call) is dropped for a small one.
+   */
   take(): Buffer {
     if (this.frameStart >= 0) throw new Error('a frame is still open');
-    const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(Math.max(this.initial, Math.min(this.buf.length, 1 << 20)));
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    if (this.buf.length > 1 << 20) this.buf = Buffer.allocUnsafe(this.initial);
     this.pos = 0;
     return out;
   }
