@@ -8,40 +8,10 @@ import { Meter, round, type RunResult } from './result.js';
 import { catchUp } from './catch-up.js';
 import { summarize } from './stats.js';
 import { closeCodes, startIdleWorker } from './idle-worker.js';
-import { openTarget, sumStats, type Mode, type Target } from './target.js';
+import { openTarget, sumStats, type Target } from './target.js';
+import type { RunOptions } from './run-options.js';
 
-export const SCENARIOS = ['connect', 'chat', 'group', 'offline', 'idle', 'saturate'] as const;
-export type Scenario = (typeof SCENARIOS)[number];
-
-export interface RunOptions {
-  scenario: Scenario;
-  mode: Mode;
-  users: number;
-  rate: number;
-  durationS: number;
-  payload: number;
-  /** Connections opened at once. */
-  concurrency: number;
-  /** offline: messages each offline user misses. */
-  messages: number;
-  url?: string;
-  seedFile?: string;
-  serverPids?: number[];
-  /** The started all-in-one's socket workers (`server.workers`); the server's default when absent. */
-  serverWorkers?: number;
-  /** saturate: p99 limit, ms, and the most rate steps to try. */
-  p99LimitMs: number;
-  maxSteps: number;
-  /** idle: generator processes holding the connections. */
-  workers: number;
-  /** cluster: how many gateways. */
-  gateways: number;
-  /**
-   * chat, group, saturate: seconds of sending at the rate before the measured phase (JIT,
-   * caches and connection pools warm; those messages are not counted).
-   */
-  warmupS: number;
-}
+export { SCENARIOS, type RunOptions, type Scenario } from './run-options.js';
 
 /** Connections per source address before moving to the next 127.0.0.x (ephemeral ports run out near 28 000). */
 const PER_SOURCE_ADDRESS = 20_000;

@@ -1,0 +1,35 @@
+/** What one `npm run bench` run is asked to do (parsed by cli.ts, run by scenarios.ts). */
+import type { Mode } from './target.js';
+
+export const SCENARIOS = ['connect', 'chat', 'group', 'offline', 'idle', 'saturate'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export interface RunOptions {
+  scenario: Scenario;
+  mode: Mode;
+  users: number;
+  rate: number;
+  durationS: number;
+  payload: number;
+  /** Connections opened at once. */
+  concurrency: number;
+  /** offline: messages each offline user misses. */
+  messages: number;
+  url?: string;
+  seedFile?: string;
+  serverPids?: number[];
+  /** The started all-in-one's socket workers (`server.workers`); the server's default when absent. */
+  serverWorkers?: number;
+  /** saturate: p99 limit, ms, and the most rate steps to try. */
+  p99LimitMs: number;
+  maxSteps: number;
+  /** idle: generator processes holding the connections. */
+  workers: number;
+  /** cluster: how many gateways. */
+  gateways: number;
+  /**
+   * chat, group, saturate: seconds of sending at the rate before the measured phase (JIT,
+   * caches and connection pools warm; those messages are not counted).
+   */
+  warmupS: number;
+}
