@@ -61,6 +61,8 @@ export const BENCH_SERVER_ENV: Record<string, string> = {
   MYCHAT_MESSAGE_SEND_RATE_PER_SECOND: '100000',
   MYCHAT_AUTH_ACCESS_TOKEN_TTL_SECONDS: '86400',
   MYCHAT_WS_MAX_PENDING_SOCKETS: '1000000',
+  // Every lean client connects from loopback: one address's share must not refuse the storm.
+  MYCHAT_WS_MAX_PENDING_SOCKETS_PER_IP: '1000000',
   MYCHAT_LOG_LEVEL: 'warn',
 };
 
