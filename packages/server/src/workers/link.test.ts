@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type HandlerContext } from '@connectrpc/connect';
 import { message } from '@mychat/protocol';
-import { Counter } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError, ErrorCode, errorInfoOf } from '../kernel/errors.js';
 import { callHeaders } from '../rpc/call-context.js';
@@ -284,11 +284,11 @@ describe('socket workers through their primary', () => {
     const failing: string[] = [];
     primary = await inProcessPrimary({ health: async () => failing });
     const [a, b] = [await primary.uplink(), await primary.uplink()];
-    const counters = [primary.metrics, ...[a, b].map(() => new (primary!.metrics.constructor as never)())];
-    a.serveMetrics(counters[1] as never);
-    b.serveMetrics(counters[2] as never);
-    counters.forEach((registry, i) =>
-      new Counter({ name: 'test_things_total', help: 'things', registers: [registry as never] }).inc(i + 1),
+    const registries = [primary.metrics, new Registry(), new Registry()];
+    a.serveMetrics(registries[1]!);
+    b.serveMetrics(registries[2]!);
+    registries.forEach((registry, i) =>
+      new Counter({ name: 'test_things_total', help: 'things', registers: [registry] }).inc(i + 1),
     );
     const text = await a.metrics();
     expect(text).toMatch(/^test_things_total 6$/m);
