@@ -6,6 +6,7 @@
  * alone, exactly as before.
  */
 import cluster from 'node:cluster';
+import fs from 'node:fs';
 import os from 'node:os';
 import { createApp, resolveModules } from '../app.js';
 import { configSchema } from '../config.schema.js';
@@ -18,14 +19,40 @@ import { connectUplink, type LinkAddress } from './worker-link.js';
 import { Supervisor } from './supervisor.js';
 
 /**
+ * The cores this process may use: the CPUs it may run on, fewer when a cgroup CPU quota (a
+ * container's `--cpus`, a Kubernetes CPU limit) allows less. Node counts the CPUs alone, so a
+ * container limited to 2 CPUs on a 64-core host would otherwise fork 64 workers.
+ */
+export function usableCores(
+  cpus: number = os.availableParallelism(),
+  read: (file: string) => string | undefined = readSmallFile,
+): number {
+  // cgroup v2: "<quota> <period>" or "max <period>"; v1: quota and period in two files.
+  const v2 = read('/sys/fs/cgroup/cpu.max')?.trim().split(/\s+/);
+  let quota = v2 ? Number(v2[0]) : Number(read('/sys/fs/cgroup/cpu/cpu.cfs_quota_us'));
+  let period = v2 ? Number(v2[1]) : Number(read('/sys/fs/cgroup/cpu/cpu.cfs_period_us'));
+  if (!(quota > 0) || !(period > 0)) quota = period = 0;
+  const limit = quota && period ? Math.max(1, Math.ceil(quota / period)) : cpus;
+  return Math.max(1, Math.min(cpus, limit));
+}
+
+function readSmallFile(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * How many socket workers serve `modules`: none to fork (1) unless the process runs the
- * gateway; `auto` is one per core when it runs the gateway together with services (the
- * all-in-one), and 1 for a gateway alone (scale those by running more of them).
+ * gateway; `auto` is one per usable core when it runs the gateway together with services
+ * (the all-in-one), and 1 for a gateway alone (scale those by running more of them).
  */
 export function workerCount(
   setting: 'auto' | number,
   modules: readonly string[],
-  cores: number = os.availableParallelism(),
+  cores: number = usableCores(),
 ): number {
   if (!modules.includes('gateway')) return 1;
   if (setting !== 'auto') return setting;
@@ -49,10 +76,21 @@ export function splitServe(
   return () => runPrimary(modules, sources, count);
 }
 
+const YOUNG = YOUNG_GENERATION_FLAG.split('=')[0]!;
+const isYoungFlag = (a: string) => a === YOUNG || a.startsWith(`${YOUNG}=`);
+
 /** Node flags for the workers: the primary's, without the large young generation (as for a gateway process). */
 export function workerExecArgv(execArgv: readonly string[]): string[] {
-  const flag = YOUNG_GENERATION_FLAG.split('=')[0]!;
-  return execArgv.filter((a) => a !== flag && !a.startsWith(`${flag}=`));
+  return execArgv.filter((a) => !isYoungFlag(a));
+}
+
+/** NODE_OPTIONS for the workers (the Docker image sets the young generation there), likewise. */
+export function workerNodeOptions(options: string | undefined): string | undefined {
+  if (!options) return options;
+  return options
+    .split(/\s+/)
+    .filter((a) => a && !isYoungFlag(a))
+    .join(' ');
 }
 
 async function runPrimary(
@@ -106,6 +144,7 @@ async function runPrimary(
     count,
     address: links.address,
     execArgv: workerExecArgv(process.execArgv),
+    env: { NODE_OPTIONS: workerNodeOptions(process.env.NODE_OPTIONS) },
     logger: log,
   }));
   try {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WsClose } from '../gateway/ws/ws-close-codes.js';
 import { SocketRegistry } from './socket-registry.js';
-import { workerCount, workerExecArgv } from './serve-workers.js';
+import { usableCores, workerCount, workerExecArgv, workerNodeOptions } from './serve-workers.js';
 
 const limits = {
   maxPendingSockets: 5,
@@ -93,5 +93,23 @@ describe('how many socket workers', () => {
     expect(
       workerExecArgv(['--max-semi-space-size=64', '--cpu-prof', '--max-semi-space-size', '--trace-gc']),
     ).toEqual(['--cpu-prof', '--trace-gc']);
+    expect(workerNodeOptions('--max-semi-space-size=64  --enable-source-maps')).toBe('--enable-source-maps');
+    expect(workerNodeOptions(undefined)).toBeUndefined();
+  });
+
+  it("counts the cores a container's CPU quota allows, not the host's", () => {
+    const files = (f: Record<string, string>) => (name: string) => f[name];
+    expect(usableCores(64, files({ '/sys/fs/cgroup/cpu.max': '200000 100000\n' }))).toBe(2);
+    expect(usableCores(64, files({ '/sys/fs/cgroup/cpu.max': '150000 100000' }))).toBe(2);
+    expect(usableCores(64, files({ '/sys/fs/cgroup/cpu.max': '50000 100000' }))).toBe(1);
+    expect(usableCores(4, files({ '/sys/fs/cgroup/cpu.max': 'max 100000' }))).toBe(4);
+    expect(usableCores(8, files({ '/sys/fs/cgroup/cpu.max': '1600000 100000' }))).toBe(8);
+    const v1 = {
+      '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '300000',
+      '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000',
+    };
+    expect(usableCores(16, files(v1))).toBe(3);
+    expect(usableCores(16, files({ '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '-1' }))).toBe(16);
+    expect(usableCores(6, files({}))).toBe(6);
   });
 });

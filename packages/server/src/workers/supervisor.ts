@@ -7,6 +7,8 @@ export interface SupervisorOptions {
   address: LinkAddress;
   /** Node flags of the workers. */
   execArgv: string[];
+  /** Environment of the workers over the primary's (a value of undefined removes the variable). */
+  env?: Record<string, string | undefined>;
   logger: Logger;
   /** Delay before re-forking after the n-th crash in a row (ms); default 100 ms doubling to 5 s. */
   backoffMs?: (crashes: number) => number;
@@ -72,7 +74,7 @@ export class Supervisor {
     onReady: () => void,
     onEarlyExit: (code: number | null, signal: string | null) => boolean,
   ): void {
-    const w = cluster.fork();
+    const w = cluster.fork(this.o.env);
     w.on('message', (m: { type?: string }) => {
       if (m?.type === 'mychat:where') return void w.send({ type: 'mychat:link', address: this.o.address });
       if (m?.type !== 'mychat:ready') return;
