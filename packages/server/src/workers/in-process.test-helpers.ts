@@ -34,7 +34,13 @@ export const LOOSE_LIMITS: SocketLimits = {
 };
 
 export async function inProcessPrimary(
-  o: { kv?: Kv; bus?: Bus; limits?: SocketLimits; health?: () => Promise<string[]> } = {},
+  o: {
+    kv?: Kv;
+    bus?: Bus;
+    limits?: SocketLimits;
+    health?: () => Promise<string[]>;
+    askTimeoutMs?: number;
+  } = {},
 ): Promise<InProcessPrimary> {
   const kv = o.kv ?? createMemoryKv();
   const bus = o.bus ?? createMemoryBus({ logger: silent });
@@ -48,6 +54,7 @@ export async function inProcessPrimary(
     limits: o.limits ?? LOOSE_LIMITS,
     health: o.health ?? (async () => []),
     logger: silent,
+    ...(o.askTimeoutMs && { askTimeoutMs: o.askTimeoutMs }),
   });
   const uplinks: WorkerUplink[] = [];
   let next = 1;
@@ -59,7 +66,12 @@ export async function inProcessPrimary(
     links,
     async uplink(logger = silent) {
       const id = next++;
-      const u = await connectUplink({ address: links.address, id, logger });
+      const u = await connectUplink({
+        address: links.address,
+        id,
+        logger,
+        ...(o.askTimeoutMs && { askTimeoutMs: o.askTimeoutMs }),
+      });
       uplinks.push(u);
       await links.whenConnected(id);
       return u;

@@ -301,6 +301,18 @@ describe('socket workers through their primary', () => {
     expect(await b.health()).toEqual(['primary']);
   });
 
+  it('does not let a stuck process hold /readyz or /metrics: health fails, metrics leave it out', async () => {
+    primary = await inProcessPrimary({ health: () => new Promise(() => {}), askTimeoutMs: 50 });
+    const [a, b] = [await primary.uplink(), await primary.uplink()];
+    a.serveMetrics(new Registry());
+    const stuck = new Registry();
+    stuck.getMetricsAsJSON = () => new Promise(() => {});
+    b.serveMetrics(stuck);
+    new Counter({ name: 'test_alive_total', help: 'alive', registers: [primary.metrics] }).inc();
+    expect(await a.health()).toEqual(['primary']);
+    expect(await a.metrics()).toMatch(/^test_alive_total 1$/m);
+  });
+
   it('refuses a worker that does not know the secret', async () => {
     primary = await inProcessPrimary();
     const address = { ...primary.links.address, secret: 'x'.repeat(64) };

@@ -188,6 +188,22 @@ export class Link {
 
 const gone = () => new ConnectError('the link to the other process is closed', Code.Unavailable);
 
+/**
+ * `p`, or DEADLINE_EXCEEDED after `ms`: for the few requests a person waits on that a stuck
+ * process on the other end could hold for ever (/readyz, /metrics). Calls carry their own
+ * deadline, enforced by the side that runs them.
+ */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new ConnectError(`${what} took longer than ${ms} ms`, Code.DeadlineExceeded)),
+      ms,
+    );
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** An error as a response body: its Connect code, message and details (e.g. ErrorInfo). */
 export function writeError(w: Writer, err: unknown): void {
   const ce =

@@ -9,7 +9,7 @@ import type { Bus, BusSubscription } from '../adapters/bus/bus.js';
 import { KV_OPS, runKvOp, type KvArg } from '../adapters/kv/ipc.kv.js';
 import type { Kv } from '../adapters/kv/kv.js';
 import type { RpcHub } from '../rpc/rpc-hub.js';
-import { Link, type Reply } from './link.js';
+import { Link, within, type Reply } from './link.js';
 import { CallServer } from './rpc-link.js';
 import { SocketRegistry, type CloseOrder, type SocketLimits } from './socket-registry.js';
 import { Ask, Frame, type Reader } from './wire.js';
@@ -24,6 +24,8 @@ export interface PrimaryLinksOptions {
   /** The primary's modules that are not running or fail their health check. */
   health(): Promise<string[]>;
   logger: Logger;
+  /** How long a worker may take to hand over its metrics, ms (default 5 s). */
+  askTimeoutMs?: number;
 }
 
 /** The primary's end of every worker's link. */
@@ -36,6 +38,9 @@ export interface PrimaryLinks {
   readonly registry: SocketRegistry;
   close(): Promise<void>;
 }
+
+/** How long a worker may take to hand over its metrics; one that does not is left out. */
+const ASK_TIMEOUT_MS = 5_000;
 
 /** How long a connection may take to say who it is. */
 const HELLO_TIMEOUT_MS = 5_000;
@@ -74,7 +79,11 @@ export async function openPrimaryLinks(o: PrimaryLinksOptions): Promise<PrimaryL
     const own = await o.metrics.getMetricsAsJSON();
     const theirs = await Promise.all(
       [...peers.values()].map((p) =>
-        p.link.request(Ask.metricsJson).then(
+        within(
+          p.link.request(Ask.metricsJson),
+          o.askTimeoutMs ?? ASK_TIMEOUT_MS,
+          `worker ${p.id}'s metrics`,
+        ).then(
           (r) => JSON.parse(r.str()) as typeof own,
           () => [] as typeof own,
         ),

@@ -6,7 +6,7 @@ import { createIpcBus, type IpcBus } from '../adapters/bus/ipc.bus.js';
 import { createIpcKv, KV_OPS, type KvOp } from '../adapters/kv/ipc.kv.js';
 import type { Kv } from '../adapters/kv/kv.js';
 import type { SharedSocketLimits, SocketCloseOrder } from '../gateway/ws/ws-shared-limits.js';
-import { Link } from './link.js';
+import { Link, within } from './link.js';
 import { linkTransport } from './rpc-link.js';
 import { Ask, Frame, type Reader } from './wire.js';
 
@@ -38,6 +38,8 @@ export interface WorkerUplink {
 }
 
 const ADMIT = [undefined, 'source', 'busy'] as const;
+/** How long /readyz waits for the primary's health before calling it unhealthy. */
+const ASK_TIMEOUT_MS = 5_000;
 const OP_NUMBER = new Map<KvOp, number>(KV_OPS.map((op, i) => [op, i]));
 
 /** Connects a socket worker to its primary and says who it is. */
@@ -45,7 +47,10 @@ export async function connectUplink(o: {
   address: LinkAddress;
   id: number;
   logger: Logger;
+  /** How long /readyz waits for the primary's health (and /metrics twice that), ms. */
+  askTimeoutMs?: number;
 }): Promise<WorkerUplink> {
+  const askMs = o.askTimeoutMs ?? ASK_TIMEOUT_MS;
   const socket = net.connect(o.address.path);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
@@ -115,12 +120,12 @@ export async function connectUplink(o: {
     async health() {
       if (!link.isOpen) return ['primary'];
       try {
-        return (await link.request(Ask.health)).strings();
+        return (await within(link.request(Ask.health), askMs, "the primary's health")).strings();
       } catch {
         return ['primary'];
       }
     },
-    metrics: async () => (await link.request(Ask.metrics)).str(),
+    metrics: async () => (await within(link.request(Ask.metrics), 2 * askMs, 'the metrics')).str(),
     serveMetrics: (r) => void (registry = r),
     onClose: (listener) => void closeListeners.push(listener),
     close: () => link.close(),
