@@ -21,6 +21,8 @@ describe('parseCli', () => {
       parseCli(['group', '--url', 'http://10.0.0.5:8080', '--seed', 's.json', '--server-pids', '12,13']),
     ).toMatchObject({ options: { mode: 'url', url: 'http://10.0.0.5:8080', serverPids: [12, 13] } });
     expect(parseCli(['chat', '--client', 'sdk'])).toMatchObject({ kind: 'legacy', scenario: 'chat-sdk' });
+    expect(parseCli(['saturate', '--server-workers', '2'])).toMatchObject({ options: { serverWorkers: 2 } });
+    expect((parseCli(['chat']) as { options: object }).options).not.toHaveProperty('serverWorkers');
   });
 
   it.each([
@@ -28,6 +30,8 @@ describe('parseCli', () => {
     [[], 'name one scenario'],
     [['chat', 'group'], 'name one scenario'],
     [['chat', '--users', 'ten'], '--users must be an integer'],
+    [['chat', '--server-workers', '0'], '--server-workers must be an integer from 1'],
+    [['chat', '--cluster', '--server-workers', '2'], '--server-workers is for the all-in-one server'],
     [['chat', '--users', '1'], '--users must be an integer from 2'],
     [['chat', '--rate=-5'], '--rate must be an integer'],
     [['chat', '--bogus', '1'], "Unknown option '--bogus'"],

@@ -22,6 +22,8 @@ scenarios (lean WebSocket clients; users seeded with mychat bench-seed):
              index lag while chatting at --rate for --duration, index size (search-scenario.ts)
 
 target (default: start an all-in-one server on SQLite):
+  --server-workers N        the started all-in-one's socket workers (mychat serve --workers=N;
+                            default: the server's own, one per core)
   --cluster [--gateways N]  start the loopback cluster (PostgreSQL + Redis, N gateways, default 2)
   --url <base url> --seed <file>   a running server seeded with mychat bench-seed
   --server-pids <p1,p2>     its processes, for CPU and RSS (else reported as 0)
@@ -78,6 +80,7 @@ export function parseCli(argv: string[]): Parsed {
         url: { type: 'string' },
         seed: { type: 'string' },
         'server-pids': { type: 'string' },
+        'server-workers': { type: 'string' },
         out: { type: 'string' },
         client: { type: 'string', default: 'lean' },
         // The older scenarios' options.
@@ -107,6 +110,8 @@ export function parseCli(argv: string[]): Parsed {
     if (values.seed && !values.url) throw new Error('--seed goes with --url');
     if (values.url && !/^https?:\/\/[^/]+/.test(values.url))
       throw new Error('--url must be an http(s) base URL');
+    if (values['server-workers'] && (values.cluster || values.url))
+      throw new Error('--server-workers is for the all-in-one server the bench starts');
     const pids = values['server-pids']
       ? values['server-pids'].split(',').map((p) => int('server-pids', p.trim(), 1, 2 ** 22))
       : undefined;
@@ -133,6 +138,9 @@ export function parseCli(argv: string[]): Parsed {
       ...(values.url && { url: values.url }),
       ...(values.seed && { seedFile: values.seed }),
       ...(pids && { serverPids: pids }),
+      ...(values['server-workers'] && {
+        serverWorkers: int('server-workers', values['server-workers'], 1, 256),
+      }),
     };
     return { kind: 'run', options, ...(values.out && { out: values.out }) };
   } catch (e) {

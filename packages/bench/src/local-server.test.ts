@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { serverNodeArgs } from './local-server.js';
+import { descendantPids, serverNodeArgs } from './local-server.js';
+import { sumStats } from './target.js';
 
 describe('serverNodeArgs', () => {
   it('passes the production flags by default, a profile dir and own flags (last, so they win) when asked', () => {
@@ -21,5 +24,34 @@ describe('serverNodeArgs', () => {
     expect(() => serverNodeArgs({ BENCH_SERVER_NODE_ARGS: '--trace-gc other.js' })).toThrow(
       'other.js is not a flag (give values as --flag=value)',
     );
+  });
+});
+
+describe.skipIf(process.platform !== 'linux')('the processes of a server', () => {
+  it('include the ones it started (socket workers), whose CPU then counts', async () => {
+    // A parent that forks a child burning 0.4 s of CPU, as a primary forks its workers.
+    const burn =
+      'const cpu = () => { const u = process.cpuUsage(); return u.user + u.system; }; ' +
+      'while (cpu() < 400000); setTimeout(() => {}, 60000)';
+    const parentScript = `require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(burn)}], { stdio: 'ignore' }); setTimeout(() => {}, 60000)`;
+    const parent = spawn(process.execPath, ['-e', parentScript], { stdio: 'ignore' });
+    try {
+      let kids: number[] = [];
+      for (let i = 0; i < 100 && kids.length === 0; i++) {
+        await sleep(20);
+        kids = descendantPids(parent.pid!);
+      }
+      expect(kids).toHaveLength(1);
+      // However busy the machine, the child's share shows up in the sum.
+      const extra = () => sumStats([parent.pid!, ...kids]).cpuSeconds - sumStats([parent.pid!]).cpuSeconds;
+      for (let i = 0; i < 500 && extra() < 0.35; i++) await sleep(20);
+      expect(extra()).toBeGreaterThanOrEqual(0.35);
+      const all = sumStats([parent.pid!, ...kids]);
+      expect(all.mainThread.size).toBe(2);
+      for (const k of kids) process.kill(k);
+    } finally {
+      parent.kill();
+    }
+    expect(descendantPids(2 ** 22 + 1)).toEqual([]);
   });
 });

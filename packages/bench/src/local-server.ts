@@ -125,3 +125,33 @@ export function procStats(pid: number): { cpuSeconds: number; rssMiB: number; ma
     mainThreadCpuSeconds: ticks(main) / 100,
   };
 }
+
+/** The processes started by `pid`, and theirs, from /proc (Linux); empty elsewhere. */
+export function descendantPids(pid: number): number[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return [];
+  }
+  const children = new Map<number, number[]>();
+  for (const e of entries) {
+    try {
+      const ppid = Number(statFields(`/proc/${e}/stat`)[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(e));
+      children.set(ppid, list);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}

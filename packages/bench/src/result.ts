@@ -25,7 +25,17 @@ export interface RunResult {
    * end; `main_thread_cpu_s`: the busiest process's event-loop thread alone (one thread is
    * what saturates first).
    */
-  server: { cpu_s: number; main_thread_cpu_s: number; rss_mib: number; processes: number };
+  server: {
+    cpu_s: number;
+    main_thread_cpu_s: number;
+    rss_mib: number;
+    processes: number;
+    /**
+     * With several processes (socket workers, the cluster): each one's CPU and event-loop
+     * CPU seconds, in the target's order (a started all-in-one: the primary first).
+     */
+    by_process?: { pid: number; cpu_s: number; main_thread_cpu_s: number }[];
+  };
   generator_cpu_s: number;
   machine: { cpus: number; load_avg_1m_start: number; load_avg_1m_end: number; node: string };
   /** Scenario-specific numbers. */
@@ -36,7 +46,7 @@ export interface RunResult {
 
 /** Measures server and generator cost around a run. */
 export class Meter {
-  private readonly server0: { cpuSeconds: number; mainThread: Map<number, number> };
+  private readonly server0: ReturnType<typeof sumStats>;
   private readonly gen0 = process.cpuUsage();
   private readonly load0 = os.loadavg()[0]!;
   readonly t0 = performance.now();
@@ -51,6 +61,11 @@ export class Meter {
     let mainThread = 0;
     for (const [pid, cpu] of s.mainThread)
       mainThread = Math.max(mainThread, cpu - (this.server0.mainThread.get(pid) ?? 0));
+    const byProcess = [...s.cpu].map(([pid, cpu]) => ({
+      pid,
+      cpu_s: round(cpu - (this.server0.cpu.get(pid) ?? 0)),
+      main_thread_cpu_s: round((s.mainThread.get(pid) ?? 0) - (this.server0.mainThread.get(pid) ?? 0)),
+    }));
     return {
       elapsed_s: (performance.now() - this.t0) / 1000,
       server: {
@@ -58,6 +73,7 @@ export class Meter {
         main_thread_cpu_s: round(mainThread),
         rss_mib: s.rssMiB,
         processes: this.target.pids().length,
+        ...(byProcess.length > 1 && { by_process: byProcess }),
       },
       generator_cpu_s: round((g.user + g.system) / 1e6),
       machine: {

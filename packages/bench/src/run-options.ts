@@ -27,6 +27,8 @@ export interface RunOptions {
   url?: string;
   seedFile?: string;
   serverPids?: number[];
+  /** The started all-in-one's socket workers (`server.workers`); the server's default when absent. */
+  serverWorkers?: number;
   /** saturate: p99 limit, ms, and the most rate steps to try. */
   p99LimitMs: number;
   maxSteps: number;

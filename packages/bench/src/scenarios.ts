@@ -56,6 +56,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     ...(o.url && { url: o.url }),
     ...(o.seedFile && { seedFile: o.seedFile }),
     ...(o.serverPids && { serverPids: o.serverPids }),
+    ...(o.serverWorkers && { env: { MYCHAT_SERVER_WORKERS: String(o.serverWorkers) } }),
     gateways: o.gateways,
   });
   try {

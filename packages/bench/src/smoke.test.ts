@@ -105,6 +105,15 @@ describe('bench scenarios, tiny runs on the all-in-one server', () => {
     120_000,
   );
 
+  it("counts the socket workers' processes as the server's (their CPU and memory too)", async () => {
+    const args = ['--users', '10', '--rate', '50', '--duration', '1'];
+    const one = await bench(['chat', ...args, '--server-workers', '1']);
+    const two = await bench(['chat', ...args, '--server-workers', '2']);
+    expect((one.server as { processes: number }).processes).toBe(1);
+    expect((two.server as { processes: number }).processes).toBe(3);
+    expect(two).toMatchObject({ sent: 50, delivered: 50, lost: 0 });
+  }, 240_000);
+
   it('writes the report and charts to --out', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-out-'));
     try {

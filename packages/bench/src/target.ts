@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { MAIN_JS as SERVER_MAIN, startCluster } from '@mychat/server/dev/cluster';
-import { procStats, serverNodeArgs, startLocalServer } from './local-server.js';
+import { descendantPids, procStats, serverNodeArgs, startLocalServer } from './local-server.js';
 
 const run = promisify(execFile);
 
@@ -65,6 +65,8 @@ export const BENCH_SERVER_ENV: Record<string, string> = {
   MYCHAT_MESSAGE_SEND_RATE_PER_SECOND: '100000',
   MYCHAT_AUTH_ACCESS_TOKEN_TTL_SECONDS: '86400',
   MYCHAT_WS_MAX_PENDING_SOCKETS: '1000000',
+  // Every lean client connects from loopback: one address's share must not refuse the storm.
+  MYCHAT_WS_MAX_PENDING_SOCKETS_PER_IP: '1000000',
   MYCHAT_LOG_LEVEL: 'warn',
 };
 
@@ -127,14 +129,16 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
       o.friends,
     );
     const server = await startLocalServer(env, dataDir);
+    // With socket workers the server is its primary and the workers it forked: count them all.
+    const all = () => [server.pid, ...descendantPids(server.pid)];
     return {
       mode: 'local',
       url: server.url,
       gatewayUrls: [server.url],
       seed,
       dataDir,
-      pids: () => [server.pid],
-      gatewayPids: () => [server.pid],
+      pids: all,
+      gatewayPids: all,
       stop: () => server.stop(),
     };
   }
@@ -180,25 +184,29 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
 
 /**
  * CPU seconds and RSS summed over processes (a process that is gone counts as zero), and
- * each process's main-thread CPU seconds by pid.
+ * each process's CPU and main-thread CPU seconds by pid.
  */
 export function sumStats(pids: number[]): {
   cpuSeconds: number;
   rssMiB: number;
   mainThread: Map<number, number>;
+  /** Each process's CPU seconds, by pid. */
+  cpu: Map<number, number>;
 } {
-  let cpu = 0;
+  let total = 0;
   let rss = 0;
   const mainThread = new Map<number, number>();
+  const cpu = new Map<number, number>();
   for (const pid of pids) {
     try {
       const s = procStats(pid);
-      cpu += s.cpuSeconds;
+      total += s.cpuSeconds;
       rss += s.rssMiB;
       mainThread.set(pid, s.mainThreadCpuSeconds);
+      cpu.set(pid, s.cpuSeconds);
     } catch {
       // exited
     }
   }
-  return { cpuSeconds: cpu, rssMiB: Math.round(rss * 10) / 10, mainThread };
+  return { cpuSeconds: total, rssMiB: Math.round(rss * 10) / 10, mainThread, cpu };
 }

@@ -30,6 +30,24 @@ export const configSchema = z.strictObject({
   dataDir: cfg.str('./data'),
   /** This process's id for time-ordered ids (0-1023); unique per running process in a cluster. */
   nodeId: cfg.int(0, 0, 1023),
+  server: cfg.group({
+    /**
+     * Processes that do the socket work of `mychat serve` (WebSocket, Connect edge, media
+     * routes, the web app) on the shared public port, while one primary keeps the services,
+     * the single SQLite writer, kv and bus. `auto`: one per core when the process runs the
+     * gateway with services (the all-in-one), else 1. `1`: everything in one process, no fork.
+     */
+    workers: z
+      .preprocess(
+        (v) => {
+          if (typeof v !== 'string') return v;
+          const t = v.trim();
+          return t === 'auto' ? t : t === '' ? Number.NaN : Number(t);
+        },
+        z.union([z.literal('auto'), z.number().int().min(1).max(256)]),
+      )
+      .default('auto'),
+  }),
   log: cfg.group({
     level: cfg.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
     /** When set, each service module also logs to `<dir>/<module>.log`. */

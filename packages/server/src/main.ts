@@ -15,7 +15,9 @@ import { ModuleGraphError } from './kernel/module-graph.js';
 const USAGE = `mychat <command> [options]
 
 Commands:
-  serve [--target=all]     run the given modules (comma-separated names or meta-targets)
+  serve [--target=all] [--workers=auto|N]
+                           run the given modules (comma-separated names or meta-targets);
+                           --workers: processes for the socket work (server.workers)
   migrate                  bring every service's tables up to date, then exit
   modules                  list modules, their dependencies and the meta-targets
   config print             print the resolved config (secrets masked)
@@ -51,7 +53,7 @@ function parse(argv: string[]) {
     if (t.kind !== 'option' || t.name === 'target' || t.name === 'config' || t.name === 'help') continue;
     if (t.value === undefined) throw new ConfigError(`--${t.name} needs a value: --${t.name}=<value>`);
     if (positionals[0] === 'bench-seed' && SEED_OPTIONS.includes(t.name)) seed[t.name] = t.value;
-    else flags[t.name] = t.value;
+    else flags[t.name === 'workers' ? 'server.workers' : t.name] = t.value;
   }
   return {
     command: positionals,

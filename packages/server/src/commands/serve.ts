@@ -7,13 +7,14 @@ import type { CommandContext } from './command.js';
 /** Starts the modules of `target` (comma-separated names or meta-targets); -1: keep running. */
 export async function serveCommand({ sources }: CommandContext, target: string): Promise<number> {
   v8.setFlagsFromString(HEAP_GROWING_FLAG);
-  const app = createApp({
-    targets: target
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-    config: sources,
-  });
+  const targets = target
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  // --workers=N: a primary and N socket workers (workers/serve-workers.ts).
+  const split = (await import('../workers/serve-workers.js')).splitServe(targets, sources);
+  if (split) return split();
+  const app = createApp({ targets, config: sources });
   const log = app.loggers.root;
   let stopping = false;
   const shutdown = (signal: string) => {

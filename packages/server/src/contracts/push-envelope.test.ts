@@ -2,7 +2,14 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { gateway, message as pb } from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
-import { decodePushEnvelope, encodePushEnvelope, encodeServerFrameBinary } from './push-envelope.js';
+import {
+  decodePushEnvelope,
+  decodeSendMessageResponse,
+  encodePushEnvelope,
+  encodeSendMessageResponse,
+  encodeServerFrameBinary,
+  knownEncoding,
+} from './push-envelope.js';
 
 const msg = (text = '你好, hello') =>
   create(pb.MessageSchema, {
@@ -108,5 +115,36 @@ describe('PushEnvelope encoding', () => {
     const bytes = encodePushEnvelope(frames()[0]!, 's-1');
     expect(() => decodePushEnvelope(bytes.subarray(0, bytes.length - 2))).toThrow();
     expect(() => decodePushEnvelope(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0xff]))).toThrow();
+  });
+});
+
+describe('a send answer across a socket worker link', () => {
+  it('encodes as toBinary does, reusing the message bytes, and reads back with them remembered', () => {
+    for (const duplicate of [false, true]) {
+      const res = create(pb.SendMessageResponseSchema, { message: msg(), duplicate });
+      const bytes = encodeSendMessageResponse(res);
+      expect(bytes).toEqual(toBinary(pb.SendMessageResponseSchema, res));
+      const back = decodeSendMessageResponse(bytes);
+      expect(back).toEqual(res);
+      expect(knownEncoding(back.message!)).toEqual(toBinary(pb.MessageSchema, res.message!));
+      // The ack frame made from it is the same as one encoded from scratch.
+      const frame = create(gateway.ServerFrameSchema, {
+        requestId: 9,
+        body: { case: 'sendAck', value: back },
+      });
+      expect(encodeServerFrameBinary(frame)).toEqual(toBinary(gateway.ServerFrameSchema, frame));
+    }
+  });
+
+  it('falls back to the generated codec for anything else, remembering nothing', () => {
+    const empty = create(pb.SendMessageResponseSchema, {});
+    expect(encodeSendMessageResponse(empty)).toEqual(toBinary(pb.SendMessageResponseSchema, empty));
+    // duplicate first, then the message: valid protobuf, not the layout the encoder writes.
+    const m = toBinary(pb.MessageSchema, msg());
+    const odd = Uint8Array.from([0x10, 0x01, 0x0a, m.length, ...m]);
+    const back = decodeSendMessageResponse(odd);
+    expect(back.duplicate).toBe(true);
+    expect(back.message?.seq).toBe(7);
+    expect(knownEncoding(back.message!)).toBeUndefined();
   });
 });

@@ -130,13 +130,62 @@ function readField(bytes: Uint8Array, pos: number, no: number): { start: number;
 const ENCODED = Symbol('mychat.encoded');
 
 function messageBytes(m: message.Message): Uint8Array {
-  const holder = m as message.Message & { [ENCODED]?: Uint8Array };
-  let bytes = holder[ENCODED];
+  let bytes = knownEncoding(m);
   if (!bytes) {
     bytes = toBinary(message.MessageSchema, m);
-    Object.defineProperty(holder, ENCODED, { value: bytes, writable: true });
+    rememberEncoding(m, bytes);
   }
   return bytes;
+}
+
+/**
+ * Remembers `bytes` as the binary encoding of the message object `m`: the bytes it was just
+ * decoded from, or just encoded to. Whoever then needs `m` in binary (a frame, a call over a
+ * socket worker's link) takes them instead of encoding it again. Only for objects nobody
+ * changes afterwards: decoded requests and answers on their way through.
+ */
+export function rememberEncoding(m: object, bytes: Uint8Array): void {
+  Object.defineProperty(m, ENCODED, { value: bytes, writable: true });
+}
+
+/** The bytes remembered for `m` by {@link rememberEncoding}, if any. */
+export function knownEncoding(m: object): Uint8Array | undefined {
+  return (m as { [ENCODED]?: Uint8Array })[ENCODED];
+}
+
+/**
+ * A SendMessageResponse in binary (the same bytes as `toBinary`), the message's own
+ * encoding reused: the message service's answer crosses a socket worker's link right after
+ * the same Message was encoded for the push to the other members.
+ */
+export function encodeSendMessageResponse(res: message.SendMessageResponse): Uint8Array {
+  const m = res.message;
+  if (!m || res.$unknown?.length) return toBinary(message.SendMessageResponseSchema, res);
+  const msg = messageBytes(m);
+  const buf = pooledBytes(1 + varintSize(msg.length) + msg.length + (res.duplicate ? 2 : 0));
+  let pos = putTag(buf, 0, F_ACK_MESSAGE, WireType.LengthDelimited);
+  pos = putVarint(buf, pos, msg.length);
+  buf.set(msg, pos);
+  pos += msg.length;
+  if (res.duplicate) {
+    pos = putTag(buf, pos, F_ACK_DUPLICATE, WireType.Varint);
+    buf[pos] = 1;
+  }
+  return buf;
+}
+
+/**
+ * Decodes a SendMessageResponse and remembers its message's bytes on the message, so the
+ * sender's ack frame carries them as they came instead of encoding the message again.
+ */
+export function decodeSendMessageResponse(bytes: Uint8Array): message.SendMessageResponse {
+  const res = fromBinary(message.SendMessageResponseSchema, bytes);
+  const field = readField(bytes, 0, F_ACK_MESSAGE);
+  // Only the layout the encoder above writes: the message first, nothing but `duplicate` after.
+  const rest = field ? bytes.length - field.end : -1;
+  if (res.message && field && (rest === 0 || (rest === 2 && res.duplicate)))
+    rememberEncoding(res.message, bytes.slice(field.start, field.end));
+  return res;
 }
 
 const FRAME = WRITTEN_FIELDS['mychat.gateway.v1.ServerFrame'].fields;

@@ -17,6 +17,7 @@ import type { webConfigSchema } from './static/static.config.js';
 import type { MediaRoutesOptions } from './media/media-routes.js';
 import type { wsConfigSchema } from './ws/ws.config.js';
 import type { SocketMessages } from './ws/ws-requests.js';
+import type { SharedSocketLimits } from './ws/ws-shared-limits.js';
 
 export interface GatewayDeps {
   http: HttpServer;
@@ -35,6 +36,8 @@ export interface GatewayDeps {
   config: { maxBodyBytes: number; timeoutMs: number; accessTokenTtlSeconds: number };
   /** The HTTP media routes (uploads, tus, signed downloads). */
   media: { blob: BlobStore; dataDir: string; config: MediaRoutesOptions['config'] };
+  /** In a socket worker: the socket limits its primary keeps for all workers, and its number. */
+  worker?: { id: number; limits: SharedSocketLimits } | undefined;
 }
 
 /**
@@ -122,6 +125,8 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
     config: d.ws,
     proxies: d.http.proxies,
     reads,
+    shared: d.worker?.limits,
+    workerId: d.worker?.id,
   });
   return {
     value: undefined,

@@ -28,6 +28,19 @@ export interface HttpServerOptions {
   headersTimeoutMs?: number;
   /** Direct callers (no forwarding headers) allowed to read /metrics; empty: not served. */
   metricsAllowedFrom?: readonly string[];
+  /**
+   * What /metrics serves instead of this process's registry: a socket worker's asks its
+   * primary for every process's metrics, aggregated.
+   */
+  metricsText?: () => Promise<string>;
+  /**
+   * False: `start` does not listen; the owner calls `listen` when it is ready (a socket
+   * worker, once its gateway runs, so the shared port never hands it a connection early) or
+   * never (the primary of socket workers, whose workers take the port).
+   */
+  listen?: boolean;
+  /** A socket worker's number, sent on every answer as `x-mychat-worker`. */
+  workerId?: number;
 }
 
 /** Headers a proxy adds; a request carrying one did not come straight from a scraper. */
@@ -86,6 +99,11 @@ export class HttpServer {
   }
 
   async start(): Promise<void> {
+    if (this.opts.listen !== false) await this.listen();
+  }
+
+  /** Starts accepting connections (what `start` does unless told not to). */
+  async listen(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.opts.port, this.opts.host, () => {
@@ -108,6 +126,7 @@ export class HttpServer {
 
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (req.socket.timeout) req.socket.setTimeout(0);
+    if (this.opts.workerId !== undefined) res.setHeader('x-mychat-worker', String(this.opts.workerId));
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/healthz') return void json(res, 200, { status: 'ok' });
     if (path === '/readyz') return void this.ready(res);
@@ -169,7 +188,7 @@ export class HttpServer {
       return void json(res, 404, { code: 'not_found', message: 'no route for /metrics' });
     }
     try {
-      const body = await this.opts.metrics.metrics();
+      const body = await (this.opts.metricsText ?? (() => this.opts.metrics.metrics()))();
       res.writeHead(200, { 'content-type': this.opts.metrics.contentType });
       res.end(body);
     } catch (err) {

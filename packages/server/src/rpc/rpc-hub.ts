@@ -1,5 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import type { DescService } from '@bufbuild/protobuf';
+import type { DescMessage, DescMethodUnary, DescService, MessageShape } from '@bufbuild/protobuf';
 import {
   Code,
   ConnectError,
@@ -10,6 +10,7 @@ import {
   type Interceptor,
   type ServiceImpl,
   type Transport,
+  type UnaryResponse,
 } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import type { Counter, Histogram } from 'prom-client';
@@ -49,6 +50,11 @@ export interface RpcHubOptions {
    * overloaded service sheds load at its callers instead of buffering without bound.
    */
   maxInFlightPerPeer?: number;
+  /**
+   * Where every service that is not in this process goes, instead of a gRPC peer: a socket
+   * worker's link to its primary (which runs the services, or reaches their peers itself).
+   */
+  outbound?: Transport;
 }
 
 /**
@@ -106,6 +112,31 @@ export class RpcHub {
     return this.registrations.some((r) => r.service.typeName === service.typeName);
   }
 
+  /** True when services not in this process are reached over a socket worker's link to its primary. */
+  get linked(): boolean {
+    return this.opts.outbound !== undefined;
+  }
+
+  /**
+   * One unary call to `method`'s service wherever it runs, made for someone else (a socket
+   * worker's call arriving over its link): the request is a message already, the deadline
+   * and headers are the caller's.
+   */
+  call<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodUnary<I, O>,
+    timeoutMs: number | undefined,
+    header: HeaderInit,
+    input: MessageShape<I>,
+  ): Promise<UnaryResponse<I, O>> {
+    return this.transportFor(method.parent).unary(
+      method,
+      undefined,
+      timeoutMs ?? this.opts.defaultTimeoutMs,
+      header,
+      input,
+    );
+  }
+
   /** Registers every local service on a router (the internal gRPC server uses this). */
   routes(router: ConnectRouter): ConnectRouter {
     for (const r of this.registrations) {
@@ -152,6 +183,7 @@ export class RpcHub {
 
   private transportFor(service: DescService): Transport {
     if (this.isLocal(service)) return this.opts.serialiseLocalCalls ? this.routerTransport() : this.direct;
+    if (this.opts.outbound) return this.opts.outbound;
     const short = service.typeName.split('.')[1] ?? service.typeName; // mychat.auth.v1.AuthService -> auth
     const url = this.opts.peers[service.typeName] ?? this.opts.peers[short];
     if (!url) {

@@ -13,15 +13,24 @@ import type { ServiceInstance } from '../rpc/rpc-impl.js';
  * gateway and calls no peer) is never called by another, so it takes a free loopback port
  * and two such instances on one machine do not collide; any other keeps the well-known 8081.
  */
-export function rpcPort(ctx: Pick<AppContext, 'config' | 'modules'>): number {
+export function rpcPort(
+  ctx: Pick<AppContext, 'config' | 'modules'> & Partial<Pick<AppContext, 'role'>>,
+): number {
   if (ctx.config.rpc.port !== undefined) return ctx.config.rpc.port;
-  const selfContained = ctx.modules.includes('gateway') && Object.keys(ctx.config.rpc.peers).length === 0;
+  // A primary's gateway runs in its socket workers: the process is as self-contained as one that runs it.
+  const gateway = ctx.modules.includes('gateway') || ctx.role?.kind === 'primary';
+  const selfContained = gateway && Object.keys(ctx.config.rpc.peers).length === 0;
   return selfContained ? 0 : 8081;
 }
 
-export async function initMetrics(): Promise<ServiceInstance<ModuleValues['metrics']>> {
+export async function initMetrics(
+  _deps: unknown,
+  ctx: AppContext,
+): Promise<ServiceInstance<ModuleValues['metrics']>> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'mychat_' });
+  // The primary reads a socket worker's metrics to serve them with everyone's.
+  if (ctx.role.kind === 'worker') ctx.role.uplink.serveMetrics(registry);
   return { value: registry };
 }
 
@@ -41,6 +50,13 @@ export async function initHttpServer(
     maxConnections: ctx.config.http.maxConnections,
     headersTimeoutMs: ctx.config.http.headersTimeoutMs,
     metricsAllowedFrom: ctx.config.http.metricsAllowedFrom,
+    // The primary of socket workers takes no connections; its workers share the public port
+    // and listen once their gateway runs (serve-workers.ts).
+    listen: ctx.role.kind === 'single',
+    ...(ctx.role.kind === 'worker' && {
+      workerId: ctx.role.uplink.id,
+      metricsText: ctx.role.uplink.metrics,
+    }),
   });
   return { value: server, start: () => server.start(), stop: () => server.stop() };
 }
@@ -78,6 +94,8 @@ export async function initRpcHub(
     logger: ctx.logger,
     rpcDuration,
     rpcShed,
+    // A socket worker reaches every service through its primary.
+    ...(ctx.role.kind === 'worker' && { outbound: ctx.role.uplink.transport }),
   });
   return { value: hub };
 }
@@ -126,6 +144,8 @@ export async function initSql(
 }
 
 export async function initKv(_deps: unknown, ctx: AppContext): Promise<ServiceInstance<ModuleValues['kv']>> {
+  // A socket worker uses its primary's store (memory or Redis): one set of windows and leases.
+  if (ctx.role.kind === 'worker') return { value: ctx.role.uplink.kv };
   const { openKv } = await import('../adapters/kv/open-kv.js');
   const kv = await openKv({
     redisUrl: ctx.config.redis.url,
@@ -148,6 +168,10 @@ export async function initBus(
   _deps: unknown,
   ctx: AppContext,
 ): Promise<ServiceInstance<ModuleValues['bus']>> {
+  if (ctx.role.kind === 'worker') {
+    const bus = ctx.role.uplink.bus;
+    return { value: bus, stop: () => bus.close(), health: async () => bus.connected() };
+  }
   const { openBus } = await import('../adapters/bus/open-bus.js');
   const bus = await openBus({
     busUrl: ctx.config.bus.url,

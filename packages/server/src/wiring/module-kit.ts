@@ -25,6 +25,7 @@ import type { AuthService } from '../services/auth/auth.service.js';
 import type { MediaWorker } from '../services/media/media.worker.js';
 import type { MomentsFanout } from '../services/moments/moments.fanout.js';
 import type { PushSenderValue } from '../services/push/push.module.js';
+import type { WorkerUplink } from '../workers/worker-link.js';
 import { peerClients, type Peers, type ServiceName } from './peers.js';
 
 /** What each module gives to the modules that depend on it. */
@@ -54,8 +55,16 @@ export interface ModuleValues {
 }
 export type ModuleName = keyof ModuleValues;
 
+/**
+ * What this process is in `mychat serve --workers=N`: the only one (the default), the primary
+ * (every module but the gateway; its workers take the public port), or a socket worker (the
+ * gateway, reaching services, kv and bus through its primary's link).
+ */
+export type ProcessRole = { kind: 'single' } | { kind: 'primary' } | { kind: 'worker'; uplink: WorkerUplink };
+
 /** Process-wide context handed to every module besides its declared dependencies. */
 export interface AppContext {
+  role: ProcessRole;
   name: string;
   config: Config;
   logger: Logger;

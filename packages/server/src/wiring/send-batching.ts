@@ -18,24 +18,27 @@ type MessageClient = PeerClient<'message'>['public'];
 /**
  * The gateway's message client for its sockets' sends: the plain client when the message
  * service runs in this process (a call is a function call; a turn's wait would only add
- * latency), else one whose SendMessage goes in one SendMessageBatch call per event-loop
+ * latency) or is reached over a socket worker's link (whose frames of one turn already go
+ * in one write), else one whose SendMessage goes in one SendMessageBatch call per event-loop
  * turn. Which one is decided at the first send, once every local service is registered.
  */
 export function batchRemoteSends(hub: RpcHub, clients: PeerClient<'message'>): MessageClient {
   let batched: SendBatcher | undefined | null;
   const sendMessage: MessageClient['sendMessage'] = (req, opts) => {
-    batched ??= hub.isLocal(message.MessageInternalService)
-      ? null
-      : sendBatcher({
-          batch: (sends) =>
-            clients.internal.sendMessageBatch(
-              { sends },
-              { headers: callHeaders({ requestId: newBatchId() }) },
-            ),
-          single: (r, o) => clients.public.sendMessage(r, { headers: callHeaders(o) }),
-          maxInFlight: hub.maxInFlightPerPeer,
-          onShed: () => hub.countShed('message'),
-        });
+    // Over a socket worker's link the calls of a turn already leave in one write.
+    batched ??=
+      hub.isLocal(message.MessageInternalService) || hub.linked
+        ? null
+        : sendBatcher({
+            batch: (sends) =>
+              clients.internal.sendMessageBatch(
+                { sends },
+                { headers: callHeaders({ requestId: newBatchId() }) },
+              ),
+            single: (r, o) => clients.public.sendMessage(r, { headers: callHeaders(o) }),
+            maxInFlight: hub.maxInFlightPerPeer,
+            onShed: () => hub.countShed('message'),
+          });
     // The gateway's request handler passes a plain record (callHeaders); anything else goes alone.
     const h = opts?.headers;
     const plain = h && !(h instanceof Headers) && !Array.isArray(h);

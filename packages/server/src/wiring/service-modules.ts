@@ -238,6 +238,9 @@ export async function initGatewayModule(
     ws: ctx.config.ws,
     web: ctx.config.web,
     media: { blob: deps.blob, dataDir: ctx.config.dataDir, config: ctx.config.media },
+    ...(ctx.role.kind === 'worker' && {
+      worker: { id: ctx.role.uplink.id, limits: ctx.role.uplink.sockets },
+    }),
     config: {
       maxBodyBytes: ctx.config.http.maxBodyBytes,
       timeoutMs: ctx.config.rpc.timeoutMs,

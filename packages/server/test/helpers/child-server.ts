@@ -14,6 +14,16 @@ export class ChildServer {
 
   constructor(private readonly env: Record<string, string>) {}
 
+  /** The server process's id (the primary's, with socket workers). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** The exit code once the process has ended (null while it runs or when a signal ended it). */
+  get exitCode(): number | null | undefined {
+    return this.child?.exitCode;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.env.MYCHAT_HTTP_PORT}`;
   }

@@ -49,6 +49,12 @@ describe('the internal RPC port when rpc.port is unset', () => {
     expect(rpcPort({ config: peers, modules: ['rpc', 'auth', 'gateway'] })).toBe(8081);
   });
 
+  it('takes a free port in the primary of socket workers, whose gateway runs in the workers', () => {
+    const modules = ['sql', 'rpc', 'rpc-server', 'auth', 'message'];
+    expect(rpcPort({ config: config({}), modules, role: { kind: 'primary' } })).toBe(0);
+    expect(rpcPort({ config: config({}), modules })).toBe(8081);
+  });
+
   it('is exactly what rpc.port says when it is set', () => {
     expect(rpcPort({ config: config({ MYCHAT_RPC_PORT: '9100' }), modules: ['gateway'] })).toBe(9100);
   });

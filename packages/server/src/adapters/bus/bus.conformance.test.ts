@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { backendAvailable, backendUrls, uniqueName } from '../../../test/helpers/backends.js';
 import type { Bus, BusHandler } from './bus.js';
 import { openBus } from './open-bus.js';
+import { inProcessPrimary, type InProcessPrimary } from '../../workers/in-process.test-helpers.js';
 
 interface BusBackend {
   name: string;
@@ -247,12 +248,28 @@ function busConformance(backend: BusBackend): void {
   });
 }
 
+const primaries = new Map<string, Promise<InProcessPrimary>>();
+afterAll(async () => {
+  for (const p of primaries.values()) await (await p).close();
+});
+
 const backends: BusBackend[] = [
   {
     name: 'memory',
     available: async () => true,
     open: (prefix, logger) => openBus({ prefix, logger }),
     shared: false,
+  },
+  {
+    // A socket worker's bus: each instance is one more worker of the prefix's primary.
+    name: 'ipc (socket workers through their primary)',
+    available: async () => true,
+    open: async (prefix, logger) => {
+      let primary = primaries.get(prefix);
+      if (!primary) primaries.set(prefix, (primary = inProcessPrimary()));
+      return (await (await primary).uplink(logger)).bus;
+    },
+    shared: true,
   },
   {
     name: 'redis',

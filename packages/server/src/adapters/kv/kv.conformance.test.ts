@@ -6,6 +6,7 @@ import { backendAvailable, backendUrls, uniqueName } from '../../../test/helpers
 import type { Kv } from './kv.js';
 import { createMemoryKv } from './memory.kv.js';
 import { openKv } from './open-kv.js';
+import { inProcessPrimary, type InProcessPrimary } from '../../workers/in-process.test-helpers.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -248,12 +249,28 @@ function kvConformance(backend: KvBackend): void {
   });
 }
 
+const primaries = new Map<string, Promise<InProcessPrimary>>();
+afterAll(async () => {
+  for (const p of primaries.values()) await (await p).close();
+});
+
 const backends: KvBackend[] = [
   {
     name: 'memory',
     available: async () => true,
     open: (prefix) => openKv({ prefix, logger }),
     shared: false,
+  },
+  {
+    // A socket worker's kv: each instance is one more worker of the prefix's primary.
+    name: 'ipc (socket workers through their primary)',
+    available: async () => true,
+    open: async (prefix) => {
+      let primary = primaries.get(prefix);
+      if (!primary) primaries.set(prefix, (primary = inProcessPrimary()));
+      return (await (await primary).uplink()).kv;
+    },
+    shared: true,
   },
   {
     name: 'redis',

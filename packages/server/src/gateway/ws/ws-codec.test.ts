@@ -1,8 +1,9 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { gateway } from '@mychat/protocol';
+import { gateway, message } from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
 import { errors, ErrorCode, toConnectError } from '../../kernel/errors.js';
+import { knownEncoding } from '../../contracts/push-envelope.js';
 import { decodeClientFrame, errorFrameFrom, peekFrameType } from './ws-codec.js';
 import { normalizeOrigin } from './ws-upgrade.js';
 
@@ -18,6 +19,37 @@ describe('ws codec', () => {
       'presence',
     );
     expect(peekFrameType(new Uint8Array([0xff]))).toBe('unknown');
+  });
+
+  it("remembers a binary send's bytes as they came, for a socket worker to forward", () => {
+    const init = {
+      requestId: 3,
+      body: {
+        case: 'send' as const,
+        value: {
+          conversationId: 'c',
+          clientMsgId: 'm',
+          content: { body: { case: 'text' as const, value: { text: 'hi' } } },
+        },
+      },
+    };
+    const bytes = Buffer.from(toBinary(gateway.ClientFrameSchema, create(gateway.ClientFrameSchema, init)));
+    const r = decodeClientFrame(bytes, true);
+    const req = r.ok && r.frame.body.case === 'send' ? r.frame.body.value : undefined;
+    expect([...knownEncoding(req!)!]).toEqual([...toBinary(message.SendMessageRequestSchema, req!)]);
+    // The same field twice (merged on decode): nothing remembered. Text frames: nothing either.
+    const send = bytes.subarray(2);
+    const twice = decodeClientFrame(Buffer.concat([bytes, send]), true);
+    expect(
+      twice.ok && twice.frame.body.case === 'send' && knownEncoding(twice.frame.body.value),
+    ).toBeUndefined();
+    const text = decodeClientFrame(
+      Buffer.from(JSON.stringify({ requestId: 1, send: { conversationId: 'c' } })),
+      false,
+    );
+    expect(
+      text.ok && text.frame.body.case === 'send' && knownEncoding(text.frame.body.value),
+    ).toBeUndefined();
   });
 
   it('decodes unknown fields to an empty body instead of failing', () => {

@@ -8,7 +8,7 @@ import { BinaryReader, type WireType } from '@bufbuild/protobuf/wire';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { gateway } from '@mychat/protocol';
 import { AppError, ErrorCode, errorInfoOf, reasonOf } from '../../kernel/errors.js';
-import { encodeServerFrameBinary } from '../../contracts/push-envelope.js';
+import { encodeServerFrameBinary, rememberEncoding } from '../../contracts/push-envelope.js';
 
 const { ClientFrameSchema, ServerFrameSchema } = gateway;
 
@@ -28,10 +28,34 @@ export function decodeClientFrame(data: Buffer, isBinary: boolean): DecodedFrame
     const frame = isBinary
       ? fromBinary(ClientFrameSchema, data)
       : fromJsonString(ClientFrameSchema, data.toString('utf8'), { ignoreUnknownFields: true });
+    if (isBinary && frame.body.case === 'send') rememberSendBytes(frame.body.value, data);
     return { ok: true, frame };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
+}
+
+const F_SEND = ClientFrameSchema.fields.find((f) => f.localName === 'send')!.number;
+
+/**
+ * Remembers the bytes of the `send` field a binary frame carried as the encoding of its
+ * decoded SendMessageRequest: a socket worker forwards them to the message service as they
+ * came instead of encoding the request again. Only when the field appears once (a repeated
+ * one would have been merged).
+ */
+function rememberSendBytes(req: object, data: Buffer): void {
+  const r = new BinaryReader(data);
+  let found: Uint8Array | undefined;
+  while (r.pos < r.len) {
+    const [no, wire] = r.tag();
+    if (no !== F_SEND) {
+      r.skip(wire as WireType);
+      continue;
+    }
+    if (found) return;
+    found = r.bytes();
+  }
+  if (found) rememberEncoding(req, found);
 }
 
 /** Encodes a ServerFrame for a socket's wire. */

@@ -23,7 +23,14 @@ import { WsLifecycle } from './ws-lifecycle.js';
 import { createWsMetrics } from './ws-metrics.js';
 import { PresenceTracker } from './ws-presence.js';
 import { createRequestHandler, newRequestId, type SocketMessages } from './ws-requests.js';
-import { checkUpgrade, normalizeOrigin, refuseUpgrade } from './ws-upgrade.js';
+import type { SharedSocketLimits } from './ws-shared-limits.js';
+import {
+  checkUpgrade,
+  normalizeOrigin,
+  poolRefusal,
+  refuseUpgrade,
+  type UpgradeRefusal,
+} from './ws-upgrade.js';
 import { LocalUsers } from './ws-users.js';
 import type { wsConfigSchema } from './ws.config.js';
 
@@ -50,6 +57,10 @@ export interface WsGatewayDeps {
   proxies: ProxyTrust;
   /** The per-user read budget this gateway's HTTP edge spends from too. */
   reads: ReadBudget;
+  /** Socket limits kept for several gateways at once (a socket worker's primary); else counted here. */
+  shared?: SharedSocketLimits | undefined;
+  /** A socket worker's number, told in the 101 answer (`x-mychat-worker`) so tests and operators see where a socket landed. */
+  workerId?: number | undefined;
 }
 
 export interface WsGateway {
@@ -113,29 +124,58 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
     reads: d.reads,
     maxSocketsPerSession: c.maxSocketsPerSession,
     maxSocketsPerUser: c.maxSocketsPerUser,
+    shared: d.shared,
   });
+  d.shared?.onClose((orders) => lifecycle.closeOrdered(orders));
+  if (d.workerId !== undefined) {
+    const header = `x-mychat-worker: ${d.workerId}`;
+    wss.on('headers', (headers) => headers.push(header));
+  }
 
   let stopping = false;
   let sweepTimer: NodeJS.Timeout | undefined;
   let sessionEnded: BusSubscription | undefined;
 
+  const refuse = (req: IncomingMessage, socket: Duplex, refusal: UpgradeRefusal) => {
+    metrics.upgradesRefused.inc({ reason: refusal.reason });
+    log.debug({ reason: refusal.reason, origin: req.headers.origin }, 'upgrade refused');
+    refuseUpgrade(socket, refusal.status, refusal.message);
+  };
+
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const ip = d.proxies.clientAddress(req);
+    const shared = d.shared;
     const refusal = checkUpgrade(req, {
       allowedOrigins,
       forwardedHost: d.proxies.forwardedHeader(req, 'host'),
-      pending: lifecycle.pending,
+      // With shared limits the pool is checked by their keeper, below.
+      pending: shared ? 0 : lifecycle.pending,
       maxPending: c.maxPendingSockets,
-      pendingFromIp: lifecycle.pendingFrom(ip),
+      pendingFromIp: shared ? 0 : lifecycle.pendingFrom(ip),
       maxPendingPerIp: c.maxPendingSocketsPerIp,
       stopping,
     });
-    if (refusal) {
-      metrics.upgradesRefused.inc({ reason: refusal.reason });
-      log.debug({ reason: refusal.reason, origin: req.headers.origin }, 'upgrade refused');
-      return refuseUpgrade(socket, refusal.status, refusal.message);
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => lifecycle.onConnect(ws, ip));
+    if (refusal) return refuse(req, socket, refusal);
+    if (!shared) return void wss.handleUpgrade(req, socket, head, (ws) => lifecycle.onConnect(ws, ip));
+    shared.admitPending(ip).then(
+      (full) => {
+        if (full) return refuse(req, socket, poolRefusal(full));
+        // Admitted: the place is given back when the socket authenticates or closes, and
+        // here when it never becomes a WebSocket at all.
+        if (socket.destroyed) return shared.pendingLeft(ip);
+        const gone = () => shared.pendingLeft(ip);
+        socket.once('close', gone);
+        if (stopping) return void socket.destroy();
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          socket.off('close', gone);
+          lifecycle.onConnect(ws, ip);
+        });
+      },
+      (err: unknown) => {
+        log.warn({ err }, 'could not ask for a place in the socket pool');
+        refuse(req, socket, poolRefusal('busy'));
+      },
+    );
   };
 
   /** The one periodic check for every socket and for presence. */

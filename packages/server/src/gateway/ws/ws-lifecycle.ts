@@ -13,6 +13,7 @@ import { WsConnection } from './ws-connection.js';
 import type { WsMetrics } from './ws-metrics.js';
 import type { PresenceTracker } from './ws-presence.js';
 import { newRequestId, type RequestBody, type RequestHandler } from './ws-requests.js';
+import type { SharedSocketLimits, SocketCloseOrder } from './ws-shared-limits.js';
 import type { LocalUsers } from './ws-users.js';
 
 /** Frames a client may send after Auth and before AuthOk (pipelining); more is abuse. */
@@ -46,6 +47,8 @@ export interface LifecycleDeps {
   /** Open sockets per session and per user; the oldest over either cap is closed with 4430. */
   maxSocketsPerSession: number;
   maxSocketsPerUser: number;
+  /** When set, the pending pool and the socket caps are kept there for several gateways (workers). */
+  shared?: SharedSocketLimits | undefined;
 }
 
 /**
@@ -81,6 +84,7 @@ export class WsLifecycle {
 
   private leavePending(conn: WsConnection): void {
     if (!this.unauthenticated.delete(conn)) return;
+    this.d.shared?.pendingLeft(conn.clientIp);
     this.pendingCount--;
     const n = this.pendingFrom(conn.clientIp) - 1;
     if (n > 0) this.pendingByIp.set(conn.clientIp, n);
@@ -232,6 +236,8 @@ export class WsLifecycle {
    */
   private enforceSocketCaps(conn: WsConnection): void {
     const { userId, sessionId } = conn.caller!;
+    // Across workers the primary sees every socket of the user and says which to close.
+    if (this.d.shared) return this.d.shared.opened(conn.id, userId, sessionId);
     // Connection ids grow with connect order: sorted, the oldest come first.
     const others = () =>
       this.d.users
@@ -249,6 +255,14 @@ export class WsLifecycle {
       'too many sockets for this session',
     );
     shed(others(), this.d.maxSocketsPerUser, 'too many sockets for this account');
+  }
+
+  /** Closes the sockets the keeper of the shared caps said are over them (see SharedSocketLimits). */
+  closeOrdered(orders: readonly SocketCloseOrder[]): void {
+    for (const o of orders) {
+      const conn = this.d.users.socketsOf(o.userId).find((c) => c.id === o.connId);
+      if (conn && (conn.phase === 'open' || conn.phase === 'authenticating')) conn.close(o.code, o.reason);
+    }
   }
 
   /** The sweep found the socket's token expired: say why, then close as for a bad token. */
@@ -318,6 +332,7 @@ export class WsLifecycle {
     this.leavePending(conn);
     this.connections.delete(conn);
     this.d.metrics.closes.inc({ code: String(code) });
+    if (conn.registered) this.d.shared?.closed(conn.id);
     if (this.d.users.remove(conn)) this.d.presence.offline(conn.userId!);
     conn.log.debug({ close_code: code }, 'socket closed');
   }

@@ -43,14 +43,16 @@ export function checkUpgrade(req: IncomingMessage, p: UpgradePolicy): UpgradeRef
   if (path !== WS_PATH) return { status: 404, reason: 'path', message: `no WebSocket endpoint at ${path}` };
   if (p.stopping) return { status: 503, reason: 'stopping', message: 'server is restarting' };
   if (!originAllowed(req, p)) return { status: 403, reason: 'origin', message: 'origin not allowed' };
-  if (p.pendingFromIp >= p.maxPendingPerIp)
-    return {
-      status: 429,
-      reason: 'source',
-      message: 'too many unauthenticated connections from this address',
-    };
-  if (p.pending >= p.maxPending) return { status: 503, reason: 'busy', message: 'too many connections' };
+  if (p.pendingFromIp >= p.maxPendingPerIp) return poolRefusal('source');
+  if (p.pending >= p.maxPending) return poolRefusal('busy');
   return undefined;
+}
+
+/** The refusal when the pool of unauthenticated sockets has no place: for this address, or at all. */
+export function poolRefusal(reason: 'source' | 'busy'): UpgradeRefusal {
+  return reason === 'source'
+    ? { status: 429, reason, message: 'too many unauthenticated connections from this address' }
+    : { status: 503, reason, message: 'too many connections' };
 }
 
 function originAllowed(req: IncomingMessage, p: UpgradePolicy): boolean {

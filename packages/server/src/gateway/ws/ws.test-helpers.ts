@@ -11,6 +11,7 @@ import {
   type MessageInitShape,
 } from '@bufbuild/protobuf';
 import { auth, gateway } from '@mychat/protocol';
+import type { IncomingHttpHeaders } from 'node:http';
 import { WebSocket } from 'ws';
 import { signUp } from '../../../test/helpers/auth-helpers.js';
 import type { TestServer } from '../../../test/helpers/test-server.js';
@@ -32,6 +33,8 @@ export interface TestSocket {
   send(frame: ClientFrameInit, wire?: 'binary' | 'text'): void;
   /** Resolves with the close code and reason. */
   closed: Promise<{ code: number; reason: string }>;
+  /** The headers of the server's 101 answer. */
+  upgradeHeaders: IncomingHttpHeaders;
 }
 
 export const wsUrl = (server: TestServer, path = '/ws') => server.baseUrl.replace(/^http/, 'ws') + path;
@@ -65,6 +68,7 @@ export function connect(
     ws,
     all,
     closed,
+    upgradeHeaders: {},
     next(pred = () => true, timeoutMs = 3_000) {
       const i = queue.findIndex((r) => pred(r.frame));
       if (i >= 0) return Promise.resolve(queue.splice(i, 1)[0]!);
@@ -86,6 +90,7 @@ export function connect(
       );
     },
   };
+  ws.once('upgrade', (res) => (socket.upgradeHeaders = res.headers));
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(socket));
     ws.once('error', reject);
