@@ -225,7 +225,7 @@ describe('mychat serve', () => {
       ),
     ]);
     expect(exit, stderr).toEqual({ code: 0, signal: null });
-    expect(stdout).toContain('"msg":"shutting down"');
+    expect(stdout).toContain('"msg":"shutting down');
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 });
