@@ -35,7 +35,9 @@ export const configSchema = z.strictObject({
      * Processes that do the socket work of `mychat serve` (WebSocket, Connect edge, media
      * routes, the web app) on the shared public port, while one primary keeps the services,
      * the single SQLite writer, kv and bus. `auto`: one per core when the process runs the
-     * gateway with services (the all-in-one), else 1. `1`: everything in one process, no fork.
+     * gateway with services (the all-in-one), else 1. `1` (the default until the primary's
+     * cost per message drops: on 2 cores, 2 workers cost 40-60 % more CPU per message, see
+     * docs/performance.md): everything in one process, no fork.
      */
     workers: z
       .preprocess(
@@ -46,7 +48,7 @@ export const configSchema = z.strictObject({
         },
         z.union([z.literal('auto'), z.number().int().min(1).max(256)]),
       )
-      .default('auto'),
+      .default(1),
   }),
   log: cfg.group({
     level: cfg.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], 'info'),
