@@ -1,6 +1,7 @@
 import { createI18n } from 'vue-i18n';
 import { en } from './en.js';
 import { zhCN } from './zh-CN.js';
+import { momentsShellEn, momentsShellZhCN, withMomentsShell } from './moments-shell.js';
 
 export const LOCALES = [
   { code: 'zh-CN', name: '简体中文' },
@@ -25,7 +26,10 @@ export const i18n = createI18n({
   legacy: false,
   locale: initialLocale(),
   fallbackLocale: 'en',
-  messages: { en, 'zh-CN': zhCN },
+  messages: {
+    en: withMomentsShell(en, momentsShellEn),
+    'zh-CN': withMomentsShell(zhCN, momentsShellZhCN),
+  },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: import.meta.env.DEV,
 });
@@ -36,3 +40,19 @@ export function setLocale(locale: Locale): void {
   document.documentElement.lang = locale;
 }
 document.documentElement.lang = i18n.global.locale.value;
+
+let momentsMessages: Promise<void> | undefined;
+/** Adds the strings of the moments pages (loaded with those pages, once; again after a failure). */
+export function loadMomentsMessages(): Promise<void> {
+  momentsMessages ??= import('./moments.js').then(
+    (m) => {
+      i18n.global.mergeLocaleMessage('en', m.momentsEn);
+      i18n.global.mergeLocaleMessage('zh-CN', m.momentsZhCN);
+    },
+    (e: unknown) => {
+      momentsMessages = undefined;
+      throw e;
+    },
+  );
+  return momentsMessages;
+}
