@@ -263,6 +263,33 @@ describe('moments store: publishing', () => {
     expect(s.nameOf('me')).toBe('Me');
   });
 
+  it('posts the same picture picked twice once (the server stores one file for both)', async () => {
+    let published: Record<string, unknown> = {};
+    fake.provide('moments', {
+      publish: async (o: Record<string, unknown>) => {
+        published = o;
+        return { moment: post('d', 'me'), duplicate: false };
+      },
+    });
+    fake.provide('media', {
+      upload: async (_b: Blob, o: { name: string }) => ({
+        id: o.name === 'c.png' ? 'm2' : 'm1',
+        status: 'ready',
+      }),
+    });
+    const s = useMomentsStore();
+    await s.publish({
+      text: '',
+      files: ['a.png', 'c.png', 'b.png'].map((name) => ({ blob: blob(1), name, kind: 'image' as const })),
+      location: '',
+      audience: 'friends',
+      userIds: [],
+      mentions: [],
+      clientId: 'd',
+    });
+    expect(published.images).toEqual(['m1', 'm2']);
+  });
+
   it('waits for a video the server transcodes, and sends no list for "all friends"', async () => {
     let published: Record<string, unknown> = {};
     fake.provide('moments', {

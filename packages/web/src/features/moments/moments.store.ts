@@ -204,7 +204,8 @@ export const useMomentsStore = defineStore('moments', () => {
       const video = d.files[0]?.kind === 'video';
       const { moment } = await client.moments.publish({
         text: d.text,
-        ...(video ? { video: ids[0]! } : { images: ids }),
+        // The same picture picked twice is one file on the server: posted once.
+        ...(video ? { video: ids[0]! } : { images: [...new Set(ids)] }),
         ...(d.location && { location: d.location }),
         audience: d.audience,
         ...((d.audience === 'only' || d.audience === 'except') && { userIds: d.userIds }),
