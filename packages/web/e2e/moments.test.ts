@@ -164,4 +164,54 @@ describe('web: moments', { timeout: 240_000 }, () => {
 
     for (const p of [ann, bob, cat, dan]) await p.context.close();
   });
+
+  it('privacy from the album pages: "don’t show me theirs", "don’t let them see mine", and a stranger’s ten', async () => {
+    const [ann, bob, eve] = await Promise.all([
+      signUp(setup.browser, setup.server, 'Ann Lee'),
+      signUp(setup.browser, setup.server, 'Bob'),
+      signUp(setup.browser, setup.server, 'Eve'),
+    ]);
+    await befriend(bob, ann);
+    await discover(ann).click();
+    const annId = (await ann.page.getByRole('link', { name: 'My album' }).getAttribute('href'))!
+      .split('/')
+      .pop()!;
+    await ann.page.getByRole('link', { name: 'New moment' }).click();
+    await ann.page.getByRole('textbox', { name: 'Text of the moment' }).fill('Hello friends and neighbours');
+    await ann.page.getByRole('button', { name: 'Post', exact: true }).click();
+    await post(ann, 'Hello friends').waitFor();
+
+    // Bob mutes Ann from her album page: gone from his feed, still on her album.
+    await discover(bob).click();
+    await post(bob, 'Hello friends').getByRole('link', { name: 'Ann Lee' }).click();
+    const album = bob.page.getByRole('region', { name: 'Moments of Ann Lee' });
+    await album.getByRole('list', { name: 'Posts' }).getByText('Hello friends').waitFor();
+    await album.getByRole('checkbox', { name: 'Hide the moments of Ann Lee from my feed' }).check();
+    await album.getByRole('status').getByText('Saved.').waitFor();
+    await bob.page.getByRole('link', { name: 'Moments', exact: true }).click();
+    await bob.page.getByText('No moments yet.', { exact: false }).waitFor();
+
+    // Ann hides her moments from Bob, from his page in Contacts: his view of her album empties.
+    await ann.page.getByRole('link', { name: 'Contacts' }).click();
+    await ann.page.getByRole('region', { name: 'Friends' }).getByRole('link', { name: 'Bob' }).click();
+    await ann.page.getByRole('link', { name: 'Moments', exact: true }).click();
+    await ann.page.getByRole('checkbox', { name: 'Don’t let Bob see my moments' }).check();
+    await ann.page.getByRole('status').getByText('Saved.').waitFor();
+    await bob.page.goto(`/discover/album/${annId}`);
+    await album.getByText('Nothing to see here yet.').waitFor();
+
+    // Eve, a stranger, sees Ann's newest posts shared with all friends, read only.
+    await eve.page.goto(`/discover/album/${annId}`);
+    const seen = eve.page.getByRole('region', { name: 'Moments of Ann Lee' });
+    await seen.getByText('You are not friends: you see at most 10 of their moments.').waitFor();
+    await seen
+      .getByRole('list', { name: 'Posts' })
+      .getByRole('link', { name: /Hello friends/ })
+      .click();
+    const one = eve.page.getByRole('region', { name: 'Moment' }).getByRole('article');
+    await one.getByText('Hello friends and neighbours').waitFor();
+    expect(await one.getByRole('button', { name: 'Like' }).count()).toBe(0);
+    expect(await one.getByRole('button', { name: 'Comment' }).count()).toBe(0);
+    for (const p of [ann, bob, eve]) await p.context.close();
+  });
 });
