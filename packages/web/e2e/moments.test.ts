@@ -93,6 +93,7 @@ describe('web: moments', { timeout: 240_000 }, () => {
 
     // Bob likes and comments: Ann's badge counts them live, and her open feed shows them.
     await seen.getByRole('button', { name: 'Like' }).click();
+    await seen.getByRole('button', { name: 'Like', pressed: true }).waitFor();
     await discover(ann).getByText('1').waitFor();
     await seen.getByRole('button', { name: 'Comment' }).click();
     await seen.getByRole('textbox', { name: 'Comment' }).fill('Beautiful! Which lake?');

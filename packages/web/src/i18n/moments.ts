@@ -49,7 +49,6 @@ export const momentsEn = {
     hiddenFrom: 'Hidden from: {names}',
     // Likes and comments
     like: 'Like',
-    liked: 'Liked',
     likedBy: 'Liked by',
     comment: 'Comment',
     comments: 'Comments',
@@ -135,7 +134,6 @@ export const momentsZhCN: MomentsMessages = {
     visibleTo: '部分可见：{names}',
     hiddenFrom: '不给谁看：{names}',
     like: '赞',
-    liked: '取消',
     likedBy: '赞过的人',
     comment: '评论',
     comments: '评论',
