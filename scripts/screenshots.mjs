@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Regenerates docs/screenshots/*.png from the built web app in real Chromium:
-// sign-up, chat list, chat, contacts and My files, light and dark, desktop and phone width.
+// sign-up, chat list, chat, contacts, My files and moments, light and dark, desktop and phone width.
 // Usage: npm run screenshots (builds first).
 import { spawnSync } from 'node:child_process';
 
-const r = spawnSync('npx', ['vitest', 'run', 'packages/web/e2e/screenshots.test.ts'], {
+const tests = ['packages/web/e2e/screenshots.test.ts', 'packages/web/e2e/moments-screenshots.test.ts'];
+const r = spawnSync('npx', ['vitest', 'run', ...tests], {
   stdio: 'inherit',
   env: { ...process.env, MYCHAT_SCREENSHOTS: '1' },
 });

@@ -81,6 +81,10 @@ describe('web: the app under its security headers', { timeout: 120_000 }, () => 
     await page.getByLabel('群名称').waitFor();
     await page.getByRole('link', { name: '我的文件' }).click();
     await page.getByRole('heading', { name: '我的文件' }).waitFor();
+    await page.getByRole('link', { name: /^发现/ }).click();
+    await page.getByRole('region', { name: '朋友圈' }).waitFor();
+    await page.getByRole('link', { name: '发表朋友圈' }).click();
+    await page.getByRole('radio', { name: '部分可见' }).waitFor();
 
     expect(violations).toEqual([]);
     await ann.context.close();

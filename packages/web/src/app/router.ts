@@ -5,6 +5,7 @@ import { useSessionStore } from '../features/auth/session.store.js';
 import ChatView from '../features/chat/ChatView.vue';
 import ChatsView from '../features/chat/ChatsView.vue';
 import EmptyPane from './EmptyPane.vue';
+import { discoverRoute } from '../features/moments/routes.js';
 import MainLayout from './MainLayout.vue';
 
 const routes: RouteRecordRaw[] = [
@@ -69,6 +70,7 @@ const routes: RouteRecordRaw[] = [
           },
         ],
       },
+      discoverRoute,
       // "My files" is lazy: most visits never open it.
       {
         path: 'files/:folderId?',

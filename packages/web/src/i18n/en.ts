@@ -1,4 +1,4 @@
-import { featureErrors, push, settings } from './features.en.js';
+import { push, pushErrors, settings } from './settings.en.js';
 /** English. zh-CN.ts must have exactly the same keys (a unit test checks). */
 export const en = {
   app: { name: 'MyChat', tagline: 'Chat with friends and groups, on any device.' },
@@ -60,7 +60,7 @@ export const en = {
     passwordSame: 'Choose a password different from the current one.',
   },
   errors: {
-    ...featureErrors,
+    ...pushErrors,
     UNKNOWN: 'Something went wrong. Please try again.',
     INTERNAL: 'The server had a problem. Please try again.',
     NETWORK: 'Cannot reach the server. Check your connection.',

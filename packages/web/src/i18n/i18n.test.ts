@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { en } from './en.js';
-import { zhCN } from './zh-CN.js';
+import { en as enBase } from './en.js';
+import { momentsEn, momentsZhCN } from './moments.js';
+import { momentsShellEn, momentsShellZhCN } from './moments-shell.js';
+import { zhCN as zhBase } from './zh-CN.js';
+
+/** What the app has once a moments page loaded: the base, the shell's and the pages' strings (index.ts). */
+const full = <B extends { errors: object }>(
+  base: B,
+  shell: typeof momentsShellEn,
+  pages: typeof momentsEn,
+) => ({
+  ...base,
+  moments: { ...shell.moments, ...pages.moments },
+  errors: { ...base.errors, ...pages.errors },
+});
+const en = full(enBase, momentsShellEn, momentsEn);
+const zhCN = full(zhBase, momentsShellZhCN, momentsZhCN);
 
 function keys(o: object, prefix = ''): string[] {
   return Object.entries(o).flatMap(([k, v]) =>
@@ -38,6 +53,17 @@ describe('web i18n', () => {
       .filter((k) => Number.isNaN(Number(k)) && k !== 'UNSPECIFIED')
       .filter((k) => !['UNKNOWN_FRAME', 'MALFORMED_FRAME'].includes(k));
     for (const r of reasons) expect(Object.keys(en.errors), r).toContain(r);
+  });
+
+  it('moments strings are their own: merged in, not overriding any key of the base files', () => {
+    expect(Object.keys(enBase)).not.toContain('moments');
+    for (const r of Object.keys(momentsEn.errors)) expect(Object.keys(enBase.errors)).not.toContain(r);
+    for (const k of Object.keys(momentsShellEn.moments))
+      expect(Object.keys(momentsEn.moments)).not.toContain(k);
+    expect(en.moments.discover).toBe('Discover');
+    expect(zhCN.moments.discover).toBe('发现');
+    expect(en.errors.MOMENT_EMPTY).toBe(momentsEn.errors.MOMENT_EMPTY);
+    expect(en.errors.NOT_FOUND).toBe(enBase.errors.NOT_FOUND);
   });
 
   it('NOT_FRIENDS reads right for a 1:1 send and for adding a non-friend to a group', () => {

@@ -2,6 +2,7 @@ import { createI18n } from 'vue-i18n';
 import { en } from './en.js';
 import { searchEn, searchZhCN } from './search.js';
 import { zhCN } from './zh-CN.js';
+import { momentsShellEn, momentsShellZhCN, withMomentsShell } from './moments-shell.js';
 
 export const LOCALES = [
   { code: 'zh-CN', name: '简体中文' },
@@ -26,7 +27,10 @@ export const i18n = createI18n({
   legacy: false,
   locale: initialLocale(),
   fallbackLocale: 'en',
-  messages: { en: { ...en, search: searchEn }, 'zh-CN': { ...zhCN, search: searchZhCN } },
+  messages: {
+    en: { ...withMomentsShell(en, momentsShellEn), search: searchEn },
+    'zh-CN': { ...withMomentsShell(zhCN, momentsShellZhCN), search: searchZhCN },
+  },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: import.meta.env.DEV,
 });
@@ -37,3 +41,19 @@ export function setLocale(locale: Locale): void {
   document.documentElement.lang = locale;
 }
 document.documentElement.lang = i18n.global.locale.value;
+
+let momentsMessages: Promise<void> | undefined;
+/** Adds the strings of the moments pages (loaded with those pages, once; again after a failure). */
+export function loadMomentsMessages(): Promise<void> {
+  momentsMessages ??= import('./moments.js').then(
+    (m) => {
+      i18n.global.mergeLocaleMessage('en', m.momentsEn);
+      i18n.global.mergeLocaleMessage('zh-CN', m.momentsZhCN);
+    },
+    (e: unknown) => {
+      momentsMessages = undefined;
+      throw e;
+    },
+  );
+  return momentsMessages;
+}

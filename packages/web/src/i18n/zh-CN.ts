@@ -1,5 +1,5 @@
 import type { Messages } from './en.js';
-import { featureErrors, push, settings } from './features.zh-CN.js';
+import { push, pushErrors, settings } from './settings.zh-CN.js';
 
 /** 简体中文。Keys must match en.ts exactly (a unit test checks). */
 export const zhCN: Messages = {
@@ -62,7 +62,7 @@ export const zhCN: Messages = {
     passwordSame: '新密码不能与当前密码相同。',
   },
   errors: {
-    ...featureErrors,
+    ...pushErrors,
     UNKNOWN: '出了点问题，请重试。',
     INTERNAL: '服务器出现问题，请重试。',
     NETWORK: '无法连接服务器，请检查网络。',

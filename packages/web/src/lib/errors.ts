@@ -1,6 +1,5 @@
 import { MyChatError, toMyChatError } from '@mychat/sdk';
 import { i18n } from '../i18n/index.js';
-import { en } from '../i18n/en.js';
 
 /**
  * A failure as a sentence in the person's language: the SDK's stable `reason` picks the
@@ -9,7 +8,7 @@ import { en } from '../i18n/en.js';
 export function errorText(err: unknown): string {
   const e = err instanceof MyChatError ? err : toMyChatError(err);
   const t = i18n.global.t;
-  const reason = e.reason in en.errors ? e.reason : 'UNKNOWN';
+  const reason = i18n.global.te(`errors.${e.reason}`, 'en') ? e.reason : 'UNKNOWN';
   return t(`errors.${reason}`, { s: e.retryAfterSeconds ?? 60 });
 }
 

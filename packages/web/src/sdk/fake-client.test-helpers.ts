@@ -1,4 +1,4 @@
-import type { MyChatClient, MyChatEvents } from '@mychat/sdk';
+import type { MomentsBadge, MomentsEvents, MyChatClient, MyChatEvents } from '@mychat/sdk';
 import { vi } from 'vitest';
 
 type Handler = (...args: never[]) => void;
@@ -18,21 +18,36 @@ export class FakeClient {
   auth: Api = {};
   push: Api = {};
   search: Api = {};
+  media: Api = {};
+  /** `client.moments`: its own events (`emitMoments`) and the badge it starts with. */
+  moments: Record<string, unknown> = {
+    on: (event: string, fn: Handler) => this.listen(this.momentHandlers, event, fn),
+    badge: { newPosts: false, latestAuthorAvatarUrl: '', unreadNotices: 0 } satisfies MomentsBadge,
+  };
+  private readonly momentHandlers = new Map<string, Set<Handler>>();
 
   on(event: string, fn: Handler): () => void {
-    let set = this.handlers.get(event);
-    if (!set) this.handlers.set(event, (set = new Set()));
-    set.add(fn);
-    return () => set.delete(fn);
+    return this.listen(this.handlers, event, fn);
   }
 
   emit<K extends keyof MyChatEvents>(event: K, ...args: MyChatEvents[K]): void {
     for (const fn of this.handlers.get(String(event)) ?? []) (fn as (...a: unknown[]) => void)(...args);
   }
 
+  emitMoments<K extends keyof MomentsEvents>(event: K, ...args: MomentsEvents[K]): void {
+    for (const fn of this.momentHandlers.get(String(event)) ?? []) (fn as (...a: unknown[]) => void)(...args);
+  }
+
+  private listen(map: Map<string, Set<Handler>>, event: string, fn: Handler): () => void {
+    let set = map.get(event);
+    if (!set) map.set(event, (set = new Set()));
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
   /** Gives an API area its methods; each call is logged as "area.method(args as JSON)". */
   provide(
-    area: 'messages' | 'contacts' | 'groups' | 'auth' | 'push' | 'search',
+    area: 'messages' | 'contacts' | 'groups' | 'auth' | 'push' | 'search' | 'media' | 'moments',
     methods: Record<string, (...args: never[]) => unknown>,
   ) {
     const wrapped: Api = {};
@@ -42,7 +57,8 @@ export class FakeClient {
         return fn(...args);
       };
     }
-    this[area] = { ...this[area], ...wrapped };
+    if (area === 'moments') this.moments = { ...this.moments, ...wrapped };
+    else this[area] = { ...this[area], ...wrapped };
   }
 
   asClient(): MyChatClient {

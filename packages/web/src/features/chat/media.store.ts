@@ -26,6 +26,9 @@ export interface MessageAt {
   seq: number;
 }
 
+/** Where the URLs of files seen outside a chat come from (a moment's files). */
+export type UrlSource = (mediaId: string, variant: MediaVariant, fresh: boolean) => Promise<string>;
+
 export interface Attachment {
   blob: Blob;
   name: string;
