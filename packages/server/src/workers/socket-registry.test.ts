@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { configSchema } from '../config.schema.js';
+import { ConfigError, loadConfig } from '../kernel/config.js';
 import { WsClose } from '../gateway/ws/ws-close-codes.js';
 import { SocketRegistry } from './socket-registry.js';
 import { usableCores, workerCount, workerExecArgv, workerNodeOptions } from './serve-workers.js';
@@ -87,6 +89,14 @@ describe('how many socket workers', () => {
     expect(workerCount('auto', ['sql', 'auth'], 8)).toBe(1);
     expect(workerCount(3, allInOne, 1)).toBe(3);
     expect(workerCount(3, ['sql', 'auth'], 8)).toBe(1);
+  });
+
+  it('none by default: one process unless --workers or server.workers asks (docs/performance.md)', () => {
+    const config = loadConfig(configSchema, { env: {} });
+    expect(config.server.workers).toBe(1);
+    expect(workerCount(config.server.workers, allInOne, 8)).toBe(1);
+    expect(loadConfig(configSchema, { env: { MYCHAT_SERVER_WORKERS: 'auto' } }).server.workers).toBe('auto');
+    expect(() => loadConfig(configSchema, { env: { MYCHAT_SERVER_WORKERS: 'many' } })).toThrow(ConfigError);
   });
 
   it("gives workers the primary's node flags without the large young generation", () => {
