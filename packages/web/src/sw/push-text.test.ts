@@ -48,4 +48,21 @@ describe('notificationFor', () => {
       url: '/contacts',
     });
   });
+
+  it('words moment notices, with the comment only when it came (preview on), and ignores unknown ones', () => {
+    const m = { ...base, kind: 'moment', from: 'Ann', url: '/discover/moment/9' };
+    expect(notificationFor({ ...m, notice: 'like' }, 'en')).toMatchObject({
+      title: 'Moments',
+      body: 'Ann liked your moment',
+      tag: 'moments',
+      url: '/discover/moment/9',
+    });
+    expect(notificationFor({ ...m, notice: 'comment', text: '好看' }, 'zh-CN')?.body).toBe(
+      'Ann 评论了你的朋友圈：好看',
+    );
+    expect(notificationFor({ ...m, notice: 'reply' }, 'en')?.body).toBe('Ann replied to your comment');
+    expect(notificationFor({ ...m, notice: 'mention' }, 'zh-CN')?.title).toBe('朋友圈');
+    expect(notificationFor({ ...m, notice: 'boost' }, 'en')).toBeUndefined();
+    expect(notificationFor({ ...m }, 'en')).toBeUndefined();
+  });
 });

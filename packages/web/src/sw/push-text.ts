@@ -4,7 +4,8 @@
  */
 export interface PushPayload {
   v: number;
-  kind: 'message' | 'friend_request' | 'group_joined' | 'clear' | 'test' | string;
+  kind: 'message' | 'friend_request' | 'group_joined' | 'moment' | 'clear' | 'test' | string;
+  notice?: 'like' | 'comment' | 'reply' | 'mention' | string;
   conversationId?: string;
   direct?: boolean;
   from?: string;
@@ -28,6 +29,9 @@ type Words = {
   friendRequestBody: (from: string) => string;
   groupJoined: string;
   groupJoinedBody: (group: string) => string;
+  moments: string;
+  colon: string;
+  momentNotice: Record<string, (from: string) => string>;
   test: string;
   testBody: string;
 };
@@ -43,6 +47,14 @@ const WORDS: Record<'en' | 'zh-CN', Words> = {
     friendRequestBody: (from) => `${from} wants to be your friend`,
     groupJoined: 'New group',
     groupJoinedBody: (group) => `You were added to ${group}`,
+    moments: 'Moments',
+    colon: ': ',
+    momentNotice: {
+      like: (from) => `${from} liked your moment`,
+      comment: (from) => `${from} commented on your moment`,
+      reply: (from) => `${from} replied to your comment`,
+      mention: (from) => `${from} reminded you to see a moment`,
+    },
     test: 'MyChat',
     testBody: 'Notifications work on this device.',
   },
@@ -56,6 +68,14 @@ const WORDS: Record<'en' | 'zh-CN', Words> = {
     friendRequestBody: (from) => `${from} 请求添加你为好友`,
     groupJoined: '新群聊',
     groupJoinedBody: (group) => `你已被加入群聊「${group}」`,
+    moments: '朋友圈',
+    colon: '：',
+    momentNotice: {
+      like: (from) => `${from} 赞了你的朋友圈`,
+      comment: (from) => `${from} 评论了你的朋友圈`,
+      reply: (from) => `${from} 回复了你的评论`,
+      mention: (from) => `${from} 提醒你看一条朋友圈`,
+    },
     test: 'MyChat',
     testBody: '此设备可以收到通知。',
   },
@@ -101,6 +121,18 @@ export function notificationFor(
         url,
         renotify: false,
       };
+    case 'moment': {
+      const say = p.notice ? w.momentNotice[p.notice] : undefined;
+      if (!say) return undefined;
+      const line = say(from);
+      return {
+        title: w.moments,
+        body: p.text ? `${line}${w.colon}${p.text}` : line,
+        tag: 'moments',
+        url,
+        renotify: true,
+      };
+    }
     case 'test':
       return { title: w.test, body: w.testBody, tag: 'test', url, renotify: true };
     default:

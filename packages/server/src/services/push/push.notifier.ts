@@ -1,6 +1,6 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { gateway, message as pb } from '@mychat/protocol';
+import { gateway, message as pb, moments as mpb } from '@mychat/protocol';
 import type { Kv } from '../../adapters/kv/kv.js';
 import { decodePushEnvelope } from '../../contracts/push-envelope.js';
 import { presenceKey } from '../../contracts/presence-keys.js';
@@ -45,9 +45,19 @@ const tag = (no: number) => {
   return t < 0x80 ? [t] : [(t & 0x7f) | 0x80, t >> 7];
 };
 const field = (name: string) => gateway.ServerFrameSchema.fields.find((f) => f.name === name)!.number;
-const WANTED = [tag(field('message')), tag(field('contact')), tag(field('conversation'))];
-/** Whether a frame is one the notifier reads (new message, contact event, own read), by its first bytes. */
+const WANTED = ['message', 'contact', 'conversation', 'moment_notice'].map((n) => tag(field(n)));
+/**
+ * Whether a frame is one the notifier reads (new message, contact event, own read, moment
+ * notice), by its first bytes.
+ */
 const wanted = (f: Uint8Array) => WANTED.some((t) => t.every((b, i) => f[i] === b));
+
+const NOTICE_KINDS: Partial<Record<mpb.NoticeKind, PushPayload['notice']>> = {
+  [mpb.NoticeKind.LIKE]: 'like',
+  [mpb.NoticeKind.COMMENT]: 'comment',
+  [mpb.NoticeKind.REPLY]: 'reply',
+  [mpb.NoticeKind.MENTION]: 'mention',
+};
 
 const MEDIA: Record<string, string> = { image: 'image', voice: 'voice', video: 'video', file: 'file' };
 
@@ -123,6 +133,7 @@ export class PushNotifier {
         entry.users.add(userId);
         messages.set(m.id, entry);
       } else if (body?.case === 'contact') work.push(this.onContact(userId, body.value));
+      else if (body?.case === 'momentNotice') work.push(this.onMomentNotice(userId, body.value));
       else if (body?.case === 'conversation' && body.value.conversation?.unreadCount === 0)
         work.push(this.onRead(userId, body.value.conversation.id));
     }
@@ -283,6 +294,33 @@ export class PushNotifier {
     }
     await this.d.dispatch.deliver([
       { userId, topic: event.replace(':', ''), payload, urgency: 'normal', settings, eventAt: now },
+    ]);
+  }
+
+  /**
+   * A like, comment, reply or reminder on moments: pushed like a friend request (normal
+   * urgency, held by do-not-disturb), one topic for all of them so that an undelivered older
+   * one is replaced; the comment's words only with preview on.
+   */
+  private async onMomentNotice(userId: string, ev: mpb.MomentNoticeEvent): Promise<void> {
+    const n = ev.notice;
+    const notice = n && NOTICE_KINDS[n.kind];
+    if (!n || !notice) return;
+    if (!(await this.claim(`mn:${n.id}`, await this.offline([userId]))).length) return;
+    const settings = (await this.d.repo.settingsOf([userId])).get(userId) ?? DEFAULT_SETTINGS;
+    const actor = ev.users.find((u) => u.id === n.actorId);
+    const now = this.d.clock.now();
+    const payload: PushPayload = {
+      v: 1,
+      kind: 'moment',
+      notice,
+      from: cut(actor?.remark || actor?.nickname || '', 64),
+      ...(settings.preview && n.text && { text: cut(n.text, PREVIEW_CHARS) }),
+      url: `/discover/moment/${n.momentId}`,
+      at: now,
+    };
+    await this.d.dispatch.deliver([
+      { userId, topic: 'moments', payload, urgency: 'normal', settings, eventAt: now },
     ]);
   }
 

@@ -5,7 +5,9 @@
  */
 export interface PushPayload {
   v: 1;
-  kind: 'message' | 'friend_request' | 'group_joined' | 'clear' | 'test';
+  kind: 'message' | 'friend_request' | 'group_joined' | 'moment' | 'clear' | 'test';
+  /** A moment notice: what happened to the user's post or comment. */
+  notice?: 'like' | 'comment' | 'reply' | 'mention';
   /** The conversation (message, group_joined, clear). */
   conversationId?: string;
   /** A 1:1 conversation. */
@@ -16,7 +18,7 @@ export interface PushPayload {
   group?: string;
   /** Messages this notification stands for (a burst coalesced into one). */
   count?: number;
-  /** The first words of a text message (preview on only). */
+  /** The first words of a text message or a moment comment (preview on only). */
   text?: string;
   /** What the message holds when it is not text: image, voice, video, file. */
   media?: string;

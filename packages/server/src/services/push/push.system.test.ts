@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { push } from '@mychat/protocol';
+import { moments, push } from '@mychat/protocol';
 import type { Client } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presenceKey } from '../../contracts/presence-keys.js';
@@ -274,6 +274,43 @@ describe('push notifications', () => {
     // Each call resolves a host name the caller chose: at most 30 an hour.
     for (let i = 0; i < 30; i++) await sub({ endpoint: `https://10.9.9.${i}/x` }).catch(() => undefined);
     await expectReason(sub({}), 'RATE_LIMITED');
+  });
+
+  it('pushes moment likes, comments and reminders to an offline author, the comment only with preview', async () => {
+    const { a, b } = await pair();
+    const mapi = env.server.client(moments.MomentsService);
+    const s = await subscribe(b);
+    const post = (await mapi.publishMoment({ text: 'summit' }, b.h)).moment!;
+    await mapi.likeMoment({ momentId: post.id }, a.h);
+    await settled();
+    const [like] = await fake.waitFor(1, s.id);
+    expect(like!.payload).toMatchObject({
+      kind: 'moment',
+      notice: 'like',
+      from: 'Alice',
+      url: `/discover/moment/${post.id}`,
+    });
+    expect(like!.headers.topic).toBe('moments');
+    expect(like!.headers.urgency).toBe('normal');
+    await mapi.commentMoment({ momentId: post.id, text: 'the view up there' }, a.h);
+    await settled();
+    const comment = (await fake.waitFor(2, s.id))[1]!;
+    expect(comment.payload).toMatchObject({ kind: 'moment', notice: 'comment' });
+    expect(JSON.stringify(comment.payload)).not.toContain('view up');
+    await api.updatePushSettings({ preview: true }, b.h);
+    await mapi.commentMoment({ momentId: post.id, text: 'again' }, a.h);
+    await settled();
+    expect((await fake.waitFor(3, s.id))[2]!.payload).toMatchObject({ notice: 'comment', text: 'again' });
+    // A reminder reaches the person reminded; an online one is not pushed.
+    const sa = await subscribe(a);
+    await mapi.publishMoment({ text: 'look', mentionUserIds: [a.id] }, b.h);
+    await settled();
+    expect((await fake.waitFor(1, sa.id))[0]!.payload).toMatchObject({ notice: 'mention', from: 'Bob' });
+    await kv.leaseAdd(presenceKey(b.id), 'gateway-test', 60_000);
+    await mapi.commentMoment({ momentId: post.id, text: 'online now' }, a.h);
+    await settled();
+    expect(fake.for(s.id)).toHaveLength(3);
+    await kv.leaseRemove(presenceKey(b.id), 'gateway-test');
   });
 
   it('works through the SDK: client.push', async () => {
