@@ -55,6 +55,7 @@ export {
   type GroupHit,
   type Highlight,
   type MessageHit,
+  type MomentHit,
   type MessageSearchOptions,
   type MessageSearchResult,
 } from './search-api.js';

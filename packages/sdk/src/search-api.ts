@@ -85,6 +85,16 @@ export interface ChatFileHit {
   highlights: Highlight[];
 }
 
+/** One post found. Open it with `moments.get(momentId)`. */
+export interface MomentHit {
+  momentId: string;
+  authorId: string;
+  /** Epoch ms. */
+  createdAt: number;
+  snippet: string;
+  highlights: Highlight[];
+}
+
 export interface DriveFileHit {
   entry: DriveEntry;
   kind: FileKind;
@@ -112,7 +122,7 @@ const marks = (h: readonly search.Highlight[]): Highlight[] => h.map((x) => ({ s
 const when = (t: number | Date | undefined) => (t === undefined ? undefined : timestampFromMs(+t));
 
 /**
- * Search: chat history, contacts (with pinyin) and files. Chinese matches anywhere in a text,
+ * Search: chat history, contacts (with pinyin), files and moments. Chinese matches anywhere in a text,
  * other words by their start; Traditional and Simplified find each other. Results are what
  * the user may see, nothing else. Failures reject with MyChatError (`INVALID_ARGUMENT` for an
  * empty query or a bad page token, `FIELD_TOO_LONG` past 100 characters).
@@ -217,6 +227,26 @@ export class SearchApi {
         kind: KIND_OF[f.kind] ?? 'file',
         highlights: marks(f.highlights),
       })),
+    };
+  }
+
+  /** Posts of the user and their friends that the user may see now, by text, newest first. */
+  async moments(
+    query: string,
+    o: { limit?: number; pageToken?: string } = {},
+  ): Promise<{ hits: MomentHit[]; nextPageToken?: string }> {
+    const r = await this.authed((h) =>
+      this.rpc.searchMoments({ query, limit: o.limit ?? 0, pageToken: o.pageToken ?? '' }, h),
+    );
+    return {
+      hits: r.hits.map((x) => ({
+        momentId: x.momentId,
+        authorId: x.authorId,
+        createdAt: ms(x.createdAt),
+        snippet: x.snippet,
+        highlights: marks(x.highlights),
+      })),
+      ...(r.nextPageToken && { nextPageToken: r.nextPageToken }),
     };
   }
 }

@@ -115,9 +115,9 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
 
   search: define('search', {
     deps: ['sql', 'rpc', 'rpc-server'],
-    peers: ['message', 'contacts', 'media'],
+    peers: ['message', 'contacts', 'media', 'moments'],
     service: true,
-    description: 'Search of messages, contacts (with pinyin) and files (mychat.search.v1)',
+    description: 'Search of messages, contacts (with pinyin), files and moments (mychat.search.v1)',
     init: services.initSearchModule,
   }),
 
@@ -151,7 +151,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     // fan-out's wake-ups and hints; push-sender so that the background work of a split
     // deployment (media jobs, fan-out, indexing, pushes) runs in workers.
     deps: ['sql', 'kv', 'blob', 'bus', 'rpc', 'metrics', 'http-server', 'push-sender'],
-    peers: ['contacts', 'message'],
+    peers: ['contacts', 'message', 'moments'],
     service: true,
     description:
       'Background jobs: media (video transcodes, trims, freeing unused uploads) from the SQL queue, the moments fan-out, the search indexer, and Web Push sends',

@@ -1,19 +1,20 @@
 /**
  * `mychat search reindex`: empties the search index and builds it again from every stored
- * message. It runs the message service in this process (on the configured database) and an
- * indexer beside it; a server running meanwhile keeps serving search from what is rebuilt so
+ * message and moment. It runs the message and moments services in this process (on the
+ * configured database) and their indexers beside them; a server running meanwhile keeps serving search from what is rebuilt so
  * far, and its own indexer takes over where this one stops.
  */
 import { createApp } from '../app.js';
 import { systemClock } from '../kernel/clock.js';
 import { ConfigError, type ConfigSources } from '../kernel/config.js';
 import { openIndex } from '../services/search/search.module.js';
-import { SearchIndexer } from '../services/search/search.indexer.js';
+import { messageSource, SearchIndexer, type FeedSource } from '../services/search/search.indexer.js';
+import { momentSource } from '../services/search/search.moments.js';
 import { peerClients } from '../wiring/peers.js';
 import { searchDatabase } from '../wiring/search-database.js';
 
 export const SEARCH_USAGE =
-  'mychat search reindex     rebuild the message search index from every stored message';
+  'mychat search reindex     rebuild the search index from every stored message and moment';
 
 export async function searchCommand(
   sub: string | undefined,
@@ -22,7 +23,7 @@ export async function searchCommand(
 ): Promise<number> {
   if (sub !== 'reindex') throw new ConfigError(`usage: ${SEARCH_USAGE}`);
   const app = createApp({
-    targets: ['message'],
+    targets: ['message', 'moments'],
     config: { ...sources, flags: { ...sources.flags, 'http.port': '0', 'rpc.port': '0' } },
   });
   await app.start();
@@ -34,22 +35,28 @@ export async function searchCommand(
       const started = performance.now();
       await index.clear();
       const { search } = app.config;
-      const indexer = new SearchIndexer({
-        index,
-        feed: peerClients(app.value('rpc'), ['message']).message.internal,
-        clock: systemClock,
-        logger,
-        instanceId: `reindex-${process.pid}`,
-        config: {
-          pollIntervalMs: search.pollIntervalMs,
-          batchSize: 1000,
-          settleSeconds: search.settleSeconds,
-        },
-      });
-      if (!(await indexer.catchUp())) {
-        out('search index emptied; a running worker holds the indexer lease and rebuilds it');
-        return 0;
-      }
+      const peers = peerClients(app.value('rpc'), ['message', 'moments']);
+      const indexer = (source: FeedSource) =>
+        new SearchIndexer({
+          index,
+          source,
+          clock: systemClock,
+          logger,
+          instanceId: `reindex-${process.pid}`,
+          config: {
+            pollIntervalMs: search.pollIntervalMs,
+            batchSize: 1000,
+            settleSeconds: search.settleSeconds,
+          },
+        });
+      for (const source of [
+        messageSource(peers.message.internal),
+        momentSource(peers.moments.internal, index),
+      ])
+        if (!(await indexer(source).catchUp())) {
+          out('search index emptied; a running worker holds the indexer lease and rebuilds it');
+          return 0;
+        }
       const size = await index.size();
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       out(`search index rebuilt: ${size.docs} documents, ${size.postings} postings in ${seconds} s`);

@@ -12,7 +12,7 @@ export const SERVICE_APIS = {
   contacts: { public: contacts.ContactsService, internal: contacts.ContactsInternalService },
   message: { public: message.MessageService, internal: message.MessageInternalService },
   media: { public: media.MediaService, internal: media.MediaInternalService },
-  moments: { public: moments.MomentsService },
+  moments: { public: moments.MomentsService, internal: moments.MomentsInternalService },
   push: { public: push.PushService },
   search: { public: search.SearchService },
 } as const;

@@ -91,7 +91,7 @@ export async function initMomentsModule(
 export async function initSearchModule(
   deps: Pick<ModuleValues, 'sql' | 'rpc' | 'rpc-server'>,
   ctx: AppContext,
-  peers: Peers<'message' | 'contacts' | 'media'>,
+  peers: Peers<'message' | 'contacts' | 'media' | 'moments'>,
 ): Promise<ServiceInstance<ModuleValues['search']>> {
   const { initSearch } = await import('../services/search/search.module.js');
   const { searchDatabase } = await import('./search-database.js');
@@ -112,7 +112,7 @@ export async function initSearchModule(
 export async function initWorkerModule(
   deps: Pick<ModuleValues, 'sql' | 'kv' | 'blob' | 'bus' | 'rpc' | 'metrics' | 'http-server'>,
   ctx: AppContext,
-  peers: Peers<'contacts' | 'message'>,
+  peers: Peers<'contacts' | 'message' | 'moments'>,
 ): Promise<ServiceInstance<ModuleValues['worker']>> {
   const { initMediaWorker } = await import('../services/media/media.module.js');
   const { initMomentsFanout } = await import('../services/moments/moments.module.js');
@@ -153,7 +153,7 @@ export async function initWorkerModule(
 async function initWorkerSearchIndexer(
   deps: Pick<ModuleValues, 'sql' | 'metrics'>,
   ctx: AppContext,
-  peers: Peers<'message'>,
+  peers: Peers<'message' | 'moments'>,
 ): Promise<{ start(): Promise<void>; stop(): Promise<void> }> {
   const { initSearchIndexer } = await import('../services/search/search.module.js');
   const { searchDatabase } = await import('./search-database.js');

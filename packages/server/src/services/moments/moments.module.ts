@@ -11,6 +11,7 @@ import type { Peers } from '../../wiring/peers.js';
 import type { MomentsConfig } from './moments.config.js';
 import { MomentsFanout } from './moments.fanout.js';
 import { Feed } from './moments.feed.js';
+import { momentsInternalRpc } from './moments.index-feed.js';
 import { Interactions } from './moments.interactions.js';
 import { momentsMigrations } from './moments.migrations.js';
 import { Notices } from './moments.notices.js';
@@ -67,7 +68,10 @@ export async function initMoments(d: MomentsModuleDeps): Promise<ServiceInstance
   const settings = new MomentSettingsService({ store, media, clock: d.clock });
   return {
     value: undefined,
-    rpc: [serves(pb.MomentsService, momentsRpc({ posts, timeline, interactions, notices, settings }))],
+    rpc: [
+      serves(pb.MomentsService, momentsRpc({ posts, timeline, interactions, notices, settings })),
+      serves(pb.MomentsInternalService, momentsInternalRpc({ store, feed, clock: d.clock })),
+    ],
   };
 }
 

@@ -166,6 +166,15 @@ export class PostsRepository {
     return r && toPost(r);
   }
 
+  /** Posts in id order after `after` and up to `until` (the search indexer's feed). */
+  async afterId(after: string | undefined, until: string | undefined, limit: number): Promise<PostRow[]> {
+    let q = this.db.selectFrom('moments_posts').selectAll();
+    if (after) q = q.where('id', '>', after);
+    if (until) q = q.where('id', '<=', until);
+    const rows = await q.orderBy('id').limit(limit).execute();
+    return rows.map(toPost);
+  }
+
   /** The posts of `ids` that exist, by id. */
   async many(ids: readonly string[]): Promise<Map<string, PostRow>> {
     const out = new Map<string, PostRow>();

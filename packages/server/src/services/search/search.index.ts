@@ -89,6 +89,42 @@ export class SqlSearchIndex implements SearchIndex {
     return this.queries.count(q, scope);
   }
 
+  async keysOfIds(type: number, ids: readonly string[]): Promise<Map<string, DocKey>> {
+    const out = new Map<string, DocKey>();
+    for (let i = 0; i < ids.length; i += KEYS_PER_QUERY) {
+      const rows = await this.db
+        .selectFrom('search_docs')
+        .select(['msg_id', 'conv_id', 'seq'])
+        .where(
+          'msg_id',
+          'in',
+          ids.slice(i, i + KEYS_PER_QUERY).map((id) => this.int(id)),
+        )
+        .where('type', '=', type)
+        .execute();
+      for (const r of rows) out.set(asId(r.msg_id), { convId: asId(r.conv_id), seq: asNum(r.seq) });
+    }
+    return out;
+  }
+
+  async lastSeqs(convIds: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < convIds.length; i += KEYS_PER_QUERY) {
+      const rows = await this.db
+        .selectFrom('search_docs')
+        .select((eb) => ['conv_id', eb.fn.max('seq').as('last')])
+        .where(
+          'conv_id',
+          'in',
+          convIds.slice(i, i + KEYS_PER_QUERY).map((id) => this.int(id)),
+        )
+        .groupBy('conv_id')
+        .execute();
+      for (const r of rows) out.set(asId(r.conv_id), asNum(r.last));
+    }
+    return out;
+  }
+
   async state(name: string): Promise<string | undefined> {
     const row = await this.db
       .selectFrom('search_state')

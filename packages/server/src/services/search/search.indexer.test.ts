@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ID_EPOCH_MS } from '../../kernel/ids.js';
 import { openTestDatabase, silentLogger, type TestDatabase } from '../../../test/helpers/sql-databases.js';
 import { SqlSearchIndex } from './search.index.js';
-import { SearchIndexer, idAt } from './search.indexer.js';
+import { messageSource, SearchIndexer, idAt } from './search.indexer.js';
 import { searchMigrations } from './search.migrations.js';
 import { parseQuery } from './search.text.js';
 
@@ -65,7 +65,7 @@ describe('search indexer', () => {
   const indexer = (id = 'one', batchSize = 3) =>
     new SearchIndexer({
       index,
-      feed: feed as never,
+      source: messageSource(feed as never),
       clock,
       logger: silentLogger(),
       instanceId: id,

@@ -21,8 +21,6 @@ export interface FeedState {
   settled: string;
 }
 
-const STATE = 'cursor';
-const LEASE = 'lease';
 const LEASE_MS = 30_000;
 
 export const encodeState = (s: FeedState) => (s.hot || s.settled ? `${s.hot} ${s.settled}` : '');
@@ -58,22 +56,68 @@ export function changeOf(m: pb.Message): { add?: IndexDoc; remove?: DocKey } {
   return {};
 }
 
+/** One page of a feed, as changes to the index. */
+export interface FeedPage {
+  /** Items read (each may change nothing). */
+  read: number;
+  nextCursor: string;
+  /** When the newest item read was made, epoch ms (0: unknown). */
+  newestAt: number;
+  add: IndexDoc[];
+  remove: DocKey[];
+}
+
+/** A feed the indexer follows by id cursor: the message store's, or moments'. */
+export interface FeedSource {
+  /** Prefixes the names of its cursor and lease in the index ("" for messages). */
+  prefix: string;
+  read(after: string, until: string, limit: number): Promise<FeedPage>;
+}
+
+/** The message service's feed (MessageInternalService.ListMessagesForIndex). */
+export function messageSource(
+  feed: Pick<Client<typeof pb.MessageInternalService>, 'listMessagesForIndex'>,
+): FeedSource {
+  return {
+    prefix: '',
+    async read(after, until, limit) {
+      const page = await feed.listMessagesForIndex({ afterCursor: after, untilCursor: until, limit });
+      const add: IndexDoc[] = [];
+      const remove: DocKey[] = [];
+      for (const m of page.messages) {
+        const c = changeOf(m);
+        if (c.add) add.push(c.add);
+        if (c.remove) remove.push(c.remove);
+      }
+      const newest = page.messages[page.messages.length - 1]?.createdAt;
+      return {
+        read: page.messages.length,
+        nextCursor: page.nextCursor,
+        newestAt: newest ? timestampMs(newest) : 0,
+        add,
+        remove,
+      };
+    },
+  };
+}
+
 export interface IndexerDeps {
   index: SearchIndex;
-  feed: Pick<Client<typeof pb.MessageInternalService>, 'listMessagesForIndex'>;
+  source: FeedSource;
   clock: Clock;
   logger: Logger;
   /** Names this indexer in the lease (several workers: one indexes at a time). */
   instanceId: string;
   config: { pollIntervalMs: number; batchSize: number; settleSeconds: number };
-  /** Each indexed batch: how many messages, and how old the newest was, ms. */
-  onBatch?(messages: number, lagMs: number): void;
+  /** Each indexed batch: how many items, and how old the newest was, ms. */
+  onBatch?(items: number, lagMs: number): void;
 }
 
 /**
- * The search indexer: follows the message store through MessageInternalService's feed,
- * asynchronously (sends never wait for it), and keeps the index in step: new messages in,
- * recalled ones out. Its place is saved in the index with every batch, in the same
+ * The search indexer: follows a feed (the message store through MessageInternalService, or
+ * moments through MomentsInternalService), asynchronously (sends never wait for it), and keeps
+ * the index in step: new messages in, recalled ones out. One indexer runs per feed, each with
+ * its own cursor and lease. Its place is saved in the index with every batch, in the same
  * transaction, so a stopped indexer continues where it was and `mychat search reindex`
  * (which empties the index) makes it start over.
  *
@@ -91,8 +135,13 @@ export class SearchIndexer {
   private leaseUntil = 0;
   private lease = '';
   private lastError = 0;
+  private readonly stateName: string;
+  private readonly leaseName: string;
 
-  constructor(private readonly d: IndexerDeps) {}
+  constructor(private readonly d: IndexerDeps) {
+    this.stateName = `${d.source.prefix}cursor`;
+    this.leaseName = `${d.source.prefix}lease`;
+  }
 
   start(): void {
     this.running = true;
@@ -105,7 +154,7 @@ export class SearchIndexer {
     this.wake?.();
     await this.loop;
     if (this.lease) {
-      await this.d.index.swapState(LEASE, this.lease, `${this.d.instanceId} 0`).catch(() => false);
+      await this.d.index.swapState(this.leaseName, this.lease, `${this.d.instanceId} 0`).catch(() => false);
       this.lease = '';
       this.leaseUntil = 0;
     }
@@ -127,7 +176,7 @@ export class SearchIndexer {
   async step(): Promise<number> {
     const now = this.d.clock.now();
     if (!(await this.holdLease(now))) return -1;
-    const state = decodeState(await this.d.index.state(STATE));
+    const state = decodeState(await this.d.index.state(this.stateName));
     return (await this.hot(state, now)) || (await this.settle(state, now));
   }
 
@@ -147,11 +196,8 @@ export class SearchIndexer {
   }
 
   private async hot(state: FeedState, now: number): Promise<number> {
-    const page = await this.d.feed.listMessagesForIndex({
-      afterCursor: state.hot,
-      limit: this.d.config.batchSize,
-    });
-    if (!page.messages.length) return 0;
+    const page = await this.d.source.read(state.hot, '', this.d.config.batchSize);
+    if (!page.read) return 0;
     // What was already settleSeconds old when read can come late no more: settled with it,
     // unless younger reads wait before it.
     const horizon = idAt(now - this.d.config.settleSeconds * 1000);
@@ -161,39 +207,27 @@ export class SearchIndexer {
           ? page.nextCursor
           : state.settled
         : state.settled;
-    await this.apply(page.messages, state, { hot: page.nextCursor, settled });
-    const newest = page.messages[page.messages.length - 1]!;
-    this.d.onBatch?.(page.messages.length, newest.createdAt ? now - timestampMs(newest.createdAt) : 0);
-    return page.messages.length;
+    await this.apply(page, state, { hot: page.nextCursor, settled });
+    this.d.onBatch?.(page.read, page.newestAt ? now - page.newestAt : 0);
+    return page.read;
   }
 
   private async settle(state: FeedState, now: number): Promise<number> {
     const horizon = idAt(now - this.d.config.settleSeconds * 1000);
     const until = big(state.hot) < big(horizon) ? state.hot : horizon;
     if (big(state.settled) >= big(until)) return 0;
-    const page = await this.d.feed.listMessagesForIndex({
-      afterCursor: state.settled,
-      untilCursor: until,
-      limit: this.d.config.batchSize,
-    });
-    const full = page.messages.length === this.d.config.batchSize;
-    await this.apply(page.messages, state, { hot: state.hot, settled: full ? page.nextCursor : until });
+    const page = await this.d.source.read(state.settled, until, this.d.config.batchSize);
+    const full = page.read === this.d.config.batchSize;
+    await this.apply(page, state, { hot: state.hot, settled: full ? page.nextCursor : until });
     // An empty range still moved the cursor: worth another step at once only when full.
-    return page.messages.length;
+    return page.read;
   }
 
-  private async apply(messages: readonly pb.Message[], from: FeedState, to: FeedState): Promise<void> {
-    const add: IndexDoc[] = [];
-    const remove: DocKey[] = [];
-    for (const m of messages) {
-      const c = changeOf(m);
-      if (c.add) add.push(c.add);
-      if (c.remove) remove.push(c.remove);
-    }
-    const gone = new Set(remove.map(docKey));
+  private async apply(page: FeedPage, from: FeedState, to: FeedState): Promise<void> {
+    const gone = new Set(page.remove.map(docKey));
     const ok = await this.d.index.write(
-      { add: add.filter((d) => !gone.has(docKey(d))), remove },
-      { name: STATE, expect: encodeState(from), next: encodeState(to) },
+      { add: page.add.filter((d) => !gone.has(docKey(d))), remove: page.remove },
+      { name: this.stateName, expect: encodeState(from), next: encodeState(to) },
     );
     // Another writer moved the cursor (a rebuild started): the next step reads it again.
     if (!ok) this.d.logger.info('search index cursor moved by someone else; reading it again');
@@ -202,11 +236,11 @@ export class SearchIndexer {
   /** Whether this indexer may write: it holds (or took) the lease, renewed at half time. */
   private async holdLease(now: number): Promise<boolean> {
     if (now < this.leaseUntil - LEASE_MS / 2) return true;
-    const current = await this.d.index.state(LEASE);
+    const current = await this.d.index.state(this.leaseName);
     const [holder = '', until = '0'] = (current ?? '').split(' ');
     if (current !== undefined && holder !== this.d.instanceId && Number(until) > now) return false;
     const mine = `${this.d.instanceId} ${now + LEASE_MS}`;
-    if (!(await this.d.index.swapState(LEASE, current ?? '', mine))) return false;
+    if (!(await this.d.index.swapState(this.leaseName, current ?? '', mine))) return false;
     this.lease = mine;
     this.leaseUntil = now + LEASE_MS;
     return true;

@@ -64,5 +64,14 @@ export function searchMigrations(engine: SqlEngine): Record<string, Migration> {
           await db.schema.dropTable(t).execute();
       },
     },
+    // Moments are documents too (search.moments.ts): found again by their post's id.
+    '0002_docs_by_id': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.createIndex('search_docs_msg').on('search_docs').columns(['msg_id']).execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropIndex('search_docs_msg').on('search_docs').execute();
+      },
+    },
   };
 }

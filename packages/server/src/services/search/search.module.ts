@@ -9,7 +9,8 @@ import type { Peers } from '../../wiring/peers.js';
 import { ContactSearch } from './search.contacts.js';
 import { DriveSearch } from './search.drive.js';
 import { SqlSearchIndex } from './search.index.js';
-import { SearchIndexer } from './search.indexer.js';
+import { messageSource, SearchIndexer, type FeedSource } from './search.indexer.js';
+import { MomentSearch, momentSource } from './search.moments.js';
 import { searchMigrations } from './search.migrations.js';
 import { searchRpc } from './search.rpc.js';
 import { MessageSearch, type WindowSource } from './search.service.js';
@@ -17,8 +18,8 @@ import { MessageSearch, type WindowSource } from './search.service.js';
 export interface SearchModuleDeps {
   /** The index's database (see search.config.ts, `sqlUrl`). */
   sql: SqlDatabase;
-  /** Read windows (message), friends and groups (contacts), the drive (media). */
-  peers: Peers<'message' | 'contacts' | 'media'>;
+  /** Read windows (message), friends and groups (contacts), the drive (media), posts (moments). */
+  peers: Peers<'message' | 'contacts' | 'media' | 'moments'>;
   clock: Clock;
   logger: Logger;
 }
@@ -48,13 +49,18 @@ export async function initSearch(d: SearchModuleDeps): Promise<ServiceInstance<v
     messages: new MessageSearch({ index, windows }),
     contacts: new ContactSearch({ contacts: d.peers.contacts.public, now: () => d.clock.now() }),
     drive: new DriveSearch({ media: d.peers.media.public }),
+    moments: new MomentSearch({
+      index,
+      friends: d.peers.contacts.internal,
+      moments: d.peers.moments.internal,
+    }),
   });
   return { value: undefined, rpc: [serves(pb.SearchService, rpc)] };
 }
 
 export interface IndexerModuleDeps {
   sql: SqlDatabase;
-  peers: Peers<'message'>;
+  peers: Peers<'message' | 'moments'>;
   metrics: Registry;
   clock: Clock;
   logger: Logger;
@@ -62,31 +68,47 @@ export interface IndexerModuleDeps {
   config: { pollIntervalMs: number; batchSize: number; settleSeconds: number };
 }
 
-/** Builds the indexer the worker runs (it follows the message service's feed into the index). */
-export async function initSearchIndexer(d: IndexerModuleDeps): Promise<ModuleInstance<SearchIndexer>> {
+/** The indexers the worker runs: one follows the message service's feed, one the posts of moments. */
+export async function initSearchIndexer(
+  d: IndexerModuleDeps,
+): Promise<ModuleInstance<{ messages: SearchIndexer; moments: SearchIndexer }>> {
   const index = await openIndex(d.sql);
   const indexed = new Counter({
     name: 'mychat_search_indexed_messages_total',
-    help: 'Messages the search indexer read from the message feed (each is read once, young ones twice)',
+    help: 'Messages (feed=messages) and posts (feed=moments) the search indexers read (each once, young ones twice)',
+    labelNames: ['feed'],
     registers: [d.metrics],
   });
   const lag = new Histogram({
     name: 'mychat_search_index_lag_seconds',
-    help: 'Age of the newest message of each batch when the search indexer committed it',
+    help: 'Age of the newest item of each batch when a search indexer committed it',
+    labelNames: ['feed'],
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
     registers: [d.metrics],
   });
-  const indexer = new SearchIndexer({
-    index,
-    feed: d.peers.message.internal,
-    clock: d.clock,
-    logger: d.logger.child({ component: 'search-indexer' }),
-    instanceId: d.instanceId,
-    config: d.config,
-    onBatch: (n, lagMs) => {
-      indexed.inc(n);
-      lag.observe(lagMs / 1000);
+  const make = (feed: 'messages' | 'moments', source: FeedSource) =>
+    new SearchIndexer({
+      index,
+      source,
+      clock: d.clock,
+      logger: d.logger.child({ component: 'search-indexer', feed }),
+      instanceId: d.instanceId,
+      config: d.config,
+      onBatch: (n, lagMs) => {
+        indexed.inc({ feed }, n);
+        lag.observe({ feed }, lagMs / 1000);
+      },
+    });
+  const messages = make('messages', messageSource(d.peers.message.internal));
+  const moments = make('moments', momentSource(d.peers.moments.internal, index));
+  return {
+    value: { messages, moments },
+    start: async () => {
+      messages.start();
+      moments.start();
     },
-  });
-  return { value: indexer, start: async () => indexer.start(), stop: () => indexer.stop() };
+    stop: async () => {
+      await Promise.all([messages.stop(), moments.stop()]);
+    },
+  };
 }

@@ -82,6 +82,10 @@ export interface SearchIndex {
   ): Promise<IndexDoc[]>;
   /** Hits per conversation (the checks `find` makes, over every match). */
   count(q: ParsedQuery, scope: SearchScope): Promise<ConversationCount[]>;
+  /** Where documents of type `type` with these ids (IndexDoc.msgId) are, by id. */
+  keysOfIds(type: number, ids: readonly string[]): Promise<Map<string, DocKey>>;
+  /** The highest seq indexed in each of `convIds` (absent: none). */
+  lastSeqs(convIds: readonly string[]): Promise<Map<string, number>>;
   state(name: string): Promise<string | undefined>;
   /** Sets a state from `expect` ("" when absent) to `next`; false when it held something else. */
   swapState(name: string, expect: string, next: string): Promise<boolean>;

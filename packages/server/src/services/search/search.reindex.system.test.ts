@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { message as msg, search } from '@mychat/protocol';
+import { message as msg, moments, search } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchCommand } from '../../commands/search.js';
 import {
@@ -10,7 +10,7 @@ import {
 } from '../../../test/helpers/contacts-helpers.js';
 
 /**
- * `mychat search reindex` builds the index from every stored message: here for a server whose
+ * `mychat search reindex` builds the index from every stored message and post: here for a server whose
  * worker does not index (search.indexer=false), so only the rebuild can find anything.
  */
 describe('mychat search reindex', () => {
@@ -23,15 +23,17 @@ describe('mychat search reindex', () => {
   });
   afterAll(() => env?.stop());
 
-  it('rebuilds the index from the stored messages', async () => {
+  it('rebuilds the index from the stored messages and moments', async () => {
     const [a, b] = [await newUser(env, 'A'), await newUser(env, 'B')];
     const conversationId = await befriend(env.api, a, b);
     const text = (t: string) =>
       create(msg.MessageContentSchema, { body: { case: 'text', value: { text: t } } });
     for (const [i, t] of ['去公园散步', '公园门口见', '不相关'].entries())
       await env.messages.sendMessage({ conversationId, clientMsgId: `reindex-${i}`, content: text(t) }, a.h);
+    const post = await env.server.client(moments.MomentsService).publishMoment({ text: '公园的樱花' }, a.h);
     const api = env.server.client(search.SearchService);
     expect((await api.searchMessages({ query: '公园' }, b.h)).hits).toEqual([]);
+    expect((await api.searchMoments({ query: '樱花' }, b.h)).hits).toEqual([]);
 
     const lines: string[] = [];
     const code = await searchCommand(
@@ -40,9 +42,11 @@ describe('mychat search reindex', () => {
       (l) => lines.push(l),
     );
     expect(code).toBe(0);
-    expect(lines.join('\n')).toMatch(/search index rebuilt: 3 documents/);
+    expect(lines.join('\n')).toMatch(/search index rebuilt: 4 documents/);
     const r = await api.searchMessages({ query: '公园' }, b.h);
     expect(r.hits.map((h) => h.snippet)).toEqual(['公园门口见', '去公园散步']);
+    const found = await api.searchMoments({ query: '樱花' }, b.h);
+    expect(found.hits.map((h) => h.momentId)).toEqual([post.moment!.id]);
   });
 
   it('names its one subcommand when given another', async () => {

@@ -8,6 +8,7 @@ import { callInfo, requireCaller } from '../../rpc/call-context.js';
 import type { ContactSearch } from './search.contacts.js';
 import type { DriveSearch } from './search.drive.js';
 import { NAME_QUERY_MAX_CHARS } from './search.names.js';
+import type { MomentSearch } from './search.moments.js';
 import type { HitCursor } from './search.port.js';
 import { typesOfKind, type MessageSearch } from './search.service.js';
 import { QUERY_MAX_CHARS } from './search.text.js';
@@ -68,6 +69,7 @@ export function searchRpc(d: {
   messages: MessageSearch;
   contacts: ContactSearch;
   drive: DriveSearch;
+  moments: MomentSearch;
 }): ServiceImpl<typeof pb.SearchService> {
   return {
     async searchMessages(req, ctx) {
@@ -124,6 +126,19 @@ export function searchRpc(d: {
         nextPageToken: chat.next ? encodePageToken('time', chat.next) : '',
         driveFiles,
       };
+    },
+
+    async searchMoments(req, ctx) {
+      const caller = requireCaller(ctx);
+      const query = parseQueryText(req.query, QUERY_MAX_CHARS);
+      const limit = parseLimit(req.limit);
+      const after = decodePageToken(req.pageToken, 'time');
+      const r = await d.moments.search(caller, callInfo(ctx).requestId, {
+        query,
+        limit,
+        ...(after && { after }),
+      });
+      return { hits: r.items, nextPageToken: r.next ? encodePageToken('time', r.next) : '' };
     },
   };
 }

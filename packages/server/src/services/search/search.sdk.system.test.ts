@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, signUp, type AuthClient } from '../../../test/helpers/auth-helpers.js';
 import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
 
-/** `client.search` of the SDK against a real server: messages, contacts by pinyin, files. */
+/** `client.search` of the SDK against a real server: messages, contacts by pinyin, files, moments. */
 describe('sdk: client.search', () => {
   let server: TestServer;
   let api: AuthClient;
@@ -85,6 +85,14 @@ describe('sdk: client.search', () => {
     );
     expect(files.chatFiles[0]).toMatchObject({ name: '季度报告.txt', kind: 'file' });
     expect(files.chatFiles[0]!.message.content.type).toBe('file');
+
+    const { moment: post } = await a.c.moments.publish({ text: '公园里的樱花开了' });
+    const posts = await until(
+      () => b.c.search.moments('樱花'),
+      (r) => r.hits.length === 1,
+    );
+    expect(posts.hits[0]).toMatchObject({ momentId: post.id, authorId: a.id, snippet: '公园里的樱花开了' });
+    expect(posts.nextPageToken).toBeUndefined();
   });
 
   it('rejects bad input with MyChatError reasons', async () => {
@@ -98,6 +106,7 @@ describe('sdk: client.search', () => {
     expect(await reason(c.search.messages('x'.repeat(1000)))).toBe('FIELD_TOO_LONG');
     expect(await reason(c.search.messages('x', { pageToken: '!!' }))).toBe('INVALID_ARGUMENT');
     expect(await reason(c.search.files(''))).toBe('INVALID_ARGUMENT');
+    expect(await reason(c.search.moments(' '))).toBe('INVALID_ARGUMENT');
     expect((await c.search.messages('😀')).hits).toEqual([]);
   });
 });

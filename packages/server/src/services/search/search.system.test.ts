@@ -13,6 +13,7 @@ import {
   type ContactsEnv,
   type TestUser,
 } from '../../../test/helpers/contacts-helpers.js';
+import { eventually } from '../../../test/helpers/eventually.js';
 import { upload, uploadOk } from '../../../test/helpers/media-helpers.js';
 
 /**
@@ -22,16 +23,6 @@ import { upload, uploadOk } from '../../../test/helpers/media-helpers.js';
 const text = (t: string) => create(msg.MessageContentSchema, { body: { case: 'text', value: { text: t } } });
 let n = 0;
 const cid = () => `search-${Date.now()}-${++n}`;
-
-/** Retries `fn` until `ok` holds of its answer (the indexer is asynchronous). */
-async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 for (const setup of CONTACTS_SETUPS.filter((s) => !s.fakeMessage)) {
   const ok = await setupAvailable(setup);

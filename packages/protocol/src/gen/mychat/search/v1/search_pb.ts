@@ -20,7 +20,7 @@ import type { Message } from '@bufbuild/protobuf';
 export const file_mychat_search_v1_search: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'Ch1teWNoYXQvc2VhcmNoL3YxL3NlYXJjaC5wcm90bxIQbXljaGF0LnNlYXJjaC52MSL5AQoVU2VhcmNoTWVzc2FnZXNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRIRCglzZW5kZXJfaWQYAyABKAkSLAoEdHlwZRgEIAEoDjIeLm15Y2hhdC5tZXNzYWdlLnYxLk1lc3NhZ2VUeXBlEikKBXNpbmNlGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbGltaXQYByABKAUSEgoKcGFnZV90b2tlbhgIIAEoCSInCglIaWdobGlnaHQSDQoFc3RhcnQYASABKAUSCwoDZW5kGAIgASgFIvkBCgpNZXNzYWdlSGl0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRILCgNzZXEYAiABKA0SEgoKbWVzc2FnZV9pZBgDIAEoCRIRCglzZW5kZXJfaWQYBCABKAkSLAoEdHlwZRgFIAEoDjIeLm15Y2hhdC5tZXNzYWdlLnYxLk1lc3NhZ2VUeXBlEi4KCmNyZWF0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3NuaXBwZXQYByABKAkSLwoKaGlnaGxpZ2h0cxgIIAMoCzIbLm15Y2hhdC5zZWFyY2gudjEuSGlnaGxpZ2h0InkKEENvbnZlcnNhdGlvbkhpdHMSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg0KBWNvdW50GAIgASgFEhAKCGxhc3Rfc2VxGAMgASgNEisKB2xhc3RfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpgBChZTZWFyY2hNZXNzYWdlc1Jlc3BvbnNlEioKBGhpdHMYASADKAsyHC5teWNoYXQuc2VhcmNoLnYxLk1lc3NhZ2VIaXQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEjkKDWNvbnZlcnNhdGlvbnMYAyADKAsyIi5teWNoYXQuc2VhcmNoLnYxLkNvbnZlcnNhdGlvbkhpdHMiNQoVU2VhcmNoQ29udGFjdHNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEg0KBWxpbWl0GAIgASgFIlkKCUZyaWVuZEhpdBIqCgZmcmllbmQYASABKAsyGi5teWNoYXQuY29udGFjdHMudjEuRnJpZW5kEg0KBWZpZWxkGAIgASgJEhEKCWJ5X3BpbnlpbhgDIAEoCCJsCghHcm91cEhpdBIoCgVncm91cBgBIAEoCzIZLm15Y2hhdC5jb250YWN0cy52MS5Hcm91cBINCgVmaWVsZBgCIAEoCRIRCglieV9waW55aW4YAyABKAgSFAoMbWVtYmVyX25hbWVzGAQgAygJInIKFlNlYXJjaENvbnRhY3RzUmVzcG9uc2USLAoHZnJpZW5kcxgBIAMoCzIbLm15Y2hhdC5zZWFyY2gudjEuRnJpZW5kSGl0EioKBmdyb3VwcxgCIAMoCzIaLm15Y2hhdC5zZWFyY2gudjEuR3JvdXBIaXQicAoSU2VhcmNoRmlsZXNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEigKBGtpbmQYAiABKA4yGi5teWNoYXQuc2VhcmNoLnYxLkZpbGVLaW5kEg0KBWxpbWl0GAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiowEKC0NoYXRGaWxlSGl0EisKB21lc3NhZ2UYASABKAsyGi5teWNoYXQubWVzc2FnZS52MS5NZXNzYWdlEgwKBG5hbWUYAiABKAkSKAoEa2luZBgDIAEoDjIaLm15Y2hhdC5zZWFyY2gudjEuRmlsZUtpbmQSLwoKaGlnaGxpZ2h0cxgEIAMoCzIbLm15Y2hhdC5zZWFyY2gudjEuSGlnaGxpZ2h0IpUBCgxEcml2ZUZpbGVIaXQSKgoFZW50cnkYASABKAsyGy5teWNoYXQubWVkaWEudjEuRHJpdmVFbnRyeRIoCgRraW5kGAIgASgOMhoubXljaGF0LnNlYXJjaC52MS5GaWxlS2luZBIvCgpoaWdobGlnaHRzGAMgAygLMhsubXljaGF0LnNlYXJjaC52MS5IaWdobGlnaHQilgEKE1NlYXJjaEZpbGVzUmVzcG9uc2USMQoKY2hhdF9maWxlcxgBIAMoCzIdLm15Y2hhdC5zZWFyY2gudjEuQ2hhdEZpbGVIaXQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEjMKC2RyaXZlX2ZpbGVzGAMgAygLMh4ubXljaGF0LnNlYXJjaC52MS5Ecml2ZUZpbGVIaXQqYwoIRmlsZUtpbmQSGQoVRklMRV9LSU5EX1VOU1BFQ0lGSUVEEAASEgoORklMRV9LSU5EX0ZJTEUQARITCg9GSUxFX0tJTkRfSU1BR0UQAhITCg9GSUxFX0tJTkRfVklERU8QAzK1AgoNU2VhcmNoU2VydmljZRJjCg5TZWFyY2hNZXNzYWdlcxInLm15Y2hhdC5zZWFyY2gudjEuU2VhcmNoTWVzc2FnZXNSZXF1ZXN0GigubXljaGF0LnNlYXJjaC52MS5TZWFyY2hNZXNzYWdlc1Jlc3BvbnNlEmMKDlNlYXJjaENvbnRhY3RzEicubXljaGF0LnNlYXJjaC52MS5TZWFyY2hDb250YWN0c1JlcXVlc3QaKC5teWNoYXQuc2VhcmNoLnYxLlNlYXJjaENvbnRhY3RzUmVzcG9uc2USWgoLU2VhcmNoRmlsZXMSJC5teWNoYXQuc2VhcmNoLnYxLlNlYXJjaEZpbGVzUmVxdWVzdBolLm15Y2hhdC5zZWFyY2gudjEuU2VhcmNoRmlsZXNSZXNwb25zZWIGcHJvdG8z',
+    'Ch1teWNoYXQvc2VhcmNoL3YxL3NlYXJjaC5wcm90bxIQbXljaGF0LnNlYXJjaC52MSL5AQoVU2VhcmNoTWVzc2FnZXNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRIRCglzZW5kZXJfaWQYAyABKAkSLAoEdHlwZRgEIAEoDjIeLm15Y2hhdC5tZXNzYWdlLnYxLk1lc3NhZ2VUeXBlEikKBXNpbmNlGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbGltaXQYByABKAUSEgoKcGFnZV90b2tlbhgIIAEoCSInCglIaWdobGlnaHQSDQoFc3RhcnQYASABKAUSCwoDZW5kGAIgASgFIvkBCgpNZXNzYWdlSGl0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRILCgNzZXEYAiABKA0SEgoKbWVzc2FnZV9pZBgDIAEoCRIRCglzZW5kZXJfaWQYBCABKAkSLAoEdHlwZRgFIAEoDjIeLm15Y2hhdC5tZXNzYWdlLnYxLk1lc3NhZ2VUeXBlEi4KCmNyZWF0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3NuaXBwZXQYByABKAkSLwoKaGlnaGxpZ2h0cxgIIAMoCzIbLm15Y2hhdC5zZWFyY2gudjEuSGlnaGxpZ2h0InkKEENvbnZlcnNhdGlvbkhpdHMSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg0KBWNvdW50GAIgASgFEhAKCGxhc3Rfc2VxGAMgASgNEisKB2xhc3RfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpgBChZTZWFyY2hNZXNzYWdlc1Jlc3BvbnNlEioKBGhpdHMYASADKAsyHC5teWNoYXQuc2VhcmNoLnYxLk1lc3NhZ2VIaXQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEjkKDWNvbnZlcnNhdGlvbnMYAyADKAsyIi5teWNoYXQuc2VhcmNoLnYxLkNvbnZlcnNhdGlvbkhpdHMiNQoVU2VhcmNoQ29udGFjdHNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEg0KBWxpbWl0GAIgASgFIlkKCUZyaWVuZEhpdBIqCgZmcmllbmQYASABKAsyGi5teWNoYXQuY29udGFjdHMudjEuRnJpZW5kEg0KBWZpZWxkGAIgASgJEhEKCWJ5X3BpbnlpbhgDIAEoCCJsCghHcm91cEhpdBIoCgVncm91cBgBIAEoCzIZLm15Y2hhdC5jb250YWN0cy52MS5Hcm91cBINCgVmaWVsZBgCIAEoCRIRCglieV9waW55aW4YAyABKAgSFAoMbWVtYmVyX25hbWVzGAQgAygJInIKFlNlYXJjaENvbnRhY3RzUmVzcG9uc2USLAoHZnJpZW5kcxgBIAMoCzIbLm15Y2hhdC5zZWFyY2gudjEuRnJpZW5kSGl0EioKBmdyb3VwcxgCIAMoCzIaLm15Y2hhdC5zZWFyY2gudjEuR3JvdXBIaXQicAoSU2VhcmNoRmlsZXNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEigKBGtpbmQYAiABKA4yGi5teWNoYXQuc2VhcmNoLnYxLkZpbGVLaW5kEg0KBWxpbWl0GAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiowEKC0NoYXRGaWxlSGl0EisKB21lc3NhZ2UYASABKAsyGi5teWNoYXQubWVzc2FnZS52MS5NZXNzYWdlEgwKBG5hbWUYAiABKAkSKAoEa2luZBgDIAEoDjIaLm15Y2hhdC5zZWFyY2gudjEuRmlsZUtpbmQSLwoKaGlnaGxpZ2h0cxgEIAMoCzIbLm15Y2hhdC5zZWFyY2gudjEuSGlnaGxpZ2h0IpUBCgxEcml2ZUZpbGVIaXQSKgoFZW50cnkYASABKAsyGy5teWNoYXQubWVkaWEudjEuRHJpdmVFbnRyeRIoCgRraW5kGAIgASgOMhoubXljaGF0LnNlYXJjaC52MS5GaWxlS2luZBIvCgpoaWdobGlnaHRzGAMgAygLMhsubXljaGF0LnNlYXJjaC52MS5IaWdobGlnaHQilgEKE1NlYXJjaEZpbGVzUmVzcG9uc2USMQoKY2hhdF9maWxlcxgBIAMoCzIdLm15Y2hhdC5zZWFyY2gudjEuQ2hhdEZpbGVIaXQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEjMKC2RyaXZlX2ZpbGVzGAMgAygLMh4ubXljaGF0LnNlYXJjaC52MS5Ecml2ZUZpbGVIaXQiSAoUU2VhcmNoTW9tZW50c1JlcXVlc3QSDQoFcXVlcnkYASABKAkSDQoFbGltaXQYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSKjAQoJTW9tZW50SGl0EhEKCW1vbWVudF9pZBgBIAEoCRIRCglhdXRob3JfaWQYAiABKAkSLgoKY3JlYXRlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHc25pcHBldBgEIAEoCRIvCgpoaWdobGlnaHRzGAUgAygLMhsubXljaGF0LnNlYXJjaC52MS5IaWdobGlnaHQiWwoVU2VhcmNoTW9tZW50c1Jlc3BvbnNlEikKBGhpdHMYASADKAsyGy5teWNoYXQuc2VhcmNoLnYxLk1vbWVudEhpdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkqYwoIRmlsZUtpbmQSGQoVRklMRV9LSU5EX1VOU1BFQ0lGSUVEEAASEgoORklMRV9LSU5EX0ZJTEUQARITCg9GSUxFX0tJTkRfSU1BR0UQAhITCg9GSUxFX0tJTkRfVklERU8QAzKXAwoNU2VhcmNoU2VydmljZRJjCg5TZWFyY2hNZXNzYWdlcxInLm15Y2hhdC5zZWFyY2gudjEuU2VhcmNoTWVzc2FnZXNSZXF1ZXN0GigubXljaGF0LnNlYXJjaC52MS5TZWFyY2hNZXNzYWdlc1Jlc3BvbnNlEmMKDlNlYXJjaENvbnRhY3RzEicubXljaGF0LnNlYXJjaC52MS5TZWFyY2hDb250YWN0c1JlcXVlc3QaKC5teWNoYXQuc2VhcmNoLnYxLlNlYXJjaENvbnRhY3RzUmVzcG9uc2USWgoLU2VhcmNoRmlsZXMSJC5teWNoYXQuc2VhcmNoLnYxLlNlYXJjaEZpbGVzUmVxdWVzdBolLm15Y2hhdC5zZWFyY2gudjEuU2VhcmNoRmlsZXNSZXNwb25zZRJgCg1TZWFyY2hNb21lbnRzEiYubXljaGF0LnNlYXJjaC52MS5TZWFyY2hNb21lbnRzUmVxdWVzdBonLm15Y2hhdC5zZWFyY2gudjEuU2VhcmNoTW9tZW50c1Jlc3BvbnNlYgZwcm90bzM',
     [
       file_google_protobuf_timestamp,
       file_mychat_contacts_v1_contacts,
@@ -502,6 +502,103 @@ export const SearchFilesResponseSchema: GenMessage<SearchFilesResponse> =
   messageDesc(file_mychat_search_v1_search, 12);
 
 /**
+ * @generated from message mychat.search.v1.SearchMomentsRequest
+ */
+export type SearchMomentsRequest = Message<'mychat.search.v1.SearchMomentsRequest'> & {
+  /**
+   * @generated from field: string query = 1;
+   */
+  query: string;
+
+  /**
+   * 1-50, default 20.
+   *
+   * @generated from field: int32 limit = 2;
+   */
+  limit: number;
+
+  /**
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message mychat.search.v1.SearchMomentsRequest.
+ * Use `create(SearchMomentsRequestSchema)` to create a new message.
+ */
+export const SearchMomentsRequestSchema: GenMessage<SearchMomentsRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_search_v1_search, 13);
+
+/**
+ * A post (open it with mychat.moments.v1.MomentsService.GetMoment).
+ *
+ * @generated from message mychat.search.v1.MomentHit
+ */
+export type MomentHit = Message<'mychat.search.v1.MomentHit'> & {
+  /**
+   * @generated from field: string moment_id = 1;
+   */
+  momentId: string;
+
+  /**
+   * @generated from field: string author_id = 2;
+   */
+  authorId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 3;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * Around the first match, at most ~80 characters.
+   *
+   * @generated from field: string snippet = 4;
+   */
+  snippet: string;
+
+  /**
+   * @generated from field: repeated mychat.search.v1.Highlight highlights = 5;
+   */
+  highlights: Highlight[];
+};
+
+/**
+ * Describes the message mychat.search.v1.MomentHit.
+ * Use `create(MomentHitSchema)` to create a new message.
+ */
+export const MomentHitSchema: GenMessage<MomentHit> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_search_v1_search, 14);
+
+/**
+ * @generated from message mychat.search.v1.SearchMomentsResponse
+ */
+export type SearchMomentsResponse = Message<'mychat.search.v1.SearchMomentsResponse'> & {
+  /**
+   * Newest first.
+   *
+   * @generated from field: repeated mychat.search.v1.MomentHit hits = 1;
+   */
+  hits: MomentHit[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message mychat.search.v1.SearchMomentsResponse.
+ * Use `create(SearchMomentsResponseSchema)` to create a new message.
+ */
+export const SearchMomentsResponseSchema: GenMessage<SearchMomentsResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_search_v1_search, 15);
+
+/**
  * @generated from enum mychat.search.v1.FileKind
  */
 export enum FileKind {
@@ -578,5 +675,15 @@ export const SearchService: GenService<{
     methodKind: 'unary';
     input: typeof SearchFilesRequestSchema;
     output: typeof SearchFilesResponseSchema;
+  };
+  /**
+   * Moments the caller may see now (their own and their friends'), by text, newest first.
+   *
+   * @generated from rpc mychat.search.v1.SearchService.SearchMoments
+   */
+  searchMoments: {
+    methodKind: 'unary';
+    input: typeof SearchMomentsRequestSchema;
+    output: typeof SearchMomentsResponseSchema;
   };
 }> = /*@__PURE__*/ serviceDesc(file_mychat_search_v1_search, 0);
