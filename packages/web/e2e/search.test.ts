@@ -23,7 +23,7 @@ describe('web: search', { timeout: 180_000 }, () => {
   const setup = withBrowser({ overrides: { search: { pollIntervalMs: 50 } } });
   let ann: Person;
   let bob: Person;
-  const panel = (p: Page) => p.getByRole('dialog', { name: 'Search messages, contacts and files' });
+  const panel = (p: Page) => p.getByRole('dialog', { name: 'Search messages, contacts, files and moments' });
 
   it('finds 公园 in an old message and opens it scrolled into view and marked', async () => {
     [ann, bob] = await Promise.all([
@@ -44,7 +44,9 @@ describe('web: search', { timeout: 180_000 }, () => {
 
     // Ctrl-K opens the panel; typing searches (debounced) and shows the chat with its one hit.
     await page.keyboard.press('Control+k');
-    await panel(page).getByRole('searchbox', { name: 'Search messages, contacts and files' }).fill('公园');
+    await panel(page)
+      .getByRole('searchbox', { name: 'Search messages, contacts, files and moments' })
+      .fill('公园');
     const history = panel(page).getByRole('region', { name: 'Chat history' });
     const hit = history.getByRole('button', { name: /张小明/ });
     await expect.poll(() => hit.count(), { timeout: 15_000 }).toBe(1);
@@ -80,8 +82,8 @@ describe('web: search', { timeout: 180_000 }, () => {
   it('finds a friend by pinyin initials from the search box, and says when nothing matches', async () => {
     const { page } = ann;
     await page.getByRole('link', { name: /^Chats/ }).click();
-    await page.getByRole('button', { name: 'Search messages, contacts and files' }).click();
-    const box = panel(page).getByRole('searchbox', { name: 'Search messages, contacts and files' });
+    await page.getByRole('button', { name: 'Search messages, contacts, files and moments' }).click();
+    const box = panel(page).getByRole('searchbox', { name: 'Search messages, contacts, files and moments' });
     await panel(page)
       .getByText(/Pinyin works too/)
       .waitFor();
@@ -92,6 +94,28 @@ describe('web: search', { timeout: 180_000 }, () => {
     await panel(page).getByText('No results for “qqqzzz”.').waitFor();
     await page.keyboard.press('Escape');
     await panel(page).waitFor({ state: 'detached' });
+  });
+
+  it('finds a friend’s moment and opens the post', async () => {
+    const { page } = bob;
+    await page
+      .getByRole('navigation', { name: 'Main navigation' })
+      .getByRole('link', { name: /^Discover/ })
+      .click();
+    await page.getByRole('link', { name: 'New moment' }).click();
+    await page.getByRole('textbox', { name: 'Text of the moment' }).fill('公园湖边的樱花开得正好');
+    await page.getByRole('button', { name: 'Post', exact: true }).click();
+    await page.getByRole('feed', { name: 'Moments' }).getByText('公园湖边的樱花开得正好').waitFor();
+
+    await ann.page.getByRole('button', { name: 'Search messages, contacts, files and moments' }).click();
+    await panel(ann.page).getByRole('searchbox').fill('樱花');
+    const posts = panel(ann.page).getByRole('region', { name: 'Moments' });
+    const hit = posts.getByRole('button', { name: /张小明/ });
+    await expect.poll(() => hit.count(), { timeout: 15_000 }).toBe(1);
+    expect(await hit.locator('mark').first().textContent()).toBe('樱花');
+    await hit.click();
+    await panel(ann.page).waitFor({ state: 'detached' });
+    await ann.page.getByRole('article', { name: /^张小明: 公园湖边的樱花开得正好/ }).waitFor();
   });
 
   it.skipIf(!process.env.MYCHAT_SCREENSHOTS)('takes screenshots of the panel and a marked hit', async () => {

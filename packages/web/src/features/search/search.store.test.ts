@@ -39,6 +39,9 @@ describe('search store', () => {
         conversations: [{ conversationId: 'c1', count: 1, lastSeq: 3, lastAt: 3 }],
       }),
       files: async () => ({ chatFiles: [], driveFiles: [] }),
+      moments: async (q: string) => ({
+        hits: [{ momentId: 'p1', authorId: 'u', createdAt: 1, snippet: q, highlights: [] }],
+      }),
     });
     const s = useSearchStore();
     s.setQuery('公');
@@ -50,6 +53,10 @@ describe('search store', () => {
     ]);
     expect(s.loading).toBe(false);
     expect(s.results?.firstHit.c1?.snippet).toBe('公园');
+    expect(s.results?.moments.map((m) => m.momentId)).toEqual(['p1']);
+    expect(fake.calls.filter((c) => c.startsWith('search.moments'))).toEqual([
+      'search.moments("公园",{"limit":10})',
+    ]);
     s.setQuery('  ');
     expect(s.results).toBeNull();
   });
@@ -63,6 +70,7 @@ describe('search store', () => {
         return { hits: [hit('c', 1, q)], conversations: [] };
       },
       files: async () => ({ chatFiles: [], driveFiles: [] }),
+      moments: async () => ({ hits: [] }),
     });
     const s = useSearchStore();
     s.setQuery('slow');
@@ -82,12 +90,16 @@ describe('search store', () => {
       },
       messages: async () => ({ hits: [hit('c', 1, 'x')], conversations: [] }),
       files: async () => ({ chatFiles: [], driveFiles: [] }),
+      moments: async () => {
+        throw new Error('down');
+      },
     });
     const s = useSearchStore();
     s.setQuery('x');
     await new Promise((r) => setTimeout(r, DEBOUNCE_MS + 20));
     expect(s.error).not.toBe('');
     expect(s.results?.firstHit.c?.seq).toBe(1);
+    expect(s.results?.moments).toEqual([]);
   });
 });
 

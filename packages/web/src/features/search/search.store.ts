@@ -6,6 +6,7 @@ import type {
   GroupHit,
   MessageHit,
   MessageSearchResult,
+  MomentHit,
 } from '@mychat/sdk';
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
@@ -25,6 +26,8 @@ export interface SearchResults {
   firstHit: Record<string, MessageHit>;
   chatFiles: ChatFileHit[];
   driveFiles: DriveFileHit[];
+  /** Posts of mine and my friends' that I may see. */
+  moments: MomentHit[];
 }
 
 /** The hits of one conversation, paged (the panel's drill-down and the in-chat search). */
@@ -76,14 +79,15 @@ export const useSearchStore = defineStore('search', () => {
   async function search(q: string) {
     const mine = ++run;
     error.value = '';
-    const [people, messages, files] = await Promise.allSettled([
+    const [people, messages, files, moments] = await Promise.allSettled([
       client.search.contacts(q, { limit: 20 }),
       client.search.messages(q, { limit: 50 }),
       client.search.files(q, { limit: 10 }),
+      client.search.moments(q, { limit: 10 }),
     ]);
     if (mine !== run) return;
     loading.value = false;
-    const failed = [people, messages, files].find((r) => r.status === 'rejected');
+    const failed = [people, messages, files, moments].find((r) => r.status === 'rejected');
     if (failed) error.value = errorText((failed as PromiseRejectedResult).reason);
     const firstHit: Record<string, MessageHit> = {};
     const m = messages.status === 'fulfilled' ? messages.value : undefined;
@@ -96,6 +100,7 @@ export const useSearchStore = defineStore('search', () => {
       firstHit,
       chatFiles: files.status === 'fulfilled' ? files.value.chatFiles : [],
       driveFiles: files.status === 'fulfilled' ? files.value.driveFiles : [],
+      moments: moments.status === 'fulfilled' ? moments.value.hits : [],
     };
   }
 
