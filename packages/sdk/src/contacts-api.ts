@@ -10,6 +10,7 @@ import {
   type UserCard,
 } from './contacts-types.js';
 import { MyChatError } from './errors.js';
+import { ms } from './mappers.js';
 
 /** Finding people, friends and friend requests, and blocking. Failures reject with MyChatError. */
 export class ContactsApi {
@@ -87,4 +88,54 @@ export class ContactsApi {
     const r = await this.authed((h) => this.rpc.listBlocked({}, h));
     return r.users.map(toUserCard);
   }
+
+  /** The user's friend tags (标签), by name, with their members who are still friends. */
+  async tags(): Promise<FriendTag[]> {
+    const r = await this.authed((h) => this.rpc.listFriendTags({}, h));
+    return r.tags.map(toTag);
+  }
+
+  /** A new tag (a name of 1-20 characters, unique among the user's tags) of friends. */
+  async createTag(name: string, memberIds: string[] = []): Promise<FriendTag> {
+    const r = await this.authed((h) => this.rpc.createFriendTag({ name, memberIds }, h));
+    return toTag(r.tag!);
+  }
+
+  /** Renames a tag and adds or removes friends; only what is given changes. */
+  async updateTag(
+    tagId: string,
+    change: { name?: string; add?: string[]; remove?: string[] },
+  ): Promise<FriendTag> {
+    const r = await this.authed((h) =>
+      this.rpc.updateFriendTag(
+        {
+          tagId,
+          ...(change.name !== undefined && { name: change.name }),
+          addMemberIds: change.add ?? [],
+          removeMemberIds: change.remove ?? [],
+        },
+        h,
+      ),
+    );
+    return toTag(r.tag!);
+  }
+
+  async deleteTag(tagId: string): Promise<void> {
+    await this.authed((h) => this.rpc.deleteFriendTag({ tagId }, h));
+  }
 }
+
+/** A friend tag: a named list of friends (e.g. to choose who sees a moment). */
+export interface FriendTag {
+  id: string;
+  name: string;
+  memberIds: string[];
+  createdAt: number;
+}
+
+const toTag = (t: contacts.FriendTag): FriendTag => ({
+  id: t.id,
+  name: t.name,
+  memberIds: [...t.memberIds],
+  createdAt: ms(t.createdAt),
+});

@@ -12,7 +12,7 @@ export {
   type Profile,
 } from './auth-api.js';
 export { MessagesApi, newClientMsgId, type ReadReceipts, type SendOptions } from './messages-api.js';
-export { ContactsApi } from './contacts-api.js';
+export { ContactsApi, type FriendTag } from './contacts-api.js';
 export {
   MediaApi,
   kindOf,

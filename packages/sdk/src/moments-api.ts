@@ -46,8 +46,10 @@ export interface PublishOptions {
   link?: { url: string; title?: string };
   /** Default 'friends'. */
   audience?: Audience;
-  /** 'only' and 'except': the friends listed (at most 500). */
+  /** 'only' and 'except': the friends listed (at most 500 with the tags' members). */
   userIds?: string[];
+  /** 'only' and 'except': friend tags (contacts.tags()) whose members when posting join the list. */
+  tagIds?: string[];
   /** "Remind who": at most 10 friends who may see the post; each gets a notice. */
   mentions?: string[];
   /** The id that makes a retry safe; one is made when not given. */
@@ -125,7 +127,11 @@ export class MomentsApi extends Emitter<MomentsEvents> {
           videoId: o.video ?? '',
           location: o.location ?? '',
           ...(o.link && { link: { url: o.link.url, title: o.link.title ?? '' } }),
-          visibility: { audience: AUDIENCES[o.audience ?? 'friends'], userIds: o.userIds ?? [] },
+          visibility: {
+            audience: AUDIENCES[o.audience ?? 'friends'],
+            userIds: o.userIds ?? [],
+            tagIds: o.tagIds ?? [],
+          },
           mentionUserIds: o.mentions ?? [],
           clientId: o.clientId ?? randomId(),
         },

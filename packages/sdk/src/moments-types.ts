@@ -62,7 +62,7 @@ export interface Moment {
   location: string;
   link?: { url: string; title: string };
   /** The author's own view only: who may see it. */
-  visibility?: { audience: Audience; userIds: string[] };
+  visibility?: { audience: Audience; userIds: string[]; tagIds: string[] };
   /** The author sees everyone reminded; anyone else only themselves, when reminded. */
   mentionUserIds: string[];
   createdAt: number;
@@ -220,6 +220,7 @@ export function toMoment(m: pb.Moment): Moment {
       visibility: {
         audience: AUDIENCE_OF[m.visibility.audience] ?? 'friends',
         userIds: m.visibility.userIds,
+        tagIds: m.visibility.tagIds,
       },
     }),
     mentionUserIds: m.mentionUserIds,

@@ -136,4 +136,27 @@ export const contactsMigrations: Record<string, Migration> = {
       await db.schema.dropTable('contacts_group_removals').execute();
     },
   },
+  '0003_friend_tags': {
+    async up(db: Kysely<unknown>) {
+      // Friend tags (contacts.tags.ts): a name unique per owner, and the friends put in it.
+      await db.schema
+        .createTable('contacts_tags')
+        .addColumn('id', 'bigint', (c) => c.primaryKey())
+        .addColumn('owner_id', 'bigint', (c) => c.notNull())
+        .addColumn('name', 'varchar(80)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('contacts_tags_owner_name', ['owner_id', 'name'])
+        .execute();
+      await db.schema
+        .createTable('contacts_tag_members')
+        .addColumn('tag_id', 'bigint', (c) => c.notNull())
+        .addColumn('friend_id', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('contacts_tag_members_pk', ['tag_id', 'friend_id'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('contacts_tag_members').execute();
+      await db.schema.dropTable('contacts_tags').execute();
+    },
+  },
 };

@@ -17,6 +17,7 @@ import { ContactsRepository } from './contacts.repository.js';
 import { contactsInternalRpc, contactsRpc } from './contacts.rpc.js';
 import { ContactsService } from './contacts.service.js';
 import { ConversationSync } from './contacts.sync.js';
+import { FriendTags, friendTagsRpc, resolveFriendTagsRpc } from './contacts.tags.js';
 import { GroupsRepository } from './groups.repository.js';
 import { groupsRpc } from './groups.rpc.js';
 import { GroupsService } from './groups.service.js';
@@ -78,14 +79,19 @@ export async function initContacts(d: ContactsModuleDeps): Promise<ServiceInstan
     clock: d.clock,
     rules: { maxGroupMembers: d.config.maxGroupMembers },
   });
+  const tags = new FriendTags({ sql: d.sql, contacts: repo, ids: d.ids, clock: d.clock });
   return {
     value: undefined,
     rpc: [
-      serves(contacts.ContactsService, { ...contactsRpc(people), ...groupsRpc(groups, d.clock) }),
-      serves(
-        contacts.ContactsInternalService,
-        contactsInternalRpc(people, new FriendGraph(d.sql, directory)),
-      ),
+      serves(contacts.ContactsService, {
+        ...contactsRpc(people),
+        ...groupsRpc(groups, d.clock),
+        ...friendTagsRpc(tags),
+      }),
+      serves(contacts.ContactsInternalService, {
+        ...contactsInternalRpc(people, new FriendGraph(d.sql, directory)),
+        ...resolveFriendTagsRpc(tags),
+      }),
     ],
     start: async () => sync.start(),
     stop: () => sync.stop(),

@@ -45,6 +45,9 @@ export type PeopleMethods =
   | 'unblockUser'
   | 'listBlocked';
 
+/** The ContactsService methods about friend tags (contacts.tags.ts). */
+export type TagMethods = 'listFriendTags' | 'createFriendTag' | 'updateFriendTag' | 'deleteFriendTag';
+
 /** The people half of ContactsService: parse and validate, call, shape the answer. */
 export function contactsRpc(
   service: ContactsService,
@@ -131,7 +134,7 @@ function internalIds(raw: string[], field: string): string[] {
 export function contactsInternalRpc(
   service: ContactsService,
   graph: FriendGraph,
-): ServiceImpl<typeof contacts.ContactsInternalService> {
+): Omit<ServiceImpl<typeof contacts.ContactsInternalService>, 'resolveFriendTags'> {
   return {
     async listPresenceAudience(req) {
       return { userIds: await service.presenceAudience(parseId(req.userId, 'userId')) };

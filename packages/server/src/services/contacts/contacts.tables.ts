@@ -17,6 +17,8 @@ export interface ContactsTables {
     created_at: number;
   };
   contacts_blocks: { user_id: string; blocked_id: string; created_at: number };
+  contacts_tags: { id: string; owner_id: string; name: string; created_at: number };
+  contacts_tag_members: { tag_id: string; friend_id: string };
   contacts_groups: {
     id: string;
     name: string;

@@ -16,7 +16,7 @@ import {
   parseText,
 } from './contacts.validation.js';
 import type { GroupsService, GroupView } from './groups.service.js';
-import type { PeopleMethods } from './contacts.rpc.js';
+import type { PeopleMethods, TagMethods } from './contacts.rpc.js';
 
 /** A link's id: the SHA-256 of its token, in hex. */
 const LINK_ID = /^[0-9a-f]{64}$/;
@@ -37,7 +37,7 @@ function groupMsg(v: GroupView): contacts.Group {
 
 const groupName = (raw: string) => parseText(raw, 'name', LIMITS.groupName, { required: true });
 
-type GroupMethods = Exclude<keyof ServiceImpl<typeof contacts.ContactsService>, PeopleMethods>;
+type GroupMethods = Exclude<keyof ServiceImpl<typeof contacts.ContactsService>, PeopleMethods | TagMethods>;
 
 /** The groups half of ContactsService: parse and validate, call, shape the answer. */
 export function groupsRpc(

@@ -170,4 +170,16 @@ export const momentsMigrations: Record<string, Migration> = {
       }
     },
   },
+  '0002_audience_tags': {
+    async up(db: Kysely<unknown>) {
+      // The author's friend tags an only/except list was made from (shown to the author).
+      await db.schema
+        .alterTable('moments_posts')
+        .addColumn('audience_tags', 'varchar(512)', (c) => c.notNull().defaultTo(''))
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('moments_posts').dropColumn('audience_tags').execute();
+    },
+  },
 };

@@ -44,6 +44,20 @@ export class Contacts {
     };
   }
 
+  /** The members (still friends) of the user's tags, by tag id; an unknown tag is left out. */
+  async tagMembers(
+    userId: string,
+    tagIds: readonly string[],
+    requestId: string,
+  ): Promise<Map<string, string[]>> {
+    if (tagIds.length === 0) return new Map();
+    const res = await this.client.resolveFriendTags(
+      { userId, tagIds: [...tagIds] },
+      { headers: callHeaders({ requestId }) },
+    );
+    return new Map(res.tags.map((t) => [t.id, [...t.memberIds]]));
+  }
+
   /** Profiles as `viewerId` sees them, by id (unknown ids left out). */
   async people(viewerId: string, ids: Iterable<string>, requestId: string): Promise<Map<string, Person>> {
     const all = [...new Set(ids)];

@@ -27,6 +27,8 @@ export interface PostRow {
   linkTitle: string;
   /** mychat.moments.v1.Audience. */
   audience: number;
+  /** The author's friend tags the only/except list was made from. */
+  tags: string[];
   mentions: string[];
   createdAt: number;
 }
@@ -53,6 +55,7 @@ const toPost = (r: MomentsTables['moments_posts']): PostRow => ({
   linkUrl: r.link_url,
   linkTitle: r.link_title,
   audience: asNum(r.audience),
+  tags: r.audience_tags ? r.audience_tags.split(',') : [],
   mentions: r.mentions ? r.mentions.split(',') : [],
   createdAt: asNum(r.created_at),
 });
@@ -124,6 +127,7 @@ export class PostsRepository {
         link_url: p.linkUrl,
         link_title: p.linkTitle,
         audience: p.audience,
+        audience_tags: p.tags.join(','),
         mentions: p.mentions.join(','),
         created_at: p.createdAt,
       })

@@ -9,7 +9,7 @@ import type { Actor, Contacts, MomentMedia, MomentPush } from './moments.peers.j
 import type { MomentsStore, PostRow, StoredMedia } from './moments.repository.js';
 import type { Notices } from './moments.notices.js';
 import type { NoticeRow } from './moments.social.repository.js';
-import type { PublishInput } from './moments.validation.js';
+import { LIMITS, type PublishInput } from './moments.validation.js';
 import { audienceIncludes, windowStart } from './moments.visibility.js';
 
 export interface MomentsServiceDeps {
@@ -47,8 +47,19 @@ export class MomentsService {
       const earlier = await store.posts.byClientId(me, input.clientId);
       if (earlier) return { moment: await this.ownView(actor, earlier), duplicate: true };
     }
-    const { friends } = await this.d.contacts.graph(me, [], actor.requestId);
-    const strangers = input.list.filter((id) => !friends.has(id));
+    const [{ friends }, tagged] = await Promise.all([
+      this.d.contacts.graph(me, [], actor.requestId),
+      this.d.contacts.tagMembers(me, input.tags, actor.requestId),
+    ]);
+    if (input.tags.some((t) => !tagged.has(t)))
+      throw errors.invalidArgument('no such friend tag', 'visibility.tagIds');
+    // A tag's members when posting join the list: a tag changed later does not change the post.
+    const listed = [...new Set([...input.list, ...[...tagged.values()].flat()])];
+    if (listed.length > LIMITS.audienceList)
+      throw errors.invalidArgument(`an audience lists at most ${LIMITS.audienceList} friends`, 'visibility');
+    if (input.audience === pb.Audience.ONLY && listed.length === 0)
+      throw errors.invalidArgument('AUDIENCE_ONLY needs at least one friend', 'visibility.tagIds');
+    const strangers = listed.filter((id) => !friends.has(id));
     if (strangers.length)
       throw errors.invalid(
         ErrorCode.NOT_FRIENDS,
@@ -66,10 +77,11 @@ export class MomentsService {
       linkUrl: input.linkUrl,
       linkTitle: input.linkTitle,
       audience: input.audience,
+      tags: input.tags,
       mentions: input.mentions,
       createdAt: now,
     };
-    const list = new Set(input.list);
+    const list = new Set(listed);
     for (const m of input.mentions)
       if (!friends.has(m) || !audienceIncludes(post, list, m))
         throw errors.invalidArgument('you can remind only friends who may see the moment', 'mentionUserIds');
@@ -91,7 +103,7 @@ export class MomentsService {
     }));
     try {
       await store.transaction(async (tx) => {
-        await tx.posts.insert(post, input.list, post.audience !== pb.Audience.PRIVATE);
+        await tx.posts.insert(post, listed, post.audience !== pb.Audience.PRIVATE);
         await tx.social.addNotices(mentions);
       });
     } catch (err) {

@@ -13,6 +13,8 @@ export interface MomentsTables {
     audience: number;
     /** Reminded friends' ids, comma-separated. */
     mentions: string;
+    /** The author's friend tags the only/except list was made from, comma-separated. */
+    audience_tags: string;
     created_at: number;
   };
   moments_audience: { moment_id: string; user_id: string };

@@ -10,6 +10,7 @@ export const LIMITS = {
   linkUrl: 2048,
   linkTitle: 200,
   audienceList: 500,
+  audienceTags: 20,
   mentions: 10,
   comment: 1000,
   commentsPerPost: 1000,
@@ -68,6 +69,8 @@ export interface PublishInput {
   linkTitle: string;
   audience: number;
   list: string[];
+  /** Friend tags whose members join `list`. */
+  tags: string[];
   mentions: string[];
   clientId: string | null;
 }
@@ -113,7 +116,10 @@ export function parsePublish(req: pb.PublishMomentRequest): PublishInput {
   const list = parseIds(req.visibility?.userIds ?? [], 'visibility.userIds', LIMITS.audienceList);
   if (!listed && list.length)
     throw errors.invalidArgument('only AUDIENCE_ONLY and AUDIENCE_EXCEPT take a list', 'visibility.userIds');
-  if (audience === pb.Audience.ONLY && list.length === 0)
+  const tags = parseIds(req.visibility?.tagIds ?? [], 'visibility.tagIds', LIMITS.audienceTags);
+  if (!listed && tags.length)
+    throw errors.invalidArgument('only AUDIENCE_ONLY and AUDIENCE_EXCEPT take tags', 'visibility.tagIds');
+  if (audience === pb.Audience.ONLY && list.length === 0 && tags.length === 0)
     throw errors.invalidArgument('AUDIENCE_ONLY needs at least one friend', 'visibility.userIds');
   if (req.mentionUserIds.length > LIMITS.mentions)
     throw new AppError(ErrorCode.MOMENT_TOO_MANY_MENTIONS, `remind at most ${LIMITS.mentions} friends`, {
@@ -131,6 +137,7 @@ export function parsePublish(req: pb.PublishMomentRequest): PublishInput {
     linkTitle: link.title,
     audience,
     list,
+    tags,
     mentions: parseIds(req.mentionUserIds, 'mentionUserIds', LIMITS.mentions),
     clientId: req.clientId || null,
   };

@@ -56,7 +56,7 @@ export function momentMsg(
     media: p.media.map(mediaMsg),
     location: p.location,
     ...(p.linkUrl && { link: { url: p.linkUrl, title: p.linkTitle } }),
-    ...(own && { visibility: { audience: p.audience, userIds: [...(view.list ?? [])] } }),
+    ...(own && { visibility: { audience: p.audience, userIds: [...(view.list ?? [])], tagIds: p.tags } }),
     mentionUserIds: own ? p.mentions : p.mentions.filter((m) => m === view.viewerId),
     createdAt: timestampFromMs(p.createdAt),
     likes: view.likes.map(likeMsg),

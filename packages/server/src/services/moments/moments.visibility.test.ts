@@ -24,6 +24,7 @@ const post = (over: Partial<PostRow> = {}): PostRow => ({
   linkUrl: '',
   linkTitle: '',
   audience: A.FRIENDS,
+  tags: [],
   mentions: [],
   createdAt: NOW - DAY,
   ...over,
