@@ -245,6 +245,7 @@ describe('moments store: publishing', () => {
       location: 'Lake',
       audience: 'only',
       userIds: ['bob', 'cat'],
+      tagIds: ['family'],
       mentions: ['bob'],
       clientId: 'draft-1',
     });
@@ -256,6 +257,7 @@ describe('moments store: publishing', () => {
       location: 'Lake',
       audience: 'only',
       userIds: ['bob', 'cat'],
+      tagIds: ['family'],
       mentions: ['bob'],
       clientId: 'draft-1',
     });

@@ -23,6 +23,8 @@ export interface MomentDraft {
   audience: Audience;
   /** 'only' and 'except': the friends listed. */
   userIds: string[];
+  /** 'only' and 'except': friend tags whose members join the list. */
+  tagIds?: string[];
   /** "Remind who". */
   mentions: string[];
   /** Made once per draft, so a retry after a failure never posts twice. */
@@ -208,7 +210,10 @@ export const useMomentsStore = defineStore('moments', () => {
         ...(video ? { video: ids[0]! } : { images: [...new Set(ids)] }),
         ...(d.location && { location: d.location }),
         audience: d.audience,
-        ...((d.audience === 'only' || d.audience === 'except') && { userIds: d.userIds }),
+        ...((d.audience === 'only' || d.audience === 'except') && {
+          userIds: d.userIds,
+          tagIds: d.tagIds ?? [],
+        }),
         mentions: d.mentions,
         clientId: d.clientId,
       });
