@@ -79,6 +79,7 @@ export async function initMomentsModule(
   const { initMoments } = await import('../services/moments/moments.module.js');
   return initMoments({
     sql: deps.sql,
+    kv: deps.kv,
     bus: deps.bus,
     peers,
     ids: ctx.ids,

@@ -15,6 +15,12 @@ export const momentsConfigSchema = cfg.group({
   fanoutPollMs: cfg.int(1000, 10, 60_000),
   /** Most posts one pull adds to a returning reader's feed. */
   pullLimit: cfg.int(500, 10, 100_000),
+  /** Posts one person may publish per hour (then RATE_LIMITED). */
+  postsPerHour: cfg.int(30, 1, 100_000),
+  /** Comments and replies one person may write per hour. */
+  commentsPerHour: cfg.int(300, 1, 100_000),
+  /** Likes and unlikes one person may make per hour (a like-unlike loop would spam notices). */
+  likesPerHour: cfg.int(600, 1, 100_000),
 });
 
 export type MomentsConfig = ReturnType<(typeof momentsConfigSchema)['parse']>;

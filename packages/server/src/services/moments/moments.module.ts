@@ -1,6 +1,8 @@
 import { moments as pb } from '@mychat/protocol';
 import { Histogram, type Registry } from 'prom-client';
 import type { Bus } from '../../adapters/bus/bus.js';
+import type { Kv } from '../../adapters/kv/kv.js';
+import { WindowLimit } from '../../adapters/kv/window-limit.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
@@ -24,6 +26,7 @@ import { Timeline } from './moments.timeline.js';
 
 export interface MomentsModuleDeps {
   sql: SqlDatabase;
+  kv: Kv;
   bus: Bus;
   /** Friendships, blocks and profiles (contacts); files of posts and covers (media). */
   peers: Peers<'contacts' | 'media'>;
@@ -66,10 +69,16 @@ export async function initMoments(d: MomentsModuleDeps): Promise<ServiceInstance
   });
   const interactions = new Interactions({ store, feed, contacts, notices, ids: d.ids, clock: d.clock });
   const settings = new MomentSettingsService({ store, media, clock: d.clock });
+  const hour = (name: string, n: number) => new WindowLimit(d.kv, `moments:${name}`, n, 3_600_000);
+  const limits = {
+    posts: hour('posts', d.config.postsPerHour),
+    comments: hour('comments', d.config.commentsPerHour),
+    likes: hour('likes', d.config.likesPerHour),
+  };
   return {
     value: undefined,
     rpc: [
-      serves(pb.MomentsService, momentsRpc({ posts, timeline, interactions, notices, settings })),
+      serves(pb.MomentsService, momentsRpc({ limits, posts, timeline, interactions, notices, settings })),
       serves(pb.MomentsInternalService, momentsInternalRpc({ store, feed, clock: d.clock })),
     ],
   };
@@ -81,7 +90,7 @@ export async function initMoments(d: MomentsModuleDeps): Promise<ServiceInstance
  * worker may start first.
  */
 export async function initMomentsFanout(
-  d: Omit<MomentsModuleDeps, 'peers' | 'ids'> & { peers: Peers<'contacts'>; metrics: Registry },
+  d: Omit<MomentsModuleDeps, 'peers' | 'ids' | 'kv'> & { peers: Peers<'contacts'>; metrics: Registry },
 ): Promise<ModuleInstance<MomentsFanout>> {
   await d.sql.migrate('moments', momentsMigrations);
   const lag = new Histogram({

@@ -1,6 +1,7 @@
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import { media, moments as pb } from '@mychat/protocol';
+import type { WindowLimit } from '../../adapters/kv/window-limit.js';
 import { errors } from '../../kernel/errors.js';
 import { parseId } from '../../kernel/ids.js';
 import { callInfo, requireCaller } from '../../rpc/call-context.js';
@@ -27,7 +28,20 @@ function actorOf(ctx: HandlerContext): Actor {
   return { userId: c.userId, sessionId: c.sessionId, requestId: callInfo(ctx).requestId };
 }
 
+/** Per-person hourly limits of the writes that reach other people. */
+export interface MomentLimits {
+  posts: WindowLimit;
+  comments: WindowLimit;
+  likes: WindowLimit;
+}
+
+async function within(limit: WindowLimit, actor: Actor): Promise<void> {
+  const wait = await limit.hit(actor.userId);
+  if (wait !== undefined) throw errors.rateLimited(wait);
+}
+
 export interface MomentsParts {
+  limits: MomentLimits;
   posts: MomentsService;
   timeline: Timeline;
   interactions: Interactions;
@@ -45,7 +59,9 @@ export function momentsRpc(p: MomentsParts): ServiceImpl<typeof pb.MomentsServic
   return {
     async publishMoment(req, ctx) {
       const actor = actorOf(ctx);
-      return p.posts.publish(actor, parsePublish(req));
+      const input = parsePublish(req);
+      await within(p.limits.posts, actor);
+      return p.posts.publish(actor, input);
     },
     async deleteMoment(req, ctx) {
       const actor = actorOf(ctx);
@@ -68,10 +84,12 @@ export function momentsRpc(p: MomentsParts): ServiceImpl<typeof pb.MomentsServic
     },
     async likeMoment(req, ctx) {
       const actor = actorOf(ctx);
+      await within(p.limits.likes, actor);
       return { like: await p.interactions.like(actor, parseId(req.momentId, 'momentId')) };
     },
     async unlikeMoment(req, ctx) {
       const actor = actorOf(ctx);
+      await within(p.limits.likes, actor);
       await p.interactions.unlike(actor, parseId(req.momentId, 'momentId'));
       return {};
     },
@@ -81,6 +99,7 @@ export function momentsRpc(p: MomentsParts): ServiceImpl<typeof pb.MomentsServic
       const text = parseText(req.text, 'text', LIMITS.comment, true);
       if (!text) throw errors.invalidArgument('a comment needs text', 'text');
       const replyTo = req.replyToCommentId ? parseId(req.replyToCommentId, 'replyToCommentId') : '';
+      await within(p.limits.comments, actor);
       return p.interactions.comment(actor, momentId, text, replyTo);
     },
     async deleteComment(req, ctx) {
