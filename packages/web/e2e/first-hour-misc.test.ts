@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newPage, signUp, withBrowser, WEB_DIST } from './helpers.js';
+import { picture } from './pictures.js';
 
 /** A short H.264 video whose every frame is white (a light thumbnail), made with ffmpeg. */
 function whiteVideo(): Buffer {
@@ -97,5 +98,31 @@ describe('web: first-hour details', { timeout: 180_000 }, () => {
     });
     expect(style.opacity).toBe(1);
     expect(contrastOverWhite(style.color, style.background)).toBeGreaterThanOrEqual(4.5);
+  });
+
+  it('My files says how much of the storage used is files sent in chats, which it does not list', async () => {
+    const { page } = await signUp(setup.browser, setup.server, 'Ivy');
+    await page.goto('/file-transfer');
+    await page.waitForURL(/\/chat\//);
+    await page.getByLabel('Choose photos or videos').setInputFiles({
+      name: 'lake.png',
+      mimeType: 'image/png',
+      buffer: await picture('lake', 640, 420),
+    });
+    await page.getByRole('button', { name: 'Send (1)' }).click();
+    await page.getByRole('link', { name: 'My files' }).click();
+    const meter = page.getByRole('meter', { name: 'Storage used' });
+    // Once the photo is stored, the meter counts it (reopening the page reads the usage again).
+    await expect
+      .poll(
+        async () => {
+          await page.goto('/files');
+          return meter.getAttribute('aria-valuetext');
+        },
+        { timeout: 30_000 },
+      )
+      .toMatch(/^[\d.]+ KB of /);
+    expect(await page.getByRole('heading', { name: 'My files' }).count()).toBe(1);
+    await page.getByText(/^My files: 0 B · sent in chats and moments: [\d.]+ KB$/).waitFor();
   });
 });

@@ -13,6 +13,9 @@ export const firstHourEn = {
     'password-reset': 'Your password was reset, so this device was signed out.',
     other: 'Your session ended. Please log in again.',
   },
+  drive: {
+    split: 'My files: {drive} · sent in chats and moments: {other}',
+  },
 };
 
 export const firstHourZhCN: typeof firstHourEn = {
@@ -23,6 +26,9 @@ export const firstHourZhCN: typeof firstHourEn = {
     'password-changed': '你的密码已修改，此设备已退出登录。',
     'password-reset': '你的密码已重置，此设备已退出登录。',
     other: '登录已失效，请重新登录。',
+  },
+  drive: {
+    split: '我的文件：{drive} · 聊天和朋友圈中发送的：{other}',
   },
 };
 
