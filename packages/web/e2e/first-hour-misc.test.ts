@@ -1,25 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newPage, signUp, withBrowser, WEB_DIST } from './helpers.js';
 import { picture } from './pictures.js';
-
-/** A short H.264 video whose every frame is white (a light thumbnail), made with ffmpeg. */
-function whiteVideo(): Buffer {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-white-'));
-  try {
-    const out = path.join(dir, 'white.mp4');
-    execFileSync('ffmpeg', [
-      ...['-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=white:size=320x240:rate=25:duration=2'],
-      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-f', 'mp4', out],
-    ]);
-    return fs.readFileSync(out);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { whiteVideo } from './media-fixtures.js';
 
 /** WCAG contrast of white text (the label's colour) on the label's background laid over white. */
 function contrastOverWhite(color: string, background: string): number {
