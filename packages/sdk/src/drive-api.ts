@@ -44,8 +44,11 @@ export interface DriveListing {
 }
 
 export interface DriveQuota {
+  /** Every file the account keeps: My files, and what it sent in chats and moments. */
   usedBytes: number;
   limitBytes: number;
+  /** The part of usedBytes that My files lists; the rest was sent in chats and moments. */
+  driveBytes: number;
 }
 
 const KINDS: Record<number, DriveFile['kind']> = {
@@ -153,5 +156,9 @@ export class DriveApi {
 /** The caller's usage and limit (drive.quota() and media.quota()). @internal */
 export async function quotaOf(rpc: Client<typeof media.MediaService>, authed: Authed): Promise<DriveQuota> {
   const r = await authed((h) => rpc.getQuota({}, h));
-  return { usedBytes: Number(r.usedBytes), limitBytes: Number(r.limitBytes) };
+  return {
+    usedBytes: Number(r.usedBytes),
+    limitBytes: Number(r.limitBytes),
+    driveBytes: Number(r.driveBytes),
+  };
 }

@@ -28,7 +28,11 @@ const routes: RouteRecordRaw[] = [
     meta: { guest: true },
   },
   // A performance test page: the real message list with 10 000 generated messages (no server).
-  { path: '/dev/scroll', component: () => import('./ScrollBench.vue'), meta: { open: true } },
+  // Only in `vite` (dev) and the perf test's `vite build --mode bench`: never in a production
+  // build (MODE is replaced at build time, so the page is not even in its chunks).
+  ...(import.meta.env.DEV || import.meta.env.MODE === 'bench'
+    ? [{ path: '/dev/scroll', component: () => import('./ScrollBench.vue'), meta: { open: true } }]
+    : []),
   {
     path: '/',
     component: MainLayout,

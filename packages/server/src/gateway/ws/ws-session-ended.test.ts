@@ -80,6 +80,25 @@ describe('ws session-ended notice', () => {
     desk.ws.close();
   });
 
+  it('tells a device signed out from the device list "revoked", and one replaced by a new login "kicked"', async () => {
+    const { u, web, desk, deskSessionId } = await twoSessions();
+    // The web session signs the PC out from its device list: revoked, not kicked (the client
+    // says "signed out from another device", not "you signed in on another device").
+    await u.api.revokeDevice({ sessionId: deskSessionId }, bearer(u.token));
+    const revoked = await desk.next(is('sessionEnded'));
+    expect(revoked.frame.body.case === 'sessionEnded' && revoked.frame.body.value.reason).toBe('revoked');
+    expect((await desk.closed).code).toBe(WsClose.UNAUTHENTICATED);
+    // A second web login replaces the first web session: kicked.
+    await u.api.login({
+      destination: { case: 'email', value: u.email },
+      credential: { case: 'password', value: PASSWORD },
+      device: device('web', 'dev-3'),
+    });
+    const kicked = await web.next(is('sessionEnded'));
+    expect(kicked.frame.body.case === 'sessionEnded' && kicked.frame.body.value.reason).toBe('kicked');
+    expect((await web.closed).code).toBe(WsClose.KICKED);
+  });
+
   it('still reads the JSON notice of the previous release (rolling upgrade)', async () => {
     const { u, web, desk, deskSessionId } = await twoSessions();
     const json = JSON.stringify({ userId: u.userId, sessionId: deskSessionId, reason: 'password-changed' });

@@ -168,6 +168,28 @@ export class MediaRepository {
     return asNum(r?.total ?? 0);
   }
 
+  /**
+   * Bytes of the owner's files that My files lists (each file once, however many entries point
+   * at it): the part of usedBytes the drive page can show; the rest is in chats and moments.
+   */
+  async driveBytes(ownerId: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('media_files as f')
+      .select((eb) => eb.fn.sum<string | number>('f.size').as('total'))
+      .where('f.owner_id', '=', ownerId)
+      .where('f.deleted_at', 'is', null)
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('media_drive as d')
+            .select('d.id')
+            .whereRef('d.media_id', '=', 'f.id')
+            .where('d.owner_id', '=', ownerId),
+        ),
+      )
+      .executeTakeFirst();
+    return asNum(r?.total ?? 0);
+  }
+
   async markDeleted(id: string, now: number): Promise<void> {
     await this.db.updateTable('media_files').set({ deleted_at: now }).where('id', '=', id).execute();
   }

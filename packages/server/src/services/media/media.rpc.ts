@@ -47,7 +47,11 @@ export function mediaRpc(service: MediaService, drive: DriveService): ServiceImp
     },
     async getQuota(_req, ctx) {
       const u = await service.usage(requireCaller(ctx).userId);
-      return { usedBytes: String(u.usedBytes), limitBytes: String(u.limitBytes) };
+      return {
+        usedBytes: String(u.usedBytes),
+        limitBytes: String(u.limitBytes),
+        driveBytes: String(u.driveBytes),
+      };
     },
     async listDrive(req, ctx) {
       const r = await drive.list(requireCaller(ctx).userId, optId(req.folderId, 'folderId'));

@@ -290,7 +290,11 @@ export class MediaService {
   }
 
   async usage(userId: string) {
-    return { usedBytes: await this.d.repo.usedBytes(userId), limitBytes: this.d.config.quotaBytes };
+    const [usedBytes, driveBytes] = await Promise.all([
+      this.d.repo.usedBytes(userId),
+      this.d.repo.driveBytes(userId),
+    ]);
+    return { usedBytes, driveBytes, limitBytes: this.d.config.quotaBytes };
   }
 
   /**

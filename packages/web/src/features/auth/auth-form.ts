@@ -11,6 +11,7 @@ import type TextField from '../../ui/TextField.vue';
 import { errorField, errorText } from '../../lib/errors.js';
 import { check, normalizePhone, rules, type Rule } from '../../lib/validate.js';
 import { useSessionStore } from './session.store.js';
+import { sessionEndedText } from '../../i18n/first-hour.js';
 
 export type AuthMode = 'login' | 'register' | 'forgot';
 type Field = 'email' | 'phone' | 'password' | 'code' | 'nickname';
@@ -32,7 +33,9 @@ export function useAuthForm(mode: () => AuthMode) {
   });
   const errors = reactive<Partial<Record<Field, string>>>({});
   const formError = ref('');
-  const notice = ref('');
+  // Sent here because the session ended elsewhere: say why (cleared by the next notice).
+  const endedReason = typeof route.query.ended === 'string' ? route.query.ended : '';
+  const notice = ref(endedReason && mode() === 'login' ? sessionEndedText(endedReason) : '');
   const busy = ref(false);
   const countdown = ref(0);
   let timer: ReturnType<typeof setInterval> | undefined;

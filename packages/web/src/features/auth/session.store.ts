@@ -22,13 +22,36 @@ export const useSessionStore = defineStore('session', () => {
     state.value = s;
     if (s === 'live') connectError.value = null;
   });
-  client.on('kicked', (reason) => (kicked.value = reason));
-  client.on('session', (s, why) => {
-    if (!s && why === 'ended') {
-      signedIn.value = false;
-      kicked.value ??= why;
-    }
+  client.on('kicked', (reason) => {
+    kicked.value = reason;
+    // Too many sockets: the session still holds (the banner offers to reconnect here). Any other
+    // reason ended the session on the server: nothing of the account stays on screen.
+    if (reason !== 'too_many_sockets') void ended(reason);
   });
+  client.on('session', (s, why) => {
+    if (!s && why === 'ended') void ended(kicked.value ?? 'ended');
+  });
+
+  let ending = false;
+  /**
+   * The server ended this session (another login of this client type, signed out from the device
+   * list, password changed, or a stored session it no longer knows): forget it here and open the
+   * login page afresh, saying why, with the page the person was on as where to go after login.
+   */
+  async function ended(reason: string) {
+    if (ending) return;
+    ending = true;
+    const here = location.pathname + location.search;
+    const guest = /^\/(login|register|forgot)\b/.test(location.pathname);
+    // The server call fails (the session is over there); what matters is that it forgets it here.
+    await client.auth.logout().catch(() => undefined);
+    await client.close().catch(() => undefined);
+    await client.store.clear().catch(() => undefined);
+    localStorage.removeItem(ME_KEY);
+    const q = new URLSearchParams({ ended: reason });
+    if (!guest && here !== '/') q.set('next', here);
+    location.assign(`/login?${q}`); // a fresh page: nothing of this account stays in memory
+  }
   addEventListener('online', () => (online.value = true));
   addEventListener('offline', () => (online.value = false));
 

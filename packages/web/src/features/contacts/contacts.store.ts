@@ -98,6 +98,11 @@ export const useContactsStore = defineStore('contacts', () => {
   // After a reconnect, lists may have changed while away.
   client.on('state', (s) => {
     if (s === 'live' && loaded.value) void loadAll();
+    // Without the socket no presence arrives: nobody is shown online on what may be stale news
+    // (the reload when live again brings the truth back).
+    if (s === 'reconnecting' || s === 'stopped')
+      for (const p of Object.values(presence))
+        if (p.online) Object.assign(p, { online: false, lastSeenMs: Date.now() });
   });
 
   async function search(q: string) {
