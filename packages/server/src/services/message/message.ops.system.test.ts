@@ -130,6 +130,32 @@ for (const setup of setups) {
       await expectReason(react(b, '👍', r.message!.seq), 'NOT_FOUND'); // events take no reactions
     });
 
+    it('only members who can see a message react: not before their join, not after leaving; rate limited', async () => {
+      const [owner, early, late] = [await user(), await user(), await user()];
+      const gid = `${BigInt(owner.id) + 11n}`;
+      const members = (...list: { id: string }[]) =>
+        internal().applyGroup({
+          conversationId: gid,
+          name: 'G',
+          members: [{ userId: owner.id, role: 3 }, ...list.map((m) => ({ userId: m.id, role: 1 }))],
+        });
+      await members(early);
+      const before = await send(gid, owner, 'before you came');
+      await members(early, late);
+      const after = await send(gid, owner, 'now');
+      const react = (who: { h: ReturnType<typeof bearer> }, seq: number, emoji = '👍') =>
+        msg().reactToMessage({ conversationId: gid, seq, emoji, clientMsgId: `g-${++n}` }, who.h);
+      await expectReason(react(late, before.seq), 'NOT_FOUND');
+      await react(late, after.seq);
+      await members(late); // early leaves
+      await expectReason(react(early, after.seq, '🎉'), 'NOT_A_MEMBER');
+      now += 1000;
+      for (let i = 0; i < 10; i++) await react(late, after.seq, EMOJI[i]!);
+      await expectReason(react(late, after.seq, EMOJI[10]!), 'RATE_LIMITED');
+      now += 1000;
+      await react(late, after.seq, EMOJI[10]!);
+    });
+
     it('edits: the sender within the window, an edited mark, never others or recalled texts', async () => {
       const { a, b, conv } = await pair();
       const m = await send(conv, a, 'helo');
