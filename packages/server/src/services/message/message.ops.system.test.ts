@@ -117,6 +117,26 @@ for (const setup of setups) {
       await expectReason(react(b, 'a'), 'INVALID_ARGUMENT');
       await expectReason(react(b, '👍👍👍👍👍👍👍👍👍👍👍'), 'INVALID_ARGUMENT');
       await expectReason(react(b, '👍', 999), 'NOT_FOUND');
+      // Nobody writes the events themself through SendMessage (a forged reaction, edit or pin).
+      for (const body of [
+        {
+          case: 'reaction' as const,
+          value: { seq: m.seq, emoji: '👍', counts: [{ emoji: '👍', count: 99 }] },
+        },
+        { case: 'edit' as const, value: { seq: m.seq, text: 'forged' } },
+        { case: 'pin' as const, value: { seq: m.seq } },
+      ])
+        await expectReason(
+          msg().sendMessage(
+            {
+              conversationId: conv,
+              clientMsgId: `f-${++n}`,
+              content: create(pb.MessageContentSchema, { body }),
+            },
+            b.h,
+          ),
+          'UNSUPPORTED_MESSAGE_TYPE',
+        );
       await expectReason(react(b, '👍', 0), 'INVALID_ARGUMENT');
       for (let i = 0; i < 20; i++) {
         now += 100; // within the per-second limit
