@@ -42,6 +42,9 @@ export function changeOf(m: pb.Message): { add?: IndexDoc; remove?: DocKey } {
   const body = m.content?.body;
   if (m.type === pb.MessageType.RECALL && body?.case === 'recall')
     return { remove: { convId: m.conversationId, seq: body.value.seq } };
+  // An edit takes the old text out; the feed follows it with the edited message as it is now.
+  if (m.type === pb.MessageType.EDIT && body?.case === 'edit')
+    return { remove: { convId: m.conversationId, seq: body.value.seq } };
   if (!INDEXED_TYPES.includes(m.type) || !body) return {};
   const doc: IndexDoc = {
     ...key,
@@ -183,16 +186,21 @@ export class SearchIndexer {
   }
 
   private async apply(messages: readonly pb.Message[], from: FeedState, to: FeedState): Promise<void> {
-    const add: IndexDoc[] = [];
+    // In feed order: a message recalled later in the batch is not added; one edited (removed,
+    // then read again as it is now) is added afresh.
+    const docs = new Map<string, IndexDoc | null>();
     const remove: DocKey[] = [];
     for (const m of messages) {
       const c = changeOf(m);
-      if (c.add) add.push(c.add);
-      if (c.remove) remove.push(c.remove);
+      if (c.remove) {
+        remove.push(c.remove);
+        docs.set(docKey(c.remove), null);
+      }
+      if (c.add) docs.set(docKey(c.add), c.add);
     }
-    const gone = new Set(remove.map(docKey));
+    const add = [...docs.values()].filter((d): d is IndexDoc => d !== null);
     const ok = await this.d.index.write(
-      { add: add.filter((d) => !gone.has(docKey(d))), remove },
+      { add, remove },
       { name: STATE, expect: encodeState(from), next: encodeState(to) },
     );
     // Another writer moved the cursor (a rebuild started): the next step reads it again.

@@ -2764,7 +2764,8 @@ export const MessageInternalService: GenService<{
   /**
    * The search indexer (mychat.search.v1): every stored message in the order of its id
    * (time-ordered), after a cursor. Recalled messages come with `recalled` set and no content,
-   * and each recall also as its RECALL event. Reads only: nothing waits for the indexer.
+   * and each recall also as its RECALL event; each EDIT event is followed by the message it
+   * edited as it is now (beyond `limit`). Reads only: nothing waits for the indexer.
    *
    * @generated from rpc mychat.message.v1.MessageInternalService.ListMessagesForIndex
    */
