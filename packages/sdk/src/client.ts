@@ -78,6 +78,11 @@ export interface MyChatEvents extends Record<string, unknown[]> {
    * source 'sent' for this one's acks).
    */
   message: [message: ChatMessage, meta: MessageMeta];
+  /**
+   * Stored messages that newer ones changed: a reaction (their `reactions`), an edit (their
+   * text and `editedAt`) or a recall. Already in the chat store.
+   */
+  messageUpdated: [message: ChatMessage];
   /** Someone's delivered/read cursors moved. */
   receipt: [receipt: ReceiptEvent];
   /** A friend came online or went offline. */
@@ -166,6 +171,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
       this.store,
       {
         messages: (id, msgs, meta) => this.received(id, msgs, meta),
+        updated: (_id, msgs) => msgs.forEach((m) => this.emit('messageUpdated', m)),
         conversation: (c) => this.emit('conversation', c),
         sendStates: (events) => events.forEach((e) => this.emit('sendState', e)),
       },

@@ -78,6 +78,7 @@ export type {
 } from './contacts-types.js';
 export type {
   ChatMessage,
+  ReactionCount,
   ConnectionState,
   ContactEvent,
   Conversation,

@@ -53,6 +53,18 @@ export function toContent(c: message.MessageContent | undefined): MessageContent
       return { type: 'recall', seq: b.value.seq, byUserId: b.value.byUserId };
     case 'system':
       return { type: 'system', kind: b.value.kind, args: { ...b.value.args } };
+    case 'reaction':
+      return {
+        type: 'reaction',
+        seq: b.value.seq,
+        emoji: b.value.emoji,
+        remove: b.value.remove,
+        counts: b.value.counts.map((c) => ({ emoji: c.emoji, count: c.count, mine: false })),
+      };
+    case 'edit':
+      return { type: 'edit', seq: b.value.seq, text: b.value.text };
+    case 'pin':
+      return { type: 'pin', seq: b.value.seq, unpin: b.value.unpin };
     default:
       return { type: 'empty' };
   }
@@ -103,6 +115,10 @@ export function toMessage(m: message.Message): ChatMessage {
     mentionAll: m.mentionAll,
     createdAt: ms(m.createdAt),
     recalled: m.recalled,
+    ...(m.reactions.length && {
+      reactions: m.reactions.map((r) => ({ emoji: r.emoji, count: r.count, mine: r.mine })),
+    }),
+    ...(m.editedAt && { editedAt: ms(m.editedAt) }),
   };
 }
 
@@ -131,6 +147,7 @@ export function toConversation(c: message.Conversation): Conversation {
     pts: c.pts,
     left: c.left,
     memberCount: c.memberCount,
+    pinnedSeqs: [...c.pinnedSeqs],
   };
 }
 

@@ -4,6 +4,7 @@ import type { Authed, ChatBackend } from './chat-backend.js';
 import type { ChatStore } from './chat-store.js';
 import { MyChatError } from './errors.js';
 import { toConversation, toMessage } from './mappers.js';
+import { MessageOpsApi } from './message-ops-api.js';
 import type { Outbox } from './outbox.js';
 import type { SyncEngine } from './sync-engine.js';
 import type { ChatMessage, Conversation, MediaRef, MessageContent, OutboxEntry } from './types.js';
@@ -53,12 +54,14 @@ const refOf = (m: string | { id: string }): MediaRef => ({
   placeholder: '',
 });
 
-/** Conversations and messages: sending, history, receipts, settings. */
-export class MessagesApi {
+/** Conversations and messages: sending, history, receipts, settings; reactions, edits and pins. */
+export class MessagesApi extends MessageOpsApi {
   private readonly typingSent = new Map<string, number>();
 
   /** @internal */
-  constructor(private readonly ctx: MessagesContext) {}
+  constructor(private readonly ctx: MessagesContext) {
+    super(ctx);
+  }
 
   /**
    * Sends a text message. Emits 'sendState' pending, then sent (or failed); resolves with the

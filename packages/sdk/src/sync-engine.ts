@@ -1,11 +1,14 @@
 import type { ChatBackend } from './chat-backend.js';
 import type { ChatStore } from './chat-store.js';
+import { applyEvents, applyPins, isSilent } from './message-events.js';
 import type { ChatMessage, Conversation, MessageMeta, ReceiptEvent, SendStateEvent } from './types.js';
 
 /** Where the engine reports what it stored. Called only after the store has it. */
 export interface SyncSink {
   /** New messages of one conversation, in seq order, each at most once per (conversationId, seq). */
   messages(conversationId: string, messages: ChatMessage[], meta: MessageMeta): void;
+  /** Stored messages that events among new ones changed (reactions, edits, recalls). */
+  updated?(conversationId: string, messages: ChatMessage[]): void;
   /** A conversation's stored view changed. */
   conversation(conversation: Conversation): void;
   /** Delivered/read states of the user's own messages, derived from receipts. */
@@ -182,30 +185,26 @@ export class SyncEngine {
     const last = msgs[msgs.length - 1]!;
     const me = this.me();
     const conv = await this.store.getConversation(conversationId);
-    const touched: ChatMessage[] = [];
-    for (const m of msgs) {
-      if (m.content.type !== 'recall') continue;
-      const target = m.content.seq;
-      const original =
-        msgs.find((x) => x.seq === target) ?? (await this.store.getMessage(conversationId, target));
-      if (original && !original.recalled) {
-        original.recalled = true;
-        original.content = { type: 'empty' };
-        if (!msgs.includes(original)) touched.push(original);
-      }
-    }
+    const touched = await applyEvents(this.store, conversationId, msgs, me);
     await this.store.putMessages(conversationId, [...touched, ...msgs], last.seq);
     if (conv) {
-      // Messages already counted in the server's snapshot (seq <= its lastSeq) are not unread again.
+      // Messages already counted in the server's snapshot (seq <= its lastSeq) are not unread
+      // again; reactions and edits never are.
       for (const m of msgs)
-        if (m.seq > conv.lastSeq && m.senderId !== me && m.seq > conv.readSeq) conv.unreadCount++;
+        if (m.seq > conv.lastSeq && m.senderId !== me && m.seq > conv.readSeq && !isSilent(m))
+          conv.unreadCount++;
+      const shown = msgs.filter((m) => !isSilent(m)).pop();
       if (last.seq >= conv.lastSeq) {
         conv.lastSeq = last.seq;
-        conv.lastMessage = last;
+        if (shown) conv.lastMessage = shown;
       }
+      const edited = touched.find((t) => t.seq === conv.lastMessage?.seq);
+      if (edited) conv.lastMessage = edited;
+      applyPins(conv, msgs);
       await this.store.putConversations([conv]);
     }
     this.sink.messages(conversationId, msgs, { source });
+    if (touched.length) this.sink.updated?.(conversationId, touched);
     if (conv) this.sink.conversation(conv);
     // The peer's receipt can overtake the ack of one's own send: report what it already covered.
     if (source === 'sent' && conv?.type === 'direct') {

@@ -25,10 +25,27 @@ export type MessageContent =
   | { type: 'file'; file?: MediaRef; name: string }
   /** A recall: `seq` names the message it took back (which becomes a tombstone). */
   | { type: 'recall'; seq: number; byUserId: string }
+  /**
+   * Silent: someone added or removed a reaction on message `seq`; `counts` are that message's
+   * reactions after it (the SDK applies them to the stored message: see ChatMessage.reactions).
+   */
+  | { type: 'reaction'; seq: number; emoji: string; remove: boolean; counts: ReactionCount[] }
+  /** Silent: message `seq` got a new text (the SDK applies it to the stored message). */
+  | { type: 'edit'; seq: number; text: string }
+  /** Message `seq` was pinned (or unpinned) in the conversation's pinned bar. */
+  | { type: 'pin'; seq: number; unpin: boolean }
   /** Written by the server, e.g. kind "member_joined" with args. */
   | { type: 'system'; kind: string; args: Record<string, string> }
   /** A tombstone (recalled) or a kind this SDK version does not know. */
   | { type: 'empty' };
+
+/** One emoji's reactions on a message. */
+export interface ReactionCount {
+  emoji: string;
+  count: number;
+  /** The signed-in user is among them. */
+  mine: boolean;
+}
 
 /** One message of a conversation, identified by (conversationId, seq). */
 export interface ChatMessage {
@@ -48,6 +65,10 @@ export interface ChatMessage {
   createdAt: number;
   /** Taken back by its sender or an admin: the content is gone. */
   recalled: boolean;
+  /** Reactions (表情回应), most used first; absent when none. */
+  reactions?: ReactionCount[];
+  /** Epoch ms of the last edit of its text ("edited"); absent when never edited. */
+  editedAt?: number;
 }
 
 /** `self`: the user's own "file transfer" conversation (messages.fileTransferConversation()). */
@@ -80,6 +101,8 @@ export interface Conversation {
   /** The user has left or was removed: history stays readable up to lastSeq. */
   left: boolean;
   memberCount: number;
+  /** The seqs of the pinned messages, newest pin first (messages.pinned() gives them). */
+  pinnedSeqs: number[];
 }
 
 /**

@@ -84,6 +84,9 @@ export function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.CODE_USED:
     case ErrorCode.MOMENT_TOO_MANY_COMMENTS:
     case ErrorCode.PUSH_DISABLED:
+    case ErrorCode.REACTION_LIMIT:
+    case ErrorCode.MESSAGE_RECALLED:
+    case ErrorCode.PIN_LIMIT:
       return Code.FailedPrecondition;
     // Not resource_exhausted: that reads as rate limiting, and resending cannot help.
     case ErrorCode.PAYLOAD_TOO_LARGE:

@@ -6,6 +6,8 @@ export const messageConfigSchema = cfg.group({
   maxTextBytes: cfg.int(8192, 1, 1_048_576),
   /** How long a sender may recall a message, seconds (group owners and admins: always). */
   recallWindowSeconds: cfg.int(120, 0, 86_400),
+  /** How long a sender may edit a sent text message, seconds; 0 turns editing off. */
+  editWindowSeconds: cfg.int(86_400, 0, 30 * 86_400),
   /** Sustained sends per user per second. */
   sendRatePerSecond: cfg.int(20, 1, 100_000),
   /** Sends per user allowed in a burst above the rate. */

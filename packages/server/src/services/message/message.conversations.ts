@@ -3,7 +3,8 @@ import { message as pb } from '@mychat/protocol';
 import { pushFrame, pushToUsers } from '../../contracts/push-envelope.js';
 import type { Caller } from '../../rpc/call-context.js';
 import { membershipOf, type MessageServiceDeps } from './message.deps.js';
-import { CONV_DIRECT, type MemberRow, type MessageRow } from './message.tables.js';
+import { CONV_DIRECT, SILENT_TYPES, type MemberRow, type MessageRow } from './message.tables.js';
+import { MessageOpsStore } from './store/ops-store.js';
 import { conversationView, messageView, sendBlock, visibleHead } from './message.views.js';
 
 /**
@@ -52,7 +53,16 @@ export class MessageConversations {
     const page = rows.slice(0, pageLength(rows, limit));
     const hasMore = rows.length > page.length;
     if (!forward) page.reverse();
-    return { messages: page.map((r) => messageView(r)), hasMore };
+    // The reactions of the page's messages now (a new device does not replay REACTION messages).
+    const reactions = page.length
+      ? await new MessageOpsStore(this.d.store.db).reactions(
+          conv.id,
+          page[0]!.seq,
+          page[page.length - 1]!.seq,
+          caller.userId,
+        )
+      : new Map();
+    return { messages: page.map((r) => messageView(r, undefined, reactions.get(r.seq))), hasMore };
   }
 
   async sync(caller: Caller, sincePts: number) {
@@ -133,6 +143,21 @@ export async function conversationViews(
       seq: convs.get(m.convId) ? visibleHead(convs.get(m.convId)!, m) : 0,
     })),
   );
+  const ops = new MessageOpsStore(store.db);
+  // A list previews the newest message that is not a reaction or an edit.
+  const silentHeads = [...lasts.values()].filter((m) => SILENT_TYPES.includes(m.type));
+  for (const [id, m] of await ops.lastLoud(silentHeads.map((m) => ({ id: m.convId, seq: m.seq }))))
+    lasts.set(id, m);
+  for (const m of silentHeads) if (lasts.get(m.convId) === m) lasts.delete(m.convId);
+  const silent = await ops.silentCounts(
+    mine.flatMap((m) => {
+      const c = convs.get(m.convId);
+      return c
+        ? [{ convId: m.convId, after: Math.max(m.readSeq, m.firstSeq - 1), upTo: visibleHead(c, m) }]
+        : [];
+    }),
+  );
+  const pins = await ops.pinnedSeqs([...convs.keys()]);
   const now = d.clock.now();
   const ids = [...convs.keys()];
   const counts = await store.memberCounts(ids);
@@ -155,6 +180,8 @@ export async function conversationViews(
         peer,
         peerHidesReads: peer ? hiding.has(peer.userId) : false,
         memberCount: counts.get(conv.id) ?? 0,
+        silent: silent.get(conv.id) ?? 0,
+        pinnedSeqs: pins.get(conv.id) ?? [],
       }),
     );
   }

@@ -6,6 +6,7 @@ import { conversationViews } from './message.conversations.js';
 import { membershipOf, type MessageServiceDeps } from './message.deps.js';
 import { CONV_DIRECT, type ConversationRow, type MemberRow } from './message.tables.js';
 import { visibleHead } from './message.views.js';
+import { MessageOpsStore } from './store/ops-store.js';
 
 const GROUP_RECEIPT_PUSH_MAX_MEMBERS = 100;
 
@@ -63,9 +64,12 @@ export class MessageCursors {
         caller.sessionId,
       );
       await pushReceipt(this.d, conv, caller.userId, me.readSeq, after, true);
-      return Math.max(0, head - upTo);
+      return view.unreadCount;
     }
-    return Math.max(0, head - Math.max(me.readSeq, me.firstSeq - 1));
+    const after = Math.max(me.readSeq, me.firstSeq - 1);
+    if (head <= after) return 0;
+    const silent = await new MessageOpsStore(store.db).silentCounts([{ convId, after, upTo: head }]);
+    return Math.max(0, head - after - (silent.get(convId) ?? 0));
   }
 
   async readReceipts(caller: Caller, convId: string, seq: number) {

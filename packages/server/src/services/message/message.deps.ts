@@ -14,6 +14,8 @@ import type { MessageWriter } from './message.writer.js';
 export interface MessageRules {
   maxTextBytes: number;
   recallWindowSeconds: number;
+  /** How long a sender may edit a text message, seconds; 0: editing is off (default a day). */
+  editWindowSeconds?: number;
   sendRatePerSecond: number;
   sendBurst: number;
   /**

@@ -49,6 +49,19 @@ export class IndexFeedQueries {
     return rows.map((r) => toMessageRow(r as unknown as Record<string, unknown>));
   }
 
+  /** The messages at these places (conversation, seq), in no order. */
+  async messagesAt(places: readonly { convId: string; seq: number }[]): Promise<MessageRow[]> {
+    if (!places.length) return [];
+    const rows = await this.db
+      .selectFrom('msg_messages')
+      .selectAll()
+      .where((eb) =>
+        eb.or(places.map((p) => eb.and([eb('conv_id', '=', this.int(p.convId)), eb('seq', '=', p.seq)]))),
+      )
+      .execute();
+    return rows.map((r) => toMessageRow(r as unknown as Record<string, unknown>));
+  }
+
   /** Every conversation `userId` is or was in (or just `convId`), with what they may read there. */
   async windows(userId: string, convId?: string): Promise<WindowRow[]> {
     let q = this.db

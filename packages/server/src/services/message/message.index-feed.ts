@@ -5,12 +5,13 @@
  */
 import type { Kysely, Migration } from 'kysely';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { type message as pb } from '@mychat/protocol';
+import { message as pb } from '@mychat/protocol';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
 import { errors } from '../../kernel/errors.js';
 import { isId, parseId } from '../../kernel/ids.js';
 import { IndexFeedQueries } from './message.index-feed.queries.js';
-import { messageView } from './message.views.js';
+import type { MessageRow } from './message.tables.js';
+import { decodeContent, messageView } from './message.views.js';
 
 /** Most messages one ListMessagesForIndex call returns. */
 export const MAX_INDEX_FEED = 1000;
@@ -34,6 +35,27 @@ const cursor = (raw: string, field: string): string | undefined => {
   return raw;
 };
 
+/**
+ * The feed's messages, each EDIT followed by the message it edited as it is now (its latest
+ * text, or recalled), so the index replaces the old text.
+ */
+async function withEdited(queries: IndexFeedQueries, rows: readonly MessageRow[]): Promise<pb.Message[]> {
+  const places = new Map<MessageRow, { convId: string; seq: number }>();
+  for (const r of rows) {
+    if (r.type !== pb.MessageType.EDIT || r.recalledAt !== null) continue;
+    const body = decodeContent(r.content).body;
+    if (body.case === 'edit') places.set(r, { convId: r.convId, seq: body.value.seq });
+  }
+  const targets = new Map(
+    (await queries.messagesAt([...places.values()])).map((t) => [`${t.convId}:${t.seq}`, t]),
+  );
+  return rows.flatMap((r) => {
+    const at = places.get(r);
+    const target = at && targets.get(`${at.convId}:${at.seq}`);
+    return target ? [messageView(r), messageView(target)] : [messageView(r)];
+  });
+}
+
 export function indexFeedRpc(
   database: SqlDatabase,
 ): Pick<ServiceImpl<typeof pb.MessageInternalService>, 'listMessagesForIndex' | 'listReadableWindows'> {
@@ -46,7 +68,7 @@ export function indexFeedRpc(
         throw errors.invalidArgument(`limit is 1-${MAX_INDEX_FEED}`, 'limit');
       const rows = await queries.messagesAfter(after, until, req.limit || 500);
       return {
-        messages: rows.map((r) => messageView(r)),
+        messages: await withEdited(queries, rows),
         nextCursor: rows.length ? rows[rows.length - 1]!.id : req.afterCursor,
       };
     },

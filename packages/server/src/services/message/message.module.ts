@@ -19,6 +19,9 @@ import { MessageConversations } from './message.conversations.js';
 import { MessageCursors } from './message.cursors.js';
 import type { MessageServiceDeps } from './message.deps.js';
 import { MessageRecall } from './message.recall.js';
+import { MessageReactions } from './message.reactions.js';
+import { MessageEdits } from './message.edit.js';
+import { MessagePins } from './message.pins.js';
 import { MessageSender } from './message.send.js';
 import { MessageWriter } from './message.writer.js';
 import { createMessageStore } from './store/create-message-store.js';
@@ -83,6 +86,9 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
     recall: new MessageRecall(deps),
     cursors: new MessageCursors(deps),
     conversations: new MessageConversations(deps),
+    reactions: new MessageReactions(deps),
+    edits: new MessageEdits(deps),
+    pins: new MessagePins(deps),
   };
   const attachments = new MessageAttachments({
     store,

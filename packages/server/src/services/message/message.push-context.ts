@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import { asBool, asId, asNum } from '../../adapters/sql/sql.js';
 import { errors } from '../../kernel/errors.js';
 import { parseId } from '../../kernel/ids.js';
-import type { MessageTables } from './message.tables.js';
+import { SILENT_TYPES, type MessageTables } from './message.tables.js';
 
 /** Most users one GetPushContext call may name. */
 export const MAX_PUSH_CONTEXT_USERS = 1000;
@@ -46,8 +46,12 @@ export function pushContextRpc(
             .innerJoin('msg_conversations as c', 'c.id', 'm.conv_id')
             .select([
               'm.user_id',
+              // Less the silent messages (reactions, edits) among them: they are not unread.
               sql<number>`sum(case when m.muted = 0 and c.last_seq > m.read_seq and c.last_seq >= m.first_seq
                 then c.last_seq - (case when m.read_seq > m.first_seq - 1 then m.read_seq else m.first_seq - 1 end)
+                  - (select count(*) from msg_messages x where x.conv_id = m.conv_id
+                      and x.seq > (case when m.read_seq > m.first_seq - 1 then m.read_seq else m.first_seq - 1 end)
+                      and x.type in (${sql.join(SILENT_TYPES)}))
                 else 0 end)`.as('unread'),
             ])
             .where('m.user_id', 'in', present)

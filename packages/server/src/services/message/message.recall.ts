@@ -8,6 +8,7 @@ import type { Caller } from '../../rpc/call-context.js';
 import { blockError, fanOut, membershipOf, type MessageServiceDeps } from './message.deps.js';
 import { CONV_GROUP, ROLE_ADMIN, type MessageRow } from './message.tables.js';
 import { encodeContent, messageView } from './message.views.js';
+import { MessageOpsStore } from './store/ops-store.js';
 
 /**
  * Recalling a message: its content goes, its place stays, and a RECALL event message tells
@@ -21,8 +22,8 @@ export class MessageRecall {
     const { conv, me } = await membershipOf(store, convId, caller.userId);
     if (me.leftSeq !== null) throw blockError('left');
     const target = seq >= me.firstSeq ? await store.message(convId, seq) : undefined;
-    if (!target || target.type === pb.MessageType.RECALL || target.type === pb.MessageType.SYSTEM)
-      throw errors.notFound('no such message');
+    // Events (recall, system, reaction, edit, pin: types from 20 on) are not taken back.
+    if (!target || target.type >= pb.MessageType.RECALL) throw errors.notFound('no such message');
     const now = this.d.clock.now();
     const moderator = conv.type === CONV_GROUP && me.role >= ROLE_ADMIN;
     if (!moderator) {
@@ -57,6 +58,8 @@ export class MessageRecall {
     try {
       await store.transaction(async (tx) => {
         await store.markRecalled(tx, convId, seq, now);
+        // Its edits' texts and its pin go too: nobody reads a recalled text anywhere.
+        await new MessageOpsStore(store.db).recallOps(tx, convId, seq, now);
         event.seq = await store.nextSeq(tx, convId, now);
         await store.insertMessage(tx, event);
         await store.advanceCursors(tx, convId, caller.userId, { read: event.seq });

@@ -16,9 +16,10 @@ import type { MessageConversations } from './message.conversations.js';
 import type { MessageCursors } from './message.cursors.js';
 import type { MessageRecall } from './message.recall.js';
 import type { MessageSender, SendInput } from './message.send.js';
+import { msgOpsRpc, type MessageOpsParts } from './message.ops-rpc.js';
 
 /** The parts of the public MessageService, each a file of its own. */
-export interface MessageParts {
+export interface MessageParts extends MessageOpsParts {
   sender: MessageSender;
   recall: MessageRecall;
   cursors: MessageCursors;
@@ -76,12 +77,13 @@ export function parseSend(req: pb.SendMessageRequest, maxTextBytes: number): Sen
 
 /** MessageService over the wire: parse, call, shape. */
 export function messageRpc(
-  { sender, recall, cursors, conversations }: MessageParts,
+  { sender, recall, cursors, conversations, ...ops }: MessageParts,
   admin: ConversationAdmin,
   attachments: MessageAttachments,
   maxTextBytes: number,
 ): ServiceImpl<typeof pb.MessageService> {
   return {
+    ...msgOpsRpc(ops, maxTextBytes),
     async sendMessage(req, ctx) {
       return sender.send(requireCaller(ctx), parseSend(req, maxTextBytes));
     },

@@ -45,6 +45,30 @@ export interface MessageTables {
     mention_all: number;
     created_at: number;
     recalled_at: number | null;
+    /** When the text was last edited (message.edit.ts); null: never. */
+    edited_at: ColumnType<number | null, number | null | undefined, number | null>;
+  };
+  /** One row per (message, emoji, user): the aggregate behind ReactionCount (message.reactions.ts). */
+  msg_reactions: {
+    conv_id: string;
+    seq: number;
+    /** The emoji as lower-case hex code points joined by '-' (ASCII: every engine compares it exactly). */
+    emoji: string;
+    user_id: string;
+    created_at: number;
+  };
+  /** The pinned messages of each conversation (message.pins.ts). */
+  msg_pins: {
+    conv_id: string;
+    seq: number;
+    pinned_by: string;
+    pinned_at: number;
+  };
+  /** The EDIT messages of each edited message, so that a recall blanks them too. */
+  msg_edits: {
+    conv_id: string;
+    seq: number;
+    event_seq: number;
   };
   msg_user_state: {
     user_id: string;
@@ -104,4 +128,9 @@ export interface MessageRow {
   mentionAll: boolean;
   createdAt: number;
   recalledAt: number | null;
+  /** Set when the text was edited (epoch ms). */
+  editedAt?: number;
 }
+
+/** Message types that change another message and count no unread (reactions and edits). */
+export const SILENT_TYPES: readonly number[] = [22, 23];

@@ -32,11 +32,18 @@ export function decodeContent(json: string): pb.MessageContent {
 
 /**
  * A stored row as the wire Message; a recalled message keeps its place but not its content.
- * `content` is the row's content when the caller still has it (a send), saving the parse.
+ * `content` is the row's content when the caller still has it (a send), saving the parse;
+ * `reactions` are the message's reactions as the viewer sees them (history pages).
  */
-export function messageView(m: MessageRow, content?: pb.MessageContent): pb.Message {
+export function messageView(
+  m: MessageRow,
+  content?: pb.MessageContent,
+  reactions?: readonly { emoji: string; count: number; mine: boolean }[],
+): pb.Message {
   const recalled = m.recalledAt !== null;
   return create(pb.MessageSchema, {
+    ...(reactions && !recalled && { reactions: reactions.map((r) => create(pb.ReactionCountSchema, r)) }),
+    ...(m.editedAt !== undefined && !recalled && { editedAt: timestampFromMs(m.editedAt) }),
     conversationId: m.convId,
     seq: m.seq,
     id: m.id,
@@ -79,6 +86,10 @@ export interface ViewInput {
   peer?: MemberRow;
   peerHidesReads?: boolean;
   memberCount: number;
+  /** Silent messages (reactions, edits) among the unread ones: not counted. */
+  silent?: number;
+  /** The seqs of the pinned messages, newest pin first. */
+  pinnedSeqs?: number[];
 }
 
 /** One user's view of a conversation. */
@@ -92,7 +103,7 @@ export function conversationView(v: ViewInput): pb.Conversation {
     lastSeq: head,
     readSeq: v.me.readSeq,
     deliveredSeq: v.me.deliveredSeq,
-    unreadCount: Math.max(0, head - Math.max(v.me.readSeq, v.me.firstSeq - 1)),
+    unreadCount: Math.max(0, head - Math.max(v.me.readSeq, v.me.firstSeq - 1) - (v.silent ?? 0)),
     muted: v.me.muted,
     pinned: v.me.pinned,
     ...(v.lastMessage && v.lastMessage.seq <= head && { lastMessage: messageView(v.lastMessage) }),
@@ -103,5 +114,6 @@ export function conversationView(v: ViewInput): pb.Conversation {
     pts: v.me.pts,
     left: v.me.leftSeq !== null,
     memberCount: v.memberCount,
+    pinnedSeqs: (v.pinnedSeqs ?? []).filter((s) => s >= v.me.firstSeq && s <= head),
   });
 }

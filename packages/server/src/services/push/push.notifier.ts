@@ -160,7 +160,8 @@ export class PushNotifier {
 
   private async onMessage(msg: pb.Message, users: string[]): Promise<void> {
     const kind = msg.content?.body.case;
-    if (msg.recalled || kind === 'recall' || kind === 'system' || !kind) return;
+    // Events are no news: recalls, notices, and silent reactions, edits and pins.
+    if (msg.recalled || !kind || ['recall', 'system', 'reaction', 'edit', 'pin'].includes(kind)) return;
     const others = users.filter((u) => u !== msg.senderId);
     if (!others.length) return;
     const claimed = await this.claim(`m:${msg.id}`, await this.offline(others));

@@ -135,6 +135,27 @@ describe('push notifications', () => {
     await fake.waitFor(1, s.id);
   });
 
+  it('pushes no reactions, edits or pins, and the badge leaves out the silent ones', async () => {
+    const { a, b, conv } = await pair();
+    const s = await subscribe(b);
+    await kv.leaseAdd(presenceKey(b.id), 'gateway-test', 60_000); // b reads the first one live
+    const mine = (await sendText(env, b, conv, 'hello')).message!;
+    const theirs = (await sendText(env, a, conv, 'helo')).message!;
+    await env.messages.markRead({ conversationId: conv, seq: theirs.seq }, b.h);
+    await kv.leaseRemove(presenceKey(b.id), 'gateway-test');
+    const emoji = { conversationId: conv, seq: mine.seq, emoji: '👍' };
+    await env.messages.reactToMessage({ ...emoji, clientMsgId: 'push-r1' }, a.h);
+    await env.messages.editMessage({ conversationId: conv, seq: theirs.seq, text: 'hello' }, a.h);
+    await env.messages.pinMessage({ conversationId: conv, seq: mine.seq }, a.h);
+    await settled();
+    expect(fake.for(s.id)).toEqual([]);
+    await sendText(env, a, conv, 'news');
+    await settled();
+    const [p] = await fake.waitFor(1, s.id);
+    // The pin notice and the new text are unread; the reaction and the edit are not.
+    expect(p!.payload).toMatchObject({ count: 1, unread: 2 });
+  });
+
   it('coalesces a burst into one later push with the count, same topic', async () => {
     const { a, b, conv } = await pair();
     const s = await subscribe(b);

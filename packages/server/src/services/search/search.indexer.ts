@@ -40,6 +40,9 @@ export function changeOf(m: pb.Message): { add?: IndexDoc; remove?: DocKey } {
   const body = m.content?.body;
   if (m.type === pb.MessageType.RECALL && body?.case === 'recall')
     return { remove: { convId: m.conversationId, seq: body.value.seq } };
+  // An edit takes the old text out; the feed follows it with the edited message as it is now.
+  if (m.type === pb.MessageType.EDIT && body?.case === 'edit')
+    return { remove: { convId: m.conversationId, seq: body.value.seq } };
   if (!INDEXED_TYPES.includes(m.type) || !body) return {};
   const doc: IndexDoc = {
     ...key,
@@ -63,6 +66,7 @@ export interface FeedPage {
   nextCursor: string;
   /** When the newest item read was made, epoch ms (0: unknown). */
   newestAt: number;
+  /** Removed first, then added (an edited message is both). */
   add: IndexDoc[];
   remove: DocKey[];
 }
@@ -82,13 +86,19 @@ export function messageSource(
     prefix: '',
     async read(after, until, limit) {
       const page = await feed.listMessagesForIndex({ afterCursor: after, untilCursor: until, limit });
-      const add: IndexDoc[] = [];
+      // In feed order: a message recalled later in the batch is not added; one edited (removed,
+      // then read again as it is now) is added afresh.
+      const docs = new Map<string, IndexDoc | null>();
       const remove: DocKey[] = [];
       for (const m of page.messages) {
         const c = changeOf(m);
-        if (c.add) add.push(c.add);
-        if (c.remove) remove.push(c.remove);
+        if (c.remove) {
+          remove.push(c.remove);
+          docs.set(docKey(c.remove), null);
+        }
+        if (c.add) docs.set(docKey(c.add), c.add);
       }
+      const add = [...docs.values()].filter((d): d is IndexDoc => d !== null);
       const newest = page.messages[page.messages.length - 1]?.createdAt;
       return {
         read: page.messages.length,
@@ -224,9 +234,8 @@ export class SearchIndexer {
   }
 
   private async apply(page: FeedPage, from: FeedState, to: FeedState): Promise<void> {
-    const gone = new Set(page.remove.map(docKey));
     const ok = await this.d.index.write(
-      { add: page.add.filter((d) => !gone.has(docKey(d))), remove: page.remove },
+      { add: page.add, remove: page.remove },
       { name: this.stateName, expect: encodeState(from), next: encodeState(to) },
     );
     // Another writer moved the cursor (a rebuild started): the next step reads it again.

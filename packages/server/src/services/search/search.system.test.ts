@@ -124,6 +124,21 @@ for (const setup of CONTACTS_SETUPS.filter((s) => !s.fakeMessage)) {
       expect(r.conversations).toEqual([]);
     });
 
+    it('finds an edited message by its new text only', async () => {
+      const m = await send(a, direct, '周五去爬香山');
+      await eventually(
+        () => find(b, '香山'),
+        (r) => r.hits.length === 1,
+      );
+      await env.messages.editMessage({ conversationId: direct, seq: m.seq, text: '周六去爬泰山' }, a.h);
+      const r = await eventually(
+        () => find(b, '泰山'),
+        (x) => x.hits.length === 1,
+      );
+      expect(r.hits[0]!.snippet).toBe('周六去爬泰山');
+      expect((await find(b, '香山')).hits).toEqual([]);
+    });
+
     it('shows a member who joined later nothing from before, and one who left nothing after', async () => {
       const before = await send(a, group, '入群之前的登山计划');
       await env.api.inviteToGroup({ groupId: group, userIds: [c.id] }, a.h);

@@ -7,6 +7,7 @@ import { useSessionStore } from '../auth/session.store.js';
 import { useSettingsStore } from '../me/settings.store.js';
 import { errorText } from '../../lib/errors.js';
 import { notificationText } from './preview.js';
+import { isQuiet } from '../msgops/texts.js';
 import {
   closeConversationNotifications,
   conversationTag,
@@ -127,7 +128,7 @@ export const useChatStore = defineStore('chat', () => {
     const mine = m.senderId === myId();
     if (mine) dropPending(m.conversationId, m.clientMsgId);
     else if (typing[m.conversationId]) delete typing[m.conversationId]![m.senderId];
-    if (!mine && source === 'push') notify(m);
+    if (!mine && source === 'push' && !isQuiet(m)) notify(m);
     if (!mine && m.conversationId === activeId.value) scheduleRead(m.conversationId);
   });
 

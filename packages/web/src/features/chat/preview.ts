@@ -1,5 +1,6 @@
 import type { ChatMessage } from '@mychat/sdk';
 import { i18n } from '../../i18n/index.js';
+import { pinText } from '../msgops/texts.js';
 import { clock, dateTime, dayKey } from '../../lib/format.js';
 
 export type NameOf = (userId: string) => string;
@@ -101,6 +102,8 @@ export function preview(m: ChatMessage, nameOf: NameOf, myId: string): string {
       return `${t('chat.file')} ${m.content.name}`;
     case 'system':
       return systemText(m, nameOf);
+    case 'pin':
+      return pinText(m, nameOf, myId);
     default:
       return t('chat.unsupported');
   }

@@ -39,10 +39,11 @@ export function buildRows(
     }
   };
   for (const m of items) {
+    if (m.content.type === 'reaction' || m.content.type === 'edit') continue; // shown on their message
     dayRow(m.createdAt);
     // A recall shows where the recalled message was (its tombstone), not where the recall came.
     if (m.content.type === 'recall') continue;
-    if (m.content.type === 'system') {
+    if (m.content.type === 'system' || m.content.type === 'pin') {
       rows.push({ kind: 'notice', key: `m:${m.seq}`, m });
       prev = undefined;
       continue;

@@ -66,6 +66,7 @@ export const toMessage = (r: Record<string, unknown>): MessageRow => ({
   mentionAll: asBool(r.mention_all),
   createdAt: asNum(r.created_at),
   recalledAt: r.recalled_at === null || r.recalled_at === undefined ? null : asNum(r.recalled_at),
+  ...(r.edited_at !== null && r.edited_at !== undefined && { editedAt: asNum(r.edited_at) }),
 });
 
 /** A message row as SQLite's json_array in `range`: ids as text, the rest as numbers or text. */
@@ -81,6 +82,7 @@ export type JsonMessage = [
   mentionAll: number,
   createdAt: number,
   recalledAt: number | null,
+  editedAt: number | null,
 ];
 
 export const fromJsonRow = (convId: string, r: JsonMessage): MessageRow => ({
@@ -96,6 +98,7 @@ export const fromJsonRow = (convId: string, r: JsonMessage): MessageRow => ({
   mentionAll: r[8] !== 0,
   createdAt: r[9],
   recalledAt: r[10],
+  ...(r[11] !== null && r[11] !== undefined && { editedAt: r[11] }),
 });
 
 /**

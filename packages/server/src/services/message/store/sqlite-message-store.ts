@@ -211,7 +211,7 @@ export class SqliteMessageStore extends MessageStore {
       .select(
         sql<string>`json_group_array(json_array(m.seq, cast(m.id as text), cast(m.sender_id as text),
           m.client_msg_id, m.type, m.content, m.reply_to_seq, m.mentions, m.mention_all, m.created_at,
-          m.recalled_at))`.as('page'),
+          m.recalled_at, m.edited_at))`.as('page'),
       )
       .executeTakeFirst();
     const rows = pageInOrder(JSON.parse(page?.page ?? '[]') as JsonMessage[], o.after !== undefined);

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryChatStore } from './chat-store.js';
+import { applyEvents, applyPins, isSilent } from './message-events.js';
+import type { ChatMessage, Conversation, MessageContent } from './types.js';
+
+const msg = (seq: number, content: MessageContent, senderId = 'u1'): ChatMessage => ({
+  conversationId: 'c1',
+  seq,
+  id: `${seq}`,
+  senderId,
+  clientMsgId: `m${seq}`,
+  content,
+  replyToSeq: 0,
+  mentionUserIds: [],
+  mentionAll: false,
+  createdAt: 1000 + seq,
+  recalled: false,
+});
+
+describe('applying reactions, edits, recalls and pins', () => {
+  it('sets the counts a reaction carries, with mine from the user’s own, and twice changes nothing', async () => {
+    const store = new MemoryChatStore();
+    await store.putMessages('c1', [msg(1, { type: 'text', text: 'hi' })], 1);
+    const like = (seq: number, by: string, remove = false, count = 1) =>
+      msg(
+        seq,
+        {
+          type: 'reaction',
+          seq: 1,
+          emoji: '👍',
+          remove,
+          counts: count ? [{ emoji: '👍', count, mine: false }] : [],
+        },
+        by,
+      );
+    const first = like(2, 'me');
+    const [t] = await applyEvents(store, 'c1', [first], 'me');
+    expect(t!.reactions).toEqual([{ emoji: '👍', count: 1, mine: true }]);
+    await store.putMessages('c1', [t!]);
+    const [again] = await applyEvents(store, 'c1', [first], 'me');
+    expect(again!.reactions).toEqual([{ emoji: '👍', count: 1, mine: true }]);
+    await store.putMessages('c1', [again!]);
+    // Someone else's reaction keeps mine; the user's removal clears it.
+    const [other] = await applyEvents(store, 'c1', [like(3, 'u2', false, 2)], 'me');
+    expect(other!.reactions).toEqual([{ emoji: '👍', count: 2, mine: true }]);
+    await store.putMessages('c1', [other!]);
+    const [gone] = await applyEvents(store, 'c1', [like(4, 'me', true, 1)], 'me');
+    expect(gone!.reactions).toEqual([{ emoji: '👍', count: 1, mine: false }]);
+    expect(isSilent(first)).toBe(true);
+  });
+
+  it('edits texts only, and a recall clears reactions and the edit mark; events in the same batch apply too', async () => {
+    const store = new MemoryChatStore();
+    const text = msg(1, { type: 'text', text: 'helo' });
+    const edit = msg(2, { type: 'edit', seq: 1, text: 'hello' });
+    expect(await applyEvents(store, 'c1', [text, edit], 'me')).toEqual([]); // the target is in the batch
+    expect(text.content).toEqual({ type: 'text', text: 'hello' });
+    expect(text.editedAt).toBe(edit.createdAt);
+    await store.putMessages('c1', [text]);
+    const [recalled] = await applyEvents(
+      store,
+      'c1',
+      [msg(3, { type: 'recall', seq: 1, byUserId: 'u1' })],
+      'me',
+    );
+    expect(recalled).toMatchObject({ recalled: true, content: { type: 'empty' } });
+    expect(recalled!.editedAt).toBeUndefined();
+    await store.putMessages('c1', [recalled!]);
+    expect(await applyEvents(store, 'c1', [msg(4, { type: 'edit', seq: 1, text: 'back' })], 'me')).toEqual(
+      [],
+    );
+  });
+
+  it('moves the pinned bar: newest pin first, unpins and recalls take a seq off', () => {
+    const conv = { pinnedSeqs: [5] } as Conversation;
+    applyPins(conv, [
+      msg(7, { type: 'pin', seq: 3, unpin: false }),
+      msg(8, { type: 'pin', seq: 5, unpin: false }),
+    ]);
+    expect(conv.pinnedSeqs).toEqual([5, 3]);
+    applyPins(conv, [
+      msg(9, { type: 'pin', seq: 3, unpin: true }),
+      msg(10, { type: 'recall', seq: 5, byUserId: 'u' }),
+    ]);
+    expect(conv.pinnedSeqs).toEqual([]);
+  });
+});
