@@ -4,7 +4,14 @@ import { pushFrame, pushToUsers } from '../../contracts/push-envelope.js';
 import type { Caller } from '../../rpc/call-context.js';
 import { membershipOf, type MessageServiceDeps } from './message.deps.js';
 import { CONV_DIRECT, type MemberRow, type MessageRow } from './message.tables.js';
-import { conversationView, messageView, sendBlock, visibleHead } from './message.views.js';
+import {
+  conversationView,
+  firstReadable,
+  hiddenView,
+  messageView,
+  sendBlock,
+  visibleHead,
+} from './message.views.js';
 
 /**
  * Stored content one history page carries at most (it always holds one message): 200 texts
@@ -39,20 +46,30 @@ export class MessageConversations {
     const rows = forward
       ? await this.d.store.range(conv.id, {
           after: o.afterSeq,
-          min: me.firstSeq,
+          min: firstReadable(me),
           max: head,
           limit: limit + 1,
         })
       : await this.d.store.range(conv.id, {
           before: o.beforeSeq || head + 1,
-          min: me.firstSeq,
+          min: firstReadable(me),
           max: head,
           limit: limit + 1,
         });
     const page = rows.slice(0, pageLength(rows, limit));
     const hasMore = rows.length > page.length;
     if (!forward) page.reverse();
-    return { messages: page.map((r) => messageView(r)), hasMore };
+    // Messages deleted for the caller keep their place (the client's copy stays gapless) but
+    // carry nothing of their content.
+    const hidden = await this.d.store.hiddenAmong(
+      conv.id,
+      caller.userId,
+      page.map((r) => r.seq),
+    );
+    return {
+      messages: page.map((r) => (hidden.has(r.seq) ? hiddenView(messageView(r)) : messageView(r))),
+      hasMore,
+    };
   }
 
   async sync(caller: Caller, sincePts: number) {
@@ -141,6 +158,8 @@ export async function conversationViews(
     userId,
   );
   const hiding = await store.hidingReceipts([...peers.values()].map((p) => p.userId));
+  const hidden = await store.hiddenSeqs(userId, new Map(mine.map((m) => [m.convId, m.clearedSeq])));
+  const drafts = await store.drafts(userId, ids);
   const out: pb.Conversation[] = [];
   for (const me of mine) {
     const conv = convs.get(me.convId);
@@ -155,6 +174,8 @@ export async function conversationViews(
         peer,
         peerHidesReads: peer ? hiding.has(peer.userId) : false,
         memberCount: counts.get(conv.id) ?? 0,
+        hiddenSeqs: hidden.get(conv.id) ?? [],
+        draft: drafts.get(conv.id),
       }),
     );
   }

@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import { messagesByIdMigration } from './message.index-feed.js';
+import { recordStateMigration } from './record-state.migration.js';
 
 /** The message service's tables. Written once with Kysely's schema builder; runs on every engine. */
 export const messageMigrations: Record<string, Migration> = {
@@ -101,4 +102,6 @@ export const messageMigrations: Record<string, Migration> = {
   },
   // Messages by id, for the search indexer's feed (message.index-feed.ts).
   '0003_messages_by_id': messagesByIdMigration,
+  // Delete for me, clear history and drafts (record-state.ts).
+  '0004_record_state': recordStateMigration,
 };
