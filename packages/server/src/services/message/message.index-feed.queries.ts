@@ -60,7 +60,10 @@ export class IndexFeedQueries {
       .where('m.user_id', '=', this.int(userId));
     if (convId !== undefined) q = q.where('m.conv_id', '=', this.int(convId));
     const rows = await q.execute();
-    let h = this.db.selectFrom('msg_hidden').select(['conv_id', 'seq']).where('user_id', '=', this.int(userId));
+    let h = this.db
+      .selectFrom('msg_hidden')
+      .select(['conv_id', 'seq'])
+      .where('user_id', '=', this.int(userId));
     if (convId !== undefined) h = h.where('conv_id', '=', this.int(convId));
     const hidden = new Map<string, number[]>();
     for (const r of await h.orderBy('seq').execute()) {

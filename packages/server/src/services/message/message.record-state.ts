@@ -64,7 +64,8 @@ export class MessageRecordState {
       throw new AppError(ErrorCode.DRAFT_TOO_LONG, `a draft is at most ${MAX_DRAFT_BYTES} bytes`, {
         field: 'text',
       });
-    if (!Number.isFinite(atMs) || atMs < 0) throw errors.invalidArgument('updatedAtMs is not a time', 'updatedAtMs');
+    if (!Number.isFinite(atMs) || atMs < 0)
+      throw errors.invalidArgument('updatedAtMs is not a time', 'updatedAtMs');
     await membershipOf(store, convId, caller.userId);
     const now = this.d.clock.now();
     const at = atMs === 0 || atMs > now ? now : Math.floor(atMs);

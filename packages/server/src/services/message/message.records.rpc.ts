@@ -13,7 +13,10 @@ const CLIENT_MSG_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 export function recordsRpc(
   forwarder: MessageForwarder,
   state: MessageRecordState,
-): Pick<ServiceImpl<typeof pb.MessageService>, 'forwardMessages' | 'hideMessages' | 'clearHistory' | 'setDraft'> {
+): Pick<
+  ServiceImpl<typeof pb.MessageService>,
+  'forwardMessages' | 'hideMessages' | 'clearHistory' | 'setDraft'
+> {
   return {
     async forwardMessages(req, ctx) {
       const caller = requireCaller(ctx);
@@ -38,7 +41,9 @@ export function recordsRpc(
       return { conversation };
     },
     async clearHistory(req, ctx) {
-      return { conversation: await state.clear(requireCaller(ctx), id(req.conversationId, 'conversationId')) };
+      return {
+        conversation: await state.clear(requireCaller(ctx), id(req.conversationId, 'conversationId')),
+      };
     },
     async setDraft(req, ctx) {
       const nul = nulField(pb.SetDraftRequestSchema, req);

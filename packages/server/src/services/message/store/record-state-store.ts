@@ -109,8 +109,7 @@ export class RecordStateStore extends HistoryStore {
         .where('user_id', '=', userId)
         .where('conv_id', 'in', convIds.slice(i, i + 500))
         .execute();
-      for (const r of rows)
-        out.set(asId(r.conv_id), { text: r.text, updatedAt: asNum(r.updated_at) });
+      for (const r of rows) out.set(asId(r.conv_id), { text: r.text, updatedAt: asNum(r.updated_at) });
     }
     return out;
   }
@@ -129,7 +128,10 @@ export class RecordStateStore extends HistoryStore {
     if (cur && asNum(cur.updated_at) > at) return false;
     await db.deleteFrom('msg_drafts').where('user_id', '=', userId).where('conv_id', '=', convId).execute();
     if (text !== '')
-      await db.insertInto('msg_drafts').values({ conv_id: convId, user_id: userId, text, updated_at: at }).execute();
+      await db
+        .insertInto('msg_drafts')
+        .values({ conv_id: convId, user_id: userId, text, updated_at: at })
+        .execute();
     return true;
   }
 }
