@@ -26,6 +26,11 @@ const media = (m: message.MediaRef | undefined): MediaRef | undefined =>
     placeholder: m.placeholder,
   };
 
+const CONVERSATION_TYPES: Record<number, Conversation['type']> = {
+  [message.ConversationType.GROUP]: 'group',
+  [message.ConversationType.SELF]: 'self',
+};
+
 export function toContent(c: message.MessageContent | undefined): MessageContent {
   const b = c?.body;
   switch (b?.case) {
@@ -53,6 +58,17 @@ export function toContent(c: message.MessageContent | undefined): MessageContent
       return { type: 'recall', seq: b.value.seq, byUserId: b.value.byUserId };
     case 'system':
       return { type: 'system', kind: b.value.kind, args: { ...b.value.args } };
+    case 'chatRecord':
+      return {
+        type: 'chatRecord',
+        title: b.value.title,
+        sourceType: CONVERSATION_TYPES[b.value.sourceType] ?? 'direct',
+        items: b.value.items.map((i) => ({
+          senderId: i.senderId,
+          createdAt: ms(i.createdAt),
+          content: toContent(i.content),
+        })),
+      };
     default:
       return { type: 'empty' };
   }
@@ -97,19 +113,15 @@ export function toMessage(m: message.Message): ChatMessage {
     id: m.id,
     senderId: m.senderId,
     clientMsgId: m.clientMsgId,
-    content: m.recalled ? { type: 'empty' } : toContent(m.content),
+    content: m.recalled || m.hidden ? { type: 'empty' } : toContent(m.content),
     replyToSeq: m.replyToSeq,
     mentionUserIds: [...m.mentionUserIds],
     mentionAll: m.mentionAll,
     createdAt: ms(m.createdAt),
     recalled: m.recalled,
+    ...(m.hidden && { hidden: true }),
   };
 }
-
-const CONVERSATION_TYPES: Record<number, Conversation['type']> = {
-  [message.ConversationType.GROUP]: 'group',
-  [message.ConversationType.SELF]: 'self',
-};
 
 export function toConversation(c: message.Conversation): Conversation {
   return {
@@ -131,6 +143,9 @@ export function toConversation(c: message.Conversation): Conversation {
     pts: c.pts,
     left: c.left,
     memberCount: c.memberCount,
+    clearedSeq: c.clearedSeq,
+    hiddenSeqs: [...c.hiddenSeqs],
+    ...(c.draft && { draft: { text: c.draft.text, updatedAt: ms(c.draft.updatedAt) } }),
   };
 }
 

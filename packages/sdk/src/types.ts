@@ -27,8 +27,21 @@ export type MessageContent =
   | { type: 'recall'; seq: number; byUserId: string }
   /** Written by the server, e.g. kind "member_joined" with args. */
   | { type: 'system'; kind: string; args: Record<string, string> }
+  /**
+   * Merge-forward (合并转发, `messages.forwardAsRecord`): snapshots of other messages, oldest
+   * first. Open their files with `media.attachmentUrl` on THIS message's conversation and seq.
+   */
+  | { type: 'chatRecord'; title: string; sourceType: ConversationType; items: ChatRecordItem[] }
   /** A tombstone (recalled) or a kind this SDK version does not know. */
   | { type: 'empty' };
+
+/** One forwarded message inside a chat record, as it was when forwarded. */
+export interface ChatRecordItem {
+  senderId: string;
+  /** Epoch ms of the original message. */
+  createdAt: number;
+  content: MessageContent;
+}
 
 /** One message of a conversation, identified by (conversationId, seq). */
 export interface ChatMessage {
@@ -48,6 +61,8 @@ export interface ChatMessage {
   createdAt: number;
   /** Taken back by its sender or an admin: the content is gone. */
   recalled: boolean;
+  /** Deleted for me (`messages.hideMessages`, on any of my devices): no content; others still see it. */
+  hidden?: boolean;
 }
 
 /** `self`: the user's own "file transfer" conversation (messages.fileTransferConversation()). */
@@ -80,6 +95,12 @@ export interface Conversation {
   /** The user has left or was removed: history stays readable up to lastSeq. */
   left: boolean;
   memberCount: number;
+  /** I cleared the history up to this seq (`messages.clearHistory`): nothing up to it is shown. */
+  clearedSeq: number;
+  /** Seqs after clearedSeq I deleted for myself (`messages.hideMessages`), ascending. */
+  hiddenSeqs: number[];
+  /** My draft, kept on the server for my other devices (`messages.setDraft`). */
+  draft?: { text: string; updatedAt: number };
 }
 
 /**
