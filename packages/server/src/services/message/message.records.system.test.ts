@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { auth, media, message as pb } from '@mychat/protocol';
+import { auth, media, message as pb, search } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, expectReason, signUp, type AuthClient } from '../../../test/helpers/auth-helpers.js';
 import { photoWithGps } from '../../../test/helpers/media-fixtures.js';
@@ -17,7 +17,9 @@ describe('message: merge-forward (chat records)', () => {
   const internal = () => server.app.value('rpc').client(pb.MessageInternalService);
 
   beforeAll(async () => {
-    server = await startTestServer({ overrides: { message: { sendBurst: 1000, sendRatePerSecond: 1000 } } });
+    server = await startTestServer({
+      overrides: { message: { sendBurst: 1000, sendRatePerSecond: 1000 }, search: { pollIntervalMs: 20 } },
+    });
     api = server.client(auth.AuthService);
   });
   afterAll(() => server?.stop());
@@ -91,6 +93,23 @@ describe('message: merge-forward (chat records)', () => {
     // ...but not through the source message, and a stranger not through the record.
     await expectReason(urlOf(viewer, source, img.seq, photo.id), 'NOT_FOUND');
     await expectReason(urlOf(stranger, target, rec.seq, photo.id), 'NOT_FOUND');
+
+    // A chat's "media and files": its images only, for its members only; gone once deleted for me.
+    const images = (u: User, conversationId: string) =>
+      server
+        .client(search.SearchService)
+        .searchFiles({ query: '', kind: search.FileKind.IMAGE, conversationId }, u.h);
+    for (let i = 0; i < 400 && (await images(fwd, source)).chatFiles.length === 0; i++)
+      await new Promise((r) => setTimeout(r, 25));
+    const files = await images(fwd, source);
+    expect(files.chatFiles.map((f) => f.message!.seq)).toEqual([img.seq]);
+    expect(files.driveFiles).toEqual([]);
+    expect((await images(viewer, source)).chatFiles).toEqual([]);
+    expect((await images(fwd, target)).chatFiles).toEqual([]);
+    await msgApi().hideMessages({ conversationId: source, seqs: [img.seq] }, owner.h);
+    expect((await images(owner, source)).chatFiles).toEqual([]);
+    expect((await images(fwd, source)).chatFiles.length).toBe(1);
+    await expectReason(images(fwd, 'nope'), 'INVALID_ARGUMENT');
 
     // A record of a record carries the files along (granted through the first record).
     const again = await forward(viewer, {
