@@ -39,6 +39,12 @@ export const recordsEn = {
       profile: 'Profile',
     },
   },
+  errors: {
+    FORWARD_TOO_MANY: 'At most 100 messages at once.',
+    RECORD_TOO_LARGE: 'These messages are too long to forward together; pick fewer.',
+    HIDDEN_TOO_MANY: 'Too many messages deleted one by one in this chat; clear the chat history instead.',
+    DRAFT_TOO_LONG: 'This draft is too long to keep.',
+  },
 };
 
 export const recordsZhCN: typeof recordsEn = {
@@ -79,5 +85,11 @@ export const recordsZhCN: typeof recordsEn = {
       cleared: '聊天记录已清空',
       profile: '资料',
     },
+  },
+  errors: {
+    FORWARD_TOO_MANY: '一次最多 100 条消息。',
+    RECORD_TOO_LARGE: '这些消息太长，无法合并转发，请少选几条。',
+    HIDDEN_TOO_MANY: '此聊天中逐条删除的消息太多，请改为清空聊天记录。',
+    DRAFT_TOO_LONG: '草稿太长，无法保存。',
   },
 };
