@@ -48,7 +48,8 @@ export function startDraftSync(
       for (const id of new Set([...Object.keys(now), ...Object.keys(before)])) {
         const text = now[id] ?? '';
         if (text === (before[id] ?? '') || text === (synced.get(id) ?? '')) continue;
-        at.set(id, Date.now());
+        // After anything seen of this draft, even from a device whose clock runs ahead.
+        at.set(id, Math.max(Date.now(), (at.get(id) ?? 0) + 1));
         clearTimeout(timers.get(id));
         timers.set(
           id,
