@@ -68,6 +68,7 @@ describe('web: chat records', { timeout: 180_000 }, () => {
     await expect.poll(() => items.count()).toBe(2);
     expect(await items.nth(0).textContent()).toContain('Train at 9:40');
     expect(await items.nth(1).textContent()).toContain('Platform 3');
+    expect(await viewer.textContent()).not.toContain('Unsupported');
     await shot(bob.page, 'records-viewer-desktop-light');
     await bob.page.keyboard.press('Escape');
     await expect.poll(() => viewer.count()).toBe(0);
@@ -101,6 +102,14 @@ describe('web: chat records', { timeout: 180_000 }, () => {
     await messageLog(bob).getByText('Train at 9:40', { exact: true }).waitFor();
 
     if (SHOTS) {
+      // Ann's chat info on a phone; Bob's record viewer on a dark desktop.
+      await ann.page.setViewportSize(PHONE);
+      await shot(ann.page, 'records-chat-info-phone-light');
+      await bob.page.emulateMedia({ colorScheme: 'dark' });
+      await card.click();
+      await viewer.waitFor();
+      await shot(bob.page, 'records-viewer-desktop-dark');
+      await bob.page.keyboard.press('Escape');
       // Phone, Chinese, dark: Bob selects in his chat and opens the record.
       await bob.page.setViewportSize(PHONE);
       await bob.page.emulateMedia({ colorScheme: 'dark' });
