@@ -16,6 +16,7 @@ import { toContactEvent, toConversation, toMessage, toPresence, toReceipt, toTyp
 import { MediaApi, type MediaOptions } from './media-api.js';
 import { MessagesApi } from './messages-api.js';
 import { MomentsApi } from './moments-api.js';
+import { RecordsApi } from './records-api.js';
 import { Outbox } from './outbox.js';
 import { PushApi } from './push-api.js';
 import { SearchApi } from './search-api.js';
@@ -130,6 +131,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   readonly push: PushApi;
   /** Search: chat history, contacts (with pinyin) and files. */
   readonly search: SearchApi;
+  /** Merge-forward (合并转发), delete for me, clear history, drafts. */
+  readonly records: RecordsApi;
   /** Where chat state is kept. */
   readonly store: ChatStore;
 
@@ -214,6 +217,13 @@ export class MyChatClient extends Emitter<MyChatEvents> {
       requestTimeoutMs: ackTimeoutMs,
     });
     this.acker = new DeliveryAcker((id, seq) => this.messages.ackDelivered(id, seq));
+    this.records = new RecordsApi({
+      store: this.store,
+      engine: this.engine,
+      rpc: messageRpc,
+      authed,
+      messages: this.messages,
+    });
     this.contacts = new ContactsApi(contactsRpc, authed);
     this.groups = new GroupsApi(contactsRpc, authed);
     this.drive = new DriveApi(createClient(media.MediaService, transport), authed, messageRpc);

@@ -26,6 +26,11 @@ const media = (m: message.MediaRef | undefined): MediaRef | undefined =>
     placeholder: m.placeholder,
   };
 
+const CONVERSATION_TYPES: Record<number, Conversation['type']> = {
+  [message.ConversationType.GROUP]: 'group',
+  [message.ConversationType.SELF]: 'self',
+};
+
 export function toContent(c: message.MessageContent | undefined): MessageContent {
   const b = c?.body;
   switch (b?.case) {
@@ -65,6 +70,17 @@ export function toContent(c: message.MessageContent | undefined): MessageContent
       return { type: 'edit', seq: b.value.seq, text: b.value.text };
     case 'pin':
       return { type: 'pin', seq: b.value.seq, unpin: b.value.unpin };
+    case 'chatRecord':
+      return {
+        type: 'chatRecord',
+        title: b.value.title,
+        sourceType: CONVERSATION_TYPES[b.value.sourceType] ?? 'direct',
+        items: b.value.items.map((i) => ({
+          senderId: i.senderId,
+          createdAt: ms(i.createdAt),
+          content: toContent(i.content),
+        })),
+      };
     default:
       return { type: 'empty' };
   }
@@ -109,7 +125,7 @@ export function toMessage(m: message.Message): ChatMessage {
     id: m.id,
     senderId: m.senderId,
     clientMsgId: m.clientMsgId,
-    content: m.recalled ? { type: 'empty' } : toContent(m.content),
+    content: m.recalled || m.hidden ? { type: 'empty' } : toContent(m.content),
     replyToSeq: m.replyToSeq,
     mentionUserIds: [...m.mentionUserIds],
     mentionAll: m.mentionAll,
@@ -119,13 +135,9 @@ export function toMessage(m: message.Message): ChatMessage {
       reactions: m.reactions.map((r) => ({ emoji: r.emoji, count: r.count, mine: r.mine })),
     }),
     ...(m.editedAt && { editedAt: ms(m.editedAt) }),
+    ...(m.hidden && { hidden: true }),
   };
 }
-
-const CONVERSATION_TYPES: Record<number, Conversation['type']> = {
-  [message.ConversationType.GROUP]: 'group',
-  [message.ConversationType.SELF]: 'self',
-};
 
 export function toConversation(c: message.Conversation): Conversation {
   return {
@@ -148,6 +160,9 @@ export function toConversation(c: message.Conversation): Conversation {
     left: c.left,
     memberCount: c.memberCount,
     pinnedSeqs: [...c.pinnedSeqs],
+    clearedSeq: c.clearedSeq,
+    hiddenSeqs: [...c.hiddenSeqs],
+    ...(c.draft && { draft: { text: c.draft.text, updatedAt: ms(c.draft.updatedAt) } }),
   };
 }
 

@@ -189,17 +189,24 @@ export class MessagesApi extends MessageOpsApi {
     const { store } = this.ctx;
     const conv = await store.getConversation(conversationId);
     const max = await store.getMaxSeq(conversationId);
-    const first = conv?.firstSeq ?? 1;
+    // What I cleared is not mine any more (clearHistory); what I deleted comes back hidden.
+    const first = Math.max(conv?.firstSeq ?? 1, (conv?.clearedSeq ?? 0) + 1);
+    const hide = (page: { messages: ChatMessage[]; hasMore: boolean }) => {
+      const hidden = new Set(conv?.hiddenSeqs ?? []);
+      for (const m of page.messages)
+        if (hidden.has(m.seq) && !m.hidden) Object.assign(m, { hidden: true, content: { type: 'empty' } });
+      return page;
+    };
     if (max !== undefined) {
       const top = opts.beforeSeq ? Math.min(opts.beforeSeq - 1, max) : max;
       const lo = Math.max(first, top - limit + 1);
       if (top < lo) return { messages: [], hasMore: false };
       const local = await store.getMessages(conversationId, { afterSeq: lo - 1, beforeSeq: top + 1, limit });
-      if (local.length === top - lo + 1) return { messages: local, hasMore: lo > first };
+      if (local.length === top - lo + 1) return hide({ messages: local, hasMore: lo > first });
     }
     const page = await this.ctx.backend.history({ conversationId, beforeSeq: opts.beforeSeq ?? 0, limit });
     if (page.messages.length) await store.putMessages(conversationId, page.messages);
-    return page;
+    return hide({ messages: page.messages.filter((m) => m.seq >= first), hasMore: page.hasMore });
   }
 
   /** The stored conversations: pinned first, then by latest message. */

@@ -201,7 +201,7 @@ export class SearchApi {
   /** Files sent in the user's conversations and in their drive, by name; with `kind` the query may be "". */
   async files(
     query: string,
-    o: { kind?: FileKind; limit?: number; pageToken?: string } = {},
+    o: { kind?: FileKind; limit?: number; pageToken?: string; conversationId?: string } = {},
   ): Promise<FileSearchResult> {
     const r = await this.authed((h) =>
       this.rpc.searchFiles(
@@ -210,6 +210,7 @@ export class SearchApi {
           kind: o.kind ? KIND_NUMBER[o.kind] : search.FileKind.UNSPECIFIED,
           limit: o.limit ?? 0,
           pageToken: o.pageToken ?? '',
+          conversationId: o.conversationId ?? '',
         },
         h,
       ),

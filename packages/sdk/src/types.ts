@@ -36,6 +36,11 @@ export type MessageContent =
   | { type: 'pin'; seq: number; unpin: boolean }
   /** Written by the server, e.g. kind "member_joined" with args. */
   | { type: 'system'; kind: string; args: Record<string, string> }
+  /**
+   * Merge-forward (合并转发, `messages.forwardAsRecord`): snapshots of other messages, oldest
+   * first. Open their files with `media.attachmentUrl` on THIS message's conversation and seq.
+   */
+  | { type: 'chatRecord'; title: string; sourceType: ConversationType; items: ChatRecordItem[] }
   /** A tombstone (recalled) or a kind this SDK version does not know. */
   | { type: 'empty' };
 
@@ -45,6 +50,14 @@ export interface ReactionCount {
   count: number;
   /** The signed-in user is among them. */
   mine: boolean;
+}
+
+/** One forwarded message inside a chat record, as it was when forwarded. */
+export interface ChatRecordItem {
+  senderId: string;
+  /** Epoch ms of the original message. */
+  createdAt: number;
+  content: MessageContent;
 }
 
 /** One message of a conversation, identified by (conversationId, seq). */
@@ -69,6 +82,8 @@ export interface ChatMessage {
   reactions?: ReactionCount[];
   /** Epoch ms of the last edit of its text ("edited"); absent when never edited. */
   editedAt?: number;
+  /** Deleted for me (`messages.hideMessages`, on any of my devices): no content; others still see it. */
+  hidden?: boolean;
 }
 
 /** `self`: the user's own "file transfer" conversation (messages.fileTransferConversation()). */
@@ -103,6 +118,12 @@ export interface Conversation {
   memberCount: number;
   /** The seqs of the pinned messages, newest pin first (messages.pinned() gives them). */
   pinnedSeqs: number[];
+  /** I cleared the history up to this seq (`messages.clearHistory`): nothing up to it is shown. */
+  clearedSeq: number;
+  /** Seqs after clearedSeq I deleted for myself (`messages.hideMessages`), ascending. */
+  hiddenSeqs: number[];
+  /** My draft, kept on the server for my other devices (`messages.setDraft`). */
+  draft?: { text: string; updatedAt: number };
 }
 
 /**

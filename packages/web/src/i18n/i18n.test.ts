@@ -3,21 +3,35 @@ import { en as enBase } from './en.js';
 import { momentsEn, momentsZhCN } from './moments.js';
 import { momentsShellEn, momentsShellZhCN } from './moments-shell.js';
 import { msgopsEn, msgopsZhCN } from './msgops.js';
+import { recordsEn, recordsZhCN } from './records.js';
+import { recordsShellEn, recordsShellZhCN } from './records-shell.js';
 import { zhCN as zhBase } from './zh-CN.js';
 
-/** What the app has once a moments page loaded: the base, the shell's and the pages' strings (index.ts). */
+/**
+ * What the app has once a moments page and the records parts loaded: the base, the shells' and
+ * the pages' strings (index.ts).
+ */
 const full = <B extends { errors: object }>(
   base: B,
   shell: typeof momentsShellEn,
   pages: typeof momentsEn,
+  records: [typeof recordsShellEn, typeof recordsEn],
 ) => ({
   ...base,
   moments: { ...shell.moments, ...pages.moments },
-  errors: { ...base.errors, ...pages.errors },
+  records: { ...records[0], ...records[1].records },
+  errors: { ...base.errors, ...pages.errors, ...records[1].errors },
 });
-// With the strings the chat merges in for reactions, edits and pins (features/msgops).
-const en = { ...full(enBase, momentsShellEn, momentsEn), msgops: msgopsEn.msgops };
-const zhCN = { ...full(zhBase, momentsShellZhCN, momentsZhCN), msgops: msgopsZhCN.msgops };
+// With the strings the chat merges in for reactions, edits and pins (features/msgops), and the
+// records parts (merge-forward, delete for me, drafts).
+const en = {
+  ...full(enBase, momentsShellEn, momentsEn, [recordsShellEn, recordsEn]),
+  msgops: msgopsEn.msgops,
+};
+const zhCN = {
+  ...full(zhBase, momentsShellZhCN, momentsZhCN, [recordsShellZhCN, recordsZhCN]),
+  msgops: msgopsZhCN.msgops,
+};
 Object.assign(en.errors, msgopsEn.errors);
 Object.assign(zhCN.errors, msgopsZhCN.errors);
 

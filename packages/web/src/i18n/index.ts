@@ -3,6 +3,7 @@ import { en } from './en.js';
 import { searchEn, searchZhCN } from './search.js';
 import { zhCN } from './zh-CN.js';
 import { momentsShellEn, momentsShellZhCN, withMomentsShell } from './moments-shell.js';
+import { recordsShellEn, recordsShellZhCN } from './records-shell.js';
 
 export const LOCALES = [
   { code: 'zh-CN', name: '简体中文' },
@@ -28,8 +29,8 @@ export const i18n = createI18n({
   locale: initialLocale(),
   fallbackLocale: 'en',
   messages: {
-    en: { ...withMomentsShell(en, momentsShellEn), search: searchEn },
-    'zh-CN': { ...withMomentsShell(zhCN, momentsShellZhCN), search: searchZhCN },
+    en: { ...withMomentsShell(en, momentsShellEn), search: searchEn, records: recordsShellEn },
+    'zh-CN': { ...withMomentsShell(zhCN, momentsShellZhCN), search: searchZhCN, records: recordsShellZhCN },
   },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: import.meta.env.DEV,
@@ -56,4 +57,20 @@ export function loadMomentsMessages(): Promise<void> {
     },
   );
   return momentsMessages;
+}
+
+let recordsMessages: Promise<void> | undefined;
+/** Adds the strings of merge-forward, delete for me and the chat-info panel (once; again after a failure). */
+export function loadRecordsMessages(): Promise<void> {
+  recordsMessages ??= import('./records.js').then(
+    (m) => {
+      i18n.global.mergeLocaleMessage('en', m.recordsEn);
+      i18n.global.mergeLocaleMessage('zh-CN', m.recordsZhCN);
+    },
+    (e: unknown) => {
+      recordsMessages = undefined;
+      throw e;
+    },
+  );
+  return recordsMessages;
 }

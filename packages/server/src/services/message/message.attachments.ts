@@ -4,7 +4,7 @@ import type { Caller } from '../../rpc/call-context.js';
 import { mediaIdsOf } from './message.media.js';
 import type { MessageStore } from './store/message-store.js';
 import type { MessageRow } from './message.tables.js';
-import { decodeContent, visibleHead } from './message.views.js';
+import { decodeContent, firstReadable, visibleHead } from './message.views.js';
 
 /**
  * Who may see a message's files, decided here alone: the media service only signs URLs and
@@ -36,7 +36,10 @@ export interface MessageAttachmentsDeps {
 
 const NO_ATTACHMENT = () => errors.notFound('no such file in a message you can see');
 
-/** The message at `seq` if `userId` can read it (a member at that seq) and it is not recalled. */
+/**
+ * The message at `seq` if `userId` can read it (a member at that seq, not cleared or deleted
+ * for them) and it is not recalled.
+ */
 export async function seenMessage(
   store: MessageStore,
   userId: string,
@@ -44,9 +47,10 @@ export async function seenMessage(
   seq: number,
 ): Promise<MessageRow | undefined> {
   const found = await store.membership(convId, userId);
-  if (!found || seq < found.me.firstSeq || seq > visibleHead(found.conv, found.me)) return undefined;
+  if (!found || seq < firstReadable(found.me) || seq > visibleHead(found.conv, found.me)) return undefined;
   const row = await store.message(convId, seq);
-  return row && row.recalledAt === null ? row : undefined;
+  if (!row || row.recalledAt !== null) return undefined;
+  return (await store.hiddenAmong(convId, userId, [seq])).size ? undefined : row;
 }
 
 export class MessageAttachments {

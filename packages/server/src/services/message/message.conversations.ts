@@ -5,7 +5,14 @@ import type { Caller } from '../../rpc/call-context.js';
 import { membershipOf, type MessageServiceDeps } from './message.deps.js';
 import { CONV_DIRECT, SILENT_TYPES, type MemberRow, type MessageRow } from './message.tables.js';
 import { MessageOpsStore } from './store/ops-store.js';
-import { conversationView, messageView, sendBlock, visibleHead } from './message.views.js';
+import {
+  conversationView,
+  firstReadable,
+  hiddenView,
+  messageView,
+  sendBlock,
+  visibleHead,
+} from './message.views.js';
 
 /**
  * Stored content one history page carries at most (it always holds one message): 200 texts
@@ -40,13 +47,13 @@ export class MessageConversations {
     const rows = forward
       ? await this.d.store.range(conv.id, {
           after: o.afterSeq,
-          min: me.firstSeq,
+          min: firstReadable(me),
           max: head,
           limit: limit + 1,
         })
       : await this.d.store.range(conv.id, {
           before: o.beforeSeq || head + 1,
-          min: me.firstSeq,
+          min: firstReadable(me),
           max: head,
           limit: limit + 1,
         });
@@ -62,7 +69,19 @@ export class MessageConversations {
           caller.userId,
         )
       : new Map();
-    return { messages: page.map((r) => messageView(r, undefined, reactions.get(r.seq))), hasMore };
+    // Messages deleted for the caller keep their place (the client's copy stays gapless) but
+    // carry nothing of their content.
+    const hidden = await this.d.store.hiddenAmong(
+      conv.id,
+      caller.userId,
+      page.map((r) => r.seq),
+    );
+    return {
+      messages: page.map((r) =>
+        hidden.has(r.seq) ? hiddenView(messageView(r)) : messageView(r, undefined, reactions.get(r.seq)),
+      ),
+      hasMore,
+    };
   }
 
   async sync(caller: Caller, sincePts: number) {
@@ -166,6 +185,8 @@ export async function conversationViews(
     userId,
   );
   const hiding = await store.hidingReceipts([...peers.values()].map((p) => p.userId));
+  const hidden = await store.hiddenSeqs(userId, new Map(mine.map((m) => [m.convId, m.clearedSeq])));
+  const drafts = await store.drafts(userId, ids);
   const out: pb.Conversation[] = [];
   for (const me of mine) {
     const conv = convs.get(me.convId);
@@ -182,6 +203,8 @@ export async function conversationViews(
         memberCount: counts.get(conv.id) ?? 0,
         silent: silent.get(conv.id) ?? 0,
         pinnedSeqs: pins.get(conv.id) ?? [],
+        hiddenSeqs: hidden.get(conv.id) ?? [],
+        draft: drafts.get(conv.id),
       }),
     );
   }

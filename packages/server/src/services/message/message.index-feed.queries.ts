@@ -9,6 +9,8 @@ export interface WindowRow {
   firstSeq: number;
   lastSeq: number;
   left: boolean;
+  /** Seqs in the window the user deleted for themself. */
+  hiddenSeqs: number[];
 }
 
 /**
@@ -67,20 +69,34 @@ export class IndexFeedQueries {
     let q = this.db
       .selectFrom('msg_members as m')
       .innerJoin('msg_conversations as c', 'c.id', 'm.conv_id')
-      .select(['m.conv_id', 'c.type', 'm.first_seq', 'm.left_seq', 'c.last_seq'])
+      .select(['m.conv_id', 'c.type', 'm.first_seq', 'm.left_seq', 'm.cleared_seq', 'c.last_seq'])
       .where('m.user_id', '=', this.int(userId));
     if (convId !== undefined) q = q.where('m.conv_id', '=', this.int(convId));
     const rows = await q.execute();
+    let h = this.db
+      .selectFrom('msg_hidden')
+      .select(['conv_id', 'seq'])
+      .where('user_id', '=', this.int(userId));
+    if (convId !== undefined) h = h.where('conv_id', '=', this.int(convId));
+    const hidden = new Map<string, number[]>();
+    for (const r of await h.orderBy('seq').execute()) {
+      const list = hidden.get(asId(r.conv_id));
+      if (list) list.push(asNum(r.seq));
+      else hidden.set(asId(r.conv_id), [asNum(r.seq)]);
+    }
     return rows.map((r) => {
       const head = asNum(r.last_seq);
       const left = r.left_seq === null || r.left_seq === undefined ? undefined : asNum(r.left_seq);
+      // What the user cleared is no longer theirs to find (as GetHistory: firstReadable).
+      const firstSeq = Math.max(asNum(r.first_seq), asNum(r.cleared_seq) + 1);
       return {
         convId: asId(r.conv_id),
         type: asNum(r.type),
-        firstSeq: asNum(r.first_seq),
+        firstSeq,
         // As GetHistory: the head, or where they left (visibleHead).
         lastSeq: left === undefined ? head : Math.min(left, head),
         left: left !== undefined,
+        hiddenSeqs: (hidden.get(asId(r.conv_id)) ?? []).filter((s) => s >= firstSeq),
       };
     });
   }

@@ -83,6 +83,7 @@ export function indexFeedRpc(
           firstSeq: w.firstSeq,
           lastSeq: w.lastSeq,
           left: w.left,
+          hiddenSeqs: w.hiddenSeqs,
         })),
       };
     },

@@ -20,6 +20,7 @@ export const TYPE_OF: Record<string, pb.MessageType> = {
   voice: pb.MessageType.VOICE,
   video: pb.MessageType.VIDEO,
   file: pb.MessageType.FILE,
+  chatRecord: pb.MessageType.CHAT_RECORD,
 };
 
 const ref = (r: pb.MediaRef | undefined, field: string): string => {
@@ -123,6 +124,10 @@ export function mediaIdsOf(content: pb.MessageContent): string[] {
       return b.value.video ? [b.value.video.mediaId] : [];
     case 'file':
       return b.value.file ? [b.value.file.mediaId] : [];
+    // A chat record carries the files of its snapshots (nested records included), granted
+    // to the record message when it was sent.
+    case 'chatRecord':
+      return [...new Set(b.value.items.flatMap((i) => (i.content ? mediaIdsOf(i.content) : [])))];
     default:
       return [];
   }

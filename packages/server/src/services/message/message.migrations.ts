@@ -1,6 +1,7 @@
 import type { Kysely, Migration } from 'kysely';
 import { messagesByIdMigration } from './message.index-feed.js';
 import { messageOpsMigration } from './store/ops-store.js';
+import { recordStateMigration } from './record-state.migration.js';
 
 /** The message service's tables. Written once with Kysely's schema builder; runs on every engine. */
 export const messageMigrations: Record<string, Migration> = {
@@ -104,4 +105,6 @@ export const messageMigrations: Record<string, Migration> = {
   '0003_messages_by_id': messagesByIdMigration,
   // Reactions, edits and pins (message.reactions.ts, message.edit.ts, message.pins.ts).
   '0004_reactions_edits_pins': messageOpsMigration,
+  // Delete for me, clear history and drafts (record-state.ts).
+  '0004_record_state': recordStateMigration,
 };

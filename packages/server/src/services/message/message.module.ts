@@ -27,6 +27,9 @@ import { MessageWriter } from './message.writer.js';
 import { createMessageStore } from './store/create-message-store.js';
 import { pushContextRpc } from './message.push-context.js';
 import { indexFeedRpc } from './message.index-feed.js';
+import { MessageForwarder } from './message.forward.js';
+import { MessageRecordState } from './message.record-state.js';
+import { recordsRpc } from './message.records.rpc.js';
 
 export interface MessageModuleDeps {
   sql: SqlDatabase;
@@ -102,7 +105,13 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
   return {
     value: undefined,
     rpc: [
-      serves(pb.MessageService, messageRpc(parts, admin, attachments, d.config.maxTextBytes)),
+      serves(pb.MessageService, {
+        ...messageRpc(parts, admin, attachments, d.config.maxTextBytes),
+        ...recordsRpc(
+          new MessageForwarder(deps, parts.sender),
+          new MessageRecordState(deps, parts.conversations),
+        ),
+      }),
       serves(pb.MessageInternalService, {
         ...messageInternalRpc(admin, parts, attachments, d.config.maxTextBytes, d.logger),
         ...pushContextRpc(store.db),

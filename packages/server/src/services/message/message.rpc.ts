@@ -81,7 +81,12 @@ export function messageRpc(
   admin: ConversationAdmin,
   attachments: MessageAttachments,
   maxTextBytes: number,
-): ServiceImpl<typeof pb.MessageService> {
+  // Merge-forward, delete for me, clear history and drafts are served beside these
+  // (message.records.rpc.ts).
+): Omit<
+  ServiceImpl<typeof pb.MessageService>,
+  'forwardMessages' | 'hideMessages' | 'clearHistory' | 'setDraft'
+> {
   return {
     ...msgOpsRpc(ops, maxTextBytes),
     async sendMessage(req, ctx) {

@@ -30,6 +30,11 @@ export interface SendInput {
   media?: MediaAttachment;
   /** Forwarding: the message whose files this one reuses. */
   forwardedFrom?: { convId: string; seq: number };
+  /**
+   * Content the server built (a chat record): grants its files to the message about to be
+   * stored, after the sender may send there and before the message is stored.
+   */
+  attachFiles?: (target: { conversationId: string; clientMsgId: string }) => Promise<void>;
 }
 
 /**
@@ -104,6 +109,8 @@ export class MessageSender {
       }
       await this.admitSend(caller.userId);
       if (input.media) input = { ...input, content: await this.attach(caller, conv, input, input.media) };
+      else if (input.attachFiles)
+        await input.attachFiles({ conversationId: conv.id, clientMsgId: input.clientMsgId });
     } catch (err) {
       return orOriginal(err);
     }

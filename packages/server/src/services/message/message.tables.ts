@@ -31,6 +31,21 @@ export interface MessageTables {
      * without a pts write per member on the send path. Defaults to 0 on insert.
      */
     synced_seq: ColumnType<number, number | undefined, number>;
+    /** ClearHistory: nothing up to this seq is the member's any more. Defaults to 0. */
+    cleared_seq: ColumnType<number, number | undefined, number>;
+  };
+  /** Delete for me: seqs one member hid for themself (record-state.ts). */
+  msg_hidden: {
+    conv_id: string;
+    user_id: string;
+    seq: number;
+  };
+  /** One draft per member and conversation (record-state.ts). */
+  msg_drafts: {
+    conv_id: string;
+    user_id: string;
+    text: string;
+    updated_at: number;
   };
   msg_messages: {
     conv_id: string;
@@ -104,6 +119,8 @@ export interface MemberRow {
   muted: boolean;
   pinned: boolean;
   pts: number;
+  /** ClearHistory: the member's history starts after this seq (0: never cleared). */
+  clearedSeq: number;
 }
 
 export interface ConversationRow {

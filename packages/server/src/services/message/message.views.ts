@@ -90,11 +90,18 @@ export interface ViewInput {
   silent?: number;
   /** The seqs of the pinned messages, newest pin first. */
   pinnedSeqs?: number[];
+  /** The member's own: seqs deleted for them (above clearedSeq) and their draft. */
+  hiddenSeqs?: number[];
+  draft?: { text: string; updatedAt: number };
 }
 
 /** One user's view of a conversation. */
 export function conversationView(v: ViewInput): pb.Conversation {
   const head = visibleHead(v.conv, v.me);
+  const hidden = v.hiddenSeqs ?? [];
+  const last = v.lastMessage;
+  // The list shows no preview of a message the member deleted or cleared for themself.
+  const showLast = last && last.seq <= head && last.seq > v.me.clearedSeq && !hidden.includes(last.seq);
   return create(pb.ConversationSchema, {
     id: v.conv.id,
     type: v.conv.type,
@@ -103,10 +110,13 @@ export function conversationView(v: ViewInput): pb.Conversation {
     lastSeq: head,
     readSeq: v.me.readSeq,
     deliveredSeq: v.me.deliveredSeq,
-    unreadCount: Math.max(0, head - Math.max(v.me.readSeq, v.me.firstSeq - 1) - (v.silent ?? 0)),
+    unreadCount: Math.max(
+      0,
+      head - Math.max(v.me.readSeq, v.me.firstSeq - 1, v.me.clearedSeq) - (v.silent ?? 0),
+    ),
     muted: v.me.muted,
     pinned: v.me.pinned,
-    ...(v.lastMessage && v.lastMessage.seq <= head && { lastMessage: messageView(v.lastMessage) }),
+    ...(showLast && { lastMessage: messageView(last) }),
     peerDeliveredSeq: v.peer?.deliveredSeq ?? 0,
     peerReadSeq: v.peer && !v.peerHidesReads ? v.peer.readSeq : 0,
     canSend: sendBlock(v.conv, v.me, v.now) === 'ok',
@@ -115,5 +125,22 @@ export function conversationView(v: ViewInput): pb.Conversation {
     left: v.me.leftSeq !== null,
     memberCount: v.memberCount,
     pinnedSeqs: (v.pinnedSeqs ?? []).filter((s) => s >= v.me.firstSeq && s <= head),
+    clearedSeq: v.me.clearedSeq,
+    hiddenSeqs: hidden,
+    ...(v.draft && {
+      draft: { text: v.draft.text, updatedAt: timestampFromMs(v.draft.updatedAt) },
+    }),
   });
 }
+
+/** A message deleted for the caller: its place in the seq order, nothing of its content. */
+export function hiddenView(m: pb.Message): pb.Message {
+  m.hidden = true;
+  m.content = create(pb.MessageContentSchema, {});
+  m.mentionUserIds = [];
+  m.replyToSeq = 0;
+  return m;
+}
+
+/** The first seq a member reads: from when they joined, after what they cleared. */
+export const firstReadable = (me: MemberRow) => Math.max(me.firstSeq, me.clearedSeq + 1);

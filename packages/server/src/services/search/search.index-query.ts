@@ -227,7 +227,8 @@ export class IndexQueries {
   }
 
   private inWindows(eb: Eb, windows: readonly ReadWindow[]): Expression<SqlBool> {
-    const whole = windows.filter((w) => w.firstSeq <= 1 && w.lastSeq === undefined).map((w) => w.convId);
+    const isWhole = (w: ReadWindow) => w.firstSeq <= 1 && w.lastSeq === undefined && !w.hiddenSeqs?.length;
+    const whole = windows.filter(isWhole).map((w) => w.convId);
     const parts: Expression<SqlBool>[] = [];
     if (whole.length)
       parts.push(
@@ -238,9 +239,10 @@ export class IndexQueries {
         ),
       );
     for (const w of windows) {
-      if (w.firstSeq <= 1 && w.lastSeq === undefined) continue;
+      if (isWhole(w)) continue;
       const conds = [eb('p.conv_id', '=', this.int(w.convId)), eb('p.seq', '>=', w.firstSeq)];
       if (w.lastSeq !== undefined) conds.push(eb('p.seq', '<=', w.lastSeq));
+      if (w.hiddenSeqs?.length) conds.push(eb('p.seq', 'not in', [...w.hiddenSeqs]));
       parts.push(eb.and(conds));
     }
     return eb.or(parts);

@@ -43,6 +43,7 @@ export async function initSearch(d: SearchModuleDeps): Promise<ServiceInstance<v
       convId: w.conversationId,
       firstSeq: w.firstSeq,
       ...(w.left && { lastSeq: w.lastSeq }),
+      ...(w.hiddenSeqs.length && { hiddenSeqs: w.hiddenSeqs }),
     }));
   };
   const rpc = searchRpc({

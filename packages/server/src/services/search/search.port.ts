@@ -29,6 +29,8 @@ export interface ReadWindow {
   convId: string;
   firstSeq: number;
   lastSeq?: number;
+  /** Seqs inside the window the user deleted for themself: never a hit. */
+  hiddenSeqs?: readonly number[];
 }
 
 /** What a search may return: only documents inside the windows, and the filters. */

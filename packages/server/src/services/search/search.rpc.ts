@@ -112,15 +112,18 @@ export function searchRpc(d: {
       const query = parseQueryText(req.query, QUERY_MAX_CHARS, req.kind !== pb.FileKind.UNSPECIFIED);
       const limit = parseLimit(req.limit);
       const after = decodePageToken(req.pageToken, 'time');
+      const conversationId = req.conversationId ? parseId(req.conversationId, 'conversationId') : undefined;
       const chat = await d.messages.files(caller, {
         query,
         types: typesOfKind(req.kind),
         limit,
         ...(after && { after }),
+        ...(conversationId && { conversationId }),
       });
-      const driveFiles = after
-        ? []
-        : await d.drive.search(caller, callInfo(ctx).requestId, query, req.kind, limit);
+      const driveFiles =
+        after || conversationId
+          ? []
+          : await d.drive.search(caller, callInfo(ctx).requestId, query, req.kind, limit);
       return {
         chatFiles: chat.items,
         nextPageToken: chat.next ? encodePageToken('time', chat.next) : '',

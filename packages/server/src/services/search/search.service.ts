@@ -33,6 +33,8 @@ export interface FileQuery {
   types: readonly number[];
   limit: number;
   after?: HitCursor;
+  /** Only this conversation's files. */
+  conversationId?: string;
 }
 
 export interface Page<T> {
@@ -95,7 +97,7 @@ export class MessageSearch {
       input.query.trim() === ''
         ? { folded: '', runs: [], lookups: [{ exact: input.types.map(typeToken) }] }
         : parseQuery(input.query);
-    const windows = await this.d.windows(caller.userId);
+    const windows = await this.d.windows(caller.userId, input.conversationId);
     const scope: SearchScope = { windows, types: input.types };
     const check = (d: IndexDoc) => input.query.trim() === '' || matches(q, d.text);
     const page = await this.page(q, scope, 'time', input.limit, input.after, check);

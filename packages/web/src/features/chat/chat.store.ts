@@ -102,6 +102,10 @@ export const useChatStore = defineStore('chat', () => {
     }
     ready.value = true;
     void useContactsStore().ensureUsers(Object.values(conversations).map((c) => c.peerId));
+    // Drafts live on the server too (features/records/drafts-sync.ts), loaded apart from the chat.
+    void import('../records/drafts-sync.js').then((m) =>
+      m.startDraftSync(client, drafts, () => Object.values(conversations)),
+    );
   }
 
   function addPending(p: PendingMessage) {

@@ -104,6 +104,8 @@ export function preview(m: ChatMessage, nameOf: NameOf, myId: string): string {
       return systemText(m, nameOf);
     case 'pin':
       return pinText(m, nameOf, myId);
+    case 'chatRecord':
+      return t('records.chatRecord');
     default:
       return t('chat.unsupported');
   }

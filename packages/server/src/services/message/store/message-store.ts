@@ -2,7 +2,7 @@ import { sql, type Compilable, type Insertable } from 'kysely';
 import { preparedRows, slot } from '../../../adapters/sql/prepared.js';
 import { asNum } from '../../../adapters/sql/sql.js';
 import type { MessageRow, MessageTables } from '../message.tables.js';
-import { HistoryStore } from './history-store.js';
+import { RecordStateStore } from './record-state-store.js';
 import {
   memberKey,
   type CommitTx,
@@ -39,7 +39,7 @@ const MESSAGE_COLUMNS: Readonly<Record<string, (m: MessageRow) => unknown>> = {
  * pooled-message-store.ts (the writers' own pool, one statement per batch) with
  * postgres-message-store.ts and mysql-message-store.ts for their SQL.
  */
-export abstract class MessageStore extends HistoryStore {
+export abstract class MessageStore extends RecordStateStore {
   /** INSERTs of n messages, compiled once per n (see `preparedRows`). */
   private readonly insert = preparedRows<MessageRow>(MESSAGE_COLUMNS, (values) =>
     this.insertStatement(values),

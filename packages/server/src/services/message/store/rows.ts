@@ -42,6 +42,7 @@ export const toMember = (r: Record<string, unknown>): MemberRow => ({
   muted: asBool(r.muted),
   pinned: asBool(r.pinned),
   pts: asNum(r.pts),
+  clearedSeq: r.cleared_seq === null || r.cleared_seq === undefined ? 0 : asNum(r.cleared_seq),
 });
 
 export const toConversation = (r: Record<string, unknown>): ConversationRow => ({
