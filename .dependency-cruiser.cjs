@@ -142,7 +142,7 @@ module.exports = {
   options: {
     doNotFollow: { path: 'node_modules' },
     // Build output; packages in node_modules are seen (for the devDependency rule) but not entered.
-    exclude: { path: '^packages/[^/]+/(dev/)?dist/' },
+    exclude: { path: '^packages/[^/]+/(dev/)?dist(-bench)?/' },
     // Type-only imports count: a service must not even name another service's types.
     tsPreCompilationDeps: true,
     enhancedResolveOptions: {

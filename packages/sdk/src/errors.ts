@@ -7,6 +7,11 @@ import { common } from '@mychat/protocol';
  */
 export class MyChatError extends Error {
   override readonly name = 'MyChatError';
+  /**
+   * Every wrong field when the server found several at once (sign-up: a weak password and a
+   * wrong code), the first of them also in `reason` and `field`; empty otherwise.
+   */
+  violations: { field: string; reason: string }[] = [];
   constructor(
     message: string,
     /** Stable reason, e.g. "INVALID_EMAIL"; "NETWORK" when the server could not be reached. */
@@ -27,7 +32,7 @@ export function toMyChatError(err: unknown): MyChatError {
   if (err instanceof ConnectError) {
     const info = err.findDetails(common.ErrorInfoSchema)[0];
     if (info) {
-      return new MyChatError(
+      const e = new MyChatError(
         err.rawMessage,
         info.reason,
         info.field || undefined,
@@ -36,6 +41,8 @@ export function toMyChatError(err: unknown): MyChatError {
           cause: err,
         },
       );
+      e.violations = info.violations.map((v) => ({ field: v.field, reason: v.reason }));
+      return e;
     }
     const reason = err.code === 14 ? 'NETWORK' : 'UNKNOWN'; // 14 = unavailable
     return new MyChatError(err.rawMessage, reason, undefined, undefined, { cause: err });

@@ -18,7 +18,7 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: { field?: string; retryAfterSeconds?: number } = {},
+    readonly details: { field?: string; retryAfterSeconds?: number; also?: AppError[] } = {},
   ) {
     super(message);
   }
@@ -31,6 +31,17 @@ export class AppError extends Error {
 
 export function reasonOf(code: ErrorCode): string {
   return (ErrorCode[code] ?? 'UNSPECIFIED').replace(/^ERROR_CODE_/, '');
+}
+
+/**
+ * Several wrong fields of one request as one error: the first one, carrying all of them (sent
+ * as ErrorInfo.violations), so a form shows every mistake at once instead of one per try.
+ */
+export function allOf(problems: AppError[]): AppError {
+  const [first] = problems;
+  if (!first) throw new Error('allOf needs at least one error');
+  if (problems.length === 1) return first;
+  return new AppError(first.code, first.message, { ...first.details, also: problems });
 }
 
 /** Shorthand constructors, so call sites read as what went wrong. */
@@ -105,6 +116,11 @@ export function toConnectError(err: unknown): ConnectError {
       reason: err.reason,
       field: err.details.field ?? '',
       retryAfterSeconds: err.details.retryAfterSeconds ?? 0,
+      violations: (err.details.also ?? []).map((e) => ({
+        field: e.details.field ?? '',
+        code: e.code,
+        reason: e.reason,
+      })),
     });
     return new ConnectError(err.message, connectCodeOf(err.code), undefined, [
       { desc: ErrorInfoSchema, value: info },

@@ -116,6 +116,41 @@ export class VerificationCodes {
    * CODE_INVALID for a wrong one.
    */
   async consume(purpose: Purpose, d: Destination, code: string, ip: string): Promise<void> {
+    const raw = await this.verify(purpose, d, code, ip);
+    // getDel makes consumption single-use even when two requests race with one code.
+    const taken = await this.kv.getDel(this.key('code', purpose, d));
+    if (taken !== raw) {
+      throw new AppError(ErrorCode.CODE_USED, 'that code has already been used; ask for a new one', {
+        field: 'code',
+      });
+    }
+    await this.kv.set(this.key('code-used', purpose, d), this.mac(purpose, d, code), {
+      ttlMs: this.rules.ttlSeconds * 1000,
+    });
+  }
+
+  /**
+   * Whether a code is right, without using it up, for a request refused for another field (a
+   * sign-up with a weak password) that reports the code's state too. A right, live code within
+   * the caps passes uncounted, so the corrected retry still has its tries; a wrong one is
+   * counted and refused exactly as consume() would; past the caps every code is refused, right
+   * or not, so this tells a guesser nothing consume() would not.
+   */
+  async check(purpose: Purpose, d: Destination, code: string, ip: string): Promise<void> {
+    const raw = await this.kv.get(this.key('code', purpose, d));
+    const stored = raw ? (JSON.parse(raw) as StoredCode) : undefined;
+    const count = async (k: string) => Number((await this.kv.get(k)) ?? 0);
+    const within =
+      (await count(`${this.key('code-tries-ip', purpose, d)}:${stored?.g ?? '-'}:${ip || 'unknown'}`)) <
+        this.rules.maxAttempts &&
+      (await count(this.key('code-tries', purpose, d))) < this.rules.maxAttemptsTotal;
+    const right = !!stored && stored.e > this.clock.now() && same(stored.h, this.mac(purpose, d, code));
+    if (within && right) return;
+    await this.verify(purpose, d, code, ip);
+  }
+
+  /** The checks of consume() (counted against the caps) without using the code up. */
+  async verify(purpose: Purpose, d: Destination, code: string, ip: string): Promise<string> {
     const requester = ip || 'unknown';
     const raw = await this.kv.get(this.key('code', purpose, d));
     const stored = raw ? (JSON.parse(raw) as StoredCode) : undefined;
@@ -148,14 +183,7 @@ export class VerificationCodes {
     if (!same(stored.h, mac)) {
       throw new AppError(ErrorCode.CODE_INVALID, 'the code is not right', { field: 'code' });
     }
-    // getDel makes consumption single-use even when two requests race with one code.
-    const taken = await this.kv.getDel(this.key('code', purpose, d));
-    if (taken !== raw) {
-      throw new AppError(ErrorCode.CODE_USED, 'that code has already been used; ask for a new one', {
-        field: 'code',
-      });
-    }
-    await this.kv.set(this.key('code-used', purpose, d), mac, { ttlMs });
+    return raw!;
   }
 }
 

@@ -5,7 +5,7 @@ import type { Mailer } from '../../adapters/mail/mail.js';
 import type { SmsSender } from '../../adapters/sms/sms.js';
 import { isUniqueViolation } from '../../adapters/sql/open-sql.js';
 import type { Clock } from '../../kernel/clock.js';
-import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
+import { AppError, allOf, ErrorCode, errors } from '../../kernel/errors.js';
 import { isId, type IdGenerator } from '../../kernel/ids.js';
 import type { Caller } from '../../rpc/call-context.js';
 import type { AccessTokens } from '../../adapters/tokens/access-tokens.js';
@@ -91,7 +91,19 @@ export class AuthService {
     device: DeviceInput;
     ip: string;
   }): Promise<IssuedSession> {
-    checkPasswordStrength(input.password, 'password', [input.dest.value.split('@')[0]!, input.nickname]);
+    try {
+      checkPasswordStrength(input.password, 'password', [input.dest.value.split('@')[0]!, input.nickname]);
+    } catch (weak) {
+      // Say at once whether the code is right too (checked, a wrong one counted, not used up): the person
+      // fixes both in one go instead of learning of the second only after fixing the first.
+      if (!(weak instanceof AppError)) throw weak;
+      const problems = [weak];
+      await this.d.codes.check('register', input.dest, input.code, input.ip).catch((e: unknown) => {
+        if (e instanceof AppError && e.details.field) problems.push(e);
+        else throw e;
+      });
+      throw allOf(problems);
+    }
     // The code is consumed only once a hashing place is held: a call shed for load keeps it.
     const passwordHash = await this.d.hasher.hashAfter(
       () => this.d.codes.consume('register', input.dest, input.code, input.ip),

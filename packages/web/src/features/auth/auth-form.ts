@@ -3,7 +3,7 @@
  * per-field errors, client checks, the "send code" countdown and the submit that calls the
  * session store. The view only lays the fields out.
  */
-import type { Destination } from '@mychat/sdk';
+import { MyChatError, type Destination } from '@mychat/sdk';
 import { computed, nextTick, onBeforeUnmount, reactive, ref, watch } from 'vue';
 import { useI18n } from 'vue-i18n';
 import { useRoute, useRouter } from 'vue-router';
@@ -94,6 +94,13 @@ export function useAuthForm(mode: () => AuthMode) {
     method.value === 'email' ? { email: values.email.trim() } : { phone: normalizePhone(values.phone) };
 
   function showServerError(err: unknown) {
+    // Several wrong fields at once (a weak password and a wrong code): each under its field.
+    const all = err instanceof MyChatError && err.violations.length > 1 ? err.violations : [];
+    const shown = all.filter((v) => active.value.includes(v.field as Field));
+    if (shown.length) {
+      for (const v of shown) errors[v.field as Field] = errorText(new MyChatError('', v.reason, v.field));
+      return focusFirstError();
+    }
     const field = errorField(err) as Field | undefined;
     const text = errorText(err);
     if (field && active.value.includes(field)) {
