@@ -4,6 +4,7 @@ import type { media as pb } from '@mychat/protocol';
 import { errors } from '../../kernel/errors.js';
 import { parseId as id } from '../../kernel/ids.js';
 import { requireCaller } from '../../rpc/call-context.js';
+import type { AvatarFiles } from './media.avatars.js';
 import type { DriveService } from './media.drive.js';
 import type { MomentFiles, MomentHolder } from './media.moments.js';
 import type { MediaService } from './media.service.js';
@@ -107,6 +108,7 @@ export function mediaInternalRpc(
   service: MediaService,
   drive: DriveService,
   moments: MomentFiles,
+  avatars: AvatarFiles,
 ): ServiceImpl<typeof pb.MediaInternalService> {
   return {
     async checkUpload(req) {
@@ -202,6 +204,19 @@ export function mediaInternalRpc(
     async detachMomentMedia(req) {
       await moments.detach(holderOf(req.holder), momentMediaIds(req.mediaIds));
       return {};
+    },
+    async holdAvatar(req) {
+      const m = await avatars.hold(
+        id(req.holderId, 'holderId'),
+        id(req.uploaderId, 'uploaderId'),
+        req.mediaId && id(req.mediaId, 'mediaId'),
+        req.previousMediaId && id(req.previousMediaId, 'previousMediaId'),
+      );
+      return m ? { media: mediaView(m) } : {};
+    },
+    async signAvatarUrl(req) {
+      const r = await avatars.sign(id(req.holderId, 'holderId'), id(req.mediaId, 'mediaId'));
+      return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
     },
   };
 }
