@@ -4,7 +4,11 @@
 // Usage: npm run screenshots (builds first).
 import { spawnSync } from 'node:child_process';
 
-const tests = ['packages/web/e2e/screenshots.test.ts', 'packages/web/e2e/moments-screenshots.test.ts'];
+const tests = [
+  'packages/web/e2e/screenshots.test.ts',
+  'packages/web/e2e/moments-screenshots.test.ts',
+  'packages/web/e2e/pictures-qr.test.ts',
+];
 const r = spawnSync('npx', ['vitest', 'run', ...tests], {
   stdio: 'inherit',
   env: { ...process.env, MYCHAT_SCREENSHOTS: '1' },

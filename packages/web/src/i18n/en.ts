@@ -215,6 +215,7 @@ export const en = {
       role_changed: '{name} is now {role}',
       owner_transferred: '{from} made {to} the owner',
       announcement_updated: 'The announcement was updated',
+      group_avatar_changed: '{name} changed the group picture',
       group_renamed_announced: 'The group was renamed to “{groupName}” and the announcement was updated',
       member_muted: '{name} was muted until {time}',
       member_muted_untimed: '{name} was muted',

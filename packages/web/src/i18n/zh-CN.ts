@@ -216,6 +216,7 @@ export const zhCN: Messages = {
       role_changed: '“{name}”现在是{role}',
       owner_transferred: '“{from}”已将群主转让给“{to}”',
       announcement_updated: '群公告已更新',
+      group_avatar_changed: '{name} 修改了群头像',
       group_renamed_announced: '群名已修改为“{groupName}”，群公告已更新',
       member_muted: '“{name}”被禁言至 {time}',
       member_muted_untimed: '“{name}”已被禁言',
