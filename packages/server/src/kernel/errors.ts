@@ -84,6 +84,7 @@ export function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.CODE_USED:
     case ErrorCode.MOMENT_TOO_MANY_COMMENTS:
     case ErrorCode.PUSH_DISABLED:
+    case ErrorCode.FAVORITES_FULL:
       return Code.FailedPrecondition;
     // Not resource_exhausted: that reads as rate limiting, and resending cannot help.
     case ErrorCode.PAYLOAD_TOO_LARGE:

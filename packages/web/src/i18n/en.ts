@@ -110,6 +110,7 @@ export const en = {
     MEDIA_TOO_LARGE: 'That file is too large.',
     MEDIA_CORRUPT: 'That file is damaged or incomplete.',
     TOO_MANY_UPLOADS: 'Too many unfinished uploads. Finish or cancel one first.',
+    FAVORITES_FULL: 'Your favourites are full. Delete some first.',
   },
   nav: {
     main: 'Main navigation',

@@ -112,6 +112,7 @@ export const zhCN: Messages = {
     MEDIA_TOO_LARGE: '文件太大。',
     MEDIA_CORRUPT: '文件已损坏或不完整。',
     TOO_MANY_UPLOADS: '未完成的上传太多，请先完成或取消一个。',
+    FAVORITES_FULL: '收藏已满，请先删除一些。',
   },
   nav: {
     main: '主导航',

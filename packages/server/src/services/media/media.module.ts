@@ -21,6 +21,7 @@ import { mediaInternalRpc, mediaRpc } from './media.rpc.js';
 import { MediaService } from './media.service.js';
 import { MediaWorker } from './media.worker.js';
 import { AvatarFiles } from './media.avatars.js';
+import { FavoriteFiles } from './media.favorites.js';
 import { MomentFiles } from './media.moments.js';
 import { UploadReservations } from './media.reservations.js';
 
@@ -100,6 +101,7 @@ export async function initMedia(d: MediaModuleDeps): Promise<ServiceInstance<voi
           drive,
           new MomentFiles(service, repo),
           new AvatarFiles(service, repo, () => d.clock.now()),
+          new FavoriteFiles(service, repo, () => d.clock.now()),
         ),
       ),
     ],

@@ -5,6 +5,7 @@ import { errors } from '../../kernel/errors.js';
 import { parseId as id } from '../../kernel/ids.js';
 import { requireCaller } from '../../rpc/call-context.js';
 import type { AvatarFiles } from './media.avatars.js';
+import type { FavoriteFiles } from './media.favorites.js';
 import type { DriveService } from './media.drive.js';
 import type { MomentFiles, MomentHolder } from './media.moments.js';
 import type { MediaService } from './media.service.js';
@@ -109,6 +110,7 @@ export function mediaInternalRpc(
   drive: DriveService,
   moments: MomentFiles,
   avatars: AvatarFiles,
+  favorites: FavoriteFiles,
 ): ServiceImpl<typeof pb.MediaInternalService> {
   return {
     async checkUpload(req) {
@@ -213,6 +215,35 @@ export function mediaInternalRpc(
         req.previousMediaId && id(req.previousMediaId, 'previousMediaId'),
       );
       return m ? { media: mediaView(m) } : {};
+    },
+    async holdFavoriteMedia(req) {
+      if (!CLIENT_MSG_ID.test(req.clientMsgId))
+        throw errors.invalidArgument('clientMsgId is not valid', 'clientMsgId');
+      const m = await favorites.hold(id(req.userId, 'userId'), id(req.favoriteId, 'favoriteId'), {
+        mediaId: id(req.mediaId, 'mediaId'),
+        convId: id(req.conversationId, 'conversationId'),
+        senderId: id(req.senderId, 'senderId'),
+        clientMsgId: req.clientMsgId,
+      });
+      return { media: mediaView(m) };
+    },
+    async signFavoriteUrl(req) {
+      const r = await favorites.sign(
+        id(req.userId, 'userId'),
+        id(req.favoriteId, 'favoriteId'),
+        id(req.mediaId, 'mediaId'),
+        req.variant,
+        req.download,
+      );
+      return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
+    },
+    async releaseFavoriteMedia(req) {
+      await favorites.release(
+        id(req.userId, 'userId'),
+        id(req.favoriteId, 'favoriteId'),
+        req.mediaIds.map((m) => id(m, 'mediaIds')),
+      );
+      return {};
     },
     async signAvatarUrl(req) {
       const r = await avatars.sign(id(req.holderId, 'holderId'), id(req.mediaId, 'mediaId'));
