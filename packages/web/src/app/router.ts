@@ -93,6 +93,11 @@ const routes: RouteRecordRaw[] = [
         },
       },
       { path: 'me', name: 'me', component: () => import('../features/me/MeView.vue') },
+      {
+        path: 'me/favorites',
+        name: 'favorites',
+        component: () => loadSocialMessages().then(() => import('../features/social/FavoritesView.vue')),
+      },
       { path: 'settings', name: 'settings', component: () => import('../features/me/SettingsView.vue') },
       {
         path: 'add/:id(\\d+)',

@@ -153,6 +153,7 @@ export const en = {
     emoji: 'Emoji',
     moreActions: 'Message actions',
     reply: 'Reply',
+    favorite: 'Favourite',
     replyingTo: 'Replying to {name}',
     cancelReply: 'Cancel reply',
     recall: 'Recall',

@@ -155,6 +155,7 @@ export const zhCN: Messages = {
     emoji: '表情',
     moreActions: '消息操作',
     reply: '回复',
+    favorite: '收藏',
     replyingTo: '回复 {name}',
     cancelReply: '取消回复',
     recall: '撤回',

@@ -22,6 +22,9 @@ export const PictureEditor = defineAsyncComponent(() =>
   loadSocialMessages().then(() => import('./PictureEditor.vue')),
 );
 export const QrButton = defineAsyncComponent(() => loadSocialMessages().then(() => import('./QrButton.vue')));
+export const FavoritesLink = defineAsyncComponent(() =>
+  loadSocialMessages().then(() => import('./FavoritesLink.vue')),
+);
 export const ScanButton = defineAsyncComponent(() =>
   loadSocialMessages().then(() => import('./ScanButton.vue')),
 );

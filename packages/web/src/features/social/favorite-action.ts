@@ -1,0 +1,16 @@
+import type { ChatMessage } from '@mychat/sdk';
+import { i18n } from '../../i18n/index.js';
+import { errorText } from '../../lib/errors.js';
+import { sdkClient } from '../../sdk/current-client.js';
+
+/** "Favourite" in a message's menu: saves it (收藏) and answers the line to flash. */
+export async function favorite(m: ChatMessage): Promise<string> {
+  try {
+    await sdkClient().favorites.add(m.conversationId, m.seq);
+    const { loadSocialMessages } = await import('./social-lazy.js');
+    await loadSocialMessages();
+    return i18n.global.t('social.favorited');
+  } catch (e) {
+    return errorText(e);
+  }
+}
