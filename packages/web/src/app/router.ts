@@ -6,7 +6,7 @@ import ChatView from '../features/chat/ChatView.vue';
 import ChatsView from '../features/chat/ChatsView.vue';
 import EmptyPane from './EmptyPane.vue';
 import { discoverRoute } from '../features/moments/routes.js';
-import { loadSocialMessages } from '../features/social/social-lazy.js';
+import { loadSocialMessages } from '../i18n/index.js';
 import MainLayout from './MainLayout.vue';
 
 const routes: RouteRecordRaw[] = [

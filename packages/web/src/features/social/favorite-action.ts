@@ -1,5 +1,5 @@
 import type { ChatMessage } from '@mychat/sdk';
-import { i18n } from '../../i18n/index.js';
+import { i18n, loadSocialMessages } from '../../i18n/index.js';
 import { errorText } from '../../lib/errors.js';
 import { sdkClient } from '../../sdk/current-client.js';
 
@@ -7,7 +7,6 @@ import { sdkClient } from '../../sdk/current-client.js';
 export async function favorite(m: ChatMessage): Promise<string> {
   try {
     await sdkClient().favorites.add(m.conversationId, m.seq);
-    const { loadSocialMessages } = await import('./social-lazy.js');
     await loadSocialMessages();
     return i18n.global.t('social.favorited');
   } catch (e) {
