@@ -8,6 +8,8 @@ const tests = [
   'packages/web/e2e/screenshots.test.ts',
   'packages/web/e2e/moments-screenshots.test.ts',
   'packages/web/e2e/first-hour-screenshots.test.ts',
+  'packages/web/e2e/pictures-qr.test.ts',
+  'packages/web/e2e/favorites.test.ts',
 ];
 const r = spawnSync('npx', ['vitest', 'run', ...tests], {
   stdio: 'inherit',

@@ -155,6 +155,15 @@ export class AuthApi {
     return profile((await this.authed((h) => this.rpc.updateProfile(patch, h))).user);
   }
 
+  /**
+   * The user's picture: a square image uploaded with `media.upload` (kind `image`; crop it
+   * first); `''` removes it. `avatarUrl` becomes a path on the server (resolve it against the
+   * base URL) that anyone can load.
+   */
+  async setAvatar(mediaId: string): Promise<Profile> {
+    return profile((await this.authed((h) => this.rpc.setAvatar({ mediaId }, h))).user);
+  }
+
   async devices(): Promise<DeviceSession[]> {
     const r = await this.authed((h) => this.rpc.listDevices({}, h));
     return r.devices.map((d) => ({

@@ -1,6 +1,16 @@
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
-import { auth, contacts, media, message, moments, push, search, type gateway } from '@mychat/protocol';
+import {
+  auth,
+  contacts,
+  favorites,
+  media,
+  message,
+  moments,
+  push,
+  search,
+  type gateway,
+} from '@mychat/protocol';
 import { AuthApi, type DeviceInfo } from './auth-api.js';
 import type { BackoffOptions } from './backoff.js';
 import { socketFirstBackend, type Authed } from './chat-backend.js';
@@ -17,6 +27,7 @@ import { MediaApi, type MediaOptions } from './media-api.js';
 import { MessagesApi } from './messages-api.js';
 import { MomentsApi } from './moments-api.js';
 import { RecordsApi } from './records-api.js';
+import { FavoritesApi } from './favorites-api.js';
 import { Outbox } from './outbox.js';
 import { PushApi } from './push-api.js';
 import { SearchApi } from './search-api.js';
@@ -127,6 +138,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   readonly media: MediaApi;
   /** Moments (朋友圈): posts, the feed, albums, likes, comments, notices; `hint`/`notice` events. */
   readonly moments: MomentsApi;
+  /** Favourites (收藏). */
+  readonly favorites: FavoritesApi;
   /** Web Push: notifications while no tab is open. */
   readonly push: PushApi;
   /** Search: chat history, contacts (with pinyin) and files. */
@@ -228,6 +241,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     this.groups = new GroupsApi(contactsRpc, authed);
     this.drive = new DriveApi(createClient(media.MediaService, transport), authed, messageRpc);
     this.moments = new MomentsApi(createClient(moments.MomentsService, transport), authed, baseUrl);
+    this.favorites = new FavoritesApi(createClient(favorites.FavoritesService, transport), authed, baseUrl);
     this.push = new PushApi(createClient(push.PushService, transport), authed);
     this.search = new SearchApi(createClient(search.SearchService, transport), authed);
     this.media = new MediaApi({
@@ -329,6 +343,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
       case 'momentHint':
       case 'momentNotice':
         return this.moments.pushed(body);
+      case 'favoritesChanged':
+        return this.favorites.pushed(body.value);
     }
   }
 }

@@ -48,6 +48,8 @@ export interface Group {
   createdAt: Date;
   /** The user's role. */
   myRole: GroupRole;
+  /** The group's picture: a path on the server (resolve it against the base URL), or ''. */
+  avatarUrl: string;
 }
 
 export interface GroupMember {
@@ -111,6 +113,7 @@ export const toGroup = (g: contacts.Group): Group => ({
   muted: g.muted,
   createdAt: new Date(ms(g.createdAt)),
   myRole: toRole(g.myRole),
+  avatarUrl: g.avatarUrl,
 });
 
 export const toGroupMember = (m: contacts.GroupMember): GroupMember => ({

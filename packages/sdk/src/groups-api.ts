@@ -107,6 +107,14 @@ export class GroupsApi {
     return group((await this.authed((h) => this.rpc.updateGroup({ groupId, ...patch }, h))).group);
   }
 
+  /**
+   * The group's picture (owners and admins): a square image uploaded with `media.upload`
+   * (kind `image`); `''` removes it. The answer's `avatarUrl` is a path on the server.
+   */
+  async setAvatar(groupId: string, mediaId: string): Promise<Group> {
+    return group((await this.authed((h) => this.rpc.setGroupAvatar({ groupId, mediaId }, h))).group);
+  }
+
   /** Mutes one member for `durationSeconds` (0 unmutes). */
   async muteMember(groupId: string, userId: string, durationSeconds: number): Promise<void> {
     await this.authed((h) => this.rpc.muteGroupMember({ groupId, userId, durationSeconds }, h));

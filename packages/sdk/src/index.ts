@@ -61,6 +61,7 @@ export {
   type MessageSearchResult,
 } from './search-api.js';
 export { GroupsApi, type GroupInviteLink } from './groups-api.js';
+export { FavoritesApi, type Favorite, type FavoritesEvents } from './favorites-api.js';
 export {
   DriveApi,
   type DriveEntry,

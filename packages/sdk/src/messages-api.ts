@@ -140,6 +140,18 @@ export class MessagesApi extends MessageOpsApi {
     return this.sendContent(toConversationId, forwardedContent(c), options, from);
   }
 
+  /**
+   * Sends content the user owns all files of, as a new message: a favourite's (its files are
+   * the user's copies), forwarded from 收藏. Text, image, voice, video and file.
+   */
+  sendCopy(conversationId: string, content: MessageContent, options: SendOptions = {}): Promise<ChatMessage> {
+    if (!['text', 'image', 'voice', 'video', 'file'].includes(content.type))
+      return Promise.reject(
+        new MyChatError('this content cannot be sent again', 'INVALID_ARGUMENT', 'content'),
+      );
+    return this.sendContent(conversationId, forwardedContent(content), options);
+  }
+
   private sendContent(
     conversationId: string,
     content: MessageContent,

@@ -83,6 +83,8 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
 
   auth: define('auth', {
     deps: ['sql', 'kv', 'bus', 'mail', 'sms', 'rpc', 'rpc-server', 'tokens'],
+    // Media holds the profile pictures.
+    peers: ['media'],
     service: true,
     description: 'Accounts, verification codes and device sessions (mychat.auth.v1)',
     init: services.initAuthModule,
@@ -90,7 +92,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
 
   contacts: define('contacts', {
     deps: ['sql', 'kv', 'bus', 'rpc', 'rpc-server'],
-    peers: ['auth', 'message'],
+    peers: ['auth', 'message', 'media'],
     service: true,
     description: 'Friends, friend requests, blocking and groups (mychat.contacts.v1)',
     init: services.initContactsModule,

@@ -1,5 +1,16 @@
 import fs from 'node:fs';
-import { auth, common, contacts, gateway, media, message, moments, push, search } from '@mychat/protocol';
+import {
+  auth,
+  common,
+  contacts,
+  favorites,
+  gateway,
+  media,
+  message,
+  moments,
+  push,
+  search,
+} from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config.schema.js';
 import { WsClose } from '../src/gateway/ws/ws-close-codes.js';
@@ -118,6 +129,7 @@ describe('docs/protocol.md', () => {
       auth.AuthService,
       contacts.ContactsService,
       message.MessageService,
+      favorites.FavoritesService,
       media.MediaService,
       moments.MomentsService,
       push.PushService,

@@ -80,10 +80,10 @@ describe('mychat modules', () => {
     expect(block('worker')).toMatch(/^\s+calls contacts, message$/m);
     expect(block('push-sender')).toMatch(/^\s+calls message, auth$/m);
     expect(block('search')).toMatch(/^\s+calls message, contacts, media$/m);
-    expect(block('contacts')).toMatch(/^\s+calls auth, message$/m);
+    expect(block('contacts')).toMatch(/^\s+calls auth, message, media$/m);
     expect(block('message')).toMatch(/^\s+calls media$/m);
     expect(block('media')).not.toMatch(/calls/);
-    expect(block('auth')).not.toMatch(/calls/);
+    expect(block('auth')).toMatch(/^\s+calls media$/m);
   });
 });
 

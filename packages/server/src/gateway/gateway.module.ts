@@ -75,7 +75,10 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
   });
   const revocations = new SessionRevocations(d.kv, (d.config.accessTokenTtlSeconds + 60) * 1000);
   const handler = connectEdge({
-    services: PUBLIC_SERVICES.map((p) => ({ ...p, client: d.peers[p.peer].public })),
+    services: PUBLIC_SERVICES.map((p) => ({
+      ...p,
+      client: p.api ? (d.peers[p.peer] as unknown as Record<string, object>)[p.api]! : d.peers[p.peer].public,
+    })),
     tokens: d.tokens,
     revocations,
     logger: d.logger,

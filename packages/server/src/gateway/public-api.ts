@@ -1,5 +1,5 @@
 import type { DescService } from '@bufbuild/protobuf';
-import { auth, contacts, media, message, moments, push, search } from '@mychat/protocol';
+import { auth, contacts, favorites, media, message, moments, push, search } from '@mychat/protocol';
 
 /**
  * A service the gateway exposes to clients, the peer (in the module map) that serves it, and
@@ -9,6 +9,8 @@ export interface PublicService {
   service: DescService;
   peer: 'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search';
   anonymous: ReadonlySet<string>;
+  /** Which of the peer's APIs (wiring/peers.ts) this is, when not its `public` one. */
+  api?: 'favorites';
 }
 
 /** Everything clients may call over Connect. Internal-only services never appear here. */
@@ -20,6 +22,8 @@ export const PUBLIC_SERVICES: readonly PublicService[] = [
   },
   { service: contacts.ContactsService, peer: 'contacts', anonymous: new Set() },
   { service: message.MessageService, peer: 'message', anonymous: new Set() },
+  // Favourites are a part of the message module.
+  { service: favorites.FavoritesService, peer: 'message', api: 'favorites', anonymous: new Set() },
   { service: media.MediaService, peer: 'media', anonymous: new Set() },
   { service: moments.MomentsService, peer: 'moments', anonymous: new Set() },
   { service: push.PushService, peer: 'push', anonymous: new Set() },

@@ -98,6 +98,7 @@ export function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.REACTION_LIMIT:
     case ErrorCode.MESSAGE_RECALLED:
     case ErrorCode.PIN_LIMIT:
+    case ErrorCode.FAVORITES_FULL:
       return Code.FailedPrecondition;
     // Not resource_exhausted: that reads as rate limiting, and resending cannot help.
     case ErrorCode.PAYLOAD_TOO_LARGE:

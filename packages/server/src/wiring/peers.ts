@@ -1,6 +1,6 @@
 import type { DescService } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
-import { auth, contacts, media, message, moments, push, search } from '@mychat/protocol';
+import { auth, contacts, favorites, media, message, moments, push, search } from '@mychat/protocol';
 import type { RpcHub } from '../rpc/rpc-hub.js';
 
 /**
@@ -10,7 +10,11 @@ import type { RpcHub } from '../rpc/rpc-hub.js';
 export const SERVICE_APIS = {
   auth: { public: auth.AuthService, directory: auth.UserDirectoryService },
   contacts: { public: contacts.ContactsService, internal: contacts.ContactsInternalService },
-  message: { public: message.MessageService, internal: message.MessageInternalService },
+  message: {
+    public: message.MessageService,
+    internal: message.MessageInternalService,
+    favorites: favorites.FavoritesService,
+  },
   media: { public: media.MediaService, internal: media.MediaInternalService },
   moments: { public: moments.MomentsService, internal: moments.MomentsInternalService },
   push: { public: push.PushService },

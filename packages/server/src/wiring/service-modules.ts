@@ -9,11 +9,13 @@ import type { ServiceInstance } from '../rpc/rpc-impl.js';
 export async function initAuthModule(
   deps: Pick<ModuleValues, 'sql' | 'kv' | 'bus' | 'mail' | 'sms' | 'rpc' | 'rpc-server' | 'tokens'>,
   ctx: AppContext,
+  peers: Peers<'media'>,
 ): Promise<ServiceInstance<ModuleValues['auth']>> {
   const { initAuth } = await import('../services/auth/auth.module.js');
   const fs = await import('node:fs');
   return initAuth({
     ...deps,
+    peers,
     mail: deps.mail,
     tokens: deps.tokens,
     ids: ctx.ids,
@@ -27,7 +29,7 @@ export async function initAuthModule(
 export async function initContactsModule(
   deps: Pick<ModuleValues, 'sql' | 'kv' | 'bus' | 'rpc' | 'rpc-server'>,
   ctx: AppContext,
-  peers: Peers<'auth' | 'message'>,
+  peers: Peers<'auth' | 'message' | 'media'>,
 ): Promise<ServiceInstance<ModuleValues['contacts']>> {
   const { initContacts } = await import('../services/contacts/contacts.module.js');
   return initContacts({

@@ -6,6 +6,7 @@ import ChatView from '../features/chat/ChatView.vue';
 import ChatsView from '../features/chat/ChatsView.vue';
 import EmptyPane from './EmptyPane.vue';
 import { discoverRoute } from '../features/moments/routes.js';
+import { loadSocialMessages } from '../i18n/index.js';
 import MainLayout from './MainLayout.vue';
 
 const routes: RouteRecordRaw[] = [
@@ -96,7 +97,18 @@ const routes: RouteRecordRaw[] = [
         },
       },
       { path: 'me', name: 'me', component: () => import('../features/me/MeView.vue') },
+      {
+        path: 'me/favorites',
+        name: 'favorites',
+        component: () => loadSocialMessages().then(() => import('../features/social/FavoritesView.vue')),
+      },
       { path: 'settings', name: 'settings', component: () => import('../features/me/SettingsView.vue') },
+      {
+        path: 'add/:id(\\d+)',
+        name: 'add-friend',
+        component: () => loadSocialMessages().then(() => import('../features/social/AddFriendView.vue')),
+        props: true,
+      },
       {
         path: 'join/:token',
         name: 'join',

@@ -74,3 +74,19 @@ export function loadRecordsMessages(): Promise<void> {
   );
   return recordsMessages;
 }
+
+let socialMessages: Promise<void> | undefined;
+/** Adds the strings of pictures, QR codes and favourites (once; again after a failure). */
+export function loadSocialMessages(): Promise<void> {
+  socialMessages ??= import('./social.js').then(
+    (m) => {
+      i18n.global.mergeLocaleMessage('en', m.socialEn);
+      i18n.global.mergeLocaleMessage('zh-CN', m.socialZhCN);
+    },
+    (e: unknown) => {
+      socialMessages = undefined;
+      throw e;
+    },
+  );
+  return socialMessages;
+}

@@ -8,6 +8,8 @@ import type { HttpServer } from '../../http/http-server.js';
 import type { Client } from '@connectrpc/connect';
 import type { AccessTokens } from '../../adapters/tokens/access-tokens.js';
 import type { SessionRevocations } from '../../contracts/sessions.js';
+import { AVATAR_PATH } from '../../contracts/avatars.js';
+import { avatarRoute } from './media-avatar.js';
 import { downloadRoute } from './media-download.js';
 import { mediaAuthenticator } from './media-http.js';
 import { TUS_PATH, tusRoute } from './media-tus.js';
@@ -67,6 +69,10 @@ export function mountMediaRoutes(o: MediaRoutesOptions): { stop(): void } {
     timeoutMs,
   });
   o.http.mount(TUS_PATH, (req, res) => tus.handle(req, res));
+  o.http.mount(
+    AVATAR_PATH,
+    avatarRoute({ internal, requestId: (req) => auth.requestId(req), logger, timeoutMs: o.timeoutMs }),
+  );
   if (o.blob.verifier)
     o.http.mount(o.blob.verifier.prefix, downloadRoute({ blob: o.blob, verifier: o.blob.verifier, logger }));
   const sweep = setInterval(

@@ -9,6 +9,7 @@ import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Logger } from '../../kernel/logger.js';
 import { serves, type ServiceInstance } from '../../rpc/rpc-impl.js';
+import type { Peers } from '../../wiring/peers.js';
 import type { AccessTokens } from '../../adapters/tokens/access-tokens.js';
 import { SessionRevocations } from '../../contracts/sessions.js';
 import { InFlightLimit } from '../../kernel/in-flight-limit.js';
@@ -17,6 +18,7 @@ import { PasswordAttempts } from './auth.attempts.js';
 import { VerificationCodes } from './auth.codes.js';
 import type { authConfigSchema } from './auth.config.js';
 import { authMigrations } from './auth.migrations.js';
+import { ProfilePictures } from './auth.avatars.js';
 import { PasswordHasher } from './auth.passwords.js';
 import { AuthRepository } from './auth.repository.js';
 import { authRpc } from './auth.rpc.js';
@@ -37,6 +39,8 @@ export interface AuthModuleDeps {
   config: ReturnType<(typeof authConfigSchema)['parse']>;
   /** Secret material the code HMAC key is derived from (the JWT key file's contents). */
   keyMaterial: string;
+  /** Media holds the profile pictures. */
+  peers: Peers<'media'>;
 }
 
 /** Builds the auth service and migrates its tables; returns its two APIs for the wiring to serve. */
@@ -92,7 +96,7 @@ export async function initAuth(d: AuthModuleDeps): Promise<ServiceInstance<AuthS
   return {
     value: service,
     rpc: [
-      serves(auth.AuthService, authRpc(service)),
+      serves(auth.AuthService, authRpc(service, new ProfilePictures(repo, d.peers.media.internal, d.clock))),
       serves(
         auth.UserDirectoryService,
         userDirectoryRpc(repo, () => d.clock.now()),

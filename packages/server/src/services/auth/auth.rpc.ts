@@ -2,8 +2,11 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
 import { auth } from '@mychat/protocol';
+import { heldAvatarId } from '../../contracts/avatars.js';
 import { errors } from '../../kernel/errors.js';
+import { parseId } from '../../kernel/ids.js';
 import { callInfo, requireCaller } from '../../rpc/call-context.js';
+import type { ProfilePictures } from './auth.avatars.js';
 import type { UserRow } from './auth.repository.js';
 import type { AuthService, IssuedSession } from './auth.service.js';
 import {
@@ -47,7 +50,10 @@ function password(v: string, field: string): string {
 }
 
 /** The AuthService contract, mapped onto the service: parse and validate, call, shape the answer. */
-export function authRpc(service: AuthService): ServiceImpl<typeof auth.AuthService> {
+export function authRpc(
+  service: AuthService,
+  pictures: ProfilePictures,
+): ServiceImpl<typeof auth.AuthService> {
   return {
     async sendVerificationCode(req, ctx) {
       const dest = destinationOf(req.destination);
@@ -140,7 +146,21 @@ export function authRpc(service: AuthService): ServiceImpl<typeof auth.AuthServi
         ...(req.signature !== undefined && { signature: parseSignature(req.signature) }),
         ...(req.avatarUrl !== undefined && { avatarUrl: parseAvatarUrl(req.avatarUrl) }),
       };
-      return { user: userMsg(await service.updateProfile(caller, patch)) };
+      const before = patch.avatarUrl !== undefined ? (await service.getMe(caller)).avatarUrl : '';
+      const user = await service.updateProfile(caller, patch);
+      // An outside URL replaced a held picture: the picture is let go.
+      if (patch.avatarUrl !== undefined)
+        await pictures.release(
+          caller.userId,
+          heldAvatarId(caller.userId, before),
+          heldAvatarId(caller.userId, user.avatarUrl),
+        );
+      return { user: userMsg(user) };
+    },
+    async setAvatar(req, ctx) {
+      const caller = requireCaller(ctx);
+      const mediaId = req.mediaId && parseId(req.mediaId, 'mediaId');
+      return { user: userMsg(await pictures.set(caller.userId, mediaId)) };
     },
   };
 }

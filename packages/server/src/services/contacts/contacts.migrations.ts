@@ -159,4 +159,16 @@ export const contactsMigrations: Record<string, Migration> = {
       await db.schema.dropTable('contacts_tags').execute();
     },
   },
+  '0003_group_avatars': {
+    async up(db: Kysely<unknown>) {
+      // The group's picture: a path served by the gateway (contracts/avatars.ts), or ''.
+      await db.schema
+        .alterTable('contacts_groups')
+        .addColumn('avatar_url', 'varchar(1024)', (c) => c.notNull().defaultTo(''))
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('contacts_groups').dropColumn('avatar_url').execute();
+    },
+  },
 };

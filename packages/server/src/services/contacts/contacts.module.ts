@@ -10,6 +10,7 @@ import { presenceOf } from '../../contracts/presence-keys.js';
 import type { Peers } from '../../wiring/peers.js';
 import { WindowLimit } from '../../adapters/kv/window-limit.js';
 import type { contactsConfigSchema } from './contacts.config.js';
+import { GroupPictures } from './groups.avatars.js';
 import { contactsMigrations } from './contacts.migrations.js';
 import { FriendGraph } from './contacts.graph.js';
 import { ContactPush, Conversations, Directory } from './contacts.peers.js';
@@ -26,8 +27,8 @@ export interface ContactsModuleDeps {
   sql: SqlDatabase;
   kv: Kv;
   bus: Bus;
-  /** User lookups (auth) and the conversations of friends and groups (message). */
-  peers: Peers<'auth' | 'message'>;
+  /** User lookups (auth), the conversations of friends and groups (message), group pictures (media). */
+  peers: Peers<'auth' | 'message' | 'media'>;
   ids: IdGenerator;
   clock: Clock;
   logger: Logger;
@@ -85,7 +86,7 @@ export async function initContacts(d: ContactsModuleDeps): Promise<ServiceInstan
     rpc: [
       serves(contacts.ContactsService, {
         ...contactsRpc(people),
-        ...groupsRpc(groups, d.clock),
+        ...groupsRpc(groups, d.clock, new GroupPictures(groups, d.peers.media.internal)),
         ...friendTagsRpc(tags),
       }),
       serves(contacts.ContactsInternalService, {

@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 /** Row shapes of the contacts service's tables (see contacts.migrations.ts). */
 export interface ContactsTables {
   contacts_friend_requests: {
@@ -25,6 +26,8 @@ export interface ContactsTables {
     announcement: string;
     owner_id: string;
     muted_all: number;
+    /** Defaults to '' (migration 0003). */
+    avatar_url: Generated<string>;
     created_at: number;
     updated_at: number;
   };

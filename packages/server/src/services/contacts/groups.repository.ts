@@ -8,6 +8,8 @@ export interface GroupRow {
   announcement: string;
   ownerId: string;
   mutedAll: boolean;
+  /** The group's picture (contracts/avatars.ts), or ''. */
+  avatarUrl: string;
   createdAt: number;
   updatedAt: number;
 }
@@ -25,6 +27,7 @@ const toGroup = (r: Record<string, unknown>): GroupRow => ({
   announcement: r.announcement as string,
   ownerId: asId(r.owner_id),
   mutedAll: asBool(r.muted_all),
+  avatarUrl: (r.avatar_url as string | undefined) ?? '',
   createdAt: asNum(r.created_at),
   updatedAt: asNum(r.updated_at),
 });
@@ -87,7 +90,7 @@ export class GroupsRepository {
     return r && toGroup(r);
   }
 
-  async insertGroup(g: Omit<GroupRow, 'updatedAt' | 'mutedAll'>): Promise<void> {
+  async insertGroup(g: Omit<GroupRow, 'updatedAt' | 'mutedAll' | 'avatarUrl'>): Promise<void> {
     await this.db
       .insertInto('contacts_groups')
       .values({
@@ -104,7 +107,7 @@ export class GroupsRepository {
 
   async updateGroup(
     id: string,
-    p: { name?: string; announcement?: string; ownerId?: string; mutedAll?: boolean },
+    p: { name?: string; announcement?: string; ownerId?: string; mutedAll?: boolean; avatarUrl?: string },
   ) {
     await this.db
       .updateTable('contacts_groups')
@@ -113,6 +116,7 @@ export class GroupsRepository {
         ...(p.announcement !== undefined && { announcement: p.announcement }),
         ...(p.ownerId !== undefined && { owner_id: p.ownerId }),
         ...(p.mutedAll !== undefined && { muted_all: p.mutedAll ? 1 : 0 }),
+        ...(p.avatarUrl !== undefined && { avatar_url: p.avatarUrl }),
       })
       .where('id', '=', id)
       .execute();

@@ -15,6 +15,7 @@ import {
   parseSettableRole,
   parseText,
 } from './contacts.validation.js';
+import type { GroupPictures } from './groups.avatars.js';
 import type { GroupsService, GroupView } from './groups.service.js';
 import type { PeopleMethods, TagMethods } from './contacts.rpc.js';
 
@@ -32,6 +33,7 @@ function groupMsg(v: GroupView): contacts.Group {
     muted: v.group.mutedAll,
     createdAt: timestampFromMs(v.group.createdAt),
     myRole: v.role,
+    avatarUrl: v.group.avatarUrl,
   });
 }
 
@@ -43,6 +45,7 @@ type GroupMethods = Exclude<keyof ServiceImpl<typeof contacts.ContactsService>, 
 export function groupsRpc(
   service: GroupsService,
   clock: Clock,
+  pictures: GroupPictures,
 ): Pick<ServiceImpl<typeof contacts.ContactsService>, GroupMethods> {
   const gid = (raw: string) => parseId(raw, 'groupId');
   return {
@@ -129,6 +132,10 @@ export function groupsRpc(
         }),
       };
       return { group: groupMsg(await service.update(actor, gid(req.groupId), patch)) };
+    },
+    async setGroupAvatar(req, ctx) {
+      const mediaId = req.mediaId && parseId(req.mediaId, 'mediaId');
+      return { group: groupMsg(await pictures.set(actorOf(ctx), gid(req.groupId), mediaId)) };
     },
     async muteGroupMember(req, ctx) {
       const actor = actorOf(ctx);

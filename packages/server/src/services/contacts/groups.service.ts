@@ -263,10 +263,15 @@ export class GroupsService {
   async update(
     actor: Actor,
     groupId: string,
-    p: { name?: string; announcement?: string },
+    p: { name?: string; announcement?: string; avatarUrl?: string },
   ): Promise<GroupView> {
     await this.change(actor, groupId, async (tx, g, mine) => {
       groupRules.manage(mine.role);
+      if (p.avatarUrl !== undefined) {
+        if (p.avatarUrl === g.avatarUrl) return {};
+        await tx.updateGroup(groupId, { avatarUrl: p.avatarUrl });
+        return { event: { kind: 'group_avatar_changed', args: {} } };
+      }
       const renamed = p.name !== undefined && p.name !== g.name;
       const announced = p.announcement !== undefined && p.announcement !== g.announcement;
       if (!renamed && !announced) return {};

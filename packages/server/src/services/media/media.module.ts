@@ -20,6 +20,8 @@ import { MediaRepository } from './media.repository.js';
 import { mediaInternalRpc, mediaRpc } from './media.rpc.js';
 import { MediaService } from './media.service.js';
 import { MediaWorker } from './media.worker.js';
+import { AvatarFiles } from './media.avatars.js';
+import { FavoriteFiles } from './media.favorites.js';
 import { MomentFiles } from './media.moments.js';
 import { UploadReservations } from './media.reservations.js';
 
@@ -92,7 +94,16 @@ export async function initMedia(d: MediaModuleDeps): Promise<ServiceInstance<voi
     value: undefined,
     rpc: [
       serves(pb.MediaService, mediaRpc(service, drive)),
-      serves(pb.MediaInternalService, mediaInternalRpc(service, drive, new MomentFiles(service, repo))),
+      serves(
+        pb.MediaInternalService,
+        mediaInternalRpc(
+          service,
+          drive,
+          new MomentFiles(service, repo),
+          new AvatarFiles(service, repo, () => d.clock.now()),
+          new FavoriteFiles(service, repo, () => d.clock.now()),
+        ),
+      ),
     ],
   };
 }

@@ -4,6 +4,8 @@ import type { media as pb } from '@mychat/protocol';
 import { errors } from '../../kernel/errors.js';
 import { parseId as id } from '../../kernel/ids.js';
 import { requireCaller } from '../../rpc/call-context.js';
+import type { AvatarFiles } from './media.avatars.js';
+import type { FavoriteFiles } from './media.favorites.js';
 import type { DriveService } from './media.drive.js';
 import type { MomentFiles, MomentHolder } from './media.moments.js';
 import type { MediaService } from './media.service.js';
@@ -111,6 +113,8 @@ export function mediaInternalRpc(
   service: MediaService,
   drive: DriveService,
   moments: MomentFiles,
+  avatars: AvatarFiles,
+  favorites: FavoriteFiles,
 ): ServiceImpl<typeof pb.MediaInternalService> {
   return {
     async checkUpload(req) {
@@ -206,6 +210,48 @@ export function mediaInternalRpc(
     async detachMomentMedia(req) {
       await moments.detach(holderOf(req.holder), momentMediaIds(req.mediaIds));
       return {};
+    },
+    async holdAvatar(req) {
+      const m = await avatars.hold(
+        id(req.holderId, 'holderId'),
+        id(req.uploaderId, 'uploaderId'),
+        req.mediaId && id(req.mediaId, 'mediaId'),
+        req.previousMediaId && id(req.previousMediaId, 'previousMediaId'),
+      );
+      return m ? { media: mediaView(m) } : {};
+    },
+    async holdFavoriteMedia(req) {
+      if (!CLIENT_MSG_ID.test(req.clientMsgId))
+        throw errors.invalidArgument('clientMsgId is not valid', 'clientMsgId');
+      const m = await favorites.hold(id(req.userId, 'userId'), id(req.favoriteId, 'favoriteId'), {
+        mediaId: id(req.mediaId, 'mediaId'),
+        convId: id(req.conversationId, 'conversationId'),
+        senderId: id(req.senderId, 'senderId'),
+        clientMsgId: req.clientMsgId,
+      });
+      return { media: mediaView(m) };
+    },
+    async signFavoriteUrl(req) {
+      const r = await favorites.sign(
+        id(req.userId, 'userId'),
+        id(req.favoriteId, 'favoriteId'),
+        id(req.mediaId, 'mediaId'),
+        req.variant,
+        req.download,
+      );
+      return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
+    },
+    async releaseFavoriteMedia(req) {
+      await favorites.release(
+        id(req.userId, 'userId'),
+        id(req.favoriteId, 'favoriteId'),
+        req.mediaIds.map((m) => id(m, 'mediaIds')),
+      );
+      return {};
+    },
+    async signAvatarUrl(req) {
+      const r = await avatars.sign(id(req.holderId, 'holderId'), id(req.mediaId, 'mediaId'));
+      return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
     },
   };
 }

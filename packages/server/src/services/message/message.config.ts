@@ -18,4 +18,6 @@ export const messageConfigSchema = cfg.group({
    * group is quadratic traffic).
    */
   groupReceiptPushMaxMembers: cfg.int(100, 0, 100_000),
+  /** Favourites (收藏) a user may keep; more is FAVORITES_FULL. */
+  favoritesMax: cfg.int(5000, 1, 1_000_000),
 });

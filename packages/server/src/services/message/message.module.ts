@@ -1,5 +1,5 @@
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { message as pb } from '@mychat/protocol';
+import { favorites as favPb, message as pb } from '@mychat/protocol';
 import type { Registry } from 'prom-client';
 import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
@@ -30,6 +30,10 @@ import { indexFeedRpc } from './message.index-feed.js';
 import { MessageForwarder } from './message.forward.js';
 import { MessageRecordState } from './message.record-state.js';
 import { recordsRpc } from './message.records.rpc.js';
+import { favoritesMigrations } from './favorites/favorites.migrations.js';
+import { FavoritesRepository } from './favorites/favorites.repository.js';
+import { favoritesRpc } from './favorites/favorites.rpc.js';
+import { FavoritesService } from './favorites/favorites.service.js';
 
 export interface MessageModuleDeps {
   sql: SqlDatabase;
@@ -101,6 +105,17 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
       return { url: r.url, expiresAtMs: r.expiresAt ? timestampMs(r.expiresAt) : 0 };
     },
   });
+  // Favourites (收藏): a part of this module with tables of its own (migrated as `fav`).
+  await d.sql.migrate('fav', favoritesMigrations);
+  const favorites = new FavoritesService({
+    repo: new FavoritesRepository(d.sql),
+    store,
+    media: mediaClient,
+    bus: d.bus,
+    ids: d.ids,
+    clock: d.clock,
+    max: d.config.favoritesMax,
+  });
   const admin = new ConversationAdmin({ store, bus: d.bus, ids: d.ids, clock: d.clock });
   return {
     value: undefined,
@@ -117,6 +132,7 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
         ...pushContextRpc(store.db),
         ...indexFeedRpc(d.sql),
       }),
+      serves(favPb.FavoritesService, favoritesRpc(favorites)),
     ],
   };
 }

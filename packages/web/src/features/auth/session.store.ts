@@ -3,6 +3,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { i18n } from '../../i18n/index.js';
 import { sdkClient } from '../../sdk/current-client.js';
+import { learnAvatars } from '../../ui/avatar-urls.js';
 
 const ME_KEY = 'mychat.me';
 
@@ -11,6 +12,7 @@ export const useSessionStore = defineStore('session', () => {
   const client = sdkClient();
   const cached = localStorage.getItem(ME_KEY);
   const me = ref<Profile | null>(cached ? (JSON.parse(cached) as Profile) : null);
+  if (me.value) learnAvatars([me.value]);
   const signedIn = ref(false);
   const checked = ref(false);
   const state = ref<ConnectionState>(client.state);
@@ -69,6 +71,7 @@ export const useSessionStore = defineStore('session', () => {
 
   function remember(p: Profile) {
     me.value = p;
+    learnAvatars([p]);
     localStorage.setItem(ME_KEY, JSON.stringify(p));
   }
 
@@ -109,6 +112,10 @@ export const useSessionStore = defineStore('session', () => {
 
   async function updateProfile(patch: { nickname?: string; signature?: string }) {
     remember(await client.auth.updateProfile(patch));
+  }
+  /** The profile picture (an uploaded square image; '' removes it). */
+  async function setAvatar(mediaId: string) {
+    remember(await client.auth.setAvatar(mediaId));
   }
 
   async function changePassword(current: string, next: string) {
@@ -153,6 +160,7 @@ export const useSessionStore = defineStore('session', () => {
     login,
     resetPassword,
     updateProfile,
+    setAvatar,
     changePassword,
     devices,
     revokeDevice,

@@ -64,6 +64,8 @@ export function systemText(m: ChatMessage, nameOf: NameOf): string {
       });
     case 'announcement_updated':
       return t('chat.system.announcement_updated');
+    case 'group_avatar_changed':
+      return t('chat.system.group_avatar_changed', { name: nameOf(m.senderId) || t('common.unknownUser') });
     case 'member_muted': {
       const name = names(args.user_id);
       const until = /^\d+$/.test(args.until_ms ?? '') ? Number(args.until_ms) : 0;

@@ -2,6 +2,7 @@ import type { Friend, FriendRequest, Group, GroupMember, UserCard } from '@mycha
 import { defineStore } from 'pinia';
 import { computed, reactive, ref } from 'vue';
 import { sdkClient } from '../../sdk/current-client.js';
+import { learnAvatars } from '../../ui/avatar-urls.js';
 
 const USERS_KEY = 'mychat.users';
 
@@ -9,6 +10,7 @@ const USERS_KEY = 'mychat.users';
 export const useContactsStore = defineStore('contacts', () => {
   const client = sdkClient();
   const users = reactive<Record<string, UserCard>>(JSON.parse(localStorage.getItem(USERS_KEY) ?? '{}'));
+  learnAvatars(Object.values(users));
   const remarks = reactive<Record<string, string>>({});
   const friends = ref<Friend[]>([]);
   const incoming = ref<FriendRequest[]>([]);
@@ -25,6 +27,7 @@ export const useContactsStore = defineStore('contacts', () => {
   let saveTimer: ReturnType<typeof setTimeout> | undefined;
   function learn(list: UserCard[]) {
     for (const u of list) if (u.id) users[u.id] = { ...u };
+    learnAvatars(list);
     clearTimeout(saveTimer);
     saveTimer = setTimeout(() => localStorage.setItem(USERS_KEY, JSON.stringify(users)), 200);
   }
@@ -68,6 +71,7 @@ export const useContactsStore = defineStore('contacts', () => {
 
   async function loadGroups() {
     groups.value = await client.groups.list();
+    learnAvatars(groups.value);
   }
 
   async function loadBlocked() {

@@ -63,6 +63,12 @@ export const useGroupsStore = defineStore('groups', () => {
     await contacts.loadGroups();
   }
 
+  /** The group's picture (an uploaded square image; '' removes it). */
+  async function setAvatar(groupId: string, mediaId: string) {
+    await client.groups.setAvatar(groupId, mediaId);
+    await contacts.loadGroups();
+  }
+
   async function muteAll(groupId: string, on: boolean) {
     await client.groups.muteAll(groupId, on);
     await contacts.loadGroups();
@@ -88,6 +94,7 @@ export const useGroupsStore = defineStore('groups', () => {
     invite,
     createInviteLink,
     inviteLinks,
+    setAvatar,
     revokeInviteLink,
     update,
     muteAll,

@@ -14,7 +14,7 @@ import type { Message } from '@bufbuild/protobuf';
 export const file_mychat_media_v1_media: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'ChtteWNoYXQvbWVkaWEvdjEvbWVkaWEucHJvdG8SD215Y2hhdC5tZWRpYS52MSKAAwoFTWVkaWESCgoCaWQYASABKAkSKAoEa2luZBgCIAEoDjIaLm15Y2hhdC5tZWRpYS52MS5NZWRpYUtpbmQSLAoGc3RhdHVzGAMgASgOMhwubXljaGF0Lm1lZGlhLnYxLk1lZGlhU3RhdHVzEhAKCG93bmVyX2lkGAQgASgJEgwKBG1pbWUYBSABKAkSEAoEc2l6ZRgGIAEoA0ICMAESDgoGc2hhMjU2GAcgASgJEgwKBG5hbWUYCCABKAkSDQoFd2lkdGgYCSABKAUSDgoGaGVpZ2h0GAogASgFEhMKC2R1cmF0aW9uX21zGAsgASgFEhAKCHdhdmVmb3JtGAwgAygFEhMKC3BsYWNlaG9sZGVyGA0gASgJEhUKDWhhc190aHVtYm5haWwYDiABKAgSEgoKaGFzX3Bvc3RlchgPIAEoCBINCgVlcnJvchgQIAEoCRIuCgpjcmVhdGVkX2F0GBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIjCg9HZXRNZWRpYVJlcXVlc3QSEAoIbWVkaWFfaWQYASABKAkiOQoQR2V0TWVkaWFSZXNwb25zZRIlCgVtZWRpYRgBIAEoCzIWLm15Y2hhdC5tZWRpYS52MS5NZWRpYSJrChVHZXREb3dubG9hZFVybFJlcXVlc3QSEAoIbWVkaWFfaWQYASABKAkSLgoHdmFyaWFudBgCIAEoDjIdLm15Y2hhdC5tZWRpYS52MS5NZWRpYVZhcmlhbnQSEAoIZG93bmxvYWQYAyABKAgiVQoWR2V0RG93bmxvYWRVcmxSZXNwb25zZRILCgN1cmwYASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRgoQVHJpbVZpZGVvUmVxdWVzdBIQCghtZWRpYV9pZBgBIAEoCRIQCghzdGFydF9tcxgCIAEoBRIOCgZlbmRfbXMYAyABKAUiOgoRVHJpbVZpZGVvUmVzcG9uc2USJQoFbWVkaWEYASABKAsyFi5teWNoYXQubWVkaWEudjEuTWVkaWEiEQoPR2V0UXVvdGFSZXF1ZXN0IlwKEEdldFF1b3RhUmVzcG9uc2USFgoKdXNlZF9ieXRlcxgBIAEoA0ICMAESFwoLbGltaXRfYnl0ZXMYAiABKANCAjABEhcKC2RyaXZlX2J5dGVzGAMgASgDQgIwASLTAQoKRHJpdmVFbnRyeRIKCgJpZBgBIAEoCRIRCglwYXJlbnRfaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIRCglpc19mb2xkZXIYBCABKAgSJQoFbWVkaWEYBSABKAsyFi5teWNoYXQubWVkaWEudjEuTWVkaWESLgoKY3JlYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiJQoQTGlzdERyaXZlUmVxdWVzdBIRCglmb2xkZXJfaWQYASABKAkibAoRTGlzdERyaXZlUmVzcG9uc2USLAoHZW50cmllcxgBIAMoCzIbLm15Y2hhdC5tZWRpYS52MS5Ecml2ZUVudHJ5EikKBHBhdGgYAiADKAsyGy5teWNoYXQubWVkaWEudjEuRHJpdmVFbnRyeSI2ChNDcmVhdGVGb2xkZXJSZXF1ZXN0EhEKCXBhcmVudF9pZBgBIAEoCRIMCgRuYW1lGAIgASgJIkIKFENyZWF0ZUZvbGRlclJlc3BvbnNlEioKBWVudHJ5GAEgASgLMhsubXljaGF0Lm1lZGlhLnYxLkRyaXZlRW50cnkiRgoRQWRkVG9Ecml2ZVJlcXVlc3QSEAoIbWVkaWFfaWQYASABKAkSEQoJZm9sZGVyX2lkGAIgASgJEgwKBG5hbWUYAyABKAkiQAoSQWRkVG9Ecml2ZVJlc3BvbnNlEioKBWVudHJ5GAEgASgLMhsubXljaGF0Lm1lZGlhLnYxLkRyaXZlRW50cnkiNAoSUmVuYW1lRW50cnlSZXF1ZXN0EhAKCGVudHJ5X2lkGAEgASgJEgwKBG5hbWUYAiABKAkiQQoTUmVuYW1lRW50cnlSZXNwb25zZRIqCgVlbnRyeRgBIAEoCzIbLm15Y2hhdC5tZWRpYS52MS5Ecml2ZUVudHJ5IjcKEE1vdmVFbnRyeVJlcXVlc3QSEAoIZW50cnlfaWQYASABKAkSEQoJcGFyZW50X2lkGAIgASgJIj8KEU1vdmVFbnRyeVJlc3BvbnNlEioKBWVudHJ5GAEgASgLMhsubXljaGF0Lm1lZGlhLnYxLkRyaXZlRW50cnkiJgoSRGVsZXRlRW50cnlSZXF1ZXN0EhAKCGVudHJ5X2lkGAEgASgJIhUKE0RlbGV0ZUVudHJ5UmVzcG9uc2UifQoSQ2hlY2tVcGxvYWRSZXF1ZXN0EhAKCG93bmVyX2lkGAEgASgJEigKBGtpbmQYAiABKA4yGi5teWNoYXQubWVkaWEudjEuTWVkaWFLaW5kEhAKBHNpemUYAyABKANCAjABEhkKEXJlc2VydmVfdXBsb2FkX2lkGAQgASgJIjsKFFJlbGVhc2VVcGxvYWRSZXF1ZXN0EhAKCG93bmVyX2lkGAEgASgJEhEKCXVwbG9hZF9pZBgCIAEoCSIXChVSZWxlYXNlVXBsb2FkUmVzcG9uc2UiFQoTQ2hlY2tVcGxvYWRSZXNwb25zZSKcAQoVRmluYWxpemVVcGxvYWRSZXF1ZXN0EhAKCG93bmVyX2lkGAEgASgJEigKBGtpbmQYAiABKA4yGi5teWNoYXQubWVkaWEudjEuTWVkaWFLaW5kEhMKC3N0YWdpbmdfa2V5GAMgASgJEgwKBG5hbWUYBCABKAkSEQoJdXBsb2FkX2lkGAUgASgJEhEKCWZvbGRlcl9pZBgGIAEoCSI/ChZGaW5hbGl6ZVVwbG9hZFJlc3BvbnNlEiUKBW1lZGlhGAEgASgLMhYubXljaGF0Lm1lZGlhLnYxLk1lZGlhIuMBChJBdHRhY2hNZWRpYVJlcXVlc3QSEQoJc2VuZGVyX2lkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRIVCg1jbGllbnRfbXNnX2lkGAMgASgJEhEKCW1lZGlhX2lkcxgEIAMoCRIoCgRraW5kGAUgASgOMhoubXljaGF0Lm1lZGlhLnYxLk1lZGlhS2luZBIbChN2aWFfY29udmVyc2F0aW9uX2lkGAYgASgJEhUKDXZpYV9zZW5kZXJfaWQYByABKAkSGQoRdmlhX2NsaWVudF9tc2dfaWQYCCABKAkiPAoTQXR0YWNoTWVkaWFSZXNwb25zZRIlCgVtZWRpYRgBIAMoCzIWLm15Y2hhdC5tZWRpYS52MS5NZWRpYSKnAQoOU2lnblVybFJlcXVlc3QSEAoIbWVkaWFfaWQYASABKAkSLgoHdmFyaWFudBgCIAEoDjIdLm15Y2hhdC5tZWRpYS52MS5NZWRpYVZhcmlhbnQSEAoIZG93bmxvYWQYAyABKAgSFwoPY29udmVyc2F0aW9uX2lkGAQgASgJEhEKCXNlbmRlcl9pZBgFIAEoCRIVCg1jbGllbnRfbXNnX2lkGAYgASgJIk4KD1NpZ25VcmxSZXNwb25zZRILCgN1cmwYASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAimwEKElNhdmVUb0RyaXZlUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhAKCG1lZGlhX2lkGAIgASgJEhEKCWZvbGRlcl9pZBgDIAEoCRIMCgRuYW1lGAQgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgFIAEoCRIRCglzZW5kZXJfaWQYBiABKAkSFQoNY2xpZW50X21zZ19pZBgHIAEoCSJBChNTYXZlVG9Ecml2ZVJlc3BvbnNlEioKBWVudHJ5GAEgASgLMhsubXljaGF0Lm1lZGlhLnYxLkRyaXZlRW50cnkiMwoMTW9tZW50SG9sZGVyEhAKCG93bmVyX2lkGAEgASgJEhEKCW1vbWVudF9pZBgCIAEoCSKGAQoYQXR0YWNoTW9tZW50TWVkaWFSZXF1ZXN0Ei0KBmhvbGRlchgBIAEoCzIdLm15Y2hhdC5tZWRpYS52MS5Nb21lbnRIb2xkZXISEQoJbWVkaWFfaWRzGAIgAygJEigKBGtpbmQYAyABKA4yGi5teWNoYXQubWVkaWEudjEuTWVkaWFLaW5kIkIKGUF0dGFjaE1vbWVudE1lZGlhUmVzcG9uc2USJQoFbWVkaWEYASADKAsyFi5teWNoYXQubWVkaWEudjEuTWVkaWEimQEKFFNpZ25Nb21lbnRVcmxSZXF1ZXN0Ei0KBmhvbGRlchgBIAEoCzIdLm15Y2hhdC5tZWRpYS52MS5Nb21lbnRIb2xkZXISEAoIbWVkaWFfaWQYAiABKAkSLgoHdmFyaWFudBgDIAEoDjIdLm15Y2hhdC5tZWRpYS52MS5NZWRpYVZhcmlhbnQSEAoIZG93bmxvYWQYBCABKAgiVAoVU2lnbk1vbWVudFVybFJlc3BvbnNlEgsKA3VybBgBIAEoCRIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJcChhEZXRhY2hNb21lbnRNZWRpYVJlcXVlc3QSLQoGaG9sZGVyGAEgASgLMh0ubXljaGF0Lm1lZGlhLnYxLk1vbWVudEhvbGRlchIRCgltZWRpYV9pZHMYAiADKAkiGwoZRGV0YWNoTW9tZW50TWVkaWFSZXNwb25zZSp+CglNZWRpYUtpbmQSGgoWTUVESUFfS0lORF9VTlNQRUNJRklFRBAAEhQKEE1FRElBX0tJTkRfSU1BR0UQARIUChBNRURJQV9LSU5EX1ZPSUNFEAISFAoQTUVESUFfS0lORF9WSURFTxADEhMKD01FRElBX0tJTkRfRklMRRAEKnkKC01lZGlhU3RhdHVzEhwKGE1FRElBX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF01FRElBX1NUQVRVU19QUk9DRVNTSU5HEAESFgoSTUVESUFfU1RBVFVTX1JFQURZEAISFwoTTUVESUFfU1RBVFVTX0ZBSUxFRBADKmEKDE1lZGlhVmFyaWFudBIaChZNRURJQV9WQVJJQU5UX09SSUdJTkFMEAASGwoXTUVESUFfVkFSSUFOVF9USFVNQk5BSUwQARIYChRNRURJQV9WQVJJQU5UX1BPU1RFUhACMvcGCgxNZWRpYVNlcnZpY2USTwoIR2V0TWVkaWESIC5teWNoYXQubWVkaWEudjEuR2V0TWVkaWFSZXF1ZXN0GiEubXljaGF0Lm1lZGlhLnYxLkdldE1lZGlhUmVzcG9uc2USYQoOR2V0RG93bmxvYWRVcmwSJi5teWNoYXQubWVkaWEudjEuR2V0RG93bmxvYWRVcmxSZXF1ZXN0GicubXljaGF0Lm1lZGlhLnYxLkdldERvd25sb2FkVXJsUmVzcG9uc2USUgoJVHJpbVZpZGVvEiEubXljaGF0Lm1lZGlhLnYxLlRyaW1WaWRlb1JlcXVlc3QaIi5teWNoYXQubWVkaWEudjEuVHJpbVZpZGVvUmVzcG9uc2USTwoIR2V0UXVvdGESIC5teWNoYXQubWVkaWEudjEuR2V0UXVvdGFSZXF1ZXN0GiEubXljaGF0Lm1lZGlhLnYxLkdldFF1b3RhUmVzcG9uc2USUgoJTGlzdERyaXZlEiEubXljaGF0Lm1lZGlhLnYxLkxpc3REcml2ZVJlcXVlc3QaIi5teWNoYXQubWVkaWEudjEuTGlzdERyaXZlUmVzcG9uc2USWwoMQ3JlYXRlRm9sZGVyEiQubXljaGF0Lm1lZGlhLnYxLkNyZWF0ZUZvbGRlclJlcXVlc3QaJS5teWNoYXQubWVkaWEudjEuQ3JlYXRlRm9sZGVyUmVzcG9uc2USVQoKQWRkVG9Ecml2ZRIiLm15Y2hhdC5tZWRpYS52MS5BZGRUb0RyaXZlUmVxdWVzdBojLm15Y2hhdC5tZWRpYS52MS5BZGRUb0RyaXZlUmVzcG9uc2USWAoLUmVuYW1lRW50cnkSIy5teWNoYXQubWVkaWEudjEuUmVuYW1lRW50cnlSZXF1ZXN0GiQubXljaGF0Lm1lZGlhLnYxLlJlbmFtZUVudHJ5UmVzcG9uc2USUgoJTW92ZUVudHJ5EiEubXljaGF0Lm1lZGlhLnYxLk1vdmVFbnRyeVJlcXVlc3QaIi5teWNoYXQubWVkaWEudjEuTW92ZUVudHJ5UmVzcG9uc2USWAoLRGVsZXRlRW50cnkSIy5teWNoYXQubWVkaWEudjEuRGVsZXRlRW50cnlSZXF1ZXN0GiQubXljaGF0Lm1lZGlhLnYxLkRlbGV0ZUVudHJ5UmVzcG9uc2Uy7QYKFE1lZGlhSW50ZXJuYWxTZXJ2aWNlElgKC0NoZWNrVXBsb2FkEiMubXljaGF0Lm1lZGlhLnYxLkNoZWNrVXBsb2FkUmVxdWVzdBokLm15Y2hhdC5tZWRpYS52MS5DaGVja1VwbG9hZFJlc3BvbnNlEmEKDkZpbmFsaXplVXBsb2FkEiYubXljaGF0Lm1lZGlhLnYxLkZpbmFsaXplVXBsb2FkUmVxdWVzdBonLm15Y2hhdC5tZWRpYS52MS5GaW5hbGl6ZVVwbG9hZFJlc3BvbnNlElgKC0F0dGFjaE1lZGlhEiMubXljaGF0Lm1lZGlhLnYxLkF0dGFjaE1lZGlhUmVxdWVzdBokLm15Y2hhdC5tZWRpYS52MS5BdHRhY2hNZWRpYVJlc3BvbnNlEl4KDVJlbGVhc2VVcGxvYWQSJS5teWNoYXQubWVkaWEudjEuUmVsZWFzZVVwbG9hZFJlcXVlc3QaJi5teWNoYXQubWVkaWEudjEuUmVsZWFzZVVwbG9hZFJlc3BvbnNlEkwKB1NpZ25VcmwSHy5teWNoYXQubWVkaWEudjEuU2lnblVybFJlcXVlc3QaIC5teWNoYXQubWVkaWEudjEuU2lnblVybFJlc3BvbnNlElgKC1NhdmVUb0RyaXZlEiMubXljaGF0Lm1lZGlhLnYxLlNhdmVUb0RyaXZlUmVxdWVzdBokLm15Y2hhdC5tZWRpYS52MS5TYXZlVG9Ecml2ZVJlc3BvbnNlEmoKEUF0dGFjaE1vbWVudE1lZGlhEikubXljaGF0Lm1lZGlhLnYxLkF0dGFjaE1vbWVudE1lZGlhUmVxdWVzdBoqLm15Y2hhdC5tZWRpYS52MS5BdHRhY2hNb21lbnRNZWRpYVJlc3BvbnNlEl4KDVNpZ25Nb21lbnRVcmwSJS5teWNoYXQubWVkaWEudjEuU2lnbk1vbWVudFVybFJlcXVlc3QaJi5teWNoYXQubWVkaWEudjEuU2lnbk1vbWVudFVybFJlc3BvbnNlEmoKEURldGFjaE1vbWVudE1lZGlhEikubXljaGF0Lm1lZGlhLnYxLkRldGFjaE1vbWVudE1lZGlhUmVxdWVzdBoqLm15Y2hhdC5tZWRpYS52MS5EZXRhY2hNb21lbnRNZWRpYVJlc3BvbnNlYgZwcm90bzM',
+    'ChtteWNoYXQvbWVkaWEvdjEvbWVkaWEucHJvdG8SD215Y2hhdC5tZWRpYS52MSKAAwoFTWVkaWESCgoCaWQYASABKAkSKAoEa2luZBgCIAEoDjIaLm15Y2hhdC5tZWRpYS52MS5NZWRpYUtpbmQSLAoGc3RhdHVzGAMgASgOMhwubXljaGF0Lm1lZGlhLnYxLk1lZGlhU3RhdHVzEhAKCG93bmVyX2lkGAQgASgJEgwKBG1pbWUYBSABKAkSEAoEc2l6ZRgGIAEoA0ICMAESDgoGc2hhMjU2GAcgASgJEgwKBG5hbWUYCCABKAkSDQoFd2lkdGgYCSABKAUSDgoGaGVpZ2h0GAogASgFEhMKC2R1cmF0aW9uX21zGAsgASgFEhAKCHdhdmVmb3JtGAwgAygFEhMKC3BsYWNlaG9sZGVyGA0gASgJEhUKDWhhc190aHVtYm5haWwYDiABKAgSEgoKaGFzX3Bvc3RlchgPIAEoCBINCgVlcnJvchgQIAEoCRIuCgpjcmVhdGVkX2F0GBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIjCg9HZXRNZWRpYVJlcXVlc3QSEAoIbWVkaWFfaWQYASABKAkiOQoQR2V0TWVkaWFSZXNwb25zZRIlCgVtZWRpYRgBIAEoCzIWLm15Y2hhdC5tZWRpYS52MS5NZWRpYSJrChVHZXREb3dubG9hZFVybFJlcXVlc3QSEAoIbWVkaWFfaWQYASABKAkSLgoHdmFyaWFudBgCIAEoDjIdLm15Y2hhdC5tZWRpYS52MS5NZWRpYVZhcmlhbnQSEAoIZG93bmxvYWQYAyABKAgiVQoWR2V0RG93bmxvYWRVcmxSZXNwb25zZRILCgN1cmwYASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRgoQVHJpbVZpZGVvUmVxdWVzdBIQCghtZWRpYV9pZBgBIAEoCRIQCghzdGFydF9tcxgCIAEoBRIOCgZlbmRfbXMYAyABKAUiOgoRVHJpbVZpZGVvUmVzcG9uc2USJQoFbWVkaWEYASABKAsyFi5teWNoYXQubWVkaWEudjEuTWVkaWEiEQoPR2V0UXVvdGFSZXF1ZXN0IlwKEEdldFF1b3RhUmVzcG9uc2USFgoKdXNlZF9ieXRlcxgBIAEoA0ICMAESFwoLbGltaXRfYnl0ZXMYAiABKANCAjABEhcKC2RyaXZlX2J5dGVzGAMgASgDQgIwASLTAQoKRHJpdmVFbnRyeRIKCgJpZBgBIAEoCRIRCglwYXJlbnRfaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIRCglpc19mb2xkZXIYBCABKAgSJQoFbWVkaWEYBSABKAsyFi5teWNoYXQubWVkaWEudjEuTWVkaWESLgoKY3JlYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiJQoQTGlzdERyaXZlUmVxdWVzdBIRCglmb2xkZXJfaWQYASABKAkibAoRTGlzdERyaXZlUmVzcG9uc2USLAoHZW50cmllcxgBIAMoCzIbLm15Y2hhdC5tZWRpYS52MS5Ecml2ZUVudHJ5EikKBHBhdGgYAiADKAsyGy5teWNoYXQubWVkaWEudjEuRHJpdmVFbnRyeSI2ChNDcmVhdGVGb2xkZXJSZXF1ZXN0EhEKCXBhcmVudF9pZBgBIAEoCRIMCgRuYW1lGAIgASgJIkIKFENyZWF0ZUZvbGRlclJlc3BvbnNlEioKBWVudHJ5GAEgASgLMhsubXljaGF0Lm1lZGlhLnYxLkRyaXZlRW50cnkiRgoRQWRkVG9Ecml2ZVJlcXVlc3QSEAoIbWVkaWFfaWQYASABKAkSEQoJZm9sZGVyX2lkGAIgASgJEgwKBG5hbWUYAyABKAkiQAoSQWRkVG9Ecml2ZVJlc3BvbnNlEioKBWVudHJ5GAEgASgLMhsubXljaGF0Lm1lZGlhLnYxLkRyaXZlRW50cnkiNAoSUmVuYW1lRW50cnlSZXF1ZXN0EhAKCGVudHJ5X2lkGAEgASgJEgwKBG5hbWUYAiABKAkiQQoTUmVuYW1lRW50cnlSZXNwb25zZRIqCgVlbnRyeRgBIAEoCzIbLm15Y2hhdC5tZWRpYS52MS5Ecml2ZUVudHJ5IjcKEE1vdmVFbnRyeVJlcXVlc3QSEAoIZW50cnlfaWQYASABKAkSEQoJcGFyZW50X2lkGAIgASgJIj8KEU1vdmVFbnRyeVJlc3BvbnNlEioKBWVudHJ5GAEgASgLMhsubXljaGF0Lm1lZGlhLnYxLkRyaXZlRW50cnkiJgoSRGVsZXRlRW50cnlSZXF1ZXN0EhAKCGVudHJ5X2lkGAEgASgJIhUKE0RlbGV0ZUVudHJ5UmVzcG9uc2UifQoSQ2hlY2tVcGxvYWRSZXF1ZXN0EhAKCG93bmVyX2lkGAEgASgJEigKBGtpbmQYAiABKA4yGi5teWNoYXQubWVkaWEudjEuTWVkaWFLaW5kEhAKBHNpemUYAyABKANCAjABEhkKEXJlc2VydmVfdXBsb2FkX2lkGAQgASgJIjsKFFJlbGVhc2VVcGxvYWRSZXF1ZXN0EhAKCG93bmVyX2lkGAEgASgJEhEKCXVwbG9hZF9pZBgCIAEoCSIXChVSZWxlYXNlVXBsb2FkUmVzcG9uc2UiFQoTQ2hlY2tVcGxvYWRSZXNwb25zZSKcAQoVRmluYWxpemVVcGxvYWRSZXF1ZXN0EhAKCG93bmVyX2lkGAEgASgJEigKBGtpbmQYAiABKA4yGi5teWNoYXQubWVkaWEudjEuTWVkaWFLaW5kEhMKC3N0YWdpbmdfa2V5GAMgASgJEgwKBG5hbWUYBCABKAkSEQoJdXBsb2FkX2lkGAUgASgJEhEKCWZvbGRlcl9pZBgGIAEoCSI/ChZGaW5hbGl6ZVVwbG9hZFJlc3BvbnNlEiUKBW1lZGlhGAEgASgLMhYubXljaGF0Lm1lZGlhLnYxLk1lZGlhIuMBChJBdHRhY2hNZWRpYVJlcXVlc3QSEQoJc2VuZGVyX2lkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRIVCg1jbGllbnRfbXNnX2lkGAMgASgJEhEKCW1lZGlhX2lkcxgEIAMoCRIoCgRraW5kGAUgASgOMhoubXljaGF0Lm1lZGlhLnYxLk1lZGlhS2luZBIbChN2aWFfY29udmVyc2F0aW9uX2lkGAYgASgJEhUKDXZpYV9zZW5kZXJfaWQYByABKAkSGQoRdmlhX2NsaWVudF9tc2dfaWQYCCABKAkiPAoTQXR0YWNoTWVkaWFSZXNwb25zZRIlCgVtZWRpYRgBIAMoCzIWLm15Y2hhdC5tZWRpYS52MS5NZWRpYSKnAQoOU2lnblVybFJlcXVlc3QSEAoIbWVkaWFfaWQYASABKAkSLgoHdmFyaWFudBgCIAEoDjIdLm15Y2hhdC5tZWRpYS52MS5NZWRpYVZhcmlhbnQSEAoIZG93bmxvYWQYAyABKAgSFwoPY29udmVyc2F0aW9uX2lkGAQgASgJEhEKCXNlbmRlcl9pZBgFIAEoCRIVCg1jbGllbnRfbXNnX2lkGAYgASgJIk4KD1NpZ25VcmxSZXNwb25zZRILCgN1cmwYASABKAkSLgoKZXhwaXJlc19hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAimwEKElNhdmVUb0RyaXZlUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhAKCG1lZGlhX2lkGAIgASgJEhEKCWZvbGRlcl9pZBgDIAEoCRIMCgRuYW1lGAQgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgFIAEoCRIRCglzZW5kZXJfaWQYBiABKAkSFQoNY2xpZW50X21zZ19pZBgHIAEoCSJBChNTYXZlVG9Ecml2ZVJlc3BvbnNlEioKBWVudHJ5GAEgASgLMhsubXljaGF0Lm1lZGlhLnYxLkRyaXZlRW50cnkiMwoMTW9tZW50SG9sZGVyEhAKCG93bmVyX2lkGAEgASgJEhEKCW1vbWVudF9pZBgCIAEoCSKGAQoYQXR0YWNoTW9tZW50TWVkaWFSZXF1ZXN0Ei0KBmhvbGRlchgBIAEoCzIdLm15Y2hhdC5tZWRpYS52MS5Nb21lbnRIb2xkZXISEQoJbWVkaWFfaWRzGAIgAygJEigKBGtpbmQYAyABKA4yGi5teWNoYXQubWVkaWEudjEuTWVkaWFLaW5kIkIKGUF0dGFjaE1vbWVudE1lZGlhUmVzcG9uc2USJQoFbWVkaWEYASADKAsyFi5teWNoYXQubWVkaWEudjEuTWVkaWEimQEKFFNpZ25Nb21lbnRVcmxSZXF1ZXN0Ei0KBmhvbGRlchgBIAEoCzIdLm15Y2hhdC5tZWRpYS52MS5Nb21lbnRIb2xkZXISEAoIbWVkaWFfaWQYAiABKAkSLgoHdmFyaWFudBgDIAEoDjIdLm15Y2hhdC5tZWRpYS52MS5NZWRpYVZhcmlhbnQSEAoIZG93bmxvYWQYBCABKAgiVAoVU2lnbk1vbWVudFVybFJlc3BvbnNlEgsKA3VybBgBIAEoCRIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJcChhEZXRhY2hNb21lbnRNZWRpYVJlcXVlc3QSLQoGaG9sZGVyGAEgASgLMh0ubXljaGF0Lm1lZGlhLnYxLk1vbWVudEhvbGRlchIRCgltZWRpYV9pZHMYAiADKAkiGwoZRGV0YWNoTW9tZW50TWVkaWFSZXNwb25zZSJoChFIb2xkQXZhdGFyUmVxdWVzdBIRCglob2xkZXJfaWQYASABKAkSEwoLdXBsb2FkZXJfaWQYAiABKAkSEAoIbWVkaWFfaWQYAyABKAkSGQoRcHJldmlvdXNfbWVkaWFfaWQYBCABKAkiOwoSSG9sZEF2YXRhclJlc3BvbnNlEiUKBW1lZGlhGAEgASgLMhYubXljaGF0Lm1lZGlhLnYxLk1lZGlhIjsKFFNpZ25BdmF0YXJVcmxSZXF1ZXN0EhEKCWhvbGRlcl9pZBgBIAEoCRIQCghtZWRpYV9pZBgCIAEoCSJUChVTaWduQXZhdGFyVXJsUmVzcG9uc2USCwoDdXJsGAEgASgJEi4KCmV4cGlyZXNfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpUBChhIb2xkRmF2b3JpdGVNZWRpYVJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRITCgtmYXZvcml0ZV9pZBgCIAEoCRIQCghtZWRpYV9pZBgDIAEoCRIXCg9jb252ZXJzYXRpb25faWQYBCABKAkSEQoJc2VuZGVyX2lkGAUgASgJEhUKDWNsaWVudF9tc2dfaWQYBiABKAkiQgoZSG9sZEZhdm9yaXRlTWVkaWFSZXNwb25zZRIlCgVtZWRpYRgBIAEoCzIWLm15Y2hhdC5tZWRpYS52MS5NZWRpYSKSAQoWU2lnbkZhdm9yaXRlVXJsUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhMKC2Zhdm9yaXRlX2lkGAIgASgJEhAKCG1lZGlhX2lkGAMgASgJEi4KB3ZhcmlhbnQYBCABKA4yHS5teWNoYXQubWVkaWEudjEuTWVkaWFWYXJpYW50EhAKCGRvd25sb2FkGAUgASgIIlYKF1NpZ25GYXZvcml0ZVVybFJlc3BvbnNlEgsKA3VybBgBIAEoCRIuCgpleHBpcmVzX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJWChtSZWxlYXNlRmF2b3JpdGVNZWRpYVJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRITCgtmYXZvcml0ZV9pZBgCIAEoCRIRCgltZWRpYV9pZHMYAyADKAkiHgocUmVsZWFzZUZhdm9yaXRlTWVkaWFSZXNwb25zZSp+CglNZWRpYUtpbmQSGgoWTUVESUFfS0lORF9VTlNQRUNJRklFRBAAEhQKEE1FRElBX0tJTkRfSU1BR0UQARIUChBNRURJQV9LSU5EX1ZPSUNFEAISFAoQTUVESUFfS0lORF9WSURFTxADEhMKD01FRElBX0tJTkRfRklMRRAEKnkKC01lZGlhU3RhdHVzEhwKGE1FRElBX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF01FRElBX1NUQVRVU19QUk9DRVNTSU5HEAESFgoSTUVESUFfU1RBVFVTX1JFQURZEAISFwoTTUVESUFfU1RBVFVTX0ZBSUxFRBADKmEKDE1lZGlhVmFyaWFudBIaChZNRURJQV9WQVJJQU5UX09SSUdJTkFMEAASGwoXTUVESUFfVkFSSUFOVF9USFVNQk5BSUwQARIYChRNRURJQV9WQVJJQU5UX1BPU1RFUhACMvcGCgxNZWRpYVNlcnZpY2USTwoIR2V0TWVkaWESIC5teWNoYXQubWVkaWEudjEuR2V0TWVkaWFSZXF1ZXN0GiEubXljaGF0Lm1lZGlhLnYxLkdldE1lZGlhUmVzcG9uc2USYQoOR2V0RG93bmxvYWRVcmwSJi5teWNoYXQubWVkaWEudjEuR2V0RG93bmxvYWRVcmxSZXF1ZXN0GicubXljaGF0Lm1lZGlhLnYxLkdldERvd25sb2FkVXJsUmVzcG9uc2USUgoJVHJpbVZpZGVvEiEubXljaGF0Lm1lZGlhLnYxLlRyaW1WaWRlb1JlcXVlc3QaIi5teWNoYXQubWVkaWEudjEuVHJpbVZpZGVvUmVzcG9uc2USTwoIR2V0UXVvdGESIC5teWNoYXQubWVkaWEudjEuR2V0UXVvdGFSZXF1ZXN0GiEubXljaGF0Lm1lZGlhLnYxLkdldFF1b3RhUmVzcG9uc2USUgoJTGlzdERyaXZlEiEubXljaGF0Lm1lZGlhLnYxLkxpc3REcml2ZVJlcXVlc3QaIi5teWNoYXQubWVkaWEudjEuTGlzdERyaXZlUmVzcG9uc2USWwoMQ3JlYXRlRm9sZGVyEiQubXljaGF0Lm1lZGlhLnYxLkNyZWF0ZUZvbGRlclJlcXVlc3QaJS5teWNoYXQubWVkaWEudjEuQ3JlYXRlRm9sZGVyUmVzcG9uc2USVQoKQWRkVG9Ecml2ZRIiLm15Y2hhdC5tZWRpYS52MS5BZGRUb0RyaXZlUmVxdWVzdBojLm15Y2hhdC5tZWRpYS52MS5BZGRUb0RyaXZlUmVzcG9uc2USWAoLUmVuYW1lRW50cnkSIy5teWNoYXQubWVkaWEudjEuUmVuYW1lRW50cnlSZXF1ZXN0GiQubXljaGF0Lm1lZGlhLnYxLlJlbmFtZUVudHJ5UmVzcG9uc2USUgoJTW92ZUVudHJ5EiEubXljaGF0Lm1lZGlhLnYxLk1vdmVFbnRyeVJlcXVlc3QaIi5teWNoYXQubWVkaWEudjEuTW92ZUVudHJ5UmVzcG9uc2USWAoLRGVsZXRlRW50cnkSIy5teWNoYXQubWVkaWEudjEuRGVsZXRlRW50cnlSZXF1ZXN0GiQubXljaGF0Lm1lZGlhLnYxLkRlbGV0ZUVudHJ5UmVzcG9uc2Uy6woKFE1lZGlhSW50ZXJuYWxTZXJ2aWNlElgKC0NoZWNrVXBsb2FkEiMubXljaGF0Lm1lZGlhLnYxLkNoZWNrVXBsb2FkUmVxdWVzdBokLm15Y2hhdC5tZWRpYS52MS5DaGVja1VwbG9hZFJlc3BvbnNlEmEKDkZpbmFsaXplVXBsb2FkEiYubXljaGF0Lm1lZGlhLnYxLkZpbmFsaXplVXBsb2FkUmVxdWVzdBonLm15Y2hhdC5tZWRpYS52MS5GaW5hbGl6ZVVwbG9hZFJlc3BvbnNlElgKC0F0dGFjaE1lZGlhEiMubXljaGF0Lm1lZGlhLnYxLkF0dGFjaE1lZGlhUmVxdWVzdBokLm15Y2hhdC5tZWRpYS52MS5BdHRhY2hNZWRpYVJlc3BvbnNlEl4KDVJlbGVhc2VVcGxvYWQSJS5teWNoYXQubWVkaWEudjEuUmVsZWFzZVVwbG9hZFJlcXVlc3QaJi5teWNoYXQubWVkaWEudjEuUmVsZWFzZVVwbG9hZFJlc3BvbnNlEkwKB1NpZ25VcmwSHy5teWNoYXQubWVkaWEudjEuU2lnblVybFJlcXVlc3QaIC5teWNoYXQubWVkaWEudjEuU2lnblVybFJlc3BvbnNlElgKC1NhdmVUb0RyaXZlEiMubXljaGF0Lm1lZGlhLnYxLlNhdmVUb0RyaXZlUmVxdWVzdBokLm15Y2hhdC5tZWRpYS52MS5TYXZlVG9Ecml2ZVJlc3BvbnNlEmoKEUF0dGFjaE1vbWVudE1lZGlhEikubXljaGF0Lm1lZGlhLnYxLkF0dGFjaE1vbWVudE1lZGlhUmVxdWVzdBoqLm15Y2hhdC5tZWRpYS52MS5BdHRhY2hNb21lbnRNZWRpYVJlc3BvbnNlEl4KDVNpZ25Nb21lbnRVcmwSJS5teWNoYXQubWVkaWEudjEuU2lnbk1vbWVudFVybFJlcXVlc3QaJi5teWNoYXQubWVkaWEudjEuU2lnbk1vbWVudFVybFJlc3BvbnNlEmoKEURldGFjaE1vbWVudE1lZGlhEikubXljaGF0Lm1lZGlhLnYxLkRldGFjaE1vbWVudE1lZGlhUmVxdWVzdBoqLm15Y2hhdC5tZWRpYS52MS5EZXRhY2hNb21lbnRNZWRpYVJlc3BvbnNlElUKCkhvbGRBdmF0YXISIi5teWNoYXQubWVkaWEudjEuSG9sZEF2YXRhclJlcXVlc3QaIy5teWNoYXQubWVkaWEudjEuSG9sZEF2YXRhclJlc3BvbnNlEl4KDVNpZ25BdmF0YXJVcmwSJS5teWNoYXQubWVkaWEudjEuU2lnbkF2YXRhclVybFJlcXVlc3QaJi5teWNoYXQubWVkaWEudjEuU2lnbkF2YXRhclVybFJlc3BvbnNlEmoKEUhvbGRGYXZvcml0ZU1lZGlhEikubXljaGF0Lm1lZGlhLnYxLkhvbGRGYXZvcml0ZU1lZGlhUmVxdWVzdBoqLm15Y2hhdC5tZWRpYS52MS5Ib2xkRmF2b3JpdGVNZWRpYVJlc3BvbnNlEmQKD1NpZ25GYXZvcml0ZVVybBInLm15Y2hhdC5tZWRpYS52MS5TaWduRmF2b3JpdGVVcmxSZXF1ZXN0GigubXljaGF0Lm1lZGlhLnYxLlNpZ25GYXZvcml0ZVVybFJlc3BvbnNlEnMKFFJlbGVhc2VGYXZvcml0ZU1lZGlhEiwubXljaGF0Lm1lZGlhLnYxLlJlbGVhc2VGYXZvcml0ZU1lZGlhUmVxdWVzdBotLm15Y2hhdC5tZWRpYS52MS5SZWxlYXNlRmF2b3JpdGVNZWRpYVJlc3BvbnNlYgZwcm90bzM',
     [file_google_protobuf_timestamp],
   );
 
@@ -1152,6 +1152,278 @@ export const DetachMomentMediaResponseSchema: GenMessage<DetachMomentMediaRespon
   messageDesc(file_mychat_media_v1_media, 40);
 
 /**
+ * @generated from message mychat.media.v1.HoldAvatarRequest
+ */
+export type HoldAvatarRequest = Message<'mychat.media.v1.HoldAvatarRequest'> & {
+  /**
+   * The person or group whose picture it is.
+   *
+   * @generated from field: string holder_id = 1;
+   */
+  holderId: string;
+
+  /**
+   * Who uploaded the image (it must be theirs).
+   *
+   * @generated from field: string uploader_id = 2;
+   */
+  uploaderId: string;
+
+  /**
+   * Empty: only let go of the previous picture.
+   *
+   * @generated from field: string media_id = 3;
+   */
+  mediaId: string;
+
+  /**
+   * @generated from field: string previous_media_id = 4;
+   */
+  previousMediaId: string;
+};
+
+/**
+ * Describes the message mychat.media.v1.HoldAvatarRequest.
+ * Use `create(HoldAvatarRequestSchema)` to create a new message.
+ */
+export const HoldAvatarRequestSchema: GenMessage<HoldAvatarRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_media_v1_media, 41);
+
+/**
+ * @generated from message mychat.media.v1.HoldAvatarResponse
+ */
+export type HoldAvatarResponse = Message<'mychat.media.v1.HoldAvatarResponse'> & {
+  /**
+   * Unset when media_id was empty.
+   *
+   * @generated from field: mychat.media.v1.Media media = 1;
+   */
+  media?: Media | undefined;
+};
+
+/**
+ * Describes the message mychat.media.v1.HoldAvatarResponse.
+ * Use `create(HoldAvatarResponseSchema)` to create a new message.
+ */
+export const HoldAvatarResponseSchema: GenMessage<HoldAvatarResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_media_v1_media, 42);
+
+/**
+ * @generated from message mychat.media.v1.SignAvatarUrlRequest
+ */
+export type SignAvatarUrlRequest = Message<'mychat.media.v1.SignAvatarUrlRequest'> & {
+  /**
+   * @generated from field: string holder_id = 1;
+   */
+  holderId: string;
+
+  /**
+   * @generated from field: string media_id = 2;
+   */
+  mediaId: string;
+};
+
+/**
+ * Describes the message mychat.media.v1.SignAvatarUrlRequest.
+ * Use `create(SignAvatarUrlRequestSchema)` to create a new message.
+ */
+export const SignAvatarUrlRequestSchema: GenMessage<SignAvatarUrlRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_media_v1_media, 43);
+
+/**
+ * @generated from message mychat.media.v1.SignAvatarUrlResponse
+ */
+export type SignAvatarUrlResponse = Message<'mychat.media.v1.SignAvatarUrlResponse'> & {
+  /**
+   * @generated from field: string url = 1;
+   */
+  url: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 2;
+   */
+  expiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message mychat.media.v1.SignAvatarUrlResponse.
+ * Use `create(SignAvatarUrlResponseSchema)` to create a new message.
+ */
+export const SignAvatarUrlResponseSchema: GenMessage<SignAvatarUrlResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_media_v1_media, 44);
+
+/**
+ * @generated from message mychat.media.v1.HoldFavoriteMediaRequest
+ */
+export type HoldFavoriteMediaRequest = Message<'mychat.media.v1.HoldFavoriteMediaRequest'> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string favorite_id = 2;
+   */
+  favoriteId: string;
+
+  /**
+   * @generated from field: string media_id = 3;
+   */
+  mediaId: string;
+
+  /**
+   * The message that carries the file, as AttachMedia recorded it.
+   *
+   * @generated from field: string conversation_id = 4;
+   */
+  conversationId: string;
+
+  /**
+   * @generated from field: string sender_id = 5;
+   */
+  senderId: string;
+
+  /**
+   * @generated from field: string client_msg_id = 6;
+   */
+  clientMsgId: string;
+};
+
+/**
+ * Describes the message mychat.media.v1.HoldFavoriteMediaRequest.
+ * Use `create(HoldFavoriteMediaRequestSchema)` to create a new message.
+ */
+export const HoldFavoriteMediaRequestSchema: GenMessage<HoldFavoriteMediaRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_media_v1_media, 45);
+
+/**
+ * @generated from message mychat.media.v1.HoldFavoriteMediaResponse
+ */
+export type HoldFavoriteMediaResponse = Message<'mychat.media.v1.HoldFavoriteMediaResponse'> & {
+  /**
+   * The user's own copy.
+   *
+   * @generated from field: mychat.media.v1.Media media = 1;
+   */
+  media?: Media | undefined;
+};
+
+/**
+ * Describes the message mychat.media.v1.HoldFavoriteMediaResponse.
+ * Use `create(HoldFavoriteMediaResponseSchema)` to create a new message.
+ */
+export const HoldFavoriteMediaResponseSchema: GenMessage<HoldFavoriteMediaResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_media_v1_media, 46);
+
+/**
+ * @generated from message mychat.media.v1.SignFavoriteUrlRequest
+ */
+export type SignFavoriteUrlRequest = Message<'mychat.media.v1.SignFavoriteUrlRequest'> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string favorite_id = 2;
+   */
+  favoriteId: string;
+
+  /**
+   * @generated from field: string media_id = 3;
+   */
+  mediaId: string;
+
+  /**
+   * @generated from field: mychat.media.v1.MediaVariant variant = 4;
+   */
+  variant: MediaVariant;
+
+  /**
+   * @generated from field: bool download = 5;
+   */
+  download: boolean;
+};
+
+/**
+ * Describes the message mychat.media.v1.SignFavoriteUrlRequest.
+ * Use `create(SignFavoriteUrlRequestSchema)` to create a new message.
+ */
+export const SignFavoriteUrlRequestSchema: GenMessage<SignFavoriteUrlRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_media_v1_media, 47);
+
+/**
+ * @generated from message mychat.media.v1.SignFavoriteUrlResponse
+ */
+export type SignFavoriteUrlResponse = Message<'mychat.media.v1.SignFavoriteUrlResponse'> & {
+  /**
+   * @generated from field: string url = 1;
+   */
+  url: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 2;
+   */
+  expiresAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message mychat.media.v1.SignFavoriteUrlResponse.
+ * Use `create(SignFavoriteUrlResponseSchema)` to create a new message.
+ */
+export const SignFavoriteUrlResponseSchema: GenMessage<SignFavoriteUrlResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_media_v1_media, 48);
+
+/**
+ * @generated from message mychat.media.v1.ReleaseFavoriteMediaRequest
+ */
+export type ReleaseFavoriteMediaRequest = Message<'mychat.media.v1.ReleaseFavoriteMediaRequest'> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string favorite_id = 2;
+   */
+  favoriteId: string;
+
+  /**
+   * @generated from field: repeated string media_ids = 3;
+   */
+  mediaIds: string[];
+};
+
+/**
+ * Describes the message mychat.media.v1.ReleaseFavoriteMediaRequest.
+ * Use `create(ReleaseFavoriteMediaRequestSchema)` to create a new message.
+ */
+export const ReleaseFavoriteMediaRequestSchema: GenMessage<ReleaseFavoriteMediaRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_media_v1_media, 49);
+
+/**
+ * @generated from message mychat.media.v1.ReleaseFavoriteMediaResponse
+ */
+export type ReleaseFavoriteMediaResponse = Message<'mychat.media.v1.ReleaseFavoriteMediaResponse'> & {};
+
+/**
+ * Describes the message mychat.media.v1.ReleaseFavoriteMediaResponse.
+ * Use `create(ReleaseFavoriteMediaResponseSchema)` to create a new message.
+ */
+export const ReleaseFavoriteMediaResponseSchema: GenMessage<ReleaseFavoriteMediaResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_media_v1_media, 50);
+
+/**
  * @generated from enum mychat.media.v1.MediaKind
  */
 export enum MediaKind {
@@ -1469,5 +1741,60 @@ export const MediaInternalService: GenService<{
     methodKind: 'unary';
     input: typeof DetachMomentMediaRequestSchema;
     output: typeof DetachMomentMediaResponseSchema;
+  };
+  /**
+   * Auth (a person) or contacts (a group), after deciding the caller may change the picture:
+   * checks the image (the uploader's, ready, square) and records that `holder_id` holds it as
+   * its picture; the previous picture is let go (freed once nothing else uses it).
+   *
+   * @generated from rpc mychat.media.v1.MediaInternalService.HoldAvatar
+   */
+  holdAvatar: {
+    methodKind: 'unary';
+    input: typeof HoldAvatarRequestSchema;
+    output: typeof HoldAvatarResponseSchema;
+  };
+  /**
+   * The gateway's public picture route: a short-lived URL of the thumbnail of a picture that
+   * `holder_id` holds; NOT_FOUND for any other file.
+   *
+   * @generated from rpc mychat.media.v1.MediaInternalService.SignAvatarUrl
+   */
+  signAvatarUrl: {
+    methodKind: 'unary';
+    input: typeof SignAvatarUrlRequestSchema;
+    output: typeof SignAvatarUrlResponseSchema;
+  };
+  /**
+   * The message module's favourites, after it checked that the user sees the message: the
+   * user's own copy of a file the message carries (the file itself when it is theirs),
+   * counted in their quota and held by the favourite, so it outlives the message.
+   *
+   * @generated from rpc mychat.media.v1.MediaInternalService.HoldFavoriteMedia
+   */
+  holdFavoriteMedia: {
+    methodKind: 'unary';
+    input: typeof HoldFavoriteMediaRequestSchema;
+    output: typeof HoldFavoriteMediaResponseSchema;
+  };
+  /**
+   * A short-lived URL of one variant of a file a favourite holds; NOT_FOUND for any other.
+   *
+   * @generated from rpc mychat.media.v1.MediaInternalService.SignFavoriteUrl
+   */
+  signFavoriteUrl: {
+    methodKind: 'unary';
+    input: typeof SignFavoriteUrlRequestSchema;
+    output: typeof SignFavoriteUrlResponseSchema;
+  };
+  /**
+   * A deleted favourite lets go of its files (each freed once nothing else uses it).
+   *
+   * @generated from rpc mychat.media.v1.MediaInternalService.ReleaseFavoriteMedia
+   */
+  releaseFavoriteMedia: {
+    methodKind: 'unary';
+    input: typeof ReleaseFavoriteMediaRequestSchema;
+    output: typeof ReleaseFavoriteMediaResponseSchema;
   };
 }> = /*@__PURE__*/ serviceDesc(file_mychat_media_v1_media, 1);
