@@ -1,6 +1,6 @@
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
-import { auth, contacts, media, message, moments, push, search, type gateway } from '@mychat/protocol';
+import { auth, contacts, media, message, moments, push, rooms, search, type gateway } from '@mychat/protocol';
 import { AuthApi, type DeviceInfo } from './auth-api.js';
 import type { BackoffOptions } from './backoff.js';
 import { socketFirstBackend, type Authed } from './chat-backend.js';
@@ -18,6 +18,8 @@ import { MessagesApi } from './messages-api.js';
 import { MomentsApi } from './moments-api.js';
 import { Outbox } from './outbox.js';
 import { PushApi } from './push-api.js';
+import type { ServerClockOptions } from './room-clock.js';
+import { RoomsApi } from './rooms-api.js';
 import { SearchApi } from './search-api.js';
 import { MemorySessionStore, type SessionStore, type StoredSession } from './session-store.js';
 import { SyncEngine } from './sync-engine.js';
@@ -66,6 +68,8 @@ export interface MyChatClientOptions {
   uploadStore?: UploadStore;
   /** Upload tuning: when to go resumable, chunk size, retries after a dropped connection. */
   media?: MediaOptions;
+  /** The server clock of listen-together rooms (`client.rooms.clock`): a skewed clock for tests, ping cadence. */
+  clock?: ServerClockOptions;
 }
 
 /** Events the client emits. Subscribe with `client.on(name, handler)`; it returns an unsubscribe function. */
@@ -123,6 +127,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   readonly moments: MomentsApi;
   /** Web Push: notifications while no tab is open. */
   readonly push: PushApi;
+  /** Listen together (一起听): music rooms in chats, the server clock, `state`/`update` events. */
+  readonly rooms: RoomsApi;
   /** Search: chat history, contacts (with pinyin) and files. */
   readonly search: SearchApi;
   /** Where chat state is kept. */
@@ -183,6 +189,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
         synced: async () => {
           await this.engine.catchUp();
           void this.outbox.resume();
+          void this.rooms.resync();
         },
         push: (f) => this.pushed(f.body),
         state: (s, reason) => this.emit('state', s, reason),
@@ -213,6 +220,12 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     this.drive = new DriveApi(createClient(media.MediaService, transport), authed, messageRpc);
     this.moments = new MomentsApi(createClient(moments.MomentsService, transport), authed, baseUrl);
     this.push = new PushApi(createClient(push.PushService, transport), authed);
+    this.rooms = new RoomsApi(
+      createClient(rooms.RoomsService, transport),
+      authed,
+      () => this.loop.live,
+      options.clock,
+    );
     this.search = new SearchApi(createClient(search.SearchService, transport), authed);
     this.media = new MediaApi({
       baseUrl,
@@ -313,6 +326,9 @@ export class MyChatClient extends Emitter<MyChatEvents> {
       case 'momentHint':
       case 'momentNotice':
         return this.moments.pushed(body);
+      case 'roomState':
+      case 'roomUpdate':
+        return this.rooms.pushed(body);
     }
   }
 }

@@ -6,7 +6,7 @@ import {
   FileDescriptorProtoSchema,
 } from '@bufbuild/protobuf/wkt';
 import { create } from '@bufbuild/protobuf';
-import { common, gateway, message as pb, moments } from '@mychat/protocol';
+import { common, gateway, message as pb, moments, rooms } from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
 import { WRITTEN_FIELDS } from './push-envelope.js';
 
@@ -62,6 +62,7 @@ describe('push fast path field set', () => {
       common.file_mychat_common_v1_errors,
       pb.file_mychat_message_v1_message,
       moments.file_mychat_moments_v1_moments,
+      rooms.file_mychat_rooms_v1_rooms,
     ];
     const registry = createFileRegistry(file, (name) => deps.find((d) => d.proto.name === name));
     const frame = registry.getMessage('mychat.gateway.v1.ServerFrame')!;

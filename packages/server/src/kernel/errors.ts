@@ -66,6 +66,8 @@ export function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.INVALID_CREDENTIALS:
       return Code.Unauthenticated;
     case ErrorCode.PERMISSION_DENIED:
+    case ErrorCode.ROOM_NOT_MEMBER:
+    case ErrorCode.ROOM_HOST_ONLY:
       return Code.PermissionDenied;
     case ErrorCode.NOT_FOUND:
       return Code.NotFound;
@@ -84,6 +86,8 @@ export function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.CODE_USED:
     case ErrorCode.MOMENT_TOO_MANY_COMMENTS:
     case ErrorCode.PUSH_DISABLED:
+    case ErrorCode.ROOM_CLOSED:
+    case ErrorCode.ROOM_QUEUE_FULL:
       return Code.FailedPrecondition;
     // Not resource_exhausted: that reads as rate limiting, and resending cannot help.
     case ErrorCode.PAYLOAD_TOO_LARGE:

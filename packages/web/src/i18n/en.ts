@@ -1,4 +1,5 @@
 import { push, pushErrors, settings } from './settings.en.js';
+import { roomErrorsEn } from './rooms-errors.js';
 /** English. zh-CN.ts must have exactly the same keys (a unit test checks). */
 export const en = {
   app: { name: 'MyChat', tagline: 'Chat with friends and groups, on any device.' },
@@ -61,6 +62,7 @@ export const en = {
   },
   errors: {
     ...pushErrors,
+    ...roomErrorsEn,
     UNKNOWN: 'Something went wrong. Please try again.',
     INTERNAL: 'The server had a problem. Please try again.',
     NETWORK: 'Cannot reach the server. Check your connection.',

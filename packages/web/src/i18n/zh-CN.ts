@@ -1,5 +1,6 @@
 import type { Messages } from './en.js';
 import { push, pushErrors, settings } from './settings.zh-CN.js';
+import { roomErrorsZhCN } from './rooms-errors.js';
 
 /** 简体中文。Keys must match en.ts exactly (a unit test checks). */
 export const zhCN: Messages = {
@@ -63,6 +64,7 @@ export const zhCN: Messages = {
   },
   errors: {
     ...pushErrors,
+    ...roomErrorsZhCN,
     UNKNOWN: '出了点问题，请重试。',
     INTERNAL: '服务器出现问题，请重试。',
     NETWORK: '无法连接服务器，请检查网络。',

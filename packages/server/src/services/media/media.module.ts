@@ -21,6 +21,7 @@ import { mediaInternalRpc, mediaRpc } from './media.rpc.js';
 import { MediaService } from './media.service.js';
 import { MediaWorker } from './media.worker.js';
 import { MomentFiles } from './media.moments.js';
+import { RoomTracks } from './media.rooms.js';
 import { UploadReservations } from './media.reservations.js';
 
 export interface MediaModuleDeps {
@@ -92,7 +93,10 @@ export async function initMedia(d: MediaModuleDeps): Promise<ServiceInstance<voi
     value: undefined,
     rpc: [
       serves(pb.MediaService, mediaRpc(service, drive)),
-      serves(pb.MediaInternalService, mediaInternalRpc(service, drive, new MomentFiles(service, repo))),
+      serves(
+        pb.MediaInternalService,
+        mediaInternalRpc(service, drive, new MomentFiles(service, repo), new RoomTracks(service, repo)),
+      ),
     ],
   };
 }

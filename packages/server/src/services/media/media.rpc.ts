@@ -6,6 +6,7 @@ import { parseId as id } from '../../kernel/ids.js';
 import { requireCaller } from '../../rpc/call-context.js';
 import type { DriveService } from './media.drive.js';
 import type { MomentFiles, MomentHolder } from './media.moments.js';
+import type { RoomTrackHolder, RoomTracks } from './media.rooms.js';
 import type { MediaService } from './media.service.js';
 import { driveView, mediaView } from './media.views.js';
 
@@ -103,10 +104,16 @@ function momentMediaIds(raw: string[]): string[] {
   return ids;
 }
 
+/** The holder of a rooms call: the room and the member who added the track. */
+function roomHolderOf(h: pb.RoomTrackHolder | undefined): RoomTrackHolder {
+  return { ownerId: id(h?.ownerId, 'holder.ownerId'), roomId: id(h?.roomId, 'holder.roomId') };
+}
+
 export function mediaInternalRpc(
   service: MediaService,
   drive: DriveService,
   moments: MomentFiles,
+  rooms: RoomTracks,
 ): ServiceImpl<typeof pb.MediaInternalService> {
   return {
     async checkUpload(req) {
@@ -201,6 +208,17 @@ export function mediaInternalRpc(
     },
     async detachMomentMedia(req) {
       await moments.detach(holderOf(req.holder), momentMediaIds(req.mediaIds));
+      return {};
+    },
+    async attachRoomTrack(req) {
+      return { media: mediaView(await rooms.attach(roomHolderOf(req.holder), id(req.mediaId, 'mediaId'))) };
+    },
+    async signRoomTrackUrl(req) {
+      const r = await rooms.sign(roomHolderOf(req.holder), id(req.mediaId, 'mediaId'));
+      return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
+    },
+    async detachRoomTrack(req) {
+      await rooms.detach(roomHolderOf(req.holder), id(req.mediaId, 'mediaId'));
       return {};
     },
   };

@@ -20,6 +20,7 @@ export const TYPE_OF: Record<string, pb.MessageType> = {
   voice: pb.MessageType.VOICE,
   video: pb.MessageType.VIDEO,
   file: pb.MessageType.FILE,
+  room: pb.MessageType.ROOM,
 };
 
 const ref = (r: pb.MediaRef | undefined, field: string): string => {

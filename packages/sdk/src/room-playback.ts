@@ -1,0 +1,186 @@
+import type { ServerClock } from './room-clock.js';
+
+/** A room's playback state: "at server time atServerMs the track is at positionMs". */
+export interface PlaybackState {
+  entryId: string;
+  playing: boolean;
+  positionMs: number;
+  atServerMs: number;
+  rate: number;
+  version: number;
+}
+
+/** Where the state says playback is at server time `t` (before at: where it will start). */
+export function expectedPosition(s: PlaybackState, t: number): number {
+  if (!s.playing || t <= s.atServerMs) return s.positionMs;
+  return s.positionMs + (t - s.atServerMs) * s.rate;
+}
+
+/** The thresholds of the drift decisions (ms unless named otherwise). */
+export const DRIFT = {
+  /** Under this, nothing is done. */
+  ignoreMs: 40,
+  /** A rate nudge goes on until the drift is under this. */
+  settleMs: 20,
+  /** Over this, seek instead of nudging. */
+  seekMs: 1500,
+  /** The largest rate change (3 %: pitch preserved, not audible as a pitch change). */
+  maxNudge: 0.03,
+  /** The nudge fixes the drift over about this long. */
+  nudgeOverMs: 2000,
+  /** After a seek, only nudges for this long (the seek's own effects settle). */
+  graceMs: 2000,
+  /** A buffering member is waited for this long, then catches up by seeking. */
+  bufferWaitMs: 3000,
+} as const;
+
+export interface DriftInput {
+  /** Local position minus expected position, ms (positive: ahead). */
+  driftMs: number;
+  playing: boolean;
+  /** The player's rate now. */
+  rate: number;
+  buffering: boolean;
+  /** How long it has been buffering, ms. */
+  bufferingForMs: number;
+  /** Since the last seek this controller made, ms (Infinity for never). */
+  sinceSeekMs: number;
+}
+
+export type DriftAction =
+  { kind: 'none' } | { kind: 'wait' } | { kind: 'rate'; rate: number } | { kind: 'seek' };
+
+/**
+ * The drift decision table: under ~40 ms nothing (a nudge in progress goes on until ~20 ms);
+ * up to 1.5 s a playback-rate nudge of at most 3 %; beyond, a seek (but within 2 s of the last
+ * seek only nudges, so the seek's own latency is never taken for drift and looped on); a
+ * buffering member waits up to 3 s, then seeks to catch up. Paused: seek when off by 40 ms.
+ */
+export function decideDrift(i: DriftInput): DriftAction {
+  const abs = Math.abs(i.driftMs);
+  if (i.buffering) return i.bufferingForMs < DRIFT.bufferWaitMs ? { kind: 'wait' } : { kind: 'seek' };
+  if (!i.playing) return abs >= DRIFT.ignoreMs ? { kind: 'seek' } : { kind: 'none' };
+  const nudging = i.rate !== 1;
+  if (abs < DRIFT.settleMs || (abs < DRIFT.ignoreMs && !nudging))
+    return nudging ? { kind: 'rate', rate: 1 } : { kind: 'none' };
+  if (abs > DRIFT.seekMs && i.sinceSeekMs >= DRIFT.graceMs) return { kind: 'seek' };
+  const nudge = Math.min(DRIFT.maxNudge, abs / DRIFT.nudgeOverMs);
+  const rate = Math.round((1 - Math.sign(i.driftMs) * nudge) * 10_000) / 10_000;
+  return rate === i.rate ? { kind: 'none' } : { kind: 'rate', rate };
+}
+
+/**
+ * What the controller drives: a web <audio>, or a simulated player. Positions in ms.
+ * `seek` resolves once playback goes on from the new place (its latency is measured).
+ */
+export interface Player {
+  positionMs(): number;
+  seek(ms: number): Promise<void>;
+  setRate(rate: number): void;
+  rate(): number;
+  play(): void;
+  pause(): void;
+  isPlaying(): boolean;
+  isBuffering(): boolean;
+}
+
+export interface ControllerOptions {
+  /** How often drift is checked (default 250 ms). */
+  tickMs?: number;
+}
+
+/**
+ * Keeps one player on a room's state: starts and stops it at the state's server time,
+ * corrects drift by the table above, and learns how long its seeks take so a seek aims where
+ * playback will be when it lands (the seek's own latency excluded from the drift).
+ */
+export class PlaybackController {
+  private state: PlaybackState | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private startTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastSeekAt = -Infinity;
+  private seeking = false;
+  private bufferingSince: number | undefined;
+  /** The learned seek latency, ms (moving average). */
+  seekLatencyMs = 0;
+  /** The last drift measured, ms (positive: ahead). */
+  lastDriftMs = 0;
+
+  constructor(
+    readonly player: Player,
+    readonly clock: Pick<ServerClock, 'serverNow' | 'now'>,
+    private readonly o: ControllerOptions = {},
+  ) {}
+
+  /** A new state (from a frame or an answer); older versions are ignored. */
+  apply(s: PlaybackState): void {
+    if (this.state && s.version < this.state.version) return;
+    const changed = !this.state || s.version !== this.state.version;
+    this.state = s;
+    if (!changed) return;
+    clearTimeout(this.startTimer);
+    const wait = s.atServerMs - this.clock.serverNow();
+    if (s.playing && wait > 0) {
+      // Scheduled ahead: be at the start position, start exactly at its server time.
+      this.player.pause();
+      void this.seekTo(s.positionMs, false);
+      this.startTimer = setTimeout(() => this.tick(), wait);
+    } else this.tick();
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.tick(), this.o.tickMs ?? 250);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    clearTimeout(this.startTimer);
+    this.timer = undefined;
+    this.player.pause();
+  }
+
+  /** One correction step (also run by the interval). */
+  tick(): void {
+    const s = this.state;
+    if (!s || this.seeking) return;
+    const now = this.clock.serverNow();
+    const playing = s.playing && now >= s.atServerMs;
+    if (playing && !this.player.isPlaying()) this.player.play();
+    if (!playing && this.player.isPlaying()) this.player.pause();
+    const buffering = playing && this.player.isBuffering();
+    if (buffering) this.bufferingSince ??= this.clock.now();
+    else this.bufferingSince = undefined;
+    const drift = this.player.positionMs() - expectedPosition(s, now);
+    this.lastDriftMs = drift;
+    const action = decideDrift({
+      driftMs: drift,
+      playing,
+      rate: this.player.rate(),
+      buffering,
+      bufferingForMs: buffering ? this.clock.now() - this.bufferingSince! : 0,
+      sinceSeekMs: this.clock.now() - this.lastSeekAt,
+    });
+    if (action.kind === 'rate') this.player.setRate(action.rate);
+    else if (action.kind === 'seek') {
+      this.player.setRate(1);
+      // Aim where playback will be once the seek lands.
+      void this.seekTo(expectedPosition(s, now + (playing ? this.seekLatencyMs : 0)), playing);
+    }
+  }
+
+  private async seekTo(ms: number, learn: boolean): Promise<void> {
+    this.seeking = true;
+    const t = this.clock.now();
+    try {
+      await this.player.seek(Math.max(0, ms));
+      if (learn) {
+        const took = this.clock.now() - t;
+        this.seekLatencyMs = this.seekLatencyMs ? 0.7 * this.seekLatencyMs + 0.3 * took : took;
+      }
+    } finally {
+      this.seeking = false;
+      this.lastSeekAt = this.clock.now();
+    }
+  }
+}
