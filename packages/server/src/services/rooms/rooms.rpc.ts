@@ -18,8 +18,9 @@ function actorOf(ctx: HandlerContext): Actor {
 function text(v: string, field: string, max: number): string {
   const t = v.trim();
   if ([...t].length > max) throw errors.tooLong(field, max);
-  if (/[\u0000-\u001f\u007f]/.test(t))
-    throw errors.invalidArgument(`${field} holds control characters`, field);
+  for (const ch of t)
+    if (ch.charCodeAt(0) < 0x20 || ch === '\u007f')
+      throw errors.invalidArgument(`${field} holds control characters`, field);
   return t;
 }
 
