@@ -27,6 +27,12 @@ describe('the drift decision table', () => {
     ['1 s behind: speed up 3 % (capped)', { driftMs: -1000 }, { kind: 'rate', rate: 1.03 }],
     ['a nudge goes on at 30 ms', { driftMs: 30, rate: 0.97 }, { kind: 'rate', rate: 0.985 }],
     ['a nudge ends under 20 ms', { driftMs: 10, rate: 0.97 }, { kind: 'rate', rate: 1 }],
+    [
+      '30 ms behind right after a seek: fine-tuned',
+      { driftMs: -30, sinceSeekMs: 500 },
+      { kind: 'rate', rate: 1.015 },
+    ],
+    ['15 ms behind right after a seek: nothing', { driftMs: -15, sinceSeekMs: 500 }, { kind: 'none' }],
     ['1.6 s off: seek', { driftMs: 1600 }, { kind: 'seek' }],
     [
       '1.6 s off right after a seek: only a nudge',

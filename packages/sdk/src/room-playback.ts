@@ -51,7 +51,8 @@ export type DriftAction =
   { kind: 'none' } | { kind: 'wait' } | { kind: 'rate'; rate: number } | { kind: 'seek' };
 
 /**
- * The drift decision table: under ~40 ms nothing (a nudge in progress goes on until ~20 ms);
+ * The drift decision table: under ~40 ms nothing (a nudge in progress, or the 2 s after a seek,
+ * goes on down to ~20 ms);
  * up to 1.5 s a playback-rate nudge of at most 3 %; beyond, a seek (but within 2 s of the last
  * seek only nudges, so the seek's own latency is never taken for drift and looped on); a
  * buffering member waits up to 3 s, then seeks to catch up. Paused: seek when off by 40 ms.
@@ -60,9 +61,10 @@ export function decideDrift(i: DriftInput): DriftAction {
   const abs = Math.abs(i.driftMs);
   if (i.buffering) return i.bufferingForMs < DRIFT.bufferWaitMs ? { kind: 'wait' } : { kind: 'seek' };
   if (!i.playing) return abs >= DRIFT.ignoreMs ? { kind: 'seek' } : { kind: 'none' };
-  const nudging = i.rate !== 1;
+  // Right after a seek, fine-tune down to the settle mark (a seek lands within tens of ms).
+  const nudging = i.rate !== 1 || i.sinceSeekMs < DRIFT.graceMs;
   if (abs < DRIFT.settleMs || (abs < DRIFT.ignoreMs && !nudging))
-    return nudging ? { kind: 'rate', rate: 1 } : { kind: 'none' };
+    return i.rate !== 1 ? { kind: 'rate', rate: 1 } : { kind: 'none' };
   if (abs > DRIFT.seekMs && i.sinceSeekMs >= DRIFT.graceMs) return { kind: 'seek' };
   const nudge = Math.min(DRIFT.maxNudge, abs / DRIFT.nudgeOverMs);
   const rate = Math.round((1 - Math.sign(i.driftMs) * nudge) * 10_000) / 10_000;
@@ -99,7 +101,11 @@ export class PlaybackController {
   private timer: ReturnType<typeof setInterval> | undefined;
   private startTimer: ReturnType<typeof setTimeout> | undefined;
   private lastSeekAt = -Infinity;
+  /** When playback last started; the 2 s after it fine-tune as after a seek. */
+  private lastStartAt = -Infinity;
   private seeking = false;
+  /** A tick came while a seek was in flight: run it once the seek lands. */
+  private tickAfterSeek = false;
   private bufferingSince: number | undefined;
   /** The learned seek latency, ms (moving average). */
   seekLatencyMs = 0;
@@ -123,7 +129,7 @@ export class PlaybackController {
     if (s.playing && wait > 0) {
       // Scheduled ahead: be at the start position, start exactly at its server time.
       this.player.pause();
-      void this.seekTo(s.positionMs, false);
+      void this.seekTo(s.positionMs, true, false);
       this.startTimer = setTimeout(() => this.tick(), wait);
     } else this.tick();
   }
@@ -143,24 +149,34 @@ export class PlaybackController {
   /** One correction step (also run by the interval). */
   tick(): void {
     const s = this.state;
-    if (!s || this.seeking) return;
+    if (!s) return;
+    if (this.seeking) {
+      this.tickAfterSeek = true;
+      return;
+    }
     const now = this.clock.serverNow();
     const playing = s.playing && now >= s.atServerMs;
-    if (playing && !this.player.isPlaying()) this.player.play();
+    const starting = playing && !this.player.isPlaying();
+    if (starting) {
+      this.player.play();
+      this.lastStartAt = this.clock.now();
+    }
     if (!playing && this.player.isPlaying()) this.player.pause();
     const buffering = playing && this.player.isBuffering();
     if (buffering) this.bufferingSince ??= this.clock.now();
     else this.bufferingSince = undefined;
     const drift = this.player.positionMs() - expectedPosition(s, now);
     this.lastDriftMs = drift;
-    const action = decideDrift({
+    let action = decideDrift({
       driftMs: drift,
       playing,
       rate: this.player.rate(),
       buffering,
       bufferingForMs: buffering ? this.clock.now() - this.bufferingSince! : 0,
-      sinceSeekMs: this.clock.now() - this.lastSeekAt,
+      sinceSeekMs: this.clock.now() - Math.max(this.lastSeekAt, this.lastStartAt),
     });
+    // Starting off the mark (a late timer, a state that came late): seek now, grace or not.
+    if (starting && Math.abs(drift) >= DRIFT.ignoreMs && !buffering) action = { kind: 'seek' };
     if (action.kind === 'rate') this.player.setRate(action.rate);
     else if (action.kind === 'seek') {
       this.player.setRate(1);
@@ -169,7 +185,7 @@ export class PlaybackController {
     }
   }
 
-  private async seekTo(ms: number, learn: boolean): Promise<void> {
+  private async seekTo(ms: number, learn: boolean, grace = true): Promise<void> {
     this.seeking = true;
     const t = this.clock.now();
     try {
@@ -180,7 +196,11 @@ export class PlaybackController {
       }
     } finally {
       this.seeking = false;
-      this.lastSeekAt = this.clock.now();
+      if (grace) this.lastSeekAt = this.clock.now();
+    }
+    if (this.tickAfterSeek) {
+      this.tickAfterSeek = false;
+      this.tick();
     }
   }
 }
