@@ -53,6 +53,8 @@ export function toContent(c: message.MessageContent | undefined): MessageContent
       return { type: 'recall', seq: b.value.seq, byUserId: b.value.byUserId };
     case 'system':
       return { type: 'system', kind: b.value.kind, args: { ...b.value.args } };
+    case 'room':
+      return { type: 'room', roomId: b.value.roomId, title: b.value.title };
     default:
       return { type: 'empty' };
   }

@@ -35,6 +35,12 @@ describe('the drift decision table', () => {
     ['15 ms behind right after a seek: nothing', { driftMs: -15, sinceSeekMs: 500 }, { kind: 'none' }],
     ['1.6 s off: seek', { driftMs: 1600 }, { kind: 'seek' }],
     [
+      '300 ms off right after a seek: once more',
+      { driftMs: 300, sinceSeekMs: 500, canReseek: true },
+      { kind: 'seek' },
+    ],
+    ['300 ms off after that: a nudge', { driftMs: 300, sinceSeekMs: 500 }, { kind: 'rate', rate: 0.97 }],
+    [
       '1.6 s off right after a seek: only a nudge',
       { driftMs: -1600, sinceSeekMs: 500 },
       { kind: 'rate', rate: 1.03 },
@@ -77,8 +83,11 @@ describe('the playback controller', () => {
     // measures them the same way, from the seek call to its promise).
     c.seekLatencyMs = 300;
     player.seekLatencyMs = 300;
-    // Knock it 5 s off.
-    await player.seek(player.positionMs() + 5000);
+    // Past the grace after starting, knock it 5 s off.
+    t = 3000;
+    c.tick();
+    const from = player.positionMs();
+    await player.seek(() => from + 5000);
     t += 300;
     c.tick();
     expect(c.lastDriftMs).toBeGreaterThan(1500);

@@ -30,6 +30,8 @@ export const DRIFT = {
   nudgeOverMs: 2000,
   /** After a seek, only nudges for this long (the seek's own effects settle). */
   graceMs: 2000,
+  /** Within the grace, one more seek when still this far off (a nudge would take too long). */
+  reseekMs: 250,
   /** A buffering member is waited for this long, then catches up by seeking. */
   bufferWaitMs: 3000,
 } as const;
@@ -45,6 +47,8 @@ export interface DriftInput {
   bufferingForMs: number;
   /** Since the last seek this controller made, ms (Infinity for never). */
   sinceSeekMs: number;
+  /** Whether the one corrective seek of the grace is still unused (default false). */
+  canReseek?: boolean;
 }
 
 export type DriftAction =
@@ -66,6 +70,8 @@ export function decideDrift(i: DriftInput): DriftAction {
   if (abs < DRIFT.settleMs || (abs < DRIFT.ignoreMs && !nudging))
     return i.rate !== 1 ? { kind: 'rate', rate: 1 } : { kind: 'none' };
   if (abs > DRIFT.seekMs && i.sinceSeekMs >= DRIFT.graceMs) return { kind: 'seek' };
+  // The seek landed far off (its latency was not known yet): once more, with it learned.
+  if (abs > DRIFT.reseekMs && i.sinceSeekMs < DRIFT.graceMs && i.canReseek) return { kind: 'seek' };
   const nudge = Math.min(DRIFT.maxNudge, abs / DRIFT.nudgeOverMs);
   const rate = Math.round((1 - Math.sign(i.driftMs) * nudge) * 10_000) / 10_000;
   return rate === i.rate ? { kind: 'none' } : { kind: 'rate', rate };
@@ -73,11 +79,13 @@ export function decideDrift(i: DriftInput): DriftAction {
 
 /**
  * What the controller drives: a web <audio>, or a simulated player. Positions in ms.
- * `seek` resolves once playback goes on from the new place (its latency is measured).
+ * `seek` asks `target()` for the place when it can actually seek (a player still loading its
+ * file asks later) and resolves once playback goes on from there (its latency is measured
+ * from that moment, so loading is never taken for seek latency).
  */
 export interface Player {
   positionMs(): number;
-  seek(ms: number): Promise<void>;
+  seek(target: () => number): Promise<void>;
   setRate(rate: number): void;
   rate(): number;
   play(): void;
@@ -104,6 +112,8 @@ export class PlaybackController {
   /** When playback last started; the 2 s after it fine-tune as after a seek. */
   private lastStartAt = -Infinity;
   private seeking = false;
+  /** The grace's one corrective seek was used. */
+  private reseeked = false;
   /** A tick came while a seek was in flight: run it once the seek lands. */
   private tickAfterSeek = false;
   private bufferingSince: number | undefined;
@@ -118,6 +128,11 @@ export class PlaybackController {
     private readonly o: ControllerOptions = {},
   ) {}
 
+  /** The player's position minus where the room is now by the server clock, ms (0 with no state). */
+  driftNow(): number {
+    return this.state ? this.player.positionMs() - expectedPosition(this.state, this.clock.serverNow()) : 0;
+  }
+
   /** A new state (from a frame or an answer); older versions are ignored. */
   apply(s: PlaybackState): void {
     if (this.state && s.version < this.state.version) return;
@@ -129,7 +144,7 @@ export class PlaybackController {
     if (s.playing && wait > 0) {
       // Scheduled ahead: be at the start position, start exactly at its server time.
       this.player.pause();
-      void this.seekTo(s.positionMs, true, false);
+      void this.seekTo(() => s.positionMs, true, false);
       this.startTimer = setTimeout(() => this.tick(), wait);
     } else this.tick();
   }
@@ -174,22 +189,30 @@ export class PlaybackController {
       buffering,
       bufferingForMs: buffering ? this.clock.now() - this.bufferingSince! : 0,
       sinceSeekMs: this.clock.now() - Math.max(this.lastSeekAt, this.lastStartAt),
+      canReseek: !this.reseeked,
     });
     // Starting off the mark (a late timer, a state that came late): seek now, grace or not.
     if (starting && Math.abs(drift) >= DRIFT.ignoreMs && !buffering) action = { kind: 'seek' };
     if (action.kind === 'rate') this.player.setRate(action.rate);
     else if (action.kind === 'seek') {
+      this.reseeked = this.clock.now() - Math.max(this.lastSeekAt, this.lastStartAt) < DRIFT.graceMs;
       this.player.setRate(1);
       // Aim where playback will be once the seek lands.
-      void this.seekTo(expectedPosition(s, now + (playing ? this.seekLatencyMs : 0)), playing);
+      void this.seekTo(
+        () => expectedPosition(s, this.clock.serverNow() + (playing ? this.seekLatencyMs : 0)),
+        playing,
+      );
     }
   }
 
-  private async seekTo(ms: number, learn: boolean, grace = true): Promise<void> {
+  private async seekTo(target: () => number, learn: boolean, grace = true): Promise<void> {
     this.seeking = true;
-    const t = this.clock.now();
+    let t = this.clock.now();
     try {
-      await this.player.seek(Math.max(0, ms));
+      await this.player.seek(() => {
+        t = this.clock.now();
+        return Math.max(0, target());
+      });
       if (learn) {
         const took = this.clock.now() - t;
         this.seekLatencyMs = this.seekLatencyMs ? 0.7 * this.seekLatencyMs + 0.3 * took : took;

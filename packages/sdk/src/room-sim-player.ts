@@ -33,9 +33,9 @@ export class SimulatedPlayer implements Player {
     return this.pos;
   }
 
-  seek(ms: number): Promise<void> {
+  seek(target: () => number): Promise<void> {
     this.advance();
-    this.pos = ms;
+    this.pos = target();
     this.stalledUntil = this.now() + this.seekLatencyMs;
     return this.seekLatencyMs > 0 ? new Promise((r) => setTimeout(r, this.seekLatencyMs)) : Promise.resolve();
   }

@@ -27,6 +27,8 @@ export type MessageContent =
   | { type: 'recall'; seq: number; byUserId: string }
   /** Written by the server, e.g. kind "member_joined" with args. */
   | { type: 'system'; kind: string; args: Record<string, string> }
+  /** A listen-together room card: join it with `client.rooms.join(roomId)`. */
+  | { type: 'room'; roomId: string; title: string }
   /** A tombstone (recalled) or a kind this SDK version does not know. */
   | { type: 'empty' };
 

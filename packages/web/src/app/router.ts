@@ -7,6 +7,7 @@ import ChatsView from '../features/chat/ChatsView.vue';
 import EmptyPane from './EmptyPane.vue';
 import { discoverRoute } from '../features/moments/routes.js';
 import MainLayout from './MainLayout.vue';
+import { loadRoomsMessages } from '../i18n/index.js';
 
 const routes: RouteRecordRaw[] = [
   {
@@ -90,6 +91,12 @@ const routes: RouteRecordRaw[] = [
             return { name: 'chats' };
           }
         },
+      },
+      {
+        path: 'room/:id',
+        name: 'room',
+        component: () => loadRoomsMessages().then(() => import('../features/rooms/RoomView.vue')),
+        props: true,
       },
       { path: 'me', name: 'me', component: () => import('../features/me/MeView.vue') },
       { path: 'settings', name: 'settings', component: () => import('../features/me/SettingsView.vue') },

@@ -57,3 +57,19 @@ export function loadMomentsMessages(): Promise<void> {
   );
   return momentsMessages;
 }
+
+let roomsMessages: Promise<void> | undefined;
+/** Adds the strings of the listen-together room page (loaded with it, once; again after a failure). */
+export function loadRoomsMessages(): Promise<void> {
+  roomsMessages ??= import('./rooms.js').then(
+    (m) => {
+      i18n.global.mergeLocaleMessage('en', m.roomsEn);
+      i18n.global.mergeLocaleMessage('zh-CN', m.roomsZhCN);
+    },
+    (e: unknown) => {
+      roomsMessages = undefined;
+      throw e;
+    },
+  );
+  return roomsMessages;
+}

@@ -101,6 +101,8 @@ export function preview(m: ChatMessage, nameOf: NameOf, myId: string): string {
       return `${t('chat.file')} ${m.content.name}`;
     case 'system':
       return systemText(m, nameOf);
+    case 'room':
+      return `${t('chat.room')} ${m.content.title}`;
     default:
       return t('chat.unsupported');
   }
