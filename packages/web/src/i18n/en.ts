@@ -1,5 +1,4 @@
 import { push, pushErrors, settings } from './settings.en.js';
-import { roomErrorsEn } from './rooms-errors.js';
 /** English. zh-CN.ts must have exactly the same keys (a unit test checks). */
 export const en = {
   app: { name: 'MyChat', tagline: 'Chat with friends and groups, on any device.' },
@@ -62,7 +61,6 @@ export const en = {
   },
   errors: {
     ...pushErrors,
-    ...roomErrorsEn,
     UNKNOWN: 'Something went wrong. Please try again.',
     INTERNAL: 'The server had a problem. Please try again.',
     NETWORK: 'Cannot reach the server. Check your connection.',
@@ -199,9 +197,6 @@ export const en = {
     voice: '[Voice]',
     video: '[Video]',
     file: '[File]',
-    room: '[Listen together]',
-    listenTogether: 'Listen together',
-    openRoom: 'Join',
     unsupported: '[Unsupported message]',
     jumpToLatest: 'Jump to latest',
     newMessages: 'New messages',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { en as enBase } from './en.js';
 import { momentsEn, momentsZhCN } from './moments.js';
 import { momentsShellEn, momentsShellZhCN } from './moments-shell.js';
+import { roomsBaseEn, roomsBaseZhCN, withRoomsBase } from './rooms-base.js';
 import { zhCN as zhBase } from './zh-CN.js';
 
 /** What the app has once a moments page loaded: the base, the shell's and the pages' strings (index.ts). */
@@ -14,8 +15,8 @@ const full = <B extends { errors: object }>(
   moments: { ...shell.moments, ...pages.moments },
   errors: { ...base.errors, ...pages.errors },
 });
-const en = full(enBase, momentsShellEn, momentsEn);
-const zhCN = full(zhBase, momentsShellZhCN, momentsZhCN);
+const en = full(withRoomsBase(enBase, roomsBaseEn), momentsShellEn, momentsEn);
+const zhCN = full(withRoomsBase(zhBase, roomsBaseZhCN), momentsShellZhCN, momentsZhCN);
 
 function keys(o: object, prefix = ''): string[] {
   return Object.entries(o).flatMap(([k, v]) =>

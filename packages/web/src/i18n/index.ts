@@ -3,6 +3,7 @@ import { en } from './en.js';
 import { searchEn, searchZhCN } from './search.js';
 import { zhCN } from './zh-CN.js';
 import { momentsShellEn, momentsShellZhCN, withMomentsShell } from './moments-shell.js';
+import { roomsBaseEn, roomsBaseZhCN, withRoomsBase } from './rooms-base.js';
 
 export const LOCALES = [
   { code: 'zh-CN', name: '简体中文' },
@@ -28,8 +29,11 @@ export const i18n = createI18n({
   locale: initialLocale(),
   fallbackLocale: 'en',
   messages: {
-    en: { ...withMomentsShell(en, momentsShellEn), search: searchEn },
-    'zh-CN': { ...withMomentsShell(zhCN, momentsShellZhCN), search: searchZhCN },
+    en: { ...withMomentsShell(withRoomsBase(en, roomsBaseEn), momentsShellEn), search: searchEn },
+    'zh-CN': {
+      ...withMomentsShell(withRoomsBase(zhCN, roomsBaseZhCN), momentsShellZhCN),
+      search: searchZhCN,
+    },
   },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: import.meta.env.DEV,

@@ -1,6 +1,5 @@
 import type { Messages } from './en.js';
 import { push, pushErrors, settings } from './settings.zh-CN.js';
-import { roomErrorsZhCN } from './rooms-errors.js';
 
 /** 简体中文。Keys must match en.ts exactly (a unit test checks). */
 export const zhCN: Messages = {
@@ -64,7 +63,6 @@ export const zhCN: Messages = {
   },
   errors: {
     ...pushErrors,
-    ...roomErrorsZhCN,
     UNKNOWN: '出了点问题，请重试。',
     INTERNAL: '服务器出现问题，请重试。',
     NETWORK: '无法连接服务器，请检查网络。',
@@ -201,9 +199,6 @@ export const zhCN: Messages = {
     voice: '[语音]',
     video: '[视频]',
     file: '[文件]',
-    room: '[一起听]',
-    listenTogether: '一起听',
-    openRoom: '加入',
     unsupported: '[暂不支持的消息]',
     jumpToLatest: '回到最新',
     newMessages: '新消息',
