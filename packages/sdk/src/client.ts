@@ -8,6 +8,7 @@ import {
   message,
   moments,
   push,
+  rooms,
   search,
   type gateway,
 } from '@mychat/protocol';
@@ -30,6 +31,8 @@ import { RecordsApi } from './records-api.js';
 import { FavoritesApi } from './favorites-api.js';
 import { Outbox } from './outbox.js';
 import { PushApi } from './push-api.js';
+import type { ServerClockOptions } from './room-clock.js';
+import { RoomsApi } from './rooms-api.js';
 import { SearchApi } from './search-api.js';
 import { MemorySessionStore, type SessionStore, type StoredSession } from './session-store.js';
 import { SyncEngine } from './sync-engine.js';
@@ -78,6 +81,8 @@ export interface MyChatClientOptions {
   uploadStore?: UploadStore;
   /** Upload tuning: when to go resumable, chunk size, retries after a dropped connection. */
   media?: MediaOptions;
+  /** The server clock of listen-together rooms (`client.rooms.clock`): a skewed clock for tests, ping cadence. */
+  clock?: ServerClockOptions;
 }
 
 /** Events the client emits. Subscribe with `client.on(name, handler)`; it returns an unsubscribe function. */
@@ -142,6 +147,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   readonly favorites: FavoritesApi;
   /** Web Push: notifications while no tab is open. */
   readonly push: PushApi;
+  /** Listen together (一起听): music rooms in chats, the server clock, `state`/`update` events. */
+  readonly rooms: RoomsApi;
   /** Search: chat history, contacts (with pinyin) and files. */
   readonly search: SearchApi;
   /** Merge-forward (合并转发), delete for me, clear history, drafts. */
@@ -205,6 +212,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
         synced: async () => {
           await this.engine.catchUp();
           void this.outbox.resume();
+          void this.rooms.resync();
         },
         push: (f) => this.pushed(f.body),
         state: (s, reason) => this.emit('state', s, reason),
@@ -243,6 +251,12 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     this.moments = new MomentsApi(createClient(moments.MomentsService, transport), authed, baseUrl);
     this.favorites = new FavoritesApi(createClient(favorites.FavoritesService, transport), authed, baseUrl);
     this.push = new PushApi(createClient(push.PushService, transport), authed);
+    this.rooms = new RoomsApi(
+      createClient(rooms.RoomsService, transport),
+      authed,
+      () => this.loop.live,
+      options.clock,
+    );
     this.search = new SearchApi(createClient(search.SearchService, transport), authed);
     this.media = new MediaApi({
       baseUrl,
@@ -345,6 +359,9 @@ export class MyChatClient extends Emitter<MyChatEvents> {
         return this.moments.pushed(body);
       case 'favoritesChanged':
         return this.favorites.pushed(body.value);
+      case 'roomState':
+      case 'roomUpdate':
+        return this.rooms.pushed(body);
     }
   }
 }

@@ -45,6 +45,28 @@ export type {
   NoticePage,
   StrangerAccess,
 } from './moments-types.js';
+export { RoomsApi, type RoomsEvents } from './rooms-api.js';
+export type { CommandResult, ControlAction, Room, RoomMember, RoomMode, RoomTrack } from './rooms-types.js';
+export {
+  OffsetEstimator,
+  sampleOf,
+  ServerClock,
+  type ClockSample,
+  type Pinger,
+  type ServerClockOptions,
+} from './room-clock.js';
+export {
+  decideDrift,
+  DRIFT,
+  expectedPosition,
+  PlaybackController,
+  type ControllerOptions,
+  type DriftAction,
+  type DriftInput,
+  type PlaybackState,
+  type Player,
+} from './room-playback.js';
+export { SimulatedPlayer } from './room-sim-player.js';
 export {
   SearchApi,
   type ChatFileHit,

@@ -81,6 +81,8 @@ export function toContent(c: message.MessageContent | undefined): MessageContent
           content: toContent(i.content),
         })),
       };
+    case 'room':
+      return { type: 'room', roomId: b.value.roomId, title: b.value.title };
     default:
       return { type: 'empty' };
   }

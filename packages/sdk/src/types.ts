@@ -41,6 +41,8 @@ export type MessageContent =
    * first. Open their files with `media.attachmentUrl` on THIS message's conversation and seq.
    */
   | { type: 'chatRecord'; title: string; sourceType: ConversationType; items: ChatRecordItem[] }
+  /** A listen-together room card: join it with `client.rooms.join(roomId)`. */
+  | { type: 'room'; roomId: string; title: string }
   /** A tombstone (recalled) or a kind this SDK version does not know. */
   | { type: 'empty' };
 

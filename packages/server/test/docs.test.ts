@@ -9,6 +9,7 @@ import {
   message,
   moments,
   push,
+  rooms,
   search,
 } from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
@@ -134,6 +135,7 @@ describe('docs/protocol.md', () => {
       moments.MomentsService,
       push.PushService,
       search.SearchService,
+      rooms.RoomsService,
     ];
     const missing = services.flatMap((s) =>
       s.methods.map((m) => m.name).filter((name) => !new RegExp(`\`(\\w+\\.)?${name}\\b`).test(protocol)),

@@ -6,7 +6,7 @@ import {
   FileDescriptorProtoSchema,
 } from '@bufbuild/protobuf/wkt';
 import { create } from '@bufbuild/protobuf';
-import { common, favorites, gateway, media, message as pb, moments } from '@mychat/protocol';
+import { common, favorites, gateway, media, message as pb, moments, rooms } from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
 import { WRITTEN_FIELDS } from './push-envelope.js';
 
@@ -64,6 +64,7 @@ describe('push fast path field set', () => {
       moments.file_mychat_moments_v1_moments,
       favorites.file_mychat_message_v1_favorites,
       media.file_mychat_media_v1_media,
+      rooms.file_mychat_rooms_v1_rooms,
     ];
     const registry = createFileRegistry(file, (name) => deps.find((d) => d.proto.name === name));
     const frame = registry.getMessage('mychat.gateway.v1.ServerFrame')!;

@@ -1,5 +1,5 @@
 import type { DescService } from '@bufbuild/protobuf';
-import { auth, contacts, favorites, media, message, moments, push, search } from '@mychat/protocol';
+import { auth, contacts, favorites, media, message, moments, push, rooms, search } from '@mychat/protocol';
 
 /**
  * A service the gateway exposes to clients, the peer (in the module map) that serves it, and
@@ -7,7 +7,7 @@ import { auth, contacts, favorites, media, message, moments, push, search } from
  */
 export interface PublicService {
   service: DescService;
-  peer: 'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search';
+  peer: 'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'rooms';
   anonymous: ReadonlySet<string>;
   /** Which of the peer's APIs (wiring/peers.ts) this is, when not its `public` one. */
   api?: 'favorites';
@@ -28,4 +28,5 @@ export const PUBLIC_SERVICES: readonly PublicService[] = [
   { service: moments.MomentsService, peer: 'moments', anonymous: new Set() },
   { service: push.PushService, peer: 'push', anonymous: new Set() },
   { service: search.SearchService, peer: 'search', anonymous: new Set() },
+  { service: rooms.RoomsService, peer: 'rooms', anonymous: new Set() },
 ];

@@ -67,6 +67,11 @@ describe('toConnectError', () => {
     [ErrorCode.MOMENT_ALREADY_LIKED, Code.AlreadyExists],
     [ErrorCode.MOMENT_TOO_MANY_COMMENTS, Code.FailedPrecondition],
     [ErrorCode.MOMENT_EMPTY, Code.InvalidArgument],
+    [ErrorCode.ROOM_NOT_MEMBER, Code.PermissionDenied],
+    [ErrorCode.ROOM_HOST_ONLY, Code.PermissionDenied],
+    [ErrorCode.ROOM_CLOSED, Code.FailedPrecondition],
+    [ErrorCode.ROOM_QUEUE_FULL, Code.FailedPrecondition],
+    [ErrorCode.ROOM_TRACK_UNPLAYABLE, Code.InvalidArgument],
   ])('maps %s to Connect code %s', (code, status) => {
     expect(connectCodeOf(code)).toBe(status);
     const ce = toConnectError(new AppError(code, 'x'));

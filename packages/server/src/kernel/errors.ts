@@ -77,6 +77,8 @@ export function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.INVALID_CREDENTIALS:
       return Code.Unauthenticated;
     case ErrorCode.PERMISSION_DENIED:
+    case ErrorCode.ROOM_NOT_MEMBER:
+    case ErrorCode.ROOM_HOST_ONLY:
       return Code.PermissionDenied;
     case ErrorCode.NOT_FOUND:
       return Code.NotFound;
@@ -99,6 +101,8 @@ export function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.MESSAGE_RECALLED:
     case ErrorCode.PIN_LIMIT:
     case ErrorCode.FAVORITES_FULL:
+    case ErrorCode.ROOM_CLOSED:
+    case ErrorCode.ROOM_QUEUE_FULL:
       return Code.FailedPrecondition;
     // Not resource_exhausted: that reads as rate limiting, and resending cannot help.
     case ErrorCode.PAYLOAD_TOO_LARGE:

@@ -1,6 +1,6 @@
 import type { DescService } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
-import { auth, contacts, favorites, media, message, moments, push, search } from '@mychat/protocol';
+import { auth, contacts, favorites, media, message, moments, push, rooms, search } from '@mychat/protocol';
 import type { RpcHub } from '../rpc/rpc-hub.js';
 
 /**
@@ -19,6 +19,7 @@ export const SERVICE_APIS = {
   moments: { public: moments.MomentsService, internal: moments.MomentsInternalService },
   push: { public: push.PushService },
   search: { public: search.SearchService },
+  rooms: { public: rooms.RoomsService },
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_APIS;

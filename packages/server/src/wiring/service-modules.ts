@@ -91,6 +91,23 @@ export async function initMomentsModule(
   });
 }
 
+export async function initRoomsModule(
+  deps: Pick<ModuleValues, 'sql' | 'kv' | 'bus' | 'rpc' | 'rpc-server'>,
+  ctx: AppContext,
+  peers: Peers<'message' | 'media'>,
+): Promise<ServiceInstance<ModuleValues['rooms']>> {
+  const { initRooms } = await import('../services/rooms/rooms.module.js');
+  return initRooms({
+    sql: deps.sql,
+    bus: deps.bus,
+    peers,
+    ids: ctx.ids,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    config: ctx.config.rooms,
+  });
+}
+
 export async function initSearchModule(
   deps: Pick<ModuleValues, 'sql' | 'rpc' | 'rpc-server'>,
   ctx: AppContext,
@@ -223,7 +240,7 @@ export async function initPushSenderModule(
 export async function initGatewayModule(
   deps: Pick<ModuleValues, 'http-server' | 'rpc' | 'kv' | 'bus' | 'tokens' | 'metrics' | 'blob'>,
   ctx: AppContext,
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search'>,
+  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'rooms'>,
 ): Promise<ServiceInstance<ModuleValues['gateway']>> {
   const { initGateway } = await import('../gateway/gateway.module.js');
   const { batchRemoteSends } = await import('./send-batching.js');

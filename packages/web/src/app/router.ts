@@ -8,6 +8,7 @@ import EmptyPane from './EmptyPane.vue';
 import { discoverRoute } from '../features/moments/routes.js';
 import { loadSocialMessages } from '../i18n/index.js';
 import MainLayout from './MainLayout.vue';
+import { loadRoomsMessages } from '../i18n/index.js';
 
 const routes: RouteRecordRaw[] = [
   {
@@ -95,6 +96,12 @@ const routes: RouteRecordRaw[] = [
             return { name: 'chats' };
           }
         },
+      },
+      {
+        path: 'room/:id',
+        name: 'room',
+        component: () => loadRoomsMessages().then(() => import('../features/rooms/RoomView.vue')),
+        props: true,
       },
       { path: 'me', name: 'me', component: () => import('../features/me/MeView.vue') },
       {

@@ -5,6 +5,7 @@ import { momentsShellEn, momentsShellZhCN } from './moments-shell.js';
 import { msgopsEn, msgopsZhCN } from './msgops.js';
 import { recordsEn, recordsZhCN } from './records.js';
 import { recordsShellEn, recordsShellZhCN } from './records-shell.js';
+import { roomsBaseEn, roomsBaseZhCN, withRoomsBase } from './rooms-base.js';
 import { zhCN as zhBase } from './zh-CN.js';
 
 /**
@@ -22,14 +23,17 @@ const full = <B extends { errors: object }>(
   records: { ...records[0], ...records[1].records },
   errors: { ...base.errors, ...pages.errors, ...records[1].errors },
 });
-// With the strings the chat merges in for reactions, edits and pins (features/msgops), and the
-// records parts (merge-forward, delete for me, drafts).
+// With the strings the chat merges in for reactions, edits and pins (features/msgops), the
+// records parts (merge-forward, delete for me, drafts) and the rooms' base strings.
 const en = {
-  ...full(enBase, momentsShellEn, momentsEn, [recordsShellEn, recordsEn]),
+  ...full(withRoomsBase(enBase, roomsBaseEn), momentsShellEn, momentsEn, [recordsShellEn, recordsEn]),
   msgops: msgopsEn.msgops,
 };
 const zhCN = {
-  ...full(zhBase, momentsShellZhCN, momentsZhCN, [recordsShellZhCN, recordsZhCN]),
+  ...full(withRoomsBase(zhBase, roomsBaseZhCN), momentsShellZhCN, momentsZhCN, [
+    recordsShellZhCN,
+    recordsZhCN,
+  ]),
   msgops: msgopsZhCN.msgops,
 };
 Object.assign(en.errors, msgopsEn.errors);

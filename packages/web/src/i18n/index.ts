@@ -4,6 +4,7 @@ import { searchEn, searchZhCN } from './search.js';
 import { zhCN } from './zh-CN.js';
 import { momentsShellEn, momentsShellZhCN, withMomentsShell } from './moments-shell.js';
 import { recordsShellEn, recordsShellZhCN } from './records-shell.js';
+import { roomsBaseEn, roomsBaseZhCN, withRoomsBase } from './rooms-base.js';
 
 export const LOCALES = [
   { code: 'zh-CN', name: '简体中文' },
@@ -29,8 +30,16 @@ export const i18n = createI18n({
   locale: initialLocale(),
   fallbackLocale: 'en',
   messages: {
-    en: { ...withMomentsShell(en, momentsShellEn), search: searchEn, records: recordsShellEn },
-    'zh-CN': { ...withMomentsShell(zhCN, momentsShellZhCN), search: searchZhCN, records: recordsShellZhCN },
+    en: {
+      ...withMomentsShell(withRoomsBase(en, roomsBaseEn), momentsShellEn),
+      search: searchEn,
+      records: recordsShellEn,
+    },
+    'zh-CN': {
+      ...withMomentsShell(withRoomsBase(zhCN, roomsBaseZhCN), momentsShellZhCN),
+      search: searchZhCN,
+      records: recordsShellZhCN,
+    },
   },
   missingWarn: import.meta.env.DEV,
   fallbackWarn: import.meta.env.DEV,
@@ -89,4 +98,20 @@ export function loadSocialMessages(): Promise<void> {
     },
   );
   return socialMessages;
+}
+
+let roomsMessages: Promise<void> | undefined;
+/** Adds the strings of the listen-together room page (loaded with it, once; again after a failure). */
+export function loadRoomsMessages(): Promise<void> {
+  roomsMessages ??= import('./rooms.js').then(
+    (m) => {
+      i18n.global.mergeLocaleMessage('en', m.roomsEn);
+      i18n.global.mergeLocaleMessage('zh-CN', m.roomsZhCN);
+    },
+    (e: unknown) => {
+      roomsMessages = undefined;
+      throw e;
+    },
+  );
+  return roomsMessages;
 }

@@ -313,6 +313,7 @@ export class WsLifecycle {
         caller: conn.caller!,
         clientIp: conn.clientIp,
         requestId,
+        receivedAt: started,
       });
       if (!quiet) conn.send(answer);
       // The request id travels to the services in x-request-id: their lines join on it.

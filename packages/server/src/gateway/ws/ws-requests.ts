@@ -16,6 +16,8 @@ export interface RequestOrigin {
   caller: Caller;
   clientIp: string;
   requestId: string;
+  /** When the frame was read off the socket, performance.now() (for the Pong's server_recv_ms). */
+  receivedAt?: number;
 }
 
 /** Answers one request frame with the ServerFrame to send back. May throw (the caller maps errors). */
@@ -56,14 +58,20 @@ export function createRequestHandler(m: SocketMessages, clock: Clock): RequestHa
       headers: callHeaders({ requestId: origin.requestId, clientIp: origin.clientIp, caller: origin.caller }),
     };
     switch (body.case) {
-      case 'ping':
+      case 'ping': {
+        // The four-timestamp clock: received and sent, both on the server's clock.
+        const sent = clock.now();
+        const recv = sent - (origin.receivedAt === undefined ? 0 : performance.now() - origin.receivedAt);
         return serverFrame(id, {
           case: 'pong',
           value: create(gateway.PongSchema, {
             clientTimeMs: body.value.clientTimeMs,
-            serverTimeMs: clock.now(),
+            serverTimeMs: sent,
+            serverRecvMs: recv,
+            serverSendMs: sent,
           }),
         });
+      }
       case 'send':
         return serverFrame(id, { case: 'sendAck', value: await messages.sendMessage(body.value, opts) });
       case 'delivered':

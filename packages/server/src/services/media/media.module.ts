@@ -23,6 +23,7 @@ import { MediaWorker } from './media.worker.js';
 import { AvatarFiles } from './media.avatars.js';
 import { FavoriteFiles } from './media.favorites.js';
 import { MomentFiles } from './media.moments.js';
+import { RoomTracks } from './media.rooms.js';
 import { UploadReservations } from './media.reservations.js';
 
 export interface MediaModuleDeps {
@@ -102,6 +103,7 @@ export async function initMedia(d: MediaModuleDeps): Promise<ServiceInstance<voi
           new MomentFiles(service, repo),
           new AvatarFiles(service, repo, () => d.clock.now()),
           new FavoriteFiles(service, repo, () => d.clock.now()),
+          new RoomTracks(service, repo),
         ),
       ),
     ],

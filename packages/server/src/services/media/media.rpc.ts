@@ -8,6 +8,7 @@ import type { AvatarFiles } from './media.avatars.js';
 import type { FavoriteFiles } from './media.favorites.js';
 import type { DriveService } from './media.drive.js';
 import type { MomentFiles, MomentHolder } from './media.moments.js';
+import type { RoomTrackHolder, RoomTracks } from './media.rooms.js';
 import type { MediaService } from './media.service.js';
 import { driveView, mediaView } from './media.views.js';
 
@@ -109,12 +110,18 @@ function momentMediaIds(raw: string[]): string[] {
   return ids;
 }
 
+/** The holder of a rooms call: the room and the member who added the track. */
+function roomHolderOf(h: pb.RoomTrackHolder | undefined): RoomTrackHolder {
+  return { ownerId: id(h?.ownerId, 'holder.ownerId'), roomId: id(h?.roomId, 'holder.roomId') };
+}
+
 export function mediaInternalRpc(
   service: MediaService,
   drive: DriveService,
   moments: MomentFiles,
   avatars: AvatarFiles,
   favorites: FavoriteFiles,
+  rooms: RoomTracks,
 ): ServiceImpl<typeof pb.MediaInternalService> {
   return {
     async checkUpload(req) {
@@ -252,6 +259,17 @@ export function mediaInternalRpc(
     async signAvatarUrl(req) {
       const r = await avatars.sign(id(req.holderId, 'holderId'), id(req.mediaId, 'mediaId'));
       return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
+    },
+    async attachRoomTrack(req) {
+      return { media: mediaView(await rooms.attach(roomHolderOf(req.holder), id(req.mediaId, 'mediaId'))) };
+    },
+    async signRoomTrackUrl(req) {
+      const r = await rooms.sign(roomHolderOf(req.holder), id(req.mediaId, 'mediaId'));
+      return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
+    },
+    async detachRoomTrack(req) {
+      await rooms.detach(roomHolderOf(req.holder), id(req.mediaId, 'mediaId'));
+      return {};
     },
   };
 }

@@ -21,6 +21,7 @@ export const TYPE_OF: Record<string, pb.MessageType> = {
   video: pb.MessageType.VIDEO,
   file: pb.MessageType.FILE,
   chatRecord: pb.MessageType.CHAT_RECORD,
+  room: pb.MessageType.ROOM,
 };
 
 const ref = (r: pb.MediaRef | undefined, field: string): string => {

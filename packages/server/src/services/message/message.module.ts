@@ -14,6 +14,7 @@ import type { messageConfigSchema } from './message.config.js';
 import { ConversationAdmin } from './message.membership.js';
 import { messageMigrations } from './message.migrations.js';
 import { messageInternalRpc, messageRpc } from './message.rpc.js';
+import { roomCardRpc } from './message.room-card.js';
 import { MessageAttachments } from './message.attachments.js';
 import { MessageConversations } from './message.conversations.js';
 import { MessageCursors } from './message.cursors.js';
@@ -131,6 +132,7 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
         ...messageInternalRpc(admin, parts, attachments, d.config.maxTextBytes, d.logger),
         ...pushContextRpc(store.db),
         ...indexFeedRpc(d.sql),
+        ...roomCardRpc(parts.sender),
       }),
       serves(favPb.FavoritesService, favoritesRpc(favorites)),
     ],

@@ -196,7 +196,7 @@ export function messageInternalRpc(
   // message.index-feed.ts).
 ): Omit<
   ServiceImpl<typeof pb.MessageInternalService>,
-  'getPushContext' | 'listMessagesForIndex' | 'listReadableWindows'
+  'getPushContext' | 'listMessagesForIndex' | 'listReadableWindows' | 'postRoomCard'
 > {
   return {
     async sendMessageBatch(req) {

@@ -108,6 +108,8 @@ export function preview(m: ChatMessage, nameOf: NameOf, myId: string): string {
       return pinText(m, nameOf, myId);
     case 'chatRecord':
       return t('records.chatRecord');
+    case 'room':
+      return `${t('chat.room')} ${m.content.title}`;
     default:
       return t('chat.unsupported');
   }

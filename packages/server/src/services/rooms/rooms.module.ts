@@ -1,0 +1,45 @@
+import { rooms as pb } from '@mychat/protocol';
+import type { Bus } from '../../adapters/bus/bus.js';
+import type { SqlDatabase } from '../../adapters/sql/sql.js';
+import type { Clock } from '../../kernel/clock.js';
+import type { IdGenerator } from '../../kernel/ids.js';
+import type { Logger } from '../../kernel/logger.js';
+import { serves, type ServiceInstance } from '../../rpc/rpc-impl.js';
+import type { Peers } from '../../wiring/peers.js';
+import { RoomAccess } from './rooms.access.js';
+import { RoomCommands } from './rooms.commands.js';
+import type { RoomsConfig } from './rooms.config.js';
+import { roomsMigrations } from './rooms.migrations.js';
+import { RoomChats, RoomFiles, RoomPush } from './rooms.peers.js';
+import { RoomsStore } from './rooms.repository.js';
+import { roomsRpc } from './rooms.rpc.js';
+import { RoomLifecycle } from './rooms.service.js';
+
+export interface RoomsModuleDeps {
+  sql: SqlDatabase;
+  bus: Bus;
+  /** The linked chat and its card (message); tracks' files (media). */
+  peers: Peers<'message' | 'media'>;
+  ids: IdGenerator;
+  clock: Clock;
+  logger: Logger;
+  config: RoomsConfig;
+}
+
+/** Builds the rooms service (listen together), migrates its tables and returns RoomsService. */
+export async function initRooms(d: RoomsModuleDeps): Promise<ServiceInstance<void>> {
+  await d.sql.migrate('rooms', roomsMigrations);
+  const access = new RoomAccess({
+    store: RoomsStore.of(d.sql),
+    chats: new RoomChats(d.peers.message.internal),
+    files: new RoomFiles(d.peers.media.internal, d.logger),
+    push: new RoomPush(d.bus, d.logger),
+    clock: d.clock,
+    logger: d.logger,
+    config: d.config,
+    ids: d.ids,
+  });
+  const life = new RoomLifecycle(access);
+  const cmds = new RoomCommands(access);
+  return { value: undefined, rpc: [serves(pb.RoomsService, roomsRpc({ life, cmds }))] };
+}
