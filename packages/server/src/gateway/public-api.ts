@@ -1,5 +1,5 @@
 import type { DescService } from '@bufbuild/protobuf';
-import { auth, contacts, media, message, moments, push, search } from '@mychat/protocol';
+import { auth, calls, contacts, media, message, moments, push, search } from '@mychat/protocol';
 
 /**
  * A service the gateway exposes to clients, the peer (in the module map) that serves it, and
@@ -7,7 +7,7 @@ import { auth, contacts, media, message, moments, push, search } from '@mychat/p
  */
 export interface PublicService {
   service: DescService;
-  peer: 'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search';
+  peer: 'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'calls';
   anonymous: ReadonlySet<string>;
 }
 
@@ -24,4 +24,5 @@ export const PUBLIC_SERVICES: readonly PublicService[] = [
   { service: moments.MomentsService, peer: 'moments', anonymous: new Set() },
   { service: push.PushService, peer: 'push', anonymous: new Set() },
   { service: search.SearchService, peer: 'search', anonymous: new Set() },
+  { service: calls.CallsService, peer: 'calls', anonymous: new Set() },
 ];

@@ -22,6 +22,7 @@ import { MessageRecall } from './message.recall.js';
 import { MessageSender } from './message.send.js';
 import { MessageWriter } from './message.writer.js';
 import { createMessageStore } from './store/create-message-store.js';
+import { callsRpc } from './message.calls.js';
 import { pushContextRpc } from './message.push-context.js';
 import { indexFeedRpc } from './message.index-feed.js';
 
@@ -101,6 +102,7 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
         ...messageInternalRpc(admin, parts, attachments, d.config.maxTextBytes, d.logger),
         ...pushContextRpc(store.db),
         ...indexFeedRpc(d.sql),
+        ...callsRpc(deps),
       }),
     ],
   };

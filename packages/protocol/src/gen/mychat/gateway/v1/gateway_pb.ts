@@ -4,6 +4,14 @@
 
 import type { GenEnum, GenFile, GenMessage } from '@bufbuild/protobuf/codegenv2';
 import { enumDesc, fileDesc, messageDesc } from '@bufbuild/protobuf/codegenv2';
+import type {
+  CallEvent,
+  CallSignal,
+  SendSignalRequest,
+  StartCallRequest,
+  UpdateCallRequest,
+} from '../../calls/v1/calls_pb.js';
+import { file_mychat_calls_v1_calls } from '../../calls/v1/calls_pb.js';
 import type { ErrorCode } from '../../common/v1/errors_pb.js';
 import { file_mychat_common_v1_errors } from '../../common/v1/errors_pb.js';
 import type {
@@ -32,8 +40,13 @@ import type { Message } from '@bufbuild/protobuf';
 export const file_mychat_gateway_v1_gateway: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'Ch9teWNoYXQvZ2F0ZXdheS92MS9nYXRld2F5LnByb3RvEhFteWNoYXQuZ2F0ZXdheS52MSLFAwoLQ2xpZW50RnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoDRInCgRhdXRoGAogASgLMhcubXljaGF0LmdhdGV3YXkudjEuQXV0aEgAEicKBHBpbmcYCyABKAsyFy5teWNoYXQuZ2F0ZXdheS52MS5QaW5nSAASNQoEc2VuZBgMIAEoCzIlLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVxdWVzdEgAEjwKCWRlbGl2ZXJlZBgNIAEoCzInLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRSZXF1ZXN0SAASMgoEcmVhZBgOIAEoCzIiLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtSZWFkUmVxdWVzdEgAEjYKBnR5cGluZxgPIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRUeXBpbmdSZXF1ZXN0SAASLgoEc3luYxgQIAEoCzIeLm15Y2hhdC5tZXNzYWdlLnYxLlN5bmNSZXF1ZXN0SAASNwoHaGlzdG9yeRgRIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLkdldEhpc3RvcnlSZXF1ZXN0SABCBgoEYm9keSIcCgRBdXRoEhQKDGFjY2Vzc190b2tlbhgBIAEoCSIeCgRQaW5nEhYKDmNsaWVudF90aW1lX21zGAEgASgBIpYHCgtTZXJ2ZXJGcmFtZRISCgpyZXF1ZXN0X2lkGAEgASgNEiwKB2F1dGhfb2sYCiABKAsyGS5teWNoYXQuZ2F0ZXdheS52MS5BdXRoT2tIABInCgRwb25nGAsgASgLMhcubXljaGF0LmdhdGV3YXkudjEuUG9uZ0gAEjoKCHNlbmRfYWNrGAwgASgLMiYubXljaGF0Lm1lc3NhZ2UudjEuU2VuZE1lc3NhZ2VSZXNwb25zZUgAEikKBWVycm9yGA0gASgLMhgubXljaGF0LmdhdGV3YXkudjEuRXJyb3JIABItCgdtZXNzYWdlGA4gASgLMhoubXljaGF0Lm1lc3NhZ2UudjEuTWVzc2FnZUgAEjIKB3JlY2VpcHQYDyABKAsyHy5teWNoYXQubWVzc2FnZS52MS5SZWNlaXB0RXZlbnRIABI0CghwcmVzZW5jZRgQIAEoCzIgLm15Y2hhdC5nYXRld2F5LnYxLlByZXNlbmNlRXZlbnRIABIwCgZ0eXBpbmcYESABKAsyHi5teWNoYXQubWVzc2FnZS52MS5UeXBpbmdFdmVudEgAEjwKDGNvbnZlcnNhdGlvbhgSIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLkNvbnZlcnNhdGlvbkV2ZW50SAASMQoJcmVjb25uZWN0GBMgASgLMhwubXljaGF0LmdhdGV3YXkudjEuUmVjb25uZWN0SAASOAoNc2Vzc2lvbl9lbmRlZBgUIAEoCzIfLm15Y2hhdC5nYXRld2F5LnYxLlNlc3Npb25FbmRlZEgAEiMKAm9rGBUgASgLMhUubXljaGF0LmdhdGV3YXkudjEuT2tIABIyCgdjb250YWN0GBYgASgLMh8ubXljaGF0LmdhdGV3YXkudjEuQ29udGFjdEV2ZW50SAASLwoEc3luYxgXIAEoCzIfLm15Y2hhdC5tZXNzYWdlLnYxLlN5bmNSZXNwb25zZUgAEjgKB2hpc3RvcnkYGCABKAsyJS5teWNoYXQubWVzc2FnZS52MS5HZXRIaXN0b3J5UmVzcG9uc2VIABI0Cgttb21lbnRfaGludBgZIAEoCzIdLm15Y2hhdC5tb21lbnRzLnYxLk1vbWVudEhpbnRIABI9Cg1tb21lbnRfbm90aWNlGBogASgLMiQubXljaGF0Lm1vbWVudHMudjEuTW9tZW50Tm90aWNlRXZlbnRIAEIGCgRib2R5IlMKDENvbnRhY3RFdmVudBIMCgRraW5kGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSEAoIZ3JvdXBfaWQYAyABKAkSEgoKcmVxdWVzdF9pZBgEIAEoCSKyAQoGQXV0aE9rEg8KB3VzZXJfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIdChVoZWFydGJlYXRfaW50ZXJ2YWxfbXMYAyABKAUSHAoUaGVhcnRiZWF0X3RpbWVvdXRfbXMYBCABKAUSFgoOc2VydmVyX3RpbWVfbXMYBSABKAESFQoNZXhwaXJlc19hdF9tcxgGIAEoARIXCg9tYXhfZnJhbWVfYnl0ZXMYByABKAUiNgoEUG9uZxIWCg5jbGllbnRfdGltZV9tcxgBIAEoARIWCg5zZXJ2ZXJfdGltZV9tcxgCIAEoASJwCgVFcnJvchIpCgRjb2RlGAEgASgOMhsubXljaGF0LmNvbW1vbi52MS5FcnJvckNvZGUSDgoGcmVhc29uGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSGwoTcmV0cnlfYWZ0ZXJfc2Vjb25kcxgEIAEoBSIECgJPayJGCg1QcmVzZW5jZUV2ZW50Eg8KB3VzZXJfaWQYASABKAkSDgoGb25saW5lGAIgASgIEhQKDGxhc3Rfc2Vlbl9tcxgDIAEoASIdCglSZWNvbm5lY3QSEAoIYWZ0ZXJfbXMYASABKAUiHgoMU2Vzc2lvbkVuZGVkEg4KBnJlYXNvbhgBIAEoCSI4CgxQdXNoRW52ZWxvcGUSDQoFZnJhbWUYASABKAwSGQoRZXhjZXB0X3Nlc3Npb25faWQYAiABKAkiSQoSU2Vzc2lvbkVuZGVkTm90aWNlEg8KB3VzZXJfaWQYASABKAkSEgoKc2Vzc2lvbl9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkqpgIKCUNsb3NlQ29kZRIaChZDTE9TRV9DT0RFX1VOU1BFQ0lGSUVEEAASHwoaQ0xPU0VfQ09ERV9NRVNTQUdFX1RPT19CSUcQ8QcSHwoaQ0xPU0VfQ09ERV9TRVJWSUNFX1JFU1RBUlQQ9AcSHgoZQ0xPU0VfQ09ERV9QUk9UT0NPTF9FUlJPUhCwIhIfChpDTE9TRV9DT0RFX1VOQVVUSEVOVElDQVRFRBCxIhIhChxDTE9TRV9DT0RFX0hFQVJUQkVBVF9USU1FT1VUELgiEhYKEUNMT1NFX0NPREVfS0lDS0VEELkiEh0KGENMT1NFX0NPREVfU0xPV19DT05TVU1FUhDNIhIgChtDTE9TRV9DT0RFX1RPT19NQU5ZX1NPQ0tFVFMQziJiBnByb3RvMw',
-    [file_mychat_common_v1_errors, file_mychat_message_v1_message, file_mychat_moments_v1_moments],
+    'Ch9teWNoYXQvZ2F0ZXdheS92MS9nYXRld2F5LnByb3RvEhFteWNoYXQuZ2F0ZXdheS52MSL0BAoLQ2xpZW50RnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoDRInCgRhdXRoGAogASgLMhcubXljaGF0LmdhdGV3YXkudjEuQXV0aEgAEicKBHBpbmcYCyABKAsyFy5teWNoYXQuZ2F0ZXdheS52MS5QaW5nSAASNQoEc2VuZBgMIAEoCzIlLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVxdWVzdEgAEjwKCWRlbGl2ZXJlZBgNIAEoCzInLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRSZXF1ZXN0SAASMgoEcmVhZBgOIAEoCzIiLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtSZWFkUmVxdWVzdEgAEjYKBnR5cGluZxgPIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRUeXBpbmdSZXF1ZXN0SAASLgoEc3luYxgQIAEoCzIeLm15Y2hhdC5tZXNzYWdlLnYxLlN5bmNSZXF1ZXN0SAASNwoHaGlzdG9yeRgRIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLkdldEhpc3RvcnlSZXF1ZXN0SAASNwoKc3RhcnRfY2FsbBgUIAEoCzIhLm15Y2hhdC5jYWxscy52MS5TdGFydENhbGxSZXF1ZXN0SAASOQoLdXBkYXRlX2NhbGwYFSABKAsyIi5teWNoYXQuY2FsbHMudjEuVXBkYXRlQ2FsbFJlcXVlc3RIABI5CgtjYWxsX3NpZ25hbBgWIAEoCzIiLm15Y2hhdC5jYWxscy52MS5TZW5kU2lnbmFsUmVxdWVzdEgAQgYKBGJvZHkiHAoEQXV0aBIUCgxhY2Nlc3NfdG9rZW4YASABKAkiHgoEUGluZxIWCg5jbGllbnRfdGltZV9tcxgBIAEoASL8BwoLU2VydmVyRnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoDRIsCgdhdXRoX29rGAogASgLMhkubXljaGF0LmdhdGV3YXkudjEuQXV0aE9rSAASJwoEcG9uZxgLIAEoCzIXLm15Y2hhdC5nYXRld2F5LnYxLlBvbmdIABI6CghzZW5kX2FjaxgMIAEoCzImLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVzcG9uc2VIABIpCgVlcnJvchgNIAEoCzIYLm15Y2hhdC5nYXRld2F5LnYxLkVycm9ySAASLQoHbWVzc2FnZRgOIAEoCzIaLm15Y2hhdC5tZXNzYWdlLnYxLk1lc3NhZ2VIABIyCgdyZWNlaXB0GA8gASgLMh8ubXljaGF0Lm1lc3NhZ2UudjEuUmVjZWlwdEV2ZW50SAASNAoIcHJlc2VuY2UYECABKAsyIC5teWNoYXQuZ2F0ZXdheS52MS5QcmVzZW5jZUV2ZW50SAASMAoGdHlwaW5nGBEgASgLMh4ubXljaGF0Lm1lc3NhZ2UudjEuVHlwaW5nRXZlbnRIABI8Cgxjb252ZXJzYXRpb24YEiABKAsyJC5teWNoYXQubWVzc2FnZS52MS5Db252ZXJzYXRpb25FdmVudEgAEjEKCXJlY29ubmVjdBgTIAEoCzIcLm15Y2hhdC5nYXRld2F5LnYxLlJlY29ubmVjdEgAEjgKDXNlc3Npb25fZW5kZWQYFCABKAsyHy5teWNoYXQuZ2F0ZXdheS52MS5TZXNzaW9uRW5kZWRIABIjCgJvaxgVIAEoCzIVLm15Y2hhdC5nYXRld2F5LnYxLk9rSAASMgoHY29udGFjdBgWIAEoCzIfLm15Y2hhdC5nYXRld2F5LnYxLkNvbnRhY3RFdmVudEgAEi8KBHN5bmMYFyABKAsyHy5teWNoYXQubWVzc2FnZS52MS5TeW5jUmVzcG9uc2VIABI4CgdoaXN0b3J5GBggASgLMiUubXljaGF0Lm1lc3NhZ2UudjEuR2V0SGlzdG9yeVJlc3BvbnNlSAASNAoLbW9tZW50X2hpbnQYGSABKAsyHS5teWNoYXQubW9tZW50cy52MS5Nb21lbnRIaW50SAASPQoNbW9tZW50X25vdGljZRgaIAEoCzIkLm15Y2hhdC5tb21lbnRzLnYxLk1vbWVudE5vdGljZUV2ZW50SAASMAoKY2FsbF9ldmVudBgeIAEoCzIaLm15Y2hhdC5jYWxscy52MS5DYWxsRXZlbnRIABIyCgtjYWxsX3NpZ25hbBgfIAEoCzIbLm15Y2hhdC5jYWxscy52MS5DYWxsU2lnbmFsSABCBgoEYm9keSJTCgxDb250YWN0RXZlbnQSDAoEa2luZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGdyb3VwX2lkGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkisgEKBkF1dGhPaxIPCgd1c2VyX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAMgASgFEhwKFGhlYXJ0YmVhdF90aW1lb3V0X21zGAQgASgFEhYKDnNlcnZlcl90aW1lX21zGAUgASgBEhUKDWV4cGlyZXNfYXRfbXMYBiABKAESFwoPbWF4X2ZyYW1lX2J5dGVzGAcgASgFIjYKBFBvbmcSFgoOY2xpZW50X3RpbWVfbXMYASABKAESFgoOc2VydmVyX3RpbWVfbXMYAiABKAEicAoFRXJyb3ISKQoEY29kZRgBIAEoDjIbLm15Y2hhdC5jb21tb24udjEuRXJyb3JDb2RlEg4KBnJlYXNvbhgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEhsKE3JldHJ5X2FmdGVyX3NlY29uZHMYBCABKAUiBAoCT2siRgoNUHJlc2VuY2VFdmVudBIPCgd1c2VyX2lkGAEgASgJEg4KBm9ubGluZRgCIAEoCBIUCgxsYXN0X3NlZW5fbXMYAyABKAEiHQoJUmVjb25uZWN0EhAKCGFmdGVyX21zGAEgASgFIh4KDFNlc3Npb25FbmRlZBIOCgZyZWFzb24YASABKAkiOAoMUHVzaEVudmVsb3BlEg0KBWZyYW1lGAEgASgMEhkKEWV4Y2VwdF9zZXNzaW9uX2lkGAIgASgJIkkKElNlc3Npb25FbmRlZE5vdGljZRIPCgd1c2VyX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSDgoGcmVhc29uGAMgASgJKqYCCglDbG9zZUNvZGUSGgoWQ0xPU0VfQ09ERV9VTlNQRUNJRklFRBAAEh8KGkNMT1NFX0NPREVfTUVTU0FHRV9UT09fQklHEPEHEh8KGkNMT1NFX0NPREVfU0VSVklDRV9SRVNUQVJUEPQHEh4KGUNMT1NFX0NPREVfUFJPVE9DT0xfRVJST1IQsCISHwoaQ0xPU0VfQ09ERV9VTkFVVEhFTlRJQ0FURUQQsSISIQocQ0xPU0VfQ09ERV9IRUFSVEJFQVRfVElNRU9VVBC4IhIWChFDTE9TRV9DT0RFX0tJQ0tFRBC5IhIdChhDTE9TRV9DT0RFX1NMT1dfQ09OU1VNRVIQzSISIAobQ0xPU0VfQ09ERV9UT09fTUFOWV9TT0NLRVRTEM4iYgZwcm90bzM',
+    [
+      file_mychat_calls_v1_calls,
+      file_mychat_common_v1_errors,
+      file_mychat_message_v1_message,
+      file_mychat_moments_v1_moments,
+    ],
   );
 
 /**
@@ -113,6 +126,31 @@ export type ClientFrame = Message<'mychat.gateway.v1.ClientFrame'> & {
          */
         value: GetHistoryRequest;
         case: 'history';
+      }
+    | {
+        /**
+         * Calls (mychat.calls.v1.CallsService on the socket): answered with call_event.
+         *
+         * @generated from field: mychat.calls.v1.StartCallRequest start_call = 20;
+         */
+        value: StartCallRequest;
+        case: 'startCall';
+      }
+    | {
+        /**
+         * @generated from field: mychat.calls.v1.UpdateCallRequest update_call = 21;
+         */
+        value: UpdateCallRequest;
+        case: 'updateCall';
+      }
+    | {
+        /**
+         * Answered with ok, or nothing when request_id is 0.
+         *
+         * @generated from field: mychat.calls.v1.SendSignalRequest call_signal = 22;
+         */
+        value: SendSignalRequest;
+        case: 'callSignal';
       }
     | { case: undefined; value?: undefined };
 };
@@ -310,6 +348,25 @@ export type ServerFrame = Message<'mychat.gateway.v1.ServerFrame'> & {
          */
         value: MomentNoticeEvent;
         case: 'momentNotice';
+      }
+    | {
+        /**
+         * A call the user takes part in changed (ringing, accepted, ended, ...); also the answer
+         * to start_call and update_call.
+         *
+         * @generated from field: mychat.calls.v1.CallEvent call_event = 30;
+         */
+        value: CallEvent;
+        case: 'callEvent';
+      }
+    | {
+        /**
+         * A session description or ICE candidate from another participant's device.
+         *
+         * @generated from field: mychat.calls.v1.CallSignal call_signal = 31;
+         */
+        value: CallSignal;
+        case: 'callSignal';
       }
     | { case: undefined; value?: undefined };
 };
