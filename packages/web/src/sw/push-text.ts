@@ -4,7 +4,7 @@
  */
 export interface PushPayload {
   v: number;
-  kind: 'message' | 'friend_request' | 'group_joined' | 'clear' | 'test' | string;
+  kind: 'message' | 'friend_request' | 'group_joined' | 'clear' | 'test' | 'call' | string;
   conversationId?: string;
   direct?: boolean;
   from?: string;
@@ -13,6 +13,7 @@ export interface PushPayload {
   text?: string;
   media?: string;
   mention?: boolean;
+  callId?: string;
   unread?: number;
   url?: string;
   at?: number;
@@ -30,6 +31,7 @@ type Words = {
   groupJoinedBody: (group: string) => string;
   test: string;
   testBody: string;
+  call: (video: boolean) => string;
 };
 
 const WORDS: Record<'en' | 'zh-CN', Words> = {
@@ -38,26 +40,28 @@ const WORDS: Record<'en' | 'zh-CN', Words> = {
     newMessage: (from) => `New message from ${from}`,
     newMessages: (n) => `${n} new messages`,
     mentioned: (from) => `${from} mentioned you`,
-    media: { image: '[Photo]', voice: '[Voice message]', video: '[Video]', file: '[File]' },
+    media: { image: '[Photo]', voice: '[Voice message]', video: '[Video]', file: '[File]', call: '[Call]' },
     friendRequest: 'Friend request',
     friendRequestBody: (from) => `${from} wants to be your friend`,
     groupJoined: 'New group',
     groupJoinedBody: (group) => `You were added to ${group}`,
     test: 'MyChat',
     testBody: 'Notifications work on this device.',
+    call: (video) => (video ? 'Incoming video call' : 'Incoming voice call'),
   },
   'zh-CN': {
     app: 'MyChat',
     newMessage: (from) => `${from} 发来一条新消息`,
     newMessages: (n) => `${n} 条新消息`,
     mentioned: (from) => `${from} 提到了你`,
-    media: { image: '[图片]', voice: '[语音]', video: '[视频]', file: '[文件]' },
+    media: { image: '[图片]', voice: '[语音]', video: '[视频]', file: '[文件]', call: '[通话]' },
     friendRequest: '好友申请',
     friendRequestBody: (from) => `${from} 请求添加你为好友`,
     groupJoined: '新群聊',
     groupJoinedBody: (group) => `你已被加入群聊「${group}」`,
     test: 'MyChat',
     testBody: '此设备可以收到通知。',
+    call: (video) => (video ? '邀请你视频通话' : '邀请你语音通话'),
   },
 };
 
@@ -103,6 +107,14 @@ export function notificationFor(
       };
     case 'test':
       return { title: w.test, body: w.testBody, tag: 'test', url, renotify: true };
+    case 'call':
+      return {
+        title: p.direct ? from : p.group || w.app,
+        body: p.direct ? w.call(p.media === 'video') : `${from}: ${w.call(p.media === 'video')}`,
+        tag: `call:${p.callId ?? ''}`,
+        url,
+        renotify: true,
+      };
     default:
       return undefined;
   }
