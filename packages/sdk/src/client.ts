@@ -1,6 +1,6 @@
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
-import { auth, contacts, media, message, moments, push, search, type gateway } from '@mychat/protocol';
+import { auth, calls, contacts, media, message, moments, push, search, type gateway } from '@mychat/protocol';
 import { AuthApi, type DeviceInfo } from './auth-api.js';
 import type { BackoffOptions } from './backoff.js';
 import { socketFirstBackend, type Authed } from './chat-backend.js';
@@ -16,6 +16,7 @@ import { toContactEvent, toConversation, toMessage, toPresence, toReceipt, toTyp
 import { MediaApi, type MediaOptions } from './media-api.js';
 import { MessagesApi } from './messages-api.js';
 import { MomentsApi } from './moments-api.js';
+import { CallsApi } from './calls-api.js';
 import { Outbox } from './outbox.js';
 import { PushApi } from './push-api.js';
 import { SearchApi } from './search-api.js';
@@ -125,6 +126,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   readonly push: PushApi;
   /** Search: chat history, contacts (with pinyin) and files. */
   readonly search: SearchApi;
+  /** Voice and video calls: signalling, TURN credentials, history; `incoming`/`signal` events. */
+  readonly calls: CallsApi;
   /** Where chat state is kept. */
   readonly store: ChatStore;
 
@@ -214,6 +217,16 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     this.moments = new MomentsApi(createClient(moments.MomentsService, transport), authed, baseUrl);
     this.push = new PushApi(createClient(push.PushService, transport), authed);
     this.search = new SearchApi(createClient(search.SearchService, transport), authed);
+    let sessionId: string | undefined;
+    this.on('session', (s) => (sessionId = s?.sessionId));
+    void this.auth.session().then((s) => (sessionId ??= s?.sessionId));
+    this.calls = new CallsApi(
+      createClient(calls.CallsService, transport),
+      authed,
+      () => this.loop.authenticated,
+      () => sessionId,
+      () => this.userId,
+    );
     this.media = new MediaApi({
       baseUrl,
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
@@ -313,6 +326,9 @@ export class MyChatClient extends Emitter<MyChatEvents> {
       case 'momentHint':
       case 'momentNotice':
         return this.moments.pushed(body);
+      case 'callEvent':
+      case 'callSignal':
+        return this.calls.pushed(body);
     }
   }
 }

@@ -53,6 +53,15 @@ export function toContent(c: message.MessageContent | undefined): MessageContent
       return { type: 'recall', seq: b.value.seq, byUserId: b.value.byUserId };
     case 'system':
       return { type: 'system', kind: b.value.kind, args: { ...b.value.args } };
+    case 'call':
+      return {
+        type: 'call',
+        callId: b.value.callId,
+        media: b.value.media === 'video' ? 'video' : 'voice',
+        outcome: b.value.outcome,
+        durationMs: Number(b.value.durationMs),
+        joinedUserIds: [...b.value.joinedUserIds],
+      };
     default:
       return { type: 'empty' };
   }

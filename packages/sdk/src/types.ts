@@ -27,6 +27,18 @@ export type MessageContent =
   | { type: 'recall'; seq: number; byUserId: string }
   /** Written by the server, e.g. kind "member_joined" with args. */
   | { type: 'system'; kind: string; args: Record<string, string> }
+  /**
+   * A call's record, written by the server when the call ends (sent by the caller): outcome
+   * completed, cancelled, declined, no_answer, busy or dropped; the duration from the answer.
+   */
+  | {
+      type: 'call';
+      callId: string;
+      media: 'voice' | 'video';
+      outcome: string;
+      durationMs: number;
+      joinedUserIds: string[];
+    }
   /** A tombstone (recalled) or a kind this SDK version does not know. */
   | { type: 'empty' };
 

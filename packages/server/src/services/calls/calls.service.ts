@@ -235,10 +235,11 @@ export class CallsService {
     const { call, events } = step;
     const occupying = call.participants.filter((p) => occupies(call, p.userId)).map((p) => p.userId);
     await this.d.store.save(call, occupying);
+    // The record first: a client told the call ended finds it in the chat.
+    if (call.status === 'ended' && prev?.status !== 'ended') await this.finish(call);
     const users = call.participants.map((p) => p.userId);
     for (const e of events) await this.d.push.event(users, call, e);
     this.schedule(call);
-    if (call.status === 'ended' && prev?.status !== 'ended') await this.finish(call);
   }
 
   /** The record in the chat and each participant's history line. */
