@@ -57,3 +57,19 @@ export function loadMomentsMessages(): Promise<void> {
   );
   return momentsMessages;
 }
+
+let callsMessages: Promise<void> | undefined;
+/** Adds the call screens' strings (loaded with the call layer, once; again after a failure). */
+export function loadCallsMessages(): Promise<void> {
+  callsMessages ??= import('./calls.js').then(
+    (m) => {
+      i18n.global.mergeLocaleMessage('en', m.callsEn);
+      i18n.global.mergeLocaleMessage('zh-CN', m.callsZhCN);
+    },
+    (e: unknown) => {
+      callsMessages = undefined;
+      throw e;
+    },
+  );
+  return callsMessages;
+}
