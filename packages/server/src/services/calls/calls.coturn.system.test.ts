@@ -1,21 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasCoturn, startCoturn } from '../../../test/helpers/coturn.js';
 import { tryAllocate } from '../../../test/helpers/turn-client.js';
 import { turnCredential } from './calls.turn.js';
-
-const hasCoturn = spawnSync('turnserver', ['--help']).error === undefined;
-
-/** A free UDP port on loopback. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The credentials MyChat mints against a real coturn (Debian's `turnserver`) configured with
@@ -25,40 +11,14 @@ function freePort(): Promise<number> {
 describe.skipIf(!hasCoturn)('TURN credentials against coturn', () => {
   const secret = 'calls-test-secret-7f3a';
   let port = 0;
-  let coturn: ChildProcess;
+  let coturn: { stop(): void } | undefined;
 
   beforeAll(async () => {
-    port = await freePort();
-    const relay = 40000 + (port % 20000);
-    coturn = spawn(
-      'turnserver',
-      [
-        '-n',
-        '--listening-ip=127.0.0.1',
-        '--relay-ip=127.0.0.1',
-        `--listening-port=${port}`,
-        `--min-port=${relay}`,
-        `--max-port=${relay + 20}`,
-        '--use-auth-secret',
-        `--static-auth-secret=${secret}`,
-        '--realm=mychat.test',
-        '--no-tls',
-        '--no-dtls',
-        '--no-cli',
-        '--allow-loopback-peers',
-        '--log-file=stdout',
-      ],
-      { stdio: 'ignore' },
-    );
-    // Ready when it answers an Allocate at all (401 without credentials).
-    for (let i = 0; i < 50; i++) {
-      const r = await tryAllocate(port, 'probe', 'x', 200).catch(() => undefined);
-      if (r !== undefined) break;
-    }
+    const t = await startCoturn(secret);
+    port = t.port;
+    coturn = t;
   });
-  afterAll(() => {
-    coturn?.kill();
-  });
+  afterAll(() => coturn?.stop());
 
   it('accepts a fresh credential and refuses an expired or forged one', async () => {
     const now = Date.now();
