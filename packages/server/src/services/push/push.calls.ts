@@ -1,7 +1,6 @@
-import type { calls } from '@mychat/protocol';
+import type { calls, message as pb } from '@mychat/protocol';
 import type { Clock } from '../../kernel/clock.js';
 import type { Outgoing, PushDispatch } from './push.dispatch.js';
-import type { PushPeers } from './push.notifier.js';
 import { cut } from './push.payload.js';
 import { DEFAULT_SETTINGS, type PushRepository } from './push.repository.js';
 
@@ -9,7 +8,11 @@ import { DEFAULT_SETTINGS, type PushRepository } from './push.repository.js';
 export interface CallPushDeps {
   offline(ids: string[]): Promise<string[]>;
   claim(event: string, ids: string[]): Promise<string[]>;
-  peers: PushPeers;
+  /** The notifier's peers (push.notifier.ts PushPeers). */
+  peers: {
+    context(convId: string, userIds: string[]): Promise<pb.GetPushContextResponse>;
+    nicknames(userIds: string[]): Promise<Map<string, string>>;
+  };
   repo: Pick<PushRepository, 'settingsOf'>;
   dispatch: Pick<PushDispatch, 'deliver'>;
   clock: Clock;
