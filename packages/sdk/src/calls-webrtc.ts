@@ -180,6 +180,12 @@ export class CallSession extends Emitter<CallSessionEvents> {
     if (s.callId !== this.call.id || this.closed) return;
     if (s.kind === 'offer') {
       const p = this.peer(s.fromUserId, s.fromSessionId);
+      // Two devices that joined at once may offer to each other: the one with the smaller
+      // session id gives way (rolls its offer back and answers), the other ignores theirs.
+      if (p.pc.signalingState !== 'stable') {
+        if ((this.o.calls.sessionId() ?? '') > s.fromSessionId) return;
+        await p.pc.setLocalDescription({ type: 'rollback' });
+      }
       await p.pc.setRemoteDescription({ type: 'offer', sdp: s.data });
       await this.flush(p);
       const answer = await p.pc.createAnswer();

@@ -1,5 +1,4 @@
 import { push, pushErrors, settings } from './settings.en.js';
-import { callErrorsEn } from './calls-errors.js';
 /** English. zh-CN.ts must have exactly the same keys (a unit test checks). */
 export const en = {
   app: { name: 'MyChat', tagline: 'Chat with friends and groups, on any device.' },
@@ -62,7 +61,6 @@ export const en = {
   },
   errors: {
     ...pushErrors,
-    ...callErrorsEn,
     UNKNOWN: 'Something went wrong. Please try again.',
     INTERNAL: 'The server had a problem. Please try again.',
     NETWORK: 'Cannot reach the server. Check your connection.',
@@ -200,16 +198,6 @@ export const en = {
     video: '[Video]',
     file: '[File]',
     unsupported: '[Unsupported message]',
-    callRecord: {
-      video: 'Video call',
-      voice: 'Voice call',
-      done: '{kind} {time}',
-      missed: 'Missed {kind}',
-      cancelled: '{kind} cancelled',
-      noAnswer: '{kind} not answered',
-      declined: '{kind} declined',
-      busy: '{kind}: busy',
-    },
     jumpToLatest: 'Jump to latest',
     newMessages: 'New messages',
     // Keyed by the kind of group event the server sends; `kind_variant` keys are one kind's other forms.

@@ -3,6 +3,7 @@ import { en as enBase } from './en.js';
 import { momentsEn, momentsZhCN } from './moments.js';
 import { momentsShellEn, momentsShellZhCN } from './moments-shell.js';
 import { zhCN as zhBase } from './zh-CN.js';
+import { callsBaseEn, callsBaseZhCN } from './calls-errors.js';
 
 /** What the app has once a moments page loaded: the base, the shell's and the pages' strings (index.ts). */
 const full = <B extends { errors: object }>(
@@ -14,8 +15,13 @@ const full = <B extends { errors: object }>(
   moments: { ...shell.moments, ...pages.moments },
   errors: { ...base.errors, ...pages.errors },
 });
-const en = full(enBase, momentsShellEn, momentsEn);
-const zhCN = full(zhBase, momentsShellZhCN, momentsZhCN);
+const withCalls = <B extends { chat: object; errors: object }>(b: B, c: typeof callsBaseEn) => ({
+  ...b,
+  chat: { ...b.chat, ...c.chat },
+  errors: { ...b.errors, ...c.errors },
+});
+const en = full(withCalls(enBase, callsBaseEn), momentsShellEn, momentsEn);
+const zhCN = full(withCalls(zhBase, callsBaseZhCN), momentsShellZhCN, momentsZhCN);
 
 function keys(o: object, prefix = ''): string[] {
   return Object.entries(o).flatMap(([k, v]) =>

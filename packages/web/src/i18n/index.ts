@@ -2,6 +2,7 @@ import { createI18n } from 'vue-i18n';
 import { en } from './en.js';
 import { searchEn, searchZhCN } from './search.js';
 import { zhCN } from './zh-CN.js';
+import { callsBaseEn, callsBaseZhCN } from './calls-errors.js';
 import { momentsShellEn, momentsShellZhCN, withMomentsShell } from './moments-shell.js';
 
 export const LOCALES = [
@@ -34,6 +35,10 @@ export const i18n = createI18n({
   missingWarn: import.meta.env.DEV,
   fallbackWarn: import.meta.env.DEV,
 });
+
+// Call records and call errors, kept apart from the base files (merged deeply).
+i18n.global.mergeLocaleMessage('en', callsBaseEn);
+i18n.global.mergeLocaleMessage('zh-CN', callsBaseZhCN);
 
 export function setLocale(locale: Locale): void {
   i18n.global.locale.value = locale;

@@ -1,6 +1,5 @@
 import type { Messages } from './en.js';
 import { push, pushErrors, settings } from './settings.zh-CN.js';
-import { callErrorsZhCN } from './calls-errors.js';
 
 /** 简体中文。Keys must match en.ts exactly (a unit test checks). */
 export const zhCN: Messages = {
@@ -64,7 +63,6 @@ export const zhCN: Messages = {
   },
   errors: {
     ...pushErrors,
-    ...callErrorsZhCN,
     UNKNOWN: '出了点问题，请重试。',
     INTERNAL: '服务器出现问题，请重试。',
     NETWORK: '无法连接服务器，请检查网络。',
@@ -202,16 +200,6 @@ export const zhCN: Messages = {
     video: '[视频]',
     file: '[文件]',
     unsupported: '[暂不支持的消息]',
-    callRecord: {
-      video: '视频通话',
-      voice: '语音通话',
-      done: '{kind} 时长 {time}',
-      missed: '未接{kind}',
-      cancelled: '{kind} 已取消',
-      noAnswer: '{kind} 对方无应答',
-      declined: '{kind} 已拒绝',
-      busy: '{kind} 对方忙线中',
-    },
     jumpToLatest: '回到最新',
     newMessages: '新消息',
     system: {
