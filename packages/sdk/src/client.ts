@@ -2,6 +2,7 @@ import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
 import {
   auth,
+  calls,
   contacts,
   favorites,
   media,
@@ -29,6 +30,7 @@ import { MessagesApi } from './messages-api.js';
 import { MomentsApi } from './moments-api.js';
 import { RecordsApi } from './records-api.js';
 import { FavoritesApi } from './favorites-api.js';
+import { CallsApi } from './calls-api.js';
 import { Outbox } from './outbox.js';
 import { PushApi } from './push-api.js';
 import type { ServerClockOptions } from './room-clock.js';
@@ -153,6 +155,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   readonly search: SearchApi;
   /** Merge-forward (合并转发), delete for me, clear history, drafts. */
   readonly records: RecordsApi;
+  /** Voice and video calls: signalling, TURN credentials, history; `incoming`/`signal` events. */
+  readonly calls: CallsApi;
   /** Where chat state is kept. */
   readonly store: ChatStore;
 
@@ -258,6 +262,16 @@ export class MyChatClient extends Emitter<MyChatEvents> {
       options.clock,
     );
     this.search = new SearchApi(createClient(search.SearchService, transport), authed);
+    let sessionId: string | undefined;
+    this.on('session', (s) => (sessionId = s?.sessionId));
+    void this.auth.session().then((s) => (sessionId ??= s?.sessionId));
+    this.calls = new CallsApi(
+      createClient(calls.CallsService, transport),
+      authed,
+      () => this.loop.authenticated,
+      () => sessionId,
+      () => this.userId,
+    );
     this.media = new MediaApi({
       baseUrl,
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
@@ -362,6 +376,9 @@ export class MyChatClient extends Emitter<MyChatEvents> {
       case 'roomState':
       case 'roomUpdate':
         return this.rooms.pushed(body);
+      case 'callEvent':
+      case 'callSignal':
+        return this.calls.pushed(body);
     }
   }
 }

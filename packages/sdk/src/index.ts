@@ -25,6 +25,26 @@ export {
   type UploadOptions,
 } from './media-api.js';
 export { MemoryUploadStore, type UploadStore } from './upload-store.js';
+export { CallsApi, type CallsEvents } from './calls-api.js';
+export {
+  CallSession,
+  type CallSessionEvents,
+  type CallSessionOptions,
+  type Quality,
+} from './calls-webrtc.js';
+export type {
+  Call,
+  CallEndReason,
+  CallEvent,
+  CallHistoryEntry,
+  CallMedia,
+  CallParticipant,
+  CallSignal,
+  CallStatus,
+  IceServers,
+  ParticipantState,
+  SignalKind,
+} from './calls-types.js';
 export { MomentsApi, type MomentsEvents, type PublishOptions, type SettingsChange } from './moments-api.js';
 export type {
   AlbumPage,

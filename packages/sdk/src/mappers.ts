@@ -83,6 +83,15 @@ export function toContent(c: message.MessageContent | undefined): MessageContent
       };
     case 'room':
       return { type: 'room', roomId: b.value.roomId, title: b.value.title };
+    case 'call':
+      return {
+        type: 'call',
+        callId: b.value.callId,
+        media: b.value.media === 'video' ? 'video' : 'voice',
+        outcome: b.value.outcome,
+        durationMs: Number(b.value.durationMs),
+        joinedUserIds: [...b.value.joinedUserIds],
+      };
     default:
       return { type: 'empty' };
   }

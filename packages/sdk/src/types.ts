@@ -43,6 +43,18 @@ export type MessageContent =
   | { type: 'chatRecord'; title: string; sourceType: ConversationType; items: ChatRecordItem[] }
   /** A listen-together room card: join it with `client.rooms.join(roomId)`. */
   | { type: 'room'; roomId: string; title: string }
+  /**
+   * A call's record, written by the server when the call ends (sent by the caller): outcome
+   * completed, cancelled, declined, no_answer, busy or dropped; the duration from the answer.
+   */
+  | {
+      type: 'call';
+      callId: string;
+      media: 'voice' | 'video';
+      outcome: string;
+      durationMs: number;
+      joinedUserIds: string[];
+    }
   /** A tombstone (recalled) or a kind this SDK version does not know. */
   | { type: 'empty' };
 

@@ -8,6 +8,7 @@ import { authConfigSchema } from './services/auth/auth.config.js';
 import { contactsConfigSchema } from './services/contacts/contacts.config.js';
 import { messageConfigSchema } from './services/message/message.config.js';
 import { mediaConfigSchema, workerConfigSchema } from './services/media/media.config.js';
+import { callsConfigSchema } from './services/calls/calls.config.js';
 import { momentsConfigSchema } from './services/moments/moments.config.js';
 import { roomsConfigSchema } from './services/rooms/rooms.config.js';
 import { pushConfigSchema } from './services/push/push.config.js';
@@ -190,6 +191,8 @@ export const configSchema = z.strictObject({
   push: pushConfigSchema,
   /** Message, contact and file search (see docs/operations.md, "Search"). */
   search: searchConfigSchema,
+  /** Voice and video calls, TURN credentials (see docs/operations.md, "Calls"). */
+  calls: callsConfigSchema,
   ws: wsConfigSchema,
   /** The web client served at `/`. */
   web: webConfigSchema,

@@ -155,6 +155,14 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     init: services.initRoomsModule,
   }),
 
+  calls: define('calls', {
+    deps: ['sql', 'kv', 'bus', 'rpc', 'rpc-server'],
+    peers: ['message'],
+    service: true,
+    description: 'Voice and video call signalling, TURN credentials and call history (mychat.calls.v1)',
+    init: services.initCallsModule,
+  }),
+
   worker: define('worker', {
     // http-server so that a lone worker answers /healthz, /readyz and /metrics; rpc for the
     // fan-out's friend lists (contacts) and the search indexer's message feed, bus for the
@@ -170,7 +178,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
 
   gateway: define('gateway', {
     deps: ['http-server', 'rpc', 'kv', 'bus', 'tokens', 'metrics', 'blob'],
-    peers: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'rooms'],
+    peers: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'rooms', 'calls'],
     service: true,
     description: 'The public edge: Connect RPC for clients, authentication, request ids',
     init: services.initGatewayModule,
@@ -182,8 +190,20 @@ export const META_TARGETS: Record<string, readonly ModuleName[]> = {
   // The gateway comes last: it starts taking client traffic only once every service of the
   // process has registered, so a client reconnecting during a restart never reaches a
   // half-started process (start order follows this list).
-  all: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'rooms', 'worker', 'gateway'],
+  all: [
+    'auth',
+    'contacts',
+    'message',
+    'media',
+    'moments',
+    'push',
+    'search',
+    'rooms',
+    'calls',
+    'worker',
+    'gateway',
+  ],
   // The split topology's two kinds of process: the services, and the public edge in front.
-  core: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'rooms', 'worker'],
+  core: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'rooms', 'calls', 'worker'],
   edge: ['gateway'],
 };

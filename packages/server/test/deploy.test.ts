@@ -34,8 +34,11 @@ function load(file: string): Doc[] {
 const K8S = path.join(DEPLOY, 'k8s/base');
 const manifests = () =>
   yamlFiles(K8S).flatMap((f) => load(f).map((doc) => ({ file: path.basename(f), doc })));
-const workloads = () =>
+const allWorkloads = () =>
   manifests().filter(({ doc }) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(doc.kind));
+/** MyChat's own workloads (coturn, the TURN server for calls, is not MyChat's image). */
+const workloads = () =>
+  allWorkloads().filter(({ doc }) => doc.metadata.labels['app.kubernetes.io/name'] === 'mychat');
 const podLabels = () =>
   workloads().map(({ doc }) => doc.spec.template.metadata.labels as Record<string, string>);
 const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
@@ -102,6 +105,28 @@ describe('deploy/', () => {
         }
       }
     }
+  });
+
+  it('coturn runs with the TURN REST secret from mychat-secrets, non-root, with resources and probes', () => {
+    const turn = allWorkloads().filter(
+      ({ doc }) => doc.metadata.labels['app.kubernetes.io/name'] === 'coturn',
+    );
+    expect(turn).toHaveLength(1);
+    const pod = turn[0]!.doc.spec.template.spec;
+    const [c] = pod.containers as Doc[];
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(c!.securityContext.allowPrivilegeEscalation).toBe(false);
+    expect(c!.resources.limits.memory).toBeDefined();
+    expect(c!.livenessProbe.tcpSocket.port).toBe(3478);
+    expect(c!.args).toEqual(
+      expect.arrayContaining(['--use-auth-secret', '--static-auth-secret=$(MYCHAT_CALLS_TURN_SECRET)']),
+    );
+    const secret = manifests().find(
+      ({ doc }) => doc.kind === 'Secret' && doc.metadata.name === 'mychat-secrets',
+    );
+    expect(secret!.doc.stringData).toHaveProperty('MYCHAT_CALLS_TURN_SECRET');
+    for (const f of ['all-in-one.yaml', 'split.yaml'])
+      expect(fs.readFileSync(path.join(DEPLOY, 'compose', f), 'utf8'), f).toMatch(/--use-auth-secret/);
   });
 
   it('each StatefulSet mints nodeIds from its own base, so no two replicas of any two services share one', () => {

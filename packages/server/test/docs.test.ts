@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import {
   auth,
+  calls,
   common,
   contacts,
   favorites,
@@ -136,6 +137,7 @@ describe('docs/protocol.md', () => {
       push.PushService,
       search.SearchService,
       rooms.RoomsService,
+      calls.CallsService,
     ];
     const missing = services.flatMap((s) =>
       s.methods.map((m) => m.name).filter((name) => !new RegExp(`\`(\\w+\\.)?${name}\\b`).test(protocol)),

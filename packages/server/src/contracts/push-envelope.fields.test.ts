@@ -6,7 +6,7 @@ import {
   FileDescriptorProtoSchema,
 } from '@bufbuild/protobuf/wkt';
 import { create } from '@bufbuild/protobuf';
-import { common, favorites, gateway, media, message as pb, moments, rooms } from '@mychat/protocol';
+import { calls, common, favorites, gateway, media, message as pb, moments, rooms } from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
 import { WRITTEN_FIELDS } from './push-envelope.js';
 
@@ -56,7 +56,7 @@ describe('push fast path field set', () => {
         type: FieldDescriptorProto_Type.STRING,
         ...(oneofIndex !== undefined && { oneofIndex }),
       });
-    msg('ServerFrame').field.push(field('trace_id', 30), field('notice', 31, 0));
+    msg('ServerFrame').field.push(field('trace_id', 90), field('notice', 91, 0));
     msg('PushEnvelope').field.push(field('origin', 3));
     const deps = [
       common.file_mychat_common_v1_errors,
@@ -65,12 +65,13 @@ describe('push fast path field set', () => {
       favorites.file_mychat_message_v1_favorites,
       media.file_mychat_media_v1_media,
       rooms.file_mychat_rooms_v1_rooms,
+      calls.file_mychat_calls_v1_calls,
     ];
     const registry = createFileRegistry(file, (name) => deps.find((d) => d.proto.name === name));
     const frame = registry.getMessage('mychat.gateway.v1.ServerFrame')!;
     const envelope = registry.getMessage('mychat.gateway.v1.PushEnvelope')!;
     expect(drift(frame, WRITTEN_FIELDS['mychat.gateway.v1.ServerFrame'])).toEqual([
-      'mychat.gateway.v1.ServerFrame.trace_id (30) is not written',
+      'mychat.gateway.v1.ServerFrame.trace_id (90) is not written',
     ]);
     expect(drift(envelope, WRITTEN_FIELDS['mychat.gateway.v1.PushEnvelope'])).toEqual([
       'mychat.gateway.v1.PushEnvelope.origin (3) is not written',

@@ -22,7 +22,7 @@ import type { SharedSocketLimits } from './ws/ws-shared-limits.js';
 export interface GatewayDeps {
   http: HttpServer;
   /** The services the gateway forwards to (its peers in the module map). */
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'rooms'>;
+  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'rooms' | 'calls'>;
   /** The message client for socket requests (the wiring batches sends when message is remote). */
   socketMessages: SocketMessages['public'];
   kv: Kv;
@@ -117,6 +117,7 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
   const ws = createWsGateway({
     http: d.http,
     messages: { public: d.socketMessages, internal: d.peers.message.internal },
+    calls: d.peers.calls.public,
     contacts: d.peers.contacts.internal,
     tokens: d.tokens,
     revocations,

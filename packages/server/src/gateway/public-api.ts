@@ -1,5 +1,16 @@
 import type { DescService } from '@bufbuild/protobuf';
-import { auth, contacts, favorites, media, message, moments, push, rooms, search } from '@mychat/protocol';
+import {
+  auth,
+  calls,
+  contacts,
+  favorites,
+  media,
+  message,
+  moments,
+  push,
+  rooms,
+  search,
+} from '@mychat/protocol';
 
 /**
  * A service the gateway exposes to clients, the peer (in the module map) that serves it, and
@@ -7,7 +18,7 @@ import { auth, contacts, favorites, media, message, moments, push, rooms, search
  */
 export interface PublicService {
   service: DescService;
-  peer: 'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'rooms';
+  peer: 'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'rooms' | 'calls';
   anonymous: ReadonlySet<string>;
   /** Which of the peer's APIs (wiring/peers.ts) this is, when not its `public` one. */
   api?: 'favorites';
@@ -29,4 +40,5 @@ export const PUBLIC_SERVICES: readonly PublicService[] = [
   { service: push.PushService, peer: 'push', anonymous: new Set() },
   { service: search.SearchService, peer: 'search', anonymous: new Set() },
   { service: rooms.RoomsService, peer: 'rooms', anonymous: new Set() },
+  { service: calls.CallsService, peer: 'calls', anonymous: new Set() },
 ];

@@ -103,6 +103,11 @@ export function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.FAVORITES_FULL:
     case ErrorCode.ROOM_CLOSED:
     case ErrorCode.ROOM_QUEUE_FULL:
+    case ErrorCode.CALL_BUSY:
+    case ErrorCode.CALL_ALREADY_IN_CALL:
+    case ErrorCode.CALL_ENDED:
+    case ErrorCode.CALL_FULL:
+    case ErrorCode.CALL_ANSWERED_ELSEWHERE:
       return Code.FailedPrecondition;
     // Not resource_exhausted: that reads as rate limiting, and resending cannot help.
     case ErrorCode.PAYLOAD_TOO_LARGE:

@@ -22,6 +22,7 @@ import type { ServiceInstance } from '../rpc/rpc-impl.js';
 import type { RpcServer } from '../rpc/rpc-server.js';
 import type { AccessTokens } from '../adapters/tokens/access-tokens.js';
 import type { AuthService } from '../services/auth/auth.service.js';
+import type { CallsService } from '../services/calls/calls.service.js';
 import type { MediaWorker } from '../services/media/media.worker.js';
 import type { MomentsFanout } from '../services/moments/moments.fanout.js';
 import type { PushSenderValue } from '../services/push/push.module.js';
@@ -52,6 +53,7 @@ export interface ModuleValues {
   push: void;
   'push-sender': PushSenderValue;
   search: void;
+  calls: CallsService;
   gateway: void;
 }
 export type ModuleName = keyof ModuleValues;

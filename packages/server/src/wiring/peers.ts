@@ -1,6 +1,17 @@
 import type { DescService } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
-import { auth, contacts, favorites, media, message, moments, push, rooms, search } from '@mychat/protocol';
+import {
+  auth,
+  calls,
+  contacts,
+  favorites,
+  media,
+  message,
+  moments,
+  push,
+  rooms,
+  search,
+} from '@mychat/protocol';
 import type { RpcHub } from '../rpc/rpc-hub.js';
 
 /**
@@ -20,6 +31,7 @@ export const SERVICE_APIS = {
   push: { public: push.PushService },
   search: { public: search.SearchService },
   rooms: { public: rooms.RoomsService },
+  calls: { public: calls.CallsService },
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_APIS;

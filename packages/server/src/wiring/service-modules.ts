@@ -108,6 +108,24 @@ export async function initRoomsModule(
   });
 }
 
+export async function initCallsModule(
+  deps: Pick<ModuleValues, 'sql' | 'kv' | 'bus' | 'rpc' | 'rpc-server'>,
+  ctx: AppContext,
+  peers: Peers<'message'>,
+): Promise<ServiceInstance<ModuleValues['calls']>> {
+  const { initCalls } = await import('../services/calls/calls.module.js');
+  return initCalls({
+    sql: deps.sql,
+    kv: deps.kv,
+    bus: deps.bus,
+    peers,
+    ids: ctx.ids,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    config: ctx.config.calls,
+  });
+}
+
 export async function initSearchModule(
   deps: Pick<ModuleValues, 'sql' | 'rpc' | 'rpc-server'>,
   ctx: AppContext,
@@ -240,7 +258,7 @@ export async function initPushSenderModule(
 export async function initGatewayModule(
   deps: Pick<ModuleValues, 'http-server' | 'rpc' | 'kv' | 'bus' | 'tokens' | 'metrics' | 'blob'>,
   ctx: AppContext,
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'rooms'>,
+  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'rooms' | 'calls'>,
 ): Promise<ServiceInstance<ModuleValues['gateway']>> {
   const { initGateway } = await import('../gateway/gateway.module.js');
   const { batchRemoteSends } = await import('./send-batching.js');

@@ -7,6 +7,7 @@ import { recordsEn, recordsZhCN } from './records.js';
 import { recordsShellEn, recordsShellZhCN } from './records-shell.js';
 import { roomsBaseEn, roomsBaseZhCN, withRoomsBase } from './rooms-base.js';
 import { zhCN as zhBase } from './zh-CN.js';
+import { callsBaseEn, callsBaseZhCN } from './calls-errors.js';
 
 /**
  * What the app has once a moments page and the records parts loaded: the base, the shells' and
@@ -23,14 +24,22 @@ const full = <B extends { errors: object }>(
   records: { ...records[0], ...records[1].records },
   errors: { ...base.errors, ...pages.errors, ...records[1].errors },
 });
+const withCalls = <B extends { chat: object; errors: object }>(b: B, c: typeof callsBaseEn) => ({
+  ...b,
+  chat: { ...b.chat, ...c.chat },
+  errors: { ...b.errors, ...c.errors },
+});
 // With the strings the chat merges in for reactions, edits and pins (features/msgops), the
-// records parts (merge-forward, delete for me, drafts) and the rooms' base strings.
+// records parts (merge-forward, delete for me, drafts), the rooms' and the calls' base strings.
 const en = {
-  ...full(withRoomsBase(enBase, roomsBaseEn), momentsShellEn, momentsEn, [recordsShellEn, recordsEn]),
+  ...full(withCalls(withRoomsBase(enBase, roomsBaseEn), callsBaseEn), momentsShellEn, momentsEn, [
+    recordsShellEn,
+    recordsEn,
+  ]),
   msgops: msgopsEn.msgops,
 };
 const zhCN = {
-  ...full(withRoomsBase(zhBase, roomsBaseZhCN), momentsShellZhCN, momentsZhCN, [
+  ...full(withCalls(withRoomsBase(zhBase, roomsBaseZhCN), callsBaseZhCN), momentsShellZhCN, momentsZhCN, [
     recordsShellZhCN,
     recordsZhCN,
   ]),

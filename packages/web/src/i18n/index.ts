@@ -2,6 +2,7 @@ import { createI18n } from 'vue-i18n';
 import { en } from './en.js';
 import { searchEn, searchZhCN } from './search.js';
 import { zhCN } from './zh-CN.js';
+import { callsBaseEn, callsBaseZhCN } from './calls-errors.js';
 import { momentsShellEn, momentsShellZhCN, withMomentsShell } from './moments-shell.js';
 import { recordsShellEn, recordsShellZhCN } from './records-shell.js';
 import { roomsBaseEn, roomsBaseZhCN, withRoomsBase } from './rooms-base.js';
@@ -44,6 +45,10 @@ export const i18n = createI18n({
   missingWarn: import.meta.env.DEV,
   fallbackWarn: import.meta.env.DEV,
 });
+
+// Call records and call errors, kept apart from the base files (merged deeply).
+i18n.global.mergeLocaleMessage('en', callsBaseEn);
+i18n.global.mergeLocaleMessage('zh-CN', callsBaseZhCN);
 
 export function setLocale(locale: Locale): void {
   i18n.global.locale.value = locale;
@@ -114,4 +119,20 @@ export function loadRoomsMessages(): Promise<void> {
     },
   );
   return roomsMessages;
+}
+
+let callsMessages: Promise<void> | undefined;
+/** Adds the call screens' strings (loaded with the call layer, once; again after a failure). */
+export function loadCallsMessages(): Promise<void> {
+  callsMessages ??= import('./calls.js').then(
+    (m) => {
+      i18n.global.mergeLocaleMessage('en', m.callsEn);
+      i18n.global.mergeLocaleMessage('zh-CN', m.callsZhCN);
+    },
+    (e: unknown) => {
+      callsMessages = undefined;
+      throw e;
+    },
+  );
+  return callsMessages;
 }

@@ -65,4 +65,29 @@ describe('notificationFor', () => {
     expect(notificationFor({ ...m, notice: 'boost' }, 'en')).toBeUndefined();
     expect(notificationFor({ ...m }, 'en')).toBeUndefined();
   });
+
+  it('rings for an incoming call, and words a missed call record', () => {
+    const ring = {
+      ...base,
+      kind: 'call',
+      from: 'Ann',
+      direct: true,
+      media: 'video',
+      callId: '9',
+      url: '/chat/5',
+    };
+    expect(notificationFor(ring, 'en')).toMatchObject({
+      title: 'Ann',
+      body: 'Incoming video call',
+      tag: 'call:9',
+    });
+    expect(notificationFor({ ...ring, media: 'voice' }, 'zh-CN')?.body).toBe('邀请你语音通话');
+    expect(notificationFor({ ...ring, direct: false, group: 'G' }, 'en')).toMatchObject({
+      title: 'G',
+      body: 'Ann: Incoming video call',
+    });
+    expect(
+      notificationFor({ ...base, kind: 'message', from: 'Ann', direct: true, media: 'call' }, 'zh-CN')?.body,
+    ).toBe('[通话]');
+  });
 });

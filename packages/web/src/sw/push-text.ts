@@ -4,7 +4,7 @@
  */
 export interface PushPayload {
   v: number;
-  kind: 'message' | 'friend_request' | 'group_joined' | 'moment' | 'clear' | 'test' | string;
+  kind: 'message' | 'friend_request' | 'group_joined' | 'moment' | 'clear' | 'test' | 'call' | string;
   notice?: 'like' | 'comment' | 'reply' | 'mention' | string;
   conversationId?: string;
   direct?: boolean;
@@ -14,6 +14,7 @@ export interface PushPayload {
   text?: string;
   media?: string;
   mention?: boolean;
+  callId?: string;
   unread?: number;
   url?: string;
   at?: number;
@@ -34,6 +35,7 @@ type Words = {
   momentNotice: Record<string, (from: string) => string>;
   test: string;
   testBody: string;
+  call: (video: boolean) => string;
 };
 
 const WORDS: Record<'en' | 'zh-CN', Words> = {
@@ -42,7 +44,7 @@ const WORDS: Record<'en' | 'zh-CN', Words> = {
     newMessage: (from) => `New message from ${from}`,
     newMessages: (n) => `${n} new messages`,
     mentioned: (from) => `${from} mentioned you`,
-    media: { image: '[Photo]', voice: '[Voice message]', video: '[Video]', file: '[File]' },
+    media: { image: '[Photo]', voice: '[Voice message]', video: '[Video]', file: '[File]', call: '[Call]' },
     friendRequest: 'Friend request',
     friendRequestBody: (from) => `${from} wants to be your friend`,
     groupJoined: 'New group',
@@ -57,13 +59,14 @@ const WORDS: Record<'en' | 'zh-CN', Words> = {
     },
     test: 'MyChat',
     testBody: 'Notifications work on this device.',
+    call: (video) => (video ? 'Incoming video call' : 'Incoming voice call'),
   },
   'zh-CN': {
     app: 'MyChat',
     newMessage: (from) => `${from} 发来一条新消息`,
     newMessages: (n) => `${n} 条新消息`,
     mentioned: (from) => `${from} 提到了你`,
-    media: { image: '[图片]', voice: '[语音]', video: '[视频]', file: '[文件]' },
+    media: { image: '[图片]', voice: '[语音]', video: '[视频]', file: '[文件]', call: '[通话]' },
     friendRequest: '好友申请',
     friendRequestBody: (from) => `${from} 请求添加你为好友`,
     groupJoined: '新群聊',
@@ -78,6 +81,7 @@ const WORDS: Record<'en' | 'zh-CN', Words> = {
     },
     test: 'MyChat',
     testBody: '此设备可以收到通知。',
+    call: (video) => (video ? '邀请你视频通话' : '邀请你语音通话'),
   },
 };
 
@@ -135,6 +139,14 @@ export function notificationFor(
     }
     case 'test':
       return { title: w.test, body: w.testBody, tag: 'test', url, renotify: true };
+    case 'call':
+      return {
+        title: p.direct ? from : p.group || w.app,
+        body: p.direct ? w.call(p.media === 'video') : `${from}: ${w.call(p.media === 'video')}`,
+        tag: `call:${p.callId ?? ''}`,
+        url,
+        renotify: true,
+      };
     default:
       return undefined;
   }

@@ -23,6 +23,7 @@ import { WsLifecycle } from './ws-lifecycle.js';
 import { createWsMetrics } from './ws-metrics.js';
 import { PresenceTracker } from './ws-presence.js';
 import { createRequestHandler, newRequestId, type SocketMessages } from './ws-requests.js';
+import type { SocketCalls } from './ws-calls.js';
 import type { SharedSocketLimits } from './ws-shared-limits.js';
 import {
   checkUpgrade,
@@ -43,6 +44,8 @@ export interface WsGatewayDeps {
   http: HttpServer;
   /** The message service for the sockets' requests (sends batched when it is remote). */
   messages: SocketMessages;
+  /** The calls service, for the call frames (absent: they are answered UNKNOWN_FRAME). */
+  calls?: SocketCalls | undefined;
   /** Who sees a user's presence. */
   contacts: Client<typeof contacts.ContactsInternalService>;
   tokens: AccessTokens;
@@ -112,7 +115,7 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
     revocations: d.revocations,
     users,
     presence,
-    handle: createRequestHandler(d.messages, d.clock),
+    handle: createRequestHandler(d.messages, d.clock, d.calls),
     metrics,
     logger: log,
     clock: d.clock,

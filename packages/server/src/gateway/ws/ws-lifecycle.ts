@@ -22,7 +22,7 @@ const MAX_EARLY_FRAMES = 16;
 const MAX_IN_FLIGHT = 64;
 
 /** Requests that get no answer when their request id is 0 (fire and forget). */
-const QUIET_FRAMES = new Set<string>(['delivered', 'read', 'typing']);
+const QUIET_FRAMES = new Set<string>(['delivered', 'read', 'typing', 'callSignal']);
 
 /** Requests a client can repeat at will that cost the server a read: paid from the user's ReadBudget. */
 const READ_FRAMES = new Set<string>(['sync', 'history', 'ping']);

@@ -7,6 +7,7 @@ import { ErrorCode } from '../../kernel/errors.js';
 import { callHeaders, type Caller } from '../../rpc/call-context.js';
 import { MAX_DELIVERED_BATCH } from '../../contracts/limits.js';
 import { errorFrame, serverFrame } from './ws-codec.js';
+import { callFrames, type SocketCalls } from './ws-calls.js';
 
 /** The client frames that are requests (everything but `auth`). */
 export type RequestBody = Exclude<gateway.ClientFrame['body'], { case: 'auth' } | { case: undefined }>;
@@ -50,8 +51,9 @@ export interface SocketMessages {
  * The request frames, forwarded to the message service with the verified identity of the
  * socket (never anything the client put in the frame). Ping is answered here.
  */
-export function createRequestHandler(m: SocketMessages, clock: Clock): RequestHandler {
+export function createRequestHandler(m: SocketMessages, clock: Clock, calls?: SocketCalls): RequestHandler {
   const messages = m.public;
+  const call = callFrames(calls);
   const delivered = deliveredBatcher(m.internal);
   return async (id, body, origin) => {
     const opts = {
@@ -90,6 +92,10 @@ export function createRequestHandler(m: SocketMessages, clock: Clock): RequestHa
         return serverFrame(id, { case: 'sync', value: await messages.sync(body.value, opts) });
       case 'history':
         return serverFrame(id, { case: 'history', value: await messages.getHistory(body.value, opts) });
+      case 'startCall':
+      case 'updateCall':
+      case 'callSignal':
+        return call(id, body, opts);
       default: {
         // A case added to the proto but not handled here yet: tell the client, keep the socket.
         const unhandled: { case: string } = body;

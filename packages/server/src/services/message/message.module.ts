@@ -26,6 +26,7 @@ import { MessagePins } from './message.pins.js';
 import { MessageSender } from './message.send.js';
 import { MessageWriter } from './message.writer.js';
 import { createMessageStore } from './store/create-message-store.js';
+import { callsRpc } from './message.calls.js';
 import { pushContextRpc } from './message.push-context.js';
 import { indexFeedRpc } from './message.index-feed.js';
 import { MessageForwarder } from './message.forward.js';
@@ -133,6 +134,7 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
         ...pushContextRpc(store.db),
         ...indexFeedRpc(d.sql),
         ...roomCardRpc(parts.sender),
+        ...callsRpc(deps),
       }),
       serves(favPb.FavoritesService, favoritesRpc(favorites)),
     ],

@@ -192,11 +192,16 @@ export function messageInternalRpc(
   attachments: MessageAttachments,
   maxTextBytes: number,
   log: Logger,
-  // The push context and the search feed are served beside these (message.push-context.ts,
-  // message.index-feed.ts).
+  // The push context, the search feed and the calls' questions are served beside these
+  // (message.push-context.ts, message.index-feed.ts, message.calls.ts).
 ): Omit<
   ServiceImpl<typeof pb.MessageInternalService>,
-  'getPushContext' | 'listMessagesForIndex' | 'listReadableWindows' | 'postRoomCard'
+  | 'getPushContext'
+  | 'listMessagesForIndex'
+  | 'listReadableWindows'
+  | 'postRoomCard'
+  | 'getCallContext'
+  | 'writeCallRecord'
 > {
   return {
     async sendMessageBatch(req) {

@@ -11,6 +11,7 @@ import { shownKey, type Outgoing, type PushDispatch } from './push.dispatch.js';
 import { cut, PREVIEW_CHARS, type PushPayload } from './push.payload.js';
 import { DEFAULT_SETTINGS, type PushRepository, type SettingsRow } from './push.repository.js';
 import type { PushMetrics } from './push.sender.js';
+import { ringByPush, type CallPushDeps } from './push.calls.js';
 
 /** What the notifier asks of other services (message and auth, through their clients). */
 export interface PushPeers {
@@ -45,10 +46,12 @@ const tag = (no: number) => {
   return t < 0x80 ? [t] : [(t & 0x7f) | 0x80, t >> 7];
 };
 const field = (name: string) => gateway.ServerFrameSchema.fields.find((f) => f.name === name)!.number;
-const WANTED = ['message', 'contact', 'conversation', 'moment_notice'].map((n) => tag(field(n)));
+const WANTED = ['message', 'contact', 'conversation', 'moment_notice', 'call_event'].map((n) =>
+  tag(field(n)),
+);
 /**
  * Whether a frame is one the notifier reads (new message, contact event, own read, moment
- * notice), by its first bytes.
+ * notice, ringing call), by its first bytes.
  */
 const wanted = (f: Uint8Array) => WANTED.some((t) => t.every((b, i) => f[i] === b));
 
@@ -59,7 +62,13 @@ const NOTICE_KINDS: Partial<Record<mpb.NoticeKind, PushPayload['notice']>> = {
   [mpb.NoticeKind.MENTION]: 'mention',
 };
 
-const MEDIA: Record<string, string> = { image: 'image', voice: 'voice', video: 'video', file: 'file' };
+const MEDIA: Record<string, string> = {
+  image: 'image',
+  voice: 'voice',
+  video: 'video',
+  file: 'file',
+  call: 'call',
+};
 
 /**
  * Decides who is pushed and what: recipients with no live socket on any device (presence
@@ -134,11 +143,24 @@ export class PushNotifier {
         messages.set(m.id, entry);
       } else if (body?.case === 'contact') work.push(this.onContact(userId, body.value));
       else if (body?.case === 'momentNotice') work.push(this.onMomentNotice(userId, body.value));
+      else if (body?.case === 'callEvent' && body.value.kind === 'ringing')
+        work.push(ringByPush(this.pushDeps(), userId, body.value));
       else if (body?.case === 'conversation' && body.value.conversation?.unreadCount === 0)
         work.push(this.onRead(userId, body.value.conversation.id));
     }
     for (const { msg, users } of messages.values()) work.push(this.onMessage(msg, [...users]));
     await Promise.all(work);
+  }
+
+  private pushDeps(): CallPushDeps {
+    return {
+      offline: (ids) => this.offline(ids),
+      claim: (event, ids) => this.claim(event, ids),
+      peers: this.d.peers,
+      repo: this.d.repo,
+      dispatch: this.d.dispatch,
+      clock: this.d.clock,
+    };
   }
 
   /** The users among `ids` with no live socket anywhere. */

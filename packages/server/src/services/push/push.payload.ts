@@ -5,7 +5,7 @@
  */
 export interface PushPayload {
   v: 1;
-  kind: 'message' | 'friend_request' | 'group_joined' | 'moment' | 'clear' | 'test';
+  kind: 'message' | 'friend_request' | 'group_joined' | 'moment' | 'clear' | 'test' | 'call';
   /** A moment notice: what happened to the user's post or comment. */
   notice?: 'like' | 'comment' | 'reply' | 'mention';
   /** The conversation (message, group_joined, clear). */
@@ -22,6 +22,8 @@ export interface PushPayload {
   text?: string;
   /** What the message holds when it is not text: image, voice, video, file. */
   media?: string;
+  /** A call: its id, and voice or video in `media`. */
+  callId?: string;
   /** The recipient was mentioned (@me or @all). */
   mention?: boolean;
   /** The recipient's unread count over conversations they did not mute (the app badge). */

@@ -84,6 +84,30 @@ export function systemText(m: ChatMessage, nameOf: NameOf): string {
   return t('chat.system.other');
 }
 
+/** A call's record: "Video call 03:21", "Missed voice call", ... (the caller and the others see it differently). */
+export function callText(m: ChatMessage, myId: string): string {
+  const t = i18n.global.t;
+  if (m.content.type !== 'call') return '';
+  const c = m.content;
+  const kind = t(`chat.callRecord.${c.media}`);
+  const s = Math.round(c.durationMs / 1000);
+  const time = `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+  const caller = m.senderId === myId;
+  switch (c.outcome) {
+    case 'completed':
+    case 'dropped':
+      return t('chat.callRecord.done', { kind, time });
+    case 'declined':
+      return t('chat.callRecord.declined', { kind });
+    case 'busy':
+      return t('chat.callRecord.busy', { kind });
+    case 'no_answer':
+      return caller ? t('chat.callRecord.noAnswer', { kind }) : t('chat.callRecord.missed', { kind });
+    default:
+      return caller ? t('chat.callRecord.cancelled', { kind }) : t('chat.callRecord.missed', { kind });
+  }
+}
+
 /** One line for the chat list and notifications. */
 export function preview(m: ChatMessage, nameOf: NameOf, myId: string): string {
   const t = i18n.global.t;
@@ -110,6 +134,8 @@ export function preview(m: ChatMessage, nameOf: NameOf, myId: string): string {
       return t('records.chatRecord');
     case 'room':
       return `${t('chat.room')} ${m.content.title}`;
+    case 'call':
+      return callText(m, myId);
     default:
       return t('chat.unsupported');
   }

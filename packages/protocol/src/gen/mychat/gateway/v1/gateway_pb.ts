@@ -4,6 +4,14 @@
 
 import type { GenEnum, GenFile, GenMessage } from '@bufbuild/protobuf/codegenv2';
 import { enumDesc, fileDesc, messageDesc } from '@bufbuild/protobuf/codegenv2';
+import type {
+  CallEvent,
+  CallSignal,
+  SendSignalRequest,
+  StartCallRequest,
+  UpdateCallRequest,
+} from '../../calls/v1/calls_pb.js';
+import { file_mychat_calls_v1_calls } from '../../calls/v1/calls_pb.js';
 import type { ErrorCode } from '../../common/v1/errors_pb.js';
 import { file_mychat_common_v1_errors } from '../../common/v1/errors_pb.js';
 import type { FavoritesChanged } from '../../message/v1/favorites_pb.js';
@@ -36,8 +44,9 @@ import type { Message } from '@bufbuild/protobuf';
 export const file_mychat_gateway_v1_gateway: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'Ch9teWNoYXQvZ2F0ZXdheS92MS9nYXRld2F5LnByb3RvEhFteWNoYXQuZ2F0ZXdheS52MSLFAwoLQ2xpZW50RnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoDRInCgRhdXRoGAogASgLMhcubXljaGF0LmdhdGV3YXkudjEuQXV0aEgAEicKBHBpbmcYCyABKAsyFy5teWNoYXQuZ2F0ZXdheS52MS5QaW5nSAASNQoEc2VuZBgMIAEoCzIlLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVxdWVzdEgAEjwKCWRlbGl2ZXJlZBgNIAEoCzInLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRSZXF1ZXN0SAASMgoEcmVhZBgOIAEoCzIiLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtSZWFkUmVxdWVzdEgAEjYKBnR5cGluZxgPIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRUeXBpbmdSZXF1ZXN0SAASLgoEc3luYxgQIAEoCzIeLm15Y2hhdC5tZXNzYWdlLnYxLlN5bmNSZXF1ZXN0SAASNwoHaGlzdG9yeRgRIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLkdldEhpc3RvcnlSZXF1ZXN0SABCBgoEYm9keSIcCgRBdXRoEhQKDGFjY2Vzc190b2tlbhgBIAEoCSIeCgRQaW5nEhYKDmNsaWVudF90aW1lX21zGAEgASgBIsgICgtTZXJ2ZXJGcmFtZRISCgpyZXF1ZXN0X2lkGAEgASgNEiwKB2F1dGhfb2sYCiABKAsyGS5teWNoYXQuZ2F0ZXdheS52MS5BdXRoT2tIABInCgRwb25nGAsgASgLMhcubXljaGF0LmdhdGV3YXkudjEuUG9uZ0gAEjoKCHNlbmRfYWNrGAwgASgLMiYubXljaGF0Lm1lc3NhZ2UudjEuU2VuZE1lc3NhZ2VSZXNwb25zZUgAEikKBWVycm9yGA0gASgLMhgubXljaGF0LmdhdGV3YXkudjEuRXJyb3JIABItCgdtZXNzYWdlGA4gASgLMhoubXljaGF0Lm1lc3NhZ2UudjEuTWVzc2FnZUgAEjIKB3JlY2VpcHQYDyABKAsyHy5teWNoYXQubWVzc2FnZS52MS5SZWNlaXB0RXZlbnRIABI0CghwcmVzZW5jZRgQIAEoCzIgLm15Y2hhdC5nYXRld2F5LnYxLlByZXNlbmNlRXZlbnRIABIwCgZ0eXBpbmcYESABKAsyHi5teWNoYXQubWVzc2FnZS52MS5UeXBpbmdFdmVudEgAEjwKDGNvbnZlcnNhdGlvbhgSIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLkNvbnZlcnNhdGlvbkV2ZW50SAASMQoJcmVjb25uZWN0GBMgASgLMhwubXljaGF0LmdhdGV3YXkudjEuUmVjb25uZWN0SAASOAoNc2Vzc2lvbl9lbmRlZBgUIAEoCzIfLm15Y2hhdC5nYXRld2F5LnYxLlNlc3Npb25FbmRlZEgAEiMKAm9rGBUgASgLMhUubXljaGF0LmdhdGV3YXkudjEuT2tIABIyCgdjb250YWN0GBYgASgLMh8ubXljaGF0LmdhdGV3YXkudjEuQ29udGFjdEV2ZW50SAASLwoEc3luYxgXIAEoCzIfLm15Y2hhdC5tZXNzYWdlLnYxLlN5bmNSZXNwb25zZUgAEjgKB2hpc3RvcnkYGCABKAsyJS5teWNoYXQubWVzc2FnZS52MS5HZXRIaXN0b3J5UmVzcG9uc2VIABI0Cgttb21lbnRfaGludBgZIAEoCzIdLm15Y2hhdC5tb21lbnRzLnYxLk1vbWVudEhpbnRIABI9Cg1tb21lbnRfbm90aWNlGBogASgLMiQubXljaGF0Lm1vbWVudHMudjEuTW9tZW50Tm90aWNlRXZlbnRIABJAChFmYXZvcml0ZXNfY2hhbmdlZBglIAEoCzIjLm15Y2hhdC5tZXNzYWdlLnYxLkZhdm9yaXRlc0NoYW5nZWRIABI1Cgpyb29tX3N0YXRlGBsgASgLMh8ubXljaGF0LnJvb21zLnYxLlJvb21TdGF0ZUV2ZW50SAASNwoLcm9vbV91cGRhdGUYHCABKAsyIC5teWNoYXQucm9vbXMudjEuUm9vbVVwZGF0ZUV2ZW50SABCBgoEYm9keSJTCgxDb250YWN0RXZlbnQSDAoEa2luZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhAKCGdyb3VwX2lkGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkisgEKBkF1dGhPaxIPCgd1c2VyX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSHQoVaGVhcnRiZWF0X2ludGVydmFsX21zGAMgASgFEhwKFGhlYXJ0YmVhdF90aW1lb3V0X21zGAQgASgFEhYKDnNlcnZlcl90aW1lX21zGAUgASgBEhUKDWV4cGlyZXNfYXRfbXMYBiABKAESFwoPbWF4X2ZyYW1lX2J5dGVzGAcgASgFImYKBFBvbmcSFgoOY2xpZW50X3RpbWVfbXMYASABKAESFgoOc2VydmVyX3RpbWVfbXMYAiABKAESFgoOc2VydmVyX3JlY3ZfbXMYAyABKAESFgoOc2VydmVyX3NlbmRfbXMYBCABKAEicAoFRXJyb3ISKQoEY29kZRgBIAEoDjIbLm15Y2hhdC5jb21tb24udjEuRXJyb3JDb2RlEg4KBnJlYXNvbhgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEhsKE3JldHJ5X2FmdGVyX3NlY29uZHMYBCABKAUiBAoCT2siRgoNUHJlc2VuY2VFdmVudBIPCgd1c2VyX2lkGAEgASgJEg4KBm9ubGluZRgCIAEoCBIUCgxsYXN0X3NlZW5fbXMYAyABKAEiHQoJUmVjb25uZWN0EhAKCGFmdGVyX21zGAEgASgFIh4KDFNlc3Npb25FbmRlZBIOCgZyZWFzb24YASABKAkiOAoMUHVzaEVudmVsb3BlEg0KBWZyYW1lGAEgASgMEhkKEWV4Y2VwdF9zZXNzaW9uX2lkGAIgASgJIkkKElNlc3Npb25FbmRlZE5vdGljZRIPCgd1c2VyX2lkGAEgASgJEhIKCnNlc3Npb25faWQYAiABKAkSDgoGcmVhc29uGAMgASgJKqYCCglDbG9zZUNvZGUSGgoWQ0xPU0VfQ09ERV9VTlNQRUNJRklFRBAAEh8KGkNMT1NFX0NPREVfTUVTU0FHRV9UT09fQklHEPEHEh8KGkNMT1NFX0NPREVfU0VSVklDRV9SRVNUQVJUEPQHEh4KGUNMT1NFX0NPREVfUFJPVE9DT0xfRVJST1IQsCISHwoaQ0xPU0VfQ09ERV9VTkFVVEhFTlRJQ0FURUQQsSISIQocQ0xPU0VfQ09ERV9IRUFSVEJFQVRfVElNRU9VVBC4IhIWChFDTE9TRV9DT0RFX0tJQ0tFRBC5IhIdChhDTE9TRV9DT0RFX1NMT1dfQ09OU1VNRVIQzSISIAobQ0xPU0VfQ09ERV9UT09fTUFOWV9TT0NLRVRTEM4iYgZwcm90bzM',
+    'Ch9teWNoYXQvZ2F0ZXdheS92MS9nYXRld2F5LnByb3RvEhFteWNoYXQuZ2F0ZXdheS52MSL0BAoLQ2xpZW50RnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoDRInCgRhdXRoGAogASgLMhcubXljaGF0LmdhdGV3YXkudjEuQXV0aEgAEicKBHBpbmcYCyABKAsyFy5teWNoYXQuZ2F0ZXdheS52MS5QaW5nSAASNQoEc2VuZBgMIAEoCzIlLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVxdWVzdEgAEjwKCWRlbGl2ZXJlZBgNIAEoCzInLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRSZXF1ZXN0SAASMgoEcmVhZBgOIAEoCzIiLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtSZWFkUmVxdWVzdEgAEjYKBnR5cGluZxgPIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRUeXBpbmdSZXF1ZXN0SAASLgoEc3luYxgQIAEoCzIeLm15Y2hhdC5tZXNzYWdlLnYxLlN5bmNSZXF1ZXN0SAASNwoHaGlzdG9yeRgRIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLkdldEhpc3RvcnlSZXF1ZXN0SAASNwoKc3RhcnRfY2FsbBgUIAEoCzIhLm15Y2hhdC5jYWxscy52MS5TdGFydENhbGxSZXF1ZXN0SAASOQoLdXBkYXRlX2NhbGwYFSABKAsyIi5teWNoYXQuY2FsbHMudjEuVXBkYXRlQ2FsbFJlcXVlc3RIABI5CgtjYWxsX3NpZ25hbBgWIAEoCzIiLm15Y2hhdC5jYWxscy52MS5TZW5kU2lnbmFsUmVxdWVzdEgAQgYKBGJvZHkiHAoEQXV0aBIUCgxhY2Nlc3NfdG9rZW4YASABKAkiHgoEUGluZxIWCg5jbGllbnRfdGltZV9tcxgBIAEoASKuCQoLU2VydmVyRnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoDRIsCgdhdXRoX29rGAogASgLMhkubXljaGF0LmdhdGV3YXkudjEuQXV0aE9rSAASJwoEcG9uZxgLIAEoCzIXLm15Y2hhdC5nYXRld2F5LnYxLlBvbmdIABI6CghzZW5kX2FjaxgMIAEoCzImLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVzcG9uc2VIABIpCgVlcnJvchgNIAEoCzIYLm15Y2hhdC5nYXRld2F5LnYxLkVycm9ySAASLQoHbWVzc2FnZRgOIAEoCzIaLm15Y2hhdC5tZXNzYWdlLnYxLk1lc3NhZ2VIABIyCgdyZWNlaXB0GA8gASgLMh8ubXljaGF0Lm1lc3NhZ2UudjEuUmVjZWlwdEV2ZW50SAASNAoIcHJlc2VuY2UYECABKAsyIC5teWNoYXQuZ2F0ZXdheS52MS5QcmVzZW5jZUV2ZW50SAASMAoGdHlwaW5nGBEgASgLMh4ubXljaGF0Lm1lc3NhZ2UudjEuVHlwaW5nRXZlbnRIABI8Cgxjb252ZXJzYXRpb24YEiABKAsyJC5teWNoYXQubWVzc2FnZS52MS5Db252ZXJzYXRpb25FdmVudEgAEjEKCXJlY29ubmVjdBgTIAEoCzIcLm15Y2hhdC5nYXRld2F5LnYxLlJlY29ubmVjdEgAEjgKDXNlc3Npb25fZW5kZWQYFCABKAsyHy5teWNoYXQuZ2F0ZXdheS52MS5TZXNzaW9uRW5kZWRIABIjCgJvaxgVIAEoCzIVLm15Y2hhdC5nYXRld2F5LnYxLk9rSAASMgoHY29udGFjdBgWIAEoCzIfLm15Y2hhdC5nYXRld2F5LnYxLkNvbnRhY3RFdmVudEgAEi8KBHN5bmMYFyABKAsyHy5teWNoYXQubWVzc2FnZS52MS5TeW5jUmVzcG9uc2VIABI4CgdoaXN0b3J5GBggASgLMiUubXljaGF0Lm1lc3NhZ2UudjEuR2V0SGlzdG9yeVJlc3BvbnNlSAASNAoLbW9tZW50X2hpbnQYGSABKAsyHS5teWNoYXQubW9tZW50cy52MS5Nb21lbnRIaW50SAASPQoNbW9tZW50X25vdGljZRgaIAEoCzIkLm15Y2hhdC5tb21lbnRzLnYxLk1vbWVudE5vdGljZUV2ZW50SAASQAoRZmF2b3JpdGVzX2NoYW5nZWQYJSABKAsyIy5teWNoYXQubWVzc2FnZS52MS5GYXZvcml0ZXNDaGFuZ2VkSAASNQoKcm9vbV9zdGF0ZRgbIAEoCzIfLm15Y2hhdC5yb29tcy52MS5Sb29tU3RhdGVFdmVudEgAEjcKC3Jvb21fdXBkYXRlGBwgASgLMiAubXljaGF0LnJvb21zLnYxLlJvb21VcGRhdGVFdmVudEgAEjAKCmNhbGxfZXZlbnQYHiABKAsyGi5teWNoYXQuY2FsbHMudjEuQ2FsbEV2ZW50SAASMgoLY2FsbF9zaWduYWwYHyABKAsyGy5teWNoYXQuY2FsbHMudjEuQ2FsbFNpZ25hbEgAQgYKBGJvZHkiUwoMQ29udGFjdEV2ZW50EgwKBGtpbmQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIQCghncm91cF9pZBgDIAEoCRISCgpyZXF1ZXN0X2lkGAQgASgJIrIBCgZBdXRoT2sSDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgDIAEoBRIcChRoZWFydGJlYXRfdGltZW91dF9tcxgEIAEoBRIWCg5zZXJ2ZXJfdGltZV9tcxgFIAEoARIVCg1leHBpcmVzX2F0X21zGAYgASgBEhcKD21heF9mcmFtZV9ieXRlcxgHIAEoBSJmCgRQb25nEhYKDmNsaWVudF90aW1lX21zGAEgASgBEhYKDnNlcnZlcl90aW1lX21zGAIgASgBEhYKDnNlcnZlcl9yZWN2X21zGAMgASgBEhYKDnNlcnZlcl9zZW5kX21zGAQgASgBInAKBUVycm9yEikKBGNvZGUYASABKA4yGy5teWNoYXQuY29tbW9uLnYxLkVycm9yQ29kZRIOCgZyZWFzb24YAiABKAkSDwoHbWVzc2FnZRgDIAEoCRIbChNyZXRyeV9hZnRlcl9zZWNvbmRzGAQgASgFIgQKAk9rIkYKDVByZXNlbmNlRXZlbnQSDwoHdXNlcl9pZBgBIAEoCRIOCgZvbmxpbmUYAiABKAgSFAoMbGFzdF9zZWVuX21zGAMgASgBIh0KCVJlY29ubmVjdBIQCghhZnRlcl9tcxgBIAEoBSIeCgxTZXNzaW9uRW5kZWQSDgoGcmVhc29uGAEgASgJIjgKDFB1c2hFbnZlbG9wZRINCgVmcmFtZRgBIAEoDBIZChFleGNlcHRfc2Vzc2lvbl9pZBgCIAEoCSJJChJTZXNzaW9uRW5kZWROb3RpY2USDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCSqmAgoJQ2xvc2VDb2RlEhoKFkNMT1NFX0NPREVfVU5TUEVDSUZJRUQQABIfChpDTE9TRV9DT0RFX01FU1NBR0VfVE9PX0JJRxDxBxIfChpDTE9TRV9DT0RFX1NFUlZJQ0VfUkVTVEFSVBD0BxIeChlDTE9TRV9DT0RFX1BST1RPQ09MX0VSUk9SELAiEh8KGkNMT1NFX0NPREVfVU5BVVRIRU5USUNBVEVEELEiEiEKHENMT1NFX0NPREVfSEVBUlRCRUFUX1RJTUVPVVQQuCISFgoRQ0xPU0VfQ09ERV9LSUNLRUQQuSISHQoYQ0xPU0VfQ09ERV9TTE9XX0NPTlNVTUVSEM0iEiAKG0NMT1NFX0NPREVfVE9PX01BTllfU09DS0VUUxDOImIGcHJvdG8z',
     [
+      file_mychat_calls_v1_calls,
       file_mychat_common_v1_errors,
       file_mychat_message_v1_favorites,
       file_mychat_message_v1_message,
@@ -123,6 +132,31 @@ export type ClientFrame = Message<'mychat.gateway.v1.ClientFrame'> & {
          */
         value: GetHistoryRequest;
         case: 'history';
+      }
+    | {
+        /**
+         * Calls (mychat.calls.v1.CallsService on the socket): answered with call_event.
+         *
+         * @generated from field: mychat.calls.v1.StartCallRequest start_call = 20;
+         */
+        value: StartCallRequest;
+        case: 'startCall';
+      }
+    | {
+        /**
+         * @generated from field: mychat.calls.v1.UpdateCallRequest update_call = 21;
+         */
+        value: UpdateCallRequest;
+        case: 'updateCall';
+      }
+    | {
+        /**
+         * Answered with ok, or nothing when request_id is 0.
+         *
+         * @generated from field: mychat.calls.v1.SendSignalRequest call_signal = 22;
+         */
+        value: SendSignalRequest;
+        case: 'callSignal';
       }
     | { case: undefined; value?: undefined };
 };
@@ -347,6 +381,25 @@ export type ServerFrame = Message<'mychat.gateway.v1.ServerFrame'> & {
          */
         value: RoomUpdateEvent;
         case: 'roomUpdate';
+      }
+    | {
+        /**
+         * A call the user takes part in changed (ringing, accepted, ended, ...); also the answer
+         * to start_call and update_call.
+         *
+         * @generated from field: mychat.calls.v1.CallEvent call_event = 30;
+         */
+        value: CallEvent;
+        case: 'callEvent';
+      }
+    | {
+        /**
+         * A session description or ICE candidate from another participant's device.
+         *
+         * @generated from field: mychat.calls.v1.CallSignal call_signal = 31;
+         */
+        value: CallSignal;
+        case: 'callSignal';
       }
     | { case: undefined; value?: undefined };
 };

@@ -878,7 +878,7 @@ export const ControlActionSchema: GenEnum<ControlAction> =
  * may join; only members may see or command a room. The playback state is "position p at
  * server time t" with a version: every command names the version it was based on, and a stale
  * one is refused with the current room (applied = false). Changes reach members as
- * RoomStateEvent / RoomUpdateEvent frames on the socket. See docs/protocol.md section 10.
+ * RoomStateEvent / RoomUpdateEvent frames on the socket. See docs/protocol.md section 14.
  *
  * @generated from service mychat.rooms.v1.RoomsService
  */

@@ -1,0 +1,61 @@
+/** The call screens' strings, loaded with the call layer (index.ts loadCallsMessages). */
+export const callsEn = {
+  calls: {
+    incomingVideo: 'Incoming video call',
+    incomingVoice: 'Incoming voice call',
+    incomingFrom: '{name} is calling you',
+    accept: 'Accept',
+    decline: 'Decline',
+    screen: 'Call with {name}',
+    ringing: 'Ringing…',
+    connecting: 'Connecting…',
+    mute: 'Mute microphone',
+    unmute: 'Unmute microphone',
+    cameraOff: 'Turn camera off',
+    cameraOn: 'Turn camera on',
+    shareScreen: 'Share screen',
+    switchCamera: 'Camera',
+    switchMic: 'Microphone',
+    hangUp: 'Hang up',
+    you: 'You',
+    quality: { good: 'Good connection', fair: 'Fair connection', poor: 'Poor connection' },
+    problem: {
+      permission:
+        'MyChat may not use your microphone or camera. Allow them in the browser’s site settings (the icon left of the address) and try again.',
+      nodevice: 'No microphone or camera was found.',
+      media: 'Your microphone or camera could not be started (another app may be using it).',
+      failed: 'The call could not be started.',
+    },
+    dismiss: 'OK',
+  },
+};
+
+export const callsZhCN: typeof callsEn = {
+  calls: {
+    incomingVideo: '视频通话邀请',
+    incomingVoice: '语音通话邀请',
+    incomingFrom: '{name} 邀请你通话',
+    accept: '接听',
+    decline: '拒绝',
+    screen: '与 {name} 通话',
+    ringing: '正在等待对方接听…',
+    connecting: '连接中…',
+    mute: '静音',
+    unmute: '取消静音',
+    cameraOff: '关闭摄像头',
+    cameraOn: '打开摄像头',
+    shareScreen: '共享屏幕',
+    switchCamera: '摄像头',
+    switchMic: '麦克风',
+    hangUp: '挂断',
+    you: '我',
+    quality: { good: '网络良好', fair: '网络一般', poor: '网络较差' },
+    problem: {
+      permission: 'MyChat 无法使用你的麦克风或摄像头。请在浏览器的网站设置（地址栏左侧的图标）中允许后重试。',
+      nodevice: '没有找到麦克风或摄像头。',
+      media: '无法启动麦克风或摄像头（可能正被其他应用使用）。',
+      failed: '无法发起通话。',
+    },
+    dismiss: '知道了',
+  },
+};
