@@ -145,6 +145,14 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     init: services.initMomentsModule,
   }),
 
+  square: define('square', {
+    deps: ['sql', 'kv', 'bus', 'rpc', 'rpc-server'],
+    peers: ['contacts', 'media'],
+    service: true,
+    description: 'The square (大论坛): boards, threads, replies and moderation (mychat.square.v1)',
+    init: services.initSquareModule,
+  }),
+
   worker: define('worker', {
     // http-server so that a lone worker answers /healthz, /readyz and /metrics; rpc for the
     // fan-out's friend lists (contacts) and the search indexer's message feed, bus for the
@@ -160,7 +168,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
 
   gateway: define('gateway', {
     deps: ['http-server', 'rpc', 'kv', 'bus', 'tokens', 'metrics', 'blob'],
-    peers: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search'],
+    peers: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'square'],
     service: true,
     description: 'The public edge: Connect RPC for clients, authentication, request ids',
     init: services.initGatewayModule,
@@ -172,8 +180,8 @@ export const META_TARGETS: Record<string, readonly ModuleName[]> = {
   // The gateway comes last: it starts taking client traffic only once every service of the
   // process has registered, so a client reconnecting during a restart never reaches a
   // half-started process (start order follows this list).
-  all: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'worker', 'gateway'],
+  all: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'square', 'worker', 'gateway'],
   // The split topology's two kinds of process: the services, and the public edge in front.
-  core: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'worker'],
+  core: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'square', 'worker'],
   edge: ['gateway'],
 };

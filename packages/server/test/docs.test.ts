@@ -1,5 +1,16 @@
 import fs from 'node:fs';
-import { auth, common, contacts, gateway, media, message, moments, push, search } from '@mychat/protocol';
+import {
+  auth,
+  common,
+  contacts,
+  gateway,
+  media,
+  message,
+  moments,
+  push,
+  search,
+  square,
+} from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config.schema.js';
 import { WsClose } from '../src/gateway/ws/ws-close-codes.js';
@@ -122,6 +133,7 @@ describe('docs/protocol.md', () => {
       moments.MomentsService,
       push.PushService,
       search.SearchService,
+      square.SquareService,
     ];
     const missing = services.flatMap((s) =>
       s.methods.map((m) => m.name).filter((name) => !new RegExp(`\`(\\w+\\.)?${name}\\b`).test(protocol)),

@@ -1,5 +1,5 @@
 import type { DescService } from '@bufbuild/protobuf';
-import { auth, contacts, media, message, moments, push, search } from '@mychat/protocol';
+import { auth, contacts, media, message, moments, push, search, square } from '@mychat/protocol';
 
 /**
  * A service the gateway exposes to clients, the peer (in the module map) that serves it, and
@@ -7,7 +7,7 @@ import { auth, contacts, media, message, moments, push, search } from '@mychat/p
  */
 export interface PublicService {
   service: DescService;
-  peer: 'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search';
+  peer: 'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'square';
   anonymous: ReadonlySet<string>;
 }
 
@@ -22,6 +22,7 @@ export const PUBLIC_SERVICES: readonly PublicService[] = [
   { service: message.MessageService, peer: 'message', anonymous: new Set() },
   { service: media.MediaService, peer: 'media', anonymous: new Set() },
   { service: moments.MomentsService, peer: 'moments', anonymous: new Set() },
+  { service: square.SquareService, peer: 'square', anonymous: new Set() },
   { service: push.PushService, peer: 'push', anonymous: new Set() },
   { service: search.SearchService, peer: 'search', anonymous: new Set() },
 ];

@@ -46,6 +46,7 @@ export interface ModuleValues {
   message: void;
   media: void;
   moments: void;
+  square: void;
   /** The background jobs of this process: media's queue and the moments fan-out. */
   worker: { media: MediaWorker; moments: MomentsFanout };
   push: void;

@@ -84,7 +84,7 @@ export async function initContacts(d: ContactsModuleDeps): Promise<ServiceInstan
       serves(contacts.ContactsService, { ...contactsRpc(people), ...groupsRpc(groups, d.clock) }),
       serves(
         contacts.ContactsInternalService,
-        contactsInternalRpc(people, new FriendGraph(d.sql, directory)),
+        contactsInternalRpc(people, new FriendGraph(d.sql, directory), groupsRepo),
       ),
     ],
     start: async () => sync.start(),
