@@ -61,18 +61,19 @@ export class SocialRepository {
     private readonly engine: SqlEngine,
   ) {}
 
-  /** False when the user already likes the post. */
+  /**
+   * False when the user already likes the post. No unique-violation catch: it runs inside a
+   * transaction, which PostgreSQL would abort.
+   */
   async like(postId: string, userId: string, now: number): Promise<boolean> {
-    try {
-      await this.db
-        .insertInto('square_likes')
-        .values({ post_id: postId, user_id: userId, created_at: now })
-        .execute();
-      return true;
-    } catch (err) {
-      if (isUniqueViolation(err)) return false;
-      throw err;
-    }
+    const q = this.db
+      .insertInto('square_likes')
+      .values({ post_id: postId, user_id: userId, created_at: now });
+    const r =
+      this.engine === 'mysql'
+        ? await q.ignore().executeTakeFirst()
+        : await q.onConflict((oc) => oc.doNothing()).executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
 
   async unlike(postId: string, userId: string): Promise<boolean> {
