@@ -1,6 +1,16 @@
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
-import { auth, contacts, media, message, moments, push, search, type gateway } from '@mychat/protocol';
+import {
+  auth,
+  contacts,
+  media,
+  message,
+  moments,
+  push,
+  search,
+  square,
+  type gateway,
+} from '@mychat/protocol';
 import { AuthApi, type DeviceInfo } from './auth-api.js';
 import type { BackoffOptions } from './backoff.js';
 import { socketFirstBackend, type Authed } from './chat-backend.js';
@@ -16,6 +26,7 @@ import { toContactEvent, toConversation, toMessage, toPresence, toReceipt, toTyp
 import { MediaApi, type MediaOptions } from './media-api.js';
 import { MessagesApi } from './messages-api.js';
 import { MomentsApi } from './moments-api.js';
+import { SquareApi } from './square-api.js';
 import { Outbox } from './outbox.js';
 import { PushApi } from './push-api.js';
 import { SearchApi } from './search-api.js';
@@ -121,6 +132,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   readonly media: MediaApi;
   /** Moments (朋友圈): posts, the feed, albums, likes, comments, notices; `hint`/`notice` events. */
   readonly moments: MomentsApi;
+  /** The square (大论坛): boards, threads, replies, moderation; a `notice` event. */
+  readonly square: SquareApi;
   /** Web Push: notifications while no tab is open. */
   readonly push: PushApi;
   /** Search: chat history, contacts (with pinyin) and files. */
@@ -212,6 +225,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     this.groups = new GroupsApi(contactsRpc, authed);
     this.drive = new DriveApi(createClient(media.MediaService, transport), authed, messageRpc);
     this.moments = new MomentsApi(createClient(moments.MomentsService, transport), authed, baseUrl);
+    this.square = new SquareApi(createClient(square.SquareService, transport), authed, baseUrl);
     this.push = new PushApi(createClient(push.PushService, transport), authed);
     this.search = new SearchApi(createClient(search.SearchService, transport), authed);
     this.media = new MediaApi({
@@ -313,6 +327,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
       case 'momentHint':
       case 'momentNotice':
         return this.moments.pushed(body);
+      case 'squareNotice':
+        return this.square.pushed(body.value);
     }
   }
 }

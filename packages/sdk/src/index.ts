@@ -25,6 +25,19 @@ export {
 } from './media-api.js';
 export { MemoryUploadStore, type UploadStore } from './upload-store.js';
 export { MomentsApi, type MomentsEvents, type PublishOptions, type SettingsChange } from './moments-api.js';
+export { SquareApi, type SquareEvents, type SquarePostOptions } from './square-api.js';
+export type {
+  Board,
+  Post,
+  SquareImage,
+  SquareNotice,
+  SquareNoticeKind,
+  SquareReport,
+  SquareUser,
+  SquareUsers,
+  Thread,
+  ThreadSort,
+} from './square-types.js';
 export type {
   AlbumPage,
   AlbumWindow,
