@@ -1,16 +1,6 @@
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
-import {
-  auth,
-  contacts,
-  media,
-  message,
-  moments,
-  push,
-  search,
-  square,
-  type gateway,
-} from '@mychat/protocol';
+import { auth, contacts, media, message, moments, push, search, type gateway } from '@mychat/protocol';
 import { AuthApi, type DeviceInfo } from './auth-api.js';
 import type { BackoffOptions } from './backoff.js';
 import { socketFirstBackend, type Authed } from './chat-backend.js';
@@ -225,7 +215,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     this.groups = new GroupsApi(contactsRpc, authed);
     this.drive = new DriveApi(createClient(media.MediaService, transport), authed, messageRpc);
     this.moments = new MomentsApi(createClient(moments.MomentsService, transport), authed, baseUrl);
-    this.square = new SquareApi(createClient(square.SquareService, transport), authed, baseUrl);
+    this.square = new SquareApi(transport, authed, baseUrl);
     this.push = new PushApi(createClient(push.PushService, transport), authed);
     this.search = new SearchApi(createClient(search.SearchService, transport), authed);
     this.media = new MediaApi({

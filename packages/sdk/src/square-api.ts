@@ -1,5 +1,5 @@
-import type { Client } from '@connectrpc/connect';
-import type { square as pb } from '@mychat/protocol';
+import type { Client, Transport } from '@connectrpc/connect';
+import type { gateway, square as pb } from '@mychat/protocol';
 import type { Authed } from './chat-backend.js';
 import { MyChatError } from './errors.js';
 import { Emitter } from './events.js';
@@ -8,6 +8,7 @@ import {
   toBoard,
   toPost,
   toReport,
+  pushedNotice,
   toSquareNotice,
   toSquareUsers,
   toThread,
@@ -46,18 +47,32 @@ const need = <T>(v: T | undefined, what: string): T => {
  * NOT_FOUND). Show `post.html` (sanitized by the server), never `post.body` as HTML.
  */
 export class SquareApi extends Emitter<SquareEvents> {
+  private client?: Promise<Client<typeof pb.SquareService>>;
+
   /** @internal */
   constructor(
-    private readonly rpc: Client<typeof pb.SquareService>,
+    private readonly transport: Transport,
     private readonly authed: Authed,
     private readonly baseUrl: string,
   ) {
     super();
   }
 
+  /** The RPC client, loaded on first use (see square-rpc.ts). */
+  private rpc(): Promise<Client<typeof pb.SquareService>> {
+    this.client ??= import('./square-rpc.js').then(
+      (m) => m.squareClient(this.transport),
+      (e: unknown) => {
+        this.client = undefined;
+        throw e;
+      },
+    );
+    return this.client;
+  }
+
   /** Every board the user may see; `isAdmin`: a square admin (may open public boards). */
   async boards(): Promise<{ boards: Board[]; isAdmin: boolean }> {
-    const r = await this.authed((h) => this.rpc.listBoards({}, h));
+    const r = await this.authed(async (h) => (await this.rpc()).listBoards({}, h));
     return { boards: r.boards.map(toBoard), isAdmin: r.isAdmin };
   }
 
@@ -66,8 +81,8 @@ export class SquareApi extends Emitter<SquareEvents> {
     boardId: string,
     o: { sort?: ThreadSort; cursor?: string; limit?: number } = {},
   ): Promise<{ board: Board; threads: Thread[]; users: SquareUsers; nextCursor?: string }> {
-    const r = await this.authed((h) =>
-      this.rpc.listThreads(
+    const r = await this.authed(async (h) =>
+      (await this.rpc()).listThreads(
         { boardId, sort: SORTS[o.sort ?? 'latest'], cursor: o.cursor ?? '', limit: o.limit ?? 0 },
         h,
       ),
@@ -92,8 +107,8 @@ export class SquareApi extends Emitter<SquareEvents> {
     canModerate: boolean;
     nextCursor?: string;
   }> {
-    const r = await this.authed((h) =>
-      this.rpc.getThread(
+    const r = await this.authed(async (h) =>
+      (await this.rpc()).getThread(
         { threadId, cursor: o.cursor ?? '', limit: o.limit ?? 0, withHistory: o.withHistory ?? false },
         h,
       ),
@@ -113,8 +128,8 @@ export class SquareApi extends Emitter<SquareEvents> {
     title: string,
     o: SquarePostOptions,
   ): Promise<{ thread: Thread; post: Post }> {
-    const r = await this.authed((h) =>
-      this.rpc.createThread(
+    const r = await this.authed(async (h) =>
+      (await this.rpc()).createThread(
         { boardId, title, body: o.body, mediaIds: o.images ?? [], mentionUserIds: o.mentions ?? [] },
         h,
       ),
@@ -124,8 +139,8 @@ export class SquareApi extends Emitter<SquareEvents> {
 
   /** A reply; `quotePostId` quotes another post of the same thread. */
   async reply(threadId: string, o: SquarePostOptions & { quotePostId?: string }): Promise<Post> {
-    const r = await this.authed((h) =>
-      this.rpc.reply(
+    const r = await this.authed(async (h) =>
+      (await this.rpc()).reply(
         {
           threadId,
           body: o.body,
@@ -141,35 +156,35 @@ export class SquareApi extends Emitter<SquareEvents> {
 
   /** The author changes a post (the earlier text is kept); `title` for a first post. */
   async edit(postId: string, body: string, title = ''): Promise<Post> {
-    const r = await this.authed((h) => this.rpc.editPost({ postId, body, title }, h));
+    const r = await this.authed(async (h) => (await this.rpc()).editPost({ postId, body, title }, h));
     return toPost(need(r.post, 'post'));
   }
 
   /** The author, or a moderator with a reason (told to the author). */
   async remove(postId: string, reason = ''): Promise<void> {
-    await this.authed((h) => this.rpc.deletePost({ postId, reason }, h));
+    await this.authed(async (h) => (await this.rpc()).deletePost({ postId, reason }, h));
   }
 
   /** Likes (or with `false`, unlikes) a post; resolves with its like count. */
   async like(postId: string, like = true): Promise<number> {
-    const r = await this.authed((h) => this.rpc.likePost({ postId, unlike: !like }, h));
+    const r = await this.authed(async (h) => (await this.rpc()).likePost({ postId, unlike: !like }, h));
     return r.likeCount;
   }
 
   async follow(threadId: string, follow = true): Promise<void> {
-    await this.authed((h) => this.rpc.followThread({ threadId, unfollow: !follow }, h));
+    await this.authed(async (h) => (await this.rpc()).followThread({ threadId, unfollow: !follow }, h));
   }
 
   async report(postId: string, reason: string): Promise<string> {
-    return (await this.authed((h) => this.rpc.reportContent({ postId, reason }, h))).reportId;
+    return (await this.authed(async (h) => (await this.rpc()).reportContent({ postId, reason }, h))).reportId;
   }
 
   /** Newest first, with the unread count; `markRead` marks everything up to now as read. */
   async notices(
     o: { cursor?: string; limit?: number; markRead?: boolean } = {},
   ): Promise<{ notices: SquareNotice[]; users: SquareUsers; unread: number; nextCursor?: string }> {
-    const r = await this.authed((h) =>
-      this.rpc.listSquareNotices(
+    const r = await this.authed(async (h) =>
+      (await this.rpc()).listSquareNotices(
         { cursor: o.cursor ?? '', limit: o.limit ?? 0, markRead: o.markRead ?? false },
         h,
       ),
@@ -185,27 +200,29 @@ export class SquareApi extends Emitter<SquareEvents> {
   // Moderation (SQUARE_NOT_MODERATOR / PERMISSION_DENIED for others).
 
   async pin(threadId: string, pinned = true): Promise<void> {
-    await this.authed((h) => this.rpc.pinThread({ threadId, pinned }, h));
+    await this.authed(async (h) => (await this.rpc()).pinThread({ threadId, pinned }, h));
   }
 
   async lock(threadId: string, locked = true): Promise<void> {
-    await this.authed((h) => this.rpc.lockThread({ threadId, locked }, h));
+    await this.authed(async (h) => (await this.rpc()).lockThread({ threadId, locked }, h));
   }
 
   async move(threadId: string, toBoardId: string): Promise<void> {
-    await this.authed((h) => this.rpc.moveThread({ threadId, toBoardId }, h));
+    await this.authed(async (h) => (await this.rpc()).moveThread({ threadId, toBoardId }, h));
   }
 
   /** A public board (square admins) or, with `groupId`, a group's board (its owner or admins). */
   async createBoard(name: string, o: { description?: string; groupId?: string } = {}): Promise<Board> {
-    const r = await this.authed((h) =>
-      this.rpc.createBoard({ name, description: o.description ?? '', groupId: o.groupId ?? '' }, h),
+    const r = await this.authed(async (h) =>
+      (await this.rpc()).createBoard({ name, description: o.description ?? '', groupId: o.groupId ?? '' }, h),
     );
     return toBoard(need(r.board, 'board'));
   }
 
   async setModerator(boardId: string, userId: string, moderator = true): Promise<void> {
-    await this.authed((h) => this.rpc.setBoardModerator({ boardId, userId, remove: !moderator }, h));
+    await this.authed(async (h) =>
+      (await this.rpc()).setBoardModerator({ boardId, userId, remove: !moderator }, h),
+    );
   }
 
   async reports(o: { cursor?: string; limit?: number } = {}): Promise<{
@@ -213,8 +230,8 @@ export class SquareApi extends Emitter<SquareEvents> {
     users: SquareUsers;
     nextCursor?: string;
   }> {
-    const r = await this.authed((h) =>
-      this.rpc.listReports({ cursor: o.cursor ?? '', limit: o.limit ?? 0 }, h),
+    const r = await this.authed(async (h) =>
+      (await this.rpc()).listReports({ cursor: o.cursor ?? '', limit: o.limit ?? 0 }, h),
     );
     return {
       reports: r.reports.map(toReport),
@@ -225,22 +242,25 @@ export class SquareApi extends Emitter<SquareEvents> {
 
   /** Removes (`remove`) or keeps the reported post; the reporters are told `reason`. */
   async resolveReport(reportId: string, remove: boolean, reason: string): Promise<void> {
-    await this.authed((h) => this.rpc.resolveReport({ reportId, remove, reason }, h));
+    await this.authed(async (h) => (await this.rpc()).resolveReport({ reportId, remove, reason }, h));
   }
 
   /** Bans from a board (its moderators) or, with boardId "", the whole square; 0 s lifts it. */
   async ban(userId: string, o: { boardId?: string; seconds: number; reason?: string }): Promise<void> {
-    await this.authed((h) =>
-      this.rpc.banUser({ userId, boardId: o.boardId ?? '', seconds: o.seconds, reason: o.reason ?? '' }, h),
+    await this.authed(async (h) =>
+      (await this.rpc()).banUser(
+        { userId, boardId: o.boardId ?? '', seconds: o.seconds, reason: o.reason ?? '' },
+        h,
+      ),
     );
   }
 
   async keywords(): Promise<string[]> {
-    return (await this.authed((h) => this.rpc.getFilterKeywords({}, h))).keywords;
+    return (await this.authed(async (h) => (await this.rpc()).getFilterKeywords({}, h))).keywords;
   }
 
   async setKeywords(keywords: string[]): Promise<void> {
-    await this.authed((h) => this.rpc.setFilterKeywords({ keywords }, h));
+    await this.authed(async (h) => (await this.rpc()).setFilterKeywords({ keywords }, h));
   }
 
   /** The files' URLs as absolute ones (the server signs paths on its own origin). */
@@ -250,7 +270,7 @@ export class SquareApi extends Emitter<SquareEvents> {
   }
 
   /** A frame the socket pushed. @internal */
-  pushed(ev: pb.SquareNoticeEvent): void {
-    if (ev.notice) this.emit('notice', toSquareNotice(ev.notice));
+  pushed(ev: gateway.SquareNoticePush): void {
+    this.emit('notice', pushedNotice(ev));
   }
 }

@@ -1,4 +1,4 @@
-import { square as pb } from '@mychat/protocol';
+import type { gateway, square as pb } from '@mychat/protocol';
 import { ms } from './mappers.js';
 
 /** A board of the square: public (`groupId` "") or a group's own (群论坛). */
@@ -107,18 +107,20 @@ export interface SquareReport {
   createdAt: number;
 }
 
+// The enums' numbers (mychat.square.v1.ThreadSort, NoticeKind), written out so that these
+// mappers do not load the square's generated code with the rest of the SDK.
 export const SORTS: Record<ThreadSort, pb.ThreadSort> = {
-  latest: pb.ThreadSort.LATEST_REPLY,
-  hot: pb.ThreadSort.HOT,
-  new: pb.ThreadSort.NEW,
+  latest: 1 as pb.ThreadSort,
+  hot: 2 as pb.ThreadSort,
+  new: 3 as pb.ThreadSort,
 };
 
 const KINDS: Record<number, SquareNoticeKind> = {
-  [pb.NoticeKind.REPLY]: 'reply',
-  [pb.NoticeKind.MENTION]: 'mention',
-  [pb.NoticeKind.QUOTE]: 'quote',
-  [pb.NoticeKind.REPORT_RESOLVED]: 'report-resolved',
-  [pb.NoticeKind.POST_REMOVED]: 'post-removed',
+  1: 'reply',
+  2: 'mention',
+  3: 'quote',
+  4: 'report-resolved',
+  5: 'post-removed',
 };
 
 export const toBoard = (b: pb.Board): Board => ({
@@ -205,3 +207,15 @@ export const toSquareUsers = (list: pb.SquareUser[]): SquareUsers =>
   Object.fromEntries(
     list.map((u) => [u.id, { id: u.id, nickname: u.nickname, avatarUrl: u.avatarUrl, remark: u.remark }]),
   );
+
+export const pushedNotice = (n: gateway.SquareNoticePush): SquareNotice => ({
+  id: n.id,
+  kind: KINDS[n.kind] ?? 'reply',
+  threadId: n.threadId,
+  postId: n.postId,
+  actorId: n.actorId,
+  text: n.text,
+  removed: n.removed,
+  createdAt: n.createdAtMs,
+  threadTitle: n.threadTitle,
+});

@@ -57,3 +57,20 @@ export function loadMomentsMessages(): Promise<void> {
   );
   return momentsMessages;
 }
+
+let squareMessages: Promise<void> | undefined;
+
+/** The Square pages' strings (i18n/square.ts), merged once when the Discover tab first opens. */
+export function loadSquareMessages(): Promise<void> {
+  squareMessages ??= import('./square.js').then(
+    (m) => {
+      i18n.global.mergeLocaleMessage('en', m.squareEn);
+      i18n.global.mergeLocaleMessage('zh-CN', m.squareZhCN);
+    },
+    (e: unknown) => {
+      squareMessages = undefined;
+      throw e;
+    },
+  );
+  return squareMessages;
+}

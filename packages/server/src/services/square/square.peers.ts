@@ -134,10 +134,19 @@ export class SquarePush {
     private readonly logger: Logger,
   ) {}
 
-  async notice(userId: string, notice: square.SquareNotice): Promise<void> {
-    const frame = create(gateway.ServerFrameSchema, {
-      body: { case: 'squareNotice', value: { notice } },
-    });
+  async notice(userId: string, n: square.SquareNotice): Promise<void> {
+    const value = {
+      id: n.id,
+      kind: n.kind,
+      threadId: n.threadId,
+      postId: n.postId,
+      actorId: n.actorId,
+      text: n.text,
+      removed: n.removed,
+      createdAtMs: n.createdAt ? Number(n.createdAt.seconds) * 1000 + Math.floor(n.createdAt.nanos / 1e6) : 0,
+      threadTitle: n.threadTitle,
+    };
+    const frame = create(gateway.ServerFrameSchema, { body: { case: 'squareNotice', value } });
     try {
       await pushToUsers(this.bus, [userId], frame);
     } catch (err) {

@@ -24,8 +24,6 @@ import type {
 import { file_mychat_message_v1_message } from '../../message/v1/message_pb.js';
 import type { MomentHint, MomentNoticeEvent } from '../../moments/v1/moments_pb.js';
 import { file_mychat_moments_v1_moments } from '../../moments/v1/moments_pb.js';
-import type { SquareNoticeEvent } from '../../square/v1/square_pb.js';
-import { file_mychat_square_v1_square } from '../../square/v1/square_pb.js';
 import type { Message } from '@bufbuild/protobuf';
 
 /**
@@ -34,13 +32,8 @@ import type { Message } from '@bufbuild/protobuf';
 export const file_mychat_gateway_v1_gateway: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'Ch9teWNoYXQvZ2F0ZXdheS92MS9nYXRld2F5LnByb3RvEhFteWNoYXQuZ2F0ZXdheS52MSLFAwoLQ2xpZW50RnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoDRInCgRhdXRoGAogASgLMhcubXljaGF0LmdhdGV3YXkudjEuQXV0aEgAEicKBHBpbmcYCyABKAsyFy5teWNoYXQuZ2F0ZXdheS52MS5QaW5nSAASNQoEc2VuZBgMIAEoCzIlLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVxdWVzdEgAEjwKCWRlbGl2ZXJlZBgNIAEoCzInLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRSZXF1ZXN0SAASMgoEcmVhZBgOIAEoCzIiLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtSZWFkUmVxdWVzdEgAEjYKBnR5cGluZxgPIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRUeXBpbmdSZXF1ZXN0SAASLgoEc3luYxgQIAEoCzIeLm15Y2hhdC5tZXNzYWdlLnYxLlN5bmNSZXF1ZXN0SAASNwoHaGlzdG9yeRgRIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLkdldEhpc3RvcnlSZXF1ZXN0SABCBgoEYm9keSIcCgRBdXRoEhQKDGFjY2Vzc190b2tlbhgBIAEoCSIeCgRQaW5nEhYKDmNsaWVudF90aW1lX21zGAEgASgBItQHCgtTZXJ2ZXJGcmFtZRISCgpyZXF1ZXN0X2lkGAEgASgNEiwKB2F1dGhfb2sYCiABKAsyGS5teWNoYXQuZ2F0ZXdheS52MS5BdXRoT2tIABInCgRwb25nGAsgASgLMhcubXljaGF0LmdhdGV3YXkudjEuUG9uZ0gAEjoKCHNlbmRfYWNrGAwgASgLMiYubXljaGF0Lm1lc3NhZ2UudjEuU2VuZE1lc3NhZ2VSZXNwb25zZUgAEikKBWVycm9yGA0gASgLMhgubXljaGF0LmdhdGV3YXkudjEuRXJyb3JIABItCgdtZXNzYWdlGA4gASgLMhoubXljaGF0Lm1lc3NhZ2UudjEuTWVzc2FnZUgAEjIKB3JlY2VpcHQYDyABKAsyHy5teWNoYXQubWVzc2FnZS52MS5SZWNlaXB0RXZlbnRIABI0CghwcmVzZW5jZRgQIAEoCzIgLm15Y2hhdC5nYXRld2F5LnYxLlByZXNlbmNlRXZlbnRIABIwCgZ0eXBpbmcYESABKAsyHi5teWNoYXQubWVzc2FnZS52MS5UeXBpbmdFdmVudEgAEjwKDGNvbnZlcnNhdGlvbhgSIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLkNvbnZlcnNhdGlvbkV2ZW50SAASMQoJcmVjb25uZWN0GBMgASgLMhwubXljaGF0LmdhdGV3YXkudjEuUmVjb25uZWN0SAASOAoNc2Vzc2lvbl9lbmRlZBgUIAEoCzIfLm15Y2hhdC5nYXRld2F5LnYxLlNlc3Npb25FbmRlZEgAEiMKAm9rGBUgASgLMhUubXljaGF0LmdhdGV3YXkudjEuT2tIABIyCgdjb250YWN0GBYgASgLMh8ubXljaGF0LmdhdGV3YXkudjEuQ29udGFjdEV2ZW50SAASLwoEc3luYxgXIAEoCzIfLm15Y2hhdC5tZXNzYWdlLnYxLlN5bmNSZXNwb25zZUgAEjgKB2hpc3RvcnkYGCABKAsyJS5teWNoYXQubWVzc2FnZS52MS5HZXRIaXN0b3J5UmVzcG9uc2VIABI0Cgttb21lbnRfaGludBgZIAEoCzIdLm15Y2hhdC5tb21lbnRzLnYxLk1vbWVudEhpbnRIABI9Cg1tb21lbnRfbm90aWNlGBogASgLMiQubXljaGF0Lm1vbWVudHMudjEuTW9tZW50Tm90aWNlRXZlbnRIABI8Cg1zcXVhcmVfbm90aWNlGCcgASgLMiMubXljaGF0LnNxdWFyZS52MS5TcXVhcmVOb3RpY2VFdmVudEgAQgYKBGJvZHkiUwoMQ29udGFjdEV2ZW50EgwKBGtpbmQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIQCghncm91cF9pZBgDIAEoCRISCgpyZXF1ZXN0X2lkGAQgASgJIrIBCgZBdXRoT2sSDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgDIAEoBRIcChRoZWFydGJlYXRfdGltZW91dF9tcxgEIAEoBRIWCg5zZXJ2ZXJfdGltZV9tcxgFIAEoARIVCg1leHBpcmVzX2F0X21zGAYgASgBEhcKD21heF9mcmFtZV9ieXRlcxgHIAEoBSI2CgRQb25nEhYKDmNsaWVudF90aW1lX21zGAEgASgBEhYKDnNlcnZlcl90aW1lX21zGAIgASgBInAKBUVycm9yEikKBGNvZGUYASABKA4yGy5teWNoYXQuY29tbW9uLnYxLkVycm9yQ29kZRIOCgZyZWFzb24YAiABKAkSDwoHbWVzc2FnZRgDIAEoCRIbChNyZXRyeV9hZnRlcl9zZWNvbmRzGAQgASgFIgQKAk9rIkYKDVByZXNlbmNlRXZlbnQSDwoHdXNlcl9pZBgBIAEoCRIOCgZvbmxpbmUYAiABKAgSFAoMbGFzdF9zZWVuX21zGAMgASgBIh0KCVJlY29ubmVjdBIQCghhZnRlcl9tcxgBIAEoBSIeCgxTZXNzaW9uRW5kZWQSDgoGcmVhc29uGAEgASgJIjgKDFB1c2hFbnZlbG9wZRINCgVmcmFtZRgBIAEoDBIZChFleGNlcHRfc2Vzc2lvbl9pZBgCIAEoCSJJChJTZXNzaW9uRW5kZWROb3RpY2USDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCSqmAgoJQ2xvc2VDb2RlEhoKFkNMT1NFX0NPREVfVU5TUEVDSUZJRUQQABIfChpDTE9TRV9DT0RFX01FU1NBR0VfVE9PX0JJRxDxBxIfChpDTE9TRV9DT0RFX1NFUlZJQ0VfUkVTVEFSVBD0BxIeChlDTE9TRV9DT0RFX1BST1RPQ09MX0VSUk9SELAiEh8KGkNMT1NFX0NPREVfVU5BVVRIRU5USUNBVEVEELEiEiEKHENMT1NFX0NPREVfSEVBUlRCRUFUX1RJTUVPVVQQuCISFgoRQ0xPU0VfQ09ERV9LSUNLRUQQuSISHQoYQ0xPU0VfQ09ERV9TTE9XX0NPTlNVTUVSEM0iEiAKG0NMT1NFX0NPREVfVE9PX01BTllfU09DS0VUUxDOImIGcHJvdG8z',
-    [
-      file_mychat_common_v1_errors,
-      file_mychat_message_v1_message,
-      file_mychat_moments_v1_moments,
-      file_mychat_square_v1_square,
-    ],
+    'Ch9teWNoYXQvZ2F0ZXdheS92MS9nYXRld2F5LnByb3RvEhFteWNoYXQuZ2F0ZXdheS52MSLFAwoLQ2xpZW50RnJhbWUSEgoKcmVxdWVzdF9pZBgBIAEoDRInCgRhdXRoGAogASgLMhcubXljaGF0LmdhdGV3YXkudjEuQXV0aEgAEicKBHBpbmcYCyABKAsyFy5teWNoYXQuZ2F0ZXdheS52MS5QaW5nSAASNQoEc2VuZBgMIAEoCzIlLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRNZXNzYWdlUmVxdWVzdEgAEjwKCWRlbGl2ZXJlZBgNIAEoCzInLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtEZWxpdmVyZWRSZXF1ZXN0SAASMgoEcmVhZBgOIAEoCzIiLm15Y2hhdC5tZXNzYWdlLnYxLk1hcmtSZWFkUmVxdWVzdEgAEjYKBnR5cGluZxgPIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLlNlbmRUeXBpbmdSZXF1ZXN0SAASLgoEc3luYxgQIAEoCzIeLm15Y2hhdC5tZXNzYWdlLnYxLlN5bmNSZXF1ZXN0SAASNwoHaGlzdG9yeRgRIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLkdldEhpc3RvcnlSZXF1ZXN0SABCBgoEYm9keSIcCgRBdXRoEhQKDGFjY2Vzc190b2tlbhgBIAEoCSIeCgRQaW5nEhYKDmNsaWVudF90aW1lX21zGAEgASgBItQHCgtTZXJ2ZXJGcmFtZRISCgpyZXF1ZXN0X2lkGAEgASgNEiwKB2F1dGhfb2sYCiABKAsyGS5teWNoYXQuZ2F0ZXdheS52MS5BdXRoT2tIABInCgRwb25nGAsgASgLMhcubXljaGF0LmdhdGV3YXkudjEuUG9uZ0gAEjoKCHNlbmRfYWNrGAwgASgLMiYubXljaGF0Lm1lc3NhZ2UudjEuU2VuZE1lc3NhZ2VSZXNwb25zZUgAEikKBWVycm9yGA0gASgLMhgubXljaGF0LmdhdGV3YXkudjEuRXJyb3JIABItCgdtZXNzYWdlGA4gASgLMhoubXljaGF0Lm1lc3NhZ2UudjEuTWVzc2FnZUgAEjIKB3JlY2VpcHQYDyABKAsyHy5teWNoYXQubWVzc2FnZS52MS5SZWNlaXB0RXZlbnRIABI0CghwcmVzZW5jZRgQIAEoCzIgLm15Y2hhdC5nYXRld2F5LnYxLlByZXNlbmNlRXZlbnRIABIwCgZ0eXBpbmcYESABKAsyHi5teWNoYXQubWVzc2FnZS52MS5UeXBpbmdFdmVudEgAEjwKDGNvbnZlcnNhdGlvbhgSIAEoCzIkLm15Y2hhdC5tZXNzYWdlLnYxLkNvbnZlcnNhdGlvbkV2ZW50SAASMQoJcmVjb25uZWN0GBMgASgLMhwubXljaGF0LmdhdGV3YXkudjEuUmVjb25uZWN0SAASOAoNc2Vzc2lvbl9lbmRlZBgUIAEoCzIfLm15Y2hhdC5nYXRld2F5LnYxLlNlc3Npb25FbmRlZEgAEiMKAm9rGBUgASgLMhUubXljaGF0LmdhdGV3YXkudjEuT2tIABIyCgdjb250YWN0GBYgASgLMh8ubXljaGF0LmdhdGV3YXkudjEuQ29udGFjdEV2ZW50SAASLwoEc3luYxgXIAEoCzIfLm15Y2hhdC5tZXNzYWdlLnYxLlN5bmNSZXNwb25zZUgAEjgKB2hpc3RvcnkYGCABKAsyJS5teWNoYXQubWVzc2FnZS52MS5HZXRIaXN0b3J5UmVzcG9uc2VIABI0Cgttb21lbnRfaGludBgZIAEoCzIdLm15Y2hhdC5tb21lbnRzLnYxLk1vbWVudEhpbnRIABI9Cg1tb21lbnRfbm90aWNlGBogASgLMiQubXljaGF0Lm1vbWVudHMudjEuTW9tZW50Tm90aWNlRXZlbnRIABI8Cg1zcXVhcmVfbm90aWNlGCcgASgLMiMubXljaGF0LmdhdGV3YXkudjEuU3F1YXJlTm90aWNlUHVzaEgAQgYKBGJvZHkiUwoMQ29udGFjdEV2ZW50EgwKBGtpbmQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIQCghncm91cF9pZBgDIAEoCRISCgpyZXF1ZXN0X2lkGAQgASgJIrIBCgZBdXRoT2sSDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEh0KFWhlYXJ0YmVhdF9pbnRlcnZhbF9tcxgDIAEoBRIcChRoZWFydGJlYXRfdGltZW91dF9tcxgEIAEoBRIWCg5zZXJ2ZXJfdGltZV9tcxgFIAEoARIVCg1leHBpcmVzX2F0X21zGAYgASgBEhcKD21heF9mcmFtZV9ieXRlcxgHIAEoBSI2CgRQb25nEhYKDmNsaWVudF90aW1lX21zGAEgASgBEhYKDnNlcnZlcl90aW1lX21zGAIgASgBInAKBUVycm9yEikKBGNvZGUYASABKA4yGy5teWNoYXQuY29tbW9uLnYxLkVycm9yQ29kZRIOCgZyZWFzb24YAiABKAkSDwoHbWVzc2FnZRgDIAEoCRIbChNyZXRyeV9hZnRlcl9zZWNvbmRzGAQgASgFIgQKAk9rIkYKDVByZXNlbmNlRXZlbnQSDwoHdXNlcl9pZBgBIAEoCRIOCgZvbmxpbmUYAiABKAgSFAoMbGFzdF9zZWVuX21zGAMgASgBIh0KCVJlY29ubmVjdBIQCghhZnRlcl9tcxgBIAEoBSIeCgxTZXNzaW9uRW5kZWQSDgoGcmVhc29uGAEgASgJIjgKDFB1c2hFbnZlbG9wZRINCgVmcmFtZRgBIAEoDBIZChFleGNlcHRfc2Vzc2lvbl9pZBgCIAEoCSJJChJTZXNzaW9uRW5kZWROb3RpY2USDwoHdXNlcl9pZBgBIAEoCRISCgpzZXNzaW9uX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCSKuAQoQU3F1YXJlTm90aWNlUHVzaBIKCgJpZBgBIAEoCRIMCgRraW5kGAIgASgFEhEKCXRocmVhZF9pZBgDIAEoCRIPCgdwb3N0X2lkGAQgASgJEhAKCGFjdG9yX2lkGAUgASgJEgwKBHRleHQYBiABKAkSDwoHcmVtb3ZlZBgHIAEoCBIVCg1jcmVhdGVkX2F0X21zGAggASgBEhQKDHRocmVhZF90aXRsZRgJIAEoCSqmAgoJQ2xvc2VDb2RlEhoKFkNMT1NFX0NPREVfVU5TUEVDSUZJRUQQABIfChpDTE9TRV9DT0RFX01FU1NBR0VfVE9PX0JJRxDxBxIfChpDTE9TRV9DT0RFX1NFUlZJQ0VfUkVTVEFSVBD0BxIeChlDTE9TRV9DT0RFX1BST1RPQ09MX0VSUk9SELAiEh8KGkNMT1NFX0NPREVfVU5BVVRIRU5USUNBVEVEELEiEiEKHENMT1NFX0NPREVfSEVBUlRCRUFUX1RJTUVPVVQQuCISFgoRQ0xPU0VfQ09ERV9LSUNLRUQQuSISHQoYQ0xPU0VfQ09ERV9TTE9XX0NPTlNVTUVSEM0iEiAKG0NMT1NFX0NPREVfVE9PX01BTllfU09DS0VUUxDOImIGcHJvdG8z',
+    [file_mychat_common_v1_errors, file_mychat_message_v1_message, file_mychat_moments_v1_moments],
   );
 
 /**
@@ -322,9 +315,9 @@ export type ServerFrame = Message<'mychat.gateway.v1.ServerFrame'> & {
         /**
          * A new square notice for the user: a reply, mention, quote or moderation outcome.
          *
-         * @generated from field: mychat.square.v1.SquareNoticeEvent square_notice = 39;
+         * @generated from field: mychat.gateway.v1.SquareNoticePush square_notice = 39;
          */
-        value: SquareNoticeEvent;
+        value: SquareNoticePush;
         case: 'squareNotice';
       }
     | { case: undefined; value?: undefined };
@@ -630,6 +623,72 @@ export type SessionEndedNotice = Message<'mychat.gateway.v1.SessionEndedNotice'>
 export const SessionEndedNoticeSchema: GenMessage<SessionEndedNotice> =
   /*@__PURE__*/
   messageDesc(file_mychat_gateway_v1_gateway, 13);
+
+/**
+ * ServerFrame.square_notice: a new notice of the square (mychat.square.v1.SquareNotice, the same
+ * fields; ListSquareNotices has it too). Declared here so that the socket's frames do not pull the
+ * square's whole API into every client.
+ *
+ * @generated from message mychat.gateway.v1.SquareNoticePush
+ */
+export type SquareNoticePush = Message<'mychat.gateway.v1.SquareNoticePush'> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * mychat.square.v1.NoticeKind.
+   *
+   * @generated from field: int32 kind = 2;
+   */
+  kind: number;
+
+  /**
+   * @generated from field: string thread_id = 3;
+   */
+  threadId: string;
+
+  /**
+   * @generated from field: string post_id = 4;
+   */
+  postId: string;
+
+  /**
+   * @generated from field: string actor_id = 5;
+   */
+  actorId: string;
+
+  /**
+   * @generated from field: string text = 6;
+   */
+  text: string;
+
+  /**
+   * @generated from field: bool removed = 7;
+   */
+  removed: boolean;
+
+  /**
+   * Epoch ms.
+   *
+   * @generated from field: double created_at_ms = 8;
+   */
+  createdAtMs: number;
+
+  /**
+   * @generated from field: string thread_title = 9;
+   */
+  threadTitle: string;
+};
+
+/**
+ * Describes the message mychat.gateway.v1.SquareNoticePush.
+ * Use `create(SquareNoticePushSchema)` to create a new message.
+ */
+export const SquareNoticePushSchema: GenMessage<SquareNoticePush> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_gateway_v1_gateway, 14);
 
 /**
  * Named close codes (the WebSocket close status), mirroring HTTP where one fits.
