@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { en as enBase } from './en.js';
 import { momentsEn, momentsZhCN } from './moments.js';
 import { momentsShellEn, momentsShellZhCN } from './moments-shell.js';
+import { squareEn, squareZhCN } from './square.js';
 import { zhCN as zhBase } from './zh-CN.js';
 
 /** What the app has once a moments page loaded: the base, the shell's and the pages' strings (index.ts). */
@@ -9,13 +10,15 @@ const full = <B extends { errors: object }>(
   base: B,
   shell: typeof momentsShellEn,
   pages: typeof momentsEn,
+  square: typeof squareEn,
 ) => ({
   ...base,
   moments: { ...shell.moments, ...pages.moments },
-  errors: { ...base.errors, ...pages.errors },
+  square: square.square,
+  errors: { ...base.errors, ...pages.errors, ...square.errors },
 });
-const en = full(enBase, momentsShellEn, momentsEn);
-const zhCN = full(zhBase, momentsShellZhCN, momentsZhCN);
+const en = full(enBase, momentsShellEn, momentsEn, squareEn);
+const zhCN = full(zhBase, momentsShellZhCN, momentsZhCN, squareZhCN);
 
 function keys(o: object, prefix = ''): string[] {
   return Object.entries(o).flatMap(([k, v]) =>
