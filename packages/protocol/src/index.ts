@@ -10,6 +10,7 @@ export * as gateway from './gen/mychat/gateway/v1/gateway_pb.js';
 export * as media from './gen/mychat/media/v1/media_pb.js';
 export * as moments from './gen/mychat/moments/v1/moments_pb.js';
 export * as rooms from './gen/mychat/rooms/v1/rooms_pb.js';
+export * as square from './gen/mychat/square/v1/square_pb.js';
 export * as push from './gen/mychat/push/v1/push_pb.js';
 export * as search from './gen/mychat/search/v1/search_pb.js';
 export * as favorites from './gen/mychat/message/v1/favorites_pb.js';

@@ -31,6 +31,7 @@ import { MomentsApi } from './moments-api.js';
 import { RecordsApi } from './records-api.js';
 import { FavoritesApi } from './favorites-api.js';
 import { CallsApi } from './calls-api.js';
+import { SquareApi } from './square-api.js';
 import { Outbox } from './outbox.js';
 import { PushApi } from './push-api.js';
 import type { ServerClockOptions } from './room-clock.js';
@@ -147,6 +148,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   readonly moments: MomentsApi;
   /** Favourites (收藏). */
   readonly favorites: FavoritesApi;
+  /** The square (大论坛): boards, threads, replies, moderation; a `notice` event. */
+  readonly square: SquareApi;
   /** Web Push: notifications while no tab is open. */
   readonly push: PushApi;
   /** Listen together (一起听): music rooms in chats, the server clock, `state`/`update` events. */
@@ -254,6 +257,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     this.drive = new DriveApi(createClient(media.MediaService, transport), authed, messageRpc);
     this.moments = new MomentsApi(createClient(moments.MomentsService, transport), authed, baseUrl);
     this.favorites = new FavoritesApi(createClient(favorites.FavoritesService, transport), authed, baseUrl);
+    this.square = new SquareApi(transport, authed, baseUrl);
     this.push = new PushApi(createClient(push.PushService, transport), authed);
     this.rooms = new RoomsApi(
       createClient(rooms.RoomsService, transport),
@@ -379,6 +383,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
       case 'callEvent':
       case 'callSignal':
         return this.calls.pushed(body);
+      case 'squareNotice':
+        return this.square.pushed(body.value);
     }
   }
 }

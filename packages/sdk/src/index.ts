@@ -46,6 +46,19 @@ export type {
   SignalKind,
 } from './calls-types.js';
 export { MomentsApi, type MomentsEvents, type PublishOptions, type SettingsChange } from './moments-api.js';
+export { SquareApi, type SquareEvents, type SquarePostOptions } from './square-api.js';
+export type {
+  Board,
+  Post,
+  SquareImage,
+  SquareNotice,
+  SquareNoticeKind,
+  SquareReport,
+  SquareUser,
+  SquareUsers,
+  Thread,
+  ThreadSort,
+} from './square-types.js';
 export type {
   AlbumPage,
   AlbumWindow,

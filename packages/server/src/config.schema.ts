@@ -11,6 +11,7 @@ import { mediaConfigSchema, workerConfigSchema } from './services/media/media.co
 import { callsConfigSchema } from './services/calls/calls.config.js';
 import { momentsConfigSchema } from './services/moments/moments.config.js';
 import { roomsConfigSchema } from './services/rooms/rooms.config.js';
+import { squareConfigSchema } from './services/square/square.config.js';
 import { pushConfigSchema } from './services/push/push.config.js';
 import { searchConfigSchema } from './services/search/search.config.js';
 
@@ -186,6 +187,7 @@ export const configSchema = z.strictObject({
   moments: momentsConfigSchema,
   /** Listen-together rooms (see docs/operations.md, "Rooms"). */
   rooms: roomsConfigSchema,
+  square: squareConfigSchema,
   worker: workerConfigSchema,
   /** Web Push (see docs/operations.md, "Push notifications"). */
   push: pushConfigSchema,

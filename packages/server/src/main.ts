@@ -23,6 +23,10 @@ Commands:
   config print             print the resolved config (secrets masked)
   config keys              list every config key with its environment variable
   search reindex           rebuild the message search index from every stored message
+  square admin grant|revoke <userId>
+                           make (or unmake) a square admin (besides square.adminUserIds)
+  square board create <name> [<description>]
+                           open a public board in the square
   bench-seed --out=<file> [--users=1000] [--group-size=0] [--pairs=false] [--friends=0] [--tag=<a-z0-9->]
                            benchmarks only (needs bench.seed=true): create accounts, friend
                            pairs, one group and a ring of --friends friends each without sign-up;
@@ -83,6 +87,8 @@ async function main(argv: string[]): Promise<number> {
   if (cmd === 'migrate') return migrateCommand(ctx);
   if (cmd === 'search')
     return (await import('./commands/search.js')).searchCommand(sub, ctx.sources, ctx.out);
+  if (cmd === 'square')
+    return (await import('./commands/square.js')).squareCommand(args.command.slice(1), ctx);
   if (cmd === 'bench-seed') {
     const { benchSeedCommand } = await import('./commands/bench-seed.js');
     return benchSeedCommand(ctx, args.seed);

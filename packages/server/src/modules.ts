@@ -163,6 +163,14 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     init: services.initCallsModule,
   }),
 
+  square: define('square', {
+    deps: ['sql', 'kv', 'bus', 'rpc', 'rpc-server'],
+    peers: ['contacts', 'media'],
+    service: true,
+    description: 'The square (大论坛): boards, threads, replies and moderation (mychat.square.v1)',
+    init: services.initSquareModule,
+  }),
+
   worker: define('worker', {
     // http-server so that a lone worker answers /healthz, /readyz and /metrics; rpc for the
     // fan-out's friend lists (contacts) and the search indexer's message feed, bus for the
@@ -178,7 +186,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
 
   gateway: define('gateway', {
     deps: ['http-server', 'rpc', 'kv', 'bus', 'tokens', 'metrics', 'blob'],
-    peers: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'rooms', 'calls'],
+    peers: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'rooms', 'calls', 'square'],
     service: true,
     description: 'The public edge: Connect RPC for clients, authentication, request ids',
     init: services.initGatewayModule,
@@ -200,10 +208,23 @@ export const META_TARGETS: Record<string, readonly ModuleName[]> = {
     'search',
     'rooms',
     'calls',
+    'square',
     'worker',
     'gateway',
   ],
   // The split topology's two kinds of process: the services, and the public edge in front.
-  core: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'rooms', 'calls', 'worker'],
+  core: [
+    'auth',
+    'contacts',
+    'message',
+    'media',
+    'moments',
+    'push',
+    'search',
+    'rooms',
+    'calls',
+    'square',
+    'worker',
+  ],
   edge: ['gateway'],
 };

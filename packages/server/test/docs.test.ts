@@ -12,6 +12,7 @@ import {
   push,
   rooms,
   search,
+  square,
 } from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config.schema.js';
@@ -138,6 +139,7 @@ describe('docs/protocol.md', () => {
       search.SearchService,
       rooms.RoomsService,
       calls.CallsService,
+      square.SquareService,
     ];
     const missing = services.flatMap((s) =>
       s.methods.map((m) => m.name).filter((name) => !new RegExp(`\`(\\w+\\.)?${name}\\b`).test(protocol)),

@@ -22,7 +22,9 @@ import type { SharedSocketLimits } from './ws/ws-shared-limits.js';
 export interface GatewayDeps {
   http: HttpServer;
   /** The services the gateway forwards to (its peers in the module map). */
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'rooms' | 'calls'>;
+  peers: Peers<
+    'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'rooms' | 'calls' | 'square'
+  >;
   /** The message client for socket requests (the wiring batches sends when message is remote). */
   socketMessages: SocketMessages['public'];
   kv: Kv;

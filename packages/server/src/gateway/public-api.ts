@@ -10,6 +10,7 @@ import {
   push,
   rooms,
   search,
+  square,
 } from '@mychat/protocol';
 
 /**
@@ -18,7 +19,8 @@ import {
  */
 export interface PublicService {
   service: DescService;
-  peer: 'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'rooms' | 'calls';
+  peer:
+    'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'rooms' | 'calls' | 'square';
   anonymous: ReadonlySet<string>;
   /** Which of the peer's APIs (wiring/peers.ts) this is, when not its `public` one. */
   api?: 'favorites';
@@ -37,6 +39,7 @@ export const PUBLIC_SERVICES: readonly PublicService[] = [
   { service: favorites.FavoritesService, peer: 'message', api: 'favorites', anonymous: new Set() },
   { service: media.MediaService, peer: 'media', anonymous: new Set() },
   { service: moments.MomentsService, peer: 'moments', anonymous: new Set() },
+  { service: square.SquareService, peer: 'square', anonymous: new Set() },
   { service: push.PushService, peer: 'push', anonymous: new Set() },
   { service: search.SearchService, peer: 'search', anonymous: new Set() },
   { service: rooms.RoomsService, peer: 'rooms', anonymous: new Set() },

@@ -48,6 +48,7 @@ export interface ModuleValues {
   media: void;
   moments: void;
   rooms: void;
+  square: void;
   /** The background jobs of this process: media's queue and the moments fan-out. */
   worker: { media: MediaWorker; moments: MomentsFanout };
   push: void;

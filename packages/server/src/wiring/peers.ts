@@ -11,6 +11,7 @@ import {
   push,
   rooms,
   search,
+  square,
 } from '@mychat/protocol';
 import type { RpcHub } from '../rpc/rpc-hub.js';
 
@@ -32,6 +33,7 @@ export const SERVICE_APIS = {
   search: { public: search.SearchService },
   rooms: { public: rooms.RoomsService },
   calls: { public: calls.CallsService },
+  square: { public: square.SquareService },
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_APIS;

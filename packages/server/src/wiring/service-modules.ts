@@ -126,6 +126,23 @@ export async function initCallsModule(
   });
 }
 
+export async function initSquareModule(
+  deps: Pick<ModuleValues, 'sql' | 'kv' | 'bus' | 'rpc' | 'rpc-server'>,
+  ctx: AppContext,
+  peers: Peers<'contacts' | 'media'>,
+): Promise<ServiceInstance<ModuleValues['square']>> {
+  const { initSquare } = await import('../services/square/square.module.js');
+  return initSquare({
+    sql: deps.sql,
+    bus: deps.bus,
+    peers,
+    ids: ctx.ids,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    config: ctx.config.square,
+  });
+}
+
 export async function initSearchModule(
   deps: Pick<ModuleValues, 'sql' | 'rpc' | 'rpc-server'>,
   ctx: AppContext,
@@ -258,7 +275,9 @@ export async function initPushSenderModule(
 export async function initGatewayModule(
   deps: Pick<ModuleValues, 'http-server' | 'rpc' | 'kv' | 'bus' | 'tokens' | 'metrics' | 'blob'>,
   ctx: AppContext,
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'rooms' | 'calls'>,
+  peers: Peers<
+    'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'rooms' | 'calls' | 'square'
+  >,
 ): Promise<ServiceInstance<ModuleValues['gateway']>> {
   const { initGateway } = await import('../gateway/gateway.module.js');
   const { batchRemoteSends } = await import('./send-batching.js');

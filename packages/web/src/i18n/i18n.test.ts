@@ -6,6 +6,7 @@ import { msgopsEn, msgopsZhCN } from './msgops.js';
 import { recordsEn, recordsZhCN } from './records.js';
 import { recordsShellEn, recordsShellZhCN } from './records-shell.js';
 import { roomsBaseEn, roomsBaseZhCN, withRoomsBase } from './rooms-base.js';
+import { squareEn, squareZhCN } from './square.js';
 import { zhCN as zhBase } from './zh-CN.js';
 import { callsBaseEn, callsBaseZhCN } from './calls-errors.js';
 
@@ -18,11 +19,13 @@ const full = <B extends { errors: object }>(
   shell: typeof momentsShellEn,
   pages: typeof momentsEn,
   records: [typeof recordsShellEn, typeof recordsEn],
+  square: typeof squareEn,
 ) => ({
   ...base,
   moments: { ...shell.moments, ...pages.moments },
   records: { ...records[0], ...records[1].records },
-  errors: { ...base.errors, ...pages.errors, ...records[1].errors },
+  square: square.square,
+  errors: { ...base.errors, ...pages.errors, ...records[1].errors, ...square.errors },
 });
 const withCalls = <B extends { chat: object; errors: object }>(b: B, c: typeof callsBaseEn) => ({
   ...b,
@@ -30,19 +33,26 @@ const withCalls = <B extends { chat: object; errors: object }>(b: B, c: typeof c
   errors: { ...b.errors, ...c.errors },
 });
 // With the strings the chat merges in for reactions, edits and pins (features/msgops), the
-// records parts (merge-forward, delete for me, drafts), the rooms' and the calls' base strings.
+// records parts (merge-forward, delete for me, drafts), the rooms' and the calls' base strings,
+// and the square's.
 const en = {
-  ...full(withCalls(withRoomsBase(enBase, roomsBaseEn), callsBaseEn), momentsShellEn, momentsEn, [
-    recordsShellEn,
-    recordsEn,
-  ]),
+  ...full(
+    withCalls(withRoomsBase(enBase, roomsBaseEn), callsBaseEn),
+    momentsShellEn,
+    momentsEn,
+    [recordsShellEn, recordsEn],
+    squareEn,
+  ),
   msgops: msgopsEn.msgops,
 };
 const zhCN = {
-  ...full(withCalls(withRoomsBase(zhBase, roomsBaseZhCN), callsBaseZhCN), momentsShellZhCN, momentsZhCN, [
-    recordsShellZhCN,
-    recordsZhCN,
-  ]),
+  ...full(
+    withCalls(withRoomsBase(zhBase, roomsBaseZhCN), callsBaseZhCN),
+    momentsShellZhCN,
+    momentsZhCN,
+    [recordsShellZhCN, recordsZhCN],
+    squareZhCN,
+  ),
   msgops: msgopsZhCN.msgops,
 };
 Object.assign(en.errors, msgopsEn.errors);

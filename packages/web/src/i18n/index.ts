@@ -136,3 +136,20 @@ export function loadCallsMessages(): Promise<void> {
   );
   return callsMessages;
 }
+
+let squareMessages: Promise<void> | undefined;
+
+/** The Square pages' strings (i18n/square.ts), merged once when the Discover tab first opens. */
+export function loadSquareMessages(): Promise<void> {
+  squareMessages ??= import('./square.js').then(
+    (m) => {
+      i18n.global.mergeLocaleMessage('en', m.squareEn);
+      i18n.global.mergeLocaleMessage('zh-CN', m.squareZhCN);
+    },
+    (e: unknown) => {
+      squareMessages = undefined;
+      throw e;
+    },
+  );
+  return squareMessages;
+}

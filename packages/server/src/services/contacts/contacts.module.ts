@@ -90,7 +90,7 @@ export async function initContacts(d: ContactsModuleDeps): Promise<ServiceInstan
         ...friendTagsRpc(tags),
       }),
       serves(contacts.ContactsInternalService, {
-        ...contactsInternalRpc(people, new FriendGraph(d.sql, directory)),
+        ...contactsInternalRpc(people, new FriendGraph(d.sql, directory), groupsRepo),
         ...resolveFriendTagsRpc(tags),
       }),
     ],

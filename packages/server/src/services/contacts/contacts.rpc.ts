@@ -5,6 +5,7 @@ import { contacts } from '@mychat/protocol';
 import { errors } from '../../kernel/errors.js';
 import { callInfo, requireCaller } from '../../rpc/call-context.js';
 import type { FriendGraph } from './contacts.graph.js';
+import type { GroupsRepository } from './groups.repository.js';
 import type { Actor, Card } from './contacts.peers.js';
 import type { ContactsService, RequestView } from './contacts.service.js';
 import { parseId } from '../../kernel/ids.js';
@@ -134,6 +135,7 @@ function internalIds(raw: string[], field: string): string[] {
 export function contactsInternalRpc(
   service: ContactsService,
   graph: FriendGraph,
+  groups: GroupsRepository,
 ): Omit<ServiceImpl<typeof contacts.ContactsInternalService>, 'resolveFriendTags'> {
   return {
     async listPresenceAudience(req) {
@@ -159,6 +161,12 @@ export function contactsInternalRpc(
         callInfo(ctx).requestId,
       );
       return { users: found.map((f) => ({ user: cardMsg(f.user), remark: f.remark })) };
+    },
+    async getGroupRoles(req) {
+      const userId = parseId(req.userId, 'userId');
+      const ids = internalIds(req.groupIds, 'groupIds');
+      const roles = await groups.rolesOf(userId, [...new Set(ids)]);
+      return { roles: ids.map((id) => roles.get(id) ?? 0) };
     },
   };
 }

@@ -140,6 +140,18 @@ export class GroupsRepository {
     return r && toMember(r);
   }
 
+  /** The user's role in each group they belong to, of `groupIds` (the square's group boards). */
+  async rolesOf(userId: string, groupIds: readonly string[]): Promise<Map<string, number>> {
+    if (groupIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('contacts_group_members')
+      .select(['group_id', 'role'])
+      .where('user_id', '=', userId)
+      .where('group_id', 'in', groupIds)
+      .execute();
+    return new Map(rows.map((r) => [asId(r.group_id), asNum(r.role)]));
+  }
+
   /** Every member, owner first, then admins, then by join time. */
   async members(groupId: string): Promise<MemberRow[]> {
     const rows = await this.db

@@ -1,0 +1,64 @@
+import { square as pb } from '@mychat/protocol';
+import type { Bus } from '../../adapters/bus/bus.js';
+import type { SqlDatabase } from '../../adapters/sql/sql.js';
+import type { Clock } from '../../kernel/clock.js';
+import type { IdGenerator } from '../../kernel/ids.js';
+import type { Logger } from '../../kernel/logger.js';
+import { serves, type ServiceInstance } from '../../rpc/rpc-impl.js';
+import type { Peers } from '../../wiring/peers.js';
+import { Access } from './square.access.js';
+import type { SquareConfig } from './square.config.js';
+import { squareMigrations } from './square.migrations.js';
+import { Moderation } from './square.moderation.js';
+import { Notices } from './square.notices.js';
+import { Contacts, SquareMedia, SquarePush } from './square.peers.js';
+import { Posts } from './square.posts.js';
+import { Reader } from './square.reader.js';
+import { SquareStore } from './square.repository.js';
+import { squareRpc } from './square.rpc.js';
+
+export interface SquareModuleDeps {
+  sql: SqlDatabase;
+  bus: Bus;
+  /** Group roles and profiles (contacts); the images of posts (media). */
+  peers: Peers<'contacts' | 'media'>;
+  ids: IdGenerator;
+  clock: Clock;
+  logger: Logger;
+  config: SquareConfig;
+}
+
+/**
+ * Builds the square (boards, threads, replies, moderation, notices), migrates its tables and
+ * returns SquareService for the wiring to serve.
+ */
+export async function initSquare(d: SquareModuleDeps): Promise<ServiceInstance<void>> {
+  await d.sql.migrate('square', squareMigrations);
+  const store = SquareStore.of(d.sql);
+  const contacts = new Contacts(d.peers.contacts.internal);
+  const media = new SquareMedia(d.peers.media.internal, d.logger);
+  const push = new SquarePush(d.bus, d.logger);
+  const access = new Access({ store, contacts, clock: d.clock, config: d.config });
+  const notices = new Notices({ store, contacts, push, ids: d.ids, clock: d.clock });
+  const posts = new Posts({
+    store,
+    access,
+    contacts,
+    media,
+    notices,
+    ids: d.ids,
+    clock: d.clock,
+    logger: d.logger,
+  });
+  const reader = new Reader({ store, access, contacts, media, clock: d.clock });
+  const moderation = new Moderation({ store, access, contacts, posts, ids: d.ids, clock: d.clock });
+  return {
+    value: undefined,
+    rpc: [
+      serves(
+        pb.SquareService,
+        squareRpc({ reader, posts, moderation, notices }, () => d.clock.now()),
+      ),
+    ],
+  };
+}
