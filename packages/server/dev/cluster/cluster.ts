@@ -82,11 +82,17 @@ export async function freePort(): Promise<number> {
   if (low !== undefined && low > 12_000) {
     for (let i = 0; i < 50; i++) {
       const port = 10_000 + Math.floor(Math.random() * (low - 10_000));
-      if (await canListen(port)) return port;
+      // A port handed out before may not be listened on yet: never hand it out twice.
+      if (!handedOut.has(port) && (await canListen(port))) {
+        handedOut.add(port);
+        return port;
+      }
     }
   }
   return listenOnce(0);
 }
+/** Ports this process's freePort gave (a cluster takes 30 and more before any is listened on). */
+const handedOut = new Set<number>();
 
 /** The first port of Linux's ephemeral range, or undefined elsewhere. */
 function ephemeralLow(): number | undefined {

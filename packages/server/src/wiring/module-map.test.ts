@@ -23,7 +23,9 @@ function sources(dir: string): string[] {
 describe('the module map (modules.ts)', () => {
   it('is the map alone: the wiring lives beside it, and it stays short', () => {
     const map = readFileSync(path.join(SRC, 'modules.ts'), 'utf8');
-    expect(map.split('\n').length).toBeLessThan(200);
+    // Short: about ten lines an entry (deps, peers, a description, init) and the meta-targets;
+    // wiring that creeps in shows as lines beyond that.
+    expect(map.split('\n').length).toBeLessThan(40 + 9 * Object.keys(MODULES).length);
     expect(map).not.toMatch(/await import\(/);
   });
 

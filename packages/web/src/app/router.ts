@@ -2,7 +2,6 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { useChatStore } from '../features/chat/chat.store.js';
 import { useSessionStore } from '../features/auth/session.store.js';
 // The chat screen is what almost every visit opens: in the main bundle, no lazy-chunk waterfall.
-import ChatView from '../features/chat/ChatView.vue';
 import ChatsView from '../features/chat/ChatsView.vue';
 import EmptyPane from './EmptyPane.vue';
 import { discoverRoute } from '../features/moments/routes.js';
@@ -44,7 +43,12 @@ const routes: RouteRecordRaw[] = [
         component: ChatsView,
         children: [
           { path: '', name: 'chats', component: EmptyPane, props: { kind: 'chats' } },
-          { path: 'chat/:id', name: 'chat', component: ChatView, props: true },
+          {
+            path: 'chat/:id',
+            name: 'chat',
+            component: () => import('../features/chat/ChatView.vue'),
+            props: true,
+          },
         ],
       },
       {

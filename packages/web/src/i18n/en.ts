@@ -110,7 +110,6 @@ export const en = {
     MEDIA_TOO_LARGE: 'That file is too large.',
     MEDIA_CORRUPT: 'That file is damaged or incomplete.',
     TOO_MANY_UPLOADS: 'Too many unfinished uploads. Finish or cancel one first.',
-    FAVORITES_FULL: 'Your favourites are full. Delete some first.',
   },
   nav: {
     main: 'Main navigation',
@@ -153,7 +152,6 @@ export const en = {
     emoji: 'Emoji',
     moreActions: 'Message actions',
     reply: 'Reply',
-    favorite: 'Favourite',
     replyingTo: 'Replying to {name}',
     cancelReply: 'Cancel reply',
     recall: 'Recall',
@@ -217,7 +215,6 @@ export const en = {
       role_changed: '{name} is now {role}',
       owner_transferred: '{from} made {to} the owner',
       announcement_updated: 'The announcement was updated',
-      group_avatar_changed: '{name} changed the group picture',
       group_renamed_announced: 'The group was renamed to “{groupName}” and the announcement was updated',
       member_muted: '{name} was muted until {time}',
       member_muted_untimed: '{name} was muted',

@@ -9,6 +9,7 @@ import { roomsBaseEn, roomsBaseZhCN, withRoomsBase } from './rooms-base.js';
 import { squareEn, squareZhCN } from './square.js';
 import { zhCN as zhBase } from './zh-CN.js';
 import { callsBaseEn, callsBaseZhCN } from './calls-errors.js';
+import { socialBaseEn, socialBaseZhCN } from './social-base.js';
 
 /**
  * What the app has once a moments page and the records parts loaded: the base, the shells' and
@@ -32,12 +33,21 @@ const withCalls = <B extends { chat: object; errors: object }>(b: B, c: typeof c
   chat: { ...b.chat, ...c.chat },
   errors: { ...b.errors, ...c.errors },
 });
+/** The social base strings on top (chat.system is merged a level deeper, as vue-i18n does). */
+const withSocial = <B extends { chat: { system: object }; errors: object }>(
+  b: B,
+  c: typeof socialBaseEn,
+) => ({
+  ...b,
+  chat: { ...b.chat, ...c.chat, system: { ...b.chat.system, ...c.chat.system } },
+  errors: { ...b.errors, ...c.errors },
+});
 // With the strings the chat merges in for reactions, edits and pins (features/msgops), the
 // records parts (merge-forward, delete for me, drafts), the rooms' and the calls' base strings,
 // and the square's.
 const en = {
   ...full(
-    withCalls(withRoomsBase(enBase, roomsBaseEn), callsBaseEn),
+    withSocial(withCalls(withRoomsBase(enBase, roomsBaseEn), callsBaseEn), socialBaseEn),
     momentsShellEn,
     momentsEn,
     [recordsShellEn, recordsEn],
@@ -47,7 +57,7 @@ const en = {
 };
 const zhCN = {
   ...full(
-    withCalls(withRoomsBase(zhBase, roomsBaseZhCN), callsBaseZhCN),
+    withSocial(withCalls(withRoomsBase(zhBase, roomsBaseZhCN), callsBaseZhCN), socialBaseZhCN),
     momentsShellZhCN,
     momentsZhCN,
     [recordsShellZhCN, recordsZhCN],

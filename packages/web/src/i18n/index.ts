@@ -3,6 +3,7 @@ import { en } from './en.js';
 import { searchEn, searchZhCN } from './search.js';
 import { zhCN } from './zh-CN.js';
 import { callsBaseEn, callsBaseZhCN } from './calls-errors.js';
+import { socialBaseEn, socialBaseZhCN } from './social-base.js';
 import { momentsShellEn, momentsShellZhCN, withMomentsShell } from './moments-shell.js';
 import { recordsShellEn, recordsShellZhCN } from './records-shell.js';
 import { roomsBaseEn, roomsBaseZhCN, withRoomsBase } from './rooms-base.js';
@@ -49,6 +50,8 @@ export const i18n = createI18n({
 // Call records and call errors, kept apart from the base files (merged deeply).
 i18n.global.mergeLocaleMessage('en', callsBaseEn);
 i18n.global.mergeLocaleMessage('zh-CN', callsBaseZhCN);
+i18n.global.mergeLocaleMessage('en', socialBaseEn);
+i18n.global.mergeLocaleMessage('zh-CN', socialBaseZhCN);
 
 export function setLocale(locale: Locale): void {
   i18n.global.locale.value = locale;

@@ -112,7 +112,6 @@ export const zhCN: Messages = {
     MEDIA_TOO_LARGE: '文件太大。',
     MEDIA_CORRUPT: '文件已损坏或不完整。',
     TOO_MANY_UPLOADS: '未完成的上传太多，请先完成或取消一个。',
-    FAVORITES_FULL: '收藏已满，请先删除一些。',
   },
   nav: {
     main: '主导航',
@@ -155,7 +154,6 @@ export const zhCN: Messages = {
     emoji: '表情',
     moreActions: '消息操作',
     reply: '回复',
-    favorite: '收藏',
     replyingTo: '回复 {name}',
     cancelReply: '取消回复',
     recall: '撤回',
@@ -218,7 +216,6 @@ export const zhCN: Messages = {
       role_changed: '“{name}”现在是{role}',
       owner_transferred: '“{from}”已将群主转让给“{to}”',
       announcement_updated: '群公告已更新',
-      group_avatar_changed: '{name} 修改了群头像',
       group_renamed_announced: '群名已修改为“{groupName}”，群公告已更新',
       member_muted: '“{name}”被禁言至 {time}',
       member_muted_untimed: '“{name}”已被禁言',

@@ -82,11 +82,8 @@ export function disposition(type: 'inline' | 'attachment', name: string): string
 export class MediaService {
   constructor(private readonly d: MediaServiceDeps) {}
 
-  /**
-   * Before an upload's bytes are read: the per-user upload rate, the kind's size limit and the
-   * quota. With `reserveId` (a resumable upload) the size stays reserved until that upload is
-   * finalized, released or expires, and the owner's open uploads are capped.
-   */
+  /** Before an upload's bytes are read: upload rate, size limit, quota. With `reserveId` (tus)
+   * the size stays reserved until finalized, released or expired; open uploads are capped. */
   async checkUpload(ownerId: string, kind: number, size: number, reserveId = ''): Promise<void> {
     const minute = Math.floor(this.d.clock.now() / 60_000);
     const started = await this.d.kv.incr(`media:uploads:${ownerId}:${minute}`, { ttlMs: 61_000 });
@@ -256,11 +253,8 @@ export class MediaService {
     return this.sign(await this.own(userId, mediaId), variant, download);
   }
 
-  /**
-   * A URL for a file that a message carries, once the message service decided the user sees
-   * that message. The grant must match the message exactly (AttachMedia recorded it), so a
-   * caller cannot reach a file through a message that never carried it.
-   */
+  /** A URL for a file a message carries, once message decided the user sees it. The grant must
+   * match the message exactly (AttachMedia), so no file is reached through another message. */
   async signForMessage(grant: GrantRow, variant: number, download: boolean) {
     return this.sign(await this.granted(grant), variant, download);
   }
@@ -290,11 +284,9 @@ export class MediaService {
   }
 
   async usage(userId: string) {
-    const [usedBytes, driveBytes] = await Promise.all([
-      this.d.repo.usedBytes(userId),
-      this.d.repo.driveBytes(userId),
-    ]);
-    return { usedBytes, driveBytes, limitBytes: this.d.config.quotaBytes };
+    const { repo, config } = this.d;
+    const [usedBytes, driveBytes] = await Promise.all([repo.usedBytes(userId), repo.driveBytes(userId)]);
+    return { usedBytes, driveBytes, limitBytes: config.quotaBytes };
   }
 
   /**

@@ -4,13 +4,12 @@ import { message as pb } from '@mychat/protocol';
 import { isUniqueViolation } from '../../adapters/sql/sql.js';
 import { pushFrame } from '../../contracts/push-envelope.js';
 import { errors } from '../../kernel/errors.js';
-import { parseId } from '../../kernel/ids.js';
+import { isId, parseId } from '../../kernel/ids.js';
 import { fanOut, type MessageServiceDeps } from './message.deps.js';
 import type { MessageRow } from './message.tables.js';
 import { encodeContent, messageView, sendBlock } from './message.views.js';
 
 const OUTCOMES = new Set(['completed', 'cancelled', 'declined', 'no_answer', 'busy', 'dropped']);
-const CALL_ID = /^[0-9]{1,20}$/;
 
 /**
  * The calls service's two questions to the message service: who may call in a conversation
@@ -36,7 +35,7 @@ export function callsRpc(
       const convId = parseId(req.conversationId, 'conversationId');
       const senderId = parseId(req.senderId, 'senderId');
       const r = req.record;
-      if (!r || !CALL_ID.test(r.callId)) throw errors.invalidArgument('record.callId is required', 'record');
+      if (!r || !isId(r.callId)) throw errors.invalidArgument('record.callId is required', 'record');
       if (r.media !== 'voice' && r.media !== 'video')
         throw errors.invalidArgument('record.media is voice or video', 'record.media');
       if (!OUTCOMES.has(r.outcome))

@@ -1,4 +1,5 @@
 import { errors } from '../../kernel/errors.js';
+import { isId } from '../../kernel/ids.js';
 
 /** Seconds per unit of the hot score's time term: 45 000 s (12.5 h) weigh as a factor of 10. */
 const HOT_TIME_SCALE = 45_000;
@@ -28,9 +29,9 @@ export function encodeCursor(k: Keyset): string {
 export function decodeCursor(raw: string, field = 'cursor'): Keyset | undefined {
   if (!raw) return undefined;
   if (raw.length > 100) throw errors.invalidArgument('bad cursor', field);
-  const m = /^(-?\d{1,20}):(\d{1,19})$/.exec(Buffer.from(raw, 'base64url').toString());
-  if (!m) throw errors.invalidArgument('bad cursor', field);
-  const key = Number(m[1]);
-  if (!Number.isSafeInteger(key)) throw errors.invalidArgument('bad cursor', field);
-  return { key, id: m[2]! };
+  const [rawKey = '', id = '', ...rest] = Buffer.from(raw, 'base64url').toString().split(':');
+  const key = /^-?[0-9]+$/.test(rawKey) ? Number(rawKey) : NaN;
+  if (rest.length || !Number.isSafeInteger(key) || !isId(id))
+    throw errors.invalidArgument('bad cursor', field);
+  return { key, id };
 }

@@ -11,5 +11,8 @@ export function appPathOf(text: string, origin: string): string | undefined {
     return undefined;
   }
   if (url.origin !== origin) return undefined;
-  return /^\/(add\/\d{1,20}|join\/[A-Za-z0-9_%-]{8,200})$/.test(url.pathname) ? url.pathname : undefined;
+  const p = url.pathname;
+  // A user id (digits, at most 19) or an invite token.
+  const ok = /^\/add\/[1-9][0-9]*$/.test(p) ? p.length <= 24 : /^\/join\/[A-Za-z0-9_%-]{8,200}$/.test(p);
+  return ok ? p : undefined;
 }
