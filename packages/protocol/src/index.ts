@@ -11,3 +11,4 @@ export * as media from './gen/mychat/media/v1/media_pb.js';
 export * as moments from './gen/mychat/moments/v1/moments_pb.js';
 export * as push from './gen/mychat/push/v1/push_pb.js';
 export * as search from './gen/mychat/search/v1/search_pb.js';
+export * as admin from './gen/mychat/admin/v1/admin_pb.js';

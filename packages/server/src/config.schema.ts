@@ -9,6 +9,7 @@ import { contactsConfigSchema } from './services/contacts/contacts.config.js';
 import { messageConfigSchema } from './services/message/message.config.js';
 import { mediaConfigSchema, workerConfigSchema } from './services/media/media.config.js';
 import { momentsConfigSchema } from './services/moments/moments.config.js';
+import { adminConfigSchema } from './services/admin/admin.config.js';
 import { pushConfigSchema } from './services/push/push.config.js';
 import { searchConfigSchema } from './services/search/search.config.js';
 
@@ -182,6 +183,8 @@ export const configSchema = z.strictObject({
   blob: blobConfigSchema,
   media: mediaConfigSchema,
   moments: momentsConfigSchema,
+  /** The operator's console (see docs/operations.md, "Operator's console"). */
+  admin: adminConfigSchema,
   worker: workerConfigSchema,
   /** Web Push (see docs/operations.md, "Push notifications"). */
   push: pushConfigSchema,

@@ -158,9 +158,18 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     init: services.initWorkerModule,
   }),
 
+  admin: define('admin', {
+    // metrics: the dashboard reads this process's registry (sockets open, messages stored).
+    deps: ['sql', 'kv', 'rpc', 'rpc-server', 'metrics'],
+    peers: ['auth', 'contacts', 'message', 'media'],
+    service: true,
+    description: "The operator's console: users, groups, reports, notices, audit log (mychat.admin.v1)",
+    init: services.initAdminModule,
+  }),
+
   gateway: define('gateway', {
     deps: ['http-server', 'rpc', 'kv', 'bus', 'tokens', 'metrics', 'blob'],
-    peers: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search'],
+    peers: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'admin'],
     service: true,
     description: 'The public edge: Connect RPC for clients, authentication, request ids',
     init: services.initGatewayModule,
@@ -172,8 +181,8 @@ export const META_TARGETS: Record<string, readonly ModuleName[]> = {
   // The gateway comes last: it starts taking client traffic only once every service of the
   // process has registered, so a client reconnecting during a restart never reaches a
   // half-started process (start order follows this list).
-  all: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'worker', 'gateway'],
+  all: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'admin', 'worker', 'gateway'],
   // The split topology's two kinds of process: the services, and the public edge in front.
-  core: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'worker'],
+  core: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'admin', 'worker'],
   edge: ['gateway'],
 };

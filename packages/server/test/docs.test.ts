@@ -1,5 +1,16 @@
 import fs from 'node:fs';
-import { auth, common, contacts, gateway, media, message, moments, push, search } from '@mychat/protocol';
+import {
+  admin,
+  auth,
+  common,
+  contacts,
+  gateway,
+  media,
+  message,
+  moments,
+  push,
+  search,
+} from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config.schema.js';
 import { WsClose } from '../src/gateway/ws/ws-close-codes.js';
@@ -122,6 +133,8 @@ describe('docs/protocol.md', () => {
       moments.MomentsService,
       push.PushService,
       search.SearchService,
+      admin.AdminService,
+      admin.SafetyService,
     ];
     const missing = services.flatMap((s) =>
       s.methods.map((m) => m.name).filter((name) => !new RegExp(`\`(\\w+\\.)?${name}\\b`).test(protocol)),

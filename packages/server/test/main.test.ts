@@ -75,7 +75,10 @@ describe('mychat modules', () => {
     const r = await mychat(['modules']);
     const block = (name: string) =>
       new RegExp(`^${name}\\s+needs[^\\n]*\\n((?: {13}.*\\n)+)`, 'm').exec(r.stdout)?.[1] ?? '';
-    expect(block('gateway')).toMatch(/^\s+calls auth, contacts, message, media, moments, push, search$/m);
+    expect(block('gateway')).toMatch(
+      /^\s+calls auth, contacts, message, media, moments, push, search, admin$/m,
+    );
+    expect(block('admin')).toMatch(/^\s+calls auth, contacts, message, media$/m);
     expect(block('moments')).toMatch(/^\s+calls contacts, media$/m);
     expect(block('worker')).toMatch(/^\s+calls contacts, message$/m);
     expect(block('push-sender')).toMatch(/^\s+calls message, auth$/m);

@@ -22,7 +22,7 @@ import type { SharedSocketLimits } from './ws/ws-shared-limits.js';
 export interface GatewayDeps {
   http: HttpServer;
   /** The services the gateway forwards to (its peers in the module map). */
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search'>;
+  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'admin'>;
   /** The message client for socket requests (the wiring batches sends when message is remote). */
   socketMessages: SocketMessages['public'];
   kv: Kv;
@@ -33,7 +33,7 @@ export interface GatewayDeps {
   clock: Clock;
   ws: ReturnType<(typeof wsConfigSchema)['parse']>;
   web: ReturnType<(typeof webConfigSchema)['parse']>;
-  config: { maxBodyBytes: number; timeoutMs: number; accessTokenTtlSeconds: number };
+  config: { maxBodyBytes: number; timeoutMs: number; accessTokenTtlSeconds: number; adminEnabled: boolean };
   /** The HTTP media routes (uploads, tus, signed downloads). */
   media: { blob: BlobStore; dataDir: string; config: MediaRoutesOptions['config'] };
   /** In a socket worker: the socket limits its primary keeps for all workers, and its number. */
@@ -75,7 +75,11 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
   });
   const revocations = new SessionRevocations(d.kv, (d.config.accessTokenTtlSeconds + 60) * 1000);
   const handler = connectEdge({
-    services: PUBLIC_SERVICES.map((p) => ({ ...p, client: d.peers[p.peer].public })),
+    // admin.enabled=false: the console's service has no route at all (404, as any unknown path).
+    services: PUBLIC_SERVICES.filter((p) => !p.console || d.config.adminEnabled).map((p) => ({
+      ...p,
+      client: p.api ? d.peers.admin[p.api] : d.peers[p.peer].public,
+    })),
     tokens: d.tokens,
     revocations,
     logger: d.logger,

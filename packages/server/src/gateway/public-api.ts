@@ -1,5 +1,5 @@
 import type { DescService } from '@bufbuild/protobuf';
-import { auth, contacts, media, message, moments, push, search } from '@mychat/protocol';
+import { admin, auth, contacts, media, message, moments, push, search } from '@mychat/protocol';
 
 /**
  * A service the gateway exposes to clients, the peer (in the module map) that serves it, and
@@ -7,7 +7,11 @@ import { auth, contacts, media, message, moments, push, search } from '@mychat/p
  */
 export interface PublicService {
   service: DescService;
-  peer: 'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search';
+  peer: 'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'admin';
+  /** The peer's API that serves it (default `public`). */
+  api?: 'safety';
+  /** Served only when the operator's console is on (`admin.enabled`). */
+  console?: true;
   anonymous: ReadonlySet<string>;
 }
 
@@ -24,4 +28,6 @@ export const PUBLIC_SERVICES: readonly PublicService[] = [
   { service: moments.MomentsService, peer: 'moments', anonymous: new Set() },
   { service: push.PushService, peer: 'push', anonymous: new Set() },
   { service: search.SearchService, peer: 'search', anonymous: new Set() },
+  { service: admin.AdminService, peer: 'admin', anonymous: new Set(), console: true },
+  { service: admin.SafetyService, peer: 'admin', api: 'safety', anonymous: new Set() },
 ];

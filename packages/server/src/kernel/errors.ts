@@ -66,6 +66,9 @@ export function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.INVALID_CREDENTIALS:
       return Code.Unauthenticated;
     case ErrorCode.PERMISSION_DENIED:
+    case ErrorCode.ACCOUNT_DISABLED:
+    case ErrorCode.ADMIN_REQUIRED:
+    case ErrorCode.STEP_UP_REQUIRED:
       return Code.PermissionDenied;
     case ErrorCode.NOT_FOUND:
       return Code.NotFound;
@@ -79,11 +82,14 @@ export function connectCodeOf(code: ErrorCode): Code {
       return Code.DeadlineExceeded;
     case ErrorCode.ACCOUNT_EXISTS:
     case ErrorCode.MOMENT_ALREADY_LIKED:
+    case ErrorCode.ALREADY_REPORTED:
       return Code.AlreadyExists;
     case ErrorCode.CODE_EXPIRED:
     case ErrorCode.CODE_USED:
     case ErrorCode.MOMENT_TOO_MANY_COMMENTS:
     case ErrorCode.PUSH_DISABLED:
+    case ErrorCode.REPORT_RESOLVED:
+    case ErrorCode.ADMIN_SELF_ACTION:
       return Code.FailedPrecondition;
     // Not resource_exhausted: that reads as rate limiting, and resending cannot help.
     case ErrorCode.PAYLOAD_TOO_LARGE:

@@ -52,6 +52,7 @@ export interface ModuleValues {
   'push-sender': PushSenderValue;
   search: void;
   gateway: void;
+  admin: void;
 }
 export type ModuleName = keyof ModuleValues;
 

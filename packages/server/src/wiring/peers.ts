@@ -1,6 +1,6 @@
 import type { DescService } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
-import { auth, contacts, media, message, moments, push, search } from '@mychat/protocol';
+import { admin, auth, contacts, media, message, moments, push, search } from '@mychat/protocol';
 import type { RpcHub } from '../rpc/rpc-hub.js';
 
 /**
@@ -15,6 +15,7 @@ export const SERVICE_APIS = {
   moments: { public: moments.MomentsService },
   push: { public: push.PushService },
   search: { public: search.SearchService },
+  admin: { public: admin.AdminService, safety: admin.SafetyService, internal: admin.AdminInternalService },
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_APIS;

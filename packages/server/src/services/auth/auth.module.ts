@@ -23,6 +23,9 @@ import { authRpc } from './auth.rpc.js';
 import { userDirectoryRpc } from './auth-directory.rpc.js';
 import { RevocationRefill } from './auth.revocations.js';
 import { AuthService } from './auth.service.js';
+import { AuthAdmin } from './auth.admin.js';
+import { authAdminRpc } from './auth-admin.rpc.js';
+import { AccountFlagsRepository } from './auth.flags.repository.js';
 
 export interface AuthModuleDeps {
   sql: SqlDatabase;
@@ -44,6 +47,7 @@ export async function initAuth(d: AuthModuleDeps): Promise<ServiceInstance<AuthS
   await d.sql.migrate('auth', authMigrations);
   const c = d.config;
   const repo = new AuthRepository(d.sql);
+  const flags = new AccountFlagsRepository(d.sql);
   const revocations = new SessionRevocations(d.kv, (c.accessTokenTtlSeconds + 60) * 1000);
   // Before serving: a restart on the in-memory kv (or a Redis that came back empty) must
   // not bring ended sessions back to life.
@@ -51,8 +55,15 @@ export async function initAuth(d: AuthModuleDeps): Promise<ServiceInstance<AuthS
   await refill.refill();
   refill.watch(c.revocationCheckMs);
   const codeKey = Buffer.from(hkdfSync('sha256', d.keyMaterial, 'mychat', 'verification-code-hmac', 32));
+  const hasher = new PasswordHasher({
+    memoryCostKib: c.argon2MemoryKib,
+    timeCost: c.argon2TimeCost,
+    concurrency: c.hashConcurrency,
+    maxQueue: c.hashQueueMax,
+  });
   const service = new AuthService({
     repo,
+    flags,
     codes: new VerificationCodes(
       d.kv,
       codeKey,
@@ -67,12 +78,7 @@ export async function initAuth(d: AuthModuleDeps): Promise<ServiceInstance<AuthS
       },
       d.clock,
     ),
-    hasher: new PasswordHasher({
-      memoryCostKib: c.argon2MemoryKib,
-      timeCost: c.argon2TimeCost,
-      concurrency: c.hashConcurrency,
-      maxQueue: c.hashQueueMax,
-    }),
+    hasher,
     tokens: d.tokens,
     revocations,
     mailer: d.mail,
@@ -93,10 +99,13 @@ export async function initAuth(d: AuthModuleDeps): Promise<ServiceInstance<AuthS
     value: service,
     rpc: [
       serves(auth.AuthService, authRpc(service)),
-      serves(
-        auth.UserDirectoryService,
-        userDirectoryRpc(repo, () => d.clock.now()),
-      ),
+      serves(auth.UserDirectoryService, {
+        ...userDirectoryRpc(repo, () => d.clock.now()),
+        ...authAdminRpc(
+          repo,
+          new AuthAdmin({ repo, flags, service, hasher, clock: d.clock, logger: d.logger }),
+        ),
+      }),
     ],
     stop: async () => {
       await refill.stop();

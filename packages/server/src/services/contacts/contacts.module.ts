@@ -19,6 +19,8 @@ import { ContactsService } from './contacts.service.js';
 import { ConversationSync } from './contacts.sync.js';
 import { GroupsRepository } from './groups.repository.js';
 import { groupsRpc } from './groups.rpc.js';
+import { ContactsAdmin } from './groups.admin.js';
+import { contactsAdminRpc } from './contacts-admin.rpc.js';
 import { GroupsService } from './groups.service.js';
 
 export interface ContactsModuleDeps {
@@ -82,10 +84,10 @@ export async function initContacts(d: ContactsModuleDeps): Promise<ServiceInstan
     value: undefined,
     rpc: [
       serves(contacts.ContactsService, { ...contactsRpc(people), ...groupsRpc(groups, d.clock) }),
-      serves(
-        contacts.ContactsInternalService,
-        contactsInternalRpc(people, new FriendGraph(d.sql, directory)),
-      ),
+      serves(contacts.ContactsInternalService, {
+        ...contactsInternalRpc(people, new FriendGraph(d.sql, directory)),
+        ...contactsAdminRpc(new ContactsAdmin({ groups, groupsRepo, people, contacts: repo, directory })),
+      }),
     ],
     start: async () => sync.start(),
     stop: () => sync.stop(),

@@ -92,7 +92,10 @@ export async function initMedia(d: MediaModuleDeps): Promise<ServiceInstance<voi
     value: undefined,
     rpc: [
       serves(pb.MediaService, mediaRpc(service, drive)),
-      serves(pb.MediaInternalService, mediaInternalRpc(service, drive, new MomentFiles(service, repo))),
+      serves(
+        pb.MediaInternalService,
+        mediaInternalRpc(service, drive, new MomentFiles(service, repo), () => repo.storageUsage()),
+      ),
     ],
   };
 }

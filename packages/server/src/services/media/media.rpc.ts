@@ -107,8 +107,13 @@ export function mediaInternalRpc(
   service: MediaService,
   drive: DriveService,
   moments: MomentFiles,
+  usage: () => Promise<{ bytes: number; files: number }>,
 ): ServiceImpl<typeof pb.MediaInternalService> {
   return {
+    async getStorageUsage() {
+      const u = await usage();
+      return { bytes: String(u.bytes), files: String(u.files) };
+    },
     async checkUpload(req) {
       const size = Number(req.size);
       if (!Number.isSafeInteger(size) || size <= 0)

@@ -24,6 +24,7 @@ import { MessageWriter } from './message.writer.js';
 import { createMessageStore } from './store/create-message-store.js';
 import { pushContextRpc } from './message.push-context.js';
 import { indexFeedRpc } from './message.index-feed.js';
+import { moderationRpc } from './message.moderation.js';
 
 export interface MessageModuleDeps {
   sql: SqlDatabase;
@@ -101,6 +102,7 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
         ...messageInternalRpc(admin, parts, attachments, d.config.maxTextBytes, d.logger),
         ...pushContextRpc(store.db),
         ...indexFeedRpc(d.sql),
+        ...moderationRpc(store, parts.recall),
       }),
     ],
   };

@@ -189,7 +189,11 @@ export function messageInternalRpc(
   // message.index-feed.ts).
 ): Omit<
   ServiceImpl<typeof pb.MessageInternalService>,
-  'getPushContext' | 'listMessagesForIndex' | 'listReadableWindows'
+  | 'getPushContext'
+  | 'listMessagesForIndex'
+  | 'listReadableWindows'
+  | 'getMessageForReport'
+  | 'moderatorRecall'
 > {
   return {
     async sendMessageBatch(req) {
