@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { asId, asNum, type SqlDatabase } from '../../adapters/sql/sql.js';
+import { asId, asNum, isUniqueViolation, type SqlDatabase } from '../../adapters/sql/sql.js';
 import { toUser, type UserRow } from './auth.repository.js';
 
 interface FlagTables {
@@ -108,7 +108,21 @@ export class AccountFlagsRepository {
     });
   }
 
+  /** Updates the row, or inserts it; a concurrent insert of the same row turns into an update. */
   private async upsert(
+    userId: string,
+    patch: { role?: number; disabled_at?: number | null },
+    now: number,
+  ): Promise<void> {
+    try {
+      await this.write(userId, patch, now);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      await this.write(userId, patch, now);
+    }
+  }
+
+  private async write(
     userId: string,
     patch: { role?: number; disabled_at?: number | null },
     now: number,
