@@ -1,4 +1,5 @@
-import { createClient } from '@connectrpc/connect';
+import type { DescService } from '@bufbuild/protobuf';
+import { createClient, type Client } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
 import { auth, contacts, media, message, moments, push, search, type gateway } from '@mychat/protocol';
 import { AuthApi, type DeviceInfo } from './auth-api.js';
@@ -128,6 +129,13 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   /** Where chat state is kept. */
   readonly store: ChatStore;
 
+  /**
+   * A typed client of another service of this server, with the wrapper that adds the access
+   * token (refreshing it once when it expired) and turns failures into MyChatError. For APIs
+   * loaded on demand, such as the console's (`@mychat/sdk/admin`), so the main bundle never
+   * carries them.
+   */
+  readonly rpcFor: <S extends DescService>(service: S) => { rpc: Client<S>; authed: Authed };
   private readonly loop: ConnectionLoop;
   private readonly engine: SyncEngine;
   private readonly outbox: Outbox;
@@ -154,6 +162,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
       (s, why) => this.sessionChanged(s, why),
     );
     const authed: Authed = (fn) => this.auth.authed(fn);
+    this.rpcFor = (service) => ({ rpc: createClient(service, transport), authed });
     const messageRpc = createClient(message.MessageService, transport);
     const contactsRpc = createClient(contacts.ContactsService, transport);
     this.store = options.chatStore ?? new MemoryChatStore();

@@ -6,6 +6,7 @@ import ChatView from '../features/chat/ChatView.vue';
 import ChatsView from '../features/chat/ChatsView.vue';
 import EmptyPane from './EmptyPane.vue';
 import { discoverRoute } from '../features/moments/routes.js';
+import { adminRoute } from '../features/admin/routes.js';
 import MainLayout from './MainLayout.vue';
 
 const routes: RouteRecordRaw[] = [
@@ -101,6 +102,7 @@ const routes: RouteRecordRaw[] = [
       },
     ],
   },
+  adminRoute,
   { path: '/:rest(.*)*', redirect: '/' },
 ];
 

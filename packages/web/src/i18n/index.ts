@@ -3,6 +3,7 @@ import { en } from './en.js';
 import { searchEn, searchZhCN } from './search.js';
 import { zhCN } from './zh-CN.js';
 import { momentsShellEn, momentsShellZhCN, withMomentsShell } from './moments-shell.js';
+import { accountErrorsEn, accountErrorsZhCN } from './account-errors.js';
 
 export const LOCALES = [
   { code: 'zh-CN', name: '简体中文' },
@@ -34,6 +35,8 @@ export const i18n = createI18n({
   missingWarn: import.meta.env.DEV,
   fallbackWarn: import.meta.env.DEV,
 });
+i18n.global.mergeLocaleMessage('en', accountErrorsEn);
+i18n.global.mergeLocaleMessage('zh-CN', accountErrorsZhCN);
 
 export function setLocale(locale: Locale): void {
   i18n.global.locale.value = locale;

@@ -1,0 +1,17 @@
+/**
+ * Errors any screen may meet that came with the operator's console (the login page shows
+ * ACCOUNT_DISABLED), beside the base files, which are at their size limit.
+ */
+export const accountErrorsEn = {
+  errors: {
+    ACCOUNT_DISABLED: 'This account has been disabled by an operator.',
+    ALREADY_REPORTED: 'You already reported this.',
+  },
+};
+
+export const accountErrorsZhCN: typeof accountErrorsEn = {
+  errors: {
+    ACCOUNT_DISABLED: '该账号已被管理员封禁。',
+    ALREADY_REPORTED: '你已经举报过了。',
+  },
+};
