@@ -3,6 +3,8 @@ import { en as enBase } from './en.js';
 import { momentsEn, momentsZhCN } from './moments.js';
 import { momentsShellEn, momentsShellZhCN } from './moments-shell.js';
 import { zhCN as zhBase } from './zh-CN.js';
+import { accountErrorsEn, accountErrorsZhCN } from './account-errors.js';
+import { adminEn, adminZhCN } from './admin.js';
 
 /** What the app has once a moments page loaded: the base, the shell's and the pages' strings (index.ts). */
 const full = <B extends { errors: object }>(
@@ -14,8 +16,19 @@ const full = <B extends { errors: object }>(
   moments: { ...shell.moments, ...pages.moments },
   errors: { ...base.errors, ...pages.errors },
 });
-const en = full(enBase, momentsShellEn, momentsEn);
-const zhCN = full(zhBase, momentsShellZhCN, momentsZhCN);
+// With the console's strings (loaded with /admin) and the account errors merged at start.
+const withConsole = <B extends { errors: object }>(
+  b: B,
+  acc: typeof accountErrorsEn,
+  adm: typeof adminEn,
+) => ({
+  ...b,
+  admin: adm.admin,
+  connection: { ...(b as { connection?: object }).connection, ...acc.connection },
+  errors: { ...b.errors, ...acc.errors, ...adm.errors },
+});
+const en = withConsole(full(enBase, momentsShellEn, momentsEn), accountErrorsEn, adminEn);
+const zhCN = withConsole(full(zhBase, momentsShellZhCN, momentsZhCN), accountErrorsZhCN, adminZhCN);
 
 function keys(o: object, prefix = ''): string[] {
   return Object.entries(o).flatMap(([k, v]) =>
