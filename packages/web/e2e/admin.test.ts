@@ -121,6 +121,21 @@ describe('web: the operator console', { timeout: 240_000 }, () => {
   });
 
   async function screenshots(ann: Person) {
+    // A queue with something in it.
+    const internal = setup.server.app.value('rpc').client(admin.AdminInternalService);
+    const reporter = (await directory().findUsers({ query: ann.email, limit: 1 })).users[0]!.id;
+    for (const [target, text] of [
+      ['1001:17', 'Cheap watches!!! Click https://example.com/deal now'],
+      ['1002:3', 'Everyone in this group is an idiot'],
+    ] as const) {
+      await internal.fileReport({
+        kind: 'message',
+        targetId: target,
+        reporterId: reporter,
+        reason: 'spam',
+        snapshot: { authorId: '1', authorNickname: 'Cat Spammer', text },
+      });
+    }
     const shots = [
       ['admin-dashboard', 'Dashboard'],
       ['admin-users', 'Users'],
