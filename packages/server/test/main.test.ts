@@ -76,16 +76,20 @@ describe('mychat modules', () => {
     const block = (name: string) =>
       new RegExp(`^${name}\\s+needs[^\\n]*\\n((?: {13}.*\\n)+)`, 'm').exec(r.stdout)?.[1] ?? '';
     expect(block('gateway')).toMatch(
-      /^\s+calls auth, contacts, message, media, moments, push, search, rooms$/m,
+      /^\s+calls auth, contacts, message, media, moments, push, search, rooms, calls, square, admin$/m,
     );
+    expect(block('admin')).toMatch(/^\s+calls auth, contacts, message, media$/m);
     expect(block('moments')).toMatch(/^\s+calls contacts, media$/m);
-    expect(block('worker')).toMatch(/^\s+calls contacts, message$/m);
+    expect(block('worker')).toMatch(/^\s+calls contacts, message, moments$/m);
     expect(block('push-sender')).toMatch(/^\s+calls message, auth$/m);
-    expect(block('search')).toMatch(/^\s+calls message, contacts, media$/m);
+    expect(block('search')).toMatch(/^\s+calls message, contacts, media, moments$/m);
     expect(block('contacts')).toMatch(/^\s+calls auth, message, media$/m);
     expect(block('message')).toMatch(/^\s+calls media$/m);
     expect(block('media')).not.toMatch(/calls/);
     expect(block('auth')).toMatch(/^\s+calls media$/m);
+    expect(block('rooms')).toMatch(/^\s+calls message, media$/m);
+    expect(block('calls')).toMatch(/^\s+calls message$/m);
+    expect(block('square')).toMatch(/^\s+calls contacts, media$/m);
   });
 });
 

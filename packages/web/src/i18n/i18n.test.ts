@@ -9,6 +9,8 @@ import { roomsBaseEn, roomsBaseZhCN, withRoomsBase } from './rooms-base.js';
 import { squareEn, squareZhCN } from './square.js';
 import { zhCN as zhBase } from './zh-CN.js';
 import { callsBaseEn, callsBaseZhCN } from './calls-errors.js';
+import { accountErrorsEn, accountErrorsZhCN } from './account-errors.js';
+import { adminEn, adminZhCN } from './admin.js';
 
 /**
  * What the app has once a moments page and the records parts loaded: the base, the shells' and
@@ -32,29 +34,48 @@ const withCalls = <B extends { chat: object; errors: object }>(b: B, c: typeof c
   chat: { ...b.chat, ...c.chat },
   errors: { ...b.errors, ...c.errors },
 });
+// With the console's strings (loaded with /admin) and the account errors merged at start.
+const withConsole = <B extends { errors: object }>(
+  b: B,
+  acc: typeof accountErrorsEn,
+  adm: typeof adminEn,
+) => ({
+  ...b,
+  admin: adm.admin,
+  connection: { ...(b as { connection?: object }).connection, ...acc.connection },
+  errors: { ...b.errors, ...acc.errors, ...adm.errors },
+});
 // With the strings the chat merges in for reactions, edits and pins (features/msgops), the
 // records parts (merge-forward, delete for me, drafts), the rooms' and the calls' base strings,
-// and the square's.
-const en = {
-  ...full(
-    withCalls(withRoomsBase(enBase, roomsBaseEn), callsBaseEn),
-    momentsShellEn,
-    momentsEn,
-    [recordsShellEn, recordsEn],
-    squareEn,
-  ),
-  msgops: msgopsEn.msgops,
-};
-const zhCN = {
-  ...full(
-    withCalls(withRoomsBase(zhBase, roomsBaseZhCN), callsBaseZhCN),
-    momentsShellZhCN,
-    momentsZhCN,
-    [recordsShellZhCN, recordsZhCN],
-    squareZhCN,
-  ),
-  msgops: msgopsZhCN.msgops,
-};
+// the square's, and the console's.
+const en = withConsole(
+  {
+    ...full(
+      withCalls(withRoomsBase(enBase, roomsBaseEn), callsBaseEn),
+      momentsShellEn,
+      momentsEn,
+      [recordsShellEn, recordsEn],
+      squareEn,
+    ),
+    msgops: msgopsEn.msgops,
+  },
+  accountErrorsEn,
+  adminEn,
+);
+const zhCN = withConsole(
+  {
+    ...full(
+      withCalls(withRoomsBase(zhBase, roomsBaseZhCN), callsBaseZhCN),
+      momentsShellZhCN,
+      momentsZhCN,
+      [recordsShellZhCN, recordsZhCN],
+      squareZhCN,
+    ),
+    msgops: msgopsZhCN.msgops,
+  },
+  accountErrorsZhCN,
+  adminZhCN,
+);
 Object.assign(en.errors, msgopsEn.errors);
 Object.assign(zhCN.errors, msgopsZhCN.errors);
 
