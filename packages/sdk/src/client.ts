@@ -1,4 +1,5 @@
-import { createClient } from '@connectrpc/connect';
+import type { DescService } from '@bufbuild/protobuf';
+import { createClient, type Client } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-web';
 import {
   auth,
@@ -163,6 +164,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   /** Where chat state is kept. */
   readonly store: ChatStore;
 
+  /** A typed client of any service here, with the token wrapper (for `@mychat/sdk/admin`). */
+  readonly rpcFor: <S extends DescService>(service: S) => { rpc: Client<S>; authed: Authed };
   private readonly loop: ConnectionLoop;
   private readonly engine: SyncEngine;
   private readonly outbox: Outbox;
@@ -189,6 +192,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
       (s, why) => this.sessionChanged(s, why),
     );
     const authed: Authed = (fn) => this.auth.authed(fn);
+    this.rpcFor = (service) => ({ rpc: createClient(service, transport), authed });
     const messageRpc = createClient(message.MessageService, transport);
     const contactsRpc = createClient(contacts.ContactsService, transport);
     this.store = options.chatStore ?? new MemoryChatStore();

@@ -12,6 +12,7 @@ import { callsConfigSchema } from './services/calls/calls.config.js';
 import { momentsConfigSchema } from './services/moments/moments.config.js';
 import { roomsConfigSchema } from './services/rooms/rooms.config.js';
 import { squareConfigSchema } from './services/square/square.config.js';
+import { adminConfigSchema } from './services/admin/admin.config.js';
 import { pushConfigSchema } from './services/push/push.config.js';
 import { searchConfigSchema } from './services/search/search.config.js';
 
@@ -188,6 +189,8 @@ export const configSchema = z.strictObject({
   /** Listen-together rooms (see docs/operations.md, "Rooms"). */
   rooms: roomsConfigSchema,
   square: squareConfigSchema,
+  /** The operator's console (see docs/operations.md, "Operator's console"). */
+  admin: adminConfigSchema,
   worker: workerConfigSchema,
   /** Web Push (see docs/operations.md, "Push notifications"). */
   push: pushConfigSchema,

@@ -27,6 +27,8 @@ Commands:
                            make (or unmake) a square admin (besides square.adminUserIds)
   square board create <name> [<description>]
                            open a public board in the square
+  admin create --email=<address> | --phone=<+E.164> [--role=admin|moderator|none]
+                           give an existing account the operator's console role
   bench-seed --out=<file> [--users=1000] [--group-size=0] [--pairs=false] [--friends=0] [--tag=<a-z0-9->]
                            benchmarks only (needs bench.seed=true): create accounts, friend
                            pairs, one group and a ring of --friends friends each without sign-up;
@@ -39,6 +41,8 @@ Options:
 
 /** bench-seed's own options: not config keys. */
 const SEED_OPTIONS = ['users', 'group-size', 'tag', 'out', 'pairs', 'friends'];
+/** admin create's own options. */
+const ADMIN_OPTIONS = ['email', 'phone', 'role'];
 
 function out(s: string) {
   process.stdout.write(s.endsWith('\n') ? s : s + '\n');
@@ -57,6 +61,7 @@ function parse(argv: string[]) {
     if (t.kind !== 'option' || t.name === 'target' || t.name === 'config' || t.name === 'help') continue;
     if (t.value === undefined) throw new ConfigError(`--${t.name} needs a value: --${t.name}=<value>`);
     if (positionals[0] === 'bench-seed' && SEED_OPTIONS.includes(t.name)) seed[t.name] = t.value;
+    else if (positionals[0] === 'admin' && ADMIN_OPTIONS.includes(t.name)) seed[t.name] = t.value;
     else flags[t.name === 'workers' ? 'server.workers' : t.name] = t.value;
   }
   return {
@@ -93,6 +98,7 @@ async function main(argv: string[]): Promise<number> {
     const { benchSeedCommand } = await import('./commands/bench-seed.js');
     return benchSeedCommand(ctx, args.seed);
   }
+  if (cmd === 'admin') return (await import('./commands/admin.js')).adminCommand(ctx, sub, args.seed);
   if (cmd === 'serve') return serveCommand(ctx, args.target);
   out(`unknown command: ${args.command.join(' ')}\n\n${USAGE}`);
   return 1;

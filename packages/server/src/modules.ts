@@ -184,9 +184,30 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     init: services.initWorkerModule,
   }),
 
+  admin: define('admin', {
+    // metrics: the dashboard reads this process's registry (sockets open, messages stored).
+    deps: ['sql', 'kv', 'rpc', 'rpc-server', 'metrics'],
+    peers: ['auth', 'contacts', 'message', 'media'],
+    service: true,
+    description: "The operator's console: users, groups, reports, notices, audit log (mychat.admin.v1)",
+    init: services.initAdminModule,
+  }),
+
   gateway: define('gateway', {
     deps: ['http-server', 'rpc', 'kv', 'bus', 'tokens', 'metrics', 'blob'],
-    peers: ['auth', 'contacts', 'message', 'media', 'moments', 'push', 'search', 'rooms', 'calls', 'square'],
+    peers: [
+      'auth',
+      'contacts',
+      'message',
+      'media',
+      'moments',
+      'push',
+      'search',
+      'rooms',
+      'calls',
+      'square',
+      'admin',
+    ],
     service: true,
     description: 'The public edge: Connect RPC for clients, authentication, request ids',
     init: services.initGatewayModule,
@@ -209,6 +230,7 @@ export const META_TARGETS: Record<string, readonly ModuleName[]> = {
     'rooms',
     'calls',
     'square',
+    'admin',
     'worker',
     'gateway',
   ],
@@ -224,6 +246,7 @@ export const META_TARGETS: Record<string, readonly ModuleName[]> = {
     'rooms',
     'calls',
     'square',
+    'admin',
     'worker',
   ],
   edge: ['gateway'],

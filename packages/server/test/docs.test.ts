@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import {
+  admin,
   auth,
   calls,
   common,
@@ -140,6 +141,8 @@ describe('docs/protocol.md', () => {
       rooms.RoomsService,
       calls.CallsService,
       square.SquareService,
+      admin.AdminService,
+      admin.SafetyService,
     ];
     const missing = services.flatMap((s) =>
       s.methods.map((m) => m.name).filter((name) => !new RegExp(`\`(\\w+\\.)?${name}\\b`).test(protocol)),

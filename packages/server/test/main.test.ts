@@ -76,8 +76,9 @@ describe('mychat modules', () => {
     const block = (name: string) =>
       new RegExp(`^${name}\\s+needs[^\\n]*\\n((?: {13}.*\\n)+)`, 'm').exec(r.stdout)?.[1] ?? '';
     expect(block('gateway')).toMatch(
-      /^\s+calls auth, contacts, message, media, moments, push, search, rooms, calls, square$/m,
+      /^\s+calls auth, contacts, message, media, moments, push, search, rooms, calls, square, admin$/m,
     );
+    expect(block('admin')).toMatch(/^\s+calls auth, contacts, message, media$/m);
     expect(block('moments')).toMatch(/^\s+calls contacts, media$/m);
     expect(block('worker')).toMatch(/^\s+calls contacts, message, moments$/m);
     expect(block('push-sender')).toMatch(/^\s+calls message, auth$/m);
@@ -89,6 +90,9 @@ describe('mychat modules', () => {
     expect(block('message')).toMatch(/^\s+calls media$/m);
     expect(block('media')).not.toMatch(/calls/);
     expect(block('auth')).toMatch(/^\s+calls media$/m);
+    expect(block('rooms')).toMatch(/^\s+calls message, media$/m);
+    expect(block('calls')).toMatch(/^\s+calls message$/m);
+    expect(block('square')).toMatch(/^\s+calls contacts, media$/m);
   });
 });
 

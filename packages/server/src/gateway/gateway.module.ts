@@ -23,7 +23,17 @@ export interface GatewayDeps {
   http: HttpServer;
   /** The services the gateway forwards to (its peers in the module map). */
   peers: Peers<
-    'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'rooms' | 'calls' | 'square'
+    | 'auth'
+    | 'contacts'
+    | 'message'
+    | 'media'
+    | 'moments'
+    | 'push'
+    | 'search'
+    | 'rooms'
+    | 'calls'
+    | 'square'
+    | 'admin'
   >;
   /** The message client for socket requests (the wiring batches sends when message is remote). */
   socketMessages: SocketMessages['public'];
@@ -35,7 +45,7 @@ export interface GatewayDeps {
   clock: Clock;
   ws: ReturnType<(typeof wsConfigSchema)['parse']>;
   web: ReturnType<(typeof webConfigSchema)['parse']>;
-  config: { maxBodyBytes: number; timeoutMs: number; accessTokenTtlSeconds: number };
+  config: { maxBodyBytes: number; timeoutMs: number; accessTokenTtlSeconds: number; adminEnabled: boolean };
   /** The HTTP media routes (uploads, tus, signed downloads). */
   media: { blob: BlobStore; dataDir: string; config: MediaRoutesOptions['config'] };
   /** In a socket worker: the socket limits its primary keeps for all workers, and its number. */
@@ -77,7 +87,8 @@ export async function initGateway(d: GatewayDeps): Promise<ModuleInstance<void>>
   });
   const revocations = new SessionRevocations(d.kv, (d.config.accessTokenTtlSeconds + 60) * 1000);
   const handler = connectEdge({
-    services: PUBLIC_SERVICES.map((p) => ({
+    // admin.enabled=false: the console's service has no route at all (404, as any unknown path).
+    services: PUBLIC_SERVICES.filter((p) => !p.console || d.config.adminEnabled).map((p) => ({
       ...p,
       client: p.api ? (d.peers[p.peer] as unknown as Record<string, object>)[p.api]! : d.peers[p.peer].public,
     })),

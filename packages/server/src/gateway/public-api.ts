@@ -1,5 +1,6 @@
 import type { DescService } from '@bufbuild/protobuf';
 import {
+  admin,
   auth,
   calls,
   contacts,
@@ -20,10 +21,22 @@ import {
 export interface PublicService {
   service: DescService;
   peer:
-    'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'rooms' | 'calls' | 'square';
+    | 'auth'
+    | 'contacts'
+    | 'message'
+    | 'media'
+    | 'moments'
+    | 'push'
+    | 'search'
+    | 'rooms'
+    | 'calls'
+    | 'square'
+    | 'admin';
   anonymous: ReadonlySet<string>;
   /** Which of the peer's APIs (wiring/peers.ts) this is, when not its `public` one. */
-  api?: 'favorites';
+  api?: 'favorites' | 'safety';
+  /** Served only when the operator's console is on (`admin.enabled`). */
+  console?: true;
 }
 
 /** Everything clients may call over Connect. Internal-only services never appear here. */
@@ -44,4 +57,6 @@ export const PUBLIC_SERVICES: readonly PublicService[] = [
   { service: search.SearchService, peer: 'search', anonymous: new Set() },
   { service: rooms.RoomsService, peer: 'rooms', anonymous: new Set() },
   { service: calls.CallsService, peer: 'calls', anonymous: new Set() },
+  { service: admin.AdminService, peer: 'admin', anonymous: new Set(), console: true },
+  { service: admin.SafetyService, peer: 'admin', api: 'safety', anonymous: new Set() },
 ];

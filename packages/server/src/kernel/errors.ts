@@ -79,6 +79,9 @@ export function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.PERMISSION_DENIED:
     case ErrorCode.ROOM_NOT_MEMBER:
     case ErrorCode.ROOM_HOST_ONLY:
+    case ErrorCode.ACCOUNT_DISABLED:
+    case ErrorCode.ADMIN_REQUIRED:
+    case ErrorCode.STEP_UP_REQUIRED:
       return Code.PermissionDenied;
     case ErrorCode.NOT_FOUND:
       return Code.NotFound;
@@ -92,6 +95,7 @@ export function connectCodeOf(code: ErrorCode): Code {
       return Code.DeadlineExceeded;
     case ErrorCode.ACCOUNT_EXISTS:
     case ErrorCode.MOMENT_ALREADY_LIKED:
+    case ErrorCode.ALREADY_REPORTED:
       return Code.AlreadyExists;
     case ErrorCode.CODE_EXPIRED:
     case ErrorCode.CODE_USED:
@@ -108,6 +112,8 @@ export function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.CALL_ENDED:
     case ErrorCode.CALL_FULL:
     case ErrorCode.CALL_ANSWERED_ELSEWHERE:
+    case ErrorCode.REPORT_RESOLVED:
+    case ErrorCode.ADMIN_SELF_ACTION:
       return Code.FailedPrecondition;
     // Not resource_exhausted: that reads as rate limiting, and resending cannot help.
     case ErrorCode.PAYLOAD_TOO_LARGE:

@@ -56,6 +56,7 @@ export interface ModuleValues {
   search: void;
   calls: CallsService;
   gateway: void;
+  admin: void;
 }
 export type ModuleName = keyof ModuleValues;
 

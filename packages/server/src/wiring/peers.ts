@@ -1,6 +1,7 @@
 import type { DescService } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
 import {
+  admin,
   auth,
   calls,
   contacts,
@@ -34,6 +35,7 @@ export const SERVICE_APIS = {
   rooms: { public: rooms.RoomsService },
   calls: { public: calls.CallsService },
   square: { public: square.SquareService },
+  admin: { public: admin.AdminService, safety: admin.SafetyService, internal: admin.AdminInternalService },
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_APIS;

@@ -272,11 +272,39 @@ export async function initPushSenderModule(
   });
 }
 
+export async function initAdminModule(
+  deps: Pick<ModuleValues, 'sql' | 'kv' | 'rpc' | 'rpc-server' | 'metrics'>,
+  ctx: AppContext,
+  peers: Peers<'auth' | 'contacts' | 'message' | 'media'>,
+): Promise<ServiceInstance<ModuleValues['admin']>> {
+  const { initAdmin } = await import('../services/admin/admin.module.js');
+  return initAdmin({
+    sql: deps.sql,
+    kv: deps.kv,
+    metrics: deps.metrics,
+    peers,
+    ids: ctx.ids,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    config: ctx.config.admin,
+  });
+}
+
 export async function initGatewayModule(
   deps: Pick<ModuleValues, 'http-server' | 'rpc' | 'kv' | 'bus' | 'tokens' | 'metrics' | 'blob'>,
   ctx: AppContext,
   peers: Peers<
-    'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'push' | 'search' | 'rooms' | 'calls' | 'square'
+    | 'auth'
+    | 'contacts'
+    | 'message'
+    | 'media'
+    | 'moments'
+    | 'push'
+    | 'search'
+    | 'rooms'
+    | 'calls'
+    | 'square'
+    | 'admin'
   >,
 ): Promise<ServiceInstance<ModuleValues['gateway']>> {
   const { initGateway } = await import('../gateway/gateway.module.js');
@@ -302,6 +330,7 @@ export async function initGatewayModule(
       maxBodyBytes: ctx.config.http.maxBodyBytes,
       timeoutMs: ctx.config.rpc.timeoutMs,
       accessTokenTtlSeconds: ctx.config.auth.accessTokenTtlSeconds,
+      adminEnabled: ctx.config.admin.enabled,
     },
   });
 }

@@ -6,6 +6,7 @@ import ChatsView from '../features/chat/ChatsView.vue';
 import EmptyPane from './EmptyPane.vue';
 import { discoverRoute } from '../features/moments/routes.js';
 import { loadSocialMessages } from '../i18n/index.js';
+import { adminRoute } from '../features/admin/routes.js';
 import MainLayout from './MainLayout.vue';
 import { loadRoomsMessages } from '../i18n/index.js';
 
@@ -128,6 +129,7 @@ const routes: RouteRecordRaw[] = [
       },
     ],
   },
+  adminRoute,
   { path: '/:rest(.*)*', redirect: '/' },
 ];
 

@@ -10,6 +10,8 @@ import { squareEn, squareZhCN } from './square.js';
 import { zhCN as zhBase } from './zh-CN.js';
 import { callsBaseEn, callsBaseZhCN } from './calls-errors.js';
 import { socialBaseEn, socialBaseZhCN } from './social-base.js';
+import { accountErrorsEn, accountErrorsZhCN } from './account-errors.js';
+import { adminEn, adminZhCN } from './admin.js';
 
 /**
  * What the app has once a moments page and the records parts loaded: the base, the shells' and
@@ -42,29 +44,48 @@ const withSocial = <B extends { chat: { system: object }; errors: object }>(
   chat: { ...b.chat, ...c.chat, system: { ...b.chat.system, ...c.chat.system } },
   errors: { ...b.errors, ...c.errors },
 });
+// With the console's strings (loaded with /admin) and the account errors merged at start.
+const withConsole = <B extends { errors: object }>(
+  b: B,
+  acc: typeof accountErrorsEn,
+  adm: typeof adminEn,
+) => ({
+  ...b,
+  admin: adm.admin,
+  connection: { ...(b as { connection?: object }).connection, ...acc.connection },
+  errors: { ...b.errors, ...acc.errors, ...adm.errors },
+});
 // With the strings the chat merges in for reactions, edits and pins (features/msgops), the
-// records parts (merge-forward, delete for me, drafts), the rooms' and the calls' base strings,
-// and the square's.
-const en = {
-  ...full(
-    withSocial(withCalls(withRoomsBase(enBase, roomsBaseEn), callsBaseEn), socialBaseEn),
-    momentsShellEn,
-    momentsEn,
-    [recordsShellEn, recordsEn],
-    squareEn,
-  ),
-  msgops: msgopsEn.msgops,
-};
-const zhCN = {
-  ...full(
-    withSocial(withCalls(withRoomsBase(zhBase, roomsBaseZhCN), callsBaseZhCN), socialBaseZhCN),
-    momentsShellZhCN,
-    momentsZhCN,
-    [recordsShellZhCN, recordsZhCN],
-    squareZhCN,
-  ),
-  msgops: msgopsZhCN.msgops,
-};
+// records parts (merge-forward, delete for me, drafts), the rooms', calls' and social base
+// strings, the square's, and the console's.
+const en = withConsole(
+  {
+    ...full(
+      withSocial(withCalls(withRoomsBase(enBase, roomsBaseEn), callsBaseEn), socialBaseEn),
+      momentsShellEn,
+      momentsEn,
+      [recordsShellEn, recordsEn],
+      squareEn,
+    ),
+    msgops: msgopsEn.msgops,
+  },
+  accountErrorsEn,
+  adminEn,
+);
+const zhCN = withConsole(
+  {
+    ...full(
+      withSocial(withCalls(withRoomsBase(zhBase, roomsBaseZhCN), callsBaseZhCN), socialBaseZhCN),
+      momentsShellZhCN,
+      momentsZhCN,
+      [recordsShellZhCN, recordsZhCN],
+      squareZhCN,
+    ),
+    msgops: msgopsZhCN.msgops,
+  },
+  accountErrorsZhCN,
+  adminZhCN,
+);
 Object.assign(en.errors, msgopsEn.errors);
 Object.assign(zhCN.errors, msgopsZhCN.errors);
 

@@ -7,6 +7,7 @@ import { socialBaseEn, socialBaseZhCN } from './social-base.js';
 import { momentsShellEn, momentsShellZhCN, withMomentsShell } from './moments-shell.js';
 import { recordsShellEn, recordsShellZhCN } from './records-shell.js';
 import { roomsBaseEn, roomsBaseZhCN, withRoomsBase } from './rooms-base.js';
+import { accountErrorsEn, accountErrorsZhCN } from './account-errors.js';
 
 export const LOCALES = [
   { code: 'zh-CN', name: '简体中文' },
@@ -46,6 +47,8 @@ export const i18n = createI18n({
   missingWarn: import.meta.env.DEV,
   fallbackWarn: import.meta.env.DEV,
 });
+i18n.global.mergeLocaleMessage('en', accountErrorsEn);
+i18n.global.mergeLocaleMessage('zh-CN', accountErrorsZhCN);
 
 // Call records and call errors, kept apart from the base files (merged deeply).
 i18n.global.mergeLocaleMessage('en', callsBaseEn);

@@ -42,7 +42,7 @@ function attempt<T>(f: () => T): T | undefined {
  * What a search query means: an exact email (any text that is a valid address), an exact
  * E.164 phone (starts with +), an exact id (digits only), otherwise a nickname prefix.
  */
-async function find(repo: AuthRepository, query: string, limit: number): Promise<UserRow[]> {
+export async function find(repo: AuthRepository, query: string, limit: number): Promise<UserRow[]> {
   const q = query.trim();
   if (q.includes('@')) {
     const email = attempt(() => normalizeEmail(q));
@@ -72,7 +72,7 @@ async function find(repo: AuthRepository, query: string, limit: number): Promise
 export function userDirectoryRpc(
   repo: AuthRepository,
   now: () => number = Date.now,
-): ServiceImpl<typeof auth.UserDirectoryService> {
+): Pick<ServiceImpl<typeof auth.UserDirectoryService>, 'liveSessions' | 'lookupUsers' | 'findUsers'> {
   return {
     async liveSessions(req) {
       if (req.sessionIds.length > DIRECTORY_LIMITS.liveSessionIds) {

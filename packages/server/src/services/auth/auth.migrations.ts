@@ -90,4 +90,20 @@ export const authMigrations: Record<string, Migration> = {
       await db.schema.dropTable('auth_attempts').execute();
     },
   },
+  // The operator's console: an account's role there (0 none, 1 moderator, 2 admin) and whether
+  // an operator disabled it. A row exists only for accounts with one of the two.
+  '0004_account_flags': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('auth_account_flags')
+        .addColumn('user_id', 'bigint', (c) => c.primaryKey())
+        .addColumn('role', 'smallint', (c) => c.notNull().defaultTo(0))
+        .addColumn('disabled_at', 'bigint')
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('auth_account_flags').execute();
+    },
+  },
 };

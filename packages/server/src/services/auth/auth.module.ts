@@ -25,6 +25,9 @@ import { authRpc } from './auth.rpc.js';
 import { userDirectoryRpc } from './auth-directory.rpc.js';
 import { RevocationRefill } from './auth.revocations.js';
 import { AuthService } from './auth.service.js';
+import { AuthAdmin } from './auth.admin.js';
+import { authAdminRpc } from './auth-admin.rpc.js';
+import { AccountFlagsRepository } from './auth.flags.repository.js';
 
 export interface AuthModuleDeps {
   sql: SqlDatabase;
@@ -48,6 +51,7 @@ export async function initAuth(d: AuthModuleDeps): Promise<ServiceInstance<AuthS
   await d.sql.migrate('auth', authMigrations);
   const c = d.config;
   const repo = new AuthRepository(d.sql);
+  const flags = new AccountFlagsRepository(d.sql);
   const revocations = new SessionRevocations(d.kv, (c.accessTokenTtlSeconds + 60) * 1000);
   // Before serving: a restart on the in-memory kv (or a Redis that came back empty) must
   // not bring ended sessions back to life.
@@ -55,8 +59,15 @@ export async function initAuth(d: AuthModuleDeps): Promise<ServiceInstance<AuthS
   await refill.refill();
   refill.watch(c.revocationCheckMs);
   const codeKey = Buffer.from(hkdfSync('sha256', d.keyMaterial, 'mychat', 'verification-code-hmac', 32));
+  const hasher = new PasswordHasher({
+    memoryCostKib: c.argon2MemoryKib,
+    timeCost: c.argon2TimeCost,
+    concurrency: c.hashConcurrency,
+    maxQueue: c.hashQueueMax,
+  });
   const service = new AuthService({
     repo,
+    flags,
     codes: new VerificationCodes(
       d.kv,
       codeKey,
@@ -71,12 +82,7 @@ export async function initAuth(d: AuthModuleDeps): Promise<ServiceInstance<AuthS
       },
       d.clock,
     ),
-    hasher: new PasswordHasher({
-      memoryCostKib: c.argon2MemoryKib,
-      timeCost: c.argon2TimeCost,
-      concurrency: c.hashConcurrency,
-      maxQueue: c.hashQueueMax,
-    }),
+    hasher,
     tokens: d.tokens,
     revocations,
     mailer: d.mail,
@@ -97,10 +103,13 @@ export async function initAuth(d: AuthModuleDeps): Promise<ServiceInstance<AuthS
     value: service,
     rpc: [
       serves(auth.AuthService, authRpc(service, new ProfilePictures(repo, d.peers.media.internal, d.clock))),
-      serves(
-        auth.UserDirectoryService,
-        userDirectoryRpc(repo, () => d.clock.now()),
-      ),
+      serves(auth.UserDirectoryService, {
+        ...userDirectoryRpc(repo, () => d.clock.now()),
+        ...authAdminRpc(
+          repo,
+          new AuthAdmin({ repo, flags, service, hasher, clock: d.clock, logger: d.logger }),
+        ),
+      }),
     ],
     stop: async () => {
       await refill.stop();

@@ -58,7 +58,7 @@ export interface SessionRow {
 
 export type Destination = { kind: 'email' | 'phone'; value: string };
 
-function toUser(r: Record<string, unknown>): UserRow {
+export function toUser(r: Record<string, unknown>): UserRow {
   return {
     id: asId(r.id),
     email: (r.email as string | null) ?? null,
@@ -71,7 +71,7 @@ function toUser(r: Record<string, unknown>): UserRow {
   };
 }
 
-function toSession(r: Record<string, unknown>): SessionRow {
+export function toSession(r: Record<string, unknown>): SessionRow {
   return {
     id: asId(r.id),
     userId: asId(r.user_id),

@@ -17,6 +17,7 @@ import type { AuthRepository, Destination, SessionRow, UserRow } from './auth.re
 import type { InFlightLimit } from '../../kernel/in-flight-limit.js';
 import type { WindowLimit } from '../../adapters/kv/window-limit.js';
 import type { PasswordAttempts } from './auth.attempts.js';
+import type { AccountFlagsRepository } from './auth.flags.repository.js';
 import { CodeSender } from './auth.code-sender.js';
 import { LoginChecks, type LoginInput } from './auth.login-checks.js';
 import type { DeviceInput, Purpose } from './auth.validation.js';
@@ -46,6 +47,8 @@ export interface AuthServiceDeps {
   loginsPerIp: WindowLimit;
   /** Login calls in flight per client IP, so one address never holds more than a few hasher places. */
   loginsInFlightPerIp: InFlightLimit;
+  /** The console's flags: a disabled account may not log in or refresh. */
+  flags: AccountFlagsRepository;
 }
 
 /** What a successful register, login or refresh returns. */
@@ -139,7 +142,23 @@ export class AuthService {
   }
 
   async login(input: LoginInput): Promise<IssuedSession> {
-    return this.openSession(await this.logins.check(input), input.device);
+    const user = await this.logins.check(input);
+    // After the credential check, so only the owner learns that the account is disabled.
+    await this.assertEnabled(user.id);
+    return this.openSession(user, input.device);
+  }
+
+  /** ACCOUNT_DISABLED when an operator disabled the account. */
+  async assertEnabled(userId: string): Promise<void> {
+    if ((await this.d.flags.flags(userId)).disabledAt !== null) {
+      this.d.logger.warn({ user_id: userId }, 'login refused: account disabled');
+      throw new AppError(ErrorCode.ACCOUNT_DISABLED, 'this account has been disabled by an operator');
+    }
+  }
+
+  /** The step-up check of the console: the user's password, under ChangePassword's pauses. */
+  async verifyPassword(userId: string, password: string): Promise<void> {
+    await this.logins.checkOldPassword(await this.requireUser(userId), password);
   }
 
   async refresh(refreshToken: string): Promise<IssuedSession> {
@@ -173,6 +192,7 @@ export class AuthService {
     }
     const user = await this.d.repo.findUser(session.userId);
     if (!user) throw new AppError(ErrorCode.SESSION_REVOKED, 'this account no longer exists');
+    await this.assertEnabled(user.id);
     const access = await this.signAccess(user.id, session);
     return { sessionId: session.id, ...access, refreshToken: next, refreshExpiresAt: expiresAt, user };
   }
@@ -335,7 +355,7 @@ export class AuthService {
   }
 
   /** Ends sessions everywhere at once: in SQL, in the revocation list, and on the bus. */
-  private async endSessions(userId: string, ids: string[], reason: string): Promise<void> {
+  async endSessions(userId: string, ids: string[], reason: string): Promise<void> {
     const ended = await this.d.repo.revokeSessions(ids, reason, this.d.clock.now());
     for (const id of ended) {
       await this.d.revocations.revoke(id, reason);

@@ -21,6 +21,8 @@ import { ConversationSync } from './contacts.sync.js';
 import { FriendTags, friendTagsRpc, resolveFriendTagsRpc } from './contacts.tags.js';
 import { GroupsRepository } from './groups.repository.js';
 import { groupsRpc } from './groups.rpc.js';
+import { ContactsAdmin } from './groups.admin.js';
+import { contactsAdminRpc } from './contacts-admin.rpc.js';
 import { GroupsService } from './groups.service.js';
 
 export interface ContactsModuleDeps {
@@ -92,6 +94,7 @@ export async function initContacts(d: ContactsModuleDeps): Promise<ServiceInstan
       serves(contacts.ContactsInternalService, {
         ...contactsInternalRpc(people, new FriendGraph(d.sql, directory), groupsRepo),
         ...resolveFriendTagsRpc(tags),
+        ...contactsAdminRpc(new ContactsAdmin({ groups, groupsRepo, people, contacts: repo, directory })),
       }),
     ],
     start: async () => sync.start(),

@@ -131,12 +131,16 @@ function internalIds(raw: string[], field: string): string[] {
   return raw.map((id) => parseId(id, field));
 }
 
+/** ContactsInternalService's console methods, served from contacts-admin.rpc.ts. */
+export type ContactsAdminMethods =
+  'adminGetGroup' | 'adminDissolveGroup' | 'adminTransferGroup' | 'purgeUser';
+
 /** ContactsInternalService: for other services (presence, moments). Never exposed by the gateway. */
 export function contactsInternalRpc(
   service: ContactsService,
   graph: FriendGraph,
   groups: GroupsRepository,
-): Omit<ServiceImpl<typeof contacts.ContactsInternalService>, 'resolveFriendTags'> {
+): Omit<ServiceImpl<typeof contacts.ContactsInternalService>, 'resolveFriendTags' | ContactsAdminMethods> {
   return {
     async listPresenceAudience(req) {
       return { userIds: await service.presenceAudience(parseId(req.userId, 'userId')) };

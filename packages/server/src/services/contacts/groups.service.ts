@@ -326,7 +326,7 @@ export class GroupsService {
    * group for the message service, commit; then tell people and sync. A change that did
    * nothing still re-sends the state, so repeating a call whose sync failed repairs it.
    */
-  private async change<M extends boolean = true>(
+  async change<M extends boolean = true>(
     actor: Actor,
     groupId: string,
     fn: (

@@ -104,6 +104,7 @@ export async function initMedia(d: MediaModuleDeps): Promise<ServiceInstance<voi
           new AvatarFiles(service, repo, () => d.clock.now()),
           new FavoriteFiles(service, repo, () => d.clock.now()),
           new RoomTracks(service, repo),
+          () => repo.storageUsage(),
         ),
       ),
     ],

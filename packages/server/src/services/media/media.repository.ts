@@ -190,6 +190,16 @@ export class MediaRepository {
     return asNum(r?.total ?? 0);
   }
 
+  /** Bytes and files stored over every owner (not deleted), for the console's dashboard. */
+  async storageUsage(): Promise<{ bytes: number; files: number }> {
+    const r = await this.db
+      .selectFrom('media_files')
+      .select((eb) => [eb.fn.sum<string | number>('size').as('total'), eb.fn.countAll<number>().as('n')])
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return { bytes: asNum(r?.total ?? 0), files: Number(r?.n ?? 0) };
+  }
+
   async markDeleted(id: string, now: number): Promise<void> {
     await this.db.updateTable('media_files').set({ deleted_at: now }).where('id', '=', id).execute();
   }

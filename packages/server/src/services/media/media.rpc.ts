@@ -122,8 +122,13 @@ export function mediaInternalRpc(
   avatars: AvatarFiles,
   favorites: FavoriteFiles,
   rooms: RoomTracks,
+  usage: () => Promise<{ bytes: number; files: number }>,
 ): ServiceImpl<typeof pb.MediaInternalService> {
   return {
+    async getStorageUsage() {
+      const u = await usage();
+      return { bytes: String(u.bytes), files: String(u.files) };
+    },
     async checkUpload(req) {
       const size = Number(req.size);
       if (!Number.isSafeInteger(size) || size <= 0)

@@ -36,6 +36,7 @@ import { favoritesMigrations } from './favorites/favorites.migrations.js';
 import { FavoritesRepository } from './favorites/favorites.repository.js';
 import { favoritesRpc } from './favorites/favorites.rpc.js';
 import { FavoritesService } from './favorites/favorites.service.js';
+import { moderationRpc } from './message.moderation.js';
 
 export interface MessageModuleDeps {
   sql: SqlDatabase;
@@ -135,6 +136,7 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
         ...indexFeedRpc(d.sql),
         ...roomCardRpc(parts.sender),
         ...callsRpc(deps),
+        ...moderationRpc(store, parts.recall),
       }),
       serves(favPb.FavoritesService, favoritesRpc(favorites)),
     ],

@@ -37,16 +37,46 @@ export class MessageRecall {
       }
     }
     if (target.recalledAt !== null) throw errors.invalidArgument('that message was already recalled', 'seq');
+    return this.write(convId, seq, target, caller.userId, caller.sessionId, true);
+  }
+
+  /**
+   * An operator's removal (the console's reports queue): recalls any message, member or not,
+   * at any age. Nothing happens (undefined) when it is already recalled or is an event.
+   */
+  async moderate(convId: string, seq: number, moderatorId: string): Promise<pb.Message | undefined> {
+    const target = await this.d.store.message(convId, seq);
+    if (!target) throw errors.notFound('no such message');
+    if (
+      target.recalledAt !== null ||
+      target.type === pb.MessageType.RECALL ||
+      target.type === pb.MessageType.SYSTEM
+    )
+      return undefined;
+    return this.write(convId, seq, target, moderatorId, '', false);
+  }
+
+  /** The RECALL event and the mark, in one transaction; then the members are told. */
+  private async write(
+    convId: string,
+    seq: number,
+    target: MessageRow,
+    byUserId: string,
+    sessionId: string,
+    member: boolean,
+  ): Promise<pb.Message> {
+    const { store } = this.d;
+    const now = this.d.clock.now();
     const event: MessageRow = {
       convId,
       seq: 0,
       id: this.d.ids.next(),
-      senderId: caller.userId,
+      senderId: byUserId,
       clientMsgId: `recall:${target.id}`,
       type: pb.MessageType.RECALL,
       content: encodeContent(
         create(pb.MessageContentSchema, {
-          body: { case: 'recall', value: { seq, byUserId: caller.userId } },
+          body: { case: 'recall', value: { seq, byUserId } },
         }),
       ),
       replyToSeq: 0,
@@ -62,14 +92,14 @@ export class MessageRecall {
         await new MessageOpsStore(store.db).recallOps(tx, convId, seq, now);
         event.seq = await store.nextSeq(tx, convId, now);
         await store.insertMessage(tx, event);
-        await store.advanceCursors(tx, convId, caller.userId, { read: event.seq });
+        if (member) await store.advanceCursors(tx, convId, byUserId, { read: event.seq });
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw errors.invalidArgument('that message was already recalled', 'seq');
       throw err;
     }
     const view = messageView(event);
-    await fanOut(this.d, convId, pushFrame({ case: 'message', value: view }), caller.sessionId);
+    await fanOut(this.d, convId, pushFrame({ case: 'message', value: view }), sessionId);
     return view;
   }
 }

@@ -202,6 +202,8 @@ export function messageInternalRpc(
   | 'postRoomCard'
   | 'getCallContext'
   | 'writeCallRecord'
+  | 'getMessageForReport'
+  | 'moderatorRecall'
 > {
   return {
     async sendMessageBatch(req) {

@@ -14,9 +14,378 @@ import type { Message } from '@bufbuild/protobuf';
 export const file_mychat_auth_v1_auth: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'ChlteWNoYXQvYXV0aC92MS9hdXRoLnByb3RvEg5teWNoYXQuYXV0aC52MSIqChNMaXZlU2Vzc2lvbnNSZXF1ZXN0EhMKC3Nlc3Npb25faWRzGAEgAygJIisKFExpdmVTZXNzaW9uc1Jlc3BvbnNlEhMKC3Nlc3Npb25faWRzGAEgAygJIiYKEkxvb2t1cFVzZXJzUmVxdWVzdBIQCgh1c2VyX2lkcxgBIAMoCSI6ChNMb29rdXBVc2Vyc1Jlc3BvbnNlEiMKBXVzZXJzGAEgAygLMhQubXljaGF0LmF1dGgudjEuVXNlciIwChBGaW5kVXNlcnNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEg0KBWxpbWl0GAIgASgFIjgKEUZpbmRVc2Vyc1Jlc3BvbnNlEiMKBXVzZXJzGAEgAygLMhQubXljaGF0LmF1dGgudjEuVXNlciI+CgZEZXZpY2USEwoLY2xpZW50X3R5cGUYASABKAkSEQoJZGV2aWNlX2lkGAIgASgJEgwKBG5hbWUYAyABKAkimQEKBFVzZXISCgoCaWQYASABKAkSEAoIbmlja25hbWUYAiABKAkSDQoFZW1haWwYAyABKAkSDQoFcGhvbmUYBCABKAkSEgoKYXZhdGFyX3VybBgFIAEoCRIRCglzaWduYXR1cmUYBiABKAkSLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi1gEKB1Nlc3Npb24SFAoMYWNjZXNzX3Rva2VuGAEgASgJEhUKDXJlZnJlc2hfdG9rZW4YAiABKAkSLgoKZXhwaXJlc19hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIgoEdXNlchgEIAEoCzIULm15Y2hhdC5hdXRoLnYxLlVzZXISEgoKc2Vzc2lvbl9pZBgFIAEoCRI2ChJyZWZyZXNoX2V4cGlyZXNfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIm8KG1NlbmRWZXJpZmljYXRpb25Db2RlUmVxdWVzdBIPCgVlbWFpbBgBIAEoCUgAEg8KBXBob25lGAIgASgJSAASDwoHcHVycG9zZRgDIAEoCRIOCgZsb2NhbGUYBCABKAlCDQoLZGVzdGluYXRpb24iWAocU2VuZFZlcmlmaWNhdGlvbkNvZGVSZXNwb25zZRIaChJleHBpcmVzX2luX3NlY29uZHMYASABKAUSHAoUcmVzZW5kX2FmdGVyX3NlY29uZHMYAiABKAUinAEKD1JlZ2lzdGVyUmVxdWVzdBIPCgVlbWFpbBgBIAEoCUgAEg8KBXBob25lGAIgASgJSAASDAoEY29kZRgDIAEoCRIQCghwYXNzd29yZBgEIAEoCRIQCghuaWNrbmFtZRgFIAEoCRImCgZkZXZpY2UYBiABKAsyFi5teWNoYXQuYXV0aC52MS5EZXZpY2VCDQoLZGVzdGluYXRpb24iPAoQUmVnaXN0ZXJSZXNwb25zZRIoCgdzZXNzaW9uGAEgASgLMhcubXljaGF0LmF1dGgudjEuU2Vzc2lvbiKZAQoMTG9naW5SZXF1ZXN0Eg8KBWVtYWlsGAEgASgJSAASDwoFcGhvbmUYAiABKAlIABISCghwYXNzd29yZBgDIAEoCUgBEg4KBGNvZGUYBCABKAlIARImCgZkZXZpY2UYBSABKAsyFi5teWNoYXQuYXV0aC52MS5EZXZpY2VCDQoLZGVzdGluYXRpb25CDAoKY3JlZGVudGlhbCI5Cg1Mb2dpblJlc3BvbnNlEigKB3Nlc3Npb24YASABKAsyFy5teWNoYXQuYXV0aC52MS5TZXNzaW9uIi4KFVJlZnJlc2hTZXNzaW9uUmVxdWVzdBIVCg1yZWZyZXNoX3Rva2VuGAEgASgJIkIKFlJlZnJlc2hTZXNzaW9uUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLm15Y2hhdC5hdXRoLnYxLlNlc3Npb24iDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSLAAQoNRGV2aWNlU2Vzc2lvbhISCgpzZXNzaW9uX2lkGAEgASgJEiYKBmRldmljZRgCIAEoCzIWLm15Y2hhdC5hdXRoLnYxLkRldmljZRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5sYXN0X2FjdGl2ZV9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHY3VycmVudBgFIAEoCCIUChJMaXN0RGV2aWNlc1JlcXVlc3QiRQoTTGlzdERldmljZXNSZXNwb25zZRIuCgdkZXZpY2VzGAEgAygLMh0ubXljaGF0LmF1dGgudjEuRGV2aWNlU2Vzc2lvbiIpChNSZXZva2VEZXZpY2VSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkiFgoUUmV2b2tlRGV2aWNlUmVzcG9uc2UiawoUUmVzZXRQYXNzd29yZFJlcXVlc3QSDwoFZW1haWwYASABKAlIABIPCgVwaG9uZRgCIAEoCUgAEgwKBGNvZGUYAyABKAkSFAoMbmV3X3Bhc3N3b3JkGAQgASgJQg0KC2Rlc3RpbmF0aW9uIhcKFVJlc2V0UGFzc3dvcmRSZXNwb25zZSJDChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSFAoMb2xkX3Bhc3N3b3JkGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIg4KDEdldE1lUmVxdWVzdCIzCg1HZXRNZVJlc3BvbnNlEiIKBHVzZXIYASABKAsyFC5teWNoYXQuYXV0aC52MS5Vc2VyIogBChRVcGRhdGVQcm9maWxlUmVxdWVzdBIVCghuaWNrbmFtZRgBIAEoCUgAiAEBEhYKCXNpZ25hdHVyZRgCIAEoCUgBiAEBEhcKCmF2YXRhcl91cmwYAyABKAlIAogBAUILCglfbmlja25hbWVCDAoKX3NpZ25hdHVyZUINCgtfYXZhdGFyX3VybCI7ChVVcGRhdGVQcm9maWxlUmVzcG9uc2USIgoEdXNlchgBIAEoCzIULm15Y2hhdC5hdXRoLnYxLlVzZXIiJAoQU2V0QXZhdGFyUmVxdWVzdBIQCghtZWRpYV9pZBgBIAEoCSI3ChFTZXRBdmF0YXJSZXNwb25zZRIiCgR1c2VyGAEgASgLMhQubXljaGF0LmF1dGgudjEuVXNlcjKnCAoLQXV0aFNlcnZpY2UScQoUU2VuZFZlcmlmaWNhdGlvbkNvZGUSKy5teWNoYXQuYXV0aC52MS5TZW5kVmVyaWZpY2F0aW9uQ29kZVJlcXVlc3QaLC5teWNoYXQuYXV0aC52MS5TZW5kVmVyaWZpY2F0aW9uQ29kZVJlc3BvbnNlEk0KCFJlZ2lzdGVyEh8ubXljaGF0LmF1dGgudjEuUmVnaXN0ZXJSZXF1ZXN0GiAubXljaGF0LmF1dGgudjEuUmVnaXN0ZXJSZXNwb25zZRJECgVMb2dpbhIcLm15Y2hhdC5hdXRoLnYxLkxvZ2luUmVxdWVzdBodLm15Y2hhdC5hdXRoLnYxLkxvZ2luUmVzcG9uc2USXwoOUmVmcmVzaFNlc3Npb24SJS5teWNoYXQuYXV0aC52MS5SZWZyZXNoU2Vzc2lvblJlcXVlc3QaJi5teWNoYXQuYXV0aC52MS5SZWZyZXNoU2Vzc2lvblJlc3BvbnNlEkcKBkxvZ291dBIdLm15Y2hhdC5hdXRoLnYxLkxvZ291dFJlcXVlc3QaHi5teWNoYXQuYXV0aC52MS5Mb2dvdXRSZXNwb25zZRJWCgtMaXN0RGV2aWNlcxIiLm15Y2hhdC5hdXRoLnYxLkxpc3REZXZpY2VzUmVxdWVzdBojLm15Y2hhdC5hdXRoLnYxLkxpc3REZXZpY2VzUmVzcG9uc2USWQoMUmV2b2tlRGV2aWNlEiMubXljaGF0LmF1dGgudjEuUmV2b2tlRGV2aWNlUmVxdWVzdBokLm15Y2hhdC5hdXRoLnYxLlJldm9rZURldmljZVJlc3BvbnNlElwKDVJlc2V0UGFzc3dvcmQSJC5teWNoYXQuYXV0aC52MS5SZXNldFBhc3N3b3JkUmVxdWVzdBolLm15Y2hhdC5hdXRoLnYxLlJlc2V0UGFzc3dvcmRSZXNwb25zZRJfCg5DaGFuZ2VQYXNzd29yZBIlLm15Y2hhdC5hdXRoLnYxLkNoYW5nZVBhc3N3b3JkUmVxdWVzdBomLm15Y2hhdC5hdXRoLnYxLkNoYW5nZVBhc3N3b3JkUmVzcG9uc2USRAoFR2V0TWUSHC5teWNoYXQuYXV0aC52MS5HZXRNZVJlcXVlc3QaHS5teWNoYXQuYXV0aC52MS5HZXRNZVJlc3BvbnNlElwKDVVwZGF0ZVByb2ZpbGUSJC5teWNoYXQuYXV0aC52MS5VcGRhdGVQcm9maWxlUmVxdWVzdBolLm15Y2hhdC5hdXRoLnYxLlVwZGF0ZVByb2ZpbGVSZXNwb25zZRJQCglTZXRBdmF0YXISIC5teWNoYXQuYXV0aC52MS5TZXRBdmF0YXJSZXF1ZXN0GiEubXljaGF0LmF1dGgudjEuU2V0QXZhdGFyUmVzcG9uc2UymwIKFFVzZXJEaXJlY3RvcnlTZXJ2aWNlElYKC0xvb2t1cFVzZXJzEiIubXljaGF0LmF1dGgudjEuTG9va3VwVXNlcnNSZXF1ZXN0GiMubXljaGF0LmF1dGgudjEuTG9va3VwVXNlcnNSZXNwb25zZRJQCglGaW5kVXNlcnMSIC5teWNoYXQuYXV0aC52MS5GaW5kVXNlcnNSZXF1ZXN0GiEubXljaGF0LmF1dGgudjEuRmluZFVzZXJzUmVzcG9uc2USWQoMTGl2ZVNlc3Npb25zEiMubXljaGF0LmF1dGgudjEuTGl2ZVNlc3Npb25zUmVxdWVzdBokLm15Y2hhdC5hdXRoLnYxLkxpdmVTZXNzaW9uc1Jlc3BvbnNlYgZwcm90bzM',
+    'ChlteWNoYXQvYXV0aC92MS9hdXRoLnByb3RvEg5teWNoYXQuYXV0aC52MSJqCg1BY2NvdW50U3RhdHVzEiIKBHVzZXIYASABKAsyFC5teWNoYXQuYXV0aC52MS5Vc2VyEgwKBHJvbGUYAiABKAUSEAoIZGlzYWJsZWQYAyABKAgSFQoNbGl2ZV9zZXNzaW9ucxgEIAEoBSImChJHZXRBY2NvdW50c1JlcXVlc3QSEAoIdXNlcl9pZHMYASADKAkiRgoTR2V0QWNjb3VudHNSZXNwb25zZRIvCghhY2NvdW50cxgBIAMoCzIdLm15Y2hhdC5hdXRoLnYxLkFjY291bnRTdGF0dXMiNQoVU2VhcmNoQWNjb3VudHNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEg0KBWxpbWl0GAIgASgFIkkKFlNlYXJjaEFjY291bnRzUmVzcG9uc2USLwoIYWNjb3VudHMYASADKAsyHS5teWNoYXQuYXV0aC52MS5BY2NvdW50U3RhdHVzIikKFkFjY291bnRTZXNzaW9uc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSJKChdBY2NvdW50U2Vzc2lvbnNSZXNwb25zZRIvCghzZXNzaW9ucxgBIAMoCzIdLm15Y2hhdC5hdXRoLnYxLkRldmljZVNlc3Npb24iPgoZU2V0QWNjb3VudERpc2FibGVkUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhAKCGRpc2FibGVkGAIgASgIIkwKGlNldEFjY291bnREaXNhYmxlZFJlc3BvbnNlEi4KB2FjY291bnQYASABKAsyHS5teWNoYXQuYXV0aC52MS5BY2NvdW50U3RhdHVzIjYKFVNldEFjY291bnRSb2xlUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEgwKBHJvbGUYAiABKAUiSAoWU2V0QWNjb3VudFJvbGVSZXNwb25zZRIuCgdhY2NvdW50GAEgASgLMh0ubXljaGF0LmF1dGgudjEuQWNjb3VudFN0YXR1cyI6ChVWZXJpZnlQYXNzd29yZFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIQCghwYXNzd29yZBgCIAEoCSIYChZWZXJpZnlQYXNzd29yZFJlc3BvbnNlIiwKGUZvcmNlUmVzZXRQYXNzd29yZFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSI4ChpGb3JjZVJlc2V0UGFzc3dvcmRSZXNwb25zZRIaChJ0ZW1wb3JhcnlfcGFzc3dvcmQYASABKAkiJgoTUHVyZ2VBY2NvdW50UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIhYKFFB1cmdlQWNjb3VudFJlc3BvbnNlIhYKFENvdW50QWNjb3VudHNSZXF1ZXN0IkMKFUNvdW50QWNjb3VudHNSZXNwb25zZRIUCghhY2NvdW50cxgBIAEoA0ICMAESFAoIZGlzYWJsZWQYAiABKANCAjABIioKE0xpdmVTZXNzaW9uc1JlcXVlc3QSEwoLc2Vzc2lvbl9pZHMYASADKAkiKwoUTGl2ZVNlc3Npb25zUmVzcG9uc2USEwoLc2Vzc2lvbl9pZHMYASADKAkiJgoSTG9va3VwVXNlcnNSZXF1ZXN0EhAKCHVzZXJfaWRzGAEgAygJIjoKE0xvb2t1cFVzZXJzUmVzcG9uc2USIwoFdXNlcnMYASADKAsyFC5teWNoYXQuYXV0aC52MS5Vc2VyIjAKEEZpbmRVc2Vyc1JlcXVlc3QSDQoFcXVlcnkYASABKAkSDQoFbGltaXQYAiABKAUiOAoRRmluZFVzZXJzUmVzcG9uc2USIwoFdXNlcnMYASADKAsyFC5teWNoYXQuYXV0aC52MS5Vc2VyIj4KBkRldmljZRITCgtjbGllbnRfdHlwZRgBIAEoCRIRCglkZXZpY2VfaWQYAiABKAkSDAoEbmFtZRgDIAEoCSKZAQoEVXNlchIKCgJpZBgBIAEoCRIQCghuaWNrbmFtZRgCIAEoCRINCgVlbWFpbBgDIAEoCRINCgVwaG9uZRgEIAEoCRISCgphdmF0YXJfdXJsGAUgASgJEhEKCXNpZ25hdHVyZRgGIAEoCRIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLWAQoHU2Vzc2lvbhIUCgxhY2Nlc3NfdG9rZW4YASABKAkSFQoNcmVmcmVzaF90b2tlbhgCIAEoCRIuCgpleHBpcmVzX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIiCgR1c2VyGAQgASgLMhQubXljaGF0LmF1dGgudjEuVXNlchISCgpzZXNzaW9uX2lkGAUgASgJEjYKEnJlZnJlc2hfZXhwaXJlc19hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibwobU2VuZFZlcmlmaWNhdGlvbkNvZGVSZXF1ZXN0Eg8KBWVtYWlsGAEgASgJSAASDwoFcGhvbmUYAiABKAlIABIPCgdwdXJwb3NlGAMgASgJEg4KBmxvY2FsZRgEIAEoCUINCgtkZXN0aW5hdGlvbiJYChxTZW5kVmVyaWZpY2F0aW9uQ29kZVJlc3BvbnNlEhoKEmV4cGlyZXNfaW5fc2Vjb25kcxgBIAEoBRIcChRyZXNlbmRfYWZ0ZXJfc2Vjb25kcxgCIAEoBSKcAQoPUmVnaXN0ZXJSZXF1ZXN0Eg8KBWVtYWlsGAEgASgJSAASDwoFcGhvbmUYAiABKAlIABIMCgRjb2RlGAMgASgJEhAKCHBhc3N3b3JkGAQgASgJEhAKCG5pY2tuYW1lGAUgASgJEiYKBmRldmljZRgGIAEoCzIWLm15Y2hhdC5hdXRoLnYxLkRldmljZUINCgtkZXN0aW5hdGlvbiI8ChBSZWdpc3RlclJlc3BvbnNlEigKB3Nlc3Npb24YASABKAsyFy5teWNoYXQuYXV0aC52MS5TZXNzaW9uIpkBCgxMb2dpblJlcXVlc3QSDwoFZW1haWwYASABKAlIABIPCgVwaG9uZRgCIAEoCUgAEhIKCHBhc3N3b3JkGAMgASgJSAESDgoEY29kZRgEIAEoCUgBEiYKBmRldmljZRgFIAEoCzIWLm15Y2hhdC5hdXRoLnYxLkRldmljZUINCgtkZXN0aW5hdGlvbkIMCgpjcmVkZW50aWFsIjkKDUxvZ2luUmVzcG9uc2USKAoHc2Vzc2lvbhgBIAEoCzIXLm15Y2hhdC5hdXRoLnYxLlNlc3Npb24iLgoVUmVmcmVzaFNlc3Npb25SZXF1ZXN0EhUKDXJlZnJlc2hfdG9rZW4YASABKAkiQgoWUmVmcmVzaFNlc3Npb25SZXNwb25zZRIoCgdzZXNzaW9uGAEgASgLMhcubXljaGF0LmF1dGgudjEuU2Vzc2lvbiIPCg1Mb2dvdXRSZXF1ZXN0IhAKDkxvZ291dFJlc3BvbnNlIsABCg1EZXZpY2VTZXNzaW9uEhIKCnNlc3Npb25faWQYASABKAkSJgoGZGV2aWNlGAIgASgLMhYubXljaGF0LmF1dGgudjEuRGV2aWNlEi4KCmNyZWF0ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3RfYWN0aXZlX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdjdXJyZW50GAUgASgIIhQKEkxpc3REZXZpY2VzUmVxdWVzdCJFChNMaXN0RGV2aWNlc1Jlc3BvbnNlEi4KB2RldmljZXMYASADKAsyHS5teWNoYXQuYXV0aC52MS5EZXZpY2VTZXNzaW9uIikKE1Jldm9rZURldmljZVJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCSIWChRSZXZva2VEZXZpY2VSZXNwb25zZSJrChRSZXNldFBhc3N3b3JkUmVxdWVzdBIPCgVlbWFpbBgBIAEoCUgAEg8KBXBob25lGAIgASgJSAASDAoEY29kZRgDIAEoCRIUCgxuZXdfcGFzc3dvcmQYBCABKAlCDQoLZGVzdGluYXRpb24iFwoVUmVzZXRQYXNzd29yZFJlc3BvbnNlIkMKFUNoYW5nZVBhc3N3b3JkUmVxdWVzdBIUCgxvbGRfcGFzc3dvcmQYASABKAkSFAoMbmV3X3Bhc3N3b3JkGAIgASgJIhgKFkNoYW5nZVBhc3N3b3JkUmVzcG9uc2UiDgoMR2V0TWVSZXF1ZXN0IjMKDUdldE1lUmVzcG9uc2USIgoEdXNlchgBIAEoCzIULm15Y2hhdC5hdXRoLnYxLlVzZXIiiAEKFFVwZGF0ZVByb2ZpbGVSZXF1ZXN0EhUKCG5pY2tuYW1lGAEgASgJSACIAQESFgoJc2lnbmF0dXJlGAIgASgJSAGIAQESFwoKYXZhdGFyX3VybBgDIAEoCUgCiAEBQgsKCV9uaWNrbmFtZUIMCgpfc2lnbmF0dXJlQg0KC19hdmF0YXJfdXJsIjsKFVVwZGF0ZVByb2ZpbGVSZXNwb25zZRIiCgR1c2VyGAEgASgLMhQubXljaGF0LmF1dGgudjEuVXNlciIkChBTZXRBdmF0YXJSZXF1ZXN0EhAKCG1lZGlhX2lkGAEgASgJIjcKEVNldEF2YXRhclJlc3BvbnNlEiIKBHVzZXIYASABKAsyFC5teWNoYXQuYXV0aC52MS5Vc2VyMqcICgtBdXRoU2VydmljZRJxChRTZW5kVmVyaWZpY2F0aW9uQ29kZRIrLm15Y2hhdC5hdXRoLnYxLlNlbmRWZXJpZmljYXRpb25Db2RlUmVxdWVzdBosLm15Y2hhdC5hdXRoLnYxLlNlbmRWZXJpZmljYXRpb25Db2RlUmVzcG9uc2USTQoIUmVnaXN0ZXISHy5teWNoYXQuYXV0aC52MS5SZWdpc3RlclJlcXVlc3QaIC5teWNoYXQuYXV0aC52MS5SZWdpc3RlclJlc3BvbnNlEkQKBUxvZ2luEhwubXljaGF0LmF1dGgudjEuTG9naW5SZXF1ZXN0Gh0ubXljaGF0LmF1dGgudjEuTG9naW5SZXNwb25zZRJfCg5SZWZyZXNoU2Vzc2lvbhIlLm15Y2hhdC5hdXRoLnYxLlJlZnJlc2hTZXNzaW9uUmVxdWVzdBomLm15Y2hhdC5hdXRoLnYxLlJlZnJlc2hTZXNzaW9uUmVzcG9uc2USRwoGTG9nb3V0Eh0ubXljaGF0LmF1dGgudjEuTG9nb3V0UmVxdWVzdBoeLm15Y2hhdC5hdXRoLnYxLkxvZ291dFJlc3BvbnNlElYKC0xpc3REZXZpY2VzEiIubXljaGF0LmF1dGgudjEuTGlzdERldmljZXNSZXF1ZXN0GiMubXljaGF0LmF1dGgudjEuTGlzdERldmljZXNSZXNwb25zZRJZCgxSZXZva2VEZXZpY2USIy5teWNoYXQuYXV0aC52MS5SZXZva2VEZXZpY2VSZXF1ZXN0GiQubXljaGF0LmF1dGgudjEuUmV2b2tlRGV2aWNlUmVzcG9uc2USXAoNUmVzZXRQYXNzd29yZBIkLm15Y2hhdC5hdXRoLnYxLlJlc2V0UGFzc3dvcmRSZXF1ZXN0GiUubXljaGF0LmF1dGgudjEuUmVzZXRQYXNzd29yZFJlc3BvbnNlEl8KDkNoYW5nZVBhc3N3b3JkEiUubXljaGF0LmF1dGgudjEuQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0GiYubXljaGF0LmF1dGgudjEuQ2hhbmdlUGFzc3dvcmRSZXNwb25zZRJECgVHZXRNZRIcLm15Y2hhdC5hdXRoLnYxLkdldE1lUmVxdWVzdBodLm15Y2hhdC5hdXRoLnYxLkdldE1lUmVzcG9uc2USXAoNVXBkYXRlUHJvZmlsZRIkLm15Y2hhdC5hdXRoLnYxLlVwZGF0ZVByb2ZpbGVSZXF1ZXN0GiUubXljaGF0LmF1dGgudjEuVXBkYXRlUHJvZmlsZVJlc3BvbnNlElAKCVNldEF2YXRhchIgLm15Y2hhdC5hdXRoLnYxLlNldEF2YXRhclJlcXVlc3QaIS5teWNoYXQuYXV0aC52MS5TZXRBdmF0YXJSZXNwb25zZTKNCQoUVXNlckRpcmVjdG9yeVNlcnZpY2USVgoLTG9va3VwVXNlcnMSIi5teWNoYXQuYXV0aC52MS5Mb29rdXBVc2Vyc1JlcXVlc3QaIy5teWNoYXQuYXV0aC52MS5Mb29rdXBVc2Vyc1Jlc3BvbnNlElAKCUZpbmRVc2VycxIgLm15Y2hhdC5hdXRoLnYxLkZpbmRVc2Vyc1JlcXVlc3QaIS5teWNoYXQuYXV0aC52MS5GaW5kVXNlcnNSZXNwb25zZRJZCgxMaXZlU2Vzc2lvbnMSIy5teWNoYXQuYXV0aC52MS5MaXZlU2Vzc2lvbnNSZXF1ZXN0GiQubXljaGF0LmF1dGgudjEuTGl2ZVNlc3Npb25zUmVzcG9uc2USVgoLR2V0QWNjb3VudHMSIi5teWNoYXQuYXV0aC52MS5HZXRBY2NvdW50c1JlcXVlc3QaIy5teWNoYXQuYXV0aC52MS5HZXRBY2NvdW50c1Jlc3BvbnNlEl8KDlNlYXJjaEFjY291bnRzEiUubXljaGF0LmF1dGgudjEuU2VhcmNoQWNjb3VudHNSZXF1ZXN0GiYubXljaGF0LmF1dGgudjEuU2VhcmNoQWNjb3VudHNSZXNwb25zZRJiCg9BY2NvdW50U2Vzc2lvbnMSJi5teWNoYXQuYXV0aC52MS5BY2NvdW50U2Vzc2lvbnNSZXF1ZXN0GicubXljaGF0LmF1dGgudjEuQWNjb3VudFNlc3Npb25zUmVzcG9uc2USawoSU2V0QWNjb3VudERpc2FibGVkEikubXljaGF0LmF1dGgudjEuU2V0QWNjb3VudERpc2FibGVkUmVxdWVzdBoqLm15Y2hhdC5hdXRoLnYxLlNldEFjY291bnREaXNhYmxlZFJlc3BvbnNlEl8KDlNldEFjY291bnRSb2xlEiUubXljaGF0LmF1dGgudjEuU2V0QWNjb3VudFJvbGVSZXF1ZXN0GiYubXljaGF0LmF1dGgudjEuU2V0QWNjb3VudFJvbGVSZXNwb25zZRJfCg5WZXJpZnlQYXNzd29yZBIlLm15Y2hhdC5hdXRoLnYxLlZlcmlmeVBhc3N3b3JkUmVxdWVzdBomLm15Y2hhdC5hdXRoLnYxLlZlcmlmeVBhc3N3b3JkUmVzcG9uc2USawoSRm9yY2VSZXNldFBhc3N3b3JkEikubXljaGF0LmF1dGgudjEuRm9yY2VSZXNldFBhc3N3b3JkUmVxdWVzdBoqLm15Y2hhdC5hdXRoLnYxLkZvcmNlUmVzZXRQYXNzd29yZFJlc3BvbnNlElkKDFB1cmdlQWNjb3VudBIjLm15Y2hhdC5hdXRoLnYxLlB1cmdlQWNjb3VudFJlcXVlc3QaJC5teWNoYXQuYXV0aC52MS5QdXJnZUFjY291bnRSZXNwb25zZRJcCg1Db3VudEFjY291bnRzEiQubXljaGF0LmF1dGgudjEuQ291bnRBY2NvdW50c1JlcXVlc3QaJS5teWNoYXQuYXV0aC52MS5Db3VudEFjY291bnRzUmVzcG9uc2ViBnByb3RvMw',
     [file_google_protobuf_timestamp],
   );
+
+/**
+ * @generated from message mychat.auth.v1.AccountStatus
+ */
+export type AccountStatus = Message<'mychat.auth.v1.AccountStatus'> & {
+  /**
+   * @generated from field: mychat.auth.v1.User user = 1;
+   */
+  user?: User | undefined;
+
+  /**
+   * 0 none, 1 moderator, 2 admin.
+   *
+   * @generated from field: int32 role = 2;
+   */
+  role: number;
+
+  /**
+   * @generated from field: bool disabled = 3;
+   */
+  disabled: boolean;
+
+  /**
+   * @generated from field: int32 live_sessions = 4;
+   */
+  liveSessions: number;
+};
+
+/**
+ * Describes the message mychat.auth.v1.AccountStatus.
+ * Use `create(AccountStatusSchema)` to create a new message.
+ */
+export const AccountStatusSchema: GenMessage<AccountStatus> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 0);
+
+/**
+ * @generated from message mychat.auth.v1.GetAccountsRequest
+ */
+export type GetAccountsRequest = Message<'mychat.auth.v1.GetAccountsRequest'> & {
+  /**
+   * @generated from field: repeated string user_ids = 1;
+   */
+  userIds: string[];
+};
+
+/**
+ * Describes the message mychat.auth.v1.GetAccountsRequest.
+ * Use `create(GetAccountsRequestSchema)` to create a new message.
+ */
+export const GetAccountsRequestSchema: GenMessage<GetAccountsRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 1);
+
+/**
+ * @generated from message mychat.auth.v1.GetAccountsResponse
+ */
+export type GetAccountsResponse = Message<'mychat.auth.v1.GetAccountsResponse'> & {
+  /**
+   * @generated from field: repeated mychat.auth.v1.AccountStatus accounts = 1;
+   */
+  accounts: AccountStatus[];
+};
+
+/**
+ * Describes the message mychat.auth.v1.GetAccountsResponse.
+ * Use `create(GetAccountsResponseSchema)` to create a new message.
+ */
+export const GetAccountsResponseSchema: GenMessage<GetAccountsResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 2);
+
+/**
+ * @generated from message mychat.auth.v1.SearchAccountsRequest
+ */
+export type SearchAccountsRequest = Message<'mychat.auth.v1.SearchAccountsRequest'> & {
+  /**
+   * @generated from field: string query = 1;
+   */
+  query: string;
+
+  /**
+   * @generated from field: int32 limit = 2;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message mychat.auth.v1.SearchAccountsRequest.
+ * Use `create(SearchAccountsRequestSchema)` to create a new message.
+ */
+export const SearchAccountsRequestSchema: GenMessage<SearchAccountsRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 3);
+
+/**
+ * @generated from message mychat.auth.v1.SearchAccountsResponse
+ */
+export type SearchAccountsResponse = Message<'mychat.auth.v1.SearchAccountsResponse'> & {
+  /**
+   * @generated from field: repeated mychat.auth.v1.AccountStatus accounts = 1;
+   */
+  accounts: AccountStatus[];
+};
+
+/**
+ * Describes the message mychat.auth.v1.SearchAccountsResponse.
+ * Use `create(SearchAccountsResponseSchema)` to create a new message.
+ */
+export const SearchAccountsResponseSchema: GenMessage<SearchAccountsResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 4);
+
+/**
+ * @generated from message mychat.auth.v1.AccountSessionsRequest
+ */
+export type AccountSessionsRequest = Message<'mychat.auth.v1.AccountSessionsRequest'> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message mychat.auth.v1.AccountSessionsRequest.
+ * Use `create(AccountSessionsRequestSchema)` to create a new message.
+ */
+export const AccountSessionsRequestSchema: GenMessage<AccountSessionsRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 5);
+
+/**
+ * @generated from message mychat.auth.v1.AccountSessionsResponse
+ */
+export type AccountSessionsResponse = Message<'mychat.auth.v1.AccountSessionsResponse'> & {
+  /**
+   * @generated from field: repeated mychat.auth.v1.DeviceSession sessions = 1;
+   */
+  sessions: DeviceSession[];
+};
+
+/**
+ * Describes the message mychat.auth.v1.AccountSessionsResponse.
+ * Use `create(AccountSessionsResponseSchema)` to create a new message.
+ */
+export const AccountSessionsResponseSchema: GenMessage<AccountSessionsResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 6);
+
+/**
+ * @generated from message mychat.auth.v1.SetAccountDisabledRequest
+ */
+export type SetAccountDisabledRequest = Message<'mychat.auth.v1.SetAccountDisabledRequest'> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: bool disabled = 2;
+   */
+  disabled: boolean;
+};
+
+/**
+ * Describes the message mychat.auth.v1.SetAccountDisabledRequest.
+ * Use `create(SetAccountDisabledRequestSchema)` to create a new message.
+ */
+export const SetAccountDisabledRequestSchema: GenMessage<SetAccountDisabledRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 7);
+
+/**
+ * @generated from message mychat.auth.v1.SetAccountDisabledResponse
+ */
+export type SetAccountDisabledResponse = Message<'mychat.auth.v1.SetAccountDisabledResponse'> & {
+  /**
+   * @generated from field: mychat.auth.v1.AccountStatus account = 1;
+   */
+  account?: AccountStatus | undefined;
+};
+
+/**
+ * Describes the message mychat.auth.v1.SetAccountDisabledResponse.
+ * Use `create(SetAccountDisabledResponseSchema)` to create a new message.
+ */
+export const SetAccountDisabledResponseSchema: GenMessage<SetAccountDisabledResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 8);
+
+/**
+ * @generated from message mychat.auth.v1.SetAccountRoleRequest
+ */
+export type SetAccountRoleRequest = Message<'mychat.auth.v1.SetAccountRoleRequest'> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: int32 role = 2;
+   */
+  role: number;
+};
+
+/**
+ * Describes the message mychat.auth.v1.SetAccountRoleRequest.
+ * Use `create(SetAccountRoleRequestSchema)` to create a new message.
+ */
+export const SetAccountRoleRequestSchema: GenMessage<SetAccountRoleRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 9);
+
+/**
+ * @generated from message mychat.auth.v1.SetAccountRoleResponse
+ */
+export type SetAccountRoleResponse = Message<'mychat.auth.v1.SetAccountRoleResponse'> & {
+  /**
+   * @generated from field: mychat.auth.v1.AccountStatus account = 1;
+   */
+  account?: AccountStatus | undefined;
+};
+
+/**
+ * Describes the message mychat.auth.v1.SetAccountRoleResponse.
+ * Use `create(SetAccountRoleResponseSchema)` to create a new message.
+ */
+export const SetAccountRoleResponseSchema: GenMessage<SetAccountRoleResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 10);
+
+/**
+ * @generated from message mychat.auth.v1.VerifyPasswordRequest
+ */
+export type VerifyPasswordRequest = Message<'mychat.auth.v1.VerifyPasswordRequest'> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: string password = 2;
+   */
+  password: string;
+};
+
+/**
+ * Describes the message mychat.auth.v1.VerifyPasswordRequest.
+ * Use `create(VerifyPasswordRequestSchema)` to create a new message.
+ */
+export const VerifyPasswordRequestSchema: GenMessage<VerifyPasswordRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 11);
+
+/**
+ * @generated from message mychat.auth.v1.VerifyPasswordResponse
+ */
+export type VerifyPasswordResponse = Message<'mychat.auth.v1.VerifyPasswordResponse'> & {};
+
+/**
+ * Describes the message mychat.auth.v1.VerifyPasswordResponse.
+ * Use `create(VerifyPasswordResponseSchema)` to create a new message.
+ */
+export const VerifyPasswordResponseSchema: GenMessage<VerifyPasswordResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 12);
+
+/**
+ * @generated from message mychat.auth.v1.ForceResetPasswordRequest
+ */
+export type ForceResetPasswordRequest = Message<'mychat.auth.v1.ForceResetPasswordRequest'> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message mychat.auth.v1.ForceResetPasswordRequest.
+ * Use `create(ForceResetPasswordRequestSchema)` to create a new message.
+ */
+export const ForceResetPasswordRequestSchema: GenMessage<ForceResetPasswordRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 13);
+
+/**
+ * @generated from message mychat.auth.v1.ForceResetPasswordResponse
+ */
+export type ForceResetPasswordResponse = Message<'mychat.auth.v1.ForceResetPasswordResponse'> & {
+  /**
+   * @generated from field: string temporary_password = 1;
+   */
+  temporaryPassword: string;
+};
+
+/**
+ * Describes the message mychat.auth.v1.ForceResetPasswordResponse.
+ * Use `create(ForceResetPasswordResponseSchema)` to create a new message.
+ */
+export const ForceResetPasswordResponseSchema: GenMessage<ForceResetPasswordResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 14);
+
+/**
+ * @generated from message mychat.auth.v1.PurgeAccountRequest
+ */
+export type PurgeAccountRequest = Message<'mychat.auth.v1.PurgeAccountRequest'> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message mychat.auth.v1.PurgeAccountRequest.
+ * Use `create(PurgeAccountRequestSchema)` to create a new message.
+ */
+export const PurgeAccountRequestSchema: GenMessage<PurgeAccountRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 15);
+
+/**
+ * @generated from message mychat.auth.v1.PurgeAccountResponse
+ */
+export type PurgeAccountResponse = Message<'mychat.auth.v1.PurgeAccountResponse'> & {};
+
+/**
+ * Describes the message mychat.auth.v1.PurgeAccountResponse.
+ * Use `create(PurgeAccountResponseSchema)` to create a new message.
+ */
+export const PurgeAccountResponseSchema: GenMessage<PurgeAccountResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 16);
+
+/**
+ * @generated from message mychat.auth.v1.CountAccountsRequest
+ */
+export type CountAccountsRequest = Message<'mychat.auth.v1.CountAccountsRequest'> & {};
+
+/**
+ * Describes the message mychat.auth.v1.CountAccountsRequest.
+ * Use `create(CountAccountsRequestSchema)` to create a new message.
+ */
+export const CountAccountsRequestSchema: GenMessage<CountAccountsRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 17);
+
+/**
+ * @generated from message mychat.auth.v1.CountAccountsResponse
+ */
+export type CountAccountsResponse = Message<'mychat.auth.v1.CountAccountsResponse'> & {
+  /**
+   * @generated from field: int64 accounts = 1 [jstype = JS_STRING];
+   */
+  accounts: string;
+
+  /**
+   * @generated from field: int64 disabled = 2 [jstype = JS_STRING];
+   */
+  disabled: string;
+};
+
+/**
+ * Describes the message mychat.auth.v1.CountAccountsResponse.
+ * Use `create(CountAccountsResponseSchema)` to create a new message.
+ */
+export const CountAccountsResponseSchema: GenMessage<CountAccountsResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_auth_v1_auth, 18);
 
 /**
  * @generated from message mychat.auth.v1.LiveSessionsRequest
@@ -36,7 +405,7 @@ export type LiveSessionsRequest = Message<'mychat.auth.v1.LiveSessionsRequest'> 
  */
 export const LiveSessionsRequestSchema: GenMessage<LiveSessionsRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 0);
+  messageDesc(file_mychat_auth_v1_auth, 19);
 
 /**
  * @generated from message mychat.auth.v1.LiveSessionsResponse
@@ -54,7 +423,7 @@ export type LiveSessionsResponse = Message<'mychat.auth.v1.LiveSessionsResponse'
  */
 export const LiveSessionsResponseSchema: GenMessage<LiveSessionsResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 1);
+  messageDesc(file_mychat_auth_v1_auth, 20);
 
 /**
  * @generated from message mychat.auth.v1.LookupUsersRequest
@@ -72,7 +441,7 @@ export type LookupUsersRequest = Message<'mychat.auth.v1.LookupUsersRequest'> & 
  */
 export const LookupUsersRequestSchema: GenMessage<LookupUsersRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 2);
+  messageDesc(file_mychat_auth_v1_auth, 21);
 
 /**
  * @generated from message mychat.auth.v1.LookupUsersResponse
@@ -92,7 +461,7 @@ export type LookupUsersResponse = Message<'mychat.auth.v1.LookupUsersResponse'> 
  */
 export const LookupUsersResponseSchema: GenMessage<LookupUsersResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 3);
+  messageDesc(file_mychat_auth_v1_auth, 22);
 
 /**
  * @generated from message mychat.auth.v1.FindUsersRequest
@@ -115,7 +484,7 @@ export type FindUsersRequest = Message<'mychat.auth.v1.FindUsersRequest'> & {
  */
 export const FindUsersRequestSchema: GenMessage<FindUsersRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 4);
+  messageDesc(file_mychat_auth_v1_auth, 23);
 
 /**
  * @generated from message mychat.auth.v1.FindUsersResponse
@@ -133,7 +502,7 @@ export type FindUsersResponse = Message<'mychat.auth.v1.FindUsersResponse'> & {
  */
 export const FindUsersResponseSchema: GenMessage<FindUsersResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 5);
+  messageDesc(file_mychat_auth_v1_auth, 24);
 
 /**
  * A client's description of itself.
@@ -167,7 +536,7 @@ export type Device = Message<'mychat.auth.v1.Device'> & {
  * Describes the message mychat.auth.v1.Device.
  * Use `create(DeviceSchema)` to create a new message.
  */
-export const DeviceSchema: GenMessage<Device> = /*@__PURE__*/ messageDesc(file_mychat_auth_v1_auth, 6);
+export const DeviceSchema: GenMessage<Device> = /*@__PURE__*/ messageDesc(file_mychat_auth_v1_auth, 25);
 
 /**
  * @generated from message mychat.auth.v1.User
@@ -213,7 +582,7 @@ export type User = Message<'mychat.auth.v1.User'> & {
  * Describes the message mychat.auth.v1.User.
  * Use `create(UserSchema)` to create a new message.
  */
-export const UserSchema: GenMessage<User> = /*@__PURE__*/ messageDesc(file_mychat_auth_v1_auth, 7);
+export const UserSchema: GenMessage<User> = /*@__PURE__*/ messageDesc(file_mychat_auth_v1_auth, 26);
 
 /**
  * @generated from message mychat.auth.v1.Session
@@ -260,7 +629,7 @@ export type Session = Message<'mychat.auth.v1.Session'> & {
  * Describes the message mychat.auth.v1.Session.
  * Use `create(SessionSchema)` to create a new message.
  */
-export const SessionSchema: GenMessage<Session> = /*@__PURE__*/ messageDesc(file_mychat_auth_v1_auth, 8);
+export const SessionSchema: GenMessage<Session> = /*@__PURE__*/ messageDesc(file_mychat_auth_v1_auth, 27);
 
 /**
  * @generated from message mychat.auth.v1.SendVerificationCodeRequest
@@ -309,7 +678,7 @@ export type SendVerificationCodeRequest = Message<'mychat.auth.v1.SendVerificati
  */
 export const SendVerificationCodeRequestSchema: GenMessage<SendVerificationCodeRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 9);
+  messageDesc(file_mychat_auth_v1_auth, 28);
 
 /**
  * @generated from message mychat.auth.v1.SendVerificationCodeResponse
@@ -332,7 +701,7 @@ export type SendVerificationCodeResponse = Message<'mychat.auth.v1.SendVerificat
  */
 export const SendVerificationCodeResponseSchema: GenMessage<SendVerificationCodeResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 10);
+  messageDesc(file_mychat_auth_v1_auth, 29);
 
 /**
  * @generated from message mychat.auth.v1.RegisterRequest
@@ -385,7 +754,7 @@ export type RegisterRequest = Message<'mychat.auth.v1.RegisterRequest'> & {
  */
 export const RegisterRequestSchema: GenMessage<RegisterRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 11);
+  messageDesc(file_mychat_auth_v1_auth, 30);
 
 /**
  * @generated from message mychat.auth.v1.RegisterResponse
@@ -403,7 +772,7 @@ export type RegisterResponse = Message<'mychat.auth.v1.RegisterResponse'> & {
  */
 export const RegisterResponseSchema: GenMessage<RegisterResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 12);
+  messageDesc(file_mychat_auth_v1_auth, 31);
 
 /**
  * @generated from message mychat.auth.v1.LoginRequest
@@ -461,7 +830,7 @@ export type LoginRequest = Message<'mychat.auth.v1.LoginRequest'> & {
  */
 export const LoginRequestSchema: GenMessage<LoginRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 13);
+  messageDesc(file_mychat_auth_v1_auth, 32);
 
 /**
  * @generated from message mychat.auth.v1.LoginResponse
@@ -479,7 +848,7 @@ export type LoginResponse = Message<'mychat.auth.v1.LoginResponse'> & {
  */
 export const LoginResponseSchema: GenMessage<LoginResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 14);
+  messageDesc(file_mychat_auth_v1_auth, 33);
 
 /**
  * @generated from message mychat.auth.v1.RefreshSessionRequest
@@ -497,7 +866,7 @@ export type RefreshSessionRequest = Message<'mychat.auth.v1.RefreshSessionReques
  */
 export const RefreshSessionRequestSchema: GenMessage<RefreshSessionRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 15);
+  messageDesc(file_mychat_auth_v1_auth, 34);
 
 /**
  * @generated from message mychat.auth.v1.RefreshSessionResponse
@@ -515,7 +884,7 @@ export type RefreshSessionResponse = Message<'mychat.auth.v1.RefreshSessionRespo
  */
 export const RefreshSessionResponseSchema: GenMessage<RefreshSessionResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 16);
+  messageDesc(file_mychat_auth_v1_auth, 35);
 
 /**
  * @generated from message mychat.auth.v1.LogoutRequest
@@ -528,7 +897,7 @@ export type LogoutRequest = Message<'mychat.auth.v1.LogoutRequest'> & {};
  */
 export const LogoutRequestSchema: GenMessage<LogoutRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 17);
+  messageDesc(file_mychat_auth_v1_auth, 36);
 
 /**
  * @generated from message mychat.auth.v1.LogoutResponse
@@ -541,7 +910,7 @@ export type LogoutResponse = Message<'mychat.auth.v1.LogoutResponse'> & {};
  */
 export const LogoutResponseSchema: GenMessage<LogoutResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 18);
+  messageDesc(file_mychat_auth_v1_auth, 37);
 
 /**
  * @generated from message mychat.auth.v1.DeviceSession
@@ -581,7 +950,7 @@ export type DeviceSession = Message<'mychat.auth.v1.DeviceSession'> & {
  */
 export const DeviceSessionSchema: GenMessage<DeviceSession> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 19);
+  messageDesc(file_mychat_auth_v1_auth, 38);
 
 /**
  * @generated from message mychat.auth.v1.ListDevicesRequest
@@ -594,7 +963,7 @@ export type ListDevicesRequest = Message<'mychat.auth.v1.ListDevicesRequest'> & 
  */
 export const ListDevicesRequestSchema: GenMessage<ListDevicesRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 20);
+  messageDesc(file_mychat_auth_v1_auth, 39);
 
 /**
  * @generated from message mychat.auth.v1.ListDevicesResponse
@@ -612,7 +981,7 @@ export type ListDevicesResponse = Message<'mychat.auth.v1.ListDevicesResponse'> 
  */
 export const ListDevicesResponseSchema: GenMessage<ListDevicesResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 21);
+  messageDesc(file_mychat_auth_v1_auth, 40);
 
 /**
  * @generated from message mychat.auth.v1.RevokeDeviceRequest
@@ -630,7 +999,7 @@ export type RevokeDeviceRequest = Message<'mychat.auth.v1.RevokeDeviceRequest'> 
  */
 export const RevokeDeviceRequestSchema: GenMessage<RevokeDeviceRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 22);
+  messageDesc(file_mychat_auth_v1_auth, 41);
 
 /**
  * @generated from message mychat.auth.v1.RevokeDeviceResponse
@@ -643,7 +1012,7 @@ export type RevokeDeviceResponse = Message<'mychat.auth.v1.RevokeDeviceResponse'
  */
 export const RevokeDeviceResponseSchema: GenMessage<RevokeDeviceResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 23);
+  messageDesc(file_mychat_auth_v1_auth, 42);
 
 /**
  * @generated from message mychat.auth.v1.ResetPasswordRequest
@@ -686,7 +1055,7 @@ export type ResetPasswordRequest = Message<'mychat.auth.v1.ResetPasswordRequest'
  */
 export const ResetPasswordRequestSchema: GenMessage<ResetPasswordRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 24);
+  messageDesc(file_mychat_auth_v1_auth, 43);
 
 /**
  * @generated from message mychat.auth.v1.ResetPasswordResponse
@@ -699,7 +1068,7 @@ export type ResetPasswordResponse = Message<'mychat.auth.v1.ResetPasswordRespons
  */
 export const ResetPasswordResponseSchema: GenMessage<ResetPasswordResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 25);
+  messageDesc(file_mychat_auth_v1_auth, 44);
 
 /**
  * @generated from message mychat.auth.v1.ChangePasswordRequest
@@ -722,7 +1091,7 @@ export type ChangePasswordRequest = Message<'mychat.auth.v1.ChangePasswordReques
  */
 export const ChangePasswordRequestSchema: GenMessage<ChangePasswordRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 26);
+  messageDesc(file_mychat_auth_v1_auth, 45);
 
 /**
  * @generated from message mychat.auth.v1.ChangePasswordResponse
@@ -735,7 +1104,7 @@ export type ChangePasswordResponse = Message<'mychat.auth.v1.ChangePasswordRespo
  */
 export const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 27);
+  messageDesc(file_mychat_auth_v1_auth, 46);
 
 /**
  * @generated from message mychat.auth.v1.GetMeRequest
@@ -748,7 +1117,7 @@ export type GetMeRequest = Message<'mychat.auth.v1.GetMeRequest'> & {};
  */
 export const GetMeRequestSchema: GenMessage<GetMeRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 28);
+  messageDesc(file_mychat_auth_v1_auth, 47);
 
 /**
  * @generated from message mychat.auth.v1.GetMeResponse
@@ -766,7 +1135,7 @@ export type GetMeResponse = Message<'mychat.auth.v1.GetMeResponse'> & {
  */
 export const GetMeResponseSchema: GenMessage<GetMeResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 29);
+  messageDesc(file_mychat_auth_v1_auth, 48);
 
 /**
  * @generated from message mychat.auth.v1.UpdateProfileRequest
@@ -794,7 +1163,7 @@ export type UpdateProfileRequest = Message<'mychat.auth.v1.UpdateProfileRequest'
  */
 export const UpdateProfileRequestSchema: GenMessage<UpdateProfileRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 30);
+  messageDesc(file_mychat_auth_v1_auth, 49);
 
 /**
  * @generated from message mychat.auth.v1.UpdateProfileResponse
@@ -812,7 +1181,7 @@ export type UpdateProfileResponse = Message<'mychat.auth.v1.UpdateProfileRespons
  */
 export const UpdateProfileResponseSchema: GenMessage<UpdateProfileResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 31);
+  messageDesc(file_mychat_auth_v1_auth, 50);
 
 /**
  * @generated from message mychat.auth.v1.SetAvatarRequest
@@ -832,7 +1201,7 @@ export type SetAvatarRequest = Message<'mychat.auth.v1.SetAvatarRequest'> & {
  */
 export const SetAvatarRequestSchema: GenMessage<SetAvatarRequest> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 32);
+  messageDesc(file_mychat_auth_v1_auth, 51);
 
 /**
  * @generated from message mychat.auth.v1.SetAvatarResponse
@@ -850,7 +1219,7 @@ export type SetAvatarResponse = Message<'mychat.auth.v1.SetAvatarResponse'> & {
  */
 export const SetAvatarResponseSchema: GenMessage<SetAvatarResponse> =
   /*@__PURE__*/
-  messageDesc(file_mychat_auth_v1_auth, 33);
+  messageDesc(file_mychat_auth_v1_auth, 52);
 
 /**
  * AuthService: verification codes, accounts and device sessions. Public through
@@ -1019,5 +1388,94 @@ export const UserDirectoryService: GenService<{
     methodKind: 'unary';
     input: typeof LiveSessionsRequestSchema;
     output: typeof LiveSessionsResponseSchema;
+  };
+  /**
+   * The admin service (console): accounts with their console role and disabled state.
+   *
+   * @generated from rpc mychat.auth.v1.UserDirectoryService.GetAccounts
+   */
+  getAccounts: {
+    methodKind: 'unary';
+    input: typeof GetAccountsRequestSchema;
+    output: typeof GetAccountsResponseSchema;
+  };
+  /**
+   * @generated from rpc mychat.auth.v1.UserDirectoryService.SearchAccounts
+   */
+  searchAccounts: {
+    methodKind: 'unary';
+    input: typeof SearchAccountsRequestSchema;
+    output: typeof SearchAccountsResponseSchema;
+  };
+  /**
+   * The admin service: an account's live device sessions.
+   *
+   * @generated from rpc mychat.auth.v1.UserDirectoryService.AccountSessions
+   */
+  accountSessions: {
+    methodKind: 'unary';
+    input: typeof AccountSessionsRequestSchema;
+    output: typeof AccountSessionsResponseSchema;
+  };
+  /**
+   * The admin service: disables (every session ended, logins refused) or enables an account.
+   *
+   * @generated from rpc mychat.auth.v1.UserDirectoryService.SetAccountDisabled
+   */
+  setAccountDisabled: {
+    methodKind: 'unary';
+    input: typeof SetAccountDisabledRequestSchema;
+    output: typeof SetAccountDisabledResponseSchema;
+  };
+  /**
+   * The admin service and `mychat admin create`: sets the console role (0 none, 1 moderator,
+   * 2 admin).
+   *
+   * @generated from rpc mychat.auth.v1.UserDirectoryService.SetAccountRole
+   */
+  setAccountRole: {
+    methodKind: 'unary';
+    input: typeof SetAccountRoleRequestSchema;
+    output: typeof SetAccountRoleResponseSchema;
+  };
+  /**
+   * The admin service (step-up): checks a user's password under the login's per-user pauses.
+   *
+   * @generated from rpc mychat.auth.v1.UserDirectoryService.VerifyPassword
+   */
+  verifyPassword: {
+    methodKind: 'unary';
+    input: typeof VerifyPasswordRequestSchema;
+    output: typeof VerifyPasswordResponseSchema;
+  };
+  /**
+   * The admin service: a new random password, every session ended.
+   *
+   * @generated from rpc mychat.auth.v1.UserDirectoryService.ForceResetPassword
+   */
+  forceResetPassword: {
+    methodKind: 'unary';
+    input: typeof ForceResetPasswordRequestSchema;
+    output: typeof ForceResetPasswordResponseSchema;
+  };
+  /**
+   * The admin service: deletes the account (profile, sessions, role), every session ended.
+   *
+   * @generated from rpc mychat.auth.v1.UserDirectoryService.PurgeAccount
+   */
+  purgeAccount: {
+    methodKind: 'unary';
+    input: typeof PurgeAccountRequestSchema;
+    output: typeof PurgeAccountResponseSchema;
+  };
+  /**
+   * The admin service's dashboard: accounts, and how many are disabled.
+   *
+   * @generated from rpc mychat.auth.v1.UserDirectoryService.CountAccounts
+   */
+  countAccounts: {
+    methodKind: 'unary';
+    input: typeof CountAccountsRequestSchema;
+    output: typeof CountAccountsResponseSchema;
   };
 }> = /*@__PURE__*/ serviceDesc(file_mychat_auth_v1_auth, 1);
