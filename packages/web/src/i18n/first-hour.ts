@@ -11,6 +11,7 @@ export const firstHourEn = {
     logout: 'You signed out.',
     'password-changed': 'Your password was changed, so this device was signed out.',
     'password-reset': 'Your password was reset, so this device was signed out.',
+    disabled: 'An operator disabled this account.',
     other: 'Your session ended. Please log in again.',
   },
   drive: {
@@ -25,6 +26,7 @@ export const firstHourZhCN: typeof firstHourEn = {
     logout: '你已退出登录。',
     'password-changed': '你的密码已修改，此设备已退出登录。',
     'password-reset': '你的密码已重置，此设备已退出登录。',
+    disabled: '此账号已被管理员停用。',
     other: '登录已失效，请重新登录。',
   },
   drive: {
