@@ -214,40 +214,29 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
   }),
 };
 
+/** The services, in start order (the split topology's service processes run these). */
+const CORE: readonly ModuleName[] = [
+  'auth',
+  'contacts',
+  'message',
+  'media',
+  'moments',
+  'push',
+  'search',
+  'rooms',
+  'calls',
+  'square',
+  'admin',
+  'worker',
+];
+
 /** Meta-targets only list modules. */
 export const META_TARGETS: Record<string, readonly ModuleName[]> = {
   // The gateway comes last: it starts taking client traffic only once every service of the
   // process has registered, so a client reconnecting during a restart never reaches a
   // half-started process (start order follows this list).
-  all: [
-    'auth',
-    'contacts',
-    'message',
-    'media',
-    'moments',
-    'push',
-    'search',
-    'rooms',
-    'calls',
-    'square',
-    'admin',
-    'worker',
-    'gateway',
-  ],
+  all: [...CORE, 'gateway'],
   // The split topology's two kinds of process: the services, and the public edge in front.
-  core: [
-    'auth',
-    'contacts',
-    'message',
-    'media',
-    'moments',
-    'push',
-    'search',
-    'rooms',
-    'calls',
-    'square',
-    'admin',
-    'worker',
-  ],
+  core: CORE,
   edge: ['gateway'],
 };
