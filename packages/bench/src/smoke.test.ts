@@ -99,8 +99,12 @@ describe('bench scenarios, tiny runs on the all-in-one server', () => {
       if (scenario === 'moments')
         expect(r.extra).toMatchObject({ timeline_pointers_missing: 0, read_errors: 0, publish_errors: 0 });
       if (scenario === 'saturate') {
-        const steps = (r.extra as { steps: { lost: number }[] }).steps;
-        expect(steps.map((s) => s.lost)).toEqual([0, 0]);
+        // On a loaded machine the first step may miss its rate (a step must reach 95 % of it)
+        // and end the run; when it passed, the second step ran and lost nothing either.
+        const steps = (r.extra as { steps: { lost: number; good: number; achieved: number }[] }).steps;
+        expect(steps[0]).toMatchObject({ lost: 0 });
+        if (steps[0]!.good) expect(steps.map((s) => s.lost)).toEqual([0, 0]);
+        else expect(steps[0]!.achieved).toBeLessThan(20 * 0.95);
       }
     },
     120_000,
