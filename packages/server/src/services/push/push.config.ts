@@ -41,6 +41,11 @@ export const pushConfigSchema = cfg.group({
   timeoutMs: cfg.int(10_000, 100, 120_000),
   /** Pushes in flight at once per sending process. */
   concurrency: cfg.int(64, 1, 4096),
+  /**
+   * Threads that encrypt pushes beside the event loop of the process that fans them out (an
+   * ECDH agreement and AES-GCM per subscription); 0 encrypts on the event loop.
+   */
+  encryptThreads: cfg.int(1, 0, 16),
   /** A subscription whose push service failed (not 404/410) this many times in a row is deleted. */
   maxFailures: cfg.int(20, 1, 100_000),
   /** How often held (do-not-disturb) pushes are looked at, seconds. */

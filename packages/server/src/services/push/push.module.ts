@@ -16,6 +16,7 @@ import { EndpointPolicy, type Resolver } from './push.address.js';
 import { UserChannels } from './push.channels.js';
 import type { PushConfig } from './push.config.js';
 import { PushDispatch } from './push.dispatch.js';
+import { pushEncrypter } from './push.encrypt.js';
 import { pushMigrations } from './push.migrations.js';
 import { PushNotifier } from './push.notifier.js';
 import { PushRepository } from './push.repository.js';
@@ -37,8 +38,11 @@ interface CommonDeps {
   resolver?: Resolver;
 }
 
-/** What both halves of the module share: keys, the address policy and the sender. */
-function common(d: CommonDeps) {
+/**
+ * What both halves of the module share: keys, the address policy and the sender (the half that
+ * fans out encrypts on `encryptThreads` threads; the service's test pushes on the event loop).
+ */
+function common(d: CommonDeps, encryptThreads = 0) {
   const c = d.config;
   const keys = loadVapidKeys(inDataDir(d.dataDir, c.vapidKeyFile));
   const policy = new EndpointPolicy(c.allowedPrivateEndpoints, d.resolver);
@@ -51,6 +55,7 @@ function common(d: CommonDeps) {
     ...(c.caFile && { ca: fs.readFileSync(inDataDir(d.dataDir, c.caFile), 'utf8') }),
     logger: d.logger,
     metrics,
+    encrypter: pushEncrypter(encryptThreads, d.logger),
   });
   return { keys, policy, metrics, sender, repo: PushRepository.of(d.sql) };
 }
@@ -104,7 +109,7 @@ export async function initPush(d: CommonDeps & { ids: IdGenerator }): Promise<Se
     },
     stop: async () => {
       await ended?.unsubscribe();
-      sender.close();
+      await sender.close();
     },
   };
 }
@@ -125,7 +130,7 @@ export async function initPushSender(
   d: CommonDeps & { peers: Peers<'message' | 'auth'> },
 ): Promise<ServiceInstance<PushSenderValue>> {
   await d.sql.migrate('push', pushMigrations);
-  const { sender, repo, metrics } = common(d);
+  const { sender, repo, metrics } = common(d, d.config.encryptThreads);
   const c = d.config;
   const names = new Map<string, { name: string; until: number }>();
   const holder: { channels?: UserChannels } = {};
@@ -204,7 +209,7 @@ export async function initPushSender(
       clearInterval(release);
       await channels.stop();
       await notifier.stop();
-      sender.close();
+      await sender.close();
     },
   };
 }

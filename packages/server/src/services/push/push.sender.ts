@@ -1,9 +1,9 @@
 import https from 'node:https';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import webpush from 'web-push';
 import { AppError } from '../../kernel/errors.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { EndpointPolicy } from './push.address.js';
+import { InlineEncrypter, type PushEncrypter } from './push.encrypt.js';
 import { postPinned } from './push.http.js';
 import type { VapidSigner } from './push.vapid.js';
 
@@ -102,18 +102,23 @@ export interface PushSenderDeps {
   ca?: string;
   logger: Logger;
   metrics: PushMetrics;
+  /** Where pushes are encrypted (default: on the event loop). */
+  encrypter?: PushEncrypter;
 }
 
 /**
- * Encrypts (aes128gcm, RFC 8291) and signs (VAPID) one push with web-push's
- * generateRequestDetails, and sends it itself to the address the endpoint check returned.
+ * Encrypts (aes128gcm, RFC 8291: web-push's generateRequestDetails, on a thread of its own
+ * when configured) and signs (VAPID) one push, and sends it itself to the address the endpoint
+ * check returned.
  */
 export class PushSender {
   private readonly agent: https.Agent;
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly encrypter: PushEncrypter;
 
   constructor(private readonly d: PushSenderDeps) {
+    this.encrypter = d.encrypter ?? new InlineEncrypter();
     this.agent = new https.Agent({ keepAlive: true, maxSockets: d.concurrency, ca: d.ca });
   }
 
@@ -144,7 +149,7 @@ export class PushSender {
       if (err instanceof AppError) return 'refused';
       throw err;
     }
-    const details = webpush.generateRequestDetails(
+    const details = await this.encrypter.encrypt(
       { endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } },
       payload,
       {
@@ -154,10 +159,10 @@ export class PushSender {
         ...(o.topic && { topic: o.topic }),
       },
     );
-    const headers = details.headers as Record<string, string | number>;
+    const headers = details.headers;
     headers.Authorization = this.d.vapid.header(pinned.url.origin);
     try {
-      const answer = await postPinned(pinned, headers, details.body as Uint8Array | null, {
+      const answer = await postPinned(pinned, headers, details.body, {
         timeoutMs: this.d.timeoutMs,
         agent: this.agent,
       });
@@ -179,7 +184,8 @@ export class PushSender {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.agent.destroy();
+    await this.encrypter.close();
   }
 }
