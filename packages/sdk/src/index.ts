@@ -117,6 +117,7 @@ export {
 } from './search-api.js';
 export { GroupsApi, type GroupInviteLink } from './groups-api.js';
 export { FavoritesApi, type Favorite, type FavoritesEvents } from './favorites-api.js';
+export { StickersApi, type Sticker, type StickerPack, type StickersEvents } from './stickers-api.js';
 export {
   DriveApi,
   type DriveEntry,

@@ -41,6 +41,11 @@ export type MessageContent =
    * first. Open their files with `media.attachmentUrl` on THIS message's conversation and seq.
    */
   | { type: 'chatRecord'; title: string; sourceType: ConversationType; items: ChatRecordItem[] }
+  /**
+   * A sticker (表情包), drawn without a bubble: the sender's own (`packId` empty) or one of an
+   * installed pack's. Open `image` through `media.attachmentUrl` (original: stays animated).
+   */
+  | { type: 'sticker'; image?: MediaRef; packId: string; emoji: string }
   /** A listen-together room card: join it with `client.rooms.join(roomId)`. */
   | { type: 'room'; roomId: string; title: string }
   /**

@@ -13,6 +13,7 @@ import {
   rooms,
   search,
   square,
+  stickers,
 } from '@mychat/protocol';
 import type { RpcHub } from '../rpc/rpc-hub.js';
 
@@ -27,6 +28,7 @@ export const SERVICE_APIS = {
     public: message.MessageService,
     internal: message.MessageInternalService,
     favorites: favorites.FavoritesService,
+    stickers: stickers.StickersService,
   },
   media: { public: media.MediaService, internal: media.MediaInternalService },
   moments: { public: moments.MomentsService, internal: moments.MomentsInternalService },

@@ -22,6 +22,7 @@ import { MediaService } from './media.service.js';
 import { MediaWorker } from './media.worker.js';
 import { AvatarFiles } from './media.avatars.js';
 import { FavoriteFiles } from './media.favorites.js';
+import { StickerFiles } from './media.stickers.js';
 import { MomentFiles } from './media.moments.js';
 import { RoomTracks } from './media.rooms.js';
 import { UploadReservations } from './media.reservations.js';
@@ -103,6 +104,7 @@ export async function initMedia(d: MediaModuleDeps): Promise<ServiceInstance<voi
           new MomentFiles(service, repo),
           new AvatarFiles(service, repo, () => d.clock.now()),
           new FavoriteFiles(service, repo, () => d.clock.now()),
+          new StickerFiles(service, repo, () => d.clock.now()),
           new RoomTracks(service, repo),
           () => repo.storageUsage(),
         ),

@@ -6,6 +6,7 @@ import { parseId as id } from '../../kernel/ids.js';
 import { requireCaller } from '../../rpc/call-context.js';
 import type { AvatarFiles } from './media.avatars.js';
 import type { FavoriteFiles } from './media.favorites.js';
+import type { StickerFiles, StickerHolder } from './media.stickers.js';
 import type { DriveService } from './media.drive.js';
 import type { MomentFiles, MomentHolder } from './media.moments.js';
 import type { RoomTrackHolder, RoomTracks } from './media.rooms.js';
@@ -115,12 +116,18 @@ function roomHolderOf(h: pb.RoomTrackHolder | undefined): RoomTrackHolder {
   return { ownerId: id(h?.ownerId, 'holder.ownerId'), roomId: id(h?.roomId, 'holder.roomId') };
 }
 
+/** A sticker's holder: a user's sticker, or a pack (no user). */
+function stickerHolderOf(h: pb.StickerHolder | undefined): StickerHolder {
+  return { holderId: id(h?.holderId, 'holder.holderId'), userId: h?.userId ? id(h.userId, 'holder.userId') : '' };
+}
+
 export function mediaInternalRpc(
   service: MediaService,
   drive: DriveService,
   moments: MomentFiles,
   avatars: AvatarFiles,
   favorites: FavoriteFiles,
+  stickers: StickerFiles,
   rooms: RoomTracks,
   usage: () => Promise<{ bytes: number; files: number }>,
 ): ServiceImpl<typeof pb.MediaInternalService> {
@@ -257,6 +264,36 @@ export function mediaInternalRpc(
       await favorites.release(
         id(req.userId, 'userId'),
         id(req.favoriteId, 'favoriteId'),
+        req.mediaIds.map((m) => id(m, 'mediaIds')),
+      );
+      return {};
+    },
+    async holdStickerMedia(req) {
+      const mediaId = id(req.mediaId, 'mediaId');
+      let message;
+      if (req.conversationId) {
+        if (!CLIENT_MSG_ID.test(req.clientMsgId))
+          throw errors.invalidArgument('clientMsgId is not valid', 'clientMsgId');
+        message = {
+          mediaId,
+          convId: id(req.conversationId, 'conversationId'),
+          senderId: id(req.senderId, 'senderId'),
+          clientMsgId: req.clientMsgId,
+        };
+      }
+      const owner = message ? '' : id(req.ownerId, 'ownerId');
+      const m = await stickers.hold(stickerHolderOf(req.holder), mediaId, message, owner);
+      return { media: mediaView(m) };
+    },
+    async signStickerUrls(req) {
+      const r = await stickers.sign(
+        req.files.map((f) => ({ holder: stickerHolderOf(f.holder), mediaId: id(f.mediaId, 'files.mediaId') })),
+      );
+      return { urls: r.urls, expiresAt: timestampFromMs(r.expiresAtMs) };
+    },
+    async releaseStickerMedia(req) {
+      await stickers.release(
+        stickerHolderOf(req.holder),
         req.mediaIds.map((m) => id(m, 'mediaIds')),
       );
       return {};

@@ -1,5 +1,5 @@
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { favorites as favPb, message as pb } from '@mychat/protocol';
+import { favorites as favPb, message as pb, stickers as stkPb } from '@mychat/protocol';
 import type { Registry } from 'prom-client';
 import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
@@ -36,6 +36,10 @@ import { favoritesMigrations } from './favorites/favorites.migrations.js';
 import { FavoritesRepository } from './favorites/favorites.repository.js';
 import { favoritesRpc } from './favorites/favorites.rpc.js';
 import { FavoritesService } from './favorites/favorites.service.js';
+import { stickersMigrations } from './stickers/stickers.migrations.js';
+import { StickersRepository } from './stickers/stickers.repository.js';
+import { stickerPacksInternalRpc, stickersRpc } from './stickers/stickers.rpc.js';
+import { StickersService } from './stickers/stickers.service.js';
 import { moderationRpc } from './message.moderation.js';
 
 export interface MessageModuleDeps {
@@ -119,6 +123,17 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
     clock: d.clock,
     max: d.config.favoritesMax,
   });
+  // Stickers (表情包): the same, migrated as `stk`.
+  await d.sql.migrate('stk', stickersMigrations);
+  const stickers = new StickersService({
+    repo: new StickersRepository(d.sql),
+    store,
+    media: mediaClient,
+    bus: d.bus,
+    ids: d.ids,
+    clock: d.clock,
+    max: d.config.stickersMax,
+  });
   const admin = new ConversationAdmin({ store, bus: d.bus, ids: d.ids, clock: d.clock });
   return {
     value: undefined,
@@ -137,8 +152,10 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
         ...roomCardRpc(parts.sender),
         ...callsRpc(deps),
         ...moderationRpc(store, parts.recall),
+        ...stickerPacksInternalRpc(stickers),
       }),
       serves(favPb.FavoritesService, favoritesRpc(favorites)),
+      serves(stkPb.StickersService, stickersRpc(stickers)),
     ],
   };
 }
