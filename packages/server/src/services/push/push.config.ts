@@ -1,5 +1,5 @@
 import { cfg } from '../../kernel/config.js';
-import { parseCidr } from './push.address.js';
+import { parseCidr } from '../../kernel/public-address.js';
 
 /** The push module's settings (`push.*`, MYCHAT_PUSH_*). */
 export const pushConfigSchema = cfg.group({
