@@ -118,7 +118,10 @@ function roomHolderOf(h: pb.RoomTrackHolder | undefined): RoomTrackHolder {
 
 /** A sticker's holder: a user's sticker, or a pack (no user). */
 function stickerHolderOf(h: pb.StickerHolder | undefined): StickerHolder {
-  return { holderId: id(h?.holderId, 'holder.holderId'), userId: h?.userId ? id(h.userId, 'holder.userId') : '' };
+  return {
+    holderId: id(h?.holderId, 'holder.holderId'),
+    userId: h?.userId ? id(h.userId, 'holder.userId') : '',
+  };
 }
 
 export function mediaInternalRpc(
@@ -270,24 +273,28 @@ export function mediaInternalRpc(
     },
     async holdStickerMedia(req) {
       const mediaId = id(req.mediaId, 'mediaId');
-      let message;
-      if (req.conversationId) {
-        if (!CLIENT_MSG_ID.test(req.clientMsgId))
-          throw errors.invalidArgument('clientMsgId is not valid', 'clientMsgId');
-        message = {
-          mediaId,
-          convId: id(req.conversationId, 'conversationId'),
-          senderId: id(req.senderId, 'senderId'),
-          clientMsgId: req.clientMsgId,
+      const holder = stickerHolderOf(req.holder);
+      if (!req.conversationId)
+        return {
+          media: mediaView(await stickers.hold(holder, mediaId, undefined, id(req.ownerId, 'ownerId'))),
         };
-      }
-      const owner = message ? '' : id(req.ownerId, 'ownerId');
-      const m = await stickers.hold(stickerHolderOf(req.holder), mediaId, message, owner);
+      if (!CLIENT_MSG_ID.test(req.clientMsgId))
+        throw errors.invalidArgument('clientMsgId is not valid', 'clientMsgId');
+      const message = {
+        mediaId,
+        convId: id(req.conversationId, 'conversationId'),
+        senderId: id(req.senderId, 'senderId'),
+        clientMsgId: req.clientMsgId,
+      };
+      const m = await stickers.hold(holder, mediaId, message, '');
       return { media: mediaView(m) };
     },
     async signStickerUrls(req) {
       const r = await stickers.sign(
-        req.files.map((f) => ({ holder: stickerHolderOf(f.holder), mediaId: id(f.mediaId, 'files.mediaId') })),
+        req.files.map((f) => ({
+          holder: stickerHolderOf(f.holder),
+          mediaId: id(f.mediaId, 'files.mediaId'),
+        })),
       );
       return { urls: r.urls, expiresAt: timestampFromMs(r.expiresAtMs) };
     },

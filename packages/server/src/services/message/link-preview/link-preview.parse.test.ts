@@ -28,7 +28,12 @@ describe('parsePage', () => {
         `<meta property="og:image" content="javascript:alert(1)">`,
       at,
     );
-    expect(p).toEqual({ title: 'Hello world 😀 A', description: 'd', siteName: 'news.example', imageUrl: '' });
+    expect(p).toEqual({
+      title: 'Hello world 😀 A',
+      description: 'd',
+      siteName: 'news.example',
+      imageUrl: '',
+    });
     expect(parsePage(`<title>${'长'.repeat(300)}</title>`, at).title).toHaveLength(200);
   });
 

@@ -14,7 +14,9 @@ export function decodeEntities(s: string): string {
   return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
     if (e[0] === '#') {
       const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-      return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : m;
+      return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)
+        ? String.fromCodePoint(code)
+        : m;
     }
     return ENTITIES[e.toLowerCase()] ?? m;
   });
@@ -40,7 +42,8 @@ function attributes(tag: string): Map<string, string> {
 /** Decodes a page's bytes by its charset (UTF-8 when unknown or unsupported). */
 export function decodePage(body: Buffer, charset: string): string {
   const head = body.subarray(0, 2048).toString('latin1');
-  const declared = charset || /<meta[^>]+charset\s*=\s*["']?([\w-]+)/i.exec(head)?.[1]?.toLowerCase() || 'utf-8';
+  const declared =
+    charset || /<meta[^>]+charset\s*=\s*["']?([\w-]+)/i.exec(head)?.[1]?.toLowerCase() || 'utf-8';
   try {
     return new TextDecoder(declared).decode(body);
   } catch {
@@ -59,8 +62,10 @@ export function parsePage(html: string, pageUrl: URL): PagePreview {
     const content = a.get('content');
     if (key && content !== undefined && !meta.has(key)) meta.set(key, content);
   }
-  const title = meta.get('og:title') ?? meta.get('twitter:title') ?? /<title[^>]*>([\s\S]*?)<\/title>/i.exec(head)?.[1];
-  const description = meta.get('og:description') ?? meta.get('twitter:description') ?? meta.get('description');
+  const title =
+    meta.get('og:title') ?? meta.get('twitter:title') ?? /<title[^>]*>([\s\S]*?)<\/title>/i.exec(head)?.[1];
+  const description =
+    meta.get('og:description') ?? meta.get('twitter:description') ?? meta.get('description');
   let imageUrl = '';
   const image = meta.get('og:image') ?? meta.get('og:image:url') ?? meta.get('twitter:image');
   if (image) {

@@ -58,7 +58,11 @@ for (const setup of ADMIN_SETUPS) {
       const sticker = { image: { mediaId: files[0]!.id }, packId, emoji: '😺' };
       const sent = (
         await env.messages.sendMessage(
-          { conversationId: conv, clientMsgId: `pk-${n}`, content: { body: { case: 'sticker', value: sticker } } },
+          {
+            conversationId: conv,
+            clientMsgId: `pk-${n}`,
+            content: { body: { case: 'sticker', value: sticker } },
+          },
           ann.h,
         )
       ).message!;
@@ -81,7 +85,11 @@ for (const setup of ADMIN_SETUPS) {
       expect((await stk.listStickers({}, ann.h)).packs.some((p) => p.id === packId)).toBe(false);
       await expectReason(
         env.messages.sendMessage(
-          { conversationId: conv, clientMsgId: `pk-2-${n}`, content: { body: { case: 'sticker', value: sticker } } },
+          {
+            conversationId: conv,
+            clientMsgId: `pk-2-${n}`,
+            content: { body: { case: 'sticker', value: sticker } },
+          },
           ann.h,
         ),
         'PERMISSION_DENIED',
@@ -101,7 +109,10 @@ for (const setup of ADMIN_SETUPS) {
       const ann = await newUser(env, 'Ann');
       const mine = await upload(admin);
       const hers = await upload(ann);
-      await expectReason(env.console.installStickerPack({ name: 'x', mediaIds: [hers.id] }, ann.h), 'ADMIN_REQUIRED');
+      await expectReason(
+        env.console.installStickerPack({ name: 'x', mediaIds: [hers.id] }, ann.h),
+        'ADMIN_REQUIRED',
+      );
       await expectReason(
         env.console.installStickerPack({ name: 'x', mediaIds: [mine.id] }, moderator.h),
         'ADMIN_REQUIRED',

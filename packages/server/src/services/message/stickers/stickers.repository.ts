@@ -192,7 +192,11 @@ export class StickersRepository {
   /** Deletes a pack; its items (for their files to be let go), or undefined when there was none. */
   async deletePack(packId: string): Promise<PackItemRow[] | undefined> {
     return this.db.transaction().execute(async (tx) => {
-      const found = await tx.selectFrom('sticker_packs').select('id').where('id', '=', packId).executeTakeFirst();
+      const found = await tx
+        .selectFrom('sticker_packs')
+        .select('id')
+        .where('id', '=', packId)
+        .executeTakeFirst();
       if (!found) return undefined;
       const items = (
         await tx.selectFrom('sticker_pack_items').selectAll().where('pack_id', '=', packId).execute()

@@ -4,7 +4,7 @@ import { message as mpb, stickers as pb } from '@mychat/protocol';
 import { errors } from '../../../kernel/errors.js';
 import { parseId } from '../../../kernel/ids.js';
 import { requireCaller } from '../../../rpc/call-context.js';
-import type { StickersService, StickerView } from './stickers.service.js';
+import type { StickerSource, StickersService, StickerView } from './stickers.service.js';
 
 const MAX_IDS = 100;
 
@@ -15,7 +15,7 @@ export function stickersRpc(service: StickersService): ServiceImpl<typeof pb.Sti
   return {
     async addSticker(req, ctx) {
       const caller = requireCaller(ctx);
-      let src;
+      let src: StickerSource;
       if (req.conversationId) {
         if (req.seq < 1) throw errors.invalidArgument('seq must be positive', 'seq');
         if (req.index > 8) throw errors.invalidArgument('index is 0-8', 'index');
@@ -28,7 +28,9 @@ export function stickersRpc(service: StickersService): ServiceImpl<typeof pb.Sti
       const r = await service.list(requireCaller(ctx).userId);
       return {
         stickers: r.stickers.map(stickerMsg),
-        packs: r.packs.map((p) => create(pb.StickerPackSchema, { ...p, stickers: p.stickers.map(stickerMsg) })),
+        packs: r.packs.map((p) =>
+          create(pb.StickerPackSchema, { ...p, stickers: p.stickers.map(stickerMsg) }),
+        ),
         ...(r.expiresAt && { urlsExpireAt: r.expiresAt }),
       };
     },

@@ -117,7 +117,13 @@ export class StickersService {
     const r = await this.d.media.signStickerUrls({
       files: [{ holder: { holderId: s.id, userId: s.userId }, mediaId: s.mediaId }],
     });
-    return { id: s.id, image: fromJsonString(pb.MediaRefSchema, s.image), packId: '', emoji: '', url: r.urls[0] ?? '' };
+    return {
+      id: s.id,
+      image: fromJsonString(pb.MediaRefSchema, s.image),
+      packId: '',
+      emoji: '',
+      url: r.urls[0] ?? '',
+    };
   }
 
   /** The user's stickers and every pack, each with a URL of its original file. */
@@ -187,7 +193,8 @@ export class StickersService {
       throw packInvalid('an image appears twice', 'mediaIds');
     if (p.emojis.length && p.emojis.length !== p.mediaIds.length)
       throw packInvalid('give one emoji per image, or none', 'emojis');
-    if (p.emojis.some((e) => [...e].length > 16)) throw packInvalid('an emoji is up to 16 characters', 'emojis');
+    if (p.emojis.some((e) => [...e].length > 16))
+      throw packInvalid('an emoji is up to 16 characters', 'emojis');
     const packId = this.d.ids.next();
     const holder = { holderId: packId };
     const items: PackItemRow[] = [];

@@ -185,7 +185,10 @@ for (const setup of CONTACTS_SETUPS.filter((s) => !s.fakeMessage)) {
       await expectReason(stk.addSticker({ conversationId: conv, seq: img.seq }, cat.h), 'NOT_FOUND');
       await expectReason(stk.addSticker({ conversationId: conv, seq: 9999 }, ann.h), 'NOT_FOUND');
       await expectReason(
-        send(bob, conv, { case: 'sticker', value: { image: { mediaId: img.mediaId }, emoji: 'x'.repeat(17) } }),
+        send(bob, conv, {
+          case: 'sticker',
+          value: { image: { mediaId: img.mediaId }, emoji: 'x'.repeat(17) },
+        }),
         'FIELD_TOO_LONG',
       );
       for (let i = 0; i < MAX; i++) {
