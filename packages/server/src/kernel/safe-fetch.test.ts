@@ -1,11 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import type { ServerResponse } from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { html, redirect, startPageServer, type PageServer } from '../../test/helpers/page-server.js';
 import { AppError } from './errors.js';
 import type { Resolver } from './public-address.js';
 import { safeGet, type SafeFetchOptions } from './safe-fetch.js';
@@ -16,51 +10,18 @@ import { safeGet, type SafeFetchOptions } from './safe-fetch.js';
  * through; every other loopback, private, link-local or mapped address is refused, before
  * and after redirects.
  */
-const HOST = '127.0.0.2';
-let server: https.Server;
+let pages: PageServer;
+let HOST = '';
 let port = 0;
-let ca: Buffer;
-const routes = new Map<string, (res: ServerResponse) => void>();
-
+let routes: PageServer['routes'];
 beforeAll(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-fetch-'));
-  const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=page.test',
-      '-addext',
-      `subjectAltName=DNS:page.test,DNS:rebind.test,IP:${HOST}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  ca = fs.readFileSync(cert);
-  server = https.createServer({ key: fs.readFileSync(key), cert: ca }, (req, res) => {
-    const route = routes.get(req.url ?? '');
-    if (route) route(res);
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(0, HOST, r));
-  port = (server.address() as AddressInfo).port;
+  pages = await startPageServer();
+  ({ host: HOST, port, routes } = pages);
 });
-afterAll(() => new Promise<void>((r) => server?.close(() => r())));
+afterAll(() => pages?.stop());
 
 const DNS: Record<string, string[]> = {
-  'page.test': [HOST],
+  'page.test': ['127.0.0.2'],
   'private.test': ['10.1.2.3'],
   'mixed.test': ['93.184.216.34', '192.168.0.1'],
   'metadata.test': ['169.254.169.254'],
@@ -78,13 +39,10 @@ const options = (o: Partial<SafeFetchOptions> = {}): SafeFetchOptions => ({
   accept: (t) => t === 'text/html',
   resolve,
   testAllow: (a) => a === HOST,
-  ca,
+  ca: pages.ca,
   ...o,
 });
-const page = (p: string) => `https://page.test:${port}${p}`;
-const html = (body: string) => (res: ServerResponse) =>
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(body);
-const redirect = (to: string) => (res: ServerResponse) => res.writeHead(302, { location: to }).end();
+const page = (p: string) => pages.url(p);
 
 async function reason(p: Promise<unknown>): Promise<string> {
   try {
@@ -194,6 +152,5 @@ describe('safeGet', () => {
       expect(await reason(safeGet(page(p), options({ timeoutMs: 300 })))).toBe('LINK_PREVIEW_UNAVAILABLE');
       expect(Date.now() - t0).toBeLessThan(2000);
     }
-    server.closeAllConnections();
   });
 });
