@@ -136,6 +136,7 @@ export type {
 } from './contacts-types.js';
 export type {
   ChatMessage,
+  LinkPreview,
   ReactionCount,
   ConnectionState,
   ContactEvent,

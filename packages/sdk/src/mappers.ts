@@ -162,6 +162,16 @@ export function toMessage(m: message.Message): ChatMessage {
     }),
     ...(m.editedAt && { editedAt: ms(m.editedAt) }),
     ...(m.hidden && { hidden: true }),
+    ...(m.linkPreview &&
+      !m.recalled &&
+      !m.hidden && {
+        linkPreview: {
+          url: m.linkPreview.url,
+          title: m.linkPreview.title,
+          description: m.linkPreview.description,
+          siteName: m.linkPreview.siteName,
+        },
+      }),
   };
 }
 

@@ -103,6 +103,20 @@ export interface ChatMessage {
   editedAt?: number;
   /** Deleted for me (`messages.hideMessages`, on any of my devices): no content; others still see it. */
   hidden?: boolean;
+  /**
+   * The server's preview of the text's first link (title, description, site), when it could
+   * read the page; it arrives after the message ('messageUpdated'). No image: never hot-link.
+   */
+  linkPreview?: LinkPreview;
+}
+
+/** What the server read from a linked page. */
+export interface LinkPreview {
+  /** The page that answered (after redirects). */
+  url: string;
+  title: string;
+  description: string;
+  siteName: string;
 }
 
 /** `self`: the user's own "file transfer" conversation (messages.fileTransferConversation()). */

@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { cfg } from './config.js';
 
 /**
  * Which addresses the server may connect to on a user's say-so (SSRF protection): a URL a
@@ -143,3 +144,12 @@ export function listedIn(list: BlockList, address: string): boolean {
   const a = v4 ?? address;
   return list.check(a, isIP(a) === 6 ? 'ipv6' : 'ipv4');
 }
+
+/** A config list of addresses and CIDR blocks, each checked when the config loads. */
+export const cidrList = () =>
+  cfg.list([]).superRefine((list, ctx) => {
+    for (const e of list) {
+      const p = parseCidr(e);
+      if (typeof p === 'string') ctx.addIssue({ code: 'custom', message: p });
+    }
+  });

@@ -6,7 +6,7 @@ import { safeGet, type SafeFetchOptions } from './safe-fetch.js';
 
 /**
  * The SSRF guard of server-side fetches (link previews) against a real HTTPS server on
- * 127.0.0.2 (self-signed for page.test). Only the test's `testAllow` lets that one address
+ * 127.0.0.2 (self-signed for page.test). Only the test's `allowAddress` lets that one address
  * through; every other loopback, private, link-local or mapped address is refused, before
  * and after redirects.
  */
@@ -38,7 +38,7 @@ const options = (o: Partial<SafeFetchOptions> = {}): SafeFetchOptions => ({
   maxRedirects: 3,
   accept: (t) => t === 'text/html',
   resolve,
-  testAllow: (a) => a === HOST,
+  allowAddress: (a) => a === HOST,
   ca: pages.ca,
   ...o,
 });

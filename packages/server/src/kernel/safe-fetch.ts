@@ -21,11 +21,12 @@ export interface SafeFetchOptions {
   accept: (mediaType: string) => boolean;
   resolve?: Resolver;
   /**
-   * Tests only: an address (and any port) allowed although it is not public, so a test can
-   * reach a server on loopback. Production code never sets it: loopback stays refused.
+   * Addresses allowed although they are not public, on any port: the operator's list
+   * (linkPreview.allowedPrivateAddresses, empty by default), or a test's server on loopback.
+   * Unset, every loopback, private and link-local address is refused.
    */
-  testAllow?: (address: string) => boolean;
-  /** Tests only: the CA of a local HTTPS server. */
+  allowAddress?: (address: string) => boolean;
+  /** Extra trusted CA certificates (linkPreview.caFile, or a test's server). */
   ca?: string | Buffer;
 }
 
@@ -106,11 +107,11 @@ async function checkedAddress(url: URL, o: SafeFetchOptions, ms: number) {
   const answers = await resolveHost(url.hostname, o.resolve ?? systemResolver, ms).catch(() => {
     throw unavailable('the host does not resolve');
   });
-  const allowed = (a: string) => isPublicAddress(a) || (o.testAllow?.(a) ?? false);
+  const allowed = (a: string) => isPublicAddress(a) || (o.allowAddress?.(a) ?? false);
   if (!answers.every((a) => allowed(a.address))) throw refused('the host is not a public address');
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   const defaultPort = url.protocol === 'https:' ? 443 : 80;
-  if (port !== defaultPort && !answers.every((a) => o.testAllow?.(a.address)))
+  if (port !== defaultPort && !answers.every((a) => o.allowAddress?.(a.address)))
     throw refused(`only port ${defaultPort}`);
   return answers[0]!;
 }

@@ -41,6 +41,8 @@ import { StickersRepository } from './stickers/stickers.repository.js';
 import { stickerPacksInternalRpc, stickersRpc } from './stickers/stickers.rpc.js';
 import { StickersService } from './stickers/stickers.service.js';
 import { moderationRpc } from './message.moderation.js';
+import { linkPreviewGuard, startLinkPreviews } from './link-preview/link-preview.wiring.js';
+import type { LinkPreviewConfig } from './link-preview/link-preview.config.js';
 
 export interface MessageModuleDeps {
   sql: SqlDatabase;
@@ -53,6 +55,10 @@ export interface MessageModuleDeps {
   clock: Clock;
   logger: Logger;
   config: ReturnType<(typeof messageConfigSchema)['parse']>;
+  /** Link previews (`linkPreview.*`), run by this module. */
+  linkPreview: LinkPreviewConfig;
+  /** For linkPreview.caFile. */
+  dataDir: string;
 }
 
 /** Builds the message service and migrates its tables; returns both APIs for the wiring to serve. */
@@ -70,6 +76,7 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
   });
   const store = createMessageStore(d.sql);
   const mediaClient = d.peers.media.internal;
+  const previews = await startLinkPreviews(d, store, linkPreviewGuard(d.linkPreview, d.dataDir));
   const deps: MessageServiceDeps = {
     store,
     writer: new MessageWriter(store),
@@ -90,10 +97,12 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
           }),
         })
       ).media,
-    onSent: (_m, recipients) => {
+    onSent: (m, recipients) => {
       sent.inc();
       pushed.inc(recipients);
+      previews.onStored(m);
     },
+    previews,
   };
   const parts = {
     sender: new MessageSender(deps),

@@ -14,7 +14,7 @@ describe('fetchLinkPreview', () => {
   const limits = { allowHttp: false, maxHtmlBytes: 512 * 1024, timeoutMs: 3000 };
   const hooks = () => ({
     resolve: async () => [{ address: pages.host, family: 4 }],
-    testAllow: (a: string) => a === pages.host,
+    allowAddress: (a: string) => a === pages.host,
     ca: pages.ca,
   });
 

@@ -21,7 +21,7 @@ const HTML = new Set(['text/html', 'application/xhtml+xml']);
 export async function fetchLinkPreview(
   url: string,
   limits: LinkPreviewLimits,
-  testHooks: Pick<SafeFetchOptions, 'resolve' | 'testAllow' | 'ca'> = {},
+  testHooks: Pick<SafeFetchOptions, 'resolve' | 'allowAddress' | 'ca'> = {},
 ): Promise<PagePreview & { url: string }> {
   const page = await safeGet(url, {
     allowHttp: limits.allowHttp,
