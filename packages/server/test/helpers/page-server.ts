@@ -14,8 +14,11 @@ import path from 'node:path';
 export interface PageServer {
   host: string;
   port: number;
-  /** The certificate, to trust it. */
+  /** The certificate, to trust it (and its file, for linkPreview.caFile). */
   ca: Buffer;
+  certFile: string;
+  /** Requests per path so far. */
+  hits: Map<string, number>;
   routes: Map<string, (res: ServerResponse) => void>;
   /** `https://page.test:<port><path>` */
   url(path: string): string;
@@ -57,7 +60,9 @@ export async function startPageServer(): Promise<PageServer> {
   );
   const ca = fs.readFileSync(cert);
   const routes = new Map<string, (res: ServerResponse) => void>();
+  const hits = new Map<string, number>();
   const server = https.createServer({ key: fs.readFileSync(key), cert: ca }, (req, res) => {
+    hits.set(req.url ?? '', (hits.get(req.url ?? '') ?? 0) + 1);
     const route = routes.get(req.url ?? '');
     if (route) route(res);
     else res.writeHead(404).end();
@@ -68,6 +73,8 @@ export async function startPageServer(): Promise<PageServer> {
     host,
     port,
     ca,
+    certFile: cert,
+    hits,
     routes,
     url: (p) => `https://page.test:${port}${p}`,
     stop: () =>
