@@ -40,7 +40,7 @@ describe('fetchLinkPreview', () => {
     pages.routes.set(
       '/gbk',
       html(
-        Buffer.from([0x3c, 0x74, 0x69, 0x74, 0x6c, 0x65, 0x3e, 0xc4, 0xe3, 0xba, 0xc3]),
+        Buffer.concat([Buffer.from('<title>'), Buffer.from([0xc4, 0xe3, 0xba, 0xc3]), Buffer.from('</title>')]),
         'text/html; charset=gbk',
       ),
     );
