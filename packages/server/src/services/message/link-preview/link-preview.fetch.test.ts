@@ -40,7 +40,11 @@ describe('fetchLinkPreview', () => {
     pages.routes.set(
       '/gbk',
       html(
-        Buffer.concat([Buffer.from('<title>'), Buffer.from([0xc4, 0xe3, 0xba, 0xc3]), Buffer.from('</title>')]),
+        Buffer.concat([
+          Buffer.from('<title>'),
+          Buffer.from([0xc4, 0xe3, 0xba, 0xc3]),
+          Buffer.from('</title>'),
+        ]),
         'text/html; charset=gbk',
       ),
     );
