@@ -202,7 +202,7 @@ describe('SyncEngine', () => {
     await engine.push(recall);
     await engine.push({ ...structuredClone((await store.getMessage('a', 3))!), linkPreview: preview });
     expect((await store.getMessage('a', 3))!.linkPreview).toBeUndefined();
-    expect(updated).toEqual([2]);
+    expect(updated).toEqual([2, 3]); // 3: by its recall only
   });
 
   it('a recall turns the original into a tombstone in the store', async () => {
