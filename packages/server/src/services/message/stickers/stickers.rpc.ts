@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { message as mpb, stickers as pb } from '@mychat/protocol';
+import { type message as mpb, stickers as pb } from '@mychat/protocol';
 import { errors } from '../../../kernel/errors.js';
 import { parseId } from '../../../kernel/ids.js';
 import { requireCaller } from '../../../rpc/call-context.js';
