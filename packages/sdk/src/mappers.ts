@@ -28,7 +28,7 @@ const media = (m: message.MediaRef | undefined): MediaRef | undefined =>
 
 /** A file reference as the SDK shows it (an empty one when unset). */
 export const toMediaRef = (m: message.MediaRef | undefined): MediaRef =>
-  media(m) ?? { mediaId: '', mime: '', size: 0, width: 0, height: 0, placeholder: '' };
+  media(m) ?? { mediaId: '', mime: '', size: '0', width: 0, height: 0, placeholder: '' };
 
 const CONVERSATION_TYPES: Record<number, Conversation['type']> = {
   [message.ConversationType.GROUP]: 'group',

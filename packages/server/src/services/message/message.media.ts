@@ -110,7 +110,7 @@ export function canonicalContent(content: pb.MessageContent, files: media.Media[
         },
       });
     case 'sticker':
-      if (first.size > STICKER_MAX_BYTES)
+      if (Number(first.size) > STICKER_MAX_BYTES)
         throw new AppError(ErrorCode.STICKER_TOO_LARGE, 'a sticker is at most 1 MB', {
           field: 'content.sticker.image',
         });
