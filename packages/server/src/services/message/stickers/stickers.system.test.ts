@@ -97,11 +97,13 @@ for (const setup of CONTACTS_SETUPS.filter((s) => !s.fakeMessage)) {
 
     it('keeps an animated GIF and WebP animated, and sends a sticker message its reader can open', async () => {
       const { ann, bob, conv } = await pair();
-      for (const [format, name] of [
-        ['gif', 'a.gif'],
-        ['webp', 'a.webp'],
+      for (const [format, name, exif] of [
+        ['gif', 'a.gif', false],
+        ['webp', 'a.webp', false],
+        // With EXIF, the upload is re-encoded (metadata dropped): every frame must survive that.
+        ['webp', 'b.webp', true],
       ] as const) {
-        const img = await sendImage(bob, conv, await animatedImage(format), name);
+        const img = await sendImage(bob, conv, await animatedImage(format, 3, 24, exif), name);
         const s = (await stk.addSticker({ conversationId: conv, seq: img.seq }, ann.h)).sticker!;
         const file = await get(new URL(s.url, env.server.baseUrl).toString());
         expect((await sharp(file.body).metadata()).pages, format).toBe(3);
