@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { html, redirect, startPageServer, type PageServer } from '../../../../test/helpers/page-server.js';
-import { AppError } from '../../../kernel/errors.js';
+import type { AppError } from '../../../kernel/errors.js';
 import { fetchLinkPreview } from './link-preview.fetch.js';
 
 /** A link's preview end to end against a local HTTPS server, through the guard. */
