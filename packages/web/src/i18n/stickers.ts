@@ -21,6 +21,8 @@ export const stickersEn = {
     STICKER_TOO_LARGE: 'A sticker can be at most 1 MB.',
     STICKER_NOT_IMAGE: 'Only JPEG, PNG, GIF and WebP images can be stickers.',
     STICKER_PACK_INVALID: 'This sticker pack is not valid.',
+    LINK_PREVIEW_REFUSED: 'This link cannot be previewed.',
+    LINK_PREVIEW_UNAVAILABLE: 'The page could not be read for a preview.',
   },
 };
 
@@ -43,5 +45,7 @@ export const stickersZhCN: typeof stickersEn = {
     STICKER_TOO_LARGE: '表情最大 1 MB。',
     STICKER_NOT_IMAGE: '只有 JPEG、PNG、GIF 和 WebP 图片可以添加为表情。',
     STICKER_PACK_INVALID: '这个表情包无效。',
+    LINK_PREVIEW_REFUSED: '这个链接不能预览。',
+    LINK_PREVIEW_UNAVAILABLE: '无法读取网页生成预览。',
   },
 };
