@@ -1,15 +1,16 @@
-import type { ChatMessage, Sticker, StickerPack } from '@mychat/sdk';
+import { StickersApi, type ChatMessage, type Sticker, type StickerPack } from '@mychat/sdk';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { sdkClient } from '../../sdk/current-client.js';
 
 /**
- * Stickers (表情包): wraps client.stickers. The list (the user's own and the installed packs,
+ * Stickers (表情包): wraps the SDK's StickersApi. The list (the user's own and the installed packs,
  * with short-lived URLs) is loaded when the picker first opens and again when another device
  * changed it or the URLs are about to expire.
  */
 export const useStickersStore = defineStore('stickers', () => {
-  const client = sdkClient();
+  // Built here, in this lazy chunk: the stickers protocol loads with the sticker parts.
+  const api = new StickersApi(sdkClient());
   const mine = ref<Sticker[]>([]);
   const packs = ref<StickerPack[]>([]);
   const loaded = ref(false);
@@ -17,7 +18,7 @@ export const useStickersStore = defineStore('stickers', () => {
   let loading: Promise<void> | undefined;
 
   async function reload(): Promise<void> {
-    const r = await client.stickers.list();
+    const r = await api.list();
     mine.value = r.stickers;
     packs.value = r.packs;
     expiresAt = r.urlsExpireAt;
@@ -31,23 +32,23 @@ export const useStickersStore = defineStore('stickers', () => {
     return loading;
   }
 
-  client.stickers.on('changed', () => {
+  api.on('changed', () => {
     if (loaded.value) void reload().catch(() => undefined);
   });
 
   /** "Add to stickers" on an image or sticker message; whether it was already there. */
   async function add(m: ChatMessage): Promise<boolean> {
-    const r = await client.stickers.add(m.conversationId, m.seq);
+    const r = await api.add(m.conversationId, m.seq);
     if (loaded.value) await reload();
     return r.existed;
   }
 
   async function remove(s: Sticker): Promise<void> {
-    await client.stickers.delete([s.id]);
+    await api.delete([s.id]);
     mine.value = mine.value.filter((x) => x.id !== s.id);
   }
 
-  const send = (conversationId: string, s: Sticker) => client.stickers.send(conversationId, s);
+  const send = (conversationId: string, s: Sticker) => api.send(conversationId, s);
 
   return { mine, packs, loaded, ensure, add, remove, send };
 });
