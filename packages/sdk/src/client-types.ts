@@ -83,8 +83,6 @@ export interface MyChatEvents extends Record<string, unknown[]> {
   state: [state: ConnectionState, reason: string];
   /** The server ended this connection for good: another login of the same client type, logout, revoked. */
   kicked: [reason: string];
-  /** The user's stickers changed on another device (StickersApi's `changed`). */
-  stickersChanged: [];
   /** A message of one's own moved: pending → sent → delivered → read, or failed. */
   sendState: [event: SendStateEvent];
 }

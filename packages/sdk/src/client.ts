@@ -6,6 +6,7 @@ import {
   calls,
   contacts,
   favorites,
+  stickers,
   media,
   message,
   moments,
@@ -30,6 +31,7 @@ import { MessagesApi } from './messages-api.js';
 import { MomentsApi } from './moments-api.js';
 import { RecordsApi } from './records-api.js';
 import { FavoritesApi } from './favorites-api.js';
+import { StickersApi } from './stickers-api.js';
 import type { MyChatClientOptions, MyChatEvents } from './client-types.js';
 import { CallsApi } from './calls-api.js';
 import { SquareApi } from './square-api.js';
@@ -73,6 +75,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   readonly moments: MomentsApi;
   /** Favourites (收藏). */
   readonly favorites: FavoritesApi;
+  /** Stickers (表情包): the user's own and the installed packs. */
+  readonly stickers: StickersApi;
   /** The square (大论坛): boards, threads, replies, moderation; a `notice` event. */
   readonly square: SquareApi;
   /** Web Push: notifications while no tab is open. */
@@ -185,6 +189,12 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     this.drive = new DriveApi(createClient(media.MediaService, transport), authed, messageRpc);
     this.moments = new MomentsApi(createClient(moments.MomentsService, transport), authed, baseUrl);
     this.favorites = new FavoritesApi(createClient(favorites.FavoritesService, transport), authed, baseUrl);
+    this.stickers = new StickersApi(
+      createClient(stickers.StickersService, transport),
+      authed,
+      baseUrl,
+      this.messages,
+    );
     this.square = new SquareApi(transport, authed, baseUrl);
     this.push = new PushApi(createClient(push.PushService, transport), authed);
     this.rooms = new RoomsApi(
@@ -304,8 +314,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
       case 'momentNotice':
         return this.moments.pushed(body);
       case 'favoritesChanged':
-        // One frame for both lists: `stickers` says which changed (StickersApi listens).
-        return body.value.stickers ? this.emit('stickersChanged') : this.favorites.pushed(body.value);
+        // One frame for both lists: `stickers` says which changed.
+        return body.value.stickers ? this.stickers.pushed() : this.favorites.pushed(body.value);
       case 'roomState':
       case 'roomUpdate':
         return this.rooms.pushed(body);

@@ -1,10 +1,9 @@
 import type { Client } from '@connectrpc/connect';
-import { stickers as pb } from '@mychat/protocol';
+import type { stickers as pb } from '@mychat/protocol';
 import type { Authed } from './chat-backend.js';
-import type { MyChatClient } from './client.js';
 import { Emitter } from './events.js';
 import { ms, toMediaRef } from './mappers.js';
-import type { SendOptions } from './messages-api.js';
+import type { MessagesApi, SendOptions } from './messages-api.js';
 import type { ChatMessage, MediaRef } from './types.js';
 
 /** A sticker (表情包): the user's own (`packId` empty) or an installed pack's. */
@@ -41,23 +40,16 @@ const toSticker = (s: pb.Sticker, baseUrl: string): Sticker => ({
  * Stickers (表情包 / 存表情): keep an image of a message (or an upload) as the user's own
  * sticker (up to 300, 1 MB each, the same bytes once), list them with the installed packs,
  * reorder, delete and send. `on('changed')` fires when another device changed them.
- *
- * Built from a client, `new StickersApi(client)`, so an app that never shows stickers does
- * not load their protocol (the web app loads it with its sticker parts).
  */
 export class StickersApi extends Emitter<StickersEvents> {
-  private readonly rpc: Client<typeof pb.StickersService>;
-  private readonly authed: Authed;
-  private readonly baseUrl: string;
-
-  constructor(private readonly client: MyChatClient) {
+  /** @internal */
+  constructor(
+    private readonly rpc: Client<typeof pb.StickersService>,
+    private readonly authed: Authed,
+    private readonly baseUrl: string,
+    private readonly messages: MessagesApi,
+  ) {
     super();
-    const a = client.rpcFor(pb.StickersService);
-    this.rpc = a.rpc;
-    this.authed = a.authed;
-    this.baseUrl = client.options.baseUrl.replace(/\/+$/, '');
-    // The socket's favorites_changed push with `stickers` set (client.ts).
-    client.on('stickersChanged', () => this.emit('changed'));
   }
 
   /**
@@ -101,10 +93,15 @@ export class StickersApi extends Emitter<StickersEvents> {
 
   /** Sends a sticker as a message (MESSAGE_TYPE_STICKER), through the outbox like any message. */
   send(conversationId: string, sticker: Sticker, options: SendOptions = {}): Promise<ChatMessage> {
-    return this.client.messages.sendCopy(
+    return this.messages.sendCopy(
       conversationId,
       { type: 'sticker', image: sticker.image, packId: sticker.packId, emoji: sticker.emoji },
       options,
     );
+  }
+
+  /** A frame the socket pushed. @internal */
+  pushed() {
+    this.emit('changed');
   }
 }

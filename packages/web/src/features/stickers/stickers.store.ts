@@ -1,16 +1,15 @@
-import { StickersApi, type ChatMessage, type Sticker, type StickerPack } from '@mychat/sdk';
+import type { ChatMessage, Sticker, StickerPack } from '@mychat/sdk';
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { sdkClient } from '../../sdk/current-client.js';
 
 /**
- * Stickers (表情包): wraps the SDK's StickersApi. The list (the user's own and the installed packs,
+ * Stickers (表情包): wraps client.stickers. The list (the user's own and the installed packs,
  * with short-lived URLs) is loaded when the picker first opens and again when another device
  * changed it or the URLs are about to expire.
  */
 export const useStickersStore = defineStore('stickers', () => {
-  // Built here, in this lazy chunk: the stickers protocol loads with the sticker parts.
-  const api = new StickersApi(sdkClient());
+  const client = sdkClient();
   const mine = ref<Sticker[]>([]);
   const packs = ref<StickerPack[]>([]);
   const loaded = ref(false);
@@ -18,7 +17,7 @@ export const useStickersStore = defineStore('stickers', () => {
   let loading: Promise<void> | undefined;
 
   async function reload(): Promise<void> {
-    const r = await api.list();
+    const r = await client.stickers.list();
     mine.value = r.stickers;
     packs.value = r.packs;
     expiresAt = r.urlsExpireAt;
@@ -32,23 +31,23 @@ export const useStickersStore = defineStore('stickers', () => {
     return loading;
   }
 
-  api.on('changed', () => {
+  client.stickers.on('changed', () => {
     if (loaded.value) void reload().catch(() => undefined);
   });
 
   /** "Add to stickers" on an image or sticker message; whether it was already there. */
   async function add(m: ChatMessage): Promise<boolean> {
-    const r = await api.add(m.conversationId, m.seq);
+    const r = await client.stickers.add(m.conversationId, m.seq);
     if (loaded.value) await reload();
     return r.existed;
   }
 
   async function remove(s: Sticker): Promise<void> {
-    await api.delete([s.id]);
+    await client.stickers.delete([s.id]);
     mine.value = mine.value.filter((x) => x.id !== s.id);
   }
 
-  const send = (conversationId: string, s: Sticker) => api.send(conversationId, s);
+  const send = (conversationId: string, s: Sticker) => client.stickers.send(conversationId, s);
 
   return { mine, packs, loaded, ensure, add, remove, send };
 });
