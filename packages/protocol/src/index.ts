@@ -8,6 +8,7 @@ export * as contacts from './gen/mychat/contacts/v1/contacts_pb.js';
 export * as message from './gen/mychat/message/v1/message_pb.js';
 export * as gateway from './gen/mychat/gateway/v1/gateway_pb.js';
 export * as media from './gen/mychat/media/v1/media_pb.js';
+export * as stickerFiles from './gen/mychat/media/v1/sticker_files_pb.js';
 export * as moments from './gen/mychat/moments/v1/moments_pb.js';
 export * as rooms from './gen/mychat/rooms/v1/rooms_pb.js';
 export * as square from './gen/mychat/square/v1/square_pb.js';

@@ -13,6 +13,7 @@ import {
   rooms,
   search,
   square,
+  stickerFiles,
   stickers,
 } from '@mychat/protocol';
 import type { RpcHub } from '../rpc/rpc-hub.js';
@@ -30,7 +31,11 @@ export const SERVICE_APIS = {
     favorites: favorites.FavoritesService,
     stickers: stickers.StickersService,
   },
-  media: { public: media.MediaService, internal: media.MediaInternalService },
+  media: {
+    public: media.MediaService,
+    internal: media.MediaInternalService,
+    stickerFiles: stickerFiles.StickerFilesService,
+  },
   moments: { public: moments.MomentsService, internal: moments.MomentsInternalService },
   push: { public: push.PushService },
   search: { public: search.SearchService },

@@ -1,4 +1,4 @@
-import { media as pb } from '@mychat/protocol';
+import { media as pb, stickerFiles as spb } from '@mychat/protocol';
 import type { Registry } from 'prom-client';
 import { Histogram } from 'prom-client';
 import type { BlobStore } from '../../adapters/blob/blob.js';
@@ -17,7 +17,7 @@ import { JobQueue } from './media.jobs.js';
 import { mediaMigrations } from './media.migrations.js';
 import { MediaProcessor } from './media.processing.js';
 import { MediaRepository } from './media.repository.js';
-import { mediaInternalRpc, mediaRpc } from './media.rpc.js';
+import { mediaInternalRpc, mediaRpc, stickerFilesRpc } from './media.rpc.js';
 import { MediaService } from './media.service.js';
 import { MediaWorker } from './media.worker.js';
 import { AvatarFiles } from './media.avatars.js';
@@ -104,11 +104,11 @@ export async function initMedia(d: MediaModuleDeps): Promise<ServiceInstance<voi
           new MomentFiles(service, repo),
           new AvatarFiles(service, repo, () => d.clock.now()),
           new FavoriteFiles(service, repo, () => d.clock.now()),
-          new StickerFiles(service, repo, () => d.clock.now()),
           new RoomTracks(service, repo),
           () => repo.storageUsage(),
         ),
       ),
+      serves(spb.StickerFilesService, stickerFilesRpc(new StickerFiles(service, repo, () => d.clock.now()))),
     ],
   };
 }

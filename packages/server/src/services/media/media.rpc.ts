@@ -1,6 +1,6 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import type { media as pb } from '@mychat/protocol';
+import type { media as pb, stickerFiles as spb } from '@mychat/protocol';
 import { errors } from '../../kernel/errors.js';
 import { parseId as id } from '../../kernel/ids.js';
 import { requireCaller } from '../../rpc/call-context.js';
@@ -117,7 +117,7 @@ function roomHolderOf(h: pb.RoomTrackHolder | undefined): RoomTrackHolder {
 }
 
 /** A sticker's holder: a user's sticker, or a pack (no user). */
-function stickerHolderOf(h: pb.StickerHolder | undefined): StickerHolder {
+function stickerHolderOf(h: spb.StickerHolder | undefined): StickerHolder {
   return {
     holderId: id(h?.holderId, 'holder.holderId'),
     userId: h?.userId ? id(h.userId, 'holder.userId') : '',
@@ -130,7 +130,6 @@ export function mediaInternalRpc(
   moments: MomentFiles,
   avatars: AvatarFiles,
   favorites: FavoriteFiles,
-  stickers: StickerFiles,
   rooms: RoomTracks,
   usage: () => Promise<{ bytes: number; files: number }>,
 ): ServiceImpl<typeof pb.MediaInternalService> {
@@ -271,6 +270,27 @@ export function mediaInternalRpc(
       );
       return {};
     },
+    async signAvatarUrl(req) {
+      const r = await avatars.sign(id(req.holderId, 'holderId'), id(req.mediaId, 'mediaId'));
+      return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
+    },
+    async attachRoomTrack(req) {
+      return { media: mediaView(await rooms.attach(roomHolderOf(req.holder), id(req.mediaId, 'mediaId'))) };
+    },
+    async signRoomTrackUrl(req) {
+      const r = await rooms.sign(roomHolderOf(req.holder), id(req.mediaId, 'mediaId'));
+      return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
+    },
+    async detachRoomTrack(req) {
+      await rooms.detach(roomHolderOf(req.holder), id(req.mediaId, 'mediaId'));
+      return {};
+    },
+  };
+}
+
+/** StickerFilesService: the message module's sticker files. */
+export function stickerFilesRpc(stickers: StickerFiles): ServiceImpl<typeof spb.StickerFilesService> {
+  return {
     async holdStickerMedia(req) {
       const mediaId = id(req.mediaId, 'mediaId');
       const holder = stickerHolderOf(req.holder);
@@ -303,21 +323,6 @@ export function mediaInternalRpc(
         stickerHolderOf(req.holder),
         req.mediaIds.map((m) => id(m, 'mediaIds')),
       );
-      return {};
-    },
-    async signAvatarUrl(req) {
-      const r = await avatars.sign(id(req.holderId, 'holderId'), id(req.mediaId, 'mediaId'));
-      return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
-    },
-    async attachRoomTrack(req) {
-      return { media: mediaView(await rooms.attach(roomHolderOf(req.holder), id(req.mediaId, 'mediaId'))) };
-    },
-    async signRoomTrackUrl(req) {
-      const r = await rooms.sign(roomHolderOf(req.holder), id(req.mediaId, 'mediaId'));
-      return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
-    },
-    async detachRoomTrack(req) {
-      await rooms.detach(roomHolderOf(req.holder), id(req.mediaId, 'mediaId'));
       return {};
     },
   };

@@ -137,7 +137,7 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
   const stickers = new StickersService({
     repo: new StickersRepository(d.sql),
     store,
-    media: mediaClient,
+    media: d.peers.media.stickerFiles,
     bus: d.bus,
     ids: d.ids,
     clock: d.clock,

@@ -1,6 +1,6 @@
 import { create, fromJsonString, toJsonString } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
-import { favorites as fpb, type media, message as pb } from '@mychat/protocol';
+import { favorites as fpb, type media, message as pb, type stickerFiles } from '@mychat/protocol';
 import type { Bus } from '../../../adapters/bus/bus.js';
 import { pushFrame, pushToUsers } from '../../../contracts/push-envelope.js';
 import type { Clock } from '../../../kernel/clock.js';
@@ -15,10 +15,7 @@ import type { PackItemRow, StickerRow, StickersRepository } from './stickers.rep
 export interface StickersDeps {
   repo: StickersRepository;
   store: MessageStore;
-  media: Pick<
-    Client<typeof media.MediaInternalService>,
-    'holdStickerMedia' | 'signStickerUrls' | 'releaseStickerMedia'
-  >;
+  media: Client<typeof stickerFiles.StickerFilesService>;
   bus: Bus;
   ids: IdGenerator;
   clock: Clock;
@@ -134,7 +131,7 @@ export class StickersService {
       ...packs.flatMap((p) => p.items.map((i) => ({ holder: { holderId: p.pack.id }, mediaId: i.mediaId }))),
     ];
     const urls: string[] = [];
-    let expiresAt: media.SignStickerUrlsResponse['expiresAt'];
+    let expiresAt: stickerFiles.SignStickerUrlsResponse['expiresAt'];
     for (let i = 0; i < files.length; i += SIGN_CHUNK) {
       const r = await this.d.media.signStickerUrls({ files: files.slice(i, i + SIGN_CHUNK) });
       urls.push(...r.urls);
