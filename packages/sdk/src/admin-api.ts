@@ -257,6 +257,19 @@ export class AdminApi {
     return toNotice((await this.authed((h) => this.c.publishSystemNotice({ title, body }, h))).notice);
   }
 
+  /**
+   * Admins: installs a sticker pack (表情包) everyone sees, of images the admin uploaded
+   * (1-200, each at most 1 MB, in the picker's order; optionally an emoji each).
+   */
+  async installStickerPack(name: string, mediaIds: string[], emojis: string[] = []): Promise<string> {
+    return (await this.authed((h) => this.c.installStickerPack({ name, mediaIds, emojis }, h))).packId;
+  }
+
+  /** Admins: removes an installed pack (stickers already sent keep their image). */
+  async deleteStickerPack(packId: string): Promise<void> {
+    await this.authed((h) => this.c.deleteStickerPack({ packId }, h));
+  }
+
   async auditLog(
     o: { cursor?: string; limit?: number; actorId?: string; target?: string } = {},
   ): Promise<{ entries: AuditEntry[]; nextCursor: string }> {

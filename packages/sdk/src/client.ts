@@ -6,6 +6,7 @@ import {
   calls,
   contacts,
   favorites,
+  stickers,
   media,
   message,
   moments,
@@ -15,7 +16,6 @@ import {
   type gateway,
 } from '@mychat/protocol';
 import { AuthApi, type DeviceInfo } from './auth-api.js';
-import type { BackoffOptions } from './backoff.js';
 import { socketFirstBackend, type Authed } from './chat-backend.js';
 import { MemoryChatStore, type ChatStore } from './chat-store.js';
 import { ConnectionLoop } from './connection-loop.js';
@@ -26,101 +26,27 @@ import { MyChatError } from './errors.js';
 import { Emitter } from './events.js';
 import { GroupsApi } from './groups-api.js';
 import { toContactEvent, toConversation, toMessage, toPresence, toReceipt, toTyping } from './mappers.js';
-import { MediaApi, type MediaOptions } from './media-api.js';
+import { MediaApi } from './media-api.js';
 import { MessagesApi } from './messages-api.js';
 import { MomentsApi } from './moments-api.js';
 import { RecordsApi } from './records-api.js';
 import { FavoritesApi } from './favorites-api.js';
+import { StickersApi } from './stickers-api.js';
+import type { MyChatClientOptions, MyChatEvents } from './client-types.js';
 import { CallsApi } from './calls-api.js';
 import { SquareApi } from './square-api.js';
 import { Outbox } from './outbox.js';
 import { PushApi } from './push-api.js';
-import type { ServerClockOptions } from './room-clock.js';
 import { RoomsApi } from './rooms-api.js';
 import { SearchApi } from './search-api.js';
-import { MemorySessionStore, type SessionStore, type StoredSession } from './session-store.js';
+import { MemorySessionStore, type StoredSession } from './session-store.js';
 import { SyncEngine } from './sync-engine.js';
-import { MemoryUploadStore, type UploadStore } from './upload-store.js';
-import type {
-  ChatMessage,
-  ConnectionState,
-  ContactEvent,
-  Conversation,
-  MessageMeta,
-  PresenceEvent,
-  ReceiptEvent,
-  SendStateEvent,
-  TypingEvent,
-} from './types.js';
+import { MemoryUploadStore } from './upload-store.js';
+import type { ChatMessage, ConnectionState, MessageMeta } from './types.js';
 import { createSendLink } from './send-link.js';
-import { loadWebSocket, type WebSocketConstructor } from './web-socket.js';
+import { loadWebSocket } from './web-socket.js';
 
-export interface MyChatClientOptions {
-  /** Where MyChat runs, e.g. "https://chat.example.com" or "http://127.0.0.1:8080". */
-  baseUrl: string;
-  /** This installation. Defaults to a web client with a random id (pass a stable one). */
-  device?: Partial<DeviceInfo>;
-  /** Where the session is kept; in memory by default. */
-  sessionStore?: SessionStore;
-  /** Where conversations, messages, the sync cursor and unsent messages are kept; in memory by default. */
-  chatStore?: ChatStore;
-  /** Binary protobuf instead of JSON on the wire (smaller, faster). Default true. */
-  binary?: boolean;
-  /** A fetch implementation (default: the global one). */
-  fetch?: typeof globalThis.fetch;
-  /** A WebSocket class (default: globalThis.WebSocket, else the `ws` package in Node). */
-  WebSocket?: WebSocketConstructor;
-  /** Reconnect delays: jittered exponential from baseMs (500) to capMs (30 000). */
-  reconnect?: BackoffOptions;
-  /**
-   * How long a request (and a send over RPC, when never connected) may wait for its answer
-   * before it is retried. A send over the live socket waits for its ack as long as the socket
-   * lives (the server always answers) and is retried, with the same clientMsgId, only on the
-   * next socket. Default 10 000 ms.
-   */
-  ackTimeoutMs?: number;
-  /** Acknowledge delivery of received messages automatically (batched per conversation). Default true. */
-  autoMarkDelivered?: boolean;
-  /** Where unfinished resumable uploads are remembered so they resume after a restart; in memory by default. */
-  uploadStore?: UploadStore;
-  /** Upload tuning: when to go resumable, chunk size, retries after a dropped connection. */
-  media?: MediaOptions;
-  /** The server clock of listen-together rooms (`client.rooms.clock`): a skewed clock for tests, ping cadence. */
-  clock?: ServerClockOptions;
-}
-
-/** Events the client emits. Subscribe with `client.on(name, handler)`; it returns an unsubscribe function. */
-export interface MyChatEvents extends Record<string, unknown[]> {
-  /** The session changed: signed in, token refreshed, signed out, or ended by the server. */
-  session: [session: StoredSession | undefined, why: 'login' | 'refresh' | 'logout' | 'ended'];
-  /**
-   * A message new to this client, once per (conversationId, seq) and in seq order within a
-   * conversation; already in the chat store. Includes the user's own (from other devices, or
-   * source 'sent' for this one's acks).
-   */
-  message: [message: ChatMessage, meta: MessageMeta];
-  /**
-   * Stored messages that newer ones changed: a reaction (their `reactions`), an edit (their
-   * text and `editedAt`) or a recall. Already in the chat store.
-   */
-  messageUpdated: [message: ChatMessage];
-  /** Someone's delivered/read cursors moved. */
-  receipt: [receipt: ReceiptEvent];
-  /** A friend came online or went offline. */
-  presence: [presence: PresenceEvent];
-  /** Someone is typing (show it for ~5 s). */
-  typing: [typing: TypingEvent];
-  /** A conversation's stored view changed (new message, cursors, settings, membership). */
-  conversation: [conversation: Conversation];
-  /** Friends, requests or groups changed: refresh that list. */
-  contact: [event: ContactEvent];
-  /** The connection/sync state machine moved (see ConnectionState). */
-  state: [state: ConnectionState, reason: string];
-  /** The server ended this connection for good: another login of the same client type, logout, revoked. */
-  kicked: [reason: string];
-  /** A message of one's own moved: pending → sent → delivered → read, or failed. */
-  sendState: [event: SendStateEvent];
-}
+export type { MyChatClientOptions, MyChatEvents } from './client-types.js';
 
 /**
  * The MyChat client for browsers, Node and bots.
@@ -149,6 +75,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   readonly moments: MomentsApi;
   /** Favourites (收藏). */
   readonly favorites: FavoritesApi;
+  /** Stickers (表情包): the user's own and the installed packs. */
+  readonly stickers: StickersApi;
   /** The square (大论坛): boards, threads, replies, moderation; a `notice` event. */
   readonly square: SquareApi;
   /** Web Push: notifications while no tab is open. */
@@ -261,6 +189,12 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     this.drive = new DriveApi(createClient(media.MediaService, transport), authed, messageRpc);
     this.moments = new MomentsApi(createClient(moments.MomentsService, transport), authed, baseUrl);
     this.favorites = new FavoritesApi(createClient(favorites.FavoritesService, transport), authed, baseUrl);
+    this.stickers = new StickersApi(
+      createClient(stickers.StickersService, transport),
+      authed,
+      baseUrl,
+      this.messages,
+    );
     this.square = new SquareApi(transport, authed, baseUrl);
     this.push = new PushApi(createClient(push.PushService, transport), authed);
     this.rooms = new RoomsApi(
@@ -380,7 +314,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
       case 'momentNotice':
         return this.moments.pushed(body);
       case 'favoritesChanged':
-        return this.favorites.pushed(body.value);
+        // One frame for both lists: `stickers` says which changed.
+        return body.value.stickers ? this.stickers.pushed() : this.favorites.pushed(body.value);
       case 'roomState':
       case 'roomUpdate':
         return this.rooms.pushed(body);

@@ -117,6 +117,7 @@ export {
 } from './search-api.js';
 export { GroupsApi, type GroupInviteLink } from './groups-api.js';
 export { FavoritesApi, type Favorite, type FavoritesEvents } from './favorites-api.js';
+export { StickersApi, type Sticker, type StickerPack, type StickersEvents } from './stickers-api.js';
 export {
   DriveApi,
   type DriveEntry,
@@ -135,6 +136,7 @@ export type {
 } from './contacts-types.js';
 export type {
   ChatMessage,
+  LinkPreview,
   ReactionCount,
   ConnectionState,
   ContactEvent,

@@ -26,6 +26,10 @@ const media = (m: message.MediaRef | undefined): MediaRef | undefined =>
     placeholder: m.placeholder,
   };
 
+/** A file reference as the SDK shows it (an empty one when unset). */
+export const toMediaRef = (m: message.MediaRef | undefined): MediaRef =>
+  media(m) ?? { mediaId: '', mime: '', size: '0', width: 0, height: 0, placeholder: '' };
+
 const CONVERSATION_TYPES: Record<number, Conversation['type']> = {
   [message.ConversationType.GROUP]: 'group',
   [message.ConversationType.SELF]: 'self',
@@ -83,6 +87,8 @@ export function toContent(c: message.MessageContent | undefined): MessageContent
       };
     case 'room':
       return { type: 'room', roomId: b.value.roomId, title: b.value.title };
+    case 'sticker':
+      return { type: 'sticker', image: media(b.value.image), packId: b.value.packId, emoji: b.value.emoji };
     case 'call':
       return {
         type: 'call',
@@ -122,6 +128,15 @@ export function fromContent(c: MessageContent): message.MessageContent {
           case: 'file',
           value: create(message.FileContentSchema, { file: ref(c.file), name: c.name }),
         };
+      case 'sticker':
+        return {
+          case: 'sticker',
+          value: create(message.StickerContentSchema, {
+            image: ref(c.image),
+            packId: c.packId,
+            emoji: c.emoji,
+          }),
+        };
       default:
         return { case: undefined };
     }
@@ -147,6 +162,16 @@ export function toMessage(m: message.Message): ChatMessage {
     }),
     ...(m.editedAt && { editedAt: ms(m.editedAt) }),
     ...(m.hidden && { hidden: true }),
+    ...(m.linkPreview &&
+      !m.recalled &&
+      !m.hidden && {
+        linkPreview: {
+          url: m.linkPreview.url,
+          title: m.linkPreview.title,
+          description: m.linkPreview.description,
+          siteName: m.linkPreview.siteName,
+        },
+      }),
   };
 }
 

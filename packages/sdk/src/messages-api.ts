@@ -128,11 +128,11 @@ export class MessagesApi extends MessageOpsApi {
    * Sends a copy of a message to another conversation. Files are not uploaded again: the new
    * message names the same stored files and the message they come from (the server checks
    * the sender can see that message and that it carries them). Text,
-   * image, voice, video and file messages can be forwarded; others are INVALID_ARGUMENT.
+   * image, voice, video, file and sticker messages can be forwarded; others are INVALID_ARGUMENT.
    */
   forward(message: ChatMessage, toConversationId: string, options: SendOptions = {}): Promise<ChatMessage> {
     const c = message.content;
-    if (message.recalled || !['text', 'image', 'voice', 'video', 'file'].includes(c.type))
+    if (message.recalled || !['text', 'image', 'voice', 'video', 'file', 'sticker'].includes(c.type))
       return Promise.reject(
         new MyChatError('this message cannot be forwarded', 'INVALID_ARGUMENT', 'message'),
       );
@@ -142,10 +142,11 @@ export class MessagesApi extends MessageOpsApi {
 
   /**
    * Sends content the user owns all files of, as a new message: a favourite's (its files are
-   * the user's copies), forwarded from 收藏. Text, image, voice, video and file.
+   * the user's copies), forwarded from 收藏, or a sticker (`client.stickers.send`). Text, image,
+   * voice, video, file and sticker.
    */
   sendCopy(conversationId: string, content: MessageContent, options: SendOptions = {}): Promise<ChatMessage> {
-    if (!['text', 'image', 'voice', 'video', 'file'].includes(content.type))
+    if (!['text', 'image', 'voice', 'video', 'file', 'sticker'].includes(content.type))
       return Promise.reject(
         new MyChatError('this content cannot be sent again', 'INVALID_ARGUMENT', 'content'),
       );
@@ -351,6 +352,8 @@ function forwardedContent(c: MessageContent): MessageContent {
       return { type: 'video', video: ref(c.video), durationMs: c.durationMs };
     case 'file':
       return { type: 'file', file: ref(c.file), name: c.name };
+    case 'sticker':
+      return { type: 'sticker', image: ref(c.image), packId: c.packId, emoji: c.emoji };
     default:
       return { type: 'empty' };
   }

@@ -12,6 +12,7 @@ describe('SyncEngine', () => {
   let emitted: { conv: string; seq: number; source: MessageMeta['source'] }[];
   let convEvents: Conversation[];
   let sendStates: SendStateEvent[];
+  let updated: number[];
   let checks: Promise<void>[];
   let engine: SyncEngine;
   const stores: MemoryChatStore[] = [];
@@ -36,6 +37,7 @@ describe('SyncEngine', () => {
         },
         conversation: (c) => convEvents.push(c),
         sendStates: (e) => sendStates.push(...e),
+        updated: (_conv, msgs) => updated.push(...msgs.map((m) => m.seq)),
       },
       () => ME,
       { pageSize },
@@ -52,6 +54,7 @@ describe('SyncEngine', () => {
     emitted = [];
     convEvents = [];
     sendStates = [];
+    updated = [];
     checks = [];
     engine = make(200);
   });
@@ -176,6 +179,30 @@ describe('SyncEngine', () => {
     const c = (await store.getConversation('a'))!;
     expect(c.unreadCount).toBe(2);
     expect(c.lastSeq).toBe(3);
+  });
+
+  it('a link preview pushed again after its message lands on the stored one (not a new message)', async () => {
+    server.addConversation('a');
+    server.fill('a', 3);
+    await engine.catchUp();
+    const preview = {
+      url: 'https://example.com/',
+      title: 'Example',
+      description: 'd',
+      siteName: 'example.com',
+    };
+    await engine.push({ ...structuredClone((await store.getMessage('a', 2))!), linkPreview: preview });
+    expect((await store.getMessage('a', 2))!.linkPreview).toEqual(preview);
+    expect(updated).toEqual([2]);
+    expect(seqs('a')).toEqual([1, 2, 3]);
+    // Again (a second push) changes nothing; a recalled message takes none.
+    await engine.push({ ...structuredClone((await store.getMessage('a', 2))!), linkPreview: preview });
+    const recall = server.append('a');
+    recall.content = { type: 'recall', seq: 3, byUserId: 'peer' };
+    await engine.push(recall);
+    await engine.push({ ...structuredClone((await store.getMessage('a', 3))!), linkPreview: preview });
+    expect((await store.getMessage('a', 3))!.linkPreview).toBeUndefined();
+    expect(updated).toEqual([2, 3]); // 3: by its recall only
   });
 
   it('a recall turns the original into a tombstone in the store', async () => {

@@ -28,7 +28,8 @@ export interface SyncEngineOptions {
  *
  * - catchUp(): Sync from the stored pts, store the changed conversations and the new pts, then for
  *   every head beyond the local high-water mark pull the range with GetHistory(afterSeq) pages.
- * - push(): seq <= local max is a duplicate (dropped); seq == max + 1 is stored and emitted;
+ * - push(): seq <= local max is a duplicate (dropped, but for a link preview fetched since: put
+ *   on the stored message, emitted as updated); seq == max + 1 is stored and emitted;
  *   anything higher is a gap, filled from the server (which includes the pushed message).
  *
  * Each page is stored together with the new high-water mark BEFORE it is emitted, so a crash
@@ -73,10 +74,23 @@ export class SyncEngine {
   push(m: ChatMessage, source: MessageMeta['source'] = 'push'): Promise<void> {
     return this.locked(m.conversationId, async () => {
       const max = await this.localMax(m.conversationId);
-      if (m.seq <= max) return; // duplicate: already stored and emitted
+      if (m.seq <= max) {
+        // Already stored and emitted; pushed again only with its link preview, fetched since.
+        if (m.linkPreview) await this.attachPreview(m);
+        return;
+      }
       if (m.seq === max + 1) await this.commit(m.conversationId, [m], source);
       else await this.pull(m.conversationId, m.seq, source === 'sent' ? 'sync' : source);
     });
+  }
+
+  /** Puts a link preview on the stored message (recalled and hidden ones stay as they are). */
+  private async attachPreview(m: ChatMessage): Promise<void> {
+    const stored = await this.store.getMessage(m.conversationId, m.seq);
+    if (!stored || stored.recalled || stored.hidden || stored.linkPreview) return;
+    stored.linkPreview = m.linkPreview;
+    await this.store.putMessages(m.conversationId, [stored]);
+    this.sink.updated?.(m.conversationId, [stored]);
   }
 
   /** A pushed ConversationEvent: store it; pull if it names messages not here yet. */

@@ -41,6 +41,11 @@ export type MessageContent =
    * first. Open their files with `media.attachmentUrl` on THIS message's conversation and seq.
    */
   | { type: 'chatRecord'; title: string; sourceType: ConversationType; items: ChatRecordItem[] }
+  /**
+   * A sticker (表情包), drawn without a bubble: the sender's own (`packId` empty) or one of an
+   * installed pack's. Open `image` through `media.attachmentUrl` (original: stays animated).
+   */
+  | { type: 'sticker'; image?: MediaRef; packId: string; emoji: string }
   /** A listen-together room card: join it with `client.rooms.join(roomId)`. */
   | { type: 'room'; roomId: string; title: string }
   /**
@@ -98,6 +103,20 @@ export interface ChatMessage {
   editedAt?: number;
   /** Deleted for me (`messages.hideMessages`, on any of my devices): no content; others still see it. */
   hidden?: boolean;
+  /**
+   * The server's preview of the text's first link (title, description, site), when it could
+   * read the page; it arrives after the message ('messageUpdated'). No image: never hot-link.
+   */
+  linkPreview?: LinkPreview;
+}
+
+/** What the server read from a linked page. */
+export interface LinkPreview {
+  /** The page that answered (after redirects). */
+  url: string;
+  title: string;
+  description: string;
+  siteName: string;
 }
 
 /** `self`: the user's own "file transfer" conversation (messages.fileTransferConversation()). */

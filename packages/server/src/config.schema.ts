@@ -7,6 +7,7 @@ import { blobConfigSchema } from './adapters/blob/blob.config.js';
 import { authConfigSchema } from './services/auth/auth.config.js';
 import { contactsConfigSchema } from './services/contacts/contacts.config.js';
 import { messageConfigSchema } from './services/message/message.config.js';
+import { linkPreviewConfigSchema } from './services/message/link-preview/link-preview.config.js';
 import { mediaConfigSchema, workerConfigSchema } from './services/media/media.config.js';
 import { callsConfigSchema } from './services/calls/calls.config.js';
 import { momentsConfigSchema } from './services/moments/moments.config.js';
@@ -182,6 +183,8 @@ export const configSchema = z.strictObject({
   auth: authConfigSchema,
   contacts: contactsConfigSchema,
   message: messageConfigSchema,
+  /** Link previews fetched by the server (see docs/operations.md, "Link previews"). */
+  linkPreview: linkPreviewConfigSchema,
   /** File storage (see docs/operations.md, "Media"). */
   blob: blobConfigSchema,
   media: mediaConfigSchema,

@@ -14,6 +14,7 @@ import {
   rooms,
   search,
   square,
+  stickers,
 } from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config.schema.js';
@@ -134,6 +135,7 @@ describe('docs/protocol.md', () => {
       contacts.ContactsService,
       message.MessageService,
       favorites.FavoritesService,
+      stickers.StickersService,
       media.MediaService,
       moments.MomentsService,
       push.PushService,

@@ -12,6 +12,7 @@ import {
   rooms,
   search,
   square,
+  stickers,
 } from '@mychat/protocol';
 
 /**
@@ -34,7 +35,7 @@ export interface PublicService {
     | 'admin';
   anonymous: ReadonlySet<string>;
   /** Which of the peer's APIs (wiring/peers.ts) this is, when not its `public` one. */
-  api?: 'favorites' | 'safety';
+  api?: 'favorites' | 'stickers' | 'safety';
   /** Served only when the operator's console is on (`admin.enabled`). */
   console?: true;
 }
@@ -50,6 +51,8 @@ export const PUBLIC_SERVICES: readonly PublicService[] = [
   { service: message.MessageService, peer: 'message', anonymous: new Set() },
   // Favourites are a part of the message module.
   { service: favorites.FavoritesService, peer: 'message', api: 'favorites', anonymous: new Set() },
+  // So are stickers.
+  { service: stickers.StickersService, peer: 'message', api: 'stickers', anonymous: new Set() },
   { service: media.MediaService, peer: 'media', anonymous: new Set() },
   { service: moments.MomentsService, peer: 'moments', anonymous: new Set() },
   { service: square.SquareService, peer: 'square', anonymous: new Set() },

@@ -105,6 +105,7 @@ export function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.MESSAGE_RECALLED:
     case ErrorCode.PIN_LIMIT:
     case ErrorCode.FAVORITES_FULL:
+    case ErrorCode.STICKERS_FULL:
     case ErrorCode.ROOM_CLOSED:
     case ErrorCode.ROOM_QUEUE_FULL:
     case ErrorCode.CALL_BUSY:

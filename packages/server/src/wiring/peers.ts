@@ -13,6 +13,8 @@ import {
   rooms,
   search,
   square,
+  stickerFiles,
+  stickers,
 } from '@mychat/protocol';
 import type { RpcHub } from '../rpc/rpc-hub.js';
 
@@ -27,8 +29,13 @@ export const SERVICE_APIS = {
     public: message.MessageService,
     internal: message.MessageInternalService,
     favorites: favorites.FavoritesService,
+    stickers: stickers.StickersService,
   },
-  media: { public: media.MediaService, internal: media.MediaInternalService },
+  media: {
+    public: media.MediaService,
+    internal: media.MediaInternalService,
+    stickerFiles: stickerFiles.StickerFilesService,
+  },
   moments: { public: moments.MomentsService, internal: moments.MomentsInternalService },
   push: { public: push.PushService },
   search: { public: search.SearchService },

@@ -56,6 +56,8 @@ export async function initMessageModule(
     clock: ctx.clock,
     logger: ctx.logger,
     config: ctx.config.message,
+    linkPreview: ctx.config.linkPreview,
+    dataDir: ctx.config.dataDir,
   });
 }
 

@@ -37,6 +37,24 @@ export async function noisyPng(width: number, height: number): Promise<Buffer> {
     .toBuffer();
 }
 
+/**
+ * An animated GIF or WebP of `frames` square frames, each a different grey; `exif`: with an
+ * EXIF block (the server re-encodes such a file to drop it).
+ */
+export async function animatedImage(
+  format: 'gif' | 'webp',
+  frames = 3,
+  side = 24,
+  exif = false,
+): Promise<Buffer> {
+  const frame = side * side * 3;
+  const raw = Buffer.alloc(frame * frames);
+  for (let f = 0; f < frames; f++) raw.fill(60 * (f + 1), f * frame, (f + 1) * frame);
+  let img = sharp(raw, { raw: { width: side, height: side * frames, channels: 3, pageHeight: side } });
+  if (exif) img = img.withExif({ IFD0: { Copyright: 'MyChat test' } });
+  return (format === 'gif' ? img.gif() : img.webp()).toBuffer();
+}
+
 function chunk(type: string, data: Buffer): Buffer {
   const len = Buffer.alloc(4);
   len.writeUInt32BE(data.length);

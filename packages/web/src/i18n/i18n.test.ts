@@ -12,6 +12,8 @@ import { callsBaseEn, callsBaseZhCN } from './calls-errors.js';
 import { socialBaseEn, socialBaseZhCN } from './social-base.js';
 import { accountErrorsEn, accountErrorsZhCN } from './account-errors.js';
 import { adminEn, adminZhCN } from './admin.js';
+import { stickersBaseEn, stickersBaseZhCN } from './stickers-base.js';
+import { stickersEn, stickersZhCN } from './stickers.js';
 
 /**
  * What the app has once a moments page and the records parts loaded: the base, the shells' and
@@ -88,6 +90,11 @@ const zhCN = withConsole(
 );
 Object.assign(en.errors, msgopsEn.errors);
 Object.assign(zhCN.errors, msgopsZhCN.errors);
+// Stickers and link previews: the few strings merged at start, and those loaded with their parts.
+Object.assign(en, { stickers: { ...stickersBaseEn.stickers, ...stickersEn.stickers } });
+Object.assign(zhCN, { stickers: { ...stickersBaseZhCN.stickers, ...stickersZhCN.stickers } });
+Object.assign(en.errors, stickersEn.errors);
+Object.assign(zhCN.errors, stickersZhCN.errors);
 
 function keys(o: object, prefix = ''): string[] {
   return Object.entries(o).flatMap(([k, v]) =>

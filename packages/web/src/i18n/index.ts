@@ -4,6 +4,7 @@ import { searchEn, searchZhCN } from './search.js';
 import { zhCN } from './zh-CN.js';
 import { callsBaseEn, callsBaseZhCN } from './calls-errors.js';
 import { socialBaseEn, socialBaseZhCN } from './social-base.js';
+import { stickersBaseEn, stickersBaseZhCN } from './stickers-base.js';
 import { momentsShellEn, momentsShellZhCN, withMomentsShell } from './moments-shell.js';
 import { recordsShellEn, recordsShellZhCN } from './records-shell.js';
 import { roomsBaseEn, roomsBaseZhCN, withRoomsBase } from './rooms-base.js';
@@ -55,6 +56,8 @@ i18n.global.mergeLocaleMessage('en', callsBaseEn);
 i18n.global.mergeLocaleMessage('zh-CN', callsBaseZhCN);
 i18n.global.mergeLocaleMessage('en', socialBaseEn);
 i18n.global.mergeLocaleMessage('zh-CN', socialBaseZhCN);
+i18n.global.mergeLocaleMessage('en', stickersBaseEn);
+i18n.global.mergeLocaleMessage('zh-CN', stickersBaseZhCN);
 
 export function setLocale(locale: Locale): void {
   i18n.global.locale.value = locale;
@@ -109,6 +112,22 @@ export function loadSocialMessages(): Promise<void> {
     },
   );
   return socialMessages;
+}
+
+let stickersMessages: Promise<void> | undefined;
+/** Adds the strings of stickers and link previews (once; again after a failure). */
+export function loadStickersMessages(): Promise<void> {
+  stickersMessages ??= import('./stickers.js').then(
+    (m) => {
+      i18n.global.mergeLocaleMessage('en', m.stickersEn);
+      i18n.global.mergeLocaleMessage('zh-CN', m.stickersZhCN);
+    },
+    (e: unknown) => {
+      stickersMessages = undefined;
+      throw e;
+    },
+  );
+  return stickersMessages;
 }
 
 let roomsMessages: Promise<void> | undefined;

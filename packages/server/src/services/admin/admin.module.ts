@@ -14,6 +14,7 @@ import { adminMigrations } from './admin.migrations.js';
 import type { AdminParts } from './admin.peers.js';
 import { AdminRepository } from './admin.repository.js';
 import { adminInternalRpc, adminReportsRpc, Reports, safetyRpc } from './admin.reports.rpc.js';
+import { adminStickersRpc } from './admin.stickers.rpc.js';
 import { adminUsersRpc } from './admin.users.rpc.js';
 
 export interface AdminModuleDeps {
@@ -59,7 +60,11 @@ export async function initAdmin(d: AdminModuleDeps): Promise<ServiceInstance<voi
   return {
     value: undefined,
     rpc: [
-      serves(pb.AdminService, { ...adminUsersRpc(parts), ...adminReportsRpc(parts) }),
+      serves(pb.AdminService, {
+        ...adminUsersRpc(parts),
+        ...adminReportsRpc(parts),
+        ...adminStickersRpc(parts),
+      }),
       serves(pb.SafetyService, safetyRpc(parts, reports)),
       serves(pb.AdminInternalService, adminInternalRpc(reports)),
     ],

@@ -72,8 +72,12 @@ export class ImageTool {
     let width = rotated && (meta.orientation ?? 1) >= 5 ? h : w;
     let height = rotated && (meta.orientation ?? 1) >= 5 ? w : h;
     if (hasMetadata && mime !== 'image/gif') {
-      // sharp writes no metadata unless asked; the ICC profile is kept so colours survive.
-      const img = sharp(file, limit).rotate().keepIccProfile();
+      // sharp writes no metadata unless asked; the ICC profile is kept so colours survive. An
+      // animated WebP keeps every frame (a sticker stays animated) and is not turned.
+      const img =
+        frames > 1
+          ? sharp(file, { ...limit, animated: true }).keepIccProfile()
+          : sharp(file, limit).rotate().keepIccProfile();
       const encoded =
         mime === 'image/png'
           ? img.png()
@@ -84,8 +88,11 @@ export class ImageTool {
               : img.jpeg({ quality: 90 });
       const { data, info } = await decoding(encoded.toBuffer({ resolveWithObject: true }));
       normalized = data;
-      width = info.width;
-      height = info.height;
+      // An animated image's info is of the whole strip of frames; its size is a frame's.
+      if (frames === 1) {
+        width = info.width;
+        height = info.height;
+      }
     }
     const source = normalized ?? file;
     const thumbnail = await decoding(

@@ -1,4 +1,4 @@
-import { media as pb } from '@mychat/protocol';
+import { media as pb, stickerFiles as spb } from '@mychat/protocol';
 import type { Registry } from 'prom-client';
 import { Histogram } from 'prom-client';
 import type { BlobStore } from '../../adapters/blob/blob.js';
@@ -17,11 +17,12 @@ import { JobQueue } from './media.jobs.js';
 import { mediaMigrations } from './media.migrations.js';
 import { MediaProcessor } from './media.processing.js';
 import { MediaRepository } from './media.repository.js';
-import { mediaInternalRpc, mediaRpc } from './media.rpc.js';
+import { mediaInternalRpc, mediaRpc, stickerFilesRpc } from './media.rpc.js';
 import { MediaService } from './media.service.js';
 import { MediaWorker } from './media.worker.js';
 import { AvatarFiles } from './media.avatars.js';
 import { FavoriteFiles } from './media.favorites.js';
+import { StickerFiles } from './media.stickers.js';
 import { MomentFiles } from './media.moments.js';
 import { RoomTracks } from './media.rooms.js';
 import { UploadReservations } from './media.reservations.js';
@@ -107,6 +108,7 @@ export async function initMedia(d: MediaModuleDeps): Promise<ServiceInstance<voi
           () => repo.storageUsage(),
         ),
       ),
+      serves(spb.StickerFilesService, stickerFilesRpc(new StickerFiles(service, repo, () => d.clock.now()))),
     ],
   };
 }

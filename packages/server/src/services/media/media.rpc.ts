@@ -1,11 +1,12 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import type { media as pb } from '@mychat/protocol';
+import type { media as pb, stickerFiles as spb } from '@mychat/protocol';
 import { errors } from '../../kernel/errors.js';
 import { parseId as id } from '../../kernel/ids.js';
 import { requireCaller } from '../../rpc/call-context.js';
 import type { AvatarFiles } from './media.avatars.js';
 import type { FavoriteFiles } from './media.favorites.js';
+import type { StickerFiles, StickerHolder } from './media.stickers.js';
 import type { DriveService } from './media.drive.js';
 import type { MomentFiles, MomentHolder } from './media.moments.js';
 import type { RoomTrackHolder, RoomTracks } from './media.rooms.js';
@@ -113,6 +114,14 @@ function momentMediaIds(raw: string[]): string[] {
 /** The holder of a rooms call: the room and the member who added the track. */
 function roomHolderOf(h: pb.RoomTrackHolder | undefined): RoomTrackHolder {
   return { ownerId: id(h?.ownerId, 'holder.ownerId'), roomId: id(h?.roomId, 'holder.roomId') };
+}
+
+/** A sticker's holder: a user's sticker, or a pack (no user). */
+function stickerHolderOf(h: spb.StickerHolder | undefined): StickerHolder {
+  return {
+    holderId: id(h?.holderId, 'holder.holderId'),
+    userId: h?.userId ? id(h.userId, 'holder.userId') : '',
+  };
 }
 
 export function mediaInternalRpc(
@@ -274,6 +283,46 @@ export function mediaInternalRpc(
     },
     async detachRoomTrack(req) {
       await rooms.detach(roomHolderOf(req.holder), id(req.mediaId, 'mediaId'));
+      return {};
+    },
+  };
+}
+
+/** StickerFilesService: the message module's sticker files. */
+export function stickerFilesRpc(stickers: StickerFiles): ServiceImpl<typeof spb.StickerFilesService> {
+  return {
+    async holdStickerMedia(req) {
+      const mediaId = id(req.mediaId, 'mediaId');
+      const holder = stickerHolderOf(req.holder);
+      if (!req.conversationId)
+        return {
+          media: mediaView(await stickers.hold(holder, mediaId, undefined, id(req.ownerId, 'ownerId'))),
+        };
+      if (!CLIENT_MSG_ID.test(req.clientMsgId))
+        throw errors.invalidArgument('clientMsgId is not valid', 'clientMsgId');
+      const message = {
+        mediaId,
+        convId: id(req.conversationId, 'conversationId'),
+        senderId: id(req.senderId, 'senderId'),
+        clientMsgId: req.clientMsgId,
+      };
+      const m = await stickers.hold(holder, mediaId, message, '');
+      return { media: mediaView(m) };
+    },
+    async signStickerUrls(req) {
+      const r = await stickers.sign(
+        req.files.map((f) => ({
+          holder: stickerHolderOf(f.holder),
+          mediaId: id(f.mediaId, 'files.mediaId'),
+        })),
+      );
+      return { urls: r.urls, expiresAt: timestampFromMs(r.expiresAtMs) };
+    },
+    async releaseStickerMedia(req) {
+      await stickers.release(
+        stickerHolderOf(req.holder),
+        req.mediaIds.map((m) => id(m, 'mediaIds')),
+      );
       return {};
     },
   };

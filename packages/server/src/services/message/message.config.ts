@@ -20,4 +20,6 @@ export const messageConfigSchema = cfg.group({
   groupReceiptPushMaxMembers: cfg.int(100, 0, 100_000),
   /** Favourites (收藏) a user may keep; more is FAVORITES_FULL. */
   favoritesMax: cfg.int(5000, 1, 1_000_000),
+  /** Stickers (表情包) a user may keep; more is STICKERS_FULL. */
+  stickersMax: cfg.int(300, 1, 10_000),
 });

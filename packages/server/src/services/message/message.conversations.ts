@@ -13,6 +13,8 @@ import {
   sendBlock,
   visibleHead,
 } from './message.views.js';
+import { previewMsg } from './link-preview/link-preview.service.js';
+import type { CachedPreview } from './link-preview/link-preview.repository.js';
 
 /**
  * Stored content one history page carries at most (it always holds one message): 200 texts
@@ -76,10 +78,16 @@ export class MessageConversations {
       caller.userId,
       page.map((r) => r.seq),
     );
+    // Link previews fetched since the messages were sent (link-preview/).
+    const previews = (await this.d.previews?.forPage(conv.id, page)) ?? new Map<number, CachedPreview>();
     return {
-      messages: page.map((r) =>
-        hidden.has(r.seq) ? hiddenView(messageView(r)) : messageView(r, undefined, reactions.get(r.seq)),
-      ),
+      messages: page.map((r) => {
+        if (hidden.has(r.seq)) return hiddenView(messageView(r));
+        const v = messageView(r, undefined, reactions.get(r.seq));
+        const p = previews.get(r.seq);
+        if (p && !v.recalled) v.linkPreview = previewMsg(p);
+        return v;
+      }),
       hasMore,
     };
   }

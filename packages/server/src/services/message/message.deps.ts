@@ -7,6 +7,7 @@ import { AppError, ErrorCode } from '../../kernel/errors.js';
 import { parseId, type IdGenerator } from '../../kernel/ids.js';
 import { pushToUsers } from '../../contracts/push-envelope.js';
 import type { MessageStore } from './store/message-store.js';
+import type { CachedPreview } from './link-preview/link-preview.repository.js';
 import type { ConversationRow, MemberRow, MessageRow } from './message.tables.js';
 import type { sendBlock } from './message.views.js';
 import type { MessageWriter } from './message.writer.js';
@@ -44,6 +45,8 @@ export interface MessageServiceDeps {
   logger: Logger;
   rules: MessageRules;
   onSent?: (m: MessageRow, recipients: number) => void;
+  /** Link previews: attached to history pages (link-preview/link-preview.service.ts). */
+  previews?: { forPage(convId: string, rows: readonly MessageRow[]): Promise<Map<number, CachedPreview>> };
   /**
    * Checks the files of a media message with the media service (they exist, are ready, are
    * the sender's or forwarded from a message the sender can see) and lets the members of

@@ -16,7 +16,15 @@ export const MAX_RECORD_ITEMS = 100;
 export const MAX_RECORD_BYTES = 256 * 1024;
 const MAX_TITLE = 128;
 /** What a chat record may carry: what people wrote, not events. */
-const FORWARDABLE = new Set<string | undefined>(['text', 'image', 'voice', 'video', 'file', 'chatRecord']);
+const FORWARDABLE = new Set<string | undefined>([
+  'text',
+  'image',
+  'voice',
+  'video',
+  'file',
+  'chatRecord',
+  'sticker',
+]);
 /** AttachMedia takes at most this many files per call. */
 const ATTACH_CHUNK = 9;
 

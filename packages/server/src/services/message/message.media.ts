@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { media, message as pb } from '@mychat/protocol';
-import { errors } from '../../kernel/errors.js';
+import { STICKER_MAX_BYTES } from '../../contracts/stickers.js';
+import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import { isId } from '../../kernel/ids.js';
 import { stripUnsafeNameChars } from '../../kernel/file-names.js';
 
@@ -22,6 +23,7 @@ export const TYPE_OF: Record<string, pb.MessageType> = {
   file: pb.MessageType.FILE,
   chatRecord: pb.MessageType.CHAT_RECORD,
   room: pb.MessageType.ROOM,
+  sticker: pb.MessageType.STICKER,
 };
 
 const ref = (r: pb.MediaRef | undefined, field: string): string => {
@@ -48,6 +50,13 @@ export function mediaOf(body: pb.MessageContent['body']): MediaAttachment | unde
     case 'file':
       if (body.value.name.length > 255) throw errors.tooLong('content.file.name', 255);
       return { kind: KIND.file, mediaIds: [ref(body.value.file, 'content.file.file')] };
+    case 'sticker': {
+      const { packId, emoji } = body.value;
+      if (packId && !isId(packId))
+        throw errors.invalidArgument('content.sticker.packId is not a valid id', 'content.sticker.packId');
+      if ([...emoji].length > 16) throw errors.tooLong('content.sticker.emoji', 16);
+      return { kind: KIND.image, mediaIds: [ref(body.value.image, 'content.sticker.image')] };
+    }
     default:
       return undefined;
   }
@@ -100,6 +109,17 @@ export function canonicalContent(content: pb.MessageContent, files: media.Media[
           },
         },
       });
+    case 'sticker':
+      if (Number(first.size) > STICKER_MAX_BYTES)
+        throw new AppError(ErrorCode.STICKER_TOO_LARGE, 'a sticker is at most 1 MB', {
+          field: 'content.sticker.image',
+        });
+      return create(pb.MessageContentSchema, {
+        body: {
+          case: 'sticker',
+          value: { image: toRef(first), packId: body.value.packId, emoji: body.value.emoji },
+        },
+      });
     case 'file': {
       // The same rule as stored names: no controls or bidi overrides reach another member's screen.
       const name =
@@ -125,6 +145,8 @@ export function mediaIdsOf(content: pb.MessageContent): string[] {
       return b.value.video ? [b.value.video.mediaId] : [];
     case 'file':
       return b.value.file ? [b.value.file.mediaId] : [];
+    case 'sticker':
+      return b.value.image ? [b.value.image.mediaId] : [];
     // A chat record carries the files of its snapshots (nested records included), granted
     // to the record message when it was sent.
     case 'chatRecord':

@@ -1,5 +1,5 @@
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { favorites as favPb, message as pb } from '@mychat/protocol';
+import { favorites as favPb, message as pb, stickers as stkPb } from '@mychat/protocol';
 import type { Registry } from 'prom-client';
 import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
@@ -36,7 +36,13 @@ import { favoritesMigrations } from './favorites/favorites.migrations.js';
 import { FavoritesRepository } from './favorites/favorites.repository.js';
 import { favoritesRpc } from './favorites/favorites.rpc.js';
 import { FavoritesService } from './favorites/favorites.service.js';
+import { stickersMigrations } from './stickers/stickers.migrations.js';
+import { StickersRepository } from './stickers/stickers.repository.js';
+import { stickerPacksInternalRpc, stickersRpc } from './stickers/stickers.rpc.js';
+import { StickersService } from './stickers/stickers.service.js';
 import { moderationRpc } from './message.moderation.js';
+import { linkPreviewGuard, startLinkPreviews } from './link-preview/link-preview.wiring.js';
+import type { LinkPreviewConfig } from './link-preview/link-preview.config.js';
 
 export interface MessageModuleDeps {
   sql: SqlDatabase;
@@ -49,6 +55,10 @@ export interface MessageModuleDeps {
   clock: Clock;
   logger: Logger;
   config: ReturnType<(typeof messageConfigSchema)['parse']>;
+  /** Link previews (`linkPreview.*`), run by this module. */
+  linkPreview: LinkPreviewConfig;
+  /** For linkPreview.caFile. */
+  dataDir: string;
 }
 
 /** Builds the message service and migrates its tables; returns both APIs for the wiring to serve. */
@@ -66,6 +76,7 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
   });
   const store = createMessageStore(d.sql);
   const mediaClient = d.peers.media.internal;
+  const previews = await startLinkPreviews(d, store, linkPreviewGuard(d.linkPreview, d.dataDir));
   const deps: MessageServiceDeps = {
     store,
     writer: new MessageWriter(store),
@@ -86,10 +97,12 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
           }),
         })
       ).media,
-    onSent: (_m, recipients) => {
+    onSent: (m, recipients) => {
       sent.inc();
       pushed.inc(recipients);
+      previews.onStored(m);
     },
+    previews,
   };
   const parts = {
     sender: new MessageSender(deps),
@@ -119,6 +132,17 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
     clock: d.clock,
     max: d.config.favoritesMax,
   });
+  // Stickers (表情包): the same, migrated as `stk`.
+  await d.sql.migrate('stk', stickersMigrations);
+  const stickers = new StickersService({
+    repo: new StickersRepository(d.sql),
+    store,
+    media: d.peers.media.stickerFiles,
+    bus: d.bus,
+    ids: d.ids,
+    clock: d.clock,
+    max: d.config.stickersMax,
+  });
   const admin = new ConversationAdmin({ store, bus: d.bus, ids: d.ids, clock: d.clock });
   return {
     value: undefined,
@@ -137,8 +161,10 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
         ...roomCardRpc(parts.sender),
         ...callsRpc(deps),
         ...moderationRpc(store, parts.recall),
+        ...stickerPacksInternalRpc(stickers),
       }),
       serves(favPb.FavoritesService, favoritesRpc(favorites)),
+      serves(stkPb.StickersService, stickersRpc(stickers)),
     ],
   };
 }

@@ -204,6 +204,8 @@ export function messageInternalRpc(
   | 'writeCallRecord'
   | 'getMessageForReport'
   | 'moderatorRecall'
+  | 'installStickerPack'
+  | 'deleteStickerPack'
 > {
   return {
     async sendMessageBatch(req) {

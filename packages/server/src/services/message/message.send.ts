@@ -1,6 +1,7 @@
 import { message as pb } from '@mychat/protocol';
 import { isUniqueViolation } from '../../adapters/sql/sql.js';
 import { pushFrame } from '../../contracts/push-envelope.js';
+import { packVia } from '../../contracts/stickers.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import { parseId } from '../../kernel/ids.js';
 import { ensureTimeLeft } from '../../kernel/request-context.js';
@@ -179,18 +180,20 @@ export class MessageSender {
     const from = input.forwardedFrom;
     const source = from && (await seenMessage(this.d.store, caller.userId, from.convId, from.seq));
     if (from && !source) throw errors.permissionDenied('you can forward only messages you can see');
+    // A pack's sticker is sent with the pack's hold (media checks the pack holds the file).
+    const body = input.content.body;
+    const pack = !source && body.case === 'sticker' && body.value.packId;
+    const via = source
+      ? { conversationId: source.convId, senderId: source.senderId, clientMsgId: source.clientMsgId }
+      : pack
+        ? packVia(pack)
+        : undefined;
     const files = await this.d.attachMedia({
       senderId: caller.userId,
       conversationId: conv.id,
       clientMsgId: input.clientMsgId,
       ...media,
-      ...(source && {
-        via: {
-          conversationId: source.convId,
-          senderId: source.senderId,
-          clientMsgId: source.clientMsgId,
-        },
-      }),
+      ...(via && { via }),
     });
     return canonicalContent(input.content, files);
   }

@@ -1,107 +1,15 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import type { BlockList } from 'node:net';
 import { AppError, ErrorCode } from '../../kernel/errors.js';
+import {
+  blockList,
+  isPublicAddress,
+  listedIn,
+  resolveHost,
+  systemResolver,
+  type Resolver,
+} from '../../kernel/public-address.js';
 
-/** `10.0.0.0/8`, `fd00::/8` or a single address; a string says what is wrong with it. */
-export function parseCidr(
-  entry: string,
-): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | string {
-  const [address = '', prefixText, extra] = entry.trim().split('/');
-  const family = isIP(address);
-  if (!family || extra !== undefined)
-    return `"${entry}" is not an IP address or CIDR block (e.g. 127.0.0.1/32)`;
-  const max = family === 6 ? 128 : 32;
-  const prefix = prefixText === undefined ? max : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : -1;
-  if (prefix < 0 || prefix > max) return `"${entry}" has a bad prefix length (0-${max})`;
-  return { address, prefix, family: family === 6 ? 'ipv6' : 'ipv4' };
-}
-
-/** Every IPv4 block that is not a public unicast address (RFC 6890 and friends). */
-const V4_NOT_PUBLIC = [
-  '0.0.0.0/8', // this network
-  '10.0.0.0/8', // private
-  '100.64.0.0/10', // CGNAT
-  '127.0.0.0/8', // loopback
-  '169.254.0.0/16', // link-local (cloud metadata)
-  '172.16.0.0/12', // private
-  '192.0.0.0/24', // IETF protocol assignments
-  '192.0.2.0/24', // documentation
-  '192.88.99.0/24', // 6to4 relay anycast
-  '192.168.0.0/16', // private
-  '198.18.0.0/15', // benchmarking
-  '198.51.100.0/24', // documentation
-  '203.0.113.0/24', // documentation
-  '224.0.0.0/4', // multicast
-  '240.0.0.0/4', // reserved, broadcast
-];
-/** Every IPv6 block that is not a public unicast address (IPv4-mapped ones are checked as IPv4). */
-const V6_NOT_PUBLIC = [
-  '::/96', // unspecified, loopback, IPv4-compatible
-  '64:ff9b::/96', // NAT64: could reach any IPv4 address, private ones included
-  '64:ff9b:1::/48', // local NAT64
-  '100::/64', // discard
-  '2001::/23', // IETF protocol assignments (Teredo, ORCHID, ...)
-  '2001:db8::/32', // documentation
-  '2002::/16', // 6to4: embeds any IPv4 address
-  'fc00::/7', // unique local (ULA)
-  'fe80::/10', // link-local
-  'fec0::/10', // site-local (deprecated)
-  'ff00::/8', // multicast
-];
-
-function blockList(entries: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const e of entries) {
-    const p = parseCidr(e);
-    if (typeof p === 'string') throw new Error(p);
-    list.addSubnet(p.address, p.prefix, p.family);
-  }
-  return list;
-}
-
-const NOT_PUBLIC_V4 = blockList(V4_NOT_PUBLIC);
-const NOT_PUBLIC_V6 = blockList(V6_NOT_PUBLIC);
-
-/** The eight 16-bit groups of an IPv6 address (an embedded dotted IPv4 tail included). */
-function hextets(address: string): number[] | undefined {
-  let a = address;
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  if (dotted) {
-    if (isIP(dotted[1]!) !== 4) return undefined;
-    const [b0, b1, b2, b3] = dotted[1]!.split('.').map(Number) as [number, number, number, number];
-    a = `${a.slice(0, -dotted[1]!.length)}${((b0 << 8) | b1).toString(16)}:${((b2 << 8) | b3).toString(16)}`;
-  }
-  const halves = a.split('::');
-  if (halves.length > 2) return undefined;
-  const part = (s: string) => (s ? s.split(':').map((h) => parseInt(h, 16)) : []);
-  const head = part(halves[0]!);
-  const tail = halves.length === 2 ? part(halves[1]!) : [];
-  const fill = 8 - head.length - tail.length;
-  if (fill < 0 || (halves.length === 1 && fill !== 0)) return undefined;
-  const all = [...head, ...Array<number>(fill).fill(0), ...tail];
-  return all.some((h) => Number.isNaN(h)) ? undefined : all;
-}
-
-/** The IPv4 address inside an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`, `::ffff:a00:1`), if it is one. */
-export function mappedIpv4(address: string): string | undefined {
-  if (isIP(address) !== 6) return undefined;
-  const h = hextets(address);
-  if (!h || h.slice(0, 5).some((x) => x !== 0) || h[5] !== 0xffff) return undefined;
-  return `${h[6]! >> 8}.${h[6]! & 255}.${h[7]! >> 8}.${h[7]! & 255}`;
-}
-
-/** Whether `address` is a public unicast address (IPv4-mapped IPv6 judged by its IPv4 part). */
-export function isPublicAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return !NOT_PUBLIC_V4.check(address, 'ipv4');
-  if (family !== 6) return false;
-  const v4 = mappedIpv4(address);
-  if (v4 !== undefined) return isPublicAddress(v4);
-  // Anything outside 2000::/3 (global unicast) is reserved or special.
-  const first = hextets(address)?.[0];
-  if (first === undefined || first < 0x2000 || first > 0x3fff) return false;
-  return !NOT_PUBLIC_V6.check(address, 'ipv6');
-}
+export type { Resolver } from '../../kernel/public-address.js';
 
 /** A checked endpoint: where to connect (the address that was checked) and what to ask for. */
 export interface PinnedEndpoint {
@@ -109,10 +17,6 @@ export interface PinnedEndpoint {
   address: string;
   family: 4 | 6;
 }
-
-export type Resolver = (host: string) => Promise<{ address: string; family: number }[]>;
-
-const systemResolver: Resolver = (host) => dnsLookup(host, { all: true, verbatim: true });
 
 const refuse = (message: string) =>
   new AppError(ErrorCode.PUSH_ENDPOINT_REFUSED, message, { field: 'endpoint' });
@@ -142,10 +46,7 @@ export class EndpointPolicy {
   }
 
   private listed(address: string): boolean {
-    if (!this.hasAllowList) return false;
-    const v4 = isIP(address) === 6 ? mappedIpv4(address) : undefined;
-    const a = v4 ?? address;
-    return this.allowed.check(a, isIP(a) === 6 ? 'ipv6' : 'ipv4');
+    return this.hasAllowList && listedIn(this.allowed, address);
   }
 
   /** Parses and checks the URL's form only (no DNS). */
@@ -167,25 +68,9 @@ export class EndpointPolicy {
   /** Checks an endpoint and resolves it to the one address to connect to; PUSH_ENDPOINT_REFUSED otherwise. */
   async check(endpoint: string): Promise<PinnedEndpoint> {
     const url = this.parse(endpoint);
-    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    let answers: { address: string; family: number }[];
-    if (isIP(host)) answers = [{ address: host, family: isIP(host) }];
-    else {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        answers = await Promise.race([
-          this.resolve(host),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error('timeout')), this.dnsTimeoutMs);
-          }),
-        ]);
-      } catch {
-        throw refuse('endpoint host does not resolve');
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-    if (!answers.length) throw refuse('endpoint host does not resolve');
+    const answers = await resolveHost(url.hostname, this.resolve, this.dnsTimeoutMs).catch(() => {
+      throw refuse('endpoint host does not resolve');
+    });
     const listed = answers.every((a) => this.listed(a.address));
     for (const a of answers)
       if (!listed && !isPublicAddress(a.address))
@@ -193,6 +78,6 @@ export class EndpointPolicy {
     const port = url.port === '' ? 443 : Number(url.port);
     if (port !== 443 && !listed) throw refuse('endpoint must use port 443');
     const first = answers[0]!;
-    return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
+    return { url, address: first.address, family: first.family };
   }
 }

@@ -1,5 +1,5 @@
 import { cfg } from '../../kernel/config.js';
-import { parseCidr } from './push.address.js';
+import { cidrList } from '../../kernel/public-address.js';
 
 /** The push module's settings (`push.*`, MYCHAT_PUSH_*). */
 export const pushConfigSchema = cfg.group({
@@ -19,10 +19,7 @@ export const pushConfigSchema = cfg.group({
    * Addresses or CIDR blocks that push endpoints may resolve to although they are not public
    * (a push service on your own network, or a test's). Empty: only public addresses.
    */
-  allowedPrivateEndpoints: cfg.list([]).superRefine((list, ctx) => {
-    for (const e of list)
-      if (typeof parseCidr(e) === 'string') ctx.addIssue({ code: 'custom', message: parseCidr(e) as string });
-  }),
+  allowedPrivateEndpoints: cidrList(),
   /**
    * Extra CA certificates (PEM) trusted for push services, relative to dataDir: for a push
    * service of your own behind a private CA. Public push services need none.

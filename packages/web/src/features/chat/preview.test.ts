@@ -291,6 +291,18 @@ describe('preview: the chat list line', () => {
   it('shows the generic text for an unknown kind', () => {
     expect(preview(system('poll_closed'), nameOf, 'a')).toBe('Group updated');
   });
+
+  it('names a sticker as a sticker (not an unsupported message), in both languages', () => {
+    const m: ChatMessage = {
+      ...system('x'),
+      content: { type: 'sticker', image: undefined, packId: '', emoji: '😂' },
+    };
+    i18n.global.locale.value = 'en';
+    expect(preview(m, nameOf, 'b')).toBe('[Sticker]');
+    i18n.global.locale.value = 'zh-CN';
+    expect(preview(m, nameOf, 'b')).toBe('[动画表情]');
+    i18n.global.locale.value = 'en';
+  });
 });
 
 describe('notificationText: the desktop notification', () => {

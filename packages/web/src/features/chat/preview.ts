@@ -134,6 +134,8 @@ export function preview(m: ChatMessage, nameOf: NameOf, myId: string): string {
       return t('records.chatRecord');
     case 'room':
       return `${t('chat.room')} ${m.content.title}`;
+    case 'sticker':
+      return t('stickers.sticker');
     case 'call':
       return callText(m, myId);
     default:

@@ -35,6 +35,8 @@ export function quoteLine(
       ? q.content.text
       : MEDIA.includes(q.content.type)
         ? t(`chat.${q.content.type}`)
-        : t('chat.unsupported');
+        : q.content.type === 'sticker'
+          ? t('stickers.sticker')
+          : t('chat.unsupported');
   return `${who}: ${body}`;
 }

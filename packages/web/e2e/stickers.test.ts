@@ -1,0 +1,95 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { animatedImage } from '../../server/test/helpers/media-fixtures.js';
+import { html, startPageServer, type PageServer } from '../../server/test/helpers/page-server.js';
+import { befriend, messageLog, openChat, send, signUp, withBrowser } from './helpers.js';
+
+const shot = (name: string) =>
+  fileURLToPath(new URL(`../../../docs/screenshots/${name}.png`, import.meta.url));
+
+/**
+ * Stickers (表情包) and link previews as a person uses them: "Add to stickers" on an animated
+ * GIF, the picker's sticker tab sends it (drawn without a bubble, still a GIF), and a link gets
+ * the server's preview card; in Chinese on a phone in the dark too.
+ */
+describe('web: stickers and link previews', { timeout: 180_000 }, () => {
+  let pages: PageServer;
+  // The page server runs before the web server, which is told to trust it (127.0.0.2 only).
+  const overrides = { linkPreview: { allowedPrivateAddresses: ['127.0.0.2/32'], caFile: '' } };
+  beforeAll(async () => {
+    pages = await startPageServer();
+    overrides.linkPreview.caFile = pages.certFile;
+    pages.routes.set(
+      '/lake',
+      html(
+        '<head><title>Lake Café opens</title><meta name="description" content="Coffee by the water, 9 to 5"></head>',
+      ),
+    );
+  });
+  afterAll(() => pages?.stop());
+  const setup = withBrowser({ overrides });
+
+  it('keeps an image as a sticker, sends it without a bubble, and previews a link', async () => {
+    const [ann, bob] = await Promise.all([
+      signUp(setup.browser, setup.server, 'Ann'),
+      signUp(setup.browser, setup.server, 'Bob'),
+    ]);
+    await befriend(ann, bob);
+    await openChat(bob, 'Ann');
+    await bob.page.getByLabel('Choose photos or videos').setInputFiles({
+      name: 'wave.gif',
+      mimeType: 'image/gif',
+      buffer: await animatedImage('gif', 3, 96),
+    });
+    await bob.page.getByRole('button', { name: 'Send (1)' }).click();
+
+    await openChat(ann, 'Bob');
+    const image = messageLog(ann)
+      .getByRole('article')
+      .filter({ has: ann.page.locator('.media-image') });
+    await image.last().click({ button: 'right', timeout: 30_000 });
+    await ann.page.getByRole('menuitem', { name: 'Add to stickers' }).click();
+    await ann.page.getByRole('alert').filter({ hasText: 'Added to stickers' }).waitFor();
+
+    await ann.page.getByRole('button', { name: 'Emoji' }).click();
+    await ann.page.getByRole('tab', { name: 'Stickers' }).click();
+    await ann.page
+      .getByRole('region', { name: 'My stickers' })
+      .getByRole('button', { name: 'Send sticker' })
+      .click();
+    const sticker = messageLog(bob).getByRole('img', { name: 'Sticker' });
+    await sticker.waitFor();
+    // No bubble around it, and the file is the GIF itself (its animation kept).
+    expect(
+      await messageLog(bob).getByRole('article').filter({ has: sticker }).locator('.bubble').count(),
+    ).toBe(0);
+    const magic = await sticker.evaluate(async (img: HTMLImageElement) =>
+      new TextDecoder().decode((await (await fetch(img.src)).arrayBuffer()).slice(0, 6)),
+    );
+    expect(magic).toBe('GIF89a');
+
+    await send(ann, `Opening today: https://127.0.0.2:${pages.port}/lake`);
+    const card = messageLog(bob).getByRole('link', { name: 'Link preview: Lake Café opens' });
+    await card.waitFor({ timeout: 15_000 });
+    await card.getByText('Coffee by the water, 9 to 5').waitFor();
+    if (process.env.MYCHAT_SCREENSHOTS) await bob.page.screenshot({ path: shot('stickers-desktop-light') });
+
+    // In Chinese, on a phone, in the dark: the sticker tab of the picker.
+    const cat = await signUp(setup.browser, setup.server, 'Cat', {
+      viewport: { width: 390, height: 844 },
+      colorScheme: 'dark',
+    });
+    await befriend(cat, ann);
+    await cat.page.evaluate(() => localStorage.setItem('mychat.locale', 'zh-CN'));
+    await cat.page.reload();
+    await cat.page.getByRole('link', { name: /^消息/ }).click();
+    await cat.page.getByRole('list', { name: '聊天列表' }).getByRole('link', { name: /^Ann/ }).click();
+    await cat.page.getByRole('button', { name: '表情' }).first().click();
+    await cat.page.getByRole('tab', { name: '表情包' }).click();
+    await cat.page
+      .getByRole('region', { name: '我的表情' })
+      .getByText('还没有表情', { exact: false })
+      .waitFor();
+    if (process.env.MYCHAT_SCREENSHOTS) await cat.page.screenshot({ path: shot('stickers-phone-dark-zh') });
+  });
+});
