@@ -383,6 +383,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
         return this.favorites.pushed(body.value);
       case 'roomState':
       case 'roomUpdate':
+      case 'roomListen':
         return this.rooms.pushed(body);
       case 'callEvent':
       case 'callSignal':

@@ -95,6 +95,13 @@ export class RoomPush {
     await this.send(userIds, { case: 'roomUpdate', value: event });
   }
 
+  async listen(
+    userIds: readonly string[],
+    event: MessageInitShape<typeof pb.RoomListenEventSchema>,
+  ): Promise<void> {
+    await this.send(userIds, { case: 'roomListen', value: event });
+  }
+
   private async send(
     userIds: readonly string[],
     body: MessageInitShape<typeof gateway.ServerFrameSchema>['body'],

@@ -40,7 +40,12 @@ export function roomMsg(
     mode: room.mode,
     state: stateMsg(room.state),
     queue: queue.map((e) => trackMsg(e, urls.get(e.id))),
-    members: members.map((m) => ({ userId: m.userId, joinedAtMs: m.joinedAt, delayMs: m.delayMs })),
+    members: members.map((m) => ({
+      userId: m.userId,
+      joinedAtMs: m.joinedAt,
+      delayMs: m.delayMs,
+      listening: m.listening ?? 0,
+    })),
     createdAtMs: room.createdAt,
     closed: room.closedAt !== null,
   };
