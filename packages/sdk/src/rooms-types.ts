@@ -14,8 +14,10 @@ export interface RoomTrack {
   artist: string;
   mime: string;
   durationMs: number;
-  /** A short-lived URL: set for the current and the next track. */
+  /** A short-lived URL: set for the current and the next track (AAC in M4A, loudness normalised). */
   url: string;
+  /** The album cover from the file's tags, short-lived like url; '' for none. */
+  coverUrl: string;
 }
 
 export interface RoomMember {
@@ -90,6 +92,7 @@ export const toTrack = (t: pb.Track): RoomTrack => ({
   mime: t.mime,
   durationMs: t.durationMs,
   url: t.url,
+  coverUrl: t.coverUrl,
 });
 
 export const toRoom = (r: pb.Room | undefined): Room => ({

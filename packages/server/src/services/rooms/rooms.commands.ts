@@ -56,15 +56,15 @@ export class RoomCommands {
     if (queue.length >= this.d.config.queueMax)
       throw new AppError(ErrorCode.ROOM_QUEUE_FULL, `a room holds at most ${this.d.config.queueMax} tracks`);
     const holder = { ownerId: actor.userId, roomId };
-    const file = await files.attach(holder, input.mediaId, actor.requestId);
+    const { media: file, track } = await files.attach(holder, input.mediaId, actor.requestId);
     const entry: EntryRow = {
       id: this.d.ids.next(),
       mediaId: file.id,
       addedBy: actor.userId,
-      title: input.title || file.name.replace(/\.[^.]*$/, '') || 'Untitled',
-      artist: input.artist,
-      mime: file.mime,
-      durationMs: file.durationMs,
+      title: input.title || track?.title || file.name.replace(/\.[^.]*$/, '') || 'Untitled',
+      artist: input.artist || track?.artist || '',
+      mime: track?.mime || file.mime,
+      durationMs: track?.durationMs || file.durationMs,
       ord: (queue.at(-1)?.ord ?? 0) + 1,
     };
     const applied = await store.transaction(async (tx) => {
