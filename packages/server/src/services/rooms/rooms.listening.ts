@@ -16,7 +16,10 @@ const PUSH_EVERY_MS = 1000;
  * early. The hold and the release are ordinary versioned state changes, pushed as room_state.
  */
 export class RoomListening {
-  private readonly lastPush = new Map<string, number>();
+  private readonly lastPush = new Map<
+    string,
+    { at: number; state: number; timer?: ReturnType<typeof setTimeout> }
+  >();
 
   constructor(private readonly a: RoomAccess) {}
 
@@ -52,13 +55,29 @@ export class RoomListening {
     return changed;
   }
 
-  /** Tells the others; a member flapping between states is not pushed more than once a second. */
+  /**
+   * Tells the others. A member flapping between states is pushed at most once a second: a
+   * change within the second goes out at its end (the latest state then), never lost.
+   */
   private async announce(actor: Actor, roomId: string, to: string[], state: number): Promise<void> {
     const key = `${roomId}:${actor.userId}`;
     const now = this.d.clock.now();
-    if (now - (this.lastPush.get(key) ?? -Infinity) < PUSH_EVERY_MS) return;
-    this.lastPush.set(key, now);
-    if (this.lastPush.size > 10_000) this.lastPush.delete(this.lastPush.keys().next().value!);
-    await this.d.push.listen(to, { roomId, userId: actor.userId, state });
+    const last = this.lastPush.get(key);
+    const send = (s: number) => this.d.push.listen(to, { roomId, userId: actor.userId, state: s });
+    if (last && now - last.at < PUSH_EVERY_MS) {
+      last.state = state;
+      last.timer ??= setTimeout(() => {
+        last.timer = undefined;
+        last.at = this.d.clock.now();
+        void send(last.state);
+      }, PUSH_EVERY_MS - (now - last.at));
+      return;
+    }
+    this.lastPush.set(key, { at: now, state });
+    if (this.lastPush.size > 10_000) {
+      const [oldest, v] = this.lastPush.entries().next().value!;
+      if (!v.timer) this.lastPush.delete(oldest);
+    }
+    await send(state);
   }
 }
