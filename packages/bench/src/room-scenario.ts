@@ -21,7 +21,7 @@ import { closeAll, connectMany, type LeanClient } from './lean-client.js';
 import { leanOptions } from './lean-options.js';
 import { Meter, round, type RunResult } from './result.js';
 import type { RunOptions } from './run-options.js';
-import { base } from './scenarios.js';
+import type { ScenarioKit } from './moments-scenario.js';
 import { summarize } from './stats.js';
 import type { Target } from './target.js';
 
@@ -127,7 +127,8 @@ interface Sent {
   arrivals: number[];
 }
 
-export async function runRoom(o: RunOptions, t: Target): Promise<RunResult> {
+/** `base` comes from scenarios.ts, which loads this file (passed in: no import cycle). */
+export async function runRoom(o: RunOptions, t: Target, base: ScenarioKit['base']): Promise<RunResult> {
   const users = t.seed.users.slice(0, o.users);
   const group = t.seed.group;
   if (!group) throw new Error('the seed has no group');

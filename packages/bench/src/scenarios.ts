@@ -81,7 +81,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
         return await pushFlow(o, target, cert!);
       case 'room': {
         const { runRoom } = await import('./room-scenario.js');
-        return await runRoom(o, target);
+        return await runRoom(o, target, base);
       }
     }
   } finally {

@@ -164,7 +164,7 @@ describe('sdk: listen together, in sync', () => {
     // 3 s from her report, which came a few hundred ms after the play.
     expect(hold).toBeGreaterThan(2000);
     expect(hold).toBeLessThanOrEqual(3300);
-    expect(dan.heard).toContain(`${fay.id}:buffering`);
+    await expect.poll(() => dan.heard, { timeout: 2000 }).toContain(`${fay.id}:buffering`);
     expect((await dan.c.rooms.get(room.id)).members.find((m) => m.userId === fay.id)?.listening).toBe(
       'buffering',
     );
@@ -180,6 +180,6 @@ describe('sdk: listen together, in sync', () => {
     const pos = all.map((u) => u.player.positionMs());
     expect(Math.max(...pos) - Math.min(...pos), JSON.stringify(pos)).toBeLessThan(50);
     expect(dan.states.at(-1)!.version).toBe(held.version);
-    expect(dan.heard).toContain(`${fay.id}:listening`);
+    await expect.poll(() => dan.heard, { timeout: 2000 }).toContain(`${fay.id}:listening`);
   });
 });

@@ -1,7 +1,8 @@
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { BlobStore } from '../../adapters/blob/blob.js';
+import type { Readable } from 'node:stream';
+import { BlobNotFoundError, type BlobStore } from '../../adapters/blob/blob.js';
 import type { Clock } from '../../kernel/clock.js';
 import { AppError, ErrorCode } from '../../kernel/errors.js';
 import type { MediaConfig } from './media.config.js';
@@ -48,6 +49,10 @@ export interface TrackInfo {
   cover: boolean;
 }
 
+/** A tag as a room shows it: one line, no control characters, at most 200 characters. */
+const tagText = (v: string) =>
+  [...v.replace(/\p{Cc}+/gu, ' ').trim()].slice(0, 200).join('');
+
 const unplayable = (message = 'this file cannot be played in a room') =>
   new AppError(ErrorCode.ROOM_TRACK_UNPLAYABLE, message, { field: 'mediaId' });
 
@@ -58,6 +63,9 @@ const unplayable = (message = 'this file cannot be played in a room') =>
  * orphan sweep leaves it alone, and signs URLs for held tracks only.
  */
 export class RoomTracks {
+  /** Infos read or made, by media id (a bounded cache: they never change). */
+  private readonly infos = new Map<string, TrackInfo>();
+
   constructor(
     private readonly service: MediaService,
     private readonly repo: MediaRepository,
@@ -95,18 +103,10 @@ export class RoomTracks {
     const keys = trackKeys(mediaId);
     const ttl = this.d.config.urlTtlSeconds;
     const base = m.name.replace(/\.[^.]*$/, '') || 'track';
-    const url = await this.d.blob.signedUrl(keys.audio, {
-      expiresInSeconds: ttl,
-      contentType: info.mime,
-      disposition: disposition('inline', `${base}.m4a`),
-    });
-    const coverUrl = info.cover
-      ? await this.d.blob.signedUrl(keys.cover, {
-          expiresInSeconds: ttl,
-          contentType: 'image/webp',
-          disposition: disposition('inline', `${base}.webp`),
-        })
-      : '';
+    const signed = (key: string, contentType: string, name: string) =>
+      this.d.blob.signedUrl(key, { expiresInSeconds: ttl, contentType, disposition: disposition('inline', name) });
+    const url = await signed(keys.audio, info.mime, `${base}.m4a`);
+    const coverUrl = info.cover ? await signed(keys.cover, 'image/webp', `${base}.webp`) : '';
     return { url, coverUrl, expiresAtMs: this.d.clock.now() + ttl * 1000 };
   }
 
@@ -116,16 +116,26 @@ export class RoomTracks {
     await this.service.freeIfUnused(mediaId);
   }
 
+  /** The rendition's info (it never changes once written), or undefined before the transcode. */
   private async info(mediaId: string): Promise<TrackInfo | undefined> {
-    const key = trackKeys(mediaId).info;
-    if (!(await this.d.blob.stat(key))) return undefined;
-    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'mychat-track-'));
+    const known = this.infos.get(mediaId);
+    if (known) return known;
+    let body: Readable;
     try {
-      await this.d.blob.download(key, path.join(dir, 'info'));
-      return JSON.parse(await fsp.readFile(path.join(dir, 'info'), 'utf8')) as TrackInfo;
-    } finally {
-      await fsp.rm(dir, { recursive: true, force: true });
+      body = await this.d.blob.get(trackKeys(mediaId).info);
+    } catch (err) {
+      if (err instanceof BlobNotFoundError) return undefined;
+      throw err;
     }
+    const chunks: Buffer[] = [];
+    for await (const c of body) chunks.push(c as Buffer);
+    return this.remember(mediaId, JSON.parse(Buffer.concat(chunks).toString('utf8')) as TrackInfo);
+  }
+
+  private remember(mediaId: string, info: TrackInfo): TrackInfo {
+    this.infos.set(mediaId, info);
+    if (this.infos.size > 5000) this.infos.delete(this.infos.keys().next().value!);
+    return info;
   }
 
   /** Once per file: the M4A, the cover, then the info that marks them complete. */
@@ -143,8 +153,8 @@ export class RoomTracks {
           throw unplayable();
         });
       const info: TrackInfo = {
-        title: out.title.slice(0, 200),
-        artist: out.artist.slice(0, 200),
+        title: tagText(out.title),
+        artist: tagText(out.artist),
         durationMs: out.durationMs,
         mime: 'audio/mp4',
         cover: !!out.cover,
@@ -152,7 +162,7 @@ export class RoomTracks {
       await blob.put(keys.audio, { file: out.file }, { contentType: info.mime });
       if (out.cover) await blob.put(keys.cover, out.cover, { contentType: 'image/webp' });
       await blob.put(keys.info, Buffer.from(JSON.stringify(info)), { contentType: 'application/json' });
-      return info;
+      return this.remember(m.id, info);
     } finally {
       await fsp.rm(dir, { recursive: true, force: true });
     }
