@@ -69,9 +69,12 @@ export const useRoomsStore = defineStore('rooms', () => {
   });
 
   async function open(id: string): Promise<void> {
+    // Back to the room that plays (from the bar): it goes on as it is, no restart.
+    const playing = room.value?.id === id && !!ctl;
     if (room.value?.id !== id) room.value = undefined;
     room.value = await client.rooms.get(id);
-    if (joined.value) await start();
+    if (playing) follow(room.value.state);
+    else if (joined.value) await start();
   }
 
   async function join(): Promise<void> {
