@@ -104,9 +104,11 @@ for (const setup of ROOMS_SETUPS) {
       const flac = await uploadOk(env.server.baseUrl, tokenOf(ann), 'file', await taggedFlac(3, '月亮代表我的心', '邓丽君'), 'x.flac');
       const r = await env.rooms.addTrack({ roomId, mediaId: flac.id, expectedVersion: room!.state!.version }, ann.h);
       expect(r.room!.queue[0]).toMatchObject({ title: '月亮代表我的心', artist: '邓丽君', mime: 'audio/mp4', coverUrl: '' });
-      // ID3 header, then noise: stored as audio/mpeg, but nothing decodes.
-      const junk = Buffer.concat([Buffer.from('ID3\x03\x00\x00\x00\x00\x00\x0a', 'latin1'), Buffer.alloc(10), Buffer.alloc(4000, 0x55)]);
+      // An ID3 header announcing more than there is, then noise: stored as audio/mpeg, but
+      // nothing in it decodes.
+      const junk = Buffer.concat([Buffer.from('ID3\x03\x00\x00\x00\x00\x7f\x7f', 'latin1'), Buffer.alloc(4000, 0x55)]);
       const bad = await uploadOk(env.server.baseUrl, tokenOf(ann), 'file', junk, 'broken.mp3');
+      expect(bad.mime).toBe('audio/mpeg');
       const v = r.room!.state!.version;
       expect(await reason(env.rooms.addTrack({ roomId, mediaId: bad.id, expectedVersion: v }, ann.h))).toBe(
         'ROOM_TRACK_UNPLAYABLE',

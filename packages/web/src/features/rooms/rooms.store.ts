@@ -163,7 +163,10 @@ export const useRoomsStore = defineStore('rooms', () => {
 
   async function addFile(file: File): Promise<void> {
     const m = await client.media.upload(file, { name: file.name, kind: 'file' });
-    await answered(client.rooms.addTrack(id(), m.id));
+    // Adding waits for the transcode; if the room changed meanwhile, add it to the room as it is
+    // now (the transcode is done once, so the second try is quick).
+    const r = await client.rooms.addTrack(id(), m.id);
+    await answered(Promise.resolve(r.applied ? r : client.rooms.addTrack(id(), m.id)));
   }
 
   return {
