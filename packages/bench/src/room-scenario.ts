@@ -222,7 +222,7 @@ export async function runRoom(o: RunOptions, t: Target, base: ScenarioKit['base'
 
   // Phase one: everyone in one room. They join before their sockets connect: each join pushes
   // the whole room to every member, 1000 joins on open sockets would be half a million frames.
-  const big = await openRoom(listeners[0]!, listeners.slice(1), 600);
+  const big = await openRoom(listeners[0]!, listeners.slice(1), 120);
   const { clients, failed, errors } = await connectMany(
     listeners.map((l, i) => ({ ...leanOptions(t, i), onPush: (f) => onFrame(l, f.body) })),
     o.concurrency,
@@ -253,7 +253,7 @@ export async function runRoom(o: RunOptions, t: Target, base: ScenarioKit['base'
   await inBatches(
     Array.from({ length: count }, (_, k) => k),
     4,
-    async (k) => void small.push(await openRoom(listeners[k * 10]!, listeners.slice(k * 10 + 1, k * 10 + 10), 90)),
+    async (k) => void small.push(await openRoom(listeners[k * 10]!, listeners.slice(k * 10 + 1, k * 10 + 10), 30)),
   );
   for (const r of small) follow(r);
   await Promise.all(small.map((r) => drive(r, o.durationS, Math.random() * 3000)));
