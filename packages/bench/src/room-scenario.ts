@@ -45,7 +45,8 @@ function toneWav(seconds: number): Buffer {
   b.writeUInt16LE(16, 34);
   b.write('data', 36);
   b.writeUInt32LE(n * 2, 40);
-  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+  for (let i = 0; i < n; i++)
+    b.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
   return b;
 }
 
@@ -65,7 +66,10 @@ class Listener {
   readonly latencyMs = Math.random() * 300;
   readonly now = () => Date.now() + this.skewMs;
   readonly clock: ServerClock;
-  readonly rooms = new Map<string, { ctl: PlaybackController; player: SimulatedPlayer; state?: PlaybackState }>();
+  readonly rooms = new Map<
+    string,
+    { ctl: PlaybackController; player: SimulatedPlayer; state?: PlaybackState }
+  >();
   lean!: LeanClient;
   /** States that reached this listener after their start time (it had to seek to catch up). */
   late = 0;
@@ -227,7 +231,7 @@ export async function runRoom(o: RunOptions, t: Target, base: ScenarioKit['base'
     listeners.map((l, i) => ({ ...leanOptions(t, i), onPush: (f) => onFrame(l, f.body) })),
     o.concurrency,
   );
-  listeners.forEach((l, i) => (l.lean = clients[i]!));
+  for (const [i, l] of listeners.entries()) l.lean = clients[i]!;
   if (failed) throw new Error(`${failed} listeners could not connect: ${errors.join('; ')}`);
   await inBatches(listeners, 50, (l) => l.clock.start());
   const meter = new Meter(t);
@@ -253,7 +257,8 @@ export async function runRoom(o: RunOptions, t: Target, base: ScenarioKit['base'
   await inBatches(
     Array.from({ length: count }, (_, k) => k),
     4,
-    async (k) => void small.push(await openRoom(listeners[k * 10]!, listeners.slice(k * 10 + 1, k * 10 + 10), 30)),
+    async (k) =>
+      void small.push(await openRoom(listeners[k * 10]!, listeners.slice(k * 10 + 1, k * 10 + 10), 30)),
   );
   for (const r of small) follow(r);
   await Promise.all(small.map((r) => drive(r, o.durationS, Math.random() * 3000)));
@@ -274,14 +279,22 @@ export async function runRoom(o: RunOptions, t: Target, base: ScenarioKit['base'
       latency_ms: one.fanout,
       lost: one.missing + many.missing,
       extra: {
-        latency_is: 'one room: Control sent to the room_state frame at each socket (before injected latency), ms',
+        latency_is:
+          'one room: Control sent to the room_state frame at each socket (before injected latency), ms',
         listeners: o.users,
         one_room: { commands: one.commands, fanout_ms: one.fanout, position_error_ms: one.error },
-        rooms_of_10: { rooms: count, commands: many.commands, fanout_ms: many.fanout, position_error_ms: many.error },
+        rooms_of_10: {
+          rooms: count,
+          commands: many.commands,
+          fanout_ms: many.fanout,
+          position_error_ms: many.error,
+        },
         refused_stale: refused,
         applied_after_start: listeners.reduce((a, l) => a + l.late, 0),
-        injected: 'per listener: clock skew uniform +-5 s, one-way latency uniform 0-300 ms + exp. jitter (mean 3 ms)',
-        position_error_is: '|player position - expected position at the true server time|, 1 s and 2 s after each change',
+        injected:
+          'per listener: clock skew uniform +-5 s, one-way latency uniform 0-300 ms + exp. jitter (mean 3 ms)',
+        position_error_is:
+          '|player position - expected position at the true server time|, 1 s and 2 s after each change',
       },
     }),
     ...m,

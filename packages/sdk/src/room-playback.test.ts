@@ -125,9 +125,13 @@ describe('the playback controller', () => {
     const now = () => t;
     const player = new SimulatedPlayer(now);
     const said: string[] = [];
-    const c = new PlaybackController(player, { now, serverNow: now }, {
-      onListening: (state, version) => said.push(`${state}@${version}`),
-    });
+    const c = new PlaybackController(
+      player,
+      { now, serverNow: now },
+      {
+        onListening: (state, version) => said.push(`${state}@${version}`),
+      },
+    );
     const s = { entryId: 'e', playing: false, positionMs: 0, atServerMs: 1000, rate: 1, version: 1 };
     c.apply(s);
     c.tick();

@@ -91,7 +91,9 @@ describe('web: listen together', { timeout: 240_000 }, () => {
     const members = ann.page.getByRole('region', { name: /^Members/ });
     await expect.poll(() => members.getByText('not playing').count(), { timeout: 5000 }).toBe(2);
     for (const name of ['Two', 'Three'])
-      await ann.page.getByLabel('Add music').setInputFiles({ name: `${name}.wav`, mimeType: 'audio/wav', buffer: toneWav(5) });
+      await ann.page
+        .getByLabel('Add music')
+        .setInputFiles({ name: `${name}.wav`, mimeType: 'audio/wav', buffer: toneWav(5) });
     await ann.page.getByRole('button', { name: 'Play Three' }).waitFor({ timeout: 30_000 });
     const order = () =>
       ann.page
@@ -105,22 +107,16 @@ describe('web: listen together', { timeout: 240_000 }, () => {
     await ann.page.mouse.down();
     await ann.page.mouse.move(to.x + 10, to.y + to.height / 2, { steps: 5 });
     await ann.page.mouse.up();
-    await expect.poll(order, { timeout: 5000 }).toEqual([
-      'Three',
-      'Tone',
-      'Two',
-    ]);
+    await expect.poll(order, { timeout: 5000 }).toEqual(['Three', 'Tone', 'Two']);
     await ann.page.getByRole('button', { name: 'Move Two up' }).click();
-    await expect.poll(order, { timeout: 5000 }).toEqual([
-      'Three',
-      'Two',
-      'Tone',
-    ]);
+    await expect.poll(order, { timeout: 5000 }).toEqual(['Three', 'Two', 'Tone']);
 
     // Bob goes back to the chat: the music goes on, with a "now playing" bar to pause or return.
     await bob.page.getByRole('button', { name: 'Play', exact: true }).click();
     await expect.poll(async () => (await time(bob)).paused, { timeout: 3000, interval: 50 }).toBe(false);
-    await expect.poll(() => members.getByText('listening', { exact: true }).count(), { timeout: 5000 }).toBe(2);
+    await expect
+      .poll(() => members.getByText('listening', { exact: true }).count(), { timeout: 5000 })
+      .toBe(2);
     await bob.page.getByRole('link', { name: 'Room chat' }).click();
     const bar = bob.page.getByRole('region', { name: 'Now playing' });
     await bar.waitFor();

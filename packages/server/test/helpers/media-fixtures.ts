@@ -143,7 +143,17 @@ export async function loudnessLufs(file: Buffer): Promise<number> {
   try {
     const f = path.join(dir, 'in');
     fs.writeFileSync(f, file);
-    const { stderr } = await run('/usr/bin/ffmpeg', ['-hide_banner', '-nostdin', '-i', f, '-af', 'ebur128', '-f', 'null', '-']);
+    const { stderr } = await run('/usr/bin/ffmpeg', [
+      '-hide_banner',
+      '-nostdin',
+      '-i',
+      f,
+      '-af',
+      'ebur128',
+      '-f',
+      'null',
+      '-',
+    ]);
     const m = /Integrated loudness:\s+I:\s+(-?[\d.]+) LUFS/.exec(stderr);
     return m ? Number(m[1]) : Number.NaN;
   } finally {

@@ -35,7 +35,11 @@ describe.skipIf(!((await backendAvailable('postgres')) && (await backendAvailabl
     const stopped: PlaybackController[] = [];
 
     beforeAll(async () => {
-      cluster = await startCluster({ sql: backendUrls.postgres, redisUrl: backendUrls.redis, env: clusterTestEnv });
+      cluster = await startCluster({
+        sql: backendUrls.postgres,
+        redisUrl: backendUrls.redis,
+        env: clusterTestEnv,
+      });
     }, 90_000);
     afterAll(async () => {
       for (const c of stopped) c.stop();

@@ -74,7 +74,10 @@ describe('sdk: listen together, in sync', () => {
       const { request } = await host!.c.contacts.request(u.id);
       await u.c.contacts.respond(request.id, 'accept');
     }
-    const group = await host!.c.groups.create('Band', rest.map((u) => u.id));
+    const group = await host!.c.groups.create(
+      'Band',
+      rest.map((u) => u.id),
+    );
     await Promise.all(all.map((u) => u.c.rooms.clock.start()));
     const { room } = await host!.c.rooms.create(group.id, { title: 'Band practice' });
     for (const u of rest) await u.c.rooms.join(room.id);
@@ -158,7 +161,9 @@ describe('sdk: listen together, in sync', () => {
     const play = await dan.c.rooms.control(room.id, 'play');
     expect(play.applied).toBe(true);
     // Fay reports buffering on the new version: the start moves to at most 3 s from then.
-    await expect.poll(() => dan.states.at(-1)?.version ?? 0, { timeout: 2000 }).toBe(play.room.state.version + 1);
+    await expect
+      .poll(() => dan.states.at(-1)?.version ?? 0, { timeout: 2000 })
+      .toBe(play.room.state.version + 1);
     const held = dan.states.at(-1)!;
     const hold = held.atServerMs - play.room.state.atServerMs;
     // 3 s from her report, which came a few hundred ms after the play.

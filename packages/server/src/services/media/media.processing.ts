@@ -40,7 +40,12 @@ export const trackKeys = (mediaId: string) => ({
 });
 
 /** Every blob a file has (freed with it; absent ones are skipped by the store). */
-export const blobKeysOf = (m: MediaRow) => [m.blobKey, m.thumbKey, m.posterKey, ...Object.values(trackKeys(m.id))];
+export const blobKeysOf = (m: MediaRow) => [
+  m.blobKey,
+  m.thumbKey,
+  m.posterKey,
+  ...Object.values(trackKeys(m.id)),
+];
 
 const POSTER_SIZE = 720;
 const COVER_SIZE = 512;
@@ -145,7 +150,8 @@ export class MediaProcessor {
   async music(file: string, demuxer: string, workDir: string, lufs: number) {
     const probe = await this.av.probe(file, demuxer);
     if (!probe.audio) throw unplayable('a song needs an audio track');
-    if (probe.durationMs > this.c.maxTrackSeconds * 1000 + 500) throw tooLong('a song', this.c.maxTrackSeconds);
+    if (probe.durationMs > this.c.maxTrackSeconds * 1000 + 500)
+      throw tooLong('a song', this.c.maxTrackSeconds);
     const out = path.join(workDir, 'track.m4a');
     await this.av.toMusic(file, demuxer, out, lufs);
     const made = await this.av.probe(out, 'mov');

@@ -50,8 +50,7 @@ export interface TrackInfo {
 }
 
 /** A tag as a room shows it: one line, no control characters, at most 200 characters. */
-const tagText = (v: string) =>
-  [...v.replace(/\p{Cc}+/gu, ' ').trim()].slice(0, 200).join('');
+const tagText = (v: string) => [...v.replace(/\p{Cc}+/gu, ' ').trim()].slice(0, 200).join('');
 
 const unplayable = (message = 'this file cannot be played in a room') =>
   new AppError(ErrorCode.ROOM_TRACK_UNPLAYABLE, message, { field: 'mediaId' });
@@ -99,12 +98,17 @@ export class RoomTracks {
     const m = await this.service.granted(roomGrant(holder, mediaId));
     const info = await this.info(mediaId);
     // A track added before rooms transcoded: the file as it is.
-    if (!info) return { ...(await this.service.signForMessage(roomGrant(holder, mediaId), 0, false)), coverUrl: '' };
+    if (!info)
+      return { ...(await this.service.signForMessage(roomGrant(holder, mediaId), 0, false)), coverUrl: '' };
     const keys = trackKeys(mediaId);
     const ttl = this.d.config.urlTtlSeconds;
     const base = m.name.replace(/\.[^.]*$/, '') || 'track';
     const signed = (key: string, contentType: string, name: string) =>
-      this.d.blob.signedUrl(key, { expiresInSeconds: ttl, contentType, disposition: disposition('inline', name) });
+      this.d.blob.signedUrl(key, {
+        expiresInSeconds: ttl,
+        contentType,
+        disposition: disposition('inline', name),
+      });
     const url = await signed(keys.audio, info.mime, `${base}.m4a`);
     const coverUrl = info.cover ? await signed(keys.cover, 'image/webp', `${base}.webp`) : '';
     return { url, coverUrl, expiresAtMs: this.d.clock.now() + ttl * 1000 };

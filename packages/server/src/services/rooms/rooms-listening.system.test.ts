@@ -1,7 +1,15 @@
 import { rooms as pb } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupAvailable } from '../../../test/helpers/contacts-helpers.js';
-import { audio, cid, reason, ROOMS_SETUPS, startRoomsEnv, trio, type RoomsEnv } from './rooms.test-helpers.js';
+import {
+  audio,
+  cid,
+  reason,
+  ROOMS_SETUPS,
+  startRoomsEnv,
+  trio,
+  type RoomsEnv,
+} from './rooms.test-helpers.js';
 
 const A = pb.ControlAction;
 const L = pb.ListenState;
@@ -86,7 +94,10 @@ for (const setup of ROOMS_SETUPS) {
       shift += 3500;
       expect(await listen(ben, L.BUFFERING, s.version)).toEqual(s);
       // Paused: nothing to hold.
-      const pause = await env.rooms.control({ roomId: later.id, action: A.PAUSE, expectedVersion: s.version }, ann.h);
+      const pause = await env.rooms.control(
+        { roomId: later.id, action: A.PAUSE, expectedVersion: s.version },
+        ann.h,
+      );
       const p = pause.room!.state!;
       expect(await listen(ben, L.BUFFERING, p.version)).toEqual(p);
       // A report on an older version only updates the member list.

@@ -7,7 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupAvailable } from '../../../test/helpers/contacts-helpers.js';
 import { loudnessLufs, taggedFlac, taggedMp3 } from '../../../test/helpers/media-fixtures.js';
 import { uploadOk } from '../../../test/helpers/media-helpers.js';
-import { cid, reason, ROOMS_SETUPS, startRoomsEnv, tokenOf, trio, type RoomsEnv } from './rooms.test-helpers.js';
+import {
+  cid,
+  reason,
+  ROOMS_SETUPS,
+  startRoomsEnv,
+  tokenOf,
+  trio,
+  type RoomsEnv,
+} from './rooms.test-helpers.js';
 
 const run = promisify(execFile);
 
@@ -17,7 +25,13 @@ async function probe(bytes: Buffer) {
   try {
     fs.writeFileSync(path.join(dir, 'f'), bytes);
     const { stdout } = await run('/usr/bin/ffprobe', [
-      '-v', 'error', '-show_format', '-show_streams', '-of', 'json', path.join(dir, 'f'),
+      '-v',
+      'error',
+      '-show_format',
+      '-show_streams',
+      '-of',
+      'json',
+      path.join(dir, 'f'),
     ]);
     const j = JSON.parse(stdout) as {
       format: { format_name: string; tags?: Record<string, string> };
@@ -57,7 +71,10 @@ for (const setup of ROOMS_SETUPS) {
       const quiet = await loudnessLufs(mp3);
       expect(quiet).toBeLessThan(-30);
       const media = await uploadOk(env.server.baseUrl, tokenOf(ann), 'file', mp3, 'track01.mp3');
-      const added = await env.rooms.addTrack({ roomId, mediaId: media.id, expectedVersion: room!.state!.version }, ann.h);
+      const added = await env.rooms.addTrack(
+        { roomId, mediaId: media.id, expectedVersion: room!.state!.version },
+        ann.h,
+      );
       expect(added.applied).toBe(true);
       const t = added.room!.queue[0]!;
       expect(t).toMatchObject({ title: 'Moon River', artist: 'Audrey', mime: 'audio/mp4' });
@@ -101,12 +118,29 @@ for (const setup of ROOMS_SETUPS) {
       const { ann, conv } = await trio(env);
       const { room } = await env.rooms.createRoom({ conversationId: conv, clientMsgId: cid() }, ann.h);
       const roomId = room!.id;
-      const flac = await uploadOk(env.server.baseUrl, tokenOf(ann), 'file', await taggedFlac(3, '月亮代表我的心', '邓丽君'), 'x.flac');
-      const r = await env.rooms.addTrack({ roomId, mediaId: flac.id, expectedVersion: room!.state!.version }, ann.h);
-      expect(r.room!.queue[0]).toMatchObject({ title: '月亮代表我的心', artist: '邓丽君', mime: 'audio/mp4', coverUrl: '' });
+      const flac = await uploadOk(
+        env.server.baseUrl,
+        tokenOf(ann),
+        'file',
+        await taggedFlac(3, '月亮代表我的心', '邓丽君'),
+        'x.flac',
+      );
+      const r = await env.rooms.addTrack(
+        { roomId, mediaId: flac.id, expectedVersion: room!.state!.version },
+        ann.h,
+      );
+      expect(r.room!.queue[0]).toMatchObject({
+        title: '月亮代表我的心',
+        artist: '邓丽君',
+        mime: 'audio/mp4',
+        coverUrl: '',
+      });
       // An ID3 header announcing more than there is, then noise: stored as audio/mpeg, but
       // nothing in it decodes.
-      const junk = Buffer.concat([Buffer.from('ID3\x03\x00\x00\x00\x00\x7f\x7f', 'latin1'), Buffer.alloc(4000, 0x55)]);
+      const junk = Buffer.concat([
+        Buffer.from('ID3\x03\x00\x00\x00\x00\x7f\x7f', 'latin1'),
+        Buffer.alloc(4000, 0x55),
+      ]);
       const bad = await uploadOk(env.server.baseUrl, tokenOf(ann), 'file', junk, 'broken.mp3');
       expect(bad.mime).toBe('audio/mpeg');
       const v = r.room!.state!.version;

@@ -34,7 +34,12 @@ export class RoomListening {
     if (me.listening !== state) {
       await store.setListening(roomId, actor.userId, state);
       me.listening = state;
-      await this.announce(actor, roomId, l.members.map((m) => m.userId), state);
+      await this.announce(
+        actor,
+        roomId,
+        l.members.map((m) => m.userId),
+        state,
+      );
     }
     const s = l.room.state;
     if (version !== s.version) return s;
@@ -66,11 +71,14 @@ export class RoomListening {
     const send = (s: number) => this.d.push.listen(to, { roomId, userId: actor.userId, state: s });
     if (last && now - last.at < PUSH_EVERY_MS) {
       last.state = state;
-      last.timer ??= setTimeout(() => {
-        last.timer = undefined;
-        last.at = this.d.clock.now();
-        void send(last.state);
-      }, PUSH_EVERY_MS - (now - last.at));
+      last.timer ??= setTimeout(
+        () => {
+          last.timer = undefined;
+          last.at = this.d.clock.now();
+          void send(last.state);
+        },
+        PUSH_EVERY_MS - (now - last.at),
+      );
       return;
     }
     this.lastPush.set(key, { at: now, state });

@@ -158,7 +158,8 @@ export const useRoomsStore = defineStore('rooms', () => {
 
   /** The track ended: the host moves the room on (one command, not one per member). */
   function ended() {
-    if (room.value && room.value.hostId === useSessionStore().me?.id) void control('next').catch(() => undefined);
+    if (room.value && room.value.hostId === useSessionStore().me?.id)
+      void control('next').catch(() => undefined);
   }
 
   async function addFile(file: File): Promise<void> {
