@@ -177,7 +177,16 @@ export class AvTool {
     );
   }
 
-  /** One frame at `atMs` as PNG (of a song: its embedded cover). */
+  /** A song's embedded cover picture as PNG (a seek, as frame() does, would skip it). */
+  async cover(input: string, demuxer: string): Promise<Buffer> {
+    // prettier-ignore
+    return this.ffmpeg(
+      ['-f', demuxer, '-i', input, '-map', '0:v:0', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'],
+      16 * 1024 * 1024,
+    );
+  }
+
+  /** One frame at `atMs` as PNG. */
   async frame(input: string, demuxer: string, atMs: number): Promise<Buffer> {
     return this.ffmpeg([
       '-ss',

@@ -159,7 +159,7 @@ export class MediaProcessor {
     if (probe.cover) {
       // A broken picture costs the cover, not the song.
       cover = await this.av
-        .frame(file, demuxer, 0)
+        .cover(file, demuxer)
         .then(async (png) => (await this.images.poster(png, COVER_SIZE)).webp)
         .catch(() => undefined);
     }
