@@ -23,8 +23,8 @@ function follower(c: MyChatClient) {
 }
 
 /**
- * Listen together on the split deployment: Ann's socket is on gateway-0, Ben's on gateway-1.
- * Mid-song gateway-0 is SIGKILLed; while it is down Ben seeks. When it is back Ann's client
+ * Listen together on the split deployment: Ann's socket is on gateway-1, Ben's on gateway-2.
+ * Mid-song gateway-1 is SIGKILLed; while it is down Ben seeks. When it is back Ann's client
  * reconnects, resyncs from the room's stored state and plays in step with Ben again.
  */
 describe.skipIf(!((await backendAvailable('postgres')) && (await backendAvailable('redis'))))(
@@ -85,7 +85,7 @@ describe.skipIf(!((await backendAvailable('postgres')) && (await backendAvailabl
       await sleep(1000);
       // Ann missed the frame: she still plays the old place.
       expect(a.states.at(-1)!.version).toBeLessThan(seek.room.state.version);
-      await cluster.process('gateway-0').start();
+      await cluster.process('gateway-1').start();
       await expect.poll(() => ann.client.state, { timeout: 30_000, interval: 100 }).toBe('live');
       await expect
         .poll(() => a.states.at(-1)?.version, { timeout: 10_000, interval: 50 })
