@@ -19,7 +19,7 @@ import {
 import { unary } from './connect-call.js';
 import { closeAll, connectMany, type LeanClient } from './lean-client.js';
 import { leanOptions } from './lean-options.js';
-import { Meter, round, type RunResult } from './result.js';
+import { Meter, type RunResult } from './result.js';
 import type { RunOptions } from './run-options.js';
 import type { ScenarioKit } from './moments-scenario.js';
 import { summarize } from './stats.js';

@@ -1,4 +1,4 @@
-import { MyChatClient, PlaybackController, SimulatedPlayer, type PlaybackState } from '@mychat/sdk';
+import { type MyChatClient, PlaybackController, SimulatedPlayer, type PlaybackState } from '@mychat/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '@mychat/server/dev/cluster';
 import { backendAvailable, backendUrls } from '../helpers/backends.js';

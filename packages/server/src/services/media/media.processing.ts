@@ -143,15 +143,21 @@ export class MediaProcessor {
     return { poster: webp, placeholder };
   }
 
+  /** What a song's tags and stream say (quick: no decoding); refuses no audio or too long. */
+  async song(file: string, demuxer: string) {
+    const probe = await this.av.probe(file, demuxer);
+    if (!probe.audio) throw unplayable('a song needs an audio track');
+    if (probe.durationMs > this.c.maxTrackSeconds * 1000 + 500)
+      throw tooLong('a song', this.c.maxTrackSeconds);
+    return probe;
+  }
+
   /**
    * A song for a listening room: AAC-LC M4A, loudness normalised to `lufs`, in `workDir`;
    * title and artist from its tags and its embedded cover (WebP), when it has them.
    */
   async music(file: string, demuxer: string, workDir: string, lufs: number) {
-    const probe = await this.av.probe(file, demuxer);
-    if (!probe.audio) throw unplayable('a song needs an audio track');
-    if (probe.durationMs > this.c.maxTrackSeconds * 1000 + 500)
-      throw tooLong('a song', this.c.maxTrackSeconds);
+    const probe = await this.song(file, demuxer);
     const out = path.join(workDir, 'track.m4a');
     await this.av.toMusic(file, demuxer, out, lufs);
     const made = await this.av.probe(out, 'mov');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { BlobNotFoundError, type BlobStore } from '../../adapters/blob/blob.js';
 import type { Clock } from '../../kernel/clock.js';
+import type { Logger } from '../../kernel/logger.js';
 import { AppError, ErrorCode } from '../../kernel/errors.js';
 import type { MediaConfig } from './media.config.js';
 import { trackKeys, type MediaProcessor } from './media.processing.js';
@@ -73,15 +74,24 @@ export class RoomTracks {
       processor: MediaProcessor;
       config: MediaConfig;
       clock: Clock;
+      logger: Logger;
     },
   ) {}
 
-  /** Checks the file (the owner's, ready, audio), makes its rendition and records the hold. */
+  /** Transcodes under way, by media id; they run one at a time (`queue`). */
+  private readonly making = new Map<string, Promise<void>>();
+  private queue: Promise<void> = Promise.resolve();
+
+  /**
+   * Checks the file (the owner's, ready, audio that decodes, not too long), reads its tags and
+   * records the hold; the first time, its rendition is made in the background (until it is
+   * ready the room plays the file as uploaded).
+   */
   async attach(holder: RoomTrackHolder, mediaId: string): Promise<{ media: MediaRow; track: TrackInfo }> {
     const own = await this.service.own(holder.ownerId, mediaId);
     if (!PLAYABLE.test(own.mime)) throw unplayable('only audio files can be played in a room');
-    // Checked and transcoded before the room holds it: a failure leaves nothing to undo.
-    const track = (await this.info(mediaId)) ?? (await this.transcode(own));
+    // Checked before the room holds it: a failure leaves nothing to undo.
+    const track = (await this.info(mediaId)) ?? (await this.begin(own));
     const g = roomGrant(holder, mediaId);
     const [row] = await this.service.attach({
       senderId: holder.ownerId,
@@ -142,20 +152,32 @@ export class RoomTracks {
     return info;
   }
 
+  /** Reads the tags (quick), and queues the transcode unless it is under way. */
+  private async begin(m: MediaRow): Promise<TrackInfo> {
+    const probe = await this.inWorkDir(m, (src, demuxer) => this.d.processor.song(src, demuxer));
+    if (!this.making.has(m.id)) {
+      const made = this.queue
+        .then(() => this.transcode(m))
+        .catch((err: unknown) => this.d.logger.warn({ err, media_id: m.id }, 'room track transcode failed'))
+        .finally(() => this.making.delete(m.id));
+      this.making.set(m.id, made);
+      this.queue = made;
+    }
+    return {
+      title: tagText(probe.title),
+      artist: tagText(probe.artist),
+      durationMs: probe.durationMs,
+      mime: m.mime,
+      cover: false,
+    };
+  }
+
   /** Once per file: the M4A, the cover, then the info that marks them complete. */
-  private async transcode(m: MediaRow): Promise<TrackInfo> {
-    const { blob, processor } = this.d;
+  private async transcode(m: MediaRow): Promise<void> {
+    const { blob } = this.d;
     const keys = trackKeys(m.id);
-    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'mychat-track-'));
-    try {
-      const src = path.join(dir, 'source');
-      await blob.download(m.blobKey, src);
-      const out = await sniff(src, KIND_VOICE, false)
-        .then((s) => processor.music(src, s.demuxer!, dir, TRACK_LUFS))
-        .catch((err: unknown) => {
-          if (err instanceof AppError && err.code === ErrorCode.MEDIA_TOO_LARGE) throw err;
-          throw unplayable();
-        });
+    await this.inWorkDir(m, async (src, demuxer, dir) => {
+      const out = await this.d.processor.music(src, demuxer, dir, TRACK_LUFS);
       const info: TrackInfo = {
         title: tagText(out.title),
         artist: tagText(out.artist),
@@ -166,7 +188,25 @@ export class RoomTracks {
       await blob.put(keys.audio, { file: out.file }, { contentType: info.mime });
       if (out.cover) await blob.put(keys.cover, out.cover, { contentType: 'image/webp' });
       await blob.put(keys.info, Buffer.from(JSON.stringify(info)), { contentType: 'application/json' });
-      return this.remember(m.id, info);
+      this.remember(m.id, info);
+    });
+  }
+
+  /** The file in a temporary directory, for the tools; what cannot be read is ROOM_TRACK_UNPLAYABLE. */
+  private async inWorkDir<T>(
+    m: MediaRow,
+    fn: (src: string, demuxer: string, dir: string) => Promise<T>,
+  ): Promise<T> {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'mychat-track-'));
+    try {
+      const src = path.join(dir, 'source');
+      await this.d.blob.download(m.blobKey, src);
+      return await sniff(src, KIND_VOICE, false)
+        .then((s) => fn(src, s.demuxer!, dir))
+        .catch((err: unknown) => {
+          if (err instanceof AppError && err.code === ErrorCode.MEDIA_TOO_LARGE) throw err;
+          throw unplayable();
+        });
     } finally {
       await fsp.rm(dir, { recursive: true, force: true });
     }
