@@ -1477,7 +1477,7 @@ export type RoomTrackInfo = Message<'mychat.media.v1.RoomTrackInfo'> & {
   durationMs: number;
 
   /**
-   * The transcode's type ("audio/mp4").
+   * "audio/mp4" once transcoded; before, the type of the file as uploaded.
    *
    * @generated from field: string mime = 4;
    */
@@ -2044,8 +2044,8 @@ export const MediaInternalService: GenService<{
   /**
    * The rooms service: a listen-together room holds one of its owner's ready audio files as a
    * track (ROOM_TRACK_UNPLAYABLE for anything but audio or a file that does not decode). The
-   * first time a file is attached it is transcoded for rooms (AAC-LC in M4A, loudness normalised
-   * to -16 LUFS); the answer carries its tags (title, artist, cover).
+   * first time a file is attached its tags are read and it is transcoded for rooms in the
+   * background (AAC-LC in M4A, loudness normalised to -16 LUFS); the answer carries its tags.
    *
    * @generated from rpc mychat.media.v1.MediaInternalService.AttachRoomTrack
    */
