@@ -15,6 +15,9 @@ scenarios (lean WebSocket clients; users seeded with mychat bench-seed):
   moments    --users with --friends each post --post-rate posts/s and read their feed every
              --read-every s (friends like and comment), chat at --rate beside it: fan-out lag,
              GetTimeline latency, every post in every friend's feed
+  room       listen together: one room of --users listeners (SDK playback controllers on simulated
+             players, clocks skewed +-5 s, 0-300 ms injected latency), a command every 3 s for
+             --duration: fan-out and position error; then rooms of 10 at once (room-scenario.ts)
   push       one group of --users members, --subscribed of them offline with Web Push (to a
              push service on loopback): chat latency online, time until each message's pushes left
   auth | media | chat --client sdk   the older SDK scenarios (see docs/performance.md)

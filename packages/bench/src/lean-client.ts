@@ -199,6 +199,13 @@ export class LeanClient {
     });
   }
 
+  /** One answered ping (a clock sample's server side): when the server got it and answered. */
+  async clockPing(clientTimeMs: number): Promise<{ serverRecvMs: number; serverSendMs: number }> {
+    const f = await this.request({ case: 'ping', value: create(gateway.PingSchema, { clientTimeMs }) });
+    if (f.body.case !== 'pong') throw refused('ping', f);
+    return { serverRecvMs: f.body.value.serverRecvMs, serverSendMs: f.body.value.serverSendMs };
+  }
+
   private request(body: gateway.ClientFrame['body']): Promise<gateway.ServerFrame> {
     const id = this.nextId++;
     return new Promise((ok, fail) => {

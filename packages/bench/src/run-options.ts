@@ -10,6 +10,7 @@ export const SCENARIOS = [
   'saturate',
   'moments',
   'push',
+  'room',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 

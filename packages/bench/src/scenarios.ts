@@ -1,5 +1,5 @@
 /**
- * The load scenarios of `npm run bench`: connect, chat, group, offline, idle, saturate, moments, push. Each
+ * The load scenarios of `npm run bench`: connect, chat, group, offline, idle, saturate, moments, push, room. Each
  * opens a seeded target, drives it with lean clients and returns one {@link RunResult}.
  */
 import { closeAll, connectMany, type LeanClient } from './lean-client.js';
@@ -49,7 +49,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   const target = await openTarget({
     mode: o.mode,
     users: seedUsers,
-    groupSize: o.scenario === 'group' || cert ? o.users : 0,
+    groupSize: o.scenario === 'group' || o.scenario === 'room' || cert ? o.users : 0,
     ...(cert && { env: sinkServerEnv(cert) }),
     pairs: ['chat', 'offline', 'saturate', 'moments'].includes(o.scenario),
     friends: o.scenario === 'moments' ? o.friends : 0,
@@ -79,6 +79,10 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
         return await runMoments(o, target, { flow, base, leanOptions, closeAll });
       case 'push':
         return await pushFlow(o, target, cert!);
+      case 'room': {
+        const { runRoom } = await import('./room-scenario.js');
+        return await runRoom(o, target, base);
+      }
     }
   } finally {
     await target.stop();

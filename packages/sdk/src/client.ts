@@ -318,6 +318,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
         return body.value.stickers ? this.stickers.pushed() : this.favorites.pushed(body.value);
       case 'roomState':
       case 'roomUpdate':
+      case 'roomListen':
         return this.rooms.pushed(body);
       case 'callEvent':
       case 'callSignal':

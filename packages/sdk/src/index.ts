@@ -79,7 +79,15 @@ export type {
   StrangerAccess,
 } from './moments-types.js';
 export { RoomsApi, type RoomsEvents } from './rooms-api.js';
-export type { CommandResult, ControlAction, Room, RoomMember, RoomMode, RoomTrack } from './rooms-types.js';
+export type {
+  CommandResult,
+  ControlAction,
+  ListenState,
+  Room,
+  RoomMember,
+  RoomMode,
+  RoomTrack,
+} from './rooms-types.js';
 export {
   OffsetEstimator,
   sampleOf,

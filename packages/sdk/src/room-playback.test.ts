@@ -119,4 +119,33 @@ describe('the playback controller', () => {
     expect(player.isPlaying()).toBe(false);
     expect(player.positionMs()).toBe(2500);
   });
+
+  it('reports what the player does: idle, listening, buffering (again on each new version), no repeats', () => {
+    let t = 1000;
+    const now = () => t;
+    const player = new SimulatedPlayer(now);
+    const said: string[] = [];
+    const c = new PlaybackController(
+      player,
+      { now, serverNow: now },
+      {
+        onListening: (state, version) => said.push(`${state}@${version}`),
+      },
+    );
+    const s = { entryId: 'e', playing: false, positionMs: 0, atServerMs: 1000, rate: 1, version: 1 };
+    c.apply(s);
+    c.tick();
+    player.buffering = true;
+    c.apply({ ...s, playing: true, atServerMs: 1300, version: 2 });
+    c.tick();
+    // The room held the start for this member: a new version, still buffering, said again.
+    c.apply({ ...s, playing: true, atServerMs: 4000, version: 3 });
+    c.tick();
+    player.buffering = false;
+    t = 1500;
+    c.tick();
+    c.tick();
+    c.apply({ ...s, playing: false, positionMs: 800, atServerMs: 1800, version: 4 });
+    expect(said).toEqual(['idle@1', 'buffering@2', 'buffering@3', 'listening@3', 'idle@4']);
+  });
 });

@@ -97,6 +97,12 @@ export interface Player {
 export interface ControllerOptions {
   /** How often drift is checked (default 250 ms). */
   tickMs?: number;
+  /**
+   * What the player does changed (or it buffers on a new state version): report it with
+   * `client.rooms.setListening`, so the member list shows it and the room waits (at most 3 s)
+   * for a member still loading when a play starts.
+   */
+  onListening?: (state: 'idle' | 'listening' | 'buffering', version: number) => void;
 }
 
 /**
@@ -121,6 +127,8 @@ export class PlaybackController {
   seekLatencyMs = 0;
   /** The last drift measured, ms (positive: ahead). */
   lastDriftMs = 0;
+  /** What was last reported through onListening, and on which version. */
+  private reported = { state: '', version: 0 };
 
   constructor(
     readonly player: Player,
@@ -165,6 +173,7 @@ export class PlaybackController {
   tick(): void {
     const s = this.state;
     if (!s) return;
+    this.report(s);
     if (this.seeking) {
       this.tickAfterSeek = true;
       return;
@@ -203,6 +212,16 @@ export class PlaybackController {
         playing,
       );
     }
+  }
+
+  /** Listening state changes, and buffering again on a new version (the room may wait for it). */
+  private report(s: PlaybackState): void {
+    if (!this.o.onListening) return;
+    const state = !s.playing ? 'idle' : this.player.isBuffering() ? 'buffering' : 'listening';
+    const r = this.reported;
+    if (state === r.state && (state !== 'buffering' || s.version === r.version)) return;
+    this.reported = { state, version: s.version };
+    this.o.onListening(state, s.version);
   }
 
   private async seekTo(target: () => number, learn: boolean, grace = true): Promise<void> {

@@ -6,12 +6,15 @@ import { ServerClock, type ServerClockOptions } from './room-clock.js';
 import type { PlaybackState } from './room-playback.js';
 import {
   ACTIONS,
+  LISTEN_STATES,
   MODES,
+  toListenState,
   toRoom,
   toState,
   toTrack,
   type CommandResult,
   type ControlAction,
+  type ListenState,
   type Room,
   type RoomMode,
   type RoomTrack,
@@ -23,6 +26,8 @@ export interface RoomsEvents extends Record<string, unknown[]> {
   state: [roomId: string, state: PlaybackState, track: RoomTrack | undefined];
   /** A room's queue, members, mode or host changed (also after a reconnect, from GetRoom). */
   update: [room: Room];
+  /** A member's player started or stopped listening, or is buffering. */
+  listening: [roomId: string, userId: string, state: ListenState];
 }
 
 function randomId(): string {
@@ -159,6 +164,22 @@ export class RoomsApi extends Emitter<RoomsEvents> {
     return this.seen(toRoom((await this.authed((h) => this.rpc.transferHost({ roomId, userId }, h))).room));
   }
 
+  /**
+   * Reports this member's player (PlaybackController's `onListening` calls it): the member list
+   * shows it, and buffering at the start of a play holds the room at most 3 s, once per
+   * command. Returns the state now (later when held, earlier when the last one got ready).
+   */
+  async setListening(
+    roomId: string,
+    state: Exclude<ListenState, ''>,
+    version = this.version(roomId),
+  ): Promise<PlaybackState> {
+    const r = await this.authed((h) =>
+      this.rpc.setListening({ roomId, state: LISTEN_STATES[state], version: BigInt(version) }, h),
+    );
+    return toState(r.state);
+  }
+
   /** @internal The room frames of the socket. */
   pushed(body: gateway.ServerFrame['body']): void {
     if (body.case === 'roomState') {
@@ -167,6 +188,9 @@ export class RoomsApi extends Emitter<RoomsEvents> {
       if (this.joined.has(e.roomId))
         this.joined.set(e.roomId, Math.max(this.version(e.roomId), state.version));
       this.emit('state', e.roomId, state, e.track && toTrack(e.track));
+    } else if (body.case === 'roomListen') {
+      const e = body.value;
+      this.emit('listening', e.roomId, e.userId, toListenState(e.state));
     } else if (body.case === 'roomUpdate' && body.value.room) {
       const room = toRoom(body.value.room);
       if (this.joined.has(room.id)) this.seen(room);

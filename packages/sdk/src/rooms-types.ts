@@ -3,6 +3,8 @@ import type { PlaybackState } from './room-playback.js';
 
 export type RoomMode = 'everyone' | 'host-only';
 export type ControlAction = 'play' | 'pause' | 'seek' | 'next' | 'previous';
+/** What a member's player does: '' before it reported anything. */
+export type ListenState = '' | 'idle' | 'listening' | 'buffering';
 
 export interface RoomTrack {
   entryId: string;
@@ -12,14 +14,17 @@ export interface RoomTrack {
   artist: string;
   mime: string;
   durationMs: number;
-  /** A short-lived URL: set for the current and the next track. */
+  /** A short-lived URL: set for the current and the next track (AAC in M4A, loudness normalised). */
   url: string;
+  /** The album cover from the file's tags, short-lived like url; '' for none. */
+  coverUrl: string;
 }
 
 export interface RoomMember {
   userId: string;
   joinedAtMs: number;
   delayMs: number;
+  listening: ListenState;
 }
 
 export interface Room {
@@ -54,6 +59,21 @@ export const ACTIONS: Record<ControlAction, pb.ControlAction> = {
   previous: pb.ControlAction.PREVIOUS,
 };
 
+export const LISTEN_STATES: Record<Exclude<ListenState, ''>, pb.ListenState> = {
+  idle: pb.ListenState.IDLE,
+  listening: pb.ListenState.LISTENING,
+  buffering: pb.ListenState.BUFFERING,
+};
+
+export const toListenState = (v: pb.ListenState): ListenState =>
+  v === pb.ListenState.IDLE
+    ? 'idle'
+    : v === pb.ListenState.LISTENING
+      ? 'listening'
+      : v === pb.ListenState.BUFFERING
+        ? 'buffering'
+        : '';
+
 export const toState = (s: pb.RoomState | undefined): PlaybackState => ({
   entryId: s?.entryId ?? '',
   playing: s?.playing ?? false,
@@ -72,6 +92,7 @@ export const toTrack = (t: pb.Track): RoomTrack => ({
   mime: t.mime,
   durationMs: t.durationMs,
   url: t.url,
+  coverUrl: t.coverUrl,
 });
 
 export const toRoom = (r: pb.Room | undefined): Room => ({
@@ -86,6 +107,7 @@ export const toRoom = (r: pb.Room | undefined): Room => ({
     userId: m.userId,
     joinedAtMs: m.joinedAtMs,
     delayMs: m.delayMs,
+    listening: toListenState(m.listening),
   })),
   createdAtMs: r?.createdAtMs ?? 0,
   closed: r?.closed ?? false,

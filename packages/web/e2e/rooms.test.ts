@@ -87,6 +87,58 @@ describe('web: listen together', { timeout: 240_000 }, () => {
     const [a, b] = await Promise.all([time(ann), time(bob)]);
     expect(Math.abs(a.t - b.t) * 1000).toBeLessThan(80);
 
+    // Members show who is listening; the queue reorders by dragging and by the keyboard.
+    const members = ann.page.getByRole('region', { name: /^Members/ });
+    await expect.poll(() => members.getByText('not playing').count(), { timeout: 5000 }).toBe(2);
+    for (const name of ['Two', 'Three'])
+      await ann.page
+        .getByLabel('Add music')
+        .setInputFiles({ name: `${name}.wav`, mimeType: 'audio/wav', buffer: toneWav(5) });
+    await ann.page.getByRole('button', { name: 'Play Three' }).waitFor({ timeout: 30_000 });
+    const order = () =>
+      ann.page
+        .getByRole('button', { name: /^Play (Tone|Two|Three)$/ })
+        .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')!.slice('Play '.length)));
+    const handle = ann.page.getByRole('button', { name: 'Drag Three to reorder' });
+    const target = ann.page.getByRole('button', { name: 'Play Tone' });
+    const from = (await handle.boundingBox())!;
+    const to = (await target.boundingBox())!;
+    await ann.page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await ann.page.mouse.down();
+    await ann.page.mouse.move(to.x + 10, to.y + to.height / 2, { steps: 5 });
+    await ann.page.mouse.up();
+    await expect.poll(order, { timeout: 5000 }).toEqual(['Three', 'Tone', 'Two']);
+    await ann.page.getByRole('button', { name: 'Move Two up' }).click();
+    await expect.poll(order, { timeout: 5000 }).toEqual(['Three', 'Two', 'Tone']);
+
+    // Bob goes back to the chat: the music goes on, with a "now playing" bar to pause or return.
+    await bob.page.getByRole('button', { name: 'Play', exact: true }).click();
+    await expect.poll(async () => (await time(bob)).paused, { timeout: 3000, interval: 50 }).toBe(false);
+    await expect
+      .poll(() => members.getByText('listening', { exact: true }).count(), { timeout: 5000 })
+      .toBe(2);
+    await bob.page.getByRole('link', { name: 'Room chat' }).click();
+    const bar = bob.page.getByRole('region', { name: 'Now playing' });
+    await bar.waitFor();
+    const t0 = (await time(bob)).t;
+    await bob.page.waitForTimeout(1000);
+    expect((await time(bob)).t).toBeGreaterThan(t0 + 0.5);
+    await bar.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(async () => (await time(ann)).paused, { timeout: 1500, interval: 50 }).toBe(true);
+    if (process.env.MYCHAT_SCREENSHOTS)
+      for (const [size, viewport] of [
+        ['phone', { width: 390, height: 844 }],
+        ['desktop', { width: 1200, height: 800 }],
+      ] as const)
+        for (const scheme of ['light', 'dark'] as const) {
+          await bob.page.setViewportSize(viewport);
+          await bob.page.emulateMedia({ colorScheme: scheme });
+          await bob.page.waitForTimeout(300);
+          await bob.page.screenshot({ path: path.join(SHOTS, `room-bar-${size}-${scheme}.png`) });
+        }
+    await bar.getByRole('link', { name: /^Open the room/ }).click();
+    await bob.page.getByRole('region', { name: /^Members/ }).waitFor();
+
     // `MYCHAT_SCREENSHOTS=1`: the room page and the card, phone and desktop, light and dark.
     if (process.env.MYCHAT_SCREENSHOTS) {
       for (const [size, viewport] of [
@@ -99,6 +151,8 @@ describe('web: listen together', { timeout: 240_000 }, () => {
           await ann.page.waitForTimeout(300);
           await ann.page.screenshot({ path: path.join(SHOTS, `room-${size}-${scheme}.png`) });
         }
+      await bob.page.setViewportSize({ width: 1200, height: 800 });
+      await bob.page.emulateMedia({ colorScheme: 'light' });
       await bob.page.getByRole('link', { name: 'Room chat' }).click();
       await messageLog(bob).getByRole('link', { name: 'Join' }).waitFor();
       await bob.page.screenshot({ path: path.join(SHOTS, 'room-card-desktop-light.png') });

@@ -127,6 +127,58 @@ export const voiceWebm = (seconds: number) =>
 export const toneWav = (seconds: number) =>
   ffmpeg(['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=8000:duration=${seconds}`, '-ac', '1'], 'wav');
 
+/**
+ * A song as a music app saves it: MP3 with ID3 tags (title, artist) and an embedded cover, a
+ * quiet tone (-30 dBFS) that loudness normalisation should bring up.
+ */
+export const taggedMp3 = (seconds: number, title: string, artist: string) =>
+  // prettier-ignore
+  ffmpeg(
+    [
+      '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
+      '-f', 'lavfi', '-i', 'color=c=red:s=64x64:d=1',
+      '-map', '0:a', '-map', '1:v', '-frames:v', '1', '-af', 'volume=-30dB',
+      '-c:a', 'libmp3lame', '-b:a', '96k', '-c:v', 'mjpeg', '-disposition:v', 'attached_pic',
+      '-id3v2_version', '3', '-metadata', `title=${title}`, '-metadata', `artist=${artist}`, '-f', 'mp3',
+    ],
+    'mp3',
+  );
+
+/** FLAC with Vorbis comments (upper-case TITLE / ARTIST), no cover. */
+export const taggedFlac = (seconds: number, title: string, artist: string) =>
+  // prettier-ignore
+  ffmpeg(
+    [
+      '-f', 'lavfi', '-i', `sine=frequency=660:sample_rate=22050:duration=${seconds}`,
+      '-metadata', `TITLE=${title}`, '-metadata', `ARTIST=${artist}`, '-f', 'flac',
+    ],
+    'flac',
+  );
+
+/** Integrated loudness of an audio file, LUFS (ffmpeg's EBU R128 meter). */
+export async function loudnessLufs(file: Buffer): Promise<number> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-fixture-'));
+  try {
+    const f = path.join(dir, 'in');
+    fs.writeFileSync(f, file);
+    const { stderr } = await run('/usr/bin/ffmpeg', [
+      '-hide_banner',
+      '-nostdin',
+      '-i',
+      f,
+      '-af',
+      'ebur128',
+      '-f',
+      'null',
+      '-',
+    ]);
+    const m = /Integrated loudness:\s+I:\s+(-?[\d.]+) LUFS/.exec(stderr);
+    return m ? Number(m[1]) : Number.NaN;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** A video browsers play as is: H.264 + AAC in MP4. */
 export const h264Mp4 = (seconds: number) =>
   ffmpeg(

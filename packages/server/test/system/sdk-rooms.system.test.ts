@@ -49,41 +49,59 @@ describe('sdk: listen together, in sync', () => {
     const me = await c.auth.login({ to: { email }, password: PASSWORD });
     await c.connect();
     const player = new SimulatedPlayer(now, seekLatencyMs);
-    const ctl = new PlaybackController(player, c.rooms.clock, { tickMs: 100 });
+    const at = { room: '' };
+    const ctl = new PlaybackController(player, c.rooms.clock, {
+      tickMs: 100,
+      onListening: (state, version) => {
+        if (at.room) void c.rooms.setListening(at.room, state, version).catch(() => undefined);
+      },
+    });
     controllers.push(ctl);
     const states: PlaybackState[] = [];
     c.rooms.on('state', (_id, s) => {
       states.push(s);
       ctl.apply(s);
     });
-    return { id: me.id, c, player, ctl, skewMs, WebSocket, states };
+    const heard: string[] = [];
+    c.rooms.on('listening', (_id, userId, state) => heard.push(`${userId}:${state}`));
+    return { id: me.id, c, player, ctl, skewMs, WebSocket, states, at, heard };
+  }
+
+  /** A group of the members, a room in it with a 60 s tone, everyone joined and following. */
+  async function roomOf(all: Awaited<ReturnType<typeof member>>[]) {
+    const [host, ...rest] = all;
+    for (const u of rest) {
+      const { request } = await host!.c.contacts.request(u.id);
+      await u.c.contacts.respond(request.id, 'accept');
+    }
+    const group = await host!.c.groups.create(
+      'Band',
+      rest.map((u) => u.id),
+    );
+    await Promise.all(all.map((u) => u.c.rooms.clock.start()));
+    const { room } = await host!.c.rooms.create(group.id, { title: 'Band practice' });
+    for (const u of rest) await u.c.rooms.join(room.id);
+    const song = await host!.c.media.upload(await toneWav(60), { name: 'tone.wav', kind: 'file' });
+    await host!.c.rooms.addTrack(room.id, song.id, { title: 'Tone' });
+    for (const u of all) {
+      u.at.room = room.id;
+      const r = await u.c.rooms.get(room.id);
+      u.ctl.apply(r.state);
+      u.ctl.start();
+    }
+    return room;
   }
 
   it('three skewed, lagged members agree within 50 ms after play, seek and pause; a reconnect resyncs', async () => {
     const ann = await member('Ann', +5000, 20, 30, 30);
     const ben = await member('Ben', -5000, 80, 70, 80);
     const cat = await member('Cat', +2000, 140, 160, 150);
-    for (const u of [ben, cat]) {
-      const { request } = await ann.c.contacts.request(u.id);
-      await u.c.contacts.respond(request.id, 'accept');
-    }
-    const group = await ann.c.groups.create('Band', [ben.id, cat.id]);
     const all = [ann, ben, cat];
-    await Promise.all(all.map((u) => u.c.rooms.clock.start()));
+    const room = await roomOf(all);
     // Each estimate is off by at most half its round trip, whatever the skew.
     for (const u of all) {
       const off = u.c.rooms.clock.estimator.offsetMs;
       expect(Math.abs(off + u.skewMs)).toBeLessThanOrEqual(u.c.rooms.clock.estimator.rttMs / 2 + 5);
-    }
-
-    const { room } = await ann.c.rooms.create(group.id, { title: 'Band practice' });
-    for (const u of [ben, cat]) await u.c.rooms.join(room.id);
-    const song = await ann.c.media.upload(await toneWav(60), { name: 'tone.wav', kind: 'file' });
-    await ann.c.rooms.addTrack(room.id, song.id, { title: 'Tone' });
-    for (const u of all) {
-      const r = await u.c.rooms.get(room.id);
-      u.ctl.apply(r.state);
-      u.ctl.start();
     }
 
     /** Every player's position at one real instant, and where the server says it should be. */
@@ -130,5 +148,43 @@ describe('sdk: listen together, in sync', () => {
     expect(all.every((u) => !u.player.isPlaying())).toBe(true);
     expect(s.max, JSON.stringify(s)).toBeLessThan(50);
     expect(Math.abs(ann.player.positionMs() - pause.room.state.positionMs)).toBeLessThan(50);
+  });
+
+  it('one member still loading holds the start at most 3 s, then the room goes on and it catches up', async () => {
+    const dan = await member('Dan', -3000, 30, 20, 30);
+    const eve = await member('Eve', +4000, 60, 90, 60);
+    const fay = await member('Fay', +1000, 100, 120, 100);
+    fay.player.buffering = true;
+    const all = [dan, eve, fay];
+    const room = await roomOf(all);
+    await sleep(300);
+    const play = await dan.c.rooms.control(room.id, 'play');
+    expect(play.applied).toBe(true);
+    // Fay reports buffering on the new version: the start moves to at most 3 s from then.
+    await expect
+      .poll(() => dan.states.at(-1)?.version ?? 0, { timeout: 2000 })
+      .toBe(play.room.state.version + 1);
+    const held = dan.states.at(-1)!;
+    const hold = held.atServerMs - play.room.state.atServerMs;
+    // 3 s from her report, which came a few hundred ms after the play.
+    expect(hold).toBeGreaterThan(2000);
+    expect(hold).toBeLessThanOrEqual(3300);
+    await expect.poll(() => dan.heard, { timeout: 2000 }).toContain(`${fay.id}:buffering`);
+    expect((await dan.c.rooms.get(room.id)).members.find((m) => m.userId === fay.id)?.listening).toBe(
+      'buffering',
+    );
+    await sleep(1000);
+    expect(dan.player.isPlaying() || eve.player.isPlaying()).toBe(false);
+    // Fay never gets ready in time: the others start at the held time anyway, together.
+    await sleep(held.atServerMs - dan.c.rooms.clock.serverNow() + 1500);
+    expect(dan.player.isPlaying() && eve.player.isPlaying()).toBe(true);
+    expect(Math.abs(dan.player.positionMs() - eve.player.positionMs())).toBeLessThan(50);
+    // Loaded at last, Fay catches up by herself; nobody waited for her again.
+    fay.player.buffering = false;
+    await sleep(5000);
+    const pos = all.map((u) => u.player.positionMs());
+    expect(Math.max(...pos) - Math.min(...pos), JSON.stringify(pos)).toBeLessThan(50);
+    expect(dan.states.at(-1)!.version).toBe(held.version);
+    await expect.poll(() => dan.heard, { timeout: 2000 }).toContain(`${fay.id}:listening`);
   });
 });

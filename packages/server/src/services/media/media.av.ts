@@ -7,17 +7,32 @@ export interface Probe {
   durationMs: number;
   video?: { codec: string; width: number; height: number; pixFmt: string; rotation: number };
   audio?: { codec: string };
+  /** Tags of the file (or of its audio stream): what a music player shows. */
+  title: string;
+  artist: string;
+  /** An embedded picture (an album cover). */
+  cover: boolean;
 }
 
+type Tags = Record<string, string | undefined>;
+
+/** A tag whatever its case (ID3 through ffprobe: `title`; Vorbis comments: `TITLE`). */
+const tag = (name: string, ...all: (Tags | undefined)[]) => {
+  for (const t of all)
+    for (const [k, v] of Object.entries(t ?? {})) if (k.toLowerCase() === name && v?.trim()) return v.trim();
+  return '';
+};
+
 interface FfprobeJson {
-  format?: { format_name?: string; duration?: string };
+  format?: { format_name?: string; duration?: string; tags?: Tags };
   streams?: {
     codec_type?: string;
+    disposition?: { attached_pic?: number };
     codec_name?: string;
     width?: number;
     height?: number;
     pix_fmt?: string;
-    tags?: { rotate?: string };
+    tags?: Tags;
     side_data_list?: { rotation?: number }[];
   }[];
 }
@@ -96,7 +111,7 @@ export class AvTool {
     } catch {
       throw unreadable();
     }
-    const v = json.streams?.find((s) => s.codec_type === 'video' && s.width);
+    const v = json.streams?.find((s) => s.codec_type === 'video' && s.width && !s.disposition?.attached_pic);
     const a = json.streams?.find((s) => s.codec_type === 'audio');
     const rotation =
       Math.abs(
@@ -116,6 +131,9 @@ export class AvTool {
         },
       }),
       ...(a && { audio: { codec: a.codec_name ?? '' } }),
+      title: tag('title', json.format?.tags, a?.tags),
+      artist: tag('artist', json.format?.tags, a?.tags) || tag('album_artist', json.format?.tags),
+      cover: !!json.streams?.some((s) => s.codec_type === 'video' && s.disposition?.attached_pic),
     };
   }
 
@@ -139,6 +157,33 @@ export class AvTool {
     });
     const samples = Math.floor(pcm.length / 2);
     return { durationMs: Math.round(samples / 8), waveform: peaks(pcm, samples, 64) };
+  }
+
+  /**
+   * Music for a listening room: the first audio stream as AAC-LC in M4A (every browser streams
+   * it, Safari too), 44.1 kHz stereo at 160 kb/s, loudness normalised to `lufs` (EBU R128,
+   * ffmpeg loudnorm, true peak -1.5 dBTP) so tracks from different sources play equally loud;
+   * no tags (they were read with probe), `+faststart` so playback starts before it is loaded.
+   */
+  async toMusic(input: string, demuxer: string, output: string, lufs: number) {
+    await this.ffmpeg(
+      // prettier-ignore
+      [
+        '-f', demuxer, '-i', input,
+        '-map', '0:a:0', '-map_metadata', '-1', '-vn',
+        '-af', `loudnorm=I=${lufs}:TP=-1.5:LRA=11`, '-ar', '44100', '-ac', '2',
+        '-c:a', 'aac', '-b:a', '160k', '-movflags', '+faststart', '-f', 'mp4', '-y', output,
+      ],
+    );
+  }
+
+  /** A song's embedded cover picture as PNG (a seek, as frame() does, would skip it). */
+  async cover(input: string, demuxer: string): Promise<Buffer> {
+    // prettier-ignore
+    return this.ffmpeg(
+      ['-f', demuxer, '-i', input, '-map', '0:v:0', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'],
+      16 * 1024 * 1024,
+    );
   }
 
   /** One frame at `atMs` as PNG. */

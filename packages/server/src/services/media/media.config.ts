@@ -20,6 +20,8 @@ export const mediaConfigSchema = cfg.group({
   maxVoiceSeconds: cfg.int(60, 1, 3600),
   /** Longest video, seconds. */
   maxVideoSeconds: cfg.int(900, 1, 86_400),
+  /** Longest song a listening room plays, seconds (its transcode reads it whole). */
+  maxTrackSeconds: cfg.int(3600, 1, 86_400),
   /** Long side of image thumbnails, pixels. */
   thumbnailSize: cfg.int(480, 32, 4096),
   /** Voice messages are stored as Opus in Ogg at this bitrate, kbit/s. */

@@ -89,7 +89,7 @@ export async function initMedia(d: MediaModuleDeps): Promise<ServiceInstance<voi
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [d.metrics],
   });
-  const { service, drive, repo } = build(d, (kind, s) =>
+  const { service, drive, repo, processor } = build(d, (kind, s) =>
     processing.observe({ kind: kinds[kind] ?? 'other' }, s),
   );
   return {
@@ -104,7 +104,13 @@ export async function initMedia(d: MediaModuleDeps): Promise<ServiceInstance<voi
           new MomentFiles(service, repo),
           new AvatarFiles(service, repo, () => d.clock.now()),
           new FavoriteFiles(service, repo, () => d.clock.now()),
-          new RoomTracks(service, repo),
+          new RoomTracks(service, repo, {
+            blob: d.blob,
+            processor,
+            config: d.config,
+            clock: d.clock,
+            logger: d.logger,
+          }),
           () => repo.storageUsage(),
         ),
       ),

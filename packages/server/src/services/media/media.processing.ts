@@ -7,7 +7,14 @@ import { playsInBrowsers, type AvTool, type Probe } from './media.av.js';
 import type { MediaConfig } from './media.config.js';
 import type { ImageTool } from './media.images.js';
 import type { Sniffed } from './media.sniff.js';
-import { KIND_IMAGE, KIND_VIDEO, KIND_VOICE, STATUS_PROCESSING, STATUS_READY } from './media.tables.js';
+import {
+  KIND_IMAGE,
+  KIND_VIDEO,
+  KIND_VOICE,
+  STATUS_PROCESSING,
+  STATUS_READY,
+  type MediaRow,
+} from './media.tables.js';
 
 /** What processing an upload produced: the bytes to store and what to record about them. */
 export interface Processed {
@@ -25,7 +32,23 @@ export interface Processed {
   poster?: Buffer;
 }
 
+/** The blobs of a file's room rendition (media.rooms.ts), stored beside it. */
+export const trackKeys = (mediaId: string) => ({
+  audio: `m/${mediaId}/track.m4a`,
+  cover: `m/${mediaId}/cover.webp`,
+  info: `m/${mediaId}/track.json`,
+});
+
+/** Every blob a file has (freed with it; absent ones are skipped by the store). */
+export const blobKeysOf = (m: MediaRow) => [
+  m.blobKey,
+  m.thumbKey,
+  m.posterKey,
+  ...Object.values(trackKeys(m.id)),
+];
+
 const POSTER_SIZE = 720;
+const COVER_SIZE = 512;
 
 /** SHA-256 of a file, hex. */
 export async function sha256File(file: string): Promise<string> {
@@ -118,6 +141,42 @@ export class MediaProcessor {
     const png = await this.av.frame(file, demuxer, at);
     const { webp, placeholder } = await this.images.poster(png, POSTER_SIZE);
     return { poster: webp, placeholder };
+  }
+
+  /** What a song's tags and stream say (quick: no decoding); refuses no audio or too long. */
+  async song(file: string, demuxer: string) {
+    const probe = await this.av.probe(file, demuxer);
+    if (!probe.audio) throw unplayable('a song needs an audio track');
+    if (probe.durationMs > this.c.maxTrackSeconds * 1000 + 500)
+      throw tooLong('a song', this.c.maxTrackSeconds);
+    return probe;
+  }
+
+  /**
+   * A song for a listening room: AAC-LC M4A, loudness normalised to `lufs`, in `workDir`;
+   * title and artist from its tags and its embedded cover (WebP), when it has them.
+   */
+  async music(file: string, demuxer: string, workDir: string, lufs: number) {
+    const probe = await this.song(file, demuxer);
+    const out = path.join(workDir, 'track.m4a');
+    await this.av.toMusic(file, demuxer, out, lufs);
+    const made = await this.av.probe(out, 'mov');
+    let cover: Buffer | undefined;
+    if (probe.cover) {
+      // A broken picture costs the cover, not the song.
+      cover = await this.av
+        .cover(file, demuxer)
+        .then(async (png) => (await this.images.poster(png, COVER_SIZE)).webp)
+        .catch(() => undefined);
+    }
+    return {
+      file: out,
+      size: (await fsp.stat(out)).size,
+      durationMs: made.durationMs || probe.durationMs,
+      title: probe.title,
+      artist: probe.artist,
+      cover,
+    };
   }
 
   /** Transcodes (and optionally cuts) a video to MP4 in `workDir`; what it produced. */

@@ -275,11 +275,12 @@ export function mediaInternalRpc(
       return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
     },
     async attachRoomTrack(req) {
-      return { media: mediaView(await rooms.attach(roomHolderOf(req.holder), id(req.mediaId, 'mediaId'))) };
+      const r = await rooms.attach(roomHolderOf(req.holder), id(req.mediaId, 'mediaId'));
+      return { media: mediaView(r.media), track: r.track };
     },
     async signRoomTrackUrl(req) {
       const r = await rooms.sign(roomHolderOf(req.holder), id(req.mediaId, 'mediaId'));
-      return { url: r.url, expiresAt: timestampFromMs(r.expiresAtMs) };
+      return { url: r.url, coverUrl: r.coverUrl, expiresAt: timestampFromMs(r.expiresAtMs) };
     },
     async detachRoomTrack(req) {
       await rooms.detach(roomHolderOf(req.holder), id(req.mediaId, 'mediaId'));

@@ -9,7 +9,7 @@ import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import { parseId, type IdGenerator } from '../../kernel/ids.js';
 import type { MediaConfig } from './media.config.js';
 import type { JobQueue } from './media.jobs.js';
-import { sha256File, type MediaProcessor } from './media.processing.js';
+import { blobKeysOf, sha256File, type MediaProcessor } from './media.processing.js';
 import type { MediaRepository } from './media.repository.js';
 import type { UploadReservations } from './media.reservations.js';
 import { cleanName, sniff } from './media.sniff.js';
@@ -417,7 +417,7 @@ export class MediaService {
     const m = await this.d.repo.media(mediaId);
     if (!m || (await this.d.repo.inUse(mediaId))) return false;
     await this.d.repo.markDeleted(mediaId, this.d.clock.now());
-    for (const k of [m.blobKey, m.thumbKey, m.posterKey]) if (k) await this.d.blob.delete(k);
+    for (const k of blobKeysOf(m)) if (k) await this.d.blob.delete(k);
     return true;
   }
 }

@@ -3,8 +3,8 @@ import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { RoomsConfig } from './rooms.config.js';
 import type { Actor, RoomChats, RoomFiles, RoomPush } from './rooms.peers.js';
-import type { EntryRow, MemberRow, RoomRow, RoomsStore } from './rooms.repository.js';
-import { entriesToSign, roomMsg, type RoomMsg } from './rooms.views.js';
+import type { EntryRow, MemberRow, PlayState, RoomRow, RoomsStore } from './rooms.repository.js';
+import { entriesToSign, roomMsg, stateMsg, trackMsg, type RoomMsg, type Signed } from './rooms.views.js';
 
 export const MODE = { EVERYONE: 1, HOST_ONLY: 2 } as const;
 
@@ -66,14 +66,24 @@ export class RoomAccess {
   /** The room as a member sees it, with URLs of the current and the next track. */
   async snapshot(room: RoomRow, members: MemberRow[], requestId: string, withUrls = true): Promise<RoomMsg> {
     const queue = await this.d.store.queue(room.id);
-    const urls = new Map<string, string>();
+    const urls = new Map<string, Signed>();
     if (withUrls && room.closedAt === null)
       for (const e of entriesToSign(room.state, queue)) urls.set(e.id, await this.sign(room, e, requestId));
     return roomMsg(room, queue, members, urls);
   }
 
-  async sign(room: RoomRow, e: EntryRow, requestId: string): Promise<string> {
+  async sign(room: RoomRow, e: EntryRow, requestId: string): Promise<Signed> {
     return this.d.files.sign({ ownerId: e.addedBy, roomId: room.id }, e.mediaId, requestId);
+  }
+
+  /** The new playback state to every member, with the current track's URL. */
+  async pushState(actor: Actor, l: Loaded, state: PlayState, queue: readonly EntryRow[]): Promise<void> {
+    const e = queue.find((q) => q.id === state.entryId);
+    const track = e && trackMsg(e, await this.sign(l.room, e, actor.requestId));
+    await this.d.push.state(
+      l.members.map((m) => m.userId),
+      { roomId: l.room.id, state: stateMsg(state), byUserId: actor.userId, ...(track && { track }) },
+    );
   }
 
   /** Tells members the room changed (queue, members, mode or host). */

@@ -3,7 +3,7 @@ import { delayOf, type Loaded, type RoomAccess } from './rooms.access.js';
 import { afterRemoval, applyCommand, leadMs, noSuchTrack, type Command } from './rooms.playback.js';
 import type { Actor } from './rooms.peers.js';
 import type { EntryRow, PlayState, RoomsStore } from './rooms.repository.js';
-import { stateMsg, trackMsg, type RoomMsg } from './rooms.views.js';
+import type { RoomMsg } from './rooms.views.js';
 
 /** A command's answer: applied, or refused as stale; either way the room as it is now. */
 export interface Answer {
@@ -56,15 +56,15 @@ export class RoomCommands {
     if (queue.length >= this.d.config.queueMax)
       throw new AppError(ErrorCode.ROOM_QUEUE_FULL, `a room holds at most ${this.d.config.queueMax} tracks`);
     const holder = { ownerId: actor.userId, roomId };
-    const file = await files.attach(holder, input.mediaId, actor.requestId);
+    const { media: file, track } = await files.attach(holder, input.mediaId, actor.requestId);
     const entry: EntryRow = {
       id: this.d.ids.next(),
       mediaId: file.id,
       addedBy: actor.userId,
-      title: input.title || file.name.replace(/\.[^.]*$/, '') || 'Untitled',
-      artist: input.artist,
-      mime: file.mime,
-      durationMs: file.durationMs,
+      title: input.title || track?.title || file.name.replace(/\.[^.]*$/, '') || 'Untitled',
+      artist: input.artist || track?.artist || '',
+      mime: track?.mime || file.mime,
+      durationMs: track?.durationMs || file.durationMs,
       ord: (queue.at(-1)?.ord ?? 0) + 1,
     };
     const applied = await store.transaction(async (tx) => {
@@ -144,15 +144,8 @@ export class RoomCommands {
     return { applied: true, room: await this.a.snapshot(l.room, l.members, actor.requestId) };
   }
 
-  /** The new playback state to every member, with the current track's URL. */
   private async pushState(actor: Actor, roomId: string, state: PlayState, queue: EntryRow[]): Promise<void> {
-    const l = await this.a.load(roomId, actor.requestId);
-    const e = queue.find((q) => q.id === state.entryId);
-    const track = e && trackMsg(e, await this.a.sign(l.room, e, actor.requestId));
-    await this.d.push.state(
-      l.members.map((m) => m.userId),
-      { roomId, state: stateMsg(state), byUserId: actor.userId, ...(track && { track }) },
-    );
+    await this.a.pushState(actor, await this.a.load(roomId, actor.requestId), state, queue);
   }
 
   private async queueChanged(actor: Actor, roomId: string): Promise<Answer> {

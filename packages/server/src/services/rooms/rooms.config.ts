@@ -17,6 +17,11 @@ export const roomsConfigSchema = cfg.group({
   leadMarginMs: cfg.int(150, 0, 10_000),
   /** The lead never exceeds this, ms (one member on a very slow link must not slow everyone). */
   maxLeadMs: cfg.int(2000, 0, 30_000),
+  /**
+   * The longest one buffering member holds the room at the start of a play, ms; then the room
+   * goes on and that member catches up by itself.
+   */
+  bufferWaitMs: cfg.int(3000, 0, 30_000),
   /** Rooms one user may have open as creator at once. */
   maxOpenPerUser: cfg.int(20, 1, 10_000),
 });

@@ -67,4 +67,22 @@ export const roomsMigrations: Record<string, Migration> = {
       for (const t of ['rooms_queue', 'rooms_members', 'rooms_rooms']) await db.schema.dropTable(t).execute();
     },
   },
+  // What each member's player reported (idle, listening, buffering), and whether the current
+  // state already waited for a buffering member (the wait happens once per command).
+  '0002_rooms_listening': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('rooms_members')
+        .addColumn('listening', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .alterTable('rooms_rooms')
+        .addColumn('held', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('rooms_rooms').dropColumn('held').execute();
+      await db.schema.alterTable('rooms_members').dropColumn('listening').execute();
+    },
+  },
 };

@@ -9,6 +9,7 @@ import type { Peers } from '../../wiring/peers.js';
 import { RoomAccess } from './rooms.access.js';
 import { RoomCommands } from './rooms.commands.js';
 import type { RoomsConfig } from './rooms.config.js';
+import { RoomListening } from './rooms.listening.js';
 import { roomsMigrations } from './rooms.migrations.js';
 import { RoomChats, RoomFiles, RoomPush } from './rooms.peers.js';
 import { RoomsStore } from './rooms.repository.js';
@@ -41,5 +42,6 @@ export async function initRooms(d: RoomsModuleDeps): Promise<ServiceInstance<voi
   });
   const life = new RoomLifecycle(access);
   const cmds = new RoomCommands(access);
-  return { value: undefined, rpc: [serves(pb.RoomsService, roomsRpc({ life, cmds }))] };
+  const listening = new RoomListening(access);
+  return { value: undefined, rpc: [serves(pb.RoomsService, roomsRpc({ life, cmds, listening }))] };
 }

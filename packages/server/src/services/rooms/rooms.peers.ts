@@ -49,19 +49,19 @@ export class RoomFiles {
 
   async attach(holder: { ownerId: string; roomId: string }, mediaId: string, requestId: string) {
     const r = await this.client.attachRoomTrack({ holder, mediaId }, { headers: callHeaders({ requestId }) });
-    return r.media!;
+    return { media: r.media!, track: r.track };
   }
 
   async sign(
     holder: { ownerId: string; roomId: string },
     mediaId: string,
     requestId: string,
-  ): Promise<string> {
+  ): Promise<{ url: string; coverUrl: string }> {
     const r = await this.client.signRoomTrackUrl(
       { holder, mediaId },
       { headers: callHeaders({ requestId }) },
     );
-    return r.url;
+    return { url: r.url, coverUrl: r.coverUrl };
   }
 
   /** Lets go of a track's file; a failure is logged (the file stays until its owner frees it). */
@@ -93,6 +93,13 @@ export class RoomPush {
     event: MessageInitShape<typeof pb.RoomUpdateEventSchema>,
   ): Promise<void> {
     await this.send(userIds, { case: 'roomUpdate', value: event });
+  }
+
+  async listen(
+    userIds: readonly string[],
+    event: MessageInitShape<typeof pb.RoomListenEventSchema>,
+  ): Promise<void> {
+    await this.send(userIds, { case: 'roomListen', value: event });
   }
 
   private async send(

@@ -92,8 +92,34 @@ export function afterRemoval(
   const i = queue.findIndex((e) => e.id === removedId);
   const after = queue[i + 1];
   return after
-    ? { ...s, entryId: after.id, positionMs: 0, atServerMs: at }
-    : { ...s, entryId: '', playing: false, positionMs: 0, atServerMs: at };
+    ? { ...s, entryId: after.id, positionMs: 0, atServerMs: at, held: false }
+    : { ...s, entryId: '', playing: false, positionMs: 0, atServerMs: at, held: false };
+}
+
+export interface GateRules {
+  /** The longest a buffering member holds the room, ms. */
+  bufferWaitMs: number;
+}
+
+/**
+ * The buffering gate. A member buffering at the start of a play (until `bufferWaitMs` after
+ * the state's start) holds the room: the start moves to now + bufferWaitMs at the latest, once
+ * per command (`held`), so one slow member costs at most that, however often it reports.
+ * Undefined when the report changes nothing (stale version, paused, already held, mid-song).
+ */
+export function holdFor(s: PlayState, now: number, r: GateRules): PlayState | undefined {
+  if (!s.playing || s.held || now > s.atServerMs + r.bufferWaitMs) return undefined;
+  const until = Math.max(s.atServerMs, now + r.bufferWaitMs);
+  return { ...s, positionMs: positionAt(s, now), atServerMs: until, held: true };
+}
+
+/**
+ * The gate opens early: the last buffering member is ready, so a held start that is still
+ * ahead moves to now + lead (never later than it was). Undefined when nothing changes.
+ */
+export function releaseAt(s: PlayState, now: number, lead: number): PlayState | undefined {
+  if (!s.playing || !s.held || s.atServerMs <= now + lead) return undefined;
+  return { ...s, atServerMs: now + lead };
 }
 
 export function noSuchTrack(field: string, message = 'no such track in this room'): AppError {

@@ -12,6 +12,8 @@ export interface PlayState {
   /** Thousandths (1000 = 1.0). */
   rateMilli: number;
   version: number;
+  /** This state already waited for a buffering member (a command's state starts without). */
+  held?: boolean;
 }
 
 export interface RoomRow {
@@ -32,6 +34,8 @@ export interface MemberRow {
   userId: string;
   joinedAt: number;
   delayMs: number;
+  /** mychat.rooms.v1.ListenState (0 before any report). */
+  listening?: number;
 }
 
 export interface EntryRow {
@@ -62,6 +66,7 @@ const toRoom = (r: R): RoomRow => ({
     atServerMs: asNum(r.at_server_ms),
     rateMilli: asNum(r.rate_milli),
     version: asNum(r.version),
+    held: asNum(r.held) === 1,
   },
   createdAt: asNum(r.created_at),
   emptySince: r.empty_since === null ? null : asNum(r.empty_since),
@@ -74,6 +79,7 @@ const stateCols = (s: PlayState) => ({
   position_ms: Math.round(s.positionMs),
   at_server_ms: Math.round(s.atServerMs),
   rate_milli: s.rateMilli,
+  held: s.held ? 1 : 0,
 });
 
 /** What a versioned change may set besides the state. */
@@ -193,14 +199,32 @@ export class RoomsStore {
       userId: asId(r.user_id),
       joinedAt: asNum(r.joined_at),
       delayMs: asNum(r.delay_ms),
+      listening: asNum(r.listening),
     }));
   }
 
   async addMember(roomId: string, m: MemberRow): Promise<void> {
     await this.db
       .insertInto('rooms_members')
-      .values({ room_id: roomId, user_id: m.userId, joined_at: m.joinedAt, delay_ms: m.delayMs })
+      .values({
+        room_id: roomId,
+        user_id: m.userId,
+        joined_at: m.joinedAt,
+        delay_ms: m.delayMs,
+        listening: m.listening ?? 0,
+      })
       .execute();
+  }
+
+  /** Records what the member's player reported; false when they are not a member. */
+  async setListening(roomId: string, userId: string, listening: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('rooms_members')
+      .set({ listening })
+      .where('room_id', '=', roomId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   async setDelay(roomId: string, userId: string, delayMs: number): Promise<void> {

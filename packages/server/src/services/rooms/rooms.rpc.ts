@@ -5,9 +5,11 @@ import { parseId } from '../../kernel/ids.js';
 import { callInfo, requireCaller } from '../../rpc/call-context.js';
 import { MODE } from './rooms.access.js';
 import type { RoomCommands } from './rooms.commands.js';
+import { LISTEN, type RoomListening } from './rooms.listening.js';
 import { MAX_POSITION_MS } from './rooms.playback.js';
 import type { Actor } from './rooms.peers.js';
 import type { RoomLifecycle } from './rooms.service.js';
+import { stateMsg } from './rooms.views.js';
 
 const CLIENT_MSG_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -49,6 +51,7 @@ function position(v: number): number {
 export function roomsRpc(p: {
   life: RoomLifecycle;
   cmds: RoomCommands;
+  listening: RoomListening;
 }): ServiceImpl<typeof pb.RoomsService> {
   return {
     async createRoom(req, ctx) {
@@ -116,6 +119,16 @@ export function roomsRpc(p: {
       const actor = actorOf(ctx);
       const roomId = parseId(req.roomId, 'roomId');
       return { room: await p.life.transferHost(actor, roomId, parseId(req.userId, 'userId')) };
+    },
+    async setListening(req, ctx) {
+      const actor = actorOf(ctx);
+      const roomId = parseId(req.roomId, 'roomId');
+      if (!Object.values<number>(LISTEN).includes(req.state))
+        throw errors.invalidArgument('state must be IDLE, LISTENING or BUFFERING', 'state');
+      if (req.version < 0n || req.version > BigInt(Number.MAX_SAFE_INTEGER))
+        throw errors.invalidArgument('version must be a RoomState.version', 'version');
+      const state = await p.listening.set(actor, roomId, req.state, Number(req.version));
+      return { state: stateMsg(state) };
     },
   };
 }

@@ -16,13 +16,22 @@ export interface RoomsTables {
     at_server_ms: number;
     /** The playback rate in thousandths (1000 = 1.0). */
     rate_milli: number;
+    /** 1 once the current state waited for a buffering member (once per command). */
+    held: number;
     version: number;
     created_at: number;
     /** Since when the room has had no member; null while it has some. */
     empty_since: number | null;
     closed_at: number | null;
   };
-  rooms_members: { room_id: string; user_id: string; joined_at: number; delay_ms: number };
+  rooms_members: {
+    room_id: string;
+    user_id: string;
+    joined_at: number;
+    delay_ms: number;
+    /** mychat.rooms.v1.ListenState the member's player reported last. */
+    listening: number;
+  };
   rooms_queue: {
     id: string;
     room_id: string;

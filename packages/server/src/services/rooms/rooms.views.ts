@@ -15,7 +15,13 @@ export const stateMsg = (s: PlayState): StateMsg => ({
   version: BigInt(s.version),
 });
 
-export const trackMsg = (e: EntryRow, url = ''): TrackMsg => ({
+/** A track's short-lived URLs: the audio and its cover ('' for none). */
+export interface Signed {
+  url: string;
+  coverUrl: string;
+}
+
+export const trackMsg = (e: EntryRow, signed?: Signed): TrackMsg => ({
   entryId: e.id,
   mediaId: e.mediaId,
   addedBy: e.addedBy,
@@ -23,14 +29,15 @@ export const trackMsg = (e: EntryRow, url = ''): TrackMsg => ({
   artist: e.artist,
   mime: e.mime,
   durationMs: e.durationMs,
-  url,
+  url: signed?.url ?? '',
+  coverUrl: signed?.coverUrl ?? '',
 });
 
 export function roomMsg(
   room: RoomRow,
   queue: readonly EntryRow[],
   members: readonly MemberRow[],
-  urls: ReadonlyMap<string, string>,
+  urls: ReadonlyMap<string, Signed>,
 ): RoomMsg {
   return {
     id: room.id,
@@ -40,7 +47,12 @@ export function roomMsg(
     mode: room.mode,
     state: stateMsg(room.state),
     queue: queue.map((e) => trackMsg(e, urls.get(e.id))),
-    members: members.map((m) => ({ userId: m.userId, joinedAtMs: m.joinedAt, delayMs: m.delayMs })),
+    members: members.map((m) => ({
+      userId: m.userId,
+      joinedAtMs: m.joinedAt,
+      delayMs: m.delayMs,
+      listening: m.listening ?? 0,
+    })),
     createdAtMs: room.createdAt,
     closed: room.closedAt !== null,
   };

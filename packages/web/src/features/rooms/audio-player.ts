@@ -39,7 +39,8 @@ export function audioPlayer(audio: HTMLAudioElement): Player {
     play: () => void audio.play().catch(() => undefined),
     pause: () => audio.pause(),
     isPlaying: () => !audio.paused,
-    // Playing but without enough data to go on.
-    isBuffering: () => !audio.paused && audio.readyState < 3,
+    // Without enough data to go on (also while waiting for a scheduled start: the room may
+    // wait for this member then).
+    isBuffering: () => Boolean(audio.src) && !audio.error && audio.readyState < 3,
   };
 }

@@ -60,11 +60,21 @@ export const useRoomsStore = defineStore('rooms', () => {
     room.value = r;
     follow(r.state);
   });
+  client.rooms.on('listening', (id, userId, listening) => {
+    if (room.value?.id !== id) return;
+    room.value = {
+      ...room.value,
+      members: room.value.members.map((m) => (m.userId === userId ? { ...m, listening } : m)),
+    };
+  });
 
   async function open(id: string): Promise<void> {
+    // Back to the room that plays (from the bar): it goes on as it is, no restart.
+    const playing = room.value?.id === id && !!ctl;
     if (room.value?.id !== id) room.value = undefined;
     room.value = await client.rooms.get(id);
-    if (joined.value) await start();
+    if (playing) follow(room.value.state);
+    else if (joined.value) await start();
   }
 
   async function join(): Promise<void> {
@@ -99,7 +109,13 @@ export const useRoomsStore = defineStore('rooms', () => {
     if (!el || !room.value) return;
     ctl?.stop();
     void client.rooms.clock.start();
-    ctl = new PlaybackController(audioPlayer(el), client.rooms.clock);
+    const roomId = room.value.id;
+    ctl = new PlaybackController(audioPlayer(el), client.rooms.clock, {
+      // What this member's player does: the member list shows it, and the room waits (3 s at
+      // most) for a member still loading when a play starts.
+      onListening: (state, version) =>
+        void client.rooms.setListening(roomId, state, version).catch(() => undefined),
+    });
     // For diagnostics and the browser test: how far this page is from the room, by the server clock.
     (el as HTMLAudioElement & { roomDriftMs?: () => number }).roomDriftMs = () => ctl?.driftNow() ?? 0;
     ctl.start();
@@ -125,23 +141,38 @@ export const useRoomsStore = defineStore('rooms', () => {
   const playEntry = (entryId: string) => answered(client.rooms.control(id(), 'play', { entryId }));
   const remove = (entryId: string) => answered(client.rooms.removeTrack(id(), entryId));
 
-  /** Moves an entry one place up (-1) or down (+1). */
-  function move(entryId: string, by: -1 | 1) {
+  /** Moves an entry to place `to` of the queue (dragged there, or one up or down). */
+  function moveTo(entryId: string, to: number) {
     const ids = room.value!.queue.map((t) => t.entryId);
     const i = ids.indexOf(entryId);
-    const j = i + by;
-    if (i < 0 || j < 0 || j >= ids.length) return Promise.resolve();
-    [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+    if (i < 0 || to < 0 || to >= ids.length || to === i) return Promise.resolve();
+    ids.splice(i, 1);
+    ids.splice(to, 0, entryId);
     return answered(client.rooms.reorder(id(), ids));
+  }
+
+  /** Moves an entry one place up (-1) or down (+1). */
+  function move(entryId: string, by: -1 | 1) {
+    return moveTo(entryId, room.value!.queue.findIndex((t) => t.entryId === entryId) + by);
+  }
+
+  /** The track ended: the host moves the room on (one command, not one per member). */
+  function ended() {
+    if (room.value && room.value.hostId === useSessionStore().me?.id)
+      void control('next').catch(() => undefined);
   }
 
   async function addFile(file: File): Promise<void> {
     const m = await client.media.upload(file, { name: file.name, kind: 'file' });
-    await answered(client.rooms.addTrack(id(), m.id));
+    // Adding waits for the transcode; if the room changed meanwhile, add it to the room as it is
+    // now (the transcode is done once, so the second try is quick).
+    const r = await client.rooms.addTrack(id(), m.id);
+    await answered(Promise.resolve(r.applied ? r : client.rooms.addTrack(id(), m.id)));
   }
 
   return {
     room,
+    audio,
     overtaken,
     current,
     joined,
@@ -155,6 +186,8 @@ export const useRoomsStore = defineStore('rooms', () => {
     playEntry,
     remove,
     move,
+    moveTo,
+    ended,
     addFile,
   };
 });

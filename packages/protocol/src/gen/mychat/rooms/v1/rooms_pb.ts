@@ -12,7 +12,7 @@ import type { Message } from '@bufbuild/protobuf';
 export const file_mychat_rooms_v1_rooms: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'ChtteWNoYXQvcm9vbXMvdjEvcm9vbXMucHJvdG8SD215Y2hhdC5yb29tcy52MSJ4CglSb29tU3RhdGUSEAoIZW50cnlfaWQYASABKAkSDwoHcGxheWluZxgCIAEoCBITCgtwb3NpdGlvbl9tcxgDIAEoARIUCgxhdF9zZXJ2ZXJfbXMYBCABKAESDAoEcmF0ZRgFIAEoARIPCgd2ZXJzaW9uGAYgASgDIowBCgVUcmFjaxIQCghlbnRyeV9pZBgBIAEoCRIQCghtZWRpYV9pZBgCIAEoCRIQCghhZGRlZF9ieRgDIAEoCRINCgV0aXRsZRgEIAEoCRIOCgZhcnRpc3QYBSABKAkSDAoEbWltZRgGIAEoCRITCgtkdXJhdGlvbl9tcxgHIAEoBRILCgN1cmwYCCABKAkiRQoKUm9vbU1lbWJlchIPCgd1c2VyX2lkGAEgASgJEhQKDGpvaW5lZF9hdF9tcxgCIAEoARIQCghkZWxheV9tcxgDIAEoBSKbAgoEUm9vbRIKCgJpZBgBIAEoCRIXCg9jb252ZXJzYXRpb25faWQYAiABKAkSDQoFdGl0bGUYAyABKAkSDwoHaG9zdF9pZBgEIAEoCRInCgRtb2RlGAUgASgOMhkubXljaGF0LnJvb21zLnYxLlJvb21Nb2RlEikKBXN0YXRlGAYgASgLMhoubXljaGF0LnJvb21zLnYxLlJvb21TdGF0ZRIlCgVxdWV1ZRgHIAMoCzIWLm15Y2hhdC5yb29tcy52MS5UcmFjaxIsCgdtZW1iZXJzGAggAygLMhsubXljaGF0LnJvb21zLnYxLlJvb21NZW1iZXISFQoNY3JlYXRlZF9hdF9tcxgJIAEoARIOCgZjbG9zZWQYCiABKAgiYgoRQ3JlYXRlUm9vbVJlcXVlc3QSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg0KBXRpdGxlGAIgASgJEhUKDWNsaWVudF9tc2dfaWQYAyABKAkSDgoGcnR0X21zGAQgASgFIksKEkNyZWF0ZVJvb21SZXNwb25zZRIjCgRyb29tGAEgASgLMhUubXljaGF0LnJvb21zLnYxLlJvb20SEAoIY2FyZF9zZXEYAiABKA0iIQoOR2V0Um9vbVJlcXVlc3QSDwoHcm9vbV9pZBgBIAEoCSI2Cg9HZXRSb29tUmVzcG9uc2USIwoEcm9vbRgBIAEoCzIVLm15Y2hhdC5yb29tcy52MS5Sb29tIjIKD0pvaW5Sb29tUmVxdWVzdBIPCgdyb29tX2lkGAEgASgJEg4KBnJ0dF9tcxgCIAEoBSI3ChBKb2luUm9vbVJlc3BvbnNlEiMKBHJvb20YASABKAsyFS5teWNoYXQucm9vbXMudjEuUm9vbSIjChBMZWF2ZVJvb21SZXF1ZXN0Eg8KB3Jvb21faWQYASABKAkiEwoRTGVhdmVSb29tUmVzcG9uc2UiFAoSTGlzdE15Um9vbXNSZXF1ZXN0IjsKE0xpc3RNeVJvb21zUmVzcG9uc2USJAoFcm9vbXMYASADKAsyFS5teWNoYXQucm9vbXMudjEuUm9vbSJtCg9BZGRUcmFja1JlcXVlc3QSDwoHcm9vbV9pZBgBIAEoCRIQCghtZWRpYV9pZBgCIAEoCRINCgV0aXRsZRgDIAEoCRIOCgZhcnRpc3QYBCABKAkSGAoQZXhwZWN0ZWRfdmVyc2lvbhgFIAEoAyJIChBBZGRUcmFja1Jlc3BvbnNlEg8KB2FwcGxpZWQYASABKAgSIwoEcm9vbRgCIAEoCzIVLm15Y2hhdC5yb29tcy52MS5Sb29tIlEKElJlbW92ZVRyYWNrUmVxdWVzdBIPCgdyb29tX2lkGAEgASgJEhAKCGVudHJ5X2lkGAIgASgJEhgKEGV4cGVjdGVkX3ZlcnNpb24YAyABKAMiSwoTUmVtb3ZlVHJhY2tSZXNwb25zZRIPCgdhcHBsaWVkGAEgASgIEiMKBHJvb20YAiABKAsyFS5teWNoYXQucm9vbXMudjEuUm9vbSJTChNSZW9yZGVyUXVldWVSZXF1ZXN0Eg8KB3Jvb21faWQYASABKAkSEQoJZW50cnlfaWRzGAIgAygJEhgKEGV4cGVjdGVkX3ZlcnNpb24YAyABKAMiTAoUUmVvcmRlclF1ZXVlUmVzcG9uc2USDwoHYXBwbGllZBgBIAEoCBIjCgRyb29tGAIgASgLMhUubXljaGF0LnJvb21zLnYxLlJvb20iogEKDkNvbnRyb2xSZXF1ZXN0Eg8KB3Jvb21faWQYASABKAkSLgoGYWN0aW9uGAIgASgOMh4ubXljaGF0LnJvb21zLnYxLkNvbnRyb2xBY3Rpb24SEwoLcG9zaXRpb25fbXMYAyABKAESEAoIZW50cnlfaWQYBCABKAkSGAoQZXhwZWN0ZWRfdmVyc2lvbhgFIAEoAxIOCgZydHRfbXMYBiABKAUiRwoPQ29udHJvbFJlc3BvbnNlEg8KB2FwcGxpZWQYASABKAgSIwoEcm9vbRgCIAEoCzIVLm15Y2hhdC5yb29tcy52MS5Sb29tIk4KElNldFJvb21Nb2RlUmVxdWVzdBIPCgdyb29tX2lkGAEgASgJEicKBG1vZGUYAiABKA4yGS5teWNoYXQucm9vbXMudjEuUm9vbU1vZGUiOgoTU2V0Um9vbU1vZGVSZXNwb25zZRIjCgRyb29tGAEgASgLMhUubXljaGF0LnJvb21zLnYxLlJvb20iNwoTVHJhbnNmZXJIb3N0UmVxdWVzdBIPCgdyb29tX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkiOwoUVHJhbnNmZXJIb3N0UmVzcG9uc2USIwoEcm9vbRgBIAEoCzIVLm15Y2hhdC5yb29tcy52MS5Sb29tIocBCg5Sb29tU3RhdGVFdmVudBIPCgdyb29tX2lkGAEgASgJEikKBXN0YXRlGAIgASgLMhoubXljaGF0LnJvb21zLnYxLlJvb21TdGF0ZRISCgpieV91c2VyX2lkGAMgASgJEiUKBXRyYWNrGAQgASgLMhYubXljaGF0LnJvb21zLnYxLlRyYWNrIjYKD1Jvb21VcGRhdGVFdmVudBIjCgRyb29tGAEgASgLMhUubXljaGF0LnJvb21zLnYxLlJvb20qVgoIUm9vbU1vZGUSGQoVUk9PTV9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSUk9PTV9NT0RFX0VWRVJZT05FEAESFwoTUk9PTV9NT0RFX0hPU1RfT05MWRACKrEBCg1Db250cm9sQWN0aW9uEh4KGkNPTlRST0xfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFwoTQ09OVFJPTF9BQ1RJT05fUExBWRABEhgKFENPTlRST0xfQUNUSU9OX1BBVVNFEAISFwoTQ09OVFJPTF9BQ1RJT05fU0VFSxADEhcKE0NPTlRST0xfQUNUSU9OX05FWFQQBBIbChdDT05UUk9MX0FDVElPTl9QUkVWSU9VUxAFMr8HCgxSb29tc1NlcnZpY2USVQoKQ3JlYXRlUm9vbRIiLm15Y2hhdC5yb29tcy52MS5DcmVhdGVSb29tUmVxdWVzdBojLm15Y2hhdC5yb29tcy52MS5DcmVhdGVSb29tUmVzcG9uc2USTAoHR2V0Um9vbRIfLm15Y2hhdC5yb29tcy52MS5HZXRSb29tUmVxdWVzdBogLm15Y2hhdC5yb29tcy52MS5HZXRSb29tUmVzcG9uc2USTwoISm9pblJvb20SIC5teWNoYXQucm9vbXMudjEuSm9pblJvb21SZXF1ZXN0GiEubXljaGF0LnJvb21zLnYxLkpvaW5Sb29tUmVzcG9uc2USUgoJTGVhdmVSb29tEiEubXljaGF0LnJvb21zLnYxLkxlYXZlUm9vbVJlcXVlc3QaIi5teWNoYXQucm9vbXMudjEuTGVhdmVSb29tUmVzcG9uc2USWAoLTGlzdE15Um9vbXMSIy5teWNoYXQucm9vbXMudjEuTGlzdE15Um9vbXNSZXF1ZXN0GiQubXljaGF0LnJvb21zLnYxLkxpc3RNeVJvb21zUmVzcG9uc2USTwoIQWRkVHJhY2sSIC5teWNoYXQucm9vbXMudjEuQWRkVHJhY2tSZXF1ZXN0GiEubXljaGF0LnJvb21zLnYxLkFkZFRyYWNrUmVzcG9uc2USWAoLUmVtb3ZlVHJhY2sSIy5teWNoYXQucm9vbXMudjEuUmVtb3ZlVHJhY2tSZXF1ZXN0GiQubXljaGF0LnJvb21zLnYxLlJlbW92ZVRyYWNrUmVzcG9uc2USWwoMUmVvcmRlclF1ZXVlEiQubXljaGF0LnJvb21zLnYxLlJlb3JkZXJRdWV1ZVJlcXVlc3QaJS5teWNoYXQucm9vbXMudjEuUmVvcmRlclF1ZXVlUmVzcG9uc2USTAoHQ29udHJvbBIfLm15Y2hhdC5yb29tcy52MS5Db250cm9sUmVxdWVzdBogLm15Y2hhdC5yb29tcy52MS5Db250cm9sUmVzcG9uc2USWAoLU2V0Um9vbU1vZGUSIy5teWNoYXQucm9vbXMudjEuU2V0Um9vbU1vZGVSZXF1ZXN0GiQubXljaGF0LnJvb21zLnYxLlNldFJvb21Nb2RlUmVzcG9uc2USWwoMVHJhbnNmZXJIb3N0EiQubXljaGF0LnJvb21zLnYxLlRyYW5zZmVySG9zdFJlcXVlc3QaJS5teWNoYXQucm9vbXMudjEuVHJhbnNmZXJIb3N0UmVzcG9uc2ViBnByb3RvMw',
+    'ChtteWNoYXQvcm9vbXMvdjEvcm9vbXMucHJvdG8SD215Y2hhdC5yb29tcy52MSJ4CglSb29tU3RhdGUSEAoIZW50cnlfaWQYASABKAkSDwoHcGxheWluZxgCIAEoCBITCgtwb3NpdGlvbl9tcxgDIAEoARIUCgxhdF9zZXJ2ZXJfbXMYBCABKAESDAoEcmF0ZRgFIAEoARIPCgd2ZXJzaW9uGAYgASgDIp8BCgVUcmFjaxIQCghlbnRyeV9pZBgBIAEoCRIQCghtZWRpYV9pZBgCIAEoCRIQCghhZGRlZF9ieRgDIAEoCRINCgV0aXRsZRgEIAEoCRIOCgZhcnRpc3QYBSABKAkSDAoEbWltZRgGIAEoCRITCgtkdXJhdGlvbl9tcxgHIAEoBRILCgN1cmwYCCABKAkSEQoJY292ZXJfdXJsGAkgASgJInYKClJvb21NZW1iZXISDwoHdXNlcl9pZBgBIAEoCRIUCgxqb2luZWRfYXRfbXMYAiABKAESEAoIZGVsYXlfbXMYAyABKAUSLwoJbGlzdGVuaW5nGAQgASgOMhwubXljaGF0LnJvb21zLnYxLkxpc3RlblN0YXRlIpsCCgRSb29tEgoKAmlkGAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRINCgV0aXRsZRgDIAEoCRIPCgdob3N0X2lkGAQgASgJEicKBG1vZGUYBSABKA4yGS5teWNoYXQucm9vbXMudjEuUm9vbU1vZGUSKQoFc3RhdGUYBiABKAsyGi5teWNoYXQucm9vbXMudjEuUm9vbVN0YXRlEiUKBXF1ZXVlGAcgAygLMhYubXljaGF0LnJvb21zLnYxLlRyYWNrEiwKB21lbWJlcnMYCCADKAsyGy5teWNoYXQucm9vbXMudjEuUm9vbU1lbWJlchIVCg1jcmVhdGVkX2F0X21zGAkgASgBEg4KBmNsb3NlZBgKIAEoCCJiChFDcmVhdGVSb29tUmVxdWVzdBIXCg9jb252ZXJzYXRpb25faWQYASABKAkSDQoFdGl0bGUYAiABKAkSFQoNY2xpZW50X21zZ19pZBgDIAEoCRIOCgZydHRfbXMYBCABKAUiSwoSQ3JlYXRlUm9vbVJlc3BvbnNlEiMKBHJvb20YASABKAsyFS5teWNoYXQucm9vbXMudjEuUm9vbRIQCghjYXJkX3NlcRgCIAEoDSIhCg5HZXRSb29tUmVxdWVzdBIPCgdyb29tX2lkGAEgASgJIjYKD0dldFJvb21SZXNwb25zZRIjCgRyb29tGAEgASgLMhUubXljaGF0LnJvb21zLnYxLlJvb20iMgoPSm9pblJvb21SZXF1ZXN0Eg8KB3Jvb21faWQYASABKAkSDgoGcnR0X21zGAIgASgFIjcKEEpvaW5Sb29tUmVzcG9uc2USIwoEcm9vbRgBIAEoCzIVLm15Y2hhdC5yb29tcy52MS5Sb29tIiMKEExlYXZlUm9vbVJlcXVlc3QSDwoHcm9vbV9pZBgBIAEoCSITChFMZWF2ZVJvb21SZXNwb25zZSIUChJMaXN0TXlSb29tc1JlcXVlc3QiOwoTTGlzdE15Um9vbXNSZXNwb25zZRIkCgVyb29tcxgBIAMoCzIVLm15Y2hhdC5yb29tcy52MS5Sb29tIm0KD0FkZFRyYWNrUmVxdWVzdBIPCgdyb29tX2lkGAEgASgJEhAKCG1lZGlhX2lkGAIgASgJEg0KBXRpdGxlGAMgASgJEg4KBmFydGlzdBgEIAEoCRIYChBleHBlY3RlZF92ZXJzaW9uGAUgASgDIkgKEEFkZFRyYWNrUmVzcG9uc2USDwoHYXBwbGllZBgBIAEoCBIjCgRyb29tGAIgASgLMhUubXljaGF0LnJvb21zLnYxLlJvb20iUQoSUmVtb3ZlVHJhY2tSZXF1ZXN0Eg8KB3Jvb21faWQYASABKAkSEAoIZW50cnlfaWQYAiABKAkSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyJLChNSZW1vdmVUcmFja1Jlc3BvbnNlEg8KB2FwcGxpZWQYASABKAgSIwoEcm9vbRgCIAEoCzIVLm15Y2hhdC5yb29tcy52MS5Sb29tIlMKE1Jlb3JkZXJRdWV1ZVJlcXVlc3QSDwoHcm9vbV9pZBgBIAEoCRIRCgllbnRyeV9pZHMYAiADKAkSGAoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoAyJMChRSZW9yZGVyUXVldWVSZXNwb25zZRIPCgdhcHBsaWVkGAEgASgIEiMKBHJvb20YAiABKAsyFS5teWNoYXQucm9vbXMudjEuUm9vbSKiAQoOQ29udHJvbFJlcXVlc3QSDwoHcm9vbV9pZBgBIAEoCRIuCgZhY3Rpb24YAiABKA4yHi5teWNoYXQucm9vbXMudjEuQ29udHJvbEFjdGlvbhITCgtwb3NpdGlvbl9tcxgDIAEoARIQCghlbnRyeV9pZBgEIAEoCRIYChBleHBlY3RlZF92ZXJzaW9uGAUgASgDEg4KBnJ0dF9tcxgGIAEoBSJHCg9Db250cm9sUmVzcG9uc2USDwoHYXBwbGllZBgBIAEoCBIjCgRyb29tGAIgASgLMhUubXljaGF0LnJvb21zLnYxLlJvb20iTgoSU2V0Um9vbU1vZGVSZXF1ZXN0Eg8KB3Jvb21faWQYASABKAkSJwoEbW9kZRgCIAEoDjIZLm15Y2hhdC5yb29tcy52MS5Sb29tTW9kZSI6ChNTZXRSb29tTW9kZVJlc3BvbnNlEiMKBHJvb20YASABKAsyFS5teWNoYXQucm9vbXMudjEuUm9vbSI3ChNUcmFuc2Zlckhvc3RSZXF1ZXN0Eg8KB3Jvb21faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCSI7ChRUcmFuc2Zlckhvc3RSZXNwb25zZRIjCgRyb29tGAEgASgLMhUubXljaGF0LnJvb21zLnYxLlJvb20iZAoTU2V0TGlzdGVuaW5nUmVxdWVzdBIPCgdyb29tX2lkGAEgASgJEisKBXN0YXRlGAIgASgOMhwubXljaGF0LnJvb21zLnYxLkxpc3RlblN0YXRlEg8KB3ZlcnNpb24YAyABKAMiQQoUU2V0TGlzdGVuaW5nUmVzcG9uc2USKQoFc3RhdGUYASABKAsyGi5teWNoYXQucm9vbXMudjEuUm9vbVN0YXRlIocBCg5Sb29tU3RhdGVFdmVudBIPCgdyb29tX2lkGAEgASgJEikKBXN0YXRlGAIgASgLMhoubXljaGF0LnJvb21zLnYxLlJvb21TdGF0ZRISCgpieV91c2VyX2lkGAMgASgJEiUKBXRyYWNrGAQgASgLMhYubXljaGF0LnJvb21zLnYxLlRyYWNrIjYKD1Jvb21VcGRhdGVFdmVudBIjCgRyb29tGAEgASgLMhUubXljaGF0LnJvb21zLnYxLlJvb20iYAoPUm9vbUxpc3RlbkV2ZW50Eg8KB3Jvb21faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIrCgVzdGF0ZRgDIAEoDjIcLm15Y2hhdC5yb29tcy52MS5MaXN0ZW5TdGF0ZSp6CgtMaXN0ZW5TdGF0ZRIcChhMSVNURU5fU1RBVEVfVU5TUEVDSUZJRUQQABIVChFMSVNURU5fU1RBVEVfSURMRRABEhoKFkxJU1RFTl9TVEFURV9MSVNURU5JTkcQAhIaChZMSVNURU5fU1RBVEVfQlVGRkVSSU5HEAMqVgoIUm9vbU1vZGUSGQoVUk9PTV9NT0RFX1VOU1BFQ0lGSUVEEAASFgoSUk9PTV9NT0RFX0VWRVJZT05FEAESFwoTUk9PTV9NT0RFX0hPU1RfT05MWRACKrEBCg1Db250cm9sQWN0aW9uEh4KGkNPTlRST0xfQUNUSU9OX1VOU1BFQ0lGSUVEEAASFwoTQ09OVFJPTF9BQ1RJT05fUExBWRABEhgKFENPTlRST0xfQUNUSU9OX1BBVVNFEAISFwoTQ09OVFJPTF9BQ1RJT05fU0VFSxADEhcKE0NPTlRST0xfQUNUSU9OX05FWFQQBBIbChdDT05UUk9MX0FDVElPTl9QUkVWSU9VUxAFMpwICgxSb29tc1NlcnZpY2USVQoKQ3JlYXRlUm9vbRIiLm15Y2hhdC5yb29tcy52MS5DcmVhdGVSb29tUmVxdWVzdBojLm15Y2hhdC5yb29tcy52MS5DcmVhdGVSb29tUmVzcG9uc2USTAoHR2V0Um9vbRIfLm15Y2hhdC5yb29tcy52MS5HZXRSb29tUmVxdWVzdBogLm15Y2hhdC5yb29tcy52MS5HZXRSb29tUmVzcG9uc2USTwoISm9pblJvb20SIC5teWNoYXQucm9vbXMudjEuSm9pblJvb21SZXF1ZXN0GiEubXljaGF0LnJvb21zLnYxLkpvaW5Sb29tUmVzcG9uc2USUgoJTGVhdmVSb29tEiEubXljaGF0LnJvb21zLnYxLkxlYXZlUm9vbVJlcXVlc3QaIi5teWNoYXQucm9vbXMudjEuTGVhdmVSb29tUmVzcG9uc2USWAoLTGlzdE15Um9vbXMSIy5teWNoYXQucm9vbXMudjEuTGlzdE15Um9vbXNSZXF1ZXN0GiQubXljaGF0LnJvb21zLnYxLkxpc3RNeVJvb21zUmVzcG9uc2USTwoIQWRkVHJhY2sSIC5teWNoYXQucm9vbXMudjEuQWRkVHJhY2tSZXF1ZXN0GiEubXljaGF0LnJvb21zLnYxLkFkZFRyYWNrUmVzcG9uc2USWAoLUmVtb3ZlVHJhY2sSIy5teWNoYXQucm9vbXMudjEuUmVtb3ZlVHJhY2tSZXF1ZXN0GiQubXljaGF0LnJvb21zLnYxLlJlbW92ZVRyYWNrUmVzcG9uc2USWwoMUmVvcmRlclF1ZXVlEiQubXljaGF0LnJvb21zLnYxLlJlb3JkZXJRdWV1ZVJlcXVlc3QaJS5teWNoYXQucm9vbXMudjEuUmVvcmRlclF1ZXVlUmVzcG9uc2USTAoHQ29udHJvbBIfLm15Y2hhdC5yb29tcy52MS5Db250cm9sUmVxdWVzdBogLm15Y2hhdC5yb29tcy52MS5Db250cm9sUmVzcG9uc2USWAoLU2V0Um9vbU1vZGUSIy5teWNoYXQucm9vbXMudjEuU2V0Um9vbU1vZGVSZXF1ZXN0GiQubXljaGF0LnJvb21zLnYxLlNldFJvb21Nb2RlUmVzcG9uc2USWwoMVHJhbnNmZXJIb3N0EiQubXljaGF0LnJvb21zLnYxLlRyYW5zZmVySG9zdFJlcXVlc3QaJS5teWNoYXQucm9vbXMudjEuVHJhbnNmZXJIb3N0UmVzcG9uc2USWwoMU2V0TGlzdGVuaW5nEiQubXljaGF0LnJvb21zLnYxLlNldExpc3RlbmluZ1JlcXVlc3QaJS5teWNoYXQucm9vbXMudjEuU2V0TGlzdGVuaW5nUmVzcG9uc2ViBnByb3RvMw',
   );
 
 /**
@@ -109,11 +109,19 @@ export type Track = Message<'mychat.rooms.v1.Track'> & {
 
   /**
    * A short-lived URL of the file (range requests supported): set for the current and the next
-   * entry in a Room answered to a member; ask GetRoom again once it expires.
+   * entry in a Room answered to a member; ask GetRoom again once it expires. The file as a room
+   * plays it: AAC-LC in M4A, loudness normalised (EBU R128, -16 LUFS).
    *
    * @generated from field: string url = 8;
    */
   url: string;
+
+  /**
+   * The album cover from the file's tags (WebP), short-lived like url; "" when there is none.
+   *
+   * @generated from field: string cover_url = 9;
+   */
+  coverUrl: string;
 };
 
 /**
@@ -142,6 +150,13 @@ export type RoomMember = Message<'mychat.rooms.v1.RoomMember'> & {
    * @generated from field: int32 delay_ms = 3;
    */
   delayMs: number;
+
+  /**
+   * What the member's player reported last (SetListening); UNSPECIFIED before any report.
+   *
+   * @generated from field: mychat.rooms.v1.ListenState listening = 4;
+   */
+  listening: ListenState;
 };
 
 /**
@@ -433,7 +448,7 @@ export type AddTrackRequest = Message<'mychat.rooms.v1.AddTrackRequest'> & {
   mediaId: string;
 
   /**
-   * 0-200 characters each; "" takes the file's tags (or its name).
+   * 0-200 characters each; "" takes the file's tags (title, artist), else its name.
    *
    * @generated from field: string title = 3;
    */
@@ -739,6 +754,57 @@ export const TransferHostResponseSchema: GenMessage<TransferHostResponse> =
   messageDesc(file_mychat_rooms_v1_rooms, 25);
 
 /**
+ * @generated from message mychat.rooms.v1.SetListeningRequest
+ */
+export type SetListeningRequest = Message<'mychat.rooms.v1.SetListeningRequest'> & {
+  /**
+   * @generated from field: string room_id = 1;
+   */
+  roomId: string;
+
+  /**
+   * @generated from field: mychat.rooms.v1.ListenState state = 2;
+   */
+  state: ListenState;
+
+  /**
+   * The RoomState.version the caller's player is on.
+   *
+   * @generated from field: int64 version = 3;
+   */
+  version: bigint;
+};
+
+/**
+ * Describes the message mychat.rooms.v1.SetListeningRequest.
+ * Use `create(SetListeningRequestSchema)` to create a new message.
+ */
+export const SetListeningRequestSchema: GenMessage<SetListeningRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_rooms_v1_rooms, 26);
+
+/**
+ * @generated from message mychat.rooms.v1.SetListeningResponse
+ */
+export type SetListeningResponse = Message<'mychat.rooms.v1.SetListeningResponse'> & {
+  /**
+   * The playback state now: when buffering held the room, its start moved later (at most
+   * rooms.bufferWaitMs); when the last buffering member became ready, earlier.
+   *
+   * @generated from field: mychat.rooms.v1.RoomState state = 1;
+   */
+  state?: RoomState | undefined;
+};
+
+/**
+ * Describes the message mychat.rooms.v1.SetListeningResponse.
+ * Use `create(SetListeningResponseSchema)` to create a new message.
+ */
+export const SetListeningResponseSchema: GenMessage<SetListeningResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_rooms_v1_rooms, 27);
+
+/**
  * Pushed to members when the playback state changes (ServerFrame.room_state).
  *
  * @generated from message mychat.rooms.v1.RoomStateEvent
@@ -775,7 +841,7 @@ export type RoomStateEvent = Message<'mychat.rooms.v1.RoomStateEvent'> & {
  */
 export const RoomStateEventSchema: GenMessage<RoomStateEvent> =
   /*@__PURE__*/
-  messageDesc(file_mychat_rooms_v1_rooms, 26);
+  messageDesc(file_mychat_rooms_v1_rooms, 28);
 
 /**
  * Pushed to members when the queue, members, mode or host change (ServerFrame.room_update).
@@ -795,7 +861,72 @@ export type RoomUpdateEvent = Message<'mychat.rooms.v1.RoomUpdateEvent'> & {
  */
 export const RoomUpdateEventSchema: GenMessage<RoomUpdateEvent> =
   /*@__PURE__*/
-  messageDesc(file_mychat_rooms_v1_rooms, 27);
+  messageDesc(file_mychat_rooms_v1_rooms, 29);
+
+/**
+ * Pushed to members when one of them reports a different ListenState (ServerFrame.room_listen).
+ * At most one a second per member; GetRoom has the latest.
+ *
+ * @generated from message mychat.rooms.v1.RoomListenEvent
+ */
+export type RoomListenEvent = Message<'mychat.rooms.v1.RoomListenEvent'> & {
+  /**
+   * @generated from field: string room_id = 1;
+   */
+  roomId: string;
+
+  /**
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: mychat.rooms.v1.ListenState state = 3;
+   */
+  state: ListenState;
+};
+
+/**
+ * Describes the message mychat.rooms.v1.RoomListenEvent.
+ * Use `create(RoomListenEventSchema)` to create a new message.
+ */
+export const RoomListenEventSchema: GenMessage<RoomListenEvent> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_rooms_v1_rooms, 30);
+
+/**
+ * @generated from enum mychat.rooms.v1.ListenState
+ */
+export enum ListenState {
+  /**
+   * @generated from enum value: LISTEN_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * In the room, not playing (paused locally, or not started).
+   *
+   * @generated from enum value: LISTEN_STATE_IDLE = 1;
+   */
+  IDLE = 1,
+
+  /**
+   * @generated from enum value: LISTEN_STATE_LISTENING = 2;
+   */
+  LISTENING = 2,
+
+  /**
+   * Loading the track or stalled.
+   *
+   * @generated from enum value: LISTEN_STATE_BUFFERING = 3;
+   */
+  BUFFERING = 3,
+}
+
+/**
+ * Describes the enum mychat.rooms.v1.ListenState.
+ */
+export const ListenStateSchema: GenEnum<ListenState> = /*@__PURE__*/ enumDesc(file_mychat_rooms_v1_rooms, 0);
 
 /**
  * @generated from enum mychat.rooms.v1.RoomMode
@@ -824,7 +955,7 @@ export enum RoomMode {
 /**
  * Describes the enum mychat.rooms.v1.RoomMode.
  */
-export const RoomModeSchema: GenEnum<RoomMode> = /*@__PURE__*/ enumDesc(file_mychat_rooms_v1_rooms, 0);
+export const RoomModeSchema: GenEnum<RoomMode> = /*@__PURE__*/ enumDesc(file_mychat_rooms_v1_rooms, 1);
 
 /**
  * @generated from enum mychat.rooms.v1.ControlAction
@@ -870,7 +1001,7 @@ export enum ControlAction {
  */
 export const ControlActionSchema: GenEnum<ControlAction> =
   /*@__PURE__*/
-  enumDesc(file_mychat_rooms_v1_rooms, 1);
+  enumDesc(file_mychat_rooms_v1_rooms, 2);
 
 /**
  * RoomsService: listen-together rooms (一起听) inside a 1:1 or group chat. Public through the
@@ -993,5 +1124,17 @@ export const RoomsService: GenService<{
     methodKind: 'unary';
     input: typeof TransferHostRequestSchema;
     output: typeof TransferHostResponseSchema;
+  };
+  /**
+   * The caller's player: idle, listening or buffering (the member list shows it). Buffering
+   * at the start of a play names the state version: the room waits for it at most
+   * rooms.bufferWaitMs (3 s), once per command, then goes on; the member catches up itself.
+   *
+   * @generated from rpc mychat.rooms.v1.RoomsService.SetListening
+   */
+  setListening: {
+    methodKind: 'unary';
+    input: typeof SetListeningRequestSchema;
+    output: typeof SetListeningResponseSchema;
   };
 }> = /*@__PURE__*/ serviceDesc(file_mychat_rooms_v1_rooms, 0);
