@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { befriend, messageLog, openChat, send, signUp, withBrowser } from './helpers.js';
+import { befriend, messageLog, openChat, signUp, withBrowser } from './helpers.js';
 import { patternVideo } from './media-fixtures.js';
 import { picture } from './pictures.js';
 
@@ -56,9 +56,9 @@ describe('web: video trim, image tools, the friends line and the contact card', 
     // Trimming again starts from the chosen part; Escape keeps it as it was.
     await picked.getByRole('button', { name: 'Edit clip.mp4' }).click();
     await trim.waitFor();
-    await expect.poll(() => trim.getByRole('slider', { name: 'Start' }).getAttribute('aria-valuetext')).toBe(
-      '0:01.0',
-    );
+    await expect
+      .poll(() => trim.getByRole('slider', { name: 'Start' }).getAttribute('aria-valuetext'))
+      .toBe('0:01.0');
     await page.keyboard.press('Escape');
     await trim.waitFor({ state: 'detached' });
 
@@ -93,7 +93,7 @@ describe('web: video trim, image tools, the friends line and the contact card', 
     await drag(page, await box(canvas), [0.5, 0.35], [0.75, 0.65]);
 
     // Text: type it, pick blue, drag it to the lower left, add it.
-    await tools.getByRole('button', { name: 'Text' }).click();
+    await tools.getByRole('button', { name: 'Text', exact: true }).click();
     await editor.getByRole('textbox', { name: 'Text to add' }).fill('HELLO');
     await tools.getByRole('button', { name: 'Text colour #1e88e5' }).click();
     await drag(page, await box(canvas), [0.5, 0.5], [0.25, 0.85]);
@@ -124,8 +124,16 @@ describe('web: video trim, image tools, the friends line and the contact card', 
         const { width: w, height: h } = a.canvas;
         /** Mean absolute difference per channel over a box given in fractions of the picture. */
         const mean = (x0: number, y0: number, x1: number, y1: number) => {
-          const r = [Math.round(x0 * w), Math.round(y0 * h), Math.round((x1 - x0) * w), Math.round((y1 - y0) * h)];
-          const [p, q] = [a.getImageData(r[0]!, r[1]!, r[2]!, r[3]!).data, b.getImageData(r[0]!, r[1]!, r[2]!, r[3]!).data];
+          const r = [
+            Math.round(x0 * w),
+            Math.round(y0 * h),
+            Math.round((x1 - x0) * w),
+            Math.round((y1 - y0) * h),
+          ];
+          const [p, q] = [
+            a.getImageData(r[0]!, r[1]!, r[2]!, r[3]!).data,
+            b.getImageData(r[0]!, r[1]!, r[2]!, r[3]!).data,
+          ];
           let sum = 0;
           for (let i = 0; i < p.length; i++) sum += Math.abs(p[i]! - q[i]!);
           return sum / p.length;
@@ -172,7 +180,7 @@ describe('web: video trim, image tools, the friends line and the contact card', 
 
     // From Bo's avatar beside his message to his card.
     await messageLog(ada).getByText('hi Ada').waitFor();
-    await messageLog(ada).getByRole('link', { name: 'Bo' }).click();
+    await messageLog(ada).getByRole('link', { name: 'Bo', exact: true }).click();
     await ada.page.waitForURL(/\/contacts\/user\//);
     const card = ada.page.getByRole('region', { name: 'Bo', exact: true });
     await card.getByText('MyChat ID').waitFor();
@@ -183,7 +191,8 @@ describe('web: video trim, image tools, the friends line and the contact card', 
     await chat.getByRole('button', { name: 'Video call' }).waitFor();
     await chat.getByRole('region', { name: 'Media and files' }).waitFor();
     await chat.getByRole('button', { name: 'Clear chat history' }).waitFor();
-    for (const name of ['Block', 'Remove friend']) await card.getByRole('button', { name }).waitFor();
+    for (const name of ['Block', 'Remove friend'])
+      await card.getByRole('button', { name, exact: true }).waitFor();
     await card.getByRole('link', { name: 'Send message' }).waitFor();
     await card.getByRole('textbox', { name: 'Remark' }).waitFor();
     await shoot(ada.page, 'contact-card');
