@@ -23,7 +23,7 @@ export const editorEn = {
     image: {
       text: 'Text',
       textInput: 'Text to add',
-      textPlaceholder: 'Type, then drag on the picture to place it',
+      textPlaceholder: 'Your text',
       addText: 'Add text',
       textColor: 'Text colour {color}',
       mosaic: 'Mosaic',
@@ -64,7 +64,7 @@ export const editorZhCN: typeof editorEn = {
     image: {
       text: '文字',
       textInput: '要添加的文字',
-      textPlaceholder: '输入文字，然后在图片上拖动放置',
+      textPlaceholder: '输入文字',
       addText: '添加文字',
       textColor: '文字颜色 {color}',
       mosaic: '马赛克',
