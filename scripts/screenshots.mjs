@@ -10,6 +10,7 @@ const tests = [
   'packages/web/e2e/first-hour-screenshots.test.ts',
   'packages/web/e2e/pictures-qr.test.ts',
   'packages/web/e2e/favorites.test.ts',
+  'packages/web/e2e/editor-tools.test.ts',
 ];
 const r = spawnSync('npx', ['vitest', 'run', ...tests], {
   stdio: 'inherit',

@@ -42,6 +42,11 @@ export class GroupsApi {
     return (await this.authed((h) => this.rpc.listMyGroups({}, h))).groups.map(toGroup);
   }
 
+  /** The user's groups that `userId` is in too ("groups in common"; none for the user themself). */
+  async shared(userId: string): Promise<Group[]> {
+    return (await this.authed((h) => this.rpc.listSharedGroups({ userId }, h))).groups.map(toGroup);
+  }
+
   async members(groupId: string): Promise<GroupMember[]> {
     return (await this.authed((h) => this.rpc.listGroupMembers({ groupId }, h))).members.map(toGroupMember);
   }

@@ -204,6 +204,17 @@ export class MediaApi {
   }
 
   /**
+   * Cuts the caller's video to `startMs`..`endMs` on the server: resolves with the new file,
+   * `processing` until the cut is done ({@link whenReady}); the original stays as it was.
+   */
+  async trimVideo(mediaId: string, startMs: number, endMs: number): Promise<Media> {
+    const req = { mediaId, startMs: Math.round(startMs), endMs: Math.round(endMs) };
+    const r = await this.ctx.authed((h) => this.ctx.rpc.trimVideo(req, h));
+    if (!r.media) throw new MyChatError('the server sent no media', 'UNKNOWN');
+    return toMedia(r.media);
+  }
+
+  /**
    * Waits until a file is processed (a video being transcoded, a trim) and resolves with it
    * once `ready`. Rejects with MEDIA_NOT_READY when processing failed, CANCELLED on the signal.
    */

@@ -51,9 +51,10 @@ export function chatCoreSuite(name: string, start: () => Promise<ChatTarget>): v
       client.on('message', (m) => messages.push(m));
       client.on('sendState', (e) => sendStates.push(e));
       client.on('kicked', (r) => kicked.push(r));
+      // What people wrote (not the "You are now friends" line that opens a 1:1 chat).
       const texts = (conv: string) =>
         messages
-          .filter((m) => m.conversationId === conv)
+          .filter((m) => m.conversationId === conv && m.content.type !== 'system')
           .map((m) => (m.content.type === 'text' ? m.content.text : `<${m.content.type}>`));
       const seqs = (conv: string) => messages.filter((m) => m.conversationId === conv).map((m) => m.seq);
       return { client, me, messages, sendStates, kicked, texts, seqs };
@@ -90,22 +91,22 @@ export function chatCoreSuite(name: string, start: () => Promise<ChatTarget>): v
       const conv = await befriend(alice, bob);
       await Promise.all([alice.client.connect(), bob.client.connect()]);
       const m1 = await alice.client.messages.sendText(conv, 'hello Bob');
-      expect(m1.seq).toBe(1);
+      expect(m1.seq).toBe(2); // 1 is "You are now friends"
       await until(() => bob.texts(conv).includes('hello Bob'), 'Bob to receive');
       await until(
         () => alice.sendStates.some((s) => s.clientMsgId === m1.clientMsgId && s.state === 'delivered'),
         'delivered',
       );
-      await bob.client.messages.markRead(conv, 1);
+      await bob.client.messages.markRead(conv, m1.seq);
       await until(
         () => alice.sendStates.some((s) => s.clientMsgId === m1.clientMsgId && s.state === 'read'),
         'read',
       );
       const m2 = await bob.client.messages.sendText(conv, 'hi Alice');
-      expect(m2.seq).toBe(2);
+      expect(m2.seq).toBe(3);
       await until(() => alice.texts(conv).includes('hi Alice'), 'Alice to receive');
-      expect(alice.seqs(conv)).toEqual([1, 2]);
-      expect(bob.seqs(conv)).toEqual([1, 2]);
+      expect(alice.seqs(conv)).toEqual([1, 2, 3]);
+      expect(bob.seqs(conv)).toEqual([1, 2, 3]);
     });
 
     it('a group of three: everyone gets every message once, in order', async () => {
@@ -154,13 +155,13 @@ export function chatCoreSuite(name: string, start: () => Promise<ChatTarget>): v
       for (let i = 1; i <= 500; i++) sends.push(alice.client.messages.sendText(conv, `m${i}`));
       const sent = await Promise.all(sends);
       expect(sent.map((m) => m.seq).sort((a, b) => a - b)).toEqual(
-        Array.from({ length: 500 }, (_, i) => i + 1),
+        Array.from({ length: 500 }, (_, i) => i + 2),
       );
       const before = bob.messages.length;
       await bob.client.connect();
       await until(() => bob.texts(conv).length === 500, 'Bob to catch up', 30_000);
       const got = bob.messages.slice(before).filter((m) => m.conversationId === conv);
-      expect(got.map((m) => m.seq)).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+      expect(got.map((m) => m.seq)).toEqual(Array.from({ length: 500 }, (_, i) => i + 2));
       expect(new Set(bob.texts(conv)).size).toBe(500);
     }, 60_000);
 

@@ -11,6 +11,8 @@ export interface DirectCall {
   bCanSend: boolean;
   aReason: string;
   bReason: string;
+  /** The system message asked for when this apply makes them friends. */
+  event: { kind: string; args: Record<string, string> } | undefined;
   requestId: string;
 }
 
@@ -76,6 +78,7 @@ export async function startFakeMessagePeer(): Promise<FakeMessagePeer> {
             bCanSend: req.bCanSend,
             aReason: req.aReason,
             bReason: req.bReason,
+            event: req.event && { kind: req.event.kind, args: { ...req.event.args } },
             requestId: ctx.requestHeader.get('x-request-id') ?? '',
           });
           const key = [req.userA, req.userB].sort().join(':');

@@ -110,7 +110,7 @@ describe.skipIf(!ready)('split deployment on loopback (MariaDB + Redis)', () => 
     await alice.client.connect();
     await bob.client.connect();
     const m = await alice.client.messages.sendText(conv, 'over the wire');
-    expect(m.seq).toBe(1);
+    expect(m.seq).toBe(2); // after the "You are now friends" line
     await expect.poll(() => watching.includes(bob.me.id), { timeout: 10_000 }).toBe(true);
 
     expect(await served('auth', 'mychat.auth.v1.UserDirectoryService', 'LookupUsers')).toBeGreaterThan(0);

@@ -83,7 +83,9 @@ describe('faults: the server is killed mid-conversation', () => {
     const all = await Promise.all(sends);
     expect(ackedBeforeCrash).toBeLessThan(total);
     const seqs = all.map((m) => m.seq).sort((a, b) => a - b);
-    expect(seqs).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    // Seq 1 is the "You are now friends" line that opened the chat.
+    const gapless = Array.from({ length: total + 1 }, (_, i) => i + 1);
+    expect(seqs).toEqual(gapless.slice(1));
 
     // A fresh device reads the stored history: every message once, seqs without a gap.
     const fresh = new MyChatClient({
@@ -101,14 +103,14 @@ describe('faults: the server is killed mid-conversation', () => {
       if (!page.hasMore || page.messages.length === 0) break;
       before = page.messages[0]!.seq;
     }
-    expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
-    const texts = stored.map((m) => (m.content.type === 'text' ? m.content.text : ''));
+    expect(stored.map((m) => m.seq)).toEqual(gapless);
+    const texts = stored.flatMap((m) => (m.content.type === 'text' ? [m.content.text] : []));
     expect(new Set(texts).size).toBe(total);
     for (const m of acked) expect(stored.find((s) => s.seq === m.seq)?.id).toBe(m.id);
 
     // Bob's live client catches up to the same, exactly once and in order.
     const end = Date.now() + 20_000;
-    while (received.length < total && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    expect(received.map((m) => m.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    while (received.length < total + 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(received.map((m) => m.seq)).toEqual(gapless);
   }, 90_000);
 });

@@ -44,9 +44,10 @@ describe('sdk: chat', () => {
     client.on('state', (s) => states.push(s));
     client.on('sendState', (e) => sendStates.push(e));
     client.on('kicked', (r) => kicked.push(r));
+    // What people wrote (not the "You are now friends" line that opens a 1:1 chat).
     const texts = (conv: string) =>
       messages
-        .filter((x) => x.m.conversationId === conv)
+        .filter((x) => x.m.conversationId === conv && x.m.content.type !== 'system')
         .map((x) => (x.m.content.type === 'text' ? x.m.content.text : '?'));
     return { client, me, email: signed.email, messages, states, sendStates, kicked, texts };
   }
@@ -115,6 +116,7 @@ describe('sdk: chat', () => {
     }
     const history = await bob.client.messages.history(conv);
     expect(history.messages.map((m) => m.content)).toEqual([
+      { type: 'system', kind: 'friend_added', args: {} },
       { type: 'text', text: 'hello Bob' },
       { type: 'text', text: 'hi Alice' },
     ]);
@@ -134,7 +136,8 @@ describe('sdk: chat', () => {
     for (const t of ['two', 'three', 'four']) await alice.client.messages.sendText(conv, t);
     await bob.client.connect();
     expect(bob.texts(conv)).toEqual(['one', 'two', 'three', 'four']);
-    expect(bob.messages.slice(1).every((x) => x.meta.source === 'sync')).toBe(true);
+    // After the friends line and "one": everything came by sync.
+    expect(bob.messages.slice(2).every((x) => x.meta.source === 'sync')).toBe(true);
   });
 
   it('sends queued while reconnecting go out once live, and a retry with the same clientMsgId is not a duplicate', async () => {
@@ -167,13 +170,13 @@ describe('sdk: chat', () => {
     await bob.client.connect(); // a fresh store: everything comes by sync, 200 per page
     expect(bob.texts(conv)).toHaveLength(230);
     const seqs = bob.messages.map((x) => x.m.seq);
-    expect(seqs).toEqual(Array.from({ length: 230 }, (_, i) => i + 1));
+    expect(seqs).toEqual(Array.from({ length: 231 }, (_, i) => i + 1)); // 1: the friends line
     const older = await bob.client.messages.history(conv, { beforeSeq: 31, limit: 30 });
     expect(older.messages.map((m) => m.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(older.hasMore).toBe(false);
     const [c] = await bob.client.messages.conversations();
     expect(c!.unreadCount).toBe(230);
-    expect(await bob.client.messages.markRead(conv, 230)).toBe(0);
+    expect(await bob.client.messages.markRead(conv, 231)).toBe(0);
     expect((await bob.client.messages.conversation(conv)).unreadCount).toBe(0);
   });
 
@@ -271,7 +274,8 @@ describe('sdk: chat', () => {
     for (const t of ['a', 'b']) await flaky.messages.sendText(conv, t);
     await bob.client.connect();
     expect(bob.texts(conv)).toEqual(['through the storm', 'a', 'b']);
-    expect(bob.messages.map((x) => x.m.seq)).toEqual([m.seq, m.seq + 1, m.seq + 2]);
+    // After the "You are now friends" line (seq 1).
+    expect(bob.messages.map((x) => x.m.seq)).toEqual([1, m.seq, m.seq + 1, m.seq + 2]);
   });
 
   it('a refused send fails with the reason; a kicked client stops and says so', async () => {

@@ -87,22 +87,22 @@ describe('socket workers keep the semantics of one process', () => {
     const ack = await send(aliceSock, conv, 'm-1', 'hello across workers');
     expect(ack.body.case).toBe('sendAck');
     const seq = ack.body.case === 'sendAck' ? ack.body.value.message!.seq : 0;
-    expect(seq).toBe(1);
+    expect(seq).toBe(2); // seq 1 is the "You are now friends" line
     for (const sock of [bobPc, bobPhone]) {
       const { frame } = await sock.next(is('message'));
-      expect(frame.body.value).toMatchObject({ conversationId: conv, seq: 1 });
+      expect(frame.body.value).toMatchObject({ conversationId: conv, seq });
     }
     // Read on one device: the other device of the same person hears of it, and so does the sender.
     expect(
-      (await ask(bobPc, { case: 'read', value: { conversationId: conv, seq: 1 } } as never)).body.case,
+      (await ask(bobPc, { case: 'read', value: { conversationId: conv, seq } } as never)).body.case,
     ).toBe('ok');
     await bobPhone.next(is('conversation'));
     const receipt = await aliceSock.next(is('receipt'));
-    expect(receipt.frame.body.value).toMatchObject({ conversationId: conv, readSeq: 1 });
+    expect(receipt.frame.body.value).toMatchObject({ conversationId: conv, readSeq: seq });
     // Sync, from either worker, tells where every conversation stands.
     const sync = await ask(bobPhone, { case: 'sync', value: { sincePts: 0 } } as never);
     expect(sync.body.case === 'sync' && sync.body.value.heads).toContainEqual(
-      expect.objectContaining({ conversationId: conv, lastSeq: 1 }),
+      expect.objectContaining({ conversationId: conv, lastSeq: seq }),
     );
     for (const sock of [aliceSock, bobPc, bobPhone]) sock.ws.close();
   });
@@ -251,13 +251,14 @@ describe('socket workers keep the semantics of one process', () => {
     await back.next(is('authOk'));
     const sync = await ask(back, { case: 'sync', value: { sincePts: 0 } } as never);
     expect(sync.body.case === 'sync' && sync.body.value.heads).toContainEqual(
-      expect.objectContaining({ conversationId: conv, lastSeq: 1 }),
+      expect.objectContaining({ conversationId: conv, lastSeq: 2 }),
     );
     const history = await ask(back, {
       case: 'history',
       value: { conversationId: conv, afterSeq: 0 },
     } as never);
-    expect(history.body.case === 'history' && history.body.value.messages.map((m) => m.seq)).toEqual([1]);
+    // The "You are now friends" line, then the message.
+    expect(history.body.case === 'history' && history.body.value.messages.map((m) => m.seq)).toEqual([1, 2]);
     // A new worker takes the dead one's place.
     await expect.poll(() => s.workerPids().length, { timeout: 15_000 }).toBe(2);
     await expect.poll(() => s.workerPids().includes(victim!), { timeout: 5_000 }).toBe(false);

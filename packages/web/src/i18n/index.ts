@@ -178,3 +178,19 @@ export function loadSquareMessages(): Promise<void> {
   );
   return squareMessages;
 }
+
+let editorMessages: Promise<void> | undefined;
+/** Adds the strings of the video trim screen, the image tools and the contact panel (once). */
+export function loadEditorMessages(): Promise<void> {
+  editorMessages ??= import('./editor.js').then(
+    (m) => {
+      i18n.global.mergeLocaleMessage('en', m.editorEn);
+      i18n.global.mergeLocaleMessage('zh-CN', m.editorZhCN);
+    },
+    (e: unknown) => {
+      editorMessages = undefined;
+      throw e;
+    },
+  );
+  return editorMessages;
+}

@@ -18,3 +18,10 @@ export function duration(ms: number): string {
   const s = Math.max(0, Math.round((ms || 0) / 1000));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
+
+/** A position in a clip with tenths of a second: "0:07.5", "1:02.0" (trimming a video). */
+export function tenths(ms: number): string {
+  const d = Math.max(0, Math.round(ms / 100));
+  const s = Math.floor(d / 10);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}.${d % 10}`;
+}

@@ -86,6 +86,8 @@ export class Conversations {
       bCanSend: boolean;
       aReason: string;
       bReason: string;
+      /** Written by the message service once, when this apply makes the pair friends. */
+      event?: { kind: string; args: Record<string, string> };
     },
     requestId: string,
   ): Promise<string> {

@@ -119,6 +119,8 @@ export class ConversationSync {
           bCanSend: friends && !aBlocksB,
           aReason: reason(bBlocksA),
           bReason: reason(aBlocksB),
+          // "You are now friends" opens the chat; the message service writes it only once.
+          ...(friends && { event: { kind: 'friend_added', args: {} } }),
         },
         requestId,
       );

@@ -61,6 +61,11 @@ export function groupsRpc(
     async listMyGroups(_req, ctx) {
       return { groups: (await service.listMine(actorOf(ctx))).map(groupMsg) };
     },
+    async listSharedGroups(req, ctx) {
+      const actor = actorOf(ctx);
+      const groups = await service.listShared(actor, parseId(req.userId, 'userId'));
+      return { groups: groups.map(groupMsg) };
+    },
     async listGroupMembers(req, ctx) {
       const now = clock.now();
       const members = await service.members(actorOf(ctx), gid(req.groupId));

@@ -108,6 +108,19 @@ export class GroupsService {
     return mine.map((m) => this.view(m.group, m.role, counts.get(m.group.id) ?? 0));
   }
 
+  /** The caller's groups that `userId` is also in (a contact's "groups in common"). */
+  async listShared(actor: Actor, userId: string): Promise<GroupView[]> {
+    if (userId === actor.userId) return [];
+    const mine = await this.d.groups.groupsOf(actor.userId);
+    const theirs = await this.d.groups.rolesOf(
+      userId,
+      mine.map((m) => m.group.id),
+    );
+    const shared = mine.filter((m) => theirs.has(m.group.id));
+    const counts = await this.d.groups.memberCounts(shared.map((m) => m.group.id));
+    return shared.map((m) => this.view(m.group, m.role, counts.get(m.group.id) ?? 0));
+  }
+
   async members(actor: Actor, groupId: string): Promise<MemberView[]> {
     await this.get(actor, groupId);
     const rows = await this.d.groups.members(groupId);

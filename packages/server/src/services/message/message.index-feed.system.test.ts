@@ -41,11 +41,12 @@ describe('message feed for the search indexer', () => {
     expect([...ids].sort((x, y) => (x < y ? -1 : 1))).toEqual(ids);
     const mine = all.messages.filter((m) => m.conversationId === direct);
     expect(mine.map((m) => [m.seq, m.type, m.recalled])).toEqual([
+      [1, pb.MessageType.SYSTEM, false], // "You are now friends"
       [m1.seq, pb.MessageType.TEXT, true],
       [m2.seq, pb.MessageType.TEXT, false],
       [m2.seq + 1, pb.MessageType.RECALL, false],
     ]);
-    expect(mine[0]!.content?.body.case).toBeUndefined();
+    expect(mine[1]!.content?.body.case).toBeUndefined();
     expect(all.nextCursor).toBe(all.messages[all.messages.length - 1]!.id);
     const page = await internal().listMessagesForIndex({ afterCursor: m1.id, untilCursor: m2.id, limit: 10 });
     expect(page.messages.map((m) => m.id)).toEqual([m2.id]);

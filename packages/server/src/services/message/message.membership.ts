@@ -15,6 +15,7 @@ import {
   SEND_BLOCKED,
   SEND_NOT_FRIENDS,
   SEND_OK,
+  type MemberRow,
   type MessageRow,
 } from './message.tables.js';
 import { encodeContent, messageView } from './message.views.js';
@@ -65,9 +66,12 @@ export class ConversationAdmin {
       [b, sendState(r.bCanSend, r.bReason)],
     ]);
     const changed: string[] = [];
+    let event: MessageRow | undefined;
     await store.transaction(async (tx) => {
+      const before = new Map<string, MemberRow | undefined>();
       for (const [userId, state] of states) {
         const m = await store.member(convId, userId, tx);
+        before.set(userId, m);
         if (!m) {
           await store.insertMember(tx, blankMember(convId, userId, 1, state, 1));
           changed.push(userId);
@@ -76,10 +80,57 @@ export class ConversationAdmin {
           changed.push(userId);
         }
       }
+      // "You are now friends": written by the apply that makes them friends, never by a retry.
+      const friends = (m: { sendState: number } | undefined) => !!m && m.sendState !== SEND_NOT_FRIENDS;
+      const nowFriends = [...states.values()].every((sendState) => friends({ sendState }));
+      if (r.event && nowFriends && ![...before.values()].every(friends)) {
+        event = this.systemRow(convId, await store.nextSeq(tx, convId, now), '0', r.event, now);
+        await store.insertMessage(tx, event);
+        for (const userId of states.keys()) {
+          // Read for both (a side with older unread messages keeps them unread).
+          const readSeq = before.get(userId)?.readSeq ?? 0;
+          if (readSeq === event.seq - 1)
+            await store.updateMember(tx, convId, userId, { read_seq: event.seq, delivered_seq: event.seq });
+          if (!changed.includes(userId)) changed.push(userId);
+        }
+      }
       await store.bumpPts(tx, convId, changed);
     });
     await this.announce(convId, changed);
+    if (event) await this.pushEvent(convId, event);
     return convId;
+  }
+
+  /** A SYSTEM message (a membership event) of `content`, from `senderId` ('0': the server). */
+  private systemRow(
+    convId: string,
+    seq: number,
+    senderId: string,
+    content: pb.SystemContent,
+    now: number,
+  ): MessageRow {
+    return {
+      convId,
+      seq,
+      id: this.d.ids.next(),
+      senderId,
+      clientMsgId: `system:${this.d.ids.next()}`,
+      type: pb.MessageType.SYSTEM,
+      content: encodeContent(create(pb.MessageContentSchema, { body: { case: 'system', value: content } })),
+      replyToSeq: 0,
+      mentions: [],
+      mentionAll: false,
+      createdAt: now,
+      recalledAt: null,
+    };
+  }
+
+  private async pushEvent(convId: string, event: MessageRow) {
+    await pushToUsers(
+      this.d.bus,
+      await this.d.store.activeMemberIds(convId),
+      pushFrame({ case: 'message', value: messageView(event) }),
+    );
   }
 
   /**
@@ -146,22 +197,7 @@ export class ConversationAdmin {
       }
       const renamed = conv.name !== r.name || conv.mutedAll !== r.mutedAll;
       if (r.event) {
-        event = {
-          convId,
-          seq: await store.nextSeq(tx, convId, now),
-          id: this.d.ids.next(),
-          senderId: r.actorId || '0',
-          clientMsgId: `system:${this.d.ids.next()}`,
-          type: pb.MessageType.SYSTEM,
-          content: encodeContent(
-            create(pb.MessageContentSchema, { body: { case: 'system', value: r.event } }),
-          ),
-          replyToSeq: 0,
-          mentions: [],
-          mentionAll: false,
-          createdAt: now,
-          recalledAt: null,
-        };
+        event = this.systemRow(convId, await store.nextSeq(tx, convId, now), r.actorId || '0', r.event, now);
         await store.insertMessage(tx, event);
       }
       const head = event?.seq ?? conv.lastSeq;
@@ -204,13 +240,7 @@ export class ConversationAdmin {
       await store.bumpPts(tx, convId, [...changed]);
     });
     await this.announce(convId, [...changed]);
-    if (event) {
-      await pushToUsers(
-        this.d.bus,
-        await store.activeMemberIds(convId),
-        pushFrame({ case: 'message', value: messageView(event) }),
-      );
-    }
+    if (event) await this.pushEvent(convId, event);
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { ChatMessage, MediaKind, MediaVariant } from '@mychat/sdk';
+import type { ChatMessage, Media, MediaKind, MediaVariant } from '@mychat/sdk';
 import { defineStore } from 'pinia';
 import { reactive } from 'vue';
 import { errorText } from '../../lib/errors.js';
@@ -33,7 +33,17 @@ export interface Attachment {
   blob: Blob;
   name: string;
   kind: MediaKind;
+  /** Videos: the part to send (the server cuts it), else the whole clip. */
+  trim?: { startMs: number; endMs: number } | undefined;
 }
+
+/** Only what is sent of a picked file (not its preview). */
+export const attachmentOf = ({ blob, name, kind, trim }: Attachment): Attachment => ({
+  blob,
+  name,
+  kind,
+  ...(trim && { trim }),
+});
 
 const MAX_IMAGES = 9;
 /** Ask for a new URL this long before the old one expires. */
@@ -85,6 +95,14 @@ export const useMediaStore = defineStore('media', () => {
     return m;
   }
 
+  /** A video the browser may not play is transcoded first; a trimmed one is then cut on the server. */
+  async function readyVideo(m: Media, a: Attachment, signal: AbortSignal): Promise<Media> {
+    const ready = m.status === 'ready' ? m : await client.media.whenReady(m.id, { signal });
+    if (!a.trim) return ready;
+    const cut = await client.media.trimVideo(ready.id, a.trim.startMs, a.trim.endMs);
+    return client.media.whenReady(cut.id, { signal });
+  }
+
   /**
    * Uploads what was picked and sends it: images together (a grid of up to 9 per message),
    * everything else one message each. Every item shows its progress and can be cancelled.
@@ -127,11 +145,7 @@ export const useMediaStore = defineStore('media', () => {
             const m = await upload(item, a);
             if (a.kind === 'voice') await client.messages.sendVoice(conversationId, m);
             else if (a.kind === 'video')
-              // A video the browser may not play is transcoded first.
-              await client.messages.sendVideo(
-                conversationId,
-                m.status === 'ready' ? m : await client.media.whenReady(m.id, { signal: item.ctl.signal }),
-              );
+              await client.messages.sendVideo(conversationId, await readyVideo(m, a, item.ctl.signal));
             else await client.messages.sendFile(conversationId, m, { name: a.name });
             remove(item);
           } catch (e) {

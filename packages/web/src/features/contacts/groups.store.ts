@@ -18,6 +18,11 @@ export const useGroupsStore = defineStore('groups', () => {
   const client = sdkClient();
   const contacts = useContactsStore();
 
+  /** The user's groups that `userId` is in too (a contact card's "groups in common"). */
+  function shared(userId: string): Promise<Group[]> {
+    return client.groups.shared(userId);
+  }
+
   async function setRole(groupId: string, userId: string, role: 'admin' | 'member') {
     await client.groups.setRole(groupId, userId, role);
     await contacts.loadMembers(groupId);
@@ -87,6 +92,7 @@ export const useGroupsStore = defineStore('groups', () => {
   }
 
   return {
+    shared,
     setRole,
     removeMember,
     transfer,
