@@ -71,8 +71,15 @@ const press = (p: Page) =>
     document.querySelector('button[aria-label="Video call"]').click();
     return at;
   })()`) as Promise<number>;
+// A function, not a string: the app's Content-Security-Policy forbids evaluating strings there.
 const framed = (p: Page) =>
-  p.waitForFunction('window.__callMarks.frame.length > 0', null, { timeout: 30_000 });
+  p.waitForFunction(
+    () => (globalThis as unknown as { __callMarks: Marks }).__callMarks.frame.length > 0,
+    null,
+    {
+      timeout: 30_000,
+    },
+  );
 
 async function signIn(page: Page, t: Target, user: number, conversationId: string): Promise<void> {
   const u = t.seed.users[user]!;
