@@ -1,6 +1,7 @@
 /** `npm run bench` arguments: parsed and checked, or a usage error (exit code 2). */
 import { parseArgs } from 'node:util';
 import { SCENARIOS, type RunOptions, type Scenario } from './scenarios.js';
+import type { CallOptions } from './call-scenario.js';
 import type { SearchOptions } from './search-scenario.js';
 
 export const USAGE = `usage: npm run bench -- <scenario> [options]
@@ -23,6 +24,10 @@ scenarios (lean WebSocket clients; users seeded with mychat bench-seed):
   auth | media | chat --client sdk   the older SDK scenarios (see docs/performance.md)
   search     --messages of mixed Chinese/English text, then --queries searches per query class,
              index lag while chatting at --rate for --duration, index size (search-scenario.ts)
+  call       --calls voice/video calls through the SDK between --users/2 friend pairs (start,
+             ring, accept, offer/answer, ICE, hang up): step latency, server CPU per call and per
+             keep-alive; then --browser-calls video calls between two Chromium pages: ring to
+             the first remote frame (call-scenario.ts)
 
 target (default: start an all-in-one server on SQLite):
   --server-workers N        the started all-in-one's socket workers (mychat serve --workers=N;
@@ -41,12 +46,14 @@ options:
   --out <dir>               also write a Markdown report and SVG charts there
   --queries Q (100)         search: searches per query class
   --sql sqlite|postgres     search: the all-in-one server's engine (sqlite)
+  --calls N (100)  --browser-calls M (10)   call (--users defaults to 20 there)
 `;
 
 export type Parsed =
   | { kind: 'run'; options: RunOptions; out?: string }
   | { kind: 'legacy'; scenario: 'auth' | 'media' | 'chat-sdk'; values: Record<string, string | undefined> }
   | { kind: 'search'; options: SearchOptions }
+  | { kind: 'call'; options: CallOptions }
   | { kind: 'error'; message: string };
 
 const int = (name: string, v: string | undefined, min: number, max: number): number => {
@@ -92,6 +99,8 @@ export function parseCli(argv: string[]): Parsed {
         outbox: { type: 'string' },
         queries: { type: 'string', default: '100' },
         sql: { type: 'string', default: 'sqlite' },
+        calls: { type: 'string', default: '100' },
+        'browser-calls': { type: 'string', default: '10' },
       },
     });
   } catch (e) {
@@ -102,6 +111,7 @@ export function parseCli(argv: string[]): Parsed {
   if (positionals.length !== 1 || !name) return { kind: 'error', message: 'name one scenario' };
   if (name === 'auth' || name === 'media') return { kind: 'legacy', scenario: name, values: strings(values) };
   if (name === 'search') return searchOptions(values);
+  if (name === 'call') return callOptions(values);
   if (name === 'chat' && values.client === 'sdk')
     return { kind: 'legacy', scenario: 'chat-sdk', values: strings(values) };
   if (values.client !== 'lean') return { kind: 'error', message: '--client must be lean or sdk (chat only)' };
@@ -172,6 +182,25 @@ function searchOptions(v: Record<string, string | boolean | undefined>): Parsed 
         concurrency: int('concurrency', (v.concurrency as string | undefined) ?? '200', 1, 100_000),
         sql: v.sql,
       },
+    };
+  } catch (e) {
+    return { kind: 'error', message: (e as Error).message };
+  }
+}
+
+function callOptions(v: Record<string, string | boolean | undefined>): Parsed {
+  try {
+    if (v.cluster || v.url) throw new Error('call runs on the all-in-one server it starts');
+    // 200 users is the other scenarios' default; calls need a few pairs.
+    const users = v.users === '200' ? 20 : int('users', v.users as string, 2, 10_000);
+    if (users % 2) throw new Error('--users must be even (pairs of friends)');
+    const calls = int('calls', v.calls as string, 1, 1_000_000);
+    // Each pair rings at most 1 000 times a minute (the limit the bench sets on the server).
+    if (calls > (users / 2) * 1000)
+      throw new Error('--calls must be at most 1000 per pair (--users / 2 pairs)');
+    return {
+      kind: 'call',
+      options: { users, calls, browserCalls: int('browser-calls', v['browser-calls'] as string, 0, 1000) },
     };
   } catch (e) {
     return { kind: 'error', message: (e as Error).message };

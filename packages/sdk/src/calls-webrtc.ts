@@ -4,6 +4,17 @@ import { Emitter } from './events.js';
 
 export type Quality = 'good' | 'fair' | 'poor';
 
+/**
+ * The connection quality shown to the user, from the selected candidate pair's round trip
+ * (seconds) and the share of inbound packets lost: poor over 400 ms or 10 %, fair over 150 ms
+ * or 3 %, else good.
+ */
+export function qualityOf(rttS: number, lossRatio: number): Quality {
+  if (rttS > 0.4 || lossRatio > 0.1) return 'poor';
+  if (rttS > 0.15 || lossRatio > 0.03) return 'fair';
+  return 'good';
+}
+
 export interface CallSessionEvents extends Record<string, unknown[]> {
   /** A participant's media arrived (or changed). */
   remoteStream: [userId: string, stream: MediaStream];
@@ -97,17 +108,22 @@ export class CallSession extends Emitter<CallSessionEvents> {
 
   /**
    * Sends another track instead of the current one of its kind (another camera or microphone,
-   * or a screen from getDisplayMedia) to every peer, without renegotiation.
+   * or a screen from getDisplayMedia) to every peer, without renegotiation. The old track is
+   * stopped unless `keepOld` (a camera put aside while the screen is shared); it is returned.
    */
-  async replaceTrack(track: MediaStreamTrack): Promise<void> {
+  async replaceTrack(
+    track: MediaStreamTrack,
+    opts: { keepOld?: boolean } = {},
+  ): Promise<MediaStreamTrack | undefined> {
     const old = this.localStream.getTracks().find((t) => t.kind === track.kind);
     for (const p of this.peers.values())
       for (const s of p.pc.getSenders()) if (s.track?.kind === track.kind) await s.replaceTrack(track);
     if (old) {
       this.localStream.removeTrack(old);
-      old.stop();
+      if (!opts.keepOld) old.stop();
     }
     this.localStream.addTrack(track);
+    return old;
   }
 
   /** Hangs up on this device and closes every connection. */
@@ -179,6 +195,14 @@ export class CallSession extends Emitter<CallSessionEvents> {
   private async onSignal(s: CallSignal): Promise<void> {
     if (s.callId !== this.call.id || this.closed) return;
     if (s.kind === 'offer') {
+      // Nothing here renegotiates: an offer on a connection already set up comes from a device
+      // that started afresh (a reload, then rejoin): it gets a new connection.
+      const was = this.peers.get(`${s.fromUserId}/${s.fromSessionId}`);
+      if (was?.pc.remoteDescription) {
+        was.pc.close();
+        this.peers.delete(`${s.fromUserId}/${s.fromSessionId}`);
+        this.emit('remoteGone', s.fromUserId);
+      }
       const p = this.peer(s.fromUserId, s.fromSessionId);
       // Two devices that joined at once may offer to each other: the one with the smaller
       // session id gives way (rolls its offer back and answers), the other ignores theirs.
@@ -224,12 +248,7 @@ export class CallSession extends Emitter<CallSessionEvents> {
           received += Number(r.packetsReceived ?? 0);
         }
       });
-      const loss = received + lost ? lost / (received + lost) : 0;
-      this.emit(
-        'quality',
-        p.userId,
-        rtt > 0.4 || loss > 0.1 ? 'poor' : rtt > 0.15 || loss > 0.03 ? 'fair' : 'good',
-      );
+      this.emit('quality', p.userId, qualityOf(rtt, received + lost ? lost / (received + lost) : 0));
     }
   }
 }

@@ -30,6 +30,7 @@ export {
   CallSession,
   type CallSessionEvents,
   type CallSessionOptions,
+  qualityOf,
   type Quality,
 } from './calls-webrtc.js';
 export type {

@@ -50,7 +50,6 @@ describe('web: a group call of three', { timeout: 240_000 }, () => {
         .getByRole('button', { name: 'Accept' })
         .click();
     const names = { Gina: ann, Hugo: bob, Ines: cat };
-    // Hugo and Ines are not friends: each shows the other by the group's member name or as unknown.
     for (const [me, p] of Object.entries(names)) {
       await expect
         .poll(() => playing(p.page), { timeout: 40_000, interval: 1000 })
@@ -64,6 +63,17 @@ describe('web: a group call of three', { timeout: 240_000 }, () => {
           throw new Error(`${me} sees ${seen.join(', ')}: ${String(e)}`);
         });
     }
+    // Hugo and Ines are not friends: each still sees the other's name (from the user directory).
+    const others = (page: Page) =>
+      page.evaluate(() =>
+        [...document.querySelectorAll('video')]
+          .map((v) => v.getAttribute('aria-label'))
+          .filter((l) => l !== 'You')
+          .sort(),
+      );
+    await expect.poll(() => others(bob.page)).toEqual(['Gina', 'Ines']);
+    await expect.poll(() => others(cat.page)).toEqual(['Gina', 'Hugo']);
+    await bob.page.getByRole('dialog', { name: /^Call with (Gina, Ines|Ines, Gina)$/ }).waitFor();
     await cat.page.screenshot({ path: path.join(OUT, 'call-group-desktop.png') });
     await ann.page.getByRole('button', { name: 'Hang up' }).click();
     await bob.page.getByRole('button', { name: 'Hang up' }).click();

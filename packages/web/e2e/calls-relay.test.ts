@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasCoturn, startCoturn } from '../../server/test/helpers/coturn.js';
+import { framesOf } from './calls-helpers.js';
 import { befriend, FAKE_MEDIA, openChat, signUp, withBrowser } from './helpers.js';
 
 const SECRET = 'relay-test-secret';
@@ -32,21 +33,7 @@ describe.skipIf(!turn)('web: a call relayed through coturn', { timeout: 180_000 
       .getByRole('button', { name: 'Accept' })
       .click();
     await bob.page.getByRole('dialog', { name: 'Call with Ria' }).waitFor();
-    const frames = () =>
-      bob.page.evaluate(
-        () =>
-          new Promise<number>((resolve) => {
-            const v = document.querySelector<HTMLVideoElement>('video[aria-label="Ria"]');
-            if (!v) return resolve(-1);
-            let n = 0;
-            const count = () => {
-              n++;
-              v.requestVideoFrameCallback(count);
-            };
-            v.requestVideoFrameCallback(count);
-            setTimeout(() => resolve(n), 1500);
-          }),
-      );
+    const frames = () => framesOf(bob.page, 'Ria');
     await expect.poll(frames, { timeout: 30_000, interval: 500 }).toBeGreaterThan(5);
     await ann.page.getByRole('button', { name: 'Hang up' }).click();
     await bob.page.getByRole('dialog', { name: 'Call with Ria' }).waitFor({ state: 'detached' });

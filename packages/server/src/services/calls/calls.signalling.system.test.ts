@@ -26,7 +26,9 @@ for (const setup of CALL_SETUPS) {
   describe.skipIf(!(await setupAvailable(setup)))(`calls on ${setup.name}`, () => {
     let env: CallsEnv;
     beforeAll(async () => {
-      env = await startCallsEnv(setup, { calls: { ringsPerConversationPerMinute: 3 } });
+      env = await startCallsEnv(setup, {
+        calls: { ringsPerConversationPerMinute: 3, signalsPer10Seconds: 10 },
+      });
     });
     afterAll(() => env?.stop());
 
@@ -257,6 +259,38 @@ for (const setup of CALL_SETUPS) {
       }
       await expectReason(env.calls.startCall({ conversationId: conv, media: M.VOICE }, a!.h), 'RATE_LIMITED');
       await sendText(env, a!, conv, 'sorry, later');
+    });
+
+    it('limits the size of a signal and how many one device sends in a call', async () => {
+      const [a, b] = await users(env, 'Ann', 'Bob');
+      const conv = await befriend(env.api, a!, b!);
+      const { call } = await env.calls.startCall({ conversationId: conv, media: M.VIDEO }, a!.h);
+      const joined = await env.calls.updateCall({ callId: call!.id, action: A.ACCEPT }, b!.h);
+      const to = {
+        callId: call!.id,
+        toUserId: a!.id,
+        toSessionId: joined.call!.participants.find((p) => p.userId === a!.id)!.sessionId,
+        kind: K.ICE,
+      };
+      // 16 KiB at most, counted in UTF-8 bytes (not characters).
+      await expectReason(
+        env.calls.sendSignal({ ...to, data: 'x'.repeat(16 * 1024 + 1) }, b!.h),
+        'INVALID_ARGUMENT',
+      );
+      await expectReason(env.calls.sendSignal({ ...to, data: '语'.repeat(6000) }, b!.h), 'INVALID_ARGUMENT');
+      // signalsPer10Seconds is 10 here: within one 10 s window the 11th is refused (a run that
+      // straddles two windows may pass up to 20).
+      let sent = 0;
+      let refused: unknown;
+      while (!refused && sent < 25)
+        await env.calls.sendSignal({ ...to, data: `{"candidate":"${sent}"}` }, b!.h).then(
+          () => sent++,
+          (e: unknown) => (refused = e),
+        );
+      expect(sent).toBeGreaterThanOrEqual(10);
+      expect(sent).toBeLessThanOrEqual(20);
+      await expectReason(Promise.reject(refused as Error), 'RATE_LIMITED');
+      await env.calls.updateCall({ callId: call!.id, action: A.HANG_UP }, a!.h);
     });
   });
 }
