@@ -16,3 +16,4 @@ export * as search from './gen/mychat/search/v1/search_pb.js';
 export * as favorites from './gen/mychat/message/v1/favorites_pb.js';
 export * as calls from './gen/mychat/calls/v1/calls_pb.js';
 export * as admin from './gen/mychat/admin/v1/admin_pb.js';
+export * as keys from './gen/mychat/keys/v1/keys_pb.js';

@@ -22,6 +22,7 @@ export const TYPE_OF: Record<string, pb.MessageType> = {
   file: pb.MessageType.FILE,
   chatRecord: pb.MessageType.CHAT_RECORD,
   room: pb.MessageType.ROOM,
+  encrypted: pb.MessageType.ENCRYPTED,
 };
 
 const ref = (r: pb.MediaRef | undefined, field: string): string => {
@@ -48,6 +49,14 @@ export function mediaOf(body: pb.MessageContent['body']): MediaAttachment | unde
     case 'file':
       if (body.value.name.length > 255) throw errors.tooLong('content.file.name', 255);
       return { kind: KIND.file, mediaIds: [ref(body.value.file, 'content.file.file')] };
+    case 'encrypted': {
+      // Encrypted files are opaque blobs of kind FILE: nothing to transcode or thumbnail.
+      const ids = body.value.files.map((r) => ref(r, 'content.encrypted.files'));
+      if (ids.length > 9) throw errors.invalidArgument('at most 9 files', 'content.encrypted.files');
+      if (new Set(ids).size !== ids.length)
+        throw errors.invalidArgument('a file appears twice', 'content.encrypted.files');
+      return ids.length ? { kind: KIND.file, mediaIds: ids } : undefined;
+    }
     default:
       return undefined;
   }
@@ -108,6 +117,10 @@ export function canonicalContent(content: pb.MessageContent, files: media.Media[
           .trim() || first.name;
       return create(pb.MessageContentSchema, { body: { case: 'file', value: { file: toRef(first), name } } });
     }
+    case 'encrypted':
+      return create(pb.MessageContentSchema, {
+        body: { case: 'encrypted', value: { ...body.value, files: files.map(toRef) } },
+      });
     default:
       return content;
   }
@@ -125,6 +138,8 @@ export function mediaIdsOf(content: pb.MessageContent): string[] {
       return b.value.video ? [b.value.video.mediaId] : [];
     case 'file':
       return b.value.file ? [b.value.file.mediaId] : [];
+    case 'encrypted':
+      return b.value.files.map((r) => r.mediaId);
     // A chat record carries the files of its snapshots (nested records included), granted
     // to the record message when it was sent.
     case 'chatRecord':

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { message as pb } from '@mychat/protocol';
 import { isUniqueViolation } from '../../adapters/sql/sql.js';
+import { AppError, ErrorCode } from '../../kernel/errors.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import { pushFrame, pushToUsers } from '../../contracts/push-envelope.js';
@@ -9,6 +10,7 @@ import { conversationViews } from './message.conversations.js';
 import type { MessageStore } from './store/message-store.js';
 import {
   CONV_DIRECT,
+  CONV_ENCRYPTED,
   CONV_GROUP,
   CONV_SELF,
   ROLE_MEMBER,
@@ -17,7 +19,11 @@ import {
   SEND_OK,
   type MessageRow,
 } from './message.tables.js';
-import { encodeContent, messageView } from './message.views.js';
+import { encodeContent, messageView, sendBlock } from './message.views.js';
+import { blockError } from './message.deps.js';
+
+/** The key of a pair's direct chat: the two ids, smaller first. */
+const pairKey = (a: string, b: string) => (BigInt(a) < BigInt(b) ? `${a}:${b}` : `${b}:${a}`);
 
 const sendState = (can: boolean, reason: string) =>
   can ? SEND_OK : reason === 'blocked' ? SEND_BLOCKED : SEND_NOT_FRIENDS;
@@ -39,7 +45,7 @@ export class ConversationAdmin {
   async applyDirect(r: pb.ApplyDirectRequest): Promise<string> {
     const { store } = this.d;
     const [a, b] = [r.userA, r.userB];
-    const key = BigInt(a) < BigInt(b) ? `${a}:${b}` : `${b}:${a}`;
+    const key = pairKey(a, b);
     const now = this.d.clock.now();
     let conv = await store.directByKey(key);
     if (!conv) {
@@ -59,11 +65,20 @@ export class ConversationAdmin {
       }
       conv = (await store.directByKey(key))!;
     }
-    const convId = conv.id;
     const states = new Map([
       [a, sendState(r.aCanSend, r.aReason)],
       [b, sendState(r.bCanSend, r.bReason)],
     ]);
+    await this.applyStates(conv.id, states);
+    // The pair's encrypted chat follows the friendship exactly as the direct chat does.
+    const encrypted = await store.directByKey(`e2e:${key}`);
+    if (encrypted) await this.applyStates(encrypted.id, states);
+    return conv.id;
+  }
+
+  /** Sets who of a two-person chat may send; tells those whose view changed. */
+  private async applyStates(convId: string, states: Map<string, number>): Promise<void> {
+    const { store } = this.d;
     const changed: string[] = [];
     await store.transaction(async (tx) => {
       for (const [userId, state] of states) {
@@ -79,7 +94,50 @@ export class ConversationAdmin {
       await store.bumpPts(tx, convId, changed);
     });
     await this.announce(convId, changed);
-    return convId;
+  }
+
+  /**
+   * The encrypted chat (type ENCRYPTED) of the caller and a friend, created on first use under
+   * the key `e2e:{a}:{b}` (the unique index of 1:1 keys makes two racing opens one chat). Only
+   * friends who may message each other now open one: the send states are the direct chat's,
+   * and applyDirect keeps them in step afterwards.
+   */
+  async ensureEncrypted(userId: string, peerId: string): Promise<string> {
+    const { store } = this.d;
+    const key = pairKey(userId, peerId);
+    const direct = userId === peerId ? undefined : await store.directByKey(key);
+    const mine = direct && (await store.member(direct.id, userId));
+    const theirs = direct && (await store.member(direct.id, peerId));
+    if (!direct || !mine || !theirs)
+      throw new AppError(ErrorCode.NOT_FRIENDS, 'you can message only your friends', { field: 'peerId' });
+    const block = sendBlock(direct, mine, this.d.clock.now());
+    if (block !== 'ok') throw blockError(block);
+    const found = await store.directByKey(`e2e:${key}`);
+    if (found) return found.id;
+    const now = this.d.clock.now();
+    const id = this.d.ids.next();
+    try {
+      await store.transaction(async (tx) => {
+        await store.insertConversation(tx, {
+          id,
+          type: CONV_ENCRYPTED,
+          direct_key: `e2e:${key}`,
+          name: '',
+          muted_all: 0,
+          last_seq: 0,
+          last_message_at: now,
+          created_at: now,
+        });
+        for (const m of [mine, theirs])
+          await store.insertMember(tx, blankMember(id, m.userId, ROLE_MEMBER, m.sendState, 1));
+        await store.bumpPts(tx, id, [userId, peerId]);
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err; // the other person opened it at the same time
+    }
+    const conv = (await store.directByKey(`e2e:${key}`))!;
+    if (conv.id === id) await this.announce(id, [userId, peerId]);
+    return conv.id;
   }
 
   /**

@@ -37,6 +37,7 @@ import { FavoritesRepository } from './favorites/favorites.repository.js';
 import { favoritesRpc } from './favorites/favorites.rpc.js';
 import { FavoritesService } from './favorites/favorites.service.js';
 import { moderationRpc } from './message.moderation.js';
+import { encryptedChatRpc } from './message.encrypted.rpc.js';
 
 export interface MessageModuleDeps {
   sql: SqlDatabase;
@@ -129,6 +130,7 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
           new MessageForwarder(deps, parts.sender),
           new MessageRecordState(deps, parts.conversations),
         ),
+        ...encryptedChatRpc(admin, parts.conversations),
       }),
       serves(pb.MessageInternalService, {
         ...messageInternalRpc(admin, parts, attachments, d.config.maxTextBytes, d.logger),
