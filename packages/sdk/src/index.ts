@@ -143,6 +143,7 @@ export type {
   MediaRef,
   MessageContent,
   MessageMeta,
+  Sealed,
   OutboxEntry,
   PresenceEvent,
   ReceiptEvent,

@@ -29,6 +29,7 @@ const media = (m: message.MediaRef | undefined): MediaRef | undefined =>
 const CONVERSATION_TYPES: Record<number, Conversation['type']> = {
   [message.ConversationType.GROUP]: 'group',
   [message.ConversationType.SELF]: 'self',
+  [message.ConversationType.ENCRYPTED]: 'encrypted',
 };
 
 export function toContent(c: message.MessageContent | undefined): MessageContent {
@@ -83,6 +84,21 @@ export function toContent(c: message.MessageContent | undefined): MessageContent
       };
     case 'room':
       return { type: 'room', roomId: b.value.roomId, title: b.value.title };
+    case 'encrypted': {
+      const e = b.value;
+      return {
+        type: 'encrypted',
+        sealed: {
+          version: e.version,
+          ciphertext: e.ciphertext,
+          nonce: e.nonce,
+          senderDeviceId: e.senderDeviceId,
+          ephemeralKey: e.ephemeralKey,
+          keys: e.keys.map((k) => ({ userId: k.userId, deviceId: k.deviceId, wrapped: k.wrapped })),
+          files: e.files.map((f) => media(f)!),
+        },
+      };
+    }
     case 'call':
       return {
         type: 'call',
@@ -121,6 +137,14 @@ export function fromContent(c: MessageContent): message.MessageContent {
         return {
           case: 'file',
           value: create(message.FileContentSchema, { file: ref(c.file), name: c.name }),
+        };
+      case 'encrypted':
+        return {
+          case: 'encrypted',
+          value: create(message.EncryptedContentSchema, {
+            ...c.sealed,
+            files: c.sealed.files.map((f) => ref(f)!),
+          }),
         };
       default:
         return { case: undefined };
