@@ -281,7 +281,12 @@ export class E2ee extends Emitter<E2eeEvents> {
     options: SendOptions,
   ): Promise<ChatMessage> {
     const { userId, own } = await this.own();
-    const peer = await this.peerKeys(chat.peerId);
+    let peer = await this.peerKeys(chat.peerId);
+    // Keys fetched before the peer set up: ask once more before refusing.
+    if (!peer.keys.devices.size) {
+      this.directory.forget(chat.peerId);
+      peer = await this.peerKeys(chat.peerId);
+    }
     if (peer.changed)
       throw fail("the peer's security key changed: check it, then accept it to send", 'E2EE_IDENTITY_CHANGED');
     if (!peer.keys.devices.size) throw fail('the peer has not set up encrypted chats yet', 'E2EE_PEER_NOT_SET_UP');
@@ -335,7 +340,12 @@ export class E2ee extends Emitter<E2eeEvents> {
     ];
     if (!slots.length) return { ok: false, reason: 'not-for-this-device' };
     const sender = m.senderId === userId ? { keys: await this.directory.get(userId), changed: false } : await this.peerKeys(m.senderId);
-    const device = sender.keys.devices.get(sealed.senderDeviceId);
+    let device = sender.keys.devices.get(sealed.senderDeviceId);
+    if (!device) {
+      // A device added since the keys were fetched: ask once more.
+      this.directory.forget(m.senderId);
+      device = (await this.directory.get(m.senderId)).devices.get(sealed.senderDeviceId);
+    }
     if (!device) return { ok: false, reason: 'unknown-sender-device' };
     let plain: Uint8Array | undefined;
     let tampered = false;

@@ -136,6 +136,8 @@ export function preview(m: ChatMessage, nameOf: NameOf, myId: string): string {
       return `${t('chat.room')} ${m.content.title}`;
     case 'call':
       return callText(m, myId);
+    case 'encrypted':
+      return t('e2ee.preview');
     default:
       return t('chat.unsupported');
   }
