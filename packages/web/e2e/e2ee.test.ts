@@ -2,7 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { befriend, signUp, withBrowser, type Person } from './helpers.js';
+import { benchDist } from './bench-build.js';
+import { befriend, newPage, signUp, startWebServer, withBrowser, type Person } from './helpers.js';
 import { picture } from './pictures.js';
 
 const OUT = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
@@ -88,5 +89,22 @@ describe('web: encrypted chats', { timeout: 180_000 }, () => {
     await bobDialog.getByLabel('Paste a scanned code').fill('mychat-sn:1:123:1:2');
     await bobDialog.getByRole('button', { name: 'Mark as verified' }).click();
     await bobDialog.getByText('That code does not match').waitFor();
+  });
+
+  it('seals a message for 2 devices on each side in a few milliseconds (measured, not asserted)', async () => {
+    const bench = await startWebServer({ web: { dir: await benchDist() } });
+    try {
+      const { context, page } = await newPage(setup.browser, bench);
+      await page.goto('/dev/e2ee');
+      await page.waitForFunction(() => (window as unknown as { benchResult?: unknown }).benchResult, null, {
+        timeout: 60_000,
+      });
+      const result = await page.evaluate(() => (window as unknown as { benchResult: unknown }).benchResult);
+      console.log(`e2ee seal in Chromium: ${JSON.stringify(result)}`);
+      expect(result).toHaveProperty('fourDevices.mean');
+      await context.close();
+    } finally {
+      await bench.stop();
+    }
   });
 });

@@ -34,7 +34,10 @@ const routes: RouteRecordRaw[] = [
   // Only in `vite` (dev) and the perf test's `vite build --mode bench`: never in a production
   // build (MODE is replaced at build time, so the page is not even in its chunks).
   ...(import.meta.env.DEV || import.meta.env.MODE === 'bench'
-    ? [{ path: '/dev/scroll', component: () => import('./ScrollBench.vue'), meta: { open: true } }]
+    ? [
+        { path: '/dev/scroll', component: () => import('./ScrollBench.vue'), meta: { open: true } },
+        { path: '/dev/e2ee', component: () => import('./E2eeBench.vue'), meta: { open: true } },
+      ]
     : []),
   {
     path: '/',

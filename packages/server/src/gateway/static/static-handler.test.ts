@@ -68,7 +68,7 @@ describe('static web handler', () => {
           .split(';')
           .map((d) => d.trim())
           .find((d) => d.startsWith(`${name} `));
-      expect(directive('script-src')).toBe("script-src 'self'");
+      expect(directive('script-src')).toBe("script-src 'self' 'wasm-unsafe-eval'");
       expect(directive('default-src')).toBe("default-src 'self'");
       expect(directive('img-src')).toBe("img-src 'self' blob: data:");
       expect(directive('media-src')).toBe("media-src 'self' blob:");
