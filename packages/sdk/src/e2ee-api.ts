@@ -136,6 +136,7 @@ export class E2ee extends Emitter<E2eeEvents> {
   async status(): Promise<E2eeStatus> {
     const { userId, keys } = await this.me();
     const own = await keys.own();
+    this.directory.forget(userId);
     const published = await this.directory.get(userId);
     if (own && equalBytes(own.identity.publicKey, published.identityKey) && published.devices.has(own.device.id))
       return 'ready';

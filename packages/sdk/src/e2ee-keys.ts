@@ -58,12 +58,20 @@ export interface UserKeys {
 
 /** The local half: own keys and pins, under the signed-in user's prefix. */
 export class LocalKeys {
+  /** The loaded keys (imported once, not per message); dropped on every change. */
+  private loaded?: Promise<OwnKeys | undefined>;
+
   constructor(
     private readonly store: E2eeKeyStore,
     private readonly prefix: string,
   ) {}
 
-  async own(): Promise<OwnKeys | undefined> {
+  own(): Promise<OwnKeys | undefined> {
+    this.loaded ??= this.load();
+    return this.loaded;
+  }
+
+  private async load(): Promise<OwnKeys | undefined> {
     const id = (await this.store.get(`${this.prefix}/identity`)) as StoredPair | undefined;
     const dev = (await this.store.get(`${this.prefix}/device`)) as { id: string; pair: StoredPair } | undefined;
     if (!id || !dev) return undefined;
@@ -76,12 +84,14 @@ export class LocalKeys {
   }
 
   async saveOwn(s: { identity?: StoredPair; device?: { id: string; pair: StoredPair }; backups?: StoredPair[] }) {
+    this.loaded = undefined;
     if (s.identity) await this.store.set(`${this.prefix}/identity`, s.identity);
     if (s.device) await this.store.set(`${this.prefix}/device`, s.device);
     if (s.backups) await this.store.set(`${this.prefix}/backups`, s.backups);
   }
 
   async forget(): Promise<void> {
+    this.loaded = undefined;
     for (const k of ['identity', 'device', 'backups']) await this.store.delete(`${this.prefix}/${k}`);
   }
 

@@ -1,4 +1,5 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
+import type { Client } from '@connectrpc/connect';
 import { keys, message } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectReason } from '../../../test/helpers/auth-helpers.js';
@@ -30,7 +31,7 @@ const x25519Pub = () =>
   generateKeyPairSync('x25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(12);
 
 /** Content of an encrypted message shaped as version 1 (the bytes mean nothing here). */
-const sealedContent = (userId: string, over: Partial<message.EncryptedContent> = {}) => ({
+const sealedContent = (userId: string, over: object = {}) => ({
   body: {
     case: 'encrypted' as const,
     value: {
@@ -50,7 +51,7 @@ const cid = () => `e2e-${process.pid}-${n++}`;
 
 describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))('keys and encrypted chats ($name)', (setup) => {
   let env: ContactsEnv;
-  let api: ReturnType<ContactsEnv['server']['client']<typeof keys.KeysService>>;
+  let api: Client<typeof keys.KeysService>;
   let available = true;
   beforeAll(async () => {
     available = await setupAvailable(setup);
@@ -78,7 +79,7 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))('keys and encrypted
       'E2EE_BAD_SIGNATURE',
     );
     const flipped = Buffer.from(device.signature);
-    flipped[0]! ^= 1;
+    flipped[0] = flipped[0]! ^ 1;
     await expectReason(api.registerDevice({ device: { ...device, signature: flipped } }, a.h), 'E2EE_BAD_SIGNATURE');
     await expectReason(api.registerDevice({ device: { ...device, publicKey: pub.subarray(1) } }, a.h), 'E2EE_BAD_KEY');
     await expectReason(api.registerDevice({ device: { ...device, deviceId: 'X' } }, a.h), 'INVALID_ARGUMENT');
@@ -152,12 +153,23 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))('keys and encrypted
       { keys: [] },
       { keys: [{ userId: b.id, deviceId: devId(1), wrapped: new Uint8Array(47) }] },
       { keys: Array.from({ length: 65 }, () => ({ userId: b.id, deviceId: devId(1), wrapped: new Uint8Array(48) })) },
-    ] as Partial<message.EncryptedContent>[])
+    ] as object[])
       await expectReason(send(a, conv, sealedContent(b.id, bad)), 'E2EE_BAD_KEY');
     await expectReason(send(c, conv, sealedContent(b.id)), 'NOT_FOUND');
 
-    const m1 = (await send(a, conv, sealedContent(b.id))).message!;
+    const id1 = cid();
+    const m1 = (
+      await env.messages.sendMessage({ conversationId: conv, clientMsgId: id1, content: sealedContent(b.id) }, a.h)
+    ).message!;
     expect(m1.type).toBe(message.MessageType.ENCRYPTED);
+    // A retry is the same ciphertext; other bytes under the same id are another message.
+    const retry = await env.messages.sendMessage({ conversationId: conv, clientMsgId: id1, content: sealedContent(b.id) }, a.h);
+    expect(retry.duplicate).toBe(true);
+    const other = sealedContent(b.id, { ciphertext: new Uint8Array(40).fill(8) });
+    await expectReason(
+      env.messages.sendMessage({ conversationId: conv, clientMsgId: id1, content: other }, a.h),
+      'INVALID_ARGUMENT',
+    );
     const hist = await env.messages.getHistory({ conversationId: conv, limit: 10 }, b.h);
     const got = hist.messages.find((m) => m.seq === m1.seq)!.content!.body;
     expect(got.case === 'encrypted' && [...got.value.ciphertext]).toEqual([...new Uint8Array(40).fill(7)]);
