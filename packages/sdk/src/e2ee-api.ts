@@ -3,7 +3,7 @@
  * apps load it only when an encrypted chat opens: `new E2ee(client, { store })`. Runs in
  * browsers and in Node 20+ (WebCrypto), so a bot can hold an encrypted chat too.
  */
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
 import { keys as pb, message } from '@mychat/protocol';
 import { openBackup, sealBackup, DEFAULT_KDF, type KdfParams } from './e2ee-backup.js';
@@ -12,19 +12,26 @@ import {
   equalBytes,
   loadPair,
   newPair,
-  open,
   openFile,
   randomBytes,
   seal,
   sealFile,
   signDevice,
   storePair,
-  UnwrapError,
   type KeyPair,
   type Recipient,
 } from './e2ee-crypto.js';
-import { KeyDirectory, LocalKeys, MemoryKeyStore, samePin, type E2eeKeyStore, type OwnKeys } from './e2ee-keys.js';
+import {
+  KeyDirectory,
+  LocalKeys,
+  MemoryKeyStore,
+  samePin,
+  type E2eeKeyStore,
+  type OwnKeys,
+} from './e2ee-keys.js';
+import { openMessage } from './e2ee-open.js';
 import { safetyNumber, type SafetyNumber } from './e2ee-safety.js';
+import type { E2eeEvents, E2eeOptions, E2eeStatus, Opened, SealedFileInfo } from './e2ee-types.js';
 import { MyChatError, toMyChatError } from './errors.js';
 import { Emitter } from './events.js';
 import type { Authed } from './chat-backend.js';
@@ -39,51 +46,15 @@ export type { KdfParams } from './e2ee-backup.js';
 /** The primitives (docs/security.md, section 3), for benchmarks and other clients. */
 export * as e2eeCrypto from './e2ee-crypto.js';
 
-/** `new`: nothing published yet (setup); `restore`: the account has keys this device lacks. */
-export type E2eeStatus = 'ready' | 'new' | 'restore';
-
-/** An encrypted file inside an opened message. */
-export interface SealedFileInfo {
-  mediaId: string;
-  key: Uint8Array;
-  nonce: Uint8Array;
-  name: string;
-  mime: string;
-  size: number;
-  width: number;
-  height: number;
-}
-
-export type OpenedBody =
-  | { type: 'text'; text: string }
-  | { type: 'file'; file: SealedFileInfo }
-  | { type: 'image'; file: SealedFileInfo };
-
-/** Why a message did not open: shown in its place, never replaced by anything else. */
-export type OpenFailure =
-  | 'not-set-up'
-  | 'not-for-this-device'
-  | 'unknown-sender-device'
-  | 'tampered'
-  | 'not-encrypted';
-
-export type Opened =
-  | { ok: true; body: OpenedBody; /** The sender's identity key is not the one pinned here. */ identityChanged: boolean }
-  | { ok: false; reason: OpenFailure };
-
-export interface E2eeOptions {
-  /** Private keys and pins (default: memory only). */
-  store?: E2eeKeyStore;
-  /** Argon2id cost of new backups (default 64 MiB, 3 passes). */
-  kdf?: KdfParams;
-  /** How long fetched public keys are trusted before asking again, ms (default 30 s). */
-  keysTtlMs?: number;
-}
-
-export interface E2eeEvents extends Record<string, unknown[]> {
-  /** A peer's identity key is not the pinned one: show the warning in the chat. */
-  identityChanged: [userId: string];
-}
+export type {
+  E2eeEvents,
+  E2eeOptions,
+  E2eeStatus,
+  Opened,
+  OpenedBody,
+  OpenFailure,
+  SealedFileInfo,
+} from './e2ee-types.js';
 
 const fail = (message: string, reason: string) => new MyChatError(message, reason);
 const newDeviceId = () => [...randomBytes(16)].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -138,7 +109,11 @@ export class E2ee extends Emitter<E2eeEvents> {
     const own = await keys.own();
     this.directory.forget(userId);
     const published = await this.directory.get(userId);
-    if (own && equalBytes(own.identity.publicKey, published.identityKey) && published.devices.has(own.device.id))
+    if (
+      own &&
+      equalBytes(own.identity.publicKey, published.identityKey) &&
+      published.devices.has(own.device.id)
+    )
       return 'ready';
     return published.identityKey.length ? 'restore' : 'new';
   }
@@ -152,7 +127,10 @@ export class E2ee extends Emitter<E2eeEvents> {
     const { userId, keys } = await this.me();
     const identity = await newPair('Ed25519');
     await this.call((h) =>
-      this.keysRpc.rpc.publishIdentity({ identityKey: identity.publicKey, replace: opts.replace ?? false }, h),
+      this.keysRpc.rpc.publishIdentity(
+        { identityKey: identity.publicKey, replace: opts.replace ?? false },
+        h,
+      ),
     );
     await keys.forget();
     await keys.saveOwn({ identity: await storePair(identity) });
@@ -177,16 +155,24 @@ export class E2ee extends Emitter<E2eeEvents> {
    * `rotate` adds a new backup key (older ones stay in the backup for older messages).
    */
   async createBackup(passphrase: string, opts: { rotate?: boolean } = {}): Promise<void> {
-    if (passphrase.length < 10) throw fail('a backup passphrase has at least 10 characters', 'E2EE_WEAK_PASSPHRASE');
+    if (passphrase.length < 10)
+      throw fail('a backup passphrase has at least 10 characters', 'E2EE_WEAK_PASSPHRASE');
     const { userId, own } = await this.own();
-    const backups = own.backups.length && !opts.rotate ? own.backups : [...own.backups, await newPair('X25519')];
+    const backups =
+      own.backups.length && !opts.rotate ? own.backups : [...own.backups, await newPair('X25519')];
     const current = backups[backups.length - 1]!;
     const signature = await signDevice(own.identity, userId, 'backup', current.publicKey);
-    const secrets = { identity: await storePair(own.identity), backups: await Promise.all(backups.map(storePair)) };
+    const secrets = {
+      identity: await storePair(own.identity),
+      backups: await Promise.all(backups.map(storePair)),
+    };
     const blob = await sealBackup(secrets, passphrase, this.kdf);
     await this.call((h) => this.keysRpc.rpc.putBackup({ backup: blob }, h));
     await this.call((h) =>
-      this.keysRpc.rpc.registerDevice({ device: { deviceId: 'backup', publicKey: current.publicKey, signature } }, h),
+      this.keysRpc.rpc.registerDevice(
+        { device: { deviceId: 'backup', publicKey: current.publicKey, signature } },
+        h,
+      ),
     );
     await (await this.me()).keys.saveOwn({ backups: secrets.backups });
     this.directory.forget(userId);
@@ -239,7 +225,11 @@ export class E2ee extends Emitter<E2eeEvents> {
   }
 
   /** Sends text in an encrypted chat. Fails (never falls back to plaintext) without keys. */
-  async sendText(chat: { id: string; peerId: string }, text: string, options: SendOptions = {}): Promise<ChatMessage> {
+  async sendText(
+    chat: { id: string; peerId: string },
+    text: string,
+    options: SendOptions = {},
+  ): Promise<ChatMessage> {
     const body = create(pb.SealedBodySchema, { body: { case: 'text', value: text } });
     return this.send(chat, body, [], options);
   }
@@ -289,15 +279,24 @@ export class E2ee extends Emitter<E2eeEvents> {
       peer = await this.peerKeys(chat.peerId);
     }
     if (peer.changed)
-      throw fail("the peer's security key changed: check it, then accept it to send", 'E2EE_IDENTITY_CHANGED');
-    if (!peer.keys.devices.size) throw fail('the peer has not set up encrypted chats yet', 'E2EE_PEER_NOT_SET_UP');
+      throw fail(
+        "the peer's security key changed: check it, then accept it to send",
+        'E2EE_IDENTITY_CHANGED',
+      );
+    if (!peer.keys.devices.size)
+      throw fail('the peer has not set up encrypted chats yet', 'E2EE_PEER_NOT_SET_UP');
     const mine = await this.directory.get(userId);
     if (!equalBytes(mine.identityKey, own.identity.publicKey))
       throw fail('this device’s keys were replaced on another device; set up again', 'E2EE_NOT_SET_UP');
     const recipients: Recipient[] = [];
     for (const [u, k] of [[userId, mine] as const, [chat.peerId, peer.keys] as const])
       for (const [deviceId, d] of k.devices) recipients.push({ userId: u, deviceId, key: d.key });
-    const sealed = await seal(toBinary(pb.SealedBodySchema, body), chat.id, { userId, deviceId: own.device.id, pair: own.device.pair }, recipients);
+    const sealed = await seal(
+      toBinary(pb.SealedBodySchema, body),
+      chat.id,
+      { userId, deviceId: own.device.id, pair: own.device.pair },
+      recipients,
+    );
     const full: Sealed = {
       ...sealed,
       files: files.map((mediaId) => ({ mediaId, mime: '', size: '0', width: 0, height: 0, placeholder: '' })),
@@ -330,51 +329,27 @@ export class E2ee extends Emitter<E2eeEvents> {
     const { userId, keys } = await this.me();
     const own = await keys.own();
     if (!own) return { ok: false, reason: 'not-set-up' };
-    // My device's own wrapping, else the backup's (any backup key I hold, newest first).
-    const slots = [
-      ...(sealed.keys.some((k) => k.userId === userId && k.deviceId === own.device.id)
-        ? [{ deviceId: own.device.id, pair: own.device.pair }]
-        : []),
-      ...(sealed.keys.some((k) => k.userId === userId && k.deviceId === 'backup')
-        ? [...own.backups].reverse().map((pair) => ({ deviceId: 'backup', pair }))
-        : []),
-    ];
-    if (!slots.length) return { ok: false, reason: 'not-for-this-device' };
-    const sender = m.senderId === userId ? { keys: await this.directory.get(userId), changed: false } : await this.peerKeys(m.senderId);
-    let device = sender.keys.devices.get(sealed.senderDeviceId);
-    if (!device) {
-      // A device added since the keys were fetched: ask once more.
+    const sender =
+      m.senderId === userId
+        ? { keys: await this.directory.get(userId), changed: false }
+        : await this.peerKeys(m.senderId);
+    // A device added since the keys were fetched: asked once more.
+    const deviceKey = async () => {
+      const found = sender.keys.devices.get(sealed.senderDeviceId);
+      if (found) return found.key;
       this.directory.forget(m.senderId);
-      device = (await this.directory.get(m.senderId)).devices.get(sealed.senderDeviceId);
-    }
-    if (!device) return { ok: false, reason: 'unknown-sender-device' };
-    let plain: Uint8Array | undefined;
-    let tampered = false;
-    for (const slot of slots) {
-      try {
-        plain = await open(sealed, m.conversationId, { userId: m.senderId, key: device.key }, { userId, ...slot });
-        break;
-      } catch (err) {
-        // This device's own wrapping must open; a backup key may be an older one: try the next.
-        tampered ||= !(err instanceof UnwrapError) || slot.deviceId !== 'backup';
-      }
-    }
-    if (!plain) return { ok: false, reason: tampered ? 'tampered' : 'not-for-this-device' };
-    const b = fromBinary(pb.SealedBodySchema, plain).body;
-    const file = (f: pb.SealedFile): SealedFileInfo => ({ ...f, size: Number(f.size) });
-    const body: OpenedBody | undefined =
-      b.case === 'text'
-        ? { type: 'text', text: b.value }
-        : b.case === 'file' || b.case === 'image'
-          ? { type: b.case, file: file(b.value) }
-          : undefined;
-    if (!body) return { ok: false, reason: 'tampered' };
-    return { ok: true, body, identityChanged: sender.changed };
+      return (await this.directory.get(m.senderId)).devices.get(sealed.senderDeviceId)?.key;
+    };
+    const r = await openMessage(m, sealed, { userId, own }, deviceKey);
+    return r.ok ? { ...r, identityChanged: sender.changed } : r;
   }
 
   /** Downloads and decrypts a file of an opened message. */
   async downloadFile(m: ChatMessage, file: SealedFileInfo): Promise<Uint8Array> {
-    const { url } = await this.client.media.downloadUrl(file.mediaId, { conversationId: m.conversationId, seq: m.seq });
+    const { url } = await this.client.media.downloadUrl(file.mediaId, {
+      conversationId: m.conversationId,
+      seq: m.seq,
+    });
     const res = await (this.client.options.fetch ?? globalThis.fetch)(url);
     if (!res.ok) throw fail(`download failed (${res.status})`, 'NETWORK');
     try {
@@ -388,7 +363,8 @@ export class E2ee extends Emitter<E2eeEvents> {
   async safetyNumber(peerId: string): Promise<SafetyNumber> {
     const { userId, own } = await this.own();
     const peer = await this.directory.get(peerId);
-    if (!peer.identityKey.length) throw fail('the peer has not set up encrypted chats yet', 'E2EE_PEER_NOT_SET_UP');
+    if (!peer.identityKey.length)
+      throw fail('the peer has not set up encrypted chats yet', 'E2EE_PEER_NOT_SET_UP');
     return safetyNumber(
       { userId, identityKey: own.identity.publicKey },
       { userId: peerId, identityKey: peer.identityKey },

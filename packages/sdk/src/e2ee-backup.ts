@@ -67,7 +67,14 @@ export async function sealBackup(
   const ct = new Uint8Array(
     await globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: AAD }, key, plain),
   );
-  const blob: Blob1 = { v: 1, m: p.memoryKiB, t: p.iterations, salt: b64(salt), nonce: b64(nonce), ct: b64(ct) };
+  const blob: Blob1 = {
+    v: 1,
+    m: p.memoryKiB,
+    t: p.iterations,
+    salt: b64(salt),
+    nonce: b64(nonce),
+    ct: b64(ct),
+  };
   return new TextEncoder().encode(JSON.stringify(blob));
 }
 

@@ -39,7 +39,10 @@ export interface StoredPair {
 export async function newPair(kind: 'Ed25519' | 'X25519'): Promise<KeyPair> {
   const usages: KeyUsage[] = kind === 'Ed25519' ? ['sign', 'verify'] : ['deriveBits'];
   const k = (await subtle().generateKey({ name: kind }, true, usages)) as CryptoKeyPair;
-  return { publicKey: new Uint8Array(await subtle().exportKey('raw', k.publicKey)), privateKey: k.privateKey };
+  return {
+    publicKey: new Uint8Array(await subtle().exportKey('raw', k.publicKey)),
+    privateKey: k.privateKey,
+  };
 }
 
 export async function storePair(p: KeyPair): Promise<StoredPair> {
@@ -145,7 +148,10 @@ export async function seal(
   const eph = await newPair('X25519');
   const keys = await Promise.all(
     recipients.map(async (r) => {
-      const [es, ss] = await Promise.all([x25519(eph.privateKey, r.key), x25519(from.pair.privateKey, r.key)]);
+      const [es, ss] = await Promise.all([
+        x25519(eph.privateKey, r.key),
+        x25519(from.pair.privateKey, r.key),
+      ]);
       const k = await kek(es, ss, eph.publicKey, r, from, 'encrypt');
       const wrapped = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv: ZERO_NONCE }, k, ck));
       return { userId: r.userId, deviceId: r.deviceId, wrapped };
@@ -171,7 +177,10 @@ export async function open(
   const entry = sealed.keys.find((k) => k.userId === me.userId && k.deviceId === me.deviceId);
   if (!entry) throw new Error('not wrapped for this device');
   const eph = await importX25519(sealed.ephemeralKey);
-  const [es, ss] = await Promise.all([x25519(me.pair.privateKey, eph), x25519(me.pair.privateKey, sender.key)]);
+  const [es, ss] = await Promise.all([
+    x25519(me.pair.privateKey, eph),
+    x25519(me.pair.privateKey, sender.key),
+  ]);
   const from = { userId: sender.userId, deviceId: sealed.senderDeviceId };
   const k = await kek(es, ss, sealed.ephemeralKey, me, from, 'decrypt');
   const ck = await subtle()
@@ -191,7 +200,9 @@ export async function open(
 }
 
 /** A file's bytes under their own key: what is uploaded is the ciphertext. */
-export async function sealFile(data: Uint8Array): Promise<{ key: Uint8Array; nonce: Uint8Array; ciphertext: Uint8Array }> {
+export async function sealFile(
+  data: Uint8Array,
+): Promise<{ key: Uint8Array; nonce: Uint8Array; ciphertext: Uint8Array }> {
   const key = randomBytes(32);
   const nonce = randomBytes(12);
   const k = await subtle().importKey('raw', key, 'AES-GCM', false, ['encrypt']);
@@ -199,7 +210,11 @@ export async function sealFile(data: Uint8Array): Promise<{ key: Uint8Array; non
   return { key, nonce, ciphertext };
 }
 
-export async function openFile(ciphertext: Uint8Array, key: Uint8Array, nonce: Uint8Array): Promise<Uint8Array> {
+export async function openFile(
+  ciphertext: Uint8Array,
+  key: Uint8Array,
+  nonce: Uint8Array,
+): Promise<Uint8Array> {
   const k = await subtle().importKey('raw', bs(key), 'AES-GCM', false, ['decrypt']);
   return new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: bs(nonce) }, k, bs(ciphertext)));
 }

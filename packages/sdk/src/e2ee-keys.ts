@@ -5,7 +5,14 @@
 import type { Client } from '@connectrpc/connect';
 import type { keys as pb } from '@mychat/protocol';
 import type { Authed } from './chat-backend.js';
-import { equalBytes, importX25519, loadPair, verifyDevice, type KeyPair, type StoredPair } from './e2ee-crypto.js';
+import {
+  equalBytes,
+  importX25519,
+  loadPair,
+  verifyDevice,
+  type KeyPair,
+  type StoredPair,
+} from './e2ee-crypto.js';
 
 /**
  * Where a device keeps its private keys and its pins: IndexedDB in the web app, a file or a
@@ -73,7 +80,8 @@ export class LocalKeys {
 
   private async load(): Promise<OwnKeys | undefined> {
     const id = (await this.store.get(`${this.prefix}/identity`)) as StoredPair | undefined;
-    const dev = (await this.store.get(`${this.prefix}/device`)) as { id: string; pair: StoredPair } | undefined;
+    const dev = (await this.store.get(`${this.prefix}/device`)) as
+      { id: string; pair: StoredPair } | undefined;
     if (!id || !dev) return undefined;
     const backups = ((await this.store.get(`${this.prefix}/backups`)) ?? []) as StoredPair[];
     return {
@@ -83,7 +91,11 @@ export class LocalKeys {
     };
   }
 
-  async saveOwn(s: { identity?: StoredPair; device?: { id: string; pair: StoredPair }; backups?: StoredPair[] }) {
+  async saveOwn(s: {
+    identity?: StoredPair;
+    device?: { id: string; pair: StoredPair };
+    backups?: StoredPair[];
+  }) {
     this.loaded = undefined;
     if (s.identity) await this.store.set(`${this.prefix}/identity`, s.identity);
     if (s.device) await this.store.set(`${this.prefix}/device`, s.device);

@@ -27,7 +27,9 @@ const log = (p: Person) => p.page.getByRole('log', { name: 'Messages' });
 /** The 60 digits shown in the safety number dialog. */
 async function digits(p: Person): Promise<string> {
   await p.page.getByRole('button', { name: 'Safety number' }).first().click();
-  const group = p.page.getByRole('dialog', { name: 'Safety number' }).getByRole('group', { name: 'Safety number' });
+  const group = p.page
+    .getByRole('dialog', { name: 'Safety number' })
+    .getByRole('group', { name: 'Safety number' });
   await group.waitFor();
   return (await group.innerText()).replace(/\D/g, '');
 }
@@ -42,7 +44,10 @@ describe('web: encrypted chats', { timeout: 180_000 }, () => {
   it('two people start an encrypted chat, verify each other, and exchange text and a photo', async () => {
     const [ann, bob] = await Promise.all([
       signUp(setup.browser, setup.server, 'Ann'),
-      signUp(setup.browser, setup.server, 'Bob', { viewport: { width: 390, height: 844 }, colorScheme: 'dark' }),
+      signUp(setup.browser, setup.server, 'Bob', {
+        viewport: { width: 390, height: 844 },
+        colorScheme: 'dark',
+      }),
     ]);
     await befriend(ann, bob);
 

@@ -19,19 +19,22 @@ export const e2eeEn = {
     setUp: 'Turn on',
     skipBackup: 'Turn on without a backup',
     restoreTitle: 'Unlock your encrypted chats on this device',
-    restoreIntro: 'You use encrypted chats on another device. Enter your backup passphrase to read them here too.',
+    restoreIntro:
+      'You use encrypted chats on another device. Enter your backup passphrase to read them here too.',
     restore: 'Unlock',
     wrongPassphrase: 'That passphrase does not open your backup.',
     startOver: 'Start over without the backup',
     startOverNote:
       'Past encrypted messages stay unreadable on this device, and your friends will see that your security key changed.',
     peerNotReady: '{name} has not turned on encrypted chats yet. You can send once they do.',
-    changed: '{name}’s security key changed. They may have a new device, or someone may be in the middle. Compare the safety number before you send.',
+    changed:
+      '{name}’s security key changed. They may have a new device, or someone may be in the middle. Compare the safety number before you send.',
     accept: 'I checked it',
     verified: 'Verified',
     notVerified: 'Not verified',
     safetyNumber: 'Safety number',
-    safetyIntro: 'Compare these numbers with {name} in person, or scan their code. If they match, nobody is in the middle.',
+    safetyIntro:
+      'Compare these numbers with {name} in person, or scan their code. If they match, nobody is in the middle.',
     qr: 'QR code of the safety number',
     markVerified: 'Mark as verified',
     scanned: 'Paste a scanned code',

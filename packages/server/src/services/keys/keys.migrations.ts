@@ -30,7 +30,8 @@ export const keysMigrations: Record<string, Migration> = {
         .execute();
     },
     async down(db: Kysely<unknown>) {
-      for (const t of ['keys_backups', 'keys_devices', 'keys_identities']) await db.schema.dropTable(t).execute();
+      for (const t of ['keys_backups', 'keys_devices', 'keys_identities'])
+        await db.schema.dropTable(t).execute();
     },
   },
 };

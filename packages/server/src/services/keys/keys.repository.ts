@@ -109,7 +109,10 @@ export class KeysRepository {
   async putBackup(userId: string, data: Uint8Array, now: number): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       await tx.deleteFrom('keys_backups').where('user_id', '=', userId).execute();
-      await tx.insertInto('keys_backups').values({ user_id: userId, data: b64(data), updated_at: now }).execute();
+      await tx
+        .insertInto('keys_backups')
+        .values({ user_id: userId, data: b64(data), updated_at: now })
+        .execute();
     });
   }
 

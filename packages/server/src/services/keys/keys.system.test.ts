@@ -80,8 +80,14 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))('keys and encrypted
     );
     const flipped = Buffer.from(device.signature);
     flipped[0] = flipped[0]! ^ 1;
-    await expectReason(api.registerDevice({ device: { ...device, signature: flipped } }, a.h), 'E2EE_BAD_SIGNATURE');
-    await expectReason(api.registerDevice({ device: { ...device, publicKey: pub.subarray(1) } }, a.h), 'E2EE_BAD_KEY');
+    await expectReason(
+      api.registerDevice({ device: { ...device, signature: flipped } }, a.h),
+      'E2EE_BAD_SIGNATURE',
+    );
+    await expectReason(
+      api.registerDevice({ device: { ...device, publicKey: pub.subarray(1) } }, a.h),
+      'E2EE_BAD_KEY',
+    );
     await expectReason(api.registerDevice({ device: { ...device, deviceId: 'X' } }, a.h), 'INVALID_ARGUMENT');
     // B cannot put a device under A's identity: B has none, and A's signature names A.
     await expectReason(api.registerDevice({ device }, b.h), 'E2EE_NO_IDENTITY');
@@ -94,7 +100,10 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))('keys and encrypted
     // Past keys.maxDevices (3); removing one makes room; nobody removes another's device.
     for (const i of [2, 3]) {
       const p = x25519Pub();
-      await api.registerDevice({ device: { deviceId: devId(i), publicKey: p, signature: id.signDevice(a.id, devId(i), p) } }, a.h);
+      await api.registerDevice(
+        { device: { deviceId: devId(i), publicKey: p, signature: id.signDevice(a.id, devId(i), p) } },
+        a.h,
+      );
     }
     const p4 = x25519Pub();
     const d4 = { deviceId: devId(4), publicKey: p4, signature: id.signDevice(a.id, devId(4), p4) };
@@ -152,18 +161,30 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))('keys and encrypted
       { senderDeviceId: 'backup' },
       { keys: [] },
       { keys: [{ userId: b.id, deviceId: devId(1), wrapped: new Uint8Array(47) }] },
-      { keys: Array.from({ length: 65 }, () => ({ userId: b.id, deviceId: devId(1), wrapped: new Uint8Array(48) })) },
+      {
+        keys: Array.from({ length: 65 }, () => ({
+          userId: b.id,
+          deviceId: devId(1),
+          wrapped: new Uint8Array(48),
+        })),
+      },
     ] as object[])
       await expectReason(send(a, conv, sealedContent(b.id, bad)), 'E2EE_BAD_KEY');
     await expectReason(send(c, conv, sealedContent(b.id)), 'NOT_FOUND');
 
     const id1 = cid();
     const m1 = (
-      await env.messages.sendMessage({ conversationId: conv, clientMsgId: id1, content: sealedContent(b.id) }, a.h)
+      await env.messages.sendMessage(
+        { conversationId: conv, clientMsgId: id1, content: sealedContent(b.id) },
+        a.h,
+      )
     ).message!;
     expect(m1.type).toBe(message.MessageType.ENCRYPTED);
     // A retry is the same ciphertext; other bytes under the same id are another message.
-    const retry = await env.messages.sendMessage({ conversationId: conv, clientMsgId: id1, content: sealedContent(b.id) }, a.h);
+    const retry = await env.messages.sendMessage(
+      { conversationId: conv, clientMsgId: id1, content: sealedContent(b.id) },
+      a.h,
+    );
     expect(retry.duplicate).toBe(true);
     const other = sealedContent(b.id, { ciphertext: new Uint8Array(40).fill(8) });
     await expectReason(
@@ -175,12 +196,21 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))('keys and encrypted
     expect(got.case === 'encrypted' && [...got.value.ciphertext]).toEqual([...new Uint8Array(40).fill(7)]);
 
     // Edits, reactions, pins and drafts would be plaintext on the server.
-    await expectReason(env.messages.editMessage({ conversationId: conv, seq: m1.seq, text: 'x' }, a.h), 'E2EE_NOT_AVAILABLE');
     await expectReason(
-      env.messages.reactToMessage({ conversationId: conv, seq: m1.seq, emoji: '👍', clientMsgId: cid() }, b.h),
+      env.messages.editMessage({ conversationId: conv, seq: m1.seq, text: 'x' }, a.h),
       'E2EE_NOT_AVAILABLE',
     );
-    await expectReason(env.messages.setDraft({ conversationId: conv, text: 'secret draft' }, a.h), 'E2EE_NOT_AVAILABLE');
+    await expectReason(
+      env.messages.reactToMessage(
+        { conversationId: conv, seq: m1.seq, emoji: '👍', clientMsgId: cid() },
+        b.h,
+      ),
+      'E2EE_NOT_AVAILABLE',
+    );
+    await expectReason(
+      env.messages.setDraft({ conversationId: conv, text: 'secret draft' }, a.h),
+      'E2EE_NOT_AVAILABLE',
+    );
     await env.messages.setDraft({ conversationId: conv, text: '' }, a.h);
 
     // Read receipts and recall work as in a direct chat.
@@ -194,7 +224,9 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))('keys and encrypted
     // The chat follows the friendship: after unfriending, nobody sends there.
     await env.api.deleteFriend({ userId: b.id }, a.h);
     await expectReason(send(a, conv, sealedContent(b.id)), 'NOT_FRIENDS');
-    expect((await env.messages.getConversation({ conversationId: conv }, b.h)).conversation!.canSend).toBe(false);
+    expect((await env.messages.getConversation({ conversationId: conv }, b.h)).conversation!.canSend).toBe(
+      false,
+    );
     await expectReason(env.messages.openEncryptedChat({ peerId: b.id }, a.h), 'NOT_FRIENDS');
   });
 });

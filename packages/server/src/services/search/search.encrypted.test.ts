@@ -14,7 +14,11 @@ describe('the search indexer and encrypted chats', () => {
       content: {
         body: {
           case: 'encrypted',
-          value: { version: 1, ciphertext: new TextEncoder().encode('looks like words'), nonce: new Uint8Array(12) },
+          value: {
+            version: 1,
+            ciphertext: new TextEncoder().encode('looks like words'),
+            nonce: new Uint8Array(12),
+          },
         },
       },
     });

@@ -1,5 +1,11 @@
 import type { ChatMessage, Conversation } from '@mychat/sdk';
-import { E2ee, type E2eeStatus, type OpenFailure, type SafetyNumber, type SealedFileInfo } from '@mychat/sdk/e2ee';
+import {
+  E2ee,
+  type E2eeStatus,
+  type OpenFailure,
+  type SafetyNumber,
+  type SealedFileInfo,
+} from '@mychat/sdk/e2ee';
 import { defineStore } from 'pinia';
 import { reactive, ref, shallowRef } from 'vue';
 import { sdkClient } from '../../sdk/current-client.js';
@@ -100,7 +106,13 @@ export const useE2eeStore = defineStore('e2ee', () => {
     const c = chat.value!;
     const bytes = new Uint8Array(await file.arrayBuffer());
     const bitmap = await createImageBitmap(file).catch(() => undefined);
-    const meta = { name: file.name, mime: file.type, image: true, width: bitmap?.width, height: bitmap?.height };
+    const meta = {
+      name: file.name,
+      mime: file.type,
+      image: true,
+      width: bitmap?.width,
+      height: bitmap?.height,
+    };
     await show(await e2ee.sendFile({ id: c.id, peerId: c.peerId }, bytes, meta));
   }
 
