@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { auth } from '@mychat/protocol';
-import { MyChatClient, MyChatError, type ChatMessage, type Conversation } from '@mychat/sdk';
+import { MyChatClient, MyChatError, type ChatMessage, type ClientType, type Conversation } from '@mychat/sdk';
 import { E2ee, MemoryKeyStore } from '@mychat/sdk/e2ee';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,10 +72,11 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
     }
 
     /** One device: a client signed in, and its encrypted-chat keys (fetched keys never cached). */
-    async function device(email: string) {
+    /** One device; an account's devices differ in type (one session per type stays signed in). */
+    async function device(email: string, clientType: ClientType = 'pc') {
       const c = new MyChatClient({
         baseUrl: env.server.baseUrl,
-        device: { clientType: 'pc', deviceId: `e${++n}`, name: 'vitest' },
+        device: { clientType, deviceId: `e${++n}`, name: 'vitest' },
       });
       clients.push(c);
       const me = await c.auth.login({ to: { email }, password: PASSWORD });
@@ -197,7 +198,7 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
       const old = await b.e2ee.sendText(chat, 'before the new device');
 
       // A third device without the backup: not set up, and starting over cannot read the past.
-      const a2 = await device(emailA);
+      const a2 = await device(emailA, 'web');
       expect(await a2.e2ee.status()).toBe('restore');
       expect(await text(a2.e2ee, old)).toBe('not-set-up');
       expect(await a2.e2ee.restore('wrong passphrase')).toBe(false);
@@ -215,14 +216,14 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
       expect(await text(a2.e2ee, later)).toBe('not-for-this-device');
       expect(await text(a1.e2ee, later)).toBe('after the removal');
       // The backup still opens everything, old and new, on the next device.
-      const a3 = await device(emailA);
+      const a3 = await device(emailA, 'ios');
       expect(await a3.e2ee.restore(PASSPHRASE)).toBe(true);
       expect(await text(a3.e2ee, old)).toBe('before the new device');
       expect(await text(a3.e2ee, later)).toBe('after the removal');
 
       // B never made a backup: B's new device has none to restore and must start over, and then
       // cannot read what was sent before.
-      const b2 = await device(emailB);
+      const b2 = await device(emailB, 'web');
       await expect(b2.e2ee.restore(PASSPHRASE)).rejects.toMatchObject({ reason: 'E2EE_NO_BACKUP' });
       await b2.e2ee.setup({ replace: true });
       expect(await text(b2.e2ee, old)).toBe('not-for-this-device');
