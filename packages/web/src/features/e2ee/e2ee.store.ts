@@ -10,6 +10,7 @@ import { defineStore } from 'pinia';
 import { reactive, ref, shallowRef } from 'vue';
 import { sdkClient } from '../../sdk/current-client.js';
 import { IdbKeyStore } from '../../sdk/e2ee-key-store.js';
+import { useSessionStore } from '../auth/session.store.js';
 
 /** One message of an encrypted chat as shown: opened on this device, or why not. */
 export interface ShownMessage {
@@ -50,11 +51,16 @@ export const useE2eeStore = defineStore('e2ee', () => {
       else if (r.body.type === 'text') shown = { ...base, text: r.body.text };
       else shown = { ...base, file: { ...r.body.file, kind: r.body.type } };
       if (r.ok && r.identityChanged) Object.assign(trust, await e2ee.trust(m.senderId));
+      // A message from the peer: they have keys now, whatever was fetched at opening.
+      if (r.ok && m.senderId === chat.value?.peerId) peerReady.value = true;
     }
     if (!m.recalled && m.content.type !== 'encrypted') return;
     const list = messages.value.filter((x) => x.seq !== m.seq);
     list.push(shown);
     messages.value = list.sort((a, b) => a.seq - b.seq);
+    // Shown on the open page: read (the peer's receipt, the chat list's badge).
+    if (m.senderId !== useSessionStore().me?.id && document.visibilityState === 'visible')
+      void client.messages.markRead(m.conversationId, m.seq).catch(() => undefined);
     if (shown.file?.kind === 'image') void download(shown.seq);
   }
 
