@@ -61,6 +61,13 @@ export const e2eeEn = {
     E2EE_TAMPERED: 'This file was changed after it was sent.',
     E2EE_PLAINTEXT_REFUSED: 'Only encrypted messages can be sent in an encrypted chat.',
     E2EE_NOT_AVAILABLE: 'Not available in an encrypted chat.',
+    E2EE_NOT_ENCRYPTED_CHAT: 'Encrypted messages belong in an encrypted chat.',
+    E2EE_BAD_KEY: 'A key was not in the right form. Update the app and try again.',
+    E2EE_BAD_SIGNATURE: 'This device key is not signed by your security key.',
+    E2EE_NO_IDENTITY: 'Turn on encrypted chats before adding a device.',
+    E2EE_IDENTITY_EXISTS:
+      'Your account already has a security key: unlock it with your backup, or start over.',
+    E2EE_TOO_MANY_DEVICES: 'Too many devices use encrypted chats: remove one first.',
   },
 };
 
@@ -117,5 +124,11 @@ export const e2eeZhCN: typeof e2eeEn = {
     E2EE_TAMPERED: '这个文件在发送后被改动过。',
     E2EE_PLAINTEXT_REFUSED: '加密聊天里只能发送加密消息。',
     E2EE_NOT_AVAILABLE: '加密聊天里不能这样做。',
+    E2EE_NOT_ENCRYPTED_CHAT: '加密消息只能发到加密聊天里。',
+    E2EE_BAD_KEY: '密钥格式不对。请更新应用后重试。',
+    E2EE_BAD_SIGNATURE: '这个设备密钥没有用你的安全密钥签名。',
+    E2EE_NO_IDENTITY: '请先开启加密聊天，再添加设备。',
+    E2EE_IDENTITY_EXISTS: '你的账号已经有安全密钥：请用备份解锁，或者重新开始。',
+    E2EE_TOO_MANY_DEVICES: '使用加密聊天的设备太多了：请先移除一台。',
   },
 };

@@ -12,6 +12,8 @@ import { callsBaseEn, callsBaseZhCN } from './calls-errors.js';
 import { socialBaseEn, socialBaseZhCN } from './social-base.js';
 import { accountErrorsEn, accountErrorsZhCN } from './account-errors.js';
 import { adminEn, adminZhCN } from './admin.js';
+import { e2eeEn, e2eeZhCN } from './e2ee.js';
+import { e2eeShellEn, e2eeShellZhCN } from './e2ee-shell.js';
 
 /**
  * What the app has once a moments page and the records parts loaded: the base, the shells' and
@@ -88,6 +90,11 @@ const zhCN = withConsole(
 );
 Object.assign(en.errors, msgopsEn.errors);
 Object.assign(zhCN.errors, msgopsZhCN.errors);
+// Encrypted chats: the shell's strings at start, the page's when it opens (deep merge).
+Object.assign(en, { e2ee: { ...e2eeShellEn.e2ee, ...e2eeEn.e2ee } });
+Object.assign(zhCN, { e2ee: { ...e2eeShellZhCN.e2ee, ...e2eeZhCN.e2ee } });
+Object.assign(en.errors, e2eeEn.errors);
+Object.assign(zhCN.errors, e2eeZhCN.errors);
 
 function keys(o: object, prefix = ''): string[] {
   return Object.entries(o).flatMap(([k, v]) =>
