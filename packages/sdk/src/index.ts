@@ -154,6 +154,7 @@ export type {
   MediaRef,
   MessageContent,
   MessageMeta,
+  Sealed,
   OutboxEntry,
   PresenceEvent,
   ReceiptEvent,

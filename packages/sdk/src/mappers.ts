@@ -33,6 +33,7 @@ export const toMediaRef = (m: message.MediaRef | undefined): MediaRef =>
 const CONVERSATION_TYPES: Record<number, Conversation['type']> = {
   [message.ConversationType.GROUP]: 'group',
   [message.ConversationType.SELF]: 'self',
+  [message.ConversationType.ENCRYPTED]: 'encrypted',
 };
 
 export function toContent(c: message.MessageContent | undefined): MessageContent {
@@ -89,6 +90,21 @@ export function toContent(c: message.MessageContent | undefined): MessageContent
       return { type: 'room', roomId: b.value.roomId, title: b.value.title };
     case 'sticker':
       return { type: 'sticker', image: media(b.value.image), packId: b.value.packId, emoji: b.value.emoji };
+    case 'encrypted': {
+      const e = b.value;
+      return {
+        type: 'encrypted',
+        sealed: {
+          version: e.version,
+          ciphertext: e.ciphertext,
+          nonce: e.nonce,
+          senderDeviceId: e.senderDeviceId,
+          ephemeralKey: e.ephemeralKey,
+          keys: e.keys.map((k) => ({ userId: k.userId, deviceId: k.deviceId, wrapped: k.wrapped })),
+          files: e.files.map((f) => media(f)!),
+        },
+      };
+    }
     case 'call':
       return {
         type: 'call',
@@ -135,6 +151,14 @@ export function fromContent(c: MessageContent): message.MessageContent {
             image: ref(c.image),
             packId: c.packId,
             emoji: c.emoji,
+          }),
+        };
+      case 'encrypted':
+        return {
+          case: 'encrypted',
+          value: create(message.EncryptedContentSchema, {
+            ...c.sealed,
+            files: c.sealed.files.map((f) => ref(f)!),
           }),
         };
       default:

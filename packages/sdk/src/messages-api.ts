@@ -7,7 +7,7 @@ import { toConversation, toMessage } from './mappers.js';
 import { MessageOpsApi } from './message-ops-api.js';
 import type { Outbox } from './outbox.js';
 import type { SyncEngine } from './sync-engine.js';
-import type { ChatMessage, Conversation, MediaRef, MessageContent, OutboxEntry } from './types.js';
+import type { ChatMessage, Conversation, MediaRef, MessageContent, OutboxEntry, Sealed } from './types.js';
 import type { WsConnection } from './ws-connection.js';
 
 /** What MessagesApi works with (built by MyChatClient). @internal */
@@ -122,6 +122,14 @@ export class MessagesApi extends MessageOpsApi {
   ): Promise<ChatMessage> {
     const name = options.name ?? (typeof media === 'string' ? '' : (media.name ?? ''));
     return this.sendContent(conversationId, { type: 'file', file: refOf(media), name }, options);
+  }
+
+  /**
+   * Sends an encrypted message made by `@mychat/sdk/e2ee` (its files already uploaded). Same
+   * outbox, retries and send states as sendText; only an encrypted chat accepts it.
+   */
+  sendSealed(conversationId: string, sealed: Sealed, options: SendOptions = {}): Promise<ChatMessage> {
+    return this.sendContent(conversationId, { type: 'encrypted', sealed }, options);
   }
 
   /**

@@ -60,8 +60,22 @@ export type MessageContent =
       durationMs: number;
       joinedUserIds: string[];
     }
+  /** End-to-end encrypted (an encrypted chat): open it with `@mychat/sdk/e2ee` (`E2ee.open`). */
+  | { type: 'encrypted'; sealed: Sealed }
   /** A tombstone (recalled) or a kind this SDK version does not know. */
   | { type: 'empty' };
+
+/** An encrypted message as the server relays it (docs/protocol.md, section 18). */
+export interface Sealed {
+  version: number;
+  ciphertext: Uint8Array;
+  nonce: Uint8Array;
+  senderDeviceId: string;
+  ephemeralKey: Uint8Array;
+  keys: { userId: string; deviceId: string; wrapped: Uint8Array }[];
+  /** The encrypted files it carries (opaque blobs). */
+  files: MediaRef[];
+}
 
 /** One emoji's reactions on a message. */
 export interface ReactionCount {
@@ -119,8 +133,11 @@ export interface LinkPreview {
   siteName: string;
 }
 
-/** `self`: the user's own "file transfer" conversation (messages.fileTransferConversation()). */
-export type ConversationType = 'direct' | 'group' | 'self';
+/**
+ * `self`: the user's own "file transfer" conversation (messages.fileTransferConversation());
+ * `encrypted`: an end-to-end encrypted chat with `peerId` (`@mychat/sdk/e2ee`).
+ */
+export type ConversationType = 'direct' | 'group' | 'self' | 'encrypted';
 
 /** The signed-in user's view of one conversation. */
 export interface Conversation {

@@ -12,6 +12,7 @@ import { mediaConfigSchema, workerConfigSchema } from './services/media/media.co
 import { callsConfigSchema } from './services/calls/calls.config.js';
 import { momentsConfigSchema } from './services/moments/moments.config.js';
 import { roomsConfigSchema } from './services/rooms/rooms.config.js';
+import { keysConfigSchema } from './services/keys/keys.config.js';
 import { squareConfigSchema } from './services/square/square.config.js';
 import { adminConfigSchema } from './services/admin/admin.config.js';
 import { pushConfigSchema } from './services/push/push.config.js';
@@ -199,6 +200,8 @@ export const configSchema = z.strictObject({
   push: pushConfigSchema,
   /** Message, contact and file search (see docs/operations.md, "Search"). */
   search: searchConfigSchema,
+  /** Encrypted chats' public keys (see docs/operations.md, "Encrypted chats"). */
+  keys: keysConfigSchema,
   /** Voice and video calls, TURN credentials (see docs/operations.md, "Calls"). */
   calls: callsConfigSchema,
   ws: wsConfigSchema,

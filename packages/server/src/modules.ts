@@ -193,6 +193,14 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     init: services.initAdminModule,
   }),
 
+  keys: define('keys', {
+    deps: ['sql', 'rpc', 'rpc-server'],
+    // No peers: public keys are public; who may open an encrypted chat is message's rule.
+    service: true,
+    description: "Encrypted chats' public keys: identity and device keys, key backups (mychat.keys.v1)",
+    init: services.initKeysModule,
+  }),
+
   gateway: define('gateway', {
     deps: ['http-server', 'rpc', 'kv', 'bus', 'tokens', 'metrics', 'blob'],
     peers: [
@@ -207,6 +215,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
       'calls',
       'square',
       'admin',
+      'keys',
     ],
     service: true,
     description: 'The public edge: Connect RPC for clients, authentication, request ids',
@@ -227,6 +236,7 @@ const CORE: readonly ModuleName[] = [
   'calls',
   'square',
   'admin',
+  'keys',
   'worker',
 ];
 

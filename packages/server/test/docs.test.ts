@@ -7,6 +7,7 @@ import {
   contacts,
   favorites,
   gateway,
+  keys,
   media,
   message,
   moments,
@@ -145,6 +146,7 @@ describe('docs/protocol.md', () => {
       square.SquareService,
       admin.AdminService,
       admin.SafetyService,
+      keys.KeysService,
     ];
     const missing = services.flatMap((s) =>
       s.methods.map((m) => m.name).filter((name) => !new RegExp(`\`(\\w+\\.)?${name}\\b`).test(protocol)),

@@ -76,7 +76,7 @@ describe('mychat modules', () => {
     const block = (name: string) =>
       new RegExp(`^${name}\\s+needs[^\\n]*\\n((?: {13}.*\\n)+)`, 'm').exec(r.stdout)?.[1] ?? '';
     expect(block('gateway')).toMatch(
-      /^\s+calls auth, contacts, message, media, moments, push, search, rooms, calls, square, admin$/m,
+      /^\s+calls auth, contacts, message, media, moments, push, search, rooms, calls, square, admin, keys$/m,
     );
     expect(block('admin')).toMatch(/^\s+calls auth, contacts, message, media$/m);
     expect(block('moments')).toMatch(/^\s+calls contacts, media$/m);

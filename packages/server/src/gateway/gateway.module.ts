@@ -34,6 +34,7 @@ export interface GatewayDeps {
     | 'calls'
     | 'square'
     | 'admin'
+    | 'keys'
   >;
   /** The message client for socket requests (the wiring batches sends when message is remote). */
   socketMessages: SocketMessages['public'];

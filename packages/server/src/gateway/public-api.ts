@@ -5,6 +5,7 @@ import {
   calls,
   contacts,
   favorites,
+  keys,
   media,
   message,
   moments,
@@ -32,7 +33,8 @@ export interface PublicService {
     | 'rooms'
     | 'calls'
     | 'square'
-    | 'admin';
+    | 'admin'
+    | 'keys';
   anonymous: ReadonlySet<string>;
   /** Which of the peer's APIs (wiring/peers.ts) this is, when not its `public` one. */
   api?: 'favorites' | 'stickers' | 'safety';
@@ -62,4 +64,5 @@ export const PUBLIC_SERVICES: readonly PublicService[] = [
   { service: calls.CallsService, peer: 'calls', anonymous: new Set() },
   { service: admin.AdminService, peer: 'admin', anonymous: new Set(), console: true },
   { service: admin.SafetyService, peer: 'admin', api: 'safety', anonymous: new Set() },
+  { service: keys.KeysService, peer: 'keys', anonymous: new Set() },
 ];

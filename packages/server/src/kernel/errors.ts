@@ -115,7 +115,12 @@ export function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.CALL_ANSWERED_ELSEWHERE:
     case ErrorCode.REPORT_RESOLVED:
     case ErrorCode.ADMIN_SELF_ACTION:
+    case ErrorCode.E2EE_NO_IDENTITY:
+    case ErrorCode.E2EE_IDENTITY_EXISTS:
+    case ErrorCode.E2EE_TOO_MANY_DEVICES:
       return Code.FailedPrecondition;
+    case ErrorCode.E2EE_NO_BACKUP:
+      return Code.NotFound;
     // Not resource_exhausted: that reads as rate limiting, and resending cannot help.
     case ErrorCode.PAYLOAD_TOO_LARGE:
     case ErrorCode.MALFORMED_REQUEST:

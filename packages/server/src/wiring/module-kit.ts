@@ -57,6 +57,7 @@ export interface ModuleValues {
   calls: CallsService;
   gateway: void;
   admin: void;
+  keys: void;
 }
 export type ModuleName = keyof ModuleValues;
 

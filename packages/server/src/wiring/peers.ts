@@ -6,6 +6,7 @@ import {
   calls,
   contacts,
   favorites,
+  keys,
   media,
   message,
   moments,
@@ -43,6 +44,7 @@ export const SERVICE_APIS = {
   calls: { public: calls.CallsService },
   square: { public: square.SquareService },
   admin: { public: admin.AdminService, safety: admin.SafetyService, internal: admin.AdminInternalService },
+  keys: { public: keys.KeysService },
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_APIS;

@@ -110,6 +110,14 @@ export async function initRoomsModule(
   });
 }
 
+export async function initKeysModule(
+  deps: Pick<ModuleValues, 'sql' | 'rpc' | 'rpc-server'>,
+  ctx: AppContext,
+): Promise<ServiceInstance<ModuleValues['keys']>> {
+  const { initKeys } = await import('../services/keys/keys.module.js');
+  return initKeys({ sql: deps.sql, clock: ctx.clock, logger: ctx.logger, config: ctx.config.keys });
+}
+
 export async function initCallsModule(
   deps: Pick<ModuleValues, 'sql' | 'kv' | 'bus' | 'rpc' | 'rpc-server'>,
   ctx: AppContext,
@@ -307,6 +315,7 @@ export async function initGatewayModule(
     | 'calls'
     | 'square'
     | 'admin'
+    | 'keys'
   >,
 ): Promise<ServiceInstance<ModuleValues['gateway']>> {
   const { initGateway } = await import('../gateway/gateway.module.js');

@@ -7,6 +7,7 @@ import EmptyPane from './EmptyPane.vue';
 import { discoverRoute } from '../features/moments/routes.js';
 import { loadSocialMessages } from '../i18n/index.js';
 import { adminRoute } from '../features/admin/routes.js';
+import { e2eeRoute } from '../features/e2ee/routes.js';
 import MainLayout from './MainLayout.vue';
 import { loadRoomsMessages } from '../i18n/index.js';
 
@@ -33,7 +34,10 @@ const routes: RouteRecordRaw[] = [
   // Only in `vite` (dev) and the perf test's `vite build --mode bench`: never in a production
   // build (MODE is replaced at build time, so the page is not even in its chunks).
   ...(import.meta.env.DEV || import.meta.env.MODE === 'bench'
-    ? [{ path: '/dev/scroll', component: () => import('./ScrollBench.vue'), meta: { open: true } }]
+    ? [
+        { path: '/dev/scroll', component: () => import('./ScrollBench.vue'), meta: { open: true } },
+        { path: '/dev/e2ee', component: () => import('./E2eeBench.vue'), meta: { open: true } },
+      ]
     : []),
   {
     path: '/',
@@ -49,7 +53,13 @@ const routes: RouteRecordRaw[] = [
             name: 'chat',
             component: () => import('../features/chat/ChatView.vue'),
             props: true,
+            // An encrypted chat opens on its own page (messages are opened on the device).
+            beforeEnter: (to) => {
+              const c = useChatStore().conversations[String(to.params.id)];
+              return c?.type === 'encrypted' ? `/secret/${c.peerId}` : true;
+            },
           },
+          e2eeRoute,
         ],
       },
       {

@@ -14,6 +14,8 @@ import { accountErrorsEn, accountErrorsZhCN } from './account-errors.js';
 import { adminEn, adminZhCN } from './admin.js';
 import { stickersBaseEn, stickersBaseZhCN } from './stickers-base.js';
 import { stickersEn, stickersZhCN } from './stickers.js';
+import { e2eeEn, e2eeZhCN } from './e2ee.js';
+import { e2eeShellEn, e2eeShellZhCN } from './e2ee-shell.js';
 
 /**
  * What the app has once a moments page and the records parts loaded: the base, the shells' and
@@ -95,6 +97,11 @@ Object.assign(en, { stickers: { ...stickersBaseEn.stickers, ...stickersEn.sticke
 Object.assign(zhCN, { stickers: { ...stickersBaseZhCN.stickers, ...stickersZhCN.stickers } });
 Object.assign(en.errors, stickersEn.errors);
 Object.assign(zhCN.errors, stickersZhCN.errors);
+// Encrypted chats: the shell's strings at start, the page's when it opens (deep merge).
+Object.assign(en, { e2ee: { ...e2eeShellEn.e2ee, ...e2eeEn.e2ee } });
+Object.assign(zhCN, { e2ee: { ...e2eeShellZhCN.e2ee, ...e2eeZhCN.e2ee } });
+Object.assign(en.errors, e2eeEn.errors);
+Object.assign(zhCN.errors, e2eeZhCN.errors);
 
 function keys(o: object, prefix = ''): string[] {
   return Object.entries(o).flatMap(([k, v]) =>

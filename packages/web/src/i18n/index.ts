@@ -9,6 +9,7 @@ import { momentsShellEn, momentsShellZhCN, withMomentsShell } from './moments-sh
 import { recordsShellEn, recordsShellZhCN } from './records-shell.js';
 import { roomsBaseEn, roomsBaseZhCN, withRoomsBase } from './rooms-base.js';
 import { accountErrorsEn, accountErrorsZhCN } from './account-errors.js';
+import { e2eeShellEn, e2eeShellZhCN } from './e2ee-shell.js';
 
 export const LOCALES = [
   { code: 'zh-CN', name: '简体中文' },
@@ -58,6 +59,8 @@ i18n.global.mergeLocaleMessage('en', socialBaseEn);
 i18n.global.mergeLocaleMessage('zh-CN', socialBaseZhCN);
 i18n.global.mergeLocaleMessage('en', stickersBaseEn);
 i18n.global.mergeLocaleMessage('zh-CN', stickersBaseZhCN);
+i18n.global.mergeLocaleMessage('en', e2eeShellEn);
+i18n.global.mergeLocaleMessage('zh-CN', e2eeShellZhCN);
 
 export function setLocale(locale: Locale): void {
   i18n.global.locale.value = locale;
@@ -193,4 +196,20 @@ export function loadEditorMessages(): Promise<void> {
     },
   );
   return editorMessages;
+}
+
+let e2eeMessages: Promise<void> | undefined;
+/** The encrypted chat page's strings (i18n/e2ee.ts), merged when that page first opens. */
+export function loadE2eeMessages(): Promise<void> {
+  e2eeMessages ??= import('./e2ee.js').then(
+    (m) => {
+      i18n.global.mergeLocaleMessage('en', m.e2eeEn);
+      i18n.global.mergeLocaleMessage('zh-CN', m.e2eeZhCN);
+    },
+    (e: unknown) => {
+      e2eeMessages = undefined;
+      throw e;
+    },
+  );
+  return e2eeMessages;
 }

@@ -57,7 +57,8 @@ export function contentSecurityPolicy(
   const ws = host && HOST.test(host) ? [`ws://${host}`, `wss://${host}`] : [];
   return [
     "default-src 'self'",
-    "script-src 'self'",
+    // WebAssembly only (no eval of script): the Argon2id of encrypted chats' key backup.
+    "script-src 'self' 'wasm-unsafe-eval'",
     "style-src 'self'",
     ["img-src 'self' blob: data:", ...media].join(' '),
     ["media-src 'self' blob:", ...media].join(' '),

@@ -3,7 +3,7 @@ import { message as pb } from '@mychat/protocol';
 import { pushFrame, pushToUsers } from '../../contracts/push-envelope.js';
 import type { Caller } from '../../rpc/call-context.js';
 import { membershipOf, type MessageServiceDeps } from './message.deps.js';
-import { CONV_DIRECT, SILENT_TYPES, type MemberRow, type MessageRow } from './message.tables.js';
+import { isOneToOne, SILENT_TYPES, type MemberRow, type MessageRow } from './message.tables.js';
 import { MessageOpsStore } from './store/ops-store.js';
 import {
   conversationView,
@@ -189,7 +189,7 @@ export async function conversationViews(
   const ids = [...convs.keys()];
   const counts = await store.memberCounts(ids);
   const peers = await store.peers(
-    ids.filter((id) => convs.get(id)!.type === CONV_DIRECT),
+    ids.filter((id) => isOneToOne(convs.get(id)!.type)),
     userId,
   );
   const hiding = await store.hidingReceipts([...peers.values()].map((p) => p.userId));

@@ -9,6 +9,7 @@ import { mediaIdsOf } from './message.media.js';
 import type { MessageSender } from './message.send.js';
 import type { MessageRow } from './message.tables.js';
 import { decodeContent, encodeContent, firstReadable, messageView, visibleHead } from './message.views.js';
+import { refuseInEncrypted } from './message.encrypted.js';
 
 /** Most messages one merge-forward (or one HideMessages call) takes. */
 export const MAX_RECORD_ITEMS = 100;
@@ -106,6 +107,8 @@ export class MessageForwarder {
     const refused = () => errors.permissionDenied('you can forward only messages you can see');
     const found = await store.membership(input.sourceConversationId, userId);
     if (!found) throw refused();
+    // Its messages open only on the two people's devices: a record of them would be noise.
+    refuseInEncrypted(found.conv, 'forwards');
     const lo = firstReadable(found.me);
     const hi = visibleHead(found.conv, found.me);
     const seqs = [...input.seqs].sort((a, b) => a - b);

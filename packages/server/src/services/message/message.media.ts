@@ -24,6 +24,7 @@ export const TYPE_OF: Record<string, pb.MessageType> = {
   chatRecord: pb.MessageType.CHAT_RECORD,
   room: pb.MessageType.ROOM,
   sticker: pb.MessageType.STICKER,
+  encrypted: pb.MessageType.ENCRYPTED,
 };
 
 const ref = (r: pb.MediaRef | undefined, field: string): string => {
@@ -56,6 +57,14 @@ export function mediaOf(body: pb.MessageContent['body']): MediaAttachment | unde
         throw errors.invalidArgument('content.sticker.packId is not a valid id', 'content.sticker.packId');
       if ([...emoji].length > 16) throw errors.tooLong('content.sticker.emoji', 16);
       return { kind: KIND.image, mediaIds: [ref(body.value.image, 'content.sticker.image')] };
+    }
+    case 'encrypted': {
+      // Encrypted files are opaque blobs of kind FILE: nothing to transcode or thumbnail.
+      const ids = body.value.files.map((r) => ref(r, 'content.encrypted.files'));
+      if (ids.length > 9) throw errors.invalidArgument('at most 9 files', 'content.encrypted.files');
+      if (new Set(ids).size !== ids.length)
+        throw errors.invalidArgument('a file appears twice', 'content.encrypted.files');
+      return ids.length ? { kind: KIND.file, mediaIds: ids } : undefined;
     }
     default:
       return undefined;
@@ -128,6 +137,10 @@ export function canonicalContent(content: pb.MessageContent, files: media.Media[
           .trim() || first.name;
       return create(pb.MessageContentSchema, { body: { case: 'file', value: { file: toRef(first), name } } });
     }
+    case 'encrypted':
+      return create(pb.MessageContentSchema, {
+        body: { case: 'encrypted', value: { ...body.value, files: files.map(toRef) } },
+      });
     default:
       return content;
   }
@@ -147,6 +160,8 @@ export function mediaIdsOf(content: pb.MessageContent): string[] {
       return b.value.file ? [b.value.file.mediaId] : [];
     case 'sticker':
       return b.value.image ? [b.value.image.mediaId] : [];
+    case 'encrypted':
+      return b.value.files.map((r) => r.mediaId);
     // A chat record carries the files of its snapshots (nested records included), granted
     // to the record message when it was sent.
     case 'chatRecord':

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { message as pb } from '@mychat/protocol';
 import { isUniqueViolation } from '../../adapters/sql/sql.js';
+import { AppError, ErrorCode } from '../../kernel/errors.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import { pushFrame, pushToUsers } from '../../contracts/push-envelope.js';
@@ -9,6 +10,7 @@ import { conversationViews } from './message.conversations.js';
 import type { MessageStore } from './store/message-store.js';
 import {
   CONV_DIRECT,
+  CONV_ENCRYPTED,
   CONV_GROUP,
   CONV_SELF,
   ROLE_MEMBER,
@@ -18,7 +20,11 @@ import {
   type MemberRow,
   type MessageRow,
 } from './message.tables.js';
-import { encodeContent, messageView } from './message.views.js';
+import { encodeContent, messageView, sendBlock } from './message.views.js';
+import { blockError } from './message.deps.js';
+
+/** The key of a pair's direct chat: the two ids, smaller first. */
+const pairKey = (a: string, b: string) => (BigInt(a) < BigInt(b) ? `${a}:${b}` : `${b}:${a}`);
 
 const sendState = (can: boolean, reason: string) =>
   can ? SEND_OK : reason === 'blocked' ? SEND_BLOCKED : SEND_NOT_FRIENDS;
@@ -40,7 +46,7 @@ export class ConversationAdmin {
   async applyDirect(r: pb.ApplyDirectRequest): Promise<string> {
     const { store } = this.d;
     const [a, b] = [r.userA, r.userB];
-    const key = BigInt(a) < BigInt(b) ? `${a}:${b}` : `${b}:${a}`;
+    const key = pairKey(a, b);
     const now = this.d.clock.now();
     let conv = await store.directByKey(key);
     if (!conv) {
@@ -60,11 +66,29 @@ export class ConversationAdmin {
       }
       conv = (await store.directByKey(key))!;
     }
-    const convId = conv.id;
     const states = new Map([
       [a, sendState(r.aCanSend, r.aReason)],
       [b, sendState(r.bCanSend, r.bReason)],
     ]);
+    await this.applyStates(conv.id, states, r.event, now);
+    // The pair's encrypted chat follows the friendship exactly as the direct chat does (its
+    // "You are now friends" line is the direct chat's alone).
+    const encrypted = await store.directByKey(`e2e:${key}`);
+    if (encrypted) await this.applyStates(encrypted.id, states, undefined, now);
+    return conv.id;
+  }
+
+  /**
+   * Sets who of a two-person chat may send; tells those whose view changed. `friendsEvent` is
+   * the system line written when this apply makes the two friends.
+   */
+  private async applyStates(
+    convId: string,
+    states: Map<string, number>,
+    friendsEvent: pb.SystemContent | undefined,
+    now: number,
+  ): Promise<void> {
+    const { store } = this.d;
     const changed: string[] = [];
     let event: MessageRow | undefined;
     await store.transaction(async (tx) => {
@@ -83,8 +107,8 @@ export class ConversationAdmin {
       // "You are now friends": written by the apply that makes them friends, never by a retry.
       const friends = (m: { sendState: number } | undefined) => !!m && m.sendState !== SEND_NOT_FRIENDS;
       const nowFriends = [...states.values()].every((sendState) => friends({ sendState }));
-      if (r.event && nowFriends && ![...before.values()].every(friends)) {
-        event = this.systemRow(convId, await store.nextSeq(tx, convId, now), '0', r.event, now);
+      if (friendsEvent && nowFriends && ![...before.values()].every(friends)) {
+        event = this.systemRow(convId, await store.nextSeq(tx, convId, now), '0', friendsEvent, now);
         await store.insertMessage(tx, event);
         for (const userId of states.keys()) {
           // Read for both (a side with older unread messages keeps them unread).
@@ -98,7 +122,50 @@ export class ConversationAdmin {
     });
     await this.announce(convId, changed);
     if (event) await this.pushEvent(convId, event);
-    return convId;
+  }
+
+  /**
+   * The encrypted chat (type ENCRYPTED) of the caller and a friend, created on first use under
+   * the key `e2e:{a}:{b}` (the unique index of 1:1 keys makes two racing opens one chat). Only
+   * friends who may message each other now open one: the send states are the direct chat's,
+   * and applyDirect keeps them in step afterwards.
+   */
+  async ensureEncrypted(userId: string, peerId: string): Promise<string> {
+    const { store } = this.d;
+    const key = pairKey(userId, peerId);
+    const direct = userId === peerId ? undefined : await store.directByKey(key);
+    const mine = direct && (await store.member(direct.id, userId));
+    const theirs = direct && (await store.member(direct.id, peerId));
+    if (!direct || !mine || !theirs)
+      throw new AppError(ErrorCode.NOT_FRIENDS, 'you can message only your friends', { field: 'peerId' });
+    const block = sendBlock(direct, mine, this.d.clock.now());
+    if (block !== 'ok') throw blockError(block);
+    const found = await store.directByKey(`e2e:${key}`);
+    if (found) return found.id;
+    const now = this.d.clock.now();
+    const id = this.d.ids.next();
+    try {
+      await store.transaction(async (tx) => {
+        await store.insertConversation(tx, {
+          id,
+          type: CONV_ENCRYPTED,
+          direct_key: `e2e:${key}`,
+          name: '',
+          muted_all: 0,
+          last_seq: 0,
+          last_message_at: now,
+          created_at: now,
+        });
+        for (const m of [mine, theirs])
+          await store.insertMember(tx, blankMember(id, m.userId, ROLE_MEMBER, m.sendState, 1));
+        await store.bumpPts(tx, id, [userId, peerId]);
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err; // the other person opened it at the same time
+    }
+    const conv = (await store.directByKey(`e2e:${key}`))!;
+    if (conv.id === id) await this.announce(id, [userId, peerId]);
+    return conv.id;
   }
 
   /** A SYSTEM message (a membership event) of `content`, from `senderId` ('0': the server). */

@@ -43,6 +43,7 @@ import { StickersService } from './stickers/stickers.service.js';
 import { moderationRpc } from './message.moderation.js';
 import { linkPreviewGuard, startLinkPreviews } from './link-preview/link-preview.wiring.js';
 import type { LinkPreviewConfig } from './link-preview/link-preview.config.js';
+import { encryptedChatRpc } from './message.encrypted.rpc.js';
 
 export interface MessageModuleDeps {
   sql: SqlDatabase;
@@ -153,6 +154,7 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
           new MessageForwarder(deps, parts.sender),
           new MessageRecordState(deps, parts.conversations),
         ),
+        ...encryptedChatRpc(admin, parts.conversations),
       }),
       serves(pb.MessageInternalService, {
         ...messageInternalRpc(admin, parts, attachments, d.config.maxTextBytes, d.logger),

@@ -8,6 +8,7 @@ import { blockError, fanOut, membershipOf, type MessageServiceDeps } from './mes
 import type { ConversationRow, MemberRow, MessageRow, MessageTables } from './message.tables.js';
 import { encodeContent, messageView, sendBlock, visibleHead } from './message.views.js';
 import { MessageOpsStore } from './store/ops-store.js';
+import { refuseInEncrypted } from './message.encrypted.js';
 
 /** Message types a reaction, an edit or a pin may name: what people send. */
 const CONTENT_TYPES: readonly number[] = [
@@ -44,6 +45,7 @@ export async function opTarget(
   const { conv, me } = await membershipOf(d.store, convId, caller.userId);
   const block = sendBlock(conv, me, d.clock.now());
   if (block !== 'ok') throw blockError(block);
+  refuseInEncrypted(conv, 'reactions, edits and pins');
   const visible = seq >= me.firstSeq && seq <= visibleHead(conv, me);
   const target = visible ? await d.store.message(convId, seq) : undefined;
   if (!target || !CONTENT_TYPES.includes(target.type)) throw errors.notFound('no such message');

@@ -7,6 +7,7 @@ import { membershipOf, type MessageServiceDeps } from './message.deps.js';
 import { MAX_RECORD_ITEMS } from './message.forward.js';
 import type { Db } from './store/rows.js';
 import { firstReadable, visibleHead } from './message.views.js';
+import { refuseInEncrypted } from './message.encrypted.js';
 
 /** Most seqs one member keeps deleted-for-me in a conversation after their last clear. */
 export const MAX_HIDDEN = 1000;
@@ -66,7 +67,8 @@ export class MessageRecordState {
       });
     if (!Number.isFinite(atMs) || atMs < 0)
       throw errors.invalidArgument('updatedAtMs is not a time', 'updatedAtMs');
-    await membershipOf(store, convId, caller.userId);
+    const { conv } = await membershipOf(store, convId, caller.userId);
+    if (text !== '') refuseInEncrypted(conv, 'drafts kept on the server');
     const now = this.d.clock.now();
     const at = atMs === 0 || atMs > now ? now : Math.floor(atMs);
     let written = false;

@@ -19,6 +19,12 @@ export function isResendOf(prior: MessageRow, content: pb.MessageContent): boole
   const sent = content.body;
   if (stored.case !== sent.case) return false;
   if (sent.case === 'text') return stored.case === 'text' && stored.value.text === sent.value.text;
+  // Encrypted: the same ciphertext (a retry re-sends the sealed bytes as they were).
+  if (
+    sent.case === 'encrypted' &&
+    !(stored.case === 'encrypted' && Buffer.from(stored.value.ciphertext).equals(sent.value.ciphertext))
+  )
+    return false;
   const a = mediaOf(stored)?.mediaIds ?? [];
   const b = mediaOf(sent)?.mediaIds ?? [];
   return a.length === b.length && a.every((id, i) => id === b[i]);

@@ -11,6 +11,7 @@ import { callerOf, requireCaller } from '../../rpc/call-context.js';
 import { MAX_DELIVERED_BATCH, MAX_SEND_BATCH } from '../../contracts/limits.js';
 import type { ConversationAdmin } from './message.membership.js';
 import { mediaOf } from './message.media.js';
+import { checkEncrypted } from './message.encrypted.js';
 import type { MessageAttachments } from './message.attachments.js';
 import type { MessageConversations } from './message.conversations.js';
 import type { MessageCursors } from './message.cursors.js';
@@ -55,6 +56,11 @@ export function parseSend(req: pb.SendMessageRequest, maxTextBytes: number): Sen
       },
     }),
   };
+  if (body.case === 'encrypted') {
+    checkEncrypted(body.value);
+    const media = mediaOf(body);
+    return media ? { ...common, media } : common;
+  }
   if (body.case !== 'text') {
     const media = mediaOf(body);
     if (!media) {
@@ -85,7 +91,7 @@ export function messageRpc(
   // (message.records.rpc.ts).
 ): Omit<
   ServiceImpl<typeof pb.MessageService>,
-  'forwardMessages' | 'hideMessages' | 'clearHistory' | 'setDraft'
+  'forwardMessages' | 'hideMessages' | 'clearHistory' | 'setDraft' | 'openEncryptedChat'
 > {
   return {
     ...msgOpsRpc(ops, maxTextBytes),

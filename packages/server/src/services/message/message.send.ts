@@ -11,6 +11,7 @@ import { pushReceipt } from './message.cursors.js';
 import { blockError, fanOut, type MessageServiceDeps } from './message.deps.js';
 import { canonicalContent, TYPE_OF, type MediaAttachment } from './message.media.js';
 import { isResendOf } from './message.resend.js';
+import { checkEncryption } from './message.encrypted.js';
 import {
   CONV_GROUP,
   ROLE_ADMIN,
@@ -102,6 +103,7 @@ export class MessageSender {
       ({ conv, me, directMembers, hidesReceipts } = found);
       const block = sendBlock(conv, me, now);
       if (block !== 'ok') throw blockError(block);
+      checkEncryption(conv, input.content);
       if (input.mentionAll && (conv.type !== CONV_GROUP || me.role < ROLE_ADMIN)) {
         throw errors.permissionDenied('only group owners and admins may mention everyone');
       }

@@ -96,6 +96,10 @@ export const CONV_DIRECT = 1;
 export const CONV_GROUP = 2;
 /** A user's own "file transfer" conversation; its one member is that user. */
 export const CONV_SELF = 3;
+/** An end-to-end encrypted 1:1 chat (docs/security.md): two members, ENCRYPTED messages only. */
+export const CONV_ENCRYPTED = 4;
+/** The two-person chats: a direct chat and its encrypted twin (friends only, a peer). */
+export const isOneToOne = (type: number) => type === CONV_DIRECT || type === CONV_ENCRYPTED;
 
 export const SEND_OK = 0;
 export const SEND_NOT_FRIENDS = 1;

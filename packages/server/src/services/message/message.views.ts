@@ -2,7 +2,7 @@ import { create, fromJsonString, toJsonString } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { message as pb } from '@mychat/protocol';
 import {
-  CONV_DIRECT,
+  isOneToOne,
   ROLE_ADMIN,
   SEND_OK,
   type ConversationRow,
@@ -70,7 +70,7 @@ export function sendBlock(
   now: number,
 ): 'ok' | 'left' | 'not_friends' | 'blocked' | 'muted' {
   if (me.leftSeq !== null) return 'left';
-  if (conv.type === CONV_DIRECT)
+  if (isOneToOne(conv.type))
     return me.sendState === SEND_OK ? 'ok' : me.sendState === 2 ? 'blocked' : 'not_friends';
   if (me.mutedUntil > now) return 'muted';
   if (conv.mutedAll && me.role < ROLE_ADMIN) return 'muted';

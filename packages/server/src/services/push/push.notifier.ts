@@ -245,7 +245,8 @@ export class PushNotifier {
       this.d.repo.settingsOf(users),
     ]);
     const states = new Map(ctx.recipients.map((r) => [r.userId, r]));
-    const direct = ctx.type === pb.ConversationType.DIRECT;
+    // An encrypted chat is a 1:1 chat too; its messages have no text to preview (see below).
+    const direct = ctx.type === pb.ConversationType.DIRECT || ctx.type === pb.ConversationType.ENCRYPTED;
     const at = msg.createdAt ? timestampMs(msg.createdAt) : this.d.clock.now();
     const out: Outgoing[] = [];
     for (const l of list) {

@@ -138,6 +138,8 @@ export function preview(m: ChatMessage, nameOf: NameOf, myId: string): string {
       return t('stickers.sticker');
     case 'call':
       return callText(m, myId);
+    case 'encrypted':
+      return t('e2ee.preview');
     default:
       return t('chat.unsupported');
   }

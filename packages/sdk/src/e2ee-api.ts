@@ -1,0 +1,398 @@
+/**
+ * @mychat/sdk/e2ee: end-to-end encrypted chats (docs/security.md). A separate entry point, so
+ * apps load it only when an encrypted chat opens: `new E2ee(client, { store })`. Runs in
+ * browsers and in Node 20+ (WebCrypto), so a bot can hold an encrypted chat too.
+ */
+import { create, toBinary } from '@bufbuild/protobuf';
+import type { Client } from '@connectrpc/connect';
+import { keys as pb, message } from '@mychat/protocol';
+import { openBackup, sealBackup, DEFAULT_KDF, type KdfParams } from './e2ee-backup.js';
+import {
+  bs,
+  equalBytes,
+  loadPair,
+  newPair,
+  openFile,
+  randomBytes,
+  seal,
+  sealFile,
+  signDevice,
+  storePair,
+  type KeyPair,
+  type Recipient,
+} from './e2ee-crypto.js';
+import {
+  KeyDirectory,
+  LocalKeys,
+  MemoryKeyStore,
+  samePin,
+  type E2eeKeyStore,
+  type OwnKeys,
+} from './e2ee-keys.js';
+import { openMessage } from './e2ee-open.js';
+import { safetyNumber, type SafetyNumber } from './e2ee-safety.js';
+import type { E2eeEvents, E2eeOptions, E2eeStatus, Opened, SealedFileInfo } from './e2ee-types.js';
+import { MyChatError, toMyChatError } from './errors.js';
+import { Emitter } from './events.js';
+import type { Authed } from './chat-backend.js';
+import type { MyChatClient } from './client.js';
+import { toConversation } from './mappers.js';
+import type { ChatMessage, Conversation, Sealed } from './types.js';
+import type { SendOptions } from './messages-api.js';
+
+export { MemoryKeyStore, type E2eeKeyStore } from './e2ee-keys.js';
+export { groupDigits, type SafetyNumber } from './e2ee-safety.js';
+export type { KdfParams } from './e2ee-backup.js';
+/** The primitives (docs/security.md, section 3), for benchmarks and other clients. */
+export * as e2eeCrypto from './e2ee-crypto.js';
+
+export type {
+  E2eeEvents,
+  E2eeOptions,
+  E2eeStatus,
+  Opened,
+  OpenedBody,
+  OpenFailure,
+  SealedFileInfo,
+} from './e2ee-types.js';
+
+const fail = (message: string, reason: string) => new MyChatError(message, reason);
+const newDeviceId = () => [...randomBytes(16)].map((b) => b.toString(16).padStart(2, '0')).join('');
+
+export class E2ee extends Emitter<E2eeEvents> {
+  private readonly keysRpc: { rpc: Client<typeof pb.KeysService>; authed: Authed };
+  private readonly msgRpc: Client<typeof message.MessageService>;
+  private readonly directory: KeyDirectory;
+  private readonly kdf: KdfParams;
+  private readonly store: E2eeKeyStore;
+  private local?: { userId: string; keys: LocalKeys };
+
+  constructor(
+    private readonly client: MyChatClient,
+    options: E2eeOptions = {},
+  ) {
+    super();
+    this.keysRpc = client.rpcFor(pb.KeysService);
+    this.msgRpc = client.rpcFor(message.MessageService).rpc;
+    this.directory = new KeyDirectory(this.keysRpc.rpc, this.keysRpc.authed, options.keysTtlMs ?? 30_000);
+    this.kdf = options.kdf ?? DEFAULT_KDF;
+    this.store = options.store ?? new MemoryKeyStore();
+  }
+
+  private async call<T>(fn: (h: { headers: Record<string, string> }) => Promise<T>): Promise<T> {
+    try {
+      return await this.keysRpc.authed(fn);
+    } catch (err) {
+      throw toMyChatError(err);
+    }
+  }
+
+  private async me(): Promise<{ userId: string; keys: LocalKeys }> {
+    const s = await this.client.auth.session();
+    if (!s) throw fail('not signed in', 'UNAUTHENTICATED');
+    if (this.local?.userId !== s.userId) {
+      this.local = { userId: s.userId, keys: new LocalKeys(this.store, `e2ee/${s.userId}`) };
+    }
+    return this.local;
+  }
+
+  private async own(): Promise<{ userId: string; own: OwnKeys }> {
+    const { userId, keys } = await this.me();
+    const own = await keys.own();
+    if (!own) throw fail('set up encrypted chats on this device first', 'E2EE_NOT_SET_UP');
+    return { userId, own };
+  }
+
+  /** Whether this device can take part now, or needs setup or a restore. */
+  async status(): Promise<E2eeStatus> {
+    const { userId, keys } = await this.me();
+    const own = await keys.own();
+    this.directory.forget(userId);
+    const published = await this.directory.get(userId);
+    if (
+      own &&
+      equalBytes(own.identity.publicKey, published.identityKey) &&
+      published.devices.has(own.device.id)
+    )
+      return 'ready';
+    return published.identityKey.length ? 'restore' : 'new';
+  }
+
+  /**
+   * A new identity for the account and this device's key; with a passphrase, the backup too
+   * (without one, nothing sent before can ever be read on a new device). `replace` starts over
+   * when the account already has an identity (peers see the change warning).
+   */
+  async setup(opts: { passphrase?: string; replace?: boolean } = {}): Promise<void> {
+    const { userId, keys } = await this.me();
+    const identity = await newPair('Ed25519');
+    await this.call((h) =>
+      this.keysRpc.rpc.publishIdentity(
+        { identityKey: identity.publicKey, replace: opts.replace ?? false },
+        h,
+      ),
+    );
+    await keys.forget();
+    await keys.saveOwn({ identity: await storePair(identity) });
+    await this.addDevice(userId, keys, identity);
+    if (opts.passphrase) await this.createBackup(opts.passphrase);
+  }
+
+  private async addDevice(userId: string, keys: LocalKeys, identity: KeyPair): Promise<void> {
+    const id = newDeviceId();
+    const pair = await newPair('X25519');
+    const signature = await signDevice(identity, userId, id, pair.publicKey);
+    await this.call((h) =>
+      this.keysRpc.rpc.registerDevice({ device: { deviceId: id, publicKey: pair.publicKey, signature } }, h),
+    );
+    await keys.saveOwn({ device: { id, pair: await storePair(pair) } });
+    this.directory.forget(userId);
+  }
+
+  /**
+   * Makes (or remakes, under a new passphrase) the key backup: a backup key that every new
+   * message is also wrapped for, kept with the identity key under the passphrase (Argon2id).
+   * `rotate` adds a new backup key (older ones stay in the backup for older messages).
+   */
+  async createBackup(passphrase: string, opts: { rotate?: boolean } = {}): Promise<void> {
+    if (passphrase.length < 10)
+      throw fail('a backup passphrase has at least 10 characters', 'E2EE_WEAK_PASSPHRASE');
+    const { userId, own } = await this.own();
+    const backups =
+      own.backups.length && !opts.rotate ? own.backups : [...own.backups, await newPair('X25519')];
+    const current = backups[backups.length - 1]!;
+    const signature = await signDevice(own.identity, userId, 'backup', current.publicKey);
+    const secrets = {
+      identity: await storePair(own.identity),
+      backups: await Promise.all(backups.map(storePair)),
+    };
+    const blob = await sealBackup(secrets, passphrase, this.kdf);
+    await this.call((h) => this.keysRpc.rpc.putBackup({ backup: blob }, h));
+    await this.call((h) =>
+      this.keysRpc.rpc.registerDevice(
+        { device: { deviceId: 'backup', publicKey: current.publicKey, signature } },
+        h,
+      ),
+    );
+    await (await this.me()).keys.saveOwn({ backups: secrets.backups });
+    this.directory.forget(userId);
+  }
+
+  /**
+   * On a new device: opens the backup with the passphrase, takes the identity from it and
+   * registers this device. Resolves false for a wrong passphrase; E2EE_NO_BACKUP when none.
+   */
+  async restore(passphrase: string): Promise<boolean> {
+    const { userId, keys } = await this.me();
+    const r = await this.call((h) => this.keysRpc.rpc.getBackup({}, h));
+    const secrets = await openBackup(r.backup, passphrase);
+    if (!secrets) return false;
+    await keys.forget();
+    await keys.saveOwn({ identity: secrets.identity, backups: secrets.backups });
+    await this.addDevice(userId, keys, await loadPair('Ed25519', secrets.identity));
+    return true;
+  }
+
+  /** This device's id, once set up. */
+  async deviceId(): Promise<string | undefined> {
+    return (await (await this.me()).keys.own())?.device.id;
+  }
+
+  /** A user's devices as published and checked here (the backup key as `backup`). */
+  async devices(userId?: string): Promise<{ deviceId: string; createdAt: number }[]> {
+    const id = userId ?? (await this.me()).userId;
+    this.directory.forget(id);
+    const k = await this.directory.get(id);
+    return [...k.devices].map(([deviceId, d]) => ({ deviceId, createdAt: d.createdAt }));
+  }
+
+  /**
+   * Removes one of my devices: nothing sent afterwards is wrapped for it. A device that
+   * restored the backup also knows the backup key: give the passphrase so the backup key is
+   * rotated too, or that device could still open new messages through it.
+   */
+  async removeDevice(deviceId: string, opts: { passphrase?: string } = {}): Promise<void> {
+    await this.call((h) => this.keysRpc.rpc.removeDevice({ deviceId }, h));
+    this.directory.forget((await this.me()).userId);
+    if (opts.passphrase) await this.createBackup(opts.passphrase, { rotate: true });
+  }
+
+  /** The encrypted chat with a friend, created on first use. */
+  async openChat(peerId: string): Promise<Conversation> {
+    const r = await this.call((h) => this.msgRpc.openEncryptedChat({ peerId }, h));
+    if (!r.conversation) throw fail('the server sent no conversation', 'UNKNOWN');
+    return toConversation(r.conversation);
+  }
+
+  /** Sends text in an encrypted chat. Fails (never falls back to plaintext) without keys. */
+  async sendText(
+    chat: { id: string; peerId: string },
+    text: string,
+    options: SendOptions = {},
+  ): Promise<ChatMessage> {
+    const body = create(pb.SealedBodySchema, { body: { case: 'text', value: text } });
+    return this.send(chat, body, [], options);
+  }
+
+  /**
+   * Encrypts a file on this device, uploads the ciphertext as an opaque file and sends its key
+   * inside the message. `image` shows it as a picture to the peer.
+   */
+  async sendFile(
+    chat: { id: string; peerId: string },
+    data: Uint8Array,
+    meta: { name: string; mime: string; image?: boolean; width?: number; height?: number },
+    options: SendOptions = {},
+  ): Promise<ChatMessage> {
+    await this.own();
+    const f = await sealFile(data);
+    const media = await this.client.media.upload(f.ciphertext, {
+      name: 'encrypted.bin',
+      contentType: 'application/octet-stream',
+      kind: 'file',
+    });
+    const file = create(pb.SealedFileSchema, {
+      mediaId: media.id,
+      key: f.key,
+      nonce: f.nonce,
+      name: meta.name,
+      mime: meta.mime,
+      size: BigInt(data.length),
+      width: meta.width ?? 0,
+      height: meta.height ?? 0,
+    });
+    const body = create(pb.SealedBodySchema, { body: { case: meta.image ? 'image' : 'file', value: file } });
+    return this.send(chat, body, [media.id], options);
+  }
+
+  private async send(
+    chat: { id: string; peerId: string },
+    body: pb.SealedBody,
+    files: string[],
+    options: SendOptions,
+  ): Promise<ChatMessage> {
+    const { userId, own } = await this.own();
+    let peer = await this.peerKeys(chat.peerId);
+    // Keys fetched before the peer set up: ask once more before refusing.
+    if (!peer.keys.devices.size) {
+      this.directory.forget(chat.peerId);
+      peer = await this.peerKeys(chat.peerId);
+    }
+    if (peer.changed)
+      throw fail(
+        "the peer's security key changed: check it, then accept it to send",
+        'E2EE_IDENTITY_CHANGED',
+      );
+    if (!peer.keys.devices.size)
+      throw fail('the peer has not set up encrypted chats yet', 'E2EE_PEER_NOT_SET_UP');
+    const mine = await this.directory.get(userId);
+    if (!equalBytes(mine.identityKey, own.identity.publicKey))
+      throw fail('this device’s keys were replaced on another device; set up again', 'E2EE_NOT_SET_UP');
+    const recipients: Recipient[] = [];
+    for (const [u, k] of [[userId, mine] as const, [chat.peerId, peer.keys] as const])
+      for (const [deviceId, d] of k.devices) recipients.push({ userId: u, deviceId, key: d.key });
+    const sealed = await seal(
+      toBinary(pb.SealedBodySchema, body),
+      chat.id,
+      { userId, deviceId: own.device.id, pair: own.device.pair },
+      recipients,
+    );
+    const full: Sealed = {
+      ...sealed,
+      files: files.map((mediaId) => ({ mediaId, mime: '', size: '0', width: 0, height: 0, placeholder: '' })),
+    };
+    return this.client.messages.sendSealed(chat.id, full, options);
+  }
+
+  /** A user's checked keys, with the pin compared (and made on first use). */
+  private async peerKeys(userId: string) {
+    const { keys } = await this.me();
+    const k = await this.directory.get(userId);
+    if (!k.identityKey.length) return { keys: k, changed: false };
+    const pin = await keys.pin(userId);
+    if (!pin) {
+      await keys.setPin(userId, { identityKey: k.identityKey, verified: false });
+      return { keys: k, changed: false };
+    }
+    if (samePin(pin, k.identityKey)) return { keys: k, changed: false };
+    if (!pin.changedTo || !equalBytes(pin.changedTo, k.identityKey)) {
+      await keys.setPin(userId, { ...pin, verified: false, changedTo: k.identityKey });
+      this.emit('identityChanged', userId);
+    }
+    return { keys: k, changed: true };
+  }
+
+  /** Opens an encrypted message; a failure says why and is shown in the message's place. */
+  async open(m: ChatMessage): Promise<Opened> {
+    if (m.content.type !== 'encrypted') return { ok: false, reason: 'not-encrypted' };
+    const sealed = m.content.sealed;
+    const { userId, keys } = await this.me();
+    const own = await keys.own();
+    if (!own) return { ok: false, reason: 'not-set-up' };
+    const sender =
+      m.senderId === userId
+        ? { keys: await this.directory.get(userId), changed: false }
+        : await this.peerKeys(m.senderId);
+    // A device added since the keys were fetched: asked once more.
+    const deviceKey = async () => {
+      const found = sender.keys.devices.get(sealed.senderDeviceId);
+      if (found) return found.key;
+      this.directory.forget(m.senderId);
+      return (await this.directory.get(m.senderId)).devices.get(sealed.senderDeviceId)?.key;
+    };
+    const r = await openMessage(m, sealed, { userId, own }, deviceKey);
+    return r.ok ? { ...r, identityChanged: sender.changed } : r;
+  }
+
+  /** Downloads and decrypts a file of an opened message. */
+  async downloadFile(m: ChatMessage, file: SealedFileInfo): Promise<Uint8Array> {
+    const { url } = await this.client.media.downloadUrl(file.mediaId, {
+      conversationId: m.conversationId,
+      seq: m.seq,
+    });
+    const res = await (this.client.options.fetch ?? globalThis.fetch)(url);
+    if (!res.ok) throw fail(`download failed (${res.status})`, 'NETWORK');
+    try {
+      return await openFile(new Uint8Array(await res.arrayBuffer()), file.key, file.nonce);
+    } catch {
+      throw fail('the file was changed after it was sent', 'E2EE_TAMPERED');
+    }
+  }
+
+  /** The safety number of me and a peer, to compare in person or scan as a QR code. */
+  async safetyNumber(peerId: string): Promise<SafetyNumber> {
+    const { userId, own } = await this.own();
+    const peer = await this.directory.get(peerId);
+    if (!peer.identityKey.length)
+      throw fail('the peer has not set up encrypted chats yet', 'E2EE_PEER_NOT_SET_UP');
+    return safetyNumber(
+      { userId, identityKey: own.identity.publicKey },
+      { userId: peerId, identityKey: peer.identityKey },
+    );
+  }
+
+  /** Whether I verified the peer, and whether their key changed since (the warning). */
+  async trust(peerId: string): Promise<{ verified: boolean; changed: boolean }> {
+    const r = await this.peerKeys(peerId);
+    const pin = await (await this.me()).keys.pin(peerId);
+    return { verified: !r.changed && (pin?.verified ?? false), changed: r.changed };
+  }
+
+  /**
+   * Marks the peer verified: after comparing the digits (no argument), or with a scanned QR
+   * payload, which must match. Accepts the peer's current key. Resolves false on a mismatch.
+   */
+  async markVerified(peerId: string, scannedQr?: string): Promise<boolean> {
+    if (scannedQr !== undefined && scannedQr !== (await this.safetyNumber(peerId)).qr) return false;
+    await this.acceptIdentity(peerId, true);
+    return true;
+  }
+
+  /** Accepts a peer's changed identity key (after the warning): sending works again, unverified. */
+  async acceptIdentity(peerId: string, verified = false): Promise<void> {
+    const { keys } = await this.me();
+    this.directory.forget(peerId);
+    const k = await this.directory.get(peerId);
+    await keys.setPin(peerId, { identityKey: bs(k.identityKey), verified });
+  }
+}

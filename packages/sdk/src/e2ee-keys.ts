@@ -1,0 +1,154 @@
+/**
+ * This device's keys and what it knows of others' (pinned identity keys, checked device keys),
+ * kept in an E2eeKeyStore. Part of `@mychat/sdk/e2ee`.
+ */
+import type { Client } from '@connectrpc/connect';
+import type { keys as pb } from '@mychat/protocol';
+import type { Authed } from './chat-backend.js';
+import {
+  equalBytes,
+  importX25519,
+  loadPair,
+  verifyDevice,
+  type KeyPair,
+  type StoredPair,
+} from './e2ee-crypto.js';
+
+/**
+ * Where a device keeps its private keys and its pins: IndexedDB in the web app, a file or a
+ * secret store for a bot. Values are plain objects and Uint8Arrays (structured-clone safe).
+ */
+export interface E2eeKeyStore {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** Keys in memory only: gone with the process (tests, short-lived bots). */
+export class MemoryKeyStore implements E2eeKeyStore {
+  private readonly map = new Map<string, unknown>();
+  get(key: string) {
+    return Promise.resolve(this.map.get(key));
+  }
+  set(key: string, value: unknown) {
+    this.map.set(key, value);
+    return Promise.resolve();
+  }
+  delete(key: string) {
+    this.map.delete(key);
+    return Promise.resolve();
+  }
+}
+
+/** What this device holds of its own account. */
+export interface OwnKeys {
+  identity: KeyPair;
+  device: { id: string; pair: KeyPair };
+  /** The backup key pairs, the current last, when this device made or restored the backup. */
+  backups: KeyPair[];
+}
+
+/** A peer's pinned identity key (trust on first use) and whether it was compared in person. */
+export interface Pin {
+  identityKey: Uint8Array;
+  verified: boolean;
+  /** The server now shows another key than the pinned one: the warning stays until accepted. */
+  changedTo?: Uint8Array;
+}
+
+/** One user's public keys as checked here: every device's signature verified. */
+export interface UserKeys {
+  identityKey: Uint8Array;
+  devices: Map<string, { key: CryptoKey; publicKey: Uint8Array; createdAt: number }>;
+  at: number;
+}
+
+/** The local half: own keys and pins, under the signed-in user's prefix. */
+export class LocalKeys {
+  /** The loaded keys (imported once, not per message); dropped on every change. */
+  private loaded?: Promise<OwnKeys | undefined>;
+
+  constructor(
+    private readonly store: E2eeKeyStore,
+    private readonly prefix: string,
+  ) {}
+
+  own(): Promise<OwnKeys | undefined> {
+    this.loaded ??= this.load();
+    return this.loaded;
+  }
+
+  private async load(): Promise<OwnKeys | undefined> {
+    const id = (await this.store.get(`${this.prefix}/identity`)) as StoredPair | undefined;
+    const dev = (await this.store.get(`${this.prefix}/device`)) as
+      { id: string; pair: StoredPair } | undefined;
+    if (!id || !dev) return undefined;
+    const backups = ((await this.store.get(`${this.prefix}/backups`)) ?? []) as StoredPair[];
+    return {
+      identity: await loadPair('Ed25519', id),
+      device: { id: dev.id, pair: await loadPair('X25519', dev.pair) },
+      backups: await Promise.all(backups.map((b) => loadPair('X25519', b))),
+    };
+  }
+
+  async saveOwn(s: {
+    identity?: StoredPair;
+    device?: { id: string; pair: StoredPair };
+    backups?: StoredPair[];
+  }) {
+    this.loaded = undefined;
+    if (s.identity) await this.store.set(`${this.prefix}/identity`, s.identity);
+    if (s.device) await this.store.set(`${this.prefix}/device`, s.device);
+    if (s.backups) await this.store.set(`${this.prefix}/backups`, s.backups);
+  }
+
+  async forget(): Promise<void> {
+    this.loaded = undefined;
+    for (const k of ['identity', 'device', 'backups']) await this.store.delete(`${this.prefix}/${k}`);
+  }
+
+  async pin(userId: string): Promise<Pin | undefined> {
+    return (await this.store.get(`${this.prefix}/pin/${userId}`)) as Pin | undefined;
+  }
+
+  async setPin(userId: string, pin: Pin): Promise<void> {
+    await this.store.set(`${this.prefix}/pin/${userId}`, pin);
+  }
+}
+
+/** Fetches and checks users' public keys, with a short cache. */
+export class KeyDirectory {
+  private readonly cache = new Map<string, UserKeys>();
+
+  constructor(
+    private readonly rpc: Client<typeof pb.KeysService>,
+    private readonly authed: Authed,
+    private readonly ttlMs: number,
+  ) {}
+
+  forget(userId?: string): void {
+    if (userId) this.cache.delete(userId);
+    else this.cache.clear();
+  }
+
+  /** A user's identity key and the devices it signed; devices whose signature fails are left out. */
+  async get(userId: string): Promise<UserKeys> {
+    const hit = this.cache.get(userId);
+    if (hit && Date.now() - hit.at < this.ttlMs) return hit;
+    const r = await this.authed((h) => this.rpc.getUserKeys({ userId }, h));
+    const devices: UserKeys['devices'] = new Map();
+    for (const d of r.devices) {
+      if (!(await verifyDevice(r.identityKey, userId, d))) continue;
+      devices.set(d.deviceId, {
+        key: await importX25519(d.publicKey),
+        publicKey: d.publicKey,
+        createdAt: d.createdAt ? Number(d.createdAt.seconds) * 1000 : 0,
+      });
+    }
+    const keys = { identityKey: r.identityKey, devices, at: Date.now() };
+    this.cache.set(userId, keys);
+    return keys;
+  }
+}
+
+export const samePin = (pin: Pin, key: Uint8Array) => equalBytes(pin.identityKey, key);

@@ -1,0 +1,49 @@
+/** The public shapes of `@mychat/sdk/e2ee` (e2ee-api.ts). */
+import type { KdfParams } from './e2ee-backup.js';
+import type { E2eeKeyStore } from './e2ee-keys.js';
+
+/** `new`: nothing published yet (setup); `restore`: the account has keys this device lacks. */
+export type E2eeStatus = 'ready' | 'new' | 'restore';
+
+/** An encrypted file inside an opened message. */
+export interface SealedFileInfo {
+  mediaId: string;
+  key: Uint8Array;
+  nonce: Uint8Array;
+  name: string;
+  mime: string;
+  size: number;
+  width: number;
+  height: number;
+}
+
+export type OpenedBody =
+  | { type: 'text'; text: string }
+  | { type: 'file'; file: SealedFileInfo }
+  | { type: 'image'; file: SealedFileInfo };
+
+/** Why a message did not open: shown in its place, never replaced by anything else. */
+export type OpenFailure =
+  'not-set-up' | 'not-for-this-device' | 'unknown-sender-device' | 'tampered' | 'not-encrypted';
+
+export type Opened =
+  | {
+      ok: true;
+      body: OpenedBody;
+      /** The sender's identity key is not the one pinned here. */ identityChanged: boolean;
+    }
+  | { ok: false; reason: OpenFailure };
+
+export interface E2eeOptions {
+  /** Private keys and pins (default: memory only). */
+  store?: E2eeKeyStore;
+  /** Argon2id cost of new backups (default 64 MiB, 3 passes). */
+  kdf?: KdfParams;
+  /** How long fetched public keys are trusted before asking again, ms (default 30 s). */
+  keysTtlMs?: number;
+}
+
+export interface E2eeEvents extends Record<string, unknown[]> {
+  /** A peer's identity key is not the pinned one: show the warning in the chat. */
+  identityChanged: [userId: string];
+}

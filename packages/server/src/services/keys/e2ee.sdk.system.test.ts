@@ -1,0 +1,232 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { auth } from '@mychat/protocol';
+import { MyChatClient, MyChatError, type ChatMessage, type ClientType, type Conversation } from '@mychat/sdk';
+import { E2ee, MemoryKeyStore } from '@mychat/sdk/e2ee';
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PASSWORD, signUp } from '../../../test/helpers/auth-helpers.js';
+import {
+  CONTACTS_SETUPS,
+  setupAvailable,
+  startContactsEnv,
+  type ContactsEnv,
+} from '../../../test/helpers/contacts-helpers.js';
+import { userChannel } from '../../contracts/push-envelope.js';
+
+/** Cheap Argon2id for tests (the default is 64 MiB, 3 passes). */
+const KDF = { memoryKiB: 8 * 1024, iterations: 1 };
+const PASSPHRASE = 'correct horse battery';
+
+/** Every row of every table, as text (bytes as latin1), to look for a canary in. */
+async function dumpDatabase(db: Kysely<unknown>, engine: string): Promise<string> {
+  const list =
+    engine === 'sqlite'
+      ? sql<{ name: string }>`select name from sqlite_master where type = 'table'`
+      : engine === 'postgres'
+        ? sql<{
+            name: string;
+          }>`select table_name as name from information_schema.tables where table_schema = current_schema()`
+        : sql<{
+            name: string;
+          }>`select table_name as name from information_schema.tables where table_schema = database()`;
+  let out = '';
+  for (const { name } of (await list.execute(db)).rows) {
+    const { rows } = await sql`select * from ${sql.table(name)}`.execute(db);
+    out += JSON.stringify(rows, (_k, v: unknown) => {
+      if (typeof v === 'bigint') return String(v);
+      const b = v as { type?: string; data?: number[] };
+      return b && b.type === 'Buffer' && Array.isArray(b.data) ? Buffer.from(b.data).toString('latin1') : v;
+    });
+  }
+  return out;
+}
+
+/** Every file under a directory (the SQLite file and the local blob store live there). */
+function filesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
+  'encrypted chats through the SDK ($name)',
+  (setup) => {
+    let env: ContactsEnv;
+    let available = true;
+    const clients: MyChatClient[] = [];
+    let n = 0;
+    beforeAll(async () => {
+      available = await setupAvailable(setup);
+      if (available)
+        env = await startContactsEnv(setup, { message: { sendBurst: 1000, sendRatePerSecond: 1000 } });
+    }, 60_000);
+    afterAll(async () => {
+      for (const c of clients) await c.close();
+      await env?.stop();
+    });
+
+    async function account(nickname: string) {
+      return (await signUp(env.server, env.server.client(auth.AuthService), { nickname })).email;
+    }
+
+    /** One device: a client signed in, and its encrypted-chat keys (fetched keys never cached). */
+    /** One device; an account's devices differ in type (one session per type stays signed in). */
+    async function device(email: string, clientType: ClientType = 'pc') {
+      const c = new MyChatClient({
+        baseUrl: env.server.baseUrl,
+        device: { clientType, deviceId: `e${++n}`, name: 'vitest' },
+      });
+      clients.push(c);
+      const me = await c.auth.login({ to: { email }, password: PASSWORD });
+      await c.connect();
+      return { id: me.id, c, e2ee: new E2ee(c, { store: new MemoryKeyStore(), kdf: KDF, keysTtlMs: 0 }) };
+    }
+
+    async function friends(a: Awaited<ReturnType<typeof device>>, b: Awaited<ReturnType<typeof device>>) {
+      const { request } = await a.c.contacts.request(b.id);
+      await b.c.contacts.respond(request.id, 'accept');
+    }
+
+    const text = async (e: E2ee, m: ChatMessage) => {
+      const r = await e.open(m);
+      return r.ok && r.body.type === 'text' ? r.body.text : r.ok ? r.body.type : r.reason;
+    };
+
+    it('a canary sent as text and as a file is never in the database, the logs, the bus or the blob store', async (ctx) => {
+      if (!available) return ctx.skip();
+      const canary = `canary-${Date.now()}-tangerine`;
+      const [a, b] = [await device(await account('A')), await device(await account('B'))];
+      await friends(a, b);
+      await a.e2ee.setup({ passphrase: PASSPHRASE });
+      await b.e2ee.setup();
+      const bus: Buffer[] = [];
+      const busPort = env.server.app.value('bus');
+      const subs = await Promise.all(
+        [a.id, b.id].map((u) => busPort.subscribe(userChannel(u), (p) => void bus.push(Buffer.from(p)))),
+      );
+      const chat: Conversation = await a.e2ee.openChat(b.id);
+      expect(chat.type).toBe('encrypted');
+      const m = await a.e2ee.sendText(chat, canary);
+      const file = await a.e2ee.sendFile(chat, new TextEncoder().encode(`file ${canary}`), {
+        name: 'note.txt',
+        mime: 'text/plain',
+      });
+
+      // B reads both; the file's bytes come back whole.
+      expect(await text(b.e2ee, m)).toBe(canary);
+      const opened = await b.e2ee.open(file);
+      if (!opened.ok || opened.body.type !== 'file')
+        throw new Error(`file did not open: ${JSON.stringify(opened)}`);
+      expect(opened.body.file.name).toBe('note.txt');
+      expect(new TextDecoder().decode(await b.e2ee.downloadFile(file, opened.body.file))).toBe(
+        `file ${canary}`,
+      );
+      // What B's SDK stored from history is ciphertext too.
+      const page = await b.c.messages.history(chat.id, { limit: 10 });
+      expect(page.messages.map((x) => x.content.type)).toEqual(['encrypted', 'encrypted']);
+
+      for (const s of subs) await s.unsubscribe();
+      const sqlPort = env.server.app.value('sql');
+      expect(await dumpDatabase(sqlPort.db as Kysely<unknown>, sqlPort.engine)).not.toContain(canary);
+      expect(env.server.logs.join('\n')).not.toContain(canary);
+      expect(bus.length).toBeGreaterThan(0);
+      for (const p of bus) expect(p.includes(canary)).toBe(false);
+      for (const f of filesUnder(env.server.dataDir))
+        expect(fs.readFileSync(f).includes(canary), f).toBe(false);
+    });
+
+    it('safety numbers match; a changed identity warns and blocks sending until accepted; tampering is refused', async (ctx) => {
+      if (!available || setup.engine !== 'sqlite') return ctx.skip();
+      const [a, b] = [await device(await account('A')), await device(await account('B'))];
+      await friends(a, b);
+      await a.e2ee.setup();
+      await b.e2ee.setup();
+      const chat = await a.e2ee.openChat(b.id);
+      const [sa, sb] = [await a.e2ee.safetyNumber(b.id), await b.e2ee.safetyNumber(a.id)];
+      expect(sa.digits).toMatch(/^\d{60}$/);
+      expect(sb).toEqual(sa);
+      expect(await a.e2ee.markVerified(b.id, 'mychat-sn:1:0:1:2')).toBe(false);
+      expect(await a.e2ee.markVerified(b.id, sb.qr)).toBe(true);
+      expect(await a.e2ee.trust(b.id)).toEqual({ verified: true, changed: false });
+
+      const m = await a.e2ee.sendText(chat, 'hello');
+      expect(await text(b.e2ee, m)).toBe('hello');
+      // A changed byte of the ciphertext, of the wrapped key, or the wrong conversation: refused.
+      const sealed = m.content.type === 'encrypted' ? m.content.sealed : undefined;
+      const flip = (u: Uint8Array) => Uint8Array.from(u, (v, i) => (i === 3 ? v ^ 1 : v));
+      const variant = (
+        s: Partial<NonNullable<typeof sealed>>,
+        conversationId = m.conversationId,
+      ): ChatMessage => ({
+        ...m,
+        conversationId,
+        content: { type: 'encrypted', sealed: { ...sealed!, ...s } },
+      });
+      expect(await text(b.e2ee, variant({ ciphertext: flip(sealed!.ciphertext) }))).toBe('tampered');
+      expect(
+        await text(b.e2ee, variant({ keys: sealed!.keys.map((k) => ({ ...k, wrapped: flip(k.wrapped) })) })),
+      ).toBe('tampered');
+      expect(await text(b.e2ee, variant({}, '1'))).toBe('tampered');
+      expect(await text(b.e2ee, variant({ senderDeviceId: 'f'.repeat(32) }))).toBe('unknown-sender-device');
+
+      // B starts over with a new identity: A is warned, cannot send until accepting it.
+      const warned: string[] = [];
+      a.e2ee.on('identityChanged', (u) => warned.push(u));
+      await b.e2ee.setup({ replace: true });
+      await expect(a.e2ee.sendText(chat, 'again')).rejects.toMatchObject({ reason: 'E2EE_IDENTITY_CHANGED' });
+      expect(warned).toEqual([b.id]);
+      expect(await a.e2ee.trust(b.id)).toEqual({ verified: false, changed: true });
+      await a.e2ee.acceptIdentity(b.id);
+      const again = await a.e2ee.sendText(chat, 'again');
+      expect(await text(b.e2ee, again)).toBe('again');
+      expect(await a.e2ee.trust(b.id)).toEqual({ verified: false, changed: false });
+      // Plaintext through the ordinary API is refused, never sent.
+      await expect(a.c.messages.sendText(chat.id, 'plain')).rejects.toBeInstanceOf(MyChatError);
+    });
+
+    it('a new device reads the past only with the backup; a removed device reads nothing new', async (ctx) => {
+      if (!available || setup.engine !== 'sqlite') return ctx.skip();
+      const emailA = await account('A');
+      const emailB = await account('B');
+      const [a1, b] = [await device(emailA), await device(emailB)];
+      await friends(a1, b);
+      await a1.e2ee.setup({ passphrase: PASSPHRASE });
+      await b.e2ee.setup();
+      const chat = await b.e2ee.openChat(a1.id);
+      const old = await b.e2ee.sendText(chat, 'before the new device');
+
+      // A third device without the backup: not set up, and starting over cannot read the past.
+      const a2 = await device(emailA, 'web');
+      expect(await a2.e2ee.status()).toBe('restore');
+      expect(await text(a2.e2ee, old)).toBe('not-set-up');
+      expect(await a2.e2ee.restore('wrong passphrase')).toBe(false);
+      // With it: the old message opens through the backup key.
+      expect(await a2.e2ee.restore(PASSPHRASE)).toBe(true);
+      expect(await a2.e2ee.status()).toBe('ready');
+      expect(await text(a2.e2ee, old)).toBe('before the new device');
+      const both = await b.e2ee.sendText(chat, 'to both devices');
+      expect(await text(a1.e2ee, both)).toBe('to both devices');
+      expect(await text(a2.e2ee, both)).toBe('to both devices');
+
+      // A removes a2, rotating the backup key a2 learnt: nothing sent afterwards opens there.
+      await a1.e2ee.removeDevice((await a2.e2ee.deviceId())!, { passphrase: PASSPHRASE });
+      const later = await b.e2ee.sendText(chat, 'after the removal');
+      expect(await text(a2.e2ee, later)).toBe('not-for-this-device');
+      expect(await text(a1.e2ee, later)).toBe('after the removal');
+      // The backup still opens everything, old and new, on the next device.
+      const a3 = await device(emailA, 'ios');
+      expect(await a3.e2ee.restore(PASSPHRASE)).toBe(true);
+      expect(await text(a3.e2ee, old)).toBe('before the new device');
+      expect(await text(a3.e2ee, later)).toBe('after the removal');
+
+      // B never made a backup: B's new device has none to restore and must start over, and then
+      // cannot read what was sent before.
+      const b2 = await device(emailB, 'web');
+      await expect(b2.e2ee.restore(PASSPHRASE)).rejects.toMatchObject({ reason: 'E2EE_NO_BACKUP' });
+      await b2.e2ee.setup({ replace: true });
+      expect(await text(b2.e2ee, old)).toBe('not-for-this-device');
+    });
+  },
+);

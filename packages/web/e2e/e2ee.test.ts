@@ -1,0 +1,115 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { benchDist } from './bench-build.js';
+import { befriend, newPage, signUp, startWebServer, withBrowser, type Person } from './helpers.js';
+import { picture } from './pictures.js';
+
+const OUT = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
+const SHOTS = !!process.env.MYCHAT_SCREENSHOTS;
+
+async function shot(page: Page, name: string) {
+  if (!SHOTS) return;
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: path.join(OUT, `${name}.png`) });
+}
+
+/** From a friend's page to the encrypted chat with them. */
+async function startEncrypted(p: Person, friend: string) {
+  await p.page.getByRole('link', { name: /^Contacts/ }).click();
+  await p.page.getByRole('region', { name: 'Friends' }).getByRole('link', { name: friend }).click();
+  await p.page.getByRole('link', { name: 'Start encrypted chat' }).click();
+}
+
+const log = (p: Person) => p.page.getByRole('log', { name: 'Messages' });
+
+/** The 60 digits shown in the safety number dialog. */
+async function digits(p: Person): Promise<string> {
+  await p.page.getByRole('button', { name: 'Safety number' }).first().click();
+  const group = p.page
+    .getByRole('dialog', { name: 'Safety number' })
+    .getByRole('group', { name: 'Safety number' });
+  await group.waitFor();
+  return (await group.innerText()).replace(/\D/g, '');
+}
+
+/**
+ * Encrypted chats in two real Chromium pages against a real server: setup with and without a
+ * backup, text and a photo both ways, safety numbers compared and marked verified.
+ */
+describe('web: encrypted chats', { timeout: 180_000 }, () => {
+  const setup = withBrowser();
+
+  it('two people start an encrypted chat, verify each other, and exchange text and a photo', async () => {
+    const [ann, bob] = await Promise.all([
+      signUp(setup.browser, setup.server, 'Ann'),
+      signUp(setup.browser, setup.server, 'Bob', {
+        viewport: { width: 390, height: 844 },
+        colorScheme: 'dark',
+      }),
+    ]);
+    await befriend(ann, bob);
+
+    // Bob turns it on with a backup passphrase; the words about what is lost are on screen.
+    await startEncrypted(bob, 'Ann');
+    await bob.page.getByText('your past encrypted messages are gone for good').waitFor();
+    await shot(bob.page, 'e2ee-setup-phone-dark');
+    await bob.page.getByLabel('Backup passphrase').fill('amber-birch-cobalt-dune');
+    await bob.page.getByRole('button', { name: 'Turn on', exact: true }).click();
+    await bob.page.getByRole('textbox', { name: 'Encrypted message' }).waitFor();
+
+    // Ann turns it on without one.
+    await startEncrypted(ann, 'Bob');
+    await ann.page.getByRole('button', { name: 'Turn on without a backup' }).click();
+    const annBox = ann.page.getByRole('textbox', { name: 'Encrypted message' });
+    await annBox.fill('Meet at the old bridge');
+    await annBox.press('Enter');
+    await log(ann).getByText('Meet at the old bridge').waitFor();
+    await log(bob).getByText('Meet at the old bridge').waitFor({ timeout: 20_000 });
+
+    const bobBox = bob.page.getByRole('textbox', { name: 'Encrypted message' });
+    await bobBox.fill('See you at six');
+    await bobBox.press('Enter');
+    await log(ann).getByText('See you at six').waitFor({ timeout: 20_000 });
+
+    // A photo, encrypted in the browser before upload, opens on the other side.
+    await ann.page.getByLabel('Send a photo').setInputFiles({
+      name: 'bridge.png',
+      mimeType: 'image/png',
+      buffer: await picture('lake', 320, 210),
+    });
+    await log(bob).getByRole('img', { name: 'bridge.png' }).waitFor({ timeout: 20_000 });
+    await shot(ann.page, 'e2ee-chat-desktop-light');
+    await shot(bob.page, 'e2ee-chat-phone-dark');
+
+    // Safety numbers: the same 60 digits on both sides; marking verified shows it.
+    const [a, b] = [await digits(ann), await digits(bob)];
+    expect(a).toMatch(/^\d{60}$/);
+    expect(b).toBe(a);
+    await shot(ann.page, 'e2ee-safety-desktop-light');
+    await ann.page.getByRole('button', { name: 'Mark as verified' }).click();
+    await ann.page.getByText(/End-to-end encrypted · Verified/).waitFor();
+    const bobDialog = bob.page.getByRole('dialog', { name: 'Safety number' });
+    await bobDialog.getByLabel('Paste a scanned code').fill('mychat-sn:1:123:1:2');
+    await bobDialog.getByRole('button', { name: 'Mark as verified' }).click();
+    await bobDialog.getByText('That code does not match').waitFor();
+  });
+
+  it('seals a message for 2 devices on each side in a few milliseconds (measured, not asserted)', async () => {
+    const bench = await startWebServer({ web: { dir: await benchDist() } });
+    try {
+      const { context, page } = await newPage(setup.browser, bench);
+      await page.goto('/dev/e2ee');
+      await page.waitForFunction(() => (window as unknown as { benchResult?: unknown }).benchResult, null, {
+        timeout: 60_000,
+      });
+      const result = await page.evaluate(() => (window as unknown as { benchResult: unknown }).benchResult);
+      console.log(`e2ee seal in Chromium: ${JSON.stringify(result)}`);
+      expect(result).toHaveProperty('fourDevices.mean');
+      await context.close();
+    } finally {
+      await bench.stop();
+    }
+  });
+});
