@@ -11,7 +11,6 @@ import {
   message,
   moments,
   push,
-  rooms,
   search,
   type gateway,
 } from '@mychat/protocol';
@@ -197,12 +196,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     );
     this.square = new SquareApi(transport, authed, baseUrl);
     this.push = new PushApi(createClient(push.PushService, transport), authed);
-    this.rooms = new RoomsApi(
-      createClient(rooms.RoomsService, transport),
-      authed,
-      () => this.loop.live,
-      options.clock,
-    );
+    this.rooms = new RoomsApi(transport, authed, () => this.loop.live, options.clock);
     this.search = new SearchApi(createClient(search.SearchService, transport), authed);
     let sessionId: string | undefined;
     this.on('session', (s) => (sessionId = s?.sessionId));

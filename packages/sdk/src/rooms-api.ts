@@ -1,5 +1,5 @@
-import type { Client } from '@connectrpc/connect';
-import type { gateway, rooms as pb } from '@mychat/protocol';
+import { createClient, type Client, type Transport } from '@connectrpc/connect';
+import { rooms as pb, type gateway } from '@mychat/protocol';
 import type { Authed } from './chat-backend.js';
 import { Emitter } from './events.js';
 import { ServerClock, type ServerClockOptions } from './room-clock.js';
@@ -48,14 +48,17 @@ export class RoomsApi extends Emitter<RoomsEvents> {
   /** The rooms this client joined, with the last version seen. */
   private readonly joined = new Map<string, number>();
 
+  private readonly rpc: Client<typeof pb.RoomsService>;
+
   /** @internal */
   constructor(
-    private readonly rpc: Client<typeof pb.RoomsService>,
+    transport: Transport,
     private readonly authed: Authed,
     live: () => WsConnection | undefined,
     clock: ServerClockOptions = {},
   ) {
     super();
+    this.rpc = createClient(pb.RoomsService, transport);
     this.clock = new ServerClock(async (t0) => {
       const conn = live();
       if (!conn) throw new Error('not connected');

@@ -90,11 +90,16 @@ describe('web: listen together', { timeout: 240_000 }, () => {
     // Members show who is listening; the queue reorders by dragging and by the keyboard.
     const members = ann.page.getByRole('region', { name: /^Members/ });
     await expect.poll(() => members.getByText('not playing').count(), { timeout: 5000 }).toBe(2);
-    for (const name of ['Two', 'Three'])
+    // Different lengths: identical bytes would be stored once, under the first name.
+    for (const [name, seconds] of [
+      ['Two', 5],
+      ['Three', 6],
+    ] as const) {
       await ann.page
         .getByLabel('Add music')
-        .setInputFiles({ name: `${name}.wav`, mimeType: 'audio/wav', buffer: toneWav(5) });
-    await ann.page.getByRole('button', { name: 'Play Three' }).waitFor({ timeout: 30_000 });
+        .setInputFiles({ name: `${name}.wav`, mimeType: 'audio/wav', buffer: toneWav(seconds) });
+      await ann.page.getByRole('button', { name: `Play ${name}` }).waitFor({ timeout: 30_000 });
+    }
     const order = () =>
       ann.page
         .getByRole('button', { name: /^Play (Tone|Two|Three)$/ })

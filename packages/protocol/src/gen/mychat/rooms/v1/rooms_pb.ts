@@ -109,8 +109,9 @@ export type Track = Message<'mychat.rooms.v1.Track'> & {
 
   /**
    * A short-lived URL of the file (range requests supported): set for the current and the next
-   * entry in a Room answered to a member; ask GetRoom again once it expires. The file as a room
-   * plays it: AAC-LC in M4A, loudness normalised (EBU R128, -16 LUFS).
+   * entry in a Room answered to a member; ask GetRoom again once it expires. AAC-LC in M4A,
+   * loudness normalised (EBU R128, -16 LUFS), once the background transcode is ready; the file
+   * as uploaded until then.
    *
    * @generated from field: string url = 8;
    */
