@@ -25,6 +25,9 @@ if (parsed.kind === 'error') {
 if (parsed.kind === 'search') {
   const { runSearch } = await import('./search-scenario.js');
   process.stdout.write(JSON.stringify(await runSearch(parsed.options)) + '\n');
+} else if (parsed.kind === 'square') {
+  const { runSquare } = await import('./square-scenario.js');
+  process.stdout.write(JSON.stringify(await runSquare(parsed.options)) + '\n');
 } else if (parsed.kind === 'legacy') {
   const v = parsed.values;
   if (parsed.scenario === 'auth') {
