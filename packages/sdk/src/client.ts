@@ -54,6 +54,7 @@ import type {
 } from './types.js';
 import { createSendLink } from './send-link.js';
 import { loadWebSocket, type WebSocketConstructor } from './web-socket.js';
+import { randomId } from './random-id.js';
 
 export interface MyChatClientOptions {
   /** Where MyChat runs, e.g. "https://chat.example.com" or "http://127.0.0.1:8080". */
@@ -120,6 +121,8 @@ export interface MyChatEvents extends Record<string, unknown[]> {
   kicked: [reason: string];
   /** A message of one's own moved: pending → sent → delivered → read, or failed. */
   sendState: [event: SendStateEvent];
+  /** An operator's notice to everyone, live (all of them: `AdminApi.notices()`, '@mychat/sdk/admin'). */
+  systemNotice: [notice: { id: string; title: string; body: string; createdAt: number }];
 }
 
 /**
@@ -389,12 +392,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
         return this.calls.pushed(body);
       case 'squareNotice':
         return this.square.pushed(body.value);
+      case 'systemNotice':
+        return this.emit('systemNotice', { ...body.value, createdAt: body.value.createdAtMs });
     }
   }
-}
-
-function randomId(): string {
-  const b = new Uint8Array(12);
-  globalThis.crypto.getRandomValues(b);
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }

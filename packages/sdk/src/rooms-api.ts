@@ -17,18 +17,13 @@ import {
   type RoomTrack,
 } from './rooms-types.js';
 import type { WsConnection } from './ws-connection.js';
+import { randomId } from './random-id.js';
 
 export interface RoomsEvents extends Record<string, unknown[]> {
   /** A room's playback changed: apply it at state.atServerMs (PlaybackController.apply does). */
   state: [roomId: string, state: PlaybackState, track: RoomTrack | undefined];
   /** A room's queue, members, mode or host changed (also after a reconnect, from GetRoom). */
   update: [room: Room];
-}
-
-function randomId(): string {
-  const b = new Uint8Array(12);
-  globalThis.crypto.getRandomValues(b);
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
 /**
