@@ -139,7 +139,9 @@ describe('web: search', { timeout: 180_000 }, () => {
     await form.getByRole('button', { name: 'Post' }).click();
     await page.getByRole('listitem', { name: /^张小明 #0/ }).waitFor();
 
-    await ann.page.getByRole('button', { name: 'Search messages, contacts, files and moments' }).click();
+    await ann.page.goto('/');
+    await ann.page.getByRole('navigation', { name: 'Main navigation' }).waitFor();
+    await ann.page.keyboard.press('Control+k');
     await panel(ann.page).getByRole('searchbox').fill('野餐');
     const square = panel(ann.page).getByRole('region', { name: 'Square' });
     const hit = square.getByRole('button', { name: /周末去湖边野餐/ });
