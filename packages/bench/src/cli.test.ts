@@ -25,6 +25,24 @@ describe('parseCli', () => {
     expect((parseCli(['chat']) as { options: object }).options).not.toHaveProperty('serverWorkers');
   });
 
+  it("reads the square scenario with its defaults (the issue's board and load)", () => {
+    expect(parseCli(['square'])).toEqual({
+      kind: 'square',
+      options: {
+        users: 200,
+        writers: 20,
+        threads: 100_000,
+        replies: 1_000_000,
+        durationS: 10,
+        thinkMs: 1000,
+        postRate: 20,
+      },
+    });
+    expect(parseCli(['square', '--threads', '500', '--replies', '0', '--think-ms', '0'])).toMatchObject({
+      options: { threads: 500, replies: 0, thinkMs: 0 },
+    });
+  });
+
   it.each([
     [['nope'], 'unknown scenario "nope"'],
     [[], 'name one scenario'],
@@ -42,6 +60,9 @@ describe('parseCli', () => {
     [['group', '--client', 'sdk'], '--client must be lean or sdk'],
     [['chat', '--warmup=-1'], '--warmup must be an integer'],
     [['chat', '--warmup', '9999'], '--warmup must be an integer from 0 to 3600'],
+    [['square', '--threads', '0'], '--threads must be an integer from 1'],
+    [['square', '--think-ms', 'x'], '--think-ms must be an integer'],
+    [['square', '--cluster'], 'square runs on the all-in-one server it starts'],
   ])('refuses %j', (argv, message) => {
     const p = parseCli(argv);
     expect(p.kind).toBe('error');

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { SCENARIOS, type RunOptions, type Scenario } from './scenarios.js';
 import type { CallOptions } from './call-scenario.js';
 import type { SearchOptions } from './search-scenario.js';
+import type { SquareOptions } from './square-scenario.js';
 
 export const USAGE = `usage: npm run bench -- <scenario> [options]
 
@@ -28,6 +29,9 @@ scenarios (lean WebSocket clients; users seeded with mychat bench-seed):
              ring, accept, offer/answer, ICE, hang up): step latency, server CPU per call and per
              keep-alive; then --browser-calls video calls between two Chromium pages: ring to
              the first remote frame (call-scenario.ts)
+  square     a board of --threads threads and --replies replies (seeded in bulk): --users readers
+             (ListThreads, GetThread, a pause of 0..2x --think-ms between requests) for
+             --duration s alone, then as long again while --writers post --post-rate posts/s
 
 target (default: start an all-in-one server on SQLite):
   --server-workers N        the started all-in-one's socket workers (mychat serve --workers=N;
@@ -47,6 +51,7 @@ options:
   --queries Q (100)         search: searches per query class
   --sql sqlite|postgres     search: the all-in-one server's engine (sqlite)
   --calls N (100)  --browser-calls M (10)   call (--users defaults to 20 there)
+  --threads N (100000)  --replies N (1000000)  --writers N (20)  --think-ms MS (1000)   square
 `;
 
 export type Parsed =
@@ -54,6 +59,7 @@ export type Parsed =
   | { kind: 'legacy'; scenario: 'auth' | 'media' | 'chat-sdk'; values: Record<string, string | undefined> }
   | { kind: 'search'; options: SearchOptions }
   | { kind: 'call'; options: CallOptions }
+  | { kind: 'square'; options: SquareOptions }
   | { kind: 'error'; message: string };
 
 const int = (name: string, v: string | undefined, min: number, max: number): number => {
@@ -101,6 +107,10 @@ export function parseCli(argv: string[]): Parsed {
         sql: { type: 'string', default: 'sqlite' },
         calls: { type: 'string', default: '100' },
         'browser-calls': { type: 'string', default: '10' },
+        threads: { type: 'string', default: '100000' },
+        replies: { type: 'string', default: '1000000' },
+        writers: { type: 'string', default: '20' },
+        'think-ms': { type: 'string', default: '1000' },
       },
     });
   } catch (e) {
@@ -112,6 +122,7 @@ export function parseCli(argv: string[]): Parsed {
   if (name === 'auth' || name === 'media') return { kind: 'legacy', scenario: name, values: strings(values) };
   if (name === 'search') return searchOptions(values);
   if (name === 'call') return callOptions(values);
+  if (name === 'square') return squareOptions(values);
   if (name === 'chat' && values.client === 'sdk')
     return { kind: 'legacy', scenario: 'chat-sdk', values: strings(values) };
   if (values.client !== 'lean') return { kind: 'error', message: '--client must be lean or sdk (chat only)' };
@@ -201,6 +212,27 @@ function callOptions(v: Record<string, string | boolean | undefined>): Parsed {
     return {
       kind: 'call',
       options: { users, calls, browserCalls: int('browser-calls', v['browser-calls'] as string, 0, 1000) },
+    };
+  } catch (e) {
+    return { kind: 'error', message: (e as Error).message };
+  }
+}
+
+function squareOptions(v: Record<string, string | boolean | undefined>): Parsed {
+  try {
+    if (v.cluster || v.url) throw new Error('square runs on the all-in-one server it starts');
+    const threads = int('threads', v.threads as string, 1, 10_000_000);
+    return {
+      kind: 'square',
+      options: {
+        users: int('users', v.users as string, 1, 10_000),
+        writers: int('writers', v.writers as string, 1, 10_000),
+        threads,
+        replies: int('replies', v.replies as string, 0, 100_000_000),
+        durationS: int('duration', v.duration as string, 1, 86_400),
+        thinkMs: int('think-ms', v['think-ms'] as string, 0, 600_000),
+        postRate: int('post-rate', v['post-rate'] as string, 1, 100_000),
+      },
     };
   } catch (e) {
     return { kind: 'error', message: (e as Error).message };

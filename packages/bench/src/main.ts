@@ -28,6 +28,9 @@ if (parsed.kind === 'search') {
 } else if (parsed.kind === 'call') {
   const { runCall } = await import('./call-scenario.js');
   process.stdout.write(JSON.stringify(await runCall(parsed.options)) + '\n');
+} else if (parsed.kind === 'square') {
+  const { runSquare } = await import('./square-scenario.js');
+  process.stdout.write(JSON.stringify(await runSquare(parsed.options)) + '\n');
 } else if (parsed.kind === 'legacy') {
   const v = parsed.values;
   if (parsed.scenario === 'auth') {

@@ -21,6 +21,8 @@ export interface Seed {
   group?: { id: string; members: number };
   /** Friends per user on the seed's ring (bench-seed --friends); 0 or absent when none. */
   friends?: number;
+  /** The square's board (bench-seed --square-threads), some of its threads and their replies. */
+  square?: { boardId: string; threads: number; replies: number; sample: { id: string; replies: number }[] };
 }
 
 export type Mode = 'local' | 'cluster' | 'url';
@@ -57,6 +59,8 @@ export interface TargetOptions {
   gateways?: number;
   /** Extra MYCHAT_* settings for started servers. */
   env?: Record<string, string>;
+  /** A square board to seed in bulk (the square scenario; local mode). */
+  square?: { threads: number; replies: number };
 }
 
 /** Settings every started target gets: no per-user send limit in the way, long-lived tokens. */
@@ -77,6 +81,7 @@ export async function seedWith(
   groupSize: number,
   pairs = true,
   friends = 0,
+  square?: TargetOptions['square'],
 ): Promise<Seed> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-seed-'));
   const file = path.join(dir, 'seed.json');
@@ -92,6 +97,7 @@ export async function seedWith(
         `--group-size=${groupSize}`,
         `--pairs=${pairs}`,
         `--friends=${friends}`,
+        ...(square ? [`--square-threads=${square.threads}`, `--square-replies=${square.replies}`] : []),
       ],
       { env: { ...clean, ...env, MYCHAT_BENCH_SEED: 'true' }, maxBuffer: 1 << 20, timeout: 30 * 60_000 },
     );
@@ -127,6 +133,7 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
       o.groupSize,
       o.pairs,
       o.friends,
+      o.square,
     );
     const server = await startLocalServer(env, dataDir);
     // With socket workers the server is its primary and the workers it forked: count them all.

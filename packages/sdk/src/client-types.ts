@@ -85,4 +85,6 @@ export interface MyChatEvents extends Record<string, unknown[]> {
   kicked: [reason: string];
   /** A message of one's own moved: pending → sent → delivered → read, or failed. */
   sendState: [event: SendStateEvent];
+  /** An operator's notice to everyone, live (all of them: `AdminApi.notices()`, '@mychat/sdk/admin'). */
+  systemNotice: [notice: { id: string; title: string; body: string; createdAt: number }];
 }

@@ -44,6 +44,7 @@ import { MemoryUploadStore } from './upload-store.js';
 import type { ChatMessage, ConnectionState, MessageMeta } from './types.js';
 import { createSendLink } from './send-link.js';
 import { loadWebSocket } from './web-socket.js';
+import { randomId } from './random-id.js';
 
 export type { MyChatClientOptions, MyChatEvents } from './client-types.js';
 
@@ -319,12 +320,8 @@ export class MyChatClient extends Emitter<MyChatEvents> {
         return this.calls.pushed(body);
       case 'squareNotice':
         return this.square.pushed(body.value);
+      case 'systemNotice':
+        return this.emit('systemNotice', { ...body.value, createdAt: body.value.createdAtMs });
     }
   }
-}
-
-function randomId(): string {
-  const b = new Uint8Array(12);
-  globalThis.crypto.getRandomValues(b);
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }

@@ -121,6 +121,7 @@ export {
   type Highlight,
   type MessageHit,
   type MomentHit,
+  type SquareHit,
   type MessageSearchOptions,
   type MessageSearchResult,
 } from './search-api.js';

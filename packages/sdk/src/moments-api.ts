@@ -31,6 +31,7 @@ import {
   type NoticePage,
   type StrangerAccess,
 } from './moments-types.js';
+import { randomId } from './random-id.js';
 
 /** What to post. A post needs text, images or a video. */
 export interface PublishOptions {
@@ -88,12 +89,6 @@ const page = (r: { moments: pb.Moment[]; users: pb.MomentUser[]; nextCursor: str
   users: toUsers(r.users),
   ...(r.nextCursor && { nextCursor: r.nextCursor }),
 });
-
-function randomId(): string {
-  const b = new Uint8Array(12);
-  globalThis.crypto.getRandomValues(b);
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
 
 /**
  * Moments (朋友圈): posting, the feed, albums, likes, comments, notices and settings.

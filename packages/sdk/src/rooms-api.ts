@@ -20,6 +20,7 @@ import {
   type RoomTrack,
 } from './rooms-types.js';
 import type { WsConnection } from './ws-connection.js';
+import { randomId } from './random-id.js';
 
 export interface RoomsEvents extends Record<string, unknown[]> {
   /** A room's playback changed: apply it at state.atServerMs (PlaybackController.apply does). */
@@ -28,12 +29,6 @@ export interface RoomsEvents extends Record<string, unknown[]> {
   update: [room: Room];
   /** A member's player started or stopped listening, or is buffering. */
   listening: [roomId: string, userId: string, state: ListenState];
-}
-
-function randomId(): string {
-  const b = new Uint8Array(12);
-  globalThis.crypto.getRandomValues(b);
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
 /**

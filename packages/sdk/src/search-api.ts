@@ -95,6 +95,17 @@ export interface MomentHit {
   highlights: Highlight[];
 }
 
+/** A post of the square found. Open its thread with `square.thread(threadId)`. */
+export interface SquareHit extends Omit<MomentHit, 'momentId'> {
+  postId: string;
+  threadId: string;
+  boardId: string;
+  /** The thread's title now. */
+  threadTitle: string;
+  /** 0: the thread's first post (its title or body matched); a reply otherwise. */
+  floor: number;
+}
+
 export interface DriveFileHit {
   entry: DriveEntry;
   kind: FileKind;
@@ -242,6 +253,30 @@ export class SearchApi {
     return {
       hits: r.hits.map((x) => ({
         momentId: x.momentId,
+        authorId: x.authorId,
+        createdAt: ms(x.createdAt),
+        snippet: x.snippet,
+        highlights: marks(x.highlights),
+      })),
+      ...(r.nextPageToken && { nextPageToken: r.nextPageToken }),
+    };
+  }
+
+  /** Threads and replies of the square the user may read now (their groups' boards too), newest first. */
+  async square(
+    query: string,
+    o: { limit?: number; pageToken?: string } = {},
+  ): Promise<{ hits: SquareHit[]; nextPageToken?: string }> {
+    const r = await this.authed((h) =>
+      this.rpc.searchSquare({ query, limit: o.limit ?? 0, pageToken: o.pageToken ?? '' }, h),
+    );
+    return {
+      hits: r.hits.map((x) => ({
+        postId: x.postId,
+        threadId: x.threadId,
+        boardId: x.boardId,
+        threadTitle: x.threadTitle,
+        floor: x.floor,
         authorId: x.authorId,
         createdAt: ms(x.createdAt),
         snippet: x.snippet,

@@ -22,7 +22,7 @@ Commands:
   modules                  list modules, their dependencies and the meta-targets
   config print             print the resolved config (secrets masked)
   config keys              list every config key with its environment variable
-  search reindex           rebuild the message search index from every stored message
+  search reindex           rebuild the search index from every stored message and post
   square admin grant|revoke <userId>
                            make (or unmake) a square admin (besides square.adminUserIds)
   square board create <name> [<description>]
@@ -30,9 +30,11 @@ Commands:
   admin create --email=<address> | --phone=<+E.164> [--role=admin|moderator|none]
                            give an existing account the operator's console role
   bench-seed --out=<file> [--users=1000] [--group-size=0] [--pairs=false] [--friends=0] [--tag=<a-z0-9->]
+             [--square-threads=0] [--square-replies=0]
                            benchmarks only (needs bench.seed=true): create accounts, friend
-                           pairs, one group and a ring of --friends friends each without sign-up;
-                           write their access tokens to <file>
+                           pairs, one group and a ring of --friends friends each without sign-up,
+                           and a square board of --square-threads threads; write their access
+                           tokens to <file>
 
 Options:
   --config=<file>          YAML config file (default ./mychat.yaml when present)
@@ -40,7 +42,16 @@ Options:
 `;
 
 /** bench-seed's own options: not config keys. */
-const SEED_OPTIONS = ['users', 'group-size', 'tag', 'out', 'pairs', 'friends'];
+const SEED_OPTIONS = [
+  'users',
+  'group-size',
+  'tag',
+  'out',
+  'pairs',
+  'friends',
+  'square-threads',
+  'square-replies',
+];
 /** admin create's own options. */
 const ADMIN_OPTIONS = ['email', 'phone', 'role'];
 

@@ -117,9 +117,10 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
 
   search: define('search', {
     deps: ['sql', 'rpc', 'rpc-server'],
-    peers: ['message', 'contacts', 'media', 'moments'],
+    peers: ['message', 'contacts', 'media', 'moments', 'square'],
     service: true,
-    description: 'Search of messages, contacts (with pinyin), files and moments (mychat.search.v1)',
+    description:
+      'Search of messages, contacts (with pinyin), files, moments and the square (mychat.search.v1)',
     init: services.initSearchModule,
   }),
 
@@ -177,7 +178,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     // fan-out's wake-ups and hints; push-sender so that the background work of a split
     // deployment (media jobs, fan-out, indexing, pushes) runs in workers.
     deps: ['sql', 'kv', 'blob', 'bus', 'rpc', 'metrics', 'http-server', 'push-sender'],
-    peers: ['contacts', 'message', 'moments'],
+    peers: ['contacts', 'message', 'moments', 'square'],
     service: true,
     description:
       'Background jobs: media (video transcodes, trims, freeing unused uploads) from the SQL queue, the moments fan-out, the search indexer, and Web Push sends',
@@ -185,9 +186,10 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
   }),
 
   admin: define('admin', {
-    // metrics: the dashboard reads this process's registry (sockets open, messages stored).
-    deps: ['sql', 'kv', 'rpc', 'rpc-server', 'metrics'],
-    peers: ['auth', 'contacts', 'message', 'media'],
+    // metrics: the dashboard reads this process's registry (sockets open, messages stored);
+    // bus: a system notice goes to every gateway's open sockets.
+    deps: ['sql', 'kv', 'bus', 'rpc', 'rpc-server', 'metrics'],
+    peers: ['auth', 'contacts', 'message', 'media', 'moments', 'square'],
     service: true,
     description: "The operator's console: users, groups, reports, notices, audit log (mychat.admin.v1)",
     init: services.initAdminModule,

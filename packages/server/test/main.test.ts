@@ -78,11 +78,11 @@ describe('mychat modules', () => {
     expect(block('gateway')).toMatch(
       /^\s+calls auth, contacts, message, media, moments, push, search, rooms, calls, square, admin, keys$/m,
     );
-    expect(block('admin')).toMatch(/^\s+calls auth, contacts, message, media$/m);
+    expect(block('admin')).toMatch(/^\s+calls auth, contacts, message, media, moments, square$/m);
     expect(block('moments')).toMatch(/^\s+calls contacts, media$/m);
-    expect(block('worker')).toMatch(/^\s+calls contacts, message, moments$/m);
+    expect(block('worker')).toMatch(/^\s+calls contacts, message, moments, square$/m);
     expect(block('push-sender')).toMatch(/^\s+calls message, auth$/m);
-    expect(block('search')).toMatch(/^\s+calls message, contacts, media, moments$/m);
+    expect(block('search')).toMatch(/^\s+calls message, contacts, media, moments, square$/m);
     expect(block('rooms')).toMatch(/^\s+calls message, media$/m);
     expect(block('calls')).toMatch(/^\s+calls message$/m);
     expect(block('square')).toMatch(/^\s+calls contacts, media$/m);

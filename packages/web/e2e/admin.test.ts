@@ -92,13 +92,32 @@ describe('web: the operator console', { timeout: 240_000 }, () => {
       .getByText(/harsh but allowed/)
       .waitFor();
 
-    // A notice to everyone (the step-up still counts), seen by Bob through the API.
+    // A notice to everyone (the step-up still counts), seen by Bob live in his open app.
+    await bob.page.goto('/');
+    await bob.page.getByRole('navigation', { name: 'Main navigation' }).waitFor();
     await section(page, 'System notices').click();
     await page.getByLabel('Title').fill('Maintenance tonight');
     await page.getByLabel('Text').fill('From 22:00 to 23:00 UTC.');
     await page.getByRole('button', { name: 'Publish to everyone' }).click();
     await page.getByRole('status').getByText('Published.').waitFor();
     expect(await dialog.count()).toBe(0);
+    // Bob's open app shows it at once, as a banner, until he dismisses it.
+    const banner = bob.page.getByRole('alert', { name: 'Notice from the operators' });
+    await banner.getByText('Maintenance tonight').waitFor({ timeout: 10_000 });
+    await banner.getByText('From 22:00 to 23:00 UTC.').waitFor();
+    if (process.env.MYCHAT_SCREENSHOTS)
+      for (const scheme of ['light', 'dark'] as const)
+        for (const [size, vp] of [
+          ['desktop', { width: 1200, height: 760 }],
+          ['phone', { width: 390, height: 844 }],
+        ] as const) {
+          await bob.page.emulateMedia({ colorScheme: scheme });
+          await bob.page.setViewportSize(vp);
+          await bob.page.waitForTimeout(300);
+          await bob.page.screenshot({ path: path.join(OUT, `notice-banner-${size}-${scheme}.png`) });
+        }
+    await banner.getByRole('button', { name: 'Dismiss the notice' }).click();
+    await banner.waitFor({ state: 'detached' });
 
     // The audit log lists each action.
     await section(page, 'Audit log').click();

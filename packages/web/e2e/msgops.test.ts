@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { befriend, messageLog, openChat, send, signUp, withBrowser, type Person } from './helpers.js';
 
 const OUT = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
 
 /**
- * Reactions, edits, re-edit after recall and pinned messages in real Chromium against a real
+ * Reactions, edits, re-edit after recall, pinned messages and reporting in real Chromium against a real
  * server, found by role and label as a person finds them. With MYCHAT_SCREENSHOTS=1 it also
  * writes docs/screenshots/msgops-*.png (desktop and phone, light and dark, English and Chinese).
  */
@@ -90,6 +91,37 @@ describe('web: reactions, edits and pins', { timeout: 120_000 }, () => {
     await bar.getByText('Pinned message 2 of 2').waitFor();
   });
 
+  it('reports someone else’s message to the operators, once; one’s own has no Report', async () => {
+    await bubble(ann, 'Lunch at one?').click({ button: 'right' });
+    await ann.page.getByRole('menuitem', { name: 'Report' }).click();
+    const dialog = ann.page.getByRole('dialog', { name: 'Report this message' });
+    const send = dialog.getByRole('button', { name: 'Send report' });
+    expect(await send.isDisabled()).toBe(true);
+    await dialog.getByRole('textbox', { name: 'Why? (the operators see this)' }).fill('spam');
+    await send.click();
+    await ann.page.getByRole('alert').getByText('Reported. An operator will look at it.').waitFor();
+    expect(await dialog.count()).toBe(0);
+    const db = setup.server.app.value('sql').db as Kysely<{
+      admin_reports: { kind: string; reason: string };
+    }>;
+    const rows = await db.selectFrom('admin_reports').select(['kind', 'reason']).execute();
+    expect(rows).toEqual([{ kind: 'message', reason: 'spam' }]);
+    // A second report of the same message while the first is open: told so.
+    await menu(ann, 'Lunch at one?', 'Report');
+    await dialog.getByRole('textbox').fill('again');
+    await send.click();
+    await ann.page.getByRole('alert').getByText('You already reported this.').waitFor();
+    // Bob's own message: no Report in his menu.
+    await bubble(bob, 'Lunch at one?').click({ button: 'right' });
+    await bob.page
+      .getByRole('menuitem', { name: 'Pin' })
+      .or(bob.page.getByRole('menuitem', { name: 'Unpin' }))
+      .first()
+      .waitFor();
+    expect(await bob.page.getByRole('menuitem', { name: 'Report' }).count()).toBe(0);
+    await bob.page.keyboard.press('Escape');
+  });
+
   it.skipIf(!process.env.MYCHAT_SCREENSHOTS)('screenshots', async () => {
     const shots: [string, { width: number; height: number }, 'light' | 'dark'][] = [
       ['desktop-light', { width: 1200, height: 760 }, 'light'],
@@ -110,6 +142,17 @@ describe('web: reactions, edits and pins', { timeout: 120_000 }, () => {
     await ann.page.getByRole('dialog', { name: 'Choose a reaction' }).waitFor();
     await shoot('');
     await ann.page.keyboard.press('Escape');
+    await bubble(ann, 'Lunch at one?').click({ button: 'right' });
+    await ann.page.getByRole('menuitem', { name: 'Report' }).click();
+    await ann.page
+      .getByRole('dialog', { name: 'Report this message' })
+      .getByRole('textbox')
+      .fill('Spam link');
+    await shoot('-report');
+    await ann.page
+      .getByRole('dialog', { name: 'Report this message' })
+      .getByRole('button', { name: 'Close' })
+      .click();
     await ann.page.evaluate(() => localStorage.setItem('mychat.locale', 'zh-CN'));
     await ann.page.reload();
     await ann.page.getByText('Lunch at one?').first().waitFor();

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { SquareStore } from '../../server/src/services/square/square.repository.js';
 import { befriend, messageLog, openChat, send, signUp, withBrowser, type Person } from './helpers.js';
 
 /**
@@ -118,6 +119,42 @@ describe('web: search', { timeout: 180_000 }, () => {
     await ann.page.getByRole('article', { name: /^张小明: 公园湖边的樱花开得正好/ }).waitFor();
   });
 
+  it('finds a thread of the square by its title and opens it', async () => {
+    const boardId = '9000000000000002';
+    await SquareStore.of(setup.server.app.value('sql')).insertBoard({
+      id: boardId,
+      name: 'General',
+      description: 'Talk about anything',
+      groupId: '',
+      threadCount: 0,
+      createdBy: '0',
+      createdAt: Date.now(),
+    });
+    const { page } = bob;
+    await page.goto(`/discover/square/b/${boardId}`);
+    await page.getByRole('button', { name: 'New thread' }).click();
+    const form = page.getByRole('form', { name: 'New thread' });
+    await form.getByRole('textbox', { name: 'Title' }).fill('周末去湖边野餐');
+    await form.getByRole('textbox', { name: 'Text (Markdown)' }).fill('带上三明治和水果');
+    await form.getByRole('button', { name: 'Post' }).click();
+    await page.getByRole('listitem', { name: /^张小明 #0/ }).waitFor();
+
+    await ann.page.goto('/');
+    await ann.page.getByRole('navigation', { name: 'Main navigation' }).waitFor();
+    await ann.page.keyboard.press('Control+k');
+    await panel(ann.page).getByRole('searchbox').fill('野餐');
+    const square = panel(ann.page).getByRole('region', { name: 'Square' });
+    const hit = square.getByRole('button', { name: /周末去湖边野餐/ });
+    await expect.poll(() => hit.count(), { timeout: 15_000 }).toBe(1);
+    expect(await hit.locator('mark').first().textContent()).toBe('野餐');
+    await hit.click();
+    await panel(ann.page).waitFor({ state: 'detached' });
+    await ann.page
+      .getByRole('listitem', { name: /^张小明 #0/ })
+      .getByText('带上三明治和水果')
+      .waitFor();
+  });
+
   it.skipIf(!process.env.MYCHAT_SCREENSHOTS)('takes screenshots of the panel and a marked hit', async () => {
     const { page } = ann;
     for (const scheme of ['light', 'dark'] as const) {
@@ -138,6 +175,12 @@ describe('web: search', { timeout: 180_000 }, () => {
         await messageLog(ann).getByRole('group', { name: 'Search result' }).waitFor();
         await page.waitForTimeout(500);
         await page.screenshot({ path: path.join(OUT, `search-hit-${size}-${scheme}.png`) });
+        await page.keyboard.press('Control+k');
+        await panel(page).getByRole('searchbox').fill('野餐');
+        await panel(page).getByRole('region', { name: 'Square' }).waitFor();
+        await page.waitForTimeout(300);
+        await page.screenshot({ path: path.join(OUT, `search-square-${size}-${scheme}.png`) });
+        await page.keyboard.press('Escape');
       }
     }
   });

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { SquareStore } from '../../server/src/services/square/square.repository.js';
-import { signUp, withBrowser, type Person } from './helpers.js';
+import { befriend, signUp, withBrowser, type Person } from './helpers.js';
+import { picture } from './pictures.js';
 
 /**
  * The Square in real Chromium against a real server: boards, sort tabs, a new thread with the
@@ -145,6 +146,63 @@ describe('web: square', { timeout: 240_000 }, () => {
           await mod.page.goto(threadUrl);
           await mod.page.getByRole('toolbar', { name: 'Moderator tools' }).waitFor();
           await mod.page.screenshot({ path: path.join(OUT, `square-thread-${size}-${scheme}.png`) });
+        }
+    }
+  });
+
+  it('posts a thread with two images and a mention; the friend mentioned gets the notice', async () => {
+    const [zoe, yan] = await Promise.all([
+      signUp(setup.browser, setup.server, 'Zoe Image'),
+      signUp(setup.browser, setup.server, 'Yan Friend'),
+    ]);
+    await befriend(zoe, yan);
+    const { page } = zoe;
+    await page.goto('/discover/square/b/9000000000000001');
+    await page.getByRole('button', { name: 'New thread' }).click();
+    const form = page.getByRole('form', { name: 'New thread' });
+    await form.getByRole('textbox', { name: 'Title' }).fill('Photos from the lake');
+    await form.getByRole('textbox', { name: 'Text (Markdown)' }).fill('Look');
+    await form.locator('input[type=file]').setInputFiles([
+      { name: 'lake.png', mimeType: 'image/png', buffer: await picture('lake', 320, 200) },
+      { name: 'hills.png', mimeType: 'image/png', buffer: await picture('hills', 320, 200) },
+    ]);
+    await form.getByRole('list', { name: 'Images to post' }).locator('img').nth(1).waitFor();
+    expect(await form.getByRole('button', { name: 'Add images (7 more)' }).count()).toBe(1);
+    await form.getByRole('button', { name: 'Mention someone' }).click();
+    await form.getByRole('searchbox', { name: 'Find a friend' }).fill('yan');
+    await form.getByRole('button', { name: 'Yan Friend' }).click();
+    await form.getByRole('list', { name: 'People mentioned' }).getByText('@Yan Friend').waitFor();
+    expect(await form.getByRole('textbox', { name: 'Text (Markdown)' }).inputValue()).toBe(
+      'Look @Yan Friend ',
+    );
+    await form.getByRole('button', { name: 'Post' }).click();
+    const first = page.getByRole('listitem', { name: /^Zoe Image #0/ });
+    await expect.poll(() => first.locator('.images img').count(), { timeout: 20_000 }).toBe(2);
+    const store = SquareStore.of(setup.server.app.value('sql'));
+    const yanId = await idOf(yan);
+    await expect
+      .poll(async () => (await store.social.notices(yanId, undefined, 10)).map((n) => n.kind), {
+        timeout: 10_000,
+      })
+      .toEqual([2]);
+    if (process.env.MYCHAT_SCREENSHOTS) {
+      await page.goto('/discover/square/b/9000000000000001');
+      await page.getByRole('button', { name: 'New thread' }).click();
+      await form
+        .locator('input[type=file]')
+        .setInputFiles([
+          { name: 'sunset.png', mimeType: 'image/png', buffer: await picture('sunset', 320, 200) },
+        ]);
+      await form.getByRole('button', { name: 'Mention someone' }).click();
+      for (const scheme of ['light', 'dark'] as const)
+        for (const [size, vp] of [
+          ['desktop', { width: 1200, height: 760 }],
+          ['phone', { width: 390, height: 844 }],
+        ] as const) {
+          await page.emulateMedia({ colorScheme: scheme });
+          await page.setViewportSize(vp);
+          await page.waitForTimeout(300);
+          await page.screenshot({ path: path.join(OUT, `square-composer-${size}-${scheme}.png`) });
         }
     }
   });

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../kernel/config.js';
 import { callHeaders } from '../rpc/call-context.js';
 import { startTestServer, type TestServer } from '../../test/helpers/test-server.js';
+import { SquareStore } from '../services/square/square.repository.js';
 import { benchSeed, ringFriends, SEED_PASSWORD, validatePlan } from './bench-seed.js';
 
 const run = promisify(execFile);
@@ -102,12 +103,43 @@ describe('bench-seed when bench.seed is on', () => {
     expect(ringFriends(0, 7, 4).sort()).toEqual([1, 2, 5, 6]);
   });
 
+  it('writes a square board in bulk by the seeded users when asked', async () => {
+    const { app } = server;
+    const seed = await benchSeed(app, {
+      users: 3,
+      groupSize: 0,
+      tag: 'seedsquare',
+      pairs: false,
+      squareThreads: 20,
+      squareReplies: 50,
+    });
+    expect(seed.square).toMatchObject({ threads: 20, replies: 50 });
+    expect(seed.square!.sample).toHaveLength(20);
+    const threads = await SquareStore.of(app.value('sql')).page(
+      seed.square!.boardId,
+      'latest',
+      undefined,
+      50,
+    );
+    expect(threads.map((t) => t.id).sort()).toEqual(seed.square!.sample.map((t) => t.id).sort());
+    expect(new Set(threads.map((t) => t.authorId))).toEqual(new Set(seed.users.map((u) => u.id)));
+    // Without the options there is no board.
+    expect((await benchSeed(app, { users: 2, groupSize: 0, tag: 'seednosquare' })).square).toBeUndefined();
+  });
+
   it('refuses a bad plan', () => {
     expect(() => validatePlan({ users: 4, groupSize: 0, tag: 'a', friends: 3 })).toThrow(/--friends/);
     expect(() => validatePlan({ users: 4, groupSize: 0, tag: 'a', friends: 4 })).toThrow(/--friends/);
     expect(() => validatePlan({ users: 1, groupSize: 0, tag: 'a' })).toThrow(/--users/);
     expect(() => validatePlan({ users: 4, groupSize: 5, tag: 'a' })).toThrow(/--group-size/);
     expect(() => validatePlan({ users: 4, groupSize: 0, tag: 'A B' })).toThrow(/--tag/);
+    const square = (squareThreads: number, squareReplies: number) => () =>
+      validatePlan({ users: 4, groupSize: 0, tag: 'a', squareThreads, squareReplies });
+    expect(square(-1, 0)).toThrow(/--square-threads/);
+    expect(square(1.5, 0)).toThrow(/--square-threads/);
+    expect(square(0, 10)).toThrow(/--square-replies/);
+    expect(square(10, -1)).toThrow(/--square-replies/);
+    expect(square(10, 100)).not.toThrow();
   });
 });
 

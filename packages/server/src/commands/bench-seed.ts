@@ -3,12 +3,18 @@
  * service (no verification codes, one password hashed once, a session and access token each);
  * friendships and the group go through the contacts service's own RPCs, which tell the
  * message service about the new conversations exactly as in production. Nothing here touches
- * a table: each service writes its own.
+ * a table: each service writes its own. The one exception is the square's board
+ * (`--square-threads`, `--square-replies`): a million posts are written in bulk through the
+ * square's own store (square.bench-seed.ts), not over RPC.
  */
 import fs from 'node:fs';
 import { contacts } from '@mychat/protocol';
 import { createApp, type App } from '../app.js';
 import { ConfigError } from '../kernel/config.js';
+import { createIdGenerator } from '../kernel/ids.js';
+import { seedSquareBoard, type SquareSeedOutput } from '../services/square/square.bench-seed.js';
+import { squareMigrations } from '../services/square/square.migrations.js';
+import { SquareStore } from '../services/square/square.repository.js';
 import { callHeaders, type Caller } from '../rpc/call-context.js';
 import { oneShot, type CommandContext } from './command.js';
 
@@ -27,6 +33,8 @@ export async function benchSeedCommand(
     tag: options.tag ?? Date.now().toString(36),
     pairs: options.pairs !== 'false',
     friends: Number(options.friends ?? 0),
+    squareThreads: Number(options['square-threads'] ?? 0),
+    squareReplies: Number(options['square-replies'] ?? 0),
   };
   const file = options.out;
   if (!file) throw new ConfigError('bench-seed needs --out=<file> for the tokens');
@@ -41,7 +49,8 @@ export async function benchSeedCommand(
     out(
       `seeded ${seeded.users.length} users, ${seeded.pairs.length} friend pairs` +
         `${seeded.friends ? `, ${seeded.friends} friends each` : ''}` +
-        `${seeded.group ? `, a group of ${seeded.group.members}` : ''} in ` +
+        `${seeded.group ? `, a group of ${seeded.group.members}` : ''}` +
+        `${seeded.square ? `, a board of ${seeded.square.threads} threads and ${seeded.square.replies} replies` : ''} in ` +
         `${((performance.now() - started) / 1000).toFixed(1)} s; tokens in ${file}`,
     );
   } finally {
@@ -65,6 +74,10 @@ export interface SeedPlan {
    * the pairs and the group.
    */
   friends?: number;
+  /** Threads of one public square board written in bulk (0, the default: no board). */
+  squareThreads?: number;
+  /** Replies spread over those threads, a few threads long and most short. */
+  squareReplies?: number;
 }
 
 export interface SeededUser {
@@ -84,6 +97,8 @@ export interface SeedOutput {
   group?: { id: string; members: number };
   /** Friends per user on the ring (see {@link SeedPlan.friends}); 0 when none. */
   friends: number;
+  /** The square's board, when asked for, with some of its threads and their reply counts. */
+  square?: SquareSeedOutput;
 }
 
 /** The friends of user `i` on the seed's ring of `users` with `friends` each (SeedPlan.friends). */
@@ -117,6 +132,11 @@ export function validatePlan(plan: SeedPlan): void {
   const f = plan.friends ?? 0;
   if (!Number.isInteger(f) || f < 0 || f % 2 !== 0 || f >= plan.users)
     throw new ConfigError('--friends must be an even integer from 0 to below --users');
+  const [t, r] = [plan.squareThreads ?? 0, plan.squareReplies ?? 0];
+  if (!Number.isInteger(t) || t < 0 || t > 10_000_000)
+    throw new ConfigError('--square-threads must be an integer from 0 to 10000000');
+  if (!Number.isInteger(r) || r < 0 || r > 100_000_000 || (r > 0 && t === 0))
+    throw new ConfigError('--square-replies must be an integer from 0 to 100000000, with --square-threads');
 }
 
 /** Seeds into a started app running auth, contacts and message. */
@@ -204,7 +224,21 @@ export async function benchSeed(app: App, plan: SeedPlan, concurrency = 8): Prom
     pairs,
     ...(group && { group }),
     friends: plan.friends ?? 0,
+    ...(plan.squareThreads ? { square: await seedSquare(app, plan, callers) } : {}),
   };
+}
+
+/** One public board of the square in bulk, its threads and replies by the seeded users. */
+async function seedSquare(app: App, plan: SeedPlan, callers: Caller[]): Promise<SquareSeedOutput> {
+  const sql = app.value('sql');
+  await sql.migrate('square', squareMigrations);
+  return seedSquareBoard(SquareStore.of(sql), createIdGenerator(app.config.nodeId), {
+    threads: plan.squareThreads ?? 0,
+    replies: plan.squareReplies ?? 0,
+    authorIds: callers.map((c) => c.userId),
+    sample: 2_000,
+    now: Date.now(),
+  });
 }
 
 async function inParallel<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * `mychat search reindex`: empties the search index and builds it again from every stored
- * message and moment. It runs the message and moments services in this process (on the
+ * message, moment and square post. It runs the message, moments and square services in this process (on the
  * configured database) and their indexers beside them; a server running meanwhile keeps serving search from what is rebuilt so
  * far, and its own indexer takes over where this one stops.
  */
@@ -10,11 +10,12 @@ import { ConfigError, type ConfigSources } from '../kernel/config.js';
 import { openIndex } from '../services/search/search.module.js';
 import { messageSource, SearchIndexer, type FeedSource } from '../services/search/search.indexer.js';
 import { momentSource } from '../services/search/search.moments.js';
+import { squareSource } from '../services/search/search.square.js';
 import { peerClients } from '../wiring/peers.js';
 import { searchDatabase } from '../wiring/search-database.js';
 
 export const SEARCH_USAGE =
-  'mychat search reindex     rebuild the search index from every stored message and moment';
+  'mychat search reindex     rebuild the search index from every stored message, moment and square post';
 
 export async function searchCommand(
   sub: string | undefined,
@@ -23,7 +24,7 @@ export async function searchCommand(
 ): Promise<number> {
   if (sub !== 'reindex') throw new ConfigError(`usage: ${SEARCH_USAGE}`);
   const app = createApp({
-    targets: ['message', 'moments'],
+    targets: ['message', 'moments', 'square'],
     config: { ...sources, flags: { ...sources.flags, 'http.port': '0', 'rpc.port': '0' } },
   });
   await app.start();
@@ -35,7 +36,7 @@ export async function searchCommand(
       const started = performance.now();
       await index.clear();
       const { search } = app.config;
-      const peers = peerClients(app.value('rpc'), ['message', 'moments']);
+      const peers = peerClients(app.value('rpc'), ['message', 'moments', 'square']);
       const indexer = (source: FeedSource) =>
         new SearchIndexer({
           index,
@@ -52,6 +53,7 @@ export async function searchCommand(
       for (const source of [
         messageSource(peers.message.internal),
         momentSource(peers.moments.internal, index),
+        squareSource(peers.square.internal, index),
       ])
         if (!(await indexer(source).catchUp())) {
           out('search index emptied; a running worker holds the indexer lease and rebuilds it');

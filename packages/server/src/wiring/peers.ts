@@ -42,7 +42,7 @@ export const SERVICE_APIS = {
   search: { public: search.SearchService },
   rooms: { public: rooms.RoomsService },
   calls: { public: calls.CallsService },
-  square: { public: square.SquareService },
+  square: { public: square.SquareService, internal: square.SquareInternalService },
   admin: { public: admin.AdminService, safety: admin.SafetyService, internal: admin.AdminInternalService },
   keys: { public: keys.KeysService },
 } as const;

@@ -156,7 +156,7 @@ export async function initSquareModule(
 export async function initSearchModule(
   deps: Pick<ModuleValues, 'sql' | 'rpc' | 'rpc-server'>,
   ctx: AppContext,
-  peers: Peers<'message' | 'contacts' | 'media' | 'moments'>,
+  peers: Peers<'message' | 'contacts' | 'media' | 'moments' | 'square'>,
 ): Promise<ServiceInstance<ModuleValues['search']>> {
   const { initSearch } = await import('../services/search/search.module.js');
   const { searchDatabase } = await import('./search-database.js');
@@ -177,7 +177,7 @@ export async function initSearchModule(
 export async function initWorkerModule(
   deps: Pick<ModuleValues, 'sql' | 'kv' | 'blob' | 'bus' | 'rpc' | 'metrics' | 'http-server'>,
   ctx: AppContext,
-  peers: Peers<'contacts' | 'message' | 'moments'>,
+  peers: Peers<'contacts' | 'message' | 'moments' | 'square'>,
 ): Promise<ServiceInstance<ModuleValues['worker']>> {
   const { initMediaWorker } = await import('../services/media/media.module.js');
   const { initMomentsFanout } = await import('../services/moments/moments.module.js');
@@ -218,7 +218,7 @@ export async function initWorkerModule(
 async function initWorkerSearchIndexer(
   deps: Pick<ModuleValues, 'sql' | 'metrics'>,
   ctx: AppContext,
-  peers: Peers<'message' | 'moments'>,
+  peers: Peers<'message' | 'moments' | 'square'>,
 ): Promise<{ start(): Promise<void>; stop(): Promise<void> }> {
   const { initSearchIndexer } = await import('../services/search/search.module.js');
   const { searchDatabase } = await import('./search-database.js');
@@ -283,14 +283,15 @@ export async function initPushSenderModule(
 }
 
 export async function initAdminModule(
-  deps: Pick<ModuleValues, 'sql' | 'kv' | 'rpc' | 'rpc-server' | 'metrics'>,
+  deps: Pick<ModuleValues, 'sql' | 'kv' | 'bus' | 'rpc' | 'rpc-server' | 'metrics'>,
   ctx: AppContext,
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media'>,
+  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'square'>,
 ): Promise<ServiceInstance<ModuleValues['admin']>> {
   const { initAdmin } = await import('../services/admin/admin.module.js');
   return initAdmin({
     sql: deps.sql,
     kv: deps.kv,
+    bus: deps.bus,
     metrics: deps.metrics,
     peers,
     ids: ctx.ids,

@@ -25,6 +25,11 @@ export const msgopsEn = {
     youUnpinned: 'You unpinned a message',
     reEdit: 'Re-edit',
     close: 'Close',
+    report: 'Report',
+    reportTitle: 'Report this message',
+    reportReason: 'Why? (the operators see this)',
+    reportSend: 'Send report',
+    reported: 'Reported. An operator will look at it.',
   },
   errors: {
     REACTION_LIMIT: 'This message already has 20 different reactions.',
@@ -56,6 +61,11 @@ export const msgopsZhCN: typeof msgopsEn = {
     youUnpinned: '你取消置顶了一条消息',
     reEdit: '重新编辑',
     close: '关闭',
+    report: '举报',
+    reportTitle: '举报这条消息',
+    reportReason: '举报原因（管理员可见）',
+    reportSend: '提交举报',
+    reported: '已举报，管理员会尽快处理。',
   },
   errors: {
     REACTION_LIMIT: '这条消息的表情回应已达 20 种。',

@@ -16,6 +16,7 @@ import { callHeaders } from '../../rpc/call-context.js';
 import type { AccessTokens } from '../../adapters/tokens/access-tokens.js';
 import type { SessionRevocations } from '../../contracts/sessions.js';
 import { decodeSessionEndedNotice, SESSION_ENDED_CHANNEL } from '../../contracts/session-ended-notice.js';
+import { decodeSystemNotice, SYSTEM_NOTICE_CHANNEL } from '../../contracts/system-notice.js';
 import type { ReadBudget } from '../read-budget.js';
 import { serverFrame } from './ws-codec.js';
 import { WsClose } from './ws-close-codes.js';
@@ -138,6 +139,7 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
   let stopping = false;
   let sweepTimer: NodeJS.Timeout | undefined;
   let sessionEnded: BusSubscription | undefined;
+  let systemNotices: BusSubscription | undefined;
 
   const refuse = (req: IncomingMessage, socket: Duplex, refusal: UpgradeRefusal) => {
     metrics.upgradesRefused.inc({ reason: refusal.reason });
@@ -216,6 +218,14 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
     lifecycle.onSessionEnded(ended.userId, ended.sessionId, ended.reason);
   };
 
+  /** An operator's notice to everyone: one frame, sent to every open socket of this gateway. */
+  const onSystemNotice = (payload: Uint8Array) => {
+    const value = decodeSystemNotice(payload);
+    if (!value) return void log.warn('ignored an undecodable system notice');
+    const frame = serverFrame(0, { case: 'systemNotice', value });
+    for (const conn of lifecycle.connections) conn.send(frame);
+  };
+
   /**
    * Tells open sockets to reconnect after a random delay up to `spreadMs` and closes them
    * (1012): on drain, and when pushes may have been missed. A reconnecting client syncs, so
@@ -256,6 +266,7 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
   return {
     async start() {
       sessionEnded = await d.bus.subscribe(SESSION_ENDED_CHANNEL, onSessionEnded);
+      systemNotices = await d.bus.subscribe(SYSTEM_NOTICE_CHANNEL, onSystemNotice);
       d.bus.onResume(onBusResumed);
       d.http.server.on('upgrade', onUpgrade);
       sweepTimer = setInterval(sweep, tickMs);
@@ -276,6 +287,7 @@ export function createWsGateway(d: WsGatewayDeps): WsGateway {
       await presence.flush();
       await users.clear();
       await sessionEnded?.unsubscribe();
+      await systemNotices?.unsubscribe();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };

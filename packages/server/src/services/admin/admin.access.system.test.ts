@@ -1,5 +1,5 @@
 import { Code, type ConnectError } from '@connectrpc/connect';
-import { admin, auth } from '@mychat/protocol';
+import { admin, auth, moments as momentsPb } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { device, expectReason } from '../../../test/helpers/auth-helpers.js';
 import { setupAvailable } from '../../../test/helpers/contacts-helpers.js';
@@ -258,8 +258,13 @@ describe.each(ADMIN_SETUPS)('the console: access, step-up, disabling ($name)', (
     const sent = await env.api.sendFriendRequest({ userId: target.id, note: '' }, friend.h);
     await env.api.respondFriendRequest({ requestId: sent.request!.id, action: 'accept' }, target.h);
     const group = await env.api.createGroup({ name: 'Club', memberIds: [friend.id] }, target.h);
+    const moments = env.server.client(momentsPb.MomentsService);
+    const posted = (await moments.publishMoment({ text: 'my last post' }, target.h)).moment!;
+    await moments.likeMoment({ momentId: posted.id }, friend.h);
     await stepUp(env, op);
     await env.console.deleteAccount({ userId: target.id, reason: 'owner asked' }, op.h);
+    // Its moments are gone for its friends too.
+    await expectReason(moments.getMoment({ momentId: posted.id }, friend.h), 'NOT_FOUND');
     await expectReason(env.authApi.getMe({}, target.h), 'SESSION_REVOKED');
     expect((await env.directory.getAccounts({ userIds: [target.id] })).accounts).toEqual([]);
     expect((await env.api.listFriends({}, friend.h)).friends).toEqual([]);

@@ -1,5 +1,6 @@
 import { admin as pb } from '@mychat/protocol';
 import type { Registry } from 'prom-client';
+import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
 import type { Clock } from '../../kernel/clock.js';
@@ -20,9 +21,14 @@ import { adminUsersRpc } from './admin.users.rpc.js';
 export interface AdminModuleDeps {
   sql: SqlDatabase;
   kv: Kv;
+  /** System notices go to every gateway's open sockets. */
+  bus: Bus;
   metrics: Registry;
-  /** Accounts and roles (auth), groups and contacts (contacts), messages, storage (media). */
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media'>;
+  /**
+   * Accounts and roles (auth), groups and contacts (contacts), messages, storage (media), the
+   * square's posts (square).
+   */
+  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'square'>;
   ids: IdGenerator;
   clock: Clock;
   logger: Logger;
@@ -52,6 +58,7 @@ export async function initAdmin(d: AdminModuleDeps): Promise<ServiceInstance<voi
     repo,
     dashboard,
     kv: d.kv,
+    bus: d.bus,
     ids: d.ids,
     clock: d.clock,
     logger: d.logger,

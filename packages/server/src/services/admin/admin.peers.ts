@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { admin as pb, type auth } from '@mychat/protocol';
+import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
@@ -12,11 +13,12 @@ import type { AdminRepository } from './admin.repository.js';
 
 /** What every part of the admin service shares. */
 export interface AdminParts {
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media'>;
+  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'square'>;
   access: ConsoleAccess;
   repo: AdminRepository;
   dashboard: DashboardMetrics;
   kv: Kv;
+  bus: Bus;
   ids: IdGenerator;
   clock: Clock;
   logger: Logger;

@@ -3,7 +3,8 @@ import { timestampMs } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
 import { admin as pb, message as msgpb } from '@mychat/protocol';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
-import { parseId } from '../../kernel/ids.js';
+import { isId, parseId } from '../../kernel/ids.js';
+import { encodeSystemNotice, SYSTEM_NOTICE_CHANNEL } from '../../contracts/system-notice.js';
 import { requireCaller } from '../../rpc/call-context.js';
 import { parseReason, ROLE_ADMIN, ROLE_MODERATOR } from './admin.access.js';
 import { ts, type AdminParts } from './admin.peers.js';
@@ -115,7 +116,7 @@ export function adminReportsRpc(
       if (!report) throw errors.notFound('no such report');
       if (report.status !== REPORT_OPEN)
         throw new AppError(ErrorCode.REPORT_RESOLVED, 'this report was already resolved');
-      if (req.remove) await takeDown(p, report, op.userId);
+      if (req.remove) await takeDown(p, report, op.userId, reason);
       const status = req.remove ? REPORT_REMOVED : REPORT_KEPT;
       if (!(await repo.resolve(report, status, op.userId, reason, p.clock.now())))
         throw new AppError(ErrorCode.REPORT_RESOLVED, 'this report was already resolved');
@@ -133,6 +134,13 @@ export function adminReportsRpc(
       const n: NoticeRow = { id: p.ids.next(), title, body, authorId: op.userId, createdAt: p.clock.now() };
       await repo.insertNotice(n);
       await access.audit(op, 'notice.publish', `notice:${n.id}`, title);
+      // Live to every open app; one who is offline reads it with ListSystemNotices.
+      await p.bus
+        .publish(
+          SYSTEM_NOTICE_CHANNEL,
+          encodeSystemNotice({ id: n.id, title, body, createdAtMs: n.createdAt }),
+        )
+        .catch((err: unknown) => p.logger.warn({ err, notice_id: n.id }, 'system notice not pushed'));
       return { notice: noticeMsg(n) };
     },
     async listAuditLog(req, ctx) {
@@ -153,14 +161,21 @@ export function adminReportsRpc(
   };
 }
 
-/** Takes the content down: a message is recalled for everyone; other kinds are their service's. */
-async function takeDown(p: AdminParts, r: ReportRow, moderatorId: string): Promise<void> {
+/**
+ * Takes the content down through the service that owns it: a message is recalled for
+ * everyone, a moment deleted, a square post removed (its author told the reason). Another
+ * kind has no owner to ask: the resolution records the decision and closes its reports.
+ */
+async function takeDown(p: AdminParts, r: ReportRow, moderatorId: string, reason: string): Promise<void> {
   if (r.kind === 'message') {
     const [conversationId, seq] = r.targetId.split(':');
     await p.peers.message.internal.moderatorRecall({ conversationId, seq: Number(seq), moderatorId });
+  } else if (r.kind === 'moment' && isId(r.targetId)) {
+    await p.peers.moments.internal.removeMoment({ momentId: r.targetId });
+  } else if (r.kind === 'square_post' && isId(r.targetId)) {
+    // The square keeps a reason of at most 500 characters (the console allows 1000).
+    await p.peers.square.internal.removePost({ postId: r.targetId, moderatorId, reason: clip(reason, 500) });
   }
-  // Other kinds (moments, square posts) are removed by their own services' moderation tools;
-  // the resolution here records the decision and closes every report on that content.
 }
 
 /** SafetyService (every signed-in user) and AdminInternalService (other services). */

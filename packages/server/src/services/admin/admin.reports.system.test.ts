@@ -1,6 +1,7 @@
-import { admin } from '@mychat/protocol';
+import { admin, moments } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectReason } from '../../../test/helpers/auth-helpers.js';
+import { connectAuthed, is } from '../../gateway/ws/ws.test-helpers.js';
 import { befriend, sendText, setupAvailable } from '../../../test/helpers/contacts-helpers.js';
 import {
   ADMIN_SETUPS,
@@ -124,10 +125,40 @@ describe.each(ADMIN_SETUPS)('the console: reports, notices, groups ($name)', (se
     await expectReason(env.console.listReports({ limit: 1000 }, op.h), 'INVALID_ARGUMENT');
   });
 
-  it('a system notice reaches every user', async (ctx) => {
+  it('a moment report resolved with "remove" deletes the post through the moments service', async (ctx) => {
+    if (!available) return ctx.skip();
+    const mod = await operator(env, 'Moment mod', 1);
+    const [author, friend] = [await newUser(env, 'Poster'), await newUser(env, 'Viewer')];
+    await befriend(env.api, author, friend);
+    const api = env.server.client(moments.MomentsService);
+    const post = (await api.publishMoment({ text: 'rude words' }, author.h)).moment!;
+    const internal = env.server.app.value('rpc').client(admin.AdminInternalService);
+    const { reportId } = await internal.fileReport({
+      kind: 'moment',
+      targetId: post.id,
+      reporterId: friend.id,
+      reason: 'rude',
+      snapshot: { authorId: author.id, text: 'rude words' },
+    });
+    await env.console.resolveReport({ reportId, remove: true, reason: 'insults' }, mod.h);
+    await expectReason(api.getMoment({ momentId: post.id }, author.h), 'NOT_FOUND');
+    await expectReason(api.getMoment({ momentId: post.id }, friend.h), 'NOT_FOUND');
+    // Asking again: there is nothing left to remove.
+    const m = env.server.app.value('rpc').client(moments.MomentsInternalService);
+    expect(await m.removeMoment({ momentId: post.id })).toMatchObject({ removed: false });
+    await expectReason(m.removeMoment({ momentId: 'x' }), 'INVALID_ARGUMENT');
+    await expectReason(m.purgeUserMoments({ userId: '' }), 'INVALID_ARGUMENT');
+  });
+
+  it('a system notice reaches every user, live on every open socket', async (ctx) => {
     if (!available) return ctx.skip();
     const op = await operator(env, 'Announcer');
     const user = await newUser(env, 'Reader');
+    const other = await newUser(env, 'Other reader');
+    const sockets = [
+      await connectAuthed(env.server, user.h.headers.authorization.slice(7)),
+      await connectAuthed(env.server, other.h.headers.authorization.slice(7)),
+    ];
     await stepUp(env, op);
     await expectReason(env.console.publishSystemNotice({ title: '', body: 'x' }, op.h), 'INVALID_ARGUMENT');
     await expectReason(
@@ -144,6 +175,15 @@ describe.each(ADMIN_SETUPS)('the console: reports, notices, groups ($name)', (se
       title: 'Upgrade tonight',
       body: '22:00-23:00 UTC',
     });
+    for (const s of sockets) {
+      const { frame } = await s.next(is('systemNotice'), 2_000);
+      expect(frame.body.value).toMatchObject({
+        id: n.notice!.id,
+        title: 'Upgrade tonight',
+        body: '22:00-23:00 UTC',
+      });
+      s.ws.close();
+    }
   });
 
   it('inspects, transfers and dissolves a group the operator is not in', async (ctx) => {

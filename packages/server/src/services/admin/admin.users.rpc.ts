@@ -123,7 +123,10 @@ export function adminUsersRpc(p: AdminParts): Pick<ServiceImpl<typeof pb.AdminSe
       if (userId === op.userId) throw notSelf('delete');
       await access.requireStepUp(op);
       await account(userId);
-      // Contacts first (it still looks the account up), then the account itself.
+      // What the account wrote (moments, the square), its contacts (contacts still looks the
+      // account up), then the account and its sessions.
+      await peers.moments.internal.purgeUserMoments({ userId });
+      await peers.square.internal.purgeUser({ userId });
       await contacts.purgeUser({ userId, requestId: op.requestId });
       await auth.purgeAccount({ userId });
       await access.audit(op, 'user.delete', `user:${userId}`, reason);

@@ -1,6 +1,7 @@
 /**
- * What the search service reads of moments (MomentsInternalService): the posts' text in id
- * order for its indexer, and which candidates a searcher may see now. Reads only.
+ * MomentsInternalService: for the search service, the posts' text in id order for its indexer
+ * and which candidates a searcher may see now; for the operator's console, taking a reported
+ * post down and deleting every post of a deleted account.
  */
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
@@ -11,6 +12,7 @@ import { callInfo } from '../../rpc/call-context.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Feed } from './moments.feed.js';
 import type { MomentsStore } from './moments.repository.js';
+import type { MomentsService } from './moments.service.js';
 
 /** Most posts one ListMomentsForIndex call returns. */
 export const MAX_INDEX_FEED = 1000;
@@ -23,11 +25,22 @@ const cursor = (raw: string, field: string): string | undefined => {
   return raw;
 };
 
+/** Posts read per page while purging an account. */
+const PURGE_PAGE = 200;
+
 export function momentsInternalRpc(d: {
   store: MomentsStore;
   feed: Feed;
+  posts: MomentsService;
   clock: Clock;
 }): ServiceImpl<typeof pb.MomentsInternalService> {
+  /** Deletes a post as its author would (likes, comments, notices, pointers, files). */
+  const removeAsAuthor = async (momentId: string, requestId: string): Promise<boolean> => {
+    const post = await d.store.posts.get(momentId);
+    if (!post) return false;
+    await d.posts.delete({ userId: post.authorId, sessionId: '', requestId }, post.id);
+    return true;
+  };
   return {
     async listMomentsForIndex(req) {
       const after = cursor(req.afterCursor, 'afterCursor');
@@ -63,6 +76,22 @@ export function momentsInternalRpc(d: {
         visibleIds: seen.filter((s) => s.access !== 'none').map((s) => s.post.id),
         goneIds: ids.filter((id) => !posts.has(id)),
       };
+    },
+
+    async removeMoment(req, ctx: HandlerContext) {
+      const id = parseId(req.momentId, 'momentId');
+      return { removed: await removeAsAuthor(id, callInfo(ctx).requestId) };
+    },
+
+    async purgeUserMoments(req, ctx: HandlerContext) {
+      const userId = parseId(req.userId, 'userId');
+      let removed = 0;
+      for (;;) {
+        const page = await d.store.posts.album(userId, '', 0, PURGE_PAGE);
+        for (const p of page) if (await removeAsAuthor(p.id, callInfo(ctx).requestId)) removed++;
+        if (page.length < PURGE_PAGE) break;
+      }
+      return { momentsRemoved: removed };
     },
   };
 }

@@ -79,7 +79,7 @@ export async function initMoments(d: MomentsModuleDeps): Promise<ServiceInstance
     value: undefined,
     rpc: [
       serves(pb.MomentsService, momentsRpc({ limits, posts, timeline, interactions, notices, settings })),
-      serves(pb.MomentsInternalService, momentsInternalRpc({ store, feed, clock: d.clock })),
+      serves(pb.MomentsInternalService, momentsInternalRpc({ store, feed, posts, clock: d.clock })),
     ],
   };
 }

@@ -13,13 +13,17 @@ import { messageSource, SearchIndexer, type FeedSource } from './search.indexer.
 import { MomentSearch, momentSource } from './search.moments.js';
 import { searchMigrations } from './search.migrations.js';
 import { searchRpc } from './search.rpc.js';
+import { SquareSearch, squareSource } from './search.square.js';
 import { MessageSearch, type WindowSource } from './search.service.js';
 
 export interface SearchModuleDeps {
   /** The index's database (see search.config.ts, `sqlUrl`). */
   sql: SqlDatabase;
-  /** Read windows (message), friends and groups (contacts), the drive (media), posts (moments). */
-  peers: Peers<'message' | 'contacts' | 'media' | 'moments'>;
+  /**
+   * Read windows (message), friends and groups (contacts), the drive (media), posts (moments),
+   * the boards and posts of the square (square).
+   */
+  peers: Peers<'message' | 'contacts' | 'media' | 'moments' | 'square'>;
   clock: Clock;
   logger: Logger;
 }
@@ -55,13 +59,14 @@ export async function initSearch(d: SearchModuleDeps): Promise<ServiceInstance<v
       friends: d.peers.contacts.internal,
       moments: d.peers.moments.internal,
     }),
+    square: new SquareSearch({ index, square: d.peers.square.internal }),
   });
   return { value: undefined, rpc: [serves(pb.SearchService, rpc)] };
 }
 
 export interface IndexerModuleDeps {
   sql: SqlDatabase;
-  peers: Peers<'message' | 'moments'>;
+  peers: Peers<'message' | 'moments' | 'square'>;
   metrics: Registry;
   clock: Clock;
   logger: Logger;
@@ -69,14 +74,17 @@ export interface IndexerModuleDeps {
   config: { pollIntervalMs: number; batchSize: number; settleSeconds: number };
 }
 
-/** The indexers the worker runs: one follows the message service's feed, one the posts of moments. */
+/**
+ * The indexers the worker runs: one follows the message service's feed, one the posts of
+ * moments, one the posts of the square.
+ */
 export async function initSearchIndexer(
   d: IndexerModuleDeps,
-): Promise<ModuleInstance<{ messages: SearchIndexer; moments: SearchIndexer }>> {
+): Promise<ModuleInstance<{ messages: SearchIndexer; moments: SearchIndexer; square: SearchIndexer }>> {
   const index = await openIndex(d.sql);
   const indexed = new Counter({
     name: 'mychat_search_indexed_messages_total',
-    help: 'Messages (feed=messages) and posts (feed=moments) the search indexers read (each once, young ones twice)',
+    help: 'Messages (feed=messages) and posts (feed=moments, feed=square) the search indexers read (each once, young ones twice)',
     labelNames: ['feed'],
     registers: [d.metrics],
   });
@@ -87,7 +95,7 @@ export async function initSearchIndexer(
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
     registers: [d.metrics],
   });
-  const make = (feed: 'messages' | 'moments', source: FeedSource) =>
+  const make = (feed: 'messages' | 'moments' | 'square', source: FeedSource) =>
     new SearchIndexer({
       index,
       source,
@@ -102,14 +110,16 @@ export async function initSearchIndexer(
     });
   const messages = make('messages', messageSource(d.peers.message.internal));
   const moments = make('moments', momentSource(d.peers.moments.internal, index));
+  const square = make('square', squareSource(d.peers.square.internal, index));
   return {
-    value: { messages, moments },
+    value: { messages, moments, square },
     start: async () => {
       messages.start();
       moments.start();
+      square.start();
     },
     stop: async () => {
-      await Promise.all([messages.stop(), moments.stop()]);
+      await Promise.all([messages.stop(), moments.stop(), square.stop()]);
     },
   };
 }

@@ -1,16 +1,17 @@
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import type { Timestamp } from '@bufbuild/protobuf/wkt';
-import type { ServiceImpl } from '@connectrpc/connect';
+import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import { message as msg, search as pb } from '@mychat/protocol';
 import { errors } from '../../kernel/errors.js';
 import { isId, parseId } from '../../kernel/ids.js';
-import { callInfo, requireCaller } from '../../rpc/call-context.js';
+import { callInfo, requireCaller, type Caller } from '../../rpc/call-context.js';
 import type { ContactSearch } from './search.contacts.js';
 import type { DriveSearch } from './search.drive.js';
 import { NAME_QUERY_MAX_CHARS } from './search.names.js';
 import type { MomentSearch } from './search.moments.js';
+import type { SquareSearch } from './search.square.js';
 import type { HitCursor } from './search.port.js';
-import { typesOfKind, type MessageSearch } from './search.service.js';
+import { typesOfKind, type MessageSearch, type Page } from './search.service.js';
 import { QUERY_MAX_CHARS } from './search.text.js';
 
 /** Hits per page: default and most. */
@@ -70,6 +71,7 @@ export function searchRpc(d: {
   contacts: ContactSearch;
   drive: DriveSearch;
   moments: MomentSearch;
+  square: SquareSearch;
 }): ServiceImpl<typeof pb.SearchService> {
   return {
     async searchMessages(req, ctx) {
@@ -132,16 +134,31 @@ export function searchRpc(d: {
     },
 
     async searchMoments(req, ctx) {
-      const caller = requireCaller(ctx);
-      const query = parseQueryText(req.query, QUERY_MAX_CHARS);
-      const limit = parseLimit(req.limit);
-      const after = decodePageToken(req.pageToken, 'time');
-      const r = await d.moments.search(caller, callInfo(ctx).requestId, {
-        query,
-        limit,
-        ...(after && { after }),
-      });
-      return { hits: r.items, nextPageToken: r.next ? encodePageToken('time', r.next) : '' };
+      return postSearch(d.moments, req, ctx);
+    },
+
+    async searchSquare(req, ctx) {
+      return postSearch(d.square, req, ctx);
     },
   };
+}
+
+/** SearchMoments and SearchSquare: a query, newest first, paged by a token. */
+async function postSearch<T>(
+  by: {
+    search(
+      caller: Caller,
+      requestId: string,
+      input: { query: string; limit: number; after?: HitCursor },
+    ): Promise<Page<T>>;
+  },
+  req: { query: string; limit: number; pageToken: string },
+  ctx: HandlerContext,
+): Promise<{ hits: T[]; nextPageToken: string }> {
+  const caller = requireCaller(ctx);
+  const query = parseQueryText(req.query, QUERY_MAX_CHARS);
+  const limit = parseLimit(req.limit);
+  const after = decodePageToken(req.pageToken, 'time');
+  const r = await by.search(caller, callInfo(ctx).requestId, { query, limit, ...(after && { after }) });
+  return { hits: r.items, nextPageToken: r.next ? encodePageToken('time', r.next) : '' };
 }

@@ -11,8 +11,11 @@ import type { SquareConfig } from './square.config.js';
 import { squareMigrations } from './square.migrations.js';
 import { Moderation } from './square.moderation.js';
 import { Notices } from './square.notices.js';
+import { IndexFeed } from './square.index-feed.js';
+import { squareInternalRpc } from './square.internal.rpc.js';
 import { Contacts, SquareMedia, SquarePush } from './square.peers.js';
 import { Posts } from './square.posts.js';
+import { Purge } from './square.purge.js';
 import { Reader } from './square.reader.js';
 import { SquareStore } from './square.repository.js';
 import { squareRpc } from './square.rpc.js';
@@ -30,7 +33,7 @@ export interface SquareModuleDeps {
 
 /**
  * Builds the square (boards, threads, replies, moderation, notices), migrates its tables and
- * returns SquareService for the wiring to serve.
+ * returns SquareService and SquareInternalService (the search indexer's feed) for the wiring to serve.
  */
 export async function initSquare(d: SquareModuleDeps): Promise<ServiceInstance<void>> {
   await d.sql.migrate('square', squareMigrations);
@@ -58,6 +61,10 @@ export async function initSquare(d: SquareModuleDeps): Promise<ServiceInstance<v
       serves(
         pb.SquareService,
         squareRpc({ reader, posts, moderation, notices }, () => d.clock.now()),
+      ),
+      serves(
+        pb.SquareInternalService,
+        squareInternalRpc(new IndexFeed({ store, access }), new Purge({ store, posts })),
       ),
     ],
   };

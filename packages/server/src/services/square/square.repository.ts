@@ -172,25 +172,32 @@ export class SquareStore {
   }
 
   async insertThread(t: ThreadRow): Promise<void> {
+    await this.insertThreads([t]);
+  }
+
+  /** Inserts threads in one statement (the benchmark's seed writes them by the hundred). */
+  async insertThreads(list: readonly ThreadRow[]): Promise<void> {
     await this.db
       .insertInto('square_threads')
-      .values({
-        id: t.id,
-        board_id: t.boardId,
-        author_id: t.authorId,
-        title: t.title,
-        excerpt: t.excerpt,
-        first_post_id: t.firstPostId,
-        post_seq: t.postSeq,
-        reply_count: t.replyCount,
-        like_count: t.likeCount,
-        hot: t.hot,
-        pinned: t.pinned ? 1 : 0,
-        locked: t.locked ? 1 : 0,
-        removed: 0,
-        created_at: t.createdAt,
-        last_reply_at: t.lastReplyAt,
-      })
+      .values(
+        list.map((t) => ({
+          id: t.id,
+          board_id: t.boardId,
+          author_id: t.authorId,
+          title: t.title,
+          excerpt: t.excerpt,
+          first_post_id: t.firstPostId,
+          post_seq: t.postSeq,
+          reply_count: t.replyCount,
+          like_count: t.likeCount,
+          hot: t.hot,
+          pinned: t.pinned ? 1 : 0,
+          locked: t.locked ? 1 : 0,
+          removed: 0,
+          created_at: t.createdAt,
+          last_reply_at: t.lastReplyAt,
+        })),
+      )
       .execute();
   }
 
@@ -234,9 +241,12 @@ export class SquareStore {
       q =
         col === 'id'
           ? q.where('id', '<', after.id)
-          : q.where((w) =>
-              w.or([w(col, '<', after.key), w.and([w(col, '=', after.key), w('id', '<', after.id)])]),
-            );
+          : // `col <= key` first: a range bound on the sort's index for every engine's planner
+            // (SQLite derives it from the OR alone; without it a PostgreSQL or MariaDB scan of a
+            // deep page would start at the top of the board and filter every row above).
+            q
+              .where(col, '<=', after.key)
+              .where((w) => w.or([w(col, '<', after.key), w('id', '<', after.id)]));
     const rows = await q.orderBy(col, 'desc').orderBy('id', 'desc').limit(limit).execute();
     return rows.map(toThread);
   }
@@ -294,24 +304,31 @@ export class SquareStore {
   }
 
   async insertPost(p: PostRow): Promise<void> {
+    await this.insertPosts([p]);
+  }
+
+  /** Inserts new posts (no likes, not removed, not edited) in one statement. */
+  async insertPosts(list: readonly PostRow[]): Promise<void> {
     await this.db
       .insertInto('square_posts')
-      .values({
-        id: p.id,
-        thread_id: p.threadId,
-        author_id: p.authorId,
-        floor: p.floor,
-        body: p.body,
-        html: p.html,
-        quote_post_id: p.quotePostId || null,
-        media: JSON.stringify(p.media),
-        mentions: p.mentions.join(','),
-        like_count: 0,
-        removed: 0,
-        removed_reason: '',
-        edited_at: 0,
-        created_at: p.createdAt,
-      })
+      .values(
+        list.map((p) => ({
+          id: p.id,
+          thread_id: p.threadId,
+          author_id: p.authorId,
+          floor: p.floor,
+          body: p.body,
+          html: p.html,
+          quote_post_id: p.quotePostId || null,
+          media: JSON.stringify(p.media),
+          mentions: p.mentions.join(','),
+          like_count: 0,
+          removed: 0,
+          removed_reason: '',
+          edited_at: 0,
+          created_at: p.createdAt,
+        })),
+      )
       .execute();
   }
 

@@ -33,10 +33,12 @@ export async function startSquareEnv(
   setup: ContactsSetup,
   square: Record<string, unknown> = {},
   clock?: Clock,
+  /** Other modules' settings. */
+  others: Record<string, unknown> = {},
 ): Promise<SquareEnv> {
   const env = await startContactsEnv(
     setup,
-    { square: { postsPerMinute: 10_000, newAccountPostsPerDay: 100_000, ...square } },
+    { ...others, square: { postsPerMinute: 10_000, newAccountPostsPerDay: 100_000, ...square } },
     clock,
   );
   return {

@@ -35,6 +35,8 @@ export const useMsgOpsStore = defineStore('msgops', () => {
   /** The pinned messages fetched per conversation, by seq. */
   const pinned = reactive<Record<string, Record<number, ChatMessage>>>({});
   const notice = ref('');
+  /** The message whose report dialog is open. */
+  const reporting = ref<ChatMessage | null>(null);
 
   client.on('messageUpdated', (m) => {
     const th = chat.threads[m.conversationId];
@@ -47,9 +49,27 @@ export const useMsgOpsStore = defineStore('msgops', () => {
     if (pins?.[m.seq]) pins[m.seq] = m;
   });
 
-  function fail(e: unknown) {
-    notice.value = errorText(e);
+  function flash(text: string) {
+    notice.value = text;
     setTimeout(() => (notice.value = ''), 4000);
+  }
+  const fail = (e: unknown) => flash(errorText(e));
+
+  /**
+   * Reports the message in the open dialog to the operators (SafetyService), with a reason.
+   * The console's SDK part loads only now: the chat's first download does not carry it.
+   */
+  async function sendReport(reason: string) {
+    const m = reporting.value;
+    reporting.value = null;
+    if (!m) return;
+    try {
+      const { AdminApi } = await import('@mychat/sdk/admin');
+      await new AdminApi(client).reportMessage(m.conversationId, m.seq, reason.trim());
+      flash(t('msgops.reported'));
+    } catch (e) {
+      fail(e);
+    }
   }
 
   /** Adds the user's reaction, or takes it off when they already have it. */
@@ -132,7 +152,10 @@ export const useMsgOpsStore = defineStore('msgops', () => {
     if (v) chat.drafts[conversationId] = v.text;
   }
 
-  /** The actions of a message's menu: react, edit (one's own text, within a day), pin or unpin. */
+  /**
+   * The actions of a message's menu: react, edit (one's own text, within a day), pin or unpin,
+   * report (someone else's).
+   */
   function menuItems(m: ChatMessage, mine: boolean, canPin: boolean, x: number, y: number): MenuItem[] {
     if (m.recalled || !['text', 'image', 'voice', 'video', 'file'].includes(m.content.type)) return [];
     const items: MenuItem[] = [{ label: t('msgops.react'), action: () => (picking.value = { m, x, y }) }];
@@ -144,6 +167,7 @@ export const useMsgOpsStore = defineStore('msgops', () => {
         label: t(isPinned ? 'msgops.unpin' : 'msgops.pin'),
         action: () => void setPin(m, !isPinned),
       });
+    if (!mine) items.push({ label: t('msgops.report'), action: () => (reporting.value = m) });
     return items;
   }
 
@@ -152,6 +176,8 @@ export const useMsgOpsStore = defineStore('msgops', () => {
     picking,
     pinned,
     notice,
+    reporting,
+    sendReport,
     toggle,
     startEdit,
     cancelEdit,

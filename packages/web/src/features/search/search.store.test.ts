@@ -42,6 +42,21 @@ describe('search store', () => {
       moments: async (q: string) => ({
         hits: [{ momentId: 'p1', authorId: 'u', createdAt: 1, snippet: q, highlights: [] }],
       }),
+      square: async (q: string) => ({
+        hits: [
+          {
+            postId: 's1',
+            threadId: 't1',
+            boardId: 'b1',
+            threadTitle: 'Park',
+            floor: 0,
+            authorId: 'u',
+            createdAt: 1,
+            snippet: q,
+            highlights: [],
+          },
+        ],
+      }),
     });
     const s = useSearchStore();
     s.setQuery('公');
@@ -57,6 +72,10 @@ describe('search store', () => {
     expect(fake.calls.filter((c) => c.startsWith('search.moments'))).toEqual([
       'search.moments("公园",{"limit":10})',
     ]);
+    expect(s.results?.square.map((p) => p.threadId)).toEqual(['t1']);
+    expect(fake.calls.filter((c) => c.startsWith('search.square'))).toEqual([
+      'search.square("公园",{"limit":10})',
+    ]);
     s.setQuery('  ');
     expect(s.results).toBeNull();
   });
@@ -71,6 +90,7 @@ describe('search store', () => {
       },
       files: async () => ({ chatFiles: [], driveFiles: [] }),
       moments: async () => ({ hits: [] }),
+      square: async () => ({ hits: [] }),
     });
     const s = useSearchStore();
     s.setQuery('slow');
@@ -93,6 +113,9 @@ describe('search store', () => {
       moments: async () => {
         throw new Error('down');
       },
+      square: async () => {
+        throw new Error('down');
+      },
     });
     const s = useSearchStore();
     s.setQuery('x');
@@ -100,6 +123,7 @@ describe('search store', () => {
     expect(s.error).not.toBe('');
     expect(s.results?.firstHit.c?.seq).toBe(1);
     expect(s.results?.moments).toEqual([]);
+    expect(s.results?.square).toEqual([]);
   });
 });
 

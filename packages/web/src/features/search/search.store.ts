@@ -7,6 +7,7 @@ import type {
   MessageHit,
   MessageSearchResult,
   MomentHit,
+  SquareHit,
 } from '@mychat/sdk';
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
@@ -28,6 +29,8 @@ export interface SearchResults {
   driveFiles: DriveFileHit[];
   /** Posts of mine and my friends' that I may see. */
   moments: MomentHit[];
+  /** Threads and replies of the square's boards I may read. */
+  square: SquareHit[];
 }
 
 /** The hits of one conversation, paged (the panel's drill-down and the in-chat search). */
@@ -79,15 +82,16 @@ export const useSearchStore = defineStore('search', () => {
   async function search(q: string) {
     const mine = ++run;
     error.value = '';
-    const [people, messages, files, moments] = await Promise.allSettled([
+    const [people, messages, files, moments, square] = await Promise.allSettled([
       client.search.contacts(q, { limit: 20 }),
       client.search.messages(q, { limit: 50 }),
       client.search.files(q, { limit: 10 }),
       client.search.moments(q, { limit: 10 }),
+      client.search.square(q, { limit: 10 }),
     ]);
     if (mine !== run) return;
     loading.value = false;
-    const failed = [people, messages, files, moments].find((r) => r.status === 'rejected');
+    const failed = [people, messages, files, moments, square].find((r) => r.status === 'rejected');
     if (failed) error.value = errorText((failed as PromiseRejectedResult).reason);
     const firstHit: Record<string, MessageHit> = {};
     const m = messages.status === 'fulfilled' ? messages.value : undefined;
@@ -101,6 +105,7 @@ export const useSearchStore = defineStore('search', () => {
       chatFiles: files.status === 'fulfilled' ? files.value.chatFiles : [],
       driveFiles: files.status === 'fulfilled' ? files.value.driveFiles : [],
       moments: moments.status === 'fulfilled' ? moments.value.hits : [],
+      square: square.status === 'fulfilled' ? square.value.hits : [],
     };
   }
 

@@ -44,12 +44,41 @@ export const useSquareStore = defineStore('square', () => {
     postsCursor.value = r.nextCursor;
   }
 
-  async function createThread(boardId: string, title: string, body: string) {
-    return client.square.createThread(boardId, title, { body });
+  /** The images of a post, uploaded through the media service (each ready before the post). */
+  async function upload(files: readonly File[]): Promise<string[]> {
+    return Promise.all(
+      files.map(async (f) => {
+        const m = await client.media.upload(f, { name: f.name, kind: 'image' });
+        return m.status === 'ready' ? m.id : (await client.media.whenReady(m.id)).id;
+      }),
+    );
   }
 
-  async function reply(threadId: string, body: string, quotePostId?: string) {
-    const p = await client.square.reply(threadId, { body, ...(quotePostId && { quotePostId }) });
+  async function createThread(
+    boardId: string,
+    title: string,
+    body: string,
+    files: readonly File[] = [],
+    mentions: string[] = [],
+  ) {
+    const images = await upload(files);
+    return client.square.createThread(boardId, title, { body, images, mentions });
+  }
+
+  async function reply(
+    threadId: string,
+    body: string,
+    quotePostId?: string,
+    files: readonly File[] = [],
+    mentions: string[] = [],
+  ) {
+    const images = await upload(files);
+    const p = await client.square.reply(threadId, {
+      body,
+      images,
+      mentions,
+      ...(quotePostId && { quotePostId }),
+    });
     if (!postsCursor.value) posts.value = [...posts.value, p];
     return p;
   }

@@ -20,7 +20,7 @@ import type { Message } from '@bufbuild/protobuf';
 export const file_mychat_search_v1_search: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'Ch1teWNoYXQvc2VhcmNoL3YxL3NlYXJjaC5wcm90bxIQbXljaGF0LnNlYXJjaC52MSL5AQoVU2VhcmNoTWVzc2FnZXNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRIRCglzZW5kZXJfaWQYAyABKAkSLAoEdHlwZRgEIAEoDjIeLm15Y2hhdC5tZXNzYWdlLnYxLk1lc3NhZ2VUeXBlEikKBXNpbmNlGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbGltaXQYByABKAUSEgoKcGFnZV90b2tlbhgIIAEoCSInCglIaWdobGlnaHQSDQoFc3RhcnQYASABKAUSCwoDZW5kGAIgASgFIvkBCgpNZXNzYWdlSGl0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRILCgNzZXEYAiABKA0SEgoKbWVzc2FnZV9pZBgDIAEoCRIRCglzZW5kZXJfaWQYBCABKAkSLAoEdHlwZRgFIAEoDjIeLm15Y2hhdC5tZXNzYWdlLnYxLk1lc3NhZ2VUeXBlEi4KCmNyZWF0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3NuaXBwZXQYByABKAkSLwoKaGlnaGxpZ2h0cxgIIAMoCzIbLm15Y2hhdC5zZWFyY2gudjEuSGlnaGxpZ2h0InkKEENvbnZlcnNhdGlvbkhpdHMSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg0KBWNvdW50GAIgASgFEhAKCGxhc3Rfc2VxGAMgASgNEisKB2xhc3RfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpgBChZTZWFyY2hNZXNzYWdlc1Jlc3BvbnNlEioKBGhpdHMYASADKAsyHC5teWNoYXQuc2VhcmNoLnYxLk1lc3NhZ2VIaXQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEjkKDWNvbnZlcnNhdGlvbnMYAyADKAsyIi5teWNoYXQuc2VhcmNoLnYxLkNvbnZlcnNhdGlvbkhpdHMiNQoVU2VhcmNoQ29udGFjdHNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEg0KBWxpbWl0GAIgASgFIlkKCUZyaWVuZEhpdBIqCgZmcmllbmQYASABKAsyGi5teWNoYXQuY29udGFjdHMudjEuRnJpZW5kEg0KBWZpZWxkGAIgASgJEhEKCWJ5X3BpbnlpbhgDIAEoCCJsCghHcm91cEhpdBIoCgVncm91cBgBIAEoCzIZLm15Y2hhdC5jb250YWN0cy52MS5Hcm91cBINCgVmaWVsZBgCIAEoCRIRCglieV9waW55aW4YAyABKAgSFAoMbWVtYmVyX25hbWVzGAQgAygJInIKFlNlYXJjaENvbnRhY3RzUmVzcG9uc2USLAoHZnJpZW5kcxgBIAMoCzIbLm15Y2hhdC5zZWFyY2gudjEuRnJpZW5kSGl0EioKBmdyb3VwcxgCIAMoCzIaLm15Y2hhdC5zZWFyY2gudjEuR3JvdXBIaXQiiQEKElNlYXJjaEZpbGVzUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIoCgRraW5kGAIgASgOMhoubXljaGF0LnNlYXJjaC52MS5GaWxlS2luZBINCgVsaW1pdBgDIAEoBRISCgpwYWdlX3Rva2VuGAQgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgFIAEoCSKjAQoLQ2hhdEZpbGVIaXQSKwoHbWVzc2FnZRgBIAEoCzIaLm15Y2hhdC5tZXNzYWdlLnYxLk1lc3NhZ2USDAoEbmFtZRgCIAEoCRIoCgRraW5kGAMgASgOMhoubXljaGF0LnNlYXJjaC52MS5GaWxlS2luZBIvCgpoaWdobGlnaHRzGAQgAygLMhsubXljaGF0LnNlYXJjaC52MS5IaWdobGlnaHQilQEKDERyaXZlRmlsZUhpdBIqCgVlbnRyeRgBIAEoCzIbLm15Y2hhdC5tZWRpYS52MS5Ecml2ZUVudHJ5EigKBGtpbmQYAiABKA4yGi5teWNoYXQuc2VhcmNoLnYxLkZpbGVLaW5kEi8KCmhpZ2hsaWdodHMYAyADKAsyGy5teWNoYXQuc2VhcmNoLnYxLkhpZ2hsaWdodCKWAQoTU2VhcmNoRmlsZXNSZXNwb25zZRIxCgpjaGF0X2ZpbGVzGAEgAygLMh0ubXljaGF0LnNlYXJjaC52MS5DaGF0RmlsZUhpdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSMwoLZHJpdmVfZmlsZXMYAyADKAsyHi5teWNoYXQuc2VhcmNoLnYxLkRyaXZlRmlsZUhpdCJIChRTZWFyY2hNb21lbnRzUmVxdWVzdBINCgVxdWVyeRgBIAEoCRINCgVsaW1pdBgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIqMBCglNb21lbnRIaXQSEQoJbW9tZW50X2lkGAEgASgJEhEKCWF1dGhvcl9pZBgCIAEoCRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdzbmlwcGV0GAQgASgJEi8KCmhpZ2hsaWdodHMYBSADKAsyGy5teWNoYXQuc2VhcmNoLnYxLkhpZ2hsaWdodCJbChVTZWFyY2hNb21lbnRzUmVzcG9uc2USKQoEaGl0cxgBIAMoCzIbLm15Y2hhdC5zZWFyY2gudjEuTW9tZW50SGl0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSpjCghGaWxlS2luZBIZChVGSUxFX0tJTkRfVU5TUEVDSUZJRUQQABISCg5GSUxFX0tJTkRfRklMRRABEhMKD0ZJTEVfS0lORF9JTUFHRRACEhMKD0ZJTEVfS0lORF9WSURFTxADMpcDCg1TZWFyY2hTZXJ2aWNlEmMKDlNlYXJjaE1lc3NhZ2VzEicubXljaGF0LnNlYXJjaC52MS5TZWFyY2hNZXNzYWdlc1JlcXVlc3QaKC5teWNoYXQuc2VhcmNoLnYxLlNlYXJjaE1lc3NhZ2VzUmVzcG9uc2USYwoOU2VhcmNoQ29udGFjdHMSJy5teWNoYXQuc2VhcmNoLnYxLlNlYXJjaENvbnRhY3RzUmVxdWVzdBooLm15Y2hhdC5zZWFyY2gudjEuU2VhcmNoQ29udGFjdHNSZXNwb25zZRJaCgtTZWFyY2hGaWxlcxIkLm15Y2hhdC5zZWFyY2gudjEuU2VhcmNoRmlsZXNSZXF1ZXN0GiUubXljaGF0LnNlYXJjaC52MS5TZWFyY2hGaWxlc1Jlc3BvbnNlEmAKDVNlYXJjaE1vbWVudHMSJi5teWNoYXQuc2VhcmNoLnYxLlNlYXJjaE1vbWVudHNSZXF1ZXN0GicubXljaGF0LnNlYXJjaC52MS5TZWFyY2hNb21lbnRzUmVzcG9uc2ViBnByb3RvMw',
+    'Ch1teWNoYXQvc2VhcmNoL3YxL3NlYXJjaC5wcm90bxIQbXljaGF0LnNlYXJjaC52MSL5AQoVU2VhcmNoTWVzc2FnZXNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgCIAEoCRIRCglzZW5kZXJfaWQYAyABKAkSLAoEdHlwZRgEIAEoDjIeLm15Y2hhdC5tZXNzYWdlLnYxLk1lc3NhZ2VUeXBlEikKBXNpbmNlGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbGltaXQYByABKAUSEgoKcGFnZV90b2tlbhgIIAEoCSInCglIaWdobGlnaHQSDQoFc3RhcnQYASABKAUSCwoDZW5kGAIgASgFIvkBCgpNZXNzYWdlSGl0EhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRILCgNzZXEYAiABKA0SEgoKbWVzc2FnZV9pZBgDIAEoCRIRCglzZW5kZXJfaWQYBCABKAkSLAoEdHlwZRgFIAEoDjIeLm15Y2hhdC5tZXNzYWdlLnYxLk1lc3NhZ2VUeXBlEi4KCmNyZWF0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3NuaXBwZXQYByABKAkSLwoKaGlnaGxpZ2h0cxgIIAMoCzIbLm15Y2hhdC5zZWFyY2gudjEuSGlnaGxpZ2h0InkKEENvbnZlcnNhdGlvbkhpdHMSFwoPY29udmVyc2F0aW9uX2lkGAEgASgJEg0KBWNvdW50GAIgASgFEhAKCGxhc3Rfc2VxGAMgASgNEisKB2xhc3RfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpgBChZTZWFyY2hNZXNzYWdlc1Jlc3BvbnNlEioKBGhpdHMYASADKAsyHC5teWNoYXQuc2VhcmNoLnYxLk1lc3NhZ2VIaXQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEjkKDWNvbnZlcnNhdGlvbnMYAyADKAsyIi5teWNoYXQuc2VhcmNoLnYxLkNvbnZlcnNhdGlvbkhpdHMiNQoVU2VhcmNoQ29udGFjdHNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEg0KBWxpbWl0GAIgASgFIlkKCUZyaWVuZEhpdBIqCgZmcmllbmQYASABKAsyGi5teWNoYXQuY29udGFjdHMudjEuRnJpZW5kEg0KBWZpZWxkGAIgASgJEhEKCWJ5X3BpbnlpbhgDIAEoCCJsCghHcm91cEhpdBIoCgVncm91cBgBIAEoCzIZLm15Y2hhdC5jb250YWN0cy52MS5Hcm91cBINCgVmaWVsZBgCIAEoCRIRCglieV9waW55aW4YAyABKAgSFAoMbWVtYmVyX25hbWVzGAQgAygJInIKFlNlYXJjaENvbnRhY3RzUmVzcG9uc2USLAoHZnJpZW5kcxgBIAMoCzIbLm15Y2hhdC5zZWFyY2gudjEuRnJpZW5kSGl0EioKBmdyb3VwcxgCIAMoCzIaLm15Y2hhdC5zZWFyY2gudjEuR3JvdXBIaXQiiQEKElNlYXJjaEZpbGVzUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIoCgRraW5kGAIgASgOMhoubXljaGF0LnNlYXJjaC52MS5GaWxlS2luZBINCgVsaW1pdBgDIAEoBRISCgpwYWdlX3Rva2VuGAQgASgJEhcKD2NvbnZlcnNhdGlvbl9pZBgFIAEoCSKjAQoLQ2hhdEZpbGVIaXQSKwoHbWVzc2FnZRgBIAEoCzIaLm15Y2hhdC5tZXNzYWdlLnYxLk1lc3NhZ2USDAoEbmFtZRgCIAEoCRIoCgRraW5kGAMgASgOMhoubXljaGF0LnNlYXJjaC52MS5GaWxlS2luZBIvCgpoaWdobGlnaHRzGAQgAygLMhsubXljaGF0LnNlYXJjaC52MS5IaWdobGlnaHQilQEKDERyaXZlRmlsZUhpdBIqCgVlbnRyeRgBIAEoCzIbLm15Y2hhdC5tZWRpYS52MS5Ecml2ZUVudHJ5EigKBGtpbmQYAiABKA4yGi5teWNoYXQuc2VhcmNoLnYxLkZpbGVLaW5kEi8KCmhpZ2hsaWdodHMYAyADKAsyGy5teWNoYXQuc2VhcmNoLnYxLkhpZ2hsaWdodCKWAQoTU2VhcmNoRmlsZXNSZXNwb25zZRIxCgpjaGF0X2ZpbGVzGAEgAygLMh0ubXljaGF0LnNlYXJjaC52MS5DaGF0RmlsZUhpdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSMwoLZHJpdmVfZmlsZXMYAyADKAsyHi5teWNoYXQuc2VhcmNoLnYxLkRyaXZlRmlsZUhpdCJIChRTZWFyY2hNb21lbnRzUmVxdWVzdBINCgVxdWVyeRgBIAEoCRINCgVsaW1pdBgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIqMBCglNb21lbnRIaXQSEQoJbW9tZW50X2lkGAEgASgJEhEKCWF1dGhvcl9pZBgCIAEoCRIuCgpjcmVhdGVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdzbmlwcGV0GAQgASgJEi8KCmhpZ2hsaWdodHMYBSADKAsyGy5teWNoYXQuc2VhcmNoLnYxLkhpZ2hsaWdodCJbChVTZWFyY2hNb21lbnRzUmVzcG9uc2USKQoEaGl0cxgBIAMoCzIbLm15Y2hhdC5zZWFyY2gudjEuTW9tZW50SGl0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJHChNTZWFyY2hTcXVhcmVSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEg0KBWxpbWl0GAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAki6wEKCVNxdWFyZUhpdBIPCgdwb3N0X2lkGAEgASgJEhEKCXRocmVhZF9pZBgCIAEoCRIQCghib2FyZF9pZBgDIAEoCRIUCgx0aHJlYWRfdGl0bGUYBCABKAkSDQoFZmxvb3IYBSABKAUSEQoJYXV0aG9yX2lkGAYgASgJEi4KCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3NuaXBwZXQYCCABKAkSLwoKaGlnaGxpZ2h0cxgJIAMoCzIbLm15Y2hhdC5zZWFyY2gudjEuSGlnaGxpZ2h0IloKFFNlYXJjaFNxdWFyZVJlc3BvbnNlEikKBGhpdHMYASADKAsyGy5teWNoYXQuc2VhcmNoLnYxLlNxdWFyZUhpdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkqYwoIRmlsZUtpbmQSGQoVRklMRV9LSU5EX1VOU1BFQ0lGSUVEEAASEgoORklMRV9LSU5EX0ZJTEUQARITCg9GSUxFX0tJTkRfSU1BR0UQAhITCg9GSUxFX0tJTkRfVklERU8QAzL2AwoNU2VhcmNoU2VydmljZRJjCg5TZWFyY2hNZXNzYWdlcxInLm15Y2hhdC5zZWFyY2gudjEuU2VhcmNoTWVzc2FnZXNSZXF1ZXN0GigubXljaGF0LnNlYXJjaC52MS5TZWFyY2hNZXNzYWdlc1Jlc3BvbnNlEmMKDlNlYXJjaENvbnRhY3RzEicubXljaGF0LnNlYXJjaC52MS5TZWFyY2hDb250YWN0c1JlcXVlc3QaKC5teWNoYXQuc2VhcmNoLnYxLlNlYXJjaENvbnRhY3RzUmVzcG9uc2USWgoLU2VhcmNoRmlsZXMSJC5teWNoYXQuc2VhcmNoLnYxLlNlYXJjaEZpbGVzUmVxdWVzdBolLm15Y2hhdC5zZWFyY2gudjEuU2VhcmNoRmlsZXNSZXNwb25zZRJgCg1TZWFyY2hNb21lbnRzEiYubXljaGF0LnNlYXJjaC52MS5TZWFyY2hNb21lbnRzUmVxdWVzdBonLm15Y2hhdC5zZWFyY2gudjEuU2VhcmNoTW9tZW50c1Jlc3BvbnNlEl0KDFNlYXJjaFNxdWFyZRIlLm15Y2hhdC5zZWFyY2gudjEuU2VhcmNoU3F1YXJlUmVxdWVzdBomLm15Y2hhdC5zZWFyY2gudjEuU2VhcmNoU3F1YXJlUmVzcG9uc2ViBnByb3RvMw',
     [
       file_google_protobuf_timestamp,
       file_mychat_contacts_v1_contacts,
@@ -606,6 +606,127 @@ export const SearchMomentsResponseSchema: GenMessage<SearchMomentsResponse> =
   messageDesc(file_mychat_search_v1_search, 15);
 
 /**
+ * @generated from message mychat.search.v1.SearchSquareRequest
+ */
+export type SearchSquareRequest = Message<'mychat.search.v1.SearchSquareRequest'> & {
+  /**
+   * @generated from field: string query = 1;
+   */
+  query: string;
+
+  /**
+   * 1-50, default 20.
+   *
+   * @generated from field: int32 limit = 2;
+   */
+  limit: number;
+
+  /**
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message mychat.search.v1.SearchSquareRequest.
+ * Use `create(SearchSquareRequestSchema)` to create a new message.
+ */
+export const SearchSquareRequestSchema: GenMessage<SearchSquareRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_search_v1_search, 16);
+
+/**
+ * A post of the square (open its thread with mychat.square.v1.SquareService.GetThread).
+ *
+ * @generated from message mychat.search.v1.SquareHit
+ */
+export type SquareHit = Message<'mychat.search.v1.SquareHit'> & {
+  /**
+   * @generated from field: string post_id = 1;
+   */
+  postId: string;
+
+  /**
+   * @generated from field: string thread_id = 2;
+   */
+  threadId: string;
+
+  /**
+   * @generated from field: string board_id = 3;
+   */
+  boardId: string;
+
+  /**
+   * The thread's title now.
+   *
+   * @generated from field: string thread_title = 4;
+   */
+  threadTitle: string;
+
+  /**
+   * 0: the thread's first post (a match in the title or its body); a reply otherwise.
+   *
+   * @generated from field: int32 floor = 5;
+   */
+  floor: number;
+
+  /**
+   * @generated from field: string author_id = 6;
+   */
+  authorId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 7;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * Around the first match, at most ~80 characters.
+   *
+   * @generated from field: string snippet = 8;
+   */
+  snippet: string;
+
+  /**
+   * @generated from field: repeated mychat.search.v1.Highlight highlights = 9;
+   */
+  highlights: Highlight[];
+};
+
+/**
+ * Describes the message mychat.search.v1.SquareHit.
+ * Use `create(SquareHitSchema)` to create a new message.
+ */
+export const SquareHitSchema: GenMessage<SquareHit> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_search_v1_search, 17);
+
+/**
+ * @generated from message mychat.search.v1.SearchSquareResponse
+ */
+export type SearchSquareResponse = Message<'mychat.search.v1.SearchSquareResponse'> & {
+  /**
+   * Newest first.
+   *
+   * @generated from field: repeated mychat.search.v1.SquareHit hits = 1;
+   */
+  hits: SquareHit[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message mychat.search.v1.SearchSquareResponse.
+ * Use `create(SearchSquareResponseSchema)` to create a new message.
+ */
+export const SearchSquareResponseSchema: GenMessage<SearchSquareResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_search_v1_search, 18);
+
+/**
  * @generated from enum mychat.search.v1.FileKind
  */
 export enum FileKind {
@@ -692,5 +813,16 @@ export const SearchService: GenService<{
     methodKind: 'unary';
     input: typeof SearchMomentsRequestSchema;
     output: typeof SearchMomentsResponseSchema;
+  };
+  /**
+   * Threads and replies of the square the caller may read now (public boards and their
+   * groups' boards; never a removed post), by text (a thread's title too), newest first.
+   *
+   * @generated from rpc mychat.search.v1.SearchService.SearchSquare
+   */
+  searchSquare: {
+    methodKind: 'unary';
+    input: typeof SearchSquareRequestSchema;
+    output: typeof SearchSquareResponseSchema;
   };
 }> = /*@__PURE__*/ serviceDesc(file_mychat_search_v1_search, 0);

@@ -16,7 +16,7 @@ import type { Message } from '@bufbuild/protobuf';
 export const file_mychat_square_v1_square: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'Ch1teWNoYXQvc3F1YXJlL3YxL3NxdWFyZS5wcm90bxIQbXljaGF0LnNxdWFyZS52MSLWAQoFQm9hcmQSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIQCghncm91cF9pZBgEIAEoCRIUCgx0aHJlYWRfY291bnQYBSABKAUSLgoKY3JlYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMY2FuX21vZGVyYXRlGAcgASgIEjAKDGJhbm5lZF91bnRpbBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiqwIKBlRocmVhZBIKCgJpZBgBIAEoCRIQCghib2FyZF9pZBgCIAEoCRIRCglhdXRob3JfaWQYAyABKAkSDQoFdGl0bGUYBCABKAkSDwoHZXhjZXJwdBgFIAEoCRITCgtyZXBseV9jb3VudBgGIAEoBRISCgpsaWtlX2NvdW50GAcgASgFEhEKCWhvdF9zY29yZRgIIAEoARIOCgZwaW5uZWQYCSABKAgSDgoGbG9ja2VkGAogASgIEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDWxhc3RfcmVwbHlfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWZvbGxvd2luZxgNIAEoCCLBAQoLU3F1YXJlTWVkaWESEAoIbWVkaWFfaWQYASABKAkSKAoEa2luZBgCIAEoDjIaLm15Y2hhdC5tZWRpYS52MS5NZWRpYUtpbmQSDAoEbWltZRgDIAEoCRINCgV3aWR0aBgEIAEoBRIOCgZoZWlnaHQYBSABKAUSEwoLcGxhY2Vob2xkZXIYBiABKAkSFQoNaGFzX3RodW1ibmFpbBgHIAEoCBILCgN1cmwYCCABKAkSEAoIZnVsbF91cmwYCSABKAkiTgoKU3F1YXJlVXNlchIKCgJpZBgBIAEoCRIQCghuaWNrbmFtZRgCIAEoCRISCgphdmF0YXJfdXJsGAMgASgJEg4KBnJlbWFyaxgEIAEoCSJHCghQb3N0RWRpdBIMCgRib2R5GAEgASgJEi0KCWVkaXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi0AMKBFBvc3QSCgoCaWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhEKCWF1dGhvcl9pZBgDIAEoCRIMCgRib2R5GAQgASgJEgwKBGh0bWwYBSABKAkSFQoNcXVvdGVfcG9zdF9pZBgGIAEoCRIXCg9xdW90ZV9hdXRob3JfaWQYByABKAkSFQoNcXVvdGVfZXhjZXJwdBgIIAEoCRIsCgVtZWRpYRgJIAMoCzIdLm15Y2hhdC5zcXVhcmUudjEuU3F1YXJlTWVkaWESGAoQbWVudGlvbl91c2VyX2lkcxgKIAMoCRISCgpsaWtlX2NvdW50GAsgASgFEhMKC2xpa2VkX2J5X21lGAwgASgIEi4KCmNyZWF0ZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWVkaXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHaGlzdG9yeRgPIAMoCzIaLm15Y2hhdC5zcXVhcmUudjEuUG9zdEVkaXQSDwoHcmVtb3ZlZBgQIAEoCBIWCg5yZW1vdmVkX3JlYXNvbhgRIAEoCRINCgVmbG9vchgSIAEoBSITChFMaXN0Qm9hcmRzUmVxdWVzdCJPChJMaXN0Qm9hcmRzUmVzcG9uc2USJwoGYm9hcmRzGAEgAygLMhcubXljaGF0LnNxdWFyZS52MS5Cb2FyZBIQCghpc19hZG1pbhgCIAEoCCJxChJMaXN0VGhyZWFkc1JlcXVlc3QSEAoIYm9hcmRfaWQYASABKAkSKgoEc29ydBgCIAEoDjIcLm15Y2hhdC5zcXVhcmUudjEuVGhyZWFkU29ydBIOCgZjdXJzb3IYAyABKAkSDQoFbGltaXQYBCABKAUiqgEKE0xpc3RUaHJlYWRzUmVzcG9uc2USKQoHdGhyZWFkcxgBIAMoCzIYLm15Y2hhdC5zcXVhcmUudjEuVGhyZWFkEhMKC25leHRfY3Vyc29yGAIgASgJEiYKBWJvYXJkGAMgASgLMhcubXljaGF0LnNxdWFyZS52MS5Cb2FyZBIrCgV1c2VycxgEIAMoCzIcLm15Y2hhdC5zcXVhcmUudjEuU3F1YXJlVXNlciJaChBHZXRUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIOCgZjdXJzb3IYAiABKAkSDQoFbGltaXQYAyABKAUSFAoMd2l0aF9oaXN0b3J5GAQgASgIIuQBChFHZXRUaHJlYWRSZXNwb25zZRIoCgZ0aHJlYWQYASABKAsyGC5teWNoYXQuc3F1YXJlLnYxLlRocmVhZBIlCgVwb3N0cxgCIAMoCzIWLm15Y2hhdC5zcXVhcmUudjEuUG9zdBITCgtuZXh0X2N1cnNvchgDIAEoCRImCgVib2FyZBgEIAEoCzIXLm15Y2hhdC5zcXVhcmUudjEuQm9hcmQSFAoMY2FuX21vZGVyYXRlGAUgASgIEisKBXVzZXJzGAYgAygLMhwubXljaGF0LnNxdWFyZS52MS5TcXVhcmVVc2VyInEKE0NyZWF0ZVRocmVhZFJlcXVlc3QSEAoIYm9hcmRfaWQYASABKAkSDQoFdGl0bGUYAiABKAkSDAoEYm9keRgDIAEoCRIRCgltZWRpYV9pZHMYBCADKAkSGAoQbWVudGlvbl91c2VyX2lkcxgFIAMoCSJmChRDcmVhdGVUaHJlYWRSZXNwb25zZRIoCgZ0aHJlYWQYASABKAsyGC5teWNoYXQuc3F1YXJlLnYxLlRocmVhZBIkCgRwb3N0GAIgASgLMhYubXljaGF0LnNxdWFyZS52MS5Qb3N0InMKDFJlcGx5UmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDAoEYm9keRgCIAEoCRIRCgltZWRpYV9pZHMYAyADKAkSGAoQbWVudGlvbl91c2VyX2lkcxgEIAMoCRIVCg1xdW90ZV9wb3N0X2lkGAUgASgJIjUKDVJlcGx5UmVzcG9uc2USJAoEcG9zdBgBIAEoCzIWLm15Y2hhdC5zcXVhcmUudjEuUG9zdCI/Cg9FZGl0UG9zdFJlcXVlc3QSDwoHcG9zdF9pZBgBIAEoCRIMCgRib2R5GAIgASgJEg0KBXRpdGxlGAMgASgJIjgKEEVkaXRQb3N0UmVzcG9uc2USJAoEcG9zdBgBIAEoCzIWLm15Y2hhdC5zcXVhcmUudjEuUG9zdCI0ChFEZWxldGVQb3N0UmVxdWVzdBIPCgdwb3N0X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIUChJEZWxldGVQb3N0UmVzcG9uc2UiMgoPTGlrZVBvc3RSZXF1ZXN0Eg8KB3Bvc3RfaWQYASABKAkSDgoGdW5saWtlGAIgASgIIiYKEExpa2VQb3N0UmVzcG9uc2USEgoKbGlrZV9jb3VudBgBIAEoBSI1ChBQaW5UaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIOCgZwaW5uZWQYAiABKAgiEwoRUGluVGhyZWFkUmVzcG9uc2UiNgoRTG9ja1RocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg4KBmxvY2tlZBgCIAEoCCIUChJMb2NrVGhyZWFkUmVzcG9uc2UiOwoRTW92ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEhMKC3RvX2JvYXJkX2lkGAIgASgJIhQKEk1vdmVUaHJlYWRSZXNwb25zZSI3ChRSZXBvcnRDb250ZW50UmVxdWVzdBIPCgdwb3N0X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIqChVSZXBvcnRDb250ZW50UmVzcG9uc2USEQoJcmVwb3J0X2lkGAEgASgJIjoKE0ZvbGxvd1RocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEhAKCHVuZm9sbG93GAIgASgIIhYKFEZvbGxvd1RocmVhZFJlc3BvbnNlIuEBCgxTcXVhcmVOb3RpY2USCgoCaWQYASABKAkSKgoEa2luZBgCIAEoDjIcLm15Y2hhdC5zcXVhcmUudjEuTm90aWNlS2luZBIRCgl0aHJlYWRfaWQYAyABKAkSDwoHcG9zdF9pZBgEIAEoCRIQCghhY3Rvcl9pZBgFIAEoCRIMCgR0ZXh0GAYgASgJEg8KB3JlbW92ZWQYByABKAgSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMdGhyZWFkX3RpdGxlGAkgASgJIkwKGExpc3RTcXVhcmVOb3RpY2VzUmVxdWVzdBIOCgZjdXJzb3IYASABKAkSDQoFbGltaXQYAiABKAUSEQoJbWFya19yZWFkGAMgASgIIp4BChlMaXN0U3F1YXJlTm90aWNlc1Jlc3BvbnNlEi8KB25vdGljZXMYASADKAsyHi5teWNoYXQuc3F1YXJlLnYxLlNxdWFyZU5vdGljZRITCgtuZXh0X2N1cnNvchgCIAEoCRIOCgZ1bnJlYWQYAyABKAUSKwoFdXNlcnMYBCADKAsyHC5teWNoYXQuc3F1YXJlLnYxLlNxdWFyZVVzZXIiSQoSQ3JlYXRlQm9hcmRSZXF1ZXN0EgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSEAoIZ3JvdXBfaWQYAyABKAkiPQoTQ3JlYXRlQm9hcmRSZXNwb25zZRImCgVib2FyZBgBIAEoCzIXLm15Y2hhdC5zcXVhcmUudjEuQm9hcmQiTQoYU2V0Qm9hcmRNb2RlcmF0b3JSZXF1ZXN0EhAKCGJvYXJkX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSDgoGcmVtb3ZlGAMgASgIIhsKGVNldEJvYXJkTW9kZXJhdG9yUmVzcG9uc2UixAEKBlJlcG9ydBIKCgJpZBgBIAEoCRITCgtyZXBvcnRlcl9pZBgCIAEoCRIQCghib2FyZF9pZBgDIAEoCRIRCgl0aHJlYWRfaWQYBCABKAkSDwoHcG9zdF9pZBgFIAEoCRIOCgZyZWFzb24YBiABKAkSEAoIc25hcHNob3QYByABKAkSEQoJYXV0aG9yX2lkGAggASgJEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjMKEkxpc3RSZXBvcnRzUmVxdWVzdBIOCgZjdXJzb3IYASABKAkSDQoFbGltaXQYAiABKAUiggEKE0xpc3RSZXBvcnRzUmVzcG9uc2USKQoHcmVwb3J0cxgBIAMoCzIYLm15Y2hhdC5zcXVhcmUudjEuUmVwb3J0EhMKC25leHRfY3Vyc29yGAIgASgJEisKBXVzZXJzGAMgAygLMhwubXljaGF0LnNxdWFyZS52MS5TcXVhcmVVc2VyIkkKFFJlc29sdmVSZXBvcnRSZXF1ZXN0EhEKCXJlcG9ydF9pZBgBIAEoCRIOCgZyZW1vdmUYAiABKAgSDgoGcmVhc29uGAMgASgJIhcKFVJlc29sdmVSZXBvcnRSZXNwb25zZSJUCg5CYW5Vc2VyUmVxdWVzdBIQCghib2FyZF9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg8KB3NlY29uZHMYAyABKAUSDgoGcmVhc29uGAQgASgJIhEKD0JhblVzZXJSZXNwb25zZSIsChhTZXRGaWx0ZXJLZXl3b3Jkc1JlcXVlc3QSEAoIa2V5d29yZHMYASADKAkiGwoZU2V0RmlsdGVyS2V5d29yZHNSZXNwb25zZSIaChhHZXRGaWx0ZXJLZXl3b3Jkc1JlcXVlc3QiLQoZR2V0RmlsdGVyS2V5d29yZHNSZXNwb25zZRIQCghrZXl3b3JkcxgBIAMoCSpxCgpUaHJlYWRTb3J0EhsKF1RIUkVBRF9TT1JUX1VOU1BFQ0lGSUVEEAASHAoYVEhSRUFEX1NPUlRfTEFURVNUX1JFUExZEAESEwoPVEhSRUFEX1NPUlRfSE9UEAISEwoPVEhSRUFEX1NPUlRfTkVXEAMqrwEKCk5vdGljZUtpbmQSGwoXTk9USUNFX0tJTkRfVU5TUEVDSUZJRUQQABIVChFOT1RJQ0VfS0lORF9SRVBMWRABEhcKE05PVElDRV9LSU5EX01FTlRJT04QAhIVChFOT1RJQ0VfS0lORF9RVU9URRADEh8KG05PVElDRV9LSU5EX1JFUE9SVF9SRVNPTFZFRBAEEhwKGE5PVElDRV9LSU5EX1BPU1RfUkVNT1ZFRBAFMq0PCg1TcXVhcmVTZXJ2aWNlElcKCkxpc3RCb2FyZHMSIy5teWNoYXQuc3F1YXJlLnYxLkxpc3RCb2FyZHNSZXF1ZXN0GiQubXljaGF0LnNxdWFyZS52MS5MaXN0Qm9hcmRzUmVzcG9uc2USWgoLTGlzdFRocmVhZHMSJC5teWNoYXQuc3F1YXJlLnYxLkxpc3RUaHJlYWRzUmVxdWVzdBolLm15Y2hhdC5zcXVhcmUudjEuTGlzdFRocmVhZHNSZXNwb25zZRJUCglHZXRUaHJlYWQSIi5teWNoYXQuc3F1YXJlLnYxLkdldFRocmVhZFJlcXVlc3QaIy5teWNoYXQuc3F1YXJlLnYxLkdldFRocmVhZFJlc3BvbnNlEl0KDENyZWF0ZVRocmVhZBIlLm15Y2hhdC5zcXVhcmUudjEuQ3JlYXRlVGhyZWFkUmVxdWVzdBomLm15Y2hhdC5zcXVhcmUudjEuQ3JlYXRlVGhyZWFkUmVzcG9uc2USSAoFUmVwbHkSHi5teWNoYXQuc3F1YXJlLnYxLlJlcGx5UmVxdWVzdBofLm15Y2hhdC5zcXVhcmUudjEuUmVwbHlSZXNwb25zZRJRCghFZGl0UG9zdBIhLm15Y2hhdC5zcXVhcmUudjEuRWRpdFBvc3RSZXF1ZXN0GiIubXljaGF0LnNxdWFyZS52MS5FZGl0UG9zdFJlc3BvbnNlElcKCkRlbGV0ZVBvc3QSIy5teWNoYXQuc3F1YXJlLnYxLkRlbGV0ZVBvc3RSZXF1ZXN0GiQubXljaGF0LnNxdWFyZS52MS5EZWxldGVQb3N0UmVzcG9uc2USUQoITGlrZVBvc3QSIS5teWNoYXQuc3F1YXJlLnYxLkxpa2VQb3N0UmVxdWVzdBoiLm15Y2hhdC5zcXVhcmUudjEuTGlrZVBvc3RSZXNwb25zZRJUCglQaW5UaHJlYWQSIi5teWNoYXQuc3F1YXJlLnYxLlBpblRocmVhZFJlcXVlc3QaIy5teWNoYXQuc3F1YXJlLnYxLlBpblRocmVhZFJlc3BvbnNlElcKCkxvY2tUaHJlYWQSIy5teWNoYXQuc3F1YXJlLnYxLkxvY2tUaHJlYWRSZXF1ZXN0GiQubXljaGF0LnNxdWFyZS52MS5Mb2NrVGhyZWFkUmVzcG9uc2USVwoKTW92ZVRocmVhZBIjLm15Y2hhdC5zcXVhcmUudjEuTW92ZVRocmVhZFJlcXVlc3QaJC5teWNoYXQuc3F1YXJlLnYxLk1vdmVUaHJlYWRSZXNwb25zZRJgCg1SZXBvcnRDb250ZW50EiYubXljaGF0LnNxdWFyZS52MS5SZXBvcnRDb250ZW50UmVxdWVzdBonLm15Y2hhdC5zcXVhcmUudjEuUmVwb3J0Q29udGVudFJlc3BvbnNlEl0KDEZvbGxvd1RocmVhZBIlLm15Y2hhdC5zcXVhcmUudjEuRm9sbG93VGhyZWFkUmVxdWVzdBomLm15Y2hhdC5zcXVhcmUudjEuRm9sbG93VGhyZWFkUmVzcG9uc2USbAoRTGlzdFNxdWFyZU5vdGljZXMSKi5teWNoYXQuc3F1YXJlLnYxLkxpc3RTcXVhcmVOb3RpY2VzUmVxdWVzdBorLm15Y2hhdC5zcXVhcmUudjEuTGlzdFNxdWFyZU5vdGljZXNSZXNwb25zZRJaCgtDcmVhdGVCb2FyZBIkLm15Y2hhdC5zcXVhcmUudjEuQ3JlYXRlQm9hcmRSZXF1ZXN0GiUubXljaGF0LnNxdWFyZS52MS5DcmVhdGVCb2FyZFJlc3BvbnNlEmwKEVNldEJvYXJkTW9kZXJhdG9yEioubXljaGF0LnNxdWFyZS52MS5TZXRCb2FyZE1vZGVyYXRvclJlcXVlc3QaKy5teWNoYXQuc3F1YXJlLnYxLlNldEJvYXJkTW9kZXJhdG9yUmVzcG9uc2USWgoLTGlzdFJlcG9ydHMSJC5teWNoYXQuc3F1YXJlLnYxLkxpc3RSZXBvcnRzUmVxdWVzdBolLm15Y2hhdC5zcXVhcmUudjEuTGlzdFJlcG9ydHNSZXNwb25zZRJgCg1SZXNvbHZlUmVwb3J0EiYubXljaGF0LnNxdWFyZS52MS5SZXNvbHZlUmVwb3J0UmVxdWVzdBonLm15Y2hhdC5zcXVhcmUudjEuUmVzb2x2ZVJlcG9ydFJlc3BvbnNlEk4KB0JhblVzZXISIC5teWNoYXQuc3F1YXJlLnYxLkJhblVzZXJSZXF1ZXN0GiEubXljaGF0LnNxdWFyZS52MS5CYW5Vc2VyUmVzcG9uc2USbAoRU2V0RmlsdGVyS2V5d29yZHMSKi5teWNoYXQuc3F1YXJlLnYxLlNldEZpbHRlcktleXdvcmRzUmVxdWVzdBorLm15Y2hhdC5zcXVhcmUudjEuU2V0RmlsdGVyS2V5d29yZHNSZXNwb25zZRJsChFHZXRGaWx0ZXJLZXl3b3JkcxIqLm15Y2hhdC5zcXVhcmUudjEuR2V0RmlsdGVyS2V5d29yZHNSZXF1ZXN0GisubXljaGF0LnNxdWFyZS52MS5HZXRGaWx0ZXJLZXl3b3Jkc1Jlc3BvbnNlYgZwcm90bzM',
+    'Ch1teWNoYXQvc3F1YXJlL3YxL3NxdWFyZS5wcm90bxIQbXljaGF0LnNxdWFyZS52MSLWAQoFQm9hcmQSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIQCghncm91cF9pZBgEIAEoCRIUCgx0aHJlYWRfY291bnQYBSABKAUSLgoKY3JlYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMY2FuX21vZGVyYXRlGAcgASgIEjAKDGJhbm5lZF91bnRpbBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiqwIKBlRocmVhZBIKCgJpZBgBIAEoCRIQCghib2FyZF9pZBgCIAEoCRIRCglhdXRob3JfaWQYAyABKAkSDQoFdGl0bGUYBCABKAkSDwoHZXhjZXJwdBgFIAEoCRITCgtyZXBseV9jb3VudBgGIAEoBRISCgpsaWtlX2NvdW50GAcgASgFEhEKCWhvdF9zY29yZRgIIAEoARIOCgZwaW5uZWQYCSABKAgSDgoGbG9ja2VkGAogASgIEi4KCmNyZWF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDWxhc3RfcmVwbHlfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCWZvbGxvd2luZxgNIAEoCCLBAQoLU3F1YXJlTWVkaWESEAoIbWVkaWFfaWQYASABKAkSKAoEa2luZBgCIAEoDjIaLm15Y2hhdC5tZWRpYS52MS5NZWRpYUtpbmQSDAoEbWltZRgDIAEoCRINCgV3aWR0aBgEIAEoBRIOCgZoZWlnaHQYBSABKAUSEwoLcGxhY2Vob2xkZXIYBiABKAkSFQoNaGFzX3RodW1ibmFpbBgHIAEoCBILCgN1cmwYCCABKAkSEAoIZnVsbF91cmwYCSABKAkiTgoKU3F1YXJlVXNlchIKCgJpZBgBIAEoCRIQCghuaWNrbmFtZRgCIAEoCRISCgphdmF0YXJfdXJsGAMgASgJEg4KBnJlbWFyaxgEIAEoCSJHCghQb3N0RWRpdBIMCgRib2R5GAEgASgJEi0KCWVkaXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi0AMKBFBvc3QSCgoCaWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhEKCWF1dGhvcl9pZBgDIAEoCRIMCgRib2R5GAQgASgJEgwKBGh0bWwYBSABKAkSFQoNcXVvdGVfcG9zdF9pZBgGIAEoCRIXCg9xdW90ZV9hdXRob3JfaWQYByABKAkSFQoNcXVvdGVfZXhjZXJwdBgIIAEoCRIsCgVtZWRpYRgJIAMoCzIdLm15Y2hhdC5zcXVhcmUudjEuU3F1YXJlTWVkaWESGAoQbWVudGlvbl91c2VyX2lkcxgKIAMoCRISCgpsaWtlX2NvdW50GAsgASgFEhMKC2xpa2VkX2J5X21lGAwgASgIEi4KCmNyZWF0ZWRfYXQYDSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCWVkaXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoHaGlzdG9yeRgPIAMoCzIaLm15Y2hhdC5zcXVhcmUudjEuUG9zdEVkaXQSDwoHcmVtb3ZlZBgQIAEoCBIWCg5yZW1vdmVkX3JlYXNvbhgRIAEoCRINCgVmbG9vchgSIAEoBSITChFMaXN0Qm9hcmRzUmVxdWVzdCJPChJMaXN0Qm9hcmRzUmVzcG9uc2USJwoGYm9hcmRzGAEgAygLMhcubXljaGF0LnNxdWFyZS52MS5Cb2FyZBIQCghpc19hZG1pbhgCIAEoCCJxChJMaXN0VGhyZWFkc1JlcXVlc3QSEAoIYm9hcmRfaWQYASABKAkSKgoEc29ydBgCIAEoDjIcLm15Y2hhdC5zcXVhcmUudjEuVGhyZWFkU29ydBIOCgZjdXJzb3IYAyABKAkSDQoFbGltaXQYBCABKAUiqgEKE0xpc3RUaHJlYWRzUmVzcG9uc2USKQoHdGhyZWFkcxgBIAMoCzIYLm15Y2hhdC5zcXVhcmUudjEuVGhyZWFkEhMKC25leHRfY3Vyc29yGAIgASgJEiYKBWJvYXJkGAMgASgLMhcubXljaGF0LnNxdWFyZS52MS5Cb2FyZBIrCgV1c2VycxgEIAMoCzIcLm15Y2hhdC5zcXVhcmUudjEuU3F1YXJlVXNlciJaChBHZXRUaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIOCgZjdXJzb3IYAiABKAkSDQoFbGltaXQYAyABKAUSFAoMd2l0aF9oaXN0b3J5GAQgASgIIuQBChFHZXRUaHJlYWRSZXNwb25zZRIoCgZ0aHJlYWQYASABKAsyGC5teWNoYXQuc3F1YXJlLnYxLlRocmVhZBIlCgVwb3N0cxgCIAMoCzIWLm15Y2hhdC5zcXVhcmUudjEuUG9zdBITCgtuZXh0X2N1cnNvchgDIAEoCRImCgVib2FyZBgEIAEoCzIXLm15Y2hhdC5zcXVhcmUudjEuQm9hcmQSFAoMY2FuX21vZGVyYXRlGAUgASgIEisKBXVzZXJzGAYgAygLMhwubXljaGF0LnNxdWFyZS52MS5TcXVhcmVVc2VyInEKE0NyZWF0ZVRocmVhZFJlcXVlc3QSEAoIYm9hcmRfaWQYASABKAkSDQoFdGl0bGUYAiABKAkSDAoEYm9keRgDIAEoCRIRCgltZWRpYV9pZHMYBCADKAkSGAoQbWVudGlvbl91c2VyX2lkcxgFIAMoCSJmChRDcmVhdGVUaHJlYWRSZXNwb25zZRIoCgZ0aHJlYWQYASABKAsyGC5teWNoYXQuc3F1YXJlLnYxLlRocmVhZBIkCgRwb3N0GAIgASgLMhYubXljaGF0LnNxdWFyZS52MS5Qb3N0InMKDFJlcGx5UmVxdWVzdBIRCgl0aHJlYWRfaWQYASABKAkSDAoEYm9keRgCIAEoCRIRCgltZWRpYV9pZHMYAyADKAkSGAoQbWVudGlvbl91c2VyX2lkcxgEIAMoCRIVCg1xdW90ZV9wb3N0X2lkGAUgASgJIjUKDVJlcGx5UmVzcG9uc2USJAoEcG9zdBgBIAEoCzIWLm15Y2hhdC5zcXVhcmUudjEuUG9zdCI/Cg9FZGl0UG9zdFJlcXVlc3QSDwoHcG9zdF9pZBgBIAEoCRIMCgRib2R5GAIgASgJEg0KBXRpdGxlGAMgASgJIjgKEEVkaXRQb3N0UmVzcG9uc2USJAoEcG9zdBgBIAEoCzIWLm15Y2hhdC5zcXVhcmUudjEuUG9zdCI0ChFEZWxldGVQb3N0UmVxdWVzdBIPCgdwb3N0X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIUChJEZWxldGVQb3N0UmVzcG9uc2UiMgoPTGlrZVBvc3RSZXF1ZXN0Eg8KB3Bvc3RfaWQYASABKAkSDgoGdW5saWtlGAIgASgIIiYKEExpa2VQb3N0UmVzcG9uc2USEgoKbGlrZV9jb3VudBgBIAEoBSI1ChBQaW5UaHJlYWRSZXF1ZXN0EhEKCXRocmVhZF9pZBgBIAEoCRIOCgZwaW5uZWQYAiABKAgiEwoRUGluVGhyZWFkUmVzcG9uc2UiNgoRTG9ja1RocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEg4KBmxvY2tlZBgCIAEoCCIUChJMb2NrVGhyZWFkUmVzcG9uc2UiOwoRTW92ZVRocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEhMKC3RvX2JvYXJkX2lkGAIgASgJIhQKEk1vdmVUaHJlYWRSZXNwb25zZSI3ChRSZXBvcnRDb250ZW50UmVxdWVzdBIPCgdwb3N0X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCSIqChVSZXBvcnRDb250ZW50UmVzcG9uc2USEQoJcmVwb3J0X2lkGAEgASgJIjoKE0ZvbGxvd1RocmVhZFJlcXVlc3QSEQoJdGhyZWFkX2lkGAEgASgJEhAKCHVuZm9sbG93GAIgASgIIhYKFEZvbGxvd1RocmVhZFJlc3BvbnNlIuEBCgxTcXVhcmVOb3RpY2USCgoCaWQYASABKAkSKgoEa2luZBgCIAEoDjIcLm15Y2hhdC5zcXVhcmUudjEuTm90aWNlS2luZBIRCgl0aHJlYWRfaWQYAyABKAkSDwoHcG9zdF9pZBgEIAEoCRIQCghhY3Rvcl9pZBgFIAEoCRIMCgR0ZXh0GAYgASgJEg8KB3JlbW92ZWQYByABKAgSLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMdGhyZWFkX3RpdGxlGAkgASgJIkwKGExpc3RTcXVhcmVOb3RpY2VzUmVxdWVzdBIOCgZjdXJzb3IYASABKAkSDQoFbGltaXQYAiABKAUSEQoJbWFya19yZWFkGAMgASgIIp4BChlMaXN0U3F1YXJlTm90aWNlc1Jlc3BvbnNlEi8KB25vdGljZXMYASADKAsyHi5teWNoYXQuc3F1YXJlLnYxLlNxdWFyZU5vdGljZRITCgtuZXh0X2N1cnNvchgCIAEoCRIOCgZ1bnJlYWQYAyABKAUSKwoFdXNlcnMYBCADKAsyHC5teWNoYXQuc3F1YXJlLnYxLlNxdWFyZVVzZXIiSQoSQ3JlYXRlQm9hcmRSZXF1ZXN0EgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSEAoIZ3JvdXBfaWQYAyABKAkiPQoTQ3JlYXRlQm9hcmRSZXNwb25zZRImCgVib2FyZBgBIAEoCzIXLm15Y2hhdC5zcXVhcmUudjEuQm9hcmQiTQoYU2V0Qm9hcmRNb2RlcmF0b3JSZXF1ZXN0EhAKCGJvYXJkX2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSDgoGcmVtb3ZlGAMgASgIIhsKGVNldEJvYXJkTW9kZXJhdG9yUmVzcG9uc2UixAEKBlJlcG9ydBIKCgJpZBgBIAEoCRITCgtyZXBvcnRlcl9pZBgCIAEoCRIQCghib2FyZF9pZBgDIAEoCRIRCgl0aHJlYWRfaWQYBCABKAkSDwoHcG9zdF9pZBgFIAEoCRIOCgZyZWFzb24YBiABKAkSEAoIc25hcHNob3QYByABKAkSEQoJYXV0aG9yX2lkGAggASgJEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIjMKEkxpc3RSZXBvcnRzUmVxdWVzdBIOCgZjdXJzb3IYASABKAkSDQoFbGltaXQYAiABKAUiggEKE0xpc3RSZXBvcnRzUmVzcG9uc2USKQoHcmVwb3J0cxgBIAMoCzIYLm15Y2hhdC5zcXVhcmUudjEuUmVwb3J0EhMKC25leHRfY3Vyc29yGAIgASgJEisKBXVzZXJzGAMgAygLMhwubXljaGF0LnNxdWFyZS52MS5TcXVhcmVVc2VyIkkKFFJlc29sdmVSZXBvcnRSZXF1ZXN0EhEKCXJlcG9ydF9pZBgBIAEoCRIOCgZyZW1vdmUYAiABKAgSDgoGcmVhc29uGAMgASgJIhcKFVJlc29sdmVSZXBvcnRSZXNwb25zZSJUCg5CYW5Vc2VyUmVxdWVzdBIQCghib2FyZF9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg8KB3NlY29uZHMYAyABKAUSDgoGcmVhc29uGAQgASgJIhEKD0JhblVzZXJSZXNwb25zZSIsChhTZXRGaWx0ZXJLZXl3b3Jkc1JlcXVlc3QSEAoIa2V5d29yZHMYASADKAkiGwoZU2V0RmlsdGVyS2V5d29yZHNSZXNwb25zZSIaChhHZXRGaWx0ZXJLZXl3b3Jkc1JlcXVlc3QiLQoZR2V0RmlsdGVyS2V5d29yZHNSZXNwb25zZRIQCghrZXl3b3JkcxgBIAMoCSJVChhMaXN0UG9zdHNGb3JJbmRleFJlcXVlc3QSFAoMYWZ0ZXJfY3Vyc29yGAEgASgJEhQKDHVudGlsX2N1cnNvchgCIAEoCRINCgVsaW1pdBgDIAEoBSK1AQoLSW5kZXhlZFBvc3QSDwoHcG9zdF9pZBgBIAEoCRIRCgl0aHJlYWRfaWQYAiABKAkSEAoIYm9hcmRfaWQYAyABKAkSEQoJYXV0aG9yX2lkGAQgASgJEgwKBHRleHQYBSABKAkSLgoKY3JlYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHcmVtb3ZlZBgHIAEoCBIOCgZlZGl0ZWQYCCABKAgiXgoZTGlzdFBvc3RzRm9ySW5kZXhSZXNwb25zZRIsCgVwb3N0cxgBIAMoCzIdLm15Y2hhdC5zcXVhcmUudjEuSW5kZXhlZFBvc3QSEwoLbmV4dF9jdXJzb3IYAiABKAkiLgoZTGlzdFJlYWRhYmxlQm9hcmRzUmVxdWVzdBIRCgl2aWV3ZXJfaWQYASABKAkiLwoaTGlzdFJlYWRhYmxlQm9hcmRzUmVzcG9uc2USEQoJYm9hcmRfaWRzGAEgAygJIkAKGUZpbHRlclZpc2libGVQb3N0c1JlcXVlc3QSEQoJdmlld2VyX2lkGAEgASgJEhAKCHBvc3RfaWRzGAIgAygJImgKC1Zpc2libGVQb3N0Eg8KB3Bvc3RfaWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhAKCGJvYXJkX2lkGAMgASgJEhQKDHRocmVhZF90aXRsZRgEIAEoCRINCgVmbG9vchgFIAEoBSJeChpGaWx0ZXJWaXNpYmxlUG9zdHNSZXNwb25zZRIuCgd2aXNpYmxlGAEgAygLMh0ubXljaGF0LnNxdWFyZS52MS5WaXNpYmxlUG9zdBIQCghnb25lX2lkcxgCIAMoCSJKChFSZW1vdmVQb3N0UmVxdWVzdBIPCgdwb3N0X2lkGAEgASgJEhQKDG1vZGVyYXRvcl9pZBgCIAEoCRIOCgZyZWFzb24YAyABKAkiJQoSUmVtb3ZlUG9zdFJlc3BvbnNlEg8KB3JlbW92ZWQYASABKAgiIwoQUHVyZ2VVc2VyUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIioKEVB1cmdlVXNlclJlc3BvbnNlEhUKDXBvc3RzX3JlbW92ZWQYASABKAUqcQoKVGhyZWFkU29ydBIbChdUSFJFQURfU09SVF9VTlNQRUNJRklFRBAAEhwKGFRIUkVBRF9TT1JUX0xBVEVTVF9SRVBMWRABEhMKD1RIUkVBRF9TT1JUX0hPVBACEhMKD1RIUkVBRF9TT1JUX05FVxADKq8BCgpOb3RpY2VLaW5kEhsKF05PVElDRV9LSU5EX1VOU1BFQ0lGSUVEEAASFQoRTk9USUNFX0tJTkRfUkVQTFkQARIXChNOT1RJQ0VfS0lORF9NRU5USU9OEAISFQoRTk9USUNFX0tJTkRfUVVPVEUQAxIfChtOT1RJQ0VfS0lORF9SRVBPUlRfUkVTT0xWRUQQBBIcChhOT1RJQ0VfS0lORF9QT1NUX1JFTU9WRUQQBTKtDwoNU3F1YXJlU2VydmljZRJXCgpMaXN0Qm9hcmRzEiMubXljaGF0LnNxdWFyZS52MS5MaXN0Qm9hcmRzUmVxdWVzdBokLm15Y2hhdC5zcXVhcmUudjEuTGlzdEJvYXJkc1Jlc3BvbnNlEloKC0xpc3RUaHJlYWRzEiQubXljaGF0LnNxdWFyZS52MS5MaXN0VGhyZWFkc1JlcXVlc3QaJS5teWNoYXQuc3F1YXJlLnYxLkxpc3RUaHJlYWRzUmVzcG9uc2USVAoJR2V0VGhyZWFkEiIubXljaGF0LnNxdWFyZS52MS5HZXRUaHJlYWRSZXF1ZXN0GiMubXljaGF0LnNxdWFyZS52MS5HZXRUaHJlYWRSZXNwb25zZRJdCgxDcmVhdGVUaHJlYWQSJS5teWNoYXQuc3F1YXJlLnYxLkNyZWF0ZVRocmVhZFJlcXVlc3QaJi5teWNoYXQuc3F1YXJlLnYxLkNyZWF0ZVRocmVhZFJlc3BvbnNlEkgKBVJlcGx5Eh4ubXljaGF0LnNxdWFyZS52MS5SZXBseVJlcXVlc3QaHy5teWNoYXQuc3F1YXJlLnYxLlJlcGx5UmVzcG9uc2USUQoIRWRpdFBvc3QSIS5teWNoYXQuc3F1YXJlLnYxLkVkaXRQb3N0UmVxdWVzdBoiLm15Y2hhdC5zcXVhcmUudjEuRWRpdFBvc3RSZXNwb25zZRJXCgpEZWxldGVQb3N0EiMubXljaGF0LnNxdWFyZS52MS5EZWxldGVQb3N0UmVxdWVzdBokLm15Y2hhdC5zcXVhcmUudjEuRGVsZXRlUG9zdFJlc3BvbnNlElEKCExpa2VQb3N0EiEubXljaGF0LnNxdWFyZS52MS5MaWtlUG9zdFJlcXVlc3QaIi5teWNoYXQuc3F1YXJlLnYxLkxpa2VQb3N0UmVzcG9uc2USVAoJUGluVGhyZWFkEiIubXljaGF0LnNxdWFyZS52MS5QaW5UaHJlYWRSZXF1ZXN0GiMubXljaGF0LnNxdWFyZS52MS5QaW5UaHJlYWRSZXNwb25zZRJXCgpMb2NrVGhyZWFkEiMubXljaGF0LnNxdWFyZS52MS5Mb2NrVGhyZWFkUmVxdWVzdBokLm15Y2hhdC5zcXVhcmUudjEuTG9ja1RocmVhZFJlc3BvbnNlElcKCk1vdmVUaHJlYWQSIy5teWNoYXQuc3F1YXJlLnYxLk1vdmVUaHJlYWRSZXF1ZXN0GiQubXljaGF0LnNxdWFyZS52MS5Nb3ZlVGhyZWFkUmVzcG9uc2USYAoNUmVwb3J0Q29udGVudBImLm15Y2hhdC5zcXVhcmUudjEuUmVwb3J0Q29udGVudFJlcXVlc3QaJy5teWNoYXQuc3F1YXJlLnYxLlJlcG9ydENvbnRlbnRSZXNwb25zZRJdCgxGb2xsb3dUaHJlYWQSJS5teWNoYXQuc3F1YXJlLnYxLkZvbGxvd1RocmVhZFJlcXVlc3QaJi5teWNoYXQuc3F1YXJlLnYxLkZvbGxvd1RocmVhZFJlc3BvbnNlEmwKEUxpc3RTcXVhcmVOb3RpY2VzEioubXljaGF0LnNxdWFyZS52MS5MaXN0U3F1YXJlTm90aWNlc1JlcXVlc3QaKy5teWNoYXQuc3F1YXJlLnYxLkxpc3RTcXVhcmVOb3RpY2VzUmVzcG9uc2USWgoLQ3JlYXRlQm9hcmQSJC5teWNoYXQuc3F1YXJlLnYxLkNyZWF0ZUJvYXJkUmVxdWVzdBolLm15Y2hhdC5zcXVhcmUudjEuQ3JlYXRlQm9hcmRSZXNwb25zZRJsChFTZXRCb2FyZE1vZGVyYXRvchIqLm15Y2hhdC5zcXVhcmUudjEuU2V0Qm9hcmRNb2RlcmF0b3JSZXF1ZXN0GisubXljaGF0LnNxdWFyZS52MS5TZXRCb2FyZE1vZGVyYXRvclJlc3BvbnNlEloKC0xpc3RSZXBvcnRzEiQubXljaGF0LnNxdWFyZS52MS5MaXN0UmVwb3J0c1JlcXVlc3QaJS5teWNoYXQuc3F1YXJlLnYxLkxpc3RSZXBvcnRzUmVzcG9uc2USYAoNUmVzb2x2ZVJlcG9ydBImLm15Y2hhdC5zcXVhcmUudjEuUmVzb2x2ZVJlcG9ydFJlcXVlc3QaJy5teWNoYXQuc3F1YXJlLnYxLlJlc29sdmVSZXBvcnRSZXNwb25zZRJOCgdCYW5Vc2VyEiAubXljaGF0LnNxdWFyZS52MS5CYW5Vc2VyUmVxdWVzdBohLm15Y2hhdC5zcXVhcmUudjEuQmFuVXNlclJlc3BvbnNlEmwKEVNldEZpbHRlcktleXdvcmRzEioubXljaGF0LnNxdWFyZS52MS5TZXRGaWx0ZXJLZXl3b3Jkc1JlcXVlc3QaKy5teWNoYXQuc3F1YXJlLnYxLlNldEZpbHRlcktleXdvcmRzUmVzcG9uc2USbAoRR2V0RmlsdGVyS2V5d29yZHMSKi5teWNoYXQuc3F1YXJlLnYxLkdldEZpbHRlcktleXdvcmRzUmVxdWVzdBorLm15Y2hhdC5zcXVhcmUudjEuR2V0RmlsdGVyS2V5d29yZHNSZXNwb25zZTKWBAoVU3F1YXJlSW50ZXJuYWxTZXJ2aWNlEmwKEUxpc3RQb3N0c0ZvckluZGV4EioubXljaGF0LnNxdWFyZS52MS5MaXN0UG9zdHNGb3JJbmRleFJlcXVlc3QaKy5teWNoYXQuc3F1YXJlLnYxLkxpc3RQb3N0c0ZvckluZGV4UmVzcG9uc2USbwoSTGlzdFJlYWRhYmxlQm9hcmRzEisubXljaGF0LnNxdWFyZS52MS5MaXN0UmVhZGFibGVCb2FyZHNSZXF1ZXN0GiwubXljaGF0LnNxdWFyZS52MS5MaXN0UmVhZGFibGVCb2FyZHNSZXNwb25zZRJvChJGaWx0ZXJWaXNpYmxlUG9zdHMSKy5teWNoYXQuc3F1YXJlLnYxLkZpbHRlclZpc2libGVQb3N0c1JlcXVlc3QaLC5teWNoYXQuc3F1YXJlLnYxLkZpbHRlclZpc2libGVQb3N0c1Jlc3BvbnNlElcKClJlbW92ZVBvc3QSIy5teWNoYXQuc3F1YXJlLnYxLlJlbW92ZVBvc3RSZXF1ZXN0GiQubXljaGF0LnNxdWFyZS52MS5SZW1vdmVQb3N0UmVzcG9uc2USVAoJUHVyZ2VVc2VyEiIubXljaGF0LnNxdWFyZS52MS5QdXJnZVVzZXJSZXF1ZXN0GiMubXljaGF0LnNxdWFyZS52MS5QdXJnZVVzZXJSZXNwb25zZWIGcHJvdG8z',
     [file_google_protobuf_timestamp, file_mychat_media_v1_media],
   );
 
@@ -1512,6 +1512,342 @@ export const GetFilterKeywordsResponseSchema: GenMessage<GetFilterKeywordsRespon
   messageDesc(file_mychat_square_v1_square, 49);
 
 /**
+ * @generated from message mychat.square.v1.ListPostsForIndexRequest
+ */
+export type ListPostsForIndexRequest = Message<'mychat.square.v1.ListPostsForIndexRequest'> & {
+  /**
+   * A cursor from the previous page ("" for the start).
+   *
+   * @generated from field: string after_cursor = 1;
+   */
+  afterCursor: string;
+
+  /**
+   * Nothing after this cursor ("" for no end).
+   *
+   * @generated from field: string until_cursor = 2;
+   */
+  untilCursor: string;
+
+  /**
+   * 1-1000.
+   *
+   * @generated from field: int32 limit = 3;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message mychat.square.v1.ListPostsForIndexRequest.
+ * Use `create(ListPostsForIndexRequestSchema)` to create a new message.
+ */
+export const ListPostsForIndexRequestSchema: GenMessage<ListPostsForIndexRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_square_v1_square, 50);
+
+/**
+ * @generated from message mychat.square.v1.IndexedPost
+ */
+export type IndexedPost = Message<'mychat.square.v1.IndexedPost'> & {
+  /**
+   * @generated from field: string post_id = 1;
+   */
+  postId: string;
+
+  /**
+   * @generated from field: string thread_id = 2;
+   */
+  threadId: string;
+
+  /**
+   * The thread's board when read.
+   *
+   * @generated from field: string board_id = 3;
+   */
+  boardId: string;
+
+  /**
+   * @generated from field: string author_id = 4;
+   */
+  authorId: string;
+
+  /**
+   * A first post: the thread's title, a new line, then the body; a reply: its body.
+   *
+   * @generated from field: string text = 5;
+   */
+  text: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 6;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * Removed (or in a removed thread): nothing to index.
+   *
+   * @generated from field: bool removed = 7;
+   */
+  removed: boolean;
+
+  /**
+   * An edit of a post written earlier (the feed gave it before).
+   *
+   * @generated from field: bool edited = 8;
+   */
+  edited: boolean;
+};
+
+/**
+ * Describes the message mychat.square.v1.IndexedPost.
+ * Use `create(IndexedPostSchema)` to create a new message.
+ */
+export const IndexedPostSchema: GenMessage<IndexedPost> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_square_v1_square, 51);
+
+/**
+ * @generated from message mychat.square.v1.ListPostsForIndexResponse
+ */
+export type ListPostsForIndexResponse = Message<'mychat.square.v1.ListPostsForIndexResponse'> & {
+  /**
+   * @generated from field: repeated mychat.square.v1.IndexedPost posts = 1;
+   */
+  posts: IndexedPost[];
+
+  /**
+   * The last item read, or the request's cursor when none was.
+   *
+   * @generated from field: string next_cursor = 2;
+   */
+  nextCursor: string;
+};
+
+/**
+ * Describes the message mychat.square.v1.ListPostsForIndexResponse.
+ * Use `create(ListPostsForIndexResponseSchema)` to create a new message.
+ */
+export const ListPostsForIndexResponseSchema: GenMessage<ListPostsForIndexResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_square_v1_square, 52);
+
+/**
+ * @generated from message mychat.square.v1.ListReadableBoardsRequest
+ */
+export type ListReadableBoardsRequest = Message<'mychat.square.v1.ListReadableBoardsRequest'> & {
+  /**
+   * @generated from field: string viewer_id = 1;
+   */
+  viewerId: string;
+};
+
+/**
+ * Describes the message mychat.square.v1.ListReadableBoardsRequest.
+ * Use `create(ListReadableBoardsRequestSchema)` to create a new message.
+ */
+export const ListReadableBoardsRequestSchema: GenMessage<ListReadableBoardsRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_square_v1_square, 53);
+
+/**
+ * @generated from message mychat.square.v1.ListReadableBoardsResponse
+ */
+export type ListReadableBoardsResponse = Message<'mychat.square.v1.ListReadableBoardsResponse'> & {
+  /**
+   * @generated from field: repeated string board_ids = 1;
+   */
+  boardIds: string[];
+};
+
+/**
+ * Describes the message mychat.square.v1.ListReadableBoardsResponse.
+ * Use `create(ListReadableBoardsResponseSchema)` to create a new message.
+ */
+export const ListReadableBoardsResponseSchema: GenMessage<ListReadableBoardsResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_square_v1_square, 54);
+
+/**
+ * @generated from message mychat.square.v1.FilterVisiblePostsRequest
+ */
+export type FilterVisiblePostsRequest = Message<'mychat.square.v1.FilterVisiblePostsRequest'> & {
+  /**
+   * @generated from field: string viewer_id = 1;
+   */
+  viewerId: string;
+
+  /**
+   * At most 200.
+   *
+   * @generated from field: repeated string post_ids = 2;
+   */
+  postIds: string[];
+};
+
+/**
+ * Describes the message mychat.square.v1.FilterVisiblePostsRequest.
+ * Use `create(FilterVisiblePostsRequestSchema)` to create a new message.
+ */
+export const FilterVisiblePostsRequestSchema: GenMessage<FilterVisiblePostsRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_square_v1_square, 55);
+
+/**
+ * @generated from message mychat.square.v1.VisiblePost
+ */
+export type VisiblePost = Message<'mychat.square.v1.VisiblePost'> & {
+  /**
+   * @generated from field: string post_id = 1;
+   */
+  postId: string;
+
+  /**
+   * @generated from field: string thread_id = 2;
+   */
+  threadId: string;
+
+  /**
+   * @generated from field: string board_id = 3;
+   */
+  boardId: string;
+
+  /**
+   * @generated from field: string thread_title = 4;
+   */
+  threadTitle: string;
+
+  /**
+   * 0: the thread's first post.
+   *
+   * @generated from field: int32 floor = 5;
+   */
+  floor: number;
+};
+
+/**
+ * Describes the message mychat.square.v1.VisiblePost.
+ * Use `create(VisiblePostSchema)` to create a new message.
+ */
+export const VisiblePostSchema: GenMessage<VisiblePost> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_square_v1_square, 56);
+
+/**
+ * @generated from message mychat.square.v1.FilterVisiblePostsResponse
+ */
+export type FilterVisiblePostsResponse = Message<'mychat.square.v1.FilterVisiblePostsResponse'> & {
+  /**
+   * @generated from field: repeated mychat.square.v1.VisiblePost visible = 1;
+   */
+  visible: VisiblePost[];
+
+  /**
+   * Removed posts, posts of removed threads, and ids that are no post.
+   *
+   * @generated from field: repeated string gone_ids = 2;
+   */
+  goneIds: string[];
+};
+
+/**
+ * Describes the message mychat.square.v1.FilterVisiblePostsResponse.
+ * Use `create(FilterVisiblePostsResponseSchema)` to create a new message.
+ */
+export const FilterVisiblePostsResponseSchema: GenMessage<FilterVisiblePostsResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_square_v1_square, 57);
+
+/**
+ * @generated from message mychat.square.v1.RemovePostRequest
+ */
+export type RemovePostRequest = Message<'mychat.square.v1.RemovePostRequest'> & {
+  /**
+   * @generated from field: string post_id = 1;
+   */
+  postId: string;
+
+  /**
+   * The console's moderator (named as the one who removed it).
+   *
+   * @generated from field: string moderator_id = 2;
+   */
+  moderatorId: string;
+
+  /**
+   * 1-500 characters.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message mychat.square.v1.RemovePostRequest.
+ * Use `create(RemovePostRequestSchema)` to create a new message.
+ */
+export const RemovePostRequestSchema: GenMessage<RemovePostRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_square_v1_square, 58);
+
+/**
+ * @generated from message mychat.square.v1.RemovePostResponse
+ */
+export type RemovePostResponse = Message<'mychat.square.v1.RemovePostResponse'> & {
+  /**
+   * False when the post was already removed or is no post.
+   *
+   * @generated from field: bool removed = 1;
+   */
+  removed: boolean;
+};
+
+/**
+ * Describes the message mychat.square.v1.RemovePostResponse.
+ * Use `create(RemovePostResponseSchema)` to create a new message.
+ */
+export const RemovePostResponseSchema: GenMessage<RemovePostResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_square_v1_square, 59);
+
+/**
+ * @generated from message mychat.square.v1.PurgeUserRequest
+ */
+export type PurgeUserRequest = Message<'mychat.square.v1.PurgeUserRequest'> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message mychat.square.v1.PurgeUserRequest.
+ * Use `create(PurgeUserRequestSchema)` to create a new message.
+ */
+export const PurgeUserRequestSchema: GenMessage<PurgeUserRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_square_v1_square, 60);
+
+/**
+ * @generated from message mychat.square.v1.PurgeUserResponse
+ */
+export type PurgeUserResponse = Message<'mychat.square.v1.PurgeUserResponse'> & {
+  /**
+   * Posts removed now.
+   *
+   * @generated from field: int32 posts_removed = 1;
+   */
+  postsRemoved: number;
+};
+
+/**
+ * Describes the message mychat.square.v1.PurgeUserResponse.
+ * Use `create(PurgeUserResponseSchema)` to create a new message.
+ */
+export const PurgeUserResponseSchema: GenMessage<PurgeUserResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_square_v1_square, 61);
+
+/**
  * @generated from enum mychat.square.v1.ThreadSort
  */
 export enum ThreadSort {
@@ -1824,3 +2160,66 @@ export const SquareService: GenService<{
     output: typeof GetFilterKeywordsResponseSchema;
   };
 }> = /*@__PURE__*/ serviceDesc(file_mychat_square_v1_square, 0);
+
+/**
+ * SquareInternalService: for other services only (never through the gateway). The search
+ * module follows the posts and asks which of its hits a searcher may read.
+ *
+ * @generated from service mychat.square.v1.SquareInternalService
+ */
+export const SquareInternalService: GenService<{
+  /**
+   * The search indexer's feed, in cursor order after `after_cursor`: each post when written
+   * (cursor: its id) and again, as it is now, when edited (cursor: the edit's id).
+   *
+   * @generated from rpc mychat.square.v1.SquareInternalService.ListPostsForIndex
+   */
+  listPostsForIndex: {
+    methodKind: 'unary';
+    input: typeof ListPostsForIndexRequestSchema;
+    output: typeof ListPostsForIndexResponseSchema;
+  };
+  /**
+   * The boards `viewer_id` may read: every public board and those of their groups.
+   *
+   * @generated from rpc mychat.square.v1.SquareInternalService.ListReadableBoards
+   */
+  listReadableBoards: {
+    methodKind: 'unary';
+    input: typeof ListReadableBoardsRequestSchema;
+    output: typeof ListReadableBoardsResponseSchema;
+  };
+  /**
+   * Of `post_ids`, those `viewer_id` may read now (as GetThread would show them), with their
+   * thread; and those removed or gone (a removed thread's posts too).
+   *
+   * @generated from rpc mychat.square.v1.SquareInternalService.FilterVisiblePosts
+   */
+  filterVisiblePosts: {
+    methodKind: 'unary';
+    input: typeof FilterVisiblePostsRequestSchema;
+    output: typeof FilterVisiblePostsResponseSchema;
+  };
+  /**
+   * The operator's console takes a reported post down (a first post: its thread), with the
+   * reason told to the author.
+   *
+   * @generated from rpc mychat.square.v1.SquareInternalService.RemovePost
+   */
+  removePost: {
+    methodKind: 'unary';
+    input: typeof RemovePostRequestSchema;
+    output: typeof RemovePostResponseSchema;
+  };
+  /**
+   * The operator's console deleted an account: its posts are removed and emptied, its likes,
+   * follows, notices, moderator seats and bans deleted.
+   *
+   * @generated from rpc mychat.square.v1.SquareInternalService.PurgeUser
+   */
+  purgeUser: {
+    methodKind: 'unary';
+    input: typeof PurgeUserRequestSchema;
+    output: typeof PurgeUserResponseSchema;
+  };
+}> = /*@__PURE__*/ serviceDesc(file_mychat_square_v1_square, 1);

@@ -1,0 +1,48 @@
+/**
+ * A tiny run of `npm run bench -- square` through the built entry against a real all-in-one
+ * server: the board is seeded in bulk, readers and writers run, and it prints one well-formed
+ * JSON line with no errors (the numbers are never asserted).
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+describe('bench square', () => {
+  beforeAll(async () => {
+    await run('npx', ['tsc', '-b', 'packages/server', 'packages/bench'], { cwd: ROOT, timeout: 120_000 });
+  }, 120_000);
+
+  it('runs end to end at a tiny size', async () => {
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MYCHAT_')));
+    const { stdout } = await run(
+      process.execPath,
+      [
+        path.join(ROOT, 'packages/bench/dist/main.js'),
+        'square',
+        '--threads=300',
+        '--replies=3000',
+        '--users=5',
+        '--writers=2',
+        '--post-rate=4',
+        '--think-ms=50',
+        '--duration=2',
+      ],
+      { env, timeout: 110_000 },
+    );
+    const r = JSON.parse(stdout.trim()) as Record<string, Record<string, unknown>>;
+    expect(r).toMatchObject({ scenario: 'square', sql: 'sqlite', threads: 300, replies: 3000 });
+    for (const phase of [r.readers_alone!, r.with_writers!]) {
+      expect(phase.errors).toBe(0);
+      const lat = phase.latency_ms as Record<string, { n: number; p99: number }>;
+      expect(lat.list_first!.n).toBeGreaterThan(0);
+      expect(lat.thread_first!.n).toBeGreaterThan(0);
+      expect(typeof lat.all_reads!.p99).toBe('number');
+    }
+    expect((r.with_writers!.latency_ms as Record<string, { n: number }>).reply!.n).toBeGreaterThan(0);
+  }, 120_000);
+});
