@@ -14,6 +14,7 @@ import {
   search,
   square,
   stickerFiles,
+  stickerPacks,
   stickers,
 } from '@mychat/protocol';
 import type { RpcHub } from '../rpc/rpc-hub.js';
@@ -30,6 +31,7 @@ export const SERVICE_APIS = {
     internal: message.MessageInternalService,
     favorites: favorites.FavoritesService,
     stickers: stickers.StickersService,
+    stickerPacks: stickerPacks.StickerPacksInternalService,
   },
   media: {
     public: media.MediaService,

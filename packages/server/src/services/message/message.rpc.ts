@@ -204,8 +204,6 @@ export function messageInternalRpc(
   | 'writeCallRecord'
   | 'getMessageForReport'
   | 'moderatorRecall'
-  | 'installStickerPack'
-  | 'deleteStickerPack'
 > {
   return {
     async sendMessageBatch(req) {
