@@ -16,6 +16,7 @@ export * as push from './gen/mychat/push/v1/push_pb.js';
 export * as search from './gen/mychat/search/v1/search_pb.js';
 export * as favorites from './gen/mychat/message/v1/favorites_pb.js';
 export * as stickers from './gen/mychat/message/v1/stickers_pb.js';
+export * as stickerPacks from './gen/mychat/message/v1/sticker_packs_pb.js';
 export * as calls from './gen/mychat/calls/v1/calls_pb.js';
 export * as admin from './gen/mychat/admin/v1/admin_pb.js';
 export * as keys from './gen/mychat/keys/v1/keys_pb.js';

@@ -15,6 +15,7 @@ import {
   search,
   square,
   stickerFiles,
+  stickerPacks,
   stickers,
 } from '@mychat/protocol';
 import type { RpcHub } from '../rpc/rpc-hub.js';
@@ -31,6 +32,7 @@ export const SERVICE_APIS = {
     internal: message.MessageInternalService,
     favorites: favorites.FavoritesService,
     stickers: stickers.StickersService,
+    stickerPacks: stickerPacks.StickerPacksInternalService,
   },
   media: {
     public: media.MediaService,

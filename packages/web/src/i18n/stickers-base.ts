@@ -8,7 +8,6 @@ export const stickersBaseEn = {
     sticker: '[Sticker]',
     add: 'Add to stickers',
     tab: 'Stickers',
-    emojiTab: 'Emoji',
   },
 };
 
@@ -17,6 +16,5 @@ export const stickersBaseZhCN: typeof stickersBaseEn = {
     sticker: '[动画表情]',
     add: '添加到表情',
     tab: '表情包',
-    emojiTab: '表情',
   },
 };

@@ -14,7 +14,7 @@ export function adminStickersRpc(
   p: AdminParts,
 ): Pick<ServiceImpl<typeof pb.AdminService>, 'installStickerPack' | 'deleteStickerPack'> {
   const { access } = p;
-  const messages = p.peers.message.internal;
+  const messages = p.peers.message.stickerPacks;
   return {
     async installStickerPack(req, ctx) {
       const op = await access.operator(ctx, ROLE_ADMIN);

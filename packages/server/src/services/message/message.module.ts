@@ -1,5 +1,10 @@
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { favorites as favPb, message as pb, stickers as stkPb } from '@mychat/protocol';
+import {
+  favorites as favPb,
+  message as pb,
+  stickerPacks as packsPb,
+  stickers as stkPb,
+} from '@mychat/protocol';
 import type { Registry } from 'prom-client';
 import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
@@ -163,10 +168,10 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
         ...roomCardRpc(parts.sender),
         ...callsRpc(deps),
         ...moderationRpc(store, parts.recall),
-        ...stickerPacksInternalRpc(stickers),
       }),
       serves(favPb.FavoritesService, favoritesRpc(favorites)),
       serves(stkPb.StickersService, stickersRpc(stickers)),
+      serves(packsPb.StickerPacksInternalService, stickerPacksInternalRpc(stickers)),
     ],
   };
 }

@@ -210,8 +210,6 @@ export function messageInternalRpc(
   | 'writeCallRecord'
   | 'getMessageForReport'
   | 'moderatorRecall'
-  | 'installStickerPack'
-  | 'deleteStickerPack'
 > {
   return {
     async sendMessageBatch(req) {

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
-import { type message as mpb, stickers as pb } from '@mychat/protocol';
+import { type stickerPacks, stickers as pb } from '@mychat/protocol';
 import { errors } from '../../../kernel/errors.js';
 import { parseId } from '../../../kernel/ids.js';
 import { requireCaller } from '../../../rpc/call-context.js';
@@ -53,10 +53,10 @@ export function stickersRpc(service: StickersService): ServiceImpl<typeof pb.Sti
   };
 }
 
-/** The admin service's pack calls (MessageInternalService). */
+/** The admin service's pack calls (StickerPacksInternalService). */
 export function stickerPacksInternalRpc(
   service: StickersService,
-): Pick<ServiceImpl<typeof mpb.MessageInternalService>, 'installStickerPack' | 'deleteStickerPack'> {
+): ServiceImpl<typeof stickerPacks.StickerPacksInternalService> {
   return {
     async installStickerPack(req) {
       const packId = await service.installPack({
