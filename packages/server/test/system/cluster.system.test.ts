@@ -314,8 +314,9 @@ describe.skipIf(!ready)('split deployment on loopback (MariaDB + Redis)', () => 
         history: {
           code: 'OK',
           messages: [
-            [1, 'over the wire'],
-            [2, 'trace me'],
+            [1, ''], // "You are now friends" (a system message: no text)
+            [2, 'over the wire'],
+            [3, 'trace me'],
           ],
         },
         historyWithoutToken: 'UNAUTHENTICATED',
