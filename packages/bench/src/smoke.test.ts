@@ -116,7 +116,10 @@ describe('bench scenarios, tiny runs on the all-in-one server', () => {
     const two = await bench(['chat', ...args, '--server-workers', '2']);
     expect((one.server as { processes: number }).processes).toBe(1);
     expect((two.server as { processes: number }).processes).toBe(3);
-    expect(two).toMatchObject({ sent: 50, delivered: 50, lost: 0 });
+    // Everything sent through the workers arrives (how many a loaded machine sends in the one
+    // second varies; the scenario's own count is checked in the --warmup case above).
+    expect(two).toMatchObject({ lost: 0, duplicated: 0, delivered: two.sent });
+    expect(two.sent as number).toBeGreaterThan(0);
   }, 240_000);
 
   it('writes the report and charts to --out', async () => {

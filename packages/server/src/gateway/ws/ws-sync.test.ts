@@ -54,7 +54,7 @@ describe('ws sync and history', () => {
     const frame = await ask(b, { case: 'sync', value: { sincePts: 0 } });
     expect(frame.body.case).toBe('sync');
     const onSocket = frame.body.value as message.SyncResponse;
-    expect(onSocket.heads.map((h) => [h.conversationId, h.lastSeq])).toEqual([[conversationId, 3]]);
+    expect(onSocket.heads.map((h) => [h.conversationId, h.lastSeq])).toEqual([[conversationId, 4]]);
     const rpc = await server.client(message.MessageService).sync({ sincePts: 0 }, bearer(bob.token));
     expect(onSocket.pts).toBe(rpc.pts);
     expect(onSocket.conversations.map((c) => [c.id, c.lastSeq, c.unreadCount])).toEqual(
@@ -65,16 +65,18 @@ describe('ws sync and history', () => {
   it('pages history forward and backward like GetHistory', async () => {
     const first = await ask(b, { case: 'history', value: { conversationId, afterSeq: 0, limit: 2 } });
     if (first.body.case !== 'history') throw new Error(`expected history, got ${first.body.case}`);
-    expect(first.body.value.messages.map((m) => [m.seq, m.content?.body.value])).toEqual([
-      [1, expect.objectContaining({ text: 'm1' })],
-      [2, expect.objectContaining({ text: 'm2' })],
+    // Seq 1 is the "You are now friends" line the accepted request wrote.
+    expect(first.body.value.messages.map((m) => [m.seq, m.type, m.content?.body.case])).toEqual([
+      [1, message.MessageType.SYSTEM, 'system'],
+      [2, message.MessageType.TEXT, 'text'],
     ]);
+    expect(first.body.value.messages[1]!.content?.body.value).toMatchObject({ text: 'm1' });
     expect(first.body.value.hasMore).toBe(true);
     const rest = await ask(b, { case: 'history', value: { conversationId, afterSeq: 2, limit: 2 } });
-    expect(rest.body.case === 'history' && rest.body.value.messages.map((m) => m.seq)).toEqual([3]);
+    expect(rest.body.case === 'history' && rest.body.value.messages.map((m) => m.seq)).toEqual([3, 4]);
     expect(rest.body.case === 'history' && rest.body.value.hasMore).toBe(false);
     const back = await ask(b, { case: 'history', value: { conversationId, beforeSeq: 0, limit: 2 } });
-    expect(back.body.case === 'history' && back.body.value.messages.map((m) => m.seq)).toEqual([2, 3]);
+    expect(back.body.case === 'history' && back.body.value.messages.map((m) => m.seq)).toEqual([3, 4]);
     const rpc = await server
       .client(message.MessageService)
       .getHistory({ conversationId, beforeSeq: 0, limit: 2 }, bearer(bob.token));
