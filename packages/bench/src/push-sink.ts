@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { selfSignedCert } from '@mychat/server/dev/cluster';
 import { createECDH, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 
 /** A self-signed certificate for 127.0.0.1, made once per run with openssl. */
 export interface SinkCert {
@@ -14,33 +12,7 @@ export interface SinkCert {
 }
 
 export function makeSinkCert(): SinkCert {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-push-sink-'));
-  const keyFile = path.join(dir, 'key.pem');
-  const certFile = path.join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { dir, certFile, keyFile };
+  return selfSignedCert('mychat-push-sink-', '127.0.0.1', 'IP:127.0.0.1');
 }
 
 /** The server settings that let it push to the sink (a push service on loopback, our CA). */

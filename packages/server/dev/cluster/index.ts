@@ -6,3 +6,4 @@
 export { CLUSTER_SERVICES, freePort, startCluster, type Cluster, type ClusterOptions } from './cluster.js';
 export { ClusterProcess, MAIN_JS } from './cluster-process.js';
 export { startTcpEntry, type TcpEntry } from './tcp-entry.js';
+export { selfSignedCert, type SelfSignedCert } from './self-signed.js';

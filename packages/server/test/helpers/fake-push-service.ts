@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { selfSignedCert } from '@mychat/server/dev/cluster';
 import { createECDH, createHmac, createDecipheriv, createPublicKey, randomBytes, verify } from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 
 /** A browser's push subscription made by the test: the keys are the test's, so it can decrypt. */
 export interface TestSubscription {
@@ -109,31 +107,10 @@ export function verifyVapid(header: string): { jwt: ReceivedPush['jwt']; key: st
  * VAPID token, as a browser's push service and the browser together would.
  */
 export async function startFakePushService(): Promise<FakePushService> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-push-'));
-  const keyFile = path.join(dir, 'key.pem');
-  const certFile = path.join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:push.test',
-    ],
-    { stdio: 'ignore' },
+  const { dir, keyFile, certFile } = selfSignedCert(
+    'mychat-push-',
+    '127.0.0.1',
+    'IP:127.0.0.1,DNS:push.test',
   );
   const keys = new Map<string, { priv: Buffer; pub: Buffer; auth: Buffer }>();
   const statuses = new Map<string, number>();

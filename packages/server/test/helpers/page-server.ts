@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { selfSignedCert } from '@mychat/server/dev/cluster';
 import fs from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 
 /**
  * A web server over HTTPS on 127.0.0.2 (self-signed for page.test and rebind.test, made with
@@ -33,31 +31,11 @@ export const redirect = (to: string) => (res: ServerResponse) => res.writeHead(3
 
 export async function startPageServer(): Promise<PageServer> {
   const host = '127.0.0.2';
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-pages-'));
-  const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=page.test',
-      '-addext',
-      `subjectAltName=DNS:page.test,DNS:rebind.test,IP:${host}`,
-    ],
-    { stdio: 'ignore' },
-  );
+  const {
+    dir,
+    keyFile: key,
+    certFile: cert,
+  } = selfSignedCert('mychat-pages-', 'page.test', `DNS:page.test,DNS:rebind.test,IP:${host}`);
   const ca = fs.readFileSync(cert);
   const routes = new Map<string, (res: ServerResponse) => void>();
   const hits = new Map<string, number>();
