@@ -1,4 +1,4 @@
-import { timestampMs } from '@bufbuild/protobuf/wkt';
+import { timestampMs, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { toJsonString } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
 import { message as pb } from '@mychat/protocol';
@@ -76,6 +76,43 @@ export interface FeedSource {
   /** Prefixes the names of its cursor and lease in the index ("" for messages). */
   prefix: string;
   read(after: string, until: string, limit: number): Promise<FeedPage>;
+}
+
+/** A post of a feed that is not a conversation (moments, the square), to index as a document. */
+export interface FeedPost {
+  /** The range its documents are numbered in: the author (moments), the board (square). */
+  rangeId: string;
+  id: string;
+  authorId: string;
+  createdAt?: Timestamp;
+  text: string;
+}
+
+/**
+ * A feed page's new posts as documents: each numbered after the last of its range (posts have
+ * no seq of their own), and the page's read count, cursor and newest time.
+ */
+export async function postPage(
+  index: SearchIndex,
+  type: number,
+  page: { posts: readonly FeedPost[]; all: readonly { createdAt?: Timestamp }[]; nextCursor: string },
+  remove: DocKey[],
+): Promise<FeedPage> {
+  const last = await index.lastSeqs([...new Set(page.posts.map((p) => p.rangeId))]);
+  const add: IndexDoc[] = page.posts.map((p) => {
+    const seq = (last.get(p.rangeId) ?? 0) + 1;
+    last.set(p.rangeId, seq);
+    const createdAt = p.createdAt ? timestampMs(p.createdAt) : 0;
+    return { convId: p.rangeId, seq, msgId: p.id, senderId: p.authorId, type, createdAt, text: p.text };
+  });
+  const newest = page.all[page.all.length - 1]?.createdAt;
+  return {
+    read: page.all.length,
+    nextCursor: page.nextCursor,
+    newestAt: newest ? timestampMs(newest) : 0,
+    add,
+    remove,
+  };
 }
 
 /** The message service's feed (MessageInternalService.ListMessagesForIndex). */

@@ -9,12 +9,12 @@
  * is always a post GetMoment would show them. Posts found deleted leave the index then.
  */
 import { create } from '@bufbuild/protobuf';
-import { timestampFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { Client } from '@connectrpc/connect';
 import type { contacts, moments } from '@mychat/protocol';
 import { search as pb } from '@mychat/protocol';
 import { callHeaders, type Caller } from '../../rpc/call-context.js';
-import type { FeedSource } from './search.indexer.js';
+import { postPage, type FeedSource } from './search.indexer.js';
 import type { HitCursor, IndexDoc, SearchIndex } from './search.port.js';
 import type { Page } from './search.service.js';
 import { matches, parseQuery, snippet } from './search.text.js';
@@ -38,28 +38,13 @@ export function momentSource(feed: MomentsFeed, index: SearchIndex): FeedSource 
         posts.map((m) => m.id),
       );
       const fresh = posts.filter((m) => !known.has(m.id));
-      const last = await index.lastSeqs([...new Set(fresh.map((m) => m.authorId))]);
-      const add: IndexDoc[] = fresh.map((m) => {
-        const seq = (last.get(m.authorId) ?? 0) + 1;
-        last.set(m.authorId, seq);
-        return {
-          convId: m.authorId,
-          seq,
-          msgId: m.id,
-          senderId: m.authorId,
-          type: MOMENT_TYPE,
-          createdAt: m.createdAt ? timestampMs(m.createdAt) : 0,
-          text: m.text,
-        };
-      });
-      const newest = page.moments[page.moments.length - 1]?.createdAt;
-      return {
-        read: page.moments.length,
-        nextCursor: page.nextCursor,
-        newestAt: newest ? timestampMs(newest) : 0,
-        add,
-        remove: [],
-      };
+      const docs = fresh.map((m) => ({ ...m, rangeId: m.authorId }));
+      return postPage(
+        index,
+        MOMENT_TYPE,
+        { posts: docs, all: page.moments, nextCursor: page.nextCursor },
+        [],
+      );
     },
   };
 }

@@ -9,12 +9,12 @@
  * post GetThread would show them. Posts found removed leave the index then.
  */
 import { create } from '@bufbuild/protobuf';
-import { timestampFromMs, timestampMs } from '@bufbuild/protobuf/wkt';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { Client } from '@connectrpc/connect';
 import type { square } from '@mychat/protocol';
 import { search as pb } from '@mychat/protocol';
 import { callHeaders, type Caller } from '../../rpc/call-context.js';
-import type { FeedSource } from './search.indexer.js';
+import { postPage, type FeedSource } from './search.indexer.js';
 import type { DocKey, HitCursor, IndexDoc, SearchIndex } from './search.port.js';
 import type { Page } from './search.service.js';
 import { matches, parseQuery, snippet } from './search.text.js';
@@ -46,28 +46,8 @@ export function squareSource(feed: SquareFeed, index: SearchIndex): FeedSource {
         if (key) remove.push(key);
         if (!p.removed && p.text.trim() !== '') fresh.push(p);
       }
-      const last = await index.lastSeqs([...new Set(fresh.map((p) => p.boardId))]);
-      const add: IndexDoc[] = fresh.map((p) => {
-        const seq = (last.get(p.boardId) ?? 0) + 1;
-        last.set(p.boardId, seq);
-        return {
-          convId: p.boardId,
-          seq,
-          msgId: p.postId,
-          senderId: p.authorId,
-          type: SQUARE_TYPE,
-          createdAt: p.createdAt ? timestampMs(p.createdAt) : 0,
-          text: p.text,
-        };
-      });
-      const newest = page.posts[page.posts.length - 1]?.createdAt;
-      return {
-        read: page.posts.length,
-        nextCursor: page.nextCursor,
-        newestAt: newest ? timestampMs(newest) : 0,
-        add,
-        remove,
-      };
+      const posts = fresh.map((p) => ({ ...p, rangeId: p.boardId, id: p.postId }));
+      return postPage(index, SQUARE_TYPE, { posts, all: page.posts, nextCursor: page.nextCursor }, remove);
     },
   };
 }
