@@ -122,7 +122,7 @@ describe('web: listen together', { timeout: 240_000 }, () => {
     await expect
       .poll(() => members.getByText('listening', { exact: true }).count(), { timeout: 5000 })
       .toBe(2);
-    await bob.page.getByRole('link', { name: 'Room chat' }).click();
+    await bob.page.getByRole('link', { name: 'Open chat' }).click();
     const bar = bob.page.getByRole('region', { name: 'Now playing' });
     await bar.waitFor();
     const t0 = (await time(bob)).t;
@@ -158,7 +158,7 @@ describe('web: listen together', { timeout: 240_000 }, () => {
         }
       await bob.page.setViewportSize({ width: 1200, height: 800 });
       await bob.page.emulateMedia({ colorScheme: 'light' });
-      await bob.page.getByRole('link', { name: 'Room chat' }).click();
+      await bob.page.getByRole('link', { name: 'Open chat' }).click();
       await messageLog(bob).getByRole('link', { name: 'Join' }).waitFor();
       await bob.page.screenshot({ path: path.join(SHOTS, 'room-card-desktop-light.png') });
     }
