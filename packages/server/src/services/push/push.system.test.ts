@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { moments, push } from '@mychat/protocol';
+import { message, moments, push } from '@mychat/protocol';
 import type { Client } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presenceKey } from '../../contracts/presence-keys.js';
@@ -120,6 +120,43 @@ describe('push notifications', () => {
     await settled();
     const [p] = await fake.waitFor(1, s.id);
     expect(p!.payload.text).toBe('see you at eight');
+  });
+
+  it('never previews an encrypted chat, even with preview on: it has no text to give', async () => {
+    const { a, b } = await pair();
+    const s = await subscribe(b);
+    await api.updatePushSettings({ preview: true }, b.h);
+    const messages = env.server.client(message.MessageService);
+    const conv = (await messages.openEncryptedChat({ peerId: b.id }, a.h)).conversation!.id;
+    const sealed = new TextEncoder().encode('canary words in the sealed body');
+    await messages.sendMessage(
+      {
+        conversationId: conv,
+        clientMsgId: `push-e2e-${conv}`,
+        content: {
+          body: {
+            case: 'encrypted',
+            value: {
+              version: 1,
+              ciphertext: sealed,
+              nonce: new Uint8Array(12),
+              senderDeviceId: '1'.repeat(32),
+              ephemeralKey: new Uint8Array(32).fill(1),
+              keys: [{ userId: b.id, deviceId: '2'.repeat(32), wrapped: new Uint8Array(48) }],
+            },
+          },
+        },
+      },
+      a.h,
+    );
+    await settled();
+    const [p] = await fake.waitFor(1, s.id);
+    // A 1:1 chat that rings like one, named by its sender, with nothing of its content.
+    expect(p!.payload).toMatchObject({ kind: 'message', conversationId: conv, direct: true, from: 'Alice' });
+    expect(p!.payload.text).toBeUndefined();
+    expect(p!.payload.media).toBeUndefined();
+    expect(JSON.stringify(p!.payload)).not.toContain('canary');
+    expect(p!.headers.urgency).toBe('high');
   });
 
   it('does not push a user who has a live socket', async () => {
