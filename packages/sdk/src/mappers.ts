@@ -194,6 +194,7 @@ export function toMessage(m: message.Message): ChatMessage {
           title: m.linkPreview.title,
           description: m.linkPreview.description,
           siteName: m.linkPreview.siteName,
+          ...(m.linkPreview.image.length > 0 && { image: m.linkPreview.image }),
         },
       }),
   };

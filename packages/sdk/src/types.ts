@@ -131,6 +131,11 @@ export interface LinkPreview {
   title: string;
   description: string;
   siteName: string;
+  /**
+   * The page's image as a small WebP thumbnail (at most 160x160, at most 16 KB) the server
+   * fetched; absent when the page has none. Show it as a blob: URL (`image/webp`).
+   */
+  image?: Uint8Array;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { animatedImage } from '../../server/test/helpers/media-fixtures.js';
 import { html, startPageServer, type PageServer } from '../../server/test/helpers/page-server.js';
@@ -10,7 +11,8 @@ const shot = (name: string) =>
 /**
  * Stickers (表情包) and link previews as a person uses them: "Add to stickers" on an animated
  * GIF, the picker's sticker tab sends it (drawn without a bubble, still a GIF), and a link gets
- * the server's preview card; in Chinese on a phone in the dark too.
+ * the server's preview card with the page's image (the server's thumbnail, never the site's
+ * file); in Chinese on a phone in the dark too.
  */
 describe('web: stickers and link previews', { timeout: 180_000 }, () => {
   let pages: PageServer;
@@ -22,9 +24,14 @@ describe('web: stickers and link previews', { timeout: 180_000 }, () => {
     pages.routes.set(
       '/lake',
       html(
-        '<head><title>Lake Café opens</title><meta name="description" content="Coffee by the water, 9 to 5"></head>',
+        '<head><title>Lake Café opens</title><meta name="description" content="Coffee by the water, 9 to 5">' +
+          '<meta property="og:image" content="/lake.png"></head>',
       ),
     );
+    const lake =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="600" height="400"><rect width="600" height="220" fill="#9fd3f0"/>' +
+      '<circle cx="420" cy="120" r="50" fill="#ffd35c"/><rect y="220" width="600" height="180" fill="#2f7fb5"/></svg>';
+    pages.routes.set('/lake.png', html(await sharp(Buffer.from(lake)).png().toBuffer(), 'image/png'));
   });
   afterAll(() => pages?.stop());
   const setup = withBrowser({ overrides });
@@ -72,7 +79,19 @@ describe('web: stickers and link previews', { timeout: 180_000 }, () => {
     const card = messageLog(bob).getByRole('link', { name: 'Link preview: Lake Café opens' });
     await card.waitFor({ timeout: 15_000 });
     await card.getByText('Coffee by the water, 9 to 5').waitFor();
-    if (process.env.MYCHAT_SCREENSHOTS) await bob.page.screenshot({ path: shot('stickers-desktop-light') });
+    // The page's image, from the bytes the server sent (a blob: URL), decoded and drawn.
+    const thumb = card.getByRole('img', { name: 'Lake Café opens' });
+    await thumb.waitFor();
+    expect(
+      await thumb.evaluate(async (img: HTMLImageElement) => {
+        await img.decode();
+        return [img.src.slice(0, 5), img.naturalWidth, img.naturalHeight];
+      }),
+    ).toEqual(['blob:', 160, 160]);
+    if (process.env.MYCHAT_SCREENSHOTS) {
+      await bob.page.screenshot({ path: shot('stickers-desktop-light') });
+      await bob.page.screenshot({ path: shot('link-preview-desktop-light') });
+    }
 
     // In Chinese, on a phone, in the dark: the sticker tab of the picker.
     const cat = await signUp(setup.browser, setup.server, 'Cat', {

@@ -15,8 +15,8 @@ const HTML = new Set(['text/html', 'application/xhtml+xml']);
 
 /**
  * The preview of a link a user sent: the page fetched through the SSRF guard (safeGet), its
- * og: tags or <title> read. The image is only named (`imageUrl`), never fetched here: a
- * client must not hot-link it; storing it goes through media with the same guard.
+ * og: tags or <title> read. The image is only named (`imageUrl`) here: a client must not
+ * hot-link it; the server fetches it through the same guard (link-preview.image.ts).
  */
 export async function fetchLinkPreview(
   url: string,

@@ -1,11 +1,12 @@
 import type { Kysely, Migration } from 'kysely';
+import type { SqlEngine } from '../../../adapters/sql/sql.js';
 
 /**
  * The link previews' tables, owned by the link-preview part of the message module and
  * migrated on their own (`lpv_migrations`): the cache of fetched pages, shared by every
  * message that links one (keyed by the SHA-256 of the URL), and which message shows which.
  */
-export const linkPreviewMigrations: Record<string, Migration> = {
+export const linkPreviewMigrations = (engine: SqlEngine): Record<string, Migration> => ({
   '0001_link_previews': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -32,4 +33,16 @@ export const linkPreviewMigrations: Record<string, Migration> = {
       await db.schema.dropTable('link_previews').execute();
     },
   },
-};
+  // The page's og:image as a WebP thumbnail (at most 16 KB), null when it has none.
+  '0002_link_preview_image': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('link_previews')
+        .addColumn('image', engine === 'postgres' ? 'bytea' : 'blob')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('link_previews').dropColumn('image').execute();
+    },
+  },
+});

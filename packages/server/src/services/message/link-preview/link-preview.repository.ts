@@ -8,6 +8,8 @@ export interface CachedPreview {
   title: string;
   description: string;
   siteName: string;
+  /** The og:image's WebP thumbnail, when there is one. */
+  image?: Uint8Array;
   expiresAt: number;
 }
 
@@ -19,6 +21,7 @@ interface LinkPreviewTables {
     title: string;
     description: string;
     site_name: string;
+    image: Uint8Array | null;
     expires_at: number;
   };
   msg_link_previews: { conv_id: string; seq: number; url_hash: string };
@@ -31,6 +34,7 @@ const toCached = (r: LinkPreviewTables['link_previews']): CachedPreview => ({
   title: r.title,
   description: r.description,
   siteName: r.site_name,
+  ...(r.image && r.image.length > 0 && { image: new Uint8Array(r.image) }),
   expiresAt: asNum(r.expires_at),
 });
 
@@ -58,6 +62,7 @@ export class LinkPreviewRepository {
       title: p.title,
       description: p.description,
       site_name: p.siteName,
+      image: p.image ? Buffer.from(p.image) : null,
       expires_at: p.expiresAt,
     };
     try {
@@ -98,6 +103,7 @@ export class LinkPreviewRepository {
         'p.title',
         'p.description',
         'p.site_name',
+        'p.image',
         'p.expires_at',
       ])
       .where('m.conv_id', '=', convId)

@@ -7,6 +7,7 @@ import { fanOut, type MessageServiceDeps } from '../message.deps.js';
 import type { MessageRow } from '../message.tables.js';
 import { decodeContent, firstReadable, messageView } from '../message.views.js';
 import { fetchLinkPreview, type LinkPreviewLimits } from './link-preview.fetch.js';
+import { fetchPreviewImage } from './link-preview.image.js';
 import { firstLink } from './link-preview.parse.js';
 import type { CachedPreview, LinkPreviewRepository } from './link-preview.repository.js';
 
@@ -28,6 +29,7 @@ export const previewMsg = (p: CachedPreview) =>
     title: p.title,
     description: p.description,
     siteName: p.siteName,
+    ...(p.image && { image: p.image }),
   });
 
 /**
@@ -64,8 +66,12 @@ export class LinkPreviews {
     const ttl = this.d.config.cacheTtlSeconds * 1000;
     let fresh: CachedPreview;
     try {
-      const p = await fetchLinkPreview(url, this.d.config, this.d.guard);
-      fresh = { urlHash, ok: Boolean(p.title || p.description), ...p, expiresAt: now + ttl };
+      const { imageUrl, ...p } = await fetchLinkPreview(url, this.d.config, this.d.guard);
+      const ok = Boolean(p.title || p.description);
+      // An image that cannot be used (refused, too large, not an image) only means none.
+      const image =
+        ok && imageUrl ? await fetchPreviewImage(imageUrl, this.d.config, this.d.guard) : undefined;
+      fresh = { urlHash, ok, ...p, ...(image && { image }), expiresAt: now + ttl };
     } catch (err) {
       // The reason (refused, too slow, not a page) is the guard's; the URL is not logged.
       this.d.message.logger.debug({ err }, 'link not previewed');

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   befriend,
@@ -14,7 +16,8 @@ import { html, redirect, startPageServer, type PageServer } from '../../../../te
 /**
  * Link previews end to end: a text message with a link gets the page's preview from the
  * server (through the SSRF guard, against a local HTTPS server the operator listed), on
- * history; the cache is shared; loopback that is not listed is never fetched; the switch.
+ * history; the cache is shared; loopback that is not listed is never fetched; the page's
+ * image becomes a small WebP, or nothing when it cannot be used; the switch.
  */
 for (const setup of CONTACTS_SETUPS.filter((s) => !s.fakeMessage)) {
   const ok = await setupAvailable(setup);
@@ -72,6 +75,46 @@ for (const setup of CONTACTS_SETUPS.filter((s) => !s.fakeMessage)) {
       const second = (await sendText(env, bob, conv, `again ${at('/go')}`)).message!;
       expect(await previewOf(ann, conv, second.seq)).toMatchObject({ title: 'Lake Café' });
       expect(pages.hits.get('/go')).toBe(1);
+    });
+
+    it("carries the page's image as a WebP thumbnail; an unusable image only means none", async () => {
+      const { ann, bob, conv } = await pair();
+      const png = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#3a7' } })
+        .png()
+        .toBuffer();
+      const e = setup.engine;
+      pages.routes.set(`/cover-${e}.png`, html(png, 'image/png'));
+      pages.routes.set(
+        `/huge-${e}.png`,
+        html(Buffer.concat([png, randomBytes(2 * 1024 * 1024)]), 'image/png'),
+      );
+      pages.routes.set(`/text-${e}.png`, html(png, 'text/plain'));
+      pages.routes.set(`/bad-${e}.jpg`, html(randomBytes(4000), 'image/jpeg'));
+      const images = {
+        good: at(`/cover-${e}.png`),
+        loopback: `https://127.0.0.1:${pages.port}/cover-${e}.png`,
+        huge: at(`/huge-${e}.png`),
+        text: at(`/text-${e}.png`),
+        bad: at(`/bad-${e}.jpg`),
+      };
+      for (const [name, image] of Object.entries(images))
+        pages.routes.set(
+          `/img-${name}-${e}`,
+          html(`<head><title>Pic ${name}</title><meta property="og:image" content="${image}"></head>`),
+        );
+      for (const name of Object.keys(images)) {
+        const m = (await sendText(env, ann, conv, at(`/img-${name}-${e}`))).message!;
+        const p = await previewOf(bob, conv, m.seq);
+        expect(p?.title).toBe(`Pic ${name}`);
+        if (name !== 'good') {
+          expect(p?.image, name).toHaveLength(0);
+          continue;
+        }
+        const meta = await sharp(p!.image).metadata();
+        expect(meta).toMatchObject({ format: 'webp', width: 160, height: 160 });
+        expect(p!.image.length).toBeLessThanOrEqual(16 * 1024);
+      }
+      expect(pages.hits.get(`/cover-${e}.png`)).toBe(1); // never from loopback
     });
 
     it('never fetches a loopback address that is not listed, nor a page that is not HTML', async () => {

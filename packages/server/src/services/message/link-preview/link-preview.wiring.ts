@@ -30,7 +30,7 @@ export async function startLinkPreviews(
   store: MessageStore,
   guard: Pick<SafeFetchOptions, 'allowAddress' | 'ca'>,
 ): Promise<LinkPreviews> {
-  await d.sql.migrate('lpv', linkPreviewMigrations);
+  await d.sql.migrate('lpv', linkPreviewMigrations(d.sql.engine));
   return new LinkPreviews({
     repo: new LinkPreviewRepository(d.sql),
     message: { store, bus: d.bus, logger: d.logger, clock: d.clock },
