@@ -1,11 +1,8 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { framesOf, videoCall, videoSize } from './calls-helpers.js';
+import { docShot, framesOf, videoCall, videoSize } from './calls-helpers.js';
 import { befriend, messageLog, openChat, signUp, withBrowser } from './helpers.js';
 
-const OUT = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
 const PHONE = { width: 390, height: 844 };
 const POLL = { timeout: 20_000, interval: 500 };
 
@@ -79,7 +76,7 @@ describe('web: in a call', { timeout: 300_000 }, () => {
     // The connection quality of each other participant, from getStats.
     await screenA.getByRole('status', { name: /^(Good|Fair|Poor) connection$/ }).waitFor();
     await screenB.getByRole('status', { name: /^网络(良好|一般|较差)$/ }).waitFor();
-    await bob.page.screenshot({ path: path.join(OUT, 'call-phone-zh-dark.png') });
+    await docShot(bob.page, 'call-phone-zh-dark');
 
     // Another microphone while muted: the new one is sent, and still muted.
     await screenA.getByRole('button', { name: 'Mute microphone' }).click();
@@ -123,7 +120,7 @@ describe('web: in a call', { timeout: 300_000 }, () => {
     await screenA.getByRole('button', { name: 'Stop sharing the screen', pressed: true }).waitFor();
     await expect.poll(() => videoSize(bob.page, 'Cleo'), POLL).not.toBe(camSize);
     await expect.poll(() => framesOf(bob.page, 'Cleo'), POLL).toBeGreaterThan(5);
-    await ann.page.screenshot({ path: path.join(OUT, 'call-sharing-desktop.png') });
+    await docShot(ann.page, 'call-sharing-desktop');
     await screenA.getByRole('button', { name: 'Stop sharing the screen' }).click();
     await screenA.getByRole('button', { name: 'Share screen', pressed: false }).waitFor();
     await expect.poll(() => videoSize(bob.page, 'Cleo'), POLL).toBe(camSize);
@@ -133,7 +130,7 @@ describe('web: in a call', { timeout: 300_000 }, () => {
     await bob.page.reload();
     const back = bob.page.getByRole('alertdialog', { name: '你仍在通话中。' });
     await back.waitFor();
-    await bob.page.screenshot({ path: path.join(OUT, 'call-rejoin-phone-zh-dark.png') });
+    await docShot(bob.page, 'call-rejoin-phone-zh-dark');
     await back.getByRole('button', { name: '回到通话' }).click();
     await screenB.waitFor();
     await expect.poll(() => framesOf(bob.page, 'Cleo'), POLL).toBeGreaterThan(5);
@@ -167,7 +164,7 @@ describe('web: in a call', { timeout: 300_000 }, () => {
     await ann.page.getByRole('button', { name: 'Video call' }).click();
     const why = ann.page.getByRole('alertdialog', { name: /^MyChat may not use your microphone or camera/ });
     await why.waitFor();
-    await ann.page.screenshot({ path: path.join(OUT, 'call-permission-desktop.png') });
+    await docShot(ann.page, 'call-permission-desktop');
     expect(await ann.page.getByRole('dialog', { name: /^Call with/ }).count()).toBe(0);
     await why.getByRole('button', { name: 'OK' }).click();
     await why.waitFor({ state: 'detached' });
@@ -178,7 +175,7 @@ describe('web: in a call', { timeout: 300_000 }, () => {
     await ann.page.emulateMedia({ colorScheme: 'dark' });
     const sheet = ann.page.getByRole('dialog', { name: 'Incoming video call' });
     await sheet.getByText('Finn').waitFor();
-    await ann.page.screenshot({ path: path.join(OUT, 'call-incoming-desktop-dark.png') });
+    await docShot(ann.page, 'call-incoming-desktop-dark');
     // The ringtone plays while the sheet shows (two tones every 2 s)...
     await expect.poll(tones, POLL).toBeGreaterThanOrEqual(4);
     await sheet.getByRole('button', { name: 'Accept' }).click();

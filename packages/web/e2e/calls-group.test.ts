@@ -1,10 +1,7 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { docShot } from './calls-helpers.js';
 import { befriend, FAKE_MEDIA, signUp, withBrowser } from './helpers.js';
-
-const OUT = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
 
 /** How many remote videos (all but the local picture) rendered frames within 1.5 s. */
 function playing(page: Page): Promise<number> {
@@ -74,7 +71,7 @@ describe('web: a group call of three', { timeout: 240_000 }, () => {
     await expect.poll(() => others(bob.page)).toEqual(['Gina', 'Ines']);
     await expect.poll(() => others(cat.page)).toEqual(['Gina', 'Hugo']);
     await bob.page.getByRole('dialog', { name: /^Call with (Gina, Ines|Ines, Gina)$/ }).waitFor();
-    await cat.page.screenshot({ path: path.join(OUT, 'call-group-desktop.png') });
+    await docShot(cat.page, 'call-group-desktop');
     await ann.page.getByRole('button', { name: 'Hang up' }).click();
     await bob.page.getByRole('button', { name: 'Hang up' }).click();
     await cat.page.getByRole('dialog', { name: /^Call with/ }).waitFor({ state: 'detached' });

@@ -1,5 +1,13 @@
+import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { openChat, type Person } from './helpers.js';
+
+const SHOTS = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
+
+/** With MYCHAT_SCREENSHOTS set: the page as docs/screenshots/{name}.png (a test run writes nothing). */
+export async function docShot(page: Page, name: string): Promise<void> {
+  if (process.env.MYCHAT_SCREENSHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png` });
+}
 
 /** Frames the video element named `label` rendered within `ms` (requestVideoFrameCallback); -1 when absent. */
 export function framesOf(page: Page, label: string, ms = 1500): Promise<number> {

@@ -1,10 +1,7 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { audioPeak, framesOf } from './calls-helpers.js';
+import { audioPeak, docShot, framesOf } from './calls-helpers.js';
 import { befriend, FAKE_MEDIA, messageLog, openChat, signUp, withBrowser } from './helpers.js';
 
-const OUT = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
 const POLL = { timeout: 20_000, interval: 500 };
 
 /**
@@ -40,7 +37,7 @@ describe('web: voice and video calls', { timeout: 180_000 }, () => {
       .getByRole('timer')
       .getByText(/^\d\d:\d\d$/)
       .waitFor();
-    await ann.page.screenshot({ path: path.join(OUT, 'call-desktop.png') });
+    await docShot(ann.page, 'call-desktop');
 
     // Bob's microphone (Chromium's fake one beeps) is heard on Ann's side until he mutes it.
     await expect.poll(() => audioPeak(ann.page, 'Bob'), POLL).toBeGreaterThan(0.05);
@@ -73,7 +70,7 @@ describe('web: voice and video calls', { timeout: 180_000 }, () => {
     await ann.page.getByRole('button', { name: 'Voice call' }).click();
     const sheet = bob.page.getByRole('dialog', { name: '语音通话邀请' });
     await sheet.waitFor();
-    await bob.page.screenshot({ path: path.join(OUT, 'call-incoming-phone-zh.png') });
+    await docShot(bob.page, 'call-incoming-phone-zh');
     await sheet.getByRole('button', { name: '拒绝' }).click();
     await ann.page.getByRole('dialog', { name: 'Call with Bob2' }).waitFor({ state: 'detached' });
     await messageLog(ann).getByText('Voice call declined').waitFor();

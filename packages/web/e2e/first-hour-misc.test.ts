@@ -72,6 +72,11 @@ describe('web: first-hour details', { timeout: 180_000 }, () => {
       mimeType: 'video/mp4',
       buffer: whiteVideo(),
     });
+    // A chosen video opens the trim screen first; all of it is kept.
+    await page
+      .getByRole('dialog', { name: 'Trim video' })
+      .getByRole('button', { name: 'Use this part' })
+      .click();
     await page.getByRole('button', { name: 'Send (1)' }).click();
     const poster = page.getByRole('button', { name: 'Play video' });
     await poster.waitFor({ timeout: 30_000 });

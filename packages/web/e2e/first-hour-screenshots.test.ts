@@ -51,6 +51,11 @@ describe.skipIf(!process.env.MYCHAT_SCREENSHOTS)('first-hour screenshots', { tim
       mimeType: 'video/mp4',
       buffer: whiteVideo(),
     });
+    // A chosen video opens the trim screen first; all of it is kept.
+    await page
+      .getByRole('dialog', { name: 'Trim video' })
+      .getByRole('button', { name: 'Use this part' })
+      .click();
     await page.getByRole('button', { name: 'Send (1)' }).click();
     await page.getByRole('button', { name: 'Play video' }).waitFor({ timeout: 60_000 });
     await shoot(page, 'video');
