@@ -50,13 +50,13 @@ describe('web: sticker packs in the console', { timeout: 240_000 }, () => {
       { name: 'one.png', mimeType: 'image/png', buffer: await noisyPng(96, 96) },
       { name: 'two.png', mimeType: 'image/png', buffer: await noisyPng(80, 80) },
     ]);
-    await form.getByText('2 image(s) chosen', { exact: false }).waitFor();
+    await form.getByText('2 images chosen.').waitFor();
     await form.getByRole('button', { name: 'Install pack' }).click();
     await page.getByRole('status').getByText('Installed "Cats".').waitFor({ timeout: 20_000 });
     const installed = page
       .getByRole('list', { name: 'Installed packs' })
       .getByRole('listitem', { name: 'Cats' });
-    await installed.getByText('2 sticker(s)').waitFor();
+    await installed.getByText('2 stickers').waitFor();
     await expect.poll(() => installed.getByRole('img').count()).toBe(2);
 
     // Bob finds it in the picker's sticker tab.
