@@ -91,6 +91,8 @@ describe('web: stickers and link previews', { timeout: 180_000 }, () => {
     expect(await mine.getByRole('button', { name: 'Move sticker 1 earlier' }).isDisabled()).toBe(true);
     await mine.getByRole('button', { name: 'Move sticker 1 later' }).click();
     await expect.poll(order).toEqual([second, first]);
+    if (process.env.MYCHAT_SCREENSHOTS)
+      await ann.page.screenshot({ path: shot('stickers-reorder-desktop-light') });
     await mine.getByRole('button', { name: 'Done' }).click();
     await ann.page.reload();
     await openChat(ann, 'Bob');
