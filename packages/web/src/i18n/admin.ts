@@ -18,7 +18,7 @@ export const adminEn = {
       new: 'New sticker pack',
       name: 'Pack name',
       images: 'Images',
-      hint: 'Choose 1-200 images; once installed, everyone sees the pack. | 1 image chosen. | {n} images chosen.',
+      hint: 'Choose 1-200 images; once installed, everyone sees the pack. | {n} image chosen. | {n} images chosen.',
       install: 'Install pack',
       installed: 'Installed "{name}".',
       installedList: 'Installed packs',
