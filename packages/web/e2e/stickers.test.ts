@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { animatedImage } from '../../server/test/helpers/media-fixtures.js';
+import { animatedImage, noisyPng } from '../../server/test/helpers/media-fixtures.js';
 import { html, startPageServer, type PageServer } from '../../server/test/helpers/page-server.js';
 import { befriend, messageLog, openChat, send, signUp, withBrowser } from './helpers.js';
 
@@ -12,7 +12,7 @@ const shot = (name: string) =>
  * Stickers (表情包) and link previews as a person uses them: "Add to stickers" on an animated
  * GIF, the picker's sticker tab sends it (drawn without a bubble, still a GIF), and a link gets
  * the server's preview card with the page's image (the server's thumbnail, never the site's
- * file); in Chinese on a phone in the dark too.
+ * file); "Reorder" moves a sticker; in Chinese on a phone in the dark too.
  */
 describe('web: stickers and link previews', { timeout: 180_000 }, () => {
   let pages: PageServer;
@@ -74,6 +74,39 @@ describe('web: stickers and link previews', { timeout: 180_000 }, () => {
       new TextDecoder().decode((await (await fetch(img.src)).arrayBuffer()).slice(0, 6)),
     );
     expect(magic).toBe('GIF89a');
+
+    // A second sticker, then "Reorder" moves the first one later (kept after a reload).
+    await bob.page.getByLabel('Choose photos or videos').setInputFiles({
+      name: 'noise.png',
+      mimeType: 'image/png',
+      buffer: await noisyPng(64, 64),
+    });
+    await bob.page.getByRole('button', { name: 'Send (1)' }).click();
+    await expect.poll(() => image.count(), { timeout: 30_000 }).toBe(2);
+    await image.last().click({ button: 'right' });
+    await ann.page.getByRole('menuitem', { name: 'Add to stickers' }).click();
+    const mine = ann.page.getByRole('region', { name: 'My stickers' });
+    const order = () =>
+      mine
+        .locator('img')
+        .evaluateAll((imgs) => imgs.map((i) => new URL((i as HTMLImageElement).src).pathname));
+    await ann.page.getByRole('button', { name: 'Emoji' }).click();
+    await ann.page.getByRole('tab', { name: 'Stickers' }).click();
+    await expect.poll(async () => (await order()).length, { timeout: 15_000 }).toBe(2);
+    const [first, second] = await order();
+    await mine.getByRole('button', { name: 'Reorder' }).click();
+    expect(await mine.getByRole('button', { name: 'Move sticker 1 earlier' }).isDisabled()).toBe(true);
+    await mine.getByRole('button', { name: 'Move sticker 1 later' }).click();
+    await expect.poll(order).toEqual([second, first]);
+    if (process.env.MYCHAT_SCREENSHOTS)
+      await ann.page.screenshot({ path: shot('stickers-reorder-desktop-light') });
+    await mine.getByRole('button', { name: 'Done' }).click();
+    await ann.page.reload();
+    await openChat(ann, 'Bob');
+    await ann.page.getByRole('button', { name: 'Emoji' }).click();
+    await ann.page.getByRole('tab', { name: 'Stickers' }).click();
+    await expect.poll(order, { timeout: 15_000 }).toEqual([second, first]);
+    await ann.page.keyboard.press('Escape');
 
     await send(ann, `Opening today: https://127.0.0.2:${pages.port}/lake`);
     const card = messageLog(bob).getByRole('link', { name: 'Link preview: Lake Café opens' });

@@ -7,7 +7,7 @@ import type { AdminParts } from './admin.peers.js';
 
 /**
  * Sticker packs (表情包) for everyone: an admin installs a pack of images they uploaded, or
- * removes one. The packs live with the message module's stickers; this is only the door
+ * removes one (a destructive action: it needs the step-up). The packs live with the message module's stickers; this is only the door
  * (the role check and the audit log).
  */
 export function adminStickersRpc(
@@ -31,6 +31,7 @@ export function adminStickersRpc(
     async deleteStickerPack(req, ctx) {
       const op = await access.operator(ctx, ROLE_ADMIN);
       const packId = parseId(req.packId, 'packId');
+      await access.requireStepUp(op);
       await messages.deleteStickerPack({ packId });
       await access.audit(op, 'stickers.delete', `sticker_pack:${packId}`, '');
       return {};

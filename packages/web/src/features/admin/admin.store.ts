@@ -10,7 +10,8 @@ import { sdkClient } from '../../sdk/current-client.js';
  * (`stepUpAsked`), then runs again.
  */
 export const useAdminStore = defineStore('admin', () => {
-  const api = new AdminApi(sdkClient());
+  const client = sdkClient();
+  const api = new AdminApi(client);
   const role = ref<ConsoleRole | 'refused' | 'unknown'>('unknown');
   const stepUpUntil = ref(0);
   /** Set while an action waits for the password: the page shows the dialog. */
@@ -49,5 +50,10 @@ export const useAdminStore = defineStore('admin', () => {
     }
   }
 
-  return { api, role, stepUpUntil, stepUpAsked, load, confirm, destructive };
+  /** The installed sticker packs (the list every user's sticker tab reads). */
+  const stickerPacks = async () => (await client.stickers.list()).packs;
+  /** An ordinary image upload (a pack is made of the admin's own uploads); its media id. */
+  const uploadImage = async (f: File) => (await client.media.upload(f, { name: f.name, kind: 'image' })).id;
+
+  return { api, role, stickerPacks, uploadImage, stepUpUntil, stepUpAsked, load, confirm, destructive };
 });

@@ -27,6 +27,7 @@ export const adminRoute: RouteRecordRaw = {
     { path: 'groups', name: 'admin-groups', component: () => import('./GroupsPage.vue') },
     { path: 'reports', name: 'admin-reports', component: () => import('./ReportsPage.vue') },
     { path: 'notices', name: 'admin-notices', component: () => import('./NoticesPage.vue') },
+    { path: 'stickers', name: 'admin-stickers', component: () => import('./StickersPage.vue') },
     { path: 'audit', name: 'admin-audit', component: () => import('./AuditPage.vue') },
   ],
 };

@@ -47,7 +47,24 @@ export const useStickersStore = defineStore('stickers', () => {
     mine.value = mine.value.filter((x) => x.id !== s.id);
   }
 
+  /** Moves one of the user's stickers `by` places (-1 earlier, 1 later); undone if refused. */
+  async function move(s: Sticker, by: number): Promise<void> {
+    const before = mine.value;
+    const i = before.findIndex((x) => x.id === s.id);
+    const j = i + by;
+    if (i < 0 || j < 0 || j >= before.length) return;
+    const next = [...before];
+    next.splice(j, 0, ...next.splice(i, 1));
+    mine.value = next;
+    try {
+      await client.stickers.reorder(next.map((x) => x.id));
+    } catch (e) {
+      mine.value = before;
+      throw e;
+    }
+  }
+
   const send = (conversationId: string, s: Sticker) => client.stickers.send(conversationId, s);
 
-  return { mine, packs, loaded, ensure, add, remove, send };
+  return { mine, packs, loaded, ensure, add, remove, move, send };
 });

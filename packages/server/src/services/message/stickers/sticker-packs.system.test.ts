@@ -11,6 +11,7 @@ import {
   newUser,
   operator,
   startAdminEnv,
+  stepUp,
   type AdminEnv,
   type TestUser,
 } from '../../admin/admin.test-helpers.js';
@@ -81,6 +82,9 @@ for (const setup of ADMIN_SETUPS) {
         'PERMISSION_DENIED',
       );
 
+      // Removing is destructive: the password again first.
+      await expectReason(env.console.deleteStickerPack({ packId }, admin.h), 'STEP_UP_REQUIRED');
+      await stepUp(env, admin);
       await env.console.deleteStickerPack({ packId }, admin.h);
       expect((await stk.listStickers({}, ann.h)).packs.some((p) => p.id === packId)).toBe(false);
       await expectReason(
