@@ -1,5 +1,6 @@
 import type { Messages } from './en.js';
 import { push, pushErrors, settings } from './settings.zh-CN.js';
+import { drive } from './drive.zh-CN.js';
 
 /** 简体中文。Keys must match en.ts exactly (a unit test checks). */
 export const zhCN: Messages = {
@@ -380,44 +381,7 @@ export const zhCN: Messages = {
   },
   settings,
   push,
-  drive: {
-    title: '我的文件',
-    path: '文件夹路径',
-    newFolder: '新建文件夹',
-    upload: '上传',
-    uploading: '正在上传 {name}… {p}%',
-    list: '文件和文件夹',
-    empty: '这个文件夹是空的。上传文件或新建一个文件夹吧。',
-    loadFailed: '无法加载这个文件夹。',
-    name: '名称',
-    size: '大小',
-    modified: '修改时间',
-    kinds: { folder: '文件夹', image: '图片', voice: '音频', video: '视频', file: '文件' },
-    open: '打开 {name}',
-    actions: '{name} 的操作',
-    rename: '重命名',
-    move: '移动',
-    delete: '删除',
-    download: '下载',
-    sendToChat: '发送到聊天',
-    folderName: '文件夹名称',
-    newName: '新名称',
-    create: '创建',
-    badName: "名称为 1–200 个字符，不能包含 / \\ : * ? \" < > {'|'}，也不能以点开头。",
-    moveTitle: '移动“{name}”',
-    moveHere: '移动到这里',
-    up: '返回上一级',
-    noFolders: '这里没有文件夹。',
-    deleteConfirm: '删除“{name}”？',
-    deleteFolderConfirm: '删除文件夹“{name}”及其中的所有内容？',
-    sendTitle: '发送“{name}”',
-    chooseChat: '选择一个聊天',
-    sent: '已发送给 {name}。',
-    saveToDrive: '保存到我的文件',
-    saved: '已保存到我的文件。',
-    quota: '已用空间',
-    quotaText: '{used} / {limit}',
-  },
+  drive,
   fileTransfer: {
     title: '文件传输助手',
     hint: '在你的设备之间传文件',
