@@ -59,10 +59,13 @@ describe('sdk: client.search', () => {
     expect(found.conversations).toEqual([expect.objectContaining({ conversationId: conv, count: 2 })]);
     expect(found.nextPageToken).toBeUndefined();
 
-    const p1 = await until(
-      () => a.c.search.messages('note', { conversationId: conv, limit: 2 }),
-      (r) => r.hits.length === 2,
+    // All three indexed first (the indexer follows the messages in its own time), then paged.
+    await until(
+      () => a.c.search.messages('note', { conversationId: conv }),
+      (r) => r.hits.length === 3,
     );
+    const p1 = await a.c.search.messages('note', { conversationId: conv, limit: 2 });
+    expect(p1.hits).toHaveLength(2);
     expect(p1.nextPageToken).toBeDefined();
     const p2 = await a.c.search.messages('note', {
       conversationId: conv,
