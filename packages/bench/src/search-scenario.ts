@@ -176,27 +176,31 @@ export async function runSearch(o: SearchOptions): Promise<Record<string, unknow
   try {
     for (const u of target.seed.users)
       clients.push(await LeanClient.connect({ url: target.url, accessToken: u.accessToken }));
-    const convs = [...target.seed.pairs.map((p) => ({ conv: p.conversationId, senders: [p.a, p.b] }))];
     const group = target.seed.group?.id;
     if (!group) throw new Error('the seed has no group');
+    // Each sender's own 1:1 chat (a seeded pair it is in); users without one send to the group.
+    const pairOf = new Map<number, string>();
+    for (const p of target.seed.pairs) {
+      pairOf.set(p.a, p.conversationId);
+      pairOf.set(p.b, p.conversationId);
+    }
     const r = rng(22);
     let cmid = 0;
     const tag = Date.now().toString(36);
-    const sendOne = (i: number) => {
-      const inGroup = i % 2 === 0 || convs.length === 0;
-      const pair = convs[i % Math.max(1, convs.length)]!;
-      const sender = inGroup ? i % clients.length : pair.senders[i % 2]!;
-      const conv = inGroup ? group : pair.conv;
+    const sendOne = (sender: number, i: number) => {
+      const pair = pairOf.get(sender);
+      const conv = i % 2 === 0 || pair === undefined ? group : pair;
       return clients[sender]!.sendText(conv, `s${tag}-${++cmid}`, corpusText(r));
     };
 
-    // 1. Load.
+    // 1. Load. Every lane sends from one socket, so no socket has more than 32 sends in flight
+    // (it takes 64); lanes are spread over the senders round robin.
     const loadStart = performance.now();
     let next = 0;
     await Promise.all(
-      // A socket takes at most 64 requests in flight: at most 32 per sender.
-      Array.from({ length: Math.min(o.concurrency, o.messages, clients.length * 32) }, async () => {
-        while (next < o.messages) await sendOne(next++);
+      Array.from({ length: Math.min(o.concurrency, o.messages, clients.length * 32) }, async (_, lane) => {
+        const sender = lane % clients.length;
+        while (next < o.messages) await sendOne(sender, next++);
       }),
     );
     const loadS = (performance.now() - loadStart) / 1000;
@@ -243,7 +247,7 @@ export async function runSearch(o: SearchOptions): Promise<Record<string, unknow
             }
           }),
         );
-      } else waiting.push(sendOne(o.messages + i).then(() => undefined));
+      } else waiting.push(sendOne(i % clients.length, o.messages + i).then(() => undefined));
     }
     await Promise.all(waiting);
 

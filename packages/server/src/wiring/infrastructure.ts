@@ -118,7 +118,9 @@ export async function initTokens(
   ctx: AppContext,
 ): Promise<ServiceInstance<ModuleValues['tokens']>> {
   const { AccessTokens } = await import('../adapters/tokens/access-tokens.js');
-  return { value: AccessTokens.fromKeyFile(dataPath(ctx.config, ctx.config.jwt.keyFile)) };
+  return {
+    value: AccessTokens.fromKeyFile(dataPath(ctx.config, ctx.config.jwt.keyFile), () => ctx.clock.now()),
+  };
 }
 
 export async function initSql(
