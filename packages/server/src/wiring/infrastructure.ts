@@ -118,9 +118,7 @@ export async function initTokens(
   ctx: AppContext,
 ): Promise<ServiceInstance<ModuleValues['tokens']>> {
   const { AccessTokens } = await import('../adapters/tokens/access-tokens.js');
-  return {
-    value: AccessTokens.fromKeyFile(dataPath(ctx.config, ctx.config.jwt.keyFile), () => ctx.clock.now()),
-  };
+  return { value: AccessTokens.fromKeyFile(dataPath(ctx.config, ctx.config.jwt.keyFile)) };
 }
 
 export async function initSql(

@@ -42,18 +42,13 @@ export class AccessTokens {
   private constructor(
     private readonly privateKey: KeyObject,
     private readonly publicKey: KeyObject,
-    private readonly now: () => number,
   ) {
     const der = publicKey.export({ format: 'der', type: 'spki' });
     this.kid = createHash('sha256').update(der).digest('base64url').slice(0, 16);
   }
 
-  /**
-   * Loads the Ed25519 key from a PKCS#8 PEM file, generating it on first start. `now` is the
-   * clock expiry is judged by when a caller gives none: the app's clock, the one tokens are
-   * signed with, so every verifier (Connect edge, media routes, sockets) agrees with the signer.
-   */
-  static fromKeyFile(file: string, now: () => number = Date.now): AccessTokens {
+  /** Loads the Ed25519 key from a PKCS#8 PEM file, generating it on first start. */
+  static fromKeyFile(file: string): AccessTokens {
     const pem = readOrCreateSecret(file, () =>
       generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     );
@@ -61,7 +56,7 @@ export class AccessTokens {
     if (privateKey.asymmetricKeyType !== 'ed25519') {
       throw new Error(`${file} must hold an Ed25519 private key (PKCS#8 PEM)`);
     }
-    return new AccessTokens(privateKey, createPublicKey(privateKey), now);
+    return new AccessTokens(privateKey, createPublicKey(privateKey));
   }
 
   async sign(
@@ -87,7 +82,7 @@ export class AccessTokens {
   }
 
   /** Verifies a token; TOKEN_EXPIRED or TOKEN_INVALID otherwise. */
-  async verify(token: string, nowMs: number = this.now()): Promise<AccessClaims> {
+  async verify(token: string, nowMs: number = Date.now()): Promise<AccessClaims> {
     if (!token || token.length > 4096)
       throw new AppError(ErrorCode.TOKEN_INVALID, 'access token is malformed');
     const known = this.verified.get(token);

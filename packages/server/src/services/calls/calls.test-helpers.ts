@@ -33,7 +33,9 @@ export async function startCallsEnv(
   setup: ContactsSetup,
   overrides: Record<string, unknown> = {},
 ): Promise<CallsEnv> {
-  const clock = manualClock(Date.UTC(2026, 11, 6, 12));
+  // Starts at the wall clock: the Connect edge judges a token's expiry by the wall clock, so a
+  // clock fixed at a date would expire every token once that date is an access-token TTL behind.
+  const clock = manualClock();
   const env = await startContactsEnv(setup, overrides, clock);
   return {
     ...env,
