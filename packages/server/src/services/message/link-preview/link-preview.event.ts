@@ -4,10 +4,13 @@ import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../../../adapters/sql/sql.js';
 import { pushFrame } from '../../../contracts/push-envelope.js';
 import { fanOut, type MessageServiceDeps } from '../message.deps.js';
-import type { MemberRow, MessageRow } from '../message.tables.js';
+import type { MemberRow, MessageRow, MessageTables } from '../message.tables.js';
 import { encodeContent, firstReadable, messageView } from '../message.views.js';
 import type { Db } from '../store/rows.js';
 import type { CachedPreview, LinkPreviewTables } from './link-preview.repository.js';
+
+/** The tables these statements touch: the message's and the link previews'. */
+type Tables = LinkPreviewTables & Pick<MessageTables, 'msg_messages'>;
 
 export type PreviewEventDeps = Pick<MessageServiceDeps, 'store' | 'bus' | 'logger' | 'clock' | 'ids'>;
 
@@ -59,17 +62,17 @@ export async function appendPreviewEvent(
   let due = false;
   await store
     .transaction(async (tx) => {
-      const db = tx as unknown as Kysely<LinkPreviewTables>;
+      // The lock first: what is read after it includes a recall or an attempt that came first.
+      event.seq = await store.nextSeq(tx, target.convId, event.createdAt);
+      const db = tx as unknown as Kysely<Tables>;
       const shown = await db
         .selectFrom('msg_link_previews')
         .select('seq')
         .where('conv_id', '=', target.convId)
         .where('seq', '=', target.seq)
         .executeTakeFirst();
-      if (shown) return;
-      event.seq = await store.nextSeq(tx, target.convId, event.createdAt);
       const now = await store.message(target.convId, target.seq, tx);
-      if (!now || now.recalledAt !== null) throw new Rollback();
+      if (shown || !now || now.recalledAt !== null) throw new Rollback();
       await db
         .insertInto('msg_link_previews')
         .values({ conv_id: target.convId, seq: target.seq, url_hash: p.urlHash, event_seq: event.seq })
@@ -78,7 +81,7 @@ export async function appendPreviewEvent(
       due = true;
     })
     .catch((err: unknown) => {
-      // Recalled meanwhile, or another process stored the same event at the same moment.
+      // It has one, or was recalled meanwhile; or another process stored it at the same moment.
       if (!(err instanceof Rollback) && !isUniqueViolation(err)) throw err;
     });
   if (!due) return undefined;
@@ -90,7 +93,7 @@ export async function appendPreviewEvent(
   return view;
 }
 
-/** Gives the reserved seq back: the message was recalled meanwhile. */
+/** Gives the reserved seq back: the message has its event already, or was recalled meanwhile. */
 class Rollback extends Error {}
 
 /**
@@ -98,19 +101,18 @@ class Rollback extends Error {}
  * message is read anywhere. Run in the recall's transaction, after its seq is reserved.
  */
 export async function recallPreviewEvent(tx: Db, convId: string, seq: number, now: number): Promise<void> {
-  const db = tx as unknown as Kysely<LinkPreviewTables>;
-  const row = await db
-    .selectFrom('msg_link_previews')
-    .select('event_seq')
-    .where('conv_id', '=', convId)
-    .where('seq', '=', seq)
-    .executeTakeFirst();
-  if (row?.event_seq == null) return;
-  await (tx as Db)
+  // One statement: its subquery reads what is committed now (also under MariaDB's snapshots).
+  await (tx as unknown as Kysely<Tables>)
     .updateTable('msg_messages')
     .set({ content: '{}', recalled_at: now })
     .where('conv_id', '=', convId)
-    .where('seq', '=', Number(row.event_seq))
+    .where('seq', '=', (eb) =>
+      eb
+        .selectFrom('msg_link_previews')
+        .select('event_seq')
+        .where('conv_id', '=', convId)
+        .where('seq', '=', seq),
+    )
     .execute();
 }
 

@@ -147,6 +147,18 @@ for (const setup of CONTACTS_SETUPS.filter((s) => !s.fakeMessage)) {
       expect((await page(bob, conv)).messages.at(-1)!.seq).toBe(head);
     });
 
+    it('leaves the preview out of the event for a reader who cleared that message', async () => {
+      const { ann, bob, conv } = await pair();
+      const sent = (await sendText(env, ann, conv, 'cleared before its preview')).message!;
+      await env.messages.clearHistory({ conversationId: conv }, bob.h);
+      await appendPreviewEvent(deps, (await deps.store.message(conv, sent.seq))!, fakePreview(at('/c')));
+      const [forBob] = await previewEvents(bob, conv);
+      expect(forBob!.content?.body).toMatchObject({ case: 'linkPreview', value: { seq: sent.seq } });
+      expect(forBob!.content?.body.value).not.toHaveProperty('preview.title');
+      const [forAnn] = await previewEvents(ann, conv);
+      expect(forAnn!.content?.body).toMatchObject({ value: { preview: { title: 'Made by hand' } } });
+    });
+
     it('puts the preview on the stored message of an SDK device that was closed meanwhile', async () => {
       const { ann, bob, conv } = await pair();
       const store = new MemoryChatStore();
