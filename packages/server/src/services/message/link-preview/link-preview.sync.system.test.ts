@@ -6,7 +6,7 @@ import type { Bus } from '../../../adapters/bus/bus.js';
 import type { SqlDatabase } from '../../../adapters/sql/sql.js';
 import { systemClock } from '../../../kernel/clock.js';
 import { createIdGenerator } from '../../../kernel/ids.js';
-import { PASSWORD } from '../../../../test/helpers/auth-helpers.js';
+import { expectReason, PASSWORD } from '../../../../test/helpers/auth-helpers.js';
 import {
   befriend,
   CONTACTS_SETUPS,
@@ -133,6 +133,15 @@ for (const setup of CONTACTS_SETUPS.filter((s) => !s.fakeMessage)) {
         [undefined, undefined],
       );
       expect(await previewEvents(bob, conv)).toHaveLength(1);
+      // Only the server writes them: a client's is refused.
+      const forged = { case: 'linkPreview' as const, value: { seq: sent.seq, preview: { title: 'Forged' } } };
+      await expectReason(
+        env.messages.sendMessage(
+          { conversationId: conv, clientMsgId: `forge-${sent.seq}`, content: { body: forged } },
+          ann.h,
+        ),
+        'UNSUPPORTED_MESSAGE_TYPE',
+      );
       // Recalling the message takes its preview event's content with it.
       await env.messages.recallMessage({ conversationId: conv, seq: sent.seq }, ann.h);
       const [gone] = await previewEvents(bob, conv);
