@@ -5,6 +5,7 @@ import type {
   ChatMessage,
   ContactEvent,
   Conversation,
+  LinkPreview,
   MediaRef,
   MessageContent,
   PresenceEvent,
@@ -75,6 +76,12 @@ export function toContent(c: message.MessageContent | undefined): MessageContent
       return { type: 'edit', seq: b.value.seq, text: b.value.text };
     case 'pin':
       return { type: 'pin', seq: b.value.seq, unpin: b.value.unpin };
+    case 'linkPreview':
+      return {
+        type: 'linkPreview',
+        seq: b.value.seq,
+        ...(b.value.preview && { preview: toLinkPreview(b.value.preview) }),
+      };
     case 'chatRecord':
       return {
         type: 'chatRecord',
@@ -186,17 +193,17 @@ export function toMessage(m: message.Message): ChatMessage {
     }),
     ...(m.editedAt && { editedAt: ms(m.editedAt) }),
     ...(m.hidden && { hidden: true }),
-    ...(m.linkPreview &&
-      !m.recalled &&
-      !m.hidden && {
-        linkPreview: {
-          url: m.linkPreview.url,
-          title: m.linkPreview.title,
-          description: m.linkPreview.description,
-          siteName: m.linkPreview.siteName,
-          ...(m.linkPreview.image.length > 0 && { image: m.linkPreview.image }),
-        },
-      }),
+    ...(m.linkPreview && !m.recalled && !m.hidden && { linkPreview: toLinkPreview(m.linkPreview) }),
+  };
+}
+
+function toLinkPreview(p: message.LinkPreview): LinkPreview {
+  return {
+    url: p.url,
+    title: p.title,
+    description: p.description,
+    siteName: p.siteName,
+    ...(p.image.length > 0 && { image: p.image }),
   };
 }
 

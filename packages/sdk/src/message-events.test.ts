@@ -71,6 +71,46 @@ describe('applying reactions, edits, recalls and pins', () => {
     );
   });
 
+  it('puts a link preview on its message once, never on a hidden or recalled one; a recall takes it off', async () => {
+    const store = new MemoryChatStore();
+    const preview = {
+      url: 'https://example.test/',
+      title: 'Lake',
+      description: '',
+      siteName: 'example.test',
+    };
+    const event = (seq: number, target: number, p = preview) =>
+      msg(seq, { type: 'linkPreview', seq: target, preview: p }, 'u1');
+    await store.putMessages(
+      'c1',
+      [msg(1, { type: 'text', text: 'see' }), { ...msg(2, { type: 'text', text: 'x' }), hidden: true }],
+      2,
+    );
+    const [t] = await applyEvents(store, 'c1', [event(3, 1)], 'me');
+    expect(t!.linkPreview).toEqual(preview);
+    expect(isSilent(event(3, 1))).toBe(true);
+    await store.putMessages('c1', [t!], 3);
+    // Applied again (or a second one): the first stays.
+    const other = { ...preview, title: 'Other' };
+    expect(await applyEvents(store, 'c1', [event(3, 1), event(4, 1, other)], 'me')).toEqual([]);
+    expect((await store.getMessage('c1', 1))!.linkPreview).toEqual(preview);
+    // A hidden message stays bare; an event without a preview (not for this reader) does nothing.
+    expect(await applyEvents(store, 'c1', [event(5, 2)], 'me')).toEqual([]);
+    const bare = msg(6, { type: 'text', text: 'y' });
+    expect(await applyEvents(store, 'c1', [bare, msg(7, { type: 'linkPreview', seq: 6 })], 'me')).toEqual([]);
+    expect(bare.linkPreview).toBeUndefined();
+    // In one batch with its text, then recalled: nothing of it is left.
+    const text = msg(8, { type: 'text', text: 'z' });
+    await applyEvents(
+      store,
+      'c1',
+      [text, event(9, 8), msg(10, { type: 'recall', seq: 8, byUserId: 'u1' })],
+      'me',
+    );
+    expect(text).toMatchObject({ recalled: true, content: { type: 'empty' } });
+    expect(text.linkPreview).toBeUndefined();
+  });
+
   it('moves the pinned bar: newest pin first, unpins and recalls take a seq off', () => {
     const conv = { pinnedSeqs: [5] } as Conversation;
     applyPins(conv, [

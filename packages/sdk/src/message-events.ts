@@ -1,14 +1,15 @@
 import type { ChatStore } from './chat-store.js';
 import type { ChatMessage, Conversation } from './types.js';
 
-/** Reactions and edits: they change another message, count no unread and are not previewed. */
-export const isSilent = (m: ChatMessage) => m.content.type === 'reaction' || m.content.type === 'edit';
+/** Reactions, edits and link previews: they change another message, count no unread, are not previewed. */
+export const isSilent = (m: ChatMessage) =>
+  m.content.type === 'reaction' || m.content.type === 'edit' || m.content.type === 'linkPreview';
 
 /**
- * Applies the events among `msgs` (recall, reaction, edit) to the messages they name: those
- * among `msgs` in place, others read from the store. Returns the stored messages it changed
+ * Applies the events among `msgs` (recall, reaction, edit, link preview) to the messages they
+ * name: those among `msgs` in place, others read from the store. Returns the stored messages it changed
  * (to be stored again). Each event sets a state (a tombstone, the counts after the reaction,
- * the new text), so applying one twice changes nothing.
+ * the new text, the preview), so applying one twice changes nothing.
  */
 export async function applyEvents(
   store: ChatStore,
@@ -19,7 +20,8 @@ export async function applyEvents(
   const touched = new Map<number, ChatMessage>();
   for (const m of msgs) {
     const c = m.content;
-    if (c.type !== 'recall' && c.type !== 'reaction' && c.type !== 'edit') continue;
+    if (c.type !== 'recall' && c.type !== 'reaction' && c.type !== 'edit' && c.type !== 'linkPreview')
+      continue;
     const target =
       msgs.find((x) => x.seq === c.seq) ??
       touched.get(c.seq) ??
@@ -30,6 +32,7 @@ export async function applyEvents(
       target.content = { type: 'empty' };
       delete target.reactions;
       delete target.editedAt;
+      delete target.linkPreview;
     } else if (c.type === 'reaction') {
       const mine = new Map((target.reactions ?? []).map((r) => [r.emoji, r.mine]));
       const reactions = c.counts.map((r) => ({
@@ -39,6 +42,9 @@ export async function applyEvents(
       }));
       if (reactions.length) target.reactions = reactions;
       else delete target.reactions;
+    } else if (c.type === 'linkPreview') {
+      if (!c.preview || target.hidden || target.linkPreview) continue;
+      target.linkPreview = c.preview;
     } else {
       if (target.content.type !== 'text') continue;
       target.content = { type: 'text', text: c.text };

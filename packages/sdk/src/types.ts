@@ -32,6 +32,12 @@ export type MessageContent =
   | { type: 'reaction'; seq: number; emoji: string; remove: boolean; counts: ReactionCount[] }
   /** Silent: message `seq` got a new text (the SDK applies it to the stored message). */
   | { type: 'edit'; seq: number; text: string }
+  /**
+   * Silent, written by the server: text message `seq`'s link preview is ready (the SDK puts it
+   * on the stored message: see ChatMessage.linkPreview). `preview` is absent when the message
+   * is outside the part of the history this user may read.
+   */
+  | { type: 'linkPreview'; seq: number; preview?: LinkPreview }
   /** Message `seq` was pinned (or unpinned) in the conversation's pinned bar. */
   | { type: 'pin'; seq: number; unpin: boolean }
   /** Written by the server, e.g. kind "member_joined" with args. */

@@ -144,4 +144,38 @@ describe('web: stickers and link previews', { timeout: 180_000 }, () => {
       .waitFor();
     if (process.env.MYCHAT_SCREENSHOTS) await cat.page.screenshot({ path: shot('stickers-phone-dark-zh') });
   });
+
+  it('shows the preview made while the peer’s tab was closed once they open the chat again', async () => {
+    const [ann, bob] = await Promise.all([
+      signUp(setup.browser, setup.server, 'Ann'),
+      signUp(setup.browser, setup.server, 'Bob'),
+    ]);
+    await befriend(ann, bob);
+    // The page answers only when let go: the preview is made exactly then.
+    let letGo!: () => void;
+    const held = new Promise<void>((r) => (letGo = r));
+    const market = html(
+      '<head><title>Harbour market</title><meta name="description" content="Saturdays"></head>',
+    );
+    pages.routes.set('/market', (res) => void held.then(() => market(res)));
+    await openChat(bob, 'Ann');
+    await openChat(ann, 'Bob');
+    await send(ann, `Market day: https://127.0.0.2:${pages.port}/market`);
+    // Bob's tab has the message (stored in the browser), then closes before the preview exists.
+    await messageLog(bob).getByText('Market day:', { exact: false }).waitFor();
+    await bob.page.close();
+    letGo();
+    const card = (p: typeof ann) => messageLog(p).getByRole('link', { name: 'Link preview: Harbour market' });
+    await card(ann).waitFor({ timeout: 15_000 });
+    bob.page = await bob.context.newPage();
+    await bob.page.goto('/');
+    await openChat(bob, 'Ann');
+    await card(bob).waitFor({ timeout: 15_000 });
+    await card(bob).getByText('Saturdays').waitFor();
+    // The preview is no row of its own, and no unread: the list still shows the text.
+    expect(await messageLog(bob).getByText('[Unsupported message]').count()).toBe(0);
+    await bob.page.getByRole('link', { name: /^Chats/ }).click();
+    const entry = bob.page.getByRole('list', { name: 'Chat list' }).getByRole('link', { name: /^Ann/ });
+    await entry.getByText('Market day:', { exact: false }).waitFor();
+  });
 });

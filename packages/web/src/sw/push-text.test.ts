@@ -30,6 +30,22 @@ describe('notificationFor', () => {
     ).toBe('[图片]');
   });
 
+  it('words a sticker, a chat record and a room card as their kind, in either language', () => {
+    const msg = { ...base, kind: 'message', from: 'Ann', count: 1 };
+    expect(notificationFor({ ...msg, direct: true, media: 'sticker' }, 'en')?.body).toBe('[Sticker]');
+    expect(notificationFor({ ...msg, group: 'G', media: 'sticker' }, 'zh-CN')?.body).toBe('Ann: [动画表情]');
+    expect(notificationFor({ ...msg, direct: true, media: 'chat_record' }, 'zh-CN')?.body).toBe('[聊天记录]');
+    expect(notificationFor({ ...msg, group: 'G', media: 'chat_record' }, 'en')?.body).toBe(
+      'Ann: [Chat history]',
+    );
+    expect(notificationFor({ ...msg, direct: true, media: 'room' }, 'en')?.body).toBe('[Listen together]');
+    expect(notificationFor({ ...msg, direct: true, media: 'room' }, 'zh-CN')?.body).toBe('[一起听]');
+    // A kind this worker does not know yet: the generic line.
+    expect(notificationFor({ ...msg, direct: true, media: 'hologram' }, 'en')?.body).toBe(
+      'New message from Ann',
+    );
+  });
+
   it('shows the preview only when the payload carries it', () => {
     expect(notificationFor({ ...base, kind: 'message', from: 'A', group: 'G', text: 'hi' }, 'en')?.body).toBe(
       'A: hi',

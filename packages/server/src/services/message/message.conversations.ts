@@ -13,7 +13,7 @@ import {
   sendBlock,
   visibleHead,
 } from './message.views.js';
-import { previewMsg } from './link-preview/link-preview.service.js';
+import { previewEventFor, previewMsg } from './link-preview/link-preview.event.js';
 import type { CachedPreview } from './link-preview/link-preview.repository.js';
 
 /**
@@ -83,7 +83,7 @@ export class MessageConversations {
     return {
       messages: page.map((r) => {
         if (hidden.has(r.seq)) return hiddenView(messageView(r));
-        const v = messageView(r, undefined, reactions.get(r.seq));
+        const v = previewEventFor(messageView(r, undefined, reactions.get(r.seq)), me);
         const p = previews.get(r.seq);
         if (p && !v.recalled) v.linkPreview = previewMsg(p);
         return v;

@@ -9,6 +9,7 @@ import { blockError, fanOut, membershipOf, type MessageServiceDeps } from './mes
 import { CONV_GROUP, ROLE_ADMIN, type MessageRow } from './message.tables.js';
 import { encodeContent, messageView } from './message.views.js';
 import { MessageOpsStore } from './store/ops-store.js';
+import { recallPreviewEvent } from './link-preview/link-preview.event.js';
 
 /**
  * Recalling a message: its content goes, its place stays, and a RECALL event message tells
@@ -91,6 +92,8 @@ export class MessageRecall {
         // Its edits' texts and its pin go too: nobody reads a recalled text anywhere.
         await new MessageOpsStore(store.db).recallOps(tx, convId, seq, now);
         event.seq = await store.nextSeq(tx, convId, now);
+        // After the seq's row lock: a preview stored meanwhile is seen and blanked.
+        await recallPreviewEvent(tx, convId, seq, now);
         await store.insertMessage(tx, event);
         if (member) await store.advanceCursors(tx, convId, byUserId, { read: event.seq });
       });

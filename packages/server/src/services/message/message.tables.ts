@@ -153,5 +153,5 @@ export interface MessageRow {
   editedAt?: number;
 }
 
-/** Message types that change another message and count no unread (reactions and edits). */
-export const SILENT_TYPES: readonly number[] = [22, 23];
+/** Message types that change another message and count no unread (reactions, edits, link previews). */
+export const SILENT_TYPES: readonly number[] = [22, 23, 25];

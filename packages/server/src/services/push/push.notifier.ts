@@ -68,7 +68,13 @@ const MEDIA: Record<string, string> = {
   video: 'video',
   file: 'file',
   call: 'call',
+  sticker: 'sticker',
+  chatRecord: 'chat_record',
+  room: 'room',
 };
+
+/** Message kinds that change others or tell of something: never pushed. */
+const EVENTS = ['recall', 'system', 'reaction', 'edit', 'pin', 'linkPreview'];
 
 /**
  * Decides who is pushed and what: recipients with no live socket on any device (presence
@@ -182,8 +188,8 @@ export class PushNotifier {
 
   private async onMessage(msg: pb.Message, users: string[]): Promise<void> {
     const kind = msg.content?.body.case;
-    // Events are no news: recalls, notices, and silent reactions, edits and pins.
-    if (msg.recalled || !kind || ['recall', 'system', 'reaction', 'edit', 'pin'].includes(kind)) return;
+    // Events are no news: recalls, notices, and silent reactions, edits, pins and link previews.
+    if (msg.recalled || !kind || EVENTS.includes(kind)) return;
     const others = users.filter((u) => u !== msg.senderId);
     if (!others.length) return;
     const claimed = await this.claim(`m:${msg.id}`, await this.offline(others));

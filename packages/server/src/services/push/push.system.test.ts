@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { message, moments, push } from '@mychat/protocol';
+import { message, moments, push, stickers } from '@mychat/protocol';
 import type { Client } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presenceKey } from '../../contracts/presence-keys.js';
@@ -21,6 +21,8 @@ import {
   type TestSubscription,
 } from '../../../test/helpers/fake-push-service.js';
 import type { Kv } from '../../adapters/kv/kv.js';
+import { noisyPng } from '../../../test/helpers/media-fixtures.js';
+import { uploadOk } from '../../../test/helpers/media-helpers.js';
 import type { PushSenderValue } from './push.module.js';
 import { MyChatClient } from '@mychat/sdk';
 import { PASSWORD } from '../../../test/helpers/auth-helpers.js';
@@ -191,6 +193,38 @@ describe('push notifications', () => {
     const [p] = await fake.waitFor(1, s.id);
     // The pin notice and the new text are unread; the reaction and the edit are not.
     expect(p!.payload).toMatchObject({ count: 1, unread: 2 });
+  });
+
+  it('names a sticker and a chat record by their kind (the worker words it), never by content', async () => {
+    const { a, b, conv } = await pair();
+    const s = await subscribe(b);
+    await api.updatePushSettings({ preview: true }, b.h);
+    const token = a.h.headers.authorization.slice('Bearer '.length);
+    const up = await uploadOk(env.server.baseUrl, token, 'image', await noisyPng(24, 24), 'p.png');
+    const sticker = (await env.server.client(stickers.StickersService).addSticker({ mediaId: up.id }, a.h))
+      .sticker!;
+    const content = { body: { case: 'sticker' as const, value: { image: sticker.image!, emoji: '😂' } } };
+    await env.messages.sendMessage({ conversationId: conv, clientMsgId: `push-stk-${conv}`, content }, a.h);
+    await settled();
+    const [p] = await fake.waitFor(1, s.id);
+    expect(p!.payload).toMatchObject({ kind: 'message', direct: true, count: 1, media: 'sticker' });
+    expect(p!.payload.text).toBeUndefined();
+    // A merge-forward, to someone else (a burst of one conversation is one push).
+    const c = await newUser(env, 'Carol');
+    const toCarol = await befriend(env.api, a, c);
+    const sc = await subscribe(c);
+    const seq = (await sendText(env, a, conv, 'the canary line')).message!.seq;
+    const record = {
+      conversationId: toCarol,
+      sourceConversationId: conv,
+      seqs: [seq],
+      title: 'Chat history',
+    };
+    await env.messages.forwardMessages({ ...record, clientMsgId: `push-rec-${conv}` }, a.h);
+    await settled();
+    const [r] = await fake.waitFor(1, sc.id);
+    expect(r!.payload).toMatchObject({ kind: 'message', media: 'chat_record' });
+    expect(JSON.stringify(r!.payload)).not.toContain('canary');
   });
 
   it('coalesces a burst into one later push with the count, same topic', async () => {

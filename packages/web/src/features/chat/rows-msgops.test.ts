@@ -26,13 +26,18 @@ const msg = (seq: number, content: MessageContent): ChatMessage => ({
 });
 
 describe('message rows with reactions, edits and pins', () => {
-  it('shows reactions and edits on their message only, and a pin as a notice', () => {
+  it('shows reactions, edits and link previews on their message only, and a pin as a notice', () => {
     const rows = buildRows(
       [
         msg(1, { type: 'text', text: 'hi' }),
         msg(2, { type: 'reaction', seq: 1, emoji: '👍', remove: false, counts: [] }),
         msg(3, { type: 'edit', seq: 1, text: 'hello' }),
         msg(4, { type: 'pin', seq: 1, unpin: false }),
+        msg(5, {
+          type: 'linkPreview',
+          seq: 1,
+          preview: { url: 'u', title: 't', description: '', siteName: 's' },
+        }),
       ],
       [],
       'b',

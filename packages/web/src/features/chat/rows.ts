@@ -39,7 +39,9 @@ export function buildRows(
     }
   };
   for (const m of items) {
-    if (m.content.type === 'reaction' || m.content.type === 'edit') continue; // shown on their message
+    // Shown on their message: reactions, edits and link previews.
+    if (m.content.type === 'reaction' || m.content.type === 'edit' || m.content.type === 'linkPreview')
+      continue;
     dayRow(m.createdAt);
     // A recall shows where the recalled message was (its tombstone), not where the recall came.
     if (m.content.type === 'recall') continue;

@@ -1,8 +1,9 @@
 import type { ChatMessage } from '@mychat/sdk';
 import { i18n } from '../../i18n/index.js';
 
-/** Reactions and edits change another message; pins are notices: none of them is news to notify. */
-export const isQuiet = (m: ChatMessage) => ['reaction', 'edit', 'pin'].includes(m.content.type);
+/** Reactions, edits and link previews change another message; pins are notices: none is news to notify. */
+export const isQuiet = (m: ChatMessage) =>
+  ['reaction', 'edit', 'linkPreview', 'pin'].includes(m.content.type);
 
 /** "Ann pinned a message" / "You unpinned a message". */
 export function pinText(m: ChatMessage, nameOf: (id: string) => string, myId: string): string {

@@ -45,4 +45,13 @@ export const linkPreviewMigrations = (engine: SqlEngine): Record<string, Migrati
       await db.schema.alterTable('link_previews').dropColumn('image').execute();
     },
   },
+  // The LINK_PREVIEW event that carried a message's preview (a recall blanks it too).
+  '0003_link_preview_event': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('msg_link_previews').addColumn('event_seq', 'bigint').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('msg_link_previews').dropColumn('event_seq').execute();
+    },
+  },
 });

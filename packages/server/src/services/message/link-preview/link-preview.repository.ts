@@ -13,7 +13,7 @@ export interface CachedPreview {
   expiresAt: number;
 }
 
-interface LinkPreviewTables {
+export interface LinkPreviewTables {
   link_previews: {
     url_hash: string;
     ok: number;
@@ -24,7 +24,8 @@ interface LinkPreviewTables {
     image: Uint8Array | null;
     expires_at: number;
   };
-  msg_link_previews: { conv_id: string; seq: number; url_hash: string };
+  /** Which message shows which page, and the LINK_PREVIEW event that said so (null before it). */
+  msg_link_previews: { conv_id: string; seq: number; url_hash: string; event_seq: number | null };
 }
 
 const toCached = (r: LinkPreviewTables['link_previews']): CachedPreview => ({
@@ -73,20 +74,6 @@ export class LinkPreviewRepository {
     } catch (err) {
       // Another process saved the same page at the same moment: theirs is as good.
       if (!isUniqueViolation(err)) throw err;
-    }
-  }
-
-  /** Records that the message at (convId, seq) shows this preview; false when it already had one. */
-  async attach(convId: string, seq: number, urlHash: string): Promise<boolean> {
-    try {
-      await this.db
-        .insertInto('msg_link_previews')
-        .values({ conv_id: convId, seq, url_hash: urlHash })
-        .execute();
-      return true;
-    } catch (err) {
-      if (isUniqueViolation(err)) return false;
-      throw err;
     }
   }
 

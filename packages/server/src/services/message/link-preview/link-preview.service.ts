@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import { create } from '@bufbuild/protobuf';
 import { message as pb } from '@mychat/protocol';
-import { pushFrame } from '../../../contracts/push-envelope.js';
 import type { SafeFetchOptions } from '../../../kernel/safe-fetch.js';
-import { fanOut, type MessageServiceDeps } from '../message.deps.js';
 import type { MessageRow } from '../message.tables.js';
-import { decodeContent, firstReadable, messageView } from '../message.views.js';
+import { decodeContent } from '../message.views.js';
+import { appendPreviewEvent, previewMsg, type PreviewEventDeps } from './link-preview.event.js';
 import { fetchLinkPreview, type LinkPreviewLimits } from './link-preview.fetch.js';
 import { fetchPreviewImage } from './link-preview.image.js';
 import { firstLink } from './link-preview.parse.js';
@@ -13,7 +11,7 @@ import type { CachedPreview, LinkPreviewRepository } from './link-preview.reposi
 
 export interface LinkPreviewDeps {
   repo: LinkPreviewRepository;
-  message: Pick<MessageServiceDeps, 'store' | 'bus' | 'logger' | 'clock'>;
+  message: PreviewEventDeps;
   config: LinkPreviewLimits & { enabled: boolean; cacheTtlSeconds: number; concurrency: number };
   /** The operator's allowed private addresses and CA (or a test's), passed to the guard. */
   guard: Pick<SafeFetchOptions, 'allowAddress' | 'ca' | 'resolve'>;
@@ -23,21 +21,15 @@ export interface LinkPreviewDeps {
 const FAILURE_TTL_MS = 10 * 60_000;
 const MAX_URL = 2048;
 
-export const previewMsg = (p: CachedPreview) =>
-  create(pb.LinkPreviewSchema, {
-    url: p.url,
-    title: p.title,
-    description: p.description,
-    siteName: p.siteName,
-    ...(p.image && { image: p.image }),
-  });
+export { previewMsg };
 
 /**
  * Link previews (docs/protocol.md 4.8): after a text message with an http(s) link is stored,
  * the server (never the client) fetches the page through the SSRF guard, caches what it read
- * (shared by every message linking the page) and records that the message shows it; history
- * pages carry it, and the members who can read the message get it pushed again. Best effort
- * and off the send path: a slow or refused page only means no preview.
+ * (shared by every message linking the page) and appends a silent LINK_PREVIEW event that
+ * carries it to the conversation (sync brings it to every device); history pages carry it on
+ * the message itself. Best effort and off the send path: a slow or refused page only means
+ * no preview.
  */
 export class LinkPreviews {
   private running = 0;
@@ -94,23 +86,7 @@ export class LinkPreviews {
 
   private async preview(row: MessageRow, url: string): Promise<void> {
     const p = await this.lookup(url);
-    if (!p.ok || !(await this.d.repo.attach(row.convId, row.seq, p.urlHash))) return;
-    // Pushed again to those who can read it now (not to a member who joined since, nor after
-    // a recall: the tombstone has no content to preview).
-    const now = await this.d.message.store.message(row.convId, row.seq);
-    if (!now || now.recalledAt !== null) return;
-    const members = (await this.d.message.store.members(row.convId))
-      .filter((m) => m.leftSeq === null && firstReadable(m) <= row.seq)
-      .map((m) => m.userId);
-    const view = create(pb.MessageSchema, { ...messageView(now), linkPreview: previewMsg(p) });
-    await fanOut(
-      this.d.message,
-      row.convId,
-      pushFrame({ case: 'message', value: view }),
-      '',
-      undefined,
-      members,
-    );
+    if (p.ok) await appendPreviewEvent(this.d.message, row, p);
   }
 
   /** The previews of a history page's messages, by seq. */

@@ -6,6 +6,7 @@ import type { Logger } from '../../../kernel/logger.js';
 import { blockList, listedIn } from '../../../kernel/public-address.js';
 import type { SafeFetchOptions } from '../../../kernel/safe-fetch.js';
 import type { Bus } from '../../../adapters/bus/bus.js';
+import type { IdGenerator } from '../../../kernel/ids.js';
 import type { MessageStore } from '../store/message-store.js';
 import type { LinkPreviewConfig } from './link-preview.config.js';
 import { linkPreviewMigrations } from './link-preview.migrations.js';
@@ -26,14 +27,21 @@ export function linkPreviewGuard(
 
 /** Migrates the link previews' tables (as `lpv`) and builds the part. */
 export async function startLinkPreviews(
-  d: { sql: SqlDatabase; bus: Bus; logger: Logger; clock: Clock; linkPreview: LinkPreviewConfig },
+  d: {
+    sql: SqlDatabase;
+    bus: Bus;
+    logger: Logger;
+    clock: Clock;
+    ids: IdGenerator;
+    linkPreview: LinkPreviewConfig;
+  },
   store: MessageStore,
   guard: Pick<SafeFetchOptions, 'allowAddress' | 'ca'>,
 ): Promise<LinkPreviews> {
   await d.sql.migrate('lpv', linkPreviewMigrations(d.sql.engine));
   return new LinkPreviews({
     repo: new LinkPreviewRepository(d.sql),
-    message: { store, bus: d.bus, logger: d.logger, clock: d.clock },
+    message: { store, bus: d.bus, logger: d.logger, clock: d.clock, ids: d.ids },
     config: d.linkPreview,
     guard,
   });
