@@ -189,7 +189,7 @@ export const MODULES: Record<ModuleName, ModuleDefinition<Config>> = {
     // metrics: the dashboard reads this process's registry (sockets open, messages stored);
     // bus: a system notice goes to every gateway's open sockets.
     deps: ['sql', 'kv', 'bus', 'rpc', 'rpc-server', 'metrics'],
-    peers: ['auth', 'contacts', 'message', 'media', 'moments', 'square'],
+    peers: ['auth', 'contacts', 'message', 'media', 'moments', 'square', 'push', 'keys', 'rooms', 'calls'],
     service: true,
     description: "The operator's console: users, groups, reports, notices, audit log (mychat.admin.v1)",
     init: services.initAdminModule,

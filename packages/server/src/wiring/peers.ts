@@ -40,13 +40,13 @@ export const SERVICE_APIS = {
     stickerFiles: stickerFiles.StickerFilesService,
   },
   moments: { public: moments.MomentsService, internal: moments.MomentsInternalService },
-  push: { public: push.PushService },
+  push: { public: push.PushService, internal: push.PushInternalService },
   search: { public: search.SearchService },
-  rooms: { public: rooms.RoomsService },
-  calls: { public: calls.CallsService },
+  rooms: { public: rooms.RoomsService, internal: rooms.RoomsInternalService },
+  calls: { public: calls.CallsService, internal: calls.CallsInternalService },
   square: { public: square.SquareService, internal: square.SquareInternalService },
   admin: { public: admin.AdminService, safety: admin.SafetyService, internal: admin.AdminInternalService },
-  keys: { public: keys.KeysService },
+  keys: { public: keys.KeysService, internal: keys.KeysInternalService },
 } as const;
 
 export type ServiceName = keyof typeof SERVICE_APIS;

@@ -285,7 +285,9 @@ export async function initPushSenderModule(
 export async function initAdminModule(
   deps: Pick<ModuleValues, 'sql' | 'kv' | 'bus' | 'rpc' | 'rpc-server' | 'metrics'>,
   ctx: AppContext,
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'square'>,
+  peers: Peers<
+    'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'square' | 'push' | 'keys' | 'rooms' | 'calls'
+  >,
 ): Promise<ServiceInstance<ModuleValues['admin']>> {
   const { initAdmin } = await import('../services/admin/admin.module.js');
   return initAdmin({

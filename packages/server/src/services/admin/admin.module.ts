@@ -7,12 +7,11 @@ import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Logger } from '../../kernel/logger.js';
 import { serves, type ServiceInstance } from '../../rpc/rpc-impl.js';
-import type { Peers } from '../../wiring/peers.js';
 import { ConsoleAccess } from './admin.access.js';
 import type { AdminConfig } from './admin.config.js';
 import { DashboardMetrics } from './admin.dashboard.js';
 import { adminMigrations } from './admin.migrations.js';
-import type { AdminParts } from './admin.peers.js';
+import type { AdminParts, AdminPeers } from './admin.peers.js';
 import { AdminRepository } from './admin.repository.js';
 import { adminInternalRpc, adminReportsRpc, Reports, safetyRpc } from './admin.reports.rpc.js';
 import { adminStickersRpc } from './admin.stickers.rpc.js';
@@ -28,7 +27,7 @@ export interface AdminModuleDeps {
    * Accounts and roles (auth), groups and contacts (contacts), messages, storage (media), the
    * square's posts (square).
    */
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'square'>;
+  peers: AdminPeers;
   ids: IdGenerator;
   clock: Clock;
   logger: Logger;

@@ -11,9 +11,14 @@ import type { ConsoleAccess } from './admin.access.js';
 import type { DashboardMetrics } from './admin.dashboard.js';
 import type { AdminRepository } from './admin.repository.js';
 
+/** The services the console calls (docs/architecture.md). */
+export type AdminPeers = Peers<
+  'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'square' | 'push' | 'keys' | 'rooms' | 'calls'
+>;
+
 /** What every part of the admin service shares. */
 export interface AdminParts {
-  peers: Peers<'auth' | 'contacts' | 'message' | 'media' | 'moments' | 'square'>;
+  peers: AdminPeers;
   access: ConsoleAccess;
   repo: AdminRepository;
   dashboard: DashboardMetrics;

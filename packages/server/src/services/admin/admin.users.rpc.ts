@@ -4,6 +4,7 @@ import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import { parseId } from '../../kernel/ids.js';
 import { parseReason, ROLE_ADMIN, ROLE_MODERATOR } from './admin.access.js';
 import { accountMsg, ts, type AdminParts } from './admin.peers.js';
+import { purgeAccount } from './admin.purge.js';
 
 type UserMethods =
   | 'getConsoleAccess'
@@ -123,12 +124,7 @@ export function adminUsersRpc(p: AdminParts): Pick<ServiceImpl<typeof pb.AdminSe
       if (userId === op.userId) throw notSelf('delete');
       await access.requireStepUp(op);
       await account(userId);
-      // What the account wrote (moments, the square), its contacts (contacts still looks the
-      // account up), then the account and its sessions.
-      await peers.moments.internal.purgeUserMoments({ userId });
-      await peers.square.internal.purgeUser({ userId });
-      await contacts.purgeUser({ userId, requestId: op.requestId });
-      await auth.purgeAccount({ userId });
+      await purgeAccount(p, userId, op.requestId);
       await access.audit(op, 'user.delete', `user:${userId}`, reason);
       return {};
     },

@@ -2,6 +2,7 @@ import { calls as pb } from '@mychat/protocol';
 import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
+import { purgeUserRpc } from '../../adapters/sql/user-rows.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Logger } from '../../kernel/logger.js';
@@ -50,6 +51,7 @@ export async function initCalls(d: CallsModuleDeps): Promise<ServiceInstance<Cal
     value: service,
     rpc: [
       serves(pb.CallsService, callsRpc({ service, history, config: d.config, now: () => d.clock.now() })),
+      serves(pb.CallsInternalService, purgeUserRpc(d.sql, ['calls_history'])),
     ],
     stop: async () => service.stop(),
   };

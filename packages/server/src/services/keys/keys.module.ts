@@ -1,5 +1,6 @@
 import { keys as pb } from '@mychat/protocol';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
+import { purgeUserRpc } from '../../adapters/sql/user-rows.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import { serves, type ServiceInstance } from '../../rpc/rpc-impl.js';
@@ -20,5 +21,14 @@ export interface KeysModuleDeps {
 export async function initKeys(d: KeysModuleDeps): Promise<ServiceInstance<void>> {
   await d.sql.migrate('keys', keysMigrations);
   const service = new KeysService({ repo: KeysRepository.of(d.sql), ...d });
-  return { value: undefined, rpc: [serves(pb.KeysService, keysRpc(service))] };
+  return {
+    value: undefined,
+    rpc: [
+      serves(pb.KeysService, keysRpc(service)),
+      serves(
+        pb.KeysInternalService,
+        purgeUserRpc(d.sql, ['keys_devices', 'keys_backups', 'keys_identities']),
+      ),
+    ],
+  };
 }

@@ -16,6 +16,7 @@ import { ImageTool } from './media.images.js';
 import { JobQueue } from './media.jobs.js';
 import { mediaMigrations } from './media.migrations.js';
 import { MediaProcessor } from './media.processing.js';
+import { MediaPurge } from './media.purge.js';
 import { MediaRepository } from './media.repository.js';
 import { mediaInternalRpc, mediaRpc, stickerFilesRpc } from './media.rpc.js';
 import { MediaService } from './media.service.js';
@@ -112,6 +113,7 @@ export async function initMedia(d: MediaModuleDeps): Promise<ServiceInstance<voi
             logger: d.logger,
           }),
           () => repo.storageUsage(),
+          new MediaPurge(repo, d.blob),
         ),
       ),
       serves(spb.StickerFilesService, stickerFilesRpc(new StickerFiles(service, repo, () => d.clock.now()))),

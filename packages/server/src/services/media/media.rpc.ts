@@ -11,6 +11,7 @@ import type { DriveService } from './media.drive.js';
 import type { MomentFiles, MomentHolder } from './media.moments.js';
 import type { RoomTrackHolder, RoomTracks } from './media.rooms.js';
 import type { MediaService } from './media.service.js';
+import { PURGE_DEFAULT_LIMIT, PURGE_MAX_LIMIT, type MediaPurge } from './media.purge.js';
 import { driveView, mediaView } from './media.views.js';
 
 const CLIENT_MSG_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -132,11 +133,19 @@ export function mediaInternalRpc(
   favorites: FavoriteFiles,
   rooms: RoomTracks,
   usage: () => Promise<{ bytes: number; files: number }>,
+  purge: MediaPurge,
 ): ServiceImpl<typeof pb.MediaInternalService> {
   return {
     async getStorageUsage() {
       const u = await usage();
       return { bytes: String(u.bytes), files: String(u.files) };
+    },
+    async purgeUserMedia(req) {
+      const userId = id(req.userId, 'userId');
+      if (req.limit > PURGE_MAX_LIMIT)
+        throw errors.invalidArgument(`limit is at most ${PURGE_MAX_LIMIT}`, 'limit');
+      const r = await purge.purge(userId, req.limit || PURGE_DEFAULT_LIMIT);
+      return { files: r.files, bytes: String(r.bytes), more: r.more };
     },
     async checkUpload(req) {
       const size = Number(req.size);

@@ -18,6 +18,7 @@ import type { Peers } from '../../wiring/peers.js';
 import type { messageConfigSchema } from './message.config.js';
 import { ConversationAdmin } from './message.membership.js';
 import { messageMigrations } from './message.migrations.js';
+import { purgeRpc } from './message.purge.js';
 import { messageInternalRpc, messageRpc } from './message.rpc.js';
 import { roomCardRpc } from './message.room-card.js';
 import { MessageAttachments } from './message.attachments.js';
@@ -168,6 +169,7 @@ export async function initMessage(d: MessageModuleDeps): Promise<ServiceInstance
         ...roomCardRpc(parts.sender),
         ...callsRpc(deps),
         ...moderationRpc(store, parts.recall),
+        ...purgeRpc(d.sql, parts.recall),
       }),
       serves(favPb.FavoritesService, favoritesRpc(favorites)),
       serves(stkPb.StickersService, stickersRpc(stickers)),

@@ -210,6 +210,7 @@ export function messageInternalRpc(
   | 'writeCallRecord'
   | 'getMessageForReport'
   | 'moderatorRecall'
+  | 'purgeUserMessages'
 > {
   return {
     async sendMessageBatch(req) {

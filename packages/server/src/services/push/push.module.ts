@@ -5,6 +5,7 @@ import type { Bus, BusSubscription } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
 import { WindowLimit } from '../../adapters/kv/window-limit.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
+import { purgeUserRpc } from '../../adapters/sql/user-rows.js';
 import { decodeSessionEndedNotice, SESSION_ENDED_CHANNEL } from '../../contracts/session-ended-notice.js';
 import type { Clock } from '../../kernel/clock.js';
 import { inDataDir } from '../../kernel/config.js';
@@ -86,7 +87,13 @@ export async function initPush(d: CommonDeps & { ids: IdGenerator }): Promise<Se
   let ended: BusSubscription | undefined;
   return {
     value: undefined,
-    rpc: [serves(push.PushService, pushRpc(service))],
+    rpc: [
+      serves(push.PushService, pushRpc(service)),
+      serves(
+        push.PushInternalService,
+        purgeUserRpc(d.sql, ['push_subscriptions', 'push_settings', 'push_held']),
+      ),
+    ],
     start: async () => {
       ended = await d.bus.subscribe(SESSION_ENDED_CHANNEL, (bytes) => {
         const n = decodeSessionEndedNotice(bytes);

@@ -1,6 +1,7 @@
 import { rooms as pb } from '@mychat/protocol';
 import type { Bus } from '../../adapters/bus/bus.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
+import { purgeUserRpc } from '../../adapters/sql/user-rows.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Logger } from '../../kernel/logger.js';
@@ -43,5 +44,17 @@ export async function initRooms(d: RoomsModuleDeps): Promise<ServiceInstance<voi
   const life = new RoomLifecycle(access);
   const cmds = new RoomCommands(access);
   const listening = new RoomListening(access);
-  return { value: undefined, rpc: [serves(pb.RoomsService, roomsRpc({ life, cmds, listening }))] };
+  const store = RoomsStore.of(d.sql);
+  // A deleted account leaves its open rooms as a member leaving would (the host role passes
+  // on, the last one out pauses), then its seats in closed rooms go.
+  const leaveAll = async (userId: string) => {
+    for (const r of await store.roomsOf(userId, 10_000)) await life.leave({ userId, requestId: '' }, r.id);
+  };
+  return {
+    value: undefined,
+    rpc: [
+      serves(pb.RoomsService, roomsRpc({ life, cmds, listening })),
+      serves(pb.RoomsInternalService, purgeUserRpc(d.sql, ['rooms_members'], leaveAll)),
+    ],
+  };
 }

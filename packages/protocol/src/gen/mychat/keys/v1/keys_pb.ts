@@ -14,7 +14,7 @@ import type { Message } from '@bufbuild/protobuf';
 export const file_mychat_keys_v1_keys: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'ChlteWNoYXQva2V5cy92MS9rZXlzLnByb3RvEg5teWNoYXQua2V5cy52MSJ1CglEZXZpY2VLZXkSEQoJZGV2aWNlX2lkGAEgASgJEhIKCnB1YmxpY19rZXkYAiABKAwSEQoJc2lnbmF0dXJlGAMgASgMEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIj8KFlB1Ymxpc2hJZGVudGl0eVJlcXVlc3QSFAoMaWRlbnRpdHlfa2V5GAEgASgMEg8KB3JlcGxhY2UYAiABKAgiKwoXUHVibGlzaElkZW50aXR5UmVzcG9uc2USEAoIcmVwbGFjZWQYASABKAgiQgoVUmVnaXN0ZXJEZXZpY2VSZXF1ZXN0EikKBmRldmljZRgBIAEoCzIZLm15Y2hhdC5rZXlzLnYxLkRldmljZUtleSIYChZSZWdpc3RlckRldmljZVJlc3BvbnNlIigKE1JlbW92ZURldmljZVJlcXVlc3QSEQoJZGV2aWNlX2lkGAEgASgJIhYKFFJlbW92ZURldmljZVJlc3BvbnNlIiUKEkdldFVzZXJLZXlzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIlcKE0dldFVzZXJLZXlzUmVzcG9uc2USFAoMaWRlbnRpdHlfa2V5GAEgASgMEioKB2RldmljZXMYAiADKAsyGS5teWNoYXQua2V5cy52MS5EZXZpY2VLZXkiIgoQUHV0QmFja3VwUmVxdWVzdBIOCgZiYWNrdXAYASABKAwiEwoRUHV0QmFja3VwUmVzcG9uc2UiEgoQR2V0QmFja3VwUmVxdWVzdCJTChFHZXRCYWNrdXBSZXNwb25zZRIOCgZiYWNrdXAYASABKAwSLgoKdXBkYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAifQoKU2VhbGVkQm9keRIOCgR0ZXh0GAEgASgJSAASKgoEZmlsZRgCIAEoCzIaLm15Y2hhdC5rZXlzLnYxLlNlYWxlZEZpbGVIABIrCgVpbWFnZRgDIAEoCzIaLm15Y2hhdC5rZXlzLnYxLlNlYWxlZEZpbGVIAEIGCgRib2R5IoMBCgpTZWFsZWRGaWxlEhAKCG1lZGlhX2lkGAEgASgJEgsKA2tleRgCIAEoDBINCgVub25jZRgDIAEoDBIMCgRuYW1lGAQgASgJEgwKBG1pbWUYBSABKAkSDAoEc2l6ZRgGIAEoBBINCgV3aWR0aBgHIAEoBRIOCgZoZWlnaHQYCCABKAUyqQQKC0tleXNTZXJ2aWNlEmIKD1B1Ymxpc2hJZGVudGl0eRImLm15Y2hhdC5rZXlzLnYxLlB1Ymxpc2hJZGVudGl0eVJlcXVlc3QaJy5teWNoYXQua2V5cy52MS5QdWJsaXNoSWRlbnRpdHlSZXNwb25zZRJfCg5SZWdpc3RlckRldmljZRIlLm15Y2hhdC5rZXlzLnYxLlJlZ2lzdGVyRGV2aWNlUmVxdWVzdBomLm15Y2hhdC5rZXlzLnYxLlJlZ2lzdGVyRGV2aWNlUmVzcG9uc2USWQoMUmVtb3ZlRGV2aWNlEiMubXljaGF0LmtleXMudjEuUmVtb3ZlRGV2aWNlUmVxdWVzdBokLm15Y2hhdC5rZXlzLnYxLlJlbW92ZURldmljZVJlc3BvbnNlElYKC0dldFVzZXJLZXlzEiIubXljaGF0LmtleXMudjEuR2V0VXNlcktleXNSZXF1ZXN0GiMubXljaGF0LmtleXMudjEuR2V0VXNlcktleXNSZXNwb25zZRJQCglQdXRCYWNrdXASIC5teWNoYXQua2V5cy52MS5QdXRCYWNrdXBSZXF1ZXN0GiEubXljaGF0LmtleXMudjEuUHV0QmFja3VwUmVzcG9uc2USUAoJR2V0QmFja3VwEiAubXljaGF0LmtleXMudjEuR2V0QmFja3VwUmVxdWVzdBohLm15Y2hhdC5rZXlzLnYxLkdldEJhY2t1cFJlc3BvbnNlYgZwcm90bzM',
+    'ChlteWNoYXQva2V5cy92MS9rZXlzLnByb3RvEg5teWNoYXQua2V5cy52MSJ1CglEZXZpY2VLZXkSEQoJZGV2aWNlX2lkGAEgASgJEhIKCnB1YmxpY19rZXkYAiABKAwSEQoJc2lnbmF0dXJlGAMgASgMEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIj8KFlB1Ymxpc2hJZGVudGl0eVJlcXVlc3QSFAoMaWRlbnRpdHlfa2V5GAEgASgMEg8KB3JlcGxhY2UYAiABKAgiKwoXUHVibGlzaElkZW50aXR5UmVzcG9uc2USEAoIcmVwbGFjZWQYASABKAgiQgoVUmVnaXN0ZXJEZXZpY2VSZXF1ZXN0EikKBmRldmljZRgBIAEoCzIZLm15Y2hhdC5rZXlzLnYxLkRldmljZUtleSIYChZSZWdpc3RlckRldmljZVJlc3BvbnNlIigKE1JlbW92ZURldmljZVJlcXVlc3QSEQoJZGV2aWNlX2lkGAEgASgJIhYKFFJlbW92ZURldmljZVJlc3BvbnNlIiUKEkdldFVzZXJLZXlzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIlcKE0dldFVzZXJLZXlzUmVzcG9uc2USFAoMaWRlbnRpdHlfa2V5GAEgASgMEioKB2RldmljZXMYAiADKAsyGS5teWNoYXQua2V5cy52MS5EZXZpY2VLZXkiIgoQUHV0QmFja3VwUmVxdWVzdBIOCgZiYWNrdXAYASABKAwiEwoRUHV0QmFja3VwUmVzcG9uc2UiEgoQR2V0QmFja3VwUmVxdWVzdCJTChFHZXRCYWNrdXBSZXNwb25zZRIOCgZiYWNrdXAYASABKAwSLgoKdXBkYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAifQoKU2VhbGVkQm9keRIOCgR0ZXh0GAEgASgJSAASKgoEZmlsZRgCIAEoCzIaLm15Y2hhdC5rZXlzLnYxLlNlYWxlZEZpbGVIABIrCgVpbWFnZRgDIAEoCzIaLm15Y2hhdC5rZXlzLnYxLlNlYWxlZEZpbGVIAEIGCgRib2R5IoMBCgpTZWFsZWRGaWxlEhAKCG1lZGlhX2lkGAEgASgJEgsKA2tleRgCIAEoDBINCgVub25jZRgDIAEoDBIMCgRuYW1lGAQgASgJEgwKBG1pbWUYBSABKAkSDAoEc2l6ZRgGIAEoBBINCgV3aWR0aBgHIAEoBRIOCgZoZWlnaHQYCCABKAUiIwoQUHVyZ2VVc2VyUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIiQKEVB1cmdlVXNlclJlc3BvbnNlEg8KB3JlbW92ZWQYASABKA0yqQQKC0tleXNTZXJ2aWNlEmIKD1B1Ymxpc2hJZGVudGl0eRImLm15Y2hhdC5rZXlzLnYxLlB1Ymxpc2hJZGVudGl0eVJlcXVlc3QaJy5teWNoYXQua2V5cy52MS5QdWJsaXNoSWRlbnRpdHlSZXNwb25zZRJfCg5SZWdpc3RlckRldmljZRIlLm15Y2hhdC5rZXlzLnYxLlJlZ2lzdGVyRGV2aWNlUmVxdWVzdBomLm15Y2hhdC5rZXlzLnYxLlJlZ2lzdGVyRGV2aWNlUmVzcG9uc2USWQoMUmVtb3ZlRGV2aWNlEiMubXljaGF0LmtleXMudjEuUmVtb3ZlRGV2aWNlUmVxdWVzdBokLm15Y2hhdC5rZXlzLnYxLlJlbW92ZURldmljZVJlc3BvbnNlElYKC0dldFVzZXJLZXlzEiIubXljaGF0LmtleXMudjEuR2V0VXNlcktleXNSZXF1ZXN0GiMubXljaGF0LmtleXMudjEuR2V0VXNlcktleXNSZXNwb25zZRJQCglQdXRCYWNrdXASIC5teWNoYXQua2V5cy52MS5QdXRCYWNrdXBSZXF1ZXN0GiEubXljaGF0LmtleXMudjEuUHV0QmFja3VwUmVzcG9uc2USUAoJR2V0QmFja3VwEiAubXljaGF0LmtleXMudjEuR2V0QmFja3VwUmVxdWVzdBohLm15Y2hhdC5rZXlzLnYxLkdldEJhY2t1cFJlc3BvbnNlMmcKE0tleXNJbnRlcm5hbFNlcnZpY2USUAoJUHVyZ2VVc2VyEiAubXljaGF0LmtleXMudjEuUHVyZ2VVc2VyUmVxdWVzdBohLm15Y2hhdC5rZXlzLnYxLlB1cmdlVXNlclJlc3BvbnNlYgZwcm90bzM',
     [file_google_protobuf_timestamp],
   );
 
@@ -373,6 +373,44 @@ export const SealedFileSchema: GenMessage<SealedFile> =
   messageDesc(file_mychat_keys_v1_keys, 14);
 
 /**
+ * @generated from message mychat.keys.v1.PurgeUserRequest
+ */
+export type PurgeUserRequest = Message<'mychat.keys.v1.PurgeUserRequest'> & {
+  /**
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message mychat.keys.v1.PurgeUserRequest.
+ * Use `create(PurgeUserRequestSchema)` to create a new message.
+ */
+export const PurgeUserRequestSchema: GenMessage<PurgeUserRequest> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_keys_v1_keys, 15);
+
+/**
+ * @generated from message mychat.keys.v1.PurgeUserResponse
+ */
+export type PurgeUserResponse = Message<'mychat.keys.v1.PurgeUserResponse'> & {
+  /**
+   * Rows deleted.
+   *
+   * @generated from field: uint32 removed = 1;
+   */
+  removed: number;
+};
+
+/**
+ * Describes the message mychat.keys.v1.PurgeUserResponse.
+ * Use `create(PurgeUserResponseSchema)` to create a new message.
+ */
+export const PurgeUserResponseSchema: GenMessage<PurgeUserResponse> =
+  /*@__PURE__*/
+  messageDesc(file_mychat_keys_v1_keys, 16);
+
+/**
  * KeysService: the public keys of encrypted chats (issue 28; docs/security.md). Public through
  * the gateway; every method acts for the authenticated caller. The server stores only public
  * keys, their signatures and one opaque backup per account: it never sees a private key, a
@@ -448,3 +486,21 @@ export const KeysService: GenService<{
     output: typeof GetBackupResponseSchema;
   };
 }> = /*@__PURE__*/ serviceDesc(file_mychat_keys_v1_keys, 0);
+
+/**
+ * KeysInternalService: for peers only (never through the gateway).
+ *
+ * @generated from service mychat.keys.v1.KeysInternalService
+ */
+export const KeysInternalService: GenService<{
+  /**
+   * The admin service, when it deletes an account: deletes the user's identity key, device keys and key backup. Idempotent.
+   *
+   * @generated from rpc mychat.keys.v1.KeysInternalService.PurgeUser
+   */
+  purgeUser: {
+    methodKind: 'unary';
+    input: typeof PurgeUserRequestSchema;
+    output: typeof PurgeUserResponseSchema;
+  };
+}> = /*@__PURE__*/ serviceDesc(file_mychat_keys_v1_keys, 1);
