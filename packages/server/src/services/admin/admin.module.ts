@@ -1,6 +1,6 @@
 import { admin as pb } from '@mychat/protocol';
 import type { Registry } from 'prom-client';
-import type { Bus } from '../../adapters/bus/bus.js';
+import type { Bus, BusSubscription } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
 import type { Clock } from '../../kernel/clock.js';
@@ -12,6 +12,7 @@ import type { AdminConfig } from './admin.config.js';
 import { DashboardMetrics } from './admin.dashboard.js';
 import { adminMigrations } from './admin.migrations.js';
 import type { AdminParts, AdminPeers } from './admin.peers.js';
+import { ingestSquareReports } from './admin.square-reports.js';
 import { AdminRepository } from './admin.repository.js';
 import { adminInternalRpc, adminReportsRpc, Reports, safetyRpc } from './admin.reports.rpc.js';
 import { adminStickersRpc } from './admin.stickers.rpc.js';
@@ -63,6 +64,7 @@ export async function initAdmin(d: AdminModuleDeps): Promise<ServiceInstance<voi
     logger: d.logger,
   };
   const reports = new Reports(parts);
+  let squareReports: BusSubscription | undefined;
   return {
     value: undefined,
     rpc: [
@@ -74,7 +76,13 @@ export async function initAdmin(d: AdminModuleDeps): Promise<ServiceInstance<voi
       serves(pb.SafetyService, safetyRpc(parts, reports)),
       serves(pb.AdminInternalService, adminInternalRpc(reports)),
     ],
-    start: async () => dashboard.start(),
-    stop: async () => dashboard.stop(),
+    start: async () => {
+      squareReports = await ingestSquareReports(parts, reports);
+      dashboard.start();
+    },
+    stop: async () => {
+      await squareReports?.unsubscribe();
+      dashboard.stop();
+    },
   };
 }

@@ -2,6 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import type { ServiceImpl } from '@connectrpc/connect';
 import { admin as pb, message as msgpb } from '@mychat/protocol';
+import { isUniqueViolation } from '../../adapters/sql/sql.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import { isId, parseId } from '../../kernel/ids.js';
 import { encodeSystemNotice, SYSTEM_NOTICE_CHANNEL } from '../../contracts/system-notice.js';
@@ -65,19 +66,31 @@ function messageSnapshot(m: msgpb.Message): Pick<Snapshot, 'text' | 'detail'> {
 export class Reports {
   constructor(private readonly p: AdminParts) {}
 
-  async file(kind: string, targetId: string, reporterId: string, reason: string, snapshot: Snapshot) {
+  /**
+   * Files a report; with `sourceId` (the filing service's own report id) that id is the
+   * report's, and a report filed again with it is filed once (its id is answered).
+   */
+  async file(
+    kind: string,
+    targetId: string,
+    reporterId: string,
+    reason: string,
+    snapshot: Snapshot,
+    sourceId = '',
+  ) {
     if (!KIND.test(kind)) throw errors.invalidArgument('kind is not valid', 'kind');
     if (!targetId || targetId.length > REPORT_LIMITS.targetId)
       throw errors.invalidArgument('targetId is not valid', 'targetId');
     if ([...reason].length > 1000) throw errors.tooLong('reason', 1000);
+    if (sourceId && (await this.p.repo.report(parseId(sourceId, 'sourceId')))) return sourceId;
     if (await this.p.repo.openReportBy(kind, targetId, reporterId)) {
       throw new AppError(
         ErrorCode.ALREADY_REPORTED,
         'you already reported this; an operator will look at it',
       );
     }
-    const id = this.p.ids.next();
-    await this.p.repo.insertReport({
+    const id = sourceId || this.p.ids.next();
+    const insert = this.p.repo.insertReport({
       id,
       kind,
       targetId,
@@ -86,6 +99,10 @@ export class Reports {
       snapshot: { ...snapshot, text: clip(snapshot.text, REPORT_LIMITS.text) },
       status: REPORT_OPEN,
       createdAt: this.p.clock.now(),
+    });
+    // Two deliveries of one source report at once: the second finds the first's row.
+    await insert.catch((err: unknown) => {
+      if (!(sourceId && isUniqueViolation(err))) throw err;
     });
     this.p.logger.info({ report_id: id, kind }, 'content reported');
     return id;
@@ -217,21 +234,26 @@ export function safetyRpc(p: AdminParts, reports: Reports): ServiceImpl<typeof p
 export function adminInternalRpc(reports: Reports): ServiceImpl<typeof pb.AdminInternalService> {
   return {
     async fileReport(req) {
-      const s = req.snapshot;
-      const id = await reports.file(
-        req.kind,
-        req.targetId,
-        parseId(req.reporterId, 'reporterId'),
-        req.reason,
-        {
-          authorId: s?.authorId ?? '',
-          authorNickname: clip(s?.authorNickname ?? '', 128),
-          text: s?.text ?? '',
-          detail: clip(s?.detail ?? '', 300),
-          createdAt: s?.createdAt ? timestampMs(s.createdAt) : 0,
-        },
-      );
-      return { reportId: id };
+      return { reportId: await fileRequest(reports, req) };
     },
   };
+}
+
+/** Files a report another service sent (AdminInternalService.FileReport, or the bus). */
+export async function fileRequest(reports: Reports, req: pb.FileReportRequest): Promise<string> {
+  const s = req.snapshot;
+  return reports.file(
+    req.kind,
+    req.targetId,
+    parseId(req.reporterId, 'reporterId'),
+    req.reason,
+    {
+      authorId: s?.authorId ?? '',
+      authorNickname: clip(s?.authorNickname ?? '', 128),
+      text: s?.text ?? '',
+      detail: clip(s?.detail ?? '', 300),
+      createdAt: s?.createdAt ? timestampMs(s.createdAt) : 0,
+    },
+    req.sourceId,
+  );
 }

@@ -119,6 +119,26 @@ for (const setup of SQUARE_SETUPS) {
       expect(ids(await find(ben, 'lighthouse'))).toEqual([]);
     });
 
+    it('finds a moved thread under its new board only', async () => {
+      // From the club's board, which Cat may not read, to the public one.
+      const t = await open(ann, club, '钟楼聚会', '钟楼下见');
+      const r = await reply(ann, t.threadId, '钟楼的回复');
+      await settled();
+      expect(ids(await find(ann, '钟楼'))).toEqual([r, t.postId]);
+      expect(ids(await find(cat, '钟楼'))).toEqual([]);
+      await env.square.moveThread({ threadId: t.threadId, toBoardId: general }, ann.h);
+      const moved = await eventually(
+        () => find(cat, '钟楼'),
+        (x) => x.hits.length === 2,
+      );
+      expect(moved.hits.map((h) => [h.postId, h.boardId])).toEqual([
+        [r, general],
+        [t.postId, general],
+      ]);
+      // Once each: nothing is left under the old board.
+      expect(ids(await find(ann, '钟楼'))).toEqual([r, t.postId]);
+    });
+
     it('pages with a token, newest first', async () => {
       const t = await open(ann, general, '翻页', 'start');
       const made: string[] = [];

@@ -44,19 +44,28 @@ export class IndexFeed {
       .where('id', '>', from)
       .orderBy('id')
       .limit(limit);
-    const edits = this.db
-      .selectFrom('square_post_edits')
-      .select(['id', 'post_id'])
-      .where('id', '>', from)
-      .orderBy('id')
-      .limit(limit);
-    const [postRows, editRows] = await Promise.all([
+    // An edit, or a post of a moved thread: the post comes again and its document is replaced.
+    const again = (table: 'square_post_edits' | 'square_reindex') => {
+      const q = this.db
+        .selectFrom(table)
+        .select(['id', 'post_id'])
+        .where('id', '>', from)
+        .orderBy('id')
+        .limit(limit);
+      return (until ? q.where('id', '<=', until) : q).execute();
+    };
+    const [postRows, editRows, movedRows] = await Promise.all([
       (until ? posts.where('id', '<=', until) : posts).execute(),
-      (until ? edits.where('id', '<=', until) : edits).execute(),
+      again('square_post_edits'),
+      again('square_reindex'),
     ]);
     const events = [
       ...postRows.map((r) => ({ cursor: asId(r.id), postId: asId(r.id), edited: false })),
-      ...editRows.map((r) => ({ cursor: asId(r.id), postId: asId(r.post_id), edited: true })),
+      ...[...editRows, ...movedRows].map((r) => ({
+        cursor: asId(r.id),
+        postId: asId(r.post_id),
+        edited: true,
+      })),
     ]
       .sort((a, b) => (big(a.cursor) < big(b.cursor) ? -1 : 1))
       .slice(0, limit);

@@ -188,4 +188,18 @@ export const squareMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Posts to index again (a moved thread's, under its new board): the search feed reads them
+  // by id as it reads edits (square.index-feed.ts).
+  '0002_square_reindex': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('square_reindex')
+        .addColumn('id', 'bigint', (c) => c.primaryKey())
+        .addColumn('post_id', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('square_reindex').execute();
+    },
+  },
 };

@@ -7,6 +7,7 @@ import type { Actor, Contacts } from './square.peers.js';
 import type { Posts } from './square.posts.js';
 import { decodeCursor, encodeCursor } from './square.ranking.js';
 import type { BoardRow, SquareStore } from './square.repository.js';
+import type { ReportRow } from './square.social.repository.js';
 import { REPORT_KEPT, REPORT_OPEN, REPORT_REMOVED } from './square.tables.js';
 import { userMsg } from './square.views.js';
 import type { MessageInitShape } from '@bufbuild/protobuf';
@@ -25,6 +26,8 @@ export class Moderation {
       posts: Posts;
       ids: IdGenerator;
       clock: Clock;
+      /** Where a report is announced to the console (contracts/square-report.ts). */
+      announce: (r: ReportRow, postCreatedAt: number) => Promise<void>;
     },
   ) {}
 
@@ -86,6 +89,17 @@ export class Moderation {
       await tx.updateThread(threadId, { boardId: to.board.id });
       await tx.addThreadCount(thread.boardId, -1);
       await tx.addThreadCount(to.board.id, 1);
+      // Its posts come again in the search feed, to be indexed under the new board only.
+      const posts = await tx.db
+        .selectFrom('square_posts')
+        .select('id')
+        .where('thread_id', '=', threadId)
+        .execute();
+      for (let i = 0; i < posts.length; i += 500)
+        await tx.db
+          .insertInto('square_reindex')
+          .values(posts.slice(i, i + 500).map((p) => ({ id: this.d.ids.next(), post_id: p.id })))
+          .execute();
     });
   }
 
@@ -95,7 +109,7 @@ export class Moderation {
     const { thread } = await this.d.access.thread(actor, post.threadId);
     const id = this.d.ids.next();
     const snapshot = post.floor === 0 ? `${thread.title}\n\n${post.body}` : post.body;
-    const fresh = await this.d.store.social.insertReport({
+    const row: ReportRow = {
       id,
       reporterId: actor.userId,
       boardId: thread.boardId,
@@ -106,8 +120,12 @@ export class Moderation {
       snapshot,
       status: REPORT_OPEN,
       createdAt: this.d.clock.now(),
-    });
+    };
+    const fresh = await this.d.store.social.insertReport(row);
     if (!fresh) throw new AppError(ErrorCode.SQUARE_ALREADY_REPORTED, 'you already reported this post');
+    // The console's queue files it too (idempotent on this id); a lost announcement leaves it
+    // in the board moderators' queue only.
+    await this.d.announce(row, post.createdAt);
     return id;
   }
 
@@ -159,21 +177,7 @@ export class Moderation {
     const thread = post && (await this.d.store.thread(post.threadId));
     if (remove && post && thread && !post.removed && view)
       await this.d.posts.removeAs(actor, post, thread, view, reason);
-    const closed = await this.d.store.social.resolveReports(
-      report.postId,
-      remove ? REPORT_REMOVED : REPORT_KEPT,
-      actor.userId,
-      reason,
-    );
-    await this.d.posts.notify(
-      closed.map((r) => ({
-        ...this.d.posts.notice(NoticeKind.REPORT_RESOLVED, r.reporterId, actor, r.threadId, r.postId),
-        text: reason,
-        removed: remove,
-      })),
-      thread?.title ?? '',
-      actor,
-    );
+    await closeReports(this.d, actor, report.postId, thread?.title ?? '', remove, reason);
   }
 
   /** A ban from a board (its moderators) or, with no board, the whole square (admins). */
@@ -204,4 +208,31 @@ export class Moderation {
       throw errors.permissionDenied('only square admins see the keyword filter');
     return this.d.store.social.keywords();
   }
+}
+
+/** Closes every open report of a post with the outcome; each reporter gets a notice. */
+export async function closeReports(
+  d: { store: SquareStore; posts: Posts },
+  actor: Actor,
+  postId: string,
+  threadTitle: string,
+  remove: boolean,
+  reason: string,
+): Promise<number> {
+  const closed = await d.store.social.resolveReports(
+    postId,
+    remove ? REPORT_REMOVED : REPORT_KEPT,
+    actor.userId,
+    reason,
+  );
+  await d.posts.notify(
+    closed.map((r) => ({
+      ...d.posts.notice(NoticeKind.REPORT_RESOLVED, r.reporterId, actor, r.threadId, r.postId),
+      text: reason,
+      removed: remove,
+    })),
+    threadTitle,
+    actor,
+  );
+  return closed.length;
 }

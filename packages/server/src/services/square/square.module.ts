@@ -1,5 +1,7 @@
 import { square as pb } from '@mychat/protocol';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { Bus } from '../../adapters/bus/bus.js';
+import { encodeSquareReport, SQUARE_REPORT_CHANNEL } from '../../contracts/square-report.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
@@ -54,7 +56,33 @@ export async function initSquare(d: SquareModuleDeps): Promise<ServiceInstance<v
     logger: d.logger,
   });
   const reader = new Reader({ store, access, contacts, media, clock: d.clock });
-  const moderation = new Moderation({ store, access, contacts, posts, ids: d.ids, clock: d.clock });
+  const moderation = new Moderation({
+    store,
+    access,
+    contacts,
+    posts,
+    ids: d.ids,
+    clock: d.clock,
+    announce: (r, postCreatedAt) =>
+      d.bus
+        .publish(
+          SQUARE_REPORT_CHANNEL,
+          encodeSquareReport({
+            kind: 'square_post',
+            targetId: r.postId,
+            reporterId: r.reporterId,
+            reason: r.reason,
+            sourceId: r.id,
+            snapshot: {
+              authorId: r.authorId,
+              text: r.snapshot,
+              detail: `thread ${r.threadId} on board ${r.boardId}`,
+              createdAt: timestampFromMs(postCreatedAt),
+            },
+          }),
+        )
+        .catch((err: unknown) => d.logger.warn({ err, report_id: r.id }, 'square report not announced')),
+  });
   return {
     value: undefined,
     rpc: [

@@ -3,6 +3,9 @@ import { admin, auth, square } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectReason, PASSWORD } from '../../../test/helpers/auth-helpers.js';
 import { setupAvailable } from '../../../test/helpers/contacts-helpers.js';
+import { eventually } from '../../../test/helpers/eventually.js';
+import type { Bus } from '../../adapters/bus/bus.js';
+import { encodeSquareReport, SQUARE_REPORT_CHANNEL } from '../../contracts/square-report.js';
 import {
   makeAdmin,
   people,
@@ -140,6 +143,55 @@ for (const setup of SQUARE_SETUPS) {
       ).toMatchObject({
         removed: false,
       });
+    });
+
+    it("a user's report of a square post reaches the console's queue once; removing it there tells the reporter", async () => {
+      const [writer, reporter] = await people(env, 'Poster', 'Flagger');
+      const t = await env.square.createThread({ boardId, title: 'Flagged', body: 'fine' }, writer!.h);
+      const bad = (await env.square.reply({ threadId: t.thread!.id, body: 'spam spam' }, writer!.h)).post!;
+      const { reportId } = await env.square.reportContent({ postId: bad.id, reason: 'spam' }, reporter!.h);
+      const op = await operator('Queue');
+      const queued = async () =>
+        (await consoleApi.listReports({ limit: 100 }, op.h)).reports.filter((r) => r.targetId === bad.id);
+      const [filed] = await eventually(queued, (r) => r.length === 1);
+      expect(filed).toMatchObject({
+        id: reportId,
+        kind: 'square_post',
+        reporterId: reporter!.id,
+        reason: 'spam',
+        snapshot: { authorId: writer!.id, authorNickname: 'Poster', text: 'spam spam' },
+      });
+      // A redelivered announcement, and one that is not a report, file nothing.
+      const bus = env.server.app.value<Bus>('bus');
+      await bus.publish(
+        SQUARE_REPORT_CHANNEL,
+        encodeSquareReport({
+          kind: 'square_post',
+          targetId: bad.id,
+          reporterId: reporter!.id,
+          reason: 'spam',
+          sourceId: reportId,
+        }),
+      );
+      await bus.publish(SQUARE_REPORT_CHANNEL, new Uint8Array([0xff, 0x01]));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await queued()).toHaveLength(1);
+
+      await consoleApi.resolveReport({ reportId, remove: true, reason: 'no spam here' }, op.h);
+      const after = await env.square.getThread({ threadId: t.thread!.id }, reporter!.h);
+      expect(after.posts.find((p) => p.id === bad.id)).toMatchObject({ removed: true, body: '' });
+      const told = (await env.square.listSquareNotices({}, reporter!.h)).notices;
+      expect(told.map((n) => [n.kind, n.postId, n.text, n.removed])).toContainEqual([
+        N.REPORT_RESOLVED,
+        bad.id,
+        'no spam here',
+        true,
+      ]);
+      // The square's own queue closed it too.
+      const [sqAdmin] = await people(env, 'SqAdmin2');
+      await makeAdmin(env, sqAdmin!);
+      const open = (await env.square.listReports({}, sqAdmin!.h)).reports;
+      expect(open.map((r) => r.id)).not.toContain(reportId);
     });
 
     it('refuses bad input on its internal methods', async () => {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { asId } from '../../adapters/sql/sql.js';
 import type { Actor } from './square.peers.js';
+import { closeReports } from './square.moderation.js';
 import type { Posts } from './square.posts.js';
 import type { SquareStore } from './square.repository.js';
 import type { SquareTables } from './square.tables.js';
@@ -21,7 +22,8 @@ export class Purge {
 
   /**
    * A moderator of the console removes a post (a first post: its thread) with a reason; the
-   * author is told, as when a board's moderator does it. False when it is gone already.
+   * author is told, as when a board's moderator does it, and the square's own open reports of
+   * it close, each reporter told. False when it is gone already.
    */
   async removePost(actor: Actor, postId: string, reason: string): Promise<boolean> {
     const post = await this.d.store.post(postId);
@@ -29,6 +31,7 @@ export class Purge {
     const board = thread && (await this.d.store.board(thread.boardId));
     if (!post || !thread || !board || post.removed) return false;
     await this.d.posts.removeAs(actor, post, thread, { board, moderator: true, bannedUntil: 0 }, reason);
+    await closeReports(this.d, actor, postId, thread.title, true, reason);
     return true;
   }
 

@@ -48,6 +48,8 @@ export interface SquareTables {
     created_at: number;
   };
   square_post_edits: { id: string; post_id: string; body: string; edited_at: number };
+  /** A post to index again (a moved thread's), in feed order by id. */
+  square_reindex: { id: string; post_id: string };
   square_likes: { post_id: string; user_id: string; created_at: number };
   square_follows: { thread_id: string; user_id: string; created_at: number };
   square_moderators: { board_id: string; user_id: string; created_at: number };
