@@ -1,5 +1,6 @@
 import { moments } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectReason } from '../../../test/helpers/auth-helpers.js';
 import { touchCircles } from '../../contracts/circle-stamps.js';
 import { befriend, setupAvailable, type TestUser } from '../../../test/helpers/contacts-helpers.js';
 import {
@@ -54,8 +55,11 @@ for (const setup of MOMENTS_SETUPS) {
 
     it('a block by either side hides the post from the next read', async () => {
       const id = await posted('before the block');
+      expect(await canOpen(env, ben, id)).toBe(true);
       await env.api.blockUser({ userId: ben.id }, ann.h);
       expect(await feedIds(env, ben)).toEqual([]);
+      expect(await canOpen(env, ben, id)).toBe(false);
+      await expectReason(env.moments.likeMoment({ momentId: id }, ben.h), 'NOT_FOUND');
       await env.api.unblockUser({ userId: ben.id }, ann.h);
       expect(await feedIds(env, ben)).toEqual([id]);
       await env.api.blockUser({ userId: ann.id }, ben.h);

@@ -35,10 +35,18 @@ export class Circles {
 
   constructor(private readonly d: CirclesDeps) {}
 
-  /** The viewer's circle; `check` asks contacts which of those people are in a block relation. */
+  /**
+   * The viewer's circle, with which of `check` are in a block relation with them. A friend
+   * never is (the friend list leaves them out), so a check of friends only is answered from
+   * the kept copy; anyone else in `check` makes it ask contacts.
+   */
   async of(actor: Actor, check: readonly string[] = []): Promise<Circle> {
-    // Block relations with people who are not friends are asked about per read (rare reads).
-    if (check.length > 0) return this.read(actor, check);
+    const circle = await this.kept(actor);
+    const me = actor.userId;
+    return check.every((id) => id === me || circle.friends.has(id)) ? circle : this.read(actor, check);
+  }
+
+  private async kept(actor: Actor): Promise<Circle> {
     const me = actor.userId;
     const [graph, filters] = await Promise.all([
       circleStamp(this.d.kv, 'graph', me),
