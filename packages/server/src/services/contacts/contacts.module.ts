@@ -8,6 +8,7 @@ import type { Logger } from '../../kernel/logger.js';
 import { serves, type ServiceInstance } from '../../rpc/rpc-impl.js';
 import { presenceOf } from '../../contracts/presence-keys.js';
 import type { Peers } from '../../wiring/peers.js';
+import { touchCircles } from '../../contracts/circle-stamps.js';
 import { WindowLimit } from '../../adapters/kv/window-limit.js';
 import type { contactsConfigSchema } from './contacts.config.js';
 import { GroupPictures } from './groups.avatars.js';
@@ -71,6 +72,7 @@ export async function initContacts(d: ContactsModuleDeps): Promise<ServiceInstan
     rules: { maxPendingRequests: d.config.maxPendingRequests },
     exactSearches: new WindowLimit(d.kv, 'contacts:exact-search', d.config.exactSearchesPerHour, 3_600_000),
     presence: (ids) => presenceOf(d.kv, ids),
+    graphChanged: (ids) => touchCircles(d.kv, 'graph', ids),
   });
   const groups = new GroupsService({
     groups: groupsRepo,

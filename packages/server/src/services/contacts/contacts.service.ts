@@ -37,6 +37,8 @@ export interface ContactsServiceDeps {
   exactSearches: WindowLimit;
   /** Presence as the gateways record it (friends may see each other's). */
   presence(userIds: string[]): Promise<{ userId: string; online: boolean; lastSeenMs: number }[]>;
+  /** Marks people's friendships or blocks as changed (after the commit), for caches elsewhere. */
+  graphChanged(userIds: string[]): Promise<void>;
 }
 
 const cannotTargetSelf = () => new AppError(ErrorCode.CANNOT_TARGET_SELF, 'you cannot do this to yourself');
@@ -194,6 +196,7 @@ export class ContactsService {
       if (!(await tx.removeFriendship(actor.userId, friendId))) throw notFriends();
       return tx.markSync(key, this.d.clock.now());
     });
+    await this.d.graphChanged([actor.userId, friendId]);
     await this.d.push.send([actor.userId], 'friend_removed', { userId: friendId }, actor.sessionId);
     await this.d.push.send([friendId], 'friend_removed', { userId: actor.userId });
     await this.d.sync.direct(actor.userId, friendId, token, actor.requestId);
@@ -240,6 +243,7 @@ export class ContactsService {
       await tx.acceptRequestsBetween(me, other, now);
       return tx.markSync(pairKey(me, other), now);
     });
+    await this.d.graphChanged([me, other]);
     await this.d.push.send([me], 'friend_added', { userId: other }, actor.sessionId);
     await this.d.push.send([other], 'friend_added', { userId: me });
     return this.d.sync.direct(me, other, token, actor.requestId);
@@ -259,6 +263,7 @@ export class ContactsService {
         ? tx.markSync(pairKey(actor.userId, other), now)
         : undefined;
     });
+    await this.d.graphChanged([actor.userId, other]);
     if (token) await this.d.sync.direct(actor.userId, other, token, actor.requestId);
   }
 

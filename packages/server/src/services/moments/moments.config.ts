@@ -15,6 +15,11 @@ export const momentsConfigSchema = cfg.group({
   fanoutPollMs: cfg.int(1000, 10, 60_000),
   /** Most posts one pull adds to a returning reader's feed. */
   pullLimit: cfg.int(500, 10, 100_000),
+  /**
+   * Viewers whose circle (friends, blocks, filters) each moments process keeps between feed
+   * reads; a copy is checked against the change stamps in the kv on every read.
+   */
+  circleCacheSize: cfg.int(50_000, 0, 10_000_000),
   /** Posts one person may publish per hour (then RATE_LIMITED). */
   postsPerHour: cfg.int(30, 1, 100_000),
   /** Comments and replies one person may write per hour. */

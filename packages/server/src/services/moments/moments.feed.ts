@@ -1,8 +1,8 @@
 import { moments as pb } from '@mychat/protocol';
 import type { Clock } from '../../kernel/clock.js';
 import { errors } from '../../kernel/errors.js';
+import type { Circles } from './moments.circles.js';
 import type { Actor, Contacts } from './moments.peers.js';
-import { FILTER_HIDE_FROM, FILTER_MUTE } from './moments.people.repository.js';
 import type { MomentsStore, PostRow } from './moments.repository.js';
 import type { CommentRow, LikeRow } from './moments.social.repository.js';
 import { momentMsg, personMsg } from './moments.views.js';
@@ -28,6 +28,7 @@ export interface Seen {
 export interface FeedDeps {
   store: MomentsStore;
   contacts: Contacts;
+  circles: Circles;
   clock: Clock;
 }
 
@@ -43,20 +44,8 @@ export class Feed {
   constructor(private readonly d: FeedDeps) {}
 
   /** The viewer's friends, blocks among `check`, who hides from them and whom they muted. */
-  async circle(actor: Actor, check: readonly string[] = []): Promise<Circle> {
-    const { people } = this.d.store;
-    const [graph, hiddenBy, muted] = await Promise.all([
-      this.d.contacts.graph(actor.userId, check, actor.requestId),
-      people.filteredBy(actor.userId, FILTER_HIDE_FROM),
-      people.filters(actor.userId, FILTER_MUTE),
-    ]);
-    return {
-      viewerId: actor.userId,
-      friends: graph.friends,
-      blocked: graph.blocked,
-      hiddenBy,
-      muted: new Set(muted),
-    };
+  circle(actor: Actor, check: readonly string[] = []): Promise<Circle> {
+    return this.d.circles.of(actor, check);
   }
 
   async rules(authorIds: Iterable<string>): Promise<Map<string, AuthorRules>> {

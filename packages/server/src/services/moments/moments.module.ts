@@ -11,6 +11,7 @@ import type { ModuleInstance } from '../../kernel/module-graph.js';
 import { serves, type ServiceInstance } from '../../rpc/rpc-impl.js';
 import type { Peers } from '../../wiring/peers.js';
 import type { MomentsConfig } from './moments.config.js';
+import { Circles } from './moments.circles.js';
 import { MomentsFanout } from './moments.fanout.js';
 import { Feed } from './moments.feed.js';
 import { momentsInternalRpc } from './moments.index-feed.js';
@@ -47,7 +48,14 @@ export async function initMoments(d: MomentsModuleDeps): Promise<ServiceInstance
   const contacts = new Contacts(d.peers.contacts.internal);
   const media = new MomentMedia(d.peers.media.internal, d.logger);
   const push = new MomentPush(d.bus, d.logger);
-  const feed = new Feed({ store, contacts, clock: d.clock });
+  const circles = new Circles({
+    store,
+    contacts,
+    kv: d.kv,
+    clock: d.clock,
+    maxEntries: d.config.circleCacheSize,
+  });
+  const feed = new Feed({ store, contacts, circles, clock: d.clock });
   const notices = new Notices({ store, feed, contacts, push, clock: d.clock, logger: d.logger });
   const posts = new MomentsService({
     store,
@@ -66,9 +74,15 @@ export async function initMoments(d: MomentsModuleDeps): Promise<ServiceInstance
     clock: d.clock,
     activeDays: d.config.activeDays,
     pullLimit: d.config.pullLimit,
+    maxReaders: d.config.circleCacheSize,
   });
   const interactions = new Interactions({ store, feed, contacts, notices, ids: d.ids, clock: d.clock });
-  const settings = new MomentSettingsService({ store, media, clock: d.clock });
+  const settings = new MomentSettingsService({
+    store,
+    media,
+    clock: d.clock,
+    filtersChanged: (ids) => circles.filtersChanged(ids),
+  });
   const hour = (name: string, n: number) => new WindowLimit(d.kv, `moments:${name}`, n, 3_600_000);
   const limits = {
     posts: hour('posts', d.config.postsPerHour),

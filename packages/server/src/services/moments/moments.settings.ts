@@ -23,6 +23,8 @@ export interface SettingsDeps {
   store: MomentsStore;
   media: MomentMedia;
   clock: Clock;
+  /** Marks circles as changed by a hide or mute (after the commit). */
+  filtersChanged(userIds: string[]): Promise<void>;
 }
 
 /** Each person's moments settings: album window, strangers, cover, and per-person filters. */
@@ -77,6 +79,10 @@ export class MomentSettingsService {
       await tx.people.addFilters(me, FILTER_MUTE, c.muteAdd, now);
       await tx.people.removeFilters(me, FILTER_MUTE, c.muteRemove);
     });
+    // Hiding from someone changes their circle; muting changes mine.
+    const touched = [...c.hideFromAdd, ...c.hideFromRemove];
+    if (c.muteAdd.length || c.muteRemove.length) touched.push(me);
+    if (touched.length) await this.d.filtersChanged(touched);
     if (old && next.cover?.id !== old.id) await this.d.media.detach(cover, [old.id], actor.requestId);
     return this.get(actor);
   }

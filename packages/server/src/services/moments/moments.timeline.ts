@@ -1,6 +1,7 @@
 import type { Clock } from '../../kernel/clock.js';
 import { fillPage, type Feed } from './moments.feed.js';
 import type { Actor } from './moments.peers.js';
+import type { ReaderRow } from './moments.people.repository.js';
 import type { MomentsStore, TimelineRow } from './moments.repository.js';
 import type { Page } from './moments.service.js';
 import type { Circle } from './moments.visibility.js';
@@ -19,7 +20,12 @@ export interface TimelineDeps {
   activeDays: number;
   /** Most posts one pull adds to a feed. */
   pullLimit: number;
+  /** Readers whose last read and pull times are kept between reads at most. */
+  maxReaders: number;
 }
+
+/** How long a kept reader row is used before it is read again (another process may read too). */
+const READER_MAX_AGE_MS = 300_000;
 
 /**
  * The feed: the viewer's own posts and their friends' they may see, newest first. Push and
@@ -30,6 +36,13 @@ export interface TimelineDeps {
  * at once; pointers to deleted posts are dropped as they are met.
  */
 export class Timeline {
+  /**
+   * Each reader's row as this process last wrote or read it. Only when to pull depends on it,
+   * never who sees what: a copy older than the row (another process wrote since) pulls again,
+   * and a pull adds only pointers that are checked on read like any other.
+   */
+  private readonly readers = new Map<string, { row: ReaderRow | undefined; at: number }>();
+
   constructor(private readonly d: TimelineDeps) {}
 
   async page(actor: Actor, cursor: string, limit: number): Promise<Page> {
@@ -74,7 +87,7 @@ export class Timeline {
    */
   private async pullIfNeeded(me: string, circle: Circle, now: number): Promise<void> {
     const { store } = this.d;
-    const reader = await store.people.reader(me);
+    const reader = await this.reader(me, now);
     const idleMs = this.d.activeDays * DAY;
     const rows: TimelineRow[] = [];
     const friends = [...circle.friends.keys()];
@@ -94,7 +107,25 @@ export class Timeline {
       }
     }
     if (rows.length) await store.posts.addPointers(rows);
-    if (pulled || !reader || now - reader.activeAt > ACTIVE_REFRESH_MS)
+    if (pulled || !reader || now - reader.activeAt > ACTIVE_REFRESH_MS) {
       await store.people.touch(me, now, pulled ? now : undefined);
+      // The row as written (an existing notices mark is not used here).
+      const row = { userId: me, activeAt: now, pulledAt: pulled ? now : (reader?.pulledAt ?? 0) };
+      this.keep(me, { noticesReadId: reader?.noticesReadId ?? '0', ...row }, now);
+    }
+  }
+
+  private async reader(me: string, now: number): Promise<ReaderRow | undefined> {
+    const kept = this.readers.get(me);
+    if (kept && now - kept.at < READER_MAX_AGE_MS) return kept.row;
+    const row = await this.d.store.people.reader(me);
+    this.keep(me, row, now);
+    return row;
+  }
+
+  private keep(me: string, row: ReaderRow | undefined, now: number): void {
+    this.readers.delete(me);
+    this.readers.set(me, { row, at: now });
+    if (this.readers.size > this.d.maxReaders) this.readers.delete(this.readers.keys().next().value!);
   }
 }
