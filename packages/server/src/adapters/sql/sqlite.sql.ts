@@ -34,7 +34,8 @@ const STATEMENT_CACHE_SIZE = 500;
 export async function openSqliteSql(
   path: string,
   logger: Logger,
-  opts: { synchronous?: 'normal' | 'full' } = {},
+  /** checkpointWaitMs: see SqliteCheckpointer's tailTimeoutMs. */
+  opts: { synchronous?: 'normal' | 'full'; checkpointWaitMs?: number } = {},
 ): Promise<SqlDatabase> {
   const memory = path === ':memory:';
   if (!memory) {
@@ -69,7 +70,9 @@ export async function openSqliteSql(
   const db = new Kysely({ dialect: new FairSqliteDialect({ database }, lock) });
   const checkpointer = memory
     ? undefined
-    : new SqliteCheckpointer(raw, path, (fn) => lock.exclusive(fn), logger);
+    : new SqliteCheckpointer(raw, path, (fn) => lock.exclusive(fn), logger, {
+        ...(opts.checkpointWaitMs !== undefined && { tailTimeoutMs: opts.checkpointWaitMs }),
+      });
   logger.debug({ path }, 'sqlite opened');
   const base = kyselyDatabase('sqlite', db, logger);
   let closed: Promise<void> | undefined;
