@@ -22,6 +22,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { corpusText, rng } from '@mychat/server/bench-corpus';
+import { createClusterDatabase } from '@mychat/server/dev/cluster';
 import { LeanClient } from './lean-client.js';
 import { summarize, type LatencySummary } from './stats.js';
 import { openTarget, type Target } from './target.js';
@@ -46,14 +47,7 @@ const QUERIES = {
 };
 
 export async function runSearch(o: SearchOptions): Promise<Record<string, unknown>> {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  let database: { url: string; drop(): Promise<void> } | undefined;
-  if (o.sql === 'postgres') {
-    const { createClusterDatabase } = (await import(
-      path.resolve(here, '../../server/dist/cluster/cluster-database.js')
-    )) as { createClusterDatabase(sql: string): Promise<{ url: string; drop(): Promise<void> }> };
-    database = await createClusterDatabase('postgres');
-  }
+  const database = o.sql === 'postgres' ? await createClusterDatabase('postgres') : undefined;
   let buildStart = 0;
   const target = await openTarget({
     mode: 'local',
@@ -111,6 +105,10 @@ export async function runSearch(o: SearchOptions): Promise<Record<string, unknow
     while ((await searchOnce(target, searcher, marker)).hits < 1) await sleep(100);
     const catchUpS = (performance.now() - indexStart) / 1000;
     const buildS = (performance.now() - buildStart) / 1000;
+    // A long run's first result, before the queries and the lag phase.
+    process.stderr.write(
+      `bench: index built in ${round(buildS)} s (${o.seedMessages + o.messages + 1} messages)\n`,
+    );
 
     // 2. Queries.
     const queries: Record<string, LatencySummary & { avg_hits: number }> = {};
