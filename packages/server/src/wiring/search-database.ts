@@ -3,9 +3,6 @@ import type { SqlDatabase } from '../adapters/sql/sql.js';
 import type { Config } from '../config.schema.js';
 import type { Logger } from '../kernel/logger.js';
 
-/** Most the indexer waits for the index's WAL to be copied back into search.db, ms. */
-const INDEX_CHECKPOINT_WAIT_MS = 60_000;
-
 /** Handles on the search index's own database, shared by the modules of one process. */
 const open = new Map<string, { db: Promise<SqlDatabase>; users: number }>();
 
@@ -27,14 +24,7 @@ export async function searchDatabase(
   if (!entry) {
     const { openSql } = await import('../adapters/sql/open-sql.js');
     entry = {
-      db: openSql({
-        url,
-        logger,
-        sqliteSynchronous: config.sql.sqliteSynchronous,
-        // Its writer is the indexer, which nobody waits for: it waits for the WAL to be copied
-        // back rather than let it grow while it catches up (a rebuild wrote a 13 GB WAL).
-        sqliteCheckpointWaitMs: INDEX_CHECKPOINT_WAIT_MS,
-      }),
+      db: openSql({ url, logger, sqliteSynchronous: config.sql.sqliteSynchronous }),
       users: 0,
     };
     open.set(url, entry);

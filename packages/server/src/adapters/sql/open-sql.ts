@@ -32,18 +32,13 @@ export async function openSql(opts: {
   logger: Logger;
   /** SQLite only: NORMAL (default; survives a killed process) or FULL (fsync every commit). */
   sqliteSynchronous?: 'normal' | 'full';
-  /** SQLite only: most the writer waits for the WAL to be copied back, ms (see sqlite.sql.ts). */
-  sqliteCheckpointWaitMs?: number;
 }): Promise<SqlDatabase> {
   const { engine, path } = parseSqlUrl(opts.url);
   const logger = opts.logger.child({ sql: engine });
   switch (engine) {
     case 'sqlite': {
       const { openSqliteSql } = await import('./sqlite.sql.js');
-      return openSqliteSql(path ?? ':memory:', logger, {
-        synchronous: opts.sqliteSynchronous ?? 'normal',
-        ...(opts.sqliteCheckpointWaitMs !== undefined && { checkpointWaitMs: opts.sqliteCheckpointWaitMs }),
-      });
+      return openSqliteSql(path ?? ':memory:', logger, { synchronous: opts.sqliteSynchronous ?? 'normal' });
     }
     case 'mysql': {
       const { openMysqlSql } = await import('./mysql.sql.js');

@@ -86,17 +86,7 @@ export class SqliteCheckpointer {
     /** Runs `fn` between the writer's transactions (the connection's lock), until it settles. */
     private readonly exclusive: (fn: () => Promise<void>) => Promise<void>,
     private readonly log: Logger,
-    private readonly o: {
-      intervalMs?: number;
-      restartFrames?: number;
-      /**
-       * Most the writer waits for a tail checkpoint, ms (default TAIL_TIMEOUT_MS). A writer no
-       * request waits for (the search indexer) may wait longer: one that commits faster than
-       * the thread copies otherwise grows the WAL without bound, and every read then searches
-       * a longer WAL index.
-       */
-      tailTimeoutMs?: number;
-    } = {},
+    private readonly o: { intervalMs?: number; restartFrames?: number } = {},
   ) {
     raw.pragma('wal_autocheckpoint = 0');
     raw.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
@@ -139,7 +129,7 @@ export class SqliteCheckpointer {
     if (this.stopped) return Promise.resolve();
     const n = ++this.tails;
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => this.endTail(), this.o.tailTimeoutMs ?? TAIL_TIMEOUT_MS).unref();
+      const timer = setTimeout(() => this.endTail(), TAIL_TIMEOUT_MS).unref();
       this.tailWaiter = {
         n,
         done: () => {

@@ -34,8 +34,7 @@ const STATEMENT_CACHE_SIZE = 500;
 export async function openSqliteSql(
   path: string,
   logger: Logger,
-  /** checkpointWaitMs: see SqliteCheckpointer's tailTimeoutMs. */
-  opts: { synchronous?: 'normal' | 'full'; checkpointWaitMs?: number } = {},
+  opts: { synchronous?: 'normal' | 'full' } = {},
 ): Promise<SqlDatabase> {
   const memory = path === ':memory:';
   if (!memory) {
@@ -70,9 +69,7 @@ export async function openSqliteSql(
   const db = new Kysely({ dialect: new FairSqliteDialect({ database }, lock) });
   const checkpointer = memory
     ? undefined
-    : new SqliteCheckpointer(raw, path, (fn) => lock.exclusive(fn), logger, {
-        ...(opts.checkpointWaitMs !== undefined && { tailTimeoutMs: opts.checkpointWaitMs }),
-      });
+    : new SqliteCheckpointer(raw, path, (fn) => lock.exclusive(fn), logger);
   logger.debug({ path }, 'sqlite opened');
   const base = kyselyDatabase('sqlite', db, logger);
   let closed: Promise<void> | undefined;
