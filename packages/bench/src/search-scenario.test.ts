@@ -54,7 +54,7 @@ describe('bench search', () => {
         '--rate=20',
         '--users=4',
       ],
-      { env, timeout: 110_000 },
+      { env, timeout: 170_000 },
     );
     const r = JSON.parse(stdout.trim()) as Record<string, unknown>;
     expect(r).toMatchObject({ scenario: 'search', sql: 'sqlite', seeded_messages: 300, messages: 521 });
@@ -69,5 +69,5 @@ describe('bench search', () => {
     ])
       expect(r, k).toHaveProperty(k);
     expect(Object.keys(r.queries_ms as object).sort()).toEqual(['cjk1', 'cjk2', 'cjk3', 'en']);
-  }, 120_000);
+  }, 180_000);
 });
