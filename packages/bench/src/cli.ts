@@ -50,6 +50,8 @@ options:
   --out <dir>               also write a Markdown report and SVG charts there
   --queries Q (100)         search: searches per query class
   --sql sqlite|postgres     search: the all-in-one server's engine (sqlite)
+  --seed-messages N (0)     search: also write N corpus messages straight into the message store
+                            (bench-seed, before the server starts) and time the index build
   --calls N (100)  --browser-calls M (10)   call (--users defaults to 20 there)
   --threads N (100000)  --replies N (1000000)  --writers N (20)  --think-ms MS (1000)   square
 `;
@@ -105,6 +107,7 @@ export function parseCli(argv: string[]): Parsed {
         outbox: { type: 'string' },
         queries: { type: 'string', default: '100' },
         sql: { type: 'string', default: 'sqlite' },
+        'seed-messages': { type: 'string', default: '0' },
         calls: { type: 'string', default: '100' },
         'browser-calls': { type: 'string', default: '10' },
         threads: { type: 'string', default: '100000' },
@@ -186,7 +189,8 @@ function searchOptions(v: Record<string, string | boolean | undefined>): Parsed 
       options: {
         // 200 users is the other scenarios' default; a search corpus needs far fewer senders.
         users: v.users === '200' ? 20 : users,
-        messages: int('messages', v.messages as string, 1, 100_000_000),
+        messages: int('messages', v.messages as string, 0, 100_000_000),
+        seedMessages: int('seed-messages', v['seed-messages'] as string, 0, 100_000_000),
         queries: int('queries', v.queries as string, 1, 1_000_000),
         rate: int('rate', v.rate as string, 1, 1_000_000),
         durationS: int('duration', v.duration as string, 1, 86_400),

@@ -1,6 +1,7 @@
 /**
  * A tiny run of `npm run bench -- search` through the built entry against a real all-in-one
- * server: it completes and prints one well-formed JSON line (the numbers are never asserted).
+ * server, with a corpus seeded in bulk and one sent: it completes and prints one well-formed
+ * JSON line (the numbers are never asserted).
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCli } from './cli.js';
-import { corpusText } from './search-scenario.js';
+import { corpusText } from '@mychat/server/bench-corpus';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -21,8 +22,12 @@ describe('bench search', () => {
   it('parses its options and refuses what it cannot do', () => {
     expect(parseCli(['search', '--messages', '50', '--queries', '3'])).toMatchObject({
       kind: 'search',
-      options: { messages: 50, queries: 3, users: 20, sql: 'sqlite' },
+      options: { messages: 50, queries: 3, users: 20, sql: 'sqlite', seedMessages: 0 },
     });
+    expect(parseCli(['search', '--messages', '0', '--seed-messages', '1000000'])).toMatchObject({
+      options: { messages: 0, seedMessages: 1_000_000 },
+    });
+    expect(parseCli(['search', '--seed-messages', '-5'])).toMatchObject({ kind: 'error' });
     expect(parseCli(['search', '--sql', 'oracle'])).toMatchObject({ kind: 'error' });
     expect(parseCli(['search', '--cluster'])).toMatchObject({ kind: 'error' });
   });
@@ -43,17 +48,26 @@ describe('bench search', () => {
         path.join(ROOT, 'packages/bench/dist/main.js'),
         'search',
         '--messages=200',
+        '--seed-messages=300',
         '--queries=3',
         '--duration=1',
         '--rate=20',
         '--users=4',
       ],
-      { env, timeout: 110_000 },
+      { env, timeout: 170_000 },
     );
     const r = JSON.parse(stdout.trim()) as Record<string, unknown>;
-    expect(r).toMatchObject({ scenario: 'search', sql: 'sqlite' });
-    for (const k of ['load_s', 'index_catch_up_s', 'queries_ms', 'lag_ms', 'index_bytes_per_message'])
+    expect(r).toMatchObject({ scenario: 'search', sql: 'sqlite', seeded_messages: 300, messages: 521 });
+    for (const k of [
+      'load_s',
+      'index_catch_up_s',
+      'index_build_s',
+      'index_build_rate',
+      'queries_ms',
+      'lag_ms',
+      'index_bytes_per_message',
+    ])
       expect(r, k).toHaveProperty(k);
     expect(Object.keys(r.queries_ms as object).sort()).toEqual(['cjk1', 'cjk2', 'cjk3', 'en']);
-  }, 120_000);
+  }, 180_000);
 });

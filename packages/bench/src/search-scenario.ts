@@ -1,9 +1,11 @@
 /**
  * `npm run bench -- search`: message search on a corpus of mixed Chinese/English text.
  *
- * 1. Load: --messages messages from seeded users over the WebSocket (half in one group every
- *    user is in, half in 1:1 chats), as fast as --concurrency sends in flight allow; then wait
- *    until the indexer has taken the last one (index build time).
+ * 1. Load: --seed-messages written straight into the message store by `mychat bench-seed`
+ *    before the server starts (history: the indexer builds their index from scratch), then
+ *    --messages from seeded users over the WebSocket (half in one group every user is in, half
+ *    in 1:1 chats), as fast as --concurrency sends in flight allow; then wait until the
+ *    indexer has taken the last one (index build time and rate, from the server's start).
  * 2. Queries: --queries SearchMessages calls per class (1, 2 and 3+ Chinese characters, an
  *    English word prefix) by a group member, who can read at least half the corpus; latency
  *    percentiles per class.
@@ -19,6 +21,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { corpusText, rng } from '@mychat/server/bench-corpus';
+import { createClusterDatabase } from '@mychat/server/dev/cluster';
 import { LeanClient } from './lean-client.js';
 import { summarize, type LatencySummary } from './stats.js';
 import { openTarget, type Target } from './target.js';
@@ -26,6 +30,8 @@ import { openTarget, type Target } from './target.js';
 export interface SearchOptions {
   users: number;
   messages: number;
+  /** Messages written straight into the message store before the server starts (bench-seed). */
+  seedMessages: number;
   queries: number;
   rate: number;
   durationS: number;
@@ -33,93 +39,6 @@ export interface SearchOptions {
   sql: 'sqlite' | 'postgres';
 }
 
-const ZH = [
-  '我们',
-  '周末',
-  '公园',
-  '散步',
-  '吃饭',
-  '开会',
-  '项目',
-  '进度',
-  '明天',
-  '下午',
-  '天气',
-  '不错',
-  '晚上',
-  '电影',
-  '地铁',
-  '加班',
-  '周报',
-  '预算',
-  '客户',
-  '需求',
-  '测试',
-  '上线',
-  '数据库',
-  '服务器',
-  '天安门',
-  '火车站',
-  '咖啡馆',
-  '图书馆',
-  '生日快乐',
-  '新年快乐',
-  '注意安全',
-  '辛苦了',
-  '收到',
-  '没问题',
-  '好的',
-  '谢谢',
-  '麻烦你',
-  '老师',
-  '同学',
-  '孩子',
-  '学校',
-  '医院',
-  '超市',
-  '快递',
-  '资料',
-  '文件',
-  '合同',
-  '发票',
-  '报销',
-  '出差',
-  '机票',
-  '酒店',
-  '会议室',
-  '消耗',
-  '模型',
-  '效果',
-];
-const EN = [
-  'meeting',
-  'project',
-  'deadline',
-  'review',
-  'release',
-  'server',
-  'database',
-  'token',
-  'model',
-  'budget',
-  'report',
-  'weekend',
-  'lunch',
-  'coffee',
-  'ticket',
-  'invoice',
-  'contract',
-  'design',
-  'feedback',
-  'update',
-  'schedule',
-  'status',
-  'build',
-  'deploy',
-  'search',
-  'index',
-  'query',
-];
 const QUERIES = {
   cjk1: ['园', '会', '饭', '车', '书', '天', '票', '报', '客', '站'],
   cjk2: ['公园', '开会', '项目', '预算', '快递', '合同', '出差', '模型', '天气', '客户'],
@@ -127,43 +46,18 @@ const QUERIES = {
   en: ['meet', 'proj', 'dead', 'rev', 'budg', 'tok', 'deploy', 'sched', 'invo', 'cof'],
 };
 
-/** A deterministic generator: the same corpus for the same seed. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-/** One message of 4-16 words: mostly Chinese, some English and numbers, now and then an emoji. */
-export function corpusText(r: () => number): string {
-  const n = 4 + Math.floor(r() * 13);
-  const parts: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const x = r();
-    if (x < 0.65) parts.push(ZH[Math.floor(r() * ZH.length)]!);
-    else if (x < 0.9) parts.push(` ${EN[Math.floor(r() * EN.length)]!} `);
-    else if (x < 0.97) parts.push(String(Math.floor(r() * 100000)));
-    else parts.push('😀');
-  }
-  return parts.join('').trim() || '好的';
-}
-
 export async function runSearch(o: SearchOptions): Promise<Record<string, unknown>> {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  let database: { url: string; drop(): Promise<void> } | undefined;
-  if (o.sql === 'postgres') {
-    const { createClusterDatabase } = (await import(
-      path.resolve(here, '../../server/dist/cluster/cluster-database.js')
-    )) as { createClusterDatabase(sql: string): Promise<{ url: string; drop(): Promise<void> }> };
-    database = await createClusterDatabase('postgres');
-  }
+  const database = o.sql === 'postgres' ? await createClusterDatabase('postgres') : undefined;
+  let buildStart = 0;
   const target = await openTarget({
     mode: 'local',
     users: o.users,
     groupSize: o.users,
     pairs: true,
+    seedMessages: o.seedMessages,
+    // The indexer starts with the server: the build is timed from the seed's end (so it
+    // includes the server's start, a second or two).
+    onSeeded: () => (buildStart = performance.now()),
     env: {
       ...(database && { MYCHAT_SQL_URL: database.url }),
       MYCHAT_SEARCH_POLL_INTERVAL_MS: '100',
@@ -210,6 +104,11 @@ export async function runSearch(o: SearchOptions): Promise<Record<string, unknow
     const indexStart = performance.now();
     while ((await searchOnce(target, searcher, marker)).hits < 1) await sleep(100);
     const catchUpS = (performance.now() - indexStart) / 1000;
+    const buildS = (performance.now() - buildStart) / 1000;
+    // A long run's first result, before the queries and the lag phase.
+    process.stderr.write(
+      `bench: index built in ${round(buildS)} s (${o.seedMessages + o.messages + 1} messages)\n`,
+    );
 
     // 2. Queries.
     const queries: Record<string, LatencySummary & { avg_hits: number }> = {};
@@ -253,16 +152,20 @@ export async function runSearch(o: SearchOptions): Promise<Record<string, unknow
 
     // 4. Size.
     const bytes = await indexBytes(target, database?.url);
-    const stored = o.messages + total + 1;
+    const stored = o.seedMessages + o.messages + total + 1;
     return {
       scenario: 'search',
       mode: 'local',
       sql: o.sql,
       users: o.users,
       messages: stored,
+      seeded_messages: o.seedMessages,
       load_s: round(loadS),
-      load_rate: Math.round(o.messages / loadS),
+      load_rate: o.messages ? Math.round(o.messages / loadS) : 0,
       index_catch_up_s: round(catchUpS),
+      // From the server up to the last seeded and sent message found: the whole corpus indexed.
+      index_build_s: round(buildS),
+      index_build_rate: Math.round((o.seedMessages + o.messages + 1) / buildS),
       queries_ms: queries,
       lag_rate: o.rate,
       lag_ms: summarize(lags),

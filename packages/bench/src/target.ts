@@ -23,6 +23,8 @@ export interface Seed {
   friends?: number;
   /** The square's board (bench-seed --square-threads), some of its threads and their replies. */
   square?: { boardId: string; threads: number; replies: number; sample: { id: string; replies: number }[] };
+  /** Messages written in bulk (bench-seed --messages). */
+  messages?: number;
 }
 
 export type Mode = 'local' | 'cluster' | 'url';
@@ -61,6 +63,10 @@ export interface TargetOptions {
   env?: Record<string, string>;
   /** A square board to seed in bulk (the square scenario; local mode). */
   square?: { threads: number; replies: number };
+  /** Messages of the search corpus to seed in bulk (the search scenario; local mode). */
+  seedMessages?: number;
+  /** Called once the seed is written, before the server starts (local mode). */
+  onSeeded?(): void;
 }
 
 /** Settings every started target gets: no per-user send limit in the way, long-lived tokens. */
@@ -82,6 +88,7 @@ export async function seedWith(
   pairs = true,
   friends = 0,
   square?: TargetOptions['square'],
+  messages = 0,
 ): Promise<Seed> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-seed-'));
   const file = path.join(dir, 'seed.json');
@@ -98,6 +105,7 @@ export async function seedWith(
         `--pairs=${pairs}`,
         `--friends=${friends}`,
         ...(square ? [`--square-threads=${square.threads}`, `--square-replies=${square.replies}`] : []),
+        ...(messages ? [`--messages=${messages}`] : []),
       ],
       { env: { ...clean, ...env, MYCHAT_BENCH_SEED: 'true' }, maxBuffer: 1 << 20, timeout: 30 * 60_000 },
     );
@@ -134,7 +142,9 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
       o.pairs,
       o.friends,
       o.square,
+      o.seedMessages,
     );
+    o.onSeeded?.();
     const server = await startLocalServer(env, dataDir);
     // With socket workers the server is its primary and the workers it forked: count them all.
     const all = () => [server.pid, ...descendantPids(server.pid)];

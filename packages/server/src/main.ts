@@ -30,10 +30,11 @@ Commands:
   admin create --email=<address> | --phone=<+E.164> [--role=admin|moderator|none]
                            give an existing account the operator's console role
   bench-seed --out=<file> [--users=1000] [--group-size=0] [--pairs=false] [--friends=0] [--tag=<a-z0-9->]
-             [--square-threads=0] [--square-replies=0]
+             [--square-threads=0] [--square-replies=0] [--messages=0]
                            benchmarks only (needs bench.seed=true): create accounts, friend
                            pairs, one group and a ring of --friends friends each without sign-up,
-                           and a square board of --square-threads threads; write their access
+                           and a square board of --square-threads threads, and --messages of
+                           the search corpus in the group and pairs; write their access
                            tokens to <file>
 
 Options:
@@ -51,6 +52,7 @@ const SEED_OPTIONS = [
   'friends',
   'square-threads',
   'square-replies',
+  'messages',
 ];
 /** admin create's own options. */
 const ADMIN_OPTIONS = ['email', 'phone', 'role'];

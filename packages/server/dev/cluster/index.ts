@@ -4,6 +4,7 @@
  * imports it, and the Docker image does not ship it.
  */
 export { CLUSTER_SERVICES, freePort, startCluster, type Cluster, type ClusterOptions } from './cluster.js';
+export { createClusterDatabase, type ClusterDatabase } from './cluster-database.js';
 export { ClusterProcess, MAIN_JS } from './cluster-process.js';
 export { startTcpEntry, type TcpEntry } from './tcp-entry.js';
 export { selfSignedCert, type SelfSignedCert } from './self-signed.js';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { auth, contacts } from '@mychat/protocol';
+import { auth, contacts, message } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../kernel/config.js';
 import { callHeaders } from '../rpc/call-context.js';
@@ -127,6 +127,27 @@ describe('bench-seed when bench.seed is on', () => {
     expect((await benchSeed(app, { users: 2, groupSize: 0, tag: 'seednosquare' })).square).toBeUndefined();
   });
 
+  it('writes the search corpus into the group and the pairs’ chats when asked', async () => {
+    const { app } = server;
+    const seed = await benchSeed(app, { users: 4, groupSize: 4, tag: 'seedmsgs', messages: 40 });
+    expect(seed.messages).toBe(40);
+    const c0 = await app.value('tokens').verify(seed.users[0]!.accessToken);
+    const history = async (conversationId: string) =>
+      (
+        await app
+          .value('rpc')
+          .client(message.MessageService)
+          .getHistory({ conversationId, limit: 200 }, { headers: callHeaders({ caller: c0 }) })
+      ).messages.filter((m) => m.type === message.MessageType.TEXT);
+    const inGroup = await history(seed.group!.id);
+    // Every other message in the group, the rest over the two pairs.
+    expect(inGroup).toHaveLength(20);
+    expect(new Set(inGroup.map((m) => m.senderId))).toEqual(new Set(seed.users.map((u) => u.id)));
+    expect(inGroup.every((m) => m.content?.body.case === 'text')).toBe(true);
+    expect(await history(seed.pairs[0]!.conversationId)).toHaveLength(10);
+    expect((await benchSeed(app, { users: 2, groupSize: 0, tag: 'seednomsgs' })).messages).toBe(0);
+  });
+
   it('refuses a bad plan', () => {
     expect(() => validatePlan({ users: 4, groupSize: 0, tag: 'a', friends: 3 })).toThrow(/--friends/);
     expect(() => validatePlan({ users: 4, groupSize: 0, tag: 'a', friends: 4 })).toThrow(/--friends/);
@@ -140,6 +161,14 @@ describe('bench-seed when bench.seed is on', () => {
     expect(square(0, 10)).toThrow(/--square-replies/);
     expect(square(10, -1)).toThrow(/--square-replies/);
     expect(square(10, 100)).not.toThrow();
+    const messages =
+      (n: number, pairs = true) =>
+      () =>
+        validatePlan({ users: 4, groupSize: 0, tag: 'a', pairs, messages: n });
+    expect(messages(-1)).toThrow(/--messages/);
+    expect(messages(2.5)).toThrow(/--messages/);
+    expect(messages(10, false)).toThrow(/--messages needs a group/);
+    expect(messages(10)).not.toThrow();
   });
 });
 

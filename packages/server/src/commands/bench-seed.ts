@@ -5,17 +5,21 @@
  * message service about the new conversations exactly as in production. Nothing here touches
  * a table: each service writes its own. The one exception is the square's board
  * (`--square-threads`, `--square-replies`): a million posts are written in bulk through the
- * square's own store (square.bench-seed.ts), not over RPC.
+ * square's own store (square.bench-seed.ts), not over RPC; so are the search benchmark's
+ * messages (`--messages`: message.bench-seed.ts, through the message store's send path).
  */
 import fs from 'node:fs';
 import { contacts } from '@mychat/protocol';
 import { createApp, type App } from '../app.js';
 import { ConfigError } from '../kernel/config.js';
 import { createIdGenerator } from '../kernel/ids.js';
+import { seedMessages } from '../services/message/message.bench-seed.js';
+import { createMessageStore } from '../services/message/store/create-message-store.js';
 import { seedSquareBoard, type SquareSeedOutput } from '../services/square/square.bench-seed.js';
 import { squareMigrations } from '../services/square/square.migrations.js';
 import { SquareStore } from '../services/square/square.repository.js';
 import { callHeaders, type Caller } from '../rpc/call-context.js';
+import { corpusText, rng } from './bench-corpus.js';
 import { oneShot, type CommandContext } from './command.js';
 
 /**
@@ -35,6 +39,7 @@ export async function benchSeedCommand(
     friends: Number(options.friends ?? 0),
     squareThreads: Number(options['square-threads'] ?? 0),
     squareReplies: Number(options['square-replies'] ?? 0),
+    messages: Number(options.messages ?? 0),
   };
   const file = options.out;
   if (!file) throw new ConfigError('bench-seed needs --out=<file> for the tokens');
@@ -50,7 +55,8 @@ export async function benchSeedCommand(
       `seeded ${seeded.users.length} users, ${seeded.pairs.length} friend pairs` +
         `${seeded.friends ? `, ${seeded.friends} friends each` : ''}` +
         `${seeded.group ? `, a group of ${seeded.group.members}` : ''}` +
-        `${seeded.square ? `, a board of ${seeded.square.threads} threads and ${seeded.square.replies} replies` : ''} in ` +
+        `${seeded.square ? `, a board of ${seeded.square.threads} threads and ${seeded.square.replies} replies` : ''}` +
+        `${seeded.messages ? `, ${seeded.messages} messages` : ''} in ` +
         `${((performance.now() - started) / 1000).toFixed(1)} s; tokens in ${file}`,
     );
   } finally {
@@ -78,6 +84,11 @@ export interface SeedPlan {
   squareThreads?: number;
   /** Replies spread over those threads, a few threads long and most short. */
   squareReplies?: number;
+  /**
+   * Messages of the search benchmark's corpus (bench-corpus.ts) written in bulk: half in the
+   * group (when there is one), half in the friend pairs' chats, by their members in turn.
+   */
+  messages?: number;
 }
 
 export interface SeededUser {
@@ -99,6 +110,8 @@ export interface SeedOutput {
   friends: number;
   /** The square's board, when asked for, with some of its threads and their reply counts. */
   square?: SquareSeedOutput;
+  /** Messages written in bulk (SeedPlan.messages); 0 when none. */
+  messages: number;
 }
 
 /** The friends of user `i` on the seed's ring of `users` with `friends` each (SeedPlan.friends). */
@@ -137,6 +150,11 @@ export function validatePlan(plan: SeedPlan): void {
     throw new ConfigError('--square-threads must be an integer from 0 to 10000000');
   if (!Number.isInteger(r) || r < 0 || r > 100_000_000 || (r > 0 && t === 0))
     throw new ConfigError('--square-replies must be an integer from 0 to 100000000, with --square-threads');
+  const m = plan.messages ?? 0;
+  if (!Number.isInteger(m) || m < 0 || m > 100_000_000)
+    throw new ConfigError('--messages must be an integer from 0 to 100000000');
+  if (m > 0 && plan.groupSize < 2 && plan.pairs === false)
+    throw new ConfigError('--messages needs a group (--group-size) or friend pairs to write them in');
 }
 
 /** Seeds into a started app running auth, contacts and message. */
@@ -225,7 +243,38 @@ export async function benchSeed(app: App, plan: SeedPlan, concurrency = 8): Prom
     ...(group && { group }),
     friends: plan.friends ?? 0,
     ...(plan.squareThreads ? { square: await seedSquare(app, plan, callers) } : {}),
+    messages: plan.messages ? await seedCorpus(app, plan, callers, pairs, group?.id) : 0,
   };
+}
+
+/** The search corpus in bulk: half in the group, half spread over the pairs' chats. */
+async function seedCorpus(
+  app: App,
+  plan: SeedPlan,
+  callers: Caller[],
+  pairs: SeedOutput['pairs'],
+  groupId: string | undefined,
+): Promise<number> {
+  const direct = pairs.map((p) => ({
+    id: p.conversationId,
+    senderIds: [callers[p.a]!.userId, callers[p.b]!.userId],
+  }));
+  const group = groupId
+    ? [{ id: groupId, senderIds: callers.slice(0, plan.groupSize).map((c) => c.userId) }]
+    : [];
+  // Every other message in the group (when there is one), the rest round robin over the pairs.
+  const conversations = direct.length ? direct.flatMap((d) => [...group, d]) : group;
+  const r = rng(22);
+  const out = await seedMessages(createMessageStore(app.value('sql')), {
+    messages: plan.messages ?? 0,
+    conversations,
+    // History: the newest an hour old (the indexer reads each once, as in a rebuild), 10 ms apart.
+    endAt: Date.now() - 3_600_000,
+    stepMs: 10,
+    nodeId: app.config.nodeId,
+    text: () => corpusText(r),
+  });
+  return out.messages;
 }
 
 /** One public board of the square in bulk, its threads and replies by the seeded users. */

@@ -46,7 +46,7 @@ export async function searchCommand(
           instanceId: `reindex-${process.pid}`,
           config: {
             pollIntervalMs: search.pollIntervalMs,
-            batchSize: 1000,
+            batchSize: search.batchSize,
             settleSeconds: search.settleSeconds,
           },
         });

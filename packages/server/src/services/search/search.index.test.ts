@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable } from '../../../test/helpers/backends.js';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/sql-databases.js';
-import { SqlSearchIndex } from './search.index.js';
-import type { IndexDoc, ReadWindow, SearchIndex } from './search.port.js';
+import { postingsInKeyOrder, SqlSearchIndex } from './search.index.js';
+import { docTokens, type IndexDoc, type ReadWindow, type SearchIndex } from './search.port.js';
 import { searchMigrations } from './search.migrations.js';
 import { matches, parseQuery } from './search.text.js';
 
@@ -62,7 +62,22 @@ corpus.push({
 
 const everywhere: ReadWindow[] = [A, B, C].map((convId) => ({ convId, firstSeq: 1 }));
 const key = (d: { convId: string; seq: number }) =>
-  `${d.convId === A ? 'A' : d.convId === B ? 'B' : 'C'}${d.seq}`;
+  `${d.convId === A ? 'A' : d.convId === B ? 'B' : d.convId === C ? 'C' : 'D'}${d.seq}`;
+
+describe('postings in key order', () => {
+  it('are every token of every document once, sorted by token, conversation and seq', () => {
+    const docs = [corpus[3]!, corpus[0]!, corpus[8]!, corpus[11]!];
+    const postings = postingsInKeyOrder(docs);
+    const keyOf = (p: { token: string; convId: string; seq: number }) =>
+      [p.token, p.convId.padStart(20, '0'), String(p.seq).padStart(10, '0')].join(' ');
+    expect(postings.map(keyOf)).toEqual(postings.map(keyOf).sort());
+    const expected = docs.flatMap((d) =>
+      docTokens(d).map((token) => ({ token, convId: d.convId, seq: d.seq })),
+    );
+    expect(postings.map(keyOf).sort()).toEqual(expected.map(keyOf).sort());
+    expect(postings.filter((p) => p.token === '园').map(key)).toEqual(['A1', 'B1', 'C1']);
+  });
+});
 
 for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
   const ok = engine === 'sqlite' || (await backendAvailable(engine));
@@ -215,6 +230,31 @@ for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
       ).toBe(true);
       expect(await find('新的')).toEqual(['C2']);
       expect(await index.state('cursor')).toBe('12');
+    });
+
+    it('writes a large batch whole: every document and posting, in statements of any row count', async () => {
+      const D = big(4);
+      // 1 234 documents (512 + 512 + 128 + 64 + 16 + 2 rows), postings past 30 000.
+      const docs: IndexDoc[] = Array.from({ length: 1_234 }, (_, i) => ({
+        ...corpus[0]!,
+        convId: D,
+        seq: i + 1,
+        msgId: big(10_000 + i),
+        text: `批量写入 第${i}条`,
+      }));
+      const before = await index.size();
+      expect(await index.write({ add: docs, remove: [] })).toBe(true);
+      const after = await index.size();
+      expect(after.docs - before.docs).toBe(1_234);
+      expect(after.postings - before.postings).toBe(postingsInKeyOrder(docs).length);
+      const inD = [{ convId: D, firstSeq: 1 }];
+      expect(await find('1233', inD)).toEqual(['D1234']);
+      expect((await index.count(parseQuery('批量'), { windows: inD }))[0]?.count).toBe(1_234);
+      // Written again (a settle pass): nothing doubles.
+      expect(await index.write({ add: docs, remove: [] })).toBe(true);
+      expect(await index.size()).toEqual(after);
+      await index.write({ add: [], remove: docs });
+      expect(await index.size()).toEqual(before);
     });
 
     it('empties everything on clear', async () => {

@@ -1,5 +1,6 @@
 import { type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
-import { asId, asNum, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
+import { preparedRows } from '../../adapters/sql/prepared.js';
+import { asId, asNum, type QueryRunner, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
 import { IndexQueries } from './search.index-query.js';
 import { fold, type ParsedQuery } from './search.text.js';
 import {
@@ -13,8 +14,8 @@ import {
   type SearchScope,
 } from './search.port.js';
 
-/** Rows per multi-row INSERT (3 parameters each: far below every engine's limit). */
-const ROWS_PER_INSERT = 500;
+/** Rows per multi-row INSERT (9 parameters each at most: far below every engine's limit). */
+const ROWS_PER_INSERT = 512;
 /** Keys per lookup. */
 const KEYS_PER_QUERY = 200;
 
@@ -31,11 +32,29 @@ export class SqlSearchIndex implements SearchIndex {
   private readonly db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   private readonly engine: SqlEngine;
   private readonly queries: IndexQueries;
+  private readonly insertDocs: BulkInsert<IndexDoc>;
+  private readonly insertPostings: BulkInsert<Posting>;
 
   constructor(database: SqlDatabase) {
     this.db = database.db;
     this.engine = database.engine;
     this.queries = new IndexQueries(database.db, database.engine);
+    this.insertDocs = this.bulkInsert<IndexDoc>('search_docs', {
+      conv_id: (d) => d.convId,
+      seq: (d) => d.seq,
+      msg_id: (d) => d.msgId,
+      sender_id: (d) => d.senderId,
+      type: (d) => d.type,
+      created_at: (d) => d.createdAt,
+      body: (d) => d.text,
+      folded: (d) => fold(d.text),
+      content: (d) => d.content ?? '',
+    });
+    this.insertPostings = this.bulkInsert<Posting>('search_postings', {
+      token: (p) => p.token,
+      conv_id: (p) => p.convId,
+      seq: (p) => p.seq,
+    });
   }
 
   async write(
@@ -48,27 +67,9 @@ export class SqlSearchIndex implements SearchIndex {
       await this.removeDocs(tx, batch.remove);
       const have = await this.existingIn(tx, batch.add);
       const fresh = dedupe(batch.add).filter((d) => !have.has(docKey(d)));
-      await this.insertIgnore(
-        tx,
-        'search_docs',
-        fresh.map((d) => ({
-          conv_id: d.convId,
-          seq: d.seq,
-          msg_id: d.msgId,
-          sender_id: d.senderId,
-          type: d.type,
-          created_at: d.createdAt,
-          body: d.text,
-          folded: fold(d.text),
-          content: d.content ?? '',
-        })),
-      );
+      await this.insertDocs(tx, fresh);
       // In key order: each B-tree page of the postings is visited once per batch, not once per row.
-      const postings = fresh.flatMap((d) =>
-        docTokens(d).map((token) => ({ token, conv_id: d.convId, seq: d.seq })),
-      );
-      postings.sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : 0));
-      await this.insertIgnore(tx, 'search_postings', postings);
+      await this.insertPostings(tx, postingsInKeyOrder(fresh));
       return true;
     });
   }
@@ -235,7 +236,63 @@ export class SqlSearchIndex implements SearchIndex {
       await (this.engine === 'mysql' ? q.ignore() : q.onConflict((oc) => oc.doNothing())).execute();
     }
   }
+
+  /**
+   * Multi-row INSERTs that skip rows already there, each compiled once per row count (see
+   * preparedRows): statements of ROWS_PER_INSERT rows, the rest in powers of two, so a
+   * handful of statements serve every batch and no batch pays for building its SQL.
+   */
+  private bulkInsert<R>(
+    table: string,
+    columns: Readonly<Record<string, (row: R) => unknown>>,
+  ): BulkInsert<R> {
+    const run = preparedRows<R>(columns, (values) => {
+      const q = this.db.insertInto(table).values(values);
+      return this.engine === 'mysql' ? q.ignore() : q.onConflict((oc) => oc.doNothing());
+    });
+    return async (db, rows) => {
+      let i = 0;
+      for (let n = ROWS_PER_INSERT; n >= 1; n >>= 1)
+        for (; rows.length - i >= n; i += n) await run(db, rows.slice(i, i + n));
+    };
+  }
 }
+
+type BulkInsert<R> = (db: QueryRunner, rows: readonly R[]) => Promise<void>;
+
+interface Posting {
+  token: string;
+  convId: string;
+  seq: number;
+}
+
+/**
+ * The documents' postings in the order of their key (token, conversation, seq), so that the
+ * INSERTs walk the postings' B-tree from left to right: grouped by token (a batch has far
+ * fewer distinct tokens than postings), tokens sorted, each token's documents by conversation
+ * and seq. Only the speed depends on the order (UTF-16 order and the engines' byte order
+ * differ for characters beyond the BMP).
+ */
+export function postingsInKeyOrder(docs: readonly IndexDoc[]): Posting[] {
+  const byToken = new Map<string, IndexDoc[]>();
+  for (const d of docs)
+    for (const token of docTokens(d)) {
+      const list = byToken.get(token);
+      if (list) list.push(d);
+      else byToken.set(token, [d]);
+    }
+  const out: Posting[] = [];
+  for (const token of [...byToken.keys()].sort()) {
+    const list = byToken.get(token)!;
+    if (list.length > 1) list.sort(byConvSeq);
+    for (const d of list) out.push({ token, convId: d.convId, seq: d.seq });
+  }
+  return out;
+}
+
+/** Ids are canonical decimals: the shorter is the smaller. */
+const byConvSeq = (a: DocKey, b: DocKey) =>
+  a.convId === b.convId ? a.seq - b.seq : a.convId.length - b.convId.length || (a.convId < b.convId ? -1 : 1);
 
 /** The last of each key (a batch may carry one message twice). */
 function dedupe(docs: readonly IndexDoc[]): IndexDoc[] {

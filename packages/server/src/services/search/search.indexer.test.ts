@@ -47,7 +47,12 @@ class FakeFeed {
     event.content = create(pb.MessageContentSchema, { body: { case: 'recall', value: { seq: m.seq } } });
   }
 
+  /** Calls made (ListMessagesForIndex takes at most 1 000 messages a call). */
+  calls = 0;
+
   async listMessagesForIndex(req: { afterCursor: string; untilCursor?: string; limit: number }) {
+    this.calls++;
+    if (req.limit < 1 || req.limit > 1000) throw new Error(`limit ${req.limit}`);
     const after = BigInt(req.afterCursor || '0');
     const until = req.untilCursor ? BigInt(req.untilCursor) : undefined;
     const page = this.messages
@@ -103,6 +108,22 @@ describe('search indexer', () => {
     expect(await found('停机')).toEqual([8]);
     expect(await found('公园')).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
     expect((await index.size()).docs).toBe(9);
+  });
+
+  it('takes a large batch in one step and one write, from several feed pages', async () => {
+    const first = feed.add('第一页的公园', 120_000);
+    for (let i = 1; i < 2_299; i++) feed.add(`批量 ${i}`, 120_000);
+    // Recalled two pages later, within the same batch: never indexed.
+    feed.recall(first);
+    const one = indexer('big', 2_500);
+    expect(await one.step()).toBe(2_300);
+    expect(feed.calls).toBe(3);
+    expect((await index.size()).docs).toBe(2_298);
+    expect(await found('公园')).toEqual([]);
+    expect((await found('批量')).length).toBe(50);
+    // The settle pass reads them again (the recall is young) and changes nothing.
+    expect(await one.catchUp()).toBe(true);
+    expect((await index.size()).docs).toBe(2_298);
   });
 
   it('takes recalled messages out, and never indexes one that is already recalled', async () => {

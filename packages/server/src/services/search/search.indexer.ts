@@ -75,6 +75,8 @@ export interface FeedPage {
 export interface FeedSource {
   /** Prefixes the names of its cursor and lease in the index ("" for messages). */
   prefix: string;
+  /** The most items one read takes (its feed's page limit); unset: any `batchSize`. */
+  maxRead?: number;
   read(after: string, until: string, limit: number): Promise<FeedPage>;
 }
 
@@ -115,37 +117,58 @@ export async function postPage(
   };
 }
 
-/** The message service's feed (MessageInternalService.ListMessagesForIndex). */
+/** Most messages one ListMessagesForIndex call returns (MAX_INDEX_FEED of message.index-feed.ts). */
+const FEED_PAGE = 1000;
+
+/**
+ * The message service's feed (MessageInternalService.ListMessagesForIndex), read in pages of
+ * at most FEED_PAGE until `limit` messages or the end: one read is one write of the index,
+ * and larger writes are cheaper per message (each touches a B-tree page of the postings
+ * once for all its rows).
+ */
 export function messageSource(
   feed: Pick<Client<typeof pb.MessageInternalService>, 'listMessagesForIndex'>,
 ): FeedSource {
   return {
     prefix: '',
     async read(after, until, limit) {
-      const page = await feed.listMessagesForIndex({ afterCursor: after, untilCursor: until, limit });
-      // In feed order: a message recalled later in the batch is not added; one edited (removed,
-      // then read again as it is now) is added afresh.
-      const docs = new Map<string, IndexDoc | null>();
-      const remove: DocKey[] = [];
-      for (const m of page.messages) {
-        const c = changeOf(m);
-        if (c.remove) {
-          remove.push(c.remove);
-          docs.set(docKey(c.remove), null);
-        }
-        if (c.add) docs.set(docKey(c.add), c.add);
+      const messages: pb.Message[] = [];
+      let cursor = after;
+      for (;;) {
+        const want = Math.min(FEED_PAGE, limit - messages.length);
+        const page = await feed.listMessagesForIndex({
+          afterCursor: cursor,
+          untilCursor: until,
+          limit: want,
+        });
+        messages.push(...page.messages);
+        cursor = page.nextCursor;
+        // A short page is the end (an EDIT comes with the message it edited: never short).
+        if (page.messages.length < want || messages.length >= limit) break;
       }
-      const add = [...docs.values()].filter((d): d is IndexDoc => d !== null);
-      const newest = page.messages[page.messages.length - 1]?.createdAt;
-      return {
-        read: page.messages.length,
-        nextCursor: page.nextCursor,
-        newestAt: newest ? timestampMs(newest) : 0,
-        add,
-        remove,
-      };
+      return { ...changesOf(messages), nextCursor: cursor };
     },
   };
+}
+
+/**
+ * Feed messages as changes, in feed order: a message recalled later in the batch is not
+ * added; one edited (removed, then read again as it is now) is added afresh.
+ */
+function changesOf(messages: readonly pb.Message[]): Omit<FeedPage, 'nextCursor'> {
+  const docs = new Map<string, IndexDoc | null>();
+  const remove: DocKey[] = [];
+  for (const m of messages) {
+    const c = changeOf(m);
+    if (c.remove) {
+      remove.push(c.remove);
+      docs.set(docKey(c.remove), null);
+    }
+    if (c.add) docs.set(docKey(c.add), c.add);
+  }
+  const add = [...docs.values()].filter((d): d is IndexDoc => d !== null);
+  const newest = messages[messages.length - 1]?.createdAt;
+  return { read: messages.length, newestAt: newest ? timestampMs(newest) : 0, add, remove };
 }
 
 export interface IndexerDeps {
@@ -184,10 +207,13 @@ export class SearchIndexer {
   private lastError = 0;
   private readonly stateName: string;
   private readonly leaseName: string;
+  /** Items per read and write: batchSize, or less when the feed takes less. */
+  private readonly limit: number;
 
   constructor(private readonly d: IndexerDeps) {
     this.stateName = `${d.source.prefix}cursor`;
     this.leaseName = `${d.source.prefix}lease`;
+    this.limit = Math.min(d.config.batchSize, d.source.maxRead ?? Infinity);
   }
 
   start(): void {
@@ -238,12 +264,12 @@ export class SearchIndexer {
         if (now - this.lastError > 60_000) this.d.logger.warn({ err }, 'search indexer step failed');
         this.lastError = now;
       }
-      if (read < this.d.config.batchSize && this.running) await this.sleep(this.d.config.pollIntervalMs);
+      if (read < this.limit && this.running) await this.sleep(this.d.config.pollIntervalMs);
     }
   }
 
   private async hot(state: FeedState, now: number): Promise<number> {
-    const page = await this.d.source.read(state.hot, '', this.d.config.batchSize);
+    const page = await this.d.source.read(state.hot, '', this.limit);
     if (!page.read) return 0;
     // What was already settleSeconds old when read can come late no more: settled with it,
     // unless younger reads wait before it.
@@ -263,8 +289,9 @@ export class SearchIndexer {
     const horizon = idAt(now - this.d.config.settleSeconds * 1000);
     const until = big(state.hot) < big(horizon) ? state.hot : horizon;
     if (big(state.settled) >= big(until)) return 0;
-    const page = await this.d.source.read(state.settled, until, this.d.config.batchSize);
-    const full = page.read === this.d.config.batchSize;
+    const page = await this.d.source.read(state.settled, until, this.limit);
+    // More than the limit: an EDIT read with the message it edited.
+    const full = page.read >= this.limit;
     await this.apply(page, state, { hot: state.hot, settled: full ? page.nextCursor : until });
     // An empty range still moved the cursor: worth another step at once only when full.
     return page.read;

@@ -30,6 +30,8 @@ type Friends = Pick<Client<typeof contacts.ContactsInternalService>, 'getFriendG
 export function momentSource(feed: MomentsFeed, index: SearchIndex): FeedSource {
   return {
     prefix: 'moments:',
+    // ListMomentsForIndex takes at most 1 000 (and each page's posts are numbered from the index).
+    maxRead: 1000,
     async read(after, until, limit) {
       const page = await feed.listMomentsForIndex({ afterCursor: after, untilCursor: until, limit });
       const posts = page.moments.filter((m) => m.text.trim() !== '');

@@ -32,6 +32,8 @@ type SquareCheck = Pick<
 export function squareSource(feed: SquareFeed, index: SearchIndex): FeedSource {
   return {
     prefix: 'square:',
+    // ListPostsForIndex takes at most 1 000 (and each page's posts are numbered from the index).
+    maxRead: 1000,
     async read(after, until, limit) {
       const page = await feed.listPostsForIndex({ afterCursor: after, untilCursor: until, limit });
       // Each post as the page last gives it.

@@ -7,6 +7,8 @@ import { messageMigrations } from '../message.migrations.js';
 import { CONV_DIRECT, CONV_GROUP, type MessageRow } from '../message.tables.js';
 import { createMessageStore } from './create-message-store.js';
 import type { MessageStore } from './message-store.js';
+import { seedMessages } from '../message.bench-seed.js';
+import { decodeContent } from '../message.views.js';
 import { MysqlMessageStore } from './mysql-message-store.js';
 import { PostgresMessageStore } from './postgres-message-store.js';
 import { SqliteMessageStore } from './sqlite-message-store.js';
@@ -310,5 +312,43 @@ for (const { engine, store: storeClass } of engines) {
       expect((await store.heads(b))[0]).toMatchObject({ convId: conv, lastSeq: 1 });
       expect((await store.heads(a))[0]).toMatchObject({ convId: conv, lastSeq: 3 });
     });
+
+    it('takes the search benchmark’s corpus in bulk: seqs in turn, ids and times as history', async () => {
+      const [a, b, c] = [id(), id(), id()];
+      const [group, direct] = [
+        await conversation(CONV_GROUP, [a, b, c]),
+        await conversation(CONV_DIRECT, [a, b]),
+      ];
+      await send([message(group, a)]);
+      const plan = { endAt: 1.8e12, stepMs: 10, nodeId: 5, text: (i: number) => `公园 ${i}` };
+      const conversations = [
+        { id: group, senderIds: [a, b, c] },
+        { id: direct, senderIds: [a, b] },
+      ];
+      // More than one transaction's worth.
+      await seedMessages(store, { ...plan, messages: 4_101, conversations });
+      const rows = await store.range(group, { min: 1, max: 10_000, after: 0, limit: 10_000 });
+      expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 2_052 }, (_, i) => i + 1));
+      expect((await store.conversation(group))?.lastSeq).toBe(2_052);
+      const seeded = rows.slice(1);
+      expect(seeded.map((r) => r.senderId).slice(0, 4)).toEqual([a, b, c, a]);
+      for (let i = 1; i < seeded.length; i++) {
+        expect(BigInt(seeded[i]!.id)).toBeGreaterThan(BigInt(seeded[i - 1]!.id));
+        expect(seeded[i]!.createdAt).toBe(seeded[i - 1]!.createdAt + 20);
+      }
+      expect(seeded[seeded.length - 1]!.createdAt).toBeLessThanOrEqual(plan.endAt);
+      expect(decodeContent(seeded[0]!.content).body).toMatchObject({
+        case: 'text',
+        value: { text: '公园 0' },
+      });
+      expect((await store.range(direct, { min: 1, max: 10_000, after: 0, limit: 10_000 })).length).toBe(
+        2_050,
+      );
+      // Each sender's read cursor is at their newest message.
+      expect((await store.sendContext(direct, b))?.me.readSeq).toBe(2_050);
+      await expect(seedMessages(store, { ...plan, messages: 1, conversations: [] })).rejects.toThrow(
+        /senders/,
+      );
+    }, 60_000);
   });
 }
