@@ -217,6 +217,30 @@ for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
       expect(await index.state('cursor')).toBe('12');
     });
 
+    it('stores a batch of many statements whole: 300 documents, each found with all its postings', async () => {
+      // 300 = 128 + 128 + 32 + 8 + 4 rows: full statements and one of each smaller shape.
+      const many: IndexDoc[] = Array.from({ length: 300 }, (_, i) => ({
+        ...corpus[0]!,
+        convId: C,
+        seq: 100 + i,
+        msgId: big(5000 + i),
+        text: `bulk${i} common`,
+      }));
+      const before = await index.size();
+      expect(await index.write({ add: many, remove: [] })).toBe(true);
+      const after = await index.size();
+      // Each document: its word, the shared word and its type token.
+      expect(after).toEqual({ docs: before.docs + 300, postings: before.postings + 900 });
+      expect(await find('bulk299', [{ convId: C, firstSeq: 1 }])).toEqual(['C399']);
+      expect(await find('bulk0', [{ convId: C, firstSeq: 1 }])).toEqual(['C100']);
+      const common = await index.find(
+        parseQuery('common'),
+        { windows: [{ convId: C, firstSeq: 1 }] },
+        { order: 'seq', limit: 1000 },
+      );
+      expect(common.map((h) => h.seq)).toEqual(many.map((d) => d.seq).reverse());
+    });
+
     it('empties everything on clear', async () => {
       await index.clear();
       expect(await index.size()).toEqual({ docs: 0, postings: 0 });

@@ -1,5 +1,6 @@
 import { type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
-import { asId, asNum, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
+import { preparedRows } from '../../adapters/sql/prepared.js';
+import { asId, asNum, type QueryRunner, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
 import { IndexQueries } from './search.index-query.js';
 import { fold, type ParsedQuery } from './search.text.js';
 import {
@@ -13,8 +14,13 @@ import {
   type SearchScope,
 } from './search.port.js';
 
-/** Rows per multi-row INSERT (3 parameters each: far below every engine's limit). */
-const ROWS_PER_INSERT = 500;
+/**
+ * Most rows per multi-row INSERT of documents and postings (9 and 3 parameters each: far
+ * below every engine's limit). A power of two: a batch goes in as full statements of this
+ * many rows, then one statement per set bit of the rest, so each table has at most eight
+ * statement shapes, each compiled once (see `insertRows`).
+ */
+const ROWS_PER_INSERT = 128;
 /** Keys per lookup. */
 const KEYS_PER_QUERY = 200;
 
@@ -32,6 +38,29 @@ export class SqlSearchIndex implements SearchIndex {
   private readonly engine: SqlEngine;
   private readonly queries: IndexQueries;
 
+  /**
+   * The indexer's inserts, compiled once per statement shape: built with the query builder
+   * per batch they cost more than SQLite spent storing the rows (a tenth of the server's
+   * profile at 2 000 messages/s, docs/performance.md).
+   */
+  private readonly insertDocs = this.insertRows<IndexDoc>('search_docs', {
+    conv_id: (d) => d.convId,
+    seq: (d) => d.seq,
+    msg_id: (d) => d.msgId,
+    sender_id: (d) => d.senderId,
+    type: (d) => d.type,
+    created_at: (d) => d.createdAt,
+    body: (d) => d.text,
+    folded: (d) => fold(d.text),
+    content: (d) => d.content ?? '',
+  });
+
+  private readonly insertPostings = this.insertRows<Posting>('search_postings', {
+    token: (p) => p.token,
+    conv_id: (p) => p.doc.convId,
+    seq: (p) => p.doc.seq,
+  });
+
   constructor(database: SqlDatabase) {
     this.db = database.db;
     this.engine = database.engine;
@@ -48,27 +77,11 @@ export class SqlSearchIndex implements SearchIndex {
       await this.removeDocs(tx, batch.remove);
       const have = await this.existingIn(tx, batch.add);
       const fresh = dedupe(batch.add).filter((d) => !have.has(docKey(d)));
-      await this.insertIgnore(
-        tx,
-        'search_docs',
-        fresh.map((d) => ({
-          conv_id: d.convId,
-          seq: d.seq,
-          msg_id: d.msgId,
-          sender_id: d.senderId,
-          type: d.type,
-          created_at: d.createdAt,
-          body: d.text,
-          folded: fold(d.text),
-          content: d.content ?? '',
-        })),
-      );
+      await this.insertDocs(tx, fresh);
       // In key order: each B-tree page of the postings is visited once per batch, not once per row.
-      const postings = fresh.flatMap((d) =>
-        docTokens(d).map((token) => ({ token, conv_id: d.convId, seq: d.seq })),
-      );
+      const postings = fresh.flatMap((d) => docTokens(d).map((token): Posting => ({ token, doc: d })));
       postings.sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : 0));
-      await this.insertIgnore(tx, 'search_postings', postings);
+      await this.insertPostings(tx, postings);
       return true;
     });
   }
@@ -170,7 +183,7 @@ export class SqlSearchIndex implements SearchIndex {
         .where('name', '=', name)
         .executeTakeFirst();
       if (row) return false;
-      await this.insertIgnore(tx, 'search_state', [{ name, value: next }]);
+      await this.insertIgnore(tx, 'search_state', { name, value: next });
       const now = await tx
         .selectFrom('search_state')
         .select('value')
@@ -228,13 +241,36 @@ export class SqlSearchIndex implements SearchIndex {
     }
   }
 
-  private async insertIgnore(db: Db, table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-      const values = rows.slice(i, i + ROWS_PER_INSERT);
-      const q = db.insertInto(table).values(values);
-      await (this.engine === 'mysql' ? q.ignore() : q.onConflict((oc) => oc.doNothing())).execute();
-    }
+  /** An INSERT that skips rows already there, of any number of rows (see ROWS_PER_INSERT). */
+  private insertRows<R>(
+    table: string,
+    columns: Readonly<Record<string, (row: R) => unknown>>,
+  ): (db: QueryRunner, rows: readonly R[]) => Promise<void> {
+    // Built on first use, when the database is set.
+    const run = preparedRows<R>(columns, (values) => {
+      const q = this.db.insertInto(table).values(values);
+      return this.engine === 'mysql' ? q.ignore() : q.onConflict((oc) => oc.doNothing());
+    });
+    return async (db, rows) => {
+      for (let i = 0; i < rows.length;) {
+        const left = rows.length - i;
+        const n = left >= ROWS_PER_INSERT ? ROWS_PER_INSERT : 2 ** Math.floor(Math.log2(left));
+        await run(db, rows.slice(i, i + n));
+        i += n;
+      }
+    };
   }
+
+  private async insertIgnore(db: Db, table: string, row: Record<string, unknown>): Promise<void> {
+    const q = db.insertInto(table).values(row);
+    await (this.engine === 'mysql' ? q.ignore() : q.onConflict((oc) => oc.doNothing())).execute();
+  }
+}
+
+/** One token of a document, a row of `search_postings`. */
+interface Posting {
+  token: string;
+  doc: IndexDoc;
 }
 
 /** The last of each key (a batch may carry one message twice). */
