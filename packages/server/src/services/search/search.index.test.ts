@@ -257,6 +257,27 @@ for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
       expect(await index.size()).toEqual(before);
     });
 
+    it('lets the event loop turn between the statements of a batch (no long stall)', async () => {
+      const many: IndexDoc[] = Array.from({ length: 300 }, (_, i) => ({
+        ...corpus[0]!,
+        convId: C,
+        seq: 1000 + i,
+        msgId: big(9000 + i),
+        text: `turn${i}`,
+      }));
+      let turns = 0;
+      let stop = false;
+      const tick = () => {
+        turns++;
+        if (!stop) setImmediate(tick);
+      };
+      setImmediate(tick);
+      await index.write({ add: many, remove: [] });
+      stop = true;
+      // Docs in 4 statements (256 + 32 + 8 + 4 rows), postings in 4 or more: a turn before each.
+      expect(turns).toBeGreaterThanOrEqual(8);
+    });
+
     it('empties everything on clear', async () => {
       await index.clear();
       expect(await index.size()).toEqual({ docs: 0, postings: 0 });

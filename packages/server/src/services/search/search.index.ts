@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import { preparedRows } from '../../adapters/sql/prepared.js';
 import { asId, asNum, type QueryRunner, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
@@ -253,7 +254,13 @@ export class SqlSearchIndex implements SearchIndex {
     return async (db, rows) => {
       let i = 0;
       for (let n = ROWS_PER_INSERT; n >= 1; n >>= 1)
-        for (; rows.length - i >= n; i += n) await run(db, rows.slice(i, i + n));
+        for (; rows.length - i >= n; i += n) {
+          // Each statement in a turn of its own: a batch's inserts held the event loop for tens
+          // of ms in one piece, a stall for every send meanwhile (on SQLite the index is its
+          // own database, so its open transaction holds up no send).
+          await setImmediate();
+          await run(db, rows.slice(i, i + n));
+        }
     };
   }
 }
