@@ -152,9 +152,11 @@ export class LocalKeys {
   }
 }
 
-/** Fetches and checks users' public keys, with a short cache. */
+/** Fetches and checks users' public keys, with a short cache; one fetch per user at a time. */
 export class KeyDirectory {
   private readonly cache = new Map<string, UserKeys>();
+  /** Fetches under way: a page of messages opened at once asks the server once, not per message. */
+  private readonly inFlight = new Map<string, Promise<UserKeys>>();
 
   constructor(
     private readonly rpc: Client<typeof pb.KeysService>,
@@ -162,15 +164,32 @@ export class KeyDirectory {
     private readonly ttlMs: number,
   ) {}
 
+  /** Forgets what was fetched (and fetches under way): the next `get` asks the server. */
   forget(userId?: string): void {
-    if (userId) this.cache.delete(userId);
-    else this.cache.clear();
+    if (userId) {
+      this.cache.delete(userId);
+      this.inFlight.delete(userId);
+    } else {
+      this.cache.clear();
+      this.inFlight.clear();
+    }
   }
 
   /** A user's identity key and the devices it signed; devices whose signature fails are left out. */
-  async get(userId: string): Promise<UserKeys> {
+  get(userId: string): Promise<UserKeys> {
     const hit = this.cache.get(userId);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit;
+    if (hit && Date.now() - hit.at < this.ttlMs) return Promise.resolve(hit);
+    let p = this.inFlight.get(userId);
+    if (!p) {
+      const fetching = this.fetch(userId).finally(() => {
+        if (this.inFlight.get(userId) === fetching) this.inFlight.delete(userId);
+      });
+      this.inFlight.set(userId, (p = fetching));
+    }
+    return p;
+  }
+
+  private async fetch(userId: string): Promise<UserKeys> {
     const r = await this.authed((h) => this.rpc.getUserKeys({ userId }, h));
     const devices: UserKeys['devices'] = new Map();
     for (const d of r.devices) {
