@@ -10,14 +10,14 @@ import { openBackup, sealBackup, DEFAULT_KDF, type KdfParams } from './e2ee-back
 import {
   bs,
   equalBytes,
-  loadPair,
+  exportPair,
+  importPair,
   newPair,
   openFile,
   randomBytes,
   seal,
   sealFile,
   signDevice,
-  storePair,
   type KeyPair,
   type Recipient,
 } from './e2ee-crypto.js';
@@ -133,19 +133,20 @@ export class E2ee extends Emitter<E2eeEvents> {
       ),
     );
     await keys.forget();
-    await keys.saveOwn({ identity: await storePair(identity) });
+    await keys.saveOwn({ identity });
     await this.addDevice(userId, keys, identity);
     if (opts.passphrase) await this.createBackup(opts.passphrase);
   }
 
   private async addDevice(userId: string, keys: LocalKeys, identity: KeyPair): Promise<void> {
     const id = newDeviceId();
-    const pair = await newPair('X25519');
+    // Never in a backup: non-extractable where the store holds CryptoKeys.
+    const pair = await newPair('X25519', !keys.keepsCryptoKeys);
     const signature = await signDevice(identity, userId, id, pair.publicKey);
     await this.call((h) =>
       this.keysRpc.rpc.registerDevice({ device: { deviceId: id, publicKey: pair.publicKey, signature } }, h),
     );
-    await keys.saveOwn({ device: { id, pair: await storePair(pair) } });
+    await keys.saveOwn({ device: { id, pair } });
     this.directory.forget(userId);
   }
 
@@ -162,9 +163,10 @@ export class E2ee extends Emitter<E2eeEvents> {
       own.backups.length && !opts.rotate ? own.backups : [...own.backups, await newPair('X25519')];
     const current = backups[backups.length - 1]!;
     const signature = await signDevice(own.identity, userId, 'backup', current.publicKey);
+    // The one path where private keys leave WebCrypto as bytes: sealed at once under the passphrase.
     const secrets = {
-      identity: await storePair(own.identity),
-      backups: await Promise.all(backups.map(storePair)),
+      identity: await exportPair(own.identity),
+      backups: await Promise.all(backups.map(exportPair)),
     };
     const blob = await sealBackup(secrets, passphrase, this.kdf);
     await this.call((h) => this.keysRpc.rpc.putBackup({ backup: blob }, h));
@@ -174,7 +176,7 @@ export class E2ee extends Emitter<E2eeEvents> {
         h,
       ),
     );
-    await (await this.me()).keys.saveOwn({ backups: secrets.backups });
+    await (await this.me()).keys.saveOwn({ backups });
     this.directory.forget(userId);
   }
 
@@ -188,8 +190,10 @@ export class E2ee extends Emitter<E2eeEvents> {
     const secrets = await openBackup(r.backup, passphrase);
     if (!secrets) return false;
     await keys.forget();
-    await keys.saveOwn({ identity: secrets.identity, backups: secrets.backups });
-    await this.addDevice(userId, keys, await loadPair('Ed25519', secrets.identity));
+    const identity = await importPair('Ed25519', secrets.identity, true);
+    const backups = await Promise.all(secrets.backups.map((b) => importPair('X25519', b, true)));
+    await keys.saveOwn({ identity, backups });
+    await this.addDevice(userId, keys, identity);
     return true;
   }
 

@@ -2,7 +2,7 @@
  * The key backup (docs/security.md, section 5): the identity and backup private keys under a
  * key derived from the passphrase with Argon2id, as one opaque blob the server stores.
  */
-import { bs, randomBytes, type StoredPair } from './e2ee-crypto.js';
+import { bs, randomBytes, type PairBytes } from './e2ee-crypto.js';
 
 /** Argon2id cost: memory in KiB and passes. The default is 64 MiB, 3 passes. */
 export interface KdfParams {
@@ -17,8 +17,8 @@ export const DEFAULT_KDF: KdfParams = { memoryKiB: 64 * 1024, iterations: 3 };
  * current one last (older ones still open older messages; see E2ee.removeDevice).
  */
 export interface BackupSecrets {
-  identity: StoredPair;
-  backups: StoredPair[];
+  identity: PairBytes;
+  backups: PairBytes[];
 }
 
 interface Blob1 {

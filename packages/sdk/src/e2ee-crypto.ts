@@ -24,34 +24,57 @@ export function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
 export const equalBytes = (a: Uint8Array, b: Uint8Array) =>
   a.length === b.length && a.every((v, i) => v === b[i]);
 
-/** A key pair with its raw public key and exportable private key (PKCS#8). */
+/** A key pair: its raw public key and its private key (extractable only where a backup needs it). */
 export interface KeyPair {
   publicKey: Uint8Array;
   privateKey: CryptoKey;
 }
 
-/** Stored form of a key pair: raw public and PKCS#8 private bytes. */
-export interface StoredPair {
+/** A key pair as bytes: raw public and PKCS#8 private (the backup's plaintext, byte-only stores). */
+export interface PairBytes {
   pub: Uint8Array;
   priv: Uint8Array;
 }
 
-export async function newPair(kind: 'Ed25519' | 'X25519'): Promise<KeyPair> {
+/**
+ * Stored form of a key pair: the private key as a CryptoKey in stores that hold them (IndexedDB
+ * keeps it structured-cloned, a non-extractable one never as bytes), else as PKCS#8 bytes.
+ */
+export type StoredPair = PairBytes | { pub: Uint8Array; key: CryptoKey };
+
+const usagesOf = (kind: 'Ed25519' | 'X25519'): KeyUsage[] => (kind === 'Ed25519' ? ['sign'] : ['deriveBits']);
+
+/** A new key pair; `extractable` false for a key that never leaves this device (a device key). */
+export async function newPair(kind: 'Ed25519' | 'X25519', extractable = true): Promise<KeyPair> {
   const usages: KeyUsage[] = kind === 'Ed25519' ? ['sign', 'verify'] : ['deriveBits'];
-  const k = (await subtle().generateKey({ name: kind }, true, usages)) as CryptoKeyPair;
+  const k = (await subtle().generateKey({ name: kind }, extractable, usages)) as CryptoKeyPair;
   return {
     publicKey: new Uint8Array(await subtle().exportKey('raw', k.publicKey)),
     privateKey: k.privateKey,
   };
 }
 
-export async function storePair(p: KeyPair): Promise<StoredPair> {
+/**
+ * The private key's PKCS#8 bytes: the one place a private key leaves WebCrypto, for the backup
+ * (and for stores that hold only bytes). Fails for a non-extractable key.
+ */
+export async function exportPair(p: KeyPair): Promise<PairBytes> {
   return { pub: p.publicKey, priv: new Uint8Array(await subtle().exportKey('pkcs8', p.privateKey)) };
 }
 
-export async function loadPair(kind: 'Ed25519' | 'X25519', s: StoredPair): Promise<KeyPair> {
-  const usages: KeyUsage[] = kind === 'Ed25519' ? ['sign'] : ['deriveBits'];
-  const privateKey = await subtle().importKey('pkcs8', bs(s.priv), { name: kind }, true, usages);
+/** Imports PKCS#8 bytes; `extractable` false unless the key must go into a backup again. */
+export async function importPair(
+  kind: 'Ed25519' | 'X25519',
+  s: PairBytes,
+  extractable: boolean,
+): Promise<KeyPair> {
+  const privateKey = await subtle().importKey(
+    'pkcs8',
+    bs(s.priv),
+    { name: kind },
+    extractable,
+    usagesOf(kind),
+  );
   return { publicKey: s.pub, privateKey };
 }
 
@@ -145,7 +168,7 @@ export async function seal(
   const ciphertext = new Uint8Array(
     await subtle().encrypt({ name: 'AES-GCM', iv: nonce, additionalData: aad }, contentKey, bs(plaintext)),
   );
-  const eph = await newPair('X25519');
+  const eph = await newPair('X25519', false);
   const keys = await Promise.all(
     recipients.map(async (r) => {
       const [es, ss] = await Promise.all([

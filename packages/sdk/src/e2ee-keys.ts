@@ -7,8 +7,9 @@ import type { keys as pb } from '@mychat/protocol';
 import type { Authed } from './chat-backend.js';
 import {
   equalBytes,
+  exportPair,
+  importPair,
   importX25519,
-  loadPair,
   verifyDevice,
   type KeyPair,
   type StoredPair,
@@ -16,17 +17,27 @@ import {
 
 /**
  * Where a device keeps its private keys and its pins: IndexedDB in the web app, a file or a
- * secret store for a bot. Values are plain objects and Uint8Arrays (structured-clone safe).
+ * secret store for a bot. Values are plain objects and Uint8Arrays (structured-clone safe), and
+ * CryptoKeys when `holdsCryptoKeys`: the device key is then made non-extractable and kept as a
+ * CryptoKey (never as bytes), and private keys stored as PKCS#8 bytes are moved over on first open.
  */
 export interface E2eeKeyStore {
+  readonly holdsCryptoKeys?: boolean;
   get(key: string): Promise<unknown>;
   set(key: string, value: unknown): Promise<void>;
   delete(key: string): Promise<void>;
 }
 
-/** Keys in memory only: gone with the process (tests, short-lived bots). */
+/** Keys in memory only: gone with the process (tests, short-lived bots). Holds CryptoKeys. */
 export class MemoryKeyStore implements E2eeKeyStore {
-  private readonly map = new Map<string, unknown>();
+  readonly holdsCryptoKeys: boolean;
+  /** `bytesOnly`: behave as a store that cannot hold CryptoKeys (a file). */
+  constructor(
+    private readonly map = new Map<string, unknown>(),
+    bytesOnly = false,
+  ) {
+    this.holdsCryptoKeys = !bytesOnly;
+  }
   get(key: string) {
     return Promise.resolve(this.map.get(key));
   }
@@ -78,28 +89,53 @@ export class LocalKeys {
     return this.loaded;
   }
 
+  /** Whether the device key is kept as a non-extractable CryptoKey (the store holds CryptoKeys). */
+  get keepsCryptoKeys(): boolean {
+    return this.store.holdsCryptoKeys === true;
+  }
+
   private async load(): Promise<OwnKeys | undefined> {
     const id = (await this.store.get(`${this.prefix}/identity`)) as StoredPair | undefined;
     const dev = (await this.store.get(`${this.prefix}/device`)) as
       { id: string; pair: StoredPair } | undefined;
     if (!id || !dev) return undefined;
     const backups = ((await this.store.get(`${this.prefix}/backups`)) ?? []) as StoredPair[];
-    return {
-      identity: await loadPair('Ed25519', id),
-      device: { id: dev.id, pair: await loadPair('X25519', dev.pair) },
-      backups: await Promise.all(backups.map((b) => loadPair('X25519', b))),
+    // Identity and backup keys stay extractable: a new backup serializes them (createBackup).
+    const own: OwnKeys = {
+      identity: await this.fromStored('Ed25519', id, true),
+      device: { id: dev.id, pair: await this.fromStored('X25519', dev.pair, false) },
+      backups: await Promise.all(backups.map((b) => this.fromStored('X25519', b, true))),
     };
+    // PKCS#8 bytes in a store that holds CryptoKeys (kept so before): moved over once.
+    if (this.keepsCryptoKeys && [id, dev.pair, ...backups].some((p) => 'priv' in p)) {
+      await this.saveOwn({ identity: own.identity, device: own.device, backups: own.backups });
+      this.loaded = Promise.resolve(own);
+    }
+    return own;
   }
 
-  async saveOwn(s: {
-    identity?: StoredPair;
-    device?: { id: string; pair: StoredPair };
-    backups?: StoredPair[];
-  }) {
+  private async fromStored(kind: 'Ed25519' | 'X25519', s: StoredPair, backedUp: boolean) {
+    if ('key' in s) return { publicKey: s.pub, privateKey: s.key };
+    return importPair(kind, s, backedUp || !this.keepsCryptoKeys);
+  }
+
+  private async toStored(p: KeyPair): Promise<StoredPair> {
+    return this.keepsCryptoKeys ? { pub: p.publicKey, key: p.privateKey } : exportPair(p);
+  }
+
+  async saveOwn(s: { identity?: KeyPair; device?: { id: string; pair: KeyPair }; backups?: KeyPair[] }) {
     this.loaded = undefined;
-    if (s.identity) await this.store.set(`${this.prefix}/identity`, s.identity);
-    if (s.device) await this.store.set(`${this.prefix}/device`, s.device);
-    if (s.backups) await this.store.set(`${this.prefix}/backups`, s.backups);
+    if (s.identity) await this.store.set(`${this.prefix}/identity`, await this.toStored(s.identity));
+    if (s.device)
+      await this.store.set(`${this.prefix}/device`, {
+        id: s.device.id,
+        pair: await this.toStored(s.device.pair),
+      });
+    if (s.backups)
+      await this.store.set(
+        `${this.prefix}/backups`,
+        await Promise.all(s.backups.map((b) => this.toStored(b))),
+      );
   }
 
   async forget(): Promise<void> {
@@ -116,9 +152,11 @@ export class LocalKeys {
   }
 }
 
-/** Fetches and checks users' public keys, with a short cache. */
+/** Fetches and checks users' public keys, with a short cache; one fetch per user at a time. */
 export class KeyDirectory {
   private readonly cache = new Map<string, UserKeys>();
+  /** Fetches under way: a page of messages opened at once asks the server once, not per message. */
+  private readonly inFlight = new Map<string, Promise<UserKeys>>();
 
   constructor(
     private readonly rpc: Client<typeof pb.KeysService>,
@@ -126,15 +164,32 @@ export class KeyDirectory {
     private readonly ttlMs: number,
   ) {}
 
+  /** Forgets what was fetched (and fetches under way): the next `get` asks the server. */
   forget(userId?: string): void {
-    if (userId) this.cache.delete(userId);
-    else this.cache.clear();
+    if (userId) {
+      this.cache.delete(userId);
+      this.inFlight.delete(userId);
+    } else {
+      this.cache.clear();
+      this.inFlight.clear();
+    }
   }
 
   /** A user's identity key and the devices it signed; devices whose signature fails are left out. */
-  async get(userId: string): Promise<UserKeys> {
+  get(userId: string): Promise<UserKeys> {
     const hit = this.cache.get(userId);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit;
+    if (hit && Date.now() - hit.at < this.ttlMs) return Promise.resolve(hit);
+    let p = this.inFlight.get(userId);
+    if (!p) {
+      const fetching = this.fetch(userId).finally(() => {
+        if (this.inFlight.get(userId) === fetching) this.inFlight.delete(userId);
+      });
+      this.inFlight.set(userId, (p = fetching));
+    }
+    return p;
+  }
+
+  private async fetch(userId: string): Promise<UserKeys> {
     const r = await this.authed((h) => this.rpc.getUserKeys({ userId }, h));
     const devices: UserKeys['devices'] = new Map();
     for (const d of r.devices) {

@@ -34,6 +34,30 @@ async function digits(p: Person): Promise<string> {
   return (await group.innerText()).replace(/\D/g, '');
 }
 
+/** What IndexedDB holds for this browser's device key. */
+function storedDeviceKey(page: Page) {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('mychat-e2ee');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const store = db.transaction('keys').objectStore('keys');
+    const keys = await new Promise<IDBValidKey[]>((resolve) => {
+      const req = store.getAllKeys();
+      req.onsuccess = () => resolve(req.result);
+    });
+    const name = keys.find((k) => String(k).endsWith('/device'))!;
+    const value = await new Promise<{ pair: { key?: CryptoKey; priv?: Uint8Array } }>((resolve) => {
+      const req = db.transaction('keys').objectStore('keys').get(name);
+      req.onsuccess = () => resolve(req.result as { pair: { key?: CryptoKey; priv?: Uint8Array } });
+    });
+    db.close();
+    const k = value.pair.key;
+    return { cryptoKey: k instanceof CryptoKey, extractable: k?.extractable, bytes: !!value.pair.priv };
+  });
+}
+
 /**
  * Encrypted chats in two real Chromium pages against a real server: setup with and without a
  * backup, text and a photo both ways, safety numbers compared and marked verified.
@@ -58,6 +82,8 @@ describe('web: encrypted chats', { timeout: 180_000 }, () => {
     await bob.page.getByLabel('Backup passphrase').fill('amber-birch-cobalt-dune');
     await bob.page.getByRole('button', { name: 'Turn on', exact: true }).click();
     await bob.page.getByRole('textbox', { name: 'Encrypted message' }).waitFor();
+    // The device key sits in IndexedDB as a CryptoKey that cannot be exported.
+    expect(await storedDeviceKey(bob.page)).toEqual({ cryptoKey: true, extractable: false, bytes: false });
 
     // Ann turns it on without one.
     await startEncrypted(ann, 'Bob');

@@ -3,9 +3,12 @@ import { done, request } from './idb.js';
 
 /**
  * Encrypted chats' private keys and pins in this browser: an IndexedDB database of its own
- * (`mychat-e2ee`), kept across sign-outs so that signing in again needs no restore.
+ * (`mychat-e2ee`), kept across sign-outs so that signing in again needs no restore. Keys kept
+ * as PKCS#8 bytes by an older version move to CryptoKeys on first open (LocalKeys.load).
  */
 export class IdbKeyStore implements E2eeKeyStore {
+  // Private keys as CryptoKeys (structured-cloned): the device key never exists as bytes here.
+  readonly holdsCryptoKeys = true;
   private db?: Promise<IDBDatabase>;
 
   private open(): Promise<IDBDatabase> {

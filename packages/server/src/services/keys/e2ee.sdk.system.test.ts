@@ -137,6 +137,37 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
         expect(fs.readFileSync(f).includes(canary), f).toBe(false);
     });
 
+    it('the opens of a page fetch the sender’s keys once, not once per message', async (ctx) => {
+      if (!available || setup.engine !== 'sqlite') return ctx.skip();
+      const a = await device(await account('A'));
+      let asked = 0;
+      const c = new MyChatClient({
+        baseUrl: env.server.baseUrl,
+        device: { clientType: 'pc', deviceId: `e${++n}`, name: 'vitest' },
+        fetch: (input, init) => {
+          if ((input instanceof Request ? input.url : String(input)).includes('GetUserKeys')) asked++;
+          return globalThis.fetch(input, init);
+        },
+      });
+      clients.push(c);
+      const me = await c.auth.login({ to: { email: await account('B') }, password: PASSWORD });
+      const store = new MemoryKeyStore();
+      const b = { id: me.id, c, e2ee: new E2ee(c, { store, kdf: KDF }) };
+      await friends(a, b);
+      await a.e2ee.setup();
+      await b.e2ee.setup();
+      const chat = await a.e2ee.openChat(b.id);
+      const sent: ChatMessage[] = [];
+      for (let i = 0; i < 10; i++) sent.push(await a.e2ee.sendText(chat, `m${i}`));
+
+      // A fresh E2ee on B's keys: nothing fetched yet; ten opens at once ask for A's keys once.
+      const fresh = new E2ee(c, { store, kdf: KDF });
+      asked = 0;
+      const texts = await Promise.all(sent.map((m) => text(fresh, m)));
+      expect(texts).toEqual(sent.map((_, i) => `m${i}`));
+      expect(asked).toBe(1);
+    });
+
     it('safety numbers match; a changed identity warns and blocks sending until accepted; tampering is refused', async (ctx) => {
       if (!available || setup.engine !== 'sqlite') return ctx.skip();
       const [a, b] = [await device(await account('A')), await device(await account('B'))];

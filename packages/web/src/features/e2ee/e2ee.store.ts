@@ -12,6 +12,10 @@ import { sdkClient } from '../../sdk/current-client.js';
 import { IdbKeyStore } from '../../sdk/e2ee-key-store.js';
 import { useSessionStore } from '../auth/session.store.js';
 
+const PAGE = 50;
+/** Pictures and voice clips are downloaded and decrypted as they are shown; other files on a tap. */
+const opensAtOnce = (f: ShownMessage['file']) => f?.kind === 'image' || !!f?.mime.startsWith('audio/');
+
 /** One message of an encrypted chat as shown: opened on this device, or why not. */
 export interface ShownMessage {
   seq: number;
@@ -24,6 +28,14 @@ export interface ShownMessage {
   failure?: OpenFailure;
 }
 
+/** One of my devices in encrypted chats; the backup key is listed as `backup`. */
+export interface MyDevice {
+  deviceId: string;
+  createdAt: number;
+  current: boolean;
+  backup: boolean;
+}
+
 /** Encrypted chats (lazy: loaded with their page). Wraps `@mychat/sdk/e2ee`. */
 export const useE2eeStore = defineStore('e2ee', () => {
   const client = sdkClient();
@@ -34,34 +46,74 @@ export const useE2eeStore = defineStore('e2ee', () => {
   const trust = reactive({ verified: false, changed: false });
   const peerReady = ref(true);
   const raw = new Map<number, ChatMessage>();
+  const hasMore = ref(false);
+  const loadingOlder = ref(false);
 
   async function refreshStatus() {
     status.value = await e2ee.status();
   }
 
+  /** Opens one message on this device: what it shows, or undefined when it is not shown. */
+  async function shownOf(m: ChatMessage): Promise<ShownMessage | undefined> {
+    if (m.recalled) return { seq: m.seq, senderId: m.senderId, createdAt: m.createdAt, recalled: true };
+    if (m.content.type !== 'encrypted') return undefined;
+    raw.set(m.seq, m);
+    const base = { seq: m.seq, senderId: m.senderId, createdAt: m.createdAt, recalled: false };
+    const r = await e2ee.open(m);
+    if (r.ok && r.identityChanged) Object.assign(trust, await e2ee.trust(m.senderId));
+    // A message from the peer: they have keys now, whatever was fetched at opening.
+    if (r.ok && m.senderId === chat.value?.peerId) peerReady.value = true;
+    if (!r.ok) return { ...base, failure: r.reason };
+    if (r.body.type === 'text') return { ...base, text: r.body.text };
+    return { ...base, file: { ...r.body.file, kind: r.body.type } };
+  }
+
+  /** Puts opened messages in seq order (one list change per page, not per message). */
+  function merge(shown: ShownMessage[]) {
+    const seqs = new Set(shown.map((x) => x.seq));
+    const list = messages.value.filter((x) => !seqs.has(x.seq)).concat(shown);
+    messages.value = list.sort((a, b) => a.seq - b.seq);
+    for (const x of shown) if (opensAtOnce(x.file)) void download(x.seq).catch(() => undefined);
+  }
+
   async function show(m: ChatMessage): Promise<void> {
     if (m.conversationId !== chat.value?.id || m.content.type === 'reaction') return;
     if (messages.value.some((x) => x.seq === m.seq) && !m.recalled) return;
-    raw.set(m.seq, m);
-    const base = { seq: m.seq, senderId: m.senderId, createdAt: m.createdAt, recalled: m.recalled };
-    let shown: ShownMessage = base;
-    if (!m.recalled && m.content.type === 'encrypted') {
-      const r = await e2ee.open(m);
-      if (!r.ok) shown = { ...base, failure: r.reason };
-      else if (r.body.type === 'text') shown = { ...base, text: r.body.text };
-      else shown = { ...base, file: { ...r.body.file, kind: r.body.type } };
-      if (r.ok && r.identityChanged) Object.assign(trust, await e2ee.trust(m.senderId));
-      // A message from the peer: they have keys now, whatever was fetched at opening.
-      if (r.ok && m.senderId === chat.value?.peerId) peerReady.value = true;
-    }
-    if (!m.recalled && m.content.type !== 'encrypted') return;
-    const list = messages.value.filter((x) => x.seq !== m.seq);
-    list.push(shown);
-    messages.value = list.sort((a, b) => a.seq - b.seq);
+    const shown = await shownOf(m);
+    if (!shown) return;
+    merge([shown]);
     // Shown on the open page: read (the peer's receipt, the chat list's badge).
     if (m.senderId !== useSessionStore().me?.id && document.visibilityState === 'visible')
       void client.messages.markRead(m.conversationId, m.seq).catch(() => undefined);
-    if (shown.file?.kind === 'image') void download(shown.seq);
+  }
+
+  /**
+   * One page of history (the newest before `beforeSeq`), opened page by page: each message of
+   * the page in parallel, then shown at once.
+   */
+  async function loadPage(beforeSeq?: number): Promise<void> {
+    const id = chat.value!.id;
+    const page = await client.messages.history(id, { limit: PAGE, ...(beforeSeq && { beforeSeq }) });
+    const shown = (await Promise.all(page.messages.map(shownOf))).filter((x) => x !== undefined);
+    if (chat.value?.id !== id) return;
+    hasMore.value = page.hasMore && page.messages.length > 0;
+    merge(shown);
+    const last = page.messages.at(-1);
+    if (!beforeSeq && last && document.visibilityState === 'visible')
+      void client.messages.markRead(id, last.seq).catch(() => undefined);
+  }
+
+  /** Older messages, when scrolled to the top; false when there are none or a page is loading. */
+  async function loadOlder(): Promise<boolean> {
+    const oldest = messages.value[0]?.seq;
+    if (loadingOlder.value || !hasMore.value || !oldest) return false;
+    loadingOlder.value = true;
+    try {
+      await loadPage(oldest);
+      return true;
+    } finally {
+      loadingOlder.value = false;
+    }
   }
 
   client.on('message', (m) => void show(m));
@@ -77,8 +129,7 @@ export const useE2eeStore = defineStore('e2ee', () => {
     chat.value = await e2ee.openChat(peerId);
     messages.value = [];
     raw.clear();
-    const page = await client.messages.history(chat.value.id, { limit: 50 });
-    for (const m of page.messages) await show(m);
+    await loadPage();
     try {
       Object.assign(trust, await e2ee.trust(peerId));
       peerReady.value = (await e2ee.devices(peerId)).length > 0;
@@ -108,14 +159,19 @@ export const useE2eeStore = defineStore('e2ee', () => {
     await show(await e2ee.sendText({ id: c.id, peerId: c.peerId }, text));
   }
 
-  async function sendPhoto(file: File) {
+  /**
+   * Sends a file, a photo (shown as a picture) or a voice clip: encrypted here before it is
+   * uploaded (the SDK uploads only the ciphertext).
+   */
+  async function sendFile(file: Blob, name: string) {
     const c = chat.value!;
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const bitmap = await createImageBitmap(file).catch(() => undefined);
+    const image = file.type.startsWith('image/');
+    const bitmap = image ? await createImageBitmap(file).catch(() => undefined) : undefined;
     const meta = {
-      name: file.name,
-      mime: file.type,
-      image: true,
+      name,
+      mime: file.type || 'application/octet-stream',
+      image: !!bitmap,
       width: bitmap?.width,
       height: bitmap?.height,
     };
@@ -134,6 +190,21 @@ export const useE2eeStore = defineStore('e2ee', () => {
     return url;
   }
 
+  /** My devices, this one first, then by when they were added. */
+  async function myDevices(): Promise<MyDevice[]> {
+    const [list, mine] = await Promise.all([e2ee.devices(), e2ee.deviceId()]);
+    return list
+      .map((d) => ({ ...d, current: d.deviceId === mine, backup: d.deviceId === 'backup' }))
+      .sort((a, b) => Number(b.current) - Number(a.current) || a.createdAt - b.createdAt);
+  }
+
+  /** Removes one of my devices; with a passphrase, the backup key is rotated under it too. */
+  const removeDevice = (deviceId: string, passphrase?: string) =>
+    e2ee.removeDevice(deviceId, passphrase ? { passphrase } : {});
+
+  /** A new backup, or the same backup keys under a new passphrase. */
+  const createBackup = (passphrase: string) => e2ee.createBackup(passphrase);
+
   const safetyNumber = (peerId: string): Promise<SafetyNumber> => e2ee.safetyNumber(peerId);
 
   async function markVerified(peerId: string, scanned?: string): Promise<boolean> {
@@ -151,6 +222,9 @@ export const useE2eeStore = defineStore('e2ee', () => {
     status,
     chat,
     messages,
+    hasMore,
+    loadingOlder,
+    loadOlder,
     trust,
     peerReady,
     open,
@@ -158,9 +232,12 @@ export const useE2eeStore = defineStore('e2ee', () => {
     restore,
     startOver,
     sendText,
-    sendPhoto,
+    sendFile,
     download,
     safetyNumber,
+    myDevices,
+    removeDevice,
+    createBackup,
     markVerified,
     accept,
   };
