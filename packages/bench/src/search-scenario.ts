@@ -129,15 +129,27 @@ export async function runSearch(o: SearchOptions): Promise<Record<string, unknow
     const lagStart = performance.now();
     let sent = 0;
     const total = o.rate * o.durationS;
+    // A socket takes 64 requests in flight: a server slower than --rate holds the generator back
+    // at 48 per socket rather than having sends refused (reported as held_back_ms).
+    const inFlight = clients.map(() => 0);
+    let heldBackMs = 0;
+    const tracked = <T>(c: number, p: Promise<T>) => {
+      inFlight[c]!++;
+      return p.finally(() => inFlight[c]!--);
+    };
     while (sent < total) {
       const due = lagStart + (sent / o.rate) * 1000;
       const wait = due - performance.now();
       if (wait > 0) await sleep(wait);
       const i = sent++;
+      const c = i % clients.length;
+      const held = performance.now();
+      while (inFlight[c]! >= 48) await sleep(5);
+      heldBackMs += performance.now() - held;
       if (i % 20 === 0) {
         const word = `lag${tag}x${i}`;
         waiting.push(
-          clients[i % clients.length]!.sendText(group, `l${tag}-${i}`, `${word} 延迟测试`).then(async () => {
+          tracked(c, clients[c]!.sendText(group, `l${tag}-${i}`, `${word} 延迟测试`)).then(async () => {
             const acked = performance.now();
             for (let k = 0; k < 600; k++) {
               if ((await searchOnce(target, searcher, word)).hits > 0)
@@ -146,7 +158,7 @@ export async function runSearch(o: SearchOptions): Promise<Record<string, unknow
             }
           }),
         );
-      } else waiting.push(sendOne(i % clients.length, o.messages + i).then(() => undefined));
+      } else waiting.push(tracked(c, sendOne(c, o.messages + i)).then(() => undefined));
     }
     await Promise.all(waiting);
 
@@ -169,6 +181,7 @@ export async function runSearch(o: SearchOptions): Promise<Record<string, unknow
       queries_ms: queries,
       lag_rate: o.rate,
       lag_ms: summarize(lags),
+      held_back_ms: Math.round(heldBackMs),
       index_bytes: bytes,
       index_bytes_per_message: Math.round(bytes / stored),
     };
