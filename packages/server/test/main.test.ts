@@ -78,7 +78,9 @@ describe('mychat modules', () => {
     expect(block('gateway')).toMatch(
       /^\s+calls auth, contacts, message, media, moments, push, search, rooms, calls, square, admin, keys$/m,
     );
-    expect(block('admin')).toMatch(/^\s+calls auth, contacts, message, media, moments, square$/m);
+    expect(block('admin')).toMatch(
+      /^\s+calls auth, contacts, message, media, moments, square, push, keys, rooms, calls$/m,
+    );
     expect(block('moments')).toMatch(/^\s+calls contacts, media$/m);
     expect(block('worker')).toMatch(/^\s+calls contacts, message, moments, square$/m);
     expect(block('push-sender')).toMatch(/^\s+calls message, auth$/m);
