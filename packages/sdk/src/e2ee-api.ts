@@ -1,8 +1,4 @@
-/**
- * @mychat/sdk/e2ee: end-to-end encrypted chats (docs/security.md). A separate entry point, so
- * apps load it only when an encrypted chat opens: `new E2ee(client, { store })`. Runs in
- * browsers and in Node 20+ (WebCrypto), so a bot can hold an encrypted chat too.
- */
+/** The encrypted-chat API of `@mychat/sdk/e2ee` (its entry point is e2ee.ts). */
 import { create, toBinary } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
 import { keys as pb, message } from '@mychat/protocol';
@@ -39,22 +35,6 @@ import type { MyChatClient } from './client.js';
 import { toConversation } from './mappers.js';
 import type { ChatMessage, Conversation, Sealed } from './types.js';
 import type { SendOptions } from './messages-api.js';
-
-export { MemoryKeyStore, type E2eeKeyStore } from './e2ee-keys.js';
-export { groupDigits, type SafetyNumber } from './e2ee-safety.js';
-export type { KdfParams } from './e2ee-backup.js';
-/** The primitives (docs/security.md, section 3), for benchmarks and other clients. */
-export * as e2eeCrypto from './e2ee-crypto.js';
-
-export type {
-  E2eeEvents,
-  E2eeOptions,
-  E2eeStatus,
-  Opened,
-  OpenedBody,
-  OpenFailure,
-  SealedFileInfo,
-} from './e2ee-types.js';
 
 const fail = (message: string, reason: string) => new MyChatError(message, reason);
 const newDeviceId = () => [...randomBytes(16)].map((b) => b.toString(16).padStart(2, '0')).join('');

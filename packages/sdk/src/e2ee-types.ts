@@ -1,4 +1,4 @@
-/** The public shapes of `@mychat/sdk/e2ee` (e2ee-api.ts). */
+/** The public shapes of `@mychat/sdk/e2ee` (e2ee.ts). */
 import type { KdfParams } from './e2ee-backup.js';
 import type { E2eeKeyStore } from './e2ee-keys.js';
 

@@ -1,23 +1,7 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { shot, startEncrypted } from './e2ee-helpers.js';
 import { befriend, newPage, PASSWORD, signUp, withBrowser, type Person } from './helpers.js';
-
-const OUT = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
-const SHOTS = !!process.env.MYCHAT_SCREENSHOTS;
-
-async function shot(page: Page, name: string) {
-  if (!SHOTS) return;
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: path.join(OUT, `${name}.png`) });
-}
-
-async function toEncryptedChat(page: Page, friend: string) {
-  await page.getByRole('link', { name: /^Contacts/ }).click();
-  await page.getByRole('region', { name: 'Friends' }).getByRole('link', { name: friend }).click();
-  await page.getByRole('link', { name: 'Start encrypted chat' }).click();
-}
 
 const box = (page: Page) => page.getByRole('textbox', { name: 'Encrypted message' });
 
@@ -47,7 +31,7 @@ describe('web: encrypted devices and backup', { timeout: 180_000 }, () => {
       signUp(setup.browser, setup.server, 'Bob'),
     ]);
     await befriend(ann, bob);
-    await toEncryptedChat(ann.page, 'Bob');
+    await startEncrypted(ann.page, 'Bob');
     await ann.page.getByLabel('Backup passphrase').fill('first-passphrase-1');
     await ann.page.getByRole('button', { name: 'Turn on', exact: true }).click();
     await box(ann.page).waitFor();
@@ -64,7 +48,7 @@ describe('web: encrypted devices and backup', { timeout: 180_000 }, () => {
     await pc.getByLabel('Email').fill(ann.email);
     await pc.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await pc.getByRole('button', { name: 'Log in' }).click();
-    await toEncryptedChat(pc, 'Bob');
+    await startEncrypted(pc, 'Bob');
     await unlock(pc, 'first-passphrase-1');
     await box(pc).waitFor();
     const onPc = await devicesDialog(pc);

@@ -1,24 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { shot, startEncrypted } from './e2ee-helpers.js';
 import { befriend, FAKE_MEDIA, signUp, withBrowser, type Person } from './helpers.js';
-
-const OUT = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
-const SHOTS = !!process.env.MYCHAT_SCREENSHOTS;
-
-async function shot(page: Page, name: string) {
-  if (!SHOTS) return;
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: path.join(OUT, `${name}.png`) });
-}
 
 /** From a friend's page to the encrypted chat with them, turned on without a backup. */
 async function turnOn(p: Person, friend: string) {
-  await p.page.getByRole('link', { name: /^Contacts/ }).click();
-  await p.page.getByRole('region', { name: 'Friends' }).getByRole('link', { name: friend }).click();
-  await p.page.getByRole('link', { name: 'Start encrypted chat' }).click();
+  await startEncrypted(p.page, friend);
   await p.page.getByRole('button', { name: 'Turn on without a backup' }).click();
   await p.page.getByRole('textbox', { name: 'Encrypted message' }).waitFor();
 }

@@ -1,26 +1,9 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { benchDist } from './bench-build.js';
+import { shot, startEncrypted } from './e2ee-helpers.js';
 import { befriend, newPage, signUp, startWebServer, withBrowser, type Person } from './helpers.js';
 import { picture } from './pictures.js';
-
-const OUT = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
-const SHOTS = !!process.env.MYCHAT_SCREENSHOTS;
-
-async function shot(page: Page, name: string) {
-  if (!SHOTS) return;
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: path.join(OUT, `${name}.png`) });
-}
-
-/** From a friend's page to the encrypted chat with them. */
-async function startEncrypted(p: Person, friend: string) {
-  await p.page.getByRole('link', { name: /^Contacts/ }).click();
-  await p.page.getByRole('region', { name: 'Friends' }).getByRole('link', { name: friend }).click();
-  await p.page.getByRole('link', { name: 'Start encrypted chat' }).click();
-}
 
 const log = (p: Person) => p.page.getByRole('log', { name: 'Messages' });
 
@@ -76,7 +59,7 @@ describe('web: encrypted chats', { timeout: 180_000 }, () => {
     await befriend(ann, bob);
 
     // Bob turns it on with a backup passphrase; the words about what is lost are on screen.
-    await startEncrypted(bob, 'Ann');
+    await startEncrypted(bob.page, 'Ann');
     await bob.page.getByText('your past encrypted messages are gone for good').waitFor();
     await shot(bob.page, 'e2ee-setup-phone-dark');
     await bob.page.getByLabel('Backup passphrase').fill('amber-birch-cobalt-dune');
@@ -86,7 +69,7 @@ describe('web: encrypted chats', { timeout: 180_000 }, () => {
     expect(await storedDeviceKey(bob.page)).toEqual({ cryptoKey: true, extractable: false, bytes: false });
 
     // Ann turns it on without one.
-    await startEncrypted(ann, 'Bob');
+    await startEncrypted(ann.page, 'Bob');
     await ann.page.getByRole('button', { name: 'Turn on without a backup' }).click();
     const annBox = ann.page.getByRole('textbox', { name: 'Encrypted message' });
     await annBox.fill('Meet at the old bridge');
