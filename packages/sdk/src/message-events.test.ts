@@ -71,6 +71,16 @@ describe('applying reactions, edits, recalls and pins', () => {
     );
   });
 
+  it('leaves a message alone when its edit event comes without the text (the reader may not read it)', async () => {
+    const store = new MemoryChatStore();
+    await store.putMessages('c1', [msg(1, { type: 'text', text: 'kept here from before' })], 1);
+    expect(await applyEvents(store, 'c1', [msg(2, { type: 'edit', seq: 1, text: '' })], 'me')).toEqual([]);
+    expect((await store.getMessage('c1', 1))!.content).toEqual({
+      type: 'text',
+      text: 'kept here from before',
+    });
+  });
+
   it('puts a link preview on its message once, never on a hidden or recalled one; a recall takes it off', async () => {
     const store = new MemoryChatStore();
     const preview = {

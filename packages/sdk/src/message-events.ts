@@ -46,7 +46,8 @@ export async function applyEvents(
       if (!c.preview || target.hidden || target.linkPreview) continue;
       target.linkPreview = c.preview;
     } else {
-      if (target.content.type !== 'text') continue;
+      // No text: the server left it out, as this reader may not read the message it names.
+      if (target.content.type !== 'text' || !c.text) continue;
       target.content = { type: 'text', text: c.text };
       target.editedAt = m.createdAt;
     }

@@ -13,7 +13,8 @@ import {
   sendBlock,
   visibleHead,
 } from './message.views.js';
-import { previewEventFor, previewMsg } from './link-preview/link-preview.event.js';
+import { previewMsg } from './link-preview/link-preview.event.js';
+import { eventFor, namedSeqs } from './message.event-reach.js';
 import type { CachedPreview } from './link-preview/link-preview.repository.js';
 
 /**
@@ -73,18 +74,18 @@ export class MessageConversations {
       : new Map();
     // Messages deleted for the caller keep their place (the client's copy stays gapless) but
     // carry nothing of their content.
-    const hidden = await this.d.store.hiddenAmong(
-      conv.id,
-      caller.userId,
-      page.map((r) => r.seq),
-    );
+    const views = page.map((r) => messageView(r, undefined, reactions.get(r.seq)));
+    const hidden = await this.d.store.hiddenAmong(conv.id, caller.userId, [
+      ...page.map((r) => r.seq),
+      ...namedSeqs(views),
+    ]);
     // Link previews fetched since the messages were sent (link-preview/).
     const previews = (await this.d.previews?.forPage(conv.id, page)) ?? new Map<number, CachedPreview>();
     return {
-      messages: page.map((r) => {
-        if (hidden.has(r.seq)) return hiddenView(messageView(r));
-        const v = previewEventFor(messageView(r, undefined, reactions.get(r.seq)), me);
-        const p = previews.get(r.seq);
+      messages: views.map((m) => {
+        if (hidden.has(m.seq)) return hiddenView(m);
+        const v = eventFor(m, me, hidden);
+        const p = previews.get(m.seq);
         if (p && !v.recalled) v.linkPreview = previewMsg(p);
         return v;
       }),

@@ -1,14 +1,14 @@
 import { create } from '@bufbuild/protobuf';
 import { message as pb } from '@mychat/protocol';
 import type { Transaction } from 'kysely';
-import { pushFrame } from '../../contracts/push-envelope.js';
 import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import type { Caller } from '../../rpc/call-context.js';
-import { blockError, fanOut, membershipOf, type MessageServiceDeps } from './message.deps.js';
+import { blockError, membershipOf, type MessageServiceDeps } from './message.deps.js';
 import type { ConversationRow, MemberRow, MessageRow, MessageTables } from './message.tables.js';
 import { encodeContent, messageView, sendBlock, visibleHead } from './message.views.js';
 import { MessageOpsStore } from './store/ops-store.js';
 import { refuseInEncrypted } from './message.encrypted.js';
+import { fanOutEvent } from './message.event-reach.js';
 
 /** Message types a reaction, an edit or a pin may name: what people send. */
 const CONTENT_TYPES: readonly number[] = [
@@ -118,6 +118,6 @@ export async function storeEvent(
     throw err;
   }
   const view = messageView(event);
-  await fanOut(d, event.convId, pushFrame({ case: 'message', value: view }), caller.sessionId);
+  await fanOutEvent(d, event.convId, view, caller.sessionId);
   return view;
 }

@@ -1,11 +1,13 @@
-import { create } from '@bufbuild/protobuf';
+import { create, fromBinary } from '@bufbuild/protobuf';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { auth, message as pb } from '@mychat/protocol';
+import { auth, gateway, message as pb } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, expectReason, signUp } from '../../../test/helpers/auth-helpers.js';
 import { backendAvailable, backendUrls, uniqueName } from '../../../test/helpers/backends.js';
 import { createTestDatabaseUrl, dropTestDatabase } from '../../../test/helpers/sql-databases.js';
+import { eventually } from '../../../test/helpers/eventually.js';
 import { startTestServer, type TestServer } from '../../../test/helpers/test-server.js';
+import { decodePushEnvelope, userChannel } from '../../contracts/push-envelope.js';
 
 /**
  * Reactions, edits and pins through the public MessageService of a real server, on every SQL
@@ -205,6 +207,62 @@ for (const setup of setups) {
       await expectReason(edit(a, 'back', fresh.seq), 'MESSAGE_RECALLED');
       const after = await msg().getHistory({ conversationId: conv, afterSeq: fresh.seq - 1, limit: 50 }, b.h);
       expect(JSON.stringify(after.messages.map((x) => x.content))).not.toContain('secret');
+    });
+
+    it('an edit reaches only those who may read the message: not who joined later, cleared or deleted it', async () => {
+      const [owner, keeps, late, clears, hides] = [
+        await user(),
+        await user(),
+        await user(),
+        await user(),
+        await user(),
+      ];
+      const gid = `${BigInt(owner.id) + 13n}`;
+      const group = (...list: { id: string }[]) =>
+        internal().applyGroup({
+          conversationId: gid,
+          name: 'G',
+          members: [{ userId: owner.id, role: 3 }, ...list.map((m) => ({ userId: m.id, role: 1 }))],
+        });
+      await group(keeps, clears, hides);
+      const m = await send(gid, owner, 'first draft');
+      await group(keeps, clears, hides, late);
+      await msg().clearHistory({ conversationId: gid }, clears.h);
+      await msg().hideMessages({ conversationId: gid, seqs: [m.seq] }, hides.h);
+      const pushed = new Map<string, string>();
+      const bus = server.app.value('bus');
+      const who = { keeps, late, clears, hides };
+      const subs = await Promise.all(
+        Object.entries(who).map(([name, u]) =>
+          bus.subscribe(userChannel(u.id), (payload) => {
+            const frame = fromBinary(gateway.ServerFrameSchema, decodePushEnvelope(payload).frame);
+            if (frame.body.case === 'message' && frame.body.value.type === pb.MessageType.EDIT)
+              pushed.set(name, JSON.stringify(frame.body.value.content));
+          }),
+        ),
+      );
+      try {
+        const r = await msg().editMessage(
+          { conversationId: gid, seq: m.seq, text: 'the secret plan' },
+          owner.h,
+        );
+        const seq = r.message!.seq;
+        await eventually(
+          async () => pushed.size,
+          (n) => n === 4,
+        );
+        for (const [name, u] of Object.entries(who)) {
+          const page = await msg().getHistory({ conversationId: gid, afterSeq: seq - 1, limit: 5 }, u.h);
+          const event = page.messages.find((x) => x.seq === seq)!;
+          expect(event.content!.body).toMatchObject({ case: 'edit', value: { seq: m.seq } });
+          const sees = name === 'keeps';
+          // The whole event for who may read the message; only the seq it names for the others.
+          expect(JSON.stringify(event.content).includes('the secret plan'), name).toBe(sees);
+          expect(pushed.get(name)!.includes('the secret plan'), name).toBe(sees);
+        }
+      } finally {
+        await Promise.all(subs.map((s) => s.unsubscribe()));
+      }
     });
 
     it('pins: owners and admins in groups, both in 1:1, at most 50, a bar everyone sees', async () => {

@@ -137,6 +137,7 @@ export function conversationView(v: ViewInput): pb.Conversation {
 export function hiddenView(m: pb.Message): pb.Message {
   m.hidden = true;
   m.content = create(pb.MessageContentSchema, {});
+  m.reactions = [];
   m.mentionUserIds = [];
   m.replyToSeq = 0;
   return m;

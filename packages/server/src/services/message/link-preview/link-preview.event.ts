@@ -2,10 +2,10 @@ import { create } from '@bufbuild/protobuf';
 import { message as pb } from '@mychat/protocol';
 import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../../../adapters/sql/sql.js';
-import { pushFrame } from '../../../contracts/push-envelope.js';
-import { fanOut, type MessageServiceDeps } from '../message.deps.js';
-import type { MemberRow, MessageRow, MessageTables } from '../message.tables.js';
-import { encodeContent, firstReadable, messageView } from '../message.views.js';
+import type { MessageServiceDeps } from '../message.deps.js';
+import { fanOutEvent } from '../message.event-reach.js';
+import type { MessageRow, MessageTables } from '../message.tables.js';
+import { encodeContent, messageView } from '../message.views.js';
 import type { Db } from '../store/rows.js';
 import type { CachedPreview, LinkPreviewTables } from './link-preview.repository.js';
 
@@ -85,11 +85,8 @@ export async function appendPreviewEvent(
       if (!(err instanceof Rollback) && !isUniqueViolation(err)) throw err;
     });
   if (!due) return undefined;
-  const readers = (await store.members(target.convId))
-    .filter((m) => m.leftSeq === null && firstReadable(m) <= target.seq)
-    .map((m) => m.userId);
   const view = messageView(event);
-  await fanOut(d, target.convId, pushFrame({ case: 'message', value: view }), '', undefined, readers);
+  await fanOutEvent(d, target.convId, view, '');
   return view;
 }
 
@@ -114,19 +111,4 @@ export async function recallPreviewEvent(tx: Db, convId: string, seq: number, no
         .where('seq', '=', seq),
     )
     .execute();
-}
-
-/**
- * A preview event as `me` reads it on a history page: without the preview when the message
- * it names is before the part of the history they may read (joined later, or cleared).
- */
-export function previewEventFor(v: pb.Message, me: MemberRow): pb.Message {
-  const body = v.content?.body;
-  if (body?.case !== 'linkPreview' || body.value.seq >= firstReadable(me)) return v;
-  return create(pb.MessageSchema, {
-    ...v,
-    content: create(pb.MessageContentSchema, {
-      body: { case: 'linkPreview', value: { seq: body.value.seq } },
-    }),
-  });
 }

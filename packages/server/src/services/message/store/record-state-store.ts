@@ -53,6 +53,22 @@ export class RecordStateStore extends HistoryStore {
     return new Set(rows.map((r) => asNum(r.seq)));
   }
 
+  /** Which of `userIds` deleted the message of `seq` in `convId` for themself. */
+  async hiddenBy(convId: string, seq: number, userIds: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let i = 0; i < userIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('msg_hidden')
+        .select('user_id')
+        .where('user_id', 'in', userIds.slice(i, i + 500))
+        .where('conv_id', '=', convId)
+        .where('seq', '=', seq)
+        .execute();
+      for (const r of rows) out.add(asId(r.user_id));
+    }
+    return out;
+  }
+
   /** How many seqs above `after` `userId` hid in `convId`. */
   async hiddenCount(convId: string, userId: string, after: number): Promise<number> {
     const r = await this.db
