@@ -6,6 +6,9 @@ import { dataPath, type AppContext, type ModuleValues } from './module-kit.js';
 import type { Peers } from './peers.js';
 import type { ServiceInstance } from '../rpc/rpc-impl.js';
 
+/** What every service module takes from the app alike: ids, the clock and the logger. */
+const basics = (ctx: AppContext) => ({ ids: ctx.ids, clock: ctx.clock, logger: ctx.logger });
+
 export async function initAuthModule(
   deps: Pick<ModuleValues, 'sql' | 'kv' | 'bus' | 'mail' | 'sms' | 'rpc' | 'rpc-server' | 'tokens'>,
   ctx: AppContext,
@@ -18,9 +21,7 @@ export async function initAuthModule(
     peers,
     mail: deps.mail,
     tokens: deps.tokens,
-    ids: ctx.ids,
-    clock: ctx.clock,
-    logger: ctx.logger,
+    ...basics(ctx),
     config: ctx.config.auth,
     keyMaterial: fs.readFileSync(dataPath(ctx.config, ctx.config.jwt.keyFile), 'utf8'),
   });
@@ -35,9 +36,7 @@ export async function initContactsModule(
   return initContacts({
     ...deps,
     peers,
-    ids: ctx.ids,
-    clock: ctx.clock,
-    logger: ctx.logger,
+    ...basics(ctx),
     config: ctx.config.contacts,
     callTimeoutMs: ctx.config.rpc.timeoutMs,
   });
@@ -52,9 +51,7 @@ export async function initMessageModule(
   return initMessage({
     ...deps,
     peers,
-    ids: ctx.ids,
-    clock: ctx.clock,
-    logger: ctx.logger,
+    ...basics(ctx),
     config: ctx.config.message,
     linkPreview: ctx.config.linkPreview,
     dataDir: ctx.config.dataDir,
@@ -68,9 +65,7 @@ export async function initMediaModule(
   const { initMedia } = await import('../services/media/media.module.js');
   return initMedia({
     ...deps,
-    ids: ctx.ids,
-    clock: ctx.clock,
-    logger: ctx.logger,
+    ...basics(ctx),
     config: ctx.config.media,
   });
 }
@@ -86,9 +81,7 @@ export async function initMomentsModule(
     kv: deps.kv,
     bus: deps.bus,
     peers,
-    ids: ctx.ids,
-    clock: ctx.clock,
-    logger: ctx.logger,
+    ...basics(ctx),
     config: ctx.config.moments,
   });
 }
@@ -103,9 +96,7 @@ export async function initRoomsModule(
     sql: deps.sql,
     bus: deps.bus,
     peers,
-    ids: ctx.ids,
-    clock: ctx.clock,
-    logger: ctx.logger,
+    ...basics(ctx),
     config: ctx.config.rooms,
   });
 }
@@ -129,9 +120,7 @@ export async function initCallsModule(
     kv: deps.kv,
     bus: deps.bus,
     peers,
-    ids: ctx.ids,
-    clock: ctx.clock,
-    logger: ctx.logger,
+    ...basics(ctx),
     config: ctx.config.calls,
   });
 }
@@ -146,9 +135,7 @@ export async function initSquareModule(
     sql: deps.sql,
     bus: deps.bus,
     peers,
-    ids: ctx.ids,
-    clock: ctx.clock,
-    logger: ctx.logger,
+    ...basics(ctx),
     config: ctx.config.square,
   });
 }
@@ -183,9 +170,7 @@ export async function initWorkerModule(
   const { initMomentsFanout } = await import('../services/moments/moments.module.js');
   const media = await initMediaWorker({
     ...deps,
-    ids: ctx.ids,
-    clock: ctx.clock,
-    logger: ctx.logger,
+    ...basics(ctx),
     config: ctx.config.media,
     worker: ctx.config.worker,
   });
@@ -258,9 +243,7 @@ export async function initPushModule(
   const { initPush } = await import('../services/push/push.module.js');
   return initPush({
     ...deps,
-    ids: ctx.ids,
-    clock: ctx.clock,
-    logger: ctx.logger,
+    ...basics(ctx),
     config: ctx.config.push,
     dataDir: ctx.config.dataDir,
   });
@@ -296,9 +279,7 @@ export async function initAdminModule(
     bus: deps.bus,
     metrics: deps.metrics,
     peers,
-    ids: ctx.ids,
-    clock: ctx.clock,
-    logger: ctx.logger,
+    ...basics(ctx),
     config: ctx.config.admin,
   });
 }
