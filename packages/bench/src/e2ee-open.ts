@@ -76,6 +76,8 @@ export async function measureOpen(opts: { messages: number; runs: number }) {
   const server = await startLocalServer({
     MYCHAT_MESSAGE_SEND_BURST: '100000',
     MYCHAT_MESSAGE_SEND_RATE_PER_SECOND: '100000',
+    // Four fresh clients sign in per run (the default allows 60 logins per address in 10 min).
+    MYCHAT_AUTH_LOGIN_PER_IP_PER_WINDOW: '100000',
   });
   try {
     const [a, b] = [await person(server, 'ann'), await person(server, 'bob')];

@@ -59,11 +59,11 @@ export async function makeBackup(d: BackupDeps, passphrase: string, opts: Backup
     throw fail('a backup passphrase has at least 10 characters', 'E2EE_WEAK_PASSPHRASE');
   const { userId, own } = await d.own();
   const old = opts.forgotten ? [] : await currentBackupKeys(d, opts.current);
-  // The keys of the backup as it is (this device may hold fewer), then any this device adds.
+  // This device's keys the backup lacks, then the backup's own (its current key stays last).
   const mineOnly = opts.forgotten
     ? []
     : own.backups.filter((b) => !old.some((o) => equalBytes(o.publicKey, b.publicKey)));
-  const known = [...old, ...mineOnly];
+  const known = [...mineOnly, ...old];
   const backups = known.length && !opts.rotate ? known : [...known, await newPair('X25519')];
   const newest = backups[backups.length - 1]!;
   const signature = await signDevice(own.identity, userId, 'backup', newest.publicKey);
@@ -76,5 +76,6 @@ export async function makeBackup(d: BackupDeps, passphrase: string, opts: Backup
   await d.call((h) => d.rpc.putBackup({ backup: blob }, h));
   const device = { deviceId: 'backup', publicKey: newest.publicKey, signature };
   await d.call((h) => d.rpc.registerDevice({ device }, h));
-  await d.saved(userId, backups);
+  // Forgotten: this device keeps the old keys (they open what it holds), the backup does not.
+  await d.saved(userId, opts.forgotten ? [...own.backups, ...backups] : backups);
 }

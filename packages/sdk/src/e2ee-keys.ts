@@ -203,7 +203,8 @@ export class KeyDirectory {
     const r = await this.authed((h) => this.rpc.getUserKeys({ userId }, h));
     const before = this.cache.get(userId);
     const known = [...(before?.devices.values() ?? []), ...(before?.removed.values() ?? [])];
-    const ms = (t?: { seconds: bigint; nanos: number }) => (t ? Number(t.seconds) * 1000 : 0);
+    const ms = (t?: { seconds: bigint; nanos: number }) =>
+      t ? Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6) : 0;
     const checked = async (d: pb.DeviceKey): Promise<DeviceKey | undefined> => {
       if (!(await verifyDevice(r.identityKey, userId, d))) return undefined;
       // The same key object as before for an unchanged key: agreements cached per key stay valid.
