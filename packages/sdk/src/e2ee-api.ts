@@ -28,7 +28,7 @@ import {
   type E2eeKeyStore,
   type OwnKeys,
 } from './e2ee-keys.js';
-import { openMessage, type OpenCaches } from './e2ee-open.js';
+import { keptBody, openMessage, type OpenCaches } from './e2ee-open.js';
 import { safetyNumber, type SafetyNumber } from './e2ee-safety.js';
 import type { E2eeEvents, E2eeOptions, E2eeStatus, Opened, SealedFileInfo } from './e2ee-types.js';
 import { MyChatError, toMyChatError } from './errors.js';
@@ -48,13 +48,12 @@ export class E2ee extends Emitter<E2eeEvents> {
   private readonly directory: KeyDirectory;
   private readonly kdf: KdfParams;
   private readonly store: E2eeKeyStore;
-  private readonly options: E2eeOptions;
   private readonly statics?: StaticSecrets;
   private local?: { userId: string; keys: LocalKeys; opened?: OpenedCache };
 
   constructor(
     private readonly client: MyChatClient,
-    options: E2eeOptions = {},
+    private readonly options: E2eeOptions = {},
   ) {
     super();
     this.keysRpc = client.rpcFor(pb.KeysService);
@@ -62,7 +61,6 @@ export class E2ee extends Emitter<E2eeEvents> {
     this.directory = new KeyDirectory(this.keysRpc.rpc, this.keysRpc.authed, options.keysTtlMs ?? 30_000);
     this.kdf = options.kdf ?? DEFAULT_KDF;
     this.store = options.store ?? new MemoryKeyStore();
-    this.options = options;
     if (options.cacheSecrets !== false) this.statics = new StaticSecrets();
   }
 
@@ -323,6 +321,9 @@ export class E2ee extends Emitter<E2eeEvents> {
     const { userId, keys, opened } = await this.me();
     const own = await keys.own();
     if (!own) return { ok: false, reason: 'not-set-up' };
+    // Opened here before: no key fetch, no unwrapping (the pin says whether the key changed).
+    const kept = await keptBody(opened, m, sealed);
+    if (kept) return { ok: true, body: kept, identityChanged: !!(await keys.pin(m.senderId))?.changedTo };
     const sender =
       m.senderId === userId
         ? { keys: await this.directory.get(userId), changed: false }

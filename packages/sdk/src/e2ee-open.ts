@@ -15,9 +15,15 @@ export interface OpenCaches {
   opened?: OpenedCache;
 }
 
+/** The body this device kept of a message it opened before, if any (no key needed). */
+export async function keptBody(opened: OpenedCache | undefined, m: ChatMessage, sealed: Sealed) {
+  const kept = await opened?.get(m, sealed);
+  return kept && decodeBody(kept);
+}
+
 /**
- * A message's body: from the bodies this device opened before when there, else unwrapped and
- * checked (then kept). `senderKey` is the sending device's checked key.
+ * A message's body unwrapped and checked (then kept, see keptBody). `senderKey` is the sending
+ * device's checked key.
  */
 export async function openMessage(
   m: ChatMessage,
@@ -26,9 +32,6 @@ export async function openMessage(
   senderKey: () => Promise<CryptoKey | undefined>,
   caches: OpenCaches = {},
 ): Promise<Result> {
-  const kept = await caches.opened?.get(m, sealed);
-  const fromCache = kept && decodeBody(kept);
-  if (fromCache) return { ok: true, body: fromCache };
   const r = await unwrapMessage(m, sealed, me, senderKey, caches.statics);
   if (!r.ok) return r;
   const body = decodeBody(r.plain);

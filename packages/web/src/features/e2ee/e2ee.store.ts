@@ -94,16 +94,15 @@ export const useE2eeStore = defineStore('e2ee', () => {
   }
 
   /**
-   * One page of history (the newest before `beforeSeq`): the peer's keys fetched alongside, the
+   * One page of history (the newest before `beforeSeq`): the peer's keys asked for alongside, the
    * newest screenful opened and shown first, then the rest of the page. Messages this device
    * opened before come from its kept bodies (no unwrapping).
    */
   async function loadPage(beforeSeq?: number): Promise<void> {
     const c = chat.value!;
-    const [page] = await Promise.all([
-      client.messages.history(c.id, { limit: PAGE, ...(beforeSeq && { beforeSeq }) }),
-      e2ee.trust(c.peerId).catch(() => undefined),
-    ]);
+    // Asked for alongside the page (opens that need the keys share this fetch), not waited for.
+    void e2ee.trust(c.peerId).catch(() => undefined);
+    const page = await client.messages.history(c.id, { limit: PAGE, ...(beforeSeq && { beforeSeq }) });
     const opened = async (list: ChatMessage[]) =>
       (await Promise.all(list.map(shownOf))).filter((x) => x !== undefined);
     const first = await opened(page.messages.slice(-FIRST_SCREEN));
