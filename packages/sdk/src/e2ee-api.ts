@@ -2,11 +2,11 @@
 import { create, toBinary } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
 import { keys as pb, message } from '@mychat/protocol';
-import { openBackup, sealBackup, DEFAULT_KDF, type KdfParams } from './e2ee-backup.js';
+import { openBackup, DEFAULT_KDF, type KdfParams } from './e2ee-backup.js';
+import { currentBackupKeys, makeBackup, type BackupDeps, type BackupOptions } from './e2ee-backup-api.js';
 import {
   bs,
   equalBytes,
-  exportPair,
   importPair,
   newPair,
   openFile,
@@ -14,18 +14,21 @@ import {
   seal,
   sealFile,
   signDevice,
+  StaticSecrets,
   type KeyPair,
   type Recipient,
 } from './e2ee-crypto.js';
+import { OpenedCache } from './e2ee-cache.js';
 import {
   KeyDirectory,
   LocalKeys,
   MemoryKeyStore,
   samePin,
+  senderDeviceKey,
   type E2eeKeyStore,
   type OwnKeys,
 } from './e2ee-keys.js';
-import { openMessage } from './e2ee-open.js';
+import { keptBody, openMessage, type OpenCaches } from './e2ee-open.js';
 import { safetyNumber, type SafetyNumber } from './e2ee-safety.js';
 import type { E2eeEvents, E2eeOptions, E2eeStatus, Opened, SealedFileInfo } from './e2ee-types.js';
 import { MyChatError, toMyChatError } from './errors.js';
@@ -45,11 +48,12 @@ export class E2ee extends Emitter<E2eeEvents> {
   private readonly directory: KeyDirectory;
   private readonly kdf: KdfParams;
   private readonly store: E2eeKeyStore;
-  private local?: { userId: string; keys: LocalKeys };
+  private readonly statics?: StaticSecrets;
+  private local?: { userId: string; keys: LocalKeys; opened?: OpenedCache };
 
   constructor(
     private readonly client: MyChatClient,
-    options: E2eeOptions = {},
+    private readonly options: E2eeOptions = {},
   ) {
     super();
     this.keysRpc = client.rpcFor(pb.KeysService);
@@ -57,6 +61,7 @@ export class E2ee extends Emitter<E2eeEvents> {
     this.directory = new KeyDirectory(this.keysRpc.rpc, this.keysRpc.authed, options.keysTtlMs ?? 30_000);
     this.kdf = options.kdf ?? DEFAULT_KDF;
     this.store = options.store ?? new MemoryKeyStore();
+    if (options.cacheSecrets !== false) this.statics = new StaticSecrets();
   }
 
   private async call<T>(fn: (h: { headers: Record<string, string> }) => Promise<T>): Promise<T> {
@@ -67,11 +72,13 @@ export class E2ee extends Emitter<E2eeEvents> {
     }
   }
 
-  private async me(): Promise<{ userId: string; keys: LocalKeys }> {
+  private async me(): Promise<{ userId: string; keys: LocalKeys; opened?: OpenedCache }> {
     const s = await this.client.auth.session();
     if (!s) throw fail('not signed in', 'UNAUTHENTICATED');
     if (this.local?.userId !== s.userId) {
-      this.local = { userId: s.userId, keys: new LocalKeys(this.store, `e2ee/${s.userId}`) };
+      const [prefix, bodies] = [`e2ee/${s.userId}`, this.options.openedStore ?? this.store];
+      const opened = bodies ? new OpenedCache(bodies, prefix) : undefined;
+      this.local = { userId: s.userId, keys: new LocalKeys(this.store, prefix), ...(opened && { opened }) };
     }
     return this.local;
   }
@@ -133,31 +140,28 @@ export class E2ee extends Emitter<E2eeEvents> {
   /**
    * Makes (or remakes, under a new passphrase) the key backup: a backup key that every new
    * message is also wrapped for, kept with the identity key under the passphrase (Argon2id).
-   * `rotate` adds a new backup key (older ones stay in the backup for older messages).
+   * Replacing a backup needs its passphrase (`current`, see BackupOptions).
    */
-  async createBackup(passphrase: string, opts: { rotate?: boolean } = {}): Promise<void> {
-    if (passphrase.length < 10)
-      throw fail('a backup passphrase has at least 10 characters', 'E2EE_WEAK_PASSPHRASE');
-    const { userId, own } = await this.own();
-    const backups =
-      own.backups.length && !opts.rotate ? own.backups : [...own.backups, await newPair('X25519')];
-    const current = backups[backups.length - 1]!;
-    const signature = await signDevice(own.identity, userId, 'backup', current.publicKey);
-    // The one path where private keys leave WebCrypto as bytes: sealed at once under the passphrase.
-    const secrets = {
-      identity: await exportPair(own.identity),
-      backups: await Promise.all(backups.map(exportPair)),
+  createBackup(passphrase: string, opts: BackupOptions = {}): Promise<void> {
+    return makeBackup(this.backupDeps(), passphrase, opts);
+  }
+
+  private backupDeps(): BackupDeps {
+    return {
+      rpc: this.keysRpc.rpc,
+      call: (fn) => this.call(fn),
+      own: () => this.own(),
+      saved: async (userId, backups) => {
+        await (await this.me()).keys.saveOwn({ backups });
+        this.directory.forget(userId);
+      },
+      kdf: this.kdf,
     };
-    const blob = await sealBackup(secrets, passphrase, this.kdf);
-    await this.call((h) => this.keysRpc.rpc.putBackup({ backup: blob }, h));
-    await this.call((h) =>
-      this.keysRpc.rpc.registerDevice(
-        { device: { deviceId: 'backup', publicKey: current.publicKey, signature } },
-        h,
-      ),
-    );
-    await (await this.me()).keys.saveOwn({ backups });
-    this.directory.forget(userId);
+  }
+
+  /** Changes the backup's passphrase: `current` (or the recovery key) must open the backup. */
+  changePassphrase(current: string, next: string): Promise<void> {
+    return this.createBackup(next, { current });
   }
 
   /**
@@ -191,14 +195,17 @@ export class E2ee extends Emitter<E2eeEvents> {
   }
 
   /**
-   * Removes one of my devices: nothing sent afterwards is wrapped for it. A device that
-   * restored the backup also knows the backup key: give the passphrase so the backup key is
-   * rotated too, or that device could still open new messages through it.
+   * Removes one of my devices: nothing sent afterwards is wrapped for it, and its key can never
+   * be registered again. A device that restored the backup also knows the backup key: give the
+   * backup's passphrase so the backup key is rotated too (under the same passphrase), or that
+   * device could still open new messages through it. A wrong passphrase fails before anything
+   * is removed (E2EE_WRONG_PASSPHRASE).
    */
   async removeDevice(deviceId: string, opts: { passphrase?: string } = {}): Promise<void> {
+    if (opts.passphrase) await currentBackupKeys(this.backupDeps(), opts.passphrase);
     await this.call((h) => this.keysRpc.rpc.removeDevice({ deviceId }, h));
     this.directory.forget((await this.me()).userId);
-    if (opts.passphrase) await this.createBackup(opts.passphrase, { rotate: true });
+    if (opts.passphrase) await this.createBackup(opts.passphrase, { current: opts.passphrase, rotate: true });
   }
 
   /** The encrypted chat with a friend, created on first use. */
@@ -280,6 +287,7 @@ export class E2ee extends Emitter<E2eeEvents> {
       chat.id,
       { userId, deviceId: own.device.id, pair: own.device.pair },
       recipients,
+      this.statics,
     );
     const full: Sealed = {
       ...sealed,
@@ -310,22 +318,31 @@ export class E2ee extends Emitter<E2eeEvents> {
   async open(m: ChatMessage): Promise<Opened> {
     if (m.content.type !== 'encrypted') return { ok: false, reason: 'not-encrypted' };
     const sealed = m.content.sealed;
-    const { userId, keys } = await this.me();
+    const { userId, keys, opened } = await this.me();
     const own = await keys.own();
     if (!own) return { ok: false, reason: 'not-set-up' };
+    // Opened here before: no key fetch, no unwrapping (the pin says whether the key changed).
+    const kept = await keptBody(opened, m, sealed);
+    if (kept) return { ok: true, body: kept, identityChanged: !!(await keys.pin(m.senderId))?.changedTo };
     const sender =
       m.senderId === userId
         ? { keys: await this.directory.get(userId), changed: false }
         : await this.peerKeys(m.senderId);
     // A device added since the keys were fetched: asked once more.
     const deviceKey = async () => {
-      const found = sender.keys.devices.get(sealed.senderDeviceId);
-      if (found) return found.key;
+      const found = senderDeviceKey(sender.keys, sealed.senderDeviceId, m.createdAt);
+      if (found) return found;
       this.directory.forget(m.senderId);
-      return (await this.directory.get(m.senderId)).devices.get(sealed.senderDeviceId)?.key;
+      return senderDeviceKey(await this.directory.get(m.senderId), sealed.senderDeviceId, m.createdAt);
     };
-    const r = await openMessage(m, sealed, { userId, own }, deviceKey);
+    const caches: OpenCaches = { ...(this.statics && { statics: this.statics }), ...(opened && { opened }) };
+    const r = await openMessage(m, sealed, { userId, own }, deviceKey, caches);
     return r.ok ? { ...r, identityChanged: sender.changed } : r;
+  }
+
+  /** Drops what this device kept of a message once opened (call it when the message is recalled). */
+  async forgetOpened(m: { conversationId: string; seq: number }): Promise<void> {
+    await (await this.me()).opened?.forget(m);
   }
 
   /** Downloads and decrypts a file of an opened message. */

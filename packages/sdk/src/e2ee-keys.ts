@@ -67,10 +67,20 @@ export interface Pin {
   changedTo?: Uint8Array;
 }
 
+/** A device's public key as checked here. */
+export interface DeviceKey {
+  key: CryptoKey;
+  publicKey: Uint8Array;
+  createdAt: number;
+}
+
 /** One user's public keys as checked here: every device's signature verified. */
 export interface UserKeys {
   identityKey: Uint8Array;
-  devices: Map<string, { key: CryptoKey; publicKey: Uint8Array; createdAt: number }>;
+  /** The devices to wrap for. */
+  devices: Map<string, DeviceKey>;
+  /** Removed devices (never wrapped for): they open only what they sent before `removedAt`. */
+  removed: Map<string, DeviceKey & { removedAt: number }>;
   at: number;
 }
 
@@ -191,19 +201,40 @@ export class KeyDirectory {
 
   private async fetch(userId: string): Promise<UserKeys> {
     const r = await this.authed((h) => this.rpc.getUserKeys({ userId }, h));
+    const before = this.cache.get(userId);
+    const known = [...(before?.devices.values() ?? []), ...(before?.removed.values() ?? [])];
+    const ms = (t?: { seconds: bigint; nanos: number }) =>
+      t ? Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6) : 0;
+    const checked = async (d: pb.DeviceKey): Promise<DeviceKey | undefined> => {
+      if (!(await verifyDevice(r.identityKey, userId, d))) return undefined;
+      // The same key object as before for an unchanged key: agreements cached per key stay valid.
+      const same = known.find((k) => equalBytes(k.publicKey, d.publicKey));
+      const key = same?.key ?? (await importX25519(d.publicKey));
+      return { key, publicKey: d.publicKey, createdAt: ms(d.createdAt) };
+    };
     const devices: UserKeys['devices'] = new Map();
+    const removed: UserKeys['removed'] = new Map();
     for (const d of r.devices) {
-      if (!(await verifyDevice(r.identityKey, userId, d))) continue;
-      devices.set(d.deviceId, {
-        key: await importX25519(d.publicKey),
-        publicKey: d.publicKey,
-        createdAt: d.createdAt ? Number(d.createdAt.seconds) * 1000 : 0,
-      });
+      const k = await checked(d);
+      if (k) devices.set(d.deviceId, k);
     }
-    const keys = { identityKey: r.identityKey, devices, at: Date.now() };
+    for (const d of r.removedDevices) {
+      const k = await checked(d);
+      if (k && d.removedAt) removed.set(d.deviceId, { ...k, removedAt: ms(d.removedAt) });
+    }
+    const keys = { identityKey: r.identityKey, devices, removed, at: Date.now() };
     this.cache.set(userId, keys);
     return keys;
   }
 }
 
 export const samePin = (pin: Pin, key: Uint8Array) => equalBytes(pin.identityKey, key);
+
+/**
+ * The key of the device that sent a message at `sentAt`: a device in use, or a removed one for
+ * what it sent before its removal (never after: a removed device stays removed).
+ */
+export function senderDeviceKey(k: UserKeys, deviceId: string, sentAt: number): CryptoKey | undefined {
+  const removed = k.removed.get(deviceId);
+  return k.devices.get(deviceId)?.key ?? (removed && sentAt < removed.removedAt ? removed.key : undefined);
+}

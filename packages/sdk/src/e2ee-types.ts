@@ -41,6 +41,17 @@ export interface E2eeOptions {
   kdf?: KdfParams;
   /** How long fetched public keys are trusted before asking again, ms (default 30 s). */
   keysTtlMs?: number;
+  /**
+   * Where the bodies of opened messages are kept, encrypted under a local key (so a chat
+   * reopens without unwrapping again): default `store` when it holds CryptoKeys, else memory;
+   * false keeps none.
+   */
+  openedStore?: E2eeKeyStore | false;
+  /**
+   * Keep each device pair's static X25519 agreement in memory (default true); false computes
+   * it for every message (the version before, for benchmarks).
+   */
+  cacheSecrets?: boolean;
 }
 
 export interface E2eeEvents extends Record<string, unknown[]> {

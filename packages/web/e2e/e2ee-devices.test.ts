@@ -19,13 +19,13 @@ async function devicesDialog(page: Page) {
 
 /**
  * The device list and the backup screen in real Chromium: a second device restored from the
- * backup shows in the list; removing it rotates the backup key under a passphrase; changing
- * the passphrase means the old one no longer opens the backup.
+ * backup shows in the list; removing it rotates the backup key under the current passphrase;
+ * changing the passphrase asks for the current one, and then the old one no longer opens it.
  */
 describe('web: encrypted devices and backup', { timeout: 180_000 }, () => {
   const setup = withBrowser();
 
-  it('lists my devices, removes one with the backup rotated, and changes the passphrase', async () => {
+  it('lists my devices, removes one with the backup rotated, and changes the passphrase with the old one', async () => {
     const [ann, bob]: Person[] = await Promise.all([
       signUp(setup.browser, setup.server, 'Ann'),
       signUp(setup.browser, setup.server, 'Bob'),
@@ -56,14 +56,23 @@ describe('web: encrypted devices and backup', { timeout: 180_000 }, () => {
     await shot(pc, 'e2ee-devices-phone-dark');
     await onPc.getByRole('button', { name: 'Close' }).click();
 
-    // The browser lists both, and removes the PC app with a new passphrase for the backup key.
+    // The browser lists both, and removes the PC app: the backup key is rotated under the
+    // current passphrase (a wrong one removes nothing).
     const dialog = await devicesDialog(ann.page);
     await expect.poll(() => dialog.getByRole('listitem').count()).toBe(2);
     await dialog.getByText(/^On since /).waitFor();
     await dialog.getByRole('button', { name: /^Remove Device / }).click();
     const remove = dialog.getByRole('button', { name: 'Remove', exact: true });
     expect(await remove.isDisabled()).toBe(true); // the backup key must be rotated: passphrase first
-    await dialog.getByLabel(/^Backup passphrase \(/).fill('second-passphrase-2');
+    const current = dialog.getByLabel(/^Current backup passphrase or recovery key \(/);
+    await current.fill('not-the-passphrase');
+    await remove.click();
+    await dialog
+      .getByRole('alert')
+      .getByText(/^Enter the current backup passphrase/)
+      .waitFor();
+    expect(await dialog.getByRole('listitem').count()).toBe(2);
+    await current.fill('first-passphrase-1');
     await remove.click();
     await dialog
       .getByRole('status')
@@ -71,9 +80,18 @@ describe('web: encrypted devices and backup', { timeout: 180_000 }, () => {
       .waitFor();
     expect(await dialog.getByRole('listitem').count()).toBe(1);
 
-    // A new passphrase for the same backup.
+    // A new passphrase for the same backup: only with the current one.
+    const change = dialog.getByRole('button', { name: 'Change passphrase' });
     await dialog.getByLabel('New backup passphrase').fill('third-passphrase-3');
-    await dialog.getByRole('button', { name: 'Change passphrase' }).click();
+    expect(await change.isDisabled()).toBe(true);
+    await dialog.getByLabel('Current passphrase or recovery key').fill('second-passphrase-2');
+    await change.click();
+    await dialog
+      .getByRole('alert')
+      .getByText(/^Enter the current backup passphrase/)
+      .waitFor();
+    await dialog.getByLabel('Current passphrase or recovery key').fill('first-passphrase-1');
+    await change.click();
     await dialog
       .getByRole('status')
       .getByText('The backup now opens with the new passphrase only.')
@@ -83,8 +101,6 @@ describe('web: encrypted devices and backup', { timeout: 180_000 }, () => {
     // The removed PC app must unlock again; only the newest passphrase opens the backup.
     await pc.reload();
     await unlock(pc, 'first-passphrase-1');
-    await pc.getByText('That passphrase does not open your backup.').waitFor();
-    await unlock(pc, 'second-passphrase-2');
     await pc.getByText('That passphrase does not open your backup.').waitFor();
     await unlock(pc, 'third-passphrase-3');
     await box(pc).waitFor();

@@ -41,6 +41,27 @@ function storedDeviceKey(page: Page) {
   });
 }
 
+/** The opened bodies this browser keeps in IndexedDB: how many, and all their bytes as text. */
+function storedOpened(page: Page) {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('mychat-e2ee');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const all = <T>(req: IDBRequest<T>) =>
+      new Promise<T>((resolve) => {
+        req.onsuccess = () => resolve(req.result);
+      });
+    const store = db.transaction('keys').objectStore('keys');
+    const [keys, values] = await Promise.all([all(store.getAllKeys()), all(store.getAll())]);
+    db.close();
+    const latin1 = (u: Uint8Array) => String.fromCharCode(...u);
+    const text = JSON.stringify(values, (_k, v: unknown) => (v instanceof Uint8Array ? latin1(v) : v));
+    return { entries: keys.filter((k) => String(k).includes('/opened/')).length, text };
+  });
+}
+
 /**
  * Encrypted chats in two real Chromium pages against a real server: setup with and without a
  * backup, text and a photo both ways, safety numbers compared and marked verified.
@@ -103,6 +124,16 @@ describe('web: encrypted chats', { timeout: 180_000 }, () => {
     await bobDialog.getByLabel('Paste a scanned code').fill('mychat-sn:1:123:1:2');
     await bobDialog.getByRole('button', { name: 'Mark as verified' }).click();
     await bobDialog.getByText('That code does not match').waitFor();
+
+    // What Bob opened is kept in IndexedDB under a local key: entries, never the text; the
+    // chat reopens from them.
+    const kept = await storedOpened(bob.page);
+    expect(kept.entries).toBeGreaterThanOrEqual(3);
+    expect(kept.text).not.toContain('old bridge');
+    expect(kept.text).not.toContain('at six');
+    await bob.page.reload();
+    await log(bob).getByText('Meet at the old bridge').waitFor({ timeout: 20_000 });
+    await log(bob).getByText('See you at six').waitFor();
   });
 
   it('seals a message for 2 devices on each side in a few milliseconds (measured, not asserted)', async () => {

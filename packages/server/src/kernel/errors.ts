@@ -118,6 +118,7 @@ export function connectCodeOf(code: ErrorCode): Code {
     case ErrorCode.E2EE_NO_IDENTITY:
     case ErrorCode.E2EE_IDENTITY_EXISTS:
     case ErrorCode.E2EE_TOO_MANY_DEVICES:
+    case ErrorCode.E2EE_DEVICE_REMOVED:
       return Code.FailedPrecondition;
     case ErrorCode.E2EE_NO_BACKUP:
       return Code.NotFound;

@@ -55,7 +55,9 @@ export const e2eeEn = {
     removeNamed: 'Remove {name}',
     removeWarning: '{name} will not be able to read new encrypted messages. What it already has stays on it.',
     rotatePassphrase:
-      'Backup passphrase (a new backup key is made under it, so the removed device cannot use the old one)',
+      'Current backup passphrase or recovery key (a new backup key is made under it, so the removed device cannot use the old one)',
+    currentPassphrase: 'Current passphrase or recovery key',
+    forgotPassphrase: 'I forgot it: start a new backup (a new device will read only what comes after)',
     removed: '{name} removed.',
     backup: 'Backup',
     backupOn: 'On since {date}. A new device of yours reads your past messages with the passphrase.',
@@ -93,6 +95,9 @@ export const e2eeEn = {
     E2EE_IDENTITY_EXISTS:
       'Your account already has a security key: unlock it with your backup, or start over.',
     E2EE_TOO_MANY_DEVICES: 'Too many devices use encrypted chats: remove one first.',
+    E2EE_WRONG_PASSPHRASE:
+      'Enter the current backup passphrase (or recovery key): that one does not open the backup.',
+    E2EE_DEVICE_REMOVED: 'This device was removed from encrypted chats: set it up again as a new device.',
   },
 };
 
@@ -141,7 +146,9 @@ export const e2eeZhCN: typeof e2eeEn = {
     remove: '移除',
     removeNamed: '移除{name}',
     removeWarning: '{name}将读不到新的加密消息。它已有的内容仍留在它上面。',
-    rotatePassphrase: '备份密码（会用它生成新的备份密钥，被移除的设备无法再用旧的）',
+    rotatePassphrase: '当前的备份密码或恢复密钥（会用它生成新的备份密钥，被移除的设备无法再用旧的）',
+    currentPassphrase: '当前的备份密码或恢复密钥',
+    forgotPassphrase: '我忘了：重新创建备份（新设备只能读到之后的消息）',
     removed: '已移除{name}。',
     backup: '备份',
     backupOn: '开启于 {date}。你的新设备输入密码就能读以前的消息。',
@@ -178,5 +185,7 @@ export const e2eeZhCN: typeof e2eeEn = {
     E2EE_NO_IDENTITY: '请先开启加密聊天，再添加设备。',
     E2EE_IDENTITY_EXISTS: '你的账号已经有安全密钥：请用备份解锁，或者重新开始。',
     E2EE_TOO_MANY_DEVICES: '使用加密聊天的设备太多了：请先移除一台。',
+    E2EE_WRONG_PASSPHRASE: '请输入当前的备份密码（或恢复密钥）：这个打不开备份。',
+    E2EE_DEVICE_REMOVED: '这台设备已从加密聊天中移除：请把它当作新设备重新设置。',
   },
 };

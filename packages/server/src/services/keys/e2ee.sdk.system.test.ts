@@ -4,7 +4,7 @@ import { auth } from '@mychat/protocol';
 import { MyChatClient, MyChatError, type ChatMessage, type ClientType, type Conversation } from '@mychat/sdk';
 import { E2ee, MemoryKeyStore } from '@mychat/sdk/e2ee';
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PASSWORD, signUp } from '../../../test/helpers/auth-helpers.js';
 import {
   CONTACTS_SETUPS,
@@ -258,6 +258,87 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
       await expect(b2.e2ee.restore(PASSPHRASE)).rejects.toMatchObject({ reason: 'E2EE_NO_BACKUP' });
       await b2.e2ee.setup({ replace: true });
       expect(await text(b2.e2ee, old)).toBe('not-for-this-device');
+    });
+
+    it('a removed device stays removed: what it sent before opens, nothing after; the passphrase changes only with the old one', async (ctx) => {
+      if (!available) return ctx.skip();
+      const [emailA, emailB] = [await account('A'), await account('B')];
+      const [a1, b] = [await device(emailA), await device(emailB)];
+      await friends(a1, b);
+      await a1.e2ee.setup({ passphrase: PASSPHRASE });
+      await b.e2ee.setup();
+      const a2 = await device(emailA, 'web');
+      expect(await a2.e2ee.restore(PASSPHRASE)).toBe(true);
+      const chat = await a2.e2ee.openChat(b.id);
+      const before = await a2.e2ee.sendText(chat, 'sent before the removal');
+
+      // A wrong passphrase fails before anything is removed.
+      const a2id = (await a2.e2ee.deviceId())!;
+      await expect(a1.e2ee.removeDevice(a2id, { passphrase: 'not the passphrase' })).rejects.toMatchObject({
+        reason: 'E2EE_WRONG_PASSPHRASE',
+      });
+      expect((await a1.e2ee.devices()).map((d) => d.deviceId)).toContain(a2id);
+      await a1.e2ee.removeDevice(a2id, { passphrase: PASSPHRASE });
+      expect((await b.e2ee.devices(a1.id)).map((d) => d.deviceId)).not.toContain(a2id);
+      // B opens it for the first time after the removal: it still opens; what a2 sends now does not.
+      expect(await text(b.e2ee, before)).toBe('sent before the removal');
+      const after = await a2.e2ee.sendText(chat, 'sent after the removal');
+      expect(
+        after.content.type === 'encrypted' && after.content.sealed.keys.some((k) => k.deviceId === a2id),
+      ).toBe(false);
+      expect(await text(b.e2ee, after)).toBe('unknown-sender-device');
+
+      // Changing the passphrase needs the current one; then only the new one opens the backup.
+      const NEXT = 'a brand new passphrase';
+      await expect(a1.e2ee.changePassphrase('not the passphrase', NEXT)).rejects.toMatchObject({
+        reason: 'E2EE_WRONG_PASSPHRASE',
+      });
+      await expect(a1.e2ee.createBackup(NEXT)).rejects.toMatchObject({ reason: 'E2EE_WRONG_PASSPHRASE' });
+      await a1.e2ee.changePassphrase(PASSPHRASE, NEXT);
+      const a3 = await device(emailA, 'ios');
+      expect(await a3.e2ee.restore(PASSPHRASE)).toBe(false);
+      expect(await a3.e2ee.restore(NEXT)).toBe(true);
+      expect(await text(a3.e2ee, before)).toBe('sent before the removal');
+
+      // A forgotten passphrase: a new backup without the old backup keys reads only what follows.
+      await a1.e2ee.createBackup('forgotten, so a new one', { forgotten: true });
+      const later = await b.e2ee.sendText(await b.e2ee.openChat(a1.id), 'after the new backup');
+      const a4 = await device(emailA, 'android');
+      expect(await a4.e2ee.restore('forgotten, so a new one')).toBe(true);
+      expect(await text(a4.e2ee, before)).toBe('not-for-this-device');
+      expect(await text(a4.e2ee, later)).toBe('after the new backup');
+    });
+
+    it('a chat opened before reopens from the kept bodies: no agreement at all', async (ctx) => {
+      if (!available || setup.engine !== 'sqlite') return ctx.skip();
+      const [a, b] = [await device(await account('A')), await device(await account('B'))];
+      await friends(a, b);
+      await a.e2ee.setup();
+      const store = new MemoryKeyStore();
+      const bob = new E2ee(b.c, { store, kdf: KDF });
+      await bob.setup();
+      const chat = await a.e2ee.openChat(b.id);
+      const sent: ChatMessage[] = [];
+      for (let i = 0; i < 5; i++) sent.push(await a.e2ee.sendText(chat, `m${i}`));
+      expect(await Promise.all(sent.map((m) => text(bob, m)))).toEqual(sent.map((_, i) => `m${i}`));
+
+      const derive = vi.spyOn(globalThis.crypto.subtle, 'deriveBits');
+      try {
+        const reopened = new E2ee(b.c, { store, kdf: KDF });
+        expect(await Promise.all(sent.map((m) => text(reopened, m)))).toEqual(sent.map((_, i) => `m${i}`));
+        expect(derive).not.toHaveBeenCalled();
+        // Without the kept bodies (openedStore false) every message is unwrapped again.
+        const uncached = new E2ee(b.c, { store, kdf: KDF, openedStore: false });
+        await Promise.all(sent.map((m) => text(uncached, m)));
+        expect(derive.mock.calls.length).toBeGreaterThanOrEqual(sent.length);
+        // A recalled message's kept body is dropped.
+        await reopened.forgetOpened(sent[0]!);
+        derive.mockClear();
+        expect(await text(reopened, sent[0]!)).toBe('m0');
+        expect(derive).toHaveBeenCalled();
+      } finally {
+        derive.mockRestore();
+      }
     });
   },
 );

@@ -34,4 +34,13 @@ export const keysMigrations: Record<string, Migration> = {
         await db.schema.dropTable(t).execute();
     },
   },
+  /** A removed device's key stays, marked removed (docs/security.md, section 5). */
+  '0002_keys_removed_devices': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('keys_devices').addColumn('removed_at', 'bigint').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('keys_devices').dropColumn('removed_at').execute();
+    },
+  },
 };

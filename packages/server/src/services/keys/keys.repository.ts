@@ -7,6 +7,8 @@ export interface DeviceRow {
   publicKey: Buffer;
   signature: Buffer;
   createdAt: number;
+  /** When the device was removed; undefined for a device in use. */
+  removedAt?: number;
 }
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
@@ -65,7 +67,28 @@ export class KeysRepository {
       publicKey: bytes(r.public_key),
       signature: bytes(r.signature),
       createdAt: asNum(r.created_at),
+      ...(r.removed_at !== null && { removedAt: asNum(r.removed_at) }),
     }));
+  }
+
+  /**
+   * Whether a removed device of the user has this id or this key. The backup's id is taken
+   * again by each new backup key: only its key counts.
+   */
+  async wasRemoved(userId: string, deviceId: string, publicKey: Uint8Array): Promise<boolean> {
+    const r = await this.db
+      .selectFrom('keys_devices')
+      .select('device_id')
+      .where('user_id', '=', userId)
+      .where('removed_at', 'is not', null)
+      .where((eb) =>
+        eb.or([
+          eb('public_key', '=', b64(publicKey)),
+          ...(deviceId === 'backup' ? [] : [eb('device_id', '=', deviceId)]),
+        ]),
+      )
+      .executeTakeFirst();
+    return r !== undefined;
   }
 
   /** Adds a device or replaces its key; false when another device was added meanwhile past `max`. */
@@ -74,7 +97,7 @@ export class KeysRepository {
     return this.db.transaction().execute(async (tx) => {
       const updated = await tx
         .updateTable('keys_devices')
-        .set({ ...values, created_at: d.createdAt })
+        .set({ ...values, created_at: d.createdAt, removed_at: null })
         .where('user_id', '=', userId)
         .where('device_id', '=', d.deviceId)
         .executeTakeFirst();
@@ -83,12 +106,19 @@ export class KeysRepository {
         .selectFrom('keys_devices')
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
         .where('user_id', '=', userId)
+        .where('removed_at', 'is', null)
         .executeTakeFirstOrThrow();
       if (asNum(n.n) >= max) return false;
       try {
         await tx
           .insertInto('keys_devices')
-          .values({ user_id: userId, device_id: d.deviceId, ...values, created_at: d.createdAt })
+          .values({
+            user_id: userId,
+            device_id: d.deviceId,
+            ...values,
+            created_at: d.createdAt,
+            removed_at: null,
+          })
           .execute();
       } catch (err) {
         if (!isUniqueViolation(err)) throw err;
@@ -97,13 +127,16 @@ export class KeysRepository {
     });
   }
 
-  async removeDevice(userId: string, deviceId: string): Promise<boolean> {
+  /** Marks a device removed (its key stays); false when there is no such device in use. */
+  async removeDevice(userId: string, deviceId: string, now: number): Promise<boolean> {
     const r = await this.db
-      .deleteFrom('keys_devices')
+      .updateTable('keys_devices')
+      .set({ removed_at: now })
       .where('user_id', '=', userId)
       .where('device_id', '=', deviceId)
+      .where('removed_at', 'is', null)
       .executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async putBackup(userId: string, data: Uint8Array, now: number): Promise<void> {

@@ -4,6 +4,7 @@ import type { keys as pb } from '@mychat/protocol';
 import { errors } from '../../kernel/errors.js';
 import { parseId } from '../../kernel/ids.js';
 import { requireCaller } from '../../rpc/call-context.js';
+import type { DeviceRow } from './keys.repository.js';
 import type { KeysService } from './keys.service.js';
 
 /** KeysService over the wire: every method acts for the authenticated caller. */
@@ -24,14 +25,17 @@ export function keysRpc(keys: KeysService): ServiceImpl<typeof pb.KeysService> {
     async getUserKeys(req, ctx) {
       requireCaller(ctx);
       const r = await keys.userKeys(parseId(req.userId, 'userId'));
+      const wire = (d: DeviceRow) => ({
+        deviceId: d.deviceId,
+        publicKey: d.publicKey,
+        signature: d.signature,
+        createdAt: timestampFromMs(d.createdAt),
+        ...(d.removedAt !== undefined && { removedAt: timestampFromMs(d.removedAt) }),
+      });
       return {
         identityKey: r.identityKey,
-        devices: r.devices.map((d) => ({
-          deviceId: d.deviceId,
-          publicKey: d.publicKey,
-          signature: d.signature,
-          createdAt: timestampFromMs(d.createdAt),
-        })),
+        devices: r.devices.map(wire),
+        removedDevices: r.removed.map(wire),
       };
     },
     async putBackup(req, ctx) {

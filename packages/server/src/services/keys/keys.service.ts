@@ -62,6 +62,12 @@ export class KeysService {
         'the device key is not signed by this account’s identity key',
         { field: 'device.signature' },
       );
+    if (await this.d.repo.wasRemoved(userId, device.deviceId, device.publicKey))
+      throw new AppError(
+        ErrorCode.E2EE_DEVICE_REMOVED,
+        'this device was removed: a removed device stays removed (set it up again as a new device)',
+        { field: 'device' },
+      );
     const row: DeviceRow = {
       deviceId: device.deviceId,
       publicKey: Buffer.from(device.publicKey),
@@ -77,13 +83,22 @@ export class KeysService {
 
   async removeDevice(userId: string, deviceId: string): Promise<void> {
     if (!DEVICE_ID.test(deviceId)) throw errors.invalidArgument('no such device', 'deviceId');
-    if (!(await this.d.repo.removeDevice(userId, deviceId))) throw errors.notFound('no such device');
+    if (!(await this.d.repo.removeDevice(userId, deviceId, this.d.clock.now())))
+      throw errors.notFound('no such device');
   }
 
-  async userKeys(userId: string): Promise<{ identityKey: Uint8Array; devices: DeviceRow[] }> {
+  /** A user's identity key, devices in use and removed devices (kept to open what they sent). */
+  async userKeys(
+    userId: string,
+  ): Promise<{ identityKey: Uint8Array; devices: DeviceRow[]; removed: DeviceRow[] }> {
     const identityKey = await this.d.repo.identity(userId);
-    if (!identityKey) return { identityKey: new Uint8Array(), devices: [] };
-    return { identityKey, devices: await this.d.repo.devices(userId) };
+    if (!identityKey) return { identityKey: new Uint8Array(), devices: [], removed: [] };
+    const all = await this.d.repo.devices(userId);
+    return {
+      identityKey,
+      devices: all.filter((d) => d.removedAt === undefined),
+      removed: all.filter((d) => d.removedAt !== undefined),
+    };
   }
 
   async putBackup(userId: string, data: Uint8Array): Promise<void> {

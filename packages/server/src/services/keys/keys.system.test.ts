@@ -121,6 +121,44 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))('keys and encrypted
     await expectReason(api.getBackup({}, a.h), 'E2EE_NO_BACKUP');
   });
 
+  it('keeps a removed device removed: listed apart, its id and key refused, not counted', async (ctx) => {
+    if (!available) return ctx.skip();
+    const [a, b] = [await newUser(env, 'A'), await newUser(env, 'B')];
+    const id = identity();
+    await api.publishIdentity({ identityKey: id.raw }, a.h);
+    const dev = (i: number, pub = x25519Pub(), deviceId = devId(i)) => ({
+      deviceId,
+      publicKey: pub,
+      signature: id.signDevice(a.id, deviceId, pub),
+    });
+    const [d1, d2, backup] = [dev(1), dev(2), dev(0, x25519Pub(), 'backup')];
+    for (const d of [d1, d2, backup]) await api.registerDevice({ device: d }, a.h);
+    await api.removeDevice({ deviceId: devId(1) }, a.h);
+    await expectReason(api.removeDevice({ deviceId: devId(1) }, a.h), 'NOT_FOUND');
+    const seen = await api.getUserKeys({ userId: a.id }, b.h);
+    expect(seen.devices.map((d) => d.deviceId).sort()).toEqual([devId(2), 'backup']);
+    expect(seen.removedDevices.map((d) => d.deviceId)).toEqual([devId(1)]);
+    const removed = seen.removedDevices[0]!;
+    expect(Buffer.from(removed.publicKey).equals(d1.publicKey)).toBe(true);
+    expect(Number(removed.removedAt?.seconds)).toBeGreaterThan(0);
+    expect(seen.devices.every((d) => d.removedAt === undefined)).toBe(true);
+    // The same id (with a new key) and the same key (under a new id) are refused.
+    await expectReason(api.registerDevice({ device: dev(1) }, a.h), 'E2EE_DEVICE_REMOVED');
+    await expectReason(api.registerDevice({ device: dev(5, d1.publicKey) }, a.h), 'E2EE_DEVICE_REMOVED');
+    // A removed device leaves room (maxDevices 3: device 2, the backup and one more).
+    await api.registerDevice({ device: dev(3) }, a.h);
+    // The backup's id takes a new key after a removal, never the removed key.
+    await api.removeDevice({ deviceId: 'backup' }, a.h);
+    await expectReason(
+      api.registerDevice({ device: dev(0, backup.publicKey, 'backup') }, a.h),
+      'E2EE_DEVICE_REMOVED',
+    );
+    await api.registerDevice({ device: dev(0, x25519Pub(), 'backup') }, a.h);
+    const after = await api.getUserKeys({ userId: a.id }, a.h);
+    expect(after.devices.map((d) => d.deviceId).sort()).toEqual([devId(2), devId(3), 'backup']);
+    expect(after.removedDevices.map((d) => d.deviceId)).toEqual([devId(1)]);
+  });
+
   it('stores one opaque backup per account, bounded in size', async (ctx) => {
     if (!available) return ctx.skip();
     const [a, b] = [await newUser(env, 'A'), await newUser(env, 'B')];

@@ -7,6 +7,8 @@ export interface KeysTables {
     public_key: string;
     signature: string;
     created_at: number;
+    /** Set when the device was removed: kept so that its key is never taken again. */
+    removed_at: number | null;
   };
   keys_backups: { user_id: string; data: string; updated_at: number };
 }

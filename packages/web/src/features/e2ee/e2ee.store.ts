@@ -13,6 +13,8 @@ import { IdbKeyStore } from '../../sdk/e2ee-key-store.js';
 import { useSessionStore } from '../auth/session.store.js';
 
 const PAGE = 50;
+/** The newest messages of a page, opened and shown before the rest of it (about a screenful). */
+const FIRST_SCREEN = 20;
 /** Pictures and voice clips are downloaded and decrypted as they are shown; other files on a tap. */
 const opensAtOnce = (f: ShownMessage['file']) => f?.kind === 'image' || !!f?.mime.startsWith('audio/');
 
@@ -55,7 +57,11 @@ export const useE2eeStore = defineStore('e2ee', () => {
 
   /** Opens one message on this device: what it shows, or undefined when it is not shown. */
   async function shownOf(m: ChatMessage): Promise<ShownMessage | undefined> {
-    if (m.recalled) return { seq: m.seq, senderId: m.senderId, createdAt: m.createdAt, recalled: true };
+    if (m.recalled) {
+      // Its content is gone everywhere: so is what this device kept of it.
+      void e2ee.forgetOpened(m).catch(() => undefined);
+      return { seq: m.seq, senderId: m.senderId, createdAt: m.createdAt, recalled: true };
+    }
     if (m.content.type !== 'encrypted') return undefined;
     raw.set(m.seq, m);
     const base = { seq: m.seq, senderId: m.senderId, createdAt: m.createdAt, recalled: false };
@@ -88,19 +94,27 @@ export const useE2eeStore = defineStore('e2ee', () => {
   }
 
   /**
-   * One page of history (the newest before `beforeSeq`), opened page by page: each message of
-   * the page in parallel, then shown at once.
+   * One page of history (the newest before `beforeSeq`): the peer's keys asked for alongside, the
+   * newest screenful opened and shown first, then the rest of the page. Messages this device
+   * opened before come from its kept bodies (no unwrapping).
    */
   async function loadPage(beforeSeq?: number): Promise<void> {
-    const id = chat.value!.id;
-    const page = await client.messages.history(id, { limit: PAGE, ...(beforeSeq && { beforeSeq }) });
-    const shown = (await Promise.all(page.messages.map(shownOf))).filter((x) => x !== undefined);
-    if (chat.value?.id !== id) return;
+    const c = chat.value!;
+    // Asked for alongside the page (opens that need the keys share this fetch), not waited for.
+    void e2ee.trust(c.peerId).catch(() => undefined);
+    const page = await client.messages.history(c.id, { limit: PAGE, ...(beforeSeq && { beforeSeq }) });
+    const opened = async (list: ChatMessage[]) =>
+      (await Promise.all(list.map(shownOf))).filter((x) => x !== undefined);
+    const first = await opened(page.messages.slice(-FIRST_SCREEN));
+    if (chat.value?.id !== c.id) return;
+    merge(first);
+    const shown = await opened(page.messages.slice(0, -FIRST_SCREEN));
+    if (chat.value?.id !== c.id) return;
     hasMore.value = page.hasMore && page.messages.length > 0;
     merge(shown);
     const last = page.messages.at(-1);
     if (!beforeSeq && last && document.visibilityState === 'visible')
-      void client.messages.markRead(id, last.seq).catch(() => undefined);
+      void client.messages.markRead(c.id, last.seq).catch(() => undefined);
   }
 
   /** Older messages, when scrolled to the top; false when there are none or a page is loading. */
@@ -202,8 +216,12 @@ export const useE2eeStore = defineStore('e2ee', () => {
   const removeDevice = (deviceId: string, passphrase?: string) =>
     e2ee.removeDevice(deviceId, passphrase ? { passphrase } : {});
 
-  /** A new backup, or the same backup keys under a new passphrase. */
-  const createBackup = (passphrase: string) => e2ee.createBackup(passphrase);
+  /**
+   * A new backup, or the same backup keys under a new passphrase: `current` opens the backup
+   * there is; `forgotten` starts one without the old keys.
+   */
+  const createBackup = (passphrase: string, opts: { current?: string; forgotten?: boolean } = {}) =>
+    e2ee.createBackup(passphrase, opts);
 
   const safetyNumber = (peerId: string): Promise<SafetyNumber> => e2ee.safetyNumber(peerId);
 

@@ -14,7 +14,7 @@ import type { Message } from '@bufbuild/protobuf';
 export const file_mychat_keys_v1_keys: GenFile =
   /*@__PURE__*/
   fileDesc(
-    'ChlteWNoYXQva2V5cy92MS9rZXlzLnByb3RvEg5teWNoYXQua2V5cy52MSJ1CglEZXZpY2VLZXkSEQoJZGV2aWNlX2lkGAEgASgJEhIKCnB1YmxpY19rZXkYAiABKAwSEQoJc2lnbmF0dXJlGAMgASgMEi4KCmNyZWF0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIj8KFlB1Ymxpc2hJZGVudGl0eVJlcXVlc3QSFAoMaWRlbnRpdHlfa2V5GAEgASgMEg8KB3JlcGxhY2UYAiABKAgiKwoXUHVibGlzaElkZW50aXR5UmVzcG9uc2USEAoIcmVwbGFjZWQYASABKAgiQgoVUmVnaXN0ZXJEZXZpY2VSZXF1ZXN0EikKBmRldmljZRgBIAEoCzIZLm15Y2hhdC5rZXlzLnYxLkRldmljZUtleSIYChZSZWdpc3RlckRldmljZVJlc3BvbnNlIigKE1JlbW92ZURldmljZVJlcXVlc3QSEQoJZGV2aWNlX2lkGAEgASgJIhYKFFJlbW92ZURldmljZVJlc3BvbnNlIiUKEkdldFVzZXJLZXlzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIlcKE0dldFVzZXJLZXlzUmVzcG9uc2USFAoMaWRlbnRpdHlfa2V5GAEgASgMEioKB2RldmljZXMYAiADKAsyGS5teWNoYXQua2V5cy52MS5EZXZpY2VLZXkiIgoQUHV0QmFja3VwUmVxdWVzdBIOCgZiYWNrdXAYASABKAwiEwoRUHV0QmFja3VwUmVzcG9uc2UiEgoQR2V0QmFja3VwUmVxdWVzdCJTChFHZXRCYWNrdXBSZXNwb25zZRIOCgZiYWNrdXAYASABKAwSLgoKdXBkYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAifQoKU2VhbGVkQm9keRIOCgR0ZXh0GAEgASgJSAASKgoEZmlsZRgCIAEoCzIaLm15Y2hhdC5rZXlzLnYxLlNlYWxlZEZpbGVIABIrCgVpbWFnZRgDIAEoCzIaLm15Y2hhdC5rZXlzLnYxLlNlYWxlZEZpbGVIAEIGCgRib2R5IoMBCgpTZWFsZWRGaWxlEhAKCG1lZGlhX2lkGAEgASgJEgsKA2tleRgCIAEoDBINCgVub25jZRgDIAEoDBIMCgRuYW1lGAQgASgJEgwKBG1pbWUYBSABKAkSDAoEc2l6ZRgGIAEoBBINCgV3aWR0aBgHIAEoBRIOCgZoZWlnaHQYCCABKAUiIwoQUHVyZ2VVc2VyUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIiQKEVB1cmdlVXNlclJlc3BvbnNlEg8KB3JlbW92ZWQYASABKA0yqQQKC0tleXNTZXJ2aWNlEmIKD1B1Ymxpc2hJZGVudGl0eRImLm15Y2hhdC5rZXlzLnYxLlB1Ymxpc2hJZGVudGl0eVJlcXVlc3QaJy5teWNoYXQua2V5cy52MS5QdWJsaXNoSWRlbnRpdHlSZXNwb25zZRJfCg5SZWdpc3RlckRldmljZRIlLm15Y2hhdC5rZXlzLnYxLlJlZ2lzdGVyRGV2aWNlUmVxdWVzdBomLm15Y2hhdC5rZXlzLnYxLlJlZ2lzdGVyRGV2aWNlUmVzcG9uc2USWQoMUmVtb3ZlRGV2aWNlEiMubXljaGF0LmtleXMudjEuUmVtb3ZlRGV2aWNlUmVxdWVzdBokLm15Y2hhdC5rZXlzLnYxLlJlbW92ZURldmljZVJlc3BvbnNlElYKC0dldFVzZXJLZXlzEiIubXljaGF0LmtleXMudjEuR2V0VXNlcktleXNSZXF1ZXN0GiMubXljaGF0LmtleXMudjEuR2V0VXNlcktleXNSZXNwb25zZRJQCglQdXRCYWNrdXASIC5teWNoYXQua2V5cy52MS5QdXRCYWNrdXBSZXF1ZXN0GiEubXljaGF0LmtleXMudjEuUHV0QmFja3VwUmVzcG9uc2USUAoJR2V0QmFja3VwEiAubXljaGF0LmtleXMudjEuR2V0QmFja3VwUmVxdWVzdBohLm15Y2hhdC5rZXlzLnYxLkdldEJhY2t1cFJlc3BvbnNlMmcKE0tleXNJbnRlcm5hbFNlcnZpY2USUAoJUHVyZ2VVc2VyEiAubXljaGF0LmtleXMudjEuUHVyZ2VVc2VyUmVxdWVzdBohLm15Y2hhdC5rZXlzLnYxLlB1cmdlVXNlclJlc3BvbnNlYgZwcm90bzM',
+    'ChlteWNoYXQva2V5cy92MS9rZXlzLnByb3RvEg5teWNoYXQua2V5cy52MSKlAQoJRGV2aWNlS2V5EhEKCWRldmljZV9pZBgBIAEoCRISCgpwdWJsaWNfa2V5GAIgASgMEhEKCXNpZ25hdHVyZRgDIAEoDBIuCgpjcmVhdGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpyZW1vdmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI/ChZQdWJsaXNoSWRlbnRpdHlSZXF1ZXN0EhQKDGlkZW50aXR5X2tleRgBIAEoDBIPCgdyZXBsYWNlGAIgASgIIisKF1B1Ymxpc2hJZGVudGl0eVJlc3BvbnNlEhAKCHJlcGxhY2VkGAEgASgIIkIKFVJlZ2lzdGVyRGV2aWNlUmVxdWVzdBIpCgZkZXZpY2UYASABKAsyGS5teWNoYXQua2V5cy52MS5EZXZpY2VLZXkiGAoWUmVnaXN0ZXJEZXZpY2VSZXNwb25zZSIoChNSZW1vdmVEZXZpY2VSZXF1ZXN0EhEKCWRldmljZV9pZBgBIAEoCSIWChRSZW1vdmVEZXZpY2VSZXNwb25zZSIlChJHZXRVc2VyS2V5c1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSKLAQoTR2V0VXNlcktleXNSZXNwb25zZRIUCgxpZGVudGl0eV9rZXkYASABKAwSKgoHZGV2aWNlcxgCIAMoCzIZLm15Y2hhdC5rZXlzLnYxLkRldmljZUtleRIyCg9yZW1vdmVkX2RldmljZXMYAyADKAsyGS5teWNoYXQua2V5cy52MS5EZXZpY2VLZXkiIgoQUHV0QmFja3VwUmVxdWVzdBIOCgZiYWNrdXAYASABKAwiEwoRUHV0QmFja3VwUmVzcG9uc2UiEgoQR2V0QmFja3VwUmVxdWVzdCJTChFHZXRCYWNrdXBSZXNwb25zZRIOCgZiYWNrdXAYASABKAwSLgoKdXBkYXRlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAifQoKU2VhbGVkQm9keRIOCgR0ZXh0GAEgASgJSAASKgoEZmlsZRgCIAEoCzIaLm15Y2hhdC5rZXlzLnYxLlNlYWxlZEZpbGVIABIrCgVpbWFnZRgDIAEoCzIaLm15Y2hhdC5rZXlzLnYxLlNlYWxlZEZpbGVIAEIGCgRib2R5IoMBCgpTZWFsZWRGaWxlEhAKCG1lZGlhX2lkGAEgASgJEgsKA2tleRgCIAEoDBINCgVub25jZRgDIAEoDBIMCgRuYW1lGAQgASgJEgwKBG1pbWUYBSABKAkSDAoEc2l6ZRgGIAEoBBINCgV3aWR0aBgHIAEoBRIOCgZoZWlnaHQYCCABKAUiIwoQUHVyZ2VVc2VyUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIiQKEVB1cmdlVXNlclJlc3BvbnNlEg8KB3JlbW92ZWQYASABKA0yqQQKC0tleXNTZXJ2aWNlEmIKD1B1Ymxpc2hJZGVudGl0eRImLm15Y2hhdC5rZXlzLnYxLlB1Ymxpc2hJZGVudGl0eVJlcXVlc3QaJy5teWNoYXQua2V5cy52MS5QdWJsaXNoSWRlbnRpdHlSZXNwb25zZRJfCg5SZWdpc3RlckRldmljZRIlLm15Y2hhdC5rZXlzLnYxLlJlZ2lzdGVyRGV2aWNlUmVxdWVzdBomLm15Y2hhdC5rZXlzLnYxLlJlZ2lzdGVyRGV2aWNlUmVzcG9uc2USWQoMUmVtb3ZlRGV2aWNlEiMubXljaGF0LmtleXMudjEuUmVtb3ZlRGV2aWNlUmVxdWVzdBokLm15Y2hhdC5rZXlzLnYxLlJlbW92ZURldmljZVJlc3BvbnNlElYKC0dldFVzZXJLZXlzEiIubXljaGF0LmtleXMudjEuR2V0VXNlcktleXNSZXF1ZXN0GiMubXljaGF0LmtleXMudjEuR2V0VXNlcktleXNSZXNwb25zZRJQCglQdXRCYWNrdXASIC5teWNoYXQua2V5cy52MS5QdXRCYWNrdXBSZXF1ZXN0GiEubXljaGF0LmtleXMudjEuUHV0QmFja3VwUmVzcG9uc2USUAoJR2V0QmFja3VwEiAubXljaGF0LmtleXMudjEuR2V0QmFja3VwUmVxdWVzdBohLm15Y2hhdC5rZXlzLnYxLkdldEJhY2t1cFJlc3BvbnNlMmcKE0tleXNJbnRlcm5hbFNlcnZpY2USUAoJUHVyZ2VVc2VyEiAubXljaGF0LmtleXMudjEuUHVyZ2VVc2VyUmVxdWVzdBohLm15Y2hhdC5rZXlzLnYxLlB1cmdlVXNlclJlc3BvbnNlYgZwcm90bzM',
     [file_google_protobuf_timestamp],
   );
 
@@ -47,6 +47,14 @@ export type DeviceKey = Message<'mychat.keys.v1.DeviceKey'> & {
    * @generated from field: google.protobuf.Timestamp created_at = 4;
    */
   createdAt?: Timestamp | undefined;
+
+  /**
+   * Set only in GetUserKeysResponse.removed_devices: when the device was removed. Clients never
+   * wrap for such a device and open only what it sent before this time.
+   *
+   * @generated from field: google.protobuf.Timestamp removed_at = 5;
+   */
+  removedAt?: Timestamp | undefined;
 };
 
 /**
@@ -188,9 +196,19 @@ export type GetUserKeysResponse = Message<'mychat.keys.v1.GetUserKeysResponse'> 
   identityKey: Uint8Array;
 
   /**
+   * The devices to wrap for (never a removed one).
+   *
    * @generated from field: repeated mychat.keys.v1.DeviceKey devices = 2;
    */
   devices: DeviceKey[];
+
+  /**
+   * Removed devices (removed_at set), still signed by the identity key: to open what they sent
+   * before their removal. Wrapping for one of them is a client bug.
+   *
+   * @generated from field: repeated mychat.keys.v1.DeviceKey removed_devices = 3;
+   */
+  removedDevices: DeviceKey[];
 };
 
 /**
@@ -434,7 +452,9 @@ export const KeysService: GenService<{
   /**
    * Adds (or replaces the key of) one of the caller's devices: an X25519 key signed by the
    * identity key. E2EE_NO_IDENTITY before PublishIdentity; E2EE_BAD_SIGNATURE for a signature
-   * that does not verify; E2EE_TOO_MANY_DEVICES past keys.maxDevices.
+   * that does not verify; E2EE_TOO_MANY_DEVICES past keys.maxDevices; E2EE_DEVICE_REMOVED for
+   * the id or the public key of a device the account removed (the backup key's id excepted:
+   * a new backup key replaces the old one under "backup").
    *
    * @generated from rpc mychat.keys.v1.KeysService.RegisterDevice
    */
@@ -445,7 +465,9 @@ export const KeysService: GenService<{
   };
   /**
    * Removes one of the caller's devices (or the backup key, device_id "backup"): senders stop
-   * wrapping new messages for it.
+   * wrapping new messages for it. The device's public key is kept, marked removed (listed in
+   * GetUserKeysResponse.removed_devices), so that what it sent before still opens and its key
+   * cannot be registered again. Removing a removed device is NOT_FOUND.
    *
    * @generated from rpc mychat.keys.v1.KeysService.RemoveDevice
    */
