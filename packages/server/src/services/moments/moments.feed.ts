@@ -2,8 +2,9 @@ import { moments as pb } from '@mychat/protocol';
 import type { Clock } from '../../kernel/clock.js';
 import { errors } from '../../kernel/errors.js';
 import type { Circles } from './moments.circles.js';
-import type { Actor, Contacts } from './moments.peers.js';
+import type { Actor } from './moments.peers.js';
 import type { PostHead, PostPart, PostParts } from './moments.post-parts.js';
+import type { Profiles } from './moments.profiles.js';
 import type { MomentsStore, PostRow } from './moments.repository.js';
 import { momentMsg, personMsg } from './moments.views.js';
 import {
@@ -29,9 +30,9 @@ export interface Seen {
 
 export interface FeedDeps {
   store: MomentsStore;
-  contacts: Contacts;
   circles: Circles;
   parts: PostParts;
+  profiles: Profiles;
   clock: Clock;
 }
 
@@ -143,7 +144,7 @@ export class Feed {
       }
       return { s, likes, comments };
     });
-    const people = await this.d.contacts.people(actor.userId, named, actor.requestId);
+    const people = await this.d.profiles.of(actor, named);
     return {
       moments: shown.map(({ s, likes, comments }) =>
         momentMsg(s.post, { viewerId: actor.userId, access: s.access, list: s.list, likes, comments }),

@@ -20,6 +20,7 @@ import { momentsMigrations } from './moments.migrations.js';
 import { Notices } from './moments.notices.js';
 import { Contacts, MomentMedia, MomentPush } from './moments.peers.js';
 import { PostParts } from './moments.post-parts.js';
+import { Profiles } from './moments.profiles.js';
 import { MomentsStore } from './moments.repository.js';
 import { momentsRpc } from './moments.rpc.js';
 import { MomentsService } from './moments.service.js';
@@ -57,7 +58,13 @@ export async function initMoments(d: MomentsModuleDeps): Promise<ServiceInstance
     maxEntries: d.config.circleCacheSize,
   });
   const parts = new PostParts({ store, listed: LISTED, maxEntries: d.config.postCacheSize });
-  const feed = new Feed({ store, contacts, circles, parts, clock: d.clock });
+  const profiles = new Profiles({
+    contacts,
+    kv: d.kv,
+    clock: d.clock,
+    maxEntries: d.config.profileCacheSize,
+  });
+  const feed = new Feed({ store, circles, parts, profiles, clock: d.clock });
   const notices = new Notices({ store, feed, contacts, push, clock: d.clock, logger: d.logger });
   const posts = new MomentsService({
     store,
