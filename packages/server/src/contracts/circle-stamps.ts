@@ -8,11 +8,13 @@ import type { Kv } from '../adapters/kv/kv.js';
  * current with one kv read. The bus is at-most-once, so a cache must not rely on it; a stamp
  * is written before the changing call returns, and a read after it sees the new value.
  *
- * `graph`: written by contacts when a friendship or block relation of the user changes.
+ * `graph`: written by contacts when a friendship or block relation of the user changes, or a
+ * remark the user gives someone (how the user sees that person).
  * `filters`: written by moments when who hides their posts from the user, or whom the user
  * muted, changes.
+ * `profile`: written by auth when the user's nickname or avatar changes, or the account goes.
  */
-export type StampKind = 'graph' | 'filters';
+export type StampKind = 'graph' | 'filters' | 'profile';
 
 const key = (kind: StampKind, userId: string) => `circle:${kind}:${userId}`;
 
@@ -37,4 +39,9 @@ export async function touchCircles(kv: Kv, kind: StampKind, userIds: Iterable<st
 /** The current stamp of one person's circle. */
 export async function circleStamp(kv: Kv, kind: StampKind, userId: string): Promise<string> {
   return (await kv.get(key(kind, userId))) ?? NO_STAMP;
+}
+
+/** The current stamps of several people (asked at once: one round trip on a pipelined kv). */
+export async function circleStamps(kv: Kv, kind: StampKind, userIds: readonly string[]): Promise<string[]> {
+  return Promise.all(userIds.map((id) => circleStamp(kv, kind, id)));
 }

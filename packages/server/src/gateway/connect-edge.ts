@@ -11,12 +11,7 @@ import {
   type HandlerContext,
   type Interceptor,
 } from '@connectrpc/connect';
-import {
-  compressionBrotli,
-  compressionGzip,
-  universalRequestFromNodeRequest,
-  universalResponseToNodeResponse,
-} from '@connectrpc/connect-node';
+import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from '@connectrpc/connect-node';
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
 import { AppError, ErrorCode, errors, toConnectError } from '../kernel/errors.js';
@@ -25,6 +20,7 @@ import { callHeaders, type Caller } from '../rpc/call-context.js';
 import type { AccessTokens } from '../adapters/tokens/access-tokens.js';
 import type { SessionRevocations } from '../contracts/sessions.js';
 import { forClient, withEdgeErrors, type Reached } from './connect-edge-errors.js';
+import { EDGE_COMPRESSION } from './edge-compression.js';
 import type { PublicService } from './public-api.js';
 import type { ReadBudget } from './read-budget.js';
 
@@ -126,7 +122,7 @@ export function connectEdge(
   const router = createConnectRouter({
     // Enforced (with a stable code) by withEdgeErrors; kept here for compressed bodies.
     readMaxBytes: o.maxBodyBytes,
-    acceptCompression: [compressionGzip, compressionBrotli],
+    acceptCompression: EDGE_COMPRESSION,
   });
   for (const { service, client } of o.services)
     router.service(service, proxy(service, client) as never, { interceptors: [auth] });

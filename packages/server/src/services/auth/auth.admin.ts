@@ -22,6 +22,8 @@ export interface AuthAdminDeps {
   hasher: PasswordHasher;
   clock: Clock;
   logger: Logger;
+  /** Tells caches of profiles that an account is gone. */
+  profileChanged(userIds: string[]): Promise<void>;
 }
 
 /**
@@ -98,6 +100,7 @@ export class AuthAdmin {
     await this.user(userId);
     await this.endAll(userId, 'account-deleted');
     await this.d.flags.deleteAccount(userId);
+    await this.d.profileChanged([userId]);
     this.d.logger.info({ user_id: userId }, 'account deleted by an operator');
   }
 

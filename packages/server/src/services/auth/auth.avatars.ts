@@ -16,6 +16,8 @@ export class ProfilePictures {
     private readonly repo: AuthRepository,
     private readonly media: Pick<Client<typeof mediaPb.MediaInternalService>, 'holdAvatar'>,
     private readonly clock: Clock,
+    /** Tells caches of profiles that the person's picture changed. */
+    private readonly profileChanged: (userIds: string[]) => Promise<void>,
   ) {}
 
   async set(userId: string, mediaId: string): Promise<UserRow> {
@@ -24,7 +26,10 @@ export class ProfilePictures {
     const previous = heldAvatarId(userId, user.avatarUrl);
     if (mediaId) await this.media.holdAvatar({ holderId: userId, uploaderId: userId, mediaId });
     const url = mediaId ? avatarPath(userId, mediaId) : '';
-    if (url !== user.avatarUrl) await this.repo.updateProfile(userId, { avatarUrl: url }, this.clock.now());
+    if (url !== user.avatarUrl) {
+      await this.repo.updateProfile(userId, { avatarUrl: url }, this.clock.now());
+      await this.profileChanged([userId]);
+    }
     await this.release(userId, previous, mediaId);
     return (await this.repo.findUser(userId))!;
   }

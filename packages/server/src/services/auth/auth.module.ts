@@ -2,6 +2,7 @@ import { hkdfSync } from 'node:crypto';
 import { auth } from '@mychat/protocol';
 import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
+import { touchCircles } from '../../contracts/circle-stamps.js';
 import type { Mailer } from '../../adapters/mail/mail.js';
 import type { SmsSender } from '../../adapters/sms/sms.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
@@ -65,8 +66,10 @@ export async function initAuth(d: AuthModuleDeps): Promise<ServiceInstance<AuthS
     concurrency: c.hashConcurrency,
     maxQueue: c.hashQueueMax,
   });
+  const profileChanged = (ids: string[]) => touchCircles(d.kv, 'profile', ids);
   const service = new AuthService({
     repo,
+    profileChanged,
     flags,
     codes: new VerificationCodes(
       d.kv,
@@ -102,12 +105,15 @@ export async function initAuth(d: AuthModuleDeps): Promise<ServiceInstance<AuthS
   return {
     value: service,
     rpc: [
-      serves(auth.AuthService, authRpc(service, new ProfilePictures(repo, d.peers.media.internal, d.clock))),
+      serves(
+        auth.AuthService,
+        authRpc(service, new ProfilePictures(repo, d.peers.media.internal, d.clock, profileChanged)),
+      ),
       serves(auth.UserDirectoryService, {
         ...userDirectoryRpc(repo, () => d.clock.now()),
         ...authAdminRpc(
           repo,
-          new AuthAdmin({ repo, flags, service, hasher, clock: d.clock, logger: d.logger }),
+          new AuthAdmin({ repo, flags, service, hasher, clock: d.clock, logger: d.logger, profileChanged }),
         ),
       }),
     ],

@@ -49,6 +49,8 @@ export interface AuthServiceDeps {
   loginsInFlightPerIp: InFlightLimit;
   /** The console's flags: a disabled account may not log in or refresh. */
   flags: AccountFlagsRepository;
+  /** Tells caches of profiles (moments keeps them) that these people's profiles changed. */
+  profileChanged(userIds: string[]): Promise<void>;
 }
 
 /** What a successful register, login or refresh returns. */
@@ -258,6 +260,7 @@ export class AuthService {
   ): Promise<UserRow> {
     await this.requireUser(caller.userId);
     await this.d.repo.updateProfile(caller.userId, patch, this.d.clock.now());
+    await this.d.profileChanged([caller.userId]);
     return this.requireUser(caller.userId);
   }
 

@@ -37,7 +37,7 @@ export interface ContactsServiceDeps {
   exactSearches: WindowLimit;
   /** Presence as the gateways record it (friends may see each other's). */
   presence(userIds: string[]): Promise<{ userId: string; online: boolean; lastSeenMs: number }[]>;
-  /** Marks people's friendships or blocks as changed (after the commit), for caches elsewhere. */
+  /** Marks people's friendships, blocks or remarks as changed (after the commit), for caches elsewhere. */
   graphChanged(userIds: string[]): Promise<void>;
 }
 
@@ -186,6 +186,8 @@ export class ContactsService {
 
   async setRemark(actor: Actor, friendId: string, remark: string): Promise<void> {
     if (!(await this.d.repo.setRemark(actor.userId, friendId, remark))) throw notFriends();
+    // How the actor sees the friend changed: caches of what they see (moments) read again.
+    await this.d.graphChanged([actor.userId]);
   }
 
   /** Ends the friendship for both sides; neither can send in the 1:1 chat afterwards. */

@@ -20,6 +20,16 @@ export const momentsConfigSchema = cfg.group({
    * reads; a copy is checked against the change stamps in the kv on every read.
    */
   circleCacheSize: cfg.int(50_000, 0, 10_000_000),
+  /**
+   * Posts whose likes, comments and audience list each moments process keeps between reads;
+   * a copy is used only while the post's version (read with it) is unchanged.
+   */
+  postCacheSize: cfg.int(20_000, 0, 10_000_000),
+  /**
+   * (Viewer, person) profiles each moments process keeps between reads; a copy is checked
+   * against the person's profile stamp and the viewer's graph stamp in the kv on every read.
+   */
+  profileCacheSize: cfg.int(100_000, 0, 10_000_000),
   /** Posts one person may publish per hour (then RATE_LIMITED). */
   postsPerHour: cfg.int(30, 1, 100_000),
   /** Comments and replies one person may write per hour. */

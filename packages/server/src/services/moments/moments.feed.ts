@@ -2,9 +2,10 @@ import { moments as pb } from '@mychat/protocol';
 import type { Clock } from '../../kernel/clock.js';
 import { errors } from '../../kernel/errors.js';
 import type { Circles } from './moments.circles.js';
-import type { Actor, Contacts } from './moments.peers.js';
+import type { Actor } from './moments.peers.js';
+import type { PostHead, PostPart, PostParts } from './moments.post-parts.js';
+import type { Profiles } from './moments.profiles.js';
 import type { MomentsStore, PostRow } from './moments.repository.js';
-import type { CommentRow, LikeRow } from './moments.social.repository.js';
 import { momentMsg, personMsg } from './moments.views.js';
 import {
   accessTo,
@@ -23,16 +24,20 @@ export interface Seen {
   access: Access;
   /** The post's only/except list (read for the author's own view and the audience rule). */
   list: ReadonlySet<string> | undefined;
+  /** The post with all its likes and comments, before the viewer's rule picks those they see. */
+  part: PostPart;
 }
 
 export interface FeedDeps {
   store: MomentsStore;
-  contacts: Contacts;
   circles: Circles;
+  parts: PostParts;
+  profiles: Profiles;
   clock: Clock;
 }
 
-const LISTED = [pb.Audience.ONLY, pb.Audience.EXCEPT];
+/** Audiences whose list of people is stored. */
+export const LISTED = [pb.Audience.ONLY, pb.Audience.EXCEPT];
 const notFound = () => errors.notFound('no such moment');
 
 /**
@@ -54,11 +59,32 @@ export class Feed {
     return new Map(ids.map((id) => [id, rulesOf(stored.get(id))]));
   }
 
+  /** The posts with their lists, likes and comments, by id. */
+  parts(posts: readonly PostRow[]): Promise<Map<string, PostPart>> {
+    return this.d.parts.of(posts);
+  }
+
+  /** The posts timeline pointers name, at the versions read with them (gone ones left out). */
+  partsOfHeads(heads: readonly PostHead[]): Promise<Map<string, PostPart>> {
+    return this.d.parts.ofHeads(heads);
+  }
+
   /** How the viewer may see each post (in the order given). */
   async judge(posts: readonly PostRow[], circle: Circle, now: number): Promise<Seen[]> {
     if (posts.length === 0) return [];
+    const parts = await this.parts(posts);
+    return this.judgeParts(
+      posts.map((p) => parts.get(p.id)!),
+      circle,
+      now,
+    );
+  }
+
+  /** {@link judge} of posts read with their lists, likes and comments. */
+  async judgeParts(parts: readonly PostPart[], circle: Circle, now: number): Promise<Seen[]> {
+    if (parts.length === 0) return [];
+    const posts = parts.map((p) => p.post);
     const rules = await this.rules(posts.map((p) => p.authorId));
-    const lists = await this.d.store.posts.audiences(posts, LISTED);
     // Strangers see only the newest posts an author shares with all friends: which ones they
     // are is looked up per author, and only for authors who are neither the viewer nor a friend.
     const strangerIds = new Map<string, Set<string>>();
@@ -66,10 +92,11 @@ export class Feed {
       if (author === circle.viewerId || circle.friends.has(author)) continue;
       strangerIds.set(author, await this.strangerView(author, rules.get(author)!, now));
     }
-    return posts.map((post) => {
-      const list = lists.get(post.id);
+    return parts.map((part) => {
+      const { post, list } = part;
       const r = rules.get(post.authorId)!;
-      return { post, list, access: accessTo(post, list, circle, r, now, strangerIds.get(post.authorId)) };
+      const access = accessTo(post, list, circle, r, now, strangerIds.get(post.authorId));
+      return { post, list, part, access };
     });
   }
 
@@ -106,36 +133,21 @@ export class Feed {
     seen: readonly Seen[],
   ): Promise<{ moments: pb.Moment[]; users: pb.MomentUser[] }> {
     const visible = seen.filter((s) => s.access !== 'none');
-    const ids = visible.map((s) => s.post.id);
-    const [likes, comments] = await Promise.all([
-      this.d.store.social.likesOf(ids),
-      this.d.store.social.commentsOf(ids),
-    ]);
-    const byPost = new Map(visible.map((s) => [s.post.id, s.post]));
-    const likesOf = new Map<string, LikeRow[]>();
-    const commentsOf = new Map<string, CommentRow[]>();
     const named = new Set<string>(visible.map((s) => s.post.authorId));
-    for (const l of likes) {
-      if (!interactionVisible(l.userId, byPost.get(l.momentId)!, circle)) continue;
-      push(likesOf, l.momentId, l);
-      named.add(l.userId);
-    }
-    for (const c of comments) {
-      if (!interactionVisible(c.authorId, byPost.get(c.momentId)!, circle)) continue;
-      push(commentsOf, c.momentId, c);
-      named.add(c.authorId);
-      if (c.replyToUserId) named.add(c.replyToUserId);
-    }
-    const people = await this.d.contacts.people(actor.userId, named, actor.requestId);
+    const shown = visible.map((s) => {
+      const likes = s.part.likes.filter((l) => interactionVisible(l.userId, s.post, circle));
+      const comments = s.part.comments.filter((c) => interactionVisible(c.authorId, s.post, circle));
+      for (const l of likes) named.add(l.userId);
+      for (const c of comments) {
+        named.add(c.authorId);
+        if (c.replyToUserId) named.add(c.replyToUserId);
+      }
+      return { s, likes, comments };
+    });
+    const people = await this.d.profiles.of(actor, named);
     return {
-      moments: visible.map((s) =>
-        momentMsg(s.post, {
-          viewerId: actor.userId,
-          access: s.access,
-          list: s.list,
-          likes: likesOf.get(s.post.id) ?? [],
-          comments: commentsOf.get(s.post.id) ?? [],
-        }),
+      moments: shown.map(({ s, likes, comments }) =>
+        momentMsg(s.post, { viewerId: actor.userId, access: s.access, list: s.list, likes, comments }),
       ),
       users: [...people.values()].map(personMsg),
     };
@@ -172,10 +184,4 @@ export async function fillPage<R>(
     if (rows.length < want) return { seen, nextCursor: '' };
   }
   return { seen, nextCursor: before };
-}
-
-function push<T>(m: Map<string, T[]>, k: string, v: T): void {
-  const list = m.get(k);
-  if (list) list.push(v);
-  else m.set(k, [v]);
 }

@@ -38,6 +38,7 @@ export class Interactions {
       if (!(await tx.social.like(like)))
         throw new AppError(ErrorCode.MOMENT_ALREADY_LIKED, 'you already like this moment');
       await tx.social.addNotices(notice);
+      await tx.posts.bump(post.id);
     });
     for (const n of notice) await this.d.notices.pushed(n, post, undefined, actor.requestId);
     return likeMsg(like);
@@ -47,8 +48,9 @@ export class Interactions {
   async unlike(actor: Actor, momentId: string): Promise<void> {
     await this.d.feed.seen(actor, momentId);
     await this.d.store.transaction(async (tx) => {
-      if (await tx.social.unlike(momentId, actor.userId))
-        await tx.social.deleteNotices(momentId, actor.userId, pb.NoticeKind.LIKE);
+      if (!(await tx.social.unlike(momentId, actor.userId))) return;
+      await tx.social.deleteNotices(momentId, actor.userId, pb.NoticeKind.LIKE);
+      await tx.posts.bump(momentId);
     });
   }
 
@@ -95,6 +97,7 @@ export class Interactions {
         );
       await tx.social.addComment(c);
       await tx.social.addNotices(notices);
+      await tx.posts.bump(post.id);
     });
     for (const n of notices) await this.d.notices.pushed(n, post, c, actor.requestId);
     const people = await this.d.contacts.people(
@@ -112,7 +115,10 @@ export class Interactions {
     const post = c && (await store.posts.get(c.momentId));
     if (!c || !post || (c.authorId !== actor.userId && post.authorId !== actor.userId))
       throw errors.notFound('no such comment');
-    await store.transaction((tx) => tx.social.deleteComment(c));
+    await store.transaction(async (tx) => {
+      await tx.social.deleteComment(c);
+      await tx.posts.bump(c.momentId);
+    });
   }
 
   /** A post the caller may like and comment on: theirs, or a friend's they may see. */

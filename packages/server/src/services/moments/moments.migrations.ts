@@ -182,4 +182,16 @@ export const momentsMigrations: Record<string, Migration> = {
       await db.schema.alterTable('moments_posts').dropColumn('audience_tags').execute();
     },
   },
+  '0003_post_version': {
+    async up(db: Kysely<unknown>) {
+      // Tells a reader whether its cached copy of a post's likes and comments is current.
+      await db.schema
+        .alterTable('moments_posts')
+        .addColumn('version', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('moments_posts').dropColumn('version').execute();
+    },
+  },
 };

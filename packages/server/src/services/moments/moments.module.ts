@@ -13,12 +13,14 @@ import type { Peers } from '../../wiring/peers.js';
 import type { MomentsConfig } from './moments.config.js';
 import { Circles } from './moments.circles.js';
 import { MomentsFanout } from './moments.fanout.js';
-import { Feed } from './moments.feed.js';
+import { Feed, LISTED } from './moments.feed.js';
 import { momentsInternalRpc } from './moments.index-feed.js';
 import { Interactions } from './moments.interactions.js';
 import { momentsMigrations } from './moments.migrations.js';
 import { Notices } from './moments.notices.js';
 import { Contacts, MomentMedia, MomentPush } from './moments.peers.js';
+import { PostParts } from './moments.post-parts.js';
+import { Profiles } from './moments.profiles.js';
 import { MomentsStore } from './moments.repository.js';
 import { momentsRpc } from './moments.rpc.js';
 import { MomentsService } from './moments.service.js';
@@ -55,7 +57,14 @@ export async function initMoments(d: MomentsModuleDeps): Promise<ServiceInstance
     clock: d.clock,
     maxEntries: d.config.circleCacheSize,
   });
-  const feed = new Feed({ store, contacts, circles, clock: d.clock });
+  const parts = new PostParts({ store, listed: LISTED, maxEntries: d.config.postCacheSize });
+  const profiles = new Profiles({
+    contacts,
+    kv: d.kv,
+    clock: d.clock,
+    maxEntries: d.config.profileCacheSize,
+  });
+  const feed = new Feed({ store, circles, parts, profiles, clock: d.clock });
   const notices = new Notices({ store, feed, contacts, push, clock: d.clock, logger: d.logger });
   const posts = new MomentsService({
     store,

@@ -31,12 +31,19 @@ export interface PostRow {
   tags: string[];
   mentions: string[];
   createdAt: number;
+  /** moments_posts.version: changes with every like, unlike, comment and comment deletion. */
+  version: number;
 }
 
 export interface TimelineRow {
   viewerId: string;
   momentId: string;
   authorId: string;
+}
+
+/** A timeline pointer with the version of its post (null when the post is gone). */
+export interface PointerHead extends TimelineRow {
+  version: number | null;
 }
 
 export interface OutboxJob {
@@ -58,6 +65,7 @@ const toPost = (r: MomentsTables['moments_posts']): PostRow => ({
   tags: r.audience_tags ? r.audience_tags.split(',') : [],
   mentions: r.mentions ? r.mentions.split(',') : [],
   createdAt: asNum(r.created_at),
+  version: asNum(r.version),
 });
 
 /**
@@ -130,6 +138,7 @@ export class PostsRepository {
         audience_tags: p.tags.join(','),
         mentions: p.mentions.join(','),
         created_at: p.createdAt,
+        version: p.version,
       })
       .execute();
     for (const part of chunks(list))
@@ -153,6 +162,15 @@ export class PostsRepository {
           created_at: p.createdAt,
         })
         .execute();
+  }
+
+  /** Marks a post's likes or comments as changed (in the transaction that changes them). */
+  async bump(id: string): Promise<void> {
+    await this.db
+      .updateTable('moments_posts')
+      .set((eb) => ({ version: eb('version', '+', 1) }))
+      .where('id', '=', id)
+      .execute();
   }
 
   async byClientId(authorId: string, clientId: string): Promise<PostRow | undefined> {
@@ -270,6 +288,23 @@ export class PostsRepository {
     if (before) q = q.where('moment_id', '<', before);
     const rows = await q.orderBy('moment_id', 'desc').limit(limit).execute();
     return rows.map((r) => ({ viewerId, momentId: asId(r.moment_id), authorId: asId(r.author_id) }));
+  }
+
+  /** {@link timeline} with each post's version, in one statement (null: the post is gone). */
+  async heads(viewerId: string, before: string, limit: number): Promise<PointerHead[]> {
+    let q = this.db
+      .selectFrom('moments_timeline as t')
+      .leftJoin('moments_posts as p', 'p.id', 't.moment_id')
+      .select(['t.moment_id', 't.author_id', 'p.version'])
+      .where('t.viewer_id', '=', viewerId);
+    if (before) q = q.where('t.moment_id', '<', before);
+    const rows = await q.orderBy('t.moment_id', 'desc').limit(limit).execute();
+    return rows.map((r) => ({
+      viewerId,
+      momentId: asId(r.moment_id),
+      authorId: asId(r.author_id),
+      version: r.version === null || r.version === undefined ? null : asNum(r.version),
+    }));
   }
 
   /** Adds pointers; those already there are kept. */

@@ -80,6 +80,7 @@ export class MomentsService {
       tags: input.tags,
       mentions: input.mentions,
       createdAt: now,
+      version: 0,
     };
     const list = new Set(listed);
     for (const m of input.mentions)
@@ -213,9 +214,7 @@ export class MomentsService {
   }
 
   private async ownView(actor: Actor, post: PostRow): Promise<pb.Moment> {
-    const list = (await this.d.store.posts.audiences([post], [pb.Audience.ONLY, pb.Audience.EXCEPT])).get(
-      post.id,
-    );
+    const part = (await this.d.feed.parts([post])).get(post.id)!;
     const circle = {
       viewerId: actor.userId,
       friends: new Map(),
@@ -223,7 +222,7 @@ export class MomentsService {
       hiddenBy: new Set<string>(),
       muted: new Set<string>(),
     };
-    const r = await this.d.feed.present(actor, circle, [{ post, access: 'own', list }]);
+    const r = await this.d.feed.present(actor, circle, [{ post, access: 'own', list: part.list, part }]);
     if (!r.moments[0]) throw new AppError(ErrorCode.INTERNAL, 'the moment vanished');
     return r.moments[0];
   }

@@ -16,6 +16,11 @@ export interface MomentsTables {
     /** The author's friend tags the only/except list was made from, comma-separated. */
     audience_tags: string;
     created_at: number;
+    /**
+     * Bumped in the transaction of every like, unlike, comment and comment deletion: a copy of
+     * the post with its likes and comments read at this version or later is current for it.
+     */
+    version: number;
   };
   moments_audience: { moment_id: string; user_id: string };
   moments_timeline: { viewer_id: string; moment_id: string; author_id: string };

@@ -55,15 +55,15 @@ export class Timeline {
     const { seen, nextCursor } = await fillPage(
       cursor,
       limit,
-      (before, n) => store.posts.timeline(me, before, n),
+      (before, n) => store.posts.heads(me, before, n),
       (r) => r.momentId,
       async (rows) => {
         const shown = rows.filter((r) => this.followed(r, circle));
-        const posts = await store.posts.many(shown.map((r) => r.momentId));
-        const gone = shown.filter((r) => !posts.has(r.momentId)).map((r) => r.momentId);
+        const parts = await feed.partsOfHeads(shown);
+        const gone = shown.filter((r) => !parts.has(r.momentId)).map((r) => r.momentId);
         if (gone.length) await store.posts.dropPointers(me, gone);
         const judged = new Map(
-          (await feed.judge([...posts.values()], circle, now)).map((s) => [s.post.id, s] as const),
+          (await feed.judgeParts([...parts.values()], circle, now)).map((s) => [s.post.id, s] as const),
         );
         // A friend's post seen through the feed: never as a stranger.
         return rows.map((r) => {

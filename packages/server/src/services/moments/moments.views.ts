@@ -6,7 +6,21 @@ import type { PostRow, StoredMedia } from './moments.repository.js';
 import type { CommentRow, LikeRow, NoticeRow } from './moments.social.repository.js';
 import type { Access } from './moments.visibility.js';
 
-export const mediaMsg = (m: StoredMedia): pb.MomentMedia =>
+/**
+ * The message of a row, made once per row object: rows kept between reads (moments.post-parts.ts,
+ * moments.profiles.ts) are answered with the same messages every time. Messages are never
+ * changed after they are made, so answers may share them.
+ */
+function memo<R extends object, M>(make: (r: R) => M): (r: R) => M {
+  const made = new WeakMap<R, M>();
+  return (r) => {
+    let m = made.get(r);
+    if (m === undefined) made.set(r, (m = make(r)));
+    return m;
+  };
+}
+
+export const mediaMsg = memo((m: StoredMedia): pb.MomentMedia =>
   create(pb.MomentMediaSchema, {
     mediaId: m.id,
     kind: m.kind,
@@ -18,15 +32,18 @@ export const mediaMsg = (m: StoredMedia): pb.MomentMedia =>
     placeholder: m.placeholder,
     hasThumbnail: m.thumb,
     hasPoster: m.poster,
-  });
+  }),
+);
 
-export const personMsg = (p: Person): pb.MomentUser =>
-  create(pb.MomentUserSchema, { id: p.id, nickname: p.nickname, avatarUrl: p.avatarUrl, remark: p.remark });
+export const personMsg = memo((p: Person): pb.MomentUser =>
+  create(pb.MomentUserSchema, { id: p.id, nickname: p.nickname, avatarUrl: p.avatarUrl, remark: p.remark }),
+);
 
-export const likeMsg = (l: LikeRow): pb.MomentLike =>
-  create(pb.MomentLikeSchema, { userId: l.userId, createdAt: timestampFromMs(l.createdAt) });
+export const likeMsg = memo((l: LikeRow): pb.MomentLike =>
+  create(pb.MomentLikeSchema, { userId: l.userId, createdAt: timestampFromMs(l.createdAt) }),
+);
 
-export const commentMsg = (c: CommentRow): pb.MomentComment =>
+export const commentMsg = memo((c: CommentRow): pb.MomentComment =>
   create(pb.MomentCommentSchema, {
     id: c.id,
     momentId: c.momentId,
@@ -35,7 +52,8 @@ export const commentMsg = (c: CommentRow): pb.MomentComment =>
     replyToCommentId: c.replyToCommentId ?? '',
     replyToUserId: c.replyToUserId ?? '',
     createdAt: timestampFromMs(c.createdAt),
-  });
+  }),
+);
 
 /** A post as one viewer sees it: the audience and the full mention list only for its author. */
 export function momentMsg(
