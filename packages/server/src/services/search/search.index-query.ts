@@ -62,7 +62,7 @@ export class IndexQueries {
     } else {
       let query = this.withDocs(plan).select(['d.conv_id', 'd.seq']);
       if (a) query = query.where('d.seq', '<', a.seq);
-      keys = await query.orderBy('d.seq', 'desc').limit(page.limit).execute();
+      keys = await query.orderBy('c.seq', 'desc').limit(page.limit).execute();
     }
     return keys.map((k) => ({ convId: asId(k.conv_id), seq: asNum(k.seq) }));
   }
@@ -91,7 +91,7 @@ export class IndexQueries {
             ? this.withDocs(plan)
                 .select(['d.conv_id', 'd.seq', 'd.created_at'])
                 .$if(!!a, (qb) => qb.where((eb) => this.before(eb, a!)))
-                .orderBy('d.seq', 'desc')
+                .orderBy('c.seq', 'desc')
                 .limit(page.limit)
             : plan.candidates.orderBy('p.seq', 'desc').limit(page.limit);
         return [this.db.selectFrom(sub.as(`w${j}`)).selectAll()];
@@ -257,20 +257,24 @@ export class IndexQueries {
   /** The candidates joined to their documents (`d`), the document filters applied. */
   private withDocs(plan: NonNullable<ReturnType<IndexQueries['plan']>>) {
     const { scope, likes } = plan;
-    return this.db
-      .selectFrom(plan.candidates.as('c'))
-      .innerJoin('search_docs as d', (j) =>
-        j.onRef('d.conv_id', '=', 'c.conv_id').onRef('d.seq', '=', 'c.seq'),
-      )
-      .where((eb) => {
-        const all: Expression<SqlBool>[] = [];
-        for (const l of likes) all.push(eb('d.folded', 'like', `%${l}%`));
-        if (scope.senderId) all.push(eb('d.sender_id', '=', this.int(scope.senderId)));
-        if (scope.types?.length) all.push(eb('d.type', 'in', [...scope.types]));
-        if (scope.fromMs !== undefined) all.push(eb('d.created_at', '>=', scope.fromMs));
-        if (scope.toMs !== undefined) all.push(eb('d.created_at', '<', scope.toMs));
-        return eb.and(all);
-      });
+    return (
+      this.db
+        .selectFrom(plan.candidates.as('c'))
+        // A cross join: SQLite then walks the candidates and looks each document up (a join
+        // would let it walk a whole conversation's documents for a rare token's candidates).
+        .crossJoin('search_docs as d')
+        .whereRef('d.conv_id', '=', 'c.conv_id')
+        .whereRef('d.seq', '=', 'c.seq')
+        .where((eb) => {
+          const all: Expression<SqlBool>[] = [];
+          for (const l of likes) all.push(eb('d.folded', 'like', `%${l}%`));
+          if (scope.senderId) all.push(eb('d.sender_id', '=', this.int(scope.senderId)));
+          if (scope.types?.length) all.push(eb('d.type', 'in', [...scope.types]));
+          if (scope.fromMs !== undefined) all.push(eb('d.created_at', '>=', scope.fromMs));
+          if (scope.toMs !== undefined) all.push(eb('d.created_at', '<', scope.toMs));
+          return eb.and(all);
+        })
+    );
   }
 
   /** Tokens that start with `prefix`: a range, exact under the byte order of the token column. */
