@@ -17,6 +17,8 @@ export interface IndexThreadData {
   url: string;
   sqliteSynchronous?: 'normal' | 'full';
   logLevel: string;
+  /** How large the WAL may grow before the thread empties it (tests: small). */
+  walBoundBytes?: number;
 }
 
 /** The writes the thread makes, by name, with SearchIndex's arguments. */
