@@ -69,5 +69,7 @@ describe('bench search', () => {
     ])
       expect(r, k).toHaveProperty(k);
     expect(Object.keys(r.queries_ms as object).sort()).toEqual(['cjk1', 'cjk2', 'cjk3', 'en']);
+    // One tracked word (every 20th of 20 messages), found by the lag poller.
+    expect(r).toMatchObject({ lag_ms: { n: 1 }, lag_search_errors: 0, lag_not_found: 0 });
   }, 180_000);
 });

@@ -15,10 +15,8 @@ export async function searchDatabase(
   main: SqlDatabase,
   config: Config,
   logger: Logger,
-): Promise<{ db: SqlDatabase; release(): Promise<void> }> {
-  const url =
-    config.search.sqlUrl ??
-    (main.engine === 'sqlite' ? `sqlite:${path.join(config.dataDir, 'search.db')}` : undefined);
+): Promise<{ db: SqlDatabase; url?: string; release(): Promise<void> }> {
+  const url = searchDatabaseUrl(main, config);
   if (!url) return { db: main, release: async () => undefined };
   let entry = open.get(url);
   if (!entry) {
@@ -35,6 +33,7 @@ export async function searchDatabase(
   let released = false;
   return {
     db,
+    url,
     async release() {
       if (released) return;
       released = true;
@@ -43,4 +42,12 @@ export async function searchDatabase(
       await db.close();
     },
   };
+}
+
+/** The search database's own URL, undefined when it is the messages' database. */
+export function searchDatabaseUrl(main: SqlDatabase, config: Config): string | undefined {
+  return (
+    config.search.sqlUrl ??
+    (main.engine === 'sqlite' ? `sqlite:${path.join(config.dataDir, 'search.db')}` : undefined)
+  );
 }

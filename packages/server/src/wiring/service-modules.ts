@@ -221,6 +221,12 @@ async function initWorkerSearchIndexer(
       batchSize: search.batchSize,
       settleSeconds: search.settleSeconds,
     },
+    ...(search.indexThread &&
+      database.db.engine === 'sqlite' &&
+      database.url &&
+      !database.url.endsWith(':memory:') && {
+        thread: { url: database.url, sqliteSynchronous: ctx.config.sql.sqliteSynchronous },
+      }),
   }).catch(async (err: unknown) => {
     await database.release();
     throw err;

@@ -10,6 +10,11 @@ export const searchConfigSchema = cfg.group({
   sqlUrl: cfg.optStr(),
   /** Whether the worker follows new messages into the index (search still answers from what is indexed). */
   indexer: cfg.bool(true),
+  /**
+   * Whether the indexer writes a SQLite index (its own file) on a thread of its own, off the
+   * event loop; false: on the event loop, as on the other engines.
+   */
+  indexThread: cfg.bool(true),
   /** How often an indexer that is caught up looks for new messages, ms. */
   pollIntervalMs: cfg.int(250, 10, 60_000),
   /**

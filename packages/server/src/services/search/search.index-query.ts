@@ -15,6 +15,11 @@ type Eb = ExpressionBuilder<any, any>;
 
 /** Keys per lookup of whole documents. */
 const KEYS_PER_QUERY = 200;
+/** Read windows walked in one statement (SQLite allows 500 terms of a compound SELECT). */
+const WINDOWS_PER_QUERY = 50;
+
+/** Ids are canonical decimals: the shorter is the smaller. */
+const byId = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The reads of the SQL search index. A query's candidates come from the postings alone: the
@@ -34,40 +39,90 @@ export class IndexQueries {
     scope: SearchScope,
     page: { order: 'time' | 'seq'; after?: HitCursor; limit: number },
   ): Promise<IndexDoc[]> {
+    const keys = page.order === 'time' ? await this.newest(q, scope, page) : await this.bySeq(q, scope, page);
+    const docs = new Map((await this.docs(keys)).map((d) => [`${d.convId}:${d.seq}`, d]));
+    return keys.flatMap((k) => docs.get(`${k.convId}:${k.seq}`) ?? []);
+  }
+
+  /** One conversation (or any), newest seq first. */
+  private async bySeq(
+    q: ParsedQuery,
+    scope: SearchScope,
+    page: { after?: HitCursor; limit: number },
+  ): Promise<DocKey[]> {
     const plan = this.plan(q, scope);
     if (!plan) return [];
     const a = page.after;
     let keys: { conv_id: unknown; seq: unknown }[];
-    if (page.order === 'seq' && !plan.docFilters) {
-      // One conversation by seq: the postings' own order, no document touched.
+    if (!plan.docFilters) {
+      // The postings' own order, no document touched.
       let c = plan.candidates;
       if (a) c = c.where('p.seq', '<', a.seq);
       keys = await c.orderBy('p.seq', 'desc').limit(page.limit).execute();
     } else {
-      let query = this.withDocs(plan).select(['d.conv_id', 'd.seq', 'd.created_at']);
-      if (a && page.order === 'seq') query = query.where('d.seq', '<', a.seq);
-      else if (a)
-        query = query.where((eb) =>
-          eb.or([
-            eb('d.created_at', '<', a.createdAt),
-            eb.and([
-              eb('d.created_at', '=', a.createdAt),
-              eb.or([
-                eb('d.conv_id', '<', this.int(a.convId)),
-                eb.and([eb('d.conv_id', '=', this.int(a.convId)), eb('d.seq', '<', a.seq)]),
-              ]),
-            ]),
-          ]),
-        );
-      query =
-        page.order === 'seq'
-          ? query.orderBy('d.seq', 'desc')
-          : query.orderBy('d.created_at', 'desc').orderBy('d.conv_id', 'desc').orderBy('d.seq', 'desc');
-      keys = await query.limit(page.limit).execute();
+      let query = this.withDocs(plan).select(['d.conv_id', 'd.seq']);
+      if (a) query = query.where('d.seq', '<', a.seq);
+      keys = await query.orderBy('c.seq', 'desc').limit(page.limit).execute();
     }
-    const order = keys.map((k) => ({ convId: asId(k.conv_id), seq: asNum(k.seq) }));
-    const docs = new Map((await this.docs(order)).map((d) => [`${d.convId}:${d.seq}`, d]));
-    return order.flatMap((k) => docs.get(`${k.convId}:${k.seq}`) ?? []);
+    return keys.map((k) => ({ convId: asId(k.conv_id), seq: asNum(k.seq) }));
+  }
+
+  /**
+   * Across conversations, newest first (time, then conversation and seq, descending): each
+   * read window's newest `limit` candidates by seq, walked backwards along the postings' key
+   * and stopped at the limit, then merged by time. A conversation's seqs are in the order of
+   * its messages' times, so the newest `limit` overall are among them; the candidates of a
+   * common token are never all read (at 1 M messages a one-character query has hundreds of
+   * thousands). WINDOWS_PER_QUERY windows' walks are one statement (UNION ALL).
+   */
+  private async newest(
+    q: ParsedQuery,
+    scope: SearchScope,
+    page: { after?: HitCursor; limit: number },
+  ): Promise<DocKey[]> {
+    const a = page.after;
+    const rows: { conv_id: unknown; seq: unknown; created_at?: unknown }[] = [];
+    for (let i = 0; i < scope.windows.length; i += WINDOWS_PER_QUERY) {
+      const walks = scope.windows.slice(i, i + WINDOWS_PER_QUERY).flatMap((w, j) => {
+        const plan = this.plan(q, { ...scope, windows: [w] });
+        if (!plan) return [];
+        const sub =
+          plan.docFilters || a
+            ? this.withDocs(plan)
+                .select(['d.conv_id', 'd.seq', 'd.created_at'])
+                .$if(!!a, (qb) => qb.where((eb) => this.before(eb, a!)))
+                .orderBy('c.seq', 'desc')
+                .limit(page.limit)
+            : plan.candidates.orderBy('p.seq', 'desc').limit(page.limit);
+        return [this.db.selectFrom(sub.as(`w${j}`)).selectAll()];
+      });
+      if (!walks.length) continue;
+      const union = walks.slice(1).reduce((u, w) => u.unionAll(w), walks[0]!);
+      rows.push(...((await union.execute()) as typeof rows));
+    }
+    const keys = rows.map((r) => ({ convId: asId(r.conv_id), seq: asNum(r.seq) }));
+    const at =
+      rows[0]?.created_at !== undefined
+        ? new Map(rows.map((r) => [`${asId(r.conv_id)}:${asNum(r.seq)}`, asNum(r.created_at)]))
+        : await this.times(keys);
+    const time = (k: DocKey) => at.get(`${k.convId}:${k.seq}`) ?? 0;
+    return keys
+      .sort((x, y) => time(y) - time(x) || byId(y.convId, x.convId) || y.seq - x.seq)
+      .slice(0, page.limit);
+  }
+
+  /** Documents (`d`) after `a` in the time order. */
+  private before(eb: Eb, a: HitCursor): Expression<SqlBool> {
+    return eb.or([
+      eb('d.created_at', '<', a.createdAt),
+      eb.and([
+        eb('d.created_at', '=', a.createdAt),
+        eb.or([
+          eb('d.conv_id', '<', this.int(a.convId)),
+          eb.and([eb('d.conv_id', '=', this.int(a.convId)), eb('d.seq', '<', a.seq)]),
+        ]),
+      ]),
+    ]);
   }
 
   async count(q: ParsedQuery, scope: SearchScope): Promise<ConversationCount[]> {
@@ -202,20 +257,24 @@ export class IndexQueries {
   /** The candidates joined to their documents (`d`), the document filters applied. */
   private withDocs(plan: NonNullable<ReturnType<IndexQueries['plan']>>) {
     const { scope, likes } = plan;
-    return this.db
-      .selectFrom(plan.candidates.as('c'))
-      .innerJoin('search_docs as d', (j) =>
-        j.onRef('d.conv_id', '=', 'c.conv_id').onRef('d.seq', '=', 'c.seq'),
-      )
-      .where((eb) => {
-        const all: Expression<SqlBool>[] = [];
-        for (const l of likes) all.push(eb('d.folded', 'like', `%${l}%`));
-        if (scope.senderId) all.push(eb('d.sender_id', '=', this.int(scope.senderId)));
-        if (scope.types?.length) all.push(eb('d.type', 'in', [...scope.types]));
-        if (scope.fromMs !== undefined) all.push(eb('d.created_at', '>=', scope.fromMs));
-        if (scope.toMs !== undefined) all.push(eb('d.created_at', '<', scope.toMs));
-        return eb.and(all);
-      });
+    return (
+      this.db
+        .selectFrom(plan.candidates.as('c'))
+        // A cross join: SQLite then walks the candidates and looks each document up (a join
+        // would let it walk a whole conversation's documents for a rare token's candidates).
+        .crossJoin('search_docs as d')
+        .whereRef('d.conv_id', '=', 'c.conv_id')
+        .whereRef('d.seq', '=', 'c.seq')
+        .where((eb) => {
+          const all: Expression<SqlBool>[] = [];
+          for (const l of likes) all.push(eb('d.folded', 'like', `%${l}%`));
+          if (scope.senderId) all.push(eb('d.sender_id', '=', this.int(scope.senderId)));
+          if (scope.types?.length) all.push(eb('d.type', 'in', [...scope.types]));
+          if (scope.fromMs !== undefined) all.push(eb('d.created_at', '>=', scope.fromMs));
+          if (scope.toMs !== undefined) all.push(eb('d.created_at', '<', scope.toMs));
+          return eb.and(all);
+        })
+    );
   }
 
   /** Tokens that start with `prefix`: a range, exact under the byte order of the token column. */

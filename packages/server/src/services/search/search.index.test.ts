@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable } from '../../../test/helpers/backends.js';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/sql-databases.js';
 import { postingsInKeyOrder, SqlSearchIndex } from './search.index.js';
-import { docTokens, type IndexDoc, type ReadWindow, type SearchIndex } from './search.port.js';
+import { docKey, docTokens, type IndexDoc, type ReadWindow, type SearchIndex } from './search.port.js';
 import { searchMigrations } from './search.migrations.js';
 import { matches, parseQuery } from './search.text.js';
 
@@ -177,6 +177,45 @@ for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
         { order: 'seq', limit: 1, after: { convId: A, seq: 5, createdAt: 0 } },
       );
       expect(seqPage.map(key)).toEqual(['A4']);
+    });
+
+    it("merges each conversation's newest hits by time, over more windows than one statement takes", async () => {
+      // 60 conversations (two statements of walks), 3 hits each, their times interleaved.
+      const convs = Array.from({ length: 60 }, (_, i) => big(50_000 + i));
+      const docs = convs.flatMap((convId, c) =>
+        [1, 2, 3].map((seq) => ({
+          ...corpus[0]!,
+          convId,
+          seq,
+          msgId: big(60_000 + c * 3 + seq),
+          text: '多窗口',
+        })),
+      );
+      docs.forEach((d, i) => (d.createdAt = 1_800_000_000_000 + ((i * 37) % 180) * 1000 + d.seq * 200_000));
+      expect(await index.write({ add: docs, remove: [] })).toBe(true);
+      const windows = convs.map((convId) => ({ convId, firstSeq: 1 }));
+      const q = parseQuery('多');
+      const all: IndexDoc[] = [];
+      for (let after: IndexDoc | undefined; ;) {
+        const page = await index.find(q, { windows }, { order: 'time', limit: 7, ...(after && { after }) });
+        all.push(...page);
+        after = page[page.length - 1];
+        if (page.length < 7) break;
+      }
+      const newestFirst = [...docs].sort(
+        (x, y) =>
+          y.createdAt - x.createdAt ||
+          (x.convId === y.convId ? 0 : x.convId < y.convId ? 1 : -1) ||
+          y.seq - x.seq,
+      );
+      expect(all.map(docKey)).toEqual(newestFirst.map(docKey));
+      // A conversation's hits are taken newest seq first: an older seq dated later (no message
+      // is) does not come before them, so no page reads every hit's time.
+      const odd = { ...docs[0]!, createdAt: 1_900_000_000_000 };
+      expect(await index.write({ add: [odd], remove: [odd] })).toBe(true);
+      const one = await index.find(q, { windows: [windows[0]!] }, { order: 'time', limit: 1 });
+      expect(one.map((d) => d.seq)).toEqual([3]);
+      await index.write({ add: [], remove: docs });
     });
 
     it('counts hits per conversation, newest conversation first', async () => {

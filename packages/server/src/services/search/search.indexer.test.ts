@@ -5,8 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ID_EPOCH_MS } from '../../kernel/ids.js';
 import { openTestDatabase, silentLogger, type TestDatabase } from '../../../test/helpers/sql-databases.js';
 import { SqlSearchIndex } from './search.index.js';
+import { ThreadedSearchIndex } from './search.index-threaded.js';
 import { messageSource, SearchIndexer, idAt } from './search.indexer.js';
 import { searchMigrations } from './search.migrations.js';
+import type { SearchIndex } from './search.port.js';
 import { parseQuery } from './search.text.js';
 
 /**
@@ -63,9 +65,14 @@ class FakeFeed {
   }
 }
 
-describe('search indexer', () => {
+// The index written on the event loop, and on a thread of its own (its own connection).
+describe.each([
+  ['on the event loop', false],
+  ['with the index written on its thread', true],
+])('search indexer, %s', (_, threaded) => {
   let t: TestDatabase;
-  let index: SqlSearchIndex;
+  let index: SearchIndex;
+  let thread: ThreadedSearchIndex | undefined;
   let feed: FakeFeed;
   const indexer = (id = 'one', batchSize = 3) =>
     new SearchIndexer({
@@ -89,9 +96,14 @@ describe('search indexer', () => {
     t = await openTestDatabase('sqlite');
     await t.sql.migrate('search', searchMigrations('sqlite'));
     index = new SqlSearchIndex(t.sql);
+    thread = threaded ? new ThreadedSearchIndex(index, { url: t.url }, silentLogger()) : undefined;
+    index = thread ?? index;
     feed = new FakeFeed();
   });
-  afterEach(() => t?.dispose());
+  afterEach(async () => {
+    await thread?.close();
+    await t?.dispose();
+  });
 
   it('indexes everything in batches, and catches up after being stopped', async () => {
     for (let i = 0; i < 7; i++) feed.add(`公园 第${i}条`, 120_000);

@@ -9,6 +9,7 @@ import type { Peers } from '../../wiring/peers.js';
 import { ContactSearch } from './search.contacts.js';
 import { DriveSearch } from './search.drive.js';
 import { SqlSearchIndex } from './search.index.js';
+import { ThreadedSearchIndex, type IndexThreadData } from './search.index-threaded.js';
 import { messageSource, SearchIndexer, type FeedSource } from './search.indexer.js';
 import { MomentSearch, momentSource } from './search.moments.js';
 import { searchMigrations } from './search.migrations.js';
@@ -72,6 +73,11 @@ export interface IndexerModuleDeps {
   logger: Logger;
   instanceId: string;
   config: { pollIntervalMs: number; batchSize: number; settleSeconds: number };
+  /**
+   * The index's SQLite file, to write it on a thread of its own (search.index-threaded.ts);
+   * unset: written on the event loop through `sql`.
+   */
+  thread?: Omit<IndexThreadData, 'logLevel'>;
 }
 
 /**
@@ -81,7 +87,11 @@ export interface IndexerModuleDeps {
 export async function initSearchIndexer(
   d: IndexerModuleDeps,
 ): Promise<ModuleInstance<{ messages: SearchIndexer; moments: SearchIndexer; square: SearchIndexer }>> {
-  const index = await openIndex(d.sql);
+  const reads = await openIndex(d.sql);
+  const threaded = d.thread
+    ? new ThreadedSearchIndex(reads, d.thread, d.logger.child({ component: 'search-index-thread' }))
+    : undefined;
+  const index = threaded ?? reads;
   const indexed = new Counter({
     name: 'mychat_search_indexed_messages_total',
     help: 'Messages (feed=messages) and posts (feed=moments, feed=square) the search indexers read (each once, young ones twice)',
@@ -120,6 +130,7 @@ export async function initSearchIndexer(
     },
     stop: async () => {
       await Promise.all([messages.stop(), moments.stop(), square.stop()]);
+      await threaded?.close();
     },
   };
 }

@@ -1,0 +1,26 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Starts a worker thread whose code is a module of this package, from the build (`.js`) or
+ * from the TypeScript sources (the tests: its `.ts` files are transpiled as they load, see
+ * ts-thread-loader.mjs). `entry` is the module's URL as `new URL('./x.js', import.meta.url)`
+ * names it; the module reads `workerData.data`.
+ */
+export function moduleThread(entry: URL, data: unknown): Worker {
+  const fromSources = import.meta.url.endsWith('.ts');
+  const url = fromSources ? new URL(entry.href.replace(/\.js$/, '.ts')) : entry;
+  const source = `
+const { register } = require('node:module');
+const { workerData } = require('node:worker_threads');
+if (workerData.loader) register(workerData.loader);
+import(workerData.entry).catch((err) => { process.nextTick(() => { throw err; }); });
+`;
+  return new Worker(source, {
+    eval: true,
+    workerData: {
+      entry: url.href,
+      loader: fromSources ? new URL('./ts-thread-loader.mjs', import.meta.url).href : undefined,
+      data,
+    },
+  });
+}

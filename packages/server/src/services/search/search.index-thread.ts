@@ -1,0 +1,85 @@
+/**
+ * The search index's writing thread (started by search.index-threaded.ts): its own connection
+ * to the index's SQLite file, and the writes of SqlSearchIndex (tokenizing, folding, the
+ * documents and postings) done here, off the server's event loop.
+ */
+import { statSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { sql } from 'kysely';
+import { pino } from 'pino';
+import { openSql, parseSqlUrl } from '../../adapters/sql/open-sql.js';
+import { SqlSearchIndex } from './search.index.js';
+import type { IndexThreadAnswer, IndexThreadCall, IndexThreadData } from './search.index-threaded.js';
+
+const port = parentPort!;
+const data = (workerData as { data: IndexThreadData }).data;
+const post = (m: IndexThreadAnswer) => port.postMessage(m);
+// Log lines go to the main thread's logger (its destinations and redaction).
+const logger = pino(
+  { level: data.logLevel, base: undefined, timestamp: false },
+  { write: (line: string) => post({ log: JSON.parse(line) as never }) },
+);
+const database = openSql({ url: data.url, logger, sqliteSynchronous: data.sqliteSynchronous });
+const index = database.then((db) => new SqlSearchIndex(db));
+
+/**
+ * The WAL's bound, bytes: past it the thread copies the whole WAL back after its write and
+ * empties it. The checkpoint thread's passive copies never catch up with a rebuild (each
+ * batch dirties thousands of pages all over a file of a gigabyte), so without it the WAL of a
+ * 1 M-message rebuild grew to 13 GB; checking after every batch instead copied the same hot
+ * pages again each time. Here they are copied once per WAL_BOUND of writes, on this thread.
+ */
+const WAL_BOUND = data.walBoundBytes ?? 512 * 1024 * 1024;
+const wal = `${parseSqlUrl(data.url).path}-wal`;
+
+function walBytes(): number {
+  try {
+    return statSync(wal).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function run(call: IndexThreadCall): Promise<unknown> {
+  const i = await index;
+  switch (call.op) {
+    case 'write': {
+      const ok = await i.write(...(call.args as Parameters<SqlSearchIndex['write']>));
+      if (walBytes() > WAL_BOUND) {
+        // Waits (busy_timeout) for the main thread's reads to end; blocks only this thread.
+        const [r] = (
+          await sql<{
+            busy: bigint;
+            log: bigint;
+            checkpointed: bigint;
+          }>`pragma wal_checkpoint(TRUNCATE)`.execute((await database).db)
+        ).rows;
+        logger.info({ busy: Number(r?.busy), frames: Number(r?.log) }, 'search index WAL copied back');
+      }
+      return ok;
+    }
+    case 'swapState':
+      return i.swapState(...(call.args as Parameters<SqlSearchIndex['swapState']>));
+    case 'clear':
+      return i.clear();
+  }
+}
+
+/** The calls not answered yet: closing waits for them. */
+const running = new Set<Promise<void>>();
+
+port.on('message', (m: IndexThreadCall | 'stop') => {
+  if (m === 'stop') {
+    void Promise.all(running)
+      .then(() => database)
+      .then((db) => db.close())
+      .finally(() => port.close());
+    return;
+  }
+  const done = run(m).then(
+    (value) => post({ n: m.n, value }),
+    (err: unknown) => post({ n: m.n, error: err instanceof Error ? err.message : String(err) }),
+  );
+  running.add(done);
+  void done.finally(() => running.delete(done));
+});
