@@ -324,6 +324,21 @@ export class SocialRepository {
     return rows.map(toReport);
   }
 
+  /** Every report after `afterId` in id order, with when its post was written (the console's catch-up). */
+  async reportsAfter(
+    afterId: string,
+    limit: number,
+  ): Promise<{ report: ReportRow; postCreatedAt: number }[]> {
+    let q = this.db
+      .selectFrom('square_reports as r')
+      .leftJoin('square_posts as p', 'p.id', 'r.post_id')
+      .selectAll('r')
+      .select('p.created_at as post_created_at');
+    if (afterId) q = q.where('r.id', '>', afterId);
+    const rows = await q.orderBy('r.id').limit(limit).execute();
+    return rows.map((r) => ({ report: toReport(r), postCreatedAt: asNum(r.post_created_at ?? 0) }));
+  }
+
   /** Resolves every open report of the post; returns them (their reporters are told). */
   async resolveReports(postId: string, status: number, by: string, resolution: string) {
     const open = await this.db
