@@ -66,4 +66,21 @@ export const adminMigrations: Record<string, Migration> = {
       await db.schema.dropTable('admin_audit').execute();
     },
   },
+  '0002_cursors': {
+    async up(db: Kysely<unknown>) {
+      // Where the console's catch-up with another service's records stands (one row each).
+      await db.schema
+        .createTable('admin_cursors')
+        .addColumn('name', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('position', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      await (db as Kysely<{ admin_cursors: { name: string; position: string } }>)
+        .insertInto('admin_cursors')
+        .values({ name: 'square_reports', position: '' })
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('admin_cursors').execute();
+    },
+  },
 };

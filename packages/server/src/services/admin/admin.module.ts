@@ -1,6 +1,6 @@
 import { admin as pb } from '@mychat/protocol';
 import type { Registry } from 'prom-client';
-import type { Bus, BusSubscription } from '../../adapters/bus/bus.js';
+import type { Bus } from '../../adapters/bus/bus.js';
 import type { Kv } from '../../adapters/kv/kv.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
 import type { Clock } from '../../kernel/clock.js';
@@ -12,7 +12,7 @@ import type { AdminConfig } from './admin.config.js';
 import { DashboardMetrics } from './admin.dashboard.js';
 import { adminMigrations } from './admin.migrations.js';
 import type { AdminParts, AdminPeers } from './admin.peers.js';
-import { ingestSquareReports } from './admin.square-reports.js';
+import { SquareReportsCatchUp } from './admin.square-reports.js';
 import { AdminRepository } from './admin.repository.js';
 import { adminInternalRpc, adminReportsRpc, Reports, safetyRpc } from './admin.reports.rpc.js';
 import { adminStickersRpc } from './admin.stickers.rpc.js';
@@ -64,7 +64,7 @@ export async function initAdmin(d: AdminModuleDeps): Promise<ServiceInstance<voi
     logger: d.logger,
   };
   const reports = new Reports(parts);
-  let squareReports: BusSubscription | undefined;
+  const squareReports = new SquareReportsCatchUp(parts, reports, d.config.squareReportsPollSeconds * 1000);
   return {
     value: undefined,
     rpc: [
@@ -77,11 +77,11 @@ export async function initAdmin(d: AdminModuleDeps): Promise<ServiceInstance<voi
       serves(pb.AdminInternalService, adminInternalRpc(reports)),
     ],
     start: async () => {
-      squareReports = await ingestSquareReports(parts, reports);
+      await squareReports.start();
       dashboard.start();
     },
     stop: async () => {
-      await squareReports?.unsubscribe();
+      await squareReports.stop();
       dashboard.stop();
     },
   };

@@ -134,6 +134,7 @@ export function adminReportsRpc(
       if (report.status !== REPORT_OPEN)
         throw new AppError(ErrorCode.REPORT_RESOLVED, 'this report was already resolved');
       if (req.remove) await takeDown(p, report, op.userId, reason);
+      else await keep(p, report, op.userId, reason);
       const status = req.remove ? REPORT_REMOVED : REPORT_KEPT;
       if (!(await repo.resolve(report, status, op.userId, reason, p.clock.now())))
         throw new AppError(ErrorCode.REPORT_RESOLVED, 'this report was already resolved');
@@ -193,6 +194,15 @@ async function takeDown(p: AdminParts, r: ReportRow, moderatorId: string, reason
     // The square keeps a reason of at most 500 characters (the console allows 1000).
     await p.peers.square.internal.removePost({ postId: r.targetId, moderatorId, reason: clip(reason, 500) });
   }
+}
+
+/**
+ * Keeps the content: the square closes its own open reports of the post as kept, each reporter
+ * told the reason (as on removal). Other kinds keep no reports of their own.
+ */
+async function keep(p: AdminParts, r: ReportRow, moderatorId: string, reason: string): Promise<void> {
+  if (r.kind === 'square_post' && isId(r.targetId))
+    await p.peers.square.internal.keepPost({ postId: r.targetId, moderatorId, reason: clip(reason, 500) });
 }
 
 /** SafetyService (every signed-in user) and AdminInternalService (other services). */

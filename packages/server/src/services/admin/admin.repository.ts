@@ -25,7 +25,11 @@ interface AdminTables {
     resolved_at: number | null;
   };
   admin_notices: { id: string; title: string; body: string; author_id: string; created_at: number };
+  admin_cursors: { name: string; position: string };
 }
+
+/** The catch-up cursors (admin_cursors rows, made by the migrations). */
+export type CursorName = 'square_reports';
 
 export interface AuditRow {
   id: string;
@@ -164,6 +168,20 @@ export class AdminRepository {
       .where('status', '=', REPORT_OPEN)
       .executeTakeFirst();
     return r && asId(r.id);
+  }
+
+  /** Where a catch-up stands ("" at the start). */
+  async cursor(name: CursorName): Promise<string> {
+    const r = await this.db
+      .selectFrom('admin_cursors')
+      .select('position')
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return r?.position ?? '';
+  }
+
+  async setCursor(name: CursorName, position: string): Promise<void> {
+    await this.db.updateTable('admin_cursors').set({ position }).where('name', '=', name).execute();
   }
 
   async report(id: string): Promise<ReportRow | undefined> {

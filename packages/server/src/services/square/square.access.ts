@@ -4,6 +4,7 @@ import { idTime } from '../../kernel/ids.js';
 import type { SquareConfig } from './square.config.js';
 import type { Actor, Contacts } from './square.peers.js';
 import type { BoardRow, SquareStore, ThreadRow } from './square.repository.js';
+import { standing, type Standing } from './square.standing.js';
 
 /** contacts GroupRole: admins and the owner moderate their group's board. */
 const GROUP_ROLE_ADMIN = 2;
@@ -56,16 +57,11 @@ export class Access {
     const groups = await this.d.store.groupBoardGroups();
     const roles = await this.d.contacts.roles(actor.userId, groups, actor.requestId);
     const mine = groups.filter((g) => (roles.get(g) ?? 0) > 0);
-    const [boards, named, bans, admin] = await Promise.all([
-      this.d.store.boards(mine),
-      this.d.store.social.moderated(actor.userId),
-      this.d.store.social.bans(actor.userId, this.d.clock.now()),
-      this.isAdmin(actor.userId),
-    ]);
+    const [boards, s] = await Promise.all([this.d.store.boards(mine), this.standing(actor.userId)]);
     return boards.map((board) => ({
       board,
-      moderator: moderates(admin, board, named, board.groupId ? (roles.get(board.groupId) ?? 0) : 0),
-      bannedUntil: Math.max(bans.get(board.id) ?? 0, bans.get('') ?? 0),
+      moderator: moderates(s.admin, board, s.moderated, board.groupId ? (roles.get(board.groupId) ?? 0) : 0),
+      bannedUntil: Math.max(s.bans.get(board.id) ?? 0, s.bans.get('') ?? 0),
     }));
   }
 
@@ -75,16 +71,19 @@ export class Access {
     if (!board) throw errors.notFound('no such board');
     const role = board.groupId ? await this.groupRole(actor, board.groupId) : 0;
     if (board.groupId && role === 0) throw errors.notFound('no such board');
-    const [named, bans, admin] = await Promise.all([
-      this.d.store.social.moderated(actor.userId),
-      this.d.store.social.bans(actor.userId, this.d.clock.now()),
-      this.isAdmin(actor.userId),
-    ]);
+    const s = await this.standing(actor.userId);
     return {
       board,
-      moderator: moderates(admin, board, named, role),
-      bannedUntil: Math.max(bans.get(board.id) ?? 0, bans.get('') ?? 0),
+      moderator: moderates(s.admin, board, s.moderated, role),
+      bannedUntil: Math.max(s.bans.get(board.id) ?? 0, s.bans.get('') ?? 0),
     };
+  }
+
+  /** The caller's moderator seats, bans and admin grant (config or table), in one statement. */
+  private async standing(userId: string): Promise<Standing> {
+    const s = await standing(this.d.store.db, userId, this.d.clock.now());
+    if (this.admins.has(userId)) s.admin = true;
+    return s;
   }
 
   /** A thread the caller may see (not removed, on a board they may see), or NOT_FOUND. */

@@ -65,7 +65,8 @@ for (const engine of engines) {
 
       // The service goes on from there: the next reply takes the next floor.
       const t0 = threads[0]!;
-      expect(await store.transaction((tx) => tx.nextFloor(t0.id))).toBe(t0.replyCount + 1);
+      const bumped = await store.transaction((tx) => tx.bump(t0.id, { replies: 1, floor: true }));
+      expect(bumped.postSeq - 1).toBe(t0.replyCount + 1);
     });
 
     it('is deterministic: the same plan gives the same board again', async () => {

@@ -1,7 +1,7 @@
 /**
  * SquareInternalService over the wire: for the search module, the index feed, the boards a
  * person may read and which hits they may read now; for the operator's console, taking a
- * reported post down and purging a deleted account.
+ * reported post down or keeping it, the reports to catch up with, and purging a deleted account.
  */
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
@@ -11,12 +11,15 @@ import { isId, parseId } from '../../kernel/ids.js';
 import { callInfo } from '../../rpc/call-context.js';
 import type { IndexFeed } from './square.index-feed.js';
 import type { Purge } from './square.purge.js';
+import { REPORT_OPEN } from './square.tables.js';
 import { LIMITS, parseText } from './square.validation.js';
 
 /** Most items one ListPostsForIndex call returns. */
 export const MAX_INDEX_FEED = 1000;
 /** Most ids one FilterVisiblePosts call takes. */
 export const MAX_FILTER = 200;
+/** Most reports one ListReportsForConsole call returns. */
+export const MAX_CONSOLE_REPORTS = 500;
 
 const cursor = (raw: string, field: string): string => {
   if (raw !== '' && !isId(raw)) throw errors.invalidArgument(`${field} is not a cursor`, field);
@@ -78,6 +81,39 @@ export function squareInternalRpc(
       const reason = parseText(req.reason, 'reason', LIMITS.reason, { multiline: true, required: true });
       const actor = { userId: moderatorId, requestId: callInfo(ctx).requestId };
       return { removed: await purge.removePost(actor, postId, reason) };
+    },
+
+    async keepPost(req, ctx: HandlerContext) {
+      const postId = parseId(req.postId, 'postId');
+      const moderatorId = parseId(req.moderatorId, 'moderatorId');
+      const reason = parseText(req.reason, 'reason', LIMITS.reason, { multiline: true, required: true });
+      const actor = { userId: moderatorId, requestId: callInfo(ctx).requestId };
+      return { reportsClosed: await purge.keepPost(actor, postId, reason) };
+    },
+
+    async listReportsForConsole(req) {
+      const after = cursor(req.afterCursor, 'afterCursor');
+      if (req.limit < 1 || req.limit > MAX_CONSOLE_REPORTS)
+        throw errors.invalidArgument(`limit must be 1-${MAX_CONSOLE_REPORTS}`, 'limit');
+      const rows = await purge.reportsForConsole(after, req.limit);
+      return {
+        reports: rows.map(({ report: r, postCreatedAt }) => ({
+          report: {
+            id: r.id,
+            reporterId: r.reporterId,
+            boardId: r.boardId,
+            threadId: r.threadId,
+            postId: r.postId,
+            reason: r.reason,
+            snapshot: r.snapshot,
+            authorId: r.authorId,
+            createdAt: timestampFromMs(r.createdAt),
+          },
+          open: r.status === REPORT_OPEN,
+          ...(postCreatedAt > 0 && { postCreatedAt: timestampFromMs(postCreatedAt) }),
+        })),
+        nextCursor: rows.length === req.limit ? rows[rows.length - 1]!.report.id : '',
+      };
     },
 
     async purgeUser(req, ctx: HandlerContext) {

@@ -1,7 +1,10 @@
 import { square as pb } from '@mychat/protocol';
-import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { Bus } from '../../adapters/bus/bus.js';
-import { encodeSquareReport, SQUARE_REPORT_CHANNEL } from '../../contracts/square-report.js';
+import {
+  encodeSquareReport,
+  SQUARE_REPORT_CHANNEL,
+  squareReportRequest,
+} from '../../contracts/square-report.js';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { IdGenerator } from '../../kernel/ids.js';
@@ -65,22 +68,7 @@ export async function initSquare(d: SquareModuleDeps): Promise<ServiceInstance<v
     clock: d.clock,
     announce: (r, postCreatedAt) =>
       d.bus
-        .publish(
-          SQUARE_REPORT_CHANNEL,
-          encodeSquareReport({
-            kind: 'square_post',
-            targetId: r.postId,
-            reporterId: r.reporterId,
-            reason: r.reason,
-            sourceId: r.id,
-            snapshot: {
-              authorId: r.authorId,
-              text: r.snapshot,
-              detail: `thread ${r.threadId} on board ${r.boardId}`,
-              createdAt: timestampFromMs(postCreatedAt),
-            },
-          }),
-        )
+        .publish(SQUARE_REPORT_CHANNEL, encodeSquareReport(squareReportRequest(r, postCreatedAt)))
         .catch((err: unknown) => d.logger.warn({ err, report_id: r.id }, 'square report not announced')),
   });
   return {

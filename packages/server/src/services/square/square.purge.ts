@@ -10,8 +10,8 @@ import type { SquareTables } from './square.tables.js';
 const BATCH = 200;
 
 /**
- * What the operator's console asks of the square (SquareInternalService): taking down a
- * reported post, and purging a deleted account.
+ * What the operator's console asks of the square (SquareInternalService): taking down or
+ * keeping a reported post, the reports to catch up with, and purging a deleted account.
  */
 export class Purge {
   private readonly db: Kysely<SquareTables>;
@@ -33,6 +33,22 @@ export class Purge {
     await this.d.posts.removeAs(actor, post, thread, { board, moderator: true, bannedUntil: 0 }, reason);
     await closeReports(this.d, actor, postId, thread.title, true, reason);
     return true;
+  }
+
+  /**
+   * A moderator of the console kept a reported post: the square's open reports of it close as
+   * kept, each reporter told the reason. How many closed (0: none was open, or no such post).
+   */
+  async keepPost(actor: Actor, postId: string, reason: string): Promise<number> {
+    const post = await this.d.store.post(postId);
+    const thread = post && (await this.d.store.thread(post.threadId));
+    if (!post) return 0;
+    return closeReports(this.d, actor, postId, thread?.title ?? '', false, reason);
+  }
+
+  /** The square's reports after `afterId` for the console's catch-up, oldest first. */
+  reportsForConsole(afterId: string, limit: number) {
+    return this.d.store.social.reportsAfter(afterId, limit);
   }
 
   /**

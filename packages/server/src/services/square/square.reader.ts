@@ -5,6 +5,7 @@ import type { Access } from './square.access.js';
 import type { Actor, Contacts, SquareMedia } from './square.peers.js';
 import { decodeCursor, encodeCursor } from './square.ranking.js';
 import type { PostRow, SquareStore, ThreadRow, ThreadSortKey } from './square.repository.js';
+import { marks } from './square.standing.js';
 import { excerpt, LIMITS } from './square.validation.js';
 import { boardMsg, postMsg, threadMsg, userMsg } from './square.views.js';
 
@@ -75,13 +76,12 @@ export class Reader {
     const page = rows.slice(0, limit);
     const ids = page.map((p) => p.id);
     const quoteIds = [...new Set(page.map((p) => p.quotePostId).filter(Boolean))];
-    const [liked, quotes, history, following] = await Promise.all([
-      this.d.store.social.likedBy(actor.userId, ids),
+    const [{ liked, following }, quotes, history] = await Promise.all([
+      marks(this.d.store.db, actor.userId, threadId, ids),
       this.d.store.postsByIds(quoteIds),
       withHistory
         ? this.d.store.social.edits(page.filter((p) => p.editedAt > 0).map((p) => p.id))
         : undefined,
-      this.d.store.social.following(actor.userId, [threadId]),
     ]);
     const names = new Set<string>();
     for (const p of page) {
@@ -95,7 +95,7 @@ export class Reader {
     ]);
     const next = rows.length > limit ? rows[limit] : undefined;
     return create(pb.GetThreadResponseSchema, {
-      thread: threadMsg(thread, following.has(threadId)),
+      thread: threadMsg(thread, following),
       posts: page.map((p, i) => {
         const q = p.quotePostId ? quotes.get(p.quotePostId) : undefined;
         return postMsg(p, {

@@ -251,35 +251,26 @@ export class SquareStore {
     return rows.map(toThread);
   }
 
-  /** Takes the next floor of a thread (row-locked until the transaction ends). */
-  async nextFloor(threadId: string): Promise<number> {
-    await this.db
-      .updateTable('square_threads')
-      .set((eb) => ({ post_seq: eb('post_seq', '+', 1) }))
-      .where('id', '=', threadId)
-      .execute();
-    const r = await this.db
-      .selectFrom('square_threads')
-      .select('post_seq')
-      .where('id', '=', threadId)
-      .executeTakeFirstOrThrow();
-    return asNum(r.post_seq) - 1;
-  }
-
-  /** Changes a thread's counters and returns the row after the change (inside a transaction). */
+  /**
+   * Changes a thread's counters and returns the row after the change (inside a transaction;
+   * the row stays locked until it ends). With `floor`, takes the thread's next floor too (the
+   * row's `postSeq - 1`). One statement where the engine has UPDATE ... RETURNING.
+   */
   async bump(
     threadId: string,
-    d: { replies?: number; likes?: number; lastReplyAt?: number },
+    d: { replies?: number; likes?: number; lastReplyAt?: number; floor?: boolean },
   ): Promise<ThreadRow> {
-    await this.db
+    const q = this.db
       .updateTable('square_threads')
       .set((eb) => ({
         reply_count: eb('reply_count', '+', d.replies ?? 0),
         like_count: eb('like_count', '+', d.likes ?? 0),
         ...(d.lastReplyAt !== undefined && { last_reply_at: d.lastReplyAt }),
+        ...(d.floor && { post_seq: eb('post_seq', '+', 1) }),
       }))
-      .where('id', '=', threadId)
-      .execute();
+      .where('id', '=', threadId);
+    if (this.engine !== 'mysql') return toThread(await q.returningAll().executeTakeFirstOrThrow());
+    await q.execute();
     return (await this.thread(threadId))!;
   }
 

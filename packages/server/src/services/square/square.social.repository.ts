@@ -85,18 +85,6 @@ export class SocialRepository {
     return Number(r.numDeletedRows) > 0;
   }
 
-  /** Of `postIds`, those the user likes. */
-  async likedBy(userId: string, postIds: readonly string[]): Promise<Set<string>> {
-    if (postIds.length === 0) return new Set();
-    const rows = await this.db
-      .selectFrom('square_likes')
-      .select('post_id')
-      .where('user_id', '=', userId)
-      .where('post_id', 'in', postIds)
-      .execute();
-    return new Set(rows.map((r) => asId(r.post_id)));
-  }
-
   async follow(threadId: string, userId: string, now: number): Promise<void> {
     const q = this.db
       .insertInto('square_follows')
@@ -235,15 +223,6 @@ export class SocialRepository {
   }
 
   /** The boards the user was named moderator of. */
-  async moderated(userId: string): Promise<Set<string>> {
-    const rows = await this.db
-      .selectFrom('square_moderators')
-      .select('board_id')
-      .where('user_id', '=', userId)
-      .execute();
-    return new Set(rows.map((r) => asId(r.board_id)));
-  }
-
   async setBan(b: {
     boardId: string;
     userId: string;
@@ -272,16 +251,6 @@ export class SocialRepository {
   }
 
   /** The user's bans still running, by board ('' for the whole square). */
-  async bans(userId: string, now: number): Promise<Map<string, number>> {
-    const rows = await this.db
-      .selectFrom('square_bans')
-      .select(['board_id', 'until_at'])
-      .where('user_id', '=', userId)
-      .where('until_at', '>', now)
-      .execute();
-    return new Map(rows.map((r) => [asNum(r.board_id) === 0 ? '' : asId(r.board_id), asNum(r.until_at)]));
-  }
-
   /** False when the reporter already reported this post. */
   async insertReport(r: ReportRow): Promise<boolean> {
     try {
@@ -322,6 +291,21 @@ export class SocialRepository {
     if (afterId) q = q.where('id', '>', afterId);
     const rows = await q.orderBy('id').limit(limit).execute();
     return rows.map(toReport);
+  }
+
+  /** Every report after `afterId` in id order, with when its post was written (the console's catch-up). */
+  async reportsAfter(
+    afterId: string,
+    limit: number,
+  ): Promise<{ report: ReportRow; postCreatedAt: number }[]> {
+    let q = this.db
+      .selectFrom('square_reports as r')
+      .leftJoin('square_posts as p', 'p.id', 'r.post_id')
+      .selectAll('r')
+      .select('p.created_at as post_created_at');
+    if (afterId) q = q.where('r.id', '>', afterId);
+    const rows = await q.orderBy('r.id').limit(limit).execute();
+    return rows.map((r) => ({ report: toReport(r), postCreatedAt: asNum(r.post_created_at ?? 0) }));
   }
 
   /** Resolves every open report of the post; returns them (their reporters are told). */
