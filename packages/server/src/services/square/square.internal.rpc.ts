@@ -13,6 +13,7 @@ import type { IndexFeed } from './square.index-feed.js';
 import type { Purge } from './square.purge.js';
 import { REPORT_OPEN } from './square.tables.js';
 import { LIMITS, parseText } from './square.validation.js';
+import { reportMsg } from './square.views.js';
 
 /** Most items one ListPostsForIndex call returns. */
 export const MAX_INDEX_FEED = 1000;
@@ -98,17 +99,7 @@ export function squareInternalRpc(
       const rows = await purge.reportsForConsole(after, req.limit);
       return {
         reports: rows.map(({ report: r, postCreatedAt }) => ({
-          report: {
-            id: r.id,
-            reporterId: r.reporterId,
-            boardId: r.boardId,
-            threadId: r.threadId,
-            postId: r.postId,
-            reason: r.reason,
-            snapshot: r.snapshot,
-            authorId: r.authorId,
-            createdAt: timestampFromMs(r.createdAt),
-          },
+          report: reportMsg(r),
           open: r.status === REPORT_OPEN,
           ...(postCreatedAt > 0 && { postCreatedAt: timestampFromMs(postCreatedAt) }),
         })),

@@ -9,9 +9,8 @@ import { decodeCursor, encodeCursor } from './square.ranking.js';
 import type { BoardRow, SquareStore } from './square.repository.js';
 import type { ReportRow } from './square.social.repository.js';
 import { REPORT_KEPT, REPORT_OPEN, REPORT_REMOVED } from './square.tables.js';
-import { userMsg } from './square.views.js';
+import { reportMsg, userMsg } from './square.views.js';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { square as pb } from '@mychat/protocol';
 
 const GROUP_ROLE_ADMIN = 2;
@@ -148,17 +147,7 @@ export class Moderation {
       actor.requestId,
     );
     return {
-      reports: page.map((r) => ({
-        id: r.id,
-        reporterId: r.reporterId,
-        boardId: r.boardId,
-        threadId: r.threadId,
-        postId: r.postId,
-        reason: r.reason,
-        snapshot: r.snapshot,
-        authorId: r.authorId,
-        createdAt: timestampFromMs(r.createdAt),
-      })),
+      reports: page.map(reportMsg),
       nextCursor: rows.length > limit ? encodeCursor({ key: 0, id: page[page.length - 1]!.id }) : '',
       users: [...people.values()].map(userMsg),
     };

@@ -4,7 +4,7 @@ import { square as pb } from '@mychat/protocol';
 import type { BoardView } from './square.access.js';
 import type { Person } from './square.peers.js';
 import type { PostRow, ThreadRow } from './square.repository.js';
-import type { NoticeRow } from './square.social.repository.js';
+import type { NoticeRow, ReportRow } from './square.social.repository.js';
 
 const ts = (ms: number) => (ms > 0 ? timestampFromMs(ms) : undefined);
 
@@ -88,3 +88,16 @@ export function noticeMsg(n: NoticeRow, threadTitle: string): pb.SquareNotice {
 
 export const userMsg = (p: Person): pb.SquareUser =>
   create(pb.SquareUserSchema, { id: p.id, nickname: p.nickname, avatarUrl: p.avatarUrl, remark: p.remark });
+
+/** A report as the square's moderators and the operator's console read it. */
+export const reportMsg = (r: ReportRow) => ({
+  id: r.id,
+  reporterId: r.reporterId,
+  boardId: r.boardId,
+  threadId: r.threadId,
+  postId: r.postId,
+  reason: r.reason,
+  snapshot: r.snapshot,
+  authorId: r.authorId,
+  createdAt: timestampFromMs(r.createdAt),
+});
