@@ -2,9 +2,9 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * Starts a worker thread whose code is a module of this package, from the build (`.js`) or
- * from the TypeScript sources (the tests: its `.ts` files are transpiled as they load, see
- * ts-thread-loader.mjs). `entry` is the module's URL as `new URL('./x.js', import.meta.url)`
- * names it; the module reads `workerData.data`.
+ * from the TypeScript sources (the tests: its `.ts` files are transpiled as they load by
+ * test/helpers/ts-thread-loader.mjs, a test tool the build never ships). `entry` is the
+ * module's URL as `new URL('./x.js', import.meta.url)` names it; it reads `workerData.data`.
  */
 export function moduleThread(entry: URL, data: unknown): Worker {
   const fromSources = import.meta.url.endsWith('.ts');
@@ -19,7 +19,9 @@ import(workerData.entry).catch((err) => { process.nextTick(() => { throw err; })
     eval: true,
     workerData: {
       entry: url.href,
-      loader: fromSources ? new URL('./ts-thread-loader.mjs', import.meta.url).href : undefined,
+      loader: fromSources
+        ? new URL('../../test/helpers/ts-thread-loader.mjs', import.meta.url).href
+        : undefined,
       data,
     },
   });

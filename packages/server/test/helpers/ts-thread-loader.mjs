@@ -1,6 +1,6 @@
 /**
  * Module hooks for a worker thread started from the TypeScript sources (tests, see
- * module-thread.ts): `.ts` files are transpiled with the project's TypeScript (types dropped,
+ * src/kernel/module-thread.ts): `.ts` files are transpiled with the project's TypeScript (types dropped,
  * nothing checked), and a relative `./x.js` import from a `.ts` file finds `./x.ts` beside it.
  * The build never uses it: there the thread's entry is already JavaScript.
  */
