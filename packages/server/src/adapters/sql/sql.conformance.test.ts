@@ -122,6 +122,23 @@ function sqlConformance(engine: SqlEngine): void {
     expect(await migrationRows(db, 'conf')).toEqual(['0001_init', '0002_items', '0003_bio']);
   });
 
+  it('refuses to start on a database migrated further than the code knows', async () => {
+    // 0003_bio was applied above; code that lists only 0001 and 0002 is older than the data.
+    const err = await caught(sql.migrate('conf', conformanceMigrations(runs)));
+    expect((err as Error).message).toMatch(/migrations of "conf" failed/);
+  });
+
+  it('checks an up-to-date owner with one select, without the migration lock', async () => {
+    const other = { '0001_init': { up: async () => undefined } };
+    await sql.migrate('lockless', other);
+    await rawSql`drop table ${rawSql.table('lockless_migrations_lock')}`.execute(db);
+    await sql.migrate('lockless', other);
+    // The Migrator would have made its lock table again; the fast path never touches it.
+    const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+    expect(tables.map((t) => t.name)).not.toContain('lockless_migrations_lock');
+    expect(await migrationRows(db, 'lockless')).toEqual(['0001_init']);
+  });
+
   it('names the failed migration, and a fixed retry completes', async () => {
     const ok = {
       up: async (d: Db) => {
