@@ -150,7 +150,8 @@ describe('safeGet', () => {
     for (const p of ['/slow', '/silent']) {
       const t0 = Date.now();
       expect(await reason(safeGet(page(p), options({ timeoutMs: 300 })))).toBe('LINK_PREVIEW_UNAVAILABLE');
-      expect(Date.now() - t0).toBeLessThan(2000);
+      // The cap is 300 ms; the bound only tells it from no cap (a hang), on a loaded machine.
+      expect(Date.now() - t0).toBeLessThan(10_000);
     }
   });
 });

@@ -27,7 +27,8 @@ describe('ws heartbeat', () => {
     expect((await s.closed).code).toBe(4408);
     const took = Date.now() - started;
     expect(took).toBeGreaterThanOrEqual(550);
-    expect(took).toBeLessThan(2_000);
+    // Generous above: a loaded CI machine is slow, and without the timeout it never closes.
+    expect(took).toBeLessThan(10_000);
   });
 
   it('keeps a socket that pings alive well past the timeout', async () => {

@@ -203,7 +203,8 @@ describe('media: uploads, limits, video and drive', () => {
     const r = await upload(server.baseUrl, a.token, 'image', bomb, 'bomb.png');
     expect(r.status).toBe(422);
     expect(r.json().reason).toBe('MEDIA_TOO_LARGE');
-    expect(Date.now() - started).toBeLessThan(5000);
+    // Decoding 2.5 G pixels would take minutes or run out of memory; the bound is loose for loaded CI.
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it('refuses an upload over the quota, before reading it, on both upload paths', async () => {

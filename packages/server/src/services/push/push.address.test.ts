@@ -149,7 +149,8 @@ describe('PushSender against a fake push service', () => {
     const target = { id: 't', endpoint: `https://127.0.0.1:${port}/x`, p256dh: s.p256dh, auth: s.auth };
     const t0 = Date.now();
     expect(await sender.send(target, '{}', { urgency: 'normal', ttlSeconds: 60 })).toBe('failed');
-    expect(Date.now() - t0).toBeLessThan(3000);
+    // The cap is 300 ms; the bound only tells it from no cap at all (a hang), on a loaded machine.
+    expect(Date.now() - t0).toBeLessThan(10_000);
     mode = 'flood';
     expect(await sender.send(target, '{}', { urgency: 'normal', ttlSeconds: 60 })).toBe('ok');
     expect(sentBytes).toBeLessThan(64 * 1024 * 1024);
