@@ -50,13 +50,16 @@ for (const setup of ADMIN_SETUPS) {
       const conv = await befriend(env.api, ann, bob);
       const pack = (await stk.listStickers({}, ann.h)).packs.find((p) => p.id === packId)!;
       expect(pack.name).toBe('Cats');
-      expect(pack.stickers.map((s) => [s.image!.mediaId, s.emoji, s.packId])).toEqual([
-        [files[0]!.id, '😺', packId],
-        [files[1]!.id, '😹', packId],
+      // The pack holds copies of its own, not the installer's files.
+      const copies = pack.stickers.map((s) => s.image!.mediaId);
+      expect(pack.stickers.map((s) => [s.emoji, s.packId])).toEqual([
+        ['😺', packId],
+        ['😹', packId],
       ]);
+      expect(copies.filter((id) => files.some((f) => f.id === id))).toEqual([]);
       expect((await get(new URL(pack.stickers[0]!.url, env.server.baseUrl).toString())).status).toBe(200);
 
-      const sticker = { image: { mediaId: files[0]!.id }, packId, emoji: '😺' };
+      const sticker = { image: { mediaId: copies[0]! }, packId, emoji: '😺' };
       const sent = (
         await env.messages.sendMessage(
           {
@@ -99,12 +102,44 @@ for (const setup of ADMIN_SETUPS) {
         'PERMISSION_DENIED',
       );
       const url = await env.messages.getAttachmentUrl(
-        { conversationId: conv, seq: sent.seq, mediaId: files[0]!.id },
+        { conversationId: conv, seq: sent.seq, mediaId: copies[0]! },
         bob.h,
       );
       expect((await get(new URL(url.url, env.server.baseUrl).toString())).status).toBe(200);
       // Deleting again is harmless.
       await env.console.deleteStickerPack({ packId }, admin.h);
+    });
+
+    it("outlives its installer's account: its images stay and can still be sent", async () => {
+      const admin = await operator(env, 'Leaving');
+      const files = [await upload(admin)];
+      const { packId } = await env.console.installStickerPack(
+        { name: 'Dogs', mediaIds: files.map((f) => f.id) },
+        admin.h,
+      );
+      const remover = await operator(env, 'Remover');
+      await stepUp(env, remover);
+      await env.console.deleteAccount({ userId: admin.id, reason: 'left the team' }, remover.h);
+
+      const ann = await newUser(env, 'Ann');
+      const bob = await newUser(env, 'Bob');
+      const conv = await befriend(env.api, ann, bob);
+      const pack = (await stk.listStickers({}, ann.h)).packs.find((p) => p.id === packId)!;
+      expect((await get(new URL(pack.stickers[0]!.url, env.server.baseUrl).toString())).status).toBe(200);
+      const mediaId = pack.stickers[0]!.image!.mediaId;
+      const sent = await env.messages.sendMessage(
+        {
+          conversationId: conv,
+          clientMsgId: `pk-left-${n}`,
+          content: { body: { case: 'sticker', value: { image: { mediaId }, packId } } },
+        },
+        ann.h,
+      );
+      const url = await env.messages.getAttachmentUrl(
+        { conversationId: conv, seq: sent.message!.seq, mediaId },
+        bob.h,
+      );
+      expect((await get(new URL(url.url, env.server.baseUrl).toString())).status).toBe(200);
     });
 
     it('is for admins only, of their own images, and refuses a bad pack', async () => {

@@ -3,7 +3,7 @@ import type { Kysely, Migration } from 'kysely';
 /**
  * The stickers' tables (表情包), owned by the stickers part of the message module and migrated
  * on their own (`stk_migrations`). A user's sticker names the user's own copy of an image
- * (held in media); a pack's items name the installer's files (held by the pack).
+ * (held in media); a pack's items name the pack's own copies of the installer's images (held by the pack).
  */
 export const stickersMigrations: Record<string, Migration> = {
   '0001_stickers': {
