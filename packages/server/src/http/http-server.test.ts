@@ -41,6 +41,10 @@ const closed = (s: net.Socket) =>
     if (s.destroyed) return resolve();
     s.on('error', () => {});
     s.once('close', () => resolve());
+    // Node closes an idle connection either with a 408 answer (its connection check) or
+    // without one (the socket timeout), whichever fires first; a paused socket holding unread
+    // bytes never sees the end, so read whatever comes.
+    s.resume();
   });
 /** Everything the server writes until it closes, as text. */
 const readAll = (s: net.Socket) =>
