@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { LongestFirst } from './scripts/test-order.js';
 
 export default defineConfig({
   resolve: { conditions: ['source'] },
@@ -18,5 +19,7 @@ export default defineConfig({
     // reference machine three files at a time take the suite from ~28 to ~11 minutes (vitest's
     // default is one fewer than the cores, which is one file at a time there).
     maxWorkers: Math.max(3, availableParallelism() - 1),
+    // Longest files first, so no long file starts last (scripts/test-order.ts).
+    sequence: { sequencer: LongestFirst },
   },
 });
