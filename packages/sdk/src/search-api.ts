@@ -31,7 +31,10 @@ export interface MessageHit {
 /** How many messages of one conversation match ("3 条相关聊天记录"). */
 export interface ConversationHits {
   conversationId: string;
+  /** At most 99: counting stops there. */
   count: number;
+  /** More than `count` match: show "99+". */
+  capped?: boolean;
   /** The newest hit. */
   lastSeq: number;
   lastAt: number;
@@ -182,6 +185,7 @@ export class SearchApi {
       conversations: r.conversations.map((c) => ({
         conversationId: c.conversationId,
         count: c.count,
+        ...(c.capped && { capped: true }),
         lastSeq: c.lastSeq,
         lastAt: ms(c.lastAt),
       })),

@@ -8,6 +8,7 @@ import type {
   ReadWindow,
   SearchScope,
 } from './search.port.js';
+import { planQuery, prefixOf, type Plan, type Term } from './search.index-plan.js';
 import type { ParsedQuery } from './search.text.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -15,18 +16,27 @@ type Eb = ExpressionBuilder<any, any>;
 
 /** Keys per lookup of whole documents. */
 const KEYS_PER_QUERY = 200;
-/** Read windows walked in one statement (SQLite allows 500 terms of a compound SELECT). */
-const WINDOWS_PER_QUERY = 50;
+/**
+ * Walks (one read window, one driving token) in one statement (SQLite allows 500 terms of a
+ * compound SELECT).
+ */
+const WALKS_PER_QUERY = 50;
+/** Most hits counted per conversation: past it a count is COUNT_CAP and `capped` ("99+"). */
+export const COUNT_CAP = 99;
 
 /** Ids are canonical decimals: the shorter is the smaller. */
 const byId = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
+type Row = { conv_id: unknown; seq: unknown; created_at?: unknown };
+
 /**
  * The reads of the SQL search index. A query's candidates come from the postings alone: the
- * most selective token's postings in the read windows (a 2-character pair over a single
- * character, the longest word prefix), every other token as EXISTS. Documents are read only
- * for what needs them (a filter, the folded-text check of long CJK runs, the time order) and,
- * whole, only for the page answered.
+ * rarest exact token's postings (a 2-character pair over a single character, the rarest pair of
+ * a longer run), else a word prefix's words, walked in each read window newest seq first and
+ * stopped at the page's limit; every other term is an EXISTS on the postings' key. Documents
+ * are read only for what needs them (a filter, the folded-text check of long CJK runs, the
+ * time order) and, whole, only for the page answered. Per-conversation counts walk the same
+ * way, stopped at COUNT_CAP + 1: no query reads all of a common token's postings.
  */
 export class IndexQueries {
   constructor(
@@ -39,76 +49,77 @@ export class IndexQueries {
     scope: SearchScope,
     page: { order: 'time' | 'seq'; after?: HitCursor; limit: number },
   ): Promise<IndexDoc[]> {
-    const keys = page.order === 'time' ? await this.newest(q, scope, page) : await this.bySeq(q, scope, page);
+    const plan = await planQuery(this.db, q, scope);
+    if (!plan) return [];
+    const keys = page.order === 'time' ? await this.newest(plan, page) : await this.bySeq(plan, page);
     const docs = new Map((await this.docs(keys)).map((d) => [`${d.convId}:${d.seq}`, d]));
     return keys.flatMap((k) => docs.get(`${k.convId}:${k.seq}`) ?? []);
   }
 
   /** One conversation (or any), newest seq first. */
-  private async bySeq(
-    q: ParsedQuery,
-    scope: SearchScope,
-    page: { after?: HitCursor; limit: number },
-  ): Promise<DocKey[]> {
-    const plan = this.plan(q, scope);
-    if (!plan) return [];
+  private async bySeq(plan: Plan, page: { after?: HitCursor; limit: number }): Promise<DocKey[]> {
     const a = page.after;
-    let keys: { conv_id: unknown; seq: unknown }[];
-    if (!plan.docFilters) {
-      // The postings' own order, no document touched.
-      let c = plan.candidates;
-      if (a) c = c.where('p.seq', '<', a.seq);
-      keys = await c.orderBy('p.seq', 'desc').limit(page.limit).execute();
-    } else {
-      let query = this.withDocs(plan).select(['d.conv_id', 'd.seq']);
-      if (a) query = query.where('d.seq', '<', a.seq);
-      keys = await query.orderBy('c.seq', 'desc').limit(page.limit).execute();
-    }
-    return keys.map((k) => ({ convId: asId(k.conv_id), seq: asNum(k.seq) }));
+    const rows = await this.walks(plan, page.limit, a && ((eb, on) => eb(`${on}.seq`, '<', a.seq)));
+    return unique(rows)
+      .sort((x, y) => y.seq - x.seq || byId(y.convId, x.convId))
+      .slice(0, page.limit);
   }
 
   /**
    * Across conversations, newest first (time, then conversation and seq, descending): each
-   * read window's newest `limit` candidates by seq, walked backwards along the postings' key
-   * and stopped at the limit, then merged by time. A conversation's seqs are in the order of
-   * its messages' times, so the newest `limit` overall are among them; the candidates of a
-   * common token are never all read (at 1 M messages a one-character query has hundreds of
-   * thousands). WINDOWS_PER_QUERY windows' walks are one statement (UNION ALL).
+   * walk's newest `limit` candidates by seq, then merged by time. A conversation's seqs are in
+   * the order of its messages' times, so the newest `limit` overall are among them; the
+   * candidates of a common token are never all read (at 1 M messages a one-character query
+   * has hundreds of thousands).
    */
-  private async newest(
-    q: ParsedQuery,
-    scope: SearchScope,
-    page: { after?: HitCursor; limit: number },
-  ): Promise<DocKey[]> {
+  private async newest(plan: Plan, page: { after?: HitCursor; limit: number }): Promise<DocKey[]> {
     const a = page.after;
-    const rows: { conv_id: unknown; seq: unknown; created_at?: unknown }[] = [];
-    for (let i = 0; i < scope.windows.length; i += WINDOWS_PER_QUERY) {
-      const walks = scope.windows.slice(i, i + WINDOWS_PER_QUERY).flatMap((w, j) => {
-        const plan = this.plan(q, { ...scope, windows: [w] });
-        if (!plan) return [];
-        const sub =
-          plan.docFilters || a
-            ? this.withDocs(plan)
-                .select(['d.conv_id', 'd.seq', 'd.created_at'])
-                .$if(!!a, (qb) => qb.where((eb) => this.before(eb, a!)))
-                .orderBy('c.seq', 'desc')
-                .limit(page.limit)
-            : plan.candidates.orderBy('p.seq', 'desc').limit(page.limit);
-        return [this.db.selectFrom(sub.as(`w${j}`)).selectAll()];
-      });
-      if (!walks.length) continue;
-      const union = walks.slice(1).reduce((u, w) => u.unionAll(w), walks[0]!);
-      rows.push(...((await union.execute()) as typeof rows));
-    }
-    const keys = rows.map((r) => ({ convId: asId(r.conv_id), seq: asNum(r.seq) }));
-    const at =
-      rows[0]?.created_at !== undefined
-        ? new Map(rows.map((r) => [`${asId(r.conv_id)}:${asNum(r.seq)}`, asNum(r.created_at)]))
-        : await this.times(keys);
+    const rows = await this.walks(plan, page.limit, a && ((eb) => this.before(eb, a)), !!a);
+    const keys = unique(rows);
+    const at = await this.timesOf(rows, keys);
     const time = (k: DocKey) => at.get(`${k.convId}:${k.seq}`) ?? 0;
     return keys
       .sort((x, y) => time(y) - time(x) || byId(y.convId, x.convId) || y.seq - x.seq)
       .slice(0, page.limit);
+  }
+
+  /**
+   * Each (read window, driving token)'s newest `limit` candidates by seq, walked backwards
+   * along the postings' key and stopped at the limit (a cross join to the documents when a
+   * filter, the cursor or `times` needs them, so the engine still walks the postings), in
+   * statements of WALKS_PER_QUERY walks (UNION ALL). `cond` is on the postings (`p`) or, when
+   * the documents are read, on them (`d`).
+   */
+  private async walks(
+    plan: Plan,
+    limit: number,
+    cond?: (eb: Eb, on: 'p' | 'd') => Expression<SqlBool>,
+    times = false,
+  ): Promise<Row[]> {
+    const drivers: Term[] =
+      'tokens' in plan.driver ? plan.driver.tokens.map((t) => ({ tokens: [t] })) : [plan.driver];
+    const all = plan.scope.windows.flatMap((w) => drivers.map((d) => ({ w, d })));
+    const withDocs = plan.docFilters || times;
+    const rows: Row[] = [];
+    for (let i = 0; i < all.length; i += WALKS_PER_QUERY) {
+      const walks = all.slice(i, i + WALKS_PER_QUERY).map(({ w, d }, j) => {
+        const c = this.candidates(plan, d, w);
+        const sub = withDocs
+          ? this.withDocs(c, plan)
+              .select(['d.conv_id', 'd.seq', 'd.created_at'])
+              .$if(!!cond, (qb) => qb.where((eb) => cond!(eb, 'd')))
+              .orderBy('c.seq', 'desc')
+              .limit(limit)
+          : c
+              .$if(!!cond, (qb) => qb.where((eb) => cond!(eb, 'p')))
+              .orderBy('p.seq', 'desc')
+              .limit(limit);
+        return this.db.selectFrom(sub.as(`w${j}`)).selectAll();
+      });
+      const union = walks.slice(1).reduce((u, w) => u.unionAll(w), walks[0]!);
+      rows.push(...((await union.execute()) as Row[]));
+    }
+    return rows;
   }
 
   /** Documents (`d`) after `a` in the time order. */
@@ -125,38 +136,36 @@ export class IndexQueries {
     ]);
   }
 
+  /**
+   * Hits per conversation, newest hit first: each walk stopped at COUNT_CAP + 1, so a count
+   * past COUNT_CAP is COUNT_CAP and `capped` (a walk that stopped there found that many distinct
+   * hits; one that did not found all of its own).
+   */
   async count(q: ParsedQuery, scope: SearchScope): Promise<ConversationCount[]> {
-    const plan = this.plan(q, scope);
+    const plan = await planQuery(this.db, q, scope);
     if (!plan) return [];
-    let rows: Record<string, unknown>[];
-    if (!plan.docFilters) {
-      // Counted on the postings; the time of each conversation's newest hit read after.
-      rows = await this.db
-        .selectFrom(plan.candidates.as('c'))
-        .select((eb) => ['c.conv_id', eb.fn.countAll().as('n'), eb.fn.max('c.seq').as('last_seq')])
-        .groupBy('c.conv_id')
-        .execute();
-      const newest = await this.times(rows.map((r) => ({ convId: asId(r.conv_id), seq: asNum(r.last_seq) })));
-      for (const r of rows) r.last_at = newest.get(`${asId(r.conv_id)}:${asNum(r.last_seq)}`) ?? 0;
-    } else {
-      rows = await this.withDocs(plan)
-        .select((eb) => [
-          'd.conv_id',
-          eb.fn.countAll().as('n'),
-          eb.fn.max('d.seq').as('last_seq'),
-          eb.fn.max('d.created_at').as('last_at'),
-        ])
-        .groupBy('d.conv_id')
-        .execute();
+    const rows = await this.walks(plan, COUNT_CAP + 1);
+    const keys = unique(rows);
+    const per = new Map<string, { n: number; lastSeq: number }>();
+    for (const k of keys) {
+      const c = per.get(k.convId);
+      if (!c) per.set(k.convId, { n: 1, lastSeq: k.seq });
+      else {
+        c.n++;
+        c.lastSeq = Math.max(c.lastSeq, k.seq);
+      }
     }
-    return rows
-      .map((r) => ({
-        convId: asId(r.conv_id),
-        count: asNum(r.n),
-        lastSeq: asNum(r.last_seq),
-        lastAt: asNum(r.last_at),
+    const newest = [...per].map(([convId, c]) => ({ convId, seq: c.lastSeq }));
+    const at = await this.timesOf(rows, newest);
+    return [...per]
+      .map(([convId, c]) => ({
+        convId,
+        count: Math.min(c.n, COUNT_CAP),
+        ...(c.n > COUNT_CAP && { capped: true }),
+        lastSeq: c.lastSeq,
+        lastAt: at.get(`${convId}:${c.lastSeq}`) ?? 0,
       }))
-      .sort((x, y) => y.lastAt - x.lastAt || (x.convId < y.convId ? 1 : -1));
+      .sort((x, y) => y.lastAt - x.lastAt || byId(y.convId, x.convId));
   }
 
   /** Whole documents by key (in no particular order). */
@@ -193,6 +202,12 @@ export class IndexQueries {
     return this.engine === 'mysql' ? sql<string>`cast(${v} as signed)` : sql<string>`cast(${v} as bigint)`;
   }
 
+  /** The times of `keys`: from the walks' rows when they read them, else from the documents. */
+  private async timesOf(rows: readonly Row[], keys: readonly DocKey[]): Promise<Map<string, number>> {
+    if (rows[0]?.created_at === undefined) return this.times(keys);
+    return new Map(rows.map((r) => [`${asId(r.conv_id)}:${asNum(r.seq)}`, asNum(r.created_at)]));
+  }
+
   private async times(keys: readonly DocKey[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
@@ -206,60 +221,43 @@ export class IndexQueries {
     return out;
   }
 
-  /** The candidates (`p`: conversation and seq) of `q` in scope, and what needs the documents. */
-  private plan(q: ParsedQuery, scope: SearchScope) {
-    if (!q.lookups.length || !scope.windows.length) return undefined;
-    const exact = [...new Set(q.lookups.flatMap((l) => l.exact ?? []))];
-    const prefixes = [...new Set(q.lookups.flatMap((l) => (l.prefix ? [l.prefix] : [])))];
-    const likes = q.lookups.flatMap((l) => (l.like ? [l.like] : []));
-    const byLength = (a: string, b: string) => [...b].length - [...a].length;
-    exact.sort(byLength);
-    prefixes.sort(byLength);
-    const driver: { exact?: string; prefix?: string } = exact.length
-      ? { exact: exact[0] }
-      : { prefix: prefixes[0] };
-    const otherExact = driver.exact ? exact.slice(1) : exact;
-    const otherPrefixes = driver.prefix ? prefixes.slice(1) : prefixes;
-
-    let candidates = this.db
+  /** The candidates (`p`: conversation and seq) of `driver` in window `w` with every other term. */
+  private candidates(plan: Plan, driver: Term, w: ReadWindow) {
+    const holds = (eb: Eb, column: string, term: Term) =>
+      'prefix' in term
+        ? prefixOf(eb, column, term.prefix)
+        : term.tokens.length === 1
+          ? eb(column, '=', term.tokens[0]!)
+          : eb(column, 'in', term.tokens);
+    const c = this.db
       .selectFrom('search_postings as p')
       .select(['p.conv_id', 'p.seq'])
+      .where((eb) => holds(eb, 'p.token', driver))
+      .where((eb) => this.inWindows(eb, [w]))
       .where((eb) =>
-        driver.exact ? eb('p.token', '=', driver.exact) : this.prefixOf(eb, 'p.token', driver.prefix!),
-      )
-      .where((eb) => this.inWindows(eb, scope.windows))
-      .where((eb) => {
-        const has = (cond: (e: Eb) => Expression<SqlBool>) =>
-          eb.exists(
-            eb
-              .selectFrom('search_postings as o')
-              .select(sql.lit(1).as('one'))
-              .whereRef('o.conv_id', '=', 'p.conv_id')
-              .whereRef('o.seq', '=', 'p.seq')
-              .where(cond),
-          );
-        return eb.and([
-          ...otherExact.map((t) => has((e) => e('o.token', '=', t))),
-          ...otherPrefixes.map((x) => has((e) => this.prefixOf(e, 'o.token', x))),
-        ]);
-      });
-    // One document may hold several words with the prefix.
-    if (driver.prefix) candidates = candidates.distinct();
-    const docFilters =
-      likes.length > 0 ||
-      !!scope.senderId ||
-      !!scope.types?.length ||
-      scope.fromMs !== undefined ||
-      scope.toMs !== undefined;
-    return { candidates, likes, scope, docFilters };
+        eb.and(
+          plan.others.map((term) =>
+            eb.exists(
+              eb
+                .selectFrom('search_postings as o')
+                .select(sql.lit(1).as('one'))
+                .whereRef('o.conv_id', '=', 'p.conv_id')
+                .whereRef('o.seq', '=', 'p.seq')
+                .where((e) => holds(e, 'o.token', term)),
+            ),
+          ),
+        ),
+      );
+    // One document may hold several words of a range.
+    return 'prefix' in driver ? c.distinct() : c;
   }
 
   /** The candidates joined to their documents (`d`), the document filters applied. */
-  private withDocs(plan: NonNullable<ReturnType<IndexQueries['plan']>>) {
+  private withDocs(candidates: ReturnType<IndexQueries['candidates']>, plan: Plan) {
     const { scope, likes } = plan;
     return (
       this.db
-        .selectFrom(plan.candidates.as('c'))
+        .selectFrom(candidates.as('c'))
         // A cross join: SQLite then walks the candidates and looks each document up (a join
         // would let it walk a whole conversation's documents for a rare token's candidates).
         .crossJoin('search_docs as d')
@@ -275,14 +273,6 @@ export class IndexQueries {
           return eb.and(all);
         })
     );
-  }
-
-  /** Tokens that start with `prefix`: a range, exact under the byte order of the token column. */
-  private prefixOf(eb: Eb, column: string, prefix: string): Expression<SqlBool> {
-    const chars = [...prefix];
-    const last = chars.pop()!;
-    const upper = chars.join('') + String.fromCodePoint(last.codePointAt(0)! + 1);
-    return eb.and([eb(column, '>=', prefix), eb(column, '<', upper)]);
   }
 
   private inWindows(eb: Eb, windows: readonly ReadWindow[]): Expression<SqlBool> {
@@ -306,4 +296,14 @@ export class IndexQueries {
     }
     return eb.or(parts);
   }
+}
+
+/** The distinct keys of walked rows, in their order. */
+function unique(rows: readonly Row[]): DocKey[] {
+  const seen = new Map<string, DocKey>();
+  for (const r of rows) {
+    const k = { convId: asId(r.conv_id), seq: asNum(r.seq) };
+    seen.set(`${k.convId}:${k.seq}`, k);
+  }
+  return [...seen.values()];
 }

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable } from '../../../test/helpers/backends.js';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/sql-databases.js';
+import { PREFIX_WORDS_MAX } from './search.index-plan.js';
+import { COUNT_CAP } from './search.index-query.js';
 import { postingsInKeyOrder, SqlSearchIndex } from './search.index.js';
 import { docKey, docTokens, type IndexDoc, type ReadWindow, type SearchIndex } from './search.port.js';
 import { searchMigrations } from './search.migrations.js';
@@ -230,6 +232,140 @@ for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
       expect(await index.count(parseQuery('天安门'), { windows: everywhere })).toHaveLength(1);
     });
 
+    it('counts exactly up to the cap and says "99+" past it, per conversation and window', async () => {
+      const [E, F] = [big(5), big(6)];
+      // E: 99 hits of 上限 and 101 of 超限; F: 100 of 超限 (two windows: seqs 1-50 and 51-100).
+      const doc = (convId: string, seq: number, text: string): IndexDoc => ({
+        ...corpus[0]!,
+        convId,
+        seq,
+        msgId: big(70_000 + seq + (convId === F ? 1000 : 0)),
+        createdAt: 1_750_000_000_000 + seq * 1000 + (convId === F ? 500 : 0),
+        text,
+      });
+      const docs = [
+        ...Array.from({ length: 200 }, (_, i) => doc(E, i + 1, i < 99 ? '上限之内' : '超限了')),
+        ...Array.from({ length: 100 }, (_, i) => doc(F, i + 1, '超限了')),
+      ];
+      expect(await index.write({ add: docs, remove: [] })).toBe(true);
+      const windows: ReadWindow[] = [
+        { convId: E, firstSeq: 1 },
+        { convId: F, firstSeq: 1, lastSeq: 50 },
+        { convId: F, firstSeq: 51 },
+      ];
+      const count = async (query: string, w = windows) =>
+        (await index.count(parseQuery(query), { windows: w })).map((c) => [
+          c.convId === E ? 'E' : 'F',
+          c.count,
+          !!c.capped,
+          c.lastSeq,
+        ]);
+      expect(await count('上限')).toEqual([['E', 99, false, 99]]);
+      // The 3+-character check counts too: 超限了 in E is 101 hits, past the cap.
+      expect(await count('超限了')).toEqual([
+        ['E', 99, true, 200],
+        ['F', 99, true, 100],
+      ]);
+      // F's two windows hold 50 each: 100 in all, past the cap though neither window is.
+      expect(await count('超限', windows.slice(1))).toEqual([['F', 99, true, 100]]);
+      expect(await count('超限', [{ convId: F, firstSeq: 2 }])).toEqual([['F', 99, false, 100]]);
+      expect(await count('超限', [{ convId: F, firstSeq: 1, hiddenSeqs: [7] }])).toEqual([
+        ['F', 99, false, 100],
+      ]);
+      await index.write({ add: [], remove: docs });
+    });
+
+    it('pages exactly as a full scan would, for every query class, over many windows', async () => {
+      // 55 conversations (more walks than one statement takes), each with a mix of texts:
+      // common and rare pairs, a pair chain apart, words sharing a prefix (one document with
+      // several), and more distinct words of one prefix than are listed (a token range).
+      const convs = Array.from({ length: 55 }, (_, i) => big(80_000 + i));
+      const pool = [
+        '数据库 meeting meetings meet',
+        '数据 库存 meetup',
+        '大数据库房',
+        '图书馆数据库',
+        '库数据',
+        'roadmap meeting',
+        '数据',
+      ];
+      const docs: IndexDoc[] = convs.flatMap((convId, c) =>
+        Array.from({ length: 6 + (c % 5) }, (_, s) => ({
+          ...corpus[0]!,
+          convId,
+          seq: s + 1,
+          msgId: big(90_000 + c * 20 + s),
+          createdAt: 1_760_000_000_000 + ((c * 7 + s * 131) % 400) * 1000 + s * 400_000,
+          text: `${pool[(c + s) % pool.length]!} pfx${(c * 3 + s) % (PREFIX_WORDS_MAX + 8)}`,
+        })),
+      );
+      expect(await index.write({ add: docs, remove: [] })).toBe(true);
+      const windows: ReadWindow[] = convs.map((convId, i) =>
+        i % 3 === 0
+          ? { convId, firstSeq: 3 }
+          : i % 3 === 1
+            ? { convId, firstSeq: 1, lastSeq: 5, hiddenSeqs: [2] }
+            : { convId, firstSeq: 1 },
+      );
+      const visible = (d: IndexDoc) =>
+        windows.some(
+          (w) =>
+            w.convId === d.convId &&
+            d.seq >= w.firstSeq &&
+            (w.lastSeq === undefined || d.seq <= w.lastSeq) &&
+            !w.hiddenSeqs?.includes(d.seq),
+        );
+      const newestFirst = (x: IndexDoc, y: IndexDoc) =>
+        y.createdAt - x.createdAt ||
+        (x.convId === y.convId ? 0 : x.convId < y.convId ? 1 : -1) ||
+        y.seq - x.seq;
+      for (const query of ['数据库', '库', 'meet', 'meeting 数据', 'pfx', 'pfx1', 'road meet']) {
+        const q = parseQuery(query);
+        const expected = docs.filter((d) => visible(d) && matches(q, d.text)).sort(newestFirst);
+        expect(expected.length, query).toBeGreaterThan(0);
+        const all: IndexDoc[] = [];
+        for (let after: IndexDoc | undefined; ;) {
+          const page = await index.find(
+            q,
+            { windows },
+            { order: 'time', limit: 20, ...(after && { after }) },
+          );
+          all.push(...page.filter((d) => matches(q, d.text)));
+          after = page[page.length - 1];
+          if (page.length < 20) break;
+        }
+        expect(all.map(docKey), query).toEqual(expected.map(docKey));
+        const counts = await index.count(q, { windows });
+        const per = new Map<string, IndexDoc[]>();
+        for (const d of expected) per.set(d.convId, [...(per.get(d.convId) ?? []), d]);
+        expect(
+          counts.map((c) => [c.convId, c.count, c.lastSeq]),
+          query,
+        ).toEqual(
+          [...per]
+            .sort(([, x], [, y]) => newestFirst(x[0]!, y[0]!))
+            .map(([convId, list]) => [convId, list.length, Math.max(...list.map((d) => d.seq))]),
+        );
+        // In one conversation by seq: the same hits, newest seq first, paged.
+        const one = windows.filter((w) => w.convId === convs[2]);
+        const inOne = expected.filter((d) => d.convId === convs[2]).sort((x, y) => y.seq - x.seq);
+        const bySeq: IndexDoc[] = [];
+        for (let after: IndexDoc | undefined; ;) {
+          const page = await index.find(
+            q,
+            { windows: one },
+            { order: 'seq', limit: 2, ...(after && { after }) },
+          );
+          bySeq.push(...page.filter((d) => matches(q, d.text)));
+          after = page[page.length - 1];
+          if (page.length < 2) break;
+        }
+        expect(bySeq.map(docKey), query).toEqual(inOne.map(docKey));
+      }
+      expect(await find('pfx', windows)).toHaveLength(50);
+      await index.write({ add: [], remove: docs });
+    }, 120_000);
+
     it('removes documents with their postings, and adds each document once', async () => {
       expect(await index.write({ add: [corpus[0]!, corpus[0]!], remove: [] })).toBe(true);
       expect(await find('散步')).toEqual(['A1']);
@@ -288,7 +424,10 @@ for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
       expect(after.postings - before.postings).toBe(postingsInKeyOrder(docs).length);
       const inD = [{ convId: D, firstSeq: 1 }];
       expect(await find('1233', inD)).toEqual(['D1234']);
-      expect((await index.count(parseQuery('批量'), { windows: inD }))[0]?.count).toBe(1_234);
+      // Counted up to the cap: 1 234 hits are "99+".
+      expect(await index.count(parseQuery('批量'), { windows: inD })).toEqual([
+        { convId: D, count: COUNT_CAP, capped: true, lastSeq: 1_234, lastAt: docs[0]!.createdAt },
+      ]);
       // Written again (a settle pass): nothing doubles.
       expect(await index.write({ add: docs, remove: [] })).toBe(true);
       expect(await index.size()).toEqual(after);

@@ -53,7 +53,10 @@ export interface HitCursor {
 
 export interface ConversationCount {
   convId: string;
+  /** Hits, at most COUNT_CAP (search.index-query.ts). */
   count: number;
+  /** More than `count` hits ("99+"): counting stopped at the cap. */
+  capped?: boolean;
   /** The newest hit. */
   lastSeq: number;
   lastAt: number;
@@ -82,7 +85,7 @@ export interface SearchIndex {
     scope: SearchScope,
     page: { order: 'time' | 'seq'; after?: HitCursor; limit: number },
   ): Promise<IndexDoc[]>;
-  /** Hits per conversation (the checks `find` makes, over every match). */
+  /** Hits per conversation (the checks `find` makes), each counted up to a cap. */
   count(q: ParsedQuery, scope: SearchScope): Promise<ConversationCount[]>;
   /** Where documents of type `type` with these ids (IndexDoc.msgId) are, by id. */
   keysOfIds(type: number, ids: readonly string[]): Promise<Map<string, DocKey>>;

@@ -12,7 +12,10 @@ describe('sdk: client.search', () => {
   let n = 0;
 
   beforeAll(async () => {
-    server = await startTestServer({ overrides: { search: { pollIntervalMs: 20 } } });
+    server = await startTestServer({
+      // Sends past a user's rate: a conversation of more hits than a count shows.
+      overrides: { search: { pollIntervalMs: 20 }, message: { sendRatePerSecond: 1000, sendBurst: 1000 } },
+    });
     api = server.client(auth.AuthService);
   });
   afterAll(async () => {
@@ -96,6 +99,26 @@ describe('sdk: client.search', () => {
     );
     expect(posts.hits[0]).toMatchObject({ momentId: post.id, authorId: a.id, snippet: '公园里的樱花开了' });
     expect(posts.nextPageToken).toBeUndefined();
+  });
+
+  it('says "99+" of a conversation with more hits than a count shows', async () => {
+    const a = await user('计数甲');
+    const b = await user('计数乙');
+    const { request } = await a.c.contacts.request(b.id);
+    const conv = (await b.c.contacts.respond(request.id, 'accept')).conversationId!;
+    for (let i = 0; i < 100; i++) await a.c.messages.sendText(conv, `上限之外 ${i}`);
+    await a.c.messages.sendText(conv, '上限之内');
+    const r = await until(
+      () => b.c.search.messages('上限'),
+      (x) => x.conversations[0]?.lastSeq === x.hits[0]?.seq && x.hits[0]?.snippet === '上限之内',
+    );
+    expect(r.conversations).toEqual([
+      expect.objectContaining({ conversationId: conv, count: 99, capped: true }),
+    ]);
+    const within = await b.c.search.messages('上限之内');
+    expect(within.conversations).toEqual([
+      { conversationId: conv, count: 1, lastSeq: r.hits[0]!.seq, lastAt: expect.any(Number) },
+    ]);
   });
 
   it('rejects bad input with MyChatError reasons', async () => {

@@ -160,6 +160,7 @@ function countMsg(c: ConversationCount): pb.ConversationHits {
   return create(pb.ConversationHitsSchema, {
     conversationId: c.convId,
     count: c.count,
+    capped: !!c.capped,
     lastSeq: c.lastSeq,
     lastAt: timestampFromMs(c.lastAt),
   });

@@ -50,7 +50,11 @@ for (const setup of CONTACTS_SETUPS.filter((s) => !s.fakeMessage)) {
     };
 
     beforeAll(async () => {
-      env = await startContactsEnv(setup, { search: { pollIntervalMs: 20 } });
+      // Sends well past a user's rate: a conversation of more hits than a count shows.
+      env = await startContactsEnv(setup, {
+        search: { pollIntervalMs: 20 },
+        message: { sendRatePerSecond: 1000, sendBurst: 1000 },
+      });
       api = env.server.client(search.SearchService);
       [a, b, c, stranger] = [
         await newUser(env, '张三'),
@@ -87,6 +91,26 @@ for (const setup of CONTACTS_SETUPS.filter((s) => !s.fakeMessage)) {
       // Traditional finds Simplified; one character finds it too.
       expect((await find(a, '公園')).hits).toHaveLength(3);
       expect((await find(a, '园')).hits.length).toBeGreaterThanOrEqual(3);
+    });
+
+    it('counts the hits of a conversation up to 99 and says "99+" past it', async () => {
+      for (let i = 0; i < 100; i++) await send(b, group, `计数上限 ${i}`);
+      await send(a, direct, '计数上限 once');
+      await settled();
+      const r = await find(a, '计数上限');
+      expect(r.conversations.map((x) => [x.conversationId, x.count, x.capped])).toEqual([
+        [direct, 1, false],
+        [group, 99, true],
+      ]);
+      // Paging still reaches every hit, 101 of them.
+      let all = r.hits.length;
+      for (let token = r.nextPageToken; token;) {
+        const p = await find(a, '计数上限', { pageToken: token, limit: 50 });
+        all += p.hits.length;
+        expect(p.conversations).toEqual([]);
+        token = p.nextPageToken;
+      }
+      expect(all).toBe(101);
     });
 
     it('searches one conversation by seq and pages with a token', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markName } from './mark.js';
+import { hitCount, markName } from './mark.js';
 
 describe('markName', () => {
   it('marks every occurrence, ignoring case', () => {
@@ -14,5 +14,13 @@ describe('markName', () => {
     expect(markName('张三', 'zs')).toEqual([]);
     expect(markName('张三', '  ')).toEqual([]);
     expect(markName('İstanbul', 'i')).toEqual([]);
+  });
+});
+
+describe('hitCount', () => {
+  it('shows a capped count as "99+" and any other as it is', () => {
+    expect(hitCount({ count: 99, capped: true })).toBe('99+');
+    expect(hitCount({ count: 99 })).toBe('99');
+    expect(hitCount({ count: 3, capped: false })).toBe('3');
   });
 });

@@ -1,4 +1,4 @@
-import type { Highlight } from '@mychat/sdk';
+import type { ConversationHits, Highlight } from '@mychat/sdk';
 
 /**
  * Where a name shows the query, for marking it: every case-insensitive occurrence (a name found
@@ -15,3 +15,7 @@ export function markName(name: string, query: string): Highlight[] {
     out.push({ start: i, end: i + q.length });
   return out;
 }
+
+/** A conversation's hit count as shown: "99+" when the server stopped counting. */
+export const hitCount = (c: Pick<ConversationHits, 'count' | 'capped'>) =>
+  c.capped ? `${c.count}+` : String(c.count);

@@ -1,0 +1,113 @@
+import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import { asNum } from '../../adapters/sql/sql.js';
+import type { SearchScope } from './search.port.js';
+import type { ParsedQuery } from './search.text.js';
+
+/**
+ * How a query is looked up in the SQL index (search.index-query.ts walks the plan): which
+ * term's postings drive the walks and which are checked on each posting.
+ */
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Db = Kysely<any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Eb = ExpressionBuilder<any, any>;
+
+/** Most distinct words a word prefix is read as; a prefix of more is read as a token range. */
+export const PREFIX_WORDS_MAX = 32;
+/** Postings read of each exact token to tell the rarest (the one that drives the walks). */
+const ESTIMATE_LIMIT = 10_000;
+
+/** What a candidate holds: one of `tokens`, or (a prefix of too many words) a token in the range. */
+export type Term = { tokens: string[] } | { prefix: string };
+
+export type Plan = {
+  /** The term whose postings are walked: per read window and per token, newest seq first. */
+  driver: Term;
+  /** Terms checked on each walked posting (EXISTS on the postings' key). */
+  others: Term[];
+  likes: string[];
+  scope: SearchScope;
+  docFilters: boolean;
+};
+
+/**
+ * How `q` is looked up in scope: its terms (each exact token; each word prefix as its words,
+ * read from the postings' key, or past PREFIX_WORDS_MAX as a token range), the rarest exact
+ * token driving (else the longest prefix). Undefined when nothing can match.
+ */
+export async function planQuery(db: Db, q: ParsedQuery, scope: SearchScope): Promise<Plan | undefined> {
+  if (!q.lookups.length || !scope.windows.length) return undefined;
+  const exact = [...new Set(q.lookups.flatMap((l) => l.exact ?? []))];
+  const prefixes = [...new Set(q.lookups.flatMap((l) => (l.prefix ? [l.prefix] : [])))];
+  const likes = q.lookups.flatMap((l) => (l.like ? [l.like] : []));
+  prefixes.sort((a, b) => [...b].length - [...a].length);
+  const words: Term[] = [];
+  for (const prefix of prefixes) {
+    const list = await wordsOf(db, prefix);
+    if (list?.length === 0) return undefined;
+    words.push(list ? { tokens: list } : { prefix });
+  }
+  const rarest = await byRarity(db, exact);
+  const terms: Term[] = [...rarest.map((t) => ({ tokens: [t] })), ...words];
+  // A prefix's word list drives before a range (walked per token, not sorted whole).
+  const at = rarest.length
+    ? 0
+    : Math.max(
+        0,
+        words.findIndex((w) => 'tokens' in w),
+      );
+  const docFilters =
+    likes.length > 0 ||
+    !!scope.senderId ||
+    !!scope.types?.length ||
+    scope.fromMs !== undefined ||
+    scope.toMs !== undefined;
+  return { driver: terms[at]!, others: terms.filter((_, i) => i !== at), likes, scope, docFilters };
+}
+
+/** The distinct tokens that start with `prefix`, one index seek each; undefined past the cap. */
+async function wordsOf(db: Db, prefix: string): Promise<string[] | undefined> {
+  const out: string[] = [];
+  for (;;) {
+    const last = out[out.length - 1];
+    const row = await db
+      .selectFrom('search_postings')
+      .select('token')
+      .where((eb) =>
+        last === undefined
+          ? prefixOf(eb, 'token', prefix)
+          : eb.and([eb('token', '>', last), prefixOf(eb, 'token', prefix)]),
+      )
+      .orderBy('token')
+      .limit(1)
+      .executeTakeFirst();
+    if (!row) return out;
+    if (out.length === PREFIX_WORDS_MAX) return undefined;
+    out.push(String(row.token));
+  }
+}
+
+/** Exact tokens, rarest first (counted up to ESTIMATE_LIMIT postings each). */
+async function byRarity(db: Db, tokens: readonly string[]): Promise<string[]> {
+  if (tokens.length < 2) return [...tokens];
+  const n = new Map<string, number>();
+  for (const t of tokens) {
+    const row = await db
+      .selectFrom(
+        db.selectFrom('search_postings').select('seq').where('token', '=', t).limit(ESTIMATE_LIMIT).as('e'),
+      )
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst();
+    n.set(t, asNum(row?.n ?? 0));
+  }
+  return [...tokens].sort((a, b) => n.get(a)! - n.get(b)!);
+}
+
+/** Tokens that start with `prefix`: a range, exact under the byte order of the token column. */
+export function prefixOf(eb: Eb, column: string, prefix: string): Expression<SqlBool> {
+  const chars = [...prefix];
+  const last = chars.pop()!;
+  const upper = chars.join('') + String.fromCodePoint(last.codePointAt(0)! + 1);
+  return eb.and([eb(column, '>=', prefix), eb(column, '<', upper)]);
+}
