@@ -10,7 +10,7 @@ describe('recorder', () => {
   const at = (conversationId: string, seq: number, receivers: string[]) => ({
     conversationId,
     seq,
-    receivers,
+    receivers: () => receivers,
   });
 
   it('tells late deliveries (stored, not pushed in time) from lost ones', async () => {

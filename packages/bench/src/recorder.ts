@@ -22,6 +22,16 @@ export function parsePayload(text: string): { index: number; sentAt: number } | 
 
 const now = () => performance.timeOrigin + performance.now();
 
+/**
+ * Where an acknowledged message was stored, and its receiving devices (asked only for the
+ * messages still owed after the run: a group's member list is not copied per message).
+ */
+export interface Stored {
+  conversationId: string;
+  seq: number;
+  receivers: () => readonly string[];
+}
+
 /** A delivery not pushed: message `index` (stored at `seq` of the conversation) to `device`. */
 export interface Owed {
   index: number;
@@ -48,7 +58,7 @@ export class Recorder {
   private readonly expected: number[] = [];
   private readonly ackedIdx = new Set<number>();
   /** Where an acknowledged message was stored, and who should get it (when the run says). */
-  private readonly stored = new Map<number, { conversationId: string; seq: number; receivers: string[] }>();
+  private readonly stored = new Map<number, Stored>();
   /** Deliveries owed and not pushed that {@link reconcile} found stored for the receiver. */
   late = 0;
   /** Deliveries owed and not pushed that {@link reconcile} did not find stored for the receiver. */
@@ -88,7 +98,7 @@ export class Recorder {
    * The server acknowledged message `index`; with where it was stored and the receiving devices
    * (the keys given to {@link receive}), {@link owed} can name the deliveries that never came.
    */
-  ack(index: number, stored?: { conversationId: string; seq: number; receivers: string[] }): void {
+  ack(index: number, stored?: Stored): void {
     this.acked++;
     this.ackedIdx.add(index);
     if (stored) this.stored.set(index, stored);
@@ -100,7 +110,7 @@ export class Recorder {
     for (const i of this.ackedIdx) {
       const s = this.stored.get(i);
       if (!s || this.got[i]! >= this.expected[i]!) continue;
-      for (const device of s.receivers)
+      for (const device of s.receivers())
         if (!this.seen.get(`${device}|${s.conversationId}`)?.has(s.seq))
           out.push({ index: i, device, conversationId: s.conversationId, seq: s.seq });
     }

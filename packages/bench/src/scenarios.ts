@@ -213,10 +213,10 @@ export async function flow(
     if (kind === 'chat') {
       const p = pairs[k % pairs.length]!;
       const from = Math.floor(k / pairs.length) % 2 ? p.b : p.a;
-      return { from, conv: p.conversationId, receivers: 1, to: () => [from === p.a ? p.b : p.a] };
+      return { from, conv: p.conversationId, receivers: 1, to: () => [String(from === p.a ? p.b : p.a)] };
     }
     const from = k % o.users;
-    const to = () => ids.flatMap((_, i) => (i === from ? [] : [i]));
+    const to = () => ids.flatMap((_, i) => (i === from ? [] : [String(i)]));
     return { from, conv: group!.id, receivers: o.users - 1, to };
   };
   if (o.warmupS > 0) {
@@ -235,7 +235,8 @@ export async function flow(
     const idx = rec.send(receivers);
     try {
       const seq = await c.sendText(conv, `b${run}-${k}`, payloadText(idx, o.payload));
-      rec.ack(idx, { conversationId: conv, seq, receivers: to().map(String) });
+      // Without a seq (an older server) it cannot be looked up afterwards: owed ones count as lost.
+      rec.ack(idx, seq ? { conversationId: conv, seq, receivers: to } : undefined);
     } catch (e) {
       rec.sendFailed(e);
     }
