@@ -208,6 +208,7 @@ export async function runMoments(o: RunOptions, t: Target, kit: ScenarioKit): Pr
           latency_ms: chatResult.latency_ms,
           sent: chatResult.sent,
           lost: chatResult.lost,
+          not_pushed_in_time_but_stored: chatResult.extra.not_pushed_in_time_but_stored,
           delivered: chatResult.delivered,
         },
       },

@@ -22,6 +22,24 @@ export function parsePayload(text: string): { index: number; sentAt: number } | 
 
 const now = () => performance.timeOrigin + performance.now();
 
+/**
+ * Where an acknowledged message was stored, and its receiving devices (asked only for the
+ * messages still owed after the run: a group's member list is not copied per message).
+ */
+export interface Stored {
+  conversationId: string;
+  seq: number;
+  receivers: () => readonly string[];
+}
+
+/** A delivery not pushed: message `index` (stored at `seq` of the conversation) to `device`. */
+export interface Owed {
+  index: number;
+  device: string;
+  conversationId: string;
+  seq: number;
+}
+
 /** One latency sample: when it arrived (s since the run started) and how long it took (ms). */
 export interface Sample {
   t: number;
@@ -39,6 +57,15 @@ export class Recorder {
   duplicated = 0;
   private readonly expected: number[] = [];
   private readonly ackedIdx = new Set<number>();
+  /** Where an acknowledged message was stored, and who should get it (when the run says). */
+  private readonly stored = new Map<number, Stored>();
+  /** Deliveries owed and not pushed that {@link reconcile} found stored for the receiver. */
+  late = 0;
+  /** Deliveries owed and not pushed that {@link reconcile} did not find stored for the receiver. */
+  missing = 0;
+  /** Deliveries owed that {@link reconcile} could not ask about. */
+  unchecked = 0;
+  private reconciled = false;
   private readonly got: number[] = [];
   private readonly seen = new Map<string, Set<number>>();
   readonly samples: Sample[] = [];
@@ -67,9 +94,50 @@ export class Recorder {
     this.errorReasons[reason] = (this.errorReasons[reason] ?? 0) + 1;
   }
 
-  ack(index: number): void {
+  /**
+   * The server acknowledged message `index`; with where it was stored and the receiving devices
+   * (the keys given to {@link receive}), {@link owed} can name the deliveries that never came.
+   */
+  ack(index: number, stored?: Stored): void {
     this.acked++;
     this.ackedIdx.add(index);
+    if (stored) this.stored.set(index, stored);
+  }
+
+  /** The deliveries of acknowledged messages (acked with where they are) not pushed so far. */
+  owed(): Owed[] {
+    const out: Owed[] = [];
+    for (const i of this.ackedIdx) {
+      const s = this.stored.get(i);
+      if (!s || this.got[i]! >= this.expected[i]!) continue;
+      for (const device of s.receivers())
+        if (!this.seen.get(`${device}|${s.conversationId}`)?.has(s.seq))
+          out.push({ index: i, device, conversationId: s.conversationId, seq: s.seq });
+    }
+    return out;
+  }
+
+  /**
+   * After the run: asks `stored` (the receiver's own read of the conversation, as a device
+   * syncing would) whether each delivery {@link owed} is there, `parallel` at a time. Found ones
+   * count as late (stored, not pushed in time), the others as missing, and those it could not
+   * ask about (undefined: the receiver's socket is gone) as unchecked; {@link lost} then counts
+   * the missing and the unchecked only.
+   */
+  async reconcile(stored: (o: Owed) => Promise<boolean | undefined>, parallel = 16): Promise<void> {
+    const owed = this.owed();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(parallel, owed.length) }, async () => {
+        while (next < owed.length) {
+          const found = await stored(owed[next++]!).catch(() => undefined);
+          if (found === undefined) this.unchecked++;
+          else if (found) this.late++;
+          else this.missing++;
+        }
+      }),
+    );
+    this.reconciled = true;
   }
 
   /** A message arrived at `device` (a per-device key); duplicates by (device, conversation, seq). */
@@ -92,16 +160,32 @@ export class Recorder {
     return this.samples.length;
   }
 
-  /** Deliveries owed for acknowledged messages that never came. */
+  /**
+   * Deliveries owed for acknowledged messages that never came; after {@link reconcile}, only
+   * those the receiver could not read either (the late ones are in {@link late}).
+   */
   get lost(): number {
+    return this.reconciled ? this.missing + this.unchecked + this.unplaced() : this.owedCount();
+  }
+
+  /** Deliveries not pushed (yet), whether or not they are stored. */
+  private owedCount(): number {
     let n = 0;
     for (const i of this.ackedIdx) n += Math.max(0, this.expected[i]! - this.got[i]!);
     return n;
   }
 
+  /** Owed deliveries of messages acked without where they were stored: never checked. */
+  private unplaced(): number {
+    let n = 0;
+    for (const i of this.ackedIdx)
+      if (!this.stored.has(i)) n += Math.max(0, this.expected[i]! - this.got[i]!);
+    return n;
+  }
+
   /** True when every acknowledged message reached all of its receivers. */
   get complete(): boolean {
-    return this.lost === 0;
+    return this.owedCount() === 0;
   }
 
   /** Waits until complete or `ms` passed. */

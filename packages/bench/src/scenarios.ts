@@ -8,7 +8,7 @@ import { pushFlow } from './push-scenario.js';
 import { leanOptions } from './lean-options.js';
 import { payloadText, Recorder } from './recorder.js';
 import { Meter, round, type RunResult } from './result.js';
-import { catchUp } from './catch-up.js';
+import { catchUp, storedFor } from './catch-up.js';
 import { summarize } from './stats.js';
 import { closeCodes, startIdleWorker } from './idle-worker.js';
 import { openTarget, sumStats, type Target } from './target.js';
@@ -212,9 +212,12 @@ export async function flow(
   const pick = (k: number) => {
     if (kind === 'chat') {
       const p = pairs[k % pairs.length]!;
-      return { from: Math.floor(k / pairs.length) % 2 ? p.b : p.a, conv: p.conversationId, receivers: 1 };
+      const from = Math.floor(k / pairs.length) % 2 ? p.b : p.a;
+      return { from, conv: p.conversationId, receivers: 1, to: () => [String(from === p.a ? p.b : p.a)] };
     }
-    return { from: k % o.users, conv: group!.id, receivers: o.users - 1 };
+    const from = k % o.users;
+    const to = () => ids.flatMap((_, i) => (i === from ? [] : [String(i)]));
+    return { from, conv: group!.id, receivers: o.users - 1, to };
   };
   if (o.warmupS > 0) {
     // Not counted: a text that does not start with an index is ignored by the recorder.
@@ -226,19 +229,23 @@ export async function flow(
   const meter = new Meter(t);
   rec.markStart();
   const sending = await atRate(rate, o.durationS, Number.MAX_SAFE_INTEGER, async (k) => {
-    const { from, conv, receivers } = pick(k);
+    const { from, conv, receivers, to } = pick(k);
     const c = clients[from];
     if (!c) return;
     const idx = rec.send(receivers);
     try {
-      await c.sendText(conv, `b${run}-${k}`, payloadText(idx, o.payload));
-      rec.ack(idx);
+      const seq = await c.sendText(conv, `b${run}-${k}`, payloadText(idx, o.payload));
+      // Without a seq (an older server) it cannot be looked up afterwards: owed ones count as lost.
+      rec.ack(idx, seq ? { conversationId: conv, seq, receivers: to } : undefined);
     } catch (e) {
       rec.sendFailed(e);
     }
   });
   await rec.settle(10_000);
   const m = meter.finish();
+  // What was not pushed in time: read by its receiver (GetHistory on their socket), it is late
+  // when stored, lost when not.
+  await rec.reconcile(async (d) => storedFor(clients[Number(d.device)], d));
   await closeAll(clients);
   return {
     ...base(o, {
@@ -252,6 +259,7 @@ export async function flow(
       duplicated: rec.duplicated,
       extra: {
         acked: rec.acked,
+        not_pushed_in_time_but_stored: rec.late,
         send_errors: rec.sendErrors,
         send_error_reasons: rec.errorReasons,
         server_cpu_ms_per_message: rec.acked ? round((m.server.cpu_s * 1000) / rec.acked) : 0,

@@ -26,10 +26,11 @@ export const momentsConfigSchema = cfg.group({
    */
   postCacheSize: cfg.int(20_000, 0, 10_000_000),
   /**
-   * (Viewer, person) profiles each moments process keeps between reads; a copy is checked
-   * against the person's profile stamp and the viewer's graph stamp in the kv on every read.
+   * (Viewer, person) profiles each moments process keeps between reads, over all viewers (kept
+   * per viewer; beyond the bound the viewers read least recently are dropped whole); a copy is
+   * checked against the person's profile stamp and the viewer's graph stamp in the kv on every read.
    */
-  profileCacheSize: cfg.int(100_000, 0, 10_000_000),
+  profileCacheSize: cfg.int(250_000, 0, 10_000_000),
   /** Posts one person may publish per hour (then RATE_LIMITED). */
   postsPerHour: cfg.int(30, 1, 100_000),
   /** Comments and replies one person may write per hour. */

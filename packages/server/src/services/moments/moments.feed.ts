@@ -156,10 +156,14 @@ export class Feed {
 
 /** Batches read per page at most: a page of posts mostly hidden from the viewer ends early. */
 const MAX_ROUNDS = 5;
+/** Rows the first batch reads beyond the page: most feeds show nearly every row they read. */
+const FIRST_SLACK = 5;
 
 /**
  * Reads rows newest first in batches and keeps the posts the viewer may see, until `limit`
  * are kept; the cursor continues after the last row read ("" when there is nothing older).
+ * The first batch is the page and {@link FIRST_SLACK} more (each row read costs its post's
+ * checks), later ones twice what is still missing, as hidden rows were met.
  */
 export async function fillPage<R>(
   cursor: string,
@@ -171,7 +175,7 @@ export async function fillPage<R>(
   const seen: Seen[] = [];
   let before = cursor;
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const want = Math.min(100, (limit - seen.length) * 2 + 5);
+    const want = Math.min(100, round === 0 ? limit + FIRST_SLACK : (limit - seen.length) * 2 + 5);
     const rows = await fetch(before, want);
     const judged = await judge(rows);
     for (let i = 0; i < rows.length; i++) {

@@ -131,6 +131,33 @@ describe('fillPage', () => {
     expect(r.nextCursor).toBe('');
   });
 
+  it('reads the page and a few more rows when all are visible, more only when rows are hidden', async () => {
+    const asked: number[] = [];
+    const counting = async (before: string, n: number) => {
+      asked.push(n);
+      return fetch(before, n);
+    };
+    const all = await fillPage(
+      '',
+      20,
+      counting,
+      (x) => x,
+      seenIf(() => true),
+    );
+    expect(ids(all)).toEqual(rows.slice(0, 20));
+    expect(asked).toEqual([25]);
+    asked.length = 0;
+    const some = await fillPage(
+      '',
+      5,
+      counting,
+      (x) => x,
+      seenIf((id) => Number(id) % 3 === 0),
+    );
+    expect(ids(some)).toEqual(rows.filter((id) => Number(id) % 3 === 0).slice(0, 5));
+    expect(asked).toEqual([10, 9]);
+  });
+
   it('stops after a few batches of hidden rows and hands back a cursor', async () => {
     const many = Array.from({ length: 2000 }, (_, i) => String(100_000 - i));
     const r = await fillPage(
