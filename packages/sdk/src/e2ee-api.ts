@@ -17,7 +17,7 @@ import {
   type KeyPair,
   type Recipient,
 } from './e2ee-crypto.js';
-import type { OpenedCache } from './e2ee-cache.js';
+import { checkOpenedLimits, type OpenedCache } from './e2ee-cache.js';
 import {
   KeyDirectory,
   LocalKeys,
@@ -61,6 +61,7 @@ export class E2ee extends Emitter<E2eeEvents> {
     this.kdf = options.kdf ?? DEFAULT_KDF;
     this.store = options.store ?? new MemoryKeyStore();
     if (options.cacheSecrets !== false) this.statics = new StaticSecrets();
+    if (options.openedLimits) checkOpenedLimits(options.openedLimits);
     opening.followForgets(client, () => this.local?.opened);
   }
 

@@ -1,4 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
+import { MyChatClient } from './client.js';
+import { E2ee } from './e2ee-api.js';
 import { OpenedCache } from './e2ee-cache.js';
 import { importX25519, newPair, seal } from './e2ee-crypto.js';
 import { MemoryKeyStore, type E2eeKeyStore } from './e2ee-keys.js';
@@ -79,6 +81,13 @@ describe('OpenedCache: a bound, oldest out', () => {
     const store = new MemoryKeyStore();
     expect(() => new OpenedCache(store, '7', { entries: 0, bytes: 10 })).toThrow(RangeError);
     expect(() => new OpenedCache(store, '7', { entries: 5, bytes: Number.NaN })).toThrow(RangeError);
+    // Given to the E2ee: refused at once, not at its first use.
+    const client = new MyChatClient({
+      baseUrl: 'http://127.0.0.1:9',
+      device: { clientType: 'pc', deviceId: 'd', name: 'n' },
+    });
+    expect(() => new E2ee(client, { openedLimits: { bytes: 0 } })).toThrow(RangeError);
+    expect(() => new E2ee(client, { openedLimits: { entries: 5 } })).not.toThrow();
     const map = new Map<string, unknown>([['e2ee/7/opened/index', 'garbage\n1/x 5\n1/2 7']]);
     const list = await messages(2);
     const cache = new OpenedCache(new MemoryKeyStore(map), '7');

@@ -29,6 +29,13 @@ export interface OpenedLimits {
 }
 export const DEFAULT_OPENED_LIMITS: OpenedLimits = { entries: 10_000, bytes: 16 * 1024 * 1024 };
 
+/** Throws a RangeError for a bound that keeps nothing (or is not a number). */
+export function checkOpenedLimits(limits: Partial<OpenedLimits>): void {
+  const { entries, bytes } = { ...DEFAULT_OPENED_LIMITS, ...limits };
+  if (!(entries >= 1 && bytes >= 1))
+    throw new RangeError('keep at least one entry and one byte of opened messages');
+}
+
 interface Entry {
   iv: Uint8Array;
   ct: Uint8Array;
@@ -124,8 +131,7 @@ export class OpenedCache {
     userId: string,
     private readonly limits: OpenedLimits = DEFAULT_OPENED_LIMITS,
   ) {
-    if (!(limits.entries >= 1 && limits.bytes >= 1))
-      throw new RangeError('keep at least one entry and one byte of opened messages');
+    checkOpenedLimits(limits);
     this.store = store.holdsCryptoKeys ? store : new MemoryKeyStore();
     this.dir = OPENED_DIR(userId);
   }
