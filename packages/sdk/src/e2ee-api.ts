@@ -9,7 +9,6 @@ import {
   equalBytes,
   importPair,
   newPair,
-  openFile,
   randomBytes,
   seal,
   sealFile,
@@ -18,17 +17,17 @@ import {
   type KeyPair,
   type Recipient,
 } from './e2ee-crypto.js';
-import { OpenedCache } from './e2ee-cache.js';
+import { checkOpenedLimits, type OpenedCache } from './e2ee-cache.js';
 import {
   KeyDirectory,
   LocalKeys,
   MemoryKeyStore,
-  samePin,
+  pinnedKeys,
   senderDeviceKey,
   type E2eeKeyStore,
   type OwnKeys,
 } from './e2ee-keys.js';
-import { keptBody, openMessage, type OpenCaches } from './e2ee-open.js';
+import * as opening from './e2ee-open.js';
 import { safetyNumber, type SafetyNumber } from './e2ee-safety.js';
 import type { E2eeEvents, E2eeOptions, E2eeStatus, Opened, SealedFileInfo } from './e2ee-types.js';
 import { MyChatError, toMyChatError } from './errors.js';
@@ -62,6 +61,8 @@ export class E2ee extends Emitter<E2eeEvents> {
     this.kdf = options.kdf ?? DEFAULT_KDF;
     this.store = options.store ?? new MemoryKeyStore();
     if (options.cacheSecrets !== false) this.statics = new StaticSecrets();
+    if (options.openedLimits) checkOpenedLimits(options.openedLimits);
+    opening.followForgets(client, () => this.local?.opened);
   }
 
   private async call<T>(fn: (h: { headers: Record<string, string> }) => Promise<T>): Promise<T> {
@@ -76,8 +77,8 @@ export class E2ee extends Emitter<E2eeEvents> {
     const s = await this.client.auth.session();
     if (!s) throw fail('not signed in', 'UNAUTHENTICATED');
     if (this.local?.userId !== s.userId) {
-      const [prefix, bodies] = [`e2ee/${s.userId}`, this.options.openedStore ?? this.store];
-      const opened = bodies ? new OpenedCache(bodies, prefix) : undefined;
+      const prefix = `e2ee/${s.userId}`;
+      const opened = opening.keptBodiesOf(this.client, s.userId, this.store, this.options);
       this.local = { userId: s.userId, keys: new LocalKeys(this.store, prefix), ...(opened && { opened }) };
     }
     return this.local;
@@ -96,6 +97,8 @@ export class E2ee extends Emitter<E2eeEvents> {
     const own = await keys.own();
     this.directory.forget(userId);
     const published = await this.directory.get(userId);
+    // This device was removed (here or on another device): what it kept goes too.
+    if (own && published.removed.has(own.device.id)) await this.local?.opened?.forgetAll();
     if (
       own &&
       equalBytes(own.identity.publicKey, published.identityKey) &&
@@ -204,7 +207,9 @@ export class E2ee extends Emitter<E2eeEvents> {
   async removeDevice(deviceId: string, opts: { passphrase?: string } = {}): Promise<void> {
     if (opts.passphrase) await currentBackupKeys(this.backupDeps(), opts.passphrase);
     await this.call((h) => this.keysRpc.rpc.removeDevice({ deviceId }, h));
-    this.directory.forget((await this.me()).userId);
+    const { userId, keys, opened } = await this.me();
+    this.directory.forget(userId);
+    if ((await keys.own())?.device.id === deviceId) await opened?.forgetAll();
     if (opts.passphrase) await this.createBackup(opts.passphrase, { current: opts.passphrase, rotate: true });
   }
 
@@ -212,7 +217,9 @@ export class E2ee extends Emitter<E2eeEvents> {
   async openChat(peerId: string): Promise<Conversation> {
     const r = await this.call((h) => this.msgRpc.openEncryptedChat({ peerId }, h));
     if (!r.conversation) throw fail('the server sent no conversation', 'UNKNOWN');
-    return toConversation(r.conversation);
+    const c = toConversation(r.conversation);
+    await (await this.me()).opened?.forgetHidden(c);
+    return c;
   }
 
   /** Sends text in an encrypted chat. Fails (never falls back to plaintext) without keys. */
@@ -299,31 +306,30 @@ export class E2ee extends Emitter<E2eeEvents> {
   /** A user's checked keys, with the pin compared (and made on first use). */
   private async peerKeys(userId: string) {
     const { keys } = await this.me();
-    const k = await this.directory.get(userId);
-    if (!k.identityKey.length) return { keys: k, changed: false };
-    const pin = await keys.pin(userId);
-    if (!pin) {
-      await keys.setPin(userId, { identityKey: k.identityKey, verified: false });
-      return { keys: k, changed: false };
-    }
-    if (samePin(pin, k.identityKey)) return { keys: k, changed: false };
-    if (!pin.changedTo || !equalBytes(pin.changedTo, k.identityKey)) {
-      await keys.setPin(userId, { ...pin, verified: false, changedTo: k.identityKey });
-      this.emit('identityChanged', userId);
-    }
-    return { keys: k, changed: true };
+    return pinnedKeys(this.directory, keys, userId, () => this.emit('identityChanged', userId));
   }
 
   /** Opens an encrypted message; a failure says why and is shown in the message's place. */
   async open(m: ChatMessage): Promise<Opened> {
-    if (m.content.type !== 'encrypted') return { ok: false, reason: 'not-encrypted' };
-    const sealed = m.content.sealed;
+    return (await this.openAll([m]))[0]!;
+  }
+
+  /**
+   * Opens several messages (a page), each as `open` would, in order: the bodies this device
+   * kept are read together (one store read) and need no key fetch; the others are unwrapped.
+   */
+  async openAll(list: readonly ChatMessage[]): Promise<Opened[]> {
     const { userId, keys, opened } = await this.me();
     const own = await keys.own();
+    const kept = own ? await opening.keptBodies(opened, keys, list) : [];
+    return Promise.all(list.map((m, i) => kept[i] ?? this.openOne(m, { userId, own, opened })));
+  }
+
+  private async openOne(m: ChatMessage, me: opening.Opener): Promise<Opened> {
+    const { userId, own, opened } = me;
+    if (m.content.type !== 'encrypted') return { ok: false, reason: 'not-encrypted' };
     if (!own) return { ok: false, reason: 'not-set-up' };
-    // Opened here before: no key fetch, no unwrapping (the pin says whether the key changed).
-    const kept = await keptBody(opened, m, sealed);
-    if (kept) return { ok: true, body: kept, identityChanged: !!(await keys.pin(m.senderId))?.changedTo };
+    const sealed = m.content.sealed;
     const sender =
       m.senderId === userId
         ? { keys: await this.directory.get(userId), changed: false }
@@ -335,8 +341,11 @@ export class E2ee extends Emitter<E2eeEvents> {
       this.directory.forget(m.senderId);
       return senderDeviceKey(await this.directory.get(m.senderId), sealed.senderDeviceId, m.createdAt);
     };
-    const caches: OpenCaches = { ...(this.statics && { statics: this.statics }), ...(opened && { opened }) };
-    const r = await openMessage(m, sealed, { userId, own }, deviceKey, caches);
+    const caches: opening.OpenCaches = {
+      ...(this.statics && { statics: this.statics }),
+      ...(opened && { opened }),
+    };
+    const r = await opening.openMessage(m, sealed, { userId, own }, deviceKey, caches);
     return r.ok ? { ...r, identityChanged: sender.changed } : r;
   }
 
@@ -346,18 +355,8 @@ export class E2ee extends Emitter<E2eeEvents> {
   }
 
   /** Downloads and decrypts a file of an opened message. */
-  async downloadFile(m: ChatMessage, file: SealedFileInfo): Promise<Uint8Array> {
-    const { url } = await this.client.media.downloadUrl(file.mediaId, {
-      conversationId: m.conversationId,
-      seq: m.seq,
-    });
-    const res = await (this.client.options.fetch ?? globalThis.fetch)(url);
-    if (!res.ok) throw fail(`download failed (${res.status})`, 'NETWORK');
-    try {
-      return await openFile(new Uint8Array(await res.arrayBuffer()), file.key, file.nonce);
-    } catch {
-      throw fail('the file was changed after it was sent', 'E2EE_TAMPERED');
-    }
+  downloadFile(m: ChatMessage, file: SealedFileInfo): Promise<Uint8Array> {
+    return opening.downloadSealedFile(this.client, m, file);
   }
 
   /** The safety number of me and a peer, to compare in person or scan as a QR code. */

@@ -73,14 +73,14 @@ describe('OpenedCache: opened bodies kept under a local key', () => {
   it('keeps a body encrypted under a non-extractable key, for that exact message only', async () => {
     const d = await pairOfDevices();
     const map = new Map<string, unknown>();
-    const cache = new OpenedCache(new MemoryKeyStore(map), 'e2ee/7');
+    const cache = new OpenedCache(new MemoryKeyStore(map), '7');
     const sealed = await sealedText('canary-9f3', d);
     const m = msg(5, sealed);
     expect(await cache.get(m, sealed)).toBeUndefined();
     await cache.put(m, sealed, enc.encode('canary-9f3'));
     expect(dec.decode((await cache.get(m, sealed))!)).toBe('canary-9f3');
 
-    const key = map.get('e2ee/7/local-key') as CryptoKey;
+    const key = map.get('e2ee/7/opened/key') as CryptoKey;
     expect(key).toBeInstanceOf(CryptoKey);
     expect(key.extractable).toBe(false);
     const stored = JSON.stringify(
@@ -98,7 +98,7 @@ describe('OpenedCache: opened bodies kept under a local key', () => {
     const rewrapped = { ...sealed, keys: sealed.keys.map((k) => ({ ...k, wrapped: flip(k.wrapped) })) };
     expect(await cache.get(msg(5, rewrapped), rewrapped)).toBeUndefined();
     // A new cache on the same store (the app reopened) reads it; a forgotten one is gone.
-    const again = new OpenedCache(new MemoryKeyStore(map), 'e2ee/7');
+    const again = new OpenedCache(new MemoryKeyStore(map), '7');
     expect(dec.decode((await again.get(m, sealed))!)).toBe('canary-9f3');
     await again.forget(m);
     expect(await cache.get(m, sealed)).toBeUndefined();
@@ -107,7 +107,7 @@ describe('OpenedCache: opened bodies kept under a local key', () => {
   it('keeps nothing in a store that holds only bytes (the local key would sit next to it)', async () => {
     const d = await pairOfDevices();
     const map = new Map<string, unknown>();
-    const cache = new OpenedCache(new MemoryKeyStore(map, true), 'e2ee/7');
+    const cache = new OpenedCache(new MemoryKeyStore(map, true), '7');
     const sealed = await sealedText('x', d);
     await cache.put(msg(1, sealed), sealed, enc.encode('x'));
     expect(map.size).toBe(0);

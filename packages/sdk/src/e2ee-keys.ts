@@ -26,6 +26,12 @@ export interface E2eeKeyStore {
   get(key: string): Promise<unknown>;
   set(key: string, value: unknown): Promise<void>;
   delete(key: string): Promise<void>;
+  /** Optional: several values in one read (one IndexedDB transaction); else `get` for each. */
+  getMany?(keys: readonly string[]): Promise<unknown[]>;
+  /** Optional: writes and deletes together (one transaction); else one by one. */
+  update?(set: ReadonlyArray<readonly [string, unknown]>, del: readonly string[]): Promise<void>;
+  /** Optional: deletes every key that starts with `prefix`. */
+  deletePrefix?(prefix: string): Promise<void>;
 }
 
 /** Keys in memory only: gone with the process (tests, short-lived bots). Holds CryptoKeys. */
@@ -47,6 +53,18 @@ export class MemoryKeyStore implements E2eeKeyStore {
   }
   delete(key: string) {
     this.map.delete(key);
+    return Promise.resolve();
+  }
+  getMany(keys: readonly string[]) {
+    return Promise.resolve(keys.map((k) => this.map.get(k)));
+  }
+  update(set: ReadonlyArray<readonly [string, unknown]>, del: readonly string[]) {
+    for (const k of del) this.map.delete(k);
+    for (const [k, v] of set) this.map.set(k, v);
+    return Promise.resolve();
+  }
+  deletePrefix(prefix: string) {
+    for (const k of [...this.map.keys()]) if (k.startsWith(prefix)) this.map.delete(k);
     return Promise.resolve();
   }
 }
@@ -163,6 +181,31 @@ export class LocalKeys {
 }
 
 /** Fetches and checks users' public keys, with a short cache; one fetch per user at a time. */
+/**
+ * A user's checked keys, with the pin compared (and made on first use); `changed` calls back
+ * once when the key differs from the pin (the warning).
+ */
+export async function pinnedKeys(
+  directory: KeyDirectory,
+  keys: LocalKeys,
+  userId: string,
+  changed: () => void,
+) {
+  const k = await directory.get(userId);
+  if (!k.identityKey.length) return { keys: k, changed: false };
+  const pin = await keys.pin(userId);
+  if (!pin) {
+    await keys.setPin(userId, { identityKey: k.identityKey, verified: false });
+    return { keys: k, changed: false };
+  }
+  if (samePin(pin, k.identityKey)) return { keys: k, changed: false };
+  if (!pin.changedTo || !equalBytes(pin.changedTo, k.identityKey)) {
+    await keys.setPin(userId, { ...pin, verified: false, changedTo: k.identityKey });
+    changed();
+  }
+  return { keys: k, changed: true };
+}
+
 export class KeyDirectory {
   private readonly cache = new Map<string, UserKeys>();
   /** Fetches under way: a page of messages opened at once asks the server once, not per message. */

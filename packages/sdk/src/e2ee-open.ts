@@ -1,13 +1,23 @@
-/** Opening one encrypted message on this device (docs/security.md, section 3). */
+/** Opening encrypted messages on this device (docs/security.md, section 3), and the kept bodies. */
 import { fromBinary } from '@bufbuild/protobuf';
 import { keys as pb } from '@mychat/protocol';
-import type { OpenedCache } from './e2ee-cache.js';
-import { open, UnwrapError, type StaticSecrets } from './e2ee-crypto.js';
-import type { OwnKeys } from './e2ee-keys.js';
-import type { OpenedBody, OpenFailure, SealedFileInfo } from './e2ee-types.js';
+import type { ChatStore } from './chat-store.js';
+import type { MyChatClient } from './client.js';
+import { DEFAULT_OPENED_LIMITS as DEFAULT_LIMITS, OpenedCache } from './e2ee-cache.js';
+import { open, openFile, UnwrapError, type StaticSecrets } from './e2ee-crypto.js';
+import type { E2eeKeyStore, LocalKeys, OwnKeys } from './e2ee-keys.js';
+import type { E2eeOptions, OpenedBody, Opened, OpenFailure, SealedFileInfo } from './e2ee-types.js';
+import { MyChatError } from './errors.js';
 import type { ChatMessage, Sealed } from './types.js';
 
 type Result = { ok: true; body: OpenedBody } | { ok: false; reason: OpenFailure };
+
+/** Who opens: the signed-in user, this device's keys (none before setup), its kept bodies. */
+export interface Opener {
+  userId: string;
+  own?: OwnKeys;
+  opened?: OpenedCache;
+}
 
 /** What opening may reuse: the static agreements and the bodies opened before on this device. */
 export interface OpenCaches {
@@ -15,10 +25,91 @@ export interface OpenCaches {
   opened?: OpenedCache;
 }
 
-/** The body this device kept of a message it opened before, if any (no key needed). */
-export async function keptBody(opened: OpenedCache | undefined, m: ChatMessage, sealed: Sealed) {
-  const kept = await opened?.get(m, sealed);
-  return kept && decodeBody(kept);
+/**
+ * The kept bodies of a user (`bodies`: where), kept honest: what a synced conversation says was
+ * cleared or hidden while nothing was running here is dropped now (in the background).
+ */
+export function keptBodiesOf(
+  client: MyChatClient,
+  userId: string,
+  store: E2eeKeyStore,
+  options: Pick<E2eeOptions, 'openedStore' | 'openedLimits'>,
+): OpenedCache | undefined {
+  const bodies = options.openedStore ?? store;
+  if (!bodies) return undefined;
+  const limits = options.openedLimits && { ...DEFAULT_LIMITS, ...options.openedLimits };
+  const opened = new OpenedCache(bodies, userId, limits);
+  void forgetHiddenSince(opened, client.store).catch(() => undefined);
+  return opened;
+}
+
+async function forgetHiddenSince(opened: OpenedCache, store: ChatStore) {
+  for (const id of await opened.conversations()) {
+    const c = await store.getConversation(id);
+    if (c) await opened.forgetHidden(c);
+  }
+}
+
+/**
+ * What I clear or delete for myself (on any of my devices: the `conversation` event) and signing
+ * out (or the session ending) drop the kept bodies.
+ */
+export function followForgets(client: MyChatClient, opened: () => OpenedCache | undefined) {
+  client.on('conversation', (c) => {
+    opened()
+      ?.forgetHidden(c)
+      .catch(() => undefined);
+  });
+  client.on('session', (s, why) => {
+    if (!s && why !== 'refresh')
+      opened()
+        ?.forgetAll()
+        .catch(() => undefined);
+  });
+}
+
+/**
+ * The bodies this device kept of messages it opened before, read together (no key needed),
+ * in order; undefined where none. The pin says whether the sender's key changed since.
+ */
+export async function keptBodies(
+  opened: OpenedCache | undefined,
+  keys: LocalKeys,
+  list: readonly ChatMessage[],
+): Promise<(Opened | undefined)[]> {
+  const sealed = list.flatMap((m) =>
+    m.content.type === 'encrypted' ? [{ m, sealed: m.content.sealed }] : [],
+  );
+  const kept = opened && sealed.length ? await opened.getMany(sealed) : [];
+  const changed = new Map<string, Promise<boolean>>();
+  const changedOf = (userId: string) => {
+    let p = changed.get(userId);
+    if (!p) changed.set(userId, (p = keys.pin(userId).then((pin) => !!pin?.changedTo)));
+    return p;
+  };
+  const byMessage = new Map<ChatMessage, Opened>();
+  await Promise.all(
+    sealed.map(async ({ m }, i) => {
+      const body = kept[i] && decodeBody(kept[i]);
+      if (body) byMessage.set(m, { ok: true, body, identityChanged: await changedOf(m.senderId) });
+    }),
+  );
+  return list.map((m) => byMessage.get(m));
+}
+
+/** Downloads and decrypts a file of an opened message. */
+export async function downloadSealedFile(client: MyChatClient, m: ChatMessage, file: SealedFileInfo) {
+  const { url } = await client.media.downloadUrl(file.mediaId, {
+    conversationId: m.conversationId,
+    seq: m.seq,
+  });
+  const res = await (client.options.fetch ?? globalThis.fetch)(url);
+  if (!res.ok) throw new MyChatError(`download failed (${res.status})`, 'NETWORK');
+  try {
+    return await openFile(new Uint8Array(await res.arrayBuffer()), file.key, file.nonce);
+  } catch {
+    throw new MyChatError('the file was changed after it was sent', 'E2EE_TAMPERED');
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The public shapes of `@mychat/sdk/e2ee` (e2ee.ts). */
 import type { KdfParams } from './e2ee-backup.js';
+import type { OpenedLimits } from './e2ee-cache.js';
 import type { E2eeKeyStore } from './e2ee-keys.js';
 
 /** `new`: nothing published yet (setup); `restore`: the account has keys this device lacks. */
@@ -47,6 +48,12 @@ export interface E2eeOptions {
    * false keeps none.
    */
   openedStore?: E2eeKeyStore | false;
+  /**
+   * Most opened bodies kept (default 10 000 entries and 16 MiB of ciphertext): the oldest kept
+   * go first. Clearing a chat, deleting messages for me, a recall, signing out and removing this
+   * device delete them too.
+   */
+  openedLimits?: Partial<OpenedLimits>;
   /**
    * Keep each device pair's static X25519 agreement in memory (default true); false computes
    * it for every message (the version before, for benchmarks).

@@ -134,6 +134,12 @@ describe('web: encrypted chats', { timeout: 180_000 }, () => {
     await bob.page.reload();
     await log(bob).getByText('Meet at the old bridge').waitFor({ timeout: 20_000 });
     await log(bob).getByText('See you at six').waitFor();
+    // Signing out deletes them (and their local key); the device key stays for the next sign-in.
+    await bob.page.goto('/me');
+    await bob.page.getByRole('button', { name: 'Log out' }).click();
+    await bob.page.waitForURL(/\/login/);
+    expect((await storedOpened(bob.page)).entries).toBe(0);
+    expect(await storedDeviceKey(bob.page)).toEqual({ cryptoKey: true, extractable: false, bytes: false });
   });
 
   it('seals a message for 2 devices on each side in a few milliseconds (measured, not asserted)', async () => {

@@ -37,4 +37,33 @@ export class IdbKeyStore implements E2eeKeyStore {
     tx.objectStore('keys').delete(key);
     await done(tx);
   }
+
+  /** A page of kept bodies in one read-only transaction (the reads run together). */
+  async getMany(keys: readonly string[]): Promise<unknown[]> {
+    const store = (await this.open()).transaction('keys').objectStore('keys');
+    return Promise.all(keys.map((k) => request(store.get(k))));
+  }
+
+  async update(set: ReadonlyArray<readonly [string, unknown]>, del: readonly string[]): Promise<void> {
+    const tx = (await this.open()).transaction('keys', 'readwrite');
+    const store = tx.objectStore('keys');
+    for (const k of del) store.delete(k);
+    for (const [k, v] of set) store.put(v, k);
+    await done(tx);
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    const tx = (await this.open()).transaction('keys', 'readwrite');
+    // Every string key that starts with prefix sorts between it and prefix + U+FFFF.
+    tx.objectStore('keys').delete(IDBKeyRange.bound(prefix, `${prefix}\uffff`));
+    await done(tx);
+  }
+}
+
+/**
+ * Signing out: the bodies of encrypted messages opened in this browser go (the keys stay, so
+ * signing in again needs no restore). The same place as the SDK's OPENED_DIR (e2ee-cache.ts).
+ */
+export function forgetOpenedBodies(userId: string): Promise<void> {
+  return new IdbKeyStore().deletePrefix(`e2ee/${userId}/opened/`);
 }

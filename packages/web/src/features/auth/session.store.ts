@@ -46,6 +46,7 @@ export const useSessionStore = defineStore('session', () => {
     const here = location.pathname + location.search;
     const guest = /^\/(login|register|forgot)\b/.test(location.pathname);
     // The server call fails (the session is over there); what matters is that it forgets it here.
+    await forgetOpened();
     await client.auth.logout().catch(() => undefined);
     await client.close().catch(() => undefined);
     await client.store.clear().catch(() => undefined);
@@ -131,7 +132,17 @@ export const useSessionStore = defineStore('session', () => {
     await client.auth.revokeDevice(sessionId);
   }
 
+  /** The encrypted messages opened in this browser (their keys stay): loaded only now. */
+  async function forgetOpened() {
+    const id = me.value?.id;
+    if (id)
+      await import('../../sdk/e2ee-key-store.js')
+        .then((m) => m.forgetOpenedBodies(id))
+        .catch(() => undefined);
+  }
+
   async function logout() {
+    await forgetOpened();
     try {
       await client.auth.logout();
     } catch {

@@ -2,6 +2,7 @@ import type { ChatMessage, Conversation } from '@mychat/sdk';
 import {
   E2ee,
   type E2eeStatus,
+  type Opened,
   type OpenFailure,
   type SafetyNumber,
   type SealedFileInfo,
@@ -55,8 +56,16 @@ export const useE2eeStore = defineStore('e2ee', () => {
     status.value = await e2ee.status();
   }
 
-  /** Opens one message on this device: what it shows, or undefined when it is not shown. */
-  async function shownOf(m: ChatMessage): Promise<ShownMessage | undefined> {
+  /** Opens messages on this device (kept bodies read together): what each shows, in order. */
+  async function shownOfAll(list: ChatMessage[]): Promise<ShownMessage[]> {
+    const sealed = list.filter((m) => !m.recalled && m.content.type === 'encrypted');
+    const opened = new Map((await e2ee.openAll(sealed)).map((r, i) => [sealed[i]!, r]));
+    const shown = await Promise.all(list.map((m) => shownOf(m, opened.get(m))));
+    return shown.filter((x) => x !== undefined);
+  }
+
+  /** One message on this device (`r`: opened already): what it shows, or undefined when not shown. */
+  async function shownOf(m: ChatMessage, r?: Opened): Promise<ShownMessage | undefined> {
     if (m.recalled) {
       // Its content is gone everywhere: so is what this device kept of it.
       void e2ee.forgetOpened(m).catch(() => undefined);
@@ -65,7 +74,7 @@ export const useE2eeStore = defineStore('e2ee', () => {
     if (m.content.type !== 'encrypted') return undefined;
     raw.set(m.seq, m);
     const base = { seq: m.seq, senderId: m.senderId, createdAt: m.createdAt, recalled: false };
-    const r = await e2ee.open(m);
+    r ??= await e2ee.open(m);
     if (r.ok && r.identityChanged) Object.assign(trust, await e2ee.trust(m.senderId));
     // A message from the peer: they have keys now, whatever was fetched at opening.
     if (r.ok && m.senderId === chat.value?.peerId) peerReady.value = true;
@@ -103,12 +112,10 @@ export const useE2eeStore = defineStore('e2ee', () => {
     // Asked for alongside the page (opens that need the keys share this fetch), not waited for.
     void e2ee.trust(c.peerId).catch(() => undefined);
     const page = await client.messages.history(c.id, { limit: PAGE, ...(beforeSeq && { beforeSeq }) });
-    const opened = async (list: ChatMessage[]) =>
-      (await Promise.all(list.map(shownOf))).filter((x) => x !== undefined);
-    const first = await opened(page.messages.slice(-FIRST_SCREEN));
+    const first = await shownOfAll(page.messages.slice(-FIRST_SCREEN));
     if (chat.value?.id !== c.id) return;
     merge(first);
-    const shown = await opened(page.messages.slice(0, -FIRST_SCREEN));
+    const shown = await shownOfAll(page.messages.slice(0, -FIRST_SCREEN));
     if (chat.value?.id !== c.id) return;
     hasMore.value = page.hasMore && page.messages.length > 0;
     merge(shown);

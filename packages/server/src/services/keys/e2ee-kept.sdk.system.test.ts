@@ -1,0 +1,156 @@
+/**
+ * The bodies a device keeps of the encrypted messages it opened (docs/security.md, section 6)
+ * go when the person clears the chat or deletes messages for themself (on this device or
+ * another), signs out, or the device is removed.
+ */
+import { auth } from '@mychat/protocol';
+import { MemoryChatStore, MyChatClient, type ChatMessage, type ClientType } from '@mychat/sdk';
+import { E2ee, MemoryKeyStore } from '@mychat/sdk/e2ee';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PASSWORD, signUp } from '../../../test/helpers/auth-helpers.js';
+import {
+  CONTACTS_SETUPS,
+  setupAvailable,
+  startContactsEnv,
+  type ContactsEnv,
+} from '../../../test/helpers/contacts-helpers.js';
+
+const KDF = { memoryKiB: 8 * 1024, iterations: 1 };
+const PASSPHRASE = 'correct horse battery';
+
+describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
+  'kept bodies of opened messages ($name)',
+  (setup) => {
+    let env: ContactsEnv;
+    let available = true;
+    const clients: MyChatClient[] = [];
+    let n = 0;
+    beforeAll(async () => {
+      available = await setupAvailable(setup);
+      if (available)
+        env = await startContactsEnv(setup, { message: { sendBurst: 1000, sendRatePerSecond: 1000 } });
+    }, 60_000);
+    afterAll(async () => {
+      for (const c of clients) await c.close();
+      await env?.stop();
+    });
+
+    const account = async (nickname: string) =>
+      (await signUp(env.server, env.server.client(auth.AuthService), { nickname })).email;
+
+    /** One device; its keys and kept bodies in `map`. */
+    async function device(email: string, clientType: ClientType = 'pc') {
+      const c = new MyChatClient({
+        baseUrl: env.server.baseUrl,
+        device: { clientType, deviceId: `k${++n}`, name: 'vitest' },
+      });
+      clients.push(c);
+      const me = await c.auth.login({ to: { email }, password: PASSWORD });
+      await c.connect();
+      const map = new Map<string, unknown>();
+      const e2ee = new E2ee(c, { store: new MemoryKeyStore(map), kdf: KDF, keysTtlMs: 0 });
+      /** The seqs of `conv` with a kept body. */
+      const kept = (conv: string) =>
+        [...map.keys()]
+          .filter((k) => k.startsWith(`e2ee/${me.id}/opened/m/${conv}/`))
+          .map((k) => Number(k.split('/').at(-1)))
+          .sort((x, y) => x - y);
+      return { id: me.id, c, e2ee, map, kept };
+    }
+
+    const texts = async (e: E2ee, list: ChatMessage[]) =>
+      (await e.openAll(list)).map((r) =>
+        r.ok && r.body.type === 'text' ? r.body.text : r.ok ? r.body.type : r.reason,
+      );
+
+    it('clearing and deleting for me (here or on another device) and signing out drop them', async (ctx) => {
+      if (!available) return ctx.skip();
+      const [emailA, emailB] = [await account('A'), await account('B')];
+      const [a, b] = [await device(emailA), await device(emailB)];
+      const { request } = await a.c.contacts.request(b.id);
+      await b.c.contacts.respond(request.id, 'accept');
+      await a.e2ee.setup();
+      await b.e2ee.setup({ passphrase: PASSPHRASE });
+      const chat = await a.e2ee.openChat(b.id);
+      const sent: ChatMessage[] = [];
+      for (let i = 1; i <= 4; i++) sent.push(await a.e2ee.sendText(chat, `m${i}`));
+      expect(await texts(b.e2ee, sent)).toEqual(['m1', 'm2', 'm3', 'm4']);
+      const seqs = sent.map((m) => m.seq);
+      expect(b.kept(chat.id)).toEqual(seqs);
+
+      // Deleted for me here: that one goes; the others stay and still open.
+      await b.c.records.hideMessages(chat.id, [seqs[3]!]);
+      await vi.waitFor(() => expect(b.kept(chat.id)).toEqual(seqs.slice(0, 3)));
+      // Cleared on my other device: this one hears of it and drops the rest.
+      const bPhone = await device(emailB, 'ios');
+      await bPhone.c.records.clearHistory(chat.id);
+      await vi.waitFor(() => expect(b.kept(chat.id)).toEqual([]));
+      // The peer's kept bodies are theirs: untouched by my clearing.
+      await texts(a.e2ee, sent);
+      expect(a.kept(chat.id)).toEqual(seqs);
+
+      // Cleared while no E2ee ran on this device: dropped when the next one starts.
+      const more = [await a.e2ee.sendText(chat, 'm5'), await a.e2ee.sendText(chat, 'm6')];
+      expect(await texts(b.e2ee, more)).toEqual(['m5', 'm6']);
+      // The same keys and kept bodies on a client that synced the clear before any E2ee ran on
+      // it (the app before the encrypted chat is opened), and is not connected: no event comes.
+      const before = new Map(b.map);
+      await bPhone.c.records.clearHistory(chat.id);
+      const cleared = more[1]!.seq;
+      await vi.waitFor(async () =>
+        expect((await b.c.store.getConversation(chat.id))?.clearedSeq).toBe(cleared),
+      );
+      const synced = new MemoryChatStore();
+      await synced.putConversations([(await b.c.store.getConversation(chat.id))!]);
+      const c2 = new MyChatClient({
+        baseUrl: env.server.baseUrl,
+        device: { clientType: 'web', deviceId: 'k-web', name: 'vitest' },
+        chatStore: synced,
+      });
+      await c2.auth.login({ to: { email: emailB }, password: PASSWORD });
+      const keptIn = (map: Map<string, unknown>) =>
+        [...map.keys()].filter((k) => k.includes(`/opened/m/${chat.id}/`));
+      expect(keptIn(before)).toHaveLength(2);
+      await new E2ee(c2, { store: new MemoryKeyStore(before), kdf: KDF }).status();
+      await vi.waitFor(() => expect(keptIn(before)).toEqual([]));
+
+      // Signing out drops every kept body and the local key; the device keys stay.
+      const last = await a.e2ee.sendText(chat, 'm7');
+      expect(await texts(b.e2ee, [last])).toEqual(['m7']);
+      expect(b.kept(chat.id)).toEqual([last.seq]);
+      await b.c.auth.logout();
+      await vi.waitFor(() => expect([...b.map.keys()].filter((k) => k.includes('/opened/'))).toEqual([]));
+      expect(b.map.has(`e2ee/${b.id}/device`)).toBe(true);
+    });
+
+    it('a removed device drops what it kept (removed here or from another device)', async (ctx) => {
+      if (!available || setup.engine !== 'sqlite') return ctx.skip();
+      const [emailA, emailB] = [await account('A'), await account('B')];
+      const [a, b] = [await device(emailA), await device(emailB)];
+      const { request } = await a.c.contacts.request(b.id);
+      await b.c.contacts.respond(request.id, 'accept');
+      await a.e2ee.setup();
+      await b.e2ee.setup({ passphrase: PASSPHRASE });
+      const chat = await a.e2ee.openChat(b.id);
+      const m = await a.e2ee.sendText(chat, 'kept');
+      const [phone, tablet] = [await device(emailB, 'ios'), await device(emailB, 'android')];
+      for (const d of [phone, tablet]) {
+        expect(await d.e2ee.restore(PASSPHRASE)).toBe(true);
+        expect(await texts(d.e2ee, [m])).toEqual(['kept']);
+        expect(d.kept(chat.id)).toEqual([m.seq]);
+      }
+      // Removed from another device: it finds out at its next status check; the remover keeps its own.
+      expect(await texts(b.e2ee, [m])).toEqual(['kept']);
+      await b.e2ee.removeDevice((await phone.e2ee.deviceId())!);
+      expect(b.kept(chat.id)).toEqual([m.seq]);
+      expect(phone.kept(chat.id)).toEqual([m.seq]);
+      expect(await phone.e2ee.status()).toBe('restore');
+      expect(phone.kept(chat.id)).toEqual([]);
+      // Removing itself.
+      await tablet.e2ee.removeDevice((await tablet.e2ee.deviceId())!);
+      expect(tablet.kept(chat.id)).toEqual([]);
+      expect(tablet.map.has(`e2ee/${b.id}/opened/key`)).toBe(false);
+      expect(tablet.map.has(`e2ee/${b.id}/device`)).toBe(true);
+    });
+  },
+);
