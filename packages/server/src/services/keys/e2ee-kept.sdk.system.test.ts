@@ -3,59 +3,28 @@
  * go when the person clears the chat or deletes messages for themself (on this device or
  * another), signs out, or the device is removed.
  */
-import { auth } from '@mychat/protocol';
 import { MemoryChatStore, MyChatClient, type ChatMessage, type ClientType } from '@mychat/sdk';
 import { E2ee, MemoryKeyStore } from '@mychat/sdk/e2ee';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PASSWORD, signUp } from '../../../test/helpers/auth-helpers.js';
-import {
-  CONTACTS_SETUPS,
-  setupAvailable,
-  startContactsEnv,
-  type ContactsEnv,
-} from '../../../test/helpers/contacts-helpers.js';
-
-const KDF = { memoryKiB: 8 * 1024, iterations: 1 };
-const PASSPHRASE = 'correct horse battery';
+import { describe, expect, it, vi } from 'vitest';
+import { PASSWORD } from '../../../test/helpers/auth-helpers.js';
+import { CONTACTS_SETUPS } from '../../../test/helpers/contacts-helpers.js';
+import { e2eeSdkEnv, KDF, PASSPHRASE } from './e2ee.sdk.test-helpers.js';
 
 describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
   'kept bodies of opened messages ($name)',
   (setup) => {
-    let env: ContactsEnv;
-    let available = true;
-    const clients: MyChatClient[] = [];
-    let n = 0;
-    beforeAll(async () => {
-      available = await setupAvailable(setup);
-      if (available)
-        env = await startContactsEnv(setup, { message: { sendBurst: 1000, sendRatePerSecond: 1000 } });
-    }, 60_000);
-    afterAll(async () => {
-      for (const c of clients) await c.close();
-      await env?.stop();
-    });
+    const t = e2eeSdkEnv(setup);
+    const { account } = t;
 
-    const account = async (nickname: string) =>
-      (await signUp(env.server, env.server.client(auth.AuthService), { nickname })).email;
-
-    /** One device; its keys and kept bodies in `map`. */
+    /** One device, with the seqs of a chat it keeps bodies of (`kept`). */
     async function device(email: string, clientType: ClientType = 'pc') {
-      const c = new MyChatClient({
-        baseUrl: env.server.baseUrl,
-        device: { clientType, deviceId: `k${++n}`, name: 'vitest' },
-      });
-      clients.push(c);
-      const me = await c.auth.login({ to: { email }, password: PASSWORD });
-      await c.connect();
-      const map = new Map<string, unknown>();
-      const e2ee = new E2ee(c, { store: new MemoryKeyStore(map), kdf: KDF, keysTtlMs: 0 });
-      /** The seqs of `conv` with a kept body. */
+      const d = await t.device(email, clientType);
       const kept = (conv: string) =>
-        [...map.keys()]
-          .filter((k) => k.startsWith(`e2ee/${me.id}/opened/m/${conv}/`))
+        [...d.map.keys()]
+          .filter((k) => k.startsWith(`e2ee/${d.id}/opened/m/${conv}/`))
           .map((k) => Number(k.split('/').at(-1)))
           .sort((x, y) => x - y);
-      return { id: me.id, c, e2ee, map, kept };
+      return { ...d, kept };
     }
 
     const texts = async (e: E2ee, list: ChatMessage[]) =>
@@ -64,7 +33,7 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
       );
 
     it('clearing and deleting for me (here or on another device) and signing out drop them', async (ctx) => {
-      if (!available) return ctx.skip();
+      if (!t.available) return ctx.skip();
       const [emailA, emailB] = [await account('A'), await account('B')];
       const [a, b] = [await device(emailA), await device(emailB)];
       const { request } = await a.c.contacts.request(b.id);
@@ -102,11 +71,13 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
       );
       const synced = new MemoryChatStore();
       await synced.putConversations([(await b.c.store.getConversation(chat.id))!]);
-      const c2 = new MyChatClient({
-        baseUrl: env.server.baseUrl,
-        device: { clientType: 'web', deviceId: 'k-web', name: 'vitest' },
-        chatStore: synced,
-      });
+      const c2 = t.track(
+        new MyChatClient({
+          baseUrl: t.env.server.baseUrl,
+          device: { clientType: 'web', deviceId: 'k-web', name: 'vitest' },
+          chatStore: synced,
+        }),
+      );
       await c2.auth.login({ to: { email: emailB }, password: PASSWORD });
       const keptIn = (map: Map<string, unknown>) =>
         [...map.keys()].filter((k) => k.includes(`/opened/m/${chat.id}/`));
@@ -124,7 +95,7 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
     });
 
     it('a removed device drops what it kept (removed here or from another device)', async (ctx) => {
-      if (!available || setup.engine !== 'sqlite') return ctx.skip();
+      if (!t.available || setup.engine !== 'sqlite') return ctx.skip();
       const [emailA, emailB] = [await account('A'), await account('B')];
       const [a, b] = [await device(emailA), await device(emailB)];
       const { request } = await a.c.contacts.request(b.id);

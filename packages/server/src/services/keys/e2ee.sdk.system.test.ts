@@ -1,22 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { auth } from '@mychat/protocol';
-import { MyChatClient, MyChatError, type ChatMessage, type ClientType, type Conversation } from '@mychat/sdk';
+import { MyChatClient, MyChatError, type ChatMessage, type Conversation } from '@mychat/sdk';
 import { E2ee, MemoryKeyStore } from '@mychat/sdk/e2ee';
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PASSWORD, signUp } from '../../../test/helpers/auth-helpers.js';
-import {
-  CONTACTS_SETUPS,
-  setupAvailable,
-  startContactsEnv,
-  type ContactsEnv,
-} from '../../../test/helpers/contacts-helpers.js';
+import { describe, expect, it, vi } from 'vitest';
+import { PASSWORD } from '../../../test/helpers/auth-helpers.js';
+import { CONTACTS_SETUPS } from '../../../test/helpers/contacts-helpers.js';
 import { userChannel } from '../../contracts/push-envelope.js';
-
-/** Cheap Argon2id for tests (the default is 64 MiB, 3 passes). */
-const KDF = { memoryKiB: 8 * 1024, iterations: 1 };
-const PASSPHRASE = 'correct horse battery';
+import { e2eeSdkEnv, KDF, PASSPHRASE } from './e2ee.sdk.test-helpers.js';
 
 /** Every row of every table, as text (bytes as latin1), to look for a canary in. */
 async function dumpDatabase(db: Kysely<unknown>, engine: string): Promise<string> {
@@ -53,41 +44,8 @@ function filesUnder(dir: string): string[] {
 describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
   'encrypted chats through the SDK ($name)',
   (setup) => {
-    let env: ContactsEnv;
-    let available = true;
-    const clients: MyChatClient[] = [];
-    let n = 0;
-    beforeAll(async () => {
-      available = await setupAvailable(setup);
-      if (available)
-        env = await startContactsEnv(setup, { message: { sendBurst: 1000, sendRatePerSecond: 1000 } });
-    }, 60_000);
-    afterAll(async () => {
-      for (const c of clients) await c.close();
-      await env?.stop();
-    });
-
-    async function account(nickname: string) {
-      return (await signUp(env.server, env.server.client(auth.AuthService), { nickname })).email;
-    }
-
-    /** One device: a client signed in, and its encrypted-chat keys (fetched keys never cached). */
-    /** One device; an account's devices differ in type (one session per type stays signed in). */
-    async function device(email: string, clientType: ClientType = 'pc') {
-      const c = new MyChatClient({
-        baseUrl: env.server.baseUrl,
-        device: { clientType, deviceId: `e${++n}`, name: 'vitest' },
-      });
-      clients.push(c);
-      const me = await c.auth.login({ to: { email }, password: PASSWORD });
-      await c.connect();
-      return { id: me.id, c, e2ee: new E2ee(c, { store: new MemoryKeyStore(), kdf: KDF, keysTtlMs: 0 }) };
-    }
-
-    async function friends(a: Awaited<ReturnType<typeof device>>, b: Awaited<ReturnType<typeof device>>) {
-      const { request } = await a.c.contacts.request(b.id);
-      await b.c.contacts.respond(request.id, 'accept');
-    }
+    const t = e2eeSdkEnv(setup);
+    const { account, device, friends } = t;
 
     const text = async (e: E2ee, m: ChatMessage) => {
       const r = await e.open(m);
@@ -95,14 +53,14 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
     };
 
     it('a canary sent as text and as a file is never in the database, the logs, the bus or the blob store', async (ctx) => {
-      if (!available) return ctx.skip();
+      if (!t.available) return ctx.skip();
       const canary = `canary-${Date.now()}-tangerine`;
       const [a, b] = [await device(await account('A')), await device(await account('B'))];
       await friends(a, b);
       await a.e2ee.setup({ passphrase: PASSPHRASE });
       await b.e2ee.setup();
       const bus: Buffer[] = [];
-      const busPort = env.server.app.value('bus');
+      const busPort = t.env.server.app.value('bus');
       const subs = await Promise.all(
         [a.id, b.id].map((u) => busPort.subscribe(userChannel(u), (p) => void bus.push(Buffer.from(p)))),
       );
@@ -128,28 +86,28 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
       expect(page.messages.map((x) => x.content.type)).toEqual(['encrypted', 'encrypted']);
 
       for (const s of subs) await s.unsubscribe();
-      const sqlPort = env.server.app.value('sql');
+      const sqlPort = t.env.server.app.value('sql');
       expect(await dumpDatabase(sqlPort.db as Kysely<unknown>, sqlPort.engine)).not.toContain(canary);
-      expect(env.server.logs.join('\n')).not.toContain(canary);
+      expect(t.env.server.logs.join('\n')).not.toContain(canary);
       expect(bus.length).toBeGreaterThan(0);
       for (const p of bus) expect(p.includes(canary)).toBe(false);
-      for (const f of filesUnder(env.server.dataDir))
+      for (const f of filesUnder(t.env.server.dataDir))
         expect(fs.readFileSync(f).includes(canary), f).toBe(false);
     });
 
     it('the opens of a page fetch the sender’s keys once, not once per message', async (ctx) => {
-      if (!available || setup.engine !== 'sqlite') return ctx.skip();
+      if (!t.available || setup.engine !== 'sqlite') return ctx.skip();
       const a = await device(await account('A'));
       let asked = 0;
       const c = new MyChatClient({
-        baseUrl: env.server.baseUrl,
-        device: { clientType: 'pc', deviceId: `e${++n}`, name: 'vitest' },
+        baseUrl: t.env.server.baseUrl,
+        device: { clientType: 'pc', deviceId: t.deviceId(), name: 'vitest' },
         fetch: (input, init) => {
           if ((input instanceof Request ? input.url : String(input)).includes('GetUserKeys')) asked++;
           return globalThis.fetch(input, init);
         },
       });
-      clients.push(c);
+      t.track(c);
       const me = await c.auth.login({ to: { email: await account('B') }, password: PASSWORD });
       const store = new MemoryKeyStore();
       const b = { id: me.id, c, e2ee: new E2ee(c, { store, kdf: KDF }) };
@@ -169,7 +127,7 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
     });
 
     it('safety numbers match; a changed identity warns and blocks sending until accepted; tampering is refused', async (ctx) => {
-      if (!available || setup.engine !== 'sqlite') return ctx.skip();
+      if (!t.available || setup.engine !== 'sqlite') return ctx.skip();
       const [a, b] = [await device(await account('A')), await device(await account('B'))];
       await friends(a, b);
       await a.e2ee.setup();
@@ -218,7 +176,7 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
     });
 
     it('a new device reads the past only with the backup; a removed device reads nothing new', async (ctx) => {
-      if (!available || setup.engine !== 'sqlite') return ctx.skip();
+      if (!t.available || setup.engine !== 'sqlite') return ctx.skip();
       const emailA = await account('A');
       const emailB = await account('B');
       const [a1, b] = [await device(emailA), await device(emailB)];
@@ -261,7 +219,7 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
     });
 
     it('a removed device stays removed: what it sent before opens, nothing after; the passphrase changes only with the old one', async (ctx) => {
-      if (!available) return ctx.skip();
+      if (!t.available) return ctx.skip();
       const [emailA, emailB] = [await account('A'), await account('B')];
       const [a1, b] = [await device(emailA), await device(emailB)];
       await friends(a1, b);
@@ -310,7 +268,7 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
     });
 
     it('a chat opened before reopens from the kept bodies: no agreement at all', async (ctx) => {
-      if (!available || setup.engine !== 'sqlite') return ctx.skip();
+      if (!t.available || setup.engine !== 'sqlite') return ctx.skip();
       const [a, b] = [await device(await account('A')), await device(await account('B'))];
       await friends(a, b);
       await a.e2ee.setup();
