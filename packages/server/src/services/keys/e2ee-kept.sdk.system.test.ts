@@ -27,6 +27,16 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
       return { ...d, kept };
     }
 
+    /** A and B, friends with keys (B's backed up), and A's encrypted chat with B. */
+    async function pair() {
+      const [emailA, emailB] = [await account('A'), await account('B')];
+      const [a, b] = [await device(emailA), await device(emailB)];
+      await t.friends(a, b);
+      await a.e2ee.setup();
+      await b.e2ee.setup({ passphrase: PASSPHRASE });
+      return { emailB, a, b, chat: await a.e2ee.openChat(b.id) };
+    }
+
     const texts = async (e: E2ee, list: ChatMessage[]) =>
       (await e.openAll(list)).map((r) =>
         r.ok && r.body.type === 'text' ? r.body.text : r.ok ? r.body.type : r.reason,
@@ -34,13 +44,7 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
 
     it('clearing and deleting for me (here or on another device) and signing out drop them', async (ctx) => {
       if (!t.available) return ctx.skip();
-      const [emailA, emailB] = [await account('A'), await account('B')];
-      const [a, b] = [await device(emailA), await device(emailB)];
-      const { request } = await a.c.contacts.request(b.id);
-      await b.c.contacts.respond(request.id, 'accept');
-      await a.e2ee.setup();
-      await b.e2ee.setup({ passphrase: PASSPHRASE });
-      const chat = await a.e2ee.openChat(b.id);
+      const { emailB, a, b, chat } = await pair();
       const sent: ChatMessage[] = [];
       for (let i = 1; i <= 4; i++) sent.push(await a.e2ee.sendText(chat, `m${i}`));
       expect(await texts(b.e2ee, sent)).toEqual(['m1', 'm2', 'm3', 'm4']);
@@ -96,13 +100,7 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
 
     it('a removed device drops what it kept (removed here or from another device)', async (ctx) => {
       if (!t.available || setup.engine !== 'sqlite') return ctx.skip();
-      const [emailA, emailB] = [await account('A'), await account('B')];
-      const [a, b] = [await device(emailA), await device(emailB)];
-      const { request } = await a.c.contacts.request(b.id);
-      await b.c.contacts.respond(request.id, 'accept');
-      await a.e2ee.setup();
-      await b.e2ee.setup({ passphrase: PASSPHRASE });
-      const chat = await a.e2ee.openChat(b.id);
+      const { emailB, a, b, chat } = await pair();
       const m = await a.e2ee.sendText(chat, 'kept');
       const [phone, tablet] = [await device(emailB, 'ios'), await device(emailB, 'android')];
       for (const d of [phone, tablet]) {
