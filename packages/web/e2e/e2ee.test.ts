@@ -138,7 +138,10 @@ describe('web: encrypted chats', { timeout: 180_000 }, () => {
     await bob.page.goto('/me');
     await bob.page.getByRole('button', { name: 'Log out' }).click();
     await bob.page.waitForURL(/\/login/);
-    expect((await storedOpened(bob.page)).entries).toBe(0);
+    // The login page may still be loading (a read then finds its context gone): ask until it answers.
+    await expect
+      .poll(async () => (await storedOpened(bob.page).catch(() => undefined))?.entries, { timeout: 15_000 })
+      .toBe(0);
     expect(await storedDeviceKey(bob.page)).toEqual({ cryptoKey: true, extractable: false, bytes: false });
   });
 
