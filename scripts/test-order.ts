@@ -18,7 +18,7 @@ function recorded(): Record<string, number> {
 }
 
 /**
- * Longest files first. With three files at a time, a long file that starts last stretches the
+ * Longest files first, browser files spread out. With three files at a time, a long file that starts last stretches the
  * run by its whole length: on a clean clone vitest has no timings of its own and orders by file
  * size, and the bench smoke test (a small file that runs for minutes) used to start near the end.
  * The order is this machine's vitest cache where it has one, else the times recorded from a full
@@ -35,6 +35,26 @@ export class LongestFirst extends BaseSequencer {
       return seconds[file] ?? UNKNOWN_S;
     };
     const weights = new Map(files.map((f) => [f, weight(f)] as const));
-    return [...files].sort((a, b) => weights.get(b)! - weights.get(a)!);
+    const byWeight = (list: TestSpecification[]) => list.sort((a, b) => weights.get(b)! - weights.get(a)!);
+    const isBrowser = (f: TestSpecification) => BROWSER.test(f.moduleId) || BROWSER_BENCH.test(f.moduleId);
+    const browser = byWeight(files.filter(isBrowser));
+    const rest = byWeight(files.filter((f) => !isBrowser(f)));
+    // A browser file starts only when none of the files started just before it was one: two
+    // or three Chromiums at once on two cores starve each other's timers (seen as flaky waits).
+    const out: TestSpecification[] = [];
+    while (browser.length || rest.length) {
+      const recentBrowser = out.slice(-SPREAD).some(isBrowser);
+      const takeBrowser =
+        browser.length > 0 &&
+        (rest.length === 0 || (!recentBrowser && weights.get(browser[0]!)! >= weights.get(rest[0]!)!));
+      out.push((takeBrowser ? browser : rest).shift()!);
+    }
+    return out;
   }
 }
+
+/** Files that drive Chromium: the web client's end-to-end tests, and the bench's browser runs. */
+const BROWSER = /[\\/]packages[\\/]web[\\/]e2e[\\/]/;
+const BROWSER_BENCH = /[\\/]packages[\\/]bench[\\/]src[\\/](e2ee-seal-browser|call-scenario)\.test\.ts$/;
+/** How many files after a browser file start before the next browser file may. */
+const SPREAD = 2;
