@@ -7,8 +7,9 @@ import { KIND_IMAGE, STATUS_READY, type GrantRow, type MediaRow } from './media.
 /**
  * The files of stickers (表情包). A user's sticker holds the user's own copy of an image (made
  * as "save to My files" makes it, counted in their quota); an installed pack holds copies of
- * the installer's files that the pack owns (its id as the owner), so they outlive the installer's
- * account and free themselves when the pack is removed and nothing else holds them. The hold is a grant (contracts/stickers.ts): the user in `sender_id`,
+ * the installer's files that the pack owns (its id as the owner), so they outlive the
+ * installer's account and are freed when the pack is removed and nothing else holds them.
+ * The hold is a grant (contracts/stickers.ts): the user in `sender_id`,
  * or the pack again for a pack, as an avatar's holder (ids are unique, so no user's sticker
  * can pass for a pack).
  */
