@@ -36,10 +36,13 @@ describe('parseCli', () => {
         durationS: 10,
         thinkMs: 1000,
         postRate: 20,
+        codec: 'binary',
       },
     });
-    expect(parseCli(['square', '--threads', '500', '--replies', '0', '--think-ms', '0'])).toMatchObject({
-      options: { threads: 500, replies: 0, thinkMs: 0 },
+    expect(
+      parseCli(['square', '--threads', '500', '--replies', '0', '--think-ms', '0', '--codec', 'json']),
+    ).toMatchObject({
+      options: { threads: 500, replies: 0, thinkMs: 0, codec: 'json' },
     });
   });
 
@@ -63,6 +66,7 @@ describe('parseCli', () => {
     [['square', '--threads', '0'], '--threads must be an integer from 1'],
     [['square', '--think-ms', 'x'], '--think-ms must be an integer'],
     [['square', '--cluster'], 'square runs on the all-in-one server it starts'],
+    [['square', '--codec', 'xml'], '--codec must be binary or json'],
   ])('refuses %j', (argv, message) => {
     const p = parseCli(argv);
     expect(p.kind).toBe('error');

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { SCENARIOS, type RunOptions, type Scenario } from './scenarios.js';
 import type { CallOptions } from './call-scenario.js';
 import type { SearchOptions } from './search-scenario.js';
-import type { SquareOptions } from './square-scenario.js';
+import type { SquareCodec, SquareOptions } from './square-scenario.js';
 
 export const USAGE = `usage: npm run bench -- <scenario> [options]
 
@@ -54,6 +54,7 @@ options:
                             (bench-seed, before the server starts) and time the index build
   --calls N (100)  --browser-calls M (10)   call (--users defaults to 20 there)
   --threads N (100000)  --replies N (1000000)  --writers N (20)  --think-ms MS (1000)   square
+  --codec binary|json (binary)   square: the bodies, protobuf as the SDK and web app send, or JSON
 `;
 
 export type Parsed =
@@ -114,6 +115,7 @@ export function parseCli(argv: string[]): Parsed {
         replies: { type: 'string', default: '1000000' },
         writers: { type: 'string', default: '20' },
         'think-ms': { type: 'string', default: '1000' },
+        codec: { type: 'string', default: 'binary' },
       },
     });
   } catch (e) {
@@ -222,6 +224,11 @@ function callOptions(v: Record<string, string | boolean | undefined>): Parsed {
   }
 }
 
+function squareCodec(v: string): SquareCodec {
+  if (v !== 'binary' && v !== 'json') throw new Error('--codec must be binary or json');
+  return v;
+}
+
 function squareOptions(v: Record<string, string | boolean | undefined>): Parsed {
   try {
     if (v.cluster || v.url) throw new Error('square runs on the all-in-one server it starts');
@@ -236,6 +243,7 @@ function squareOptions(v: Record<string, string | boolean | undefined>): Parsed 
         durationS: int('duration', v.duration as string, 1, 86_400),
         thinkMs: int('think-ms', v['think-ms'] as string, 0, 600_000),
         postRate: int('post-rate', v['post-rate'] as string, 1, 100_000),
+        codec: squareCodec(v.codec as string),
       },
     };
   } catch (e) {

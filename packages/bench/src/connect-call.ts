@@ -25,6 +25,8 @@ export async function unary<I extends DescMethodUnary>(
       authorization: `Bearer ${accessToken}`,
     },
     body: toBinary(method.input, create(method.input, request)),
+    // A server that stops answering ends the run with errors instead of hanging it.
+    signal: AbortSignal.timeout(30_000),
   });
   const bytes = new Uint8Array(await res.arrayBuffer());
   if (!res.ok) {

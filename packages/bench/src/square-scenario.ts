@@ -11,10 +11,14 @@
  * 3. The same readers for --duration s while --writers post --post-rate posts/s in all (a reply
  *    to a sampled thread, one in ten a new thread).
  *
- * Over HTTP (Connect, JSON) with Node's fetch, from this process, on the same machine as the
- * server: the latencies include the client's share of the two cores.
+ * Over HTTP (Connect) with Node's fetch, from this process, on the same machine as the server:
+ * the latencies include the client's share of the two cores. The bodies are binary protobuf, as
+ * the SDK and the web app send them (`--codec json` for Connect's JSON, as a curl user would).
  */
 import os from 'node:os';
+import type { DescMethodUnary, MessageInitShape } from '@bufbuild/protobuf';
+import { square } from '@mychat/protocol';
+import { unary } from './connect-call.js';
 import { summarize, type LatencySummary } from './stats.js';
 import { openTarget, sumStats, type Target } from './target.js';
 
@@ -26,10 +30,14 @@ export interface SquareOptions {
   durationS: number;
   thinkMs: number;
   postRate: number;
+  /** The request and answer bodies: binary protobuf (the SDK's) or Connect's JSON. */
+  codec: SquareCodec;
 }
 
-const SORTS = ['THREAD_SORT_LATEST_REPLY', 'THREAD_SORT_HOT', 'THREAD_SORT_NEW'] as const;
-const SERVICE = 'mychat.square.v1.SquareService';
+export type SquareCodec = 'binary' | 'json';
+
+const SORTS = [square.ThreadSort.LATEST_REPLY, square.ThreadSort.HOT, square.ThreadSort.NEW] as const;
+const SERVICE = square.SquareService;
 
 type Kind = 'list_first' | 'list_next' | 'thread_first' | 'thread_next' | 'reply' | 'create';
 
@@ -55,16 +63,34 @@ class Timings {
   }
 }
 
-async function call<T>(t: Target, token: string, method: string, body: unknown): Promise<T> {
-  const res = await fetch(`${t.url}/${SERVICE}/${method}`, {
+type Name = 'ListThreads' | 'GetThread' | 'Reply' | 'CreateThread';
+
+/** One call in the run's codec; of the answers only `nextCursor` is read. */
+async function call(
+  t: Target,
+  codec: SquareCodec,
+  token: string,
+  name: Name,
+  body: Record<string, unknown>,
+): Promise<{ nextCursor?: string }> {
+  const method = SERVICE.methods.find((m) => m.name === name) as DescMethodUnary;
+  if (codec === 'binary')
+    return (await unary(t.url, method, body as MessageInitShape<DescMethodUnary['input']>, token)) as {
+      nextCursor?: string;
+    };
+  const json = {
+    ...body,
+    ...(typeof body.sort === 'number' && { sort: `THREAD_SORT_${square.ThreadSort[body.sort]}` }),
+  };
+  const res = await fetch(`${t.url}/${SERVICE.typeName}/${name}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify(body),
+    body: JSON.stringify(json),
     // A server that stops answering ends the run with errors instead of hanging it.
     signal: AbortSignal.timeout(30_000),
   });
-  if (!res.ok) throw new Error(`${method}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
+  if (!res.ok) throw new Error(`${name}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { nextCursor?: string };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -103,9 +129,9 @@ export async function runSquare(o: SquareOptions): Promise<Record<string, unknow
       board.sample[board.sample.length - 1 - Math.floor(board.sample.length * Math.random() ** 2)]!;
 
     const read = async (token: string, tm: Timings) => {
-      const timed = async <T>(kind: Kind, method: string, body: unknown): Promise<T> => {
+      const timed = async (kind: Kind, method: Name, body: Record<string, unknown>) => {
         const t0 = performance.now();
-        const r = await call<T>(target, token, method, body);
+        const r = await call(target, o.codec, token, method, body);
         tm.add(kind, performance.now() - t0);
         return r;
       };
@@ -114,7 +140,7 @@ export async function runSquare(o: SquareOptions): Promise<Record<string, unknow
         const depth = Math.random() < 0.7 ? 0 : 1 + Math.floor(Math.random() * 4);
         let cursor = '';
         for (let p = 0; p <= depth; p++) {
-          const r = await timed<{ nextCursor?: string }>(p ? 'list_next' : 'list_first', 'ListThreads', {
+          const r = await timed(p ? 'list_next' : 'list_first', 'ListThreads', {
             boardId: board.boardId,
             sort,
             cursor,
@@ -127,7 +153,7 @@ export async function runSquare(o: SquareOptions): Promise<Record<string, unknow
         const thread = pickThread();
         let cursor = '';
         for (let p = 0; ; p++) {
-          const r = await timed<{ nextCursor?: string }>(p ? 'thread_next' : 'thread_first', 'GetThread', {
+          const r = await timed(p ? 'thread_next' : 'thread_first', 'GetThread', {
             threadId: thread.id,
             cursor,
           });
@@ -164,12 +190,12 @@ export async function runSquare(o: SquareOptions): Promise<Record<string, unknow
               const create = k % 10 === 9;
               try {
                 if (create)
-                  await call(target, token, 'CreateThread', {
+                  await call(target, o.codec, token, 'CreateThread', {
                     boardId: board.boardId,
                     title: `New ${w}-${k}`,
                     body,
                   });
-                else await call(target, token, 'Reply', { threadId: pickThread().id, body });
+                else await call(target, o.codec, token, 'Reply', { threadId: pickThread().id, body });
                 tm.add(create ? 'create' : 'reply', performance.now() - t0);
                 posted++;
               } catch (e) {
@@ -199,6 +225,7 @@ export async function runSquare(o: SquareOptions): Promise<Record<string, unknow
       scenario: 'square',
       mode: 'local',
       sql: 'sqlite',
+      codec: o.codec,
       threads: board.threads,
       replies: board.replies,
       seed_and_start_s: round(seedS),
