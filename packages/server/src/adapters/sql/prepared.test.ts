@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../test/helpers/sql-databases.js';
-import { prepared, preparedRows, slot } from './prepared.js';
+import { prepared, preparedOn, preparedRows, slot } from './prepared.js';
 import type { SqlDatabase } from './sql.js';
 import { openSqliteSql } from './sqlite.sql.js';
 
@@ -87,5 +87,39 @@ describe('prepared queries', () => {
     ]);
     expect(builds).toBe(2);
     await expect(insert(db, [{ id: 10, label: 'again' }])).rejects.toThrow(/UNIQUE|PRIMARY/i);
+  });
+
+  it('compiles once per dialect for a database and its transactions, and runs on the handle given', async () => {
+    let builds = 0;
+    const byId = preparedOn<{ id: number }, T>((d) => {
+      builds++;
+      return d.selectFrom('t_items').select('name').where('id', '=', slot('id'));
+    });
+    const name = async (d: Kysely<T>, id: number) => (await byId(d, { id })).rows[0]?.name;
+    expect(await name(db, 1)).toBe('a');
+    // Inside a transaction it sees the transaction's own write, and is not compiled again.
+    await db
+      .transaction()
+      .execute(async (tx) => {
+        await tx.updateTable('t_items').set({ name: 'in-tx' }).where('id', '=', 2).execute();
+        expect(await name(tx, 2)).toBe('in-tx');
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    expect(await name(db, 2)).toBe('b');
+    expect(builds).toBe(1);
+    // Another database (another dialect adapter) gets its own compile, and its own rows.
+    const other = await openSqliteSql(':memory:', silentLogger());
+    try {
+      const odb = other.db as Kysely<T>;
+      await sql`create table t_items (id integer primary key, name text not null, n integer not null)`.execute(
+        odb,
+      );
+      await odb.insertInto('t_items').values({ id: 1, name: 'other', n: 0 }).execute();
+      expect(await name(odb, 1)).toBe('other');
+      expect(builds).toBe(2);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
+import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { QueryRunner } from './sql.js';
 
 /** A named placeholder in a query built once (see {@link prepared}). */
@@ -79,5 +79,23 @@ export function preparedRows<R>(
     for (let j = 0; j < fixed.length; j++)
       parameters[j] = row[j]! < 0 ? fixed[j] : getters[column[j]!]!(rows[row[j]!]!);
     return db.executeQuery<Record<string, unknown>>({ ...compiled, parameters });
+  };
+}
+
+/**
+ * {@link prepared} for code that is handed a database or a transaction of any engine (a store
+ * made anew per transaction, a function taking the handle): the query is compiled once per
+ * dialect, keyed by the handle's dialect adapter (a transaction shares its database's), and
+ * run on the handle it is called with.
+ */
+export function preparedOn<A extends Record<string, unknown>, DB>(
+  build: (db: Kysely<DB>) => Compilable,
+): (db: Kysely<DB>, args: A) => Promise<QueryResult<Record<string, unknown>>> {
+  const byDialect = new WeakMap<object, ReturnType<typeof prepared<A>>>();
+  return (db, args) => {
+    const adapter = db.getExecutor().adapter;
+    let run = byDialect.get(adapter);
+    if (!run) byDialect.set(adapter, (run = prepared<A>(() => build(db))));
+    return run(db, args);
   };
 }

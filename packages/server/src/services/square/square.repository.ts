@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { preparedOn, slot } from '../../adapters/sql/prepared.js';
 import { asId, asNum, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
 import { SocialRepository } from './square.social.repository.js';
 import type { Keyset } from './square.ranking.js';
@@ -98,6 +99,87 @@ const toPost = (r: SquareTables['square_posts']): PostRow => ({
 
 const SORT_COLUMN = { latest: 'last_reply_at', hot: 'hot', new: 'id' } as const;
 
+/*
+ * The statements every read runs, compiled once per engine (see `preparedOn`): building and
+ * compiling a query with Kysely cost more CPU than SQLite spent answering most of them.
+ */
+type Db = Kysely<SquareTables>;
+const boardById = preparedOn<{ id: string }, SquareTables>((db) =>
+  db.selectFrom('square_boards').selectAll().where('id', '=', slot('id')),
+);
+const threadById = preparedOn<{ id: string }, SquareTables>((db) =>
+  db.selectFrom('square_threads').selectAll().where('id', '=', slot('id')),
+);
+const postsFrom = preparedOn<{ thread: string; floor: number; limit: number }, SquareTables>((db) =>
+  db
+    .selectFrom('square_posts')
+    .selectAll()
+    .where('thread_id', '=', slot('thread'))
+    .where('floor', '>=', slot('floor'))
+    .orderBy('floor')
+    .limit(slot('limit')),
+);
+const unpinned = (db: Db, board: unknown) =>
+  db
+    .selectFrom('square_threads')
+    .selectAll()
+    .where('board_id', '=', board as string)
+    .where('removed', '=', 0);
+/** Per sort: the pinned threads, and a page of the others from the top or after a keyset. */
+const listings = Object.fromEntries(
+  (Object.keys(SORT_COLUMN) as ThreadSortKey[]).map((sort) => {
+    const col = SORT_COLUMN[sort];
+    return [
+      sort,
+      {
+        pinned: preparedOn<{ board: string }, SquareTables>((db) =>
+          db
+            .selectFrom('square_threads')
+            .selectAll()
+            .where('board_id', '=', slot('board'))
+            .where('removed', '=', 0)
+            .where('pinned', '=', 1)
+            .orderBy(col, 'desc')
+            .orderBy('id', 'desc')
+            .limit(50),
+        ),
+        top: preparedOn<{ board: string; limit: number }, SquareTables>((db) =>
+          unpinned(db, slot('board'))
+            .where('pinned', '=', 0)
+            .orderBy(col, 'desc')
+            .orderBy('id', 'desc')
+            .limit(slot('limit')),
+        ),
+        after: preparedOn<{ board: string; key: number; id: string; limit: number }, SquareTables>((db) => {
+          const q = unpinned(db, slot('board')).where('pinned', '=', 0);
+          return (
+            col === 'id'
+              ? q.where('id', '<', slot('id'))
+              : // `col <= key` first: a range bound on the sort's index for every engine's planner
+                // (SQLite derives it from the OR alone; without it a PostgreSQL or MariaDB scan of
+                // a deep page would start at the top of the board and filter every row above).
+                q
+                  .where(col, '<=', slot('key'))
+                  .where((w) => w.or([w(col, '<', slot('key')), w('id', '<', slot('id'))]))
+          )
+            .orderBy(col, 'desc')
+            .orderBy('id', 'desc')
+            .limit(slot('limit'));
+        }),
+      },
+    ];
+  }),
+) as Record<
+  ThreadSortKey,
+  {
+    pinned: Prep<{ board: string }>;
+    top: Prep<{ board: string; limit: number }>;
+    after: Prep<{ board: string; key: number; id: string; limit: number }>;
+  }
+>;
+type Prep<A extends Record<string, unknown>> = ReturnType<typeof preparedOn<A, SquareTables>>;
+const rowsOf = <T>(r: { rows: Record<string, unknown>[] }) => r.rows as unknown as T[];
+
 /**
  * The square's tables, bound to the database or to one transaction ({@link SquareStore.transaction}):
  * boards, threads and posts here; likes, follows, edits, notices and moderation in
@@ -137,7 +219,7 @@ export class SquareStore {
   }
 
   async board(id: string): Promise<BoardRow | undefined> {
-    const r = await this.db.selectFrom('square_boards').selectAll().where('id', '=', id).executeTakeFirst();
+    const [r] = rowsOf<SquareTables['square_boards']>(await boardById(this.db, { id }));
     return r && toBoard(r);
   }
 
@@ -202,7 +284,7 @@ export class SquareStore {
   }
 
   async thread(id: string): Promise<ThreadRow | undefined> {
-    const r = await this.db.selectFrom('square_threads').selectAll().where('id', '=', id).executeTakeFirst();
+    const [r] = rowsOf<SquareTables['square_threads']>(await threadById(this.db, { id }));
     return r && toThread(r);
   }
 
@@ -214,41 +296,18 @@ export class SquareStore {
 
   /** The board's pinned threads (at most 50), by the same sort. */
   async pinned(boardId: string, sort: ThreadSortKey): Promise<ThreadRow[]> {
-    const col = SORT_COLUMN[sort];
-    const rows = await this.db
-      .selectFrom('square_threads')
-      .selectAll()
-      .where('board_id', '=', boardId)
-      .where('removed', '=', 0)
-      .where('pinned', '=', 1)
-      .orderBy(col, 'desc')
-      .orderBy('id', 'desc')
-      .limit(50)
-      .execute();
-    return rows.map(toThread);
+    return rowsOf<SquareTables['square_threads']>(
+      await listings[sort].pinned(this.db, { board: boardId }),
+    ).map(toThread);
   }
 
   /** A page of the board's unpinned threads after `after`, by `sort` descending, ties by id. */
   async page(boardId: string, sort: ThreadSortKey, after: Keyset | undefined, limit: number) {
-    const col = SORT_COLUMN[sort];
-    let q = this.db
-      .selectFrom('square_threads')
-      .selectAll()
-      .where('board_id', '=', boardId)
-      .where('removed', '=', 0)
-      .where('pinned', '=', 0);
-    if (after)
-      q =
-        col === 'id'
-          ? q.where('id', '<', after.id)
-          : // `col <= key` first: a range bound on the sort's index for every engine's planner
-            // (SQLite derives it from the OR alone; without it a PostgreSQL or MariaDB scan of a
-            // deep page would start at the top of the board and filter every row above).
-            q
-              .where(col, '<=', after.key)
-              .where((w) => w.or([w(col, '<', after.key), w('id', '<', after.id)]));
-    const rows = await q.orderBy(col, 'desc').orderBy('id', 'desc').limit(limit).execute();
-    return rows.map(toThread);
+    const l = listings[sort];
+    const r = after
+      ? await l.after(this.db, { board: boardId, key: after.key, id: after.id, limit })
+      : await l.top(this.db, { board: boardId, limit });
+    return rowsOf<SquareTables['square_threads']>(r).map(toThread);
   }
 
   /**
@@ -336,15 +395,8 @@ export class SquareStore {
 
   /** A page of a thread's posts from floor `fromFloor` on, oldest first. */
   async posts(threadId: string, fromFloor: number, limit: number): Promise<PostRow[]> {
-    const rows = await this.db
-      .selectFrom('square_posts')
-      .selectAll()
-      .where('thread_id', '=', threadId)
-      .where('floor', '>=', fromFloor)
-      .orderBy('floor')
-      .limit(limit)
-      .execute();
-    return rows.map(toPost);
+    const r = await postsFrom(this.db, { thread: threadId, floor: fromFloor, limit });
+    return rowsOf<SquareTables['square_posts']>(r).map(toPost);
   }
 
   async updatePost(

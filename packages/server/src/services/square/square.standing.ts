@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { preparedOn, slot } from '../../adapters/sql/prepared.js';
 import { asId, asNum } from '../../adapters/sql/sql.js';
 import type { SquareTables } from './square.tables.js';
 
@@ -19,17 +20,17 @@ const ADMIN = 3;
  * Every read's own checks in one statement (a UNION ALL of the user's moderator seats, running
  * bans and admin grant) instead of three: each statement is a turn of the one SQLite connection.
  */
-export async function standing(db: Kysely<SquareTables>, userId: string, now: number): Promise<Standing> {
-  const rows = await db
+const standingQuery = preparedOn<{ user: string; now: number }, SquareTables>((db) =>
+  db
     .selectFrom('square_moderators')
     .select([sql<number>`${sql.lit(MODERATOR)}`.as('k'), 'board_id', sql<number>`0`.as('until_at')])
-    .where('user_id', '=', userId)
+    .where('user_id', '=', slot('user'))
     .unionAll(
       db
         .selectFrom('square_bans')
         .select([sql<number>`${sql.lit(BAN)}`.as('k'), 'board_id', 'until_at'])
-        .where('user_id', '=', userId)
-        .where('until_at', '>', now),
+        .where('user_id', '=', slot('user'))
+        .where('until_at', '>', slot('now')),
     )
     .unionAll(
       db
@@ -39,9 +40,12 @@ export async function standing(db: Kysely<SquareTables>, userId: string, now: nu
           sql<string>`0`.as('board_id'),
           sql<number>`0`.as('until_at'),
         ])
-        .where('user_id', '=', userId),
-    )
-    .execute();
+        .where('user_id', '=', slot('user')),
+    ),
+);
+
+export async function standing(db: Kysely<SquareTables>, userId: string, now: number): Promise<Standing> {
+  const { rows } = await standingQuery(db, { user: userId, now });
   const out: Standing = { moderated: new Set(), bans: new Map(), admin: false };
   for (const r of rows) {
     const k = asNum(r.k);
