@@ -45,6 +45,10 @@ describe('bench square', () => {
       // Cursors are read from the answers in both codecs: later pages were asked for.
       expect(lat.list_next!.n + (lat.thread_next?.n ?? 0)).toBeGreaterThan(0);
       expect(typeof lat.all_reads!.p99).toBe('number');
+      // The server's own timing of the reads, as shares over its histogram's bounds.
+      const over = phase.reads_over_in_server as Record<string, number>;
+      expect(Object.keys(over)).toContain('25ms');
+      for (const share of Object.values(over)) expect(share).toBeGreaterThanOrEqual(0);
     }
     expect((r.with_writers!.latency_ms as Record<string, { n: number }>).reply!.n).toBeGreaterThan(0);
   }, 120_000);
