@@ -11,14 +11,15 @@
  * 3. The same readers for --duration s while --writers post --post-rate posts/s in all (a reply
  *    to a sampled thread, one in ten a new thread).
  *
- * Over HTTP (Connect) with Node's fetch, from this process, on the same machine as the server:
- * the latencies include the client's share of the two cores. The bodies are binary protobuf, as
- * the SDK and the web app send them (`--codec json` for Connect's JSON, as a curl user would).
+ * Over HTTP (Connect), from this process, on the same machine as the server: the latencies
+ * include the client's share of the two cores. The bodies are binary protobuf, as the SDK and
+ * the web app send them, over `node:http` with kept-alive connections (a fraction of fetch's CPU
+ * in this process); `--codec json` is the harness before that: Connect's JSON over fetch.
  */
 import os from 'node:os';
 import type { DescMethodUnary, MessageInitShape } from '@bufbuild/protobuf';
 import { square } from '@mychat/protocol';
-import { unary } from './connect-call.js';
+import { unaryHttp } from './connect-call.js';
 import { readHistogram, sharesOver } from './histogram-scrape.js';
 import { summarize, type LatencySummary } from './stats.js';
 import { openTarget, sumStats, type Target } from './target.js';
@@ -76,7 +77,7 @@ async function call(
 ): Promise<{ nextCursor?: string }> {
   const method = SERVICE.methods.find((m) => m.name === name) as DescMethodUnary;
   if (codec === 'binary')
-    return (await unary(t.url, method, body as MessageInitShape<DescMethodUnary['input']>, token)) as {
+    return (await unaryHttp(t.url, method, body as MessageInitShape<DescMethodUnary['input']>, token)) as {
       nextCursor?: string;
     };
   const json = {
@@ -178,6 +179,7 @@ export async function runSquare(o: SquareOptions): Promise<Record<string, unknow
     const phase = async (withWriters: boolean) => {
       const tm = new Timings();
       const handled0 = await handlerTimes();
+      const client0 = process.cpuUsage();
       const until = performance.now() + o.durationS * 1000;
       const cpu0 = sumStats(target.pids()).cpuSeconds;
       const started = performance.now();
@@ -219,6 +221,7 @@ export async function runSquare(o: SquareOptions): Promise<Record<string, unknow
       await Promise.all([...loops, ...writing]);
       const s = (performance.now() - started) / 1000;
       const reads = tm.summary().all_reads!.n;
+      const client = process.cpuUsage(client0);
       const handled = sharesOver(handled0, await handlerTimes());
       return {
         writers: withWriters ? writers.length : 0,
@@ -229,6 +232,8 @@ export async function runSquare(o: SquareOptions): Promise<Record<string, unknow
         errors: tm.errors,
         error_reasons: [...tm.reasons],
         server_cpu_s: round(sumStats(target.pids()).cpuSeconds - cpu0),
+        // This generator's own CPU: it shares the cores with the server.
+        client_cpu_s: round((client.user + client.system) / 1e6),
         load_average_1m: round(os.loadavg()[0]!),
       };
     };
