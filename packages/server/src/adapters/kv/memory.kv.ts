@@ -72,6 +72,13 @@ export function createMemoryKv(opts: MemoryKvOptions = {}): MemoryKv {
       if (e?.leases) throw wrongType(key);
       return e?.value ?? null;
     },
+    async getMany(keys) {
+      return keys.map((key) => {
+        const e = live(key);
+        if (e?.leases) throw wrongType(key);
+        return e?.value ?? null;
+      });
+    },
     async set(key, value, o = {}) {
       const expiresAt = o.ttlMs === undefined ? undefined : Date.now() + checkTtlMs(o.ttlMs);
       const existing = live(key);
