@@ -257,6 +257,7 @@ function kvConformance(backend: KvBackend): void {
     await kv.set('k', 'v', { ttlMs: 5000 });
     await kv.close();
     await expect(kv.get('k')).rejects.toThrow();
+    await expect(kv.getMany(['k'])).rejects.toThrow();
   });
 }
 
