@@ -41,7 +41,12 @@ export async function circleStamp(kv: Kv, kind: StampKind, userId: string): Prom
   return (await kv.get(key(kind, userId))) ?? NO_STAMP;
 }
 
-/** The current stamps of several people (asked at once: one round trip on a pipelined kv). */
-export async function circleStamps(kv: Kv, kind: StampKind, userIds: readonly string[]): Promise<string[]> {
-  return Promise.all(userIds.map((id) => circleStamp(kv, kind, id)));
+/** The current stamps of any (kind, person) pairs, in order, in one kv call. */
+export async function stampsOf(
+  kv: Kv,
+  which: readonly (readonly [StampKind, string])[],
+): Promise<string[]> {
+  if (which.length === 0) return [];
+  const values = await kv.getMany(which.map(([kind, id]) => key(kind, id)));
+  return values.map((v) => v ?? NO_STAMP);
 }

@@ -14,6 +14,7 @@ import {
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from '@connectrpc/connect-node';
 import type { Logger } from 'pino';
 import type { Counter, Histogram } from 'prom-client';
+import { cheapenReasonlessAborts } from '../kernel/abort-reason.js';
 import { AppError, ErrorCode, errors, toConnectError } from '../kernel/errors.js';
 import { nulField } from '../kernel/text-nul.js';
 import { callHeaders, type Caller } from '../rpc/call-context.js';
@@ -59,6 +60,8 @@ export interface ConnectEdgeOptions {
 export function connectEdge(
   o: ConnectEdgeOptions,
 ): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  // Connect aborts each call's signals without a reason when it ends: make that cheap.
+  cheapenReasonlessAborts();
   const auth: Interceptor = (next) => async (req) => {
     const started = performance.now();
     const requestId = req.contextValues.get(kRequestId);

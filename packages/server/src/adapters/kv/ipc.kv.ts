@@ -39,6 +39,8 @@ export function createIpcKv(uplink: KvUplink): Kv {
   const ttl = (ms: number | undefined) => (ms === undefined ? undefined : checkTtlMs(ms));
   return {
     get: (key) => call('get', key),
+    // The link carries one value per answer: a get each (the kv's owner has the real many-get).
+    getMany: async (keys) => Promise.all(keys.map((key) => call<string | null>('get', key))),
     set: async (key, value, opts) => call('set', key, value, ttl(opts?.ttlMs), opts?.ifAbsent === true),
     del: (key) => call('del', key),
     getDel: (key) => call('getDel', key),

@@ -63,6 +63,17 @@ function kvConformance(backend: KvBackend): void {
     expect(await kv.get(k)).toBeNull();
   });
 
+  it('gets many values at once, in order, with null for missing and expired keys', async () => {
+    const kv = await open();
+    const [a, b, gone, missing] = [key(), key(), key(), key()];
+    expect(await kv.getMany([])).toEqual([]);
+    await kv.set(a, 'one');
+    await kv.set(b, 'two');
+    await kv.set(gone, 'soon', { ttlMs: 20 });
+    await sleep(60);
+    expect(await kv.getMany([b, missing, a, gone, b])).toEqual(['two', null, 'one', null, 'two']);
+  });
+
   it('writes with ifAbsent only when the key is missing', async () => {
     const kv = await open();
     const k = key();
@@ -246,6 +257,7 @@ function kvConformance(backend: KvBackend): void {
     await kv.set('k', 'v', { ttlMs: 5000 });
     await kv.close();
     await expect(kv.get('k')).rejects.toThrow();
+    await expect(kv.getMany(['k'])).rejects.toThrow();
   });
 }
 

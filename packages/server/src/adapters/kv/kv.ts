@@ -8,6 +8,11 @@
 export interface Kv {
   get(key: string): Promise<string | null>;
   /**
+   * Several values at once, in the order of `keys` (null where a key is missing): one round
+   * trip on Redis (MGET), one call on memory, instead of one promise per key.
+   */
+  getMany(keys: readonly string[]): Promise<(string | null)[]>;
+  /**
    * Sets a value. With `ttlMs` it expires; with `ifAbsent` it is written only when
    * the key does not exist, and the result says whether it was written.
    */

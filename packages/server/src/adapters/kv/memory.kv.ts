@@ -72,6 +72,20 @@ export function createMemoryKv(opts: MemoryKvOptions = {}): MemoryKv {
       if (e?.leases) throw wrongType(key);
       return e?.value ?? null;
     },
+    async getMany(keys) {
+      if (closed) throw new Error('kv is closed');
+      const now = Date.now();
+      return keys.map((key) => {
+        const e = entries.get(key);
+        if (!e) return null;
+        if (e.expiresAt !== undefined && e.expiresAt <= now) {
+          entries.delete(key);
+          return null;
+        }
+        if (e.leases) throw wrongType(key);
+        return e.value;
+      });
+    },
     async set(key, value, o = {}) {
       const expiresAt = o.ttlMs === undefined ? undefined : Date.now() + checkTtlMs(o.ttlMs);
       const existing = live(key);

@@ -65,6 +65,7 @@ export async function openRedisKv(opts: {
 
   const kv: Kv = {
     get: (key) => redis.get(k(key)),
+    getMany: async (keys) => (keys.length === 0 ? [] : redis.mget(keys.map(k))),
     async set(key, value, o = {}) {
       const ttl = o.ttlMs === undefined ? undefined : checkTtlMs(o.ttlMs);
       let reply: string | null;

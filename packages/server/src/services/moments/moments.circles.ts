@@ -1,5 +1,5 @@
 import type { Kv } from '../../adapters/kv/kv.js';
-import { circleStamp, STAMP_CACHE_MAX_AGE_MS, touchCircles } from '../../contracts/circle-stamps.js';
+import { STAMP_CACHE_MAX_AGE_MS, stampsOf, touchCircles } from '../../contracts/circle-stamps.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Actor, Contacts } from './moments.peers.js';
 import { FILTER_HIDE_FROM, FILTER_MUTE } from './moments.people.repository.js';
@@ -48,10 +48,10 @@ export class Circles {
 
   private async kept(actor: Actor): Promise<Circle> {
     const me = actor.userId;
-    const [graph, filters] = await Promise.all([
-      circleStamp(this.d.kv, 'graph', me),
-      circleStamp(this.d.kv, 'filters', me),
-    ]);
+    const [graph, filters] = (await stampsOf(this.d.kv, [
+      ['graph', me],
+      ['filters', me],
+    ])) as [string, string];
     const now = this.d.clock.now();
     const hit = this.cache.get(me);
     if (hit && hit.graph === graph && hit.filters === filters && now - hit.at < STAMP_CACHE_MAX_AGE_MS) {

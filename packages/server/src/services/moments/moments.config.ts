@@ -13,6 +13,11 @@ export const momentsConfigSchema = cfg.group({
   fanoutConcurrency: cfg.int(2, 1, 64),
   /** How often an idle fan-out worker looks for posts when no wake-up came over the bus, ms. */
   fanoutPollMs: cfg.int(1000, 10, 60_000),
+  /**
+   * How long the fan-out holds a `moment_hint` so that the hints of one window leave together
+   * (one socket write per socket instead of one per hint), ms; 0 sends each at once.
+   */
+  hintWindowMs: cfg.int(250, 0, 5_000),
   /** Most posts one pull adds to a returning reader's feed. */
   pullLimit: cfg.int(500, 10, 100_000),
   /**

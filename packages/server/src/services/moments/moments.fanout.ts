@@ -63,6 +63,7 @@ export class MomentsFanout {
     this.wakeAll();
     await this.sub?.unsubscribe();
     await Promise.all(this.loops);
+    await this.d.push.flush();
   }
 
   private wakeAll(): void {

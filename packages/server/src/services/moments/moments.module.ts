@@ -125,7 +125,7 @@ export async function initMomentsFanout(
   const fanout = new MomentsFanout({
     store: MomentsStore.of(d.sql),
     contacts: new Contacts(d.peers.contacts.internal),
-    push: new MomentPush(d.bus, d.logger),
+    push: new MomentPush(d.bus, d.logger, d.config.hintWindowMs),
     bus: d.bus,
     clock: d.clock,
     logger: d.logger,

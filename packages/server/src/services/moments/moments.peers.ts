@@ -5,6 +5,7 @@ import type { Bus } from '../../adapters/bus/bus.js';
 import { pushToUsers } from '../../contracts/push-envelope.js';
 import type { Logger } from '../../kernel/logger.js';
 import { callHeaders } from '../../rpc/call-context.js';
+import { HintBatch } from './moments.hints.js';
 import type { StoredMedia } from './moments.repository.js';
 
 /** Who is acting, and the request id that follows the call into other services and logs. */
@@ -148,12 +149,29 @@ export const FANOUT_CHANNEL = 'moments:fanout';
 
 /** Tells live sockets about new posts and notices. Best effort: a failure is logged, not raised. */
 export class MomentPush {
+  /** The fan-out's hints, sent together per window (see HintBatch). */
+  private readonly hints: HintBatch;
+
   constructor(
     private readonly bus: Bus,
     private readonly logger: Logger,
-  ) {}
+    /** How long a hint may wait to leave with others (`moments.hintWindowMs`); 0 sends at once. */
+    hintWindowMs = 0,
+  ) {
+    this.hints = new HintBatch((userIds, hint) => this.hintNow(userIds, hint), hintWindowMs);
+  }
 
-  async hint(userIds: readonly string[], hint: moments.MomentHint): Promise<void> {
+  /** The red dot for `userIds`: sent within the hint window, with the other hints of that window. */
+  hint(userIds: readonly string[], hint: moments.MomentHint): Promise<void> {
+    return this.hints.add(userIds, hint);
+  }
+
+  /** Sends the hints still held (on stop). */
+  flush(): Promise<void> {
+    return this.hints.flush();
+  }
+
+  private async hintNow(userIds: readonly string[], hint: moments.MomentHint): Promise<void> {
     if (userIds.length === 0) return;
     const frame = create(gateway.ServerFrameSchema, { body: { case: 'momentHint', value: hint } });
     try {

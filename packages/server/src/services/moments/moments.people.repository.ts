@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
+import { preparedRows } from '../../adapters/sql/prepared.js';
 import { asId, asNum, type SqlEngine } from '../../adapters/sql/sql.js';
 import { FILTER_HIDE_FROM, FILTER_MUTE, type MomentsTables, type StoredMedia } from './moments.tables.js';
 
@@ -19,6 +20,10 @@ export interface ReaderRow {
 }
 
 const CHUNK = 500;
+/** Lists of ids up to this long are read with a statement compiled once per length. */
+const PREPARED_IDS = 32;
+
+type SettingsTableRow = Selectable<MomentsTables['moments_settings']>;
 
 /** Settings, per-person filters and feed readers (see {@link MomentsStore}). */
 export class PeopleRepository {
@@ -29,15 +34,31 @@ export class PeopleRepository {
 
   // ---- settings
 
+  /**
+   * The settings of up to {@link PREPARED_IDS} people, compiled once per count (every feed
+   * read asks for its page's authors, where building the query cost more than running it).
+   */
+  private readonly settingsOfFew = preparedRows<string>({ id: (id) => id }, (values) =>
+    this.db
+      .selectFrom('moments_settings')
+      .selectAll()
+      .where(
+        'user_id',
+        'in',
+        values.map((v) => v.id as string),
+      ),
+  );
+
   /** Stored settings of `userIds` (those who never changed theirs are absent). */
   async settings(userIds: readonly string[]): Promise<Map<string, SettingsRow>> {
     const out = new Map<string, SettingsRow>();
-    for (let i = 0; i < userIds.length; i += CHUNK) {
-      const rows = await this.db
-        .selectFrom('moments_settings')
-        .selectAll()
-        .where('user_id', 'in', userIds.slice(i, i + CHUNK))
-        .execute();
+    const size = userIds.length <= PREPARED_IDS ? PREPARED_IDS : CHUNK;
+    for (let i = 0; i < userIds.length; i += size) {
+      const part = userIds.slice(i, i + size);
+      const rows =
+        part.length <= PREPARED_IDS
+          ? ((await this.settingsOfFew(this.db, part)).rows as SettingsTableRow[])
+          : await this.db.selectFrom('moments_settings').selectAll().where('user_id', 'in', part).execute();
       for (const r of rows)
         out.set(asId(r.user_id), {
           userId: asId(r.user_id),

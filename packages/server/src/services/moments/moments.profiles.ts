@@ -1,5 +1,5 @@
 import type { Kv } from '../../adapters/kv/kv.js';
-import { circleStamp, circleStamps, STAMP_CACHE_MAX_AGE_MS } from '../../contracts/circle-stamps.js';
+import { STAMP_CACHE_MAX_AGE_MS, stampsOf } from '../../contracts/circle-stamps.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { Actor, Contacts, Person } from './moments.peers.js';
 
@@ -56,10 +56,11 @@ export class Profiles {
   async of(actor: Actor, ids: Iterable<string>): Promise<Map<string, Person>> {
     const me = actor.userId;
     const all = [...new Set(ids)];
-    const [graph, profiles] = await Promise.all([
-      circleStamp(this.d.kv, 'graph', me),
-      circleStamps(this.d.kv, 'profile', all),
-    ]);
+    // The viewer's graph stamp and everyone's profile stamp, in one kv call.
+    const [graph, ...profiles] = (await stampsOf(this.d.kv, [
+      ['graph', me],
+      ...all.map((id) => ['profile', id] as const),
+    ])) as [string, ...string[]];
     const now = this.d.clock.now();
     let v = this.viewers.get(me);
     if (v && v.graph !== graph) {

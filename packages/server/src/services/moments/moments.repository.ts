@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { prepared, slot } from '../../adapters/sql/prepared.js';
 import { asId, asNum, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
 import { PeopleRepository } from './moments.people.repository.js';
 import { SocialRepository } from './moments.social.repository.js';
@@ -290,15 +291,29 @@ export class PostsRepository {
     return rows.map((r) => ({ viewerId, momentId: asId(r.moment_id), authorId: asId(r.author_id) }));
   }
 
-  /** {@link timeline} with each post's version, in one statement (null: the post is gone). */
-  async heads(viewerId: string, before: string, limit: number): Promise<PointerHead[]> {
+  /**
+   * The feed's pointer join, built and compiled once per shape (newest, or older than a
+   * cursor): it runs on every feed read, where building it cost more than SQLite's work.
+   */
+  private readonly headsQuery = (older: boolean) => {
     let q = this.db
       .selectFrom('moments_timeline as t')
       .leftJoin('moments_posts as p', 'p.id', 't.moment_id')
       .select(['t.moment_id', 't.author_id', 'p.version'])
-      .where('t.viewer_id', '=', viewerId);
-    if (before) q = q.where('t.moment_id', '<', before);
-    const rows = await q.orderBy('t.moment_id', 'desc').limit(limit).execute();
+      .where('t.viewer_id', '=', slot('viewer'));
+    if (older) q = q.where('t.moment_id', '<', slot('before'));
+    return q.orderBy('t.moment_id', 'desc').limit(slot('limit'));
+  };
+  private readonly newestHeads = prepared<{ viewer: string; limit: number }>(() => this.headsQuery(false));
+  private readonly olderHeads = prepared<{ viewer: string; before: string; limit: number }>(() =>
+    this.headsQuery(true),
+  );
+
+  /** {@link timeline} with each post's version, in one statement (null: the post is gone). */
+  async heads(viewerId: string, before: string, limit: number): Promise<PointerHead[]> {
+    const { rows } = before
+      ? await this.olderHeads(this.db, { viewer: viewerId, before, limit })
+      : await this.newestHeads(this.db, { viewer: viewerId, limit });
     return rows.map((r) => ({
       viewerId,
       momentId: asId(r.moment_id),
