@@ -219,7 +219,10 @@ export async function runSearch(o: SearchOptions): Promise<Record<string, unknow
   } finally {
     for (const c of clients) await c.close();
     await target.stop();
-    await database?.drop();
+    // Kept for a look at its plans (EXPLAIN) without another build: dropped by hand after.
+    if (database && process.env.BENCH_KEEP_DATABASE === 'true')
+      process.stderr.write(`bench: database kept: ${database.url}\n`);
+    else await database?.drop();
   }
 }
 

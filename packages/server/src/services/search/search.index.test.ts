@@ -1,8 +1,10 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable } from '../../../test/helpers/backends.js';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/sql-databases.js';
 import { PREFIX_WORDS_MAX } from './search.index-plan.js';
-import { COUNT_CAP } from './search.index-query.js';
+import { COUNT_CAP, IndexQueries } from './search.index-query.js';
 import { postingsInKeyOrder, SqlSearchIndex } from './search.index.js';
 import { docKey, docTokens, type IndexDoc, type ReadWindow, type SearchIndex } from './search.port.js';
 import { searchMigrations } from './search.migrations.js';
@@ -455,6 +457,33 @@ for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
       // Docs in 4 statements (256 + 32 + 8 + 4 rows), postings in 4 or more: a turn before each.
       expect(turns).toBeGreaterThanOrEqual(8);
     });
+
+    it.skipIf(engine !== 'postgres')(
+      'walks with sorting priced out on PostgreSQL, each statement in its own transaction',
+      async () => {
+        // At 1 M messages the planner, left to its estimates, read and sorted every candidate
+        // of a window (1.5 s a 3-character query); with sorting priced out the walk follows the
+        // key. The plan only differs at that size: here, that the setting precedes each walk.
+        const statements: string[] = [];
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const logged = new Kysely<any>({
+          dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: t.url, max: 1 }) }),
+          log: (e) => statements.push(e.query.sql),
+        });
+        try {
+          const queries = new IndexQueries(logged, 'postgres');
+          const q = parseQuery('天安门');
+          const hits = await queries.find(q, { windows: everywhere }, { order: 'time', limit: 20 });
+          expect(hits.map(key)).toEqual(['B3']);
+          expect((await queries.count(q, { windows: everywhere })).map((c) => c.count)).toEqual([1]);
+          const walks = statements.flatMap((sql, i) => (sql.startsWith('select * from (') ? [i] : []));
+          expect(walks).toHaveLength(2);
+          for (const i of walks) expect(statements[i - 1], statements[i]).toBe('set local enable_sort = off');
+        } finally {
+          await logged.destroy();
+        }
+      },
+    );
 
     it('empties everything on clear', async () => {
       await index.clear();
