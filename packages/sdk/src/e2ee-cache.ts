@@ -50,13 +50,16 @@ interface Index {
 
 /**
  * Binds an entry to the exact message it came from: the conversation, seq, sender, sending
- * device and every byte of the sealed message (ciphertext, nonce, ephemeral key, each wrapping).
- * A message changed in any way since (another message under the seq, a changed byte) does not
- * open the entry: it is opened from scratch, and a changed one is refused as tampered.
+ * device and every byte of the sealed message this device reads (ciphertext, nonce, ephemeral
+ * key, and the wrappings it can open: its own and its account's backup key's). A message
+ * changed in any of these since (another message under the seq, a changed byte) does not open
+ * the entry: it is opened from scratch, and a changed one is refused as tampered. Wrappings for
+ * other devices are left out, so that the whole message and the one a history page carries for
+ * this device (GetHistoryRequest.e2ee_device_id) give the same entry.
  */
-const aadOf = (m: ChatMessage, sealed: Sealed) => {
-  const head = `mychat-e2ee/local/v1\n${m.conversationId}\n${m.seq}\n${m.senderId}\n${sealed.senderDeviceId}\n`;
-  const wraps = sealed.keys.flatMap((k) => [
+const aadOf = (m: ChatMessage, sealed: Sealed, reader: { userId: string; deviceId: string }) => {
+  const head = `mychat-e2ee/local/v2\n${m.conversationId}\n${m.seq}\n${m.senderId}\n${sealed.senderDeviceId}\n`;
+  const wraps = readable(sealed, reader).flatMap((k) => [
     enc.encode(`${k.userId}\n${k.deviceId}\n`),
     lengthOf(k.wrapped),
     k.wrapped,
@@ -64,6 +67,12 @@ const aadOf = (m: ChatMessage, sealed: Sealed) => {
   const parts = [sealed.ciphertext, sealed.nonce, sealed.ephemeralKey];
   return concat(enc.encode(head), ...parts.flatMap((p) => [lengthOf(p), p]), ...wraps);
 };
+
+/** The wrappings a device can open: its own, and its account's backup key's. */
+const readable = (sealed: Sealed, reader: { userId: string; deviceId: string }) =>
+  sealed.keys.filter(
+    (k) => k.userId === reader.userId && (k.deviceId === reader.deviceId || k.deviceId === 'backup'),
+  );
 
 /** 4-byte big-endian length: each variable part is length-prefixed, so parts cannot shift. */
 const lengthOf = (u: Uint8Array) => {
@@ -120,6 +129,7 @@ export class OpenedCache {
   private flush?: Promise<void>;
   private readonly store: E2eeKeyStore;
   private readonly dir: string;
+  private readonly userId: string;
 
   /**
    * `store`: where entries and the local key live. A store that cannot hold CryptoKeys (a
@@ -134,6 +144,7 @@ export class OpenedCache {
     checkOpenedLimits(limits);
     this.store = store.holdsCryptoKeys ? store : new MemoryKeyStore();
     this.dir = OPENED_DIR(userId);
+    this.userId = userId;
   }
 
   /**
@@ -176,13 +187,20 @@ export class OpenedCache {
     return [...(await this.loadIndex()).byConv.keys()];
   }
 
-  /** The body kept for this message, or undefined (none, or it belongs to another message). */
-  async get(m: ChatMessage, sealed: Sealed): Promise<Uint8Array | undefined> {
-    return (await this.getMany([{ m, sealed }]))[0];
+  /**
+   * The body kept for this message, or undefined (none, or it belongs to another message).
+   * `deviceId`: this device (its wrappings are bound to the entry, see aadOf).
+   */
+  async get(m: ChatMessage, sealed: Sealed, deviceId: string): Promise<Uint8Array | undefined> {
+    return (await this.getMany([{ m, sealed }], deviceId))[0];
   }
 
   /** The kept bodies of several messages: one store read for those in the index, in parallel. */
-  async getMany(list: readonly { m: ChatMessage; sealed: Sealed }[]): Promise<(Uint8Array | undefined)[]> {
+  async getMany(
+    list: readonly { m: ChatMessage; sealed: Sealed }[],
+    deviceId: string,
+  ): Promise<(Uint8Array | undefined)[]> {
+    const reader = { userId: this.userId, deviceId };
     const ix = await this.loadIndex();
     const wanted = list.filter(({ m }) => ix.sizes.has(idOf(m)));
     if (!wanted.length) return list.map(() => undefined);
@@ -197,7 +215,7 @@ export class OpenedCache {
         const e = entries[i] as Entry | undefined;
         if (!e) return;
         try {
-          const aad = { name: 'AES-GCM', iv: bs(e.iv), additionalData: aadOf(w.m, w.sealed) };
+          const aad = { name: 'AES-GCM', iv: bs(e.iv), additionalData: aadOf(w.m, w.sealed, reader) };
           opened.set(w, new Uint8Array(await subtle().decrypt(aad, key, bs(e.ct))));
         } catch {
           /* another message under this seq, or a changed byte: not this one's body */
@@ -208,10 +226,11 @@ export class OpenedCache {
   }
 
   /** Keeps a body; several kept at once go in one write (with the evictions the bound asks for). */
-  async put(m: ChatMessage, sealed: Sealed, body: Uint8Array): Promise<void> {
+  async put(m: ChatMessage, sealed: Sealed, body: Uint8Array, deviceId: string): Promise<void> {
     const iv = randomBytes(12);
+    const reader = { userId: this.userId, deviceId };
     const ct = await subtle().encrypt(
-      { name: 'AES-GCM', iv, additionalData: aadOf(m, sealed) },
+      { name: 'AES-GCM', iv, additionalData: aadOf(m, sealed, reader) },
       await this.localKey(),
       bs(body),
     );
