@@ -11,7 +11,7 @@
  * cleared or messages are hidden; deleting everything under the directory (or only the key)
  * forgets them all.
  */
-import { bs, concat, randomBytes } from './e2ee-crypto.js';
+import { bs, randomBytes } from './e2ee-crypto.js';
 import { MemoryKeyStore, type E2eeKeyStore } from './e2ee-keys.js';
 import type { ChatMessage, Sealed } from './types.js';
 
@@ -58,14 +58,34 @@ interface Index {
  * this device (GetHistoryRequest.e2ee_device_id) give the same entry.
  */
 const aadOf = (m: ChatMessage, sealed: Sealed, reader: { userId: string; deviceId: string }) => {
-  const head = `mychat-e2ee/local/v2\n${m.conversationId}\n${m.seq}\n${m.senderId}\n${sealed.senderDeviceId}\n`;
-  const wraps = readable(sealed, reader).flatMap((k) => [
-    enc.encode(`${k.userId}\n${k.deviceId}\n`),
-    lengthOf(k.wrapped),
-    k.wrapped,
-  ]);
+  const head = enc.encode(
+    `mychat-e2ee/local/v2\n${m.conversationId}\n${m.seq}\n${m.senderId}\n${sealed.senderDeviceId}\n`,
+  );
+  const wraps = readable(sealed, reader).map((k) => ({ id: enc.encode(`${k.userId}\n${k.deviceId}\n`), k }));
   const parts = [sealed.ciphertext, sealed.nonce, sealed.ephemeralKey];
-  return concat(enc.encode(head), ...parts.flatMap((p) => [lengthOf(p), p]), ...wraps);
+  // Written into one buffer (a page reads 50 of these at once).
+  let size = head.length;
+  for (const p of parts) size += 4 + p.length;
+  for (const w of wraps) size += w.id.length + 4 + w.k.wrapped.length;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  const put = (u: Uint8Array) => {
+    out.set(u, at);
+    at += u.length;
+  };
+  const withLength = (u: Uint8Array) => {
+    view.setUint32(at, u.length);
+    at += 4;
+    put(u);
+  };
+  put(head);
+  parts.forEach(withLength);
+  for (const w of wraps) {
+    put(w.id);
+    withLength(w.k.wrapped);
+  }
+  return out;
 };
 
 /** The wrappings a device can open: its own, and its account's backup key's. */
@@ -73,13 +93,6 @@ const readable = (sealed: Sealed, reader: { userId: string; deviceId: string }) 
   sealed.keys.filter(
     (k) => k.userId === reader.userId && (k.deviceId === reader.deviceId || k.deviceId === 'backup'),
   );
-
-/** 4-byte big-endian length: each variable part is length-prefixed, so parts cannot shift. */
-const lengthOf = (u: Uint8Array) => {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, u.length);
-  return b;
-};
 
 const idOf = (m: { conversationId: string; seq: number }) => `${m.conversationId}/${m.seq}`;
 
