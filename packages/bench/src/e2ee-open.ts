@@ -10,7 +10,8 @@
  *   the web app keeps them in IndexedDB: no key fetch waited for, no unwrapping; the page's
  *   kept bodies read together (`openAll`, one IndexedDB transaction in the web app).
  * `screen` is the time until the newest 20 are shown, `page` until all 50 are. `encryptedFetchOnly`
- * is the encrypted page fetched and not opened (sealed messages are larger than plain ones).
+ * is the encrypted page fetched and not opened (sealed messages are larger than plain ones; since
+ * GetHistoryRequest.e2ee_device_id, with this device's wrapped keys only).
  * `node packages/bench/dist/e2ee-open.js [messages] [runs]`.
  */
 import { pathToFileURL } from 'node:url';
@@ -35,14 +36,20 @@ async function person(server: LocalServer, name: string, store = new MemoryKeySt
   return { email, c, store, e2ee: new E2ee(c, { store }) };
 }
 
-/** A new client of an existing account (its device keys in `store`): each open starts anew. */
+/**
+ * A new client of an existing account (its device keys in `store`): each open starts anew. The
+ * device's keys are loaded before the open, as the web app's `status()` check does before it
+ * opens a chat (the SDK then asks for pages with this device's wrapped keys only).
+ */
 async function fresh(server: LocalServer, email: string, options: E2eeOptions) {
   const c = new MyChatClient({
     baseUrl: server.url,
     device: { clientType: 'pc', deviceId: 'reader', name: 'reader' },
   });
   await c.auth.login({ to: { email }, password: PASSWORD });
-  return { c, e2ee: new E2ee(c, options) };
+  const e2ee = new E2ee(c, options);
+  await e2ee.deviceId();
+  return { c, e2ee };
 }
 
 const SCREEN = 20;

@@ -88,14 +88,16 @@ const KEPT_READ = (runs: number) => `(async () => {
     const m = { conversationId: '1', seq, senderId: '8', createdAt: 1, content: { type: 'encrypted', sealed } };
     list.push({ m, sealed });
   }
+  // The reading device: user 7's first (its wrapping is bound to each entry).
+  const me = '0'.repeat(32);
   const filler = new OpenedCache(oneTransaction, '7');
-  await Promise.all(list.map((x) => filler.put(x.m, x.sealed, text)));
+  await Promise.all(list.map((x) => filler.put(x.m, x.sealed, text, me)));
   const out = { oneTransaction: [], perMessage: [] };
   for (let r = 0; r < ${runs} + 5; r++)
     for (const [name, store] of [['oneTransaction', oneTransaction], ['perMessage', perMessage]]) {
       const cache = new OpenedCache(store, '7');
       const t = performance.now();
-      const got = await cache.getMany(list);
+      const got = await cache.getMany(list, me);
       if (got.some((b) => !b)) throw new Error('a kept body did not open');
       if (r >= 5) out[name].push(performance.now() - t);
     }

@@ -28,6 +28,8 @@ export interface ChatBackend {
     afterSeq?: number;
     beforeSeq?: number;
     limit: number;
+    /** One of my encrypted-chat devices: encrypted messages carry only the wrapped keys it can use. */
+    e2eeDeviceId?: string;
   }): Promise<{ messages: ChatMessage[]; hasMore: boolean }>;
   conversation(conversationId: string): Promise<Conversation>;
 }
@@ -46,6 +48,7 @@ const historyRequest = (req: HistoryRequest) => ({
   ...(req.afterSeq !== undefined && { afterSeq: req.afterSeq }),
   beforeSeq: req.beforeSeq ?? 0,
   limit: req.limit,
+  ...(req.e2eeDeviceId && { e2eeDeviceId: req.e2eeDeviceId }),
 });
 
 const historyPage = (r: message.GetHistoryResponse) => ({

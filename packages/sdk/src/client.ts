@@ -15,7 +15,7 @@ import {
   type gateway,
 } from '@mychat/protocol';
 import { AuthApi, type DeviceInfo } from './auth-api.js';
-import { socketFirstBackend, type Authed } from './chat-backend.js';
+import { socketFirstBackend, type Authed, type ChatBackend } from './chat-backend.js';
 import { MemoryChatStore, type ChatStore } from './chat-store.js';
 import { ConnectionLoop } from './connection-loop.js';
 import { ContactsApi } from './contacts-api.js';
@@ -99,6 +99,7 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   private readonly outbox: Outbox;
   private readonly acker: DeliveryAcker;
   private userId: string | undefined;
+  private e2eeDevice?: { userId: string; deviceId: string };
 
   constructor(readonly options: MyChatClientOptions) {
     super();
@@ -125,7 +126,16 @@ export class MyChatClient extends Emitter<MyChatEvents> {
     const contactsRpc = createClient(contacts.ContactsService, transport);
     this.store = options.chatStore ?? new MemoryChatStore();
     // Sync and history go on the socket once it is authenticated (this.loop is set below).
-    const backend = socketFirstBackend(messageRpc, authed, () => this.loop.authenticated);
+    const viaSocket = socketFirstBackend(messageRpc, authed, () => this.loop.authenticated);
+    // Pages carry only the wrapped keys of this client's encrypted-chat device, once it is known.
+    const backend: ChatBackend = {
+      ...viaSocket,
+      history: (req) => {
+        const d = this.e2eeDevice;
+        const mine = d && d.userId === this.userId;
+        return viaSocket.history(mine ? { ...req, e2eeDeviceId: d.deviceId } : req);
+      },
+    };
     const ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
 
     this.engine = new SyncEngine(
@@ -257,6 +267,16 @@ export class MyChatClient extends Emitter<MyChatEvents> {
   async close(): Promise<void> {
     this.acker.flush();
     this.loop.stop('close()');
+  }
+
+  /**
+   * Which of the signed-in user's encrypted-chat devices reads on this client (`@mychat/sdk/e2ee`
+   * sets it once the device's keys are loaded; undefined: none). History pages then carry, in
+   * each encrypted message, only the wrapped keys that device can use (its own and the backup
+   * key's) instead of one per device of both people. Ignored once another user signs in.
+   */
+  useE2eeDevice(device: { userId: string; deviceId: string } | undefined): void {
+    this.e2eeDevice = device;
   }
 
   private sessionChanged(s: StoredSession | undefined, why: 'login' | 'refresh' | 'logout' | 'ended') {

@@ -79,7 +79,12 @@ export class E2ee extends Emitter<E2eeEvents> {
     if (this.local?.userId !== s.userId) {
       const prefix = `e2ee/${s.userId}`;
       const opened = opening.keptBodiesOf(this.client, s.userId, this.store, this.options);
-      this.local = { userId: s.userId, keys: new LocalKeys(this.store, prefix), ...(opened && { opened }) };
+      const userId = s.userId;
+      // History pages then carry only the wrapped keys this device can use.
+      const keys = new LocalKeys(this.store, prefix, (own) =>
+        this.client.useE2eeDevice(own && { userId, deviceId: own.device.id }),
+      );
+      this.local = { userId, keys, ...(opened && { opened }) };
     }
     return this.local;
   }
@@ -321,7 +326,7 @@ export class E2ee extends Emitter<E2eeEvents> {
   async openAll(list: readonly ChatMessage[]): Promise<Opened[]> {
     const { userId, keys, opened } = await this.me();
     const own = await keys.own();
-    const kept = own ? await opening.keptBodies(opened, keys, list) : [];
+    const kept = own ? await opening.keptBodies(opened, keys, own.device.id, list) : [];
     return Promise.all(list.map((m, i) => kept[i] ?? this.openOne(m, { userId, own, opened })));
   }
 

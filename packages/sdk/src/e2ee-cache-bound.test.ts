@@ -34,10 +34,10 @@ async function messages(n: number, conv = '1', size = 10): Promise<{ m: ChatMess
 
 const body = (x: { m: ChatMessage }) => enc.encode(`${x.m.seq}`.padEnd(10, '.'));
 const keepAll = (cache: OpenedCache, list: { m: ChatMessage; sealed: Sealed }[]) =>
-  Promise.all(list.map((x) => cache.put(x.m, x.sealed, body(x))));
+  Promise.all(list.map((x) => cache.put(x.m, x.sealed, body(x), ME.deviceId)));
 /** The seqs whose body the cache gives back, and those with an entry in the store. */
 async function kept(cache: OpenedCache, list: { m: ChatMessage; sealed: Sealed }[]) {
-  const got = await cache.getMany(list);
+  const got = await cache.getMany(list, ME.deviceId);
   return list
     .filter((_, i) => got[i] && dec.decode(got[i]) === dec.decode(body(list[i]!)))
     .map((x) => x.m.seq);
@@ -53,14 +53,14 @@ describe('OpenedCache: a bound, oldest out', () => {
     const map = new Map<string, unknown>();
     const list = await messages(7);
     const cache = new OpenedCache(new MemoryKeyStore(map), '7', { entries: 3, bytes: 1 << 20 });
-    for (const x of list.slice(0, 5)) await cache.put(x.m, x.sealed, body(x));
+    for (const x of list.slice(0, 5)) await cache.put(x.m, x.sealed, body(x), ME.deviceId);
     expect(await kept(cache, list)).toEqual([3, 4, 5]);
     expect(stored(map)).toEqual([3, 4, 5]);
     // Kept again: it is the newest now, so 4 goes next, not 3.
-    await cache.put(list[2]!.m, list[2]!.sealed, body(list[2]!));
+    await cache.put(list[2]!.m, list[2]!.sealed, body(list[2]!), ME.deviceId);
     // The app reopened: the stored index carries the order and the bound on.
     const again = new OpenedCache(new MemoryKeyStore(map), '7', { entries: 3, bytes: 1 << 20 });
-    await again.put(list[5]!.m, list[5]!.sealed, body(list[5]!));
+    await again.put(list[5]!.m, list[5]!.sealed, body(list[5]!), ME.deviceId);
     expect(stored(map)).toEqual([3, 5, 6]);
     expect(await kept(again, list)).toEqual([3, 5, 6]);
     // Many at once (a page opened together): one write, still within the bound.
@@ -73,7 +73,8 @@ describe('OpenedCache: a bound, oldest out', () => {
     const list = await messages(6, '1', 100);
     // Each entry is its body (100 bytes) + 16 tag + 12 nonce = 128 bytes: room for 2.
     const cache = new OpenedCache(new MemoryKeyStore(map), '7', { entries: 100, bytes: 300 });
-    for (const x of list) await cache.put(x.m, x.sealed, enc.encode(`${x.m.seq}`.padEnd(100, '.')));
+    for (const x of list)
+      await cache.put(x.m, x.sealed, enc.encode(`${x.m.seq}`.padEnd(100, '.')), ME.deviceId);
     expect(stored(map)).toEqual([5, 6]);
   });
 
@@ -93,7 +94,7 @@ describe('OpenedCache: a bound, oldest out', () => {
     const cache = new OpenedCache(new MemoryKeyStore(map), '7');
     // Seq 2 is in the index but has no entry: a miss; the bad lines are dropped at the next write.
     expect(await kept(cache, list)).toEqual([]);
-    await cache.put(list[0]!.m, list[0]!.sealed, body(list[0]!));
+    await cache.put(list[0]!.m, list[0]!.sealed, body(list[0]!), ME.deviceId);
     expect(map.get('e2ee/7/opened/index')).toMatch(/^1\/2 7\n1\/1 \d+$/);
   });
 
@@ -160,7 +161,7 @@ describe('OpenedCache: forgetting', () => {
       expect(map.get('e2ee/8/opened/key')).toBe('other');
       expect(await kept(cache, list)).toEqual([]);
       // Kept again afterwards, under a new local key.
-      await cache.put(list[0]!.m, list[0]!.sealed, body(list[0]!));
+      await cache.put(list[0]!.m, list[0]!.sealed, body(list[0]!), ME.deviceId);
       expect(await kept(new OpenedCache(store, '7'), list)).toEqual([1]);
     }
   });

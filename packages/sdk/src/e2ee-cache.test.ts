@@ -76,9 +76,9 @@ describe('OpenedCache: opened bodies kept under a local key', () => {
     const cache = new OpenedCache(new MemoryKeyStore(map), '7');
     const sealed = await sealedText('canary-9f3', d);
     const m = msg(5, sealed);
-    expect(await cache.get(m, sealed)).toBeUndefined();
-    await cache.put(m, sealed, enc.encode('canary-9f3'));
-    expect(dec.decode((await cache.get(m, sealed))!)).toBe('canary-9f3');
+    expect(await cache.get(m, sealed, ME.deviceId)).toBeUndefined();
+    await cache.put(m, sealed, enc.encode('canary-9f3'), ME.deviceId);
+    expect(dec.decode((await cache.get(m, sealed, ME.deviceId))!)).toBe('canary-9f3');
 
     const key = map.get('e2ee/7/opened/key') as CryptoKey;
     expect(key).toBeInstanceOf(CryptoKey);
@@ -91,17 +91,55 @@ describe('OpenedCache: opened bodies kept under a local key', () => {
 
     // Another seq, another conversation, a changed byte of the message or of a wrapping: no hit.
     const flip = (u: Uint8Array) => Uint8Array.from(u, (v, i) => (i === 0 ? v ^ 1 : v));
-    expect(await cache.get(msg(6, sealed), sealed)).toBeUndefined();
-    expect(await cache.get({ ...m, conversationId: '2' }, sealed)).toBeUndefined();
+    expect(await cache.get(msg(6, sealed), sealed, ME.deviceId)).toBeUndefined();
+    expect(await cache.get({ ...m, conversationId: '2' }, sealed, ME.deviceId)).toBeUndefined();
     const changed = { ...sealed, ciphertext: flip(sealed.ciphertext) };
-    expect(await cache.get(msg(5, changed), changed)).toBeUndefined();
+    expect(await cache.get(msg(5, changed), changed, ME.deviceId)).toBeUndefined();
     const rewrapped = { ...sealed, keys: sealed.keys.map((k) => ({ ...k, wrapped: flip(k.wrapped) })) };
-    expect(await cache.get(msg(5, rewrapped), rewrapped)).toBeUndefined();
+    expect(await cache.get(msg(5, rewrapped), rewrapped, ME.deviceId)).toBeUndefined();
     // A new cache on the same store (the app reopened) reads it; a forgotten one is gone.
     const again = new OpenedCache(new MemoryKeyStore(map), '7');
-    expect(dec.decode((await again.get(m, sealed))!)).toBe('canary-9f3');
+    expect(dec.decode((await again.get(m, sealed, ME.deviceId))!)).toBe('canary-9f3');
     await again.forget(m);
-    expect(await cache.get(m, sealed)).toBeUndefined();
+    expect(await cache.get(m, sealed, ME.deviceId)).toBeUndefined();
+  });
+
+  it('gives the same entry for the whole message and for the one a page carries for this device', async () => {
+    const d = await pairOfDevices();
+    const other = await importX25519((await newPair('X25519')).publicKey);
+    const backup = await importX25519((await newPair('X25519')).publicKey);
+    const s = await seal(enc.encode('canary-4d1'), '1', d.sender, [
+      { ...ME, key: d.me.key },
+      { userId: ME.userId, deviceId: 'c'.repeat(32), key: other },
+      { userId: ME.userId, deviceId: 'backup', key: backup },
+      { ...SENDER, key: d.sender.key },
+    ]);
+    const full: Sealed = { ...s, files: [] };
+    // What the server sends this device (GetHistoryRequest.e2ee_device_id): its own and the backup's.
+    const mine = (k: { userId: string; deviceId: string }) =>
+      k.userId === ME.userId && (k.deviceId === ME.deviceId || k.deviceId === 'backup');
+    const forMe: Sealed = { ...full, keys: full.keys.filter(mine) };
+    expect(forMe.keys).toHaveLength(2);
+    const cache = new OpenedCache(new MemoryKeyStore(), '7');
+    await cache.put(msg(5, full), full, enc.encode('canary-4d1'), ME.deviceId);
+    expect(dec.decode((await cache.get(msg(5, forMe), forMe, ME.deviceId))!)).toBe('canary-4d1');
+    await cache.put(msg(6, forMe), forMe, enc.encode('canary-4d1'), ME.deviceId);
+    expect(dec.decode((await cache.get(msg(6, full), full, ME.deviceId))!)).toBe('canary-4d1');
+
+    // A changed byte of this device's wrapping or of the backup's: no hit; of another's: the same.
+    const flip = (u: Uint8Array) => Uint8Array.from(u, (v, i) => (i === 0 ? v ^ 1 : v));
+    const rewrap = (pick: (k: { userId: string; deviceId: string }) => boolean): Sealed => ({
+      ...full,
+      keys: full.keys.map((k) => (pick(k) ? { ...k, wrapped: flip(k.wrapped) } : k)),
+    });
+    for (const id of [ME.deviceId, 'backup']) {
+      const changed = rewrap((k) => k.userId === ME.userId && k.deviceId === id);
+      expect(await cache.get(msg(5, changed), changed, ME.deviceId)).toBeUndefined();
+    }
+    const others = rewrap((k) => !mine(k));
+    expect(dec.decode((await cache.get(msg(5, others), others, ME.deviceId))!)).toBe('canary-4d1');
+    // Read as another device (its wrapping bound instead): no hit.
+    expect(await cache.get(msg(5, full), full, 'c'.repeat(32))).toBeUndefined();
   });
 
   it('keeps nothing in a store that holds only bytes (the local key would sit next to it)', async () => {
@@ -109,9 +147,9 @@ describe('OpenedCache: opened bodies kept under a local key', () => {
     const map = new Map<string, unknown>();
     const cache = new OpenedCache(new MemoryKeyStore(map, true), '7');
     const sealed = await sealedText('x', d);
-    await cache.put(msg(1, sealed), sealed, enc.encode('x'));
+    await cache.put(msg(1, sealed), sealed, enc.encode('x'), ME.deviceId);
     expect(map.size).toBe(0);
-    expect(dec.decode((await cache.get(msg(1, sealed), sealed))!)).toBe('x');
+    expect(dec.decode((await cache.get(msg(1, sealed), sealed, ME.deviceId))!)).toBe('x');
   });
 });
 

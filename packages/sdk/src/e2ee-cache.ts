@@ -11,7 +11,7 @@
  * cleared or messages are hidden; deleting everything under the directory (or only the key)
  * forgets them all.
  */
-import { bs, concat, randomBytes } from './e2ee-crypto.js';
+import { bs, randomBytes } from './e2ee-crypto.js';
 import { MemoryKeyStore, type E2eeKeyStore } from './e2ee-keys.js';
 import type { ChatMessage, Sealed } from './types.js';
 
@@ -50,27 +50,49 @@ interface Index {
 
 /**
  * Binds an entry to the exact message it came from: the conversation, seq, sender, sending
- * device and every byte of the sealed message (ciphertext, nonce, ephemeral key, each wrapping).
- * A message changed in any way since (another message under the seq, a changed byte) does not
- * open the entry: it is opened from scratch, and a changed one is refused as tampered.
+ * device and every byte of the sealed message this device reads (ciphertext, nonce, ephemeral
+ * key, and the wrappings it can open: its own and its account's backup key's). A message
+ * changed in any of these since (another message under the seq, a changed byte) does not open
+ * the entry: it is opened from scratch, and a changed one is refused as tampered. Wrappings for
+ * other devices are left out, so that the whole message and the one a history page carries for
+ * this device (GetHistoryRequest.e2ee_device_id) give the same entry.
  */
-const aadOf = (m: ChatMessage, sealed: Sealed) => {
-  const head = `mychat-e2ee/local/v1\n${m.conversationId}\n${m.seq}\n${m.senderId}\n${sealed.senderDeviceId}\n`;
-  const wraps = sealed.keys.flatMap((k) => [
-    enc.encode(`${k.userId}\n${k.deviceId}\n`),
-    lengthOf(k.wrapped),
-    k.wrapped,
-  ]);
+const aadOf = (m: ChatMessage, sealed: Sealed, reader: { userId: string; deviceId: string }) => {
+  const head = enc.encode(
+    `mychat-e2ee/local/v2\n${m.conversationId}\n${m.seq}\n${m.senderId}\n${sealed.senderDeviceId}\n`,
+  );
+  const wraps = readable(sealed, reader).map((k) => ({ id: enc.encode(`${k.userId}\n${k.deviceId}\n`), k }));
   const parts = [sealed.ciphertext, sealed.nonce, sealed.ephemeralKey];
-  return concat(enc.encode(head), ...parts.flatMap((p) => [lengthOf(p), p]), ...wraps);
+  // Written into one buffer (a page reads 50 of these at once).
+  let size = head.length;
+  for (const p of parts) size += 4 + p.length;
+  for (const w of wraps) size += w.id.length + 4 + w.k.wrapped.length;
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  const put = (u: Uint8Array) => {
+    out.set(u, at);
+    at += u.length;
+  };
+  const withLength = (u: Uint8Array) => {
+    view.setUint32(at, u.length);
+    at += 4;
+    put(u);
+  };
+  put(head);
+  parts.forEach(withLength);
+  for (const w of wraps) {
+    put(w.id);
+    withLength(w.k.wrapped);
+  }
+  return out;
 };
 
-/** 4-byte big-endian length: each variable part is length-prefixed, so parts cannot shift. */
-const lengthOf = (u: Uint8Array) => {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, u.length);
-  return b;
-};
+/** The wrappings a device can open: its own, and its account's backup key's. */
+const readable = (sealed: Sealed, reader: { userId: string; deviceId: string }) =>
+  sealed.keys.filter(
+    (k) => k.userId === reader.userId && (k.deviceId === reader.deviceId || k.deviceId === 'backup'),
+  );
 
 const idOf = (m: { conversationId: string; seq: number }) => `${m.conversationId}/${m.seq}`;
 
@@ -120,6 +142,7 @@ export class OpenedCache {
   private flush?: Promise<void>;
   private readonly store: E2eeKeyStore;
   private readonly dir: string;
+  private readonly userId: string;
 
   /**
    * `store`: where entries and the local key live. A store that cannot hold CryptoKeys (a
@@ -134,6 +157,7 @@ export class OpenedCache {
     checkOpenedLimits(limits);
     this.store = store.holdsCryptoKeys ? store : new MemoryKeyStore();
     this.dir = OPENED_DIR(userId);
+    this.userId = userId;
   }
 
   /**
@@ -176,13 +200,20 @@ export class OpenedCache {
     return [...(await this.loadIndex()).byConv.keys()];
   }
 
-  /** The body kept for this message, or undefined (none, or it belongs to another message). */
-  async get(m: ChatMessage, sealed: Sealed): Promise<Uint8Array | undefined> {
-    return (await this.getMany([{ m, sealed }]))[0];
+  /**
+   * The body kept for this message, or undefined (none, or it belongs to another message).
+   * `deviceId`: this device (its wrappings are bound to the entry, see aadOf).
+   */
+  async get(m: ChatMessage, sealed: Sealed, deviceId: string): Promise<Uint8Array | undefined> {
+    return (await this.getMany([{ m, sealed }], deviceId))[0];
   }
 
   /** The kept bodies of several messages: one store read for those in the index, in parallel. */
-  async getMany(list: readonly { m: ChatMessage; sealed: Sealed }[]): Promise<(Uint8Array | undefined)[]> {
+  async getMany(
+    list: readonly { m: ChatMessage; sealed: Sealed }[],
+    deviceId: string,
+  ): Promise<(Uint8Array | undefined)[]> {
+    const reader = { userId: this.userId, deviceId };
     const ix = await this.loadIndex();
     const wanted = list.filter(({ m }) => ix.sizes.has(idOf(m)));
     if (!wanted.length) return list.map(() => undefined);
@@ -197,7 +228,7 @@ export class OpenedCache {
         const e = entries[i] as Entry | undefined;
         if (!e) return;
         try {
-          const aad = { name: 'AES-GCM', iv: bs(e.iv), additionalData: aadOf(w.m, w.sealed) };
+          const aad = { name: 'AES-GCM', iv: bs(e.iv), additionalData: aadOf(w.m, w.sealed, reader) };
           opened.set(w, new Uint8Array(await subtle().decrypt(aad, key, bs(e.ct))));
         } catch {
           /* another message under this seq, or a changed byte: not this one's body */
@@ -208,10 +239,11 @@ export class OpenedCache {
   }
 
   /** Keeps a body; several kept at once go in one write (with the evictions the bound asks for). */
-  async put(m: ChatMessage, sealed: Sealed, body: Uint8Array): Promise<void> {
+  async put(m: ChatMessage, sealed: Sealed, body: Uint8Array, deviceId: string): Promise<void> {
     const iv = randomBytes(12);
+    const reader = { userId: this.userId, deviceId };
     const ct = await subtle().encrypt(
-      { name: 'AES-GCM', iv, additionalData: aadOf(m, sealed) },
+      { name: 'AES-GCM', iv, additionalData: aadOf(m, sealed, reader) },
       await this.localKey(),
       bs(body),
     );

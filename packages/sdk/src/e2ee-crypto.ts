@@ -234,13 +234,14 @@ export async function open(
     staticTerm(me.pair.privateKey, sender.key, statics),
   ]);
   const from = { userId: sender.userId, deviceId: sealed.senderDeviceId };
-  const k = await kek(es, ss, sealed.ephemeralKey, me, from, 'decrypt');
-  const ck = await subtle()
-    .decrypt({ name: 'AES-GCM', iv: ZERO_NONCE }, k, bs(entry.wrapped))
+  const k = await kek(es, ss, sealed.ephemeralKey, me, from, 'unwrapKey');
+  // AES-GCM decrypt of the wrapping and import of the content key, in one call.
+  const unwrap = { name: 'AES-GCM', iv: ZERO_NONCE };
+  const contentKey = await subtle()
+    .unwrapKey('raw', bs(entry.wrapped), k, unwrap, 'AES-GCM', false, ['decrypt'])
     .catch(() => {
       throw new UnwrapError();
     });
-  const contentKey = await subtle().importKey('raw', ck, 'AES-GCM', false, ['decrypt']);
   const aad = msgAad(conversationId, sender.userId, sealed.senderDeviceId);
   return new Uint8Array(
     await subtle().decrypt(

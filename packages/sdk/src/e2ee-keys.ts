@@ -107,13 +107,25 @@ export class LocalKeys {
   /** The loaded keys (imported once, not per message); dropped on every change. */
   private loaded?: Promise<OwnKeys | undefined>;
 
+  /** `loaded`: told the keys each time they are loaded, and undefined when they change. */
   constructor(
     private readonly store: E2eeKeyStore,
     private readonly prefix: string,
+    private readonly onLoaded?: (own: OwnKeys | undefined) => void,
   ) {}
 
   own(): Promise<OwnKeys | undefined> {
-    this.loaded ??= this.load();
+    if (!this.loaded) {
+      const p = this.load();
+      this.loaded = p;
+      // Told only while these are still the keys (a change made meanwhile loads anew).
+      void p.then(
+        (own) => {
+          if (this.loaded === p) this.onLoaded?.(own);
+        },
+        () => undefined,
+      );
+    }
     return this.loaded;
   }
 
@@ -138,6 +150,7 @@ export class LocalKeys {
     if (this.keepsCryptoKeys && [id, dev.pair, ...backups].some((p) => 'priv' in p)) {
       await this.saveOwn({ identity: own.identity, device: own.device, backups: own.backups });
       this.loaded = Promise.resolve(own);
+      this.onLoaded?.(own);
     }
     return own;
   }
@@ -153,6 +166,7 @@ export class LocalKeys {
 
   async saveOwn(s: { identity?: KeyPair; device?: { id: string; pair: KeyPair }; backups?: KeyPair[] }) {
     this.loaded = undefined;
+    this.onLoaded?.(undefined);
     if (s.identity) await this.store.set(`${this.prefix}/identity`, await this.toStored(s.identity));
     if (s.device)
       await this.store.set(`${this.prefix}/device`, {
@@ -168,6 +182,7 @@ export class LocalKeys {
 
   async forget(): Promise<void> {
     this.loaded = undefined;
+    this.onLoaded?.(undefined);
     for (const k of ['identity', 'device', 'backups']) await this.store.delete(`${this.prefix}/${k}`);
   }
 

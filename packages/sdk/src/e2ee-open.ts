@@ -75,12 +75,13 @@ export function followForgets(client: MyChatClient, opened: () => OpenedCache | 
 export async function keptBodies(
   opened: OpenedCache | undefined,
   keys: LocalKeys,
+  deviceId: string,
   list: readonly ChatMessage[],
 ): Promise<(Opened | undefined)[]> {
   const sealed = list.flatMap((m) =>
     m.content.type === 'encrypted' ? [{ m, sealed: m.content.sealed }] : [],
   );
-  const kept = opened && sealed.length ? await opened.getMany(sealed) : [];
+  const kept = opened && sealed.length ? await opened.getMany(sealed, deviceId) : [];
   const changed = new Map<string, Promise<boolean>>();
   const changedOf = (userId: string) => {
     let p = changed.get(userId);
@@ -128,7 +129,7 @@ export async function openMessage(
   const body = decodeBody(r.plain);
   if (!body) return { ok: false, reason: 'tampered' };
   // Keeping it is an optimisation: a store that fails does not fail the open.
-  await caches.opened?.put(m, sealed, r.plain).catch(() => undefined);
+  await caches.opened?.put(m, sealed, r.plain, me.own.device.id).catch(() => undefined);
   return { ok: true, body };
 }
 

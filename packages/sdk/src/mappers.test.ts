@@ -1,4 +1,4 @@
-import { create } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { message } from '@mychat/protocol';
 import { describe, expect, it } from 'vitest';
 import { toMessage } from './mappers.js';
@@ -29,5 +29,46 @@ describe('toMessage: link previews', () => {
       image: bytes,
     });
     expect(toMessage(withPreview(new Uint8Array())).linkPreview).not.toHaveProperty('image');
+  });
+});
+
+describe('toMessage: encrypted messages', () => {
+  it('gives each byte field its own buffer, not a view of the whole decoded page', () => {
+    const bytes = (n: number, v: number) => new Uint8Array(n).fill(v);
+    const page = create(message.GetHistoryResponseSchema, {
+      messages: [1, 2].map((seq) => ({
+        conversationId: 'c',
+        seq,
+        type: message.MessageType.ENCRYPTED,
+        content: {
+          body: {
+            case: 'encrypted' as const,
+            value: {
+              version: 1,
+              ciphertext: bytes(40, seq),
+              nonce: bytes(12, 7),
+              senderDeviceId: 'a'.repeat(32),
+              ephemeralKey: bytes(32, 9),
+              keys: [{ userId: '1', deviceId: 'b'.repeat(32), wrapped: bytes(48, 3) }],
+            },
+          },
+        },
+      })),
+    });
+    const wire = toBinary(message.GetHistoryResponseSchema, page);
+    const decoded = fromBinary(message.GetHistoryResponseSchema, wire);
+    for (const [i, m] of decoded.messages.map(toMessage).entries()) {
+      if (m.content.type !== 'encrypted') throw new Error('not encrypted');
+      const s = m.content.sealed;
+      for (const [field, want] of [
+        [s.ciphertext, bytes(40, i + 1)],
+        [s.nonce, bytes(12, 7)],
+        [s.ephemeralKey, bytes(32, 9)],
+        [s.keys[0]!.wrapped, bytes(48, 3)],
+      ] as const) {
+        expect(field).toEqual(want);
+        expect(field.buffer.byteLength).toBe(want.length);
+      }
+    }
   });
 });

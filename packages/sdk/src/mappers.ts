@@ -101,13 +101,15 @@ export function toContent(c: message.MessageContent | undefined): MessageContent
       const e = b.value;
       return {
         type: 'encrypted',
+        // Copies: decoded bytes are views of the whole response, which a store's structured
+        // clone (MemoryChatStore, IndexedDB) would otherwise copy whole for each field.
         sealed: {
           version: e.version,
-          ciphertext: e.ciphertext,
-          nonce: e.nonce,
+          ciphertext: e.ciphertext.slice(),
+          nonce: e.nonce.slice(),
           senderDeviceId: e.senderDeviceId,
-          ephemeralKey: e.ephemeralKey,
-          keys: e.keys.map((k) => ({ userId: k.userId, deviceId: k.deviceId, wrapped: k.wrapped })),
+          ephemeralKey: e.ephemeralKey.slice(),
+          keys: e.keys.map((k) => ({ userId: k.userId, deviceId: k.deviceId, wrapped: k.wrapped.slice() })),
           files: e.files.map((f) => media(f)!),
         },
       };

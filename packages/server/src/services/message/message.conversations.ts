@@ -15,6 +15,7 @@ import {
 } from './message.views.js';
 import { previewMsg } from './link-preview/link-preview.event.js';
 import { eventFor, namedSeqs } from './message.event-reach.js';
+import { keepWrapsFor } from './message.encrypted.js';
 import type { CachedPreview } from './link-preview/link-preview.repository.js';
 
 /**
@@ -42,7 +43,12 @@ function pageLength(rows: readonly MessageRow[], limit: number): number {
 export class MessageConversations {
   constructor(private readonly d: MessageServiceDeps) {}
 
-  async history(caller: Caller, convId: string, o: { beforeSeq: number; afterSeq?: number; limit: number }) {
+  /** `wrapsFor`: one of the caller's encrypted-chat devices, the only reader of the page's wrapped keys. */
+  async history(
+    caller: Caller,
+    convId: string,
+    o: { beforeSeq: number; afterSeq?: number; limit: number; wrapsFor?: string },
+  ) {
     const { conv, me } = await membershipOf(this.d.store, convId, caller.userId);
     const head = visibleHead(conv, me);
     const limit = Math.min(Math.max(o.limit || 50, 1), 200);
@@ -85,6 +91,7 @@ export class MessageConversations {
       messages: views.map((m) => {
         if (hidden.has(m.seq)) return hiddenView(m);
         const v = eventFor(m, me, hidden);
+        if (o.wrapsFor) keepWrapsFor(v, caller.userId, o.wrapsFor);
         const p = previews.get(m.seq);
         if (p && !v.recalled) v.linkPreview = previewMsg(p);
         return v;

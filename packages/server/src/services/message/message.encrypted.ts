@@ -56,3 +56,21 @@ export function refuseInEncrypted(conv: ConversationRow, what: string): void {
   if (conv.type === CONV_ENCRYPTED)
     throw new AppError(ErrorCode.E2EE_NOT_AVAILABLE, `${what} are not available in an encrypted chat`);
 }
+
+/** An encrypted-chat device's id as a reader names it (never `backup`). */
+export const READER_DEVICE_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * A history page's encrypted message for one reader's device (GetHistoryRequest.e2ee_device_id):
+ * only the wrapped keys that device can use, the ones addressed to the reader's device of this
+ * id and to the reader's backup key; the others (the peer's devices, the reader's other
+ * devices) are left out. Changes `m` in place; other content is left alone.
+ */
+export function keepWrapsFor(m: pb.Message, userId: string, deviceId: string): pb.Message {
+  const body = m.content?.body;
+  if (body?.case === 'encrypted')
+    body.value.keys = body.value.keys.filter(
+      (k) => k.userId === userId && (k.deviceId === deviceId || k.deviceId === 'backup'),
+    );
+  return m;
+}

@@ -11,7 +11,7 @@ import { callerOf, requireCaller } from '../../rpc/call-context.js';
 import { MAX_DELIVERED_BATCH, MAX_SEND_BATCH } from '../../contracts/limits.js';
 import type { ConversationAdmin } from './message.membership.js';
 import { mediaOf } from './message.media.js';
-import { checkEncrypted } from './message.encrypted.js';
+import { checkEncrypted, READER_DEVICE_ID } from './message.encrypted.js';
 import type { MessageAttachments } from './message.attachments.js';
 import type { MessageConversations } from './message.conversations.js';
 import type { MessageCursors } from './message.cursors.js';
@@ -101,10 +101,13 @@ export function messageRpc(
     async getHistory(req, ctx) {
       const caller = requireCaller(ctx);
       if (req.limit < 0 || req.limit > 200) throw errors.invalidArgument('limit is 1-200', 'limit');
+      if (req.e2eeDeviceId && !READER_DEVICE_ID.test(req.e2eeDeviceId))
+        throw errors.invalidArgument('e2eeDeviceId is 32 lower-case hex characters', 'e2eeDeviceId');
       return conversations.history(caller, id(req.conversationId, 'conversationId'), {
         beforeSeq: req.beforeSeq,
         afterSeq: req.afterSeq,
         limit: req.limit,
+        ...(req.e2eeDeviceId && { wrapsFor: req.e2eeDeviceId }),
       });
     },
     async sync(req, ctx) {

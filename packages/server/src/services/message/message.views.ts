@@ -27,7 +27,78 @@ export function decodeContent(json: string): pb.MessageContent {
     return create(pb.MessageContentSchema, {
       body: { case: 'text', value: { text: JSON.parse(plain[1]!) as string } },
     });
+  if (json.startsWith('{"encrypted":{')) {
+    const sealed = decodeEncrypted(json);
+    if (sealed) return create(pb.MessageContentSchema, { body: { case: 'encrypted', value: sealed } });
+  }
   return fromJsonString(pb.MessageContentSchema, json);
+}
+
+/**
+ * Base64 with its padding, as protobuf JSON writes bytes. Node skips what is not base64: a
+ * string of anything else decodes short, and is left to protobuf JSON.
+ */
+const bytesOf = (v: unknown): Uint8Array | undefined => {
+  if (typeof v !== 'string' || v.length % 4 !== 0) return undefined;
+  const b = Buffer.from(v, 'base64');
+  const pad = v.endsWith('==') ? 2 : v.endsWith('=') ? 1 : 0;
+  if (b.length !== (v.length / 4) * 3 - pad) return undefined;
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+};
+const ENCRYPTED_FIELDS = new Set([
+  'version',
+  'ciphertext',
+  'nonce',
+  'senderDeviceId',
+  'ephemeralKey',
+  'keys',
+]);
+const WRAP_FIELDS = new Set(['userId', 'deviceId', 'wrapped']);
+const only = (o: object, fields: ReadonlySet<string>) => Object.keys(o).every((k) => fields.has(k));
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Stored encrypted content, as `encodeContent` writes it, without protobuf-es's JSON reader (most
+ * of an encrypted page's CPU: base64 of the ciphertext and of each wrapped key). Undefined for
+ * anything else (files attached, another shape): the caller reads it with `fromJsonString`.
+ */
+function decodeEncrypted(json: string): pb.EncryptedContent | undefined {
+  let top: unknown;
+  try {
+    top = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(top) || Object.keys(top).length !== 1) return undefined;
+  const e = top.encrypted;
+  if (!isObject(e) || !only(e, ENCRYPTED_FIELDS)) return undefined;
+  const version = e.version ?? 0;
+  const senderDeviceId = e.senderDeviceId ?? '';
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 0 || version > 0xffffffff)
+    return undefined;
+  if (typeof senderDeviceId !== 'string') return undefined;
+  const [ciphertext, nonce, ephemeralKey] = [e.ciphertext ?? '', e.nonce ?? '', e.ephemeralKey ?? ''].map(
+    bytesOf,
+  );
+  if (!ciphertext || !nonce || !ephemeralKey) return undefined;
+  const list = e.keys ?? [];
+  if (!Array.isArray(list)) return undefined;
+  const keys: pb.WrappedKey[] = [];
+  for (const k of list as unknown[]) {
+    if (!isObject(k) || !only(k, WRAP_FIELDS)) return undefined;
+    const [userId, deviceId, wrapped] = [k.userId ?? '', k.deviceId ?? '', bytesOf(k.wrapped ?? '')];
+    if (typeof userId !== 'string' || typeof deviceId !== 'string' || !wrapped) return undefined;
+    keys.push(create(pb.WrappedKeySchema, { userId, deviceId, wrapped }));
+  }
+  return create(pb.EncryptedContentSchema, {
+    version,
+    ciphertext,
+    nonce,
+    senderDeviceId,
+    ephemeralKey,
+    keys,
+  });
 }
 
 /**
