@@ -42,10 +42,7 @@ export async function circleStamp(kv: Kv, kind: StampKind, userId: string): Prom
 }
 
 /** The current stamps of any (kind, person) pairs, in order, in one kv call. */
-export async function stampsOf(
-  kv: Kv,
-  which: readonly (readonly [StampKind, string])[],
-): Promise<string[]> {
+export async function stampsOf(kv: Kv, which: readonly (readonly [StampKind, string])[]): Promise<string[]> {
   if (which.length === 0) return [];
   const values = await kv.getMany(which.map(([kind, id]) => key(kind, id)));
   return values.map((v) => v ?? NO_STAMP);
