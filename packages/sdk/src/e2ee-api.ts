@@ -8,8 +8,8 @@ import {
   bs,
   equalBytes,
   importPair,
+  newDeviceId,
   newPair,
-  randomBytes,
   seal,
   sealFile,
   signDevice,
@@ -39,7 +39,6 @@ import type { ChatMessage, Conversation, Sealed } from './types.js';
 import type { SendOptions } from './messages-api.js';
 
 const fail = (message: string, reason: string) => new MyChatError(message, reason);
-const newDeviceId = () => [...randomBytes(16)].map((b) => b.toString(16).padStart(2, '0')).join('');
 
 export class E2ee extends Emitter<E2eeEvents> {
   private readonly keysRpc: { rpc: Client<typeof pb.KeysService>; authed: Authed };
@@ -77,11 +76,10 @@ export class E2ee extends Emitter<E2eeEvents> {
     const s = await this.client.auth.session();
     if (!s) throw fail('not signed in', 'UNAUTHENTICATED');
     if (this.local?.userId !== s.userId) {
-      const prefix = `e2ee/${s.userId}`;
-      const opened = opening.keptBodiesOf(this.client, s.userId, this.store, this.options);
-      const userId = s.userId;
+      const { userId } = s;
+      const opened = opening.keptBodiesOf(this.client, userId, this.store, this.options);
       // History pages then carry only the wrapped keys this device can use.
-      const keys = new LocalKeys(this.store, prefix, (own) =>
+      const keys = new LocalKeys(this.store, `e2ee/${userId}`, (own) =>
         this.client.useE2eeDevice(own && { userId, deviceId: own.device.id }),
       );
       this.local = { userId, keys, ...(opened && { opened }) };
@@ -237,10 +235,7 @@ export class E2ee extends Emitter<E2eeEvents> {
     return this.send(chat, body, [], options);
   }
 
-  /**
-   * Encrypts a file on this device, uploads the ciphertext as an opaque file and sends its key
-   * inside the message. `image` shows it as a picture to the peer.
-   */
+  /** Encrypts a file here, uploads the ciphertext, sends its key in the message (`image`: a picture). */
   async sendFile(
     chat: { id: string; peerId: string },
     data: Uint8Array,

@@ -9,6 +9,8 @@ const enc = new TextEncoder();
 /** WebCrypto's typings want ArrayBuffer-backed views. */
 export const bs = (u: Uint8Array) => u as Uint8Array<ArrayBuffer>;
 export const randomBytes = (n: number) => globalThis.crypto.getRandomValues(new Uint8Array(n));
+/** A new encrypted-chat device id: 16 random bytes in hex. */
+export const newDeviceId = () => [...randomBytes(16)].map((b) => b.toString(16).padStart(2, '0')).join('');
 const ZERO_NONCE = new Uint8Array(12);
 
 export function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
