@@ -19,8 +19,8 @@ async function pictureIn(p: Person, scope: ReturnType<Person['page']['locator']>
 /**
  * Profile pictures and QR codes as people use them: choose a photo, crop it to a square, see
  * it on the Me page and in a friend's lists; a group's picture changed by its owner (and not
- * offered to a member); "My QR code" and "Scan" (by pasting the link, as a browser without
- * BarcodeDetector does) to add a friend; the same in Chinese and on a phone.
+ * offered to a member); "My QR code" and "Scan" (by pasting the link, as in a browser with no
+ * camera) to add a friend; the same in Chinese and on a phone.
  */
 describe('web: profile pictures and QR codes', { timeout: 180_000 }, () => {
   const setup = withBrowser();
@@ -113,6 +113,11 @@ describe('web: profile pictures and QR codes', { timeout: 180_000 }, () => {
     await eve.page.getByRole('link', { name: 'Me' }).click();
     await eve.page.getByRole('button', { name: 'Scan' }).click();
     const scan = eve.page.getByRole('dialog', { name: 'Scan a QR code' });
+    // This browser has no camera to open: said, and the link can be pasted instead.
+    await scan
+      .getByRole('alert')
+      .getByText('This browser cannot scan here. Paste the link instead.')
+      .waitFor();
     // A link to another site is refused.
     await scan.getByLabel('Link').fill('https://evil.example.com/add/1');
     await scan.getByRole('button', { name: 'Open' }).click();
