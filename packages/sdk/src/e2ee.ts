@@ -7,6 +7,16 @@ export { E2ee } from './e2ee-api.js';
 export { MemoryKeyStore, type E2eeKeyStore } from './e2ee-keys.js';
 export { groupDigits, type SafetyNumber } from './e2ee-safety.js';
 export type { KdfParams } from './e2ee-backup.js';
+export {
+  foldBasic,
+  LOCAL_QUERY_MAX,
+  searchEncryptedChat,
+  type LocalHighlight,
+  type LocalHit,
+  type LocalSearchOptions,
+  type LocalSearchSource,
+  type LocalSearchStep,
+} from './e2ee-search.js';
 /** The primitives (docs/security.md, section 3), for benchmarks and other clients. */
 export * as e2eeCrypto from './e2ee-crypto.js';
 

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import QRCode from 'qrcode';
 import { afterAll, describe, it } from 'vitest';
-import { shot, startEncrypted } from './e2ee-helpers.js';
-import { FAKE_MEDIA, befriend, signUp, withBrowser, type Person } from './helpers.js';
+import { encryptedPair, shot } from './e2ee-helpers.js';
+import { FAKE_MEDIA, befriend, signUp, withBrowser } from './helpers.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-camera-'));
 /** What Chromium's fake camera shows: it opens this file each time a page starts the camera. */
@@ -25,18 +25,6 @@ function showOnCamera(png: Buffer): void {
 }
 
 const qrPng = (text: string) => QRCode.toBuffer(text, { errorCorrectionLevel: 'M', margin: 4, width: 300 });
-
-/** Both people turn encrypted chats on (no backup) and one message crosses, so both keys exist. */
-async function encryptedPair(ann: Person, bob: Person): Promise<void> {
-  await startEncrypted(bob.page, 'Ann');
-  await bob.page.getByRole('button', { name: 'Turn on without a backup' }).click();
-  await startEncrypted(ann.page, 'Bob');
-  await ann.page.getByRole('button', { name: 'Turn on without a backup' }).click();
-  const box = ann.page.getByRole('textbox', { name: 'Encrypted message' });
-  await box.fill('Scan me');
-  await box.press('Enter');
-  await bob.page.getByRole('log', { name: 'Messages' }).getByText('Scan me').waitFor({ timeout: 20_000 });
-}
 
 /**
  * The safety number scanned with the camera (docs/security.md section 4): Chromium's fake

@@ -1,6 +1,7 @@
 import type { ChatMessage, Conversation } from '@mychat/sdk';
 import {
   E2ee,
+  searchEncryptedChat,
   type E2eeStatus,
   type Opened,
   type OpenFailure,
@@ -238,6 +239,27 @@ export const useE2eeStore = defineStore('e2ee', () => {
     return ok;
   }
 
+  /** Searches the open chat on this device, newest first, a page at a time (docs/security.md, 6). */
+  function searchChat(query: string, signal: AbortSignal) {
+    const c = chat.value!;
+    const source = {
+      page: (beforeSeq: number | undefined) =>
+        client.messages.history(c.id, { limit: PAGE, ...(beforeSeq && { beforeSeq }) }),
+      open: (list: ChatMessage[]) => e2ee.openAll(list),
+    };
+    return searchEncryptedChat(source, query, { signal });
+  }
+
+  /** Loads older pages until `seq` is shown (a search hit); false when it is not in the chat. */
+  async function reveal(seq: number): Promise<boolean> {
+    while (!messages.value.some((x) => x.seq === seq)) {
+      if (!hasMore.value) return false;
+      if (loadingOlder.value) await new Promise((r) => setTimeout(r, 50));
+      else await loadOlder();
+    }
+    return true;
+  }
+
   async function accept(peerId: string) {
     await e2ee.acceptIdentity(peerId);
     Object.assign(trust, await e2ee.trust(peerId));
@@ -265,5 +287,7 @@ export const useE2eeStore = defineStore('e2ee', () => {
     createBackup,
     markVerified,
     accept,
+    searchChat,
+    reveal,
   };
 });
