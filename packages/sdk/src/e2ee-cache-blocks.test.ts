@@ -79,6 +79,27 @@ describe('OpenedCache: blocks of bodies', () => {
     expect([...map.keys()].filter((k) => k.includes('/opened/b/'))).toEqual(['e2ee/7/opened/b/1/2']);
   });
 
+  it('reads a block once for a page opened in two parts; a forget does not come back from memory', async () => {
+    const d = await devices();
+    const map = new Map<string, unknown>();
+    const seqs = Array.from({ length: 50 }, (_, i) => i + 1);
+    const page = await messages(seqs, d);
+    await keep(new OpenedCache(new MemoryKeyStore(map), '7'), page);
+    const cache = new OpenedCache(new MemoryKeyStore(map), '7');
+    const decrypt = vi.spyOn(globalThis.crypto.subtle, 'decrypt');
+    expect(await texts(cache, page.slice(-20))).toEqual(seqs.slice(-20).map((s) => `m${s}`));
+    expect(await texts(cache, page.slice(0, -20))).toEqual(seqs.slice(0, -20).map((s) => `m${s}`));
+    expect(decrypt).toHaveBeenCalledTimes(1);
+    decrypt.mockRestore();
+    await cache.forget({ conversationId: '1', seq: 10 });
+    const after = await texts(cache, page);
+    expect(after[9]).toBeUndefined();
+    expect(after.filter((t) => t)).toHaveLength(49);
+    // Kept again: read anew, with it.
+    await keep(cache, [page[9]!]);
+    expect((await texts(cache, page))[9]).toBe('m10');
+  });
+
   it('compares each binding on read: another message under a seq, or a moved block, does not open', async () => {
     const d = await devices();
     const map = new Map<string, unknown>();

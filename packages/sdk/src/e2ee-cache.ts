@@ -75,14 +75,16 @@ export class OpenedCache {
   private forgets = 0;
   private forgotAt = new Map<string, number>();
   private allForgotAt = 0;
+  /** The last few blocks read, decoded; dropped by every change and forget (`gen` counts them). */
+  private decoded = new Map<string, { iv: Uint8Array; records: Map<number, BlockRecord> }>();
+  private gen = 0;
   private readonly store: E2eeKeyStore;
   private readonly dir: string;
   private readonly userId: string;
 
   /**
-   * `store`: where entries and the local key live. A store that cannot hold CryptoKeys (a
-   * file) would keep the local key as bytes next to the entries: entries then stay in memory.
-   * `userId`: whose (OPENED_DIR).
+   * `store`: where entries and the local key live; in memory when it cannot hold CryptoKeys (the
+   * local key would sit as bytes next to them). `userId`: whose (OPENED_DIR).
    */
   constructor(
     store: E2eeKeyStore,
@@ -127,16 +129,9 @@ export class OpenedCache {
   }
 
   /** Where a body of an older version is, and where a block is. */
-  private entryAt(id: string) {
-    return `${this.dir}m/${id}`;
-  }
-  private blockAt(conversationId: string, block: number) {
-    return `${this.dir}b/${conversationId}/${block}`;
-  }
-  private blockOfId(id: string) {
-    const { conversationId, seq } = splitId(id);
-    return this.blockAt(conversationId, blockOf(seq));
-  }
+  private entryAt = (id: string) => `${this.dir}m/${id}`;
+  private blockAt = (conversationId: string, block: number) => `${this.dir}b/${conversationId}/${block}`;
+  private blockOfId = (id: string) => this.blockAt(splitId(id).conversationId, blockOf(splitId(id).seq));
 
   /** The conversations with kept bodies. */
   async conversations(): Promise<string[]> {
@@ -148,10 +143,7 @@ export class OpenedCache {
     return (await this.loadIndex()).sizes.has(idOf(m)) || this.pending.has(idOf(m));
   }
 
-  /**
-   * The body kept for this message, or undefined (none, or it belongs to another message).
-   * `deviceId`: this device (its wrappings are bound to the body, see bindingOf).
-   */
+  /** The body kept for this message, or undefined; `deviceId`: this device (see bindingOf). */
   async get(m: ChatMessage, sealed: Sealed, deviceId: string): Promise<Uint8Array | undefined> {
     return (await this.getMany([{ m, sealed }], deviceId))[0];
   }
@@ -172,6 +164,8 @@ export class OpenedCache {
     const where = wanted.map(({ m }) =>
       ix.inBlock.has(idOf(m)) ? this.blockAt(m.conversationId, blockOf(m.seq)) : this.entryAt(idOf(m)),
     );
+    // Blocks decoded by an earlier call (the screen's, for the rest of its page) are not decrypted again.
+    const gen = this.gen;
     const at = [...new Set(where)];
     const [key, entries] = await Promise.all([
       this.localKey(),
@@ -179,8 +173,18 @@ export class OpenedCache {
     ]);
     const blocks = new Map<string, Promise<Map<number, BlockRecord> | undefined>>();
     const blockFor = (k: string, conversationId: string, block: number) => {
+      const e = entries[at.indexOf(k)] as Entry | undefined;
+      const known = this.decoded.get(k);
+      // The same entry (a rewrite has a new nonce; another instance's too): no decrypt.
+      if (e?.iv && known && equalBytes(known.iv, e.iv)) return Promise.resolve(known.records);
       let b = blocks.get(k);
-      if (!b) blocks.set(k, (b = this.openBlock(key, entries[at.indexOf(k)], conversationId, block)));
+      b ??= this.openBlock(key, e, conversationId, block).then((records) => {
+        // Not kept when anything changed since the read (a forget must not come back from memory).
+        if (records && this.gen === gen) this.decoded.set(k, { iv: e!.iv, records });
+        if (this.decoded.size > 4) this.decoded.delete(this.decoded.keys().next().value!);
+        return records;
+      });
+      blocks.set(k, b);
       return b;
     };
     const opened = new Map<(typeof list)[number], Uint8Array>();
@@ -327,6 +331,7 @@ export class OpenedCache {
   /** Drops the bodies of a conversation's messages that `drop` picks (cleared, hidden). */
   forgetWhere(conversationId: string, drop: (seq: number) => boolean): Promise<void> {
     this.forgotAt.set(conversationId, ++this.forgets);
+    this.dropDecoded();
     for (const id of this.pending.keys())
       if (id.startsWith(`${conversationId}/`) && drop(splitId(id).seq)) this.pending.delete(id);
     return this.change(async (ix) => {
@@ -351,6 +356,7 @@ export class OpenedCache {
   /** Forgets every kept body and the local key (sign-out, this device removed). */
   forgetAll(): Promise<void> {
     this.allForgotAt = ++this.forgets;
+    this.dropDecoded();
     this.pending = new Map();
     return this.change((ix) => {
       const del = [...ix.sizes.keys()].map((id) =>
@@ -363,22 +369,31 @@ export class OpenedCache {
     });
   }
 
+  private dropDecoded() {
+    this.gen++;
+    this.decoded.clear();
+  }
+
   /**
    * One change after the ones before: `fn` edits the index and says what to write and delete;
    * the index is written with them (in one store update where the store has one).
    */
   private change(fn: (ix: Index) => Promise<Change>): Promise<void> {
-    const run = this.writes.then(async () => {
-      const ix = await this.loadIndex();
-      const before = ix.sizes.size;
-      const { set, del, all } = await fn(ix);
-      if (!set.length && !del.length && before === ix.sizes.size) return;
-      if (all && this.store.deletePrefix) return this.store.deletePrefix(this.dir);
-      set.push([`${this.dir}index`, serializeIndex(ix)]);
-      if (this.store.update) return this.store.update(set, del);
-      for (const k of del) await this.store.delete(k);
-      for (const [k, v] of set) await this.store.set(k, v);
-    });
+    // Blocks read while this runs may be stale: not kept decoded (gen moves at both ends).
+    const run = this.writes
+      .then(async () => {
+        this.dropDecoded();
+        const ix = await this.loadIndex();
+        const before = ix.sizes.size;
+        const { set, del, all } = await fn(ix);
+        if (!set.length && !del.length && before === ix.sizes.size) return;
+        if (all && this.store.deletePrefix) return this.store.deletePrefix(this.dir);
+        set.push([`${this.dir}index`, serializeIndex(ix)]);
+        if (this.store.update) return this.store.update(set, del);
+        for (const k of del) await this.store.delete(k);
+        for (const [k, v] of set) await this.store.set(k, v);
+      })
+      .finally(() => this.dropDecoded());
     this.writes = run.catch(() => undefined);
     return run;
   }
