@@ -23,7 +23,6 @@ import {
   LocalKeys,
   MemoryKeyStore,
   pinnedKeys,
-  senderDeviceKey,
   type E2eeKeyStore,
   type OwnKeys,
 } from './e2ee-keys.js';
@@ -325,28 +324,19 @@ export class E2ee extends Emitter<E2eeEvents> {
     return Promise.all(list.map((m, i) => kept[i] ?? this.openOne(m, { userId, own, opened })));
   }
 
-  private async openOne(m: ChatMessage, me: opening.Opener): Promise<Opened> {
-    const { userId, own, opened } = me;
-    if (m.content.type !== 'encrypted') return { ok: false, reason: 'not-encrypted' };
-    if (!own) return { ok: false, reason: 'not-set-up' };
-    const sealed = m.content.sealed;
-    const sender =
-      m.senderId === userId
-        ? { keys: await this.directory.get(userId), changed: false }
-        : await this.peerKeys(m.senderId);
-    // A device added since the keys were fetched: asked once more.
-    const deviceKey = async () => {
-      const found = senderDeviceKey(sender.keys, sealed.senderDeviceId, m.createdAt);
-      if (found) return found;
-      this.directory.forget(m.senderId);
-      return senderDeviceKey(await this.directory.get(m.senderId), sealed.senderDeviceId, m.createdAt);
-    };
-    const caches: opening.OpenCaches = {
-      ...(this.statics && { statics: this.statics }),
-      ...(opened && { opened }),
-    };
-    const r = await opening.openMessage(m, sealed, { userId, own }, deviceKey, caches);
-    return r.ok ? { ...r, identityChanged: sender.changed } : r;
+  private openOne(m: ChatMessage, me: opening.Opener): Promise<Opened> {
+    const peerKeys = (id: string) => this.peerKeys(id);
+    return opening.openOne(m, me, { directory: this.directory, peerKeys, statics: this.statics });
+  }
+
+  /** Whether this device kept a message's body (its local index: no key fetch, no decrypt). */
+  async hasKept(m: { conversationId: string; seq: number }): Promise<boolean> {
+    return (await (await this.me()).opened?.has(m)) ?? false;
+  }
+
+  /** Resolves once the bodies opened so far are written to the store (and forgets done). */
+  async settled(): Promise<void> {
+    await (await this.me()).opened?.settled();
   }
 
   /** Drops what this device kept of a message once opened (call it when the message is recalled). */

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { MyChatClient } from './client.js';
 import { E2ee } from './e2ee-api.js';
+import { keptSeqsIn } from './e2ee-cache-format.js';
 import { OpenedCache } from './e2ee-cache.js';
 import { importX25519, newPair, seal } from './e2ee-crypto.js';
 import { MemoryKeyStore, type E2eeKeyStore } from './e2ee-keys.js';
@@ -42,11 +43,8 @@ async function kept(cache: OpenedCache, list: { m: ChatMessage; sealed: Sealed }
     .filter((_, i) => got[i] && dec.decode(got[i]) === dec.decode(body(list[i]!)))
     .map((x) => x.m.seq);
 }
-const stored = (map: Map<string, unknown>, conv = '1') =>
-  [...map.keys()]
-    .filter((k) => k.startsWith(`e2ee/7/opened/m/${conv}/`))
-    .map((k) => Number(k.split('/').at(-1)))
-    .sort((a, b) => a - b);
+/** The seqs whose bodies are in the store (its blocks decrypted), not as the index says. */
+const stored = (map: Map<string, unknown>, conv = '1') => keptSeqsIn(map, '7', conv);
 
 describe('OpenedCache: a bound, oldest out', () => {
   it('keeps at most `entries`: the oldest kept go first, in the store too, across instances', async () => {
@@ -55,27 +53,32 @@ describe('OpenedCache: a bound, oldest out', () => {
     const cache = new OpenedCache(new MemoryKeyStore(map), '7', { entries: 3, bytes: 1 << 20 });
     for (const x of list.slice(0, 5)) await cache.put(x.m, x.sealed, body(x), ME.deviceId);
     expect(await kept(cache, list)).toEqual([3, 4, 5]);
-    expect(stored(map)).toEqual([3, 4, 5]);
+    expect(await stored(map)).toEqual([3, 4, 5]);
     // Kept again: it is the newest now, so 4 goes next, not 3.
     await cache.put(list[2]!.m, list[2]!.sealed, body(list[2]!), ME.deviceId);
     // The app reopened: the stored index carries the order and the bound on.
     const again = new OpenedCache(new MemoryKeyStore(map), '7', { entries: 3, bytes: 1 << 20 });
     await again.put(list[5]!.m, list[5]!.sealed, body(list[5]!), ME.deviceId);
-    expect(stored(map)).toEqual([3, 5, 6]);
+    expect(await stored(map)).toEqual([3, 5, 6]);
     expect(await kept(again, list)).toEqual([3, 5, 6]);
     // Many at once (a page opened together): one write, still within the bound.
     await keepAll(again, list);
-    expect(stored(map)).toHaveLength(3);
+    expect(await stored(map)).toHaveLength(3);
   });
 
-  it('keeps at most `bytes` of ciphertext', async () => {
+  it('keeps at most `bytes` of records (each body with its binding)', async () => {
     const map = new Map<string, unknown>();
     const list = await messages(6, '1', 100);
-    // Each entry is its body (100 bytes) + 16 tag + 12 nonce = 128 bytes: room for 2.
-    const cache = new OpenedCache(new MemoryKeyStore(map), '7', { entries: 100, bytes: 300 });
+    // One record's size, from the index: room for 2 and a half.
+    const probe = new Map<string, unknown>();
+    const one = new OpenedCache(new MemoryKeyStore(probe), '7');
+    await one.put(list[0]!.m, list[0]!.sealed, enc.encode('1'.padEnd(100, '.')), ME.deviceId);
+    const record = Number(/ (\d+) b$/.exec(probe.get('e2ee/7/opened/index') as string)![1]);
+    expect(record).toBeGreaterThan(100);
+    const cache = new OpenedCache(new MemoryKeyStore(map), '7', { entries: 100, bytes: record * 2.5 });
     for (const x of list)
       await cache.put(x.m, x.sealed, enc.encode(`${x.m.seq}`.padEnd(100, '.')), ME.deviceId);
-    expect(stored(map)).toEqual([5, 6]);
+    expect(await stored(map)).toEqual([5, 6]);
   });
 
   it('refuses a bound of nothing, and skips a damaged index', async () => {
@@ -95,10 +98,10 @@ describe('OpenedCache: a bound, oldest out', () => {
     // Seq 2 is in the index but has no entry: a miss; the bad lines are dropped at the next write.
     expect(await kept(cache, list)).toEqual([]);
     await cache.put(list[0]!.m, list[0]!.sealed, body(list[0]!), ME.deviceId);
-    expect(map.get('e2ee/7/opened/index')).toMatch(/^1\/2 7\n1\/1 \d+$/);
+    expect(map.get('e2ee/7/opened/index')).toMatch(/^1\/2 7\n1\/1 \d+ b$/);
   });
 
-  it('reads a page in one store read, and does not read what the index does not hold', async () => {
+  it('reads a page in one store read and one decrypt per block, and not what the index does not hold', async () => {
     const store = new MemoryKeyStore();
     const getMany = vi.spyOn(store, 'getMany');
     const get = vi.spyOn(store, 'get');
@@ -108,10 +111,14 @@ describe('OpenedCache: a bound, oldest out', () => {
     expect(getMany).not.toHaveBeenCalled();
     await keepAll(cache, list.slice(0, 10));
     [getMany, get].forEach((s) => s.mockClear());
+    const decrypt = vi.spyOn(globalThis.crypto.subtle, 'decrypt');
     expect(await kept(cache, list)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // Seqs 1-10 share block 0: one entry read, one AES-GCM decrypt for the ten.
     expect(getMany).toHaveBeenCalledTimes(1);
-    expect(getMany.mock.calls[0]![0]).toHaveLength(10);
+    expect(getMany.mock.calls[0]![0]).toEqual(['e2ee/7/opened/b/1/0']);
+    expect(decrypt).toHaveBeenCalledTimes(1);
     expect(get).not.toHaveBeenCalled();
+    decrypt.mockRestore();
   });
 });
 
@@ -123,11 +130,11 @@ describe('OpenedCache: forgetting', () => {
     const [one, two] = [await messages(6, '1'), await messages(3, '2')];
     await keepAll(cache, [...one, ...two]);
     await cache.forgetHidden({ id: '1', clearedSeq: 0, hiddenSeqs: [5] });
-    expect(stored(map)).toEqual([1, 2, 3, 4, 6]);
+    expect(await stored(map)).toEqual([1, 2, 3, 4, 6]);
     await cache.forgetHidden({ id: '1', clearedSeq: 3, hiddenSeqs: [5] });
-    expect(stored(map)).toEqual([4, 6]);
+    expect(await stored(map)).toEqual([4, 6]);
     expect(await kept(cache, one)).toEqual([4, 6]);
-    expect(stored(map, '2')).toEqual([1, 2, 3]);
+    expect(await stored(map, '2')).toEqual([1, 2, 3]);
     // Nothing cleared or hidden: nothing written.
     const update = vi.spyOn(mem, 'update');
     await cache.forgetHidden({ id: '2', clearedSeq: 0, hiddenSeqs: [] });
@@ -155,7 +162,7 @@ describe('OpenedCache: forgetting', () => {
       const list = await messages(4);
       await keepAll(cache, list);
       await cache.forgetAll();
-      expect([...map.keys()].filter((k) => k.startsWith('e2ee/7/opened/m/'))).toEqual([]);
+      expect([...map.keys()].filter((k) => /^e2ee\/7\/opened\/[bm]\//.test(k))).toEqual([]);
       expect(map.has('e2ee/7/opened/key')).toBe(false);
       expect(map.get('e2ee/7/device')).toBe('kept');
       expect(map.get('e2ee/8/opened/key')).toBe('other');

@@ -2,21 +2,40 @@
  * Opened messages kept on this device (docs/security.md, sections 5 and 6): the body of each
  * message this device opened, encrypted under a local AES-256-GCM key that is non-extractable
  * where the store holds CryptoKeys (IndexedDB in the web app). Reopening a chat then decrypts
- * each body once with a local key instead of unwrapping it again (X25519, HKDF, two AES-GCM).
- * Nothing here reaches the server.
+ * a block of bodies with the local key (one or two for a page) instead of unwrapping each
+ * message again (X25519, HKDF, two AES-GCM). Nothing here reaches the server.
  *
  * Everything lives under `<prefix>/opened/` (OPENED_DIR): `key` the local key, `index` every
- * entry oldest first with its size, `m/<conversation>/<seq>` one entry each. The index bounds
- * the entries (count and bytes, the oldest evicted) and says what to delete when a chat is
+ * body oldest first with its size, `b/<conversation>/<block>` the bodies of BLOCK_SEQS seqs
+ * together, each with its message's binding (e2ee-cache-format.ts), and `m/<conversation>/<seq>`
+ * one body each as an older version kept them (read, and moved into blocks when read). The index
+ * bounds the bodies (count and bytes, the oldest evicted) and says what to delete when a chat is
  * cleared or messages are hidden; deleting everything under the directory (or only the key)
  * forgets them all.
  */
-import { bs, randomBytes } from './e2ee-crypto.js';
+import {
+  addTo,
+  bindingOf,
+  BLOCK_SEQS,
+  blockAad,
+  blockOf,
+  decodeBlock,
+  emptyIndex,
+  encodeBlock,
+  idOf,
+  parseIndex,
+  recordSize,
+  removeFrom,
+  serializeIndex,
+  splitId,
+  type BlockRecord,
+  type Index,
+} from './e2ee-cache-format.js';
+import { bs, equalBytes, randomBytes } from './e2ee-crypto.js';
 import { MemoryKeyStore, type E2eeKeyStore } from './e2ee-keys.js';
 import type { ChatMessage, Sealed } from './types.js';
 
 const subtle = () => globalThis.crypto.subtle;
-const enc = new TextEncoder();
 
 /** Where a user's kept bodies live under a store: delete everything under it to forget them. */
 export const OPENED_DIR = (userId: string) => `e2ee/${userId}/opened/`;
@@ -24,7 +43,7 @@ export const OPENED_DIR = (userId: string) => `e2ee/${userId}/opened/`;
 /** How much is kept: the oldest entries go first once either bound is passed. */
 export interface OpenedLimits {
   entries: number;
-  /** The entries' ciphertext bytes. */
+  /** The kept records' bytes (each body with its binding). */
   bytes: number;
 }
 export const DEFAULT_OPENED_LIMITS: OpenedLimits = { entries: 10_000, bytes: 16 * 1024 * 1024 };
@@ -36,118 +55,36 @@ export function checkOpenedLimits(limits: Partial<OpenedLimits>): void {
     throw new RangeError('keep at least one entry and one byte of opened messages');
 }
 
+/** An encrypted entry: a block (v3), or one body of an older version (v2). */
 interface Entry {
   iv: Uint8Array;
   ct: Uint8Array;
 }
 
-/** Entries oldest first (a Map keeps insertion order) with their sizes, and by conversation. */
-interface Index {
-  sizes: Map<string, number>;
-  bytes: number;
-  byConv: Map<string, Set<number>>;
-}
-
-/**
- * Binds an entry to the exact message it came from: the conversation, seq, sender, sending
- * device and every byte of the sealed message this device reads (ciphertext, nonce, ephemeral
- * key, and the wrappings it can open: its own and its account's backup key's). A message
- * changed in any of these since (another message under the seq, a changed byte) does not open
- * the entry: it is opened from scratch, and a changed one is refused as tampered. Wrappings for
- * other devices are left out, so that the whole message and the one a history page carries for
- * this device (GetHistoryRequest.e2ee_device_id) give the same entry.
- */
-const aadOf = (m: ChatMessage, sealed: Sealed, reader: { userId: string; deviceId: string }) => {
-  const head = enc.encode(
-    `mychat-e2ee/local/v2\n${m.conversationId}\n${m.seq}\n${m.senderId}\n${sealed.senderDeviceId}\n`,
-  );
-  const wraps = readable(sealed, reader).map((k) => ({ id: enc.encode(`${k.userId}\n${k.deviceId}\n`), k }));
-  const parts = [sealed.ciphertext, sealed.nonce, sealed.ephemeralKey];
-  // Written into one buffer (a page reads 50 of these at once).
-  let size = head.length;
-  for (const p of parts) size += 4 + p.length;
-  for (const w of wraps) size += w.id.length + 4 + w.k.wrapped.length;
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  let at = 0;
-  const put = (u: Uint8Array) => {
-    out.set(u, at);
-    at += u.length;
-  };
-  const withLength = (u: Uint8Array) => {
-    view.setUint32(at, u.length);
-    at += 4;
-    put(u);
-  };
-  put(head);
-  parts.forEach(withLength);
-  for (const w of wraps) {
-    put(w.id);
-    withLength(w.k.wrapped);
-  }
-  return out;
-};
-
-/** The wrappings a device can open: its own, and its account's backup key's. */
-const readable = (sealed: Sealed, reader: { userId: string; deviceId: string }) =>
-  sealed.keys.filter(
-    (k) => k.userId === reader.userId && (k.deviceId === reader.deviceId || k.deviceId === 'backup'),
-  );
-
-const idOf = (m: { conversationId: string; seq: number }) => `${m.conversationId}/${m.seq}`;
-
-function addTo(ix: Index, id: string, size: number) {
-  removeFrom(ix, id);
-  ix.sizes.set(id, size);
-  ix.bytes += size;
-  const cut = id.lastIndexOf('/');
-  const conv = id.slice(0, cut);
-  let seqs = ix.byConv.get(conv);
-  if (!seqs) ix.byConv.set(conv, (seqs = new Set()));
-  seqs.add(Number(id.slice(cut + 1)));
-}
-
-function removeFrom(ix: Index, id: string): boolean {
-  const size = ix.sizes.get(id);
-  if (size === undefined) return false;
-  ix.sizes.delete(id);
-  ix.bytes -= size;
-  const cut = id.lastIndexOf('/');
-  const seqs = ix.byConv.get(id.slice(0, cut));
-  seqs?.delete(Number(id.slice(cut + 1)));
-  if (seqs?.size === 0) ix.byConv.delete(id.slice(0, cut));
-  return true;
-}
-
-/** The stored index: one line per entry, `<conversation>/<seq> <bytes>`; bad lines are skipped. */
-function parseIndex(raw: unknown): Index {
-  const ix: Index = { sizes: new Map(), bytes: 0, byConv: new Map() };
-  if (typeof raw !== 'string') return ix;
-  for (const line of raw.split('\n')) {
-    const m = /^([^\s/]+)\/(\d+) (\d+)$/.exec(line);
-    if (m) addTo(ix, `${m[1]}/${m[2]}`, Number(m[3]));
-  }
-  return ix;
-}
-
-const serialize = (ix: Index) => [...ix.sizes].map(([id, n]) => `${id} ${n}`).join('\n');
+type Change = { set: (readonly [string, unknown])[]; del: string[]; all?: boolean };
 
 export class OpenedCache {
   private key?: Promise<CryptoKey>;
   private index?: Promise<Index>;
   /** Changes to the store, one after another (each writes the index it changed). */
   private writes: Promise<void> = Promise.resolve();
-  /** Entries waiting for the next write, and that write. */
-  private pending = new Map<string, Entry>();
+  /** Bodies waiting for the next write, and that write. */
+  private pending = new Map<string, BlockRecord>();
   private flush?: Promise<void>;
+  /** Counts forgets: a keep that began before one of its conversation (or of all) is dropped. */
+  private forgets = 0;
+  private forgotAt = new Map<string, number>();
+  private allForgotAt = 0;
+  /** The last few blocks read, decoded; dropped by every change and forget (`gen` counts them). */
+  private decoded = new Map<string, { iv: Uint8Array; records: Map<number, BlockRecord> }>();
+  private gen = 0;
   private readonly store: E2eeKeyStore;
   private readonly dir: string;
   private readonly userId: string;
 
   /**
-   * `store`: where entries and the local key live. A store that cannot hold CryptoKeys (a
-   * file) would keep the local key as bytes next to the entries: entries then stay in memory.
-   * `userId`: whose (OPENED_DIR).
+   * `store`: where entries and the local key live; in memory when it cannot hold CryptoKeys (the
+   * local key would sit as bytes next to them). `userId`: whose (OPENED_DIR).
    */
   constructor(
     store: E2eeKeyStore,
@@ -191,24 +128,31 @@ export class OpenedCache {
     return this.key;
   }
 
-  private at(id: string) {
-    return `${this.dir}m/${id}`;
-  }
+  /** Where a body of an older version is, and where a block is. */
+  private entryAt = (id: string) => `${this.dir}m/${id}`;
+  private blockAt = (conversationId: string, block: number) => `${this.dir}b/${conversationId}/${block}`;
+  private blockOfId = (id: string) => this.blockAt(splitId(id).conversationId, blockOf(splitId(id).seq));
 
   /** The conversations with kept bodies. */
   async conversations(): Promise<string[]> {
     return [...(await this.loadIndex()).byConv.keys()];
   }
 
-  /**
-   * The body kept for this message, or undefined (none, or it belongs to another message).
-   * `deviceId`: this device (its wrappings are bound to the entry, see aadOf).
-   */
+  /** Whether a body of this message is kept (the index says so; its binding is checked on read). */
+  async has(m: { conversationId: string; seq: number }): Promise<boolean> {
+    return (await this.loadIndex()).sizes.has(idOf(m)) || this.pending.has(idOf(m));
+  }
+
+  /** The body kept for this message, or undefined; `deviceId`: this device (see bindingOf). */
   async get(m: ChatMessage, sealed: Sealed, deviceId: string): Promise<Uint8Array | undefined> {
     return (await this.getMany([{ m, sealed }], deviceId))[0];
   }
 
-  /** The kept bodies of several messages: one store read for those in the index, in parallel. */
+  /**
+   * The kept bodies of several messages: one store read for those in the index, one decrypt
+   * per block (a page of 50 is in one or two); bodies of an older version are decrypted one by
+   * one and moved into blocks.
+   */
   async getMany(
     list: readonly { m: ChatMessage; sealed: Sealed }[],
     deviceId: string,
@@ -217,50 +161,166 @@ export class OpenedCache {
     const ix = await this.loadIndex();
     const wanted = list.filter(({ m }) => ix.sizes.has(idOf(m)));
     if (!wanted.length) return list.map(() => undefined);
-    const at = wanted.map(({ m }) => this.at(idOf(m)));
+    const where = wanted.map(({ m }) =>
+      ix.inBlock.has(idOf(m)) ? this.blockAt(m.conversationId, blockOf(m.seq)) : this.entryAt(idOf(m)),
+    );
+    // Blocks decoded by an earlier call (the screen's, for the rest of its page) are not decrypted again.
+    const gen = this.gen;
+    const at = [...new Set(where)];
     const [key, entries] = await Promise.all([
       this.localKey(),
       this.store.getMany ? this.store.getMany(at) : Promise.all(at.map((k) => this.store.get(k))),
     ]);
+    const blocks = new Map<string, Promise<Map<number, BlockRecord> | undefined>>();
+    const blockFor = (k: string, conversationId: string, block: number) => {
+      const e = entries[at.indexOf(k)] as Entry | undefined;
+      const known = this.decoded.get(k);
+      // The same entry (a rewrite has a new nonce; another instance's too): no decrypt.
+      if (e?.iv && known && equalBytes(known.iv, e.iv)) return Promise.resolve(known.records);
+      let b = blocks.get(k);
+      b ??= this.openBlock(key, e, conversationId, block).then((records) => {
+        // Not kept when anything changed since the read (a forget must not come back from memory).
+        if (records && this.gen === gen) this.decoded.set(k, { iv: e!.iv, records });
+        if (this.decoded.size > 4) this.decoded.delete(this.decoded.keys().next().value!);
+        return records;
+      });
+      blocks.set(k, b);
+      return b;
+    };
     const opened = new Map<(typeof list)[number], Uint8Array>();
+    const moved: { m: ChatMessage; sealed: Sealed; body: Uint8Array }[] = [];
     await Promise.all(
       wanted.map(async (w, i) => {
-        const e = entries[i] as Entry | undefined;
-        if (!e) return;
-        try {
-          const aad = { name: 'AES-GCM', iv: bs(e.iv), additionalData: aadOf(w.m, w.sealed, reader) };
-          opened.set(w, new Uint8Array(await subtle().decrypt(aad, key, bs(e.ct))));
-        } catch {
-          /* another message under this seq, or a changed byte: not this one's body */
+        const k = where[i]!;
+        if (!ix.inBlock.has(idOf(w.m))) {
+          const body = await this.openEntry(
+            key,
+            entries[at.indexOf(k)],
+            bindingOf(w.m, w.sealed, reader, 'v2'),
+          );
+          if (body) moved.push({ ...w, body });
+          if (body) opened.set(w, body);
+          return;
         }
+        const r = (await blockFor(k, w.m.conversationId, blockOf(w.m.seq)))?.get(w.m.seq);
+        // Another message under this seq, or a changed byte: not this one's body.
+        if (r && equalBytes(r.binding, bindingOf(w.m, w.sealed, reader, 'v3'))) opened.set(w, r.body);
       }),
     );
+    for (const x of moved) void this.put(x.m, x.sealed, x.body, deviceId).catch(() => undefined);
     return list.map((w) => opened.get(w));
   }
 
-  /** Keeps a body; several kept at once go in one write (with the evictions the bound asks for). */
-  async put(m: ChatMessage, sealed: Sealed, body: Uint8Array, deviceId: string): Promise<void> {
-    const iv = randomBytes(12);
-    const reader = { userId: this.userId, deviceId };
-    const ct = await subtle().encrypt(
-      { name: 'AES-GCM', iv, additionalData: aadOf(m, sealed, reader) },
-      await this.localKey(),
-      bs(body),
-    );
-    this.pending.set(idOf(m), { iv, ct: new Uint8Array(ct) });
-    this.flush ??= this.change((ix) => {
+  /** A block's records; undefined when there is none or it does not open (damaged, moved). */
+  private async openBlock(key: CryptoKey, e: unknown, conversationId: string, block: number) {
+    const entry = e as Entry | undefined;
+    if (!entry?.iv || !entry.ct) return undefined;
+    try {
+      const aad = { name: 'AES-GCM', iv: bs(entry.iv), additionalData: blockAad(conversationId, block) };
+      return decodeBlock(new Uint8Array(await subtle().decrypt(aad, key, bs(entry.ct))));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A body an older version kept on its own, bound by its associated data (v2). */
+  private async openEntry(key: CryptoKey, e: unknown, aad: Uint8Array) {
+    const entry = e as Entry | undefined;
+    if (!entry?.iv || !entry.ct) return undefined;
+    try {
+      const alg = { name: 'AES-GCM', iv: bs(entry.iv), additionalData: aad };
+      return new Uint8Array(await subtle().decrypt(alg, key, bs(entry.ct)));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A count to give `put` when opening starts: a forget of its conversation since drops the keep. */
+  mark(): number {
+    return this.forgets;
+  }
+
+  /**
+   * Keeps a body; several kept at once go in one write into their blocks (with the evictions
+   * the bound asks for). The message's binding is taken now: what resolves is the write.
+   * `since` (from `mark`): the keep is dropped if the conversation was forgotten since.
+   */
+  put(m: ChatMessage, sealed: Sealed, body: Uint8Array, deviceId: string, since?: number): Promise<void> {
+    if (since !== undefined && Math.max(this.allForgotAt, this.forgotAt.get(m.conversationId) ?? 0) > since)
+      return Promise.resolve();
+    const binding = bindingOf(m, sealed, { userId: this.userId, deviceId }, 'v3');
+    this.pending.set(idOf(m), { seq: m.seq, binding, body });
+    this.flush ??= this.change(async (ix) => {
       const batch = this.pending;
       [this.pending, this.flush] = [new Map(), undefined];
-      for (const [id, e] of batch) addTo(ix, id, e.ct.length + e.iv.length);
       const del: string[] = [];
+      for (const [id, r] of batch) {
+        if (ix.sizes.has(id) && !ix.inBlock.has(id)) del.push(this.entryAt(id));
+        addTo(ix, id, recordSize(r), true);
+      }
+      const touched = new Set([...batch.keys()].map((id) => this.blockOfId(id)));
       for (const id of ix.sizes.keys()) {
         if (ix.sizes.size <= this.limits.entries && ix.bytes <= this.limits.bytes) break;
+        if (ix.inBlock.has(id)) touched.add(this.blockOfId(id));
+        else del.push(this.entryAt(id));
         removeFrom(ix, id);
-        if (!batch.delete(id)) del.push(this.at(id));
+        batch.delete(id);
       }
-      return { set: [...batch].map(([id, e]) => [this.at(id), e] as const), del };
+      const r = await this.rewrite(ix, touched, batch);
+      return { set: r.set, del: [...del, ...r.del] };
     });
     return this.flush;
+  }
+
+  /**
+   * Rewrites blocks: each keeps the records the index still holds in it, plus `add`; an empty
+   * block is deleted. A block that does not open is rewritten from `add` alone (and what the
+   * index said was in it is dropped from the index).
+   */
+  private async rewrite(ix: Index, blocks: Set<string>, add: Map<string, BlockRecord>): Promise<Change> {
+    const set: Change['set'] = [];
+    const del: string[] = [];
+    if (!blocks.size) return { set, del };
+    const at = [...blocks];
+    const [key, entries] = await Promise.all([
+      this.localKey(),
+      this.store.getMany ? this.store.getMany(at) : Promise.all(at.map((k) => this.store.get(k))),
+    ]);
+    const byBlock = new Map(at.map((k) => [k, [] as [string, BlockRecord][]]));
+    for (const [id, r] of add) byBlock.get(this.blockOfId(id))?.push([id, r]);
+    await Promise.all(
+      at.map(async (k, i) => {
+        const { conversationId, seq: block } = splitId(k.slice(`${this.dir}b/`.length));
+        const old =
+          (await this.openBlock(key, entries[i], conversationId, block)) ?? new Map<number, BlockRecord>();
+        const records = new Map<number, BlockRecord>();
+        for (const [seq, r] of old) {
+          const id = idOf({ conversationId, seq });
+          if (ix.inBlock.has(id) && !add.has(id)) records.set(seq, r);
+        }
+        for (const [, r] of byBlock.get(k)!) records.set(r.seq, r);
+        // The index's bodies of this block that it no longer holds (it did not open): gone.
+        for (let seq = block * BLOCK_SEQS; seq < (block + 1) * BLOCK_SEQS; seq++) {
+          const id = idOf({ conversationId, seq });
+          if (ix.inBlock.has(id) && !records.has(seq)) removeFrom(ix, id);
+        }
+        if (!records.size) return void del.push(k);
+        const iv = randomBytes(12);
+        const alg = { name: 'AES-GCM', iv, additionalData: blockAad(conversationId, block) };
+        const ct = new Uint8Array(await subtle().encrypt(alg, key, bs(encodeBlock(records.values()))));
+        set.push([k, { iv, ct }]);
+      }),
+    );
+    return { set, del };
+  }
+
+  /** Resolves once every keep and forget asked for so far is written. */
+  async settled(): Promise<void> {
+    let last: Promise<void> | undefined;
+    while (last !== this.writes) {
+      last = this.writes;
+      await last;
+    }
   }
 
   /** Drops a message's body (recalled: its content is gone everywhere). */
@@ -270,14 +330,20 @@ export class OpenedCache {
 
   /** Drops the bodies of a conversation's messages that `drop` picks (cleared, hidden). */
   forgetWhere(conversationId: string, drop: (seq: number) => boolean): Promise<void> {
-    return this.change((ix) => {
+    this.forgotAt.set(conversationId, ++this.forgets);
+    this.dropDecoded();
+    for (const id of this.pending.keys())
+      if (id.startsWith(`${conversationId}/`) && drop(splitId(id).seq)) this.pending.delete(id);
+    return this.change(async (ix) => {
       const seqs = [...(ix.byConv.get(conversationId) ?? [])].filter(drop);
       const ids = seqs.map((seq) => idOf({ conversationId, seq }));
+      const blocks = new Set(ids.filter((id) => ix.inBlock.has(id)).map((id) => this.blockOfId(id)));
+      const del = ids.filter((id) => !ix.inBlock.has(id)).map((id) => this.entryAt(id));
       for (const id of ids) removeFrom(ix, id);
       for (const id of this.pending.keys())
-        if (id.startsWith(`${conversationId}/`) && drop(Number(id.slice(conversationId.length + 1))))
-          this.pending.delete(id);
-      return { set: [], del: ids.map((id) => this.at(id)) };
+        if (id.startsWith(`${conversationId}/`) && drop(splitId(id).seq)) this.pending.delete(id);
+      const r = await this.rewrite(ix, blocks, new Map());
+      return { set: r.set, del: [...del, ...r.del] };
     });
   }
 
@@ -289,32 +355,45 @@ export class OpenedCache {
 
   /** Forgets every kept body and the local key (sign-out, this device removed). */
   forgetAll(): Promise<void> {
+    this.allForgotAt = ++this.forgets;
+    this.dropDecoded();
+    this.pending = new Map();
     return this.change((ix) => {
-      const del = [...ix.sizes.keys()].map((id) => this.at(id));
-      [ix.sizes, ix.bytes, ix.byConv, this.pending] = [new Map(), 0, new Map(), new Map()];
+      const del = [...ix.sizes.keys()].map((id) =>
+        ix.inBlock.has(id) ? this.blockOfId(id) : this.entryAt(id),
+      );
+      Object.assign(ix, emptyIndex());
+      this.pending = new Map();
       this.key = undefined;
-      return { set: [], del: [...del, `${this.dir}key`], all: true };
+      return Promise.resolve({ set: [], del: [...new Set(del), `${this.dir}key`], all: true });
     });
+  }
+
+  private dropDecoded() {
+    this.gen++;
+    this.decoded.clear();
   }
 
   /**
    * One change after the ones before: `fn` edits the index and says what to write and delete;
    * the index is written with them (in one store update where the store has one).
    */
-  private change(
-    fn: (ix: Index) => { set: (readonly [string, unknown])[]; del: string[]; all?: boolean },
-  ): Promise<void> {
-    const run = this.writes.then(async () => {
-      const ix = await this.loadIndex();
-      const before = ix.sizes.size;
-      const { set, del, all } = fn(ix);
-      if (!set.length && !del.length && before === ix.sizes.size) return;
-      if (all && this.store.deletePrefix) return this.store.deletePrefix(this.dir);
-      set.push([`${this.dir}index`, serialize(ix)]);
-      if (this.store.update) return this.store.update(set, del);
-      for (const k of del) await this.store.delete(k);
-      for (const [k, v] of set) await this.store.set(k, v);
-    });
+  private change(fn: (ix: Index) => Promise<Change>): Promise<void> {
+    // Blocks read while this runs may be stale: not kept decoded (gen moves at both ends).
+    const run = this.writes
+      .then(async () => {
+        this.dropDecoded();
+        const ix = await this.loadIndex();
+        const before = ix.sizes.size;
+        const { set, del, all } = await fn(ix);
+        if (!set.length && !del.length && before === ix.sizes.size) return;
+        if (all && this.store.deletePrefix) return this.store.deletePrefix(this.dir);
+        set.push([`${this.dir}index`, serializeIndex(ix)]);
+        if (this.store.update) return this.store.update(set, del);
+        for (const k of del) await this.store.delete(k);
+        for (const [k, v] of set) await this.store.set(k, v);
+      })
+      .finally(() => this.dropDecoded());
     this.writes = run.catch(() => undefined);
     return run;
   }

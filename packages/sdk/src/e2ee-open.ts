@@ -5,7 +5,14 @@ import type { ChatStore } from './chat-store.js';
 import type { MyChatClient } from './client.js';
 import { DEFAULT_OPENED_LIMITS as DEFAULT_LIMITS, OpenedCache } from './e2ee-cache.js';
 import { open, openFile, UnwrapError, type StaticSecrets } from './e2ee-crypto.js';
-import type { E2eeKeyStore, LocalKeys, OwnKeys } from './e2ee-keys.js';
+import {
+  senderDeviceKey,
+  type E2eeKeyStore,
+  type KeyDirectory,
+  type LocalKeys,
+  type OwnKeys,
+  type UserKeys,
+} from './e2ee-keys.js';
 import type { E2eeOptions, OpenedBody, Opened, OpenFailure, SealedFileInfo } from './e2ee-types.js';
 import { MyChatError } from './errors.js';
 import type { ChatMessage, Sealed } from './types.js';
@@ -98,6 +105,35 @@ export async function keptBodies(
   return list.map((m) => byMessage.get(m));
 }
 
+/** What opening one message needs of the E2ee: the key directory, the peers' pinned keys. */
+export interface OpenDeps {
+  directory: KeyDirectory;
+  peerKeys: (userId: string) => Promise<{ keys: UserKeys; changed: boolean }>;
+  statics?: StaticSecrets | undefined;
+}
+
+/** Opens one message with the sender's keys (fetched, or from the directory's cache). */
+export async function openOne(m: ChatMessage, me: Opener, d: OpenDeps): Promise<Opened> {
+  const { userId, own, opened } = me;
+  if (m.content.type !== 'encrypted') return { ok: false, reason: 'not-encrypted' };
+  if (!own) return { ok: false, reason: 'not-set-up' };
+  const sealed = m.content.sealed;
+  const sender =
+    m.senderId === userId
+      ? { keys: await d.directory.get(userId), changed: false }
+      : await d.peerKeys(m.senderId);
+  // A device added since the keys were fetched: asked once more.
+  const deviceKey = async () => {
+    const found = senderDeviceKey(sender.keys, sealed.senderDeviceId, m.createdAt);
+    if (found) return found;
+    d.directory.forget(m.senderId);
+    return senderDeviceKey(await d.directory.get(m.senderId), sealed.senderDeviceId, m.createdAt);
+  };
+  const caches = { ...(d.statics && { statics: d.statics }), ...(opened && { opened }) };
+  const r = await openMessage(m, sealed, { userId, own }, deviceKey, caches);
+  return r.ok ? { ...r, identityChanged: sender.changed } : r;
+}
+
 /** Downloads and decrypts a file of an opened message. */
 export async function downloadSealedFile(client: MyChatClient, m: ChatMessage, file: SealedFileInfo) {
   const { url } = await client.media.downloadUrl(file.mediaId, {
@@ -114,7 +150,7 @@ export async function downloadSealedFile(client: MyChatClient, m: ChatMessage, f
 }
 
 /**
- * A message's body unwrapped and checked (then kept, see keptBody). `senderKey` is the sending
+ * A message's body unwrapped and checked (then kept in the background, see OpenedCache.put). `senderKey` is the sending
  * device's checked key.
  */
 export async function openMessage(
@@ -124,12 +160,15 @@ export async function openMessage(
   senderKey: () => Promise<CryptoKey | undefined>,
   caches: OpenCaches = {},
 ): Promise<Result> {
+  // A forget of this chat while the message is unwrapped wins over keeping its body.
+  const since = caches.opened?.mark();
   const r = await unwrapMessage(m, sealed, me, senderKey, caches.statics);
   if (!r.ok) return r;
   const body = decodeBody(r.plain);
   if (!body) return { ok: false, reason: 'tampered' };
-  // Keeping it is an optimisation: a store that fails does not fail the open.
-  await caches.opened?.put(m, sealed, r.plain, me.own.device.id).catch(() => undefined);
+  // Kept in the background (an optimisation: a store that fails does not fail the open); the
+  // body is shown without waiting for the local encrypt and the write. Forgets wait for it.
+  void caches.opened?.put(m, sealed, r.plain, me.own.device.id, since).catch(() => undefined);
   return { ok: true, body };
 }
 

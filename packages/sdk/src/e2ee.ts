@@ -5,6 +5,8 @@
  */
 export { E2ee } from './e2ee-api.js';
 export { MemoryKeyStore, type E2eeKeyStore } from './e2ee-keys.js';
+/** For tests and diagnostics: which bodies a store's raw entries keep (e2ee-cache.ts). */
+export { keptSeqsIn } from './e2ee-cache-format.js';
 export { groupDigits, type SafetyNumber } from './e2ee-safety.js';
 export type { KdfParams } from './e2ee-backup.js';
 export {

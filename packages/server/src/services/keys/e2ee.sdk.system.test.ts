@@ -279,6 +279,8 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))(
       const sent: ChatMessage[] = [];
       for (let i = 0; i < 5; i++) sent.push(await a.e2ee.sendText(chat, `m${i}`));
       expect(await Promise.all(sent.map((m) => text(bob, m)))).toEqual(sent.map((_, i) => `m${i}`));
+      // Kept in the background: written once settled.
+      await bob.settled();
 
       const derive = vi.spyOn(globalThis.crypto.subtle, 'deriveBits');
       try {

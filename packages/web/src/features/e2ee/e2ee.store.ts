@@ -106,12 +106,14 @@ export const useE2eeStore = defineStore('e2ee', () => {
   /**
    * One page of history (the newest before `beforeSeq`): the peer's keys asked for alongside, the
    * newest screenful opened and shown first, then the rest of the page. Messages this device
-   * opened before come from its kept bodies (no unwrapping).
+   * opened before come from its kept bodies (no unwrapping): when the chat's newest message is
+   * kept, the first page needs no key, and `open` asks for the peer's keys after it.
    */
   async function loadPage(beforeSeq?: number): Promise<void> {
     const c = chat.value!;
+    const warm = !beforeSeq && (await e2ee.hasKept({ conversationId: c.id, seq: c.lastSeq }));
     // Asked for alongside the page (opens that need the keys share this fetch), not waited for.
-    void e2ee.trust(c.peerId).catch(() => undefined);
+    if (!warm) void e2ee.trust(c.peerId).catch(() => undefined);
     const page = await client.messages.history(c.id, { limit: PAGE, ...(beforeSeq && { beforeSeq }) });
     const first = await shownOfAll(page.messages.slice(-FIRST_SCREEN));
     if (chat.value?.id !== c.id) return;

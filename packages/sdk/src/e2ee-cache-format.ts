@@ -1,0 +1,216 @@
+/**
+ * The stored form of the opened bodies a device keeps (docs/security.md, section 3, item 5):
+ * what binds a body to its message, the blocks that hold bodies together, and the index.
+ */
+import type { ChatMessage, Sealed } from './types.js';
+
+const enc = new TextEncoder();
+
+/** Bodies of seqs `n * BLOCK_SEQS .. (n + 1) * BLOCK_SEQS - 1` of a conversation share block n. */
+export const BLOCK_SEQS = 64;
+export const blockOf = (seq: number) => Math.floor(seq / BLOCK_SEQS);
+
+/** Who reads: a kept body is bound to the wrappings this device can open. */
+export interface Reader {
+  userId: string;
+  deviceId: string;
+}
+
+/**
+ * Binds a body to the exact message it came from: the conversation, seq, sender, sending
+ * device and every byte of the sealed message this device reads (ciphertext, nonce, ephemeral
+ * key, and the wrappings it can open: its own and its account's backup key's). A message
+ * changed in any of these since (another message under the seq, a changed byte) does not match:
+ * it is opened from scratch, and a changed one is refused as tampered. Wrappings for other
+ * devices are left out, so that the whole message and the one a history page carries for this
+ * device (GetHistoryRequest.e2ee_device_id) bind alike. `v2`: an entry of its own, this is its
+ * associated data; `v3`: the binding stored beside the body in its block, compared on read.
+ */
+export function bindingOf(m: ChatMessage, sealed: Sealed, reader: Reader, version: 'v2' | 'v3') {
+  const head = enc.encode(
+    `mychat-e2ee/local/${version}\n${m.conversationId}\n${m.seq}\n${m.senderId}\n${sealed.senderDeviceId}\n`,
+  );
+  const wraps = readable(sealed, reader).map((k) => ({ id: enc.encode(`${k.userId}\n${k.deviceId}\n`), k }));
+  const parts = [sealed.ciphertext, sealed.nonce, sealed.ephemeralKey];
+  let size = head.length;
+  for (const p of parts) size += 4 + p.length;
+  for (const w of wraps) size += w.id.length + 4 + w.k.wrapped.length;
+  const w = new Writer(size);
+  w.put(head);
+  parts.forEach((p) => w.withLength(p));
+  for (const x of wraps) {
+    w.put(x.id);
+    w.withLength(x.k.wrapped);
+  }
+  return w.out;
+}
+
+/** The wrappings a device can open: its own, and its account's backup key's. */
+const readable = (sealed: Sealed, reader: Reader) =>
+  sealed.keys.filter(
+    (k) => k.userId === reader.userId && (k.deviceId === reader.deviceId || k.deviceId === 'backup'),
+  );
+
+class Writer {
+  readonly out: Uint8Array;
+  private readonly view: DataView;
+  private at = 0;
+  constructor(size: number) {
+    this.out = new Uint8Array(size);
+    this.view = new DataView(this.out.buffer);
+  }
+  put(u: Uint8Array) {
+    this.out.set(u, this.at);
+    this.at += u.length;
+  }
+  u32(n: number) {
+    this.view.setUint32(this.at, n);
+    this.at += 4;
+  }
+  f64(n: number) {
+    this.view.setFloat64(this.at, n);
+    this.at += 8;
+  }
+  withLength(u: Uint8Array) {
+    this.u32(u.length);
+    this.put(u);
+  }
+}
+
+/** One body in a block: its seq, its message's binding (bindingOf, v3) and the body. */
+export interface BlockRecord {
+  seq: number;
+  binding: Uint8Array;
+  body: Uint8Array;
+}
+
+/** What a record adds to its block (and counts against the `bytes` bound). */
+export const recordSize = (r: BlockRecord) => 16 + r.binding.length + r.body.length;
+
+/** The associated data of a block: where it belongs (a block moved elsewhere does not open). */
+export const blockAad = (conversationId: string, block: number) =>
+  enc.encode(`mychat-e2ee/local/v3\n${conversationId}\n${block}\n`);
+
+/** A block's plaintext: each record as seq (float64), binding and body (each length-prefixed). */
+export function encodeBlock(records: Iterable<BlockRecord>): Uint8Array {
+  const list = [...records];
+  const w = new Writer(list.reduce((n, r) => n + recordSize(r), 0));
+  for (const r of list) {
+    w.f64(r.seq);
+    w.withLength(r.binding);
+    w.withLength(r.body);
+  }
+  return w.out;
+}
+
+/** The records of a block's plaintext by seq; throws on a damaged one. */
+export function decodeBlock(plain: Uint8Array): Map<number, BlockRecord> {
+  const view = new DataView(plain.buffer, plain.byteOffset, plain.byteLength);
+  const out = new Map<number, BlockRecord>();
+  let at = 0;
+  const take = () => {
+    const n = view.getUint32(at);
+    at += 4;
+    if (at + n > plain.length) throw new RangeError('a damaged block');
+    const u = plain.subarray(at, at + n);
+    at += n;
+    return u;
+  };
+  while (at < plain.length) {
+    const seq = view.getFloat64(at);
+    at += 8;
+    const binding = take();
+    out.set(seq, { seq, binding, body: take() });
+  }
+  return out;
+}
+
+/**
+ * Entries oldest first (a Map keeps insertion order) with their sizes, and by conversation.
+ * `inBlock`: kept in a block (v3); the others are entries of their own (v2, an older version).
+ */
+export interface Index {
+  sizes: Map<string, number>;
+  inBlock: Set<string>;
+  bytes: number;
+  byConv: Map<string, Set<number>>;
+}
+
+export const idOf = (m: { conversationId: string; seq: number }) => `${m.conversationId}/${m.seq}`;
+export const splitId = (id: string) => {
+  const cut = id.lastIndexOf('/');
+  return { conversationId: id.slice(0, cut), seq: Number(id.slice(cut + 1)) };
+};
+
+export function addTo(ix: Index, id: string, size: number, inBlock: boolean) {
+  removeFrom(ix, id);
+  ix.sizes.set(id, size);
+  if (inBlock) ix.inBlock.add(id);
+  ix.bytes += size;
+  const { conversationId, seq } = splitId(id);
+  let seqs = ix.byConv.get(conversationId);
+  if (!seqs) ix.byConv.set(conversationId, (seqs = new Set()));
+  seqs.add(seq);
+}
+
+export function removeFrom(ix: Index, id: string): boolean {
+  const size = ix.sizes.get(id);
+  if (size === undefined) return false;
+  ix.sizes.delete(id);
+  ix.inBlock.delete(id);
+  ix.bytes -= size;
+  const { conversationId, seq } = splitId(id);
+  const seqs = ix.byConv.get(conversationId);
+  seqs?.delete(seq);
+  if (seqs?.size === 0) ix.byConv.delete(conversationId);
+  return true;
+}
+
+export const emptyIndex = (): Index => ({
+  sizes: new Map(),
+  inBlock: new Set(),
+  bytes: 0,
+  byConv: new Map(),
+});
+
+/**
+ * The stored index: one line per body, `<conversation>/<seq> <bytes>`, then ` b` when it is in a
+ * block (an entry of its own otherwise, as an older version kept it); bad lines are skipped.
+ */
+export function parseIndex(raw: unknown): Index {
+  const ix = emptyIndex();
+  if (typeof raw !== 'string') return ix;
+  for (const line of raw.split('\n')) {
+    const m = /^([^\s/]+)\/(\d+) (\d+)( b)?$/.exec(line);
+    if (m) addTo(ix, `${m[1]}/${m[2]}`, Number(m[3]), !!m[4]);
+  }
+  return ix;
+}
+
+export const serializeIndex = (ix: Index) =>
+  [...ix.sizes].map(([id, n]) => `${id} ${n}${ix.inBlock.has(id) ? ' b' : ''}`).join('\n');
+
+/**
+ * For tests and diagnostics: the seqs of a conversation whose bodies are in a store's raw
+ * entries (`[key, value]`, a MemoryKeyStore's map), read from the blocks themselves (decrypted
+ * with the stored local key) and from entries of the older version; not from the index.
+ */
+export async function keptSeqsIn(
+  entries: Iterable<readonly [string, unknown]>,
+  userId: string,
+  conversationId: string,
+): Promise<number[]> {
+  const list = [...entries];
+  const dir = `e2ee/${userId}/opened/`;
+  const key = list.find(([k]) => k === `${dir}key`)?.[1];
+  const seqs: number[] = [];
+  for (const [k, v] of list) {
+    if (k.startsWith(`${dir}m/${conversationId}/`)) seqs.push(Number(k.slice(k.lastIndexOf('/') + 1)));
+    if (!k.startsWith(`${dir}b/${conversationId}/`) || !(key instanceof CryptoKey)) continue;
+    const e = v as { iv: Uint8Array<ArrayBuffer>; ct: Uint8Array<ArrayBuffer> };
+    const block = Number(k.slice(k.lastIndexOf('/') + 1));
+    const alg = { name: 'AES-GCM', iv: e.iv, additionalData: blockAad(conversationId, block) };
+    seqs.push(...decodeBlock(new Uint8Array(await globalThis.crypto.subtle.decrypt(alg, key, e.ct))).keys());
+  }
+  return seqs.sort((a, b) => a - b);
+}
