@@ -36,10 +36,10 @@ describe('niceThisThread', () => {
     for (const [t, nice] of before) if (after.has(t)) expect(after.get(t)).toBe(nice);
   });
 
-  it('does nothing off Linux and at 0, and refuses a value out of range', () => {
-    expect(niceThisThread(10, 'darwin')).toBe(false);
-    expect(niceThisThread(0, 'linux')).toBe(false);
-    expect(() => niceThisThread(20, 'linux')).toThrow(RangeError);
+  it('does nothing off Linux and at 0, and refuses a step out of range', () => {
+    expect(niceThisThread(10, 'darwin')).toBeUndefined();
+    expect(niceThisThread(0, 'linux')).toBeUndefined();
+    expect(() => niceThisThread(40, 'linux')).toThrow(RangeError);
     expect(() => niceThisThread(-1, 'linux')).toThrow(RangeError);
     expect(() => niceThisThread(2.5, 'linux')).toThrow(RangeError);
   });

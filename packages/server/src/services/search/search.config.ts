@@ -16,8 +16,9 @@ export const searchConfigSchema = cfg.group({
    */
   indexThread: cfg.bool(true),
   /**
-   * The nice value of that thread (Linux; 0-19, 0: as the server): higher yields the cores to
-   * the event loop (sends) first, and the index catches up in larger batches when they are busy.
+   * How many nice levels below the server that thread runs (Linux; 0-19, 0: as the server,
+   * at most to nice 19): the event loop (sends) gets the cores first, and the index catches up
+   * in larger batches when they are busy.
    */
   indexerNice: cfg.int(10, 0, 19),
   /** How often an indexer that is caught up looks for new messages, ms. */

@@ -22,7 +22,8 @@ const logger = pino(
 );
 // Before the connection opens: its checkpoint thread, started from here, inherits the value.
 try {
-  if (niceThisThread(data.nice ?? 0)) logger.debug({ nice: data.nice }, 'search index thread niced');
+  const nice = niceThisThread(data.nice ?? 0);
+  if (nice !== undefined) logger.debug({ nice }, 'search index thread niced');
 } catch (err) {
   logger.warn({ err }, 'search index thread keeps its priority');
 }
