@@ -6,7 +6,7 @@ import { ID_EPOCH_MS } from '../../kernel/ids.js';
 import { openTestDatabase, silentLogger, type TestDatabase } from '../../../test/helpers/sql-databases.js';
 import { SqlSearchIndex } from './search.index.js';
 import { ThreadedSearchIndex } from './search.index-threaded.js';
-import { FEED_PAGE, messageSource, SearchIndexer, idAt } from './search.indexer.js';
+import { messageSource, SearchIndexer, idAt } from './search.indexer.js';
 import { searchMigrations } from './search.migrations.js';
 import type { SearchIndex } from './search.port.js';
 import { parseQuery } from './search.text.js';
@@ -129,7 +129,7 @@ describe.each([
     feed.recall(first);
     const one = indexer('big', 2_500);
     expect(await one.step()).toBe(2_300);
-    expect(feed.calls).toBe(Math.ceil(2_300 / FEED_PAGE));
+    expect(feed.calls).toBe(3);
     expect((await index.size()).docs).toBe(2_298);
     expect(await found('公园')).toEqual([]);
     expect((await found('批量')).length).toBe(50);
@@ -191,26 +191,5 @@ describe.each([
     feed.add('租约 三');
     expect(await indexer('four').catchUp()).toBe(true);
     expect(await found('租约')).toEqual([3, 2, 1]);
-  });
-});
-
-describe('the message feed source', () => {
-  it('reads a batch in pages of FEED_PAGE with a turn of the event loop between two', async () => {
-    const feed = new FakeFeed();
-    for (let i = 0; i < FEED_PAGE * 2 + 5; i++) feed.add(`第${i}条`, 120_000);
-    const calls: number[] = [];
-    // What the event loop ran between the calls: a timer set before the batch fires between them.
-    let turns = 0;
-    const spy = {
-      listMessagesForIndex: async (req: { afterCursor: string; untilCursor: string; limit: number }) => {
-        calls.push(req.limit);
-        setImmediate(() => turns++);
-        return feed.listMessagesForIndex(req);
-      },
-    };
-    const page = await messageSource(spy as never).read('', '', 5000);
-    expect(page.read).toBe(FEED_PAGE * 2 + 5);
-    expect(calls).toEqual([FEED_PAGE, FEED_PAGE, FEED_PAGE]);
-    expect(turns).toBeGreaterThanOrEqual(2);
   });
 });
