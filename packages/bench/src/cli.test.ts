@@ -22,6 +22,9 @@ describe('parseCli', () => {
     ).toMatchObject({ options: { mode: 'url', url: 'http://10.0.0.5:8080', serverPids: [12, 13] } });
     expect(parseCli(['chat', '--client', 'sdk'])).toMatchObject({ kind: 'legacy', scenario: 'chat-sdk' });
     expect(parseCli(['saturate', '--server-workers', '2'])).toMatchObject({ options: { serverWorkers: 2 } });
+    expect(parseCli(['saturate'])).toMatchObject({ options: { stepPercent: 50 } });
+    expect(parseCli(['saturate', '--step-percent', '10'])).toMatchObject({ options: { stepPercent: 10 } });
+    expect(parseCli(['saturate', '--step-percent', '0'])).toMatchObject({ kind: 'error' });
     expect((parseCli(['chat']) as { options: object }).options).not.toHaveProperty('serverWorkers');
   });
 

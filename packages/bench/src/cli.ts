@@ -13,7 +13,7 @@ scenarios (lean WebSocket clients; users seeded with mychat bench-seed):
   group      one group of --users members, --rate messages/s (deliveries = rate x (users-1))
   offline    --users stay away while friends send each --messages, then all reconnect and catch up
   idle       --users idle connections held for --duration; memory per connection
-  saturate   chat from --rate up by 1.5x per step until p99 > --p99-limit or anything is lost
+  saturate   chat from --rate up by --step-percent per step until p99 > --p99-limit or anything is lost
   moments    --users with --friends each post --post-rate posts/s and read their feed every
              --read-every s (friends like and comment), chat at --rate beside it: fan-out lag,
              GetTimeline latency, every post in every friend's feed
@@ -43,6 +43,7 @@ target (default: start an all-in-one server on SQLite):
 options:
   --users N (200)  --rate R (200)  --duration S (10)  --payload BYTES (64)
   --concurrency C (200)  --messages M (200)  --p99-limit MS (100)  --steps N (12, saturate)
+  --step-percent P (50)     saturate: each step raises the rate by P % (10: finer steps)
   --subscribed N (users*4/5)  push: members offline with a push subscription (local target)
   --workers N (1)           idle: generator processes (each holds at most ulimit -n sockets)
   --warmup S (0)            chat, group, saturate: send at the rate for S s first, not counted
@@ -88,6 +89,7 @@ export function parseCli(argv: string[]): Parsed {
         messages: { type: 'string', default: '200' },
         'p99-limit': { type: 'string', default: '100' },
         steps: { type: 'string', default: '12' },
+        'step-percent': { type: 'string', default: '50' },
         workers: { type: 'string', default: '1' },
         subscribed: { type: 'string' },
         gateways: { type: 'string', default: '2' },
@@ -155,6 +157,7 @@ export function parseCli(argv: string[]): Parsed {
       messages: int('messages', values.messages, 1, 1_000_000),
       p99LimitMs: int('p99-limit', values['p99-limit'], 1, 600_000),
       maxSteps: int('steps', values.steps, 1, 100),
+      stepPercent: int('step-percent', values['step-percent'], 1, 300),
       workers: int('workers', values.workers, 1, 64),
       subscribed: values.subscribed
         ? int('subscribed', values.subscribed, 0, 1_000_000)

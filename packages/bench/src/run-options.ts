@@ -30,9 +30,10 @@ export interface RunOptions {
   serverPids?: number[];
   /** The started all-in-one's socket workers (`server.workers`); the server's default when absent. */
   serverWorkers?: number;
-  /** saturate: p99 limit, ms, and the most rate steps to try. */
+  /** saturate: p99 limit, ms, the most rate steps to try, and by how much each step raises the rate, %. */
   p99LimitMs: number;
   maxSteps: number;
+  stepPercent: number;
   /** push: group members who stay offline with a push subscription. */
   subscribed: number;
   /** idle: generator processes holding the connections. */

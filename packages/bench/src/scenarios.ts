@@ -273,12 +273,13 @@ export async function flow(
   };
 }
 
-/** Raises the chat rate by half each step until p99 passes the limit or anything is lost. */
+/** Raises the chat rate by `stepPercent` each step until p99 passes the limit or anything is lost. */
 async function saturate(o: RunOptions, t: Target): Promise<RunResult> {
   const steps: Record<string, number>[] = [];
   let best: RunResult | undefined;
   let last: RunResult | undefined;
-  for (let rate = o.rate, i = 0; i < o.maxSteps; rate = Math.round(rate * 1.5), i++) {
+  const factor = 1 + o.stepPercent / 100;
+  for (let rate = o.rate, i = 0; i < o.maxSteps; rate = Math.max(rate + 1, Math.round(rate * factor)), i++) {
     const r = await flow({ ...o, scenario: 'saturate' }, t, rate, 'chat');
     last = r;
     const good = r.latency_ms.p99 <= o.p99LimitMs && r.lost === 0 && r.achieved_rate >= rate * 0.95;

@@ -225,7 +225,11 @@ async function initWorkerSearchIndexer(
       database.db.engine === 'sqlite' &&
       database.url &&
       !database.url.endsWith(':memory:') && {
-        thread: { url: database.url, sqliteSynchronous: ctx.config.sql.sqliteSynchronous },
+        thread: {
+          url: database.url,
+          sqliteSynchronous: ctx.config.sql.sqliteSynchronous,
+          nice: search.indexerNice,
+        },
       }),
   }).catch(async (err: unknown) => {
     await database.release();

@@ -15,6 +15,12 @@ export const searchConfigSchema = cfg.group({
    * event loop; false: on the event loop, as on the other engines.
    */
   indexThread: cfg.bool(true),
+  /**
+   * How many nice levels below the server that thread runs (Linux; 0-19, 0: as the server,
+   * at most to nice 19): the event loop (sends) gets the cores first, and the index catches up
+   * in larger batches when they are busy.
+   */
+  indexerNice: cfg.int(10, 0, 19),
   /** How often an indexer that is caught up looks for new messages, ms. */
   pollIntervalMs: cfg.int(250, 10, 60_000),
   /**

@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { openSql, parseSqlUrl } from '../../adapters/sql/open-sql.js';
+import { niceThisThread } from '../../kernel/thread-nice.js';
 import { SqlSearchIndex } from './search.index.js';
 import type { IndexThreadAnswer, IndexThreadCall, IndexThreadData } from './search.index-threaded.js';
 
@@ -19,6 +20,13 @@ const logger = pino(
   { level: data.logLevel, base: undefined, timestamp: false },
   { write: (line: string) => post({ log: JSON.parse(line) as never }) },
 );
+// Before the connection opens: its checkpoint thread, started from here, inherits the value.
+try {
+  const nice = niceThisThread(data.nice ?? 0);
+  if (nice !== undefined) logger.debug({ nice }, 'search index thread niced');
+} catch (err) {
+  logger.warn({ err }, 'search index thread keeps its priority');
+}
 const database = openSql({ url: data.url, logger, sqliteSynchronous: data.sqliteSynchronous });
 const index = database.then((db) => new SqlSearchIndex(db));
 

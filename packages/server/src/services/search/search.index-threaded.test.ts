@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openTestDatabase, silentLogger, type TestDatabase } from '../../../test/helpers/sql-databases.js';
+import { threadNices } from '../../../test/helpers/thread-nices.js';
 import { SqlSearchIndex } from './search.index.js';
 import { ThreadedSearchIndex } from './search.index-threaded.js';
 import { searchMigrations } from './search.migrations.js';
@@ -22,8 +23,8 @@ describe('search index written on its thread', () => {
       createdAt: 1_700_000_000_000 + (from + i) * 1000,
       text: `第${from + i}条消息 公园 word${from + i}`,
     }));
-  const thread = (walBoundBytes?: number) => {
-    const index = new ThreadedSearchIndex(reads, { url: t.url, walBoundBytes }, silentLogger());
+  const thread = (walBoundBytes?: number, nice?: number) => {
+    const index = new ThreadedSearchIndex(reads, { url: t.url, walBoundBytes, nice }, silentLogger());
     threads.push(index);
     return index;
   };
@@ -69,4 +70,28 @@ describe('search index written on its thread', () => {
     await index.clear();
     expect((await index.size()).docs).toBe(0);
   });
+
+  // The tests may run niced themselves (`nice -n 10 npx vitest`): the thread is asked for 19.
+  it.runIf(process.platform === 'linux')(
+    'runs at its nice value, and only it and the threads it starts (Linux)',
+    async () => {
+      const before = threadNices();
+      const base = before.get(process.pid)!;
+      expect(base).toBeLessThan(19);
+      const plain = thread();
+      expect(await plain.write({ add: docs(1, 3), remove: [] })).toBe(true);
+      expect([...threadNices().values()].filter((n) => n === 19)).toEqual([]);
+      await plain.close();
+
+      const niced = thread(undefined, 19);
+      expect(await niced.write({ add: docs(4, 3), remove: [] })).toBe(true);
+      const after = threadNices();
+      const lowered = [...after].filter(([tid, n]) => n === 19 && !before.has(tid));
+      // The index thread and the checkpoint thread of its connection.
+      expect(lowered.length).toBeGreaterThanOrEqual(1);
+      expect(after.get(process.pid)).toBe(base);
+      for (const [tid, n] of before) if (after.has(tid)) expect(after.get(tid)).toBe(n);
+      expect((await reads.size()).docs).toBe(6);
+    },
+  );
 });

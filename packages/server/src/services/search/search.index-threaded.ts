@@ -17,6 +17,12 @@ export interface IndexThreadData {
   url: string;
   sqliteSynchronous?: 'normal' | 'full';
   logLevel: string;
+  /**
+   * How many nice levels below the server the thread runs (Linux: this thread and the
+   * checkpoint thread it starts only; see kernel/thread-nice.ts), so that indexing runs on
+   * what the event loop leaves of the cores.
+   */
+  nice?: number;
   /** How large the WAL may grow before the thread empties it (tests: small). */
   walBoundBytes?: number;
 }
