@@ -1,12 +1,12 @@
 /** `mychat serve [--target=all]`: run the given modules until SIGTERM or SIGINT. */
-import v8 from 'node:v8';
 import { createApp } from '../app.js';
-import { HEAP_GROWING_FLAG } from '../kernel/node-flags.js';
+import { HeapTuner } from '../kernel/heap-tuner.js';
 import type { CommandContext } from './command.js';
 
 /** Starts the modules of `target` (comma-separated names or meta-targets); -1: keep running. */
 export async function serveCommand({ sources }: CommandContext, target: string): Promise<number> {
-  v8.setFlagsFromString(HEAP_GROWING_FLAG);
+  // The old generation's growth follows the load (kernel/heap-tuner.ts).
+  new HeapTuner().start();
   const targets = target
     .split(',')
     .map((s) => s.trim())

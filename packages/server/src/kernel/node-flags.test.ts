@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { HEAP_GROWING_FLAG, nodeFlagsFor, YOUNG_GENERATION_FLAG } from './node-flags.js';
+import { nodeFlagsFor, YOUNG_GENERATION_FLAG } from './node-flags.js';
 
 describe('nodeFlagsFor', () => {
   it('gives processes that carry messages the larger young generation, gateway-only ones none', () => {
@@ -24,16 +24,5 @@ describe('nodeFlagsFor', () => {
         ]).toString(),
       );
     expect(newSpace(nodeFlagsFor('all'))).toBeGreaterThan(newSpace([]));
-  });
-});
-
-describe('HEAP_GROWING_FLAG', () => {
-  it("is a flag this Node's V8 knows (setFlagsFromString would ignore an unknown one silently)", () => {
-    // On the command line an unknown V8 flag is an error: this fails if a Node drops the flag.
-    const out = execFileSync(process.execPath, [HEAP_GROWING_FLAG, '-e', 'process.stdout.write("ok")']);
-    expect(out.toString()).toBe('ok');
-    expect(() =>
-      execFileSync(process.execPath, ['--heap-growing-percent-nope=30', '-e', '0'], { stdio: 'pipe' }),
-    ).toThrow();
   });
 });

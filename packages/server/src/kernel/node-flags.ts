@@ -18,15 +18,3 @@ export function nodeFlagsFor(targets: string): string[] {
   const list = targets.split(',').map((t) => t.trim());
   return list.every((t) => t === 'gateway') ? [] : [YOUNG_GENERATION_FLAG];
 }
-
-/**
- * V8's old generation, every process: after a major GC it may grow to 1.3x what survived
- * before the next one, instead of V8's own factor (up to 4x while allocation is fast). A
- * connect storm allocates fast; with V8's factor a gateway that had taken 15 000 sockets
- * kept a 345 MB old space holding 126 MB of live objects, 24 KiB of RSS per socket, and
- * the all-in-one server 15.5-16.1 KiB at 19 000. With 1.3x: 11.2 and 14.0-14.3 KiB, and
- * chat and group runs cost the same CPU (docs/performance.md). Node refuses this flag in
- * NODE_OPTIONS, and V8 reads it at every GC, so `mychat serve` sets it on itself as it
- * starts: the same for `npm start`, the Docker image, Kubernetes and the loopback cluster.
- */
-export const HEAP_GROWING_FLAG = '--heap-growing-percent=30';
