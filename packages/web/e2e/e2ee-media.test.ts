@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { shot, startEncrypted } from './e2ee-helpers.js';
-import { befriend, FAKE_MEDIA, signUp, withBrowser, type Person } from './helpers.js';
+import { friendsOnTwoScreens, shot, startEncrypted } from './e2ee-helpers.js';
+import { FAKE_MEDIA, withBrowser, type Person } from './helpers.js';
 
 /** From a friend's page to the encrypted chat with them, turned on without a backup. */
 async function turnOn(p: Person, friend: string) {
@@ -29,14 +29,7 @@ describe('web: encrypted chats, paging, files and voice', { timeout: 240_000 }, 
   const setup = withBrowser({ args: FAKE_MEDIA });
 
   it('scrolling up opens older pages; a file and a voice clip are sent encrypted and open', async () => {
-    const [ann, bob] = await Promise.all([
-      signUp(setup.browser, setup.server, 'Ann'),
-      signUp(setup.browser, setup.server, 'Bob', {
-        viewport: { width: 390, height: 844 },
-        colorScheme: 'dark',
-      }),
-    ]);
-    await befriend(ann, bob);
+    const [ann, bob] = await friendsOnTwoScreens(setup);
     await turnOn(bob, 'Ann');
     await turnOn(ann, 'Bob');
 

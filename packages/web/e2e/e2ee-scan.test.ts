@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import QRCode from 'qrcode';
 import { afterAll, describe, it } from 'vitest';
-import { encryptedPair, shot } from './e2ee-helpers.js';
-import { FAKE_MEDIA, befriend, signUp, withBrowser } from './helpers.js';
+import { encryptedPair, friendsOnTwoScreens, shot } from './e2ee-helpers.js';
+import { FAKE_MEDIA, signUp, withBrowser } from './helpers.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-camera-'));
 /** What Chromium's fake camera shows: it opens this file each time a page starts the camera. */
@@ -36,14 +36,7 @@ describe('web: scanning QR codes with the camera', { timeout: 180_000 }, () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('refuses a foreign code and a wrong number, and verifies with the peer’s code', async () => {
-    const [ann, bob] = await Promise.all([
-      signUp(setup.browser, setup.server, 'Ann'),
-      signUp(setup.browser, setup.server, 'Bob', {
-        viewport: { width: 390, height: 844 },
-        colorScheme: 'dark',
-      }),
-    ]);
-    await befriend(ann, bob);
+    const [ann, bob] = await friendsOnTwoScreens(setup);
     await encryptedPair(ann, bob);
 
     // Ann shows her code; the test takes the picture her screen shows.

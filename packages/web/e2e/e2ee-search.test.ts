@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encryptedPair, shot } from './e2ee-helpers.js';
-import { befriend, signUp, withBrowser } from './helpers.js';
+import { encryptedPair, friendsOnTwoScreens, shot } from './e2ee-helpers.js';
+import { withBrowser } from './helpers.js';
 
 /**
  * Search in an encrypted chat runs on the device (docs/security.md section 6): the hit on an
@@ -11,14 +11,7 @@ describe('web: search in an encrypted chat, on the device', { timeout: 180_000 }
   const setup = withBrowser();
 
   it('finds a message on an older page and scrolls to it', async () => {
-    const [ann, bob] = await Promise.all([
-      signUp(setup.browser, setup.server, 'Ann'),
-      signUp(setup.browser, setup.server, 'Bob', {
-        viewport: { width: 390, height: 844 },
-        colorScheme: 'dark',
-      }),
-    ]);
-    await befriend(ann, bob);
+    const [ann, bob] = await friendsOnTwoScreens(setup);
     await encryptedPair(ann, bob);
     const box = ann.page.getByRole('textbox', { name: 'Encrypted message' });
     await box.fill('明天去公园散步吗');

@@ -1,8 +1,8 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { benchDist } from './bench-build.js';
-import { shot, startEncrypted } from './e2ee-helpers.js';
-import { befriend, newPage, signUp, startWebServer, withBrowser, type Person } from './helpers.js';
+import { friendsOnTwoScreens, shot, startEncrypted } from './e2ee-helpers.js';
+import { newPage, startWebServer, withBrowser, type Person } from './helpers.js';
 import { picture } from './pictures.js';
 
 const log = (p: Person) => p.page.getByRole('log', { name: 'Messages' });
@@ -70,14 +70,7 @@ describe('web: encrypted chats', { timeout: 180_000 }, () => {
   const setup = withBrowser();
 
   it('two people start an encrypted chat, verify each other, and exchange text and a photo', async () => {
-    const [ann, bob] = await Promise.all([
-      signUp(setup.browser, setup.server, 'Ann'),
-      signUp(setup.browser, setup.server, 'Bob', {
-        viewport: { width: 390, height: 844 },
-        colorScheme: 'dark',
-      }),
-    ]);
-    await befriend(ann, bob);
+    const [ann, bob] = await friendsOnTwoScreens(setup);
 
     // Bob turns it on with a backup passphrase; the words about what is lost are on screen.
     await startEncrypted(bob.page, 'Ann');
