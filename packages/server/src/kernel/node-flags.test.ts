@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { nodeFlagsFor, YOUNG_GENERATION_FLAG } from './node-flags.js';
+import { nodeFlagsFor, socketsOnly, YOUNG_GENERATION_FLAG } from './node-flags.js';
 
 describe('nodeFlagsFor', () => {
   it('gives processes that carry messages the larger young generation, gateway-only ones none', () => {
@@ -24,5 +24,15 @@ describe('nodeFlagsFor', () => {
         ]).toString(),
       );
     expect(newSpace(nodeFlagsFor('all'))).toBeGreaterThan(newSpace([]));
+  });
+});
+
+describe('socketsOnly', () => {
+  it('is true only for processes that serve nothing but the gateway', () => {
+    expect(socketsOnly(['gateway'])).toBe(true);
+    expect(socketsOnly([' gateway ', 'gateway'])).toBe(true);
+    expect(socketsOnly(['gateway', 'auth'])).toBe(false);
+    expect(socketsOnly(['all'])).toBe(false);
+    expect(socketsOnly([])).toBe(false);
   });
 });

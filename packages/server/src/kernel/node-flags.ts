@@ -15,6 +15,10 @@ export const YOUNG_GENERATION_FLAG = '--max-semi-space-size=64';
 
 /** The Node flags for a process serving `targets` (as `--target=` takes them: `all`, `gateway,auth`). */
 export function nodeFlagsFor(targets: string): string[] {
-  const list = targets.split(',').map((t) => t.trim());
-  return list.every((t) => t === 'gateway') ? [] : [YOUNG_GENERATION_FLAG];
+  return socketsOnly(targets.split(',')) ? [] : [YOUNG_GENERATION_FLAG];
+}
+
+/** Whether a process serving `targets` only holds sockets (a gateway): memory per socket first. */
+export function socketsOnly(targets: readonly string[]): boolean {
+  return targets.length > 0 && targets.every((t) => t.trim() === 'gateway');
 }
