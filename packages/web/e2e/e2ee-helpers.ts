@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { befriend, signUp, type BrowserSetup, type Person } from './helpers.js';
+import type { Person } from './helpers.js';
 
 const OUT = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
 
@@ -33,17 +33,4 @@ export async function encryptedPair(ann: Person, bob: Person): Promise<void> {
     .getByRole('log', { name: 'Messages' })
     .getByText('Hello, encrypted')
     .waitFor({ timeout: 20_000 });
-}
-
-/** Ann on a desktop and Bob on a phone in dark mode, signed up and friends. */
-export async function friendsOnTwoScreens(setup: BrowserSetup): Promise<[Person, Person]> {
-  const [ann, bob] = await Promise.all([
-    signUp(setup.browser, setup.server, 'Ann'),
-    signUp(setup.browser, setup.server, 'Bob', {
-      viewport: { width: 390, height: 844 },
-      colorScheme: 'dark',
-    }),
-  ]);
-  await befriend(ann, bob);
-  return [ann, bob];
 }

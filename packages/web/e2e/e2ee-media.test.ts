@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { friendsOnTwoScreens, shot, startEncrypted } from './e2ee-helpers.js';
-import { FAKE_MEDIA, withBrowser, type Person } from './helpers.js';
+import { shot, startEncrypted } from './e2ee-helpers.js';
+import { FAKE_MEDIA, friendsOnTwoScreens, type Person, withBrowser } from './helpers.js';
 
 /** From a friend's page to the encrypted chat with them, turned on without a backup. */
 async function turnOn(p: Person, friend: string) {

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import QRCode from 'qrcode';
 import { afterAll, describe, it } from 'vitest';
-import { encryptedPair, friendsOnTwoScreens, shot } from './e2ee-helpers.js';
-import { FAKE_MEDIA, signUp, withBrowser } from './helpers.js';
+import { encryptedPair, shot } from './e2ee-helpers.js';
+import { FAKE_MEDIA, friendsOnTwoScreens, signUp, withBrowser } from './helpers.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mychat-camera-'));
 /** What Chromium's fake camera shows: it opens this file each time a page starts the camera. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encryptedPair, friendsOnTwoScreens, shot } from './e2ee-helpers.js';
-import { withBrowser } from './helpers.js';
+import { encryptedPair, shot } from './e2ee-helpers.js';
+import { friendsOnTwoScreens, withBrowser } from './helpers.js';
 
 /**
  * Search in an encrypted chat runs on the device (docs/security.md section 6): the hit on an

@@ -1,8 +1,8 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { benchDist } from './bench-build.js';
-import { friendsOnTwoScreens, shot, startEncrypted } from './e2ee-helpers.js';
-import { newPage, startWebServer, withBrowser, type Person } from './helpers.js';
+import { shot, startEncrypted } from './e2ee-helpers.js';
+import { friendsOnTwoScreens, newPage, type Person, startWebServer, withBrowser } from './helpers.js';
 import { picture } from './pictures.js';
 
 const log = (p: Person) => p.page.getByRole('log', { name: 'Messages' });

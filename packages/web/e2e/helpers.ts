@@ -158,3 +158,16 @@ export async function send(p: Person, text: string): Promise<void> {
 }
 
 export const messageLog = (p: Person) => p.page.getByRole('log', { name: 'Messages' });
+
+/** Ann on a desktop and Bob on a phone in dark mode, signed up and friends. */
+export async function friendsOnTwoScreens(setup: BrowserSetup): Promise<[Person, Person]> {
+  const [ann, bob] = await Promise.all([
+    signUp(setup.browser, setup.server, 'Ann'),
+    signUp(setup.browser, setup.server, 'Bob', {
+      viewport: { width: 390, height: 844 },
+      colorScheme: 'dark',
+    }),
+  ]);
+  await befriend(ann, bob);
+  return [ann, bob];
+}

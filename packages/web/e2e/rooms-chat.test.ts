@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { befriend, messageLog, openChat, signUp, withBrowser } from './helpers.js';
+import { friendsOnTwoScreens, messageLog, openChat, withBrowser } from './helpers.js';
 
 const SHOTS = fileURLToPath(new URL('../../../docs/screenshots', import.meta.url));
 
@@ -13,14 +13,7 @@ describe('web: room chat', { timeout: 180_000 }, () => {
   const setup = withBrowser();
 
   it('two pages in one room see each other in the room chat, stored in the linked chat', async () => {
-    const [ann, bob] = await Promise.all([
-      signUp(setup.browser, setup.server, 'Ann'),
-      signUp(setup.browser, setup.server, 'Bob', {
-        viewport: { width: 390, height: 844 },
-        colorScheme: 'dark',
-      }),
-    ]);
-    await befriend(ann, bob);
+    const [ann, bob] = await friendsOnTwoScreens(setup);
     await openChat(ann, 'Bob');
     await ann.page.getByRole('button', { name: 'Listen together' }).click();
     const annChat = ann.page.getByRole('region', { name: 'Room chat', exact: true });
