@@ -51,7 +51,7 @@ export class HeapTuner {
     this.observer = new PerformanceObserver((list) => {
       for (const e of list.getEntries())
         if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR)
-          this.scavenges++;
+          this.scavenged();
     });
     this.observer.observe({ entryTypes: ['gc'] });
     this.timer = setInterval(() => this.tick(WINDOW_MS), WINDOW_MS);
