@@ -391,6 +391,12 @@ for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
         ])),
       ]).toEqual([`${A}:2`]);
       await index.write({ add: [corpus[0]!], remove: [] });
+      // A key already there is left as it is, postings and all (a settle pass reads it again).
+      const size = await index.size();
+      expect(await index.write({ add: [{ ...corpus[0]!, text: '雨伞' }], remove: [] })).toBe(true);
+      expect(await find('雨伞')).toEqual([]);
+      expect(await find('散步')).toEqual(['A1']);
+      expect(await index.size()).toEqual(size);
     });
 
     it('moves a cursor only from the value it expects, with the batch or not at all', async () => {

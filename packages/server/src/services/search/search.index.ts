@@ -1,5 +1,5 @@
 import { setImmediate } from 'node:timers/promises';
-import { type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type QueryResult, type Transaction } from 'kysely';
 import { preparedRows } from '../../adapters/sql/prepared.js';
 import { asId, asNum, type QueryRunner, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
 import { IndexQueries } from './search.index-query.js';
@@ -19,6 +19,8 @@ import {
 const ROWS_PER_INSERT = 512;
 /** Keys per lookup. */
 const KEYS_PER_QUERY = 200;
+/** Keys per lookup of the documents a batch already has (powers of two below it: see `parts`). */
+const KEYS_PER_CHECK = 256;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Db = Kysely<any> | Transaction<any>;
@@ -33,14 +35,15 @@ export class SqlSearchIndex implements SearchIndex {
   private readonly db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   private readonly engine: SqlEngine;
   private readonly queries: IndexQueries;
-  private readonly insertDocs: BulkInsert<IndexDoc>;
+  private readonly insertDocs: BulkInsert<FoldedDoc>;
   private readonly insertPostings: BulkInsert<Posting>;
+  private readonly keysThere: (db: QueryRunner, keys: readonly DocKey[]) => Promise<QueryResult<Row>>;
 
   constructor(database: SqlDatabase) {
     this.db = database.db;
     this.engine = database.engine;
     this.queries = new IndexQueries(database.db, database.engine);
-    this.insertDocs = this.bulkInsert<IndexDoc>('search_docs', {
+    this.insertDocs = this.bulkInsert<FoldedDoc>('search_docs', {
       conv_id: (d) => d.convId,
       seq: (d) => d.seq,
       msg_id: (d) => d.msgId,
@@ -48,7 +51,7 @@ export class SqlSearchIndex implements SearchIndex {
       type: (d) => d.type,
       created_at: (d) => d.createdAt,
       body: (d) => d.text,
-      folded: (d) => fold(d.text),
+      folded: (d) => d.folded,
       content: (d) => d.content ?? '',
     });
     this.insertPostings = this.bulkInsert<Posting>('search_postings', {
@@ -56,6 +59,20 @@ export class SqlSearchIndex implements SearchIndex {
       conv_id: (p) => p.convId,
       seq: (p) => p.seq,
     });
+    // Compiled once per key count: built by Kysely per batch, this lookup was a fifth of the
+    // index thread's work (an OR of 200 key pairs, docs/performance.md).
+    this.keysThere = preparedRows<DocKey>({ conv_id: (k) => k.convId, seq: (k) => k.seq }, (values) =>
+      this.db
+        .selectFrom('search_docs')
+        .select(['conv_id', 'seq'])
+        .where((eb) =>
+          eb.or(
+            values.map((v) =>
+              eb.and([eb('conv_id', '=', this.int(v.conv_id as string)), eb('seq', '=', v.seq as number)]),
+            ),
+          ),
+        ),
+    );
   }
 
   async write(
@@ -67,7 +84,10 @@ export class SqlSearchIndex implements SearchIndex {
       if (cursor && !(await this.swap(tx, cursor.name, cursor.expect, cursor.next))) return false;
       await this.removeDocs(tx, batch.remove);
       const have = await this.existingIn(tx, batch.add);
-      const fresh = dedupe(batch.add).filter((d) => !have.has(docKey(d)));
+      // Each text folded once, for its stored form and its postings.
+      const fresh = dedupe(batch.add)
+        .filter((d) => !have.has(docKey(d)))
+        .map((d) => ({ ...d, folded: fold(d.text) }));
       await this.insertDocs(tx, fresh);
       // In key order: each B-tree page of the postings is visited once per batch, not once per row.
       await this.insertPostings(tx, postingsInKeyOrder(fresh));
@@ -191,15 +211,8 @@ export class SqlSearchIndex implements SearchIndex {
 
   private async existingIn(db: Db, keys: readonly DocKey[]): Promise<Set<string>> {
     const out = new Set<string>();
-    for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
-      const part = keys.slice(i, i + KEYS_PER_QUERY);
-      const rows = await db
-        .selectFrom('search_docs')
-        .select(['conv_id', 'seq'])
-        .where((eb) =>
-          eb.or(part.map((k) => eb.and([eb('conv_id', '=', this.int(k.convId)), eb('seq', '=', k.seq)]))),
-        )
-        .execute();
+    for (const part of parts(keys, KEYS_PER_CHECK)) {
+      const { rows } = await this.keysThere(db, part);
       for (const r of rows) out.add(`${asId(r.conv_id)}:${asNum(r.seq)}`);
     }
     return out;
@@ -252,20 +265,29 @@ export class SqlSearchIndex implements SearchIndex {
       return this.engine === 'mysql' ? q.ignore() : q.onConflict((oc) => oc.doNothing());
     });
     return async (db, rows) => {
-      let i = 0;
-      for (let n = ROWS_PER_INSERT; n >= 1; n >>= 1)
-        for (; rows.length - i >= n; i += n) {
-          // Each statement in a turn of its own: a batch's inserts held the event loop for tens
-          // of ms in one piece, a stall for every send meanwhile (on SQLite the index is its
-          // own database, so its open transaction holds up no send).
-          await setImmediate();
-          await run(db, rows.slice(i, i + n));
-        }
+      for (const part of parts(rows, ROWS_PER_INSERT)) {
+        // Each statement in a turn of its own: a batch's inserts held the event loop for tens
+        // of ms in one piece, a stall for every send meanwhile (on SQLite the index is its
+        // own database, so its open transaction holds up no send).
+        await setImmediate();
+        await run(db, part);
+      }
     };
   }
 }
 
+/**
+ * `items` in slices of `max`, the rest in powers of two below it: a statement compiled once
+ * per slice length serves every batch with a handful of shapes.
+ */
+function* parts<T>(items: readonly T[], max: number): Generator<readonly T[]> {
+  let i = 0;
+  for (let n = max; n >= 1; n >>= 1) for (; items.length - i >= n; i += n) yield items.slice(i, i + n);
+}
+
 type BulkInsert<R> = (db: QueryRunner, rows: readonly R[]) => Promise<void>;
+type Row = Record<string, unknown>;
+type FoldedDoc = IndexDoc & { folded: string };
 
 interface Posting {
   token: string;
@@ -280,7 +302,7 @@ interface Posting {
  * and seq. Only the speed depends on the order (UTF-16 order and the engines' byte order
  * differ for characters beyond the BMP).
  */
-export function postingsInKeyOrder(docs: readonly IndexDoc[]): Posting[] {
+export function postingsInKeyOrder(docs: readonly (IndexDoc & { folded?: string })[]): Posting[] {
   const byToken = new Map<string, IndexDoc[]>();
   for (const d of docs)
     for (const token of docTokens(d)) {

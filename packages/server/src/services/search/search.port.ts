@@ -2,7 +2,7 @@
  * The search index port: what the search service and the indexer need from an index,
  * whatever stores it. The SQL implementation is search.index.ts.
  */
-import { indexTokens, type ParsedQuery } from './search.text.js';
+import { foldedTokens, indexTokens, type ParsedQuery } from './search.text.js';
 
 /** One searchable message (or file): where it is, who sent it, when, and its text. */
 export interface IndexDoc {
@@ -105,6 +105,7 @@ export const docKey = (k: DocKey) => `${k.convId}:${k.seq}`;
 export const typeToken = (type: number) => `~${type}`;
 
 /** The tokens of a document: its text's, and its type's. */
-export function docTokens(doc: Pick<IndexDoc, 'type' | 'text'>): string[] {
-  return [...indexTokens(doc.text), typeToken(doc.type)];
+export function docTokens(doc: Pick<IndexDoc, 'type' | 'text'> & { folded?: string }): string[] {
+  const text = doc.folded === undefined ? indexTokens(doc.text) : foldedTokens(doc.folded);
+  return [...text, typeToken(doc.type)];
 }

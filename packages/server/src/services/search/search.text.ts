@@ -101,8 +101,13 @@ function cjkTokens(run: string, into: Set<string>): void {
 
 /** The distinct index tokens of a text (folded here). */
 export function indexTokens(text: string): string[] {
+  return foldedTokens(fold(text));
+}
+
+/** The distinct index tokens of a text already folded (see {@link fold}). */
+export function foldedTokens(folded: string): string[] {
   const tokens = new Set<string>();
-  for (const r of runs(fold(text))) {
+  for (const r of runs(folded)) {
     if (r.kind === 'cjk') cjkTokens(r.text, tokens);
     else tokens.add(wordToken(r.text));
   }
