@@ -144,7 +144,8 @@ export class Feed {
       }
       return { s, likes, comments };
     });
-    const people = await this.d.profiles.of(actor, named);
+    // The viewer's friends are whom later pages name: kept with the first lookup.
+    const people = await this.d.profiles.of(actor, named, circle.friends.keys());
     return {
       moments: shown.map(({ s, likes, comments }) =>
         momentMsg(s.post, { viewerId: actor.userId, access: s.access, list: s.list, likes, comments }),

@@ -36,8 +36,8 @@ function setup(maxEntries: number) {
     clock,
     maxEntries,
   });
-  const read = async (viewer: string, ids: string[]) => {
-    const got = await profiles.of({ userId: viewer, sessionId: 's', requestId: 'r' }, ids);
+  const read = async (viewer: string, ids: string[], likely: string[] = []) => {
+    const got = await profiles.of({ userId: viewer, sessionId: 's', requestId: 'r' }, ids, likely);
     return [...got.values()].map((p) => p.nickname);
   };
   const take = () => asked.splice(0).sort();
@@ -93,6 +93,29 @@ describe('moments profile cache', () => {
     expect(t.take()).toEqual(['v3>e', 'v3>f']);
     expect(await t.read('v2', ['c'])).toEqual(['C']);
     expect(t.take()).toEqual(['v2>c']);
+  });
+
+  it("fills a viewer's copy with their likely people on the first miss, in one lookup", async () => {
+    const t = setup(100);
+    for (const p of ['f1', 'f2', 'f3', 'f4']) t.names.set(p, p.toUpperCase());
+    const friends = ['f1', 'f2', 'f3', 'f4', 'unknown'];
+    expect(await t.read('v1', ['f1'], friends)).toEqual(['F1']);
+    expect(t.take()).toEqual(['v1>f1', 'v1>f2', 'v1>f3', 'v1>f4', 'v1>unknown']);
+    // Later pages name other friends: all kept, nothing asked.
+    expect(await t.read('v1', ['f2', 'f3'], friends)).toEqual(['F2', 'F3']);
+    expect(await t.read('v1', ['f4', 'unknown'], friends)).toEqual(['F4']);
+    expect(t.take()).toEqual([]);
+    // A friend's changed profile is asked for alone (the others are kept).
+    t.names.set('f2', 'Fred');
+    await touchCircles(t.kv, 'profile', ['f2']);
+    expect(await t.read('v1', ['f2', 'f3'], friends)).toEqual(['Fred', 'F3']);
+    expect(t.take()).toEqual(['v1>f2']);
+    // A hit asks for nobody, likely people or not; and a prefetched friend's stamp moving
+    // before they are named is seen when they are.
+    t.names.set('f4', 'Flo');
+    await touchCircles(t.kv, 'profile', ['f4']);
+    expect(await t.read('v1', ['f4'], [...friends, 'f5'])).toEqual(['Flo']);
+    expect(t.take()).toEqual(['v1>f4', 'v1>f5']);
   });
 
   it('keeps nothing with a bound of 0', async () => {

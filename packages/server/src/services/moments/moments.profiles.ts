@@ -16,6 +16,11 @@ export interface ProfilesDeps {
 
 /** People one viewer keeps at most (the first kept go first); a page names a few dozen. */
 export const PEOPLE_PER_VIEWER = 5_000;
+/**
+ * Most people asked for beyond those an answer names when it misses any: the viewer's likely
+ * people (their friends) not kept yet, so a viewer's first reads fill their copy in one lookup.
+ */
+export const PREFETCH_MAX = 500;
 
 interface Entry {
   /** Null: no such account (left out of answers, as contacts leaves it out). */
@@ -53,7 +58,14 @@ export class Profiles {
     return this.kept;
   }
 
-  async of(actor: Actor, ids: Iterable<string>): Promise<Map<string, Person>> {
+  /**
+   * The people `ids` as the viewer sees them. `likely` (the viewer's friends: nearly everyone a
+   * feed names is one) are asked for too, when any of `ids` is missing and they are not kept
+   * yet (at most {@link PREFETCH_MAX}): a feed's pages name a few new people each, and without
+   * this each page asked contacts again; with it a viewer's copy is filled in one lookup. They
+   * are kept under the same stamps, read before the lookup, as the people named.
+   */
+  async of(actor: Actor, ids: Iterable<string>, likely: Iterable<string> = []): Promise<Map<string, Person>> {
     const me = actor.userId;
     const all = [...new Set(ids)];
     // The viewer's graph stamp and everyone's profile stamp, in one kv call.
@@ -81,11 +93,16 @@ export class Profiles {
       this.viewers.set(me, v);
     }
     if (missing.length === 0) return out;
+    const extra = this.d.maxEntries === 0 ? [] : this.notKept(v, all, likely);
+    const extraStamps = await stampsOf(
+      this.d.kv,
+      extra.map((id) => ['profile', id] as const),
+    );
     // Stamped with the values read before the profiles: a change landing meanwhile is missed
     // by this copy but moves its stamp, so the next read asks again.
     const found = await this.d.contacts.people(
       me,
-      missing.map((i) => all[i]!),
+      [...missing.map((i) => all[i]!), ...extra],
       actor.requestId,
     );
     const kept = this.viewerFor(me, graph);
@@ -95,8 +112,23 @@ export class Profiles {
       if (kept) this.keep(kept, id, { person, profile: profiles[i]!, at: now });
       if (person) out.set(id, person);
     }
+    if (kept)
+      extra.forEach((id, i) =>
+        this.keep(kept, id, { person: found.get(id) ?? null, profile: extraStamps[i]!, at: now }),
+      );
     this.trim();
     return new Map(all.flatMap((id) => (out.has(id) ? [[id, out.get(id)!] as const] : [])));
+  }
+
+  /** Up to {@link PREFETCH_MAX} of `likely` that are neither kept for the viewer nor in `named`. */
+  private notKept(v: Viewer | undefined, named: readonly string[], likely: Iterable<string>): string[] {
+    const skip = new Set(named);
+    const out: string[] = [];
+    for (const id of likely) {
+      if (out.length === PREFETCH_MAX) break;
+      if (!skip.has(id) && !v?.people.has(id)) out.push(id);
+    }
+    return out;
   }
 
   /** The viewer's entry at `graph` (a new one when none or another graph is kept). */
