@@ -8,8 +8,8 @@
  *   once per device pair, the key fetch started with the page, the newest screenful (20) first;
  * - `reopen`: the bodies this device opened before are kept (encrypted under a local key, in
  *   blocks of 64 seqs), as the web app keeps them in IndexedDB: no unwrapping, the page's kept
- *   bodies read together (`openAll`: one store read, one decrypt per block), the peer's keys
- *   fetched after the page.
+ *   bodies read together (`openAll`: one store read, one decrypt per block) and, since round 6,
+ *   read while the page is fetched (`E2ee.history`); the peer's keys fetched after the page.
  * `screen` is the time until the newest 20 are shown, `page` until all 50 are. `encryptedFetchOnly`
  * is the encrypted page fetched and not opened (sealed messages are larger than plain ones; since
  * GetHistoryRequest.e2ee_device_id, with this device's wrapped keys only).
@@ -67,7 +67,8 @@ async function openPage(s: { c: MyChatClient; e2ee: E2ee }, chatId: string, peer
   const warm = await s.e2ee.hasKept({ conversationId: chatId, seq: lastSeq });
   // Opens that need the keys share this one fetch.
   const trust = warm ? undefined : s.e2ee.trust(peerId);
-  const page = await s.c.messages.history(chatId, { limit: 50 });
+  // Kept bodies' blocks read while the page is fetched (E2ee.history).
+  const page = await s.e2ee.history({ id: chatId, lastSeq }, { limit: 50 });
   const newest = page.messages.slice(-SCREEN);
   // As the web app's e2ee.store.ts: each part opened together (kept bodies read in one go).
   const first = await s.e2ee.openAll(newest);

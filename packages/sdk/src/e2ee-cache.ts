@@ -15,20 +15,27 @@
  */
 import {
   addTo,
+  checkOpenedLimits,
+  DEFAULT_OPENED_LIMITS,
+  OPENED_DIR,
+  type OpenedLimits,
   bindingOf,
   BLOCK_SEQS,
   blockAad,
   blockOf,
-  decodeBlock,
   emptyIndex,
   encodeBlock,
+  openBlock,
+  openEntry,
   idOf,
   parseIndex,
   recordSize,
   removeFrom,
+  runOf,
   serializeIndex,
   splitId,
   type BlockRecord,
+  type Entry,
   type Index,
 } from './e2ee-cache-format.js';
 import { bs, equalBytes, randomBytes } from './e2ee-crypto.js';
@@ -37,29 +44,7 @@ import type { ChatMessage, Sealed } from './types.js';
 
 const subtle = () => globalThis.crypto.subtle;
 
-/** Where a user's kept bodies live under a store: delete everything under it to forget them. */
-export const OPENED_DIR = (userId: string) => `e2ee/${userId}/opened/`;
-
-/** How much is kept: the oldest entries go first once either bound is passed. */
-export interface OpenedLimits {
-  entries: number;
-  /** The kept records' bytes (each body with its binding). */
-  bytes: number;
-}
-export const DEFAULT_OPENED_LIMITS: OpenedLimits = { entries: 10_000, bytes: 16 * 1024 * 1024 };
-
-/** Throws a RangeError for a bound that keeps nothing (or is not a number). */
-export function checkOpenedLimits(limits: Partial<OpenedLimits>): void {
-  const { entries, bytes } = { ...DEFAULT_OPENED_LIMITS, ...limits };
-  if (!(entries >= 1 && bytes >= 1))
-    throw new RangeError('keep at least one entry and one byte of opened messages');
-}
-
-/** An encrypted entry: a block (v3), or one body of an older version (v2). */
-interface Entry {
-  iv: Uint8Array;
-  ct: Uint8Array;
-}
+export { OPENED_DIR, DEFAULT_OPENED_LIMITS, checkOpenedLimits, type OpenedLimits };
 
 type Change = { set: (readonly [string, unknown])[]; del: string[]; all?: boolean };
 
@@ -78,6 +63,9 @@ export class OpenedCache {
   /** The last few blocks read, decoded; dropped by every change and forget (`gen` counts them). */
   private decoded = new Map<string, { iv: Uint8Array; records: Map<number, BlockRecord> }>();
   private gen = 0;
+  /** Blocks read ahead of a page (preload), and that read while it runs. */
+  private ahead?: { gen: number; t: number; entries: Map<string, unknown> };
+  private preloading?: Promise<void>;
   private readonly store: E2eeKeyStore;
   private readonly dir: string;
   private readonly userId: string;
@@ -128,7 +116,6 @@ export class OpenedCache {
     return this.key;
   }
 
-  /** Where a body of an older version is, and where a block is. */
   private entryAt = (id: string) => `${this.dir}m/${id}`;
   private blockAt = (conversationId: string, block: number) => `${this.dir}b/${conversationId}/${block}`;
   private blockOfId = (id: string) => this.blockAt(splitId(id).conversationId, blockOf(splitId(id).seq));
@@ -143,9 +130,54 @@ export class OpenedCache {
     return (await this.loadIndex()).sizes.has(idOf(m)) || this.pending.has(idOf(m));
   }
 
+  /** The seqs kept without a gap up to the newest kept one at most `top`, `limit` at most (runOf). */
+  async keptRun(conversationId: string, top: number, limit: number) {
+    return runOf((await this.loadIndex()).byConv.get(conversationId), top, limit);
+  }
+
   /** The body kept for this message, or undefined; `deviceId`: this device (see bindingOf). */
   async get(m: ChatMessage, sealed: Sealed, deviceId: string): Promise<Uint8Array | undefined> {
     return (await this.getMany([{ m, sealed }], deviceId))[0];
+  }
+
+  /**
+   * Reads and decrypts the blocks of seqs `fromSeq..toSeq` of a conversation ahead of `getMany`
+   * (while a page is fetched, so that reopening it overlaps the network wait). What it read
+   * serves the `getMany` calls of the next second, while nothing was written or forgotten here.
+   */
+  preload(conversationId: string, fromSeq: number, toSeq: number): Promise<void> {
+    const gen = this.gen;
+    const at: string[] = [];
+    for (let b = blockOf(fromSeq); b <= blockOf(toSeq); b++) at.push(this.blockAt(conversationId, b));
+    const done = (async () => {
+      const [key, entries] = await Promise.all([this.localKey(), this.read(at)]);
+      const read = { gen, t: performance.now(), entries: new Map(at.map((k, i) => [k, entries[i]])) };
+      await Promise.all(
+        at.map((k, i) => this.block(key, k, entries[i], conversationId, blockOf(fromSeq) + i)),
+      );
+      if (this.gen === gen) this.ahead = read;
+    })().catch(() => undefined);
+    this.preloading = done;
+    return done;
+  }
+
+  private read(at: readonly string[]): Promise<unknown[]> {
+    return this.store.getMany ? this.store.getMany(at) : Promise.all(at.map((k) => this.store.get(k)));
+  }
+
+  /** A block's records, decrypted once per stored entry (its nonce) while nothing changed here. */
+  private block(key: CryptoKey, k: string, e: unknown, conversationId: string, block: number) {
+    const gen = this.gen;
+    const known = this.decoded.get(k);
+    // The same entry (a rewrite has a new nonce; another instance's too): no decrypt.
+    const iv = (e as Entry | undefined)?.iv;
+    if (iv && known && equalBytes(known.iv, iv)) return Promise.resolve(known.records);
+    return openBlock(key, e, conversationId, block).then((records) => {
+      // Not kept when anything changed since the read (a forget must not come back from memory).
+      if (records && this.gen === gen) this.decoded.set(k, { iv: iv!, records });
+      if (this.decoded.size > 4) this.decoded.delete(this.decoded.keys().next().value!);
+      return records;
+    });
   }
 
   /**
@@ -157,34 +189,25 @@ export class OpenedCache {
     list: readonly { m: ChatMessage; sealed: Sealed }[],
     deviceId: string,
   ): Promise<(Uint8Array | undefined)[]> {
-    const reader = { userId: this.userId, deviceId };
-    const ix = await this.loadIndex();
+    const [reader, ix] = [{ userId: this.userId, deviceId }, await this.loadIndex()];
     const wanted = list.filter(({ m }) => ix.sizes.has(idOf(m)));
     if (!wanted.length) return list.map(() => undefined);
+    await this.preloading;
     const where = wanted.map(({ m }) =>
       ix.inBlock.has(idOf(m)) ? this.blockAt(m.conversationId, blockOf(m.seq)) : this.entryAt(idOf(m)),
     );
-    // Blocks decoded by an earlier call (the screen's, for the rest of its page) are not decrypted again.
-    const gen = this.gen;
+    const ahead =
+      this.ahead?.gen === this.gen && performance.now() - this.ahead.t < 1000
+        ? this.ahead.entries
+        : undefined;
     const at = [...new Set(where)];
-    const [key, entries] = await Promise.all([
-      this.localKey(),
-      this.store.getMany ? this.store.getMany(at) : Promise.all(at.map((k) => this.store.get(k))),
-    ]);
+    const missing = at.filter((k) => !ahead?.has(k));
+    const [key, read] = await Promise.all([this.localKey(), missing.length ? this.read(missing) : []]);
+    const entryOf = (k: string) => (ahead?.has(k) ? ahead.get(k) : read[missing.indexOf(k)]);
     const blocks = new Map<string, Promise<Map<number, BlockRecord> | undefined>>();
     const blockFor = (k: string, conversationId: string, block: number) => {
-      const e = entries[at.indexOf(k)] as Entry | undefined;
-      const known = this.decoded.get(k);
-      // The same entry (a rewrite has a new nonce; another instance's too): no decrypt.
-      if (e?.iv && known && equalBytes(known.iv, e.iv)) return Promise.resolve(known.records);
       let b = blocks.get(k);
-      b ??= this.openBlock(key, e, conversationId, block).then((records) => {
-        // Not kept when anything changed since the read (a forget must not come back from memory).
-        if (records && this.gen === gen) this.decoded.set(k, { iv: e!.iv, records });
-        if (this.decoded.size > 4) this.decoded.delete(this.decoded.keys().next().value!);
-        return records;
-      });
-      blocks.set(k, b);
+      if (!b) blocks.set(k, (b = this.block(key, k, entryOf(k), conversationId, block)));
       return b;
     };
     const opened = new Map<(typeof list)[number], Uint8Array>();
@@ -193,11 +216,7 @@ export class OpenedCache {
       wanted.map(async (w, i) => {
         const k = where[i]!;
         if (!ix.inBlock.has(idOf(w.m))) {
-          const body = await this.openEntry(
-            key,
-            entries[at.indexOf(k)],
-            bindingOf(w.m, w.sealed, reader, 'v2'),
-          );
+          const body = await openEntry(key, entryOf(k), bindingOf(w.m, w.sealed, reader, 'v2'));
           if (body) moved.push({ ...w, body });
           if (body) opened.set(w, body);
           return;
@@ -209,30 +228,6 @@ export class OpenedCache {
     );
     for (const x of moved) void this.put(x.m, x.sealed, x.body, deviceId).catch(() => undefined);
     return list.map((w) => opened.get(w));
-  }
-
-  /** A block's records; undefined when there is none or it does not open (damaged, moved). */
-  private async openBlock(key: CryptoKey, e: unknown, conversationId: string, block: number) {
-    const entry = e as Entry | undefined;
-    if (!entry?.iv || !entry.ct) return undefined;
-    try {
-      const aad = { name: 'AES-GCM', iv: bs(entry.iv), additionalData: blockAad(conversationId, block) };
-      return decodeBlock(new Uint8Array(await subtle().decrypt(aad, key, bs(entry.ct))));
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** A body an older version kept on its own, bound by its associated data (v2). */
-  private async openEntry(key: CryptoKey, e: unknown, aad: Uint8Array) {
-    const entry = e as Entry | undefined;
-    if (!entry?.iv || !entry.ct) return undefined;
-    try {
-      const alg = { name: 'AES-GCM', iv: bs(entry.iv), additionalData: aad };
-      return new Uint8Array(await subtle().decrypt(alg, key, bs(entry.ct)));
-    } catch {
-      return undefined;
-    }
   }
 
   /** A count to give `put` when opening starts: a forget of its conversation since drops the keep. */
@@ -282,17 +277,14 @@ export class OpenedCache {
     const del: string[] = [];
     if (!blocks.size) return { set, del };
     const at = [...blocks];
-    const [key, entries] = await Promise.all([
-      this.localKey(),
-      this.store.getMany ? this.store.getMany(at) : Promise.all(at.map((k) => this.store.get(k))),
-    ]);
+    const [key, entries] = await Promise.all([this.localKey(), this.read(at)]);
     const byBlock = new Map(at.map((k) => [k, [] as [string, BlockRecord][]]));
     for (const [id, r] of add) byBlock.get(this.blockOfId(id))?.push([id, r]);
     await Promise.all(
       at.map(async (k, i) => {
         const { conversationId, seq: block } = splitId(k.slice(`${this.dir}b/`.length));
         const old =
-          (await this.openBlock(key, entries[i], conversationId, block)) ?? new Map<number, BlockRecord>();
+          (await openBlock(key, entries[i], conversationId, block)) ?? new Map<number, BlockRecord>();
         const records = new Map<number, BlockRecord>();
         for (const [seq, r] of old) {
           const id = idOf({ conversationId, seq });
