@@ -331,13 +331,13 @@ export class E2ee extends Emitter<E2eeEvents> {
   }
 
   /**
-   * A page of an encrypted chat's history, as `client.messages.history` gives it (oldest first),
-   * with the blocks of the bodies this device kept of it read while it is fetched: `openAll` then
-   * opens them without waiting for the local store. `lastSeq`: the chat's newest seq, when known
-   * (else the stored conversation's).
+   * A page of an encrypted chat's history, as `client.messages.history` gives it (oldest first):
+   * what this device kept opened of it comes without its sealed bytes and is made whole from
+   * what it kept, read while the page is fetched (e2ee-page.ts). `lastSeq`: the chat's newest
+   * seq, when known (else the stored conversation's).
    */
   async history(chat: { id: string; lastSeq?: number }, opts: PageOptions = {}) {
-    return historyPage(this.client, (await this.me()).opened, chat, opts);
+    return historyPage(this.client, await this.me(), chat, opts);
   }
 
   /** Whether this device kept a message's body (its local index: no key fetch, no decrypt). */

@@ -5,6 +5,7 @@
 import type { ChatMessage, Sealed } from './types.js';
 
 const enc = new TextEncoder();
+const dec = new TextDecoder();
 
 /** Where a user's kept bodies live under a store: delete everything under it to forget them. */
 export const OPENED_DIR = (userId: string) => `e2ee/${userId}/opened/`;
@@ -61,6 +62,46 @@ export function bindingOf(m: ChatMessage, sealed: Sealed, reader: Reader, versio
     w.withLength(x.k.wrapped);
   }
   return w.out;
+}
+
+/**
+ * The sealed message a record was kept from, for a message the server sent without its sealed
+ * bytes (GetHistoryRequest.e2ee_kept): read back from the record's binding (v3, authenticated
+ * with its block under the local key), and only when the binding's head (conversation, seq,
+ * sender, sending device) and nonce are those of `elided`. Undefined otherwise.
+ */
+export function sealedFromRecord(r: BlockRecord, m: ChatMessage, elided: Sealed): Sealed | undefined {
+  const b = r.binding;
+  const head = enc.encode(
+    `mychat-e2ee/local/v3\n${m.conversationId}\n${m.seq}\n${m.senderId}\n${elided.senderDeviceId}\n`,
+  );
+  if (!same(b.subarray(0, head.length), head)) return undefined;
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let at = head.length;
+  const take = () => {
+    const n = view.getUint32(at);
+    if ((at += 4) + n > b.length) throw new RangeError('a damaged binding');
+    return b.slice(at, (at += n));
+  };
+  const line = () => {
+    const end = b.indexOf(10, at);
+    if (end < 0) throw new RangeError('a damaged binding');
+    return dec.decode(b.subarray(at, (at = end + 1) - 1));
+  };
+  try {
+    const [ciphertext, nonce, ephemeralKey] = [take(), take(), take()];
+    const keys: Sealed['keys'] = [];
+    while (at < b.length) keys.push({ userId: line(), deviceId: line(), wrapped: take() });
+    return same(nonce, elided.nonce) ? { ...elided, ciphertext, nonce, ephemeralKey, keys } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function same(a: Uint8Array, b: Uint8Array) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The wrappings a device can open: its own, and its account's backup key's. */

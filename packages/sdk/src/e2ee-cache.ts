@@ -1,17 +1,12 @@
 /**
- * Opened messages kept on this device (docs/security.md, sections 5 and 6): the body of each
- * message this device opened, encrypted under a local AES-256-GCM key that is non-extractable
- * where the store holds CryptoKeys (IndexedDB in the web app). Reopening a chat then decrypts
- * a block of bodies with the local key (one or two for a page) instead of unwrapping each
- * message again (X25519, HKDF, two AES-GCM). Nothing here reaches the server.
- *
- * Everything lives under `<prefix>/opened/` (OPENED_DIR): `key` the local key, `index` every
- * body oldest first with its size, `b/<conversation>/<block>` the bodies of BLOCK_SEQS seqs
- * together, each with its message's binding (e2ee-cache-format.ts), and `m/<conversation>/<seq>`
- * one body each as an older version kept them (read, and moved into blocks when read). The index
- * bounds the bodies (count and bytes, the oldest evicted) and says what to delete when a chat is
- * cleared or messages are hidden; deleting everything under the directory (or only the key)
- * forgets them all.
+ * Opened messages kept on this device (docs/security.md, section 3, item 5): each body this device
+ * opened, encrypted under a local AES-256-GCM key (non-extractable where the store holds
+ * CryptoKeys: IndexedDB in the web app), so a chat reopens with a decrypt per block of bodies
+ * instead of unwrapping each message again. Nothing here reaches the server. Under
+ * `<prefix>/opened/` (OPENED_DIR): `key`, an `index` of every body oldest first with its size
+ * (the bound, and what a clear deletes), `b/<conversation>/<block>` the bodies of BLOCK_SEQS seqs
+ * with their bindings (e2ee-cache-format.ts), and `m/<conversation>/<seq>` one body each as an
+ * older version kept them (moved into blocks when read). Deleting the directory forgets them all.
  */
 import {
   addTo,
@@ -146,19 +141,15 @@ export class OpenedCache {
    * serves the `getMany` calls of the next second, while nothing was written or forgotten here.
    */
   preload(conversationId: string, fromSeq: number, toSeq: number): Promise<void> {
-    const gen = this.gen;
-    const at: string[] = [];
+    const [gen, t, at] = [this.gen, performance.now(), [] as string[]];
     for (let b = blockOf(fromSeq); b <= blockOf(toSeq); b++) at.push(this.blockAt(conversationId, b));
-    const done = (async () => {
+    this.preloading = (async () => {
       const [key, entries] = await Promise.all([this.localKey(), this.read(at)]);
-      const read = { gen, t: performance.now(), entries: new Map(at.map((k, i) => [k, entries[i]])) };
-      await Promise.all(
-        at.map((k, i) => this.block(key, k, entries[i], conversationId, blockOf(fromSeq) + i)),
-      );
-      if (this.gen === gen) this.ahead = read;
+      const first = blockOf(fromSeq);
+      await Promise.all(at.map((k, i) => this.block(key, k, entries[i], conversationId, first + i)));
+      if (this.gen === gen) this.ahead = { gen, t, entries: new Map(at.map((k, i) => [k, entries[i]])) };
     })().catch(() => undefined);
-    this.preloading = done;
-    return done;
+    return this.preloading;
   }
 
   private read(at: readonly string[]): Promise<unknown[]> {
@@ -192,24 +183,10 @@ export class OpenedCache {
     const [reader, ix] = [{ userId: this.userId, deviceId }, await this.loadIndex()];
     const wanted = list.filter(({ m }) => ix.sizes.has(idOf(m)));
     if (!wanted.length) return list.map(() => undefined);
-    await this.preloading;
     const where = wanted.map(({ m }) =>
       ix.inBlock.has(idOf(m)) ? this.blockAt(m.conversationId, blockOf(m.seq)) : this.entryAt(idOf(m)),
     );
-    const ahead =
-      this.ahead?.gen === this.gen && performance.now() - this.ahead.t < 1000
-        ? this.ahead.entries
-        : undefined;
-    const at = [...new Set(where)];
-    const missing = at.filter((k) => !ahead?.has(k));
-    const [key, read] = await Promise.all([this.localKey(), missing.length ? this.read(missing) : []]);
-    const entryOf = (k: string) => (ahead?.has(k) ? ahead.get(k) : read[missing.indexOf(k)]);
-    const blocks = new Map<string, Promise<Map<number, BlockRecord> | undefined>>();
-    const blockFor = (k: string, conversationId: string, block: number) => {
-      let b = blocks.get(k);
-      if (!b) blocks.set(k, (b = this.block(key, k, entryOf(k), conversationId, block)));
-      return b;
-    };
+    const { key, entryOf, blockFor } = await this.entries([...new Set(where)]);
     const opened = new Map<(typeof list)[number], Uint8Array>();
     const moved: { m: ChatMessage; sealed: Sealed; body: Uint8Array }[] = [];
     await Promise.all(
@@ -221,13 +198,42 @@ export class OpenedCache {
           if (body) opened.set(w, body);
           return;
         }
-        const r = (await blockFor(k, w.m.conversationId, blockOf(w.m.seq)))?.get(w.m.seq);
+        const r = (await blockFor(k, w.m))?.get(w.m.seq);
         // Another message under this seq, or a changed byte: not this one's body.
         if (r && equalBytes(r.binding, bindingOf(w.m, w.sealed, reader, 'v3'))) opened.set(w, r.body);
       }),
     );
     for (const x of moved) void this.put(x.m, x.sealed, x.body, deviceId).catch(() => undefined);
     return list.map((w) => opened.get(w));
+  }
+
+  /** The entries at `at` (read ahead and still good, else now), the local key, and blocks opened once. */
+  private async entries(at: readonly string[]) {
+    await this.preloading;
+    const a = this.ahead;
+    const ahead = a?.gen === this.gen && performance.now() - a.t < 1000 ? a.entries : undefined;
+    const missing = at.filter((k) => !ahead?.has(k));
+    const [key, read] = await Promise.all([this.localKey(), missing.length ? this.read(missing) : []]);
+    const entryOf = (k: string) => (ahead?.has(k) ? ahead.get(k) : read[missing.indexOf(k)]);
+    const blocks = new Map<string, Promise<Map<number, BlockRecord> | undefined>>();
+    const blockFor = (k: string, m: { conversationId: string; seq: number }) => {
+      let b = blocks.get(k);
+      if (!b) blocks.set(k, (b = this.block(key, k, entryOf(k), m.conversationId, blockOf(m.seq))));
+      return b;
+    };
+    return { key, entryOf, blockFor };
+  }
+
+  /** The records kept in blocks under these messages' seqs (bindings not compared: the caller does). */
+  async records(list: readonly ChatMessage[]): Promise<(BlockRecord | undefined)[]> {
+    const ix = await this.loadIndex();
+    const at = list.map((m) =>
+      ix.inBlock.has(idOf(m)) ? this.blockAt(m.conversationId, blockOf(m.seq)) : '',
+    );
+    const { blockFor } = await this.entries([...new Set(at.filter(Boolean))]);
+    return Promise.all(
+      list.map(async (m, i) => (at[i] ? (await blockFor(at[i], m))?.get(m.seq) : undefined)),
+    );
   }
 
   /** A count to give `put` when opening starts: a forget of its conversation since drops the keep. */

@@ -4,9 +4,9 @@
  * which seqs count as kept (runOf).
  */
 import { describe, expect, it, vi } from 'vitest';
-import { runOf } from './e2ee-cache-format.js';
+import { bindingOf, runOf, sealedFromRecord } from './e2ee-cache-format.js';
 import { OpenedCache } from './e2ee-cache.js';
-import { devices, keep, messages, texts } from './e2ee-cache.test-helpers.js';
+import { devices, keep, ME, messages, texts } from './e2ee-cache.test-helpers.js';
 import { MemoryKeyStore } from './e2ee-keys.js';
 
 describe('OpenedCache.preload', () => {
@@ -72,5 +72,27 @@ describe('runOf: the kept seqs a page can be opened from', () => {
     expect(runOf(seqs, 20, 5)).toBeUndefined();
     expect(runOf(undefined, 10, 50)).toBeUndefined();
     expect(runOf(new Set(), 10, 50)).toBeUndefined();
+  });
+});
+
+describe('sealedFromRecord: a message sent without its sealed bytes, made whole', () => {
+  it('gives back the sealed message a record was kept from, and nothing for another', async () => {
+    const d = await devices();
+    const map = new Map<string, unknown>();
+    const [a, b] = await messages([1, 2], d);
+    await keep(new OpenedCache(new MemoryKeyStore(map), '7'), [a!, b!]);
+    const [r] = await new OpenedCache(new MemoryKeyStore(map), '7').records([a!.m]);
+    const empty = new Uint8Array(0);
+    const elided = { ...a!.sealed, ciphertext: empty, ephemeralKey: empty, keys: [] };
+    const whole = sealedFromRecord(r!, a!.m, elided)!;
+    expect(whole).toEqual(a!.sealed);
+    expect(bindingOf(a!.m, whole, ME, 'v3')).toEqual(r!.binding);
+    // Another nonce, another sending device, another seq or sender: not this record's message.
+    expect(sealedFromRecord(r!, a!.m, { ...elided, nonce: b!.sealed.nonce })).toBeUndefined();
+    expect(sealedFromRecord(r!, a!.m, { ...elided, senderDeviceId: 'c'.repeat(32) })).toBeUndefined();
+    expect(sealedFromRecord(r!, b!.m, { ...elided })).toBeUndefined();
+    expect(sealedFromRecord(r!, { ...a!.m, senderId: '9' }, elided)).toBeUndefined();
+    // A binding cut short: nothing (no throw).
+    expect(sealedFromRecord({ ...r!, binding: r!.binding.slice(0, -3) }, a!.m, elided)).toBeUndefined();
   });
 });
