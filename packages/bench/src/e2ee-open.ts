@@ -8,15 +8,17 @@
  *   once per device pair, the key fetch started with the page, the newest screenful (20) first;
  * - `reopen`: the bodies this device opened before are kept (encrypted under a local key, in
  *   blocks of 64 seqs), as the web app keeps them in IndexedDB: no unwrapping, the page's kept
- *   bodies read together (`openAll`: one store read, one decrypt per block), the peer's keys
- *   fetched after the page.
+ *   bodies read together (`openAll`: one store read, one decrypt per block) and, since round 6,
+ *   read while the page is fetched (`E2ee.history`); the peer's keys fetched after the page.
  * `screen` is the time until the newest 20 are shown, `page` until all 50 are. `encryptedFetchOnly`
  * is the encrypted page fetched and not opened (sealed messages are larger than plain ones; since
- * GetHistoryRequest.e2ee_device_id, with this device's wrapped keys only).
+ * GetHistoryRequest.e2ee_device_id, with this device's wrapped keys only); `encryptedFetchKept`
+ * the same page asked for as a device that keeps all of it (GetHistoryRequest.e2ee_kept: the
+ * sealed bytes left out), not opened.
  * `node packages/bench/dist/e2ee-open.js [messages] [runs]`.
  */
 import { pathToFileURL } from 'node:url';
-import { MyChatClient, type ChatMessage } from '@mychat/sdk';
+import { isElided, MyChatClient, type ChatMessage } from '@mychat/sdk';
 import { E2ee, MemoryKeyStore, type E2eeOptions } from '@mychat/sdk/e2ee';
 import { codeFromOutbox, startLocalServer, type LocalServer } from './local-server.js';
 import { summarize, type LatencySummary } from './stats.js';
@@ -67,7 +69,8 @@ async function openPage(s: { c: MyChatClient; e2ee: E2ee }, chatId: string, peer
   const warm = await s.e2ee.hasKept({ conversationId: chatId, seq: lastSeq });
   // Opens that need the keys share this one fetch.
   const trust = warm ? undefined : s.e2ee.trust(peerId);
-  const page = await s.c.messages.history(chatId, { limit: 50 });
+  // Kept bodies' blocks read while the page is fetched (E2ee.history).
+  const page = await s.e2ee.history({ id: chatId, lastSeq }, { limit: 50 });
   const newest = page.messages.slice(-SCREEN);
   // As the web app's e2ee.store.ts: each part opened together (kept bodies read in one go).
   const first = await s.e2ee.openAll(newest);
@@ -96,6 +99,8 @@ export async function measureOpen(opts: { messages: number; runs: number }) {
     MYCHAT_MESSAGE_SEND_RATE_PER_SECOND: '100000',
     // Four fresh clients sign in per run (the default allows 60 logins per address in 10 min).
     MYCHAT_AUTH_LOGIN_PER_IP_PER_WINDOW: '100000',
+    // Six history reads per run (the default burst of 200 allows about 30 runs).
+    MYCHAT_WS_READ_BURST: '100000',
   });
   try {
     const [a, b] = [await person(server, 'ann'), await person(server, 'bob')];
@@ -116,7 +121,12 @@ export async function measureOpen(opts: { messages: number; runs: number }) {
     const sealedFill = performance.now() - t;
 
     // fetchOnly: the encrypted page fetched and not opened (its messages are larger than plain ones).
-    const times = { plain: [] as number[], fetchOnly: [] as number[], v1: [] as number[] };
+    const times = {
+      plain: [] as number[],
+      fetchOnly: [] as number[],
+      fetchKept: [] as number[],
+      v1: [] as number[],
+    };
     const split = () => ({ screen: [] as number[], page: [] as number[] });
     const [firstOpen, reopen] = [split(), split()];
     const annId = (await a.c.auth.me()).id;
@@ -140,6 +150,15 @@ export async function measureOpen(opts: { messages: number; runs: number }) {
       times.fetchOnly.push(performance.now() - t);
       if (fetched.messages.length !== 50) throw new Error('the encrypted page is short');
       await q.c.close();
+
+      // The same page when this device keeps it all: its sealed bytes left out (e2eeKept).
+      const k = await fresh(server, b.email, { store: b.store });
+      t = performance.now();
+      const e2eeKept = { fromSeq: lastSeq - 49, toSeq: lastSeq };
+      const left = await k.c.messages.history(chat.id, { limit: 50, e2eeKept });
+      times.fetchKept.push(performance.now() - t);
+      if (left.messages.filter(isElided).length !== 50) throw new Error('the kept page came whole');
+      await k.c.close();
 
       const s = await fresh(server, b.email, { store: b.store, openedStore: false, cacheSecrets: false });
       t = performance.now();
@@ -167,6 +186,7 @@ export async function measureOpen(opts: { messages: number; runs: number }) {
       fillSeconds: { plain: Math.round(plainFill) / 1000, encrypted: Math.round(sealedFill) / 1000 },
       plain: summarize(times.plain) as LatencySummary,
       encryptedFetchOnly: summarize(times.fetchOnly),
+      encryptedFetchKept: summarize(times.fetchKept),
       encryptedV1: summarize(times.v1) as LatencySummary,
       firstOpen: { screen: summarize(firstOpen.screen), page: summarize(firstOpen.page) },
       reopen: { screen: summarize(reopen.screen), page: summarize(reopen.page) },

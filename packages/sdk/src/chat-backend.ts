@@ -30,6 +30,8 @@ export interface ChatBackend {
     limit: number;
     /** One of my encrypted-chat devices: encrypted messages carry only the wrapped keys it can use. */
     e2eeDeviceId?: string;
+    /** Seqs whose opened bodies this device keeps: their encrypted messages come without their sealed bytes. */
+    e2eeKept?: { fromSeq: number; toSeq: number };
   }): Promise<{ messages: ChatMessage[]; hasMore: boolean }>;
   conversation(conversationId: string): Promise<Conversation>;
 }
@@ -49,6 +51,7 @@ const historyRequest = (req: HistoryRequest) => ({
   beforeSeq: req.beforeSeq ?? 0,
   limit: req.limit,
   ...(req.e2eeDeviceId && { e2eeDeviceId: req.e2eeDeviceId }),
+  ...(req.e2eeKept && { e2eeKept: req.e2eeKept }),
 });
 
 const historyPage = (r: message.GetHistoryResponse) => ({

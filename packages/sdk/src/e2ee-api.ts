@@ -27,6 +27,7 @@ import {
   type OwnKeys,
 } from './e2ee-keys.js';
 import * as opening from './e2ee-open.js';
+import { historyPage, type PageOptions } from './e2ee-page.js';
 import { safetyNumber, type SafetyNumber } from './e2ee-safety.js';
 import type { E2eeEvents, E2eeOptions, E2eeStatus, Opened, SealedFileInfo } from './e2ee-types.js';
 import { MyChatError, toMyChatError } from './errors.js';
@@ -327,6 +328,16 @@ export class E2ee extends Emitter<E2eeEvents> {
   private openOne(m: ChatMessage, me: opening.Opener): Promise<Opened> {
     const peerKeys = (id: string) => this.peerKeys(id);
     return opening.openOne(m, me, { directory: this.directory, peerKeys, statics: this.statics });
+  }
+
+  /**
+   * A page of an encrypted chat's history, as `client.messages.history` gives it (oldest first):
+   * what this device kept opened of it comes without its sealed bytes and is made whole from
+   * what it kept, read while the page is fetched (e2ee-page.ts). `lastSeq`: the chat's newest
+   * seq, when known (else the stored conversation's).
+   */
+  async history(chat: { id: string; lastSeq?: number }, opts: PageOptions = {}) {
+    return historyPage(this.client, await this.me(), chat, opts);
   }
 
   /** Whether this device kept a message's body (its local index: no key fetch, no decrypt). */

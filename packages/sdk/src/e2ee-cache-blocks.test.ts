@@ -3,51 +3,16 @@
  * per block, forgetting rewrites the block, entries of the older version (local/v2) still
  * read, and keeping runs in the background (opens do not wait for it; forgets do).
  */
-import { create, toBinary } from '@bufbuild/protobuf';
-import { keys as pb } from '@mychat/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { bindingOf, keptSeqsIn } from './e2ee-cache-format.js';
 import { OpenedCache } from './e2ee-cache.js';
-import { importX25519, newPair, seal, type KeyPair } from './e2ee-crypto.js';
+import { devices, keep, ME, messages, texts } from './e2ee-cache.test-helpers.js';
+import type { KeyPair } from './e2ee-crypto.js';
 import { MemoryKeyStore } from './e2ee-keys.js';
 import { openMessage } from './e2ee-open.js';
-import type { ChatMessage, Sealed } from './types.js';
 import type { OwnKeys } from './e2ee-keys.js';
 
 const enc = new TextEncoder();
-const dec = new TextDecoder();
-const ME = { userId: '7', deviceId: 'a'.repeat(32) };
-const SENDER = { userId: '8', deviceId: 'b'.repeat(32) };
-
-async function devices() {
-  const [sender, me] = [await newPair('X25519'), await newPair('X25519')];
-  return { sender: { ...SENDER, pair: sender }, me, senderKey: await importX25519(sender.publicKey) };
-}
-
-/** Messages of conversation '1' at `seqs`, each with the text of its seq, sealed to me. */
-async function messages(seqs: number[], d: Awaited<ReturnType<typeof devices>>) {
-  const mine = await importX25519(d.me.publicKey);
-  return Promise.all(
-    seqs.map(async (seq) => {
-      const body = create(pb.SealedBodySchema, { body: { case: 'text', value: `m${seq}` } });
-      const s = await seal(toBinary(pb.SealedBodySchema, body), '1', d.sender, [{ ...ME, key: mine }]);
-      const sealed: Sealed = { ...s, files: [] };
-      const m = {
-        conversationId: '1',
-        seq,
-        senderId: SENDER.userId,
-        createdAt: 1,
-        content: { type: 'encrypted', sealed },
-      };
-      return { m: m as ChatMessage, sealed };
-    }),
-  );
-}
-
-const keep = (cache: OpenedCache, list: { m: ChatMessage; sealed: Sealed }[]) =>
-  Promise.all(list.map((x) => cache.put(x.m, x.sealed, enc.encode(`m${x.m.seq}`), ME.deviceId)));
-const texts = async (cache: OpenedCache, list: { m: ChatMessage; sealed: Sealed }[]) =>
-  (await cache.getMany(list, ME.deviceId)).map((b) => b && dec.decode(b));
 
 describe('OpenedCache: blocks of bodies', () => {
   it('reopens a page of 50 with at most two decrypts, and a deleted message rewrites its block', async () => {

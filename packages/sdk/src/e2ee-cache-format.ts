@@ -5,6 +5,25 @@
 import type { ChatMessage, Sealed } from './types.js';
 
 const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** Where a user's kept bodies live under a store: delete everything under it to forget them. */
+export const OPENED_DIR = (userId: string) => `e2ee/${userId}/opened/`;
+
+/** How much is kept: the oldest entries go first once either bound is passed. */
+export interface OpenedLimits {
+  entries: number;
+  /** The kept records' bytes (each body with its binding). */
+  bytes: number;
+}
+export const DEFAULT_OPENED_LIMITS: OpenedLimits = { entries: 10_000, bytes: 16 * 1024 * 1024 };
+
+/** Throws a RangeError for a bound that keeps nothing (or is not a number). */
+export function checkOpenedLimits(limits: Partial<OpenedLimits>): void {
+  const { entries, bytes } = { ...DEFAULT_OPENED_LIMITS, ...limits };
+  if (!(entries >= 1 && bytes >= 1))
+    throw new RangeError('keep at least one entry and one byte of opened messages');
+}
 
 /** Bodies of seqs `n * BLOCK_SEQS .. (n + 1) * BLOCK_SEQS - 1` of a conversation share block n. */
 export const BLOCK_SEQS = 64;
@@ -43,6 +62,46 @@ export function bindingOf(m: ChatMessage, sealed: Sealed, reader: Reader, versio
     w.withLength(x.k.wrapped);
   }
   return w.out;
+}
+
+/**
+ * The sealed message a record was kept from, for a message the server sent without its sealed
+ * bytes (GetHistoryRequest.e2ee_kept): read back from the record's binding (v3, authenticated
+ * with its block under the local key), and only when the binding's head (conversation, seq,
+ * sender, sending device) and nonce are those of `elided`. Undefined otherwise.
+ */
+export function sealedFromRecord(r: BlockRecord, m: ChatMessage, elided: Sealed): Sealed | undefined {
+  const b = r.binding;
+  const head = enc.encode(
+    `mychat-e2ee/local/v3\n${m.conversationId}\n${m.seq}\n${m.senderId}\n${elided.senderDeviceId}\n`,
+  );
+  if (!same(b.subarray(0, head.length), head)) return undefined;
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let at = head.length;
+  const take = () => {
+    const n = view.getUint32(at);
+    if ((at += 4) + n > b.length) throw new RangeError('a damaged binding');
+    return b.slice(at, (at += n));
+  };
+  const line = () => {
+    const end = b.indexOf(10, at);
+    if (end < 0) throw new RangeError('a damaged binding');
+    return dec.decode(b.subarray(at, (at = end + 1) - 1));
+  };
+  try {
+    const [ciphertext, nonce, ephemeralKey] = [take(), take(), take()];
+    const keys: Sealed['keys'] = [];
+    while (at < b.length) keys.push({ userId: line(), deviceId: line(), wrapped: take() });
+    return same(nonce, elided.nonce) ? { ...elided, ciphertext, nonce, ephemeralKey, keys } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function same(a: Uint8Array, b: Uint8Array) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The wrappings a device can open: its own, and its account's backup key's. */
@@ -166,6 +225,19 @@ export function removeFrom(ix: Index, id: string): boolean {
   return true;
 }
 
+/**
+ * Of a conversation's kept seqs, the run without a gap that ends at the newest one at most `top`
+ * and reaches no lower than `top - limit + 1`; undefined when none is kept there.
+ */
+export function runOf(seqs: ReadonlySet<number> | undefined, top: number, limit: number) {
+  let toSeq = top;
+  while (seqs && toSeq > top - limit && !seqs.has(toSeq)) toSeq--;
+  if (!seqs?.has(toSeq)) return undefined;
+  let fromSeq = toSeq;
+  while (fromSeq - 1 > top - limit && seqs.has(fromSeq - 1)) fromSeq--;
+  return { fromSeq, toSeq };
+}
+
 export const emptyIndex = (): Index => ({
   sizes: new Map(),
   inBlock: new Set(),
@@ -189,6 +261,38 @@ export function parseIndex(raw: unknown): Index {
 
 export const serializeIndex = (ix: Index) =>
   [...ix.sizes].map(([id, n]) => `${id} ${n}${ix.inBlock.has(id) ? ' b' : ''}`).join('\n');
+
+/** An encrypted entry: a block (v3), or one body of an older version (v2). */
+export interface Entry {
+  iv: Uint8Array;
+  ct: Uint8Array;
+}
+
+const bs = (u: Uint8Array) => u as Uint8Array<ArrayBuffer>;
+
+/** A block's records; undefined when there is none or it does not open (damaged, moved). */
+export async function openBlock(key: CryptoKey, e: unknown, conversationId: string, block: number) {
+  const entry = e as Entry | undefined;
+  if (!entry?.iv || !entry.ct) return undefined;
+  try {
+    const aad = { name: 'AES-GCM', iv: bs(entry.iv), additionalData: blockAad(conversationId, block) };
+    return decodeBlock(new Uint8Array(await globalThis.crypto.subtle.decrypt(aad, key, bs(entry.ct))));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A body an older version kept on its own, bound by its associated data (v2). */
+export async function openEntry(key: CryptoKey, e: unknown, aad: Uint8Array) {
+  const entry = e as Entry | undefined;
+  if (!entry?.iv || !entry.ct) return undefined;
+  try {
+    const alg = { name: 'AES-GCM', iv: bs(entry.iv), additionalData: aad };
+    return new Uint8Array(await globalThis.crypto.subtle.decrypt(alg, key, bs(entry.ct)));
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * For tests and diagnostics: the seqs of a conversation whose bodies are in a store's raw

@@ -1,34 +1,36 @@
 /**
- * Opened messages kept on this device (docs/security.md, sections 5 and 6): the body of each
- * message this device opened, encrypted under a local AES-256-GCM key that is non-extractable
- * where the store holds CryptoKeys (IndexedDB in the web app). Reopening a chat then decrypts
- * a block of bodies with the local key (one or two for a page) instead of unwrapping each
- * message again (X25519, HKDF, two AES-GCM). Nothing here reaches the server.
- *
- * Everything lives under `<prefix>/opened/` (OPENED_DIR): `key` the local key, `index` every
- * body oldest first with its size, `b/<conversation>/<block>` the bodies of BLOCK_SEQS seqs
- * together, each with its message's binding (e2ee-cache-format.ts), and `m/<conversation>/<seq>`
- * one body each as an older version kept them (read, and moved into blocks when read). The index
- * bounds the bodies (count and bytes, the oldest evicted) and says what to delete when a chat is
- * cleared or messages are hidden; deleting everything under the directory (or only the key)
- * forgets them all.
+ * Opened messages kept on this device (docs/security.md, section 3, item 5): each body this device
+ * opened, encrypted under a local AES-256-GCM key (non-extractable where the store holds
+ * CryptoKeys: IndexedDB in the web app), so a chat reopens with a decrypt per block of bodies
+ * instead of unwrapping each message again. Nothing here reaches the server. Under
+ * `<prefix>/opened/` (OPENED_DIR): `key`, an `index` of every body oldest first with its size
+ * (the bound, and what a clear deletes), `b/<conversation>/<block>` the bodies of BLOCK_SEQS seqs
+ * with their bindings (e2ee-cache-format.ts), and `m/<conversation>/<seq>` one body each as an
+ * older version kept them (moved into blocks when read). Deleting the directory forgets them all.
  */
 import {
   addTo,
+  checkOpenedLimits,
+  DEFAULT_OPENED_LIMITS,
+  OPENED_DIR,
+  type OpenedLimits,
   bindingOf,
   BLOCK_SEQS,
   blockAad,
   blockOf,
-  decodeBlock,
   emptyIndex,
   encodeBlock,
+  openBlock,
+  openEntry,
   idOf,
   parseIndex,
   recordSize,
   removeFrom,
+  runOf,
   serializeIndex,
   splitId,
   type BlockRecord,
+  type Entry,
   type Index,
 } from './e2ee-cache-format.js';
 import { bs, equalBytes, randomBytes } from './e2ee-crypto.js';
@@ -37,29 +39,7 @@ import type { ChatMessage, Sealed } from './types.js';
 
 const subtle = () => globalThis.crypto.subtle;
 
-/** Where a user's kept bodies live under a store: delete everything under it to forget them. */
-export const OPENED_DIR = (userId: string) => `e2ee/${userId}/opened/`;
-
-/** How much is kept: the oldest entries go first once either bound is passed. */
-export interface OpenedLimits {
-  entries: number;
-  /** The kept records' bytes (each body with its binding). */
-  bytes: number;
-}
-export const DEFAULT_OPENED_LIMITS: OpenedLimits = { entries: 10_000, bytes: 16 * 1024 * 1024 };
-
-/** Throws a RangeError for a bound that keeps nothing (or is not a number). */
-export function checkOpenedLimits(limits: Partial<OpenedLimits>): void {
-  const { entries, bytes } = { ...DEFAULT_OPENED_LIMITS, ...limits };
-  if (!(entries >= 1 && bytes >= 1))
-    throw new RangeError('keep at least one entry and one byte of opened messages');
-}
-
-/** An encrypted entry: a block (v3), or one body of an older version (v2). */
-interface Entry {
-  iv: Uint8Array;
-  ct: Uint8Array;
-}
+export { OPENED_DIR, DEFAULT_OPENED_LIMITS, checkOpenedLimits, type OpenedLimits };
 
 type Change = { set: (readonly [string, unknown])[]; del: string[]; all?: boolean };
 
@@ -78,6 +58,9 @@ export class OpenedCache {
   /** The last few blocks read, decoded; dropped by every change and forget (`gen` counts them). */
   private decoded = new Map<string, { iv: Uint8Array; records: Map<number, BlockRecord> }>();
   private gen = 0;
+  /** Blocks read ahead of a page (preload), and that read while it runs. */
+  private ahead?: { gen: number; t: number; entries: Map<string, unknown> };
+  private preloading?: Promise<void>;
   private readonly store: E2eeKeyStore;
   private readonly dir: string;
   private readonly userId: string;
@@ -128,7 +111,6 @@ export class OpenedCache {
     return this.key;
   }
 
-  /** Where a body of an older version is, and where a block is. */
   private entryAt = (id: string) => `${this.dir}m/${id}`;
   private blockAt = (conversationId: string, block: number) => `${this.dir}b/${conversationId}/${block}`;
   private blockOfId = (id: string) => this.blockAt(splitId(id).conversationId, blockOf(splitId(id).seq));
@@ -143,9 +125,50 @@ export class OpenedCache {
     return (await this.loadIndex()).sizes.has(idOf(m)) || this.pending.has(idOf(m));
   }
 
+  /** The seqs kept without a gap up to the newest kept one at most `top`, `limit` at most (runOf). */
+  async keptRun(conversationId: string, top: number, limit: number) {
+    return runOf((await this.loadIndex()).byConv.get(conversationId), top, limit);
+  }
+
   /** The body kept for this message, or undefined; `deviceId`: this device (see bindingOf). */
   async get(m: ChatMessage, sealed: Sealed, deviceId: string): Promise<Uint8Array | undefined> {
     return (await this.getMany([{ m, sealed }], deviceId))[0];
+  }
+
+  /**
+   * Reads and decrypts the blocks of seqs `fromSeq..toSeq` of a conversation ahead of `getMany`
+   * (while a page is fetched, so that reopening it overlaps the network wait). What it read
+   * serves the `getMany` calls of the next second, while nothing was written or forgotten here.
+   */
+  preload(conversationId: string, fromSeq: number, toSeq: number): Promise<void> {
+    const [gen, t, at] = [this.gen, performance.now(), [] as string[]];
+    for (let b = blockOf(fromSeq); b <= blockOf(toSeq); b++) at.push(this.blockAt(conversationId, b));
+    this.preloading = (async () => {
+      const [key, entries] = await Promise.all([this.localKey(), this.read(at)]);
+      const first = blockOf(fromSeq);
+      await Promise.all(at.map((k, i) => this.block(key, k, entries[i], conversationId, first + i)));
+      if (this.gen === gen) this.ahead = { gen, t, entries: new Map(at.map((k, i) => [k, entries[i]])) };
+    })().catch(() => undefined);
+    return this.preloading;
+  }
+
+  private read(at: readonly string[]): Promise<unknown[]> {
+    return this.store.getMany ? this.store.getMany(at) : Promise.all(at.map((k) => this.store.get(k)));
+  }
+
+  /** A block's records, decrypted once per stored entry (its nonce) while nothing changed here. */
+  private block(key: CryptoKey, k: string, e: unknown, conversationId: string, block: number) {
+    const gen = this.gen;
+    const known = this.decoded.get(k);
+    // The same entry (a rewrite has a new nonce; another instance's too): no decrypt.
+    const iv = (e as Entry | undefined)?.iv;
+    if (iv && known && equalBytes(known.iv, iv)) return Promise.resolve(known.records);
+    return openBlock(key, e, conversationId, block).then((records) => {
+      // Not kept when anything changed since the read (a forget must not come back from memory).
+      if (records && this.gen === gen) this.decoded.set(k, { iv: iv!, records });
+      if (this.decoded.size > 4) this.decoded.delete(this.decoded.keys().next().value!);
+      return records;
+    });
   }
 
   /**
@@ -157,52 +180,25 @@ export class OpenedCache {
     list: readonly { m: ChatMessage; sealed: Sealed }[],
     deviceId: string,
   ): Promise<(Uint8Array | undefined)[]> {
-    const reader = { userId: this.userId, deviceId };
-    const ix = await this.loadIndex();
+    const [reader, ix] = [{ userId: this.userId, deviceId }, await this.loadIndex()];
     const wanted = list.filter(({ m }) => ix.sizes.has(idOf(m)));
     if (!wanted.length) return list.map(() => undefined);
     const where = wanted.map(({ m }) =>
       ix.inBlock.has(idOf(m)) ? this.blockAt(m.conversationId, blockOf(m.seq)) : this.entryAt(idOf(m)),
     );
-    // Blocks decoded by an earlier call (the screen's, for the rest of its page) are not decrypted again.
-    const gen = this.gen;
-    const at = [...new Set(where)];
-    const [key, entries] = await Promise.all([
-      this.localKey(),
-      this.store.getMany ? this.store.getMany(at) : Promise.all(at.map((k) => this.store.get(k))),
-    ]);
-    const blocks = new Map<string, Promise<Map<number, BlockRecord> | undefined>>();
-    const blockFor = (k: string, conversationId: string, block: number) => {
-      const e = entries[at.indexOf(k)] as Entry | undefined;
-      const known = this.decoded.get(k);
-      // The same entry (a rewrite has a new nonce; another instance's too): no decrypt.
-      if (e?.iv && known && equalBytes(known.iv, e.iv)) return Promise.resolve(known.records);
-      let b = blocks.get(k);
-      b ??= this.openBlock(key, e, conversationId, block).then((records) => {
-        // Not kept when anything changed since the read (a forget must not come back from memory).
-        if (records && this.gen === gen) this.decoded.set(k, { iv: e!.iv, records });
-        if (this.decoded.size > 4) this.decoded.delete(this.decoded.keys().next().value!);
-        return records;
-      });
-      blocks.set(k, b);
-      return b;
-    };
+    const { key, entryOf, blockFor } = await this.entries([...new Set(where)]);
     const opened = new Map<(typeof list)[number], Uint8Array>();
     const moved: { m: ChatMessage; sealed: Sealed; body: Uint8Array }[] = [];
     await Promise.all(
       wanted.map(async (w, i) => {
         const k = where[i]!;
         if (!ix.inBlock.has(idOf(w.m))) {
-          const body = await this.openEntry(
-            key,
-            entries[at.indexOf(k)],
-            bindingOf(w.m, w.sealed, reader, 'v2'),
-          );
+          const body = await openEntry(key, entryOf(k), bindingOf(w.m, w.sealed, reader, 'v2'));
           if (body) moved.push({ ...w, body });
           if (body) opened.set(w, body);
           return;
         }
-        const r = (await blockFor(k, w.m.conversationId, blockOf(w.m.seq)))?.get(w.m.seq);
+        const r = (await blockFor(k, w.m))?.get(w.m.seq);
         // Another message under this seq, or a changed byte: not this one's body.
         if (r && equalBytes(r.binding, bindingOf(w.m, w.sealed, reader, 'v3'))) opened.set(w, r.body);
       }),
@@ -211,28 +207,33 @@ export class OpenedCache {
     return list.map((w) => opened.get(w));
   }
 
-  /** A block's records; undefined when there is none or it does not open (damaged, moved). */
-  private async openBlock(key: CryptoKey, e: unknown, conversationId: string, block: number) {
-    const entry = e as Entry | undefined;
-    if (!entry?.iv || !entry.ct) return undefined;
-    try {
-      const aad = { name: 'AES-GCM', iv: bs(entry.iv), additionalData: blockAad(conversationId, block) };
-      return decodeBlock(new Uint8Array(await subtle().decrypt(aad, key, bs(entry.ct))));
-    } catch {
-      return undefined;
-    }
+  /** The entries at `at` (read ahead and still good, else now), the local key, and blocks opened once. */
+  private async entries(at: readonly string[]) {
+    await this.preloading;
+    const a = this.ahead;
+    const ahead = a?.gen === this.gen && performance.now() - a.t < 1000 ? a.entries : undefined;
+    const missing = at.filter((k) => !ahead?.has(k));
+    const [key, read] = await Promise.all([this.localKey(), missing.length ? this.read(missing) : []]);
+    const entryOf = (k: string) => (ahead?.has(k) ? ahead.get(k) : read[missing.indexOf(k)]);
+    const blocks = new Map<string, Promise<Map<number, BlockRecord> | undefined>>();
+    const blockFor = (k: string, m: { conversationId: string; seq: number }) => {
+      let b = blocks.get(k);
+      if (!b) blocks.set(k, (b = this.block(key, k, entryOf(k), m.conversationId, blockOf(m.seq))));
+      return b;
+    };
+    return { key, entryOf, blockFor };
   }
 
-  /** A body an older version kept on its own, bound by its associated data (v2). */
-  private async openEntry(key: CryptoKey, e: unknown, aad: Uint8Array) {
-    const entry = e as Entry | undefined;
-    if (!entry?.iv || !entry.ct) return undefined;
-    try {
-      const alg = { name: 'AES-GCM', iv: bs(entry.iv), additionalData: aad };
-      return new Uint8Array(await subtle().decrypt(alg, key, bs(entry.ct)));
-    } catch {
-      return undefined;
-    }
+  /** The records kept in blocks under these messages' seqs (bindings not compared: the caller does). */
+  async records(list: readonly ChatMessage[]): Promise<(BlockRecord | undefined)[]> {
+    const ix = await this.loadIndex();
+    const at = list.map((m) =>
+      ix.inBlock.has(idOf(m)) ? this.blockAt(m.conversationId, blockOf(m.seq)) : '',
+    );
+    const { blockFor } = await this.entries([...new Set(at.filter(Boolean))]);
+    return Promise.all(
+      list.map(async (m, i) => (at[i] ? (await blockFor(at[i], m))?.get(m.seq) : undefined)),
+    );
   }
 
   /** A count to give `put` when opening starts: a forget of its conversation since drops the keep. */
@@ -282,17 +283,14 @@ export class OpenedCache {
     const del: string[] = [];
     if (!blocks.size) return { set, del };
     const at = [...blocks];
-    const [key, entries] = await Promise.all([
-      this.localKey(),
-      this.store.getMany ? this.store.getMany(at) : Promise.all(at.map((k) => this.store.get(k))),
-    ]);
+    const [key, entries] = await Promise.all([this.localKey(), this.read(at)]);
     const byBlock = new Map(at.map((k) => [k, [] as [string, BlockRecord][]]));
     for (const [id, r] of add) byBlock.get(this.blockOfId(id))?.push([id, r]);
     await Promise.all(
       at.map(async (k, i) => {
         const { conversationId, seq: block } = splitId(k.slice(`${this.dir}b/`.length));
         const old =
-          (await this.openBlock(key, entries[i], conversationId, block)) ?? new Map<number, BlockRecord>();
+          (await openBlock(key, entries[i], conversationId, block)) ?? new Map<number, BlockRecord>();
         const records = new Map<number, BlockRecord>();
         for (const [seq, r] of old) {
           const id = idOf({ conversationId, seq });

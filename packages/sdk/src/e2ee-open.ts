@@ -5,6 +5,7 @@ import type { ChatStore } from './chat-store.js';
 import type { MyChatClient } from './client.js';
 import { DEFAULT_OPENED_LIMITS as DEFAULT_LIMITS, OpenedCache } from './e2ee-cache.js';
 import { open, openFile, UnwrapError, type StaticSecrets } from './e2ee-crypto.js';
+import { restoredOf } from './e2ee-page.js';
 import {
   senderDeviceKey,
   type E2eeKeyStore,
@@ -88,7 +89,12 @@ export async function keptBodies(
   const sealed = list.flatMap((m) =>
     m.content.type === 'encrypted' ? [{ m, sealed: m.content.sealed }] : [],
   );
-  const kept = opened && sealed.length ? await opened.getMany(sealed, deviceId) : [];
+  // Made whole from their records by E2ee.history: matched already.
+  const made = opened && restoredOf(opened);
+  const rest = sealed.filter(({ m }) => !made?.has(m));
+  const read = opened && rest.length ? await opened.getMany(rest, deviceId) : [];
+  const fromRead = new Map(rest.map(({ m }, i) => [m, read[i]]));
+  const kept = sealed.map(({ m }) => made?.get(m) ?? fromRead.get(m));
   const changed = new Map<string, Promise<boolean>>();
   const changedOf = (userId: string) => {
     let p = changed.get(userId);

@@ -12,6 +12,7 @@ export {
   type Profile,
 } from './auth-api.js';
 export { MessagesApi, newClientMsgId, type ReadReceipts, type SendOptions } from './messages-api.js';
+export { isElided } from './mappers.js';
 export { RecordsApi, MAX_RECORD_ITEMS, type ForwardAsRecordOptions } from './records-api.js';
 export { ContactsApi, type FriendTag } from './contacts-api.js';
 export {

@@ -37,6 +37,13 @@ const CONVERSATION_TYPES: Record<number, Conversation['type']> = {
   [message.ConversationType.ENCRYPTED]: 'encrypted',
 };
 
+/**
+ * An encrypted message that came without its sealed bytes (GetHistoryRequest.e2ee_kept): this
+ * device kept its opened body, and opens it from that (`@mychat/sdk/e2ee`'s `history`).
+ */
+export const isElided = (m: ChatMessage) =>
+  m.content.type === 'encrypted' && m.content.sealed.ciphertext.length === 0;
+
 export function toContent(c: message.MessageContent | undefined): MessageContent {
   const b = c?.body;
   switch (b?.case) {

@@ -3,7 +3,7 @@ import type { message } from '@mychat/protocol';
 import type { Authed, ChatBackend } from './chat-backend.js';
 import type { ChatStore } from './chat-store.js';
 import { MyChatError } from './errors.js';
-import { toConversation, toMessage } from './mappers.js';
+import { isElided, toConversation, toMessage } from './mappers.js';
 import { MessageOpsApi } from './message-ops-api.js';
 import type { Outbox } from './outbox.js';
 import type { SyncEngine } from './sync-engine.js';
@@ -200,11 +200,13 @@ export class MessagesApi extends MessageOpsApi {
   /**
    * A page of a conversation's messages, oldest first: the newest `limit` (default 50, at most
    * 200) before `beforeSeq` (default: from the newest). Served from the store when it holds that
-   * range without holes, otherwise from the server (and kept in the store).
+   * range without holes, otherwise from the server (and kept in the store). `e2eeKept` (set by
+   * `@mychat/sdk/e2ee`'s `history`): seqs whose opened bodies this device keeps; the server then
+   * leaves out the sealed bytes of their encrypted messages (`isElided`), which are not stored.
    */
   async history(
     conversationId: string,
-    opts: { beforeSeq?: number; limit?: number } = {},
+    opts: { beforeSeq?: number; limit?: number; e2eeKept?: { fromSeq: number; toSeq: number } } = {},
   ): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
     const limit = Math.min(200, Math.max(1, opts.limit ?? 50));
     const { store } = this.ctx;
@@ -225,8 +227,15 @@ export class MessagesApi extends MessageOpsApi {
       const local = await store.getMessages(conversationId, { afterSeq: lo - 1, beforeSeq: top + 1, limit });
       if (local.length === top - lo + 1) return hide({ messages: local, hasMore: lo > first });
     }
-    const page = await this.ctx.backend.history({ conversationId, beforeSeq: opts.beforeSeq ?? 0, limit });
-    if (page.messages.length) await store.putMessages(conversationId, page.messages);
+    const { e2eeKept } = opts;
+    const page = await this.ctx.backend.history({
+      conversationId,
+      beforeSeq: opts.beforeSeq ?? 0,
+      limit,
+      ...(e2eeKept && { e2eeKept }),
+    });
+    const whole = e2eeKept ? page.messages.filter((m) => !isElided(m)) : page.messages;
+    if (whole.length) await store.putMessages(conversationId, whole);
     return hide({ messages: page.messages.filter((m) => m.seq >= first), hasMore: page.hasMore });
   }
 

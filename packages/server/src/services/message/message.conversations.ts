@@ -7,6 +7,7 @@ import { isOneToOne, SILENT_TYPES, type MemberRow, type MessageRow } from './mes
 import { MessageOpsStore } from './store/ops-store.js';
 import {
   conversationView,
+  decodeContent,
   firstReadable,
   hiddenView,
   messageView,
@@ -15,7 +16,7 @@ import {
 } from './message.views.js';
 import { previewMsg } from './link-preview/link-preview.event.js';
 import { eventFor, namedSeqs } from './message.event-reach.js';
-import { keepWrapsFor } from './message.encrypted.js';
+import { keepWrapsFor, leaveOutKept } from './message.encrypted.js';
 import type { CachedPreview } from './link-preview/link-preview.repository.js';
 
 /**
@@ -43,11 +44,20 @@ function pageLength(rows: readonly MessageRow[], limit: number): number {
 export class MessageConversations {
   constructor(private readonly d: MessageServiceDeps) {}
 
-  /** `wrapsFor`: one of the caller's encrypted-chat devices, the only reader of the page's wrapped keys. */
+  /**
+   * `wrapsFor`: one of the caller's encrypted-chat devices, the only reader of the page's wrapped
+   * keys; `kept`: the seqs whose opened bodies the reader keeps (their sealed bytes left out).
+   */
   async history(
     caller: Caller,
     convId: string,
-    o: { beforeSeq: number; afterSeq?: number; limit: number; wrapsFor?: string },
+    o: {
+      beforeSeq: number;
+      afterSeq?: number;
+      limit: number;
+      wrapsFor?: string;
+      kept?: { fromSeq: number; toSeq: number };
+    },
   ) {
     const { conv, me } = await membershipOf(this.d.store, convId, caller.userId);
     const head = visibleHead(conv, me);
@@ -80,7 +90,16 @@ export class MessageConversations {
       : new Map();
     // Messages deleted for the caller keep their place (the client's copy stays gapless) but
     // carry nothing of their content.
-    const views = page.map((r) => messageView(r, undefined, reactions.get(r.seq)));
+    // Kept by the reader: the sealed bytes are not even decoded (leaveOutKept drops any left).
+    const kept = (r: MessageRow) =>
+      !!o.kept && r.seq >= o.kept.fromSeq && r.seq <= o.kept.toSeq && r.recalledAt === null;
+    const views = page.map((r) =>
+      messageView(
+        r,
+        kept(r) ? decodeContent(r.content, { sealedBytes: false }) : undefined,
+        reactions.get(r.seq),
+      ),
+    );
     const hidden = await this.d.store.hiddenAmong(conv.id, caller.userId, [
       ...page.map((r) => r.seq),
       ...namedSeqs(views),
@@ -92,6 +111,7 @@ export class MessageConversations {
         if (hidden.has(m.seq)) return hiddenView(m);
         const v = eventFor(m, me, hidden);
         if (o.wrapsFor) keepWrapsFor(v, caller.userId, o.wrapsFor);
+        if (o.kept) leaveOutKept(v, o.kept);
         const p = previews.get(m.seq);
         if (p && !v.recalled) v.linkPreview = previewMsg(p);
         return v;

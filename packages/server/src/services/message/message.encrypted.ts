@@ -74,3 +74,15 @@ export function keepWrapsFor(m: pb.Message, userId: string, deviceId: string): p
     );
   return m;
 }
+
+/**
+ * A history page's encrypted message the reader keeps opened (GetHistoryRequest.e2ee_kept): its
+ * ciphertext, ephemeral key and wrapped keys left out; the version, nonce, sender device and
+ * files stay (the reader matches what it kept against them). Changes `m` in place.
+ */
+export function leaveOutKept(m: pb.Message, kept: { fromSeq: number; toSeq: number }): pb.Message {
+  const body = m.content?.body;
+  if (body?.case === 'encrypted' && !m.recalled && m.seq >= kept.fromSeq && m.seq <= kept.toSeq)
+    Object.assign(body.value, { ciphertext: new Uint8Array(0), ephemeralKey: new Uint8Array(0), keys: [] });
+  return m;
+}

@@ -103,11 +103,15 @@ export function messageRpc(
       if (req.limit < 0 || req.limit > 200) throw errors.invalidArgument('limit is 1-200', 'limit');
       if (req.e2eeDeviceId && !READER_DEVICE_ID.test(req.e2eeDeviceId))
         throw errors.invalidArgument('e2eeDeviceId is 32 lower-case hex characters', 'e2eeDeviceId');
+      const kept = req.e2eeKept;
+      if (kept && !(kept.fromSeq >= 1 && kept.toSeq >= kept.fromSeq))
+        throw errors.invalidArgument('e2eeKept is fromSeq 1 or more to toSeq at least fromSeq', 'e2eeKept');
       return conversations.history(caller, id(req.conversationId, 'conversationId'), {
         beforeSeq: req.beforeSeq,
         afterSeq: req.afterSeq,
         limit: req.limit,
         ...(req.e2eeDeviceId && { wrapsFor: req.e2eeDeviceId }),
+        ...(kept && { kept: { fromSeq: kept.fromSeq, toSeq: kept.toSeq } }),
       });
     },
     async sync(req, ctx) {

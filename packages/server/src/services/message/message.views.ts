@@ -21,14 +21,14 @@ const PLAIN_TEXT = /^\{"text":\{"text":("(?:[^"\\]|\\.)*")\}\}$/;
  * protobuf-es's JSON reader (a tenth of the CPU of serving history): the same result, as a
  * test checks against `fromJsonString` for every kind of content.
  */
-export function decodeContent(json: string): pb.MessageContent {
+export function decodeContent(json: string, o: { sealedBytes?: boolean } = {}): pb.MessageContent {
   const plain = PLAIN_TEXT.exec(json);
   if (plain)
     return create(pb.MessageContentSchema, {
       body: { case: 'text', value: { text: JSON.parse(plain[1]!) as string } },
     });
   if (json.startsWith('{"encrypted":{')) {
-    const sealed = decodeEncrypted(json);
+    const sealed = decodeEncrypted(json, o.sealedBytes ?? true);
     if (sealed) return create(pb.MessageContentSchema, { body: { case: 'encrypted', value: sealed } });
   }
   return fromJsonString(pb.MessageContentSchema, json);
@@ -62,8 +62,10 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
  * Stored encrypted content, as `encodeContent` writes it, without protobuf-es's JSON reader (most
  * of an encrypted page's CPU: base64 of the ciphertext and of each wrapped key). Undefined for
  * anything else (files attached, another shape): the caller reads it with `fromJsonString`.
+ * `sealedBytes` false (a page for a reader that keeps them, GetHistoryRequest.e2ee_kept): the
+ * ciphertext, ephemeral key and wrapped keys are left out, not decoded.
  */
-function decodeEncrypted(json: string): pb.EncryptedContent | undefined {
+function decodeEncrypted(json: string, sealedBytes: boolean): pb.EncryptedContent | undefined {
   let top: unknown;
   try {
     top = JSON.parse(json);
@@ -78,10 +80,11 @@ function decodeEncrypted(json: string): pb.EncryptedContent | undefined {
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 0 || version > 0xffffffff)
     return undefined;
   if (typeof senderDeviceId !== 'string') return undefined;
-  const [ciphertext, nonce, ephemeralKey] = [e.ciphertext ?? '', e.nonce ?? '', e.ephemeralKey ?? ''].map(
-    bytesOf,
-  );
-  if (!ciphertext || !nonce || !ephemeralKey) return undefined;
+  const nonce = bytesOf(e.nonce ?? '');
+  if (!nonce) return undefined;
+  if (!sealedBytes) return create(pb.EncryptedContentSchema, { version, nonce, senderDeviceId });
+  const [ciphertext, ephemeralKey] = [e.ciphertext ?? '', e.ephemeralKey ?? ''].map(bytesOf);
+  if (!ciphertext || !ephemeralKey) return undefined;
   const list = e.keys ?? [];
   if (!Array.isArray(list)) return undefined;
   const keys: pb.WrappedKey[] = [];

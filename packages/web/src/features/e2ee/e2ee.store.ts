@@ -114,7 +114,8 @@ export const useE2eeStore = defineStore('e2ee', () => {
     const warm = !beforeSeq && (await e2ee.hasKept({ conversationId: c.id, seq: c.lastSeq }));
     // Asked for alongside the page (opens that need the keys share this fetch), not waited for.
     if (!warm) void e2ee.trust(c.peerId).catch(() => undefined);
-    const page = await client.messages.history(c.id, { limit: PAGE, ...(beforeSeq && { beforeSeq }) });
+    // The kept bodies' blocks are read while the page is fetched.
+    const page = await e2ee.history(c, { limit: PAGE, ...(beforeSeq && { beforeSeq }) });
     const first = await shownOfAll(page.messages.slice(-FIRST_SCREEN));
     if (chat.value?.id !== c.id) return;
     merge(first);
