@@ -53,6 +53,8 @@ options:
   --sql sqlite|postgres     search: the all-in-one server's engine (sqlite)
   --seed-messages N (0)     search: also write N corpus messages straight into the message store
                             (bench-seed, before the server starts) and time the index build
+  --analyze                 search, PostgreSQL: VACUUM ANALYZE the index's tables once it is built,
+                            as autovacuum would (not timed in the build)
   --calls N (100)  --browser-calls M (10)   call (--users defaults to 20 there)
   --threads N (100000)  --replies N (1000000)  --writers N (20)  --think-ms MS (1000)   square
   --codec binary|json (binary)   square: the bodies, protobuf as the SDK and web app send, or JSON
@@ -111,6 +113,7 @@ export function parseCli(argv: string[]): Parsed {
         queries: { type: 'string', default: '100' },
         sql: { type: 'string', default: 'sqlite' },
         'seed-messages': { type: 'string', default: '0' },
+        analyze: { type: 'boolean', default: false },
         calls: { type: 'string', default: '100' },
         'browser-calls': { type: 'string', default: '10' },
         threads: { type: 'string', default: '100000' },
@@ -188,6 +191,7 @@ function searchOptions(v: Record<string, string | boolean | undefined>): Parsed 
   try {
     if (v.sql !== 'sqlite' && v.sql !== 'postgres') throw new Error('--sql must be sqlite or postgres');
     if (v.cluster || v.url) throw new Error('search runs on the all-in-one server it starts');
+    if (v.analyze && v.sql !== 'postgres') throw new Error('--analyze is for --sql postgres');
     const users = int('users', v.users as string, 2, 10_000);
     return {
       kind: 'search',
@@ -201,6 +205,7 @@ function searchOptions(v: Record<string, string | boolean | undefined>): Parsed 
         durationS: int('duration', v.duration as string, 1, 86_400),
         concurrency: int('concurrency', (v.concurrency as string | undefined) ?? '200', 1, 100_000),
         sql: v.sql,
+        analyze: !!v.analyze,
       },
     };
   } catch (e) {

@@ -10,8 +10,14 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCli } from './cli.js';
 import { corpusText } from '@mychat/server/bench-corpus';
+import { createClusterDatabase } from '@mychat/server/dev/cluster';
 
 const run = promisify(execFile);
+/** The local PostgreSQL (the --analyze run needs one). */
+const postgresUp = await createClusterDatabase('postgres').then(
+  (d) => d.drop().then(() => true),
+  () => false,
+);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 describe('bench search', () => {
@@ -30,6 +36,12 @@ describe('bench search', () => {
     expect(parseCli(['search', '--seed-messages', '-5'])).toMatchObject({ kind: 'error' });
     expect(parseCli(['search', '--sql', 'oracle'])).toMatchObject({ kind: 'error' });
     expect(parseCli(['search', '--cluster'])).toMatchObject({ kind: 'error' });
+    expect(parseCli(['search', '--sql', 'postgres', '--analyze'])).toMatchObject({
+      options: { sql: 'postgres', analyze: true },
+    });
+    expect(parseCli(['search', '--sql', 'postgres'])).toMatchObject({ options: { analyze: false } });
+    // Statistics are PostgreSQL's (SQLite's index is never vacuumed by anyone).
+    expect(parseCli(['search', '--analyze'])).toMatchObject({ kind: 'error' });
   });
 
   it('makes mixed Chinese and English text', () => {
@@ -71,5 +83,33 @@ describe('bench search', () => {
     expect(Object.keys(r.queries_ms as object).sort()).toEqual(['cjk1', 'cjk2', 'cjk3', 'en']);
     // One tracked word (every 20th of 20 messages), found by the lag poller.
     expect(r).toMatchObject({ lag_ms: { n: 1 }, lag_search_errors: 0, lag_not_found: 0 });
+    expect(r).not.toHaveProperty('vacuum_analyze_s');
   }, 180_000);
+
+  it.skipIf(!postgresUp)(
+    'analyzes the index on PostgreSQL with --analyze',
+    async () => {
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MYCHAT_')));
+      const { stdout } = await run(
+        process.execPath,
+        [
+          path.join(ROOT, 'packages/bench/dist/main.js'),
+          'search',
+          '--sql=postgres',
+          '--analyze',
+          '--messages=20',
+          '--seed-messages=50',
+          '--queries=2',
+          '--duration=1',
+          '--rate=20',
+          '--users=4',
+        ],
+        { env, timeout: 170_000 },
+      );
+      const r = JSON.parse(stdout.trim()) as Record<string, unknown>;
+      expect(r).toMatchObject({ scenario: 'search', sql: 'postgres', seeded_messages: 50 });
+      expect(r.vacuum_analyze_s).toEqual(expect.any(Number));
+    },
+    180_000,
+  );
 });

@@ -13,6 +13,10 @@
  *    searched for until found: the time from its send_ack to being found (index lag).
  * 4. Size: the index's bytes per message (SQLite: search.db; PostgreSQL: its tables).
  *
+ * --analyze (PostgreSQL): between 1 and 2, `VACUUM ANALYZE` of the index's tables, as autovacuum
+ * would do in a deployment (on by default): without it a freshly bulk-written index has no
+ * statistics and no visibility map on a server that runs with autovacuum off.
+ *
  * Runs on the all-in-one server, on SQLite (default) or PostgreSQL (--sql postgres). The
  * saturation rate with indexing on and off is `saturate` run twice, the second time with
  * MYCHAT_SEARCH_INDEXER=false (docs/performance.md).
@@ -37,6 +41,8 @@ export interface SearchOptions {
   durationS: number;
   concurrency: number;
   sql: 'sqlite' | 'postgres';
+  /** PostgreSQL: VACUUM ANALYZE the index's tables after the build (not in its time). */
+  analyze?: boolean;
 }
 
 const QUERIES = {
@@ -109,6 +115,14 @@ export async function runSearch(o: SearchOptions): Promise<Record<string, unknow
     process.stderr.write(
       `bench: index built in ${round(buildS)} s (${o.seedMessages + o.messages + 1} messages)\n`,
     );
+
+    let analyzeS: number | undefined;
+    if (o.analyze && database) {
+      const t0 = performance.now();
+      await pgRun(database.url, 'vacuum analyze search_docs, search_postings, search_state');
+      analyzeS = (performance.now() - t0) / 1000;
+      process.stderr.write(`bench: vacuum analyze took ${round(analyzeS)} s\n`);
+    }
 
     // 2. Queries.
     const queries: Record<string, LatencySummary & { avg_hits: number }> = {};
@@ -207,6 +221,7 @@ export async function runSearch(o: SearchOptions): Promise<Record<string, unknow
       // From the server up to the last seeded and sent message found: the whole corpus indexed.
       index_build_s: round(buildS),
       index_build_rate: Math.round((o.seedMessages + o.messages + 1) / buildS),
+      ...(analyzeS !== undefined && { vacuum_analyze_s: round(analyzeS) }),
       queries_ms: queries,
       lag_rate: o.rate,
       lag_ms: summarize(lags),
@@ -255,22 +270,28 @@ async function indexBytes(t: Target, pgUrl: string | undefined): Promise<number>
       .filter((f) => fs.existsSync(f))
       .reduce((n, f) => n + fs.statSync(f).size, 0);
   }
+  const r = await pgRun(
+    pgUrl,
+    `select sum(pg_total_relation_size(c)) as n from unnest(array['search_docs','search_postings','search_state']::regclass[]) c`,
+  );
+  return Number(r[0]?.n ?? 0);
+}
+
+/** One statement on PostgreSQL, its rows. */
+async function pgRun(url: string, statement: string): Promise<{ n?: string | null }[]> {
   const here = path.dirname(fileURLToPath(import.meta.url));
   // The server's own driver (the bench has no SQL dependency of its own).
   const pg = createRequire(path.resolve(here, '../../server/package.json'))('pg') as {
     Client: new (o: { connectionString: string }) => {
       connect(): Promise<void>;
-      query(q: string): Promise<{ rows: { n: string | null }[] }>;
+      query(q: string): Promise<{ rows: { n?: string | null }[] }>;
       end(): Promise<void>;
     };
   };
-  const client = new pg.Client({ connectionString: pgUrl });
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const r = await client.query(
-      `select sum(pg_total_relation_size(c)) as n from unnest(array['search_docs','search_postings','search_state']::regclass[]) c`,
-    );
-    return Number(r.rows[0]?.n ?? 0);
+    return (await client.query(statement)).rows;
   } finally {
     await client.end();
   }

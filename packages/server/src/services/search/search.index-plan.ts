@@ -1,4 +1,4 @@
-import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import { asNum } from '../../adapters/sql/sql.js';
 import type { SearchScope } from './search.port.js';
 import type { ParsedQuery } from './search.text.js';
@@ -15,8 +15,12 @@ type Eb = ExpressionBuilder<any, any>;
 
 /** Most distinct words a word prefix is read as; a prefix of more is read as a token range. */
 export const PREFIX_WORDS_MAX = 32;
-/** Postings read of each exact token to tell the rarest (the one that drives the walks). */
-const ESTIMATE_LIMIT = 10_000;
+/**
+ * Postings read of each exact token to tell the rarest (the one that drives the walks): a token
+ * under it drives before one at it; tokens at it tie (the query's order). At 10 000 these reads
+ * took 5-40 ms each on PostgreSQL at 1 M messages (docs/performance.md).
+ */
+export const ESTIMATE_LIMIT = 1_000;
 
 /** What a candidate holds: one of `tokens`, or (a prefix of too many words) a token in the range. */
 export type Term = { tokens: string[] } | { prefix: string };
@@ -88,20 +92,25 @@ async function wordsOf(db: Db, prefix: string): Promise<string[] | undefined> {
   }
 }
 
-/** Exact tokens, rarest first (counted up to ESTIMATE_LIMIT postings each). */
+/** Exact tokens, rarest first (counted up to ESTIMATE_LIMIT postings each, in one statement). */
 async function byRarity(db: Db, tokens: readonly string[]): Promise<string[]> {
   if (tokens.length < 2) return [...tokens];
-  const n = new Map<string, number>();
-  for (const t of tokens) {
-    const row = await db
+  const counts = tokens.map((t, i) =>
+    db
       .selectFrom(
         db.selectFrom('search_postings').select('seq').where('token', '=', t).limit(ESTIMATE_LIMIT).as('e'),
       )
-      .select((eb) => eb.fn.countAll().as('n'))
-      .executeTakeFirst();
-    n.set(t, asNum(row?.n ?? 0));
-  }
-  return [...tokens].sort((a, b) => n.get(a)! - n.get(b)!);
+      .select((eb) => [sql.lit(i).as('i'), eb.fn.countAll().as('n')]),
+  );
+  const rows = await counts
+    .slice(1)
+    .reduce((u, c) => u.unionAll(c), counts[0]!)
+    .execute();
+  const n = new Map(rows.map((r) => [asNum(r.i), asNum(r.n)]));
+  return tokens
+    .map((t, i) => ({ t, n: n.get(i) ?? 0 }))
+    .sort((a, b) => a.n - b.n)
+    .map((x) => x.t);
 }
 
 /** Tokens that start with `prefix`: a range, exact under the byte order of the token column. */

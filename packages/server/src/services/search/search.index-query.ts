@@ -51,12 +51,33 @@ export class IndexQueries {
     private readonly engine: SqlEngine,
   ) {}
 
+  /** Plans by query and scope object: see `plan`. */
+  private readonly plans = new WeakMap<ParsedQuery, WeakMap<SearchScope, Promise<Plan | undefined>>>();
+
+  /**
+   * The plan of `q` in `scope`, made once per pair of objects: a search makes its own and asks
+   * `find` (once a page it fetches) and `count` with them, so they share one plan (its
+   * rarest-token counts and word lists were read up to four times a search). Held only while the
+   * caller holds the objects; a failed plan is not kept.
+   */
+  private plan(q: ParsedQuery, scope: SearchScope): Promise<Plan | undefined> {
+    let byScope = this.plans.get(q);
+    if (!byScope) this.plans.set(q, (byScope = new WeakMap()));
+    let plan = byScope.get(scope);
+    if (!plan) {
+      plan = planQuery(this.db, q, scope);
+      byScope.set(scope, plan);
+      plan.catch(() => byScope.delete(scope));
+    }
+    return plan;
+  }
+
   async find(
     q: ParsedQuery,
     scope: SearchScope,
     page: { order: 'time' | 'seq'; after?: HitCursor; limit: number },
   ): Promise<IndexDoc[]> {
-    const plan = await planQuery(this.db, q, scope);
+    const plan = await this.plan(q, scope);
     if (!plan) return [];
     const keys = page.order === 'time' ? await this.newest(plan, page) : await this.bySeq(plan, page);
     const docs = new Map((await this.docs(keys)).map((d) => [`${d.convId}:${d.seq}`, d]));
@@ -167,7 +188,7 @@ export class IndexQueries {
    * hits; one that did not found all of its own).
    */
   async count(q: ParsedQuery, scope: SearchScope): Promise<ConversationCount[]> {
-    const plan = await planQuery(this.db, q, scope);
+    const plan = await this.plan(q, scope);
     if (!plan) return [];
     const rows = await this.walks(plan, COUNT_CAP + 1);
     const keys = unique(rows);

@@ -491,6 +491,37 @@ for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
       },
     );
 
+    it.skipIf(engine !== 'postgres')(
+      'plans once per search: the page and the counts share the rarest-token counts',
+      async () => {
+        // find and count of one SearchMessages call each planned the query: four reads of up
+        // to 10 000 postings for a 3-character run at 1 M messages. Now one statement a search.
+        const statements: string[] = [];
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const logged = new Kysely<any>({
+          dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: t.url, max: 1 }) }),
+          log: (e) => statements.push(e.query.sql),
+        });
+        const rarity = () => statements.filter((s) => s.includes('count(*)') && s.includes('limit')).length;
+        try {
+          const queries = new IndexQueries(logged, 'postgres');
+          const q = parseQuery('天安门');
+          const scope = { windows: everywhere };
+          for (const limit of [1, 20]) {
+            const hits = await queries.find(q, scope, { order: 'time', limit });
+            expect(hits.map(key)).toEqual(['B3']);
+          }
+          expect((await queries.count(q, scope)).map((c) => c.count)).toEqual([1]);
+          expect(rarity()).toBe(1);
+          // Another search (its own query and scope) plans again.
+          await queries.count(parseQuery('天安门'), { windows: everywhere });
+          expect(rarity()).toBe(2);
+        } finally {
+          await logged.destroy();
+        }
+      },
+    );
+
     it('empties everything on clear', async () => {
       await index.clear();
       expect(await index.size()).toEqual({ docs: 0, postings: 0 });
