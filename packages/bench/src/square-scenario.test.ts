@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runBench } from './bench-run.test-helpers.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -20,11 +21,8 @@ describe('bench square', () => {
   it.each(['binary', 'json'])(
     'runs end to end at a tiny size, %s bodies',
     async (codec) => {
-      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MYCHAT_')));
-      const { stdout } = await run(
-        process.execPath,
+      const r = (await runBench(
         [
-          path.join(ROOT, 'packages/bench/dist/main.js'),
           'square',
           '--threads=300',
           '--replies=3000',
@@ -35,9 +33,8 @@ describe('bench square', () => {
           '--duration=2',
           `--codec=${codec}`,
         ],
-        { env, timeout: 110_000 },
-      );
-      const r = JSON.parse(stdout.trim()) as Record<string, Record<string, unknown>>;
+        110_000,
+      )) as Record<string, Record<string, unknown>>;
       expect(r).toMatchObject({ scenario: 'square', sql: 'sqlite', codec, threads: 300, replies: 3000 });
       for (const phase of [r.readers_alone!, r.with_writers!]) {
         expect(phase.errors).toBe(0);
