@@ -162,4 +162,23 @@ describe('keeping in the background', () => {
     await cache.put(a!.m, a!.sealed, enc.encode('m1'), ME.deviceId, cache.mark());
     expect(await keptSeqsIn(map, '7', '1')).toEqual([1]);
   });
+
+  it('keeps a message whose open overlapped a forget of other seqs of its chat', async () => {
+    const d = await devices();
+    const map = new Map<string, unknown>();
+    const cache = new OpenedCache(new MemoryKeyStore(map), '7');
+    const [, b, c] = await messages([1, 2, 3], d);
+    const since = cache.mark();
+    // The chat's state applied again while seq 2 was being opened: it clears seq 1 only.
+    await cache.forgetHidden({ id: '1', clearedSeq: 1 });
+    await cache.put(b!.m, b!.sealed, enc.encode('m2'), ME.deviceId, since);
+    expect(await keptSeqsIn(map, '7', '1')).toEqual([2]);
+    // Past the forgets remembered per chat, an older keep is dropped (the safe side).
+    const old = cache.mark();
+    for (let i = 0; i < 40; i++) await cache.forgetHidden({ id: '1', hiddenSeqs: [1] });
+    await cache.put(c!.m, c!.sealed, enc.encode('m3'), ME.deviceId, old);
+    expect(await keptSeqsIn(map, '7', '1')).toEqual([2]);
+    await cache.put(c!.m, c!.sealed, enc.encode('m3'), ME.deviceId, cache.mark());
+    expect(await keptSeqsIn(map, '7', '1')).toEqual([2, 3]);
+  });
 });

@@ -43,6 +43,9 @@ export { OPENED_DIR, DEFAULT_OPENED_LIMITS, checkOpenedLimits, type OpenedLimits
 
 type Change = { set: (readonly [string, unknown])[]; del: string[]; all?: boolean };
 
+/** Forgets remembered per conversation with what they picked (see OpenedCache.forgotSince). */
+const FORGETS_KEPT = 32;
+
 export class OpenedCache {
   private key?: Promise<CryptoKey>;
   private index?: Promise<Index>;
@@ -51,9 +54,14 @@ export class OpenedCache {
   /** Bodies waiting for the next write, and that write. */
   private pending = new Map<string, BlockRecord>();
   private flush?: Promise<void>;
-  /** Counts forgets: a keep that began before one of its conversation (or of all) is dropped. */
+  /**
+   * Counts forgets: a keep that began before a forget of its conversation that picks its seq
+   * (or before a forget of all) is dropped. The last FORGETS_KEPT of each conversation are
+   * remembered with what they picked; a keep older than those is dropped.
+   */
   private forgets = 0;
-  private forgotAt = new Map<string, number>();
+  private forgotten = new Map<string, { at: number; drop: (seq: number) => boolean }[]>();
+  private forgottenBefore = new Map<string, number>();
   private allForgotAt = 0;
   /** The last few blocks read, decoded; dropped by every change and forget (`gen` counts them). */
   private decoded = new Map<string, { iv: Uint8Array; records: Map<number, BlockRecord> }>();
@@ -247,8 +255,7 @@ export class OpenedCache {
    * `since` (from `mark`): the keep is dropped if the conversation was forgotten since.
    */
   put(m: ChatMessage, sealed: Sealed, body: Uint8Array, deviceId: string, since?: number): Promise<void> {
-    if (since !== undefined && Math.max(this.allForgotAt, this.forgotAt.get(m.conversationId) ?? 0) > since)
-      return Promise.resolve();
+    if (since !== undefined && this.forgotSince(m, since)) return Promise.resolve();
     const binding = bindingOf(m, sealed, { userId: this.userId, deviceId }, 'v3');
     this.pending.set(idOf(m), { seq: m.seq, binding, body });
     this.flush ??= this.change(async (ix) => {
@@ -328,7 +335,10 @@ export class OpenedCache {
 
   /** Drops the bodies of a conversation's messages that `drop` picks (cleared, hidden). */
   forgetWhere(conversationId: string, drop: (seq: number) => boolean): Promise<void> {
-    this.forgotAt.set(conversationId, ++this.forgets);
+    const list = this.forgotten.get(conversationId) ?? [];
+    list.push({ at: ++this.forgets, drop });
+    if (list.length > FORGETS_KEPT) this.forgottenBefore.set(conversationId, list.shift()!.at);
+    this.forgotten.set(conversationId, list);
     this.dropDecoded();
     for (const id of this.pending.keys())
       if (id.startsWith(`${conversationId}/`) && drop(splitId(id).seq)) this.pending.delete(id);
@@ -343,6 +353,15 @@ export class OpenedCache {
       const r = await this.rewrite(ix, blocks, new Map());
       return { set: r.set, del: [...del, ...r.del] };
     });
+  }
+
+  /**
+   * Whether a forget since `since` (a `mark`) picks this message: then its keep is dropped. A
+   * forget of other seqs of its conversation (a conversation's state applied again, say) is not.
+   */
+  private forgotSince(m: { conversationId: string; seq: number }, since: number): boolean {
+    if (this.allForgotAt > since || (this.forgottenBefore.get(m.conversationId) ?? 0) > since) return true;
+    return (this.forgotten.get(m.conversationId) ?? []).some((f) => f.at > since && f.drop(m.seq));
   }
 
   /** Drops what a conversation's state says I cleared or deleted for myself. */
