@@ -35,6 +35,7 @@ import {
 } from './e2ee-cache-format.js';
 import { bs, equalBytes, randomBytes } from './e2ee-crypto.js';
 import { MemoryKeyStore, type E2eeKeyStore } from './e2ee-keys.js';
+import { ForgetLog } from './e2ee-forgets.js';
 import type { ChatMessage, Sealed } from './types.js';
 
 const subtle = () => globalThis.crypto.subtle;
@@ -42,9 +43,6 @@ const subtle = () => globalThis.crypto.subtle;
 export { OPENED_DIR, DEFAULT_OPENED_LIMITS, checkOpenedLimits, type OpenedLimits };
 
 type Change = { set: (readonly [string, unknown])[]; del: string[]; all?: boolean };
-
-/** Forgets remembered per conversation with what they picked (see OpenedCache.forgotSince). */
-const FORGETS_KEPT = 32;
 
 export class OpenedCache {
   private key?: Promise<CryptoKey>;
@@ -54,15 +52,8 @@ export class OpenedCache {
   /** Bodies waiting for the next write, and that write. */
   private pending = new Map<string, BlockRecord>();
   private flush?: Promise<void>;
-  /**
-   * Counts forgets: a keep that began before a forget of its conversation that picks its seq
-   * (or before a forget of all) is dropped. The last FORGETS_KEPT of each conversation are
-   * remembered with what they picked; a keep older than those is dropped.
-   */
-  private forgets = 0;
-  private forgotten = new Map<string, { at: number; drop: (seq: number) => boolean }[]>();
-  private forgottenBefore = new Map<string, number>();
-  private allForgotAt = 0;
+  /** The forgets since a keep began drop it (see ForgetLog). */
+  private readonly forgets = new ForgetLog();
   /** The last few blocks read, decoded; dropped by every change and forget (`gen` counts them). */
   private decoded = new Map<string, { iv: Uint8Array; records: Map<number, BlockRecord> }>();
   private gen = 0;
@@ -246,7 +237,7 @@ export class OpenedCache {
 
   /** A count to give `put` when opening starts: a forget of its conversation since drops the keep. */
   mark(): number {
-    return this.forgets;
+    return this.forgets.mark();
   }
 
   /**
@@ -255,7 +246,7 @@ export class OpenedCache {
    * `since` (from `mark`): the keep is dropped if the conversation was forgotten since.
    */
   put(m: ChatMessage, sealed: Sealed, body: Uint8Array, deviceId: string, since?: number): Promise<void> {
-    if (since !== undefined && this.forgotSince(m, since)) return Promise.resolve();
+    if (since !== undefined && this.forgets.since(m, since)) return Promise.resolve();
     const binding = bindingOf(m, sealed, { userId: this.userId, deviceId }, 'v3');
     this.pending.set(idOf(m), { seq: m.seq, binding, body });
     this.flush ??= this.change(async (ix) => {
@@ -335,10 +326,7 @@ export class OpenedCache {
 
   /** Drops the bodies of a conversation's messages that `drop` picks (cleared, hidden). */
   forgetWhere(conversationId: string, drop: (seq: number) => boolean): Promise<void> {
-    const list = this.forgotten.get(conversationId) ?? [];
-    list.push({ at: ++this.forgets, drop });
-    if (list.length > FORGETS_KEPT) this.forgottenBefore.set(conversationId, list.shift()!.at);
-    this.forgotten.set(conversationId, list);
+    this.forgets.conversation(conversationId, drop);
     this.dropDecoded();
     for (const id of this.pending.keys())
       if (id.startsWith(`${conversationId}/`) && drop(splitId(id).seq)) this.pending.delete(id);
@@ -355,15 +343,6 @@ export class OpenedCache {
     });
   }
 
-  /**
-   * Whether a forget since `since` (a `mark`) picks this message: then its keep is dropped. A
-   * forget of other seqs of its conversation (a conversation's state applied again, say) is not.
-   */
-  private forgotSince(m: { conversationId: string; seq: number }, since: number): boolean {
-    if (this.allForgotAt > since || (this.forgottenBefore.get(m.conversationId) ?? 0) > since) return true;
-    return (this.forgotten.get(m.conversationId) ?? []).some((f) => f.at > since && f.drop(m.seq));
-  }
-
   /** Drops what a conversation's state says I cleared or deleted for myself. */
   async forgetHidden(c: { id: string; clearedSeq?: number; hiddenSeqs?: readonly number[] }): Promise<void> {
     const [cleared, hidden] = [c.clearedSeq ?? 0, new Set(c.hiddenSeqs ?? [])];
@@ -372,7 +351,7 @@ export class OpenedCache {
 
   /** Forgets every kept body and the local key (sign-out, this device removed). */
   forgetAll(): Promise<void> {
-    this.allForgotAt = ++this.forgets;
+    this.forgets.everything();
     this.dropDecoded();
     this.pending = new Map();
     return this.change((ix) => {
