@@ -65,6 +65,24 @@ corpus.push({
 });
 
 const everywhere: ReadWindow[] = [A, B, C].map((convId) => ({ convId, firstSeq: 1 }));
+
+/** PostgreSQL index queries on a connection of their own that records every statement's SQL. */
+async function withLoggedQueries(
+  url: string,
+  fn: (queries: IndexQueries, statements: string[]) => Promise<void>,
+): Promise<void> {
+  const statements: string[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const logged = new Kysely<any>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
+    log: (e) => statements.push(e.query.sql),
+  });
+  try {
+    await fn(new IndexQueries(logged, 'postgres'), statements);
+  } finally {
+    await logged.destroy();
+  }
+}
 const key = (d: { convId: string; seq: number }) =>
   `${d.convId === A ? 'A' : d.convId === B ? 'B' : d.convId === C ? 'C' : 'D'}${d.seq}`;
 
@@ -470,14 +488,7 @@ for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
         // At 1 M messages the planner, left to its estimates, read and sorted every candidate
         // of a window (1.5 s a 3-character query); with sorting priced out the walk follows the
         // key. The plan only differs at that size: here, that the setting precedes each walk.
-        const statements: string[] = [];
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        const logged = new Kysely<any>({
-          dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: t.url, max: 1 }) }),
-          log: (e) => statements.push(e.query.sql),
-        });
-        try {
-          const queries = new IndexQueries(logged, 'postgres');
+        await withLoggedQueries(t.url, async (queries, statements) => {
           const q = parseQuery('天安门');
           const hits = await queries.find(q, { windows: everywhere }, { order: 'time', limit: 20 });
           expect(hits.map(key)).toEqual(['B3']);
@@ -485,9 +496,7 @@ for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
           const walks = statements.flatMap((sql, i) => (sql.startsWith('select * from (') ? [i] : []));
           expect(walks).toHaveLength(2);
           for (const i of walks) expect(statements[i - 1], statements[i]).toBe('set local enable_sort = off');
-        } finally {
-          await logged.destroy();
-        }
+        });
       },
     );
 
@@ -496,15 +505,8 @@ for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
       async () => {
         // find and count of one SearchMessages call each planned the query: four reads of up
         // to 10 000 postings for a 3-character run at 1 M messages. Now one statement a search.
-        const statements: string[] = [];
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        const logged = new Kysely<any>({
-          dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: t.url, max: 1 }) }),
-          log: (e) => statements.push(e.query.sql),
-        });
-        const rarity = () => statements.filter((s) => s.includes('count(*)') && s.includes('limit')).length;
-        try {
-          const queries = new IndexQueries(logged, 'postgres');
+        await withLoggedQueries(t.url, async (queries, statements) => {
+          const rarity = () => statements.filter((s) => s.includes('count(*)') && s.includes('limit')).length;
           const q = parseQuery('天安门');
           const scope = { windows: everywhere };
           for (const limit of [1, 20]) {
@@ -516,9 +518,7 @@ for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
           // Another search (its own query and scope) plans again.
           await queries.count(parseQuery('天安门'), { windows: everywhere });
           expect(rarity()).toBe(2);
-        } finally {
-          await logged.destroy();
-        }
+        });
       },
     );
 
