@@ -147,6 +147,30 @@ describe('keeping in the background', () => {
     expect(await keptSeqsIn(map, '7', '1')).toEqual([1]);
   });
 
+  it('writes the keeps of one turn (a page opened together) in one write, after that turn', async () => {
+    const d = await devices();
+    const mem = new MemoryKeyStore(new Map());
+    const update = vi.spyOn(mem, 'update');
+    const cache = new OpenedCache(mem, '7');
+    const page = await messages([1, 2, 3], d);
+    const first = cache.put(page[0]!.m, page[0]!.sealed, enc.encode('m1'), ME.deviceId);
+    // Other opens of the page finish within the same macrotask (many microtasks later).
+    for (let i = 0; i < 200; i++) await Promise.resolve();
+    expect(update).not.toHaveBeenCalled();
+    const rest = page.slice(1).map((x) => cache.put(x.m, x.sealed, enc.encode(`m${x.m.seq}`), ME.deviceId));
+    await cache.settled();
+    await Promise.all([first, ...rest]);
+    expect(update).toHaveBeenCalledTimes(1);
+    expect(await texts(cache, page)).toEqual(['m1', 'm2', 'm3']);
+    // A forget before the write drops the keep still waiting for it.
+    const [d4] = await messages([4], d);
+    void cache.put(d4!.m, d4!.sealed, enc.encode('m4'), ME.deviceId);
+    await cache.forget(d4!.m);
+    await cache.settled();
+    expect(await cache.has(d4!.m)).toBe(false);
+    expect(await texts(new OpenedCache(mem, '7'), [...page, d4!])).toEqual(['m1', 'm2', 'm3', undefined]);
+  });
+
   it('drops a keep whose open began before a forget of its chat', async () => {
     const d = await devices();
     const map = new Map<string, unknown>();

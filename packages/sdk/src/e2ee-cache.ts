@@ -1,12 +1,11 @@
 /**
- * Opened messages kept on this device (docs/security.md, section 3, item 5): each body this device
- * opened, encrypted under a local AES-256-GCM key (non-extractable where the store holds
- * CryptoKeys: IndexedDB in the web app), so a chat reopens with a decrypt per block of bodies
- * instead of unwrapping each message again. Nothing here reaches the server. Under
- * `<prefix>/opened/` (OPENED_DIR): `key`, an `index` of every body oldest first with its size
- * (the bound, and what a clear deletes), `b/<conversation>/<block>` the bodies of BLOCK_SEQS seqs
- * with their bindings (e2ee-cache-format.ts), and `m/<conversation>/<seq>` one body each as an
- * older version kept them (moved into blocks when read). Deleting the directory forgets them all.
+ * Opened messages kept on this device (docs/security.md, section 3, item 5): each body opened here,
+ * encrypted under a local AES-256-GCM key (non-extractable where the store holds CryptoKeys), so a
+ * chat reopens with a decrypt per block of bodies instead of unwrapping. Nothing here reaches the
+ * server. Under `<prefix>/opened/` (OPENED_DIR): `key`, an `index` of every body oldest first with its
+ * size (the bound, and what a clear deletes), `b/<conversation>/<block>` the bodies of BLOCK_SEQS seqs
+ * with their bindings (e2ee-cache-format.ts), and `m/<conversation>/<seq>` one body each as an older
+ * version kept them (moved into blocks when read). Deleting the directory forgets them all.
  */
 import {
   addTo,
@@ -43,26 +42,25 @@ const subtle = () => globalThis.crypto.subtle;
 export { OPENED_DIR, DEFAULT_OPENED_LIMITS, checkOpenedLimits, type OpenedLimits };
 
 type Change = { set: (readonly [string, unknown])[]; del: string[]; all?: boolean };
+const later = <T>(fn: () => Promise<T>) => new Promise((r) => setTimeout(r, 0)).then(fn);
 
 export class OpenedCache {
   private key?: Promise<CryptoKey>;
   private index?: Promise<Index>;
   /** Changes to the store, one after another (each writes the index it changed). */
   private writes: Promise<void> = Promise.resolve();
-  /** Bodies waiting for the next write, and that write. */
+  /** Bodies waiting for the next write (after the macrotask they came in), and that write. */
   private pending = new Map<string, BlockRecord>();
   private flush?: Promise<void>;
   /** The forgets since a keep began drop it (see ForgetLog). */
   private readonly forgets = new ForgetLog();
-  /** The last few blocks read, decoded; dropped by every change and forget (`gen` counts them). */
+  /** The last blocks read, decoded, and those read ahead (preload); dropped by every change (`gen`). */
   private decoded = new Map<string, { iv: Uint8Array; records: Map<number, BlockRecord> }>();
   private gen = 0;
-  /** Blocks read ahead of a page (preload), and that read while it runs. */
   private ahead?: { gen: number; t: number; entries: Map<string, unknown> };
   private preloading?: Promise<void>;
   private readonly store: E2eeKeyStore;
   private readonly dir: string;
-  private readonly userId: string;
 
   /**
    * `store`: where entries and the local key live; in memory when it cannot hold CryptoKeys (the
@@ -70,13 +68,12 @@ export class OpenedCache {
    */
   constructor(
     store: E2eeKeyStore,
-    userId: string,
+    private readonly userId: string,
     private readonly limits: OpenedLimits = DEFAULT_OPENED_LIMITS,
   ) {
     checkOpenedLimits(limits);
     this.store = store.holdsCryptoKeys ? store : new MemoryKeyStore();
     this.dir = OPENED_DIR(userId);
-    this.userId = userId;
   }
 
   /**
@@ -241,34 +238,40 @@ export class OpenedCache {
   }
 
   /**
-   * Keeps a body; several kept at once go in one write into their blocks (with the evictions
-   * the bound asks for). The message's binding is taken now: what resolves is the write.
-   * `since` (from `mark`): the keep is dropped if the conversation was forgotten since.
+   * Keeps a body; those kept in one macrotask (a page's) go in one write into their blocks, after
+   * it (forgets prune `pending` meanwhile). The binding is taken now: what resolves is the write.
+   * `since` (from `mark`): dropped if forgotten since.
    */
   put(m: ChatMessage, sealed: Sealed, body: Uint8Array, deviceId: string, since?: number): Promise<void> {
     if (since !== undefined && this.forgets.since(m, since)) return Promise.resolve();
     const binding = bindingOf(m, sealed, { userId: this.userId, deviceId }, 'v3');
     this.pending.set(idOf(m), { seq: m.seq, binding, body });
-    this.flush ??= this.change(async (ix) => {
-      const batch = this.pending;
-      [this.pending, this.flush] = [new Map(), undefined];
-      const del: string[] = [];
-      for (const [id, r] of batch) {
-        if (ix.sizes.has(id) && !ix.inBlock.has(id)) del.push(this.entryAt(id));
-        addTo(ix, id, recordSize(r), true);
-      }
-      const touched = new Set([...batch.keys()].map((id) => this.blockOfId(id)));
-      for (const id of ix.sizes.keys()) {
-        if (ix.sizes.size <= this.limits.entries && ix.bytes <= this.limits.bytes) break;
-        if (ix.inBlock.has(id)) touched.add(this.blockOfId(id));
-        else del.push(this.entryAt(id));
-        removeFrom(ix, id);
-        batch.delete(id);
-      }
-      const r = await this.rewrite(ix, touched, batch);
-      return { set: r.set, del: [...del, ...r.del] };
+    if (this.flush) return this.flush;
+    const run: Promise<void> = later(() => this.change((ix) => this.writePending(ix))).finally(() => {
+      if (this.flush === run) this.flush = undefined;
     });
-    return this.flush;
+    return (this.flush = run);
+  }
+
+  /** The waiting keeps into their blocks, with the evictions the bound asks for. */
+  private async writePending(ix: Index): Promise<Change> {
+    const batch = this.pending;
+    [this.pending, this.flush] = [new Map(), undefined];
+    const del: string[] = [];
+    for (const [id, r] of batch) {
+      if (ix.sizes.has(id) && !ix.inBlock.has(id)) del.push(this.entryAt(id));
+      addTo(ix, id, recordSize(r), true);
+    }
+    const touched = new Set([...batch.keys()].map((id) => this.blockOfId(id)));
+    for (const id of ix.sizes.keys()) {
+      if (ix.sizes.size <= this.limits.entries && ix.bytes <= this.limits.bytes) break;
+      if (ix.inBlock.has(id)) touched.add(this.blockOfId(id));
+      else del.push(this.entryAt(id));
+      removeFrom(ix, id);
+      batch.delete(id);
+    }
+    const r = await this.rewrite(ix, touched, batch);
+    return { set: r.set, del: [...del, ...r.del] };
   }
 
   /**
@@ -313,7 +316,8 @@ export class OpenedCache {
   /** Resolves once every keep and forget asked for so far is written. */
   async settled(): Promise<void> {
     let last: Promise<void> | undefined;
-    while (last !== this.writes) {
+    while (this.flush || last !== this.writes) {
+      await this.flush?.catch(() => undefined);
       last = this.writes;
       await last;
     }
