@@ -220,8 +220,6 @@ async function initWorkerSearchIndexer(
       pollIntervalMs: search.pollIntervalMs,
       batchSize: search.batchSize,
       settleSeconds: search.settleSeconds,
-      busyPollIntervalMs: search.busyPollIntervalMs,
-      busyLoopPercent: search.busyLoopPercent,
     },
     ...(search.indexThread &&
       database.db.engine === 'sqlite' &&

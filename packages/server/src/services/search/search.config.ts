@@ -24,15 +24,6 @@ export const searchConfigSchema = cfg.group({
   /** How often an indexer that is caught up looks for new messages, ms. */
   pollIntervalMs: cfg.int(250, 10, 60_000),
   /**
-   * How often a caught-up indexer looks for new messages while the event loop is busy (at
-   * least `busyLoopPercent` % used since its last look), ms: sends come first, and the index is
-   * written in fewer, larger transactions. Bounds how much later a message is searchable;
-   * `pollIntervalMs` or less: never waits longer.
-   */
-  busyPollIntervalMs: cfg.int(1000, 10, 60_000),
-  /** The event loop's utilization, percent, from which `busyPollIntervalMs` applies. */
-  busyLoopPercent: cfg.int(50, 1, 100),
-  /**
    * Messages the indexer takes per step (and per transaction; moments and square posts: at most
    * 1 000). Larger batches write the index faster when it catches up (a rebuild, a backlog):
    * each touches a page of the postings once for all its rows.

@@ -6,7 +6,7 @@ import { ID_EPOCH_MS } from '../../kernel/ids.js';
 import { openTestDatabase, silentLogger, type TestDatabase } from '../../../test/helpers/sql-databases.js';
 import { SqlSearchIndex } from './search.index.js';
 import { ThreadedSearchIndex } from './search.index-threaded.js';
-import { idAt, loopLoadMeter, messageSource, SearchIndexer, type IndexerConfig } from './search.indexer.js';
+import { messageSource, SearchIndexer, idAt } from './search.indexer.js';
 import { searchMigrations } from './search.migrations.js';
 import type { SearchIndex } from './search.port.js';
 import { parseQuery } from './search.text.js';
@@ -191,74 +191,5 @@ describe.each([
     feed.add('租约 三');
     expect(await indexer('four').catchUp()).toBe(true);
     expect(await found('租约')).toEqual([3, 2, 1]);
-  });
-});
-
-describe('search indexer pace: longer pauses while the event loop is busy', () => {
-  const paced = (config: Partial<IndexerConfig>, load: number, feed = new FakeFeed()) =>
-    new SearchIndexer({
-      index: {} as SearchIndex,
-      source: messageSource(feed as never),
-      clock,
-      logger: silentLogger(),
-      instanceId: 'pace',
-      config: { pollIntervalMs: 250, batchSize: 3, settleSeconds: 60, ...config },
-      loopLoad: () => load,
-    });
-
-  it('waits busyPollIntervalMs from busyLoopPercent on, pollIntervalMs below it or unset', () => {
-    const busy = { busyPollIntervalMs: 1000, busyLoopPercent: 60 };
-    expect(paced(busy, 0.59).pause()).toBe(250);
-    expect(paced(busy, 0.6).pause()).toBe(1000);
-    expect(paced(busy, 1).pause()).toBe(1000);
-    // The default threshold is half the loop.
-    expect(paced({ busyPollIntervalMs: 1000 }, 0.49).pause()).toBe(250);
-    expect(paced({ busyPollIntervalMs: 1000 }, 0.5).pause()).toBe(1000);
-    // Never shorter than pollIntervalMs; no busy pause configured: as before.
-    expect(paced({ busyPollIntervalMs: 100 }, 1).pause()).toBe(250);
-    expect(paced({}, 1).pause()).toBe(250);
-  });
-
-  it('measures the event loop between two calls', async () => {
-    const load = loopLoadMeter();
-    await new Promise((r) => setTimeout(r, 1));
-    load();
-    const until = performance.now() + 50;
-    while (performance.now() < until); // the loop busy throughout
-    expect(load()).toBeGreaterThan(0.9);
-    await new Promise((r) => setTimeout(r, 100)); // the loop waiting
-    expect(load()).toBeLessThan(0.5);
-  });
-
-  it('a caught-up indexer on a busy loop reads again only after the busy pause', async () => {
-    let t: TestDatabase | undefined;
-    try {
-      t = await openTestDatabase('sqlite');
-      await t.sql.migrate('search', searchMigrations('sqlite'));
-      const run = async (load: number) => {
-        const feed = new FakeFeed();
-        feed.add('节奏');
-        const one = new SearchIndexer({
-          index: new SqlSearchIndex(t!.sql),
-          source: messageSource(feed as never),
-          clock,
-          logger: silentLogger(),
-          instanceId: `pace-${load}`,
-          config: { pollIntervalMs: 10, batchSize: 3, settleSeconds: 60, busyPollIntervalMs: 60_000 },
-          loopLoad: () => load,
-        });
-        one.start();
-        for (let i = 0; i < 100 && feed.calls < 1; i++) await new Promise((r) => setTimeout(r, 10));
-        // Ten idle poll intervals and more.
-        for (let i = 0; i < 100 && feed.calls < 6; i++) await new Promise((r) => setTimeout(r, 10));
-        await one.stop();
-        return feed.calls;
-      };
-      expect(await run(0)).toBeGreaterThanOrEqual(6);
-      // The first read, then the hot read that found nothing... and the pause of a minute.
-      expect(await run(0.9)).toBeLessThanOrEqual(3);
-    } finally {
-      await t?.dispose();
-    }
   });
 });

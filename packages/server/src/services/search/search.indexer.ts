@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { timestampMs, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { toJsonString } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
@@ -179,34 +178,9 @@ export interface IndexerDeps {
   logger: Logger;
   /** Names this indexer in the lease (several workers: one indexes at a time). */
   instanceId: string;
-  config: IndexerConfig;
+  config: { pollIntervalMs: number; batchSize: number; settleSeconds: number };
   /** Each indexed batch: how many items, and how old the newest was, ms. */
   onBatch?(items: number, lagMs: number): void;
-  /** The event loop's utilization (0-1) since the previous call; default: {@link loopLoadMeter}. */
-  loopLoad?: () => number;
-}
-
-export interface IndexerConfig {
-  pollIntervalMs: number;
-  batchSize: number;
-  settleSeconds: number;
-  /**
-   * The pause of a caught-up indexer while the event loop is busy (at least `busyLoopPercent`
-   * used since the last pause), ms; unset: `pollIntervalMs` always.
-   */
-  busyPollIntervalMs?: number;
-  busyLoopPercent?: number;
-}
-
-/** The event loop's utilization (0-1) between two calls (Node's `eventLoopUtilization`). */
-export function loopLoadMeter(): () => number {
-  let last = performance.eventLoopUtilization();
-  return () => {
-    const now = performance.eventLoopUtilization();
-    const used = performance.eventLoopUtilization(now, last).utilization;
-    last = now;
-    return used;
-  };
 }
 
 /**
@@ -235,13 +209,11 @@ export class SearchIndexer {
   private readonly leaseName: string;
   /** Items per read and write: batchSize, or less when the feed takes less. */
   private readonly limit: number;
-  private readonly loopLoad: () => number;
 
   constructor(private readonly d: IndexerDeps) {
     this.stateName = `${d.source.prefix}cursor`;
     this.leaseName = `${d.source.prefix}lease`;
     this.limit = Math.min(d.config.batchSize, d.source.maxRead ?? Infinity);
-    this.loopLoad = d.loopLoad ?? loopLoadMeter();
   }
 
   start(): void {
@@ -292,23 +264,8 @@ export class SearchIndexer {
         if (now - this.lastError > 60_000) this.d.logger.warn({ err }, 'search indexer step failed');
         this.lastError = now;
       }
-      if (read < this.limit && this.running) await this.sleep(this.pause());
+      if (read < this.limit && this.running) await this.sleep(this.d.config.pollIntervalMs);
     }
-  }
-
-  /**
-   * How long a caught-up indexer waits before its next read, ms: `pollIntervalMs`, or
-   * `busyPollIntervalMs` while the event loop is busy. Sends come first then: the index is
-   * written in fewer, larger transactions (each commit writes every page it touches again,
-   * so one of a second's messages writes far fewer pages than four of a quarter each), and
-   * the feed is read less often. A full read (a backlog) goes on at once either way, so the
-   * index lags by at most that pause more than it would.
-   */
-  pause(): number {
-    const { pollIntervalMs, busyPollIntervalMs, busyLoopPercent = 50 } = this.d.config;
-    const used = this.loopLoad();
-    if (busyPollIntervalMs === undefined || used * 100 < busyLoopPercent) return pollIntervalMs;
-    return Math.max(pollIntervalMs, busyPollIntervalMs);
   }
 
   private async hot(state: FeedState, now: number): Promise<number> {

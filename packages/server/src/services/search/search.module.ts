@@ -10,7 +10,7 @@ import { ContactSearch } from './search.contacts.js';
 import { DriveSearch } from './search.drive.js';
 import { SqlSearchIndex } from './search.index.js';
 import { ThreadedSearchIndex, type IndexThreadData } from './search.index-threaded.js';
-import { messageSource, SearchIndexer, type FeedSource, type IndexerConfig } from './search.indexer.js';
+import { messageSource, SearchIndexer, type FeedSource } from './search.indexer.js';
 import { MomentSearch, momentSource } from './search.moments.js';
 import { searchMigrations } from './search.migrations.js';
 import { searchRpc } from './search.rpc.js';
@@ -72,7 +72,7 @@ export interface IndexerModuleDeps {
   clock: Clock;
   logger: Logger;
   instanceId: string;
-  config: IndexerConfig;
+  config: { pollIntervalMs: number; batchSize: number; settleSeconds: number };
   /**
    * The index's SQLite file, to write it on a thread of its own (search.index-threaded.ts);
    * unset: written on the event loop through `sql`.
