@@ -163,6 +163,26 @@ describe.each([
     expect(await found('迟到')).toEqual([late.seq]);
   });
 
+  it('indexes a late message while new ones keep coming (the settle pass never waits for a lull)', async () => {
+    feed.add('先到的消息');
+    const one = indexer();
+    await one.catchUp();
+    const late = feed.add('迟到的消息', 5_000);
+    // Every ten seconds a new message: each step's hot read finds one, none finds nothing.
+    let steps = 0;
+    while ((await found('迟到')).length === 0 && steps < 30) {
+      clockMs += 10_000;
+      feed.add(`不停的消息 ${steps}`);
+      expect(await one.step()).toBeGreaterThan(0);
+      steps++;
+    }
+    expect(await found('迟到')).toEqual([late.seq]);
+    // The settle cursor stood settleSeconds behind the first read; it is overdue once it is
+    // twice that behind, 70 s later here, and that settle batch reads the late message's range.
+    expect(steps).toBe(7);
+    expect((await found('不停')).length).toBe(steps);
+  });
+
   it('starts over after the index is emptied (mychat search reindex)', async () => {
     for (let i = 0; i < 4; i++) feed.add(`重建 ${i}`, 120_000);
     const first = indexer();
