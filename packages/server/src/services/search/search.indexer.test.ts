@@ -183,6 +183,25 @@ describe.each([
     expect((await found('不停')).length).toBe(steps);
   });
 
+  it('an overdue settle batch reads as much again as the hot one (at least 256), not its backlog', async () => {
+    feed.add('开始');
+    const one = indexer('pace', 2_500);
+    await one.catchUp();
+    for (let i = 0; i < 600; i++) feed.add(`积压 ${i}`);
+    expect(await one.step()).toBe(600);
+    const reads: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      clockMs += 10_000;
+      feed.add(`跟上 ${i}`);
+      reads.push(await one.step());
+    }
+    // Overdue from the 7th step on (70 s): 1 hot + 256 settled, never the 600 at once; the
+    // second pass is then ahead of "overdue" until it falls behind again.
+    expect(reads.slice(0, 7)).toEqual([1, 1, 1, 1, 1, 1, 257]);
+    expect(Math.max(...reads)).toBe(257);
+    expect(reads.filter((n) => n > 1).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('starts over after the index is emptied (mychat search reindex)', async () => {
     for (let i = 0; i < 4; i++) feed.add(`重建 ${i}`, 120_000);
     const first = indexer();

@@ -31,6 +31,9 @@ export function decodeState(v: string | undefined): FeedState {
 
 /** The smallest id made at `ms` (ids are time-ordered: see kernel/ids.ts). */
 export const idAt = (ms: number) => (BigInt(Math.max(0, ms - ID_EPOCH_MS)) << 22n).toString();
+/** The fewest messages an overdue settle batch reads beside a hot one. */
+export const OVERDUE_SETTLE_MIN = 256;
+
 const big = (id: string) => (id === '' ? 0n : BigInt(id));
 
 /** What one feed message does to the index: a document to add, one to remove, or nothing. */
@@ -259,7 +262,10 @@ export class SearchIndexer {
     const hot = await this.hot(state, now);
     if (hot === 0) return this.settle(state, now);
     if (!this.settleOverdue(state, now)) return hot;
-    return hot + (await this.settle(decodeState(await this.d.index.state(this.stateName)), now));
+    // As much again as the hot batch (at least OVERDUE_SETTLE_MIN): the second pass keeps pace
+    // with the traffic instead of reading its whole backlog in one burst on the event loop.
+    const most = Math.min(this.limit, Math.max(hot, OVERDUE_SETTLE_MIN));
+    return hot + (await this.settle(decodeState(await this.d.index.state(this.stateName)), now, most));
   }
 
   /** The settle cursor trails the hot one and is more than settleSeconds behind its horizon. */
@@ -300,13 +306,13 @@ export class SearchIndexer {
     return page.read;
   }
 
-  private async settle(state: FeedState, now: number): Promise<number> {
+  private async settle(state: FeedState, now: number, limit = this.limit): Promise<number> {
     const horizon = idAt(now - this.d.config.settleSeconds * 1000);
     const until = big(state.hot) < big(horizon) ? state.hot : horizon;
     if (big(state.settled) >= big(until)) return 0;
-    const page = await this.d.source.read(state.settled, until, this.limit);
+    const page = await this.d.source.read(state.settled, until, limit);
     // More than the limit: an EDIT read with the message it edited.
-    const full = page.read >= this.limit;
+    const full = page.read >= limit;
     await this.apply(page, state, { hot: state.hot, settled: full ? page.nextCursor : until });
     // An empty range still moved the cursor: worth another step at once only when full.
     return page.read;
