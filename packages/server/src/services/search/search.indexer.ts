@@ -32,7 +32,7 @@ export function decodeState(v: string | undefined): FeedState {
 /** The smallest id made at `ms` (ids are time-ordered: see kernel/ids.ts). */
 export const idAt = (ms: number) => (BigInt(Math.max(0, ms - ID_EPOCH_MS)) << 22n).toString();
 /** The fewest messages an overdue settle batch reads beside a hot one. */
-export const OVERDUE_SETTLE_MIN = 256;
+const OVERDUE_SETTLE_MIN = 256;
 
 const big = (id: string) => (id === '' ? 0n : BigInt(id));
 
@@ -259,13 +259,15 @@ export class SearchIndexer {
     const now = this.d.clock.now();
     if (!(await this.holdLease(now))) return -1;
     const state = decodeState(await this.d.index.state(this.stateName));
-    const hot = await this.hot(state, now);
-    if (hot === 0) return this.settle(state, now);
-    if (!this.settleOverdue(state, now)) return hot;
+    const { read, next } = await this.hot(state, now);
+    if (read === 0) return this.settle(state, now);
+    if (!this.settleOverdue(state, now)) return read;
     // As much again as the hot batch (at least OVERDUE_SETTLE_MIN): the second pass keeps pace
     // with the traffic instead of reading its whole backlog in one burst on the event loop.
-    const most = Math.min(this.limit, Math.max(hot, OVERDUE_SETTLE_MIN));
-    return hot + (await this.settle(decodeState(await this.d.index.state(this.stateName)), now, most));
+    // From the state the hot batch wrote (if someone else moved it meanwhile, this write is
+    // refused like the hot one was, and the next step reads the cursor again).
+    const most = Math.min(this.limit, Math.max(read, OVERDUE_SETTLE_MIN));
+    return read + (await this.settle(next, now, most));
   }
 
   /** The settle cursor trails the hot one and is more than settleSeconds behind its horizon. */
@@ -289,9 +291,10 @@ export class SearchIndexer {
     }
   }
 
-  private async hot(state: FeedState, now: number): Promise<number> {
+  /** One hot batch: how many messages it read, and the cursors it wrote. */
+  private async hot(state: FeedState, now: number): Promise<{ read: number; next: FeedState }> {
     const page = await this.d.source.read(state.hot, '', this.limit);
-    if (!page.read) return 0;
+    if (!page.read) return { read: 0, next: state };
     // What was already settleSeconds old when read can come late no more: settled with it,
     // unless younger reads wait before it.
     const horizon = idAt(now - this.d.config.settleSeconds * 1000);
@@ -301,9 +304,10 @@ export class SearchIndexer {
           ? page.nextCursor
           : state.settled
         : state.settled;
-    await this.apply(page, state, { hot: page.nextCursor, settled });
+    const next = { hot: page.nextCursor, settled };
+    await this.apply(page, state, next);
     this.d.onBatch?.(page.read, page.newestAt ? now - page.newestAt : 0);
-    return page.read;
+    return { read: page.read, next };
   }
 
   private async settle(state: FeedState, now: number, limit = this.limit): Promise<number> {
