@@ -44,7 +44,32 @@ export interface ChatStore {
   clear(): Promise<void>;
 }
 
-/** The default ChatStore: everything in memory, gone when the process ends. */
+/**
+ * A copy of a message for the store to keep or hand out: its objects, arrays and byte arrays
+ * copied (a byte array's own bytes only, not the rest of a buffer it views); anything else
+ * (numbers, strings, and a value of another kind, structured-cloned) as a structured clone would
+ * give it. A message is plain data, and a copy by hand is several times cheaper than
+ * `structuredClone`, most of all for an encrypted message's byte arrays.
+ */
+export function copyMessage(m: ChatMessage): ChatMessage {
+  return copyData(m);
+}
+
+function copyData<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map(copyData) as T;
+  if (v instanceof Uint8Array) return v.slice() as T;
+  if (Object.getPrototypeOf(v) !== Object.prototype) return structuredClone(v);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = copyData((v as Record<string, unknown>)[k]);
+  return out as T;
+}
+
+/**
+ * The default ChatStore: everything in memory, gone when the process ends. What it keeps and
+ * hands out are copies (a caller's later change does not reach the store, nor the store's the
+ * caller); messages by {@link copyMessage}.
+ */
 export class MemoryChatStore implements ChatStore {
   private state: { userId: string | undefined; pts: number } = { userId: undefined, pts: 0 };
   private readonly conversations = new Map<string, Conversation>();
@@ -74,12 +99,12 @@ export class MemoryChatStore implements ChatStore {
   async putMessages(conversationId: string, messages: ChatMessage[], maxSeq?: number) {
     let bySeq = this.messages.get(conversationId);
     if (!bySeq) this.messages.set(conversationId, (bySeq = new Map()));
-    for (const m of messages) bySeq.set(m.seq, structuredClone(m));
+    for (const m of messages) bySeq.set(m.seq, copyMessage(m));
     if (maxSeq !== undefined) this.maxSeq.set(conversationId, maxSeq);
   }
   async getMessage(conversationId: string, seq: number) {
     const m = this.messages.get(conversationId)?.get(seq);
-    return m && structuredClone(m);
+    return m && copyMessage(m);
   }
   async getMessages(conversationId: string, range: { afterSeq?: number; beforeSeq?: number; limit: number }) {
     const after = range.afterSeq ?? 0;
@@ -89,7 +114,7 @@ export class MemoryChatStore implements ChatStore {
       .sort((a, b) => a.seq - b.seq);
     // afterSeq asks for the oldest ones after it; otherwise the newest before beforeSeq.
     const page = range.afterSeq !== undefined ? all.slice(0, range.limit) : all.slice(-range.limit);
-    return page.map((m) => structuredClone(m));
+    return page.map(copyMessage);
   }
   async listOutbox() {
     return [...this.outbox.values()].map((e) => structuredClone(e));

@@ -31,8 +31,9 @@ export function restoredOf(opened: OpenedCache): WeakMap<ChatMessage, Uint8Array
  * for without its sealed bytes (GetHistoryRequest.e2ee_kept), and the blocks of those bodies
  * are read and decrypted while the page is fetched. Each message that came without them is
  * made whole again from its kept record (sealedFromRecord: the same bytes the server would
- * have sent, checked against the record's binding) and stored; when any cannot be (its block
- * missing, damaged, or another message's), the page is asked for again without the option.
+ * have sent, checked against the record's binding); the chat store keeps it without them. When
+ * any cannot be (its block missing, damaged, or another message's), the page is asked for again
+ * without the option (the chat store's copies without the bytes then count as holes).
  */
 export async function historyPage(
   client: MyChatClient,
@@ -67,6 +68,6 @@ export async function historyPage(
     page.messages[i] = whole[j]!;
     bodies.set(whole[j]!, records[j]!.body);
   });
-  await client.store.putMessages(chat.id, whole as ChatMessage[]);
+  // The chat store keeps them as they came (messages.history): the sealed bytes stay in the records.
   return page;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryChatStore } from './chat-store.js';
 import { FakeChatServer } from './fake-chat-server.test-helpers.js';
+import { isElided } from './mappers.js';
 import { MessagesApi, newClientMsgId, type MessagesContext } from './messages-api.js';
 import { SyncEngine } from './sync-engine.js';
 
@@ -63,6 +64,56 @@ describe('MessagesApi', () => {
     server.convs.get('new')!.lastMessage!.createdAt += 10;
     await engine.catchUp();
     expect((await api.conversations()).map((c) => c.id)).toEqual(['pinned', 'new', 'old']);
+  });
+
+  it('stores kept messages without their sealed bytes, and serves them only to a page asked with them kept', async () => {
+    const { server, engine, api, store } = await setup();
+    server.addConversation('e', { type: 'encrypted' });
+    server.fill('e', 4);
+    const bytes = (n: number, v: number) => new Uint8Array(n).fill(v);
+    for (const m of server.msgs.get('e')!) {
+      const sealed = { version: 1, ciphertext: bytes(40, m.seq), nonce: bytes(12, m.seq), senderDeviceId: 'd' };
+      const keys = [{ userId: 'me', deviceId: 'x', wrapped: bytes(48, m.seq) }];
+      m.content = { type: 'encrypted', sealed: { ...sealed, ephemeralKey: bytes(32, 1), keys, files: [] } };
+    }
+    await engine.catchUp();
+    // As the server answers GetHistoryRequest.e2ee_kept: the sealed bytes of the range left out.
+    const history = server.history.bind(server);
+    const kept = { fromSeq: 2, toSeq: 4 };
+    server.history = async (req) => {
+      const page = await history(req);
+      const { fromSeq, toSeq } = (req as { e2eeKept?: typeof kept }).e2eeKept ?? { fromSeq: 1, toSeq: 0 };
+      for (const m of page.messages)
+        if (m.seq >= fromSeq && m.seq <= toSeq && m.content.type === 'encrypted')
+          Object.assign(m.content.sealed, { ciphertext: bytes(0, 0), ephemeralKey: bytes(0, 0), keys: [] });
+      return page;
+    };
+    // Whole in the store (synced): served from it, with or without the range.
+    server.calls = [];
+    await api.history('e', { limit: 4, e2eeKept: kept });
+    await api.history('e', { limit: 4 });
+    expect(server.calls).toEqual([]);
+    // A stored message without its bytes is a hole for a page without the range: from the server.
+    const stored = await store.getMessages('e', { limit: 4 });
+    for (const m of stored) if (m.seq > 1 && m.content.type === 'encrypted') m.content.sealed.ciphertext = bytes(0, 0);
+    await store.putMessages('e', stored);
+    expect((await api.history('e', { limit: 4 })).messages.filter(isElided)).toEqual([]);
+    expect(server.calls).toEqual(['history(e,after=-,before=0)']);
+    // Fetched with the range (a store that has none of them): stored as they came, without the
+    // bytes (the kept bodies hold them); asked again with the range, from the store; with a
+    // narrower one, seq 2 is a hole.
+    const fresh = new MemoryChatStore();
+    await fresh.putConversations([(await store.getConversation('e'))!]);
+    await fresh.putMessages('e', [], 4);
+    const api2 = new MessagesApi({ store: fresh, backend: server } as unknown as MessagesContext);
+    server.calls = [];
+    const page = await api2.history('e', { limit: 4, e2eeKept: kept });
+    expect(page.messages.map(isElided)).toEqual([false, true, true, true]);
+    expect((await fresh.getMessages('e', { limit: 4 })).map(isElided)).toEqual([false, true, true, true]);
+    await api2.history('e', { limit: 4, e2eeKept: kept });
+    expect(server.calls).toEqual(['history(e,after=-,before=0)']);
+    await api2.history('e', { limit: 4, e2eeKept: { fromSeq: 3, toSeq: 4 } });
+    expect(server.calls).toEqual(['history(e,after=-,before=0)', 'history(e,after=-,before=0)']);
   });
 
   it('makes random clientMsgIds of 22 url-safe characters', () => {

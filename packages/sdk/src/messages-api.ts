@@ -202,7 +202,9 @@ export class MessagesApi extends MessageOpsApi {
    * 200) before `beforeSeq` (default: from the newest). Served from the store when it holds that
    * range without holes, otherwise from the server (and kept in the store). `e2eeKept` (set by
    * `@mychat/sdk/e2ee`'s `history`): seqs whose opened bodies this device keeps; the server then
-   * leaves out the sealed bytes of their encrypted messages (`isElided`), which are not stored.
+   * leaves out the sealed bytes of their encrypted messages (`isElided`), and they are stored so
+   * (the bytes stay in the kept bodies). A stored message without them serves only a page asked
+   * for with its seq in `e2eeKept`: for any other it is a hole, and the page comes from the server.
    */
   async history(
     conversationId: string,
@@ -225,7 +227,9 @@ export class MessagesApi extends MessageOpsApi {
       const lo = Math.max(first, top - limit + 1);
       if (top < lo) return { messages: [], hasMore: false };
       const local = await store.getMessages(conversationId, { afterSeq: lo - 1, beforeSeq: top + 1, limit });
-      if (local.length === top - lo + 1) return hide({ messages: local, hasMore: lo > first });
+      const kept = (m: ChatMessage) =>
+        !isElided(m) || (!!opts.e2eeKept && m.seq >= opts.e2eeKept.fromSeq && m.seq <= opts.e2eeKept.toSeq);
+      if (local.length === top - lo + 1 && local.every(kept)) return hide({ messages: local, hasMore: lo > first });
     }
     const { e2eeKept } = opts;
     const page = await this.ctx.backend.history({
@@ -234,8 +238,7 @@ export class MessagesApi extends MessageOpsApi {
       limit,
       ...(e2eeKept && { e2eeKept }),
     });
-    const whole = e2eeKept ? page.messages.filter((m) => !isElided(m)) : page.messages;
-    if (whole.length) await store.putMessages(conversationId, whole);
+    if (page.messages.length) await store.putMessages(conversationId, page.messages);
     return hide({ messages: page.messages.filter((m) => m.seq >= first), hasMore: page.hasMore });
   }
 

@@ -92,6 +92,9 @@ describe.each(CONTACTS_SETUPS.filter((s) => !s.fakeMessage))('pages of kept mess
     const asked = f.asked.mock.calls[0]![1]!.e2eeKept!;
     expect([asked.fromSeq <= seqs[0]!, asked.toSeq]).toEqual([true, seqs[4]]);
     expect(got.messages.filter(isElided)).toEqual([]);
+    // The chat store keeps them as they came: their sealed bytes only in the kept bodies.
+    const stored = await Promise.all(seqs.map((s) => f.c.store.getMessage(chat.id, s)));
+    expect(stored.map((m) => m && isElided(m))).toEqual([true, true, false, true, true]);
     const perDevice = (await f.c.messages.history(chat.id, { limit: 10 })).messages;
     expect(got.messages.map((m) => m.content)).toEqual(perDevice.map((m) => m.content));
     expect(got.messages.find((m) => m.seq === seqs[2])).toMatchObject({ recalled: true });

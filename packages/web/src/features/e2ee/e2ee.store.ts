@@ -246,8 +246,9 @@ export const useE2eeStore = defineStore('e2ee', () => {
   function searchChat(query: string, signal: AbortSignal) {
     const c = chat.value!;
     const source = {
+      // Pages as the chat reads them: what this device kept opens from its kept bodies.
       page: (beforeSeq: number | undefined) =>
-        client.messages.history(c.id, { limit: PAGE, ...(beforeSeq && { beforeSeq }) }),
+        e2ee.history(c, { limit: PAGE, ...(beforeSeq && { beforeSeq }) }),
       open: (list: ChatMessage[]) => e2ee.openAll(list),
     };
     return searchEncryptedChat(source, query, { signal });
