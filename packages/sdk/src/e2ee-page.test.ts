@@ -95,4 +95,17 @@ describe('sealedFromRecord: a message sent without its sealed bytes, made whole'
     // A binding cut short: nothing (no throw).
     expect(sealedFromRecord({ ...r!, binding: r!.binding.slice(0, -3) }, a!.m, elided)).toBeUndefined();
   });
+
+  it('reads ids that are not ASCII too', async () => {
+    const d = await devices();
+    const [a] = await messages([1], d);
+    const reader = { userId: 'ü7', deviceId: ME.deviceId };
+    const m = { ...a!.m, conversationId: '会话', senderId: 'é9' };
+    const sealed = { ...a!.sealed, keys: [{ ...a!.sealed.keys[0]!, userId: 'ü7' }] };
+    const record = { seq: m.seq, binding: bindingOf(m, sealed, reader, 'v3'), body: new Uint8Array(1) };
+    const empty = new Uint8Array(0);
+    const elided = { ...sealed, ciphertext: empty, ephemeralKey: empty, keys: [] };
+    expect(sealedFromRecord(record, m, elided)).toEqual(sealed);
+    expect(sealedFromRecord(record, { ...m, senderId: 'é8' }, elided)).toBeUndefined();
+  });
 });
