@@ -30,7 +30,13 @@ function sealedMessage(seq: number): ChatMessage {
     createdAt: 1_700_000_000_000,
     recalled: false,
     reactions: [{ emoji: 'x', count: 1, mine: true }],
-    linkPreview: { url: 'https://example.test/', title: 't', description: '', siteName: '', image: new Uint8Array([1, 2]) },
+    linkPreview: {
+      url: 'https://example.test/',
+      title: 't',
+      description: '',
+      siteName: '',
+      image: new Uint8Array([1, 2]),
+    },
   };
 }
 

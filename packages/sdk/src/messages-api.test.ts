@@ -72,7 +72,12 @@ describe('MessagesApi', () => {
     server.fill('e', 4);
     const bytes = (n: number, v: number) => new Uint8Array(n).fill(v);
     for (const m of server.msgs.get('e')!) {
-      const sealed = { version: 1, ciphertext: bytes(40, m.seq), nonce: bytes(12, m.seq), senderDeviceId: 'd' };
+      const sealed = {
+        version: 1,
+        ciphertext: bytes(40, m.seq),
+        nonce: bytes(12, m.seq),
+        senderDeviceId: 'd',
+      };
       const keys = [{ userId: 'me', deviceId: 'x', wrapped: bytes(48, m.seq) }];
       m.content = { type: 'encrypted', sealed: { ...sealed, ephemeralKey: bytes(32, 1), keys, files: [] } };
     }
@@ -95,7 +100,8 @@ describe('MessagesApi', () => {
     expect(server.calls).toEqual([]);
     // A stored message without its bytes is a hole for a page without the range: from the server.
     const stored = await store.getMessages('e', { limit: 4 });
-    for (const m of stored) if (m.seq > 1 && m.content.type === 'encrypted') m.content.sealed.ciphertext = bytes(0, 0);
+    for (const m of stored)
+      if (m.seq > 1 && m.content.type === 'encrypted') m.content.sealed.ciphertext = bytes(0, 0);
     await store.putMessages('e', stored);
     expect((await api.history('e', { limit: 4 })).messages.filter(isElided)).toEqual([]);
     expect(server.calls).toEqual(['history(e,after=-,before=0)']);

@@ -229,7 +229,8 @@ export class MessagesApi extends MessageOpsApi {
       const local = await store.getMessages(conversationId, { afterSeq: lo - 1, beforeSeq: top + 1, limit });
       const kept = (m: ChatMessage) =>
         !isElided(m) || (!!opts.e2eeKept && m.seq >= opts.e2eeKept.fromSeq && m.seq <= opts.e2eeKept.toSeq);
-      if (local.length === top - lo + 1 && local.every(kept)) return hide({ messages: local, hasMore: lo > first });
+      if (local.length === top - lo + 1 && local.every(kept))
+        return hide({ messages: local, hasMore: lo > first });
     }
     const { e2eeKept } = opts;
     const page = await this.ctx.backend.history({
