@@ -1,4 +1,4 @@
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { create } from '@bufbuild/protobuf';
 import { message as pb } from '@mychat/protocol';
 import { pino } from 'pino';
@@ -10,6 +10,7 @@ import { systemClock } from '../../kernel/clock.js';
 import { moduleHref } from '../../kernel/module-thread.js';
 import { messageMigrations } from '../message/message.migrations.js';
 import { encodeContent } from '../message/message.views.js';
+import { fileFeed } from './search.index-thread-messages.js';
 import { idAt } from './search.indexer.js';
 import { initSearchIndexer, openIndex } from './search.module.js';
 import type { SearchIndex } from './search.port.js';
@@ -204,4 +205,22 @@ describe('the message indexer on the index thread', () => {
     },
     SLOW,
   );
+
+  it('reads again after a bad file is replaced or its connection was closed (the feed reopens it)', async () => {
+    const path = `${storePath()}.copy`;
+    writeFileSync(path, 'not a database, just text '.repeat(100));
+    const feed = fileFeed({ reader: READER, path, instanceId: 'x', config });
+    const all = { afterCursor: '', untilCursor: '', limit: 10 };
+    await expect(feed.listMessagesForIndex(all)).rejects.toThrow(
+      `message store ${path} cannot be read for the search index`,
+    );
+    await text('第一条');
+    await store.sql.db.executeQuery({ sql: 'pragma wal_checkpoint(TRUNCATE)', parameters: [] } as never);
+    copyFileSync(storePath(), path);
+    expect((await feed.listMessagesForIndex(all)).messages.map((m) => m.seq)).toEqual([1]);
+    // Closed under it (a thread stopping): the next read opens the file again.
+    feed.close();
+    expect((await feed.listMessagesForIndex(all)).messages.map((m) => m.seq)).toEqual([1]);
+    feed.close();
+  });
 });
