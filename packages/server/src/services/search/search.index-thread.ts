@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { openSql, parseSqlUrl } from '../../adapters/sql/open-sql.js';
 import { niceThisThread } from '../../kernel/thread-nice.js';
 import { SqlSearchIndex } from './search.index.js';
-import { loadReader, ThreadMessages } from './search.index-thread-messages.js';
+import type { ThreadMessages } from './search.index-thread-messages.js';
 import type { IndexThreadAnswer, IndexThreadCall, IndexThreadData } from './search.index-threaded.js';
 
 const port = parentPort!;
@@ -24,7 +24,9 @@ const logger = pino(
 );
 // The message module's reader loaded at the server's priority, as the thread's own code was
 // (from the sources, in tests, a slow transpile once niced); a failure shows at the first read.
-const opener = data.messages && loadReader(data.messages.reader);
+// Only a thread with a message feed loads the indexer (the others start as fast as before).
+const feedModule = data.messages ? await import('./search.index-thread-messages.js') : undefined;
+const opener = data.messages && feedModule?.loadReader(data.messages.reader);
 await opener?.catch(() => undefined);
 // Before the connection opens: its checkpoint thread, started from here, inherits the value.
 try {
@@ -77,9 +79,16 @@ const index = database.then((db) => new BoundedIndex(db));
 let messages: Promise<ThreadMessages> | undefined;
 const threadMessages = (): Promise<ThreadMessages> => {
   const feed = data.messages;
-  if (!feed) return Promise.reject(new Error('this search index thread has no message feed'));
+  if (!feed || !feedModule) return Promise.reject(new Error('this search index thread has no message feed'));
   messages ??= index.then(
-    (i) => new ThreadMessages(feed, i, logger, (items, lagMs) => post({ batch: { items, lagMs } }), opener),
+    (i) =>
+      new feedModule.ThreadMessages(
+        feed,
+        i,
+        logger,
+        (items, lagMs) => post({ batch: { items, lagMs } }),
+        opener,
+      ),
   );
   return messages;
 };
