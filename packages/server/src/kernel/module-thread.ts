@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
  */
 export function moduleThread(entry: URL, data: unknown): Worker {
   const fromSources = import.meta.url.endsWith('.ts');
-  const url = fromSources ? new URL(entry.href.replace(/\.js$/, '.ts')) : entry;
+  const url = new URL(moduleHref(entry));
   const source = `
 const { register } = require('node:module');
 const { workerData } = require('node:worker_threads');
@@ -25,4 +25,12 @@ import(workerData.entry).catch((err) => { process.nextTick(() => { throw err; })
       data,
     },
   });
+}
+
+/**
+ * The URL a thread started by {@link moduleThread} imports a module of this package by (its
+ * `.ts` file when running from the sources), `entry` named as `new URL('./x.js', import.meta.url)`.
+ */
+export function moduleHref(entry: URL): string {
+  return import.meta.url.endsWith('.ts') ? entry.href.replace(/\.js$/, '.ts') : entry.href;
 }

@@ -121,12 +121,16 @@ export async function initTokens(
   return { value: AccessTokens.fromKeyFile(dataPath(ctx.config, ctx.config.jwt.keyFile)) };
 }
 
+/** The main database's URL (`sql.url`): by default SQLite, `mychat.db` in dataDir. */
+export const sqlUrl = (config: AppContext['config']) =>
+  config.sql.url ?? `sqlite:${path.join(config.dataDir, 'mychat.db')}`;
+
 export async function initSql(
   _deps: unknown,
   ctx: AppContext,
 ): Promise<ServiceInstance<ModuleValues['sql']>> {
   const { openSql } = await import('../adapters/sql/open-sql.js');
-  const url = ctx.config.sql.url ?? `sqlite:${path.join(ctx.config.dataDir, 'mychat.db')}`;
+  const url = sqlUrl(ctx.config);
   const db = await openSql({
     url,
     logger: ctx.logger,

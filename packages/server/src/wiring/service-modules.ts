@@ -5,6 +5,13 @@
 import { dataPath, type AppContext, type ModuleValues } from './module-kit.js';
 import type { Peers } from './peers.js';
 import type { ServiceInstance } from '../rpc/rpc-impl.js';
+import type { openIndexFeedReader } from '../services/message/message.index-feed.reader.js';
+import type { OpenMessageFeedReader } from '../services/search/search.index-threaded.js';
+import { sqlUrl } from './infrastructure.js';
+
+/** The reader the wiring names to the search index thread gives what the thread expects. */
+const readerFits: typeof openIndexFeedReader extends OpenMessageFeedReader ? true : never = true;
+void readerFits;
 
 /** What every service module takes from the app alike: ids, the clock and the logger. */
 const basics = (ctx: AppContext) => ({ ids: ctx.ids, clock: ctx.clock, logger: ctx.logger });
@@ -199,28 +206,44 @@ export async function initWorkerModule(
   };
 }
 
-/** The search indexer of a worker, on the search database (its own SQLite file, or the shared one). */
+/**
+ * The search indexer of a worker, on the search database (its own SQLite file, or the shared
+ * one). With the index on its thread and message's store a SQLite file of this process, the
+ * message indexer runs on that thread and reads the file through message's reader
+ * (message.index-feed.reader.ts: named here, by URL, so search never imports message's files).
+ */
 async function initWorkerSearchIndexer(
-  deps: Pick<ModuleValues, 'sql' | 'metrics'>,
+  deps: Pick<ModuleValues, 'sql' | 'metrics' | 'rpc'>,
   ctx: AppContext,
   peers: Peers<'message' | 'moments' | 'square'>,
 ): Promise<{ start(): Promise<void>; stop(): Promise<void> }> {
   const { initSearchIndexer } = await import('../services/search/search.module.js');
   const { searchDatabase } = await import('./search-database.js');
+  const { parseSqlUrl } = await import('../adapters/sql/open-sql.js');
+  const { moduleHref } = await import('../kernel/module-thread.js');
+  const { message } = await import('@mychat/protocol');
   const database = await searchDatabase(deps.sql, ctx.config, ctx.logger);
   const { search } = ctx.config;
+  const instanceId = `${ctx.config.nodeId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const config = {
+    pollIntervalMs: search.pollIntervalMs,
+    batchSize: search.batchSize,
+    settleSeconds: search.settleSeconds,
+  };
+  const store = parseSqlUrl(sqlUrl(ctx.config));
+  const fileStore =
+    store.engine === 'sqlite' &&
+    store.path !== ':memory:' &&
+    deps.sql.engine === 'sqlite' &&
+    deps.rpc.isLocal(message.MessageInternalService);
   const indexer = await initSearchIndexer({
     sql: database.db,
     peers,
     metrics: deps.metrics,
     clock: ctx.clock,
     logger: ctx.logger,
-    instanceId: `${ctx.config.nodeId}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-    config: {
-      pollIntervalMs: search.pollIntervalMs,
-      batchSize: search.batchSize,
-      settleSeconds: search.settleSeconds,
-    },
+    instanceId,
+    config,
     ...(search.indexThread &&
       database.db.engine === 'sqlite' &&
       database.url &&
@@ -229,6 +252,16 @@ async function initWorkerSearchIndexer(
           url: database.url,
           sqliteSynchronous: ctx.config.sql.sqliteSynchronous,
           nice: search.indexerNice,
+          ...(fileStore && {
+            messages: {
+              reader: moduleHref(
+                new URL('../services/message/message.index-feed.reader.js', import.meta.url),
+              ),
+              path: store.path!,
+              instanceId,
+              config,
+            },
+          }),
         },
       }),
   }).catch(async (err: unknown) => {

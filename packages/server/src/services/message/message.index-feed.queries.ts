@@ -17,7 +17,7 @@ export interface WindowRow {
  * A stored message row as the service's MessageRow (as the repository maps it; kept here so
  * the search feed does not reach into the repository).
  */
-const toMessageRow = (r: Record<string, unknown>): MessageRow => ({
+export const toMessageRow = (r: Record<string, unknown>): MessageRow => ({
   convId: asId(r.conv_id),
   seq: asNum(r.seq),
   id: asId(r.id),
@@ -32,11 +32,19 @@ const toMessageRow = (r: Record<string, unknown>): MessageRow => ({
   recalledAt: r.recalled_at === null || r.recalled_at === undefined ? null : asNum(r.recalled_at),
 });
 
+/** The two reads of the feed: on the store's connection (below), or the reader's (message.index-feed.reader.ts). */
+export interface FeedRows {
+  /** Messages with after < id <= until (until optional), by id, at most `limit`. */
+  messagesAfter(after: string, until: string | undefined, limit: number): Promise<MessageRow[]>;
+  /** The messages at these places (conversation, seq), in no order. */
+  messagesAt(places: readonly { convId: string; seq: number }[]): Promise<MessageRow[]>;
+}
+
 /**
  * The reads the search service needs from the message store: messages in id order (the
  * index `msg_messages_id_idx` from migration 0003), and a user's read windows.
  */
-export class IndexFeedQueries {
+export class IndexFeedQueries implements FeedRows {
   private readonly db: Kysely<MessageTables>;
 
   constructor(private readonly sql: SqlDatabase) {

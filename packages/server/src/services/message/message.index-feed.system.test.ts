@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
 import { message as pb } from '@mychat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +10,7 @@ import {
   startContactsEnv,
   type ContactsEnv,
 } from '../../../test/helpers/contacts-helpers.js';
+import { openIndexFeedReader } from './message.index-feed.reader.js';
 
 /** The search service's feed and read windows on MessageInternalService (message.index-feed.ts). */
 describe('message feed for the search indexer', () => {
@@ -60,6 +63,63 @@ describe('message feed for the search indexer', () => {
     expect((await internal().listReadableWindows({ userId: c.id, conversationId: direct })).windows).toEqual(
       [],
     );
+  });
+
+  it("reads the same pages from the store's file, read-only, as the RPC gives (the index thread's reader)", async () => {
+    const [a, b] = [await newUser(env, 'D'), await newUser(env, 'E')];
+    const direct = await befriend(env.api, a, b);
+    const send = async (t: string) =>
+      (
+        await env.messages.sendMessage(
+          { conversationId: direct, clientMsgId: `reader-${t}`, content: text(t) },
+          a.h,
+        )
+      ).message!;
+    const [m1, m2] = [await send('first'), await send('second'), await send('third')];
+    await env.messages.editMessage({ conversationId: direct, seq: m1.seq, text: 'first, edited' }, a.h);
+    await env.messages.recallMessage({ conversationId: direct, seq: m2.seq }, a.h);
+    const reader = openIndexFeedReader(join(env.server.dataDir, 'mychat.db'));
+    try {
+      const requests = [
+        { afterCursor: '', untilCursor: '', limit: 1000 },
+        { afterCursor: '', untilCursor: '', limit: 3 },
+        { afterCursor: m1.id, untilCursor: '', limit: 1000 },
+        { afterCursor: m1.id, untilCursor: m2.id, limit: 10 },
+      ];
+      for (const req of requests) {
+        const [mine, rpc] = [
+          await reader.listMessagesForIndex(req),
+          await internal().listMessagesForIndex(req),
+        ];
+        expect(mine.messages).toEqual(rpc.messages);
+        expect(mine.nextCursor).toBe(rpc.nextCursor);
+      }
+      // The edit: followed by the message as it is now.
+      const all = await reader.listMessagesForIndex(requests[0]!);
+      const at = all.messages.findIndex((m) => m.type === pb.MessageType.EDIT && m.conversationId === direct);
+      expect(all.messages[at + 1]).toMatchObject({
+        seq: m1.seq,
+        content: { body: { value: { text: 'first, edited' } } },
+      });
+      await expect(
+        reader.listMessagesForIndex({ afterCursor: 'abc', untilCursor: '', limit: 1 }),
+      ).rejects.toThrow(/afterCursor is not a cursor/);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('refuses to read a store file that is missing, not a database, or not in WAL mode', () => {
+    const dir = env.server.dataDir;
+    expect(() => openIndexFeedReader(join(dir, 'missing.db'))).toThrow(
+      `message store ${join(dir, 'missing.db')} cannot be opened read-only`,
+    );
+    writeFileSync(join(dir, 'junk.db'), 'not a database, just text '.repeat(100));
+    expect(() => openIndexFeedReader(join(dir, 'junk.db'))).toThrow(
+      /junk\.db cannot be read for the search index: .*not a database/,
+    );
+    writeFileSync(join(dir, 'empty.db'), '');
+    expect(() => openIndexFeedReader(join(dir, 'empty.db'))).toThrow(/journal mode is delete, not wal/);
   });
 
   it('refuses a cursor it never gave and a limit past 1000', async () => {

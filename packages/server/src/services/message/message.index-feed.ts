@@ -9,7 +9,7 @@ import { message as pb } from '@mychat/protocol';
 import type { SqlDatabase } from '../../adapters/sql/sql.js';
 import { errors } from '../../kernel/errors.js';
 import { isId, parseId } from '../../kernel/ids.js';
-import { IndexFeedQueries } from './message.index-feed.queries.js';
+import { IndexFeedQueries, type FeedRows } from './message.index-feed.queries.js';
 import type { MessageRow } from './message.tables.js';
 import { decodeContent, messageView } from './message.views.js';
 
@@ -39,7 +39,7 @@ const cursor = (raw: string, field: string): string | undefined => {
  * The feed's messages, each EDIT followed by the message it edited as it is now (its latest
  * text, or recalled), so the index replaces the old text.
  */
-async function withEdited(queries: IndexFeedQueries, rows: readonly MessageRow[]): Promise<pb.Message[]> {
+async function withEdited(queries: FeedRows, rows: readonly MessageRow[]): Promise<pb.Message[]> {
   const places = new Map<MessageRow, { convId: string; seq: number }>();
   for (const r of rows) {
     if (r.type !== pb.MessageType.EDIT || r.recalledAt !== null) continue;
@@ -56,22 +56,32 @@ async function withEdited(queries: IndexFeedQueries, rows: readonly MessageRow[]
   });
 }
 
+/**
+ * One page of the feed (ListMessagesForIndex): served by the RPC below on the store's
+ * connection, and by the search index thread's own read-only connection
+ * (message.index-feed.reader.ts), the same rows and messages either way.
+ */
+export async function feedPage(
+  queries: FeedRows,
+  req: { afterCursor: string; untilCursor: string; limit: number },
+): Promise<{ messages: pb.Message[]; nextCursor: string }> {
+  const after = cursor(req.afterCursor, 'afterCursor') ?? '0';
+  const until = cursor(req.untilCursor, 'untilCursor');
+  if (req.limit < 0 || req.limit > MAX_INDEX_FEED)
+    throw errors.invalidArgument(`limit is 1-${MAX_INDEX_FEED}`, 'limit');
+  const rows = await queries.messagesAfter(after, until, req.limit || 500);
+  return {
+    messages: await withEdited(queries, rows),
+    nextCursor: rows.length ? rows[rows.length - 1]!.id : req.afterCursor,
+  };
+}
+
 export function indexFeedRpc(
   database: SqlDatabase,
 ): Pick<ServiceImpl<typeof pb.MessageInternalService>, 'listMessagesForIndex' | 'listReadableWindows'> {
   const queries = new IndexFeedQueries(database);
   return {
-    async listMessagesForIndex(req) {
-      const after = cursor(req.afterCursor, 'afterCursor') ?? '0';
-      const until = cursor(req.untilCursor, 'untilCursor');
-      if (req.limit < 0 || req.limit > MAX_INDEX_FEED)
-        throw errors.invalidArgument(`limit is 1-${MAX_INDEX_FEED}`, 'limit');
-      const rows = await queries.messagesAfter(after, until, req.limit || 500);
-      return {
-        messages: await withEdited(queries, rows),
-        nextCursor: rows.length ? rows[rows.length - 1]!.id : req.afterCursor,
-      };
-    },
+    listMessagesForIndex: (req) => feedPage(queries, req),
     async listReadableWindows(req) {
       const userId = parseId(req.userId, 'userId');
       const convId = req.conversationId === '' ? undefined : parseId(req.conversationId, 'conversationId');

@@ -1,7 +1,8 @@
 /**
  * The search index's writing thread (started by search.index-threaded.ts): its own connection
  * to the index's SQLite file, and the writes of SqlSearchIndex (tokenizing, folding, the
- * documents and postings) done here, off the server's event loop.
+ * documents and postings) done here, off the server's event loop. With a SQLite message store
+ * the message indexer runs here too (search.index-thread-messages.ts).
  */
 import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -10,6 +11,7 @@ import { pino } from 'pino';
 import { openSql, parseSqlUrl } from '../../adapters/sql/open-sql.js';
 import { niceThisThread } from '../../kernel/thread-nice.js';
 import { SqlSearchIndex } from './search.index.js';
+import type { ThreadMessages } from './search.index-thread-messages.js';
 import type { IndexThreadAnswer, IndexThreadCall, IndexThreadData } from './search.index-threaded.js';
 
 const port = parentPort!;
@@ -20,6 +22,12 @@ const logger = pino(
   { level: data.logLevel, base: undefined, timestamp: false },
   { write: (line: string) => post({ log: JSON.parse(line) as never }) },
 );
+// The message module's reader loaded at the server's priority, as the thread's own code was
+// (from the sources, in tests, a slow transpile once niced); a failure shows at the first read.
+// Only a thread with a message feed loads the indexer (the others start as fast as before).
+const feedModule = data.messages ? await import('./search.index-thread-messages.js') : undefined;
+const opener = data.messages && feedModule?.loadReader(data.messages.reader);
+await opener?.catch(() => undefined);
 // Before the connection opens: its checkpoint thread, started from here, inherits the value.
 try {
   const nice = niceThisThread(data.nice ?? 0);
@@ -28,7 +36,6 @@ try {
   logger.warn({ err }, 'search index thread keeps its priority');
 }
 const database = openSql({ url: data.url, logger, sqliteSynchronous: data.sqliteSynchronous });
-const index = database.then((db) => new SqlSearchIndex(db));
 
 /**
  * The WAL's bound, bytes: past it the thread copies the whole WAL back after its write and
@@ -48,28 +55,61 @@ function walBytes(): number {
   }
 }
 
+/** The index on this thread's connection, its WAL emptied after a write that took it past WAL_BOUND. */
+class BoundedIndex extends SqlSearchIndex {
+  override async write(...args: Parameters<SqlSearchIndex['write']>): Promise<boolean> {
+    const ok = await super.write(...args);
+    if (walBytes() > WAL_BOUND) {
+      // Waits (busy_timeout) for the main thread's reads to end; blocks only this thread.
+      const [r] = (
+        await sql<{
+          busy: bigint;
+          log: bigint;
+          checkpointed: bigint;
+        }>`pragma wal_checkpoint(TRUNCATE)`.execute((await database).db)
+      ).rows;
+      logger.info({ busy: Number(r?.busy), frames: Number(r?.log) }, 'search index WAL copied back');
+    }
+    return ok;
+  }
+}
+const index = database.then((db) => new BoundedIndex(db));
+
+/** The message indexer on this thread, made on first use (IndexThreadData.messages). */
+let messages: Promise<ThreadMessages> | undefined;
+const threadMessages = (): Promise<ThreadMessages> => {
+  const feed = data.messages;
+  if (!feed || !feedModule) return Promise.reject(new Error('this search index thread has no message feed'));
+  messages ??= index.then(
+    (i) =>
+      new feedModule.ThreadMessages(
+        feed,
+        i,
+        logger,
+        (items, lagMs) => post({ batch: { items, lagMs } }),
+        opener,
+      ),
+  );
+  return messages;
+};
+
 async function run(call: IndexThreadCall): Promise<unknown> {
   const i = await index;
   switch (call.op) {
-    case 'write': {
-      const ok = await i.write(...(call.args as Parameters<SqlSearchIndex['write']>));
-      if (walBytes() > WAL_BOUND) {
-        // Waits (busy_timeout) for the main thread's reads to end; blocks only this thread.
-        const [r] = (
-          await sql<{
-            busy: bigint;
-            log: bigint;
-            checkpointed: bigint;
-          }>`pragma wal_checkpoint(TRUNCATE)`.execute((await database).db)
-        ).rows;
-        logger.info({ busy: Number(r?.busy), frames: Number(r?.log) }, 'search index WAL copied back');
-      }
-      return ok;
-    }
+    case 'write':
+      return i.write(...(call.args as Parameters<SqlSearchIndex['write']>));
     case 'swapState':
       return i.swapState(...(call.args as Parameters<SqlSearchIndex['swapState']>));
     case 'clear':
       return i.clear();
+    case 'messagesStart':
+      (await threadMessages()).start();
+      return true;
+    case 'messagesStop':
+      await (await threadMessages()).stop();
+      return true;
+    case 'messagesCatchUp':
+      return (await threadMessages()).catchUp();
   }
 }
 
@@ -79,6 +119,7 @@ const running = new Set<Promise<void>>();
 port.on('message', (m: IndexThreadCall | 'stop') => {
   if (m === 'stop') {
     void Promise.all(running)
+      .then(() => messages?.then((x) => x.close()).catch(() => undefined))
       .then(() => database)
       .then((db) => db.close())
       .finally(() => port.close());

@@ -1,6 +1,5 @@
 import { timestampMs, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { toJsonString } from '@bufbuild/protobuf';
-import type { Client } from '@connectrpc/connect';
 import { message as pb } from '@mychat/protocol';
 import type { Clock } from '../../kernel/clock.js';
 import { ID_EPOCH_MS } from '../../kernel/ids.js';
@@ -124,14 +123,25 @@ export async function postPage(
 const FEED_PAGE = 1000;
 
 /**
+ * What the message indexer reads: MessageInternalService's client (ListMessagesForIndex), or
+ * on the index thread the message module's reader of the store's file, which serves the same
+ * pages (message.index-feed.reader.ts, handed to the thread by the wiring).
+ */
+export interface MessageFeed {
+  listMessagesForIndex(req: {
+    afterCursor: string;
+    untilCursor: string;
+    limit: number;
+  }): Promise<{ messages: pb.Message[]; nextCursor: string }>;
+}
+
+/**
  * The message service's feed (MessageInternalService.ListMessagesForIndex), read in pages of
  * at most FEED_PAGE until `limit` messages or the end: one read is one write of the index,
  * and larger writes are cheaper per message (each touches a B-tree page of the postings
  * once for all its rows).
  */
-export function messageSource(
-  feed: Pick<Client<typeof pb.MessageInternalService>, 'listMessagesForIndex'>,
-): FeedSource {
+export function messageSource(feed: MessageFeed): FeedSource {
   return {
     prefix: '',
     async read(after, until, limit) {

@@ -75,23 +75,24 @@ export interface IndexerModuleDeps {
   config: { pollIntervalMs: number; batchSize: number; settleSeconds: number };
   /**
    * The index's SQLite file, to write it on a thread of its own (search.index-threaded.ts);
-   * unset: written on the event loop through `sql`.
+   * unset: written on the event loop through `sql`. With `messages` (a SQLite message store in
+   * this process) the message indexer runs on that thread too, reading the store's file.
    */
   thread?: Omit<IndexThreadData, 'logLevel'>;
 }
 
+/** A feed's indexer as the worker drives it: on the event loop, or on the index thread. */
+export type FeedIndexer = Pick<SearchIndexer, 'start' | 'stop' | 'catchUp'>;
+
 /**
  * The indexers the worker runs: one follows the message service's feed, one the posts of
- * moments, one the posts of the square.
+ * moments, one the posts of the square. With `thread.messages` the message indexer runs on the
+ * index thread and reads the store's file there; otherwise here, through ListMessagesForIndex.
  */
 export async function initSearchIndexer(
   d: IndexerModuleDeps,
-): Promise<ModuleInstance<{ messages: SearchIndexer; moments: SearchIndexer; square: SearchIndexer }>> {
+): Promise<ModuleInstance<{ messages: FeedIndexer; moments: SearchIndexer; square: SearchIndexer }>> {
   const reads = await openIndex(d.sql);
-  const threaded = d.thread
-    ? new ThreadedSearchIndex(reads, d.thread, d.logger.child({ component: 'search-index-thread' }))
-    : undefined;
-  const index = threaded ?? reads;
   const indexed = new Counter({
     name: 'mychat_search_indexed_messages_total',
     help: 'Messages (feed=messages) and posts (feed=moments, feed=square) the search indexers read (each once, young ones twice)',
@@ -105,6 +106,19 @@ export async function initSearchIndexer(
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
     registers: [d.metrics],
   });
+  const batchOf = (feed: 'messages' | 'moments' | 'square') => (n: number, lagMs: number) => {
+    indexed.inc({ feed }, n);
+    lag.observe({ feed }, lagMs / 1000);
+  };
+  const threaded = d.thread
+    ? new ThreadedSearchIndex(
+        reads,
+        d.thread,
+        d.logger.child({ component: 'search-index-thread' }),
+        batchOf('messages'),
+      )
+    : undefined;
+  const index = threaded ?? reads;
   const make = (feed: 'messages' | 'moments' | 'square', source: FeedSource) =>
     new SearchIndexer({
       index,
@@ -113,12 +127,12 @@ export async function initSearchIndexer(
       logger: d.logger.child({ component: 'search-indexer', feed }),
       instanceId: d.instanceId,
       config: d.config,
-      onBatch: (n, lagMs) => {
-        indexed.inc({ feed }, n);
-        lag.observe({ feed }, lagMs / 1000);
-      },
+      onBatch: batchOf(feed),
     });
-  const messages = make('messages', messageSource(d.peers.message.internal));
+  const messages: FeedIndexer =
+    threaded && d.thread?.messages
+      ? threaded.messages()
+      : make('messages', messageSource(d.peers.message.internal));
   const moments = make('moments', momentSource(d.peers.moments.internal, index));
   const square = make('square', squareSource(d.peers.square.internal, index));
   return {

@@ -40,12 +40,13 @@ for (const setup of CONTACTS_SETUPS.filter((s) => !s.fakeMessage)) {
       api.searchMessages({ query, ...extra }, u.h);
     const seqs = (r: search.SearchMessagesResponse) => r.hits.map((h) => `${h.conversationId}:${h.seq}`);
     /** Waits until the indexer has taken everything sent so far (a marker message is found). */
-    const settled = async () => {
+    const settled = async (ms?: number) => {
       const marker = `marker${++n}x`;
       await send(a, direct, marker);
       await eventually(
         () => find(a, marker),
         (r) => r.hits.length === 1,
+        ms,
       );
     };
 
@@ -65,6 +66,8 @@ for (const setup of CONTACTS_SETUPS.filter((s) => !s.fakeMessage)) {
       direct = await befriend(env.api, a, b);
       await befriend(env.api, a, c);
       group = (await env.api.createGroup({ name: '周末爬山群', memberIds: [b.id] }, a.h)).group!.id;
+      // The indexer running (its thread loads its code first: slow from the sources on a busy host).
+      await settled(45_000);
     });
     afterAll(() => env?.stop());
 
