@@ -10,23 +10,23 @@ export type NextTurn = () => Promise<void>;
 const realNextTurn: NextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * `items` in slices of `max`, the rest in powers of two below it: a statement compiled once
- * per slice length serves every post with a handful of shapes.
+ * The rows of one statement for `n` pointers (at most `max`): the next power of two, or `max`
+ * when that is smaller. A handful of statement shapes serve every post (each compiled once and
+ * kept prepared by the driver, whose statement cache a shape per count would flood).
  */
-export function* rowParts<T>(items: readonly T[], max: number): Generator<readonly T[]> {
-  let i = 0;
-  for (; items.length - i >= max; i += max) yield items.slice(i, i + max);
-  for (let n = 2 ** Math.floor(Math.log2(max)); n >= 1; n >>= 1)
-    for (; items.length - i >= n; i += n) yield items.slice(i, i + n);
+export function rowsFor(n: number, max: number): number {
+  return Math.min(max, 2 ** Math.ceil(Math.log2(Math.max(1, n))));
 }
 
 /**
  * The fan-out's timeline pointers: multi-row INSERTs that skip rows already there (a pull
- * may have written one), each compiled once per row count (see preparedRows) instead of
- * built by the query builder per post (a 200-row INSERT was ~2.7 ms of the event loop a
- * post at 20 posts a second, about half of it building and preparing its SQL: see
- * docs/performance.md). Each statement runs in an event-loop turn of its own, so a post's
- * fan-out never runs in the task of the publish that woke it, nor in one piece.
+ * may have written one), `batchSize` pointers a statement, compiled once per row count (see
+ * preparedRows) instead of built by the query builder per post. A batch of fewer rows than a
+ * shape repeats its last pointer to fill it (the repeats are skipped as already there): one
+ * statement a batch, as before, where splitting a batch into powers of two made three
+ * statements of a post's 200 pointers and cost more SQLite time than the building saved
+ * (docs/performance.md). Each batch runs in an event-loop turn of its own, so a post's
+ * fan-out never runs in the task of the publish that woke it.
  */
 export class PointerWriter {
   private readonly insert: (db: QueryRunner, rows: readonly TimelineRow[]) => Promise<unknown>;
@@ -51,9 +51,12 @@ export class PointerWriter {
 
   /** Writes the pointers (those already there are left as they are); resolves when all are. */
   async write(rows: readonly TimelineRow[]): Promise<void> {
-    for (const part of rowParts(rows, this.batchSize)) {
+    for (let i = 0; i < rows.length; i += this.batchSize) {
+      const batch = rows.slice(i, i + this.batchSize);
+      const last = batch[batch.length - 1]!;
+      for (let k = rowsFor(batch.length, this.batchSize) - batch.length; k > 0; k--) batch.push(last);
       await this.nextTurn();
-      await this.insert(this.db, part);
+      await this.insert(this.db, batch);
     }
   }
 }
