@@ -5,7 +5,9 @@ import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import { FANOUT_CHANNEL, type Contacts, type MomentPush } from './moments.peers.js';
 import { FILTER_HIDE_FROM, FILTER_MUTE } from './moments.people.repository.js';
-import { chunks, type MomentsStore, type OutboxJob } from './moments.repository.js';
+import { ActiveReaders } from './moments.active-readers.js';
+import { PointerWriter } from './moments.pointers.js';
+import type { MomentsStore, OutboxJob } from './moments.repository.js';
 import { audienceIncludes, rulesOf, windowStart } from './moments.visibility.js';
 
 const DAY = 86_400_000;
@@ -23,6 +25,8 @@ export interface FanoutConfig {
   concurrency: number;
   /** How often an idle worker looks for posts when no wake-up came, ms. */
   pollIntervalMs: number;
+  /** Readers whose last feed read the worker keeps between posts (0: asks every time). */
+  readerCacheSize: number;
 }
 
 export interface FanoutDeps {
@@ -49,8 +53,13 @@ export class MomentsFanout {
   private readonly loops: Promise<void>[] = [];
   private readonly sleepers = new Set<() => void>();
   private sub: BusSubscription | undefined;
+  private readonly pointers: PointerWriter;
+  private readonly readers: ActiveReaders;
 
-  constructor(private readonly d: FanoutDeps) {}
+  constructor(private readonly d: FanoutDeps) {
+    this.pointers = new PointerWriter(d.store.db, d.store.engine, d.config.batchSize);
+    this.readers = new ActiveReaders(d.store, d.config.readerCacheSize);
+  }
 
   async start(): Promise<void> {
     this.running = true;
@@ -131,11 +140,11 @@ export class MomentsFanout {
     const audience = [...friends.keys()].filter(
       (f) => audienceIncludes(post, list, f) && !hidden.has(f) && !mutedBy.has(f),
     );
-    const active = await store.people.activeAmong(audience, now - config.activeDays * DAY);
+    const active = await this.readers.among(audience, now - config.activeDays * DAY);
     const rows = audience
       .filter((f) => active.has(f))
       .map((viewerId) => ({ viewerId, momentId: post.id, authorId: author }));
-    for (const part of chunks(rows, config.batchSize)) await store.posts.addPointers(part);
+    await this.pointers.write(rows);
     this.d.onFanout?.(Math.max(0, clock.now() - post.createdAt) / 1000, rows.length);
     const card = (await contacts.people(author, [author], requestId)).get(author);
     await this.d.push.hint(

@@ -2,7 +2,7 @@ import { moments as pb } from '@mychat/protocol';
 import type { Clock } from '../../kernel/clock.js';
 import { errors } from '../../kernel/errors.js';
 import type { Circles } from './moments.circles.js';
-import type { Actor } from './moments.peers.js';
+import type { Actor, Person } from './moments.peers.js';
 import type { PostHead, PostPart, PostParts } from './moments.post-parts.js';
 import type { Profiles } from './moments.profiles.js';
 import type { MomentsStore, PostRow } from './moments.repository.js';
@@ -51,6 +51,14 @@ export class Feed {
   /** The viewer's friends, blocks among `check`, who hides from them and whom they muted. */
   circle(actor: Actor, check: readonly string[] = []): Promise<Circle> {
     return this.d.circles.of(actor, check);
+  }
+
+  /**
+   * People as the viewer sees them (nickname, avatar, the viewer's remark), from the profiles
+   * kept per viewer (moments.profiles.ts): asked of contacts only for those not kept or changed.
+   */
+  people(actor: Actor, ids: Iterable<string>): Promise<Map<string, Person>> {
+    return this.d.profiles.of(actor, ids);
   }
 
   async rules(authorIds: Iterable<string>): Promise<Map<string, AuthorRules>> {

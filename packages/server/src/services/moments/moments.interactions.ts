@@ -4,7 +4,7 @@ import { AppError, ErrorCode, errors } from '../../kernel/errors.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import type { Feed, Seen } from './moments.feed.js';
 import type { Notices } from './moments.notices.js';
-import type { Actor, Contacts } from './moments.peers.js';
+import type { Actor } from './moments.peers.js';
 import type { MomentsStore } from './moments.repository.js';
 import type { CommentRow, LikeRow, NoticeRow } from './moments.social.repository.js';
 import { LIMITS } from './moments.validation.js';
@@ -14,7 +14,6 @@ import { interactionVisible, type Circle } from './moments.visibility.js';
 export interface InteractionsDeps {
   store: MomentsStore;
   feed: Feed;
-  contacts: Contacts;
   notices: Notices;
   ids: IdGenerator;
   clock: Clock;
@@ -100,11 +99,7 @@ export class Interactions {
       await tx.posts.bump(post.id);
     });
     for (const n of notices) await this.d.notices.pushed(n, post, c, actor.requestId);
-    const people = await this.d.contacts.people(
-      actor.userId,
-      [c.authorId, ...(replied ? [replied] : [])],
-      actor.requestId,
-    );
+    const people = await this.d.feed.people(actor, [c.authorId, ...(replied ? [replied] : [])]);
     return { comment: commentMsg(c), users: [...people.values()].map(personMsg) };
   }
 

@@ -65,7 +65,7 @@ export async function initMoments(d: MomentsModuleDeps): Promise<ServiceInstance
     maxEntries: d.config.profileCacheSize,
   });
   const feed = new Feed({ store, circles, parts, profiles, clock: d.clock });
-  const notices = new Notices({ store, feed, contacts, push, clock: d.clock, logger: d.logger });
+  const notices = new Notices({ store, feed, push, clock: d.clock, logger: d.logger });
   const posts = new MomentsService({
     store,
     feed,
@@ -85,7 +85,7 @@ export async function initMoments(d: MomentsModuleDeps): Promise<ServiceInstance
     pullLimit: d.config.pullLimit,
     maxReaders: d.config.circleCacheSize,
   });
-  const interactions = new Interactions({ store, feed, contacts, notices, ids: d.ids, clock: d.clock });
+  const interactions = new Interactions({ store, feed, notices, ids: d.ids, clock: d.clock });
   const settings = new MomentSettingsService({
     store,
     media,
@@ -134,6 +134,7 @@ export async function initMomentsFanout(
       batchSize: d.config.fanoutBatchSize,
       concurrency: d.config.fanoutConcurrency,
       pollIntervalMs: d.config.fanoutPollMs,
+      readerCacheSize: d.config.circleCacheSize,
     },
     onFanout: (seconds) => lag.observe(seconds),
   });

@@ -3,7 +3,7 @@ import { moments as pb } from '@mychat/protocol';
 import type { Clock } from '../../kernel/clock.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { Feed } from './moments.feed.js';
-import type { Actor, Contacts, MomentPush } from './moments.peers.js';
+import type { Actor, MomentPush } from './moments.peers.js';
 import type { MomentsStore, PostRow } from './moments.repository.js';
 import type { CommentRow, NoticeRow } from './moments.social.repository.js';
 import { noticeMsg, personMsg } from './moments.views.js';
@@ -12,7 +12,6 @@ import { interactionVisible } from './moments.visibility.js';
 export interface NoticesDeps {
   store: MomentsStore;
   feed: Feed;
-  contacts: Contacts;
   push: MomentPush;
   clock: Clock;
   logger: Logger;
@@ -37,7 +36,8 @@ export class Notices {
       const { store } = this.d;
       const reader = await store.people.reader(n.userId);
       const unreadCount = await store.social.countNoticesAfter(n.userId, reader?.noticesReadId ?? '0');
-      const people = await this.d.contacts.people(n.userId, [n.actorId], requestId);
+      // As the recipient sees the actor: kept in the recipient's profiles (nearly always a friend).
+      const people = await this.d.feed.people({ userId: n.userId, sessionId: '', requestId }, [n.actorId]);
       await this.d.push.notice(
         n.userId,
         create(pb.MomentNoticeEventSchema, {
@@ -83,10 +83,9 @@ export class Notices {
       if (n.commentId && !comments.has(n.commentId)) return false;
       return interactionVisible(n.actorId, post, circle);
     });
-    const people = await this.d.contacts.people(
-      me,
+    const people = await feed.people(
+      actor,
       shown.map((n) => n.actorId),
-      actor.requestId,
     );
     if (markRead) {
       const newest = await store.social.newestNoticeId(me);

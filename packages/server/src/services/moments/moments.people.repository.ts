@@ -184,17 +184,17 @@ export class PeopleRepository {
       .execute();
   }
 
-  /** Of `userIds`, those who read their feed at or after `since`. */
-  async activeAmong(userIds: readonly string[], since: number): Promise<Set<string>> {
-    const out = new Set<string>();
+  /** Of `userIds`, those who read their feed at or after `since`, with when they last did. */
+  async activeAmong(userIds: readonly string[], since: number): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
     for (let i = 0; i < userIds.length; i += CHUNK) {
       const rows = await this.db
         .selectFrom('moments_readers')
-        .select('user_id')
+        .select(['user_id', 'active_at'])
         .where('user_id', 'in', userIds.slice(i, i + CHUNK))
         .where('active_at', '>=', since)
         .execute();
-      for (const r of rows) out.add(asId(r.user_id));
+      for (const r of rows) out.set(asId(r.user_id), asNum(r.active_at));
     }
     return out;
   }

@@ -47,8 +47,10 @@ export class MomentsService {
       const earlier = await store.posts.byClientId(me, input.clientId);
       if (earlier) return { moment: await this.ownView(actor, earlier), duplicate: true };
     }
+    // The author's friends from their circle kept between reads (moments.circles.ts), checked
+    // against its change stamps, instead of the whole friend list from contacts per post.
     const [{ friends }, tagged] = await Promise.all([
-      this.d.contacts.graph(me, [], actor.requestId),
+      this.d.feed.circle(actor),
       this.d.contacts.tagMembers(me, input.tags, actor.requestId),
     ]);
     if (input.tags.some((t) => !tagged.has(t)))
