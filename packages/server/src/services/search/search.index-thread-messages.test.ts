@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { eventually } from '../../../test/helpers/eventually.js';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/sql-databases.js';
+import { seqsFound } from '../../../test/helpers/search-found.js';
 import { systemClock } from '../../kernel/clock.js';
 import { moduleHref } from '../../kernel/module-thread.js';
 import { messageMigrations } from '../message/message.migrations.js';
@@ -14,7 +15,6 @@ import { fileFeed } from './search.index-thread-messages.js';
 import { idAt } from './search.indexer.js';
 import { initSearchIndexer, openIndex } from './search.module.js';
 import type { SearchIndex } from './search.port.js';
-import { parseQuery } from './search.text.js';
 
 /**
  * The message indexer on the index thread (a SQLite message store): it reads the store's file
@@ -57,14 +57,7 @@ describe('the message indexer on the index thread', () => {
   };
   const text = (t: string, ageMs = 0) =>
     insert(create(pb.MessageContentSchema, { body: { case: 'text', value: { text: t } } }), { ageMs });
-  const found = async (q: string) =>
-    (
-      await index.find(
-        parseQuery(q),
-        { windows: [{ convId: CONV, firstSeq: 1 }] },
-        { order: 'seq', limit: 50 },
-      )
-    ).map((d) => d.seq);
+  const found = (q: string) => seqsFound(index, CONV, q);
   // The thread loads its code first (from the sources, on a busy host, seconds).
   const until = (q: string, want: number[]) =>
     eventually(

@@ -4,12 +4,12 @@ import { message as pb } from '@mychat/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ID_EPOCH_MS } from '../../kernel/ids.js';
 import { openTestDatabase, silentLogger, type TestDatabase } from '../../../test/helpers/sql-databases.js';
+import { seqsFound } from '../../../test/helpers/search-found.js';
 import { SqlSearchIndex } from './search.index.js';
 import { ThreadedSearchIndex } from './search.index-threaded.js';
 import { messageSource, SearchIndexer, idAt } from './search.indexer.js';
 import { searchMigrations } from './search.migrations.js';
 import type { SearchIndex } from './search.port.js';
-import { parseQuery } from './search.text.js';
 
 /**
  * The indexer against a fake message feed (the real index on SQLite): it catches up after
@@ -83,14 +83,7 @@ describe.each([
       instanceId: id,
       config: { pollIntervalMs: 10, batchSize, settleSeconds: 60 },
     });
-  const found = async (q: string) =>
-    (
-      await index.find(
-        parseQuery(q),
-        { windows: [{ convId: CONV, firstSeq: 1 }] },
-        { order: 'seq', limit: 50 },
-      )
-    ).map((d) => d.seq);
+  const found = (q: string) => seqsFound(index, CONV, q);
 
   beforeEach(async () => {
     t = await openTestDatabase('sqlite');
