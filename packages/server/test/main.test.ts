@@ -174,7 +174,7 @@ describe('mychat errors', () => {
 });
 
 describe('mychat migrate', () => {
-  it('creates the SQLite database in the data dir and exits 0, twice', async () => {
+  it('creates the SQLite database in the data dir and exits 0, twice', { timeout: 60_000 }, async () => {
     const dataDir = path.join(cwd, 'migrate-data');
     const first = await mychat(['migrate'], { MYCHAT_DATA_DIR: dataDir, MYCHAT_LOG_LEVEL: 'warn' });
     expect(first.code, first.stderr).toBe(0);
@@ -192,7 +192,7 @@ describe('mychat serve', () => {
     child = undefined;
   });
 
-  it('becomes ready on port 0 and exits 0 on SIGTERM', async () => {
+  it('becomes ready on port 0 and exits 0 on SIGTERM', { timeout: 90_000 }, async () => {
     const dataDir = path.join(cwd, 'serve-data');
     const proc = spawn(process.execPath, [MAIN, 'serve', '--http.port=0', '--rpc.port=0'], {
       cwd,
@@ -208,8 +208,9 @@ describe('mychat serve', () => {
       proc.on('exit', (code, signal) => resolve({ code, signal })),
     );
 
-    // The http-server logs the URL it bound, then /readyz turns 200 once every module runs.
-    const deadline = Date.now() + 20_000;
+    // The http-server logs the URL it bound, then /readyz turns 200 once every module runs. The
+    // bound is generous: under the whole suite on two cores a start took 10-20 s (not a speed test).
+    const deadline = Date.now() + 60_000;
     let url: string | undefined;
     let ready = false;
     while (!ready) {
