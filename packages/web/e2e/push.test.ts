@@ -56,7 +56,7 @@ describe('web: push notifications in the service worker', { timeout: 120_000 }, 
       registrations.push(...e.registrations),
     );
     await cdp.send('ServiceWorker.enable');
-    for (let i = 0; i < 50 && !registrations.length; i++) await page.waitForTimeout(50);
+    for (let i = 0; i < 400 && !registrations.length; i++) await page.waitForTimeout(50);
     const reg = registrations.find((r) => r.scopeURL.startsWith(setup.server.baseUrl))!;
     expect(reg).toBeTruthy();
     await cdp.send('ServiceWorker.deliverPushMessage', {
@@ -77,7 +77,8 @@ describe('web: push notifications in the service worker', { timeout: 120_000 }, 
     );
 
   async function waitForNotifications(page: Page, n: number) {
-    for (let i = 0; i < 200; i++) {
+    // Up to 30 s: under the whole suite on two cores a push can take seconds to show.
+    for (let i = 0; i < 600; i++) {
       const got = await notifications(page);
       if (got.length >= n) return got;
       await page.waitForTimeout(50);
