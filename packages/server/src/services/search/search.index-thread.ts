@@ -60,14 +60,20 @@ class BoundedIndex extends SqlSearchIndex {
   override async write(...args: Parameters<SqlSearchIndex['write']>): Promise<boolean> {
     const ok = await super.write(...args);
     if (walBytes() > WAL_BOUND) {
-      // Waits (busy_timeout) for the main thread's reads to end; blocks only this thread.
-      const [r] = (
-        await sql<{
-          busy: bigint;
-          log: bigint;
-          checkpointed: bigint;
-        }>`pragma wal_checkpoint(TRUNCATE)`.execute((await database).db)
-      ).rows;
+      // Waits (busy_timeout) for the main thread's reads to end; blocks only this thread. A
+      // passive copy running on the checkpoint thread meanwhile makes it busy: tried again.
+      let r: { busy: bigint; log: bigint } | undefined;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        [r] = (
+          await sql<{
+            busy: bigint;
+            log: bigint;
+            checkpointed: bigint;
+          }>`pragma wal_checkpoint(TRUNCATE)`.execute((await database).db)
+        ).rows;
+        if (!Number(r?.busy)) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       logger.info({ busy: Number(r?.busy), frames: Number(r?.log) }, 'search index WAL copied back');
     }
     return ok;
