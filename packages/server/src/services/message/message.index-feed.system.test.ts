@@ -7,6 +7,7 @@ import { expectReason } from '../../../test/helpers/auth-helpers.js';
 import {
   befriend,
   newUser,
+  type TestUser,
   startContactsEnv,
   type ContactsEnv,
 } from '../../../test/helpers/contacts-helpers.js';
@@ -25,17 +26,15 @@ describe('message feed for the search indexer', () => {
     );
   });
   afterAll(() => env?.stop());
+  /** A text from `from` in `convId`, with its own client message id. */
+  const sendText = async (from: Pick<TestUser, 'h'>, convId: string, clientMsgId: string, t: string) =>
+    (await env.messages.sendMessage({ conversationId: convId, clientMsgId, content: text(t) }, from.h))
+      .message!;
 
   it('lists messages by id after a cursor, recalls flagged, and the windows of who may read', async () => {
     const [a, b, c] = [await newUser(env, 'A'), await newUser(env, 'B'), await newUser(env, 'C')];
     const direct = await befriend(env.api, a, b);
-    const send = async (t: string) =>
-      (
-        await env.messages.sendMessage(
-          { conversationId: direct, clientMsgId: `feed-${t}`, content: text(t) },
-          a.h,
-        )
-      ).message!;
+    const send = (t: string) => sendText(a, direct, `feed-${t}`, t);
     const [m1, m2] = [await send('one'), await send('two')];
     await env.messages.recallMessage({ conversationId: direct, seq: m1.seq }, a.h);
 
@@ -68,13 +67,7 @@ describe('message feed for the search indexer', () => {
   it("reads the same pages from the store's file, read-only, as the RPC gives (the index thread's reader)", async () => {
     const [a, b] = [await newUser(env, 'D'), await newUser(env, 'E')];
     const direct = await befriend(env.api, a, b);
-    const send = async (t: string) =>
-      (
-        await env.messages.sendMessage(
-          { conversationId: direct, clientMsgId: `reader-${t}`, content: text(t) },
-          a.h,
-        )
-      ).message!;
+    const send = (t: string) => sendText(a, direct, `reader-${t}`, t);
     const [m1, m2] = [await send('first'), await send('second'), await send('third')];
     await env.messages.editMessage({ conversationId: direct, seq: m1.seq, text: 'first, edited' }, a.h);
     await env.messages.recallMessage({ conversationId: direct, seq: m2.seq }, a.h);
