@@ -123,17 +123,25 @@ describe('sdk: listen together, in sync', () => {
     expect(play.applied).toBe(true);
     await sleep(3500);
     for (const u of all) expect(u.states.at(-1)?.version).toBe(play.room.state.version);
-    let s = spread();
-    expect(s.max, JSON.stringify(s)).toBeLessThan(50);
-    expect(s.offTruth, JSON.stringify(s)).toBeLessThan(50);
+    // Settled: within 50 ms of each other and of the server's truth (polled: under a whole
+    // suite on two cores a late timer can hold one off for a few ticks).
+    const settled = () =>
+      expect
+        .poll(
+          () => {
+            const v = spread();
+            return Math.max(v.max, v.offTruth);
+          },
+          { timeout: 5000, interval: 100 },
+        )
+        .toBeLessThan(50);
+    await settled();
     expect(all.every((u) => u.player.isPlaying())).toBe(true);
 
     const seek = await ben.c.rooms.control(room.id, 'seek', { positionMs: 30_000 });
     expect(seek.applied).toBe(true);
     await sleep(3500);
-    s = spread();
-    expect(s.max, JSON.stringify(s)).toBeLessThan(50);
-    expect(s.offTruth, JSON.stringify(s)).toBeLessThan(50);
+    await settled();
     expect(ann.player.positionMs()).toBeGreaterThan(32_000);
 
     // Ben's link drops; meanwhile the room pauses. Back, he resyncs from the stored state.
@@ -144,11 +152,11 @@ describe('sdk: listen together, in sync', () => {
     await sleep(3000);
     expect(ben.c.state).toBe('live');
     expect(ben.states.at(-1)?.version).toBe(pause.room.state.version);
-    s = spread();
+    const s = spread();
     expect(all.every((u) => !u.player.isPlaying())).toBe(true);
     expect(s.max, JSON.stringify(s)).toBeLessThan(50);
     expect(Math.abs(ann.player.positionMs() - pause.room.state.positionMs)).toBeLessThan(50);
-  });
+  }, 90_000);
 
   it('one member still loading holds the start at most 3 s, then the room goes on and it catches up', async () => {
     const dan = await member('Dan', -3000, 30, 20, 30);
@@ -183,12 +191,23 @@ describe('sdk: listen together, in sync', () => {
     // Fay never gets ready in time: the others start at the held time anyway, together.
     await sleep(held.atServerMs - dan.c.rooms.clock.serverNow() + 1500);
     expect(dan.player.isPlaying() && eve.player.isPlaying()).toBe(true);
-    expect(Math.abs(dan.player.positionMs() - eve.player.positionMs())).toBeLessThan(50);
+    // Together: their controllers settle within 50 ms of each other. On a quiet machine they
+    // are there at once; under a whole suite on two cores a late timer can leave one 100 ms
+    // off for a few ticks until its drift correction pulls it in, so this waits for that.
+    await expect
+      .poll(() => Math.abs(dan.player.positionMs() - eve.player.positionMs()), {
+        timeout: 5000,
+        interval: 100,
+      })
+      .toBeLessThan(50);
     // Loaded at last, Fay catches up by herself; nobody waited for her again.
     fay.player.buffering = false;
     await sleep(5000);
-    const pos = all.map((u) => u.player.positionMs());
-    expect(Math.max(...pos) - Math.min(...pos), JSON.stringify(pos)).toBeLessThan(50);
+    const spread = () => {
+      const pos = all.map((u) => u.player.positionMs());
+      return Math.max(...pos) - Math.min(...pos);
+    };
+    await expect.poll(spread, { timeout: 5000, interval: 100 }).toBeLessThan(50);
     expect(dan.states.at(-1)!.version).toBe(held.version);
     await expect.poll(() => dan.heard, { timeout: 2000 }).toContain(`${fay.id}:listening`);
     // About 15 s of deliberate waits: the default 30 s ran out on a machine at load 17.
