@@ -126,7 +126,9 @@ for (const setup of ROOMS_SETUPS) {
       // A signed URL names its file: pointing it at the source is refused.
       const forged = t.url.replace('track.m4a', 'track.json');
       expect((await fetchUrl(forged)).status).toBeGreaterThanOrEqual(400);
-    });
+      // Each test waits for an ffmpeg transcode (up to 30 s above): 5-12 s alone, 22-30 s
+      // under the whole suite on two cores, so the default 30 s per test is too short there.
+    }, 120_000);
 
     it('FLAC tags in upper case; a file that does not decode is refused and changes nothing', async () => {
       const { ann, conv } = await trio(env);
@@ -164,6 +166,6 @@ for (const setup of ROOMS_SETUPS) {
       const after = (await env.rooms.getRoom({ roomId }, ann.h)).room!;
       expect(after.state!.version).toBe(v);
       expect(after.queue).toHaveLength(1);
-    });
+    }, 120_000);
   });
 }
