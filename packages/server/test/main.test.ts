@@ -35,7 +35,9 @@ async function mychat(args: string[], env: Record<string, string> = {}): Promise
     const { stdout, stderr } = await execFileAsync(process.execPath, [MAIN, ...args], {
       cwd,
       env: childEnv(env),
-      timeout: 20_000,
+      // A command loads the whole server: 2-5 s alone, past 20 s under the whole suite on two
+      // cores (a migrate was killed at 20 s there). This bounds a hang, not the speed.
+      timeout: 60_000,
     });
     return { code: 0, stdout, stderr };
   } catch (e) {
@@ -174,7 +176,7 @@ describe('mychat errors', () => {
 });
 
 describe('mychat migrate', () => {
-  it('creates the SQLite database in the data dir and exits 0, twice', { timeout: 60_000 }, async () => {
+  it('creates the SQLite database in the data dir and exits 0, twice', { timeout: 150_000 }, async () => {
     const dataDir = path.join(cwd, 'migrate-data');
     const first = await mychat(['migrate'], { MYCHAT_DATA_DIR: dataDir, MYCHAT_LOG_LEVEL: 'warn' });
     expect(first.code, first.stderr).toBe(0);
