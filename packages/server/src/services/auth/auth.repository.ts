@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { preparedOn, slot } from '../../adapters/sql/prepared.js';
 import { asId, asNum, type SqlDatabase } from '../../adapters/sql/sql.js';
 
 interface AuthTables {
@@ -85,6 +86,11 @@ export function toSession(r: Record<string, unknown>): SessionRow {
   };
 }
 
+/** One user by id, compiled once per engine (see `findUsers`). */
+const userById = preparedOn<{ id: string }, AuthTables>((db) =>
+  db.selectFrom('auth_users').selectAll().where('id', '=', slot('id')),
+);
+
 /** The auth service's SQL. Nothing outside this service reads these tables. */
 export class AuthRepository {
   private readonly db: Kysely<AuthTables>;
@@ -110,7 +116,11 @@ export class AuthRepository {
   /** Users by id, in no particular order; unknown ids are left out. */
   async findUsers(ids: readonly string[]): Promise<UserRow[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db.selectFrom('auth_users').selectAll().where('id', 'in', ids).execute();
+    // One id (a like's or comment's profile for moments): the statement compiled once.
+    const rows =
+      ids.length === 1
+        ? (await userById(this.db, { id: ids[0]! })).rows
+        : await this.db.selectFrom('auth_users').selectAll().where('id', 'in', ids).execute();
     return rows.map(toUser);
   }
 

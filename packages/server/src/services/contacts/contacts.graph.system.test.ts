@@ -58,6 +58,17 @@ for (const setup of CONTACTS_SETUPS.filter((s) => !s.fakeMessage)) {
       // The remark is a's own: nobody else sees it.
       const byD = await internal.lookupUsers({ viewerId: d.id, userIds: [b.id] });
       expect(byD.users[0]!.remark).toBe('');
+      // One person asked about (the statements compiled once): the same answers, one after another.
+      const one = async (viewerId: string, id: string) =>
+        (await internal.lookupUsers({ viewerId, userIds: [id] })).users.map((u) => [
+          u.user!.id,
+          u.user!.nickname,
+          u.remark,
+        ]);
+      expect(await one(a.id, b.id)).toEqual([[b.id, 'Ben', 'Benny']]);
+      expect(await one(a.id, e.id)).toEqual([[e.id, 'Eve', '']]);
+      expect(await one(d.id, b.id)).toEqual([[b.id, 'Ben', '']]);
+      expect(await one(a.id, '999999999')).toEqual([]);
     });
 
     it('refuses bad ids and too many at once', async () => {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { prepared, slot } from '../../adapters/sql/prepared.js';
 import { asId, asNum, type SqlDatabase } from '../../adapters/sql/sql.js';
 import type { Card, Directory } from './contacts.peers.js';
 import type { ContactsTables } from './contacts.tables.js';
@@ -21,6 +22,31 @@ export class FriendGraph {
     this.db = sql.db as Kysely<ContactsTables>;
   }
 
+  /*
+   * The statements moments runs on every circle it loads and every profile it looks up,
+   * compiled once (see `prepared`): building them with Kysely cost more CPU than SQLite's work.
+   */
+  private readonly friendRows = prepared<{ user: string }>(() =>
+    this.db
+      .selectFrom('contacts_friends')
+      .select(['friend_id', 'created_at'])
+      .where('user_id', '=', slot('user')),
+  );
+  private readonly blockRows = prepared<{ user: string }>(() =>
+    this.db
+      .selectFrom('contacts_blocks')
+      .select(['user_id', 'blocked_id'])
+      .where((w) => w.or([w('user_id', '=', slot('user')), w('blocked_id', '=', slot('user'))])),
+  );
+  private readonly remarkOfOne = prepared<{ viewer: string; friend: string }>(() =>
+    this.db
+      .selectFrom('contacts_friends')
+      .select(['friend_id', 'remark'])
+      .where('user_id', '=', slot('viewer'))
+      .where('friend_id', '=', slot('friend'))
+      .where('remark', '!=', ''),
+  );
+
   /**
    * The user's friends and when each friendship began, anyone in a block relation left out.
    * Two index reads (the friend list, the user's block relations in either direction) filtered
@@ -28,17 +54,9 @@ export class FriendGraph {
    * asks this on every feed read.
    */
   async friends(userId: string): Promise<{ userId: string; since: number }[]> {
-    const [rows, blocks] = await Promise.all([
-      this.db
-        .selectFrom('contacts_friends')
-        .select(['friend_id', 'created_at'])
-        .where('user_id', '=', userId)
-        .execute(),
-      this.db
-        .selectFrom('contacts_blocks')
-        .select(['user_id', 'blocked_id'])
-        .where((w) => w.or([w('user_id', '=', userId), w('blocked_id', '=', userId)]))
-        .execute(),
+    const [{ rows }, { rows: blocks }] = await Promise.all([
+      this.friendRows(this.db, { user: userId }),
+      this.blockRows(this.db, { user: userId }),
     ]);
     const blocked = new Set(
       blocks.map((b) => (asId(b.user_id) === userId ? asId(b.blocked_id) : asId(b.user_id))),
@@ -78,7 +96,11 @@ export class FriendGraph {
     const unique = [...new Set(ids)];
     const cards = await this.directory.lookup(unique, requestId);
     const remarks = new Map<string, string>();
-    for (let i = 0; i < unique.length; i += CHUNK) {
+    if (unique.length === 1) {
+      const { rows } = await this.remarkOfOne(this.db, { viewer: viewerId, friend: unique[0]! });
+      for (const r of rows) remarks.set(asId(r.friend_id), r.remark as string);
+    }
+    for (let i = 0; unique.length > 1 && i < unique.length; i += CHUNK) {
       const rows = await this.db
         .selectFrom('contacts_friends')
         .select(['friend_id', 'remark'])

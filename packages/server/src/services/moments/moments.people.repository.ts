@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { preparedRows } from '../../adapters/sql/prepared.js';
 import { asId, asNum, type SqlEngine } from '../../adapters/sql/sql.js';
+import * as st from './moments.statements.js';
 import { FILTER_HIDE_FROM, FILTER_MUTE, type MomentsTables, type StoredMedia } from './moments.tables.js';
 
 export interface SettingsRow {
@@ -100,24 +101,13 @@ export class PeopleRepository {
 
   /** Whom `userId` hides their posts from (FILTER_HIDE_FROM) or has muted (FILTER_MUTE). */
   async filters(userId: string, kind: number): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('moments_filters')
-      .select('other_id')
-      .where('user_id', '=', userId)
-      .where('kind', '=', kind)
-      .orderBy('created_at')
-      .execute();
+    const { rows } = await st.filtersOf(this.db, { user: userId, kind });
     return rows.map((r) => asId(r.other_id));
   }
 
   /** Who has `otherId` on their list of `kind` (e.g. everyone who hides their posts from them). */
   async filteredBy(otherId: string, kind: number): Promise<Set<string>> {
-    const rows = await this.db
-      .selectFrom('moments_filters')
-      .select('user_id')
-      .where('other_id', '=', otherId)
-      .where('kind', '=', kind)
-      .execute();
+    const { rows } = await st.filteredBy(this.db, { other: otherId, kind });
     return new Set(rows.map((r) => asId(r.user_id)));
   }
 
@@ -142,11 +132,7 @@ export class PeopleRepository {
   // ---- readers
 
   async reader(userId: string): Promise<ReaderRow | undefined> {
-    const r = await this.db
-      .selectFrom('moments_readers')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const r = (await st.readerById(this.db, { user: userId })).rows[0];
     return (
       r && {
         userId: asId(r.user_id),
@@ -159,14 +145,11 @@ export class PeopleRepository {
 
   /** Records a read of the feed: `activeAt`, and `pulledAt` when the read pulled. */
   async touch(userId: string, activeAt: number, pulledAt: number | undefined): Promise<void> {
-    const set =
-      pulledAt === undefined ? { active_at: activeAt } : { active_at: activeAt, pulled_at: pulledAt };
-    const res = await this.db
-      .updateTable('moments_readers')
-      .set(set)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) > 0) return;
+    const res =
+      pulledAt === undefined
+        ? await st.touchActive(this.db, { user: userId, active: activeAt })
+        : await st.touchPulled(this.db, { user: userId, active: activeAt, pulled: pulledAt });
+    if (Number(res.numAffectedRows) > 0) return;
     const row = { user_id: userId, active_at: activeAt, pulled_at: pulledAt ?? 0, notices_read_id: '0' };
     const q = this.db.insertInto('moments_readers').values(row);
     // A racing first read inserted it: that one's times are as good.

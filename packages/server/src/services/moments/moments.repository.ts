@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { prepared, slot } from '../../adapters/sql/prepared.js';
 import { asId, asNum, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
+import * as st from './moments.statements.js';
 import { PeopleRepository } from './moments.people.repository.js';
 import { SocialRepository } from './moments.social.repository.js';
 import type { MomentsTables } from './moments.tables.js';
@@ -53,7 +54,9 @@ export interface OutboxJob {
   attempts: number;
 }
 
-const toPost = (r: MomentsTables['moments_posts']): PostRow => ({
+type PostTableRow = MomentsTables['moments_posts'];
+
+const toPost = (r: PostTableRow): PostRow => ({
   id: asId(r.id),
   authorId: asId(r.author_id),
   clientId: r.client_id,
@@ -124,69 +127,43 @@ export class PostsRepository {
    * is private) the outbox row the fan-out worker takes: run it in a transaction.
    */
   async insert(p: PostRow, list: readonly string[], fanOut: boolean): Promise<void> {
-    await this.db
-      .insertInto('moments_posts')
-      .values({
-        id: p.id,
-        author_id: p.authorId,
-        client_id: p.clientId,
-        text: p.text,
-        media: JSON.stringify(p.media),
-        location: p.location,
-        link_url: p.linkUrl,
-        link_title: p.linkTitle,
-        audience: p.audience,
-        audience_tags: p.tags.join(','),
-        mentions: p.mentions.join(','),
-        created_at: p.createdAt,
-        version: p.version,
-      })
-      .execute();
+    await st.insertPost(this.db, {
+      id: p.id,
+      author_id: p.authorId,
+      client_id: p.clientId,
+      text: p.text,
+      media: JSON.stringify(p.media),
+      location: p.location,
+      link_url: p.linkUrl,
+      link_title: p.linkTitle,
+      audience: p.audience,
+      audience_tags: p.tags.join(','),
+      mentions: p.mentions.join(','),
+      created_at: p.createdAt,
+      version: p.version,
+    });
     for (const part of chunks(list))
       await this.db
         .insertInto('moments_audience')
         .values(part.map((user_id) => ({ moment_id: p.id, user_id })))
         .execute();
-    await this.db
-      .insertInto('moments_timeline')
-      .values({ viewer_id: p.authorId, moment_id: p.id, author_id: p.authorId })
-      .execute();
-    if (fanOut)
-      await this.db
-        .insertInto('moments_outbox')
-        .values({
-          moment_id: p.id,
-          author_id: p.authorId,
-          attempts: 0,
-          run_after: p.createdAt,
-          locked_until: 0,
-          created_at: p.createdAt,
-        })
-        .execute();
+    await st.insertPointer(this.db, { viewer: p.authorId, moment: p.id, author: p.authorId });
+    if (fanOut) await st.insertOutbox(this.db, { moment: p.id, author: p.authorId, at: p.createdAt });
   }
 
   /** Marks a post's likes or comments as changed (in the transaction that changes them). */
   async bump(id: string): Promise<void> {
-    await this.db
-      .updateTable('moments_posts')
-      .set((eb) => ({ version: eb('version', '+', 1) }))
-      .where('id', '=', id)
-      .execute();
+    await st.bumpPost(this.db, { id });
   }
 
   async byClientId(authorId: string, clientId: string): Promise<PostRow | undefined> {
-    const r = await this.db
-      .selectFrom('moments_posts')
-      .selectAll()
-      .where('author_id', '=', authorId)
-      .where('client_id', '=', clientId)
-      .executeTakeFirst();
-    return r && toPost(r);
+    const r = (await st.postByClientId(this.db, { author: authorId, client: clientId })).rows[0];
+    return r && toPost(r as PostTableRow);
   }
 
   async get(id: string): Promise<PostRow | undefined> {
-    const r = await this.db.selectFrom('moments_posts').selectAll().where('id', '=', id).executeTakeFirst();
-    return r && toPost(r);
+    const r = (await st.postById(this.db, { id })).rows[0];
+    return r && toPost(r as PostTableRow);
   }
 
   /** Posts in id order after `after` and up to `until` (the search indexer's feed). */
@@ -201,6 +178,11 @@ export class PostsRepository {
   /** The posts of `ids` that exist, by id. */
   async many(ids: readonly string[]): Promise<Map<string, PostRow>> {
     const out = new Map<string, PostRow>();
+    if (ids.length === 1) {
+      const post = await this.get(ids[0]!);
+      if (post) out.set(post.id, post);
+      return out;
+    }
     for (const part of chunks(ids)) {
       const rows = await this.db.selectFrom('moments_posts').selectAll().where('id', 'in', part).execute();
       for (const r of rows) out.set(asId(r.id), toPost(r));
@@ -350,30 +332,23 @@ export class PostsRepository {
    * worker that dies lets go when its lease runs out.
    */
   async claim(now: number, leaseMs: number): Promise<OutboxJob | undefined> {
-    const due = await this.db
-      .selectFrom('moments_outbox')
-      .selectAll()
-      .where('run_after', '<=', now)
-      .where('locked_until', '<', now)
-      .orderBy('moment_id')
-      .limit(8)
-      .execute();
+    const due = (await st.dueOutbox(this.db, { now })).rows as MomentsTables['moments_outbox'][];
     for (const r of due) {
-      const res = await this.db
-        .updateTable('moments_outbox')
-        .set({ locked_until: now + leaseMs, attempts: asNum(r.attempts) + 1 })
-        .where('moment_id', '=', r.moment_id)
-        .where('locked_until', '=', r.locked_until)
-        .where('attempts', '=', r.attempts)
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 1)
+      const res = await st.lockOutbox(this.db, {
+        until: now + leaseMs,
+        attempts: asNum(r.attempts) + 1,
+        moment: r.moment_id,
+        was: r.locked_until,
+        tries: r.attempts,
+      });
+      if (Number(res.numAffectedRows) === 1)
         return { momentId: asId(r.moment_id), authorId: asId(r.author_id), attempts: asNum(r.attempts) + 1 };
     }
     return undefined;
   }
 
   async finish(momentId: string): Promise<void> {
-    await this.db.deleteFrom('moments_outbox').where('moment_id', '=', momentId).execute();
+    await st.finishOutbox(this.db, { moment: momentId });
   }
 
   /** Lets go of a failed post: it is taken again at `runAfter`. */

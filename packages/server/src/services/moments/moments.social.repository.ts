@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { asId, asNum, isUniqueViolation } from '../../adapters/sql/sql.js';
+import * as st from './moments.statements.js';
 import type { MomentsTables } from './moments.tables.js';
 
 export interface LikeRow {
@@ -60,10 +61,7 @@ export class SocialRepository {
   /** False when the user already likes the post. */
   async like(l: LikeRow): Promise<boolean> {
     try {
-      await this.db
-        .insertInto('moments_likes')
-        .values({ moment_id: l.momentId, user_id: l.userId, created_at: l.createdAt })
-        .execute();
+      await st.insertLike(this.db, { moment: l.momentId, user: l.userId, at: l.createdAt });
       return true;
     } catch (err) {
       if (isUniqueViolation(err)) return false;
@@ -84,12 +82,15 @@ export class SocialRepository {
   /** The likes of the posts, oldest first. */
   async likesOf(momentIds: readonly string[]): Promise<LikeRow[]> {
     if (momentIds.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('moments_likes')
-      .selectAll()
-      .where('moment_id', 'in', momentIds)
-      .orderBy('created_at')
-      .execute();
+    const rows =
+      momentIds.length === 1
+        ? ((await st.likesOfOne(this.db, { moment: momentIds[0]! })).rows as MomentsTables['moments_likes'][])
+        : await this.db
+            .selectFrom('moments_likes')
+            .selectAll()
+            .where('moment_id', 'in', momentIds)
+            .orderBy('created_at')
+            .execute();
     return rows.map((r) => ({
       momentId: asId(r.moment_id),
       userId: asId(r.user_id),
@@ -100,18 +101,15 @@ export class SocialRepository {
   // ---- comments
 
   async addComment(c: CommentRow): Promise<void> {
-    await this.db
-      .insertInto('moments_comments')
-      .values({
-        id: c.id,
-        moment_id: c.momentId,
-        author_id: c.authorId,
-        reply_to_comment_id: c.replyToCommentId,
-        reply_to_user_id: c.replyToUserId,
-        text: c.text,
-        created_at: c.createdAt,
-      })
-      .execute();
+    await st.insertComment(this.db, {
+      id: c.id,
+      moment_id: c.momentId,
+      author_id: c.authorId,
+      reply_to_comment_id: c.replyToCommentId,
+      reply_to_user_id: c.replyToUserId,
+      text: c.text,
+      created_at: c.createdAt,
+    });
   }
 
   async comment(id: string): Promise<CommentRow | undefined> {
@@ -132,22 +130,21 @@ export class SocialRepository {
   /** The comments of the posts, oldest first. */
   async commentsOf(momentIds: readonly string[]): Promise<CommentRow[]> {
     if (momentIds.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('moments_comments')
-      .selectAll()
-      .where('moment_id', 'in', momentIds)
-      .orderBy('id')
-      .execute();
+    const rows =
+      momentIds.length === 1
+        ? ((await st.commentsOfOne(this.db, { moment: momentIds[0]! }))
+            .rows as MomentsTables['moments_comments'][])
+        : await this.db
+            .selectFrom('moments_comments')
+            .selectAll()
+            .where('moment_id', 'in', momentIds)
+            .orderBy('id')
+            .execute();
     return rows.map(toComment);
   }
 
   async countComments(momentId: string): Promise<number> {
-    const r = await this.db
-      .selectFrom('moments_comments')
-      .select((s) => s.fn.countAll().as('n'))
-      .where('moment_id', '=', momentId)
-      .executeTakeFirst();
-    return asNum(r?.n);
+    return asNum((await st.countComments(this.db, { moment: momentId })).rows[0]?.n);
   }
 
   /** Removes a comment and its notices (run it in a transaction). */
@@ -164,20 +161,18 @@ export class SocialRepository {
 
   async addNotices(rows: readonly NoticeRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.db
-      .insertInto('moments_notices')
-      .values(
-        rows.map((n) => ({
-          id: n.id,
-          user_id: n.userId,
-          kind: n.kind,
-          moment_id: n.momentId,
-          actor_id: n.actorId,
-          comment_id: n.commentId,
-          created_at: n.createdAt,
-        })),
-      )
-      .execute();
+    const values = rows.map((n) => ({
+      id: n.id,
+      user_id: n.userId,
+      kind: n.kind,
+      moment_id: n.momentId,
+      actor_id: n.actorId,
+      comment_id: n.commentId,
+      created_at: n.createdAt,
+    }));
+    // One notice (a like's, most comments'): the statement compiled once.
+    if (values.length === 1) await st.insertNotice(this.db, values[0]!);
+    else await this.db.insertInto('moments_notices').values(values).execute();
   }
 
   /** Removes the notices of one kind that an actor caused on a post (an unlike). */
@@ -200,13 +195,7 @@ export class SocialRepository {
   }
 
   async countNoticesAfter(userId: string, afterId: string): Promise<number> {
-    const r = await this.db
-      .selectFrom('moments_notices')
-      .select((s) => s.fn.countAll().as('n'))
-      .where('user_id', '=', userId)
-      .where('id', '>', afterId)
-      .executeTakeFirst();
-    return asNum(r?.n);
+    return asNum((await st.countNoticesAfter(this.db, { user: userId, after: afterId })).rows[0]?.n);
   }
 
   async newestNoticeId(userId: string): Promise<string | undefined> {
