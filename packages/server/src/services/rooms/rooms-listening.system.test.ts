@@ -55,7 +55,11 @@ for (const setup of ROOMS_SETUPS) {
       const held = await listen(ben, L.BUFFERING, play.version);
       expect(held.version).toBe(play.version + 1n);
       expect(held.playing).toBe(true);
-      expect(held.positionMs).toBe(0);
+      // Where the track was when the report came: 0 while the play's 300 ms lead lasts (always,
+      // on a quiet machine); under load the report can come after the start, and then it holds
+      // the room at the position reached, never past what the clock allows.
+      expect(held.positionMs).toBeGreaterThanOrEqual(0);
+      expect(held.positionMs).toBeLessThanOrEqual(Math.max(0, clock.now() - play.atServerMs));
       expect(held.atServerMs - t0).toBeGreaterThanOrEqual(2900);
       expect(held.atServerMs - clock.now()).toBeLessThanOrEqual(3000);
       const room = await get();
