@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { descendantPids, serverNodeArgs } from './local-server.js';
+import { descendantPids, ioWriteBytes, serverNodeArgs } from './local-server.js';
 import { sumStats } from './target.js';
 
 describe('serverNodeArgs', () => {
@@ -53,5 +53,30 @@ describe.skipIf(process.platform !== 'linux')('the processes of a server', () =>
       parent.kill();
     }
     expect(descendantPids(2 ** 22 + 1)).toEqual([]);
+  });
+});
+
+describe.skipIf(process.platform !== 'linux')('a process\'s disk writes', () => {
+  it('counts what it wrote to a file on disk, and 0 for a process that is gone', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const { fileURLToPath } = await import('node:url');
+    // Beside the package, on the checkout's disk (a tmpfs /tmp would count nothing).
+    const dir = fs.mkdtempSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.io-'));
+    try {
+      const before = ioWriteBytes(process.pid);
+      const fd = fs.openSync(path.join(dir, 'f'), 'w');
+      fs.writeSync(fd, Buffer.alloc(1 << 20, 1));
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      expect(ioWriteBytes(process.pid) - before).toBeGreaterThanOrEqual(1 << 20);
+      expect(sumStats([process.pid]).writeBytes).toBeGreaterThanOrEqual(1 << 20);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const child = spawn(process.execPath, ['-e', '']);
+    await new Promise((r) => child.on('exit', r));
+    await sleep(50);
+    expect(ioWriteBytes(child.pid!)).toBe(0);
   });
 });

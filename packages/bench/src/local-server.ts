@@ -114,7 +114,12 @@ function statFields(file: string): string[] {
  * thread alone (the event loop; the process figure also counts GC helpers, SQLite's
  * checkpoint thread and libuv's pool).
  */
-export function procStats(pid: number): { cpuSeconds: number; rssMiB: number; mainThreadCpuSeconds: number } {
+export function procStats(pid: number): {
+  cpuSeconds: number;
+  rssMiB: number;
+  mainThreadCpuSeconds: number;
+  writeBytes: number;
+} {
   const fields = statFields(`/proc/${pid}/stat`);
   const main = statFields(`/proc/${pid}/task/${pid}/stat`);
   const ticks = (f: string[]) => Number(f[11]) + Number(f[12]); // utime + stime
@@ -123,7 +128,21 @@ export function procStats(pid: number): { cpuSeconds: number; rssMiB: number; ma
     cpuSeconds: ticks(fields) / 100,
     rssMiB: Math.round(((rssPages * 4096) / 1048576) * 10) / 10,
     mainThreadCpuSeconds: ticks(main) / 100,
+    writeBytes: ioWriteBytes(pid),
   };
+}
+
+/**
+ * Bytes a process has caused to be written to storage (its dirtied pages, the WAL's and
+ * checkpoints' writes included), from /proc/<pid>/io; 0 where that is not readable.
+ */
+export function ioWriteBytes(pid: number): number {
+  try {
+    const m = /^write_bytes: (\d+)$/m.exec(fs.readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** The processes started by `pid`, and theirs, from /proc (Linux); empty elsewhere. */

@@ -90,7 +90,7 @@ describe('charts', () => {
       latency_ms: { n: 300, p50: 50, p95: 95, p99: 99, max: 100, mean: 50.5 },
       lost: 0,
       duplicated: 0,
-      server: { cpu_s: 1, main_thread_cpu_s: 0.8, rss_mib: 100, processes: 1 },
+      server: { cpu_s: 1, main_thread_cpu_s: 0.8, rss_mib: 100, write_mib: 12.5, processes: 1 },
       generator_cpu_s: 0.5,
       machine: { cpus: 2, load_avg_1m_start: 1, load_avg_1m_end: 1, node: 'v20' },
       extra: { a: 1 },
@@ -107,6 +107,7 @@ describe('charts', () => {
       ]);
       const md = fs.readFileSync(path.join(dir, 'chat-local.md'), 'utf8');
       expect(md).toContain('| latency p50 / p95 / p99 / max ms | 50 / 95 / 99 / 100 |');
+      expect(md).toContain('| server disk writes MiB | 12.5 |');
       expect(md).toContain('![chat-local-throughput.svg](chat-local-throughput.svg)');
       expect(JSON.parse(fs.readFileSync(path.join(dir, 'chat-local.json'), 'utf8'))).not.toHaveProperty(
         'series',

@@ -156,6 +156,7 @@ export function markdown(r: RunResult, charts: string[]): string {
       'server CPU s (busiest main thread) / RSS MiB (processes)',
       `${r.server.cpu_s} (${r.server.main_thread_cpu_s}) / ${r.server.rss_mib} (${r.server.processes})`,
     ],
+    ['server disk writes MiB', String(r.server.write_mib)],
     ['generator CPU s', String(r.generator_cpu_s)],
     [
       'machine',

@@ -29,6 +29,8 @@ export interface RunResult {
     cpu_s: number;
     main_thread_cpu_s: number;
     rss_mib: number;
+    /** MiB the server processes wrote to storage during the run (/proc/<pid>/io; 0 off Linux). */
+    write_mib: number;
     processes: number;
     /**
      * With several processes (socket workers, the cluster): each one's CPU and event-loop
@@ -72,6 +74,7 @@ export class Meter {
         cpu_s: round(s.cpuSeconds - this.server0.cpuSeconds),
         main_thread_cpu_s: round(mainThread),
         rss_mib: s.rssMiB,
+        write_mib: round((s.writeBytes - this.server0.writeBytes) / 1048576, 1),
         processes: this.target.pids().length,
         ...(byProcess.length > 1 && { by_process: byProcess }),
       },

@@ -52,6 +52,7 @@ function expectWellFormed(r: Record<string, unknown>, scenario: string, mode: st
   expect(server.main_thread_cpu_s as number).toBeGreaterThanOrEqual(0);
   expect(server.main_thread_cpu_s as number).toBeLessThanOrEqual((server.cpu_s as number) + 0.05);
   expect(server.rss_mib as number).toBeGreaterThan(0);
+  expect(server.write_mib as number).toBeGreaterThanOrEqual(0);
   expect(r).not.toHaveProperty('series');
 }
 

@@ -206,12 +206,15 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
 export function sumStats(pids: number[]): {
   cpuSeconds: number;
   rssMiB: number;
+  /** Bytes written to storage, summed (see ioWriteBytes). */
+  writeBytes: number;
   mainThread: Map<number, number>;
   /** Each process's CPU seconds, by pid. */
   cpu: Map<number, number>;
 } {
   let total = 0;
   let rss = 0;
+  let written = 0;
   const mainThread = new Map<number, number>();
   const cpu = new Map<number, number>();
   for (const pid of pids) {
@@ -219,11 +222,12 @@ export function sumStats(pids: number[]): {
       const s = procStats(pid);
       total += s.cpuSeconds;
       rss += s.rssMiB;
+      written += s.writeBytes;
       mainThread.set(pid, s.mainThreadCpuSeconds);
       cpu.set(pid, s.cpuSeconds);
     } catch {
       // exited
     }
   }
-  return { cpuSeconds: total, rssMiB: Math.round(rss * 10) / 10, mainThread, cpu };
+  return { cpuSeconds: total, rssMiB: Math.round(rss * 10) / 10, writeBytes: written, mainThread, cpu };
 }

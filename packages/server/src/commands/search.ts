@@ -32,10 +32,10 @@ export async function searchCommand(
     const logger = app.loggers.root;
     const database = await searchDatabase(app.value('sql'), app.config, logger);
     try {
-      const index = await openIndex(database.db);
+      const { search } = app.config;
+      const index = await openIndex(database.db, { mergeEveryDocs: search.mergeEveryDocs });
       const started = performance.now();
       await index.clear();
-      const { search } = app.config;
       const peers = peerClients(app.value('rpc'), ['message', 'moments', 'square']);
       const indexer = (source: FeedSource) =>
         new SearchIndexer({
@@ -59,6 +59,8 @@ export async function searchCommand(
           out('search index emptied; a running worker holds the indexer lease and rebuilds it');
           return 0;
         }
+      // The last recent postings into the main table: the rebuilt index starts merged.
+      await index.merge();
       const size = await index.size();
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       out(`search index rebuilt: ${size.docs} documents, ${size.postings} postings in ${seconds} s`);

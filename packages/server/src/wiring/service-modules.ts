@@ -229,6 +229,7 @@ async function initWorkerSearchIndexer(
     pollIntervalMs: search.pollIntervalMs,
     batchSize: search.batchSize,
     settleSeconds: search.settleSeconds,
+    mergeEveryDocs: search.mergeEveryDocs,
   };
   const store = parseSqlUrl(sqlUrl(ctx.config));
   const fileStore =
@@ -252,6 +253,7 @@ async function initWorkerSearchIndexer(
           url: database.url,
           sqliteSynchronous: ctx.config.sql.sqliteSynchronous,
           nice: search.indexerNice,
+          mergeEveryDocs: search.mergeEveryDocs,
           ...(fileStore && {
             messages: {
               reader: moduleHref(

@@ -35,6 +35,12 @@ export const searchConfigSchema = cfg.group({
    * late commit is indexed too, seconds.
    */
   settleSeconds: cfg.int(60, 1, 3600),
+  /**
+   * SQLite: the index's new postings are kept in a small table of their own and moved into the
+   * main one in key order every this many documents (far fewer page writes a message than
+   * writing each batch into the large table); 0: written straight into the main table.
+   */
+  mergeEveryDocs: cfg.int(20_000, 0, 10_000_000),
 });
 
 /** The search settings as the code sees them. */

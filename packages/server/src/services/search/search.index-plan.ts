@@ -40,7 +40,12 @@ export type Plan = {
  * read from the postings' key, or past PREFIX_WORDS_MAX as a token range), the rarest exact
  * token driving (else the longest prefix). Undefined when nothing can match.
  */
-export async function planQuery(db: Db, q: ParsedQuery, scope: SearchScope): Promise<Plan | undefined> {
+export async function planQuery(
+  db: Db,
+  q: ParsedQuery,
+  scope: SearchScope,
+  tables: readonly string[] = ['search_postings'],
+): Promise<Plan | undefined> {
   if (!q.lookups.length || !scope.windows.length) return undefined;
   const exact = [...new Set(q.lookups.flatMap((l) => l.exact ?? []))];
   const prefixes = [...new Set(q.lookups.flatMap((l) => (l.prefix ? [l.prefix] : [])))];
@@ -48,11 +53,11 @@ export async function planQuery(db: Db, q: ParsedQuery, scope: SearchScope): Pro
   prefixes.sort((a, b) => [...b].length - [...a].length);
   const words: Term[] = [];
   for (const prefix of prefixes) {
-    const list = await wordsOf(db, prefix);
+    const list = await wordsOf(db, prefix, tables);
     if (list?.length === 0) return undefined;
     words.push(list ? { tokens: list } : { prefix });
   }
-  const rarest = await byRarity(db, exact);
+  const rarest = await byRarity(db, exact, tables);
   const terms: Term[] = [...rarest.map((t) => ({ tokens: [t] })), ...words];
   // A prefix's word list drives before a range (walked per token, not sorted whole).
   const at = rarest.length
@@ -70,43 +75,64 @@ export async function planQuery(db: Db, q: ParsedQuery, scope: SearchScope): Pro
   return { driver: terms[at]!, others: terms.filter((_, i) => i !== at), likes, scope, docFilters };
 }
 
-/** The distinct tokens that start with `prefix`, one index seek each; undefined past the cap. */
-async function wordsOf(db: Db, prefix: string): Promise<string[] | undefined> {
+/**
+ * The distinct tokens that start with `prefix`, one index seek each (in each postings table,
+ * the smaller next token taken); undefined past the cap.
+ */
+async function wordsOf(db: Db, prefix: string, tables: readonly string[]): Promise<string[] | undefined> {
   const out: string[] = [];
   for (;;) {
     const last = out[out.length - 1];
-    const row = await db
-      .selectFrom('search_postings')
-      .select('token')
-      .where((eb) =>
-        last === undefined
-          ? prefixOf(eb, 'token', prefix)
-          : eb.and([eb('token', '>', last), prefixOf(eb, 'token', prefix)]),
-      )
-      .orderBy('token')
-      .limit(1)
-      .executeTakeFirst();
-    if (!row) return out;
+    let next: string | undefined;
+    for (const table of tables) {
+      const row = await db
+        .selectFrom(table)
+        .select('token')
+        .where((eb) =>
+          last === undefined
+            ? prefixOf(eb, 'token', prefix)
+            : eb.and([eb('token', '>', last), prefixOf(eb, 'token', prefix)]),
+        )
+        .orderBy('token')
+        .limit(1)
+        .executeTakeFirst();
+      const token = row && String(row.token);
+      // The engines' byte order (the column's collation), not JavaScript's UTF-16 order.
+      if (token !== undefined && (next === undefined || byteLess(token, next))) next = token;
+    }
+    if (next === undefined) return out;
     if (out.length === PREFIX_WORDS_MAX) return undefined;
-    out.push(String(row.token));
+    out.push(next);
   }
 }
 
-/** Exact tokens, rarest first (counted up to ESTIMATE_LIMIT postings each, in one statement). */
-async function byRarity(db: Db, tokens: readonly string[]): Promise<string[]> {
+/** `a` before `b` in UTF-8 byte order (code point order), as the token column compares. */
+const byteLess = (a: string, b: string) => {
+  const [x, y] = [[...a], [...b]];
+  for (let i = 0; i < Math.min(x.length, y.length); i++)
+    if (x[i] !== y[i]) return x[i]!.codePointAt(0)! < y[i]!.codePointAt(0)!;
+  return x.length < y.length;
+};
+
+/**
+ * Exact tokens, rarest first (counted up to ESTIMATE_LIMIT postings each in each postings
+ * table, in one statement).
+ */
+async function byRarity(db: Db, tokens: readonly string[], tables: readonly string[]): Promise<string[]> {
   if (tokens.length < 2) return [...tokens];
-  const counts = tokens.map((t, i) =>
-    db
-      .selectFrom(
-        db.selectFrom('search_postings').select('seq').where('token', '=', t).limit(ESTIMATE_LIMIT).as('e'),
-      )
-      .select((eb) => [sql.lit(i).as('i'), eb.fn.countAll().as('n')]),
+  const counts = tokens.flatMap((t, i) =>
+    tables.map((table) =>
+      db
+        .selectFrom(db.selectFrom(table).select('seq').where('token', '=', t).limit(ESTIMATE_LIMIT).as('e'))
+        .select((eb) => [sql.lit(i).as('i'), eb.fn.countAll().as('n')]),
+    ),
   );
   const rows = await counts
     .slice(1)
     .reduce((u, c) => u.unionAll(c), counts[0]!)
     .execute();
-  const n = new Map(rows.map((r) => [asNum(r.i), asNum(r.n)]));
+  const n = new Map<number, number>();
+  for (const r of rows) n.set(asNum(r.i), (n.get(asNum(r.i)) ?? 0) + asNum(r.n));
   return tokens
     .map((t, i) => ({ t, n: n.get(i) ?? 0 }))
     .sort((a, b) => a.n - b.n)

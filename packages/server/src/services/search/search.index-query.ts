@@ -49,6 +49,11 @@ export class IndexQueries {
   constructor(
     private readonly db: Kysely<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
     private readonly engine: SqlEngine,
+    /**
+     * The postings tables, each walked on its own (on SQLite also the recent postings not yet
+     * merged, search.index.ts): a posting is in exactly one of them at any time.
+     */
+    private readonly postings: readonly string[] = ['search_postings'],
   ) {}
 
   /** Plans by query and scope object: see `plan`. */
@@ -65,7 +70,7 @@ export class IndexQueries {
     if (!byScope) this.plans.set(q, (byScope = new WeakMap()));
     let plan = byScope.get(scope);
     if (!plan) {
-      plan = planQuery(this.db, q, scope);
+      plan = planQuery(this.db, q, scope, this.postings);
       byScope.set(scope, plan);
       plan.catch(() => byScope.delete(scope));
     }
@@ -103,7 +108,7 @@ export class IndexQueries {
   private async newest(plan: Plan, page: { after?: HitCursor; limit: number }): Promise<DocKey[]> {
     const a = page.after;
     const rows = await this.walks(plan, page.limit, a && ((eb) => this.before(eb, a)), !!a);
-    const keys = unique(rows);
+    const keys = newestSeqs(unique(rows), page.limit);
     const at = await this.timesOf(rows, keys);
     const time = (k: DocKey) => at.get(`${k.convId}:${k.seq}`) ?? 0;
     return keys
@@ -129,9 +134,12 @@ export class IndexQueries {
     const all = plan.scope.windows.flatMap((w) => drivers.map((d) => ({ w, d })));
     const withDocs = plan.docFilters || times;
     const rows: Row[] = [];
-    for (let i = 0; i < all.length; i += WALKS_PER_QUERY) {
-      const walks = all.slice(i, i + WALKS_PER_QUERY).map(({ w, d }, j) => {
-        const c = this.candidates(plan, d, w);
+    // Each postings table walked on its own, stopped at the limit: the newest `limit` of a walk
+    // are among the newest `limit` of each table's.
+    const perWalk = all.flatMap((x) => this.postings.map((table) => ({ ...x, table })));
+    for (let i = 0; i < perWalk.length; i += WALKS_PER_QUERY) {
+      const walks = perWalk.slice(i, i + WALKS_PER_QUERY).map(({ w, d, table }, j) => {
+        const c = this.candidates(plan, d, w, table);
         const sub = withDocs
           ? this.withDocs(c, plan)
               .select(['d.conv_id', 'd.seq', 'd.created_at'])
@@ -267,8 +275,11 @@ export class IndexQueries {
     return out;
   }
 
-  /** The candidates (`p`: conversation and seq) of `driver` in window `w` with every other term. */
-  private candidates(plan: Plan, driver: Term, w: ReadWindow) {
+  /**
+   * The candidates (`p`: conversation and seq) of `driver` in window `w` from postings table
+   * `table`, with every other term (in any postings table).
+   */
+  private candidates(plan: Plan, driver: Term, w: ReadWindow, table: string) {
     const holds = (eb: Eb, column: string, term: Term) =>
       'prefix' in term
         ? prefixOf(eb, column, term.prefix)
@@ -276,20 +287,24 @@ export class IndexQueries {
           ? eb(column, '=', term.tokens[0]!)
           : eb(column, 'in', term.tokens);
     const c = this.db
-      .selectFrom('search_postings as p')
+      .selectFrom(`${table} as p`)
       .select(['p.conv_id', 'p.seq'])
       .where((eb) => holds(eb, 'p.token', driver))
       .where((eb) => this.inWindows(eb, [w]))
       .where((eb) =>
         eb.and(
           plan.others.map((term) =>
-            eb.exists(
-              eb
-                .selectFrom('search_postings as o')
-                .select(sql.lit(1).as('one'))
-                .whereRef('o.conv_id', '=', 'p.conv_id')
-                .whereRef('o.seq', '=', 'p.seq')
-                .where((e) => holds(e, 'o.token', term)),
+            eb.or(
+              this.postings.map((other) =>
+                eb.exists(
+                  eb
+                    .selectFrom(`${other} as o`)
+                    .select(sql.lit(1).as('one'))
+                    .whereRef('o.conv_id', '=', 'p.conv_id')
+                    .whereRef('o.seq', '=', 'p.seq')
+                    .where((e) => holds(e, 'o.token', term)),
+                ),
+              ),
             ),
           ),
         ),
@@ -364,4 +379,20 @@ function unique(rows: readonly Row[]): DocKey[] {
     seen.set(`${k.convId}:${k.seq}`, k);
   }
   return [...seen.values()];
+}
+
+/**
+ * Each conversation's `limit` highest seqs of `keys`: what one walk of a single postings table
+ * gives, also when a conversation's hits come from several (a conversation's seqs are in the
+ * order of its times, so the newest `limit` by time are among them).
+ */
+function newestSeqs(keys: DocKey[], limit: number): DocKey[] {
+  const byConv = new Map<string, DocKey[]>();
+  for (const k of keys) {
+    const list = byConv.get(k.convId);
+    if (list) list.push(k);
+    else byConv.set(k.convId, [k]);
+  }
+  if ([...byConv.values()].every((l) => l.length <= limit)) return keys;
+  return [...byConv.values()].flatMap((l) => l.sort((x, y) => y.seq - x.seq).slice(0, limit));
 }

@@ -79,7 +79,7 @@ class BoundedIndex extends SqlSearchIndex {
     return ok;
   }
 }
-const index = database.then((db) => new BoundedIndex(db));
+const index = database.then((db) => new BoundedIndex(db, { mergeEveryDocs: data.mergeEveryDocs ?? 0 }));
 
 /** The message indexer on this thread, made on first use (IndexThreadData.messages). */
 let messages: Promise<ThreadMessages> | undefined;

@@ -26,6 +26,8 @@ export interface IndexThreadData {
   nice?: number;
   /** How large the WAL may grow before the thread empties it (tests: small). */
   walBoundBytes?: number;
+  /** `search.mergeEveryDocs`: the thread's writes keep new postings apart until then (search.index.ts). */
+  mergeEveryDocs?: number;
   /**
    * The message indexer, run on the thread itself (SQLite message store): the thread reads the
    * store's file through the message module's reader and makes the documents there, so the

@@ -1,11 +1,11 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { backendAvailable } from '../../../test/helpers/backends.js';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/sql-databases.js';
 import { PREFIX_WORDS_MAX } from './search.index-plan.js';
 import { COUNT_CAP, IndexQueries } from './search.index-query.js';
-import { postingsInKeyOrder, SqlSearchIndex } from './search.index.js';
+import { postingsInKeyOrder, SqlSearchIndex, type SqlIndexOptions } from './search.index.js';
 import { docKey, docTokens, type IndexDoc, type ReadWindow, type SearchIndex } from './search.port.js';
 import { searchMigrations } from './search.migrations.js';
 import { matches, parseQuery } from './search.text.js';
@@ -101,10 +101,21 @@ describe('postings in key order', () => {
   });
 });
 
-for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
+// SQLite three ways: postings straight into the main table; all of them still among the recent
+// postings (never merged); merged a few documents at a time in chunks of a few postings, so that
+// a document's postings are split between both tables while the queries run.
+const variants: { engine: 'sqlite' | 'mysql' | 'postgres'; name: string; options?: SqlIndexOptions }[] = [
+  { engine: 'sqlite', name: 'sqlite' },
+  { engine: 'sqlite', name: 'sqlite, recent postings unmerged', options: { mergeEveryDocs: 1_000_000 } },
+  { engine: 'sqlite', name: 'sqlite, merging in small chunks', options: { mergeEveryDocs: 3, mergeChunk: 7 } },
+  { engine: 'mysql', name: 'mysql' },
+  { engine: 'postgres', name: 'postgres' },
+];
+
+for (const { engine, name, options } of variants) {
   const ok = engine === 'sqlite' || (await backendAvailable(engine));
 
-  describe.skipIf(!ok)(`search index on ${engine}`, () => {
+  describe.skipIf(!ok)(`search index on ${name}`, () => {
     let t: TestDatabase;
     let index: SearchIndex;
     const find = async (query: string, windows = everywhere, extra = {}) => {
@@ -118,7 +129,7 @@ for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
     beforeAll(async () => {
       t = await openTestDatabase(engine);
       await t.sql.migrate('search', searchMigrations(engine));
-      index = new SqlSearchIndex(t.sql);
+      index = new SqlSearchIndex(t.sql, options);
       expect(await index.write({ add: corpus, remove: [] })).toBe(true);
     });
     afterAll(() => t?.dispose());
@@ -530,3 +541,86 @@ for (const engine of ['sqlite', 'mysql', 'postgres'] as const) {
     });
   });
 }
+
+describe('recent postings on SQLite (search.mergeEveryDocs)', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase('sqlite');
+    await t.sql.migrate('search', searchMigrations('sqlite'));
+  });
+  afterAll(() => t?.dispose());
+  // Each test from an empty index.
+  beforeEach(() => new SqlSearchIndex(t.sql).clear());
+  const rows = async (table: string) =>
+    (await t.sql.db.selectFrom(table).select(['token', 'conv_id', 'seq']).execute()).map(
+      (r) => `${String(r.token)} ${String(r.conv_id)} ${String(r.seq)}`,
+    );
+  const found = async (index: SqlSearchIndex, text: string) =>
+    (await index.find(parseQuery(text), { windows: everywhere }, { order: 'seq', limit: 50 })).map(key);
+
+  it("keeps a batch's postings apart until mergeEveryDocs documents, then moves them all into the main table", async () => {
+    const index = new SqlSearchIndex(t.sql, { mergeEveryDocs: 5, mergeChunk: 4 });
+    const expected = postingsInKeyOrder(corpus).map((p) => `${p.token} ${p.convId} ${p.seq}`);
+    await index.write({ add: corpus.slice(0, 3), remove: [] });
+    // Three documents: below the bound, every posting among the recent ones.
+    expect(await rows('search_postings')).toEqual([]);
+    expect((await rows('search_postings_new')).length).toBeGreaterThan(0);
+    expect(await found(index, '公园')).toEqual(['A1']);
+    // Past the bound: the write moves at least twice what it added, a chunk at a time.
+    await index.write({ add: corpus.slice(3), remove: [] });
+    expect((await rows('search_postings')).length).toBeGreaterThan(0);
+    await index.merge();
+    expect(await rows('search_postings_new')).toEqual([]);
+    expect((await rows('search_postings')).sort()).toEqual([...expected].sort());
+    expect(await found(index, '公园')).toEqual(['C1', 'B1', 'A1']);
+    expect(await index.size()).toEqual({ docs: corpus.length, postings: expected.length });
+    await index.clear();
+  });
+
+  it('finds and removes a document whose postings are in both tables', async () => {
+    const index = new SqlSearchIndex(t.sql, { mergeEveryDocs: 1_000_000, mergeChunk: 5 });
+    await index.write({ add: corpus, remove: [] });
+    // One chunk of five: the smallest keys moved, the first document's other tokens left behind.
+    await t.sql.db.transaction().execute(async (tx) => {
+      const first = await tx
+        .selectFrom('search_postings_new')
+        .selectAll()
+        .orderBy('token')
+        .orderBy('conv_id')
+        .orderBy('seq')
+        .limit(5)
+        .execute();
+      await tx.insertInto('search_postings').values(first).execute();
+      for (const r of first)
+        await tx
+          .deleteFrom('search_postings_new')
+          .where('token', '=', r.token)
+          .where('conv_id', '=', r.conv_id)
+          .where('seq', '=', r.seq)
+          .execute();
+    });
+    expect((await rows('search_postings')).length).toBe(5);
+    expect(await found(index, '天安门')).toEqual(['B3']);
+    expect(await found(index, 'meet')).toEqual(['A4', 'B2']);
+    await index.write({ add: [], remove: corpus });
+    expect(await index.size()).toEqual({ docs: 0, postings: 0 });
+  });
+
+  it('merges what a previous run left among the recent postings at its first write', async () => {
+    await new SqlSearchIndex(t.sql, { mergeEveryDocs: 1_000 }).write({ add: corpus.slice(0, 3), remove: [] });
+    expect((await rows('search_postings_new')).length).toBeGreaterThan(0);
+    const next = new SqlSearchIndex(t.sql, { mergeEveryDocs: 1_000 });
+    await next.write({ add: corpus.slice(3, 4), remove: [] });
+    expect(await rows('search_postings_new')).toEqual([]);
+    expect(await found(next, '公园')).toEqual(['A1']);
+    await next.clear();
+  });
+
+  it('writes straight into the main table with mergeEveryDocs 0', async () => {
+    const index = new SqlSearchIndex(t.sql, { mergeEveryDocs: 0 });
+    await index.write({ add: corpus.slice(0, 2), remove: [] });
+    expect(await rows('search_postings_new')).toEqual([]);
+    expect((await rows('search_postings')).length).toBeGreaterThan(0);
+    await index.clear();
+  });
+});

@@ -1,5 +1,5 @@
 import { setImmediate } from 'node:timers/promises';
-import { type ExpressionBuilder, type Kysely, type QueryResult, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type QueryResult, type Transaction } from 'kysely';
 import { preparedRows } from '../../adapters/sql/prepared.js';
 import { asId, asNum, type QueryRunner, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
 import { IndexQueries } from './search.index-query.js';
@@ -21,6 +21,23 @@ const ROWS_PER_INSERT = 512;
 const KEYS_PER_QUERY = 200;
 /** Keys per lookup of the documents a batch already has (powers of two below it: see `parts`). */
 const KEYS_PER_CHECK = 256;
+/** Postings moved from the recent postings into the main table per transaction. */
+const MERGE_CHUNK = 50_000;
+/** The postings table and, on SQLite, the recent postings not yet merged into it. */
+const POSTINGS = 'search_postings';
+const RECENT = 'search_postings_new';
+
+/** How the index writes (the writing side only: any instance reads every postings table). */
+export interface SqlIndexOptions {
+  /**
+   * SQLite: a batch's postings go to a small table of recent postings, moved into the main one
+   * in key order once it holds this many documents (`search.mergeEveryDocs`); 0: straight into
+   * the main table. Ignored on the other engines.
+   */
+  mergeEveryDocs?: number;
+  /** Postings moved per merge transaction (tests: small). */
+  mergeChunk?: number;
+}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Db = Kysely<any> | Transaction<any>;
@@ -30,6 +47,14 @@ type Eb = ExpressionBuilder<any, any>;
 /**
  * The index on SQL, one portable schema for SQLite, PostgreSQL and MariaDB/MySQL (see
  * search.migrations.ts): a postings table of (token, conversation, seq) and the documents.
+ *
+ * On SQLite the postings are written in two steps, as a log-structured index does: a batch's
+ * postings go to `search_postings_new`, a tree small enough that a batch rewrites few of its
+ * pages, and every `mergeEveryDocs` documents they move into `search_postings` in key order,
+ * a chunk per transaction. Written straight into the large tree, each posting of a batch landed
+ * on a page of its own (its token, then its conversation), and every such page went to the WAL
+ * and again to the file: ~36 pages of 4 KiB per Chinese message at 100 000 messages
+ * (docs/performance.md). Reads walk both tables; a posting is in exactly one at any time.
  */
 export class SqlSearchIndex implements SearchIndex {
   private readonly db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -38,11 +63,21 @@ export class SqlSearchIndex implements SearchIndex {
   private readonly insertDocs: BulkInsert<FoldedDoc>;
   private readonly insertPostings: BulkInsert<Posting>;
   private readonly keysThere: (db: QueryRunner, keys: readonly DocKey[]) => Promise<QueryResult<Row>>;
+  /** Every postings table, the main one first. */
+  private readonly postings: readonly string[];
+  private readonly mergeEveryDocs: number;
+  private readonly mergeChunk: number;
+  /** Documents written to the recent postings since they were last emptied (undefined: not read yet). */
+  private recentDocs: number | undefined;
 
-  constructor(database: SqlDatabase) {
+  constructor(database: SqlDatabase, options: SqlIndexOptions = {}) {
     this.db = database.db;
     this.engine = database.engine;
-    this.queries = new IndexQueries(database.db, database.engine);
+    const sqlite = database.engine === 'sqlite';
+    this.postings = sqlite ? [POSTINGS, RECENT] : [POSTINGS];
+    this.mergeEveryDocs = sqlite ? (options.mergeEveryDocs ?? 0) : 0;
+    this.mergeChunk = options.mergeChunk ?? MERGE_CHUNK;
+    this.queries = new IndexQueries(database.db, database.engine, this.postings);
     this.insertDocs = this.bulkInsert<FoldedDoc>('search_docs', {
       conv_id: (d) => d.convId,
       seq: (d) => d.seq,
@@ -54,7 +89,7 @@ export class SqlSearchIndex implements SearchIndex {
       folded: (d) => d.folded,
       content: (d) => d.content ?? '',
     });
-    this.insertPostings = this.bulkInsert<Posting>('search_postings', {
+    this.insertPostings = this.bulkInsert<Posting>(this.mergeEveryDocs > 0 ? RECENT : POSTINGS, {
       token: (p) => p.token,
       conv_id: (p) => p.convId,
       seq: (p) => p.seq,
@@ -79,9 +114,11 @@ export class SqlSearchIndex implements SearchIndex {
     batch: { add: readonly IndexDoc[]; remove: readonly DocKey[] },
     cursor?: { name: string; expect: string; next: string },
   ): Promise<boolean> {
-    return this.db.transaction().execute(async (tx) => {
+    let added = 0;
+    const ok = await this.db.transaction().execute(async (tx) => {
       // The state first: on PostgreSQL and MariaDB its row lock orders two indexers.
       if (cursor && !(await this.swap(tx, cursor.name, cursor.expect, cursor.next))) return false;
+      if (this.mergeEveryDocs > 0) this.recentDocs ??= await this.leftRecent(tx);
       await this.removeDocs(tx, batch.remove);
       const have = await this.existingIn(tx, batch.add);
       // Each text folded once, for its stored form and its postings.
@@ -90,9 +127,51 @@ export class SqlSearchIndex implements SearchIndex {
         .map((d) => ({ ...d, folded: fold(d.text) }));
       await this.insertDocs(tx, fresh);
       // In key order: each B-tree page of the postings is visited once per batch, not once per row.
-      await this.insertPostings(tx, postingsInKeyOrder(fresh));
+      const postings = postingsInKeyOrder(fresh);
+      await this.insertPostings(tx, postings);
+      added = postings.length;
+      if (this.mergeEveryDocs > 0) this.recentDocs! += fresh.length;
       return true;
     });
+    if (ok && this.mergeEveryDocs > 0 && this.recentDocs! >= this.mergeEveryDocs) await this.merge(2 * added);
+    return ok;
+  }
+
+  /** At start: recent postings left from before count as a full table (merged at the first write). */
+  private async leftRecent(tx: Db): Promise<number> {
+    const row = await tx.selectFrom(RECENT).select('token').limit(1).executeTakeFirst();
+    return row ? this.mergeEveryDocs : 0;
+  }
+
+  /**
+   * Moves recent postings into the main table in key order, a chunk per transaction, until at
+   * least `atLeast` moved (twice what the last write added, so a merge ends while batches keep
+   * coming) or none is left; each batch's write then goes on. Postings a batch adds meanwhile
+   * are merged too: each chunk takes the smallest keys left.
+   */
+  async merge(atLeast = Infinity): Promise<void> {
+    let moved = 0;
+    while (moved < Math.max(atLeast, 1)) {
+      const n = await this.db.transaction().execute(async (tx) => {
+        const { rows } = await sql<{ token: string; conv_id: unknown; seq: unknown }>`
+          select token, conv_id, seq from ${sql.table(RECENT)}
+          order by token, conv_id, seq limit 1 offset ${this.mergeChunk - 1}`.execute(tx);
+        const last = rows[0];
+        // Up to and including the chunk's last key (all that is left when fewer remain).
+        const upTo = last ? sql`(token, conv_id, seq) <= (${last.token}, ${last.conv_id}, ${last.seq})` : sql`1 = 1`;
+        await sql`insert into ${sql.table(POSTINGS)} (token, conv_id, seq)
+          select token, conv_id, seq from ${sql.table(RECENT)} where ${upTo}
+          order by token, conv_id, seq on conflict do nothing`.execute(tx);
+        const r = await sql`delete from ${sql.table(RECENT)} where ${upTo}`.execute(tx);
+        return { count: Number(r.numAffectedRows ?? 0), rest: !!last };
+      });
+      moved += n.count;
+      if (!n.rest) {
+        this.recentDocs = 0;
+        return;
+      }
+      await setImmediate();
+    }
   }
 
   existing(keys: readonly DocKey[]): Promise<Set<string>> {
@@ -162,8 +241,9 @@ export class SqlSearchIndex implements SearchIndex {
 
   async clear(): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      for (const t of ['search_postings', 'search_docs', 'search_state']) await tx.deleteFrom(t).execute();
+      for (const t of [...this.postings, 'search_docs', 'search_state']) await tx.deleteFrom(t).execute();
     });
+    if (this.mergeEveryDocs > 0) this.recentDocs = 0;
   }
 
   async size(): Promise<{ docs: number; postings: number }> {
@@ -176,7 +256,9 @@ export class SqlSearchIndex implements SearchIndex {
             .executeTakeFirstOrThrow()
         ).n,
       );
-    return { docs: await n('search_docs'), postings: await n('search_postings') };
+    let postings = 0;
+    for (const t of this.postings) postings += await n(t);
+    return { docs: await n('search_docs'), postings };
   }
 
   /** An id as a typed integer (see IndexQueries). */
@@ -231,13 +313,14 @@ export class SqlSearchIndex implements SearchIndex {
       // Postings are keyed by token first: the document's own tokens find them.
       for (const d of docs) {
         const tokens = docTokens({ type: asNum(d.type), text: String(d.body) });
-        for (let j = 0; j < tokens.length; j += KEYS_PER_QUERY)
-          await tx
-            .deleteFrom('search_postings')
-            .where('token', 'in', tokens.slice(j, j + KEYS_PER_QUERY))
-            .where('conv_id', '=', this.int(asId(d.conv_id)))
-            .where('seq', '=', asNum(d.seq))
-            .execute();
+        for (const table of this.postings)
+          for (let j = 0; j < tokens.length; j += KEYS_PER_QUERY)
+            await tx
+              .deleteFrom(table)
+              .where('token', 'in', tokens.slice(j, j + KEYS_PER_QUERY))
+              .where('conv_id', '=', this.int(asId(d.conv_id)))
+              .where('seq', '=', asNum(d.seq))
+              .execute();
       }
       if (docs.length) await tx.deleteFrom('search_docs').where(inPart).execute();
     }

@@ -8,7 +8,10 @@ import type { SqlEngine } from '../../adapters/sql/sql.js';
  *   and its folded text for the final substring check;
  * - `search_postings`: one row per distinct token of a document, keyed (token, conversation,
  *   seq) so that a token's documents in one conversation are one index range;
- * - `search_state`: the indexer's cursors and lease.
+ * - `search_state`: the indexer's cursors and lease;
+ * - `search_postings_new` (SQLite only): the postings written since the last merge, the same
+ *   shape; a small tree that a batch's postings land in, moved into `search_postings` in key
+ *   order once it holds `search.mergeEveryDocs` documents (see search.index.ts, `DeltaPostings`).
  *
  * Tokens and folded text compare byte for byte: a case- or accent-insensitive collation
  * (MariaDB's default, a PostgreSQL locale) would merge tokens the tokenizer keeps apart and
@@ -73,5 +76,23 @@ export function searchMigrations(engine: SqlEngine): Record<string, Migration> {
         await db.schema.dropIndex('search_docs_msg').on('search_docs').execute();
       },
     },
+    // A batch's postings land all over a large tree: a page written per posting (docs/performance.md).
+    ...(engine === 'sqlite' && {
+      '0003_postings_delta': {
+        async up(db: Kysely<unknown>) {
+          await db.schema
+            .createTable('search_postings_new')
+            .addColumn('token', 'varchar(64)', (c) => c.notNull())
+            .addColumn('conv_id', 'bigint', (c) => c.notNull())
+            .addColumn('seq', 'integer', (c) => c.notNull())
+            .addPrimaryKeyConstraint('search_postings_new_pk', ['token', 'conv_id', 'seq'])
+            .modifyEnd(sql`without rowid`)
+            .execute();
+        },
+        async down(db: Kysely<unknown>) {
+          await db.schema.dropTable('search_postings_new').execute();
+        },
+      },
+    }),
   };
 }

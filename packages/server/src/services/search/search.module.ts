@@ -8,7 +8,7 @@ import { serves, type ServiceInstance } from '../../rpc/rpc-impl.js';
 import type { Peers } from '../../wiring/peers.js';
 import { ContactSearch } from './search.contacts.js';
 import { DriveSearch } from './search.drive.js';
-import { SqlSearchIndex } from './search.index.js';
+import { SqlSearchIndex, type SqlIndexOptions } from './search.index.js';
 import { ThreadedSearchIndex, type IndexThreadData } from './search.index-threaded.js';
 import { messageSource, SearchIndexer, type FeedSource } from './search.indexer.js';
 import { MomentSearch, momentSource } from './search.moments.js';
@@ -30,9 +30,9 @@ export interface SearchModuleDeps {
 }
 
 /** The index on `sql`, migrated. */
-export async function openIndex(sql: SqlDatabase): Promise<SqlSearchIndex> {
+export async function openIndex(sql: SqlDatabase, options: SqlIndexOptions = {}): Promise<SqlSearchIndex> {
   await sql.migrate('search', searchMigrations(sql.engine));
-  return new SqlSearchIndex(sql);
+  return new SqlSearchIndex(sql, options);
 }
 
 /** Builds the search service (mychat.search.v1) over the index; returns SearchService to serve. */
@@ -72,7 +72,7 @@ export interface IndexerModuleDeps {
   clock: Clock;
   logger: Logger;
   instanceId: string;
-  config: { pollIntervalMs: number; batchSize: number; settleSeconds: number };
+  config: { pollIntervalMs: number; batchSize: number; settleSeconds: number; mergeEveryDocs?: number };
   /**
    * The index's SQLite file, to write it on a thread of its own (search.index-threaded.ts);
    * unset: written on the event loop through `sql`. With `messages` (a SQLite message store in
@@ -92,7 +92,7 @@ export type FeedIndexer = Pick<SearchIndexer, 'start' | 'stop' | 'catchUp'>;
 export async function initSearchIndexer(
   d: IndexerModuleDeps,
 ): Promise<ModuleInstance<{ messages: FeedIndexer; moments: SearchIndexer; square: SearchIndexer }>> {
-  const reads = await openIndex(d.sql);
+  const reads = await openIndex(d.sql, { mergeEveryDocs: d.config.mergeEveryDocs });
   const indexed = new Counter({
     name: 'mychat_search_indexed_messages_total',
     help: 'Messages (feed=messages) and posts (feed=moments, feed=square) the search indexers read (each once, young ones twice)',
