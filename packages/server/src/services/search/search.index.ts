@@ -1,8 +1,9 @@
 import { setImmediate } from 'node:timers/promises';
-import { sql, type ExpressionBuilder, type Kysely, type QueryResult, type Transaction } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type QueryResult, type Transaction } from 'kysely';
 import { preparedRows } from '../../adapters/sql/prepared.js';
 import { asId, asNum, type QueryRunner, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
 import { IndexQueries } from './search.index-query.js';
+import { moveRecent } from './search.index-recent.js';
 import { fold, type ParsedQuery } from './search.text.js';
 import {
   docKey,
@@ -144,34 +145,12 @@ export class SqlSearchIndex implements SearchIndex {
   }
 
   /**
-   * Moves recent postings into the main table in key order, a chunk per transaction, until at
-   * least `atLeast` moved (twice what the last write added, so a merge ends while batches keep
-   * coming) or none is left; each batch's write then goes on. Postings a batch adds meanwhile
-   * are merged too: each chunk takes the smallest keys left.
+   * Moves recent postings into the main table (see moveRecent), at least `atLeast` of them (twice
+   * what the last write added, so a merge ends while batches keep coming) or all that are left.
    */
   async merge(atLeast = Infinity): Promise<void> {
-    let moved = 0;
-    while (moved < Math.max(atLeast, 1)) {
-      const n = await this.db.transaction().execute(async (tx) => {
-        const { rows } = await sql<{ token: string; conv_id: unknown; seq: unknown }>`
-          select token, conv_id, seq from ${sql.table(RECENT)}
-          order by token, conv_id, seq limit 1 offset ${this.mergeChunk - 1}`.execute(tx);
-        const last = rows[0];
-        // Up to and including the chunk's last key (all that is left when fewer remain).
-        const upTo = last ? sql`(token, conv_id, seq) <= (${last.token}, ${last.conv_id}, ${last.seq})` : sql`1 = 1`;
-        await sql`insert into ${sql.table(POSTINGS)} (token, conv_id, seq)
-          select token, conv_id, seq from ${sql.table(RECENT)} where ${upTo}
-          order by token, conv_id, seq on conflict do nothing`.execute(tx);
-        const r = await sql`delete from ${sql.table(RECENT)} where ${upTo}`.execute(tx);
-        return { count: Number(r.numAffectedRows ?? 0), rest: !!last };
-      });
-      moved += n.count;
-      if (!n.rest) {
-        this.recentDocs = 0;
-        return;
-      }
-      await setImmediate();
-    }
+    if (await moveRecent(this.db, { atLeast, chunk: this.mergeChunk, from: RECENT, into: POSTINGS }))
+      this.recentDocs = 0;
   }
 
   existing(keys: readonly DocKey[]): Promise<Set<string>> {
