@@ -56,7 +56,7 @@ describe.skipIf(process.platform !== 'linux')('the processes of a server', () =>
   });
 });
 
-describe.skipIf(process.platform !== 'linux')('a process\'s disk writes', () => {
+describe.skipIf(process.platform !== 'linux')("a process's disk writes", () => {
   it('counts what it wrote to a file on disk, and 0 for a process that is gone', async () => {
     const fs = await import('node:fs');
     const path = await import('node:path');

@@ -20,7 +20,9 @@ export async function moveRecent(
         order by token, conv_id, seq limit 1 offset ${o.chunk - 1}`.execute(tx);
       const last = rows[0];
       // Up to and including the chunk's last key (all that is left when fewer remain).
-      const upTo = last ? sql`(token, conv_id, seq) <= (${last.token}, ${last.conv_id}, ${last.seq})` : sql`1 = 1`;
+      const upTo = last
+        ? sql`(token, conv_id, seq) <= (${last.token}, ${last.conv_id}, ${last.seq})`
+        : sql`1 = 1`;
       await sql`insert into ${sql.table(o.into)} (token, conv_id, seq)
         select token, conv_id, seq from ${sql.table(o.from)} where ${upTo}
         order by token, conv_id, seq on conflict do nothing`.execute(tx);

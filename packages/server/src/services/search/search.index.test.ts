@@ -107,7 +107,11 @@ describe('postings in key order', () => {
 const variants: { engine: 'sqlite' | 'mysql' | 'postgres'; name: string; options?: SqlIndexOptions }[] = [
   { engine: 'sqlite', name: 'sqlite' },
   { engine: 'sqlite', name: 'sqlite, recent postings unmerged', options: { mergeEveryDocs: 1_000_000 } },
-  { engine: 'sqlite', name: 'sqlite, merging in small chunks', options: { mergeEveryDocs: 3, mergeChunk: 7 } },
+  {
+    engine: 'sqlite',
+    name: 'sqlite, merging in small chunks',
+    options: { mergeEveryDocs: 3, mergeChunk: 7 },
+  },
   { engine: 'mysql', name: 'mysql' },
   { engine: 'postgres', name: 'postgres' },
 ];
