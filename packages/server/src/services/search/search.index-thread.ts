@@ -79,7 +79,14 @@ class BoundedIndex extends SqlSearchIndex {
     return ok;
   }
 }
-const index = database.then((db) => new BoundedIndex(db, { mergeEveryDocs: data.mergeEveryDocs ?? 0 }));
+const index = database.then(
+  (db) =>
+    new BoundedIndex(db, {
+      mergeEveryDocs: data.mergeEveryDocs ?? 0,
+      onMergeError: (err) =>
+        logger.warn({ err }, 'search index merge of recent postings failed; tried again at the next batch'),
+    }),
+);
 
 /** The message indexer on this thread, made on first use (IndexThreadData.messages). */
 let messages: Promise<ThreadMessages> | undefined;

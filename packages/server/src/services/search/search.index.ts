@@ -38,6 +38,8 @@ export interface SqlIndexOptions {
   mergeEveryDocs?: number;
   /** Postings moved per merge transaction (tests: small). */
   mergeChunk?: number;
+  /** Hears of a merge that failed after its batch committed (the batch stands; the next write merges). */
+  onMergeError?: (err: unknown) => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -68,6 +70,7 @@ export class SqlSearchIndex implements SearchIndex {
   private readonly postings: readonly string[];
   private readonly mergeEveryDocs: number;
   private readonly mergeChunk: number;
+  private readonly onMergeError: (err: unknown) => void;
   /** Documents written to the recent postings since they were last emptied (undefined: not read yet). */
   private recentDocs: number | undefined;
 
@@ -78,6 +81,7 @@ export class SqlSearchIndex implements SearchIndex {
     this.postings = sqlite ? [POSTINGS, RECENT] : [POSTINGS];
     this.mergeEveryDocs = sqlite ? (options.mergeEveryDocs ?? 0) : 0;
     this.mergeChunk = options.mergeChunk ?? MERGE_CHUNK;
+    this.onMergeError = options.onMergeError ?? (() => undefined);
     this.queries = new IndexQueries(database.db, database.engine, this.postings);
     this.insertDocs = this.bulkInsert<FoldedDoc>('search_docs', {
       conv_id: (d) => d.convId,
@@ -134,7 +138,8 @@ export class SqlSearchIndex implements SearchIndex {
       if (this.mergeEveryDocs > 0) this.recentDocs! += fresh.length;
       return true;
     });
-    if (ok && this.mergeEveryDocs > 0 && this.recentDocs! >= this.mergeEveryDocs) await this.merge(2 * added);
+    if (ok && this.mergeEveryDocs > 0 && this.recentDocs! >= this.mergeEveryDocs)
+      await this.merge(2 * added).catch(this.onMergeError);
     return ok;
   }
 
@@ -149,6 +154,8 @@ export class SqlSearchIndex implements SearchIndex {
    * what the last write added, so a merge ends while batches keep coming) or all that are left.
    */
   async merge(atLeast = Infinity): Promise<void> {
+    // Only SQLite has recent postings.
+    if (this.postings.length < 2) return;
     if (await moveRecent(this.db, { atLeast, chunk: this.mergeChunk, from: RECENT, into: POSTINGS }))
       this.recentDocs = 0;
   }
