@@ -80,12 +80,7 @@ class BoundedIndex extends SqlSearchIndex {
   }
 }
 const index = database.then(
-  (db) =>
-    new BoundedIndex(db, {
-      mergeEveryDocs: data.mergeEveryDocs ?? 0,
-      onMergeError: (err) =>
-        logger.warn({ err }, 'search index merge of recent postings failed; tried again at the next batch'),
-    }),
+  (db) => new BoundedIndex(db, { mergeEveryDocs: data.mergeEveryDocs ?? 0, logger }),
 );
 
 /** The message indexer on this thread, made on first use (IndexThreadData.messages). */

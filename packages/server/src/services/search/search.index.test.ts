@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { backendAvailable } from '../../../test/helpers/backends.js';
+import type { Logger } from '../../kernel/logger.js';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/sql-databases.js';
 import { PREFIX_WORDS_MAX } from './search.index-plan.js';
 import { COUNT_CAP, IndexQueries } from './search.index-query.js';
@@ -624,7 +625,8 @@ describe('recent postings on SQLite (search.mergeEveryDocs)', () => {
 
   it('keeps a batch whose merge failed, tells of it, and merges at the next write', async () => {
     const failures: unknown[] = [];
-    const index = new SqlSearchIndex(t.sql, { mergeEveryDocs: 1, onMergeError: (e) => failures.push(e) });
+    const logger = { warn: (o: { err: unknown }) => failures.push(o.err) } as unknown as Pick<Logger, 'warn'>;
+    const index = new SqlSearchIndex(t.sql, { mergeEveryDocs: 1, logger });
     await sql`alter table search_postings rename to search_postings_away`.execute(t.sql.db);
     try {
       expect(await index.write({ add: corpus.slice(0, 2), remove: [] })).toBe(true);

@@ -2,6 +2,7 @@ import { setImmediate } from 'node:timers/promises';
 import { type ExpressionBuilder, type Kysely, type QueryResult, type Transaction } from 'kysely';
 import { preparedRows } from '../../adapters/sql/prepared.js';
 import { asId, asNum, type QueryRunner, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
+import type { Logger } from '../../kernel/logger.js';
 import { IndexQueries } from './search.index-query.js';
 import { moveRecent } from './search.index-recent.js';
 import { fold, type ParsedQuery } from './search.text.js';
@@ -22,9 +23,8 @@ const ROWS_PER_INSERT = 512;
 const KEYS_PER_QUERY = 200;
 /** Keys per lookup of the documents a batch already has (powers of two below it: see `parts`). */
 const KEYS_PER_CHECK = 256;
-/** Postings moved from the recent postings into the main table per transaction. */
+/** Postings moved from the recent postings into the main table per transaction; the tables. */
 const MERGE_CHUNK = 50_000;
-/** The postings table and, on SQLite, the recent postings not yet merged into it. */
 const POSTINGS = 'search_postings';
 const RECENT = 'search_postings_new';
 
@@ -38,8 +38,8 @@ export interface SqlIndexOptions {
   mergeEveryDocs?: number;
   /** Postings moved per merge transaction (tests: small). */
   mergeChunk?: number;
-  /** Hears of a merge that failed after its batch committed (the batch stands; the next write merges). */
-  onMergeError?: (err: unknown) => void;
+  /** Told of a merge that failed after its batch committed (the batch stands; the next write merges). */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -51,12 +51,10 @@ type Eb = ExpressionBuilder<any, any>;
  * The index on SQL, one portable schema for SQLite, PostgreSQL and MariaDB/MySQL (see
  * search.migrations.ts): a postings table of (token, conversation, seq) and the documents.
  *
- * On SQLite the postings are written in two steps, as a log-structured index does: a batch's
- * postings go to `search_postings_new`, a tree small enough that a batch rewrites few of its
- * pages, and every `mergeEveryDocs` documents they move into `search_postings` in key order,
- * a chunk per transaction. Written straight into the large tree, each posting of a batch landed
- * on a page of its own (its token, then its conversation), and every such page went to the WAL
- * and again to the file: ~36 pages of 4 KiB per Chinese message at 100 000 messages
+ * On SQLite, as a log-structured index: a batch's postings go to `search_postings_new` (a small
+ * tree, few pages rewritten a batch), moved into `search_postings` in key order every
+ * `mergeEveryDocs` documents (search.index-recent.ts). Straight into the large tree each posting
+ * took a 4 KiB page of its own, WAL and file: ~36 a Chinese message at 100 000 messages
  * (docs/performance.md). Reads walk both tables; a posting is in exactly one at any time.
  */
 export class SqlSearchIndex implements SearchIndex {
@@ -70,7 +68,7 @@ export class SqlSearchIndex implements SearchIndex {
   private readonly postings: readonly string[];
   private readonly mergeEveryDocs: number;
   private readonly mergeChunk: number;
-  private readonly onMergeError: (err: unknown) => void;
+  private readonly logger: Pick<Logger, 'warn'> | undefined;
   /** Documents written to the recent postings since they were last emptied (undefined: not read yet). */
   private recentDocs: number | undefined;
 
@@ -81,7 +79,7 @@ export class SqlSearchIndex implements SearchIndex {
     this.postings = sqlite ? [POSTINGS, RECENT] : [POSTINGS];
     this.mergeEveryDocs = sqlite ? (options.mergeEveryDocs ?? 0) : 0;
     this.mergeChunk = options.mergeChunk ?? MERGE_CHUNK;
-    this.onMergeError = options.onMergeError ?? (() => undefined);
+    this.logger = options.logger;
     this.queries = new IndexQueries(database.db, database.engine, this.postings);
     this.insertDocs = this.bulkInsert<FoldedDoc>('search_docs', {
       conv_id: (d) => d.convId,
@@ -139,7 +137,9 @@ export class SqlSearchIndex implements SearchIndex {
       return true;
     });
     if (ok && this.mergeEveryDocs > 0 && this.recentDocs! >= this.mergeEveryDocs)
-      await this.merge(2 * added).catch(this.onMergeError);
+      await this.merge(2 * added).catch((err: unknown) =>
+        this.logger?.warn({ err }, 'search index merge of recent postings failed; tried at the next batch'),
+      );
     return ok;
   }
 

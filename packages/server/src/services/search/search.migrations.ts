@@ -11,7 +11,7 @@ import type { SqlEngine } from '../../adapters/sql/sql.js';
  * - `search_state`: the indexer's cursors and lease;
  * - `search_postings_new` (SQLite only): the postings written since the last merge, the same
  *   shape; a small tree that a batch's postings land in, moved into `search_postings` in key
- *   order once it holds `search.mergeEveryDocs` documents (see search.index.ts, `DeltaPostings`).
+ *   order once it holds `search.mergeEveryDocs` documents (see search.index.ts and search.index-recent.ts).
  *
  * Tokens and folded text compare byte for byte: a case- or accent-insensitive collation
  * (MariaDB's default, a PostgreSQL locale) would merge tokens the tokenizer keeps apart and

@@ -92,11 +92,7 @@ export type FeedIndexer = Pick<SearchIndexer, 'start' | 'stop' | 'catchUp'>;
 export async function initSearchIndexer(
   d: IndexerModuleDeps,
 ): Promise<ModuleInstance<{ messages: FeedIndexer; moments: SearchIndexer; square: SearchIndexer }>> {
-  const reads = await openIndex(d.sql, {
-    mergeEveryDocs: d.config.mergeEveryDocs,
-    onMergeError: (err) =>
-      d.logger.warn({ err }, 'search index merge of recent postings failed; tried again at the next batch'),
-  });
+  const reads = await openIndex(d.sql, { mergeEveryDocs: d.config.mergeEveryDocs, logger: d.logger });
   const indexed = new Counter({
     name: 'mychat_search_indexed_messages_total',
     help: 'Messages (feed=messages) and posts (feed=moments, feed=square) the search indexers read (each once, young ones twice)',
