@@ -48,23 +48,37 @@ describe('web: push notifications in the service worker', { timeout: 120_000 }, 
     return { context, page, email, nickname };
   }
 
-  /** Delivers `payload` as a push to the app's service worker registration. */
+  /**
+   * Delivers `payload` as a push to the app's service worker registration, once it has an
+   * activated worker (DevTools drops a push for a registration that is not ready, silently).
+   * Returns the DevTools session, for the caller to detach once the push was handled.
+   */
   async function deliver(context: BrowserContext, page: Page, payload: Record<string, unknown>) {
     const cdp = await context.newCDPSession(page);
     const registrations: { registrationId: string; scopeURL: string }[] = [];
+    const activated = new Set<string>();
     cdp.on('ServiceWorker.workerRegistrationUpdated', (e: { registrations: typeof registrations }) =>
       registrations.push(...e.registrations),
     );
+    cdp.on(
+      'ServiceWorker.workerVersionUpdated',
+      (e: { versions: { registrationId: string; status: string }[] }) => {
+        for (const v of e.versions) if (v.status === 'activated') activated.add(v.registrationId);
+      },
+    );
     await cdp.send('ServiceWorker.enable');
-    for (let i = 0; i < 400 && !registrations.length; i++) await page.waitForTimeout(50);
-    const reg = registrations.find((r) => r.scopeURL.startsWith(setup.server.baseUrl))!;
+    const ours = () => registrations.find((r) => r.scopeURL.startsWith(setup.server.baseUrl));
+    for (let i = 0; i < 400 && !(ours() && activated.has(ours()!.registrationId)); i++)
+      await page.waitForTimeout(50);
+    const reg = ours();
     expect(reg).toBeTruthy();
+    expect(activated.has(reg!.registrationId)).toBe(true);
     await cdp.send('ServiceWorker.deliverPushMessage', {
       origin: setup.server.baseUrl,
-      registrationId: reg.registrationId,
+      registrationId: reg!.registrationId,
       data: JSON.stringify(payload),
     });
-    await cdp.detach();
+    return cdp;
   }
 
   const notifications = (page: Page) =>
@@ -76,14 +90,33 @@ describe('web: push notifications in the service worker', { timeout: 120_000 }, 
       })),
     );
 
-  async function waitForNotifications(page: Page, n: number) {
-    // Up to 30 s: under the whole suite on two cores a push can take seconds to show.
-    for (let i = 0; i < 600; i++) {
-      const got = await notifications(page);
-      if (got.length >= n) return got;
-      await page.waitForTimeout(50);
+  type Shown = Awaited<ReturnType<typeof notifications>>;
+
+  /**
+   * Delivers `payload` and waits up to 10 s for `done` to hold of the notifications shown. The
+   * DevTools delivery is not the browser's push service (which retries) and has none of its own:
+   * now and then a delivery to a running, activated worker vanished (no notification in 60 s,
+   * CI of 2026-12-07; a second delivery needed in 2-4 runs of 20 on a quiet machine; not seen once
+   * the test had evaluated code in the worker first, cause not found), so an unanswered delivery
+   * is sent again, twice at most, with a note. What is shown is checked by the caller as before: a
+   * worker that shows nothing fails all three.
+   */
+  async function push(p: Person, payload: Record<string, unknown>, done: (n: Shown) => boolean) {
+    let got: Shown = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      if (attempt > 1) console.warn(`push test: delivery ${attempt} of ${String(payload.kind)}`);
+      const cdp = await deliver(p.context, p.page, payload);
+      try {
+        for (let i = 0; i < 200; i++) {
+          got = await notifications(p.page);
+          if (done(got)) return got;
+          await p.page.waitForTimeout(50);
+        }
+      } finally {
+        await cdp.detach();
+      }
     }
-    return notifications(page);
+    return got;
   }
 
   it('shows a pushed message, opens its conversation on a click, and closes it on a clear', async () => {
@@ -118,8 +151,7 @@ describe('web: push notifications in the service worker', { timeout: 120_000 }, 
       url: `/chat/${conv}`,
       at: Date.now(),
     };
-    await deliver(ann.context, ann.page, message);
-    expect(await waitForNotifications(ann.page, 1)).toEqual([
+    expect(await push(ann, message, (n) => n.length > 0)).toEqual([
       { title: 'Bob', body: 'New message from Bob', tag: `c:${conv}` },
     ]);
 
@@ -140,31 +172,19 @@ describe('web: push notifications in the service worker', { timeout: 120_000 }, 
     await ann.page.goto('/settings');
     await ann.page.getByRole('heading', { name: 'Settings' }).waitFor();
     const other = `${conv}9`;
-    await deliver(ann.context, ann.page, {
-      ...message,
-      conversationId: other,
-      url: `/chat/${other}`,
-      count: 2,
-    });
-    expect(await waitForNotifications(ann.page, 1)).toEqual([
+    const twoNew = { ...message, conversationId: other, url: `/chat/${other}`, count: 2 };
+    expect(await push(ann, twoNew, (n) => n.length > 0)).toEqual([
       { title: 'Bob', body: '2 new messages', tag: `c:${other}` },
     ]);
-    await deliver(ann.context, ann.page, {
-      v: 1,
-      kind: 'clear',
-      conversationId: other,
-      url: `/chat/${other}`,
-      at: Date.now(),
-    });
-    for (let i = 0; i < 100 && (await notifications(ann.page)).length; i++) await ann.page.waitForTimeout(50);
-    expect(await notifications(ann.page)).toEqual([]);
+    const clear = { v: 1, kind: 'clear', conversationId: other, url: `/chat/${other}`, at: Date.now() };
+    expect(await push(ann, clear, (n) => n.length === 0)).toEqual([]);
 
     // In Chinese once the app's language is Chinese.
     await ann.page.getByLabel('Language').selectOption('zh-CN');
     await ann.page.getByRole('heading', { name: '设置' }).waitFor();
     await ann.page.waitForTimeout(200);
-    await deliver(ann.context, ann.page, { ...message, direct: false, group: '徒步', mention: true });
-    expect(await waitForNotifications(ann.page, 1)).toEqual([
+    const mention = { ...message, direct: false, group: '徒步', mention: true };
+    expect(await push(ann, mention, (n) => n.length > 0)).toEqual([
       { title: '徒步', body: 'Bob 提到了你', tag: `c:${conv}` },
     ]);
 
