@@ -640,6 +640,31 @@ describe('recent postings on SQLite (search.mergeEveryDocs)', () => {
     expect(await found(index, '公园')).toEqual(['A1']);
   });
 
+  it('has one tree of documents by conversation after 0004, and still reads their times', async () => {
+    const indexes = async () =>
+      (
+        await sql<{
+          name: string;
+        }>`select name from sqlite_master where type = 'index' and tbl_name = 'search_docs'`.execute(t.sql.db)
+      ).rows.map((r) => r.name);
+    expect(await indexes()).not.toContain('search_docs_at');
+    // An index made before 0004: the migration drops its second tree and keeps every document.
+    const index = new SqlSearchIndex(t.sql, { mergeEveryDocs: 0 });
+    await index.write({ add: corpus, remove: [] });
+    await sql`create index search_docs_at on search_docs (conv_id, seq, created_at)`.execute(t.sql.db);
+    await sql`delete from search_migrations where name = '0004_docs_one_key'`.execute(t.sql.db);
+    await t.sql.migrate('search', searchMigrations('sqlite'));
+    expect(await indexes()).not.toContain('search_docs_at');
+    expect((await index.size()).docs).toBe(corpus.length);
+    // Newest first across chats, from the rows' own times.
+    const hits = await index.find(parseQuery('公园'), { windows: everywhere }, { order: 'time', limit: 2 });
+    expect(hits.map(key)).toEqual(['C1', 'B1']);
+    expect(hits.map((h) => h.createdAt)).toEqual(
+      ['C1', 'B1'].map((k) => corpus.find((d) => key(d) === k)!.createdAt),
+    );
+    await index.clear();
+  });
+
   it('writes straight into the main table with mergeEveryDocs 0', async () => {
     const index = new SqlSearchIndex(t.sql, { mergeEveryDocs: 0 });
     await index.write({ add: corpus.slice(0, 2), remove: [] });

@@ -13,6 +13,9 @@ import type { SqlEngine } from '../../adapters/sql/sql.js';
  *   shape; a small tree that a batch's postings land in, moved into `search_postings` in key
  *   order once it holds `search.mergeEveryDocs` documents (see search.index.ts and search.index-recent.ts).
  *
+ * On SQLite the documents have no `search_docs_at` (0004): their key's index finds the row,
+ * which holds the time; PostgreSQL and MariaDB keep it (an index-only read of the times).
+ *
  * Tokens and folded text compare byte for byte: a case- or accent-insensitive collation
  * (MariaDB's default, a PostgreSQL locale) would merge tokens the tokenizer keeps apart and
  * break prefix ranges.
@@ -91,6 +94,21 @@ export function searchMigrations(engine: SqlEngine): Record<string, Migration> {
         },
         async down(db: Kysely<unknown>) {
           await db.schema.dropTable('search_postings_new').execute();
+        },
+      },
+      // The documents' second (conv_id, seq) tree: on SQLite the primary key's index already
+      // finds a document and its row holds the time, and each index keyed by conversation costs a
+      // page write per document of a batch in a grown index (docs/performance.md).
+      '0004_docs_one_key': {
+        async up(db: Kysely<unknown>) {
+          await db.schema.dropIndex('search_docs_at').ifExists().execute();
+        },
+        async down(db: Kysely<unknown>) {
+          await db.schema
+            .createIndex('search_docs_at')
+            .on('search_docs')
+            .columns(['conv_id', 'seq', 'created_at'])
+            .execute();
         },
       },
     }),
