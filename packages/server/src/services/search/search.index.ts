@@ -23,8 +23,9 @@ const ROWS_PER_INSERT = 512;
 const KEYS_PER_QUERY = 200;
 /** Keys per lookup of the documents a batch already has (powers of two below it: see `parts`). */
 const KEYS_PER_CHECK = 256;
-/** Postings moved from the recent postings into the main table per transaction; the tables. */
+/** Postings moved from the recent postings into the main table per transaction. */
 const MERGE_CHUNK = 50_000;
+/** The postings table and, on SQLite, the recent postings not yet merged into it. */
 const POSTINGS = 'search_postings';
 const RECENT = 'search_postings_new';
 
