@@ -26,6 +26,8 @@ describe('parseCli', () => {
     expect(parseCli(['saturate', '--step-percent', '10'])).toMatchObject({ options: { stepPercent: 10 } });
     expect(parseCli(['saturate', '--step-percent', '0'])).toMatchObject({ kind: 'error' });
     expect((parseCli(['chat']) as { options: object }).options).not.toHaveProperty('serverWorkers');
+    expect(parseCli(['saturate', '--sql', 'postgres'])).toMatchObject({ options: { sql: 'postgres' } });
+    expect((parseCli(['saturate']) as { options: object }).options).not.toHaveProperty('sql');
   });
 
   it("reads the square scenario with its defaults (the issue's board and load)", () => {
@@ -56,6 +58,8 @@ describe('parseCli', () => {
     [['chat', '--users', 'ten'], '--users must be an integer'],
     [['chat', '--server-workers', '0'], '--server-workers must be an integer from 1'],
     [['chat', '--cluster', '--server-workers', '2'], '--server-workers is for the all-in-one server'],
+    [['saturate', '--sql', 'mysql'], '--sql must be sqlite or postgres'],
+    [['chat', '--cluster', '--sql', 'postgres'], '--sql is for the all-in-one server'],
     [['chat', '--users', '1'], '--users must be an integer from 2'],
     [['chat', '--rate=-5'], '--rate must be an integer'],
     [['chat', '--bogus', '1'], "Unknown option '--bogus'"],

@@ -50,7 +50,7 @@ options:
   --friends N (200)  --post-rate R (20)  --read-every S (5)   moments
   --out <dir>               also write a Markdown report and SVG charts there
   --queries Q (100)         search: searches per query class
-  --sql sqlite|postgres     search: the all-in-one server's engine (sqlite)
+  --sql sqlite|postgres     the started all-in-one server's engine (sqlite; postgres: a fresh database)
   --seed-messages N (0)     search: also write N corpus messages straight into the message store
                             (bench-seed, before the server starts) and time the index build
   --analyze                 search, PostgreSQL: VACUUM ANALYZE the index's tables once it is built,
@@ -146,6 +146,9 @@ export function parseCli(argv: string[]): Parsed {
       throw new Error('--url must be an http(s) base URL');
     if (values['server-workers'] && (values.cluster || values.url))
       throw new Error('--server-workers is for the all-in-one server the bench starts');
+    if (values.sql !== 'sqlite' && values.sql !== 'postgres') throw new Error('--sql must be sqlite or postgres');
+    if (values.sql === 'postgres' && (values.cluster || values.url))
+      throw new Error('--sql is for the all-in-one server the bench starts');
     const pids = values['server-pids']
       ? values['server-pids'].split(',').map((p) => int('server-pids', p.trim(), 1, 2 ** 22))
       : undefined;
@@ -173,6 +176,7 @@ export function parseCli(argv: string[]): Parsed {
       ...(values.url && { url: values.url }),
       ...(values.seed && { seedFile: values.seed }),
       ...(pids && { serverPids: pids }),
+      ...(values.sql === 'postgres' && { sql: 'postgres' as const }),
       ...(values['server-workers'] && {
         serverWorkers: int('server-workers', values['server-workers'], 1, 256),
       }),

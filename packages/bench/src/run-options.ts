@@ -28,6 +28,8 @@ export interface RunOptions {
   url?: string;
   seedFile?: string;
   serverPids?: number[];
+  /** The started all-in-one's engine: SQLite in its data dir (default) or a fresh PostgreSQL database. */
+  sql?: 'sqlite' | 'postgres';
   /** The started all-in-one's socket workers (`server.workers`); the server's default when absent. */
   serverWorkers?: number;
   /** saturate: p99 limit, ms, the most rate steps to try, and by how much each step raises the rate, %. */

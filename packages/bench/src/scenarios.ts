@@ -15,6 +15,7 @@ import { openTarget, sumStats, type Target } from './target.js';
 import { atRate } from './rate.js';
 import { runMoments } from './moments-scenario.js';
 import type { RunOptions } from './run-options.js';
+import { createClusterDatabase } from '@mychat/server/dev/cluster';
 
 export { SCENARIOS, type RunOptions, type Scenario } from './run-options.js';
 
@@ -46,19 +47,30 @@ export function base(
 export async function runScenario(o: RunOptions): Promise<RunResult> {
   const seedUsers = o.scenario === 'offline' ? o.users * 2 : o.users;
   const cert: SinkCert | undefined = o.scenario === 'push' ? makeSinkCert() : undefined;
-  const target = await openTarget({
-    mode: o.mode,
-    users: seedUsers,
-    groupSize: o.scenario === 'group' || o.scenario === 'room' || cert ? o.users : 0,
-    ...(cert && { env: sinkServerEnv(cert) }),
-    pairs: ['chat', 'offline', 'saturate', 'moments'].includes(o.scenario),
-    friends: o.scenario === 'moments' ? o.friends : 0,
-    ...(o.url && { url: o.url }),
-    ...(o.seedFile && { seedFile: o.seedFile }),
-    ...(o.serverPids && { serverPids: o.serverPids }),
-    ...(o.serverWorkers && { env: { MYCHAT_SERVER_WORKERS: String(o.serverWorkers) } }),
-    gateways: o.gateways,
-  });
+  // --sql postgres: the started all-in-one server on a database of its own, dropped at the end.
+  const database = o.sql === 'postgres' ? await createClusterDatabase('postgres') : undefined;
+  let target: Target;
+  try {
+    target = await openTarget({
+      mode: o.mode,
+      users: seedUsers,
+      groupSize: o.scenario === 'group' || o.scenario === 'room' || cert ? o.users : 0,
+      env: {
+        ...(cert && sinkServerEnv(cert)),
+        ...(o.serverWorkers && { MYCHAT_SERVER_WORKERS: String(o.serverWorkers) }),
+        ...(database && { MYCHAT_SQL_URL: database.url }),
+      },
+      pairs: ['chat', 'offline', 'saturate', 'moments'].includes(o.scenario),
+      friends: o.scenario === 'moments' ? o.friends : 0,
+      ...(o.url && { url: o.url }),
+      ...(o.seedFile && { seedFile: o.seedFile }),
+      ...(o.serverPids && { serverPids: o.serverPids }),
+      gateways: o.gateways,
+    });
+  } catch (e) {
+    await database?.drop();
+    throw e;
+  }
   try {
     if (target.seed.users.length < seedUsers)
       throw new Error(`the seed has ${target.seed.users.length} users; this run needs ${seedUsers}`);
@@ -84,8 +96,10 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
         return await runRoom(o, target, base);
       }
     }
+    throw new Error(`no scenario ${String(o.scenario)}`);
   } finally {
     await target.stop();
+    await database?.drop();
   }
 }
 
