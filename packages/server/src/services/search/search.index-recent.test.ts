@@ -125,6 +125,25 @@ describe.skipIf(!(await backendAvailable('postgres')))(
       expect(await seqs('合同')).toEqual([6]);
     });
 
+    it('vacuums the recent postings each time a merge empties them', async () => {
+      const vacuums = async () => {
+        await sql`select pg_stat_clear_snapshot()`.execute(t.sql.db);
+        const { rows } = await sql<{ n: string }>`select vacuum_count as n from pg_stat_user_tables
+        where relname = 'search_postings_new'`.execute(t.sql.db);
+        return Number(rows[0]!.n);
+      };
+      const index = await unmerged();
+      const before = await vacuums();
+      await index.write({ add: docs.slice(0, 3), remove: [] });
+      await index.merge();
+      expect(await vacuums()).toBe(before + 1);
+      // A merge that leaves postings behind (it moved what it was asked to) does not vacuum.
+      await index.write({ add: docs.slice(3), remove: [] });
+      const chunked = new SqlSearchIndex(t.sql, { mergeEveryDocs: 1_000_000, mergeChunk: 2 });
+      await chunked.merge(1);
+      expect(await vacuums()).toBe(before + 1);
+    });
+
     it('refuses nothing and loses nothing when two merges run at once', async () => {
       const index = new SqlSearchIndex(t.sql, { mergeEveryDocs: 1_000_000, mergeChunk: 4 });
       await index.write({ add: docs, remove: [] });

@@ -56,7 +56,12 @@ export async function moveRecent(
       return { count: Number(r.numAffectedRows ?? 0), rest: !!last };
     });
     moved += n.count;
-    if (!n.rest) return true;
+    if (!n.rest) {
+      // The table is emptied and refilled all day: its dead rows go now, or it grows by a merge's
+      // worth each time until autovacuum comes (off: without end, and every read of it slower).
+      if (o.engine === 'postgres') await sql`vacuum ${sql.table(o.from)}`.execute(db);
+      return true;
+    }
     // Between two chunks, others' statements (a search's reads, the next batch) get their turn.
     await setImmediate();
   }
