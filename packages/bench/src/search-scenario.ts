@@ -119,10 +119,7 @@ export async function runSearch(o: SearchOptions): Promise<Record<string, unknow
     let analyzeS: number | undefined;
     if (o.analyze && database) {
       const t0 = performance.now();
-      await pgRun(
-        database.url,
-        'vacuum analyze search_docs, search_postings, search_postings_new, search_state',
-      );
+      await pgRun(database.url, 'vacuum analyze search_docs, search_postings, search_state');
       analyzeS = (performance.now() - t0) / 1000;
       process.stderr.write(`bench: vacuum analyze took ${round(analyzeS)} s\n`);
     }
@@ -275,7 +272,7 @@ async function indexBytes(t: Target, pgUrl: string | undefined): Promise<number>
   }
   const r = await pgRun(
     pgUrl,
-    `select sum(pg_total_relation_size(c)) as n from unnest(array['search_docs','search_postings','search_postings_new','search_state']::regclass[]) c`,
+    `select sum(pg_total_relation_size(c)) as n from unnest(array['search_docs','search_postings','search_state']::regclass[]) c`,
   );
   return Number(r[0]?.n ?? 0);
 }

@@ -4,7 +4,7 @@ import { preparedRows } from '../../adapters/sql/prepared.js';
 import { asId, asNum, type QueryRunner, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
 import type { Logger } from '../../kernel/logger.js';
 import { IndexQueries } from './search.index-query.js';
-import { lockRecent, moveRecent } from './search.index-recent.js';
+import { moveRecent } from './search.index-recent.js';
 import { fold, type ParsedQuery } from './search.text.js';
 import {
   docKey,
@@ -25,16 +25,16 @@ const KEYS_PER_QUERY = 200;
 const KEYS_PER_CHECK = 256;
 /** Postings moved from the recent postings into the main table per transaction. */
 const MERGE_CHUNK = 50_000;
-/** The postings table and (not on MariaDB) the recent postings not yet merged into it. */
+/** The postings table and, on SQLite, the recent postings not yet merged into it. */
 const POSTINGS = 'search_postings';
 const RECENT = 'search_postings_new';
 
 /** How the index writes (the writing side only: any instance reads every postings table). */
 export interface SqlIndexOptions {
   /**
-   * SQLite and PostgreSQL: a batch's postings go to a small table of recent postings, moved into
-   * the main one in key order once it holds this many documents (`search.mergeEveryDocs`); 0:
-   * straight into the main table. Ignored on MariaDB/MySQL.
+   * SQLite: a batch's postings go to a small table of recent postings, moved into the main one
+   * in key order once it holds this many documents (`search.mergeEveryDocs`); 0: straight into
+   * the main table. Ignored on the other engines.
    */
   mergeEveryDocs?: number;
   /** Postings moved per merge transaction (tests: small). */
@@ -52,10 +52,10 @@ type Eb = ExpressionBuilder<any, any>;
  * The index on SQL, one portable schema for SQLite, PostgreSQL and MariaDB/MySQL (see
  * search.migrations.ts): a postings table of (token, conversation, seq) and the documents.
  *
- * On SQLite and PostgreSQL, as a log-structured index: a batch's postings go to
- * `search_postings_new` (a small tree, few pages rewritten a batch), moved into `search_postings`
- * in key order every `mergeEveryDocs` documents (search.index-recent.ts). Straight into the large
- * tree each posting took a page of its own: ~36 a Chinese message at 100 000 messages on SQLite
+ * On SQLite, as a log-structured index: a batch's postings go to `search_postings_new` (a small
+ * tree, few pages rewritten a batch), moved into `search_postings` in key order every
+ * `mergeEveryDocs` documents (search.index-recent.ts). Straight into the large tree each posting
+ * took a 4 KiB page of its own, WAL and file: ~36 a Chinese message at 100 000 messages
  * (docs/performance.md). Reads walk both tables; a posting is in exactly one at any time.
  */
 export class SqlSearchIndex implements SearchIndex {
@@ -76,9 +76,9 @@ export class SqlSearchIndex implements SearchIndex {
   constructor(database: SqlDatabase, options: SqlIndexOptions = {}) {
     this.db = database.db;
     this.engine = database.engine;
-    const recent = database.engine !== 'mysql';
-    this.postings = recent ? [POSTINGS, RECENT] : [POSTINGS];
-    this.mergeEveryDocs = recent ? (options.mergeEveryDocs ?? 0) : 0;
+    const sqlite = database.engine === 'sqlite';
+    this.postings = sqlite ? [POSTINGS, RECENT] : [POSTINGS];
+    this.mergeEveryDocs = sqlite ? (options.mergeEveryDocs ?? 0) : 0;
     this.mergeChunk = options.mergeChunk ?? MERGE_CHUNK;
     this.logger = options.logger;
     this.queries = new IndexQueries(database.db, database.engine, this.postings);
@@ -123,7 +123,6 @@ export class SqlSearchIndex implements SearchIndex {
       // The state first: on PostgreSQL and MariaDB its row lock orders two indexers.
       if (cursor && !(await this.swap(tx, cursor.name, cursor.expect, cursor.next))) return false;
       if (this.mergeEveryDocs > 0) this.recentDocs ??= await this.leftRecent(tx);
-      if (batch.remove.length && this.engine === 'postgres' && this.postings.length > 1) await lockRecent(tx);
       await this.removeDocs(tx, batch.remove);
       const have = await this.existingIn(tx, batch.add);
       // Each text folded once, for its stored form and its postings.
@@ -156,9 +155,9 @@ export class SqlSearchIndex implements SearchIndex {
    * what the last write added, so a merge ends while batches keep coming) or all that are left.
    */
   async merge(atLeast = Infinity): Promise<void> {
-    if (this.postings.length < 2) return; // MariaDB/MySQL: none
-    const engine = this.engine === 'postgres' ? 'postgres' : 'sqlite';
-    if (await moveRecent(this.db, { atLeast, chunk: this.mergeChunk, from: RECENT, into: POSTINGS, engine }))
+    // Only SQLite has recent postings.
+    if (this.postings.length < 2) return;
+    if (await moveRecent(this.db, { atLeast, chunk: this.mergeChunk, from: RECENT, into: POSTINGS }))
       this.recentDocs = 0;
   }
 

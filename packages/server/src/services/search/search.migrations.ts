@@ -9,8 +9,8 @@ import type { SqlEngine } from '../../adapters/sql/sql.js';
  * - `search_postings`: one row per distinct token of a document, keyed (token, conversation,
  *   seq) so that a token's documents in one conversation are one index range;
  * - `search_state`: the indexer's cursors and lease;
- * - `search_postings_new` (SQLite and PostgreSQL): the postings written since the last merge,
- *   the same shape; a small tree that a batch's postings land in, moved into `search_postings` in key
+ * - `search_postings_new` (SQLite only): the postings written since the last merge, the same
+ *   shape; a small tree that a batch's postings land in, moved into `search_postings` in key
  *   order once it holds `search.mergeEveryDocs` documents (see search.index.ts and search.index-recent.ts).
  *
  * On SQLite the documents have no `search_docs_at` (0004): their key's index finds the row,
@@ -80,24 +80,22 @@ export function searchMigrations(engine: SqlEngine): Record<string, Migration> {
       },
     },
     // A batch's postings land all over a large tree: a page written per posting (docs/performance.md).
-    // PostgreSQL has it since 0003 was extended to it; an older PostgreSQL index runs it at its next start.
-    ...(engine !== 'mysql' && {
+    ...(engine === 'sqlite' && {
       '0003_postings_delta': {
         async up(db: Kysely<unknown>) {
-          const table = db.schema
+          await db.schema
             .createTable('search_postings_new')
-            .addColumn('token', exact('varchar(64)'), (c) => c.notNull())
+            .addColumn('token', 'varchar(64)', (c) => c.notNull())
             .addColumn('conv_id', 'bigint', (c) => c.notNull())
             .addColumn('seq', 'integer', (c) => c.notNull())
-            .addPrimaryKeyConstraint('search_postings_new_pk', ['token', 'conv_id', 'seq']);
-          await (engine === 'sqlite' ? table.modifyEnd(sql`without rowid`) : table).execute();
+            .addPrimaryKeyConstraint('search_postings_new_pk', ['token', 'conv_id', 'seq'])
+            .modifyEnd(sql`without rowid`)
+            .execute();
         },
         async down(db: Kysely<unknown>) {
           await db.schema.dropTable('search_postings_new').execute();
         },
       },
-    }),
-    ...(engine === 'sqlite' && {
       // The documents' second (conv_id, seq) tree: on SQLite the primary key's index already
       // finds a document and its row holds the time, and each index keyed by conversation costs a
       // page write per document of a batch in a grown index (docs/performance.md).
