@@ -4,6 +4,7 @@ import { preparedRows } from '../../adapters/sql/prepared.js';
 import { asId, asNum, type QueryRunner, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
 import type { Logger } from '../../kernel/logger.js';
 import { IndexQueries } from './search.index-query.js';
+import { postgresIndexWrites } from './search.index-pg.js';
 import { moveRecent } from './search.index-recent.js';
 import { fold, type ParsedQuery } from './search.text.js';
 import {
@@ -82,36 +83,42 @@ export class SqlSearchIndex implements SearchIndex {
     this.mergeChunk = options.mergeChunk ?? MERGE_CHUNK;
     this.logger = options.logger;
     this.queries = new IndexQueries(database.db, database.engine, this.postings);
-    this.insertDocs = this.bulkInsert<FoldedDoc>('search_docs', {
-      conv_id: (d) => d.convId,
-      seq: (d) => d.seq,
-      msg_id: (d) => d.msgId,
-      sender_id: (d) => d.senderId,
-      type: (d) => d.type,
-      created_at: (d) => d.createdAt,
-      body: (d) => d.text,
-      folded: (d) => d.folded,
-      content: (d) => d.content ?? '',
-    });
-    this.insertPostings = this.bulkInsert<Posting>(this.mergeEveryDocs > 0 ? RECENT : POSTINGS, {
-      token: (p) => p.token,
-      conv_id: (p) => p.convId,
-      seq: (p) => p.seq,
-    });
-    // Compiled once per key count: built by Kysely per batch, this lookup was a fifth of the
-    // index thread's work (an OR of 200 key pairs, docs/performance.md).
-    this.keysThere = preparedRows<DocKey>({ conv_id: (k) => k.convId, seq: (k) => k.seq }, (values) =>
-      this.db
-        .selectFrom('search_docs')
-        .select(['conv_id', 'seq'])
-        .where((eb) =>
-          eb.or(
-            values.map((v) =>
-              eb.and([eb('conv_id', '=', this.int(v.conv_id as string)), eb('seq', '=', v.seq as number)]),
+    const pg = this.engine === 'postgres' ? postgresIndexWrites() : undefined;
+    this.insertDocs =
+      pg?.insertDocs ??
+      this.bulkInsert<FoldedDoc>('search_docs', {
+        conv_id: (d) => d.convId,
+        seq: (d) => d.seq,
+        msg_id: (d) => d.msgId,
+        sender_id: (d) => d.senderId,
+        type: (d) => d.type,
+        created_at: (d) => d.createdAt,
+        body: (d) => d.text,
+        folded: (d) => d.folded,
+        content: (d) => d.content ?? '',
+      });
+    this.insertPostings =
+      pg?.insertPostings ??
+      this.bulkInsert<Posting>(this.mergeEveryDocs > 0 ? RECENT : POSTINGS, {
+        token: (p) => p.token,
+        conv_id: (p) => p.convId,
+        seq: (p) => p.seq,
+      });
+    // Compiled once per key count: built per batch, it was a fifth of the index thread's work.
+    this.keysThere =
+      pg?.keysThere ??
+      preparedRows<DocKey>({ conv_id: (k) => k.convId, seq: (k) => k.seq }, (values) =>
+        this.db
+          .selectFrom('search_docs')
+          .select(['conv_id', 'seq'])
+          .where((eb) =>
+            eb.or(
+              values.map((v) =>
+                eb.and([eb('conv_id', '=', this.int(v.conv_id as string)), eb('seq', '=', v.seq as number)]),
+              ),
             ),
           ),
-        ),
-    );
+      );
   }
 
   async write(
@@ -150,10 +157,7 @@ export class SqlSearchIndex implements SearchIndex {
     return row ? this.mergeEveryDocs : 0;
   }
 
-  /**
-   * Moves recent postings into the main table (see moveRecent), at least `atLeast` of them (twice
-   * what the last write added, so a merge ends while batches keep coming) or all that are left.
-   */
+  /** Moves recent postings into the main table (moveRecent): at least `atLeast` (twice the last write's) or all. */
   async merge(atLeast = Infinity): Promise<void> {
     // Only SQLite has recent postings.
     if (this.postings.length < 2) return;
@@ -336,9 +340,8 @@ export class SqlSearchIndex implements SearchIndex {
     });
     return async (db, rows) => {
       for (const part of parts(rows, ROWS_PER_INSERT)) {
-        // Each statement in a turn of its own: a batch's inserts held the event loop for tens
-        // of ms in one piece, a stall for every send meanwhile (on SQLite the index is its
-        // own database, so its open transaction holds up no send).
+        // Each statement in a turn of its own: a batch's inserts in one piece held the event
+        // loop for tens of ms, a stall for every send meanwhile.
         await setImmediate();
         await run(db, part);
       }
@@ -359,11 +362,7 @@ type BulkInsert<R> = (db: QueryRunner, rows: readonly R[]) => Promise<void>;
 type Row = Record<string, unknown>;
 type FoldedDoc = IndexDoc & { folded: string };
 
-interface Posting {
-  token: string;
-  convId: string;
-  seq: number;
-}
+type Posting = { token: string; convId: string; seq: number };
 
 /**
  * The documents' postings in the order of their key (token, conversation, seq), so that the

@@ -1,0 +1,80 @@
+import { setImmediate } from 'node:timers/promises';
+import { CompiledQuery, type QueryResult } from 'kysely';
+import type { QueryRunner } from '../../adapters/sql/sql.js';
+import type { DocKey, IndexDoc } from './search.port.js';
+
+type Insert<R> = (db: QueryRunner, rows: readonly R[]) => Promise<void>;
+
+/**
+ * The index's writes on PostgreSQL, each a statement of a few array parameters unnested into
+ * rows, whatever the row count: multi-row VALUES (512 rows of up to 9 parameters) and an OR of
+ * 256 key pairs were parsed and planned by the server per call and every value sent and bound
+ * on its own; at 1 350 msg/s of chat the indexer fell further behind each second
+ * (docs/performance.md, "PostgreSQL's indexer").
+ */
+export function postgresIndexWrites(): {
+  insertDocs: Insert<IndexDoc & { folded: string }>;
+  insertPostings: Insert<{ token: string; convId: string; seq: number }>;
+  keysThere: (db: QueryRunner, keys: readonly DocKey[]) => Promise<QueryResult<Record<string, unknown>>>;
+} {
+  return {
+    insertDocs: unnestInsert(
+      'search_docs',
+      {
+        conv_id: ['bigint', (d) => d.convId],
+        seq: ['integer', (d) => d.seq],
+        msg_id: ['bigint', (d) => d.msgId],
+        sender_id: ['bigint', (d) => d.senderId],
+        type: ['smallint', (d) => d.type],
+        created_at: ['bigint', (d) => d.createdAt],
+        body: ['text', (d) => d.text],
+        folded: ['text', (d) => d.folded],
+        content: ['text', (d) => d.content ?? ''],
+      },
+      1024,
+    ),
+    // The rows arrive in key order and keep it.
+    insertPostings: unnestInsert(
+      'search_postings',
+      {
+        token: ['text', (p) => p.token],
+        conv_id: ['bigint', (p) => p.convId],
+        seq: ['integer', (p) => p.seq],
+      },
+      8192,
+    ),
+    keysThere: (db, keys) =>
+      db.executeQuery(
+        CompiledQuery.raw(
+          `select d.conv_id, d.seq from search_docs d
+            join unnest($1::bigint[], $2::integer[]) as k (conv_id, seq)
+            on d.conv_id = k.conv_id and d.seq = k.seq`,
+          [keys.map((k) => k.convId), keys.map((k) => k.seq)],
+        ),
+      ),
+  };
+}
+
+function unnestInsert<R>(
+  table: string,
+  columns: Readonly<Record<string, readonly [type: string, get: (row: R) => unknown]>>,
+  perStatement: number,
+): Insert<R> {
+  const names = Object.keys(columns);
+  const statement = `insert into ${table} (${names.join(', ')})
+    select * from unnest(${names.map((n, i) => `$${i + 1}::${columns[n]![0]}[]`).join(', ')})
+    on conflict do nothing`;
+  return async (db, rows) => {
+    for (let i = 0; i < rows.length; i += perStatement) {
+      const part = rows.slice(i, i + perStatement);
+      // A turn of its own, as the other engines' statements (search.index.ts).
+      await setImmediate();
+      await db.executeQuery(
+        CompiledQuery.raw(
+          statement,
+          names.map((n) => part.map(columns[n]![1])),
+        ),
+      );
+    }
+  };
+}
