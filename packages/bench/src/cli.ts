@@ -146,7 +146,8 @@ export function parseCli(argv: string[]): Parsed {
       throw new Error('--url must be an http(s) base URL');
     if (values['server-workers'] && (values.cluster || values.url))
       throw new Error('--server-workers is for the all-in-one server the bench starts');
-    if (values.sql !== 'sqlite' && values.sql !== 'postgres') throw new Error('--sql must be sqlite or postgres');
+    if (values.sql !== 'sqlite' && values.sql !== 'postgres')
+      throw new Error('--sql must be sqlite or postgres');
     if (values.sql === 'postgres' && (values.cluster || values.url))
       throw new Error('--sql is for the all-in-one server the bench starts');
     const pids = values['server-pids']
