@@ -6,11 +6,11 @@ import type { DocKey, IndexDoc } from './search.port.js';
 type Insert<R> = (db: QueryRunner, rows: readonly R[]) => Promise<void>;
 
 /**
- * The index's writes on PostgreSQL, each a statement of a few array parameters unnested into
- * rows, whatever the row count: multi-row VALUES (512 rows of up to 9 parameters) and an OR of
- * 256 key pairs were parsed and planned by the server per call and every value sent and bound
- * on its own; at 1 350 msg/s of chat the indexer fell further behind each second
- * (docs/performance.md, "PostgreSQL's indexer").
+ * The index's writes on PostgreSQL as statements of a few array parameters unnested into rows
+ * (up to 1 024 documents or 8 192 postings each): multi-row VALUES (512 rows of up to 9
+ * parameters) and an OR of 256 key pairs were parsed and planned by the server per call and every
+ * value sent and bound on its own; at 1 350 msg/s of chat the indexer fell further behind each
+ * second (docs/performance.md, "PostgreSQL's own saturation, and its indexer writing arrays").
  */
 export function postgresIndexWrites(): {
   insertDocs: Insert<IndexDoc & { folded: string }>;
