@@ -1,7 +1,14 @@
 import { setImmediate } from 'node:timers/promises';
 import { CompiledQuery, type QueryResult } from 'kysely';
 import type { QueryRunner } from '../../adapters/sql/sql.js';
-import type { DocKey, IndexDoc } from './search.port.js';
+import {
+  DOC_COLUMNS,
+  POSTING_COLUMNS,
+  type Columns,
+  type FoldedDoc,
+  type Posting,
+} from './search.index-columns.js';
+import type { DocKey } from './search.port.js';
 
 type Insert<R> = (db: QueryRunner, rows: readonly R[]) => Promise<void>;
 
@@ -13,36 +20,14 @@ type Insert<R> = (db: QueryRunner, rows: readonly R[]) => Promise<void>;
  * second (docs/performance.md, "PostgreSQL's own saturation, and its indexer writing arrays").
  */
 export function postgresIndexWrites(): {
-  insertDocs: Insert<IndexDoc & { folded: string }>;
-  insertPostings: Insert<{ token: string; convId: string; seq: number }>;
+  insertDocs: Insert<FoldedDoc>;
+  insertPostings: Insert<Posting>;
   keysThere: (db: QueryRunner, keys: readonly DocKey[]) => Promise<QueryResult<Record<string, unknown>>>;
 } {
   return {
-    insertDocs: unnestInsert(
-      'search_docs',
-      {
-        conv_id: ['bigint', (d) => d.convId],
-        seq: ['integer', (d) => d.seq],
-        msg_id: ['bigint', (d) => d.msgId],
-        sender_id: ['bigint', (d) => d.senderId],
-        type: ['smallint', (d) => d.type],
-        created_at: ['bigint', (d) => d.createdAt],
-        body: ['text', (d) => d.text],
-        folded: ['text', (d) => d.folded],
-        content: ['text', (d) => d.content ?? ''],
-      },
-      1024,
-    ),
+    insertDocs: unnestInsert('search_docs', DOC_COLUMNS, 1024),
     // The rows arrive in key order and keep it.
-    insertPostings: unnestInsert(
-      'search_postings',
-      {
-        token: ['text', (p) => p.token],
-        conv_id: ['bigint', (p) => p.convId],
-        seq: ['integer', (p) => p.seq],
-      },
-      8192,
-    ),
+    insertPostings: unnestInsert('search_postings', POSTING_COLUMNS, 8192),
     keysThere: (db, keys) =>
       db.executeQuery(
         CompiledQuery.raw(
@@ -55,11 +40,7 @@ export function postgresIndexWrites(): {
   };
 }
 
-function unnestInsert<R>(
-  table: string,
-  columns: Readonly<Record<string, readonly [type: string, get: (row: R) => unknown]>>,
-  perStatement: number,
-): Insert<R> {
+function unnestInsert<R>(table: string, columns: Columns<R>, perStatement: number): Insert<R> {
   const names = Object.keys(columns);
   const statement = `insert into ${table} (${names.join(', ')})
     select * from unnest(${names.map((n, i) => `$${i + 1}::${columns[n]![0]}[]`).join(', ')})

@@ -4,6 +4,13 @@ import { preparedRows } from '../../adapters/sql/prepared.js';
 import { asId, asNum, type QueryRunner, type SqlDatabase, type SqlEngine } from '../../adapters/sql/sql.js';
 import type { Logger } from '../../kernel/logger.js';
 import { IndexQueries } from './search.index-query.js';
+import {
+  DOC_COLUMNS,
+  getters,
+  POSTING_COLUMNS,
+  type FoldedDoc,
+  type Posting,
+} from './search.index-columns.js';
 import { postgresIndexWrites } from './search.index-pg.js';
 import { moveRecent } from './search.index-recent.js';
 import { fold, type ParsedQuery } from './search.text.js';
@@ -84,26 +91,10 @@ export class SqlSearchIndex implements SearchIndex {
     this.logger = options.logger;
     this.queries = new IndexQueries(database.db, database.engine, this.postings);
     const pg = this.engine === 'postgres' ? postgresIndexWrites() : undefined;
-    this.insertDocs =
-      pg?.insertDocs ??
-      this.bulkInsert<FoldedDoc>('search_docs', {
-        conv_id: (d) => d.convId,
-        seq: (d) => d.seq,
-        msg_id: (d) => d.msgId,
-        sender_id: (d) => d.senderId,
-        type: (d) => d.type,
-        created_at: (d) => d.createdAt,
-        body: (d) => d.text,
-        folded: (d) => d.folded,
-        content: (d) => d.content ?? '',
-      });
+    this.insertDocs = pg?.insertDocs ?? this.bulkInsert('search_docs', getters(DOC_COLUMNS));
     this.insertPostings =
       pg?.insertPostings ??
-      this.bulkInsert<Posting>(this.mergeEveryDocs > 0 ? RECENT : POSTINGS, {
-        token: (p) => p.token,
-        conv_id: (p) => p.convId,
-        seq: (p) => p.seq,
-      });
+      this.bulkInsert(this.mergeEveryDocs > 0 ? RECENT : POSTINGS, getters(POSTING_COLUMNS));
     // Compiled once per key count: built per batch, it was a fifth of the index thread's work.
     this.keysThere =
       pg?.keysThere ??
@@ -360,9 +351,6 @@ function* parts<T>(items: readonly T[], max: number): Generator<readonly T[]> {
 
 type BulkInsert<R> = (db: QueryRunner, rows: readonly R[]) => Promise<void>;
 type Row = Record<string, unknown>;
-type FoldedDoc = IndexDoc & { folded: string };
-
-type Posting = { token: string; convId: string; seq: number };
 
 /**
  * The documents' postings in the order of their key (token, conversation, seq), so that the
